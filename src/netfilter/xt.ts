@@ -1,0 +1,152 @@
+/**
+ * The contract of a match or target module (the `xt_*` units of the kernel
+ * and `libxt_*` of iptables, in one place).
+ *
+ * A module declares its options as data; the rule parser collects the
+ * options that belong to it (with `!` inversion and position) and hands them
+ * to `parse`, which returns the module's compiled configuration. `check`
+ * refuses what the kernel's checkentry refuses, with the kernel's reason.
+ * `match`/`target` run per packet: they never throw and never parse text.
+ * `save` prints the canonical `iptables-save` text of the options.
+ */
+import type { Hook, Skb, XtParams } from './types.js';
+
+/** Where a token stood in its source, for error messages. */
+export interface SourcePos {
+  line: number;
+  column: number;
+}
+
+/** One option a module accepts. */
+export interface OptionSpec {
+  /** Long name without the dashes: `dport`. */
+  readonly name: string;
+  /** Other spellings accepted: `destination-port`. */
+  readonly aliases?: readonly string[];
+  /** How many argument tokens follow the option (0, 1 or 2). */
+  readonly args: 0 | 1 | 2;
+  /** May be preceded by `!`. */
+  readonly invert?: boolean;
+  /** May appear more than once in one rule. */
+  readonly repeat?: boolean;
+  /** Must appear (iptables: "option --x must be specified"). */
+  readonly mandatory?: boolean;
+  /** Names of options this one cannot be combined with. */
+  readonly excludes?: readonly string[];
+}
+
+/** An option as it appeared in a rule, matched to its spec. */
+export interface OptionUse {
+  readonly spec: OptionSpec;
+  /** The name as written (may be an alias). */
+  readonly written: string;
+  readonly args: readonly string[];
+  readonly invert: boolean;
+  readonly pos: SourcePos;
+}
+
+/** The rule's generic (IP header) part, as far as modules need to know it. */
+export interface RuleHead {
+  /** Protocol number from `-p`, 0 when absent (any). */
+  readonly proto: number;
+  readonly invProto: boolean;
+  /** Whether `-f` (fragments only) is set, and inverted. */
+  readonly fragment: boolean;
+  readonly invFragment: boolean;
+}
+
+/** What `parse` knows about where the module stands. */
+export interface ParseContext {
+  readonly table: string;
+  readonly chain: string;
+  readonly head: RuleHead;
+}
+
+/** What `check` knows: the hooks from which the rule's chain is reachable. */
+export interface CheckContext extends ParseContext {
+  /** Bit mask of `1 << Hook` from which the chain is reachable. */
+  readonly hookMask: number;
+}
+
+/**
+ * A module's complaint about its options. `use` names the offending option
+ * so the rule parser can point at its file, line and column.
+ */
+export class OptionError extends Error {
+  constructor(
+    message: string,
+    readonly use?: OptionUse,
+  ) {
+    super(message);
+    this.name = 'OptionError';
+  }
+}
+
+/** A refusal at load time, with the kernel's reason (checkentry). */
+export class CheckError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CheckError';
+  }
+}
+
+interface ModuleBase<C> {
+  /** The name after `-m` / `-j`, as iptables-save prints it. */
+  readonly name: string;
+  /** Other names accepted on input (e.g. `state` for a conntrack alias). */
+  readonly aliases?: readonly string[];
+  readonly options: readonly OptionSpec[];
+  /** Builds the configuration from the options; throws OptionError. */
+  parse(uses: readonly OptionUse[], ctx: ParseContext): C;
+  /** Refuses what the kernel refuses at load time; throws CheckError. */
+  check?(config: C, ctx: CheckContext): void;
+  /** Canonical option text for iptables-save, without the leading `-m name`. */
+  save(config: C): string;
+}
+
+export interface MatchModule<C = unknown> extends ModuleBase<C> {
+  readonly kind: 'match';
+  /** Per packet: true when the packet matches. Never throws. */
+  match(config: C, skb: Skb, par: XtParams): boolean;
+}
+
+export interface TargetModule<C = unknown> extends ModuleBase<C> {
+  readonly kind: 'target';
+  /**
+   * Per packet: NF_ACCEPT, NF_DROP, XT_CONTINUE or XT_RETURN. Never throws.
+   * A target may change the packet in place (mangle), keeping checksums right.
+   */
+  target(config: C, skb: Skb, par: XtParams): number;
+  /** Hooks the target may be used from (bit mask of `1 << Hook`); all when absent. */
+  readonly hooks?: number;
+  /** Tables the target may be used in; all when absent. */
+  readonly tables?: readonly string[];
+}
+
+/** A module bound to its parsed configuration, as it sits in a rule. */
+export interface BoundMatch {
+  readonly module: MatchModule;
+  readonly config: unknown;
+}
+
+export interface BoundTarget {
+  readonly module: TargetModule;
+  readonly config: unknown;
+}
+
+/** Helper for module authors: hook bit masks. */
+export function hookBits(...hooks: Hook[]): number {
+  let m = 0;
+  for (const h of hooks) m |= 1 << h;
+  return m;
+}
+
+/** Defines a match module with its config type inferred. */
+export function defineMatch<C>(m: Omit<MatchModule<C>, 'kind'>): MatchModule<C> {
+  return { kind: 'match', ...m };
+}
+
+/** Defines a target module with its config type inferred. */
+export function defineTarget<C>(t: Omit<TargetModule<C>, 'kind'>): TargetModule<C> {
+  return { kind: 'target', ...t };
+}
