@@ -71,7 +71,7 @@ export function ipv4(f: Ipv4Fields, l4: L4): Uint8Array {
   b.set(l4.bytes, ihl);
   if (!f.fragoff && !f.mf) setL4Checksum(b);
   setIPv4Checksum(b);
-  if (f.badChecksum) b[11] ^= 0xff;
+  if (f.badChecksum) b[11] = b[11]! ^ 0xff;
   return b;
 }
 

@@ -1,0 +1,42 @@
+/**
+ * Classic pcap (microsecond, little-endian) writing, for results and for
+ * generated test captures.
+ */
+import { openSync, writeSync, closeSync } from 'node:fs';
+
+export const LINKTYPE_ETHERNET = 1;
+
+/** Bytes of a pcap global header. */
+export function pcapHeader(linkType = LINKTYPE_ETHERNET, snaplen = 262144): Uint8Array {
+  const b = new Uint8Array(24);
+  const dv = new DataView(b.buffer);
+  dv.setUint32(0, 0xa1b2c3d4, true);
+  dv.setUint16(4, 2, true);
+  dv.setUint16(6, 4, true);
+  dv.setUint32(16, snaplen, true);
+  dv.setUint32(20, linkType, true);
+  return b;
+}
+
+/** Bytes of one record: header (timestamp in ns since the epoch) and data. */
+export function pcapRecord(tsNs: bigint, data: Uint8Array, origLen = data.length): Uint8Array {
+  const b = new Uint8Array(16 + data.length);
+  const dv = new DataView(b.buffer);
+  dv.setUint32(0, Number(tsNs / 1_000_000_000n), true);
+  dv.setUint32(4, Number((tsNs % 1_000_000_000n) / 1000n), true);
+  dv.setUint32(8, data.length, true);
+  dv.setUint32(12, origLen, true);
+  b.set(data, 16);
+  return b;
+}
+
+/** Writes a whole capture at once: frames with timestamps in ns since the epoch. */
+export function writePcapFile(path: string, frames: Iterable<{ tsNs: bigint; data: Uint8Array }>, linkType = LINKTYPE_ETHERNET): void {
+  const fd = openSync(path, 'w');
+  try {
+    writeSync(fd, pcapHeader(linkType));
+    for (const f of frames) writeSync(fd, pcapRecord(f.tsNs, f.data));
+  } finally {
+    closeSync(fd);
+  }
+}
