@@ -15,3 +15,11 @@ export class RuleFileError extends Error {
     this.name = 'RuleFileError';
   }
 }
+
+/** Every error found in a rule file (a file is checked as a whole). */
+export class RuleFileErrors extends Error {
+  constructor(readonly errors: readonly RuleFileError[]) {
+    super(errors.map((e) => e.message).join('\n'));
+    this.name = 'RuleFileErrors';
+  }
+}
