@@ -1,0 +1,21 @@
+/** The wording of damage messages, shared by the readers. */
+
+export const CUT_SHORT_ADVICE = 'the capture was probably copied while still being written: copy it again once the capture has finished';
+
+/** `record 57 at byte 8812` (classic pcap) or `block 9 at byte 8812 (after record 56)` (pcapng). */
+export function where(file: string, kind: 'record' | 'block', n: number, offset: number, recordsBefore: number): string {
+  return kind === 'record'
+    ? `${file}: record ${n} at byte ${offset}`
+    : `${file}: block ${n} at byte ${offset} (after record ${recordsBefore})`;
+}
+
+export function keptNote(recordsBefore: number): string {
+  return recordsBefore === 1 ? 'the 1 record before it was read' : `the ${recordsBefore} records before it were read`;
+}
+
+/** Message for a stream that ended with an error (damaged or truncated gzip data). */
+export function streamErrorText(err: Error, gzip: boolean): string {
+  return gzip
+    ? `the gzip-compressed data ends early or is damaged here (${err.message}); recompress the original capture, or keep what is readable with \`zcat\``
+    : `reading the file failed here (${err.message}); check the disk or copy the file again`;
+}

@@ -1,0 +1,117 @@
+/**
+ * Capture input and output.
+ *
+ * `openCaptures` streams the frames of one or more captures (classic pcap
+ * in microseconds or nanoseconds, pcapng; gzip-compressed or not), merged
+ * by timestamp, every frame converted to Ethernet. `openCaptureWriter`
+ * writes pcap or pcapng.
+ *
+ * @example
+ * const { frames, damage } = openCaptures(['a.pcapng', 'b.pcap.gz']);
+ * for await (const f of frames) handle(f);
+ * for (const d of damage) console.error(d.message);
+ */
+import type { CaptureDamage, CaptureFrame } from './types.js';
+import { probeCapture } from './probe.js';
+import type { Probe } from './probe.js';
+import { readPcapMicro, readPcapNano } from './pcap-read.js';
+import { readPcapng } from './pcapng-read.js';
+
+export type { CaptureFrame, CaptureDamage } from './types.js';
+export { CaptureError } from './types.js';
+export type { CaptureWriter } from './writer.js';
+export { openCaptureWriter } from './writer.js';
+export { probeCapture, describeNotCapture, MAX_CAPLEN, MAX_PCAPNG_BLOCK } from './probe.js';
+export type { Probe, CaptureKind } from './probe.js';
+export * from './link.js';
+
+function readOne(p: Probe, damage: CaptureDamage[]): AsyncGenerator<CaptureFrame> {
+  if (p.kind === 'pcapng') return readPcapng(p, damage);
+  if (p.kind === 'pcap-ns') return readPcapNano(p, damage);
+  return readPcapMicro(p, damage);
+}
+
+interface Head {
+  frame: CaptureFrame;
+  src: number;
+}
+
+/** Min-heap on (timestamp, file order); each file's own order is kept by pulling one frame at a time. */
+function less(a: Head, b: Head): boolean {
+  return a.frame.tsNs < b.frame.tsNs || (a.frame.tsNs === b.frame.tsNs && a.src < b.src);
+}
+
+function siftDown(h: Head[], i: number): void {
+  for (;;) {
+    const l = 2 * i + 1;
+    const r = l + 1;
+    let m = i;
+    if (l < h.length && less(h[l]!, h[m]!)) m = l;
+    if (r < h.length && less(h[r]!, h[m]!)) m = r;
+    if (m === i) return;
+    [h[i], h[m]] = [h[m]!, h[i]!];
+    i = m;
+  }
+}
+
+function siftUp(h: Head[], i: number): void {
+  while (i > 0) {
+    const p = (i - 1) >> 1;
+    if (!less(h[i]!, h[p]!)) return;
+    [h[i], h[p]] = [h[p]!, h[i]!];
+    i = p;
+  }
+}
+
+/**
+ * Streams the frames of one or more captures merged by timestamp (stable
+ * for ties: file order, then record order). Damage after the first good
+ * record does not throw: reading of that file stops, the damage is
+ * recorded in `damage`, and what was read before is still yielded. A file
+ * that is not a capture at all (bad magic), missing or unreadable throws
+ * CaptureError up front. `formats` maps each path to `pcap`, `pcap-ns` or
+ * `pcapng`, with `+gzip` when the file is gzip-compressed.
+ *
+ * `frames` can be iterated once; each file is opened when iteration starts
+ * and closed when it ends or is abandoned.
+ */
+export function openCaptures(paths: string[]): { frames: AsyncIterable<CaptureFrame>; damage: CaptureDamage[]; formats: Map<string, string> } {
+  const probes = paths.map((p) => probeCapture(p));
+  const formats = new Map<string, string>();
+  for (const p of probes) formats.set(p.file, p.format);
+  const damage: CaptureDamage[] = [];
+  let started = false;
+  async function* merged(): AsyncGenerator<CaptureFrame> {
+    if (started) throw new Error('openCaptures: frames can be iterated only once; call openCaptures again');
+    started = true;
+    const its = probes.map((p) => readOne(p, damage));
+    const heap: Head[] = [];
+    try {
+      for (let i = 0; i < its.length; i++) {
+        const r = await its[i]!.next();
+        if (!r.done) {
+          heap.push({ frame: r.value, src: i });
+          siftUp(heap, heap.length - 1);
+        }
+      }
+      while (heap.length) {
+        const top = heap[0]!;
+        yield top.frame;
+        const r = await its[top.src]!.next();
+        if (r.done) {
+          const last = heap.pop()!;
+          if (heap.length) {
+            heap[0] = last;
+            siftDown(heap, 0);
+          }
+        } else {
+          heap[0] = { frame: r.value, src: top.src };
+          siftDown(heap, 0);
+        }
+      }
+    } finally {
+      await Promise.all(its.map((it) => it.return(undefined)));
+    }
+  }
+  return { frames: { [Symbol.asyncIterator]: () => merged() }, damage, formats };
+}

@@ -1,0 +1,68 @@
+/**
+ * The shapes shared by the capture readers and writers: one frame as the
+ * rest of cofw sees it (always an Ethernet frame), the damage a reader
+ * found, and the error for a capture that cannot be read at all.
+ */
+
+/** One frame read from a capture, already converted to Ethernet. */
+export interface CaptureFrame {
+  /** Timestamp, nanoseconds since the epoch. */
+  tsNs: bigint;
+  /**
+   * The frame as an Ethernet frame. Other link types are converted: Linux
+   * cooked v1/v2, raw IPv4 and loopback/null get a synthesized 14-byte
+   * Ethernet header (zero MACs unless the cooked header carries the source
+   * address; ethertype from the header or 0x0800 for raw IPv4).
+   */
+  data: Uint8Array;
+  /** Length on the wire of the original frame (orig_len / packet length). */
+  origLen: number;
+  /**
+   * How many bytes of the original (link-layer-converted) frame were not
+   * captured (snaplen truncation): origLen - capturedLen, 0 when complete.
+   */
+  truncated: number;
+  /** pcapng interface name (if_name option), when the capture has one. */
+  ifName?: string;
+  /** pcapng EPB direction flag. */
+  direction?: 'in' | 'out';
+  /** Cooked capture packet type (0 host, 1 broadcast, 2 multicast, 3 otherhost, 4 outgoing) when known. */
+  pktType?: number;
+  /** Original link type. */
+  linkType: number;
+  /** File path. */
+  file: string;
+  /** 1-based record (packet) number in that file. */
+  index: number;
+  /** Byte offset of the record in the (decompressed) file. */
+  offset: number;
+}
+
+/** Damage found after the first good record: reading of that file stopped there. */
+export interface CaptureDamage {
+  file: string;
+  /** The record number the damaged record would have had (packets read before it + 1). */
+  index: number;
+  /** Byte offset of the damaged record in the (decompressed) file. */
+  offset: number;
+  /** Names file, record and byte offset, what is wrong and what to do. */
+  message: string;
+}
+
+/**
+ * A capture that cannot be read at all (missing, unreadable, not a capture,
+ * unsupported link type). The message names the file, record number and
+ * byte offset, and what to do.
+ */
+export class CaptureError extends Error {
+  override readonly name = 'CaptureError';
+  constructor(
+    readonly file: string,
+    readonly index: number,
+    readonly offset: number,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

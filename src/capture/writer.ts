@@ -1,0 +1,166 @@
+/**
+ * Capture output: classic pcap (microsecond, little-endian, Ethernet) or
+ * pcapng (one section, one Interface Description Block per distinct
+ * interface name at its first use, nanosecond timestamps, comments and
+ * direction on the Enhanced Packet Block). Records are gathered in a
+ * 1 MiB buffer and written out as it fills, so the whole capture is never
+ * held in memory.
+ */
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { CaptureError } from './types.js';
+import { pcapHeader, pcapRecord, LINKTYPE_ETHERNET } from './pcap-write.js';
+
+export interface CaptureWriter {
+  write(f: { tsNs: bigint; data: Uint8Array; origLen?: number; comment?: string; ifName?: string; direction?: 'in' | 'out' }): void;
+  close(): Promise<void>;
+}
+
+const FLUSH_AT = 1024 * 1024;
+const pad4 = (n: number): number => (n + 3) & ~3;
+
+/** One pcapng option (code, value) with its padding. */
+function option(code: number, value: Uint8Array): Uint8Array {
+  const b = new Uint8Array(4 + pad4(value.length));
+  const dv = new DataView(b.buffer);
+  dv.setUint16(0, code, true);
+  dv.setUint16(2, value.length, true);
+  b.set(value, 4);
+  return b;
+}
+
+/** A little-endian pcapng block: type, length, body, options (ended by opt_endofopt when any), length. */
+function block(type: number, body: Uint8Array, opts: Uint8Array[] = []): Uint8Array {
+  const optLen = opts.length ? opts.reduce((s, o) => s + o.length, 0) + 4 : 0;
+  const len = 12 + pad4(body.length) + optLen;
+  const b = new Uint8Array(len);
+  const dv = new DataView(b.buffer);
+  dv.setUint32(0, type, true);
+  dv.setUint32(4, len, true);
+  b.set(body, 8);
+  let o = 8 + pad4(body.length);
+  for (const opt of opts) {
+    b.set(opt, o);
+    o += opt.length;
+  }
+  dv.setUint32(len - 4, len, true);
+  return b;
+}
+
+const utf8 = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'utf8'));
+
+/** Section Header Block (little-endian, version 1.0, unknown section length, shb_userappl). */
+export function pcapngSectionHeader(): Uint8Array {
+  const body = new Uint8Array(16);
+  const dv = new DataView(body.buffer);
+  dv.setUint32(0, 0x1a2b3c4d, true);
+  dv.setUint16(4, 1, true);
+  dv.setUint16(6, 0, true);
+  dv.setBigInt64(8, -1n, true);
+  return block(0x0a0d0d0a, body, [option(4, utf8('cofw'))]);
+}
+
+/** Interface Description Block: link type, snaplen (0 = no limit), if_name, if_tsresol. */
+export function pcapngInterface(linkType: number, opts: { name?: string; tsresol?: number; snaplen?: number; tsoffsetSec?: bigint } = {}): Uint8Array {
+  const body = new Uint8Array(8);
+  const dv = new DataView(body.buffer);
+  dv.setUint16(0, linkType, true);
+  dv.setUint32(4, opts.snaplen ?? 0, true);
+  const o: Uint8Array[] = [];
+  if (opts.name !== undefined) o.push(option(2, utf8(opts.name)));
+  if (opts.tsresol !== undefined) o.push(option(9, Uint8Array.of(opts.tsresol)));
+  if (opts.tsoffsetSec !== undefined) {
+    const v = new Uint8Array(8);
+    new DataView(v.buffer).setBigInt64(0, opts.tsoffsetSec, true);
+    o.push(option(14, v));
+  }
+  return block(1, body, o);
+}
+
+/** Enhanced Packet Block with a timestamp already in the interface's units. */
+export function pcapngPacket(ifId: number, tsUnits: bigint, data: Uint8Array, origLen = data.length, opts: { comment?: string; direction?: 'in' | 'out' } = {}): Uint8Array {
+  const body = new Uint8Array(20 + data.length);
+  const dv = new DataView(body.buffer);
+  dv.setUint32(0, ifId, true);
+  dv.setUint32(4, Number((tsUnits >> 32n) & 0xffffffffn), true);
+  dv.setUint32(8, Number(tsUnits & 0xffffffffn), true);
+  dv.setUint32(12, data.length, true);
+  dv.setUint32(16, origLen, true);
+  body.set(data, 20);
+  const o: Uint8Array[] = [];
+  if (opts.comment !== undefined) o.push(option(1, utf8(opts.comment)));
+  if (opts.direction) {
+    const v = new Uint8Array(4);
+    new DataView(v.buffer).setUint32(0, opts.direction === 'in' ? 1 : 2, true);
+    o.push(option(2, v));
+  }
+  return block(6, body, o);
+}
+
+/**
+ * Opens an output capture: format from `format` or the extension
+ * (.pcapng -> pcapng, else pcap). In pcapng one IDB per distinct ifName
+ * (first use), comments as opt_comment on the EPB; in pcap comments,
+ * interface names and directions are dropped.
+ *
+ * @example
+ * const w = openCaptureWriter('dropped.pcapng');
+ * w.write({ tsNs: 1_700_000_000_000_000_000n, data: frame, ifName: 'eth0', comment: 'filter/INPUT rule 3' });
+ * await w.close();
+ */
+export function openCaptureWriter(path: string, opts: { format?: 'pcap' | 'pcapng' } = {}): CaptureWriter {
+  const format = opts.format ?? (/\.pcapng$/i.test(path) ? 'pcapng' : 'pcap');
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'w');
+  } catch (e) {
+    throw new CaptureError(path, 0, 0, `${path}: cannot create the output capture: ${(e as Error).message}; check that the folder exists and is writable`, { cause: e });
+  }
+  const parts: Uint8Array[] = [];
+  let buffered = 0;
+  const ifIds = new Map<string, number>();
+  let count = 0;
+  const push = (b: Uint8Array): void => {
+    parts.push(b);
+    buffered += b.length;
+    if (buffered >= FLUSH_AT) flush();
+  };
+  const flush = (): void => {
+    if (fd === undefined || buffered === 0) return;
+    const all = Buffer.concat(parts, buffered);
+    let o = 0;
+    while (o < all.length) o += writeSync(fd, all, o, all.length - o);
+    parts.length = 0;
+    buffered = 0;
+  };
+  push(format === 'pcapng' ? pcapngSectionHeader() : pcapHeader(LINKTYPE_ETHERNET));
+  return {
+    write(f) {
+      if (fd === undefined) throw new Error(`${path}: write after close`);
+      count++;
+      if (format === 'pcap') {
+        push(pcapRecord(f.tsNs, f.data, f.origLen ?? f.data.length));
+        return;
+      }
+      const key = f.ifName ?? '';
+      let id = ifIds.get(key);
+      if (id === undefined) {
+        id = ifIds.size;
+        ifIds.set(key, id);
+        push(pcapngInterface(LINKTYPE_ETHERNET, f.ifName === undefined ? { tsresol: 9 } : { name: f.ifName, tsresol: 9 }));
+      }
+      const o: { comment?: string; direction?: 'in' | 'out' } = {};
+      if (f.comment !== undefined) o.comment = f.comment;
+      if (f.direction) o.direction = f.direction;
+      push(pcapngPacket(id, f.tsNs, f.data, f.origLen ?? f.data.length, o));
+    },
+    async close() {
+      if (fd === undefined) return;
+      try {
+        flush();
+      } finally {
+        closeSync(fd);
+        fd = undefined;
+      }
+    },
+  };
+}
