@@ -101,6 +101,20 @@ export class Fib {
     return RouteType.Unicast;
   }
 
+  /**
+   * The address type as seen from `dev` (`inet_dev_addr_type`, addrtype's
+   * --limit-iface-*): a local-table entry counts only when it belongs to
+   * `dev`; otherwise the address is UNICAST.
+   */
+  addrTypeOn(addr: number, dev: NetDevice): RouteType {
+    if (addr >>> 24 === 0 || addr === 0xffffffff) return RouteType.Broadcast;
+    if (addr >>> 28 === 0xe) return RouteType.Multicast;
+    const l = this.local.get(addr);
+    if (l) return l.dev === dev ? l.type : RouteType.Unicast;
+    if (addr >>> 24 === 127) return dev.name === 'lo' ? RouteType.Local : RouteType.Unicast;
+    return RouteType.Unicast;
+  }
+
   /** The device whose connected subnet or route leads to `addr` (the ingress decision). */
   deviceFor(addr: number): NetDevice | null {
     return this.lookup(addr).dev;

@@ -2,10 +2,36 @@
  * The guest's IPv4 stack as far as netfilter is concerned: it receives
  * frames from conet units, validates them as ip_rcv does, runs the hooks in
  * the kernel's order with a routing decision between them, and reports one
- * fate per packet.
+ * fate per frame (plus one per packet netfilter generates).
+ *
+ * The path, as in the kernel (net/ipv4/ip_input.c, ip_forward.c, ip_output.c):
+ *   received:  ip_rcv checks -> PREROUTING (raw -300, mangle -150) -> route
+ *              local:   reassembly (ip_local_deliver) -> INPUT (mangle, filter, security) -> delivered
+ *              forward: not PACKET_HOST -> drop; TTL <= 1 -> drop; TTL-1;
+ *                       DF and longer than the MTU -> drop;
+ *                       FORWARD (mangle, filter, security) -> POSTROUTING (mangle) -> out
+ *   local out: route -> OUTPUT (raw, mangle, filter, security) -> POSTROUTING (mangle) -> out
+ *              (to a local address: out on lo and back in through PREROUTING and INPUT)
+ * Packets netfilter generates (REJECT) take the local output path after the
+ * packet that caused them has finished.
  */
+import { setIPv4Checksum } from '../packet/checksum.js';
+import { inetChecksum } from '../packet/checksum.js';
+import { Fib } from '../machine/fib.js';
 import type { MachineSpec } from '../machine/spec.js';
-import type { Fate } from './fate.js';
+import { CompiledTable } from './engine.js';
+import { FateKind, type DropSite, type Fate } from './fate.js';
+import type { Ruleset } from './rules/model.js';
+import {
+  Hook,
+  NF_ACCEPT,
+  PacketType,
+  RouteType,
+  Skb,
+  type GuestServices,
+  type NetDevice,
+  type XtParams,
+} from './types.js';
 
 export interface StackOptions {
   readonly spec: MachineSpec;
@@ -15,16 +41,392 @@ export interface StackOptions {
   readonly fate: (f: Fate) => void;
 }
 
-/*
- * API (being implemented):
- *   loadRuleset(text: string, file: string): Ruleset      // src/netfilter/rules/restore.ts, throws RuleFileError (list in .errors)
- *   saveRuleset(rs: Ruleset, opts?: { counters?: boolean }): string   // iptables-save [-c] text
- *   class GuestStack {
- *     constructor(opts: StackOptions, ruleset: Ruleset)
- *     setClock(tsNs: bigint): void            // virtual time of the next packet (ns since epoch)
- *     receive(unit: number, frame: Uint8Array, frameNo: number): void   // Ethernet frame arriving on ethN
- *     output(frame: Uint8Array, frameNo: number): void                  // Ethernet frame of a locally generated packet
- *   }
- *   Each call produces its fates synchronously through opts.fate before returning
- *   (exactly one for the frame itself, plus one per generated packet).
- */
+/** Tables and their priority on each hook (include/uapi/linux/netfilter_ipv4.h). */
+const TABLE_PRIORITY: Record<string, Partial<Record<Hook, number>>> = {
+  raw: { [Hook.PreRouting]: -300, [Hook.LocalOut]: -300 },
+  mangle: { [Hook.PreRouting]: -150, [Hook.LocalIn]: -150, [Hook.Forward]: -150, [Hook.LocalOut]: -150, [Hook.PostRouting]: -150 },
+  filter: { [Hook.LocalIn]: 0, [Hook.Forward]: 0, [Hook.LocalOut]: 0 },
+  security: { [Hook.LocalIn]: 50, [Hook.Forward]: 50, [Hook.LocalOut]: 50 },
+};
+
+/** Tables that need connection tracking, which cofw does not emulate yet. */
+const UNSUPPORTED_TABLES = new Set(['nat']);
+
+const HZ = 250;
+const IPFRAG_TIME_NS = 30_000_000_000n;
+const ETH_P_IP = 0x0800;
+
+/** Stack drop reasons, named after the kernel's SKB_DROP_REASON_* where one exists. */
+export const StackReason = {
+  tooShort: 'PKT_TOO_SMALL',
+  badHeader: 'IP_INHDR',
+  badChecksum: 'IP_CSUM',
+  martianSource: 'IP_INADDRERRORS (martian source)',
+  martianDest: 'IP_INADDRERRORS (martian destination)',
+  noRoute: 'IP_INNOROUTES',
+  notForUs: 'OTHERHOST (not for this host)',
+  ttlExpired: 'IP_INHDR (TTL expired in transit)',
+  tooBig: 'PKT_TOO_BIG (DF set, larger than the MTU)',
+  hotdrop: 'hotdrop (a match could not read the packet)',
+  reasmTimeout: 'FRAG_REASM_TIMEOUT',
+  multicastNoRoute: 'IP_INNOROUTES (multicast not joined)',
+} as const;
+
+interface FragQueue {
+  readonly firstNs: bigint;
+  readonly frames: number[];
+  readonly parts: Array<{ off: number; data: Uint8Array }>;
+  header: Uint8Array | null;
+  total: number;
+  dev: NetDevice;
+  mac: Uint8Array | null;
+  pktType: PacketType;
+}
+
+export class GuestStack {
+  readonly fib: Fib;
+  private readonly hooks: CompiledTable[][] = [[], [], [], [], []];
+  private readonly devByUnit: NetDevice[] = [];
+  private readonly lo: NetDevice;
+  private readonly skb = new Skb();
+  private readonly par: XtParams;
+  private clockNs = 0n;
+  private bootNs = -1n;
+  private readonly pendingLocal: Array<{ ip: Uint8Array; frameNo: number }> = [];
+  private readonly frags = new Map<string, FragQueue>();
+  private readonly services: GuestServices;
+
+  constructor(
+    private readonly opts: StackOptions,
+    readonly ruleset: Ruleset,
+  ) {
+    this.fib = new Fib(opts.spec);
+    for (const d of opts.spec.devices) if (d.unit >= 0) this.devByUnit[d.unit] = d;
+    this.lo = opts.spec.devices.find((d) => d.name === 'lo') ?? opts.spec.devices[0]!;
+    for (const t of ruleset.tables.values()) {
+      if (UNSUPPORTED_TABLES.has(t.name)) {
+        throw new Error(`the ${t.name} table is not emulated yet (it needs connection tracking): remove the *${t.name} section to replay`);
+      }
+      const ct = new CompiledTable(t);
+      const prio = TABLE_PRIORITY[t.name] ?? {};
+      for (let h = 0; h < 5; h++) if (prio[h as Hook] !== undefined && ct.hasHook(h as Hook)) this.hooks[h]!.push(ct);
+    }
+    for (let h = 0; h < 5; h++) this.hooks[h]!.sort((a, b) => TABLE_PRIORITY[a.name]![h as Hook]! - TABLE_PRIORITY[b.name]![h as Hook]!);
+    const fib = this.fib;
+    const self = this;
+    this.services = {
+      jiffies: () => self.jiffies(),
+      nowNs: () => (self.bootNs < 0n ? 0n : self.clockNs - self.bootNs),
+      addrType: (addr, dev) => (dev ? fib.addrTypeOn(addr, dev) : fib.addrType(addr)),
+      printk: (level, text) => opts.printk(level, text),
+      sendLocal: (ip, cause) => self.pendingLocal.push({ ip, frameNo: cause.frameNo }),
+      selectSource: (daddr) => fib.selectSource(fib.lookup(daddr).dev, daddr),
+      routeOutput: (daddr) => fib.lookup(daddr).dev,
+    };
+    this.par = { hook: Hook.PreRouting, table: '', inDev: null, outDev: null, hotdrop: false, services: this.services };
+  }
+
+  /** Jiffies at HZ=250 since boot (the first packet). */
+  jiffies(): number {
+    if (this.bootNs < 0n) return 0;
+    return Number(((this.clockNs - this.bootNs) * BigInt(HZ)) / 1_000_000_000n);
+  }
+
+  /** Sets the virtual clock to the time of the next packet (ns since the epoch). */
+  setClock(tsNs: bigint): void {
+    if (this.bootNs < 0n) this.bootNs = tsNs;
+    if (tsNs > this.clockNs) this.clockNs = tsNs;
+    if (this.frags.size) this.expireFragments(false);
+  }
+
+  /** A frame arriving on conet unit `unit`. */
+  receive(unit: number, frame: Uint8Array, frameNo: number): void {
+    const dev = this.devByUnit[unit];
+    if (!dev) {
+      this.fate(FateKind.DroppedByStack, frameNo, { reason: `no device for conet unit ${unit}` });
+      return;
+    }
+    let off = 12;
+    let etype = frame.length >= 14 ? (frame[12]! << 8) | frame[13]! : -1;
+    // 802.1Q: the tag is stripped, the packet handled as received on the unit.
+    while ((etype === 0x8100 || etype === 0x88a8) && frame.length >= off + 6) {
+      off += 4;
+      etype = (frame[off]! << 8) | frame[off + 1]!;
+    }
+    if (etype < 0) {
+      this.fate(FateKind.DroppedByStack, frameNo, { reason: StackReason.tooShort });
+      return;
+    }
+    if (etype !== ETH_P_IP) {
+      this.fate(FateKind.Bridged, frameNo, { reason: etype === 0x0806 ? 'ARP (not filtered by iptables)' : etype === 0x86dd ? 'IPv6 (ip6tables is not emulated)' : `ethertype 0x${etype.toString(16).padStart(4, '0')}` });
+      return;
+    }
+    const mac = frame.subarray(0, 14);
+    const pktType = frame[0]! & 1 ? (frame.subarray(0, 6).every((b) => b === 0xff) ? PacketType.Broadcast : PacketType.Multicast) : PacketType.Host;
+    this.ipRcv(frame.subarray(off + 2), dev, mac, pktType, frameNo);
+    this.drainLocal();
+  }
+
+  /** A locally generated packet (its source is a guest address), as an Ethernet frame. */
+  output(frame: Uint8Array, frameNo: number): void {
+    const etype = frame.length >= 14 ? (frame[12]! << 8) | frame[13]! : -1;
+    if (etype !== ETH_P_IP) {
+      this.fate(FateKind.Bridged, frameNo, { reason: 'not IPv4' });
+      return;
+    }
+    const ip = frame.slice(14);
+    const bad = this.validate(ip);
+    if (bad) {
+      this.fate(FateKind.DroppedByStack, frameNo, { reason: bad });
+      return;
+    }
+    this.localOut(ip.subarray(0, (ip[2]! << 8) | ip[3]!), frameNo, false);
+    this.drainLocal();
+  }
+
+  /** Ends the run: fragments still waiting for reassembly are dropped. */
+  finish(): void {
+    this.expireFragments(true);
+  }
+
+  // -- receive path ---------------------------------------------------------
+
+  /** ip_rcv_core's checks; returns a drop reason or undefined. */
+  private validate(ip: Uint8Array): string | undefined {
+    if (ip.length < 20) return StackReason.tooShort;
+    const ihl = (ip[0]! & 0x0f) * 4;
+    if (ip[0]! >> 4 !== 4 || ihl < 20) return StackReason.badHeader;
+    if (ip.length < ihl) return StackReason.tooShort;
+    if (inetChecksum(ip, 0, ihl) !== 0) return StackReason.badChecksum;
+    const tot = (ip[2]! << 8) | ip[3]!;
+    if (tot > ip.length) return StackReason.tooShort;
+    if (tot < ihl) return StackReason.badHeader;
+    return undefined;
+  }
+
+  private ipRcv(ipIn: Uint8Array, dev: NetDevice, mac: Uint8Array | null, pktType: PacketType, frameNo: number): void {
+    const bad = this.validate(ipIn);
+    if (bad) {
+      this.fate(FateKind.DroppedByStack, frameNo, { reason: bad });
+      return;
+    }
+    // Trim link-layer padding; copy so that targets may rewrite in place.
+    const ip = ipIn.slice(0, (ipIn[2]! << 8) | ipIn[3]!);
+    const skb = this.skb.load(ip);
+    skb.mac = mac;
+    skb.pktType = pktType;
+    skb.mark = 0;
+    skb.generated = false;
+    skb.frameNo = frameNo;
+    if (!this.hook(Hook.PreRouting, dev, null, frameNo)) return;
+    this.routeInput(skb, dev, frameNo);
+  }
+
+  private routeInput(skb: Skb, dev: NetDevice, frameNo: number): void {
+    const { saddr, daddr } = skb;
+    if (saddr >>> 28 === 0xe || saddr === 0xffffffff) return this.stackDrop(frameNo, StackReason.martianSource);
+    if (daddr === 0xffffffff || (saddr === 0 && daddr === 0xffffffff)) return this.localDeliver(skb, dev, frameNo);
+    if (saddr === 0) return this.stackDrop(frameNo, StackReason.martianSource);
+    if (daddr >>> 28 === 0xe) {
+      // Only groups the host has joined are received: all-hosts 224.0.0.1.
+      if (daddr === 0xe0000001) return this.localDeliver(skb, dev, frameNo);
+      return this.stackDrop(frameNo, StackReason.multicastNoRoute);
+    }
+    if (daddr >>> 24 === 0 || (dev !== this.lo && (daddr >>> 24 === 127 || saddr >>> 24 === 127))) {
+      return this.stackDrop(frameNo, daddr >>> 24 === 127 || daddr >>> 24 === 0 ? StackReason.martianDest : StackReason.martianSource);
+    }
+    const rt = this.fib.lookup(daddr);
+    if (rt.type === RouteType.Local || rt.type === RouteType.Broadcast) return this.localDeliver(skb, dev, frameNo);
+    if (rt.type !== RouteType.Unicast || !rt.dev) return this.stackDrop(frameNo, StackReason.noRoute);
+    this.forward(skb, dev, rt.dev, frameNo);
+  }
+
+  private forward(skb: Skb, inDev: NetDevice, outDev: NetDevice, frameNo: number): void {
+    if (skb.pktType !== PacketType.Host) return this.stackDrop(frameNo, StackReason.notForUs);
+    const ip = skb.data;
+    if (ip[8]! <= 1) return this.stackDrop(frameNo, StackReason.ttlExpired);
+    // ip_decrease_ttl: incremental checksum update (RFC 1624).
+    ip[8] = ip[8]! - 1;
+    let c = ((ip[10]! << 8) | ip[11]!) + 0x0100;
+    c = (c & 0xffff) + (c >> 16);
+    ip[10] = c >> 8;
+    ip[11] = c & 0xff;
+    if (skb.len > outDev.mtu && ip[6]! & 0x40) return this.stackDrop(frameNo, StackReason.tooBig);
+    if (!this.hook(Hook.Forward, inDev, outDev, frameNo)) return;
+    if (!this.hook(Hook.PostRouting, null, outDev, frameNo)) return;
+    this.transmit(FateKind.Forwarded, outDev, frameNo);
+  }
+
+  private localDeliver(skb: Skb, dev: NetDevice, frameNo: number): void {
+    if (skb.fragoff !== 0 || skb.data[6]! & 0x20) {
+      this.reassemble(skb, dev, frameNo);
+      return;
+    }
+    if (!this.hook(Hook.LocalIn, dev, null, frameNo)) return;
+    this.fate(FateKind.Delivered, frameNo, {});
+  }
+
+  // -- reassembly (ip_defrag before INPUT) ----------------------------------
+
+  private fragKey(ip: Uint8Array): string {
+    return `${ip[12]}.${ip[13]}.${ip[14]}.${ip[15]}>${ip[16]}.${ip[17]}.${ip[18]}.${ip[19]}/${ip[9]}#${(ip[4]! << 8) | ip[5]!}`;
+  }
+
+  private reassemble(skb: Skb, dev: NetDevice, frameNo: number): void {
+    const ip = skb.data;
+    const key = this.fragKey(ip);
+    let q = this.frags.get(key);
+    if (!q) {
+      q = { firstNs: this.clockNs, frames: [], parts: [], header: null, total: -1, dev, mac: skb.mac, pktType: skb.pktType };
+      this.frags.set(key, q);
+    }
+    const ihl = skb.thoff;
+    const off = skb.fragoff * 8;
+    const payload = ip.slice(ihl, skb.len);
+    q.frames.push(frameNo);
+    q.parts.push({ off, data: payload });
+    if (off === 0) {
+      q.header = ip.slice(0, ihl);
+      q.dev = dev;
+      q.mac = skb.mac;
+    }
+    if (!(ip[6]! & 0x20)) q.total = off + payload.length;
+    if (q.total < 0 || !q.header) return;
+    // Complete when the parts cover [0, total) without holes.
+    const parts = [...q.parts].sort((a, b) => a.off - b.off);
+    let covered = 0;
+    for (const p of parts) {
+      if (p.off > covered) return;
+      covered = Math.max(covered, p.off + p.data.length);
+    }
+    if (covered < q.total) return;
+    this.frags.delete(key);
+    const hl = q.header.length;
+    const whole = new Uint8Array(hl + q.total);
+    whole.set(q.header, 0);
+    for (const p of parts) whole.set(p.data.subarray(0, Math.max(0, Math.min(p.data.length, q.total - p.off))), hl + p.off);
+    const tot = whole.length;
+    whole[2] = tot >> 8;
+    whole[3] = tot & 255;
+    whole[6] = whole[6]! & 0x40; // clear MF and offset, keep DF
+    whole[7] = 0;
+    setIPv4Checksum(whole);
+    const s = this.skb.load(whole);
+    s.mac = q.mac;
+    s.pktType = q.pktType;
+    s.frameNo = frameNo;
+    const last = q.frames[q.frames.length - 1]!;
+    const ok = this.hook(Hook.LocalIn, q.dev, null, last);
+    // The verdict on the whole is the fate of each fragment.
+    for (const f of q.frames) {
+      if (f === last) {
+        if (ok) this.fate(FateKind.Delivered, f, {});
+        continue;
+      }
+      if (ok) this.fate(FateKind.Delivered, f, {});
+      else this.fate(this.lastKind, f, this.lastDrop);
+    }
+  }
+
+  private expireFragments(all: boolean): void {
+    for (const [key, q] of this.frags) {
+      if (all || this.clockNs - q.firstNs > IPFRAG_TIME_NS) {
+        this.frags.delete(key);
+        for (const f of q.frames) this.fate(FateKind.DroppedByStack, f, { reason: StackReason.reasmTimeout });
+      }
+    }
+  }
+
+  // -- local output ----------------------------------------------------------
+
+  private localOut(ipIn: Uint8Array, frameNo: number, generated: boolean): void {
+    const ip = ipIn.slice();
+    const skb = this.skb.load(ip);
+    skb.mac = null;
+    skb.pktType = PacketType.Host;
+    skb.mark = 0;
+    skb.generated = generated;
+    skb.frameNo = frameNo;
+    const rt = this.fib.lookup(skb.daddr);
+    const dropKind = generated ? FateKind.GeneratedDropped : FateKind.DroppedByStack;
+    if (!rt.dev && rt.type !== RouteType.Broadcast && rt.type !== RouteType.Multicast) {
+      this.fate(dropKind, frameNo, { reason: StackReason.noRoute });
+      return;
+    }
+    const outDev = rt.dev ?? this.fib.deviceFor(skb.saddr) ?? this.devByUnit[0] ?? this.lo;
+    if (!this.hook(Hook.LocalOut, null, outDev, frameNo, generated)) return;
+    if (!this.hook(Hook.PostRouting, null, outDev, frameNo, generated)) return;
+    if (outDev === this.lo) {
+      // Looped back: in again through PREROUTING and INPUT.
+      const s = this.skb;
+      s.pktType = PacketType.Host;
+      if (!this.hook(Hook.PreRouting, this.lo, null, frameNo, generated)) return;
+      if (!this.hook(Hook.LocalIn, this.lo, null, frameNo, generated)) return;
+      this.fate(generated ? FateKind.Generated : FateKind.Delivered, frameNo, { unit: -1 });
+      return;
+    }
+    this.transmit(generated ? FateKind.Generated : FateKind.Sent, outDev, frameNo);
+  }
+
+  private drainLocal(): void {
+    while (this.pendingLocal.length) {
+      const p = this.pendingLocal.shift()!;
+      this.localOut(p.ip, p.frameNo, true);
+    }
+  }
+
+  // -- hooks, fates -----------------------------------------------------------
+
+  private lastKind: FateKind = FateKind.DroppedByRule;
+  private lastDrop: { site?: DropSite; reason?: string } = {};
+
+  /** Runs every table on `hook`; false (and the drop fate) when one drops. */
+  private hook(hook: Hook, inDev: NetDevice | null, outDev: NetDevice | null, frameNo: number, generated = false): boolean {
+    const tables = this.hooks[hook]!;
+    if (tables.length === 0) return true;
+    const par = this.par;
+    par.hook = hook;
+    par.inDev = inDev;
+    par.outDev = outDev;
+    for (const t of tables) {
+      par.table = t.name;
+      const v = t.run(this.skb, par);
+      if (v !== NF_ACCEPT) {
+        const site: DropSite = { table: t.name, chain: t.site.chain, rule: t.site.rule };
+        if (par.hotdrop) {
+          this.lastKind = generated ? FateKind.GeneratedDropped : FateKind.DroppedByStack;
+          this.lastDrop = { site, reason: StackReason.hotdrop };
+        } else {
+          this.lastKind = generated ? FateKind.GeneratedDropped : site.rule === 0 ? FateKind.DroppedByPolicy : FateKind.DroppedByRule;
+          this.lastDrop = { site };
+        }
+        this.fate(this.lastKind, frameNo, this.lastDrop);
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private stackDrop(frameNo: number, reason: string): void {
+    this.fate(FateKind.DroppedByStack, frameNo, { reason });
+  }
+
+  /** A packet leaves on `dev`: Ethernet header with the device's MAC as source. */
+  private transmit(kind: FateKind, dev: NetDevice, frameNo: number): void {
+    const ip = this.skb.data.subarray(0, this.skb.len);
+    const frame = new Uint8Array(14 + ip.length);
+    const mac = this.skb.mac;
+    // Destination: the original frame's, when there was one (cofw keeps no neighbour table).
+    if (mac) frame.set(mac.subarray(0, 6), 0);
+    else frame.fill(0xff, 0, 6);
+    frame.set(dev.mac, 6);
+    frame[12] = 0x08;
+    frame[13] = 0x00;
+    frame.set(ip, 14);
+    this.fate(kind, frameNo, { unit: dev.unit, frame });
+  }
+
+  private fate(kind: FateKind, frameNo: number, f: { unit?: number; site?: DropSite; reason?: string; frame?: Uint8Array }): void {
+    this.opts.fate({ kind, frameNo, unit: f.unit ?? -1, ...(f.site ? { site: f.site } : {}), ...(f.reason ? { reason: f.reason } : {}), ...(f.frame ? { frame: f.frame } : {}) });
+  }
+}

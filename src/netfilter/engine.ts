@@ -1,0 +1,269 @@
+/**
+ * The rule engine: a table compiled into flat per-chain arrays, traversed as
+ * the kernel's ipt_do_table (and nft_do_chain, which agrees on everything a
+ * ruleset written for iptables can express): generic IP match, then each
+ * match in order, counter, then the target; jumps push a return position,
+ * gotos do not; RETURN or falling off a user chain pops, and with nothing
+ * to pop the built-in chain's policy decides (and is counted).
+ *
+ * Hotdrop (a match that cannot read its header) drops the packet without
+ * counting the rule, as in the kernel.
+ */
+import type { Chain, Rule, Table } from './rules/model.js';
+import { CHAIN_HOOK, INV_DSTIP, INV_FRAG, INV_PROTO, INV_SRCIP, INV_VIA_IN, INV_VIA_OUT } from './rules/model.js';
+import { NF_ACCEPT, NF_DROP, XT_CONTINUE, XT_RETURN, type Hook, type NetDevice, type Skb, type XtParams } from './types.js';
+import type { MatchModule, TargetModule } from './xt.js';
+
+const enum Kind {
+  Accept,
+  Drop,
+  Return,
+  Jump,
+  Goto,
+  Module,
+  None,
+}
+
+/** Interface test compiled from `eth0` / `eth+` / `+`. */
+interface IfTest {
+  readonly name: string;
+  readonly prefix: boolean;
+}
+
+function ifTest(written: string): IfTest | null {
+  if (!written) return null;
+  return written.endsWith('+') ? { name: written.slice(0, -1), prefix: true } : { name: written, prefix: false };
+}
+
+function ifMatches(t: IfTest, dev: NetDevice | null): boolean {
+  const n = dev ? dev.name : '';
+  return t.prefix ? n.startsWith(t.name) : n === t.name;
+}
+
+interface CRule {
+  readonly rule: Rule;
+  readonly src: number;
+  readonly smsk: number;
+  readonly dst: number;
+  readonly dmsk: number;
+  readonly inv: number;
+  readonly inIf: IfTest | null;
+  readonly outIf: IfTest | null;
+  readonly proto: number;
+  readonly fragment: boolean;
+  readonly matchFns: ReadonlyArray<MatchModule<unknown>>;
+  readonly matchCfgs: readonly unknown[];
+  readonly kind: Kind;
+  /** Index of the target chain for jumps and gotos. */
+  jump: number;
+  readonly target: TargetModule<unknown> | null;
+  readonly targetCfg: unknown;
+}
+
+interface CChain {
+  readonly chain: Chain;
+  readonly rules: CRule[];
+  /** Built-in chain's policy verdict, or -1 for user chains. */
+  readonly policy: number;
+}
+
+/** Where the last verdict was decided, for reports. Rule 0 = policy. */
+export interface VerdictSite {
+  chain: string;
+  rule: number;
+}
+
+const MAX_STACK = 64;
+
+export class CompiledTable {
+  readonly name: string;
+  private readonly chains: CChain[] = [];
+  private readonly entry = new Map<Hook, number>();
+  private readonly stackChain = new Int32Array(MAX_STACK);
+  private readonly stackRule = new Int32Array(MAX_STACK);
+  /** Set by `run`: the chain and 1-based rule number (0 = policy) of the verdict. */
+  readonly site: VerdictSite = { chain: '', rule: 0 };
+
+  constructor(readonly table: Table) {
+    this.name = table.name;
+    const index = new Map<string, number>();
+    for (const c of table.chains.values()) index.set(c.name, index.size);
+    for (const c of table.chains.values()) {
+      const rules = c.rules.map((r) => compileRule(r));
+      c.rules.forEach((r, i) => {
+        if (r.target.kind === 'jump') rules[i]!.jump = index.get(r.target.chain) ?? -1;
+      });
+      this.chains.push({ chain: c, rules, policy: c.builtin ? (c.policy === 'ACCEPT' ? NF_ACCEPT : NF_DROP) : -1 });
+      if (c.builtin) this.entry.set(CHAIN_HOOK[c.name]!, index.get(c.name)!);
+    }
+  }
+
+  /** Does this table have a chain on `hook`? */
+  hasHook(hook: Hook): boolean {
+    return this.entry.has(hook);
+  }
+
+  /**
+   * Runs the packet through the table's chain for `par.hook`; returns
+   * NF_ACCEPT or NF_DROP and sets `site`. `par.hotdrop` is set when a match
+   * hot-dropped the packet.
+   */
+  run(skb: Skb, par: XtParams): number {
+    const start = this.entry.get(par.hook);
+    if (start === undefined) return NF_ACCEPT;
+    const chains = this.chains;
+    let ci = start;
+    let chain = chains[ci]!;
+    let ri = 0;
+    let sp = 0;
+    const len = skb.len;
+    par.hotdrop = false;
+    for (;;) {
+      if (ri >= chain.rules.length) {
+        // End of chain: a user chain returns; a built-in one applies its policy.
+        if (chain.policy < 0) {
+          if (sp > 0) {
+            sp--;
+            ci = this.stackChain[sp]!;
+            chain = chains[ci]!;
+            ri = this.stackRule[sp]!;
+            continue;
+          }
+          chain = chains[start]!;
+          ci = start;
+        }
+        chain.chain.packets++;
+        chain.chain.bytes += len;
+        this.site.chain = chain.chain.name;
+        this.site.rule = 0;
+        return chain.policy;
+      }
+      const r = chain.rules[ri]!;
+      if (!ipMatch(r, skb, par) || !this.matchAll(r, skb, par)) {
+        if (par.hotdrop) {
+          this.site.chain = chain.chain.name;
+          this.site.rule = ri + 1;
+          return NF_DROP;
+        }
+        ri++;
+        continue;
+      }
+      r.rule.packets++;
+      r.rule.bytes += len;
+      switch (r.kind) {
+        case Kind.Accept:
+        case Kind.Drop:
+          this.site.chain = chain.chain.name;
+          this.site.rule = ri + 1;
+          return r.kind === Kind.Accept ? NF_ACCEPT : NF_DROP;
+        case Kind.None:
+          ri++;
+          continue;
+        case Kind.Jump:
+          if (sp >= MAX_STACK) {
+            this.site.chain = chain.chain.name;
+            this.site.rule = ri + 1;
+            return NF_DROP;
+          }
+          this.stackChain[sp] = ci;
+          this.stackRule[sp] = ri + 1;
+          sp++;
+          ci = r.jump;
+          chain = chains[ci]!;
+          ri = 0;
+          continue;
+        case Kind.Goto:
+          ci = r.jump;
+          chain = chains[ci]!;
+          ri = 0;
+          continue;
+        case Kind.Return:
+          break;
+        case Kind.Module: {
+          const v = r.target!.target(r.targetCfg, skb, par);
+          if (v === XT_CONTINUE) {
+            ri++;
+            continue;
+          }
+          if (v !== XT_RETURN) {
+            this.site.chain = chain.chain.name;
+            this.site.rule = ri + 1;
+            return v;
+          }
+          break;
+        }
+      }
+      // RETURN: pop, or underflow to the built-in chain's policy.
+      if (sp > 0) {
+        sp--;
+        ci = this.stackChain[sp]!;
+        chain = chains[ci]!;
+        ri = this.stackRule[sp]!;
+      } else {
+        ci = start;
+        chain = chains[start]!;
+        ri = chain.rules.length;
+      }
+    }
+  }
+
+  private matchAll(r: CRule, skb: Skb, par: XtParams): boolean {
+    const fns = r.matchFns;
+    for (let i = 0; i < fns.length; i++) {
+      if (!fns[i]!.match(r.matchCfgs[i], skb, par)) return false;
+    }
+    return true;
+  }
+}
+
+function compileRule(r: Rule): CRule {
+  const t = r.target;
+  let kind: Kind;
+  let target: TargetModule<unknown> | null = null;
+  let targetCfg: unknown = undefined;
+  switch (t.kind) {
+    case 'verdict':
+      kind = t.verdict === 'ACCEPT' ? Kind.Accept : t.verdict === 'DROP' ? Kind.Drop : Kind.Return;
+      break;
+    case 'jump':
+      kind = t.goto ? Kind.Goto : Kind.Jump;
+      break;
+    case 'module':
+      kind = Kind.Module;
+      target = t.module as TargetModule<unknown>;
+      targetCfg = t.config;
+      break;
+    default:
+      kind = Kind.None;
+  }
+  return {
+    rule: r,
+    src: r.ip.src,
+    smsk: r.ip.smsk,
+    dst: r.ip.dst,
+    dmsk: r.ip.dmsk,
+    inv: r.ip.invflags,
+    inIf: ifTest(r.ip.iniface),
+    outIf: ifTest(r.ip.outiface),
+    proto: r.ip.proto,
+    fragment: r.ip.fragment,
+    matchFns: r.matches.map((m) => m.module as MatchModule<unknown>),
+    matchCfgs: r.matches.map((m) => m.config),
+    kind,
+    jump: -1,
+    target,
+    targetCfg,
+  };
+}
+
+/** ip_packet_match: addresses, interfaces, protocol, fragment flag, each invertible. */
+function ipMatch(r: CRule, skb: Skb, par: XtParams): boolean {
+  const inv = r.inv;
+  if ((((skb.saddr & r.smsk) >>> 0) !== r.src) !== ((inv & INV_SRCIP) !== 0)) return false;
+  if ((((skb.daddr & r.dmsk) >>> 0) !== r.dst) !== ((inv & INV_DSTIP) !== 0)) return false;
+  if (r.inIf && ifMatches(r.inIf, par.inDev) === ((inv & INV_VIA_IN) !== 0)) return false;
+  if (r.outIf && ifMatches(r.outIf, par.outDev) === ((inv & INV_VIA_OUT) !== 0)) return false;
+  if (r.proto && (skb.protocol !== r.proto) !== ((inv & INV_PROTO) !== 0)) return false;
+  if (r.fragment && (skb.fragoff === 0) !== ((inv & INV_FRAG) !== 0)) return false;
+  return true;
+}

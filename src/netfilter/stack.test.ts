@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { ethernet, icmp, ipv4, tcp, udp } from '../packet/build.js';
+import { parseIPv4, parseMac } from '../packet/addr.js';
+import type { MachineSpec } from '../machine/spec.js';
+import type { NetDevice } from './types.js';
+import { FateKind, type Fate } from './fate.js';
+import { loadRuleset } from './rules/restore.js';
+import { saveRuleset } from './rules/save.js';
+import { GuestStack } from './stack.js';
+
+function dev(name: string, index: number, unit: number, mac: string, addr: string, prefix: number): NetDevice {
+  const a = parseIPv4(addr)!;
+  const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+  return { name, index, unit, mac: parseMac(mac)!, mtu: unit < 0 ? 65536 : 1500, addrs: [{ addr: a, prefix, broadcast: (a | ~mask) >>> 0 }] };
+}
+
+export const ORACLE_MACHINE: MachineSpec = {
+  hostname: 'test',
+  devices: [
+    dev('lo', 1, -1, '00:00:00:00:00:00', '127.0.0.1', 8),
+    dev('eth0', 2, 0, '02:00:00:00:00:01', '198.51.100.1', 24),
+    dev('eth1', 3, 1, '02:00:00:00:01:01', '192.0.2.1', 24),
+  ],
+  routes: [{ dst: 0, prefix: 0, via: parseIPv4('198.51.100.254')!, dev: 'eth0' }],
+  failPolicy: 'closed',
+};
+
+const WIRE = { src: '02:00:00:00:00:02', dst: '02:00:00:00:00:01' };
+const HOST = { src: '02:00:00:00:01:02', dst: '02:00:00:00:01:01' };
+
+function run(rules: string, frames: Array<[number, Uint8Array]>): { fates: Fate[]; save: string } {
+  const rs = loadRuleset(rules, 'test.v4');
+  const fates: Fate[] = [];
+  const st = new GuestStack({ spec: ORACLE_MACHINE, printk: () => {}, fate: (f) => fates.push(f) }, rs);
+  frames.forEach(([unit, f], i) => {
+    st.setClock(BigInt(i) * 1_000_000n);
+    if (unit < 0) st.output(f, i + 1);
+    else st.receive(unit, f, i + 1);
+  });
+  st.finish();
+  return { fates, save: saveRuleset(rs, { counters: true }) };
+}
+
+describe('guest stack and engine', () => {
+  it('walks jumps, gotos, RETURN and policies, counting as the kernel does', () => {
+    const rules = `*filter
+:INPUT DROP [0:0]
+:FORWARD DROP [0:0]
+:OUTPUT ACCEPT [0:0]
+:a - [0:0]
+:b - [0:0]
+-A INPUT -s 203.0.113.0/24 -j a
+-A INPUT -s 203.0.113.9 -j ACCEPT
+-A FORWARD -i eth1 -o eth0 -g b
+-A a -p udp -j RETURN
+-A a -d 198.51.100.1 -j ACCEPT
+-A b -s 192.0.2.66 -j DROP
+COMMIT
+`;
+    const toFw = ethernet(WIRE, ipv4({ src: '203.0.113.9', dst: '198.51.100.1' }, tcp({ sport: 1000, dport: 22 })));
+    const udpIn = ethernet(WIRE, ipv4({ src: '203.0.113.9', dst: '198.51.100.1' }, udp({ sport: 1000, dport: 53 })));
+    const fwd = ethernet(HOST, ipv4({ src: '192.0.2.10', dst: '203.0.113.5' }, icmp({ type: 8, id: 1, seq: 1 })));
+    const fwdBad = ethernet(HOST, ipv4({ src: '192.0.2.66', dst: '203.0.113.5' }, icmp({ type: 8 })));
+    const ttl1 = ethernet(HOST, ipv4({ src: '192.0.2.10', dst: '203.0.113.5', ttl: 1 }, icmp({ type: 8 })));
+    const out = ethernet(WIRE, ipv4({ src: '198.51.100.1', dst: '203.0.113.5' }, icmp({ type: 0 })));
+    const { fates, save } = run(rules, [[0, toFw], [0, udpIn], [1, fwd], [1, fwdBad], [1, ttl1], [-1, out]]);
+    expect(fates.map((f) => f.kind)).toEqual([
+      FateKind.Delivered,
+      FateKind.Delivered,
+      FateKind.DroppedByPolicy,
+      FateKind.DroppedByRule,
+      FateKind.DroppedByStack,
+      FateKind.Sent,
+    ]);
+    expect(save).toContain(':INPUT DROP [0:0]');
+    expect(save).toContain(':FORWARD DROP [1:28]');
+    expect(save).toContain('[2:68] -A INPUT -s 203.0.113.0/24 -j a');
+    expect(save).toContain('[1:28] -A INPUT -s 203.0.113.9/32 -j ACCEPT');
+    expect(save).toContain('[2:56] -A FORWARD -i eth1 -o eth0 -g b');
+    expect(save).toContain('[1:28] -A a -p udp -j RETURN');
+    expect(save).toContain('[1:40] -A a -d 198.51.100.1/32 -j ACCEPT');
+    expect(save).toContain('[1:28] -A b -s 192.0.2.66/32 -j DROP');
+    expect(fates[2]!.site).toEqual({ table: 'filter', chain: 'FORWARD', rule: 0 });
+    expect(fates[3]!.site).toEqual({ table: 'filter', chain: 'b', rule: 1 });
+  });
+
+  it('reassembles fragments before INPUT and counts the whole once', () => {
+    const rules = `*filter
+:INPUT ACCEPT [0:0]
+-A INPUT -p udp
+COMMIT
+`;
+    const whole = ipv4({ src: '203.0.113.9', dst: '198.51.100.1', id: 7 }, udp({ sport: 1, dport: 2, payload: new Uint8Array(40) }));
+    const l4 = whole.subarray(20);
+    const f1 = ipv4({ src: '203.0.113.9', dst: '198.51.100.1', id: 7, mf: true, proto: 17 }, { proto: 17, bytes: l4.subarray(0, 24) });
+    const f2 = ipv4({ src: '203.0.113.9', dst: '198.51.100.1', id: 7, fragoff: 3, proto: 17 }, { proto: 17, bytes: l4.subarray(24) });
+    const { fates, save } = run(rules, [[0, ethernet(WIRE, f1)], [0, ethernet(WIRE, f2)]]);
+    expect(fates.map((f) => f.kind)).toEqual([FateKind.Delivered, FateKind.Delivered]);
+    expect(save).toContain('[1:68] -A INPUT -p udp');
+  });
+});
