@@ -3,5 +3,28 @@
  * file and one line here.
  */
 import type { MatchModule } from '../xt.js';
+import { addrtypeMatch } from './addrtype.js';
+import { commentMatch } from './comment.js';
+import { icmpMatch } from './icmp.js';
+import { iprangeMatch } from './iprange.js';
+import { lengthMatch } from './length.js';
+import { macMatch } from './mac.js';
+import { multiportMatch } from './multiport.js';
+import { pkttypeMatch } from './pkttype.js';
+import { tcpMatch } from './tcp.js';
+import { ttlMatch } from './ttl.js';
+import { udpMatch } from './udp.js';
 
-export const MATCHES: readonly MatchModule<any>[] = [];
+export const MATCHES: readonly MatchModule<any>[] = [
+  tcpMatch,
+  udpMatch,
+  icmpMatch,
+  multiportMatch,
+  commentMatch,
+  iprangeMatch,
+  lengthMatch,
+  ttlMatch,
+  macMatch,
+  pkttypeMatch,
+  addrtypeMatch,
+];

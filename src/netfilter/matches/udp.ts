@@ -1,0 +1,81 @@
+/**
+ * `-m udp` (xt_tcpudp.c / libxt_udp.c): source and destination port
+ * ranges, each with `!`.
+ *
+ * @example
+ * -p udp -m udp --sport 1024:65535 --dport 53
+ */
+import { OptionError, defineMatch, type OptionSpec } from '../xt.js';
+import { checkProto } from './tcp.js';
+import { SVC_SCTP, SVC_TCP, SVC_UDP, checkUses, formatPortRange, parsePortRange } from './util.js';
+
+export const IPPROTO_UDP = 17;
+
+export interface UdpConfig {
+  readonly spts: readonly [number, number];
+  readonly dpts: readonly [number, number];
+  readonly invSrc: boolean;
+  readonly invDst: boolean;
+}
+
+const OPTIONS: readonly OptionSpec[] = [
+  { name: 'source-port', aliases: ['sport'], args: 1, invert: true, repeat: true },
+  { name: 'destination-port', aliases: ['dport'], args: 1, invert: true, repeat: true },
+];
+
+/** iptables resolves udp port names through every protocol's entries. */
+const PORT_PROTOS = SVC_TCP | SVC_UDP | SVC_SCTP;
+
+export const udpMatch = defineMatch<UdpConfig>({
+  name: 'udp',
+  options: OPTIONS,
+  parse(uses) {
+    checkUses('udp', uses);
+    let spts: [number, number] = [0, 65535];
+    let dpts: [number, number] = [0, 65535];
+    let invSrc = false;
+    let invDst = false;
+    let haveSrc = false;
+    let haveDst = false;
+    for (const u of uses) {
+      if (u.spec.name === 'source-port') {
+        if (haveSrc) throw new OptionError("Only one `--source-port' allowed", u);
+        haveSrc = true;
+        spts = parsePortRange(u.args[0]!, PORT_PROTOS, u);
+        invSrc = u.invert;
+      } else if (u.spec.name === 'destination-port') {
+        if (haveDst) throw new OptionError("Only one `--destination-port' allowed", u);
+        haveDst = true;
+        dpts = parsePortRange(u.args[0]!, PORT_PROTOS, u);
+        invDst = u.invert;
+      }
+    }
+    return { spts, dpts, invSrc, invDst };
+  },
+  check(_c, ctx) {
+    checkProto('udp', IPPROTO_UDP, ctx);
+  },
+  save(c) {
+    const out: string[] = [];
+    if (c.spts[0] !== 0 || c.spts[1] !== 65535) {
+      out.push(`${c.invSrc ? '! ' : ''}--sport ${formatPortRange(c.spts[0], c.spts[1])}`);
+    }
+    if (c.dpts[0] !== 0 || c.dpts[1] !== 65535) {
+      out.push(`${c.invDst ? '! ' : ''}--dport ${formatPortRange(c.dpts[0], c.dpts[1])}`);
+    }
+    return out.join(' ');
+  },
+  match(c, skb, par) {
+    if (skb.fragoff !== 0) return false;
+    const d = skb.data;
+    const th = skb.thoff;
+    if (th + 8 > skb.len) {
+      par.hotdrop = true;
+      return false;
+    }
+    const sport = (d[th]! << 8) | d[th + 1]!;
+    if ((sport >= c.spts[0] && sport <= c.spts[1]) === c.invSrc) return false;
+    const dport = (d[th + 2]! << 8) | d[th + 3]!;
+    return (dport >= c.dpts[0] && dport <= c.dpts[1]) !== c.invDst;
+  },
+});
