@@ -40,3 +40,38 @@ export function writePcapFile(path: string, frames: Iterable<{ tsNs: bigint; dat
     closeSync(fd);
   }
 }
+
+/** Options for classic pcap variants (for fixtures): byte order, timestamp unit, link type, snaplen. */
+export interface PcapVariant {
+  bigEndian?: boolean;
+  nanosecond?: boolean;
+  linkType?: number;
+  snaplen?: number;
+}
+
+/** Bytes of a pcap global header in any byte order, microsecond or nanosecond. */
+export function pcapHeaderVariant(v: PcapVariant = {}): Uint8Array {
+  const le = !v.bigEndian;
+  const b = new Uint8Array(24);
+  const dv = new DataView(b.buffer);
+  dv.setUint32(0, v.nanosecond ? 0xa1b23c4d : 0xa1b2c3d4, le);
+  dv.setUint16(4, 2, le);
+  dv.setUint16(6, 4, le);
+  dv.setUint32(16, v.snaplen ?? 262144, le);
+  dv.setUint32(20, v.linkType ?? LINKTYPE_ETHERNET, le);
+  return b;
+}
+
+/** Bytes of one record for a pcap variant (timestamp in ns since the epoch). */
+export function pcapRecordVariant(v: PcapVariant, tsNs: bigint, data: Uint8Array, origLen = data.length): Uint8Array {
+  const le = !v.bigEndian;
+  const b = new Uint8Array(16 + data.length);
+  const dv = new DataView(b.buffer);
+  dv.setUint32(0, Number(tsNs / 1_000_000_000n), le);
+  const frac = tsNs % 1_000_000_000n;
+  dv.setUint32(4, Number(v.nanosecond ? frac : frac / 1000n), le);
+  dv.setUint32(8, data.length, le);
+  dv.setUint32(12, origLen, le);
+  b.set(data, 16);
+  return b;
+}

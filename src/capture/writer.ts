@@ -19,81 +19,81 @@ const FLUSH_AT = 1024 * 1024;
 const pad4 = (n: number): number => (n + 3) & ~3;
 
 /** One pcapng option (code, value) with its padding. */
-function option(code: number, value: Uint8Array): Uint8Array {
+export function pcapngOption(code: number, value: Uint8Array, le = true): Uint8Array {
   const b = new Uint8Array(4 + pad4(value.length));
   const dv = new DataView(b.buffer);
-  dv.setUint16(0, code, true);
-  dv.setUint16(2, value.length, true);
+  dv.setUint16(0, code, le);
+  dv.setUint16(2, value.length, le);
   b.set(value, 4);
   return b;
 }
 
-/** A little-endian pcapng block: type, length, body, options (ended by opt_endofopt when any), length. */
-function block(type: number, body: Uint8Array, opts: Uint8Array[] = []): Uint8Array {
+/** A pcapng block: type, length, body, options (ended by opt_endofopt when any), length. */
+export function pcapngBlock(type: number, body: Uint8Array, opts: Uint8Array[] = [], le = true): Uint8Array {
   const optLen = opts.length ? opts.reduce((s, o) => s + o.length, 0) + 4 : 0;
   const len = 12 + pad4(body.length) + optLen;
   const b = new Uint8Array(len);
   const dv = new DataView(b.buffer);
-  dv.setUint32(0, type, true);
-  dv.setUint32(4, len, true);
+  dv.setUint32(0, type, le);
+  dv.setUint32(4, len, le);
   b.set(body, 8);
   let o = 8 + pad4(body.length);
   for (const opt of opts) {
     b.set(opt, o);
     o += opt.length;
   }
-  dv.setUint32(len - 4, len, true);
+  dv.setUint32(len - 4, len, le);
   return b;
 }
 
 const utf8 = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'utf8'));
 
 /** Section Header Block (little-endian, version 1.0, unknown section length, shb_userappl). */
-export function pcapngSectionHeader(): Uint8Array {
+export function pcapngSectionHeader(le = true): Uint8Array {
   const body = new Uint8Array(16);
   const dv = new DataView(body.buffer);
-  dv.setUint32(0, 0x1a2b3c4d, true);
-  dv.setUint16(4, 1, true);
-  dv.setUint16(6, 0, true);
-  dv.setBigInt64(8, -1n, true);
-  return block(0x0a0d0d0a, body, [option(4, utf8('cofw'))]);
+  dv.setUint32(0, 0x1a2b3c4d, le);
+  dv.setUint16(4, 1, le);
+  dv.setUint16(6, 0, le);
+  dv.setBigInt64(8, -1n, le);
+  return pcapngBlock(0x0a0d0d0a, body, [pcapngOption(4, utf8('cofw'), le)], le);
 }
 
 /** Interface Description Block: link type, snaplen (0 = no limit), if_name, if_tsresol. */
-export function pcapngInterface(linkType: number, opts: { name?: string; tsresol?: number; snaplen?: number; tsoffsetSec?: bigint } = {}): Uint8Array {
+export function pcapngInterface(linkType: number, opts: { name?: string; tsresol?: number; snaplen?: number; tsoffsetSec?: bigint } = {}, le = true): Uint8Array {
   const body = new Uint8Array(8);
   const dv = new DataView(body.buffer);
-  dv.setUint16(0, linkType, true);
-  dv.setUint32(4, opts.snaplen ?? 0, true);
+  dv.setUint16(0, linkType, le);
+  dv.setUint32(4, opts.snaplen ?? 0, le);
   const o: Uint8Array[] = [];
-  if (opts.name !== undefined) o.push(option(2, utf8(opts.name)));
-  if (opts.tsresol !== undefined) o.push(option(9, Uint8Array.of(opts.tsresol)));
+  if (opts.name !== undefined) o.push(pcapngOption(2, utf8(opts.name), le));
+  if (opts.tsresol !== undefined) o.push(pcapngOption(9, Uint8Array.of(opts.tsresol), le));
   if (opts.tsoffsetSec !== undefined) {
     const v = new Uint8Array(8);
-    new DataView(v.buffer).setBigInt64(0, opts.tsoffsetSec, true);
-    o.push(option(14, v));
+    new DataView(v.buffer).setBigInt64(0, opts.tsoffsetSec, le);
+    o.push(pcapngOption(14, v, le));
   }
-  return block(1, body, o);
+  return pcapngBlock(1, body, o, le);
 }
 
 /** Enhanced Packet Block with a timestamp already in the interface's units. */
-export function pcapngPacket(ifId: number, tsUnits: bigint, data: Uint8Array, origLen = data.length, opts: { comment?: string; direction?: 'in' | 'out' } = {}): Uint8Array {
+export function pcapngPacket(ifId: number, tsUnits: bigint, data: Uint8Array, origLen = data.length, opts: { comment?: string; direction?: 'in' | 'out' } = {}, le = true): Uint8Array {
   const body = new Uint8Array(20 + data.length);
   const dv = new DataView(body.buffer);
-  dv.setUint32(0, ifId, true);
-  dv.setUint32(4, Number((tsUnits >> 32n) & 0xffffffffn), true);
-  dv.setUint32(8, Number(tsUnits & 0xffffffffn), true);
-  dv.setUint32(12, data.length, true);
-  dv.setUint32(16, origLen, true);
+  dv.setUint32(0, ifId, le);
+  dv.setUint32(4, Number((tsUnits >> 32n) & 0xffffffffn), le);
+  dv.setUint32(8, Number(tsUnits & 0xffffffffn), le);
+  dv.setUint32(12, data.length, le);
+  dv.setUint32(16, origLen, le);
   body.set(data, 20);
   const o: Uint8Array[] = [];
-  if (opts.comment !== undefined) o.push(option(1, utf8(opts.comment)));
+  if (opts.comment !== undefined) o.push(pcapngOption(1, utf8(opts.comment), le));
   if (opts.direction) {
     const v = new Uint8Array(4);
-    new DataView(v.buffer).setUint32(0, opts.direction === 'in' ? 1 : 2, true);
-    o.push(option(2, v));
+    new DataView(v.buffer).setUint32(0, opts.direction === 'in' ? 1 : 2, le);
+    o.push(pcapngOption(2, v, le));
   }
-  return block(6, body, o);
+  return pcapngBlock(6, body, o, le);
 }
 
 /**
