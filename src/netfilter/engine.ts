@@ -58,6 +58,72 @@ interface CRule {
   jump: number;
   readonly target: TargetModule<unknown> | null;
   readonly targetCfg: unknown;
+  /** At the head of a run of plain address rules: the run's lookup set. */
+  set: AddrRun | null;
+}
+
+/** Fewest consecutive plain address rules worth a set lookup. */
+const MIN_RUN = 8;
+
+/**
+ * A run of consecutive rules that test only `-s` (or only `-d`) without
+ * inversion: a hash per distinct mask maps the masked address to the first
+ * rule of the run that has it, so a lookup costs one probe per distinct mask
+ * instead of one test per rule, and finds the rule a linear walk would.
+ */
+class AddrRun {
+  private readonly masks: number[] = [];
+  private readonly maps: Map<number, number>[] = [];
+
+  constructor(
+    readonly field: 'src' | 'dst',
+    rules: readonly CRule[],
+    /** Index of the first rule after the run. */
+    readonly end: number,
+    readonly start: number,
+  ) {
+    for (let i = start; i < end; i++) {
+      const r = rules[i]!;
+      const mask = field === 'src' ? r.smsk : r.dmsk;
+      const net = field === 'src' ? r.src : r.dst;
+      let k = this.masks.indexOf(mask);
+      if (k < 0) {
+        k = this.masks.push(mask) - 1;
+        this.maps.push(new Map());
+      }
+      const m = this.maps[k]!;
+      if (!m.has(net)) m.set(net, i);
+    }
+  }
+
+  /** Index of the first rule in the run that matches `addr`, or `end`. */
+  lookup(addr: number): number {
+    let best = this.end;
+    for (let k = 0; k < this.masks.length; k++) {
+      const i = this.maps[k]!.get((addr & this.masks[k]!) >>> 0);
+      if (i !== undefined && i < best) best = i;
+    }
+    return best;
+  }
+}
+
+/** Is the rule a plain, non-inverted test of one address field with a standard target? */
+function plainAddrField(r: CRule): 'src' | 'dst' | null {
+  if (r.inv || r.inIf || r.outIf || r.proto || r.fragment || r.matchFns.length || r.kind === Kind.Module) return null;
+  if (r.smsk && !r.dmsk) return 'src';
+  if (r.dmsk && !r.smsk) return 'dst';
+  return null;
+}
+
+function buildRuns(rules: CRule[]): void {
+  let i = 0;
+  while (i < rules.length) {
+    const f = plainAddrField(rules[i]!);
+    let j = i + 1;
+    if (f) while (j < rules.length && plainAddrField(rules[j]!) === f) j++;
+    if (f && j - i >= MIN_RUN) rules[i]!.set = new AddrRun(f, rules, j, i);
+    i = j;
+  }
 }
 
 interface CChain {
@@ -93,6 +159,7 @@ export class CompiledTable {
       c.rules.forEach((r, i) => {
         if (r.target.kind === 'jump') rules[i]!.jump = index.get(r.target.chain) ?? -1;
       });
+      buildRuns(rules);
       this.chains.push({ chain: c, rules, policy: c.builtin ? (c.policy === 'ACCEPT' ? NF_ACCEPT : NF_DROP) : -1 });
       if (c.builtin) this.entry.set(CHAIN_HOOK[c.name]!, index.get(c.name)!);
     }
@@ -138,7 +205,17 @@ export class CompiledTable {
         this.site.rule = 0;
         return chain.policy;
       }
-      const r = chain.rules[ri]!;
+      let r = chain.rules[ri]!;
+      if (r.set) {
+        // Skip straight to the first rule of the run that can match.
+        const to = r.set.lookup(r.set.field === 'src' ? skb.saddr : skb.daddr);
+        if (to === r.set.end) {
+          ri = to;
+          continue;
+        }
+        ri = to;
+        r = chain.rules[ri]!;
+      }
       if (!ipMatch(r, skb, par) || !this.matchAll(r, skb, par)) {
         if (par.hotdrop) {
           this.site.chain = chain.chain.name;
@@ -253,6 +330,7 @@ function compileRule(r: Rule): CRule {
     jump: -1,
     target,
     targetCfg,
+    set: null,
   };
 }
 
