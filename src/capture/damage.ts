@@ -2,14 +2,18 @@
 
 export const CUT_SHORT_ADVICE = 'the capture was probably copied while still being written: copy it again once the capture has finished';
 
-/** `record 57 at byte 8812` (classic pcap) or `block 9 at byte 8812 (after record 56)` (pcapng). */
-export function where(file: string, kind: 'record' | 'block', n: number, offset: number, recordsBefore: number): string {
+/**
+ * `record 57 at byte 8812` (classic pcap) or
+ * `block 9 (Enhanced Packet Block) at byte 8812, after record 56,` (pcapng).
+ */
+export function where(file: string, kind: 'record' | 'block', n: number, offset: number, recordsBefore: number, blockName?: string): string {
   return kind === 'record'
     ? `${file}: record ${n} at byte ${offset}`
-    : `${file}: block ${n} at byte ${offset} (after record ${recordsBefore})`;
+    : `${file}: block ${n}${blockName ? ` (${blockName})` : ''} at byte ${offset}, after record ${recordsBefore},`;
 }
 
 export function keptNote(recordsBefore: number): string {
+  if (recordsBefore === 0) return 'no record came before it';
   return recordsBefore === 1 ? 'the 1 record before it was read' : `the ${recordsBefore} records before it were read`;
 }
 

@@ -68,8 +68,8 @@ export async function* readPcapng(p: Probe, damage: CaptureDamage[]): AsyncGener
   let records = 0;
   let blockNo = 0;
   let fileSnaplen0 = 0;
-  const fail = (offset: number, what: string): void => {
-    damage.push({ file: p.file, index: records + 1, offset, message: `${where(p.file, 'block', blockNo, offset, records)} ${what}` });
+  const fail = (offset: number, what: string, name?: string): void => {
+    damage.push({ file: p.file, index: records + 1, offset, message: `${where(p.file, 'block', blockNo, offset, records, name)} ${what}` });
   };
   const readErr = (offset: number): void => fail(offset, `could not be read: ${streamErrorText(r.error!, p.gzip)} (${keptNote(records)})`);
   try {
@@ -104,23 +104,23 @@ export async function* readPcapng(p: Probe, damage: CaptureDamage[]): AsyncGener
       const len = hv.getUint32(4, le);
       const name = BLOCK_NAMES[type] ?? `block of type 0x${type.toString(16)}`;
       if (len < 12 || len % 4 !== 0) {
-        fail(offset, `(${name}) has an impossible length of ${len} bytes (it must be a multiple of 4 and at least 12): the file is damaged from here on; ${keptNote(records)}. Keep them with \`editcap -r ${p.file} good.pcapng 1-${Math.max(records, 1)}\``);
+        fail(offset, `has an impossible length of ${len} bytes (it must be a multiple of 4 and at least 12): the file is damaged from here on; ${keptNote(records)}. Keep them with \`editcap -r ${p.file} good.pcapng 1-${Math.max(records, 1)}\``, name);
         return;
       }
       if (len > MAX_PCAPNG_BLOCK) {
-        fail(offset, `(${name}) claims ${len} bytes, more than libpcap's limit of ${MAX_PCAPNG_BLOCK} for a pcapng block: its header is corrupt; ${keptNote(records)}. Keep them with \`editcap -r ${p.file} good.pcapng 1-${Math.max(records, 1)}\``);
+        fail(offset, `claims ${len} bytes, more than libpcap's limit of ${MAX_PCAPNG_BLOCK} for a pcapng block: its header is corrupt; ${keptNote(records)}. Keep them with \`editcap -r ${p.file} good.pcapng 1-${Math.max(records, 1)}\``, name);
         return;
       }
       if (!(await r.fill(len))) {
         if (r.error) readErr(offset);
-        else fail(offset, `(${name}) is cut short: the file ends ${r.available} bytes into its ${len}-byte block; ${CUT_SHORT_ADVICE} (${keptNote(records)})`);
+        else fail(offset, `is cut short: the file ends ${r.available} bytes into its ${len}-byte block; ${CUT_SHORT_ADVICE} (${keptNote(records)})`, name);
         return;
       }
       const block = r.read(len);
       const dv = new DataView(block.buffer, block.byteOffset, len);
       const trailer = dv.getUint32(len - 4, le);
       if (trailer !== len) {
-        fail(offset, `(${name}) has mismatched lengths: ${len} bytes at its start, ${trailer} at its end: the file is damaged from here on; ${keptNote(records)}. Keep them with \`editcap -r ${p.file} good.pcapng 1-${Math.max(records, 1)}\``);
+        fail(offset, `has mismatched lengths: ${len} bytes at its start, ${trailer} at its end: the file is damaged from here on; ${keptNote(records)}. Keep them with \`editcap -r ${p.file} good.pcapng 1-${Math.max(records, 1)}\``, name);
         return;
       }
       const end = len - 4;
@@ -136,7 +136,7 @@ export async function* readPcapng(p: Probe, damage: CaptureDamage[]): AsyncGener
         }
         case BT_IDB: {
           if (len < 20) {
-            fail(offset, `(${name}) is only ${len} bytes long, too short for its fixed fields: the file is damaged; ${keptNote(records)}`);
+            fail(offset, `is only ${len} bytes long, too short for its fixed fields: the file is damaged; ${keptNote(records)}`, name);
             return;
           }
           const itf: Iface = { linkType: dv.getUint16(8, le), snaplen: dv.getUint32(12, le), mul: 1000n, div: 1n, offsetNs: 0n };
@@ -161,7 +161,7 @@ export async function* readPcapng(p: Probe, damage: CaptureDamage[]): AsyncGener
           let flagsCode = 0;
           if (type === BT_SPB) {
             if (len < 16) {
-              fail(offset, `(${name}) is only ${len} bytes long, too short for its fixed fields: the file is damaged; ${keptNote(records)}`);
+              fail(offset, `is only ${len} bytes long, too short for its fixed fields: the file is damaged; ${keptNote(records)}`, name);
               return;
             }
             ifId = 0;
@@ -172,7 +172,7 @@ export async function* readPcapng(p: Probe, damage: CaptureDamage[]): AsyncGener
             if (snap > 0) caplen = Math.min(caplen, snap);
           } else {
             if (len < 32) {
-              fail(offset, `(${name}) is only ${len} bytes long, too short for its fixed fields: the file is damaged; ${keptNote(records)}`);
+              fail(offset, `is only ${len} bytes long, too short for its fixed fields: the file is damaged; ${keptNote(records)}`, name);
               return;
             }
             ifId = type === BT_EPB ? dv.getUint32(8, le) : dv.getUint16(8, le);
@@ -185,19 +185,19 @@ export async function* readPcapng(p: Probe, damage: CaptureDamage[]): AsyncGener
           const itf = ifaces[ifId];
           if (!itf) {
             const declared = ifaces.length === 0 ? 'this section declares no interfaces' : `this section declares only ${ifaces.length} (${ifaces.length === 1 ? 'interface 0' : `0 to ${ifaces.length - 1}`})`;
-            fail(offset, `(${name}) names interface ${ifId}, but ${declared}: the file is damaged or was cut and pasted together; ${keptNote(records)}. Rewrite it with \`editcap -F pcapng\` from an intact copy`);
+            fail(offset, `names interface ${ifId}, but ${declared}: the file is damaged or was cut and pasted together; ${keptNote(records)}. Rewrite it with \`editcap -F pcapng\` from an intact copy`, name);
             return;
           }
           if (caplen > MAX_CAPLEN) {
-            fail(offset, `(${name}) claims ${caplen} captured bytes, more than libpcap's maximum of ${MAX_CAPLEN}: the block is corrupt; ${keptNote(records)}. Keep them with \`editcap -r ${p.file} good.pcapng 1-${Math.max(records, 1)}\``);
+            fail(offset, `claims ${caplen} captured bytes, more than libpcap's maximum of ${MAX_CAPLEN}: the block is corrupt; ${keptNote(records)}. Keep them with \`editcap -r ${p.file} good.pcapng 1-${Math.max(records, 1)}\``, name);
             return;
           }
           if (dataAt + caplen > end) {
-            fail(offset, `(${name}) claims ${caplen} captured bytes, which do not fit in its ${len}-byte block: the block is corrupt; ${keptNote(records)}`);
+            fail(offset, `claims ${caplen} captured bytes, which do not fit in its ${len}-byte block: the block is corrupt; ${keptNote(records)}`, name);
             return;
           }
           if (!isSupportedLinkType(itf.linkType)) {
-            fail(offset, `(${name}) is on interface ${ifId}${itf.name ? ` (${itf.name})` : ''} of ${linkTypeName(itf.linkType)}, which cofw does not read (it reads ${SUPPORTED_LINK_TYPES_TEXT}); ${keptNote(records)}. Drop that interface's packets first, e.g. \`tshark -r in -Y 'frame.interface_id != ${ifId}' -w out.pcapng\``);
+            fail(offset, `is on interface ${ifId}${itf.name ? ` (${itf.name})` : ''} of ${linkTypeName(itf.linkType)}, which cofw does not read (it reads ${SUPPORTED_LINK_TYPES_TEXT}); ${keptNote(records)}. Drop that interface's packets first, e.g. \`tshark -r in -Y 'frame.interface_id != ${ifId}' -w out.pcapng\``, name);
             return;
           }
           let direction: 'in' | 'out' | undefined;
