@@ -149,6 +149,12 @@ export class CompiledTable {
   private readonly stackRule = new Int32Array(MAX_STACK);
   /** Set by `run`: the chain and 1-based rule number (0 = policy) of the verdict. */
   readonly site: VerdictSite = { chain: '', rule: 0 };
+  /**
+   * When set, called as the kernel's TRACE would log: `rule` when a rule
+   * matches, `return` when a user chain is left at its end, `policy` when
+   * the built-in chain's policy applies (numbered as the kernel numbers them).
+   */
+  tracer: ((chain: string, kind: 'rule' | 'return' | 'policy', num: number) => void) | null = null;
 
   constructor(readonly table: Table) {
     this.name = table.name;
@@ -189,6 +195,7 @@ export class CompiledTable {
       if (ri >= chain.rules.length) {
         // End of chain: a user chain returns; a built-in one applies its policy.
         if (chain.policy < 0) {
+          if (this.tracer) this.tracer(chain.chain.name, 'return', ri + 1);
           if (sp > 0) {
             sp--;
             ci = this.stackChain[sp]!;
@@ -201,6 +208,7 @@ export class CompiledTable {
         }
         chain.chain.packets++;
         chain.chain.bytes += len;
+        if (this.tracer) this.tracer(chain.chain.name, 'policy', chain.rules.length + 1);
         this.site.chain = chain.chain.name;
         this.site.rule = 0;
         return chain.policy;
@@ -227,6 +235,7 @@ export class CompiledTable {
       }
       r.rule.packets++;
       r.rule.bytes += len;
+      if (this.tracer) this.tracer(chain.chain.name, 'rule', ri + 1);
       switch (r.kind) {
         case Kind.Accept:
         case Kind.Drop:

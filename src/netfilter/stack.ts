@@ -39,6 +39,11 @@ export interface StackOptions {
   readonly printk: (level: number, text: string) => void;
   /** Receives every fate, in order. */
   readonly fate: (f: Fate) => void;
+  /**
+   * Frames to trace (as the TRACE target would): for each, every matching
+   * rule, chain return and policy is logged as `TRACE: table:chain:kind:num`.
+   */
+  readonly trace?: (frameNo: number) => boolean;
 }
 
 /** Tables and their priority on each hook (include/uapi/linux/netfilter_ipv4.h). */
@@ -388,8 +393,10 @@ export class GuestStack {
     par.hook = hook;
     par.inDev = inDev;
     par.outDev = outDev;
+    const tracing = this.opts.trace?.(frameNo) ?? false;
     for (const t of tables) {
       par.table = t.name;
+      t.tracer = tracing ? this.tracerFor(t.name, inDev, outDev) : null;
       const v = t.run(this.skb, par);
       if (v !== NF_ACCEPT) {
         const site: DropSite = { table: t.name, chain: t.site.chain, rule: t.site.rule };
@@ -405,6 +412,12 @@ export class GuestStack {
       }
     }
     return true;
+  }
+
+  private tracerFor(table: string, inDev: NetDevice | null, outDev: NetDevice | null) {
+    const where = `IN=${inDev?.name ?? ''} OUT=${outDev?.name ?? ''}`;
+    return (chain: string, kind: 'rule' | 'return' | 'policy', num: number): void =>
+      this.opts.printk(4, `TRACE: ${table}:${chain}:${kind}:${num} ${where} frame=${this.skb.frameNo}`);
   }
 
   private stackDrop(frameNo: number, reason: string): void {
