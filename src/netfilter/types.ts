@@ -126,6 +126,12 @@ export class Skb {
   generated = false;
   /** Capture frame number (1-based) this packet came from, for reports. */
   frameNo = 0;
+  /** The connection tracking entry (owned by src/netfilter/conntrack), or null: untracked or not yet seen. */
+  ct: object | null = null;
+  /** ctinfo as the kernel's enum ip_conntrack_info (0 ESTABLISHED, 1 RELATED, 2 NEW, 3 ESTABLISHED_REPLY, 4 RELATED_REPLY), meaningful when ct is set. */
+  ctinfo = 0;
+  /** conntrack's verdict on the packet: 'tracked', 'invalid' (no entry), 'untracked' (NOTRACK). */
+  ctState: 0 | 1 | 2 = 0;
 
   /** Re-reads the cached header fields after `data` changed. */
   load(data: Uint8Array): this {
