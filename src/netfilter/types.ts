@@ -36,6 +36,8 @@ export const enum PacketType {
   Multicast = 2,
   OtherHost = 3,
   Outgoing = 4,
+  /** A looped-back copy of a locally sent packet (PACKET_LOOPBACK). */
+  Loopback = 5,
 }
 
 /** One address on a guest interface. */
