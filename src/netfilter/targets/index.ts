@@ -3,5 +3,7 @@
  * gotos are the engine's own (standard targets), not modules.
  */
 import type { TargetModule } from '../xt.js';
+import { logTarget } from './log.js';
+import { rejectTarget } from './reject.js';
 
-export const TARGETS: readonly TargetModule<any>[] = [];
+export const TARGETS: readonly TargetModule<any>[] = [logTarget, rejectTarget];
