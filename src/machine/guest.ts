@@ -1,0 +1,359 @@
+/**
+ * The guest kernel as a coroutine. It owns everything on the guest side:
+ * the boot (parameters from the Boot message), init (`iptables-restore <
+ * /dev/cobd0` through block-device messages), the conet driver, printk to
+ * the console, and the oops path. It reads only what crosses the passage
+ * page and writes only messages into it; it switches to the host by
+ * leaving an operation in the page and yielding:
+ *
+ *   Idle      nothing more to do: the host may deliver more frames
+ *   Message   the page is full: the host drains it and resumes the guest
+ *   Device    a block request waits for its reply
+ *   Terminate the guest has stopped (a Terminate message says why)
+ *
+ * On every entry the guest first drains the whole page into its own queues
+ * (as coLinux queues incoming messages per device behind a virtual IRQ), so
+ * the ring is then free for the guest's replies: fates, console lines,
+ * block requests. Any exception while the guest runs is an oops: the report
+ * goes to the console and the guest terminates with PANIC (or BUG for a
+ * programming error), after sending the fates it had already decided.
+ */
+import type { Fate } from '../netfilter/fate.js';
+import type { Ruleset } from '../netfilter/rules/model.js';
+import type { StackOptions } from '../netfilter/stack.js';
+import { formatMac } from '../packet/addr.js';
+import { ConetDriver, type NetStack } from '../conet/driver.js';
+import {
+  Assembler,
+  BLK_READ_MAX,
+  BLK_REPLY_HEADER,
+  Module,
+  MsgType,
+  Op,
+  Termination,
+  chunks,
+  cobd,
+  decodeBlkReply,
+  decodeBoot,
+  decodeFrame,
+  encodeBlkRead,
+  encodeBooted,
+  encodeConsole,
+  encodeFate,
+  encodeInitFailed,
+  encodeSave,
+  encodeTerminate,
+  type BlkReply,
+  type BootMsg,
+  type InitError,
+  type Message,
+  type PassagePage,
+} from './passage.js';
+
+/** What the guest links against: the rule loader and the network stack. Tests pass fakes. */
+export interface GuestDeps {
+  /** Throws RuleFileError(s) on a bad rule file. */
+  loadRuleset(text: string, file: string): Ruleset;
+  /** Boots the stack; may throw when the rule set cannot run. */
+  createStack(opts: StackOptions, ruleset: Ruleset): NetStack;
+  /** iptables-save text, with counters when asked. */
+  saveRuleset(rs: Ruleset, opts: { counters?: boolean }): string;
+}
+
+export const KERNEL_VERSION = '2.6.33.7-co-0.7.9';
+
+type Co = Generator<void, void, void>;
+
+interface LineColError {
+  message: string;
+  file: string;
+  line: number;
+  column: number;
+}
+
+function isPositioned(e: unknown): e is LineColError {
+  return e instanceof Error && typeof (e as unknown as LineColError).file === 'string' && typeof (e as unknown as LineColError).line === 'number' && typeof (e as unknown as LineColError).column === 'number';
+}
+
+/** A RuleFileError's message without its `file:line:column: ` prefix. */
+function bareMessage(e: LineColError): string {
+  const prefix = `${e.file}:${e.line}:${e.column}: `;
+  return e.message.startsWith(prefix) ? e.message.slice(prefix.length) : e.message;
+}
+
+/** Where an exception was raised: its first stack frame. */
+function whereOf(e: unknown): string {
+  if (!(e instanceof Error) || !e.stack) return 'unknown location';
+  const at = e.stack.split('\n').find((l) => /^\s+at /.test(l));
+  return at ? at.trim().replace(/^at /, '') : 'unknown location';
+}
+
+export function* guestKernel(page: PassagePage, deps: GuestDeps): Co {
+  yield* new GuestKernel(page, deps).run();
+}
+
+class GuestKernel {
+  private readonly assembler = new Assembler();
+  private readonly inbox: Message[] = [];
+  private inboxAt = 0;
+  private readonly replies: BlkReply[] = [];
+  private boot: BootMsg | undefined;
+  private clockNs = 0n;
+  private readonly fates: Fate[] = [];
+  private readonly fateTs: bigint[] = [];
+  private readonly lines: Array<{ level: number; text: string }> = [];
+  /** Frame being handled (for the oops report), 0 when none. */
+  private current = 0;
+  private currentUnit = -1;
+  private stack: NetStack | undefined;
+  private ruleset: Ruleset | undefined;
+  private driver: ConetDriver | undefined;
+
+  constructor(
+    private readonly page: PassagePage,
+    private readonly deps: GuestDeps,
+  ) {}
+
+  *run(): Co {
+    try {
+      this.drainPage();
+      if (!(yield* this.init())) return;
+      yield* this.mainLoop();
+    } catch (e) {
+      yield* this.oops(e);
+    }
+  }
+
+  // -- page I/O ---------------------------------------------------------------
+
+  /** Moves every message in the page into the guest's own queues. */
+  private drainPage(): void {
+    for (let m = this.page.read(); m; m = this.page.read()) {
+      const whole = this.assembler.push(m);
+      if (!whole) continue;
+      if (whole.type === MsgType.BlkReply) this.replies.push(decodeBlkReply(whole.data));
+      else this.inbox.push(whole);
+    }
+  }
+
+  private nextInbox(): Message | undefined {
+    if (this.inboxAt >= this.inbox.length) {
+      this.inbox.length = 0;
+      this.inboxAt = 0;
+      return undefined;
+    }
+    return this.inbox[this.inboxAt++];
+  }
+
+  /** Switches to the host with `op`; on return, drains what the host wrote. */
+  private *exit(op: Op): Co {
+    this.page.op = op;
+    yield;
+    this.page.op = Op.None;
+    this.drainPage();
+  }
+
+  /** Sends a message, chunked when large; yields to the host while the page is full. */
+  private *send(from: number, to: number, type: number, data: Uint8Array): Co {
+    const parts = chunks(data, this.page.maxChunk);
+    for (let i = 0; i < parts.length; i++) {
+      while (!this.page.write(from, to, type, parts[i]!, i < parts.length - 1)) yield* this.exit(Op.Message);
+    }
+  }
+
+  private sinceBoot(): bigint {
+    const boot = this.boot?.bootTsNs ?? 0n;
+    return this.clockNs > boot ? this.clockNs - boot : 0n;
+  }
+
+  private printk(level: number, text: string): void {
+    this.lines.push({ level, text });
+  }
+
+  /** Sends the console lines and fates collected so far. */
+  private *flush(): Co {
+    if (this.lines.length) {
+      const t = this.sinceBoot();
+      for (const l of this.lines.splice(0)) yield* this.send(Module.LINUX, Module.CONSOLE, MsgType.ConsoleLine, encodeConsole({ level: l.level, sinceBootNs: t, text: l.text }));
+    }
+    if (this.fates.length) {
+      const fates = this.fates.splice(0);
+      const ts = this.fateTs.splice(0);
+      for (let i = 0; i < fates.length; i++) {
+        const f = fates[i]!;
+        const from = f.unit >= 0 ? Module.CONET0 + f.unit : Module.LINUX;
+        yield* this.send(from, Module.DAEMON, MsgType.Fate, encodeFate(f, ts[i]!));
+      }
+    }
+  }
+
+  // -- block device client ------------------------------------------------------
+
+  private *blk(unit: number, type: number, payload: Uint8Array): Generator<void, BlkReply, void> {
+    yield* this.send(Module.LINUX, cobd(unit), type, payload);
+    yield* this.exit(Op.Device);
+    const r = this.replies.shift();
+    if (!r) throw new Error(`cobd${unit}: no reply to block request ${type}`);
+    if (r.request !== type) throw new Error(`cobd${unit}: reply to request ${r.request}, expected ${type}`);
+    return r;
+  }
+
+  /** `cat /dev/cobdN`: open, stat, read in chunks, close. */
+  private *readDisk(unit: number): Generator<void, Uint8Array, void> {
+    const o = yield* this.blk(unit, MsgType.BlkOpen, new Uint8Array(0));
+    if (o.status !== 0) throw new Error(`cobd${unit}: open failed (${o.status})`);
+    const st = yield* this.blk(unit, MsgType.BlkStat, new Uint8Array(0));
+    if (st.status !== 0) throw new Error(`cobd${unit}: stat failed (${st.status})`);
+    const size = st.value;
+    this.printk(6, `cobd${unit}: ${size} bytes`);
+    const data = new Uint8Array(size);
+    let off = 0;
+    while (off < size) {
+      const len = Math.min(BLK_READ_MAX, this.page.maxChunk - BLK_REPLY_HEADER, size - off);
+      const r = yield* this.blk(unit, MsgType.BlkRead, encodeBlkRead({ offset: off, length: len }));
+      if (r.status !== 0) throw new Error(`cobd${unit}: read at ${off} failed (${r.status})`);
+      if (r.value !== off || r.data.length === 0 || r.data.length > len) throw new Error(`cobd${unit}: short or misplaced read at ${off}`);
+      data.set(r.data, off);
+      off += r.data.length;
+    }
+    yield* this.blk(unit, MsgType.BlkClose, new Uint8Array(0));
+    return data;
+  }
+
+  // -- boot and init ---------------------------------------------------------------
+
+  private *init(): Generator<void, boolean, void> {
+    const m = this.nextInbox();
+    if (!m || m.type !== MsgType.Boot) throw new Error(`guest entered without boot parameters`);
+    const boot = decodeBoot(m.data);
+    this.boot = boot;
+    this.clockNs = boot.bootTsNs;
+    const spec = boot.spec;
+    this.printk(5, `Linux version ${KERNEL_VERSION} (cofw@${spec.hostname}) #1 PREEMPT cofw`);
+    const eths = spec.devices.filter((d) => d.unit >= 0);
+    this.printk(6, `Kernel command line: cobd0=${boot.rulesFile} ${eths.map((d) => `eth${d.unit}=conet,${formatMac(d.mac)}`).join(' ')} HZ=250`);
+    for (const d of eths) this.printk(6, `conet: ${d.name} ${formatMac(d.mac)}`);
+    const bytes = yield* this.readDisk(0);
+    yield* this.flush();
+    const text = new TextDecoder().decode(bytes);
+    let ruleset: Ruleset;
+    try {
+      ruleset = this.deps.loadRuleset(text, boot.rulesFile);
+      this.stack = this.deps.createStack(
+        {
+          spec,
+          printk: (level, line) => this.printk(level, line),
+          fate: (f) => {
+            this.fates.push(f);
+            this.fateTs.push(this.clockNs);
+          },
+        },
+        ruleset,
+      );
+    } catch (e) {
+      yield* this.initFailed(e, text, boot.rulesFile);
+      return false;
+    }
+    this.ruleset = ruleset;
+    this.stack.setClock(boot.bootTsNs);
+    this.driver = new ConetDriver(this.stack);
+    let rules = 0;
+    for (const t of ruleset.tables.values()) for (const c of t.chains.values()) rules += c.rules.length;
+    this.printk(6, `iptables-restore: loaded ${rules} rules in ${ruleset.tables.size} tables`);
+    yield* this.flush();
+    yield* this.send(Module.LINUX, Module.MONITOR, MsgType.Save, encodeSave({ counters: false, text: this.deps.saveRuleset(ruleset, {}) }));
+    yield* this.send(Module.LINUX, Module.MONITOR, MsgType.Booted, encodeBooted({ rules, tables: ruleset.tables.size }));
+    yield* this.exit(Op.Idle);
+    return true;
+  }
+
+  /** init exits: the errors cross as console lines and a structured message; the guest halts. */
+  private *initFailed(e: unknown, text: string, file: string): Co {
+    const list: unknown[] = e instanceof Error && Array.isArray((e as { errors?: unknown }).errors) ? (e as unknown as { errors: unknown[] }).errors : [e];
+    const errors: InitError[] = [];
+    let ruleFile = true;
+    for (const x of list) {
+      if (isPositioned(x)) {
+        errors.push({ file: x.file, line: x.line, column: x.column, message: bareMessage(x) });
+      } else {
+        // Not a parse error (the stack refused the rule set): point at the table it names, if any.
+        ruleFile = ruleFile && errors.length > 0;
+        const msg = x instanceof Error ? x.message : String(x);
+        const table = /the (\w+) table/.exec(msg)?.[1];
+        let line = 0;
+        if (table) {
+          const idx = text.split('\n').findIndex((l) => l.trim() === `*${table}`);
+          if (idx >= 0) line = idx + 1;
+        }
+        errors.push({ file, line, column: line ? 1 : 0, message: msg });
+      }
+    }
+    for (const er of errors) this.printk(3, `iptables-restore: ${er.file}:${er.line}:${er.column}: ${er.message}`);
+    this.printk(3, `init: iptables-restore < /dev/cobd0 failed; halting`);
+    yield* this.flush();
+    yield* this.send(Module.LINUX, Module.MONITOR, MsgType.InitFailed, encodeInitFailed({ ruleFile: ruleFile || errors.every((x) => x.line > 0), errors }));
+    yield* this.terminate(Termination.HALT, 0, 'init failed: the rule file was refused');
+  }
+
+  private *terminate(reason: number, frameNo: number, text: string): Co {
+    yield* this.send(Module.LINUX, Module.MONITOR, MsgType.Terminate, encodeTerminate({ reason, frameNo, text }));
+    this.page.op = Op.Terminate;
+    yield;
+  }
+
+  // -- running ---------------------------------------------------------------------
+
+  private *mainLoop(): Co {
+    const driver = this.driver!;
+    for (;;) {
+      for (let m = this.nextInbox(); m; m = this.nextInbox()) {
+        if (m.type === MsgType.Frame) {
+          const f = decodeFrame(m.data);
+          this.current = f.frameNo;
+          this.currentUnit = m.to - Module.CONET0;
+          if (f.tsNs > this.clockNs) this.clockNs = f.tsNs;
+          driver.deliver(this.currentUnit, f);
+          this.current = 0;
+          yield* this.flush();
+        } else if (m.type === MsgType.Shutdown) {
+          yield* this.shutdown();
+          return;
+        } else {
+          throw new Error(`unexpected message type ${m.type} for ${m.to}`);
+        }
+      }
+      yield* this.exit(Op.Idle);
+    }
+  }
+
+  private *shutdown(): Co {
+    this.stack!.finish?.();
+    this.printk(6, `reboot: Power down`);
+    yield* this.flush();
+    yield* this.send(Module.LINUX, Module.MONITOR, MsgType.Save, encodeSave({ counters: true, text: this.deps.saveRuleset(this.ruleset!, { counters: true }) }));
+    yield* this.terminate(Termination.POWEROFF, 0, 'power down');
+  }
+
+  // -- oops -------------------------------------------------------------------------
+
+  private *oops(e: unknown): Co {
+    const err = e instanceof Error ? e : new Error(String(e));
+    const bug = err instanceof TypeError || err instanceof RangeError || err instanceof ReferenceError;
+    const overflow = err instanceof RangeError && /call stack/i.test(err.message);
+    const frameNo = this.current;
+    const handling = frameNo ? `frame ${frameNo} on ${this.currentUnit >= 0 ? `eth${this.currentUnit}` : 'the host link'}` : 'no frame';
+    this.printk(1, `${bug ? 'kernel BUG' : 'Oops'}: ${err.name}: ${err.message}`);
+    this.printk(1, `CPU: 0 PID: 1 Comm: ${frameNo ? 'ksoftirqd/0' : 'init'} Not tainted ${KERNEL_VERSION} #1`);
+    this.printk(1, `RIP: ${whereOf(err)}`);
+    this.printk(1, `Handling: ${handling}`);
+    const trace = (err.stack ?? '').split('\n').filter((l) => /^\s+at /.test(l)).slice(0, 8);
+    if (trace.length) {
+      this.printk(1, 'Call Trace:');
+      for (const l of trace) this.printk(1, ` ${l.trim().replace(/^at /, '')}`);
+    }
+    this.printk(0, `Kernel panic - not syncing: Fatal exception${frameNo ? ` in interrupt` : ''}`);
+    const reason = overflow ? Termination.STACK_OVERFLOW : bug ? Termination.BUG : Termination.PANIC;
+    yield* this.flush();
+    yield* this.terminate(reason, frameNo, `${err.name}: ${err.message} at ${whereOf(err)} (${handling})`);
+  }
+}
