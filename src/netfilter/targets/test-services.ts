@@ -1,0 +1,123 @@
+/**
+ * Test-only: a stub guest that records what targets do (log lines, packets
+ * sent), and helpers to turn option text into OptionUse lists.
+ */
+import { parseIPv4 } from '../../packet/addr.js';
+import { Hook, PacketType, RouteType, Skb, type GuestServices, type NetDevice, type XtParams } from '../types.js';
+import type { CheckContext, OptionUse, ParseContext, TargetModule } from '../xt.js';
+
+export interface Recorder extends GuestServices {
+  readonly lines: Array<[number, string]>;
+  readonly sent: Uint8Array[];
+}
+
+export function device(name: string, index: number, unit: number, addr?: string, mac = '02:00:00:00:00:01'): NetDevice {
+  const a = addr ? parseIPv4(addr)! : 0;
+  return {
+    name,
+    index,
+    unit,
+    mac: Uint8Array.from(mac.split(':').map((x) => parseInt(x, 16))),
+    addrs: addr ? [{ addr: a, prefix: 24, broadcast: (a | 0xff) >>> 0 }] : [],
+    mtu: unit < 0 ? 65536 : 1500,
+  };
+}
+
+export const ETH0 = device('veth1', 2, 0, '198.51.100.7');
+export const LO = device('lo', 1, -1, '127.0.0.1', '00:00:00:00:00:00');
+
+/**
+ * A guest with 198.51.100.7/24 on `veth1` (as in the kernel fixtures),
+ * and a default route out of it. `local` lists the guest's addresses.
+ */
+export function recorder(opts: { local?: string[]; noRoute?: boolean; source?: string } = {}): Recorder {
+  const local = new Set((opts.local ?? ['198.51.100.7', '127.0.0.1']).map((a) => parseIPv4(a)!));
+  const lines: Array<[number, string]> = [];
+  const sent: Uint8Array[] = [];
+  return {
+    lines,
+    sent,
+    jiffies: () => 0,
+    nowNs: () => 0n,
+    addrType(addr) {
+      if (local.has(addr)) return RouteType.Local;
+      if (addr >>> 28 === 0xe) return RouteType.Multicast;
+      if (addr === 0xffffffff || addr === parseIPv4('198.51.100.255')) return RouteType.Broadcast;
+      return RouteType.Unicast;
+    },
+    printk: (level, text) => void lines.push([level, text]),
+    sendLocal: (ip) => void sent.push(ip),
+    selectSource: () => parseIPv4(opts.source ?? '198.51.100.7')!,
+    routeOutput: () => (opts.noRoute ? null : ETH0),
+  };
+}
+
+export function params(services: GuestServices, hook: Hook, inDev: NetDevice | null, outDev: NetDevice | null): XtParams {
+  return { hook, table: 'filter', inDev, outDev, hotdrop: false, services };
+}
+
+/** A Skb over an IPv4 packet, optionally with its Ethernet header. */
+export function skbOf(ip: Uint8Array, extra: { mac?: Uint8Array; mark?: number; pktType?: PacketType } = {}): Skb {
+  const s = new Skb().load(ip);
+  s.mac = extra.mac ?? null;
+  s.mark = extra.mark ?? 0;
+  s.pktType = extra.pktType ?? PacketType.Host;
+  return s;
+}
+
+export function hex(h: string): Uint8Array {
+  return Uint8Array.from(Buffer.from(h, 'hex'));
+}
+export function toHex(b: Uint8Array): string {
+  return Buffer.from(b).toString('hex');
+}
+
+/** Splits option text into words: double quotes with \ escapes, as iptables-restore does. */
+export function words(text: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let have = false;
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c === '\\' && i + 1 < text.length) cur += text[++i];
+      else if (c === '"') quoted = false;
+      else cur += c;
+    } else if (c === '"') {
+      quoted = true;
+      have = true;
+    } else if (c === ' ') {
+      if (have) out.push(cur);
+      cur = '';
+      have = false;
+    } else {
+      cur += c;
+      have = true;
+    }
+  }
+  if (have) out.push(cur);
+  return out;
+}
+
+export function usesOf(module: TargetModule<any>, text: string): OptionUse[] {
+  const w = words(text);
+  const out: OptionUse[] = [];
+  for (let i = 0; i < w.length; i++) {
+    const name = w[i]!.replace(/^--/, '');
+    const spec = module.options.find((s) => s.name === name);
+    if (!spec) throw new Error(`test text: ${module.name} has no option ${w[i]}`);
+    const args = w.slice(i + 1, i + 1 + spec.args);
+    i += spec.args;
+    out.push({ spec, written: name, args, invert: false, pos: { line: 1, column: 1 } });
+  }
+  return out;
+}
+
+export function parseCtx(proto = 0, invProto = false): ParseContext {
+  return { table: 'filter', chain: 'INPUT', head: { proto, invProto, fragment: false, invFragment: false } };
+}
+
+export function checkCtx(proto = 0, invProto = false, hookMask = 1 << Hook.LocalIn): CheckContext {
+  return { ...parseCtx(proto, invProto), hookMask };
+}
