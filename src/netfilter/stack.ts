@@ -166,7 +166,7 @@ export class GuestStack {
       this.fate(FateKind.Bridged, frameNo, { reason: etype === 0x0806 ? 'ARP (not filtered by iptables)' : etype === 0x86dd ? 'IPv6 (ip6tables is not emulated)' : `ethertype 0x${etype.toString(16).padStart(4, '0')}` });
       return;
     }
-    const mac = frame.subarray(0, 14);
+    const mac = frame.subarray(0, off + 2);
     const pktType = frame[0]! & 1 ? (frame.subarray(0, 6).every((b) => b === 0xff) ? PacketType.Broadcast : PacketType.Multicast) : PacketType.Host;
     this.ipRcv(frame.subarray(off + 2), dev, mac, pktType, frameNo);
     this.drainLocal();
