@@ -1,0 +1,377 @@
+/**
+ * The machine file (YAML): the guest's interfaces, routes and fail policy.
+ *
+ * ```yaml
+ * hostname: cofw-sample
+ * interfaces:
+ *   - name: eth0
+ *     mac: "02:00:00:00:00:01"
+ *     addresses: [198.51.100.1/24]
+ *     mtu: 1500            # optional
+ * routes:
+ *   - to: default          # or a CIDR
+ *     via: 198.51.100.254  # optional
+ *     dev: eth0            # optional when via is on an interface's subnet
+ * fail: closed             # or open
+ * ```
+ *
+ * `lo` (index 1, 127.0.0.1/8) is always there; the interfaces become conet
+ * units eth0.. in order with indexes 2... Every problem is reported with
+ * file, line and column and what is accepted.
+ *
+ * @example
+ * const spec = loadMachineFile('machines/sample.yaml');
+ * const spec2 = defaultMachine([parseIPv4('198.51.100.1')!]);
+ */
+import { readFileSync } from 'node:fs';
+import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
+import { formatIPv4, formatMac, parseIPv4, parseMac, prefixMask, readIPv4 } from '../packet/addr.js';
+import type { IfAddress, NetDevice } from '../netfilter/types.js';
+import { MAX_CONET } from './passage.js';
+import type { FailPolicy, MachineSpec, RouteSpec } from './spec.js';
+
+/** One or more problems in a machine file, each `file:line:column: message`. */
+export class MachineFileError extends Error {
+  override readonly name = 'MachineFileError';
+  constructor(
+    readonly file: string,
+    readonly problems: ReadonlyArray<{ line: number; column: number; message: string }>,
+  ) {
+    super(problems.map((p) => `${file}:${p.line}:${p.column}: ${p.message}`).join('\n'));
+  }
+}
+
+const TOP_KEYS = ['hostname', 'interfaces', 'routes', 'fail'];
+const IF_KEYS = ['name', 'mac', 'addresses', 'mtu'];
+const ROUTE_KEYS = ['to', 'via', 'dev'];
+
+/** An interface address with its broadcast computed. */
+export function ifAddress(addr: number, prefix: number): IfAddress {
+  return { addr: addr >>> 0, prefix, broadcast: (addr | ~prefixMask(prefix)) >>> 0 };
+}
+
+export function loopback(): NetDevice {
+  return { name: 'lo', index: 1, unit: -1, mac: new Uint8Array(6), mtu: 65536, addrs: [ifAddress(0x7f000001, 8)] };
+}
+
+/** `a.b.c.d/n` (or a bare address, taken as /32); undefined when malformed. */
+export function parseCidr(text: string): { addr: number; prefix: number } | undefined {
+  const m = /^([0-9.]+)(?:\/(\d{1,2}))?$/.exec(text.trim());
+  if (!m) return undefined;
+  const addr = parseIPv4(m[1]!);
+  const prefix = m[2] === undefined ? 32 : Number(m[2]);
+  if (addr === undefined || prefix > 32) return undefined;
+  return { addr, prefix };
+}
+
+/** Reads and validates a machine file. Throws MachineFileError. */
+export function loadMachineFile(path: string): MachineSpec {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new MachineFileError(path, [{ line: 0, column: 0, message: `cannot read the machine file: ${(e as Error).message}` }]);
+  }
+  return parseMachineFile(text, path);
+}
+
+/** Validates machine file text and builds the MachineSpec. Throws MachineFileError listing every problem. */
+export function parseMachineFile(text: string, file: string): MachineSpec {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
+  const problems: Array<{ line: number; column: number; message: string }> = [];
+  const at = (node: Node | null | undefined, message: string): void => {
+    const off = node?.range?.[0] ?? 0;
+    const p = lc.linePos(off);
+    problems.push({ line: p.line, column: p.col, message });
+  };
+  for (const e of doc.errors) {
+    const p = e.linePos?.[0] ?? { line: 1, col: 1 };
+    problems.push({ line: p.line, column: p.col, message: `not valid YAML: ${e.message.split('\n')[0]}` });
+  }
+  if (problems.length) throw new MachineFileError(file, problems);
+  const root = doc.contents;
+  if (!isMap(root)) {
+    at(root as Node | null, `a machine file is a mapping with the keys ${TOP_KEYS.join(', ')}`);
+    throw new MachineFileError(file, problems);
+  }
+
+  const keysOf = (map: YAMLMap, allowed: string[], what: string): Map<string, { pair: Pair; node: Node | null }> => {
+    const out = new Map<string, { pair: Pair; node: Node | null }>();
+    for (const pair of map.items) {
+      const k = isScalar(pair.key) ? String(pair.key.value) : '';
+      if (!allowed.includes(k)) {
+        at(pair.key as Node, `unknown key \`${k}' in ${what}; accepted: ${allowed.join(', ')}`);
+        continue;
+      }
+      out.set(k, { pair, node: (pair.value as Node | null) ?? null });
+    }
+    return out;
+  };
+  const str = (node: Node | null, what: string, accepted: string): string | undefined => {
+    if (isScalar(node) && (typeof node.value === 'string' || typeof node.value === 'number')) return String(node.value);
+    at(node, `${what} must be ${accepted}`);
+    return undefined;
+  };
+
+  const top = keysOf(root, TOP_KEYS, 'the machine file');
+  let hostname = 'cofw';
+  const h = top.get('hostname');
+  if (h) {
+    const v = str(h.node, 'hostname', 'a name such as cofw-edge');
+    if (v !== undefined) {
+      if (!/^[A-Za-z0-9]([A-Za-z0-9.-]{0,62})$/.test(v)) at(h.node, `hostname \`${v}' is not a valid host name: letters, digits, dots and dashes, up to 63 characters`);
+      else hostname = v;
+    }
+  }
+
+  let failPolicy: FailPolicy = 'closed';
+  const f = top.get('fail');
+  if (f) {
+    const v = str(f.node, 'fail', '`closed` or `open`');
+    if (v !== undefined) {
+      if (v === 'closed' || v === 'open') failPolicy = v;
+      else at(f.node, `fail policy \`${v}': accepted are \`closed' (drop what the guest cannot handle) and \`open' (pass it)`);
+    }
+  }
+
+  const devices: NetDevice[] = [loopback()];
+  const ifs = top.get('interfaces');
+  if (!ifs) at(root, 'the machine needs `interfaces:`, a list of interfaces with name, mac and addresses');
+  else if (!isSeq(ifs.node) || ifs.node.items.length === 0) at(ifs.node ?? ifs.pair.key as Node, '`interfaces` must be a non-empty list of interfaces (name, mac, addresses, mtu)');
+  else if (ifs.node.items.length > MAX_CONET) at(ifs.node, `${ifs.node.items.length} interfaces: the machine has ${MAX_CONET} conet units at most`);
+  else {
+    const names = new Set<string>();
+    const macs = new Set<string>();
+    ifs.node.items.forEach((item, i) => {
+      const node = item as Node;
+      if (!isMap(node)) {
+        at(node, 'an interface is a mapping with name, mac, addresses and (optionally) mtu');
+        return;
+      }
+      const k = keysOf(node, IF_KEYS, `interface ${i + 1}`);
+      let name = `eth${i}`;
+      const n = k.get('name');
+      if (!n) at(node, `interface ${i + 1} has no \`name' (such as eth${i})`);
+      else {
+        const v = str(n.node, 'the interface name', 'a name such as eth0');
+        if (v !== undefined) {
+          if (v === 'lo') at(n.node, '`lo` is implicit (127.0.0.1/8); name the interfaces eth0, eth1, ...');
+          else if (!/^[^\s/:]{1,15}$/.test(v)) at(n.node, `interface name \`${v}' is not valid: 1 to 15 characters without spaces, \`/' or \`:'`);
+          else if (names.has(v)) at(n.node, `interface name \`${v}' is used twice`);
+          else name = v;
+          names.add(v);
+        }
+      }
+      let mac: Uint8Array = Uint8Array.from([2, 0, 0, 0, i, 1]);
+      const m = k.get('mac');
+      if (m) {
+        const v = isScalar(m.node) && typeof m.node.value === 'string' ? m.node.value : undefined;
+        const parsed = v !== undefined ? parseMac(v) : undefined;
+        if (!parsed) at(m.node, `mac must be six hex bytes such as "02:00:00:00:00:01" (quote it)`);
+        else if (parsed[0]! & 1) at(m.node, `mac ${v} is a multicast address; an interface needs a unicast one (first byte even)`);
+        else {
+          if (macs.has(formatMac(parsed))) at(m.node, `mac ${v} is used by another interface`);
+          macs.add(formatMac(parsed));
+          mac = parsed;
+        }
+      }
+      let mtu = 1500;
+      const mt = k.get('mtu');
+      if (mt) {
+        const v = isScalar(mt.node) ? mt.node.value : undefined;
+        if (typeof v !== 'number' || !Number.isInteger(v) || v < 68 || v > 65535) at(mt.node, 'mtu must be a whole number from 68 to 65535 (1500 when left out)');
+        else mtu = v;
+      }
+      const addrs: IfAddress[] = [];
+      const a = k.get('addresses');
+      if (a) {
+        if (!isSeq(a.node)) at(a.node ?? (a.pair.key as Node), 'addresses must be a list such as [198.51.100.1/24]');
+        else {
+          for (const it of a.node.items) {
+            const v = isScalar(it) ? String(it.value) : '';
+            const c = parseCidr(v);
+            if (!c || !/\//.test(v)) at(it as Node, `address \`${v}' must be an IPv4 address with its prefix length, such as 198.51.100.1/24`);
+            else if (c.addr >>> 24 === 127 || c.addr >>> 28 >= 0xe || c.addr >>> 24 === 0) at(it as Node, `address ${v} cannot be an interface address (loopback, multicast, reserved or 0/8)`);
+            else addrs.push(ifAddress(c.addr, c.prefix));
+          }
+        }
+      }
+      devices.push({ name, index: devices.length + 1, unit: i, mac, mtu, addrs });
+    });
+    // Addresses must be unique across the machine.
+    const seen = new Map<number, string>();
+    for (const d of devices) for (const x of d.addrs) {
+      const other = seen.get(x.addr);
+      if (other && other !== d.name) problems.push({ line: lc.linePos(ifs.node.range?.[0] ?? 0).line, column: 1, message: `address ${formatIPv4(x.addr)} is on both ${other} and ${d.name}` });
+      seen.set(x.addr, d.name);
+    }
+  }
+
+  const routes: RouteSpec[] = [];
+  const r = top.get('routes');
+  if (r) {
+    if (!isSeq(r.node)) at(r.node ?? (r.pair.key as Node), 'routes must be a list of {to, via, dev}');
+    else {
+      r.node.items.forEach((item, i) => {
+        const node = item as Node;
+        if (!isMap(node)) {
+          at(node, 'a route is a mapping with to (default or a CIDR), via (optional) and dev');
+          return;
+        }
+        const k = keysOf(node, ROUTE_KEYS, `route ${i + 1}`);
+        let dst = 0;
+        let prefix = 0;
+        const to = k.get('to');
+        if (!to) at(node, `route ${i + 1} has no \`to' (\`default' or a network such as 10.0.0.0/8)`);
+        else {
+          const v = str(to.node, '`to`', '`default` or a network such as 10.0.0.0/8');
+          if (v !== undefined && v !== 'default') {
+            const c = parseCidr(v);
+            if (!c) at(to.node, `route destination \`${v}': accepted are \`default' and a network such as 10.0.0.0/8`);
+            else if (((c.addr & prefixMask(c.prefix)) >>> 0) !== c.addr) at(to.node, `route destination ${v} has host bits set for /${c.prefix}: did you mean ${formatIPv4((c.addr & prefixMask(c.prefix)) >>> 0)}/${c.prefix}?`);
+            else {
+              dst = c.addr;
+              prefix = c.prefix;
+            }
+          }
+        }
+        let via: number | undefined;
+        const vi = k.get('via');
+        if (vi) {
+          const v = isScalar(vi.node) ? String(vi.node.value) : '';
+          via = parseIPv4(v);
+          if (via === undefined) at(vi.node, `via \`${v}' must be the gateway's IPv4 address, such as 198.51.100.254`);
+        }
+        let dev: string | undefined;
+        const dv = k.get('dev');
+        if (dv) {
+          const v = str(dv.node, '`dev`', 'an interface name');
+          if (v !== undefined) {
+            if (v !== 'lo' && !devices.some((d) => d.name === v)) at(dv.node, `route device \`${v}' is not an interface of this machine; interfaces: ${devices.map((d) => d.name).join(', ')}`);
+            else dev = v;
+          }
+        } else if (via !== undefined) {
+          dev = devices.find((d) => d.unit >= 0 && d.addrs.some((a) => ((a.addr ^ via!) & prefixMask(a.prefix)) === 0))?.name;
+          if (!dev) at(vi!.node, `gateway ${formatIPv4(via)} is not on any interface's subnet: add \`dev:'`);
+        } else at(node, 'a route needs `dev:` (the interface) or `via:` (a gateway on a connected subnet)');
+        if (dev !== undefined) routes.push(via !== undefined ? { dst, prefix, via, dev } : { dst, prefix, dev });
+      });
+    }
+  }
+
+  if (problems.length) throw new MachineFileError(file, problems);
+  return { hostname, devices, routes, failPolicy };
+}
+
+/**
+ * The machine without a machine file: one interface eth0 holding the given
+ * addresses (a bare number is taken as /24), a default route out of eth0,
+ * fail-closed.
+ */
+export function defaultMachine(localAddrs: ReadonlyArray<number | { addr: number; prefix: number }>, failPolicy: FailPolicy = 'closed'): MachineSpec {
+  const addrs = localAddrs.map((a) => (typeof a === 'number' ? ifAddress(a, 24) : ifAddress(a.addr, a.prefix)));
+  const eth0: NetDevice = { name: 'eth0', index: 2, unit: 0, mac: Uint8Array.from([2, 0, 0, 0, 0, 1]), mtu: 1500, addrs };
+  return { hostname: 'cofw', devices: [loopback(), eth0], routes: [{ dst: 0, prefix: 0, dev: 'eth0' }], failPolicy };
+}
+
+/** The machine file text of a spec (what `defaultMachine` or a guess produced, for the user to edit). */
+export function machineFileText(spec: MachineSpec): string {
+  const lines = [`hostname: ${spec.hostname}`, 'interfaces:'];
+  for (const d of spec.devices) {
+    if (d.unit < 0) continue;
+    lines.push(`  - name: ${d.name}`, `    mac: "${formatMac(d.mac)}"`, `    addresses: [${d.addrs.map((a) => `${formatIPv4(a.addr)}/${a.prefix}`).join(', ')}]`);
+    if (d.mtu !== 1500) lines.push(`    mtu: ${d.mtu}`);
+  }
+  if (spec.routes.length) {
+    lines.push('routes:');
+    for (const r of spec.routes) {
+      lines.push(`  - to: ${r.prefix === 0 ? 'default' : `${formatIPv4(r.dst)}/${r.prefix}`}`);
+      if (r.via !== undefined) lines.push(`    via: ${formatIPv4(r.via)}`);
+      lines.push(`    dev: ${r.dev}`);
+    }
+  }
+  lines.push(`fail: ${spec.failPolicy}`);
+  return lines.join('\n') + '\n';
+}
+
+/** What the guesser proposes, with how it decided (print it so the user can correct it). */
+export interface LocalGuess {
+  readonly addrs: number[];
+  readonly how: string;
+}
+
+/**
+ * Proposes the firewall's own addresses from a first pass over a capture.
+ *
+ * How: the firewall's MAC is taken to be the busiest one (on one side of
+ * the most IPv4 frames, as a router's MAC is in a capture taken at it).
+ * Its addresses are (1) the sender addresses of the ARP packets it sends,
+ * else (2) the IPv4 sources of frames it sends with TTL 64 or 255 (Linux's
+ * initial TTLs: forwarded packets arrive decremented), else (3) the
+ * address talking to the most distinct peers. Each is assumed to be a /24.
+ */
+export class LocalAddressGuesser {
+  private readonly macFrames = new Map<string, number>();
+  private readonly arpBy = new Map<string, Set<number>>();
+  private readonly initialTtlBy = new Map<string, Map<number, number>>();
+  private readonly peers = new Map<number, Set<number>>();
+  private frames = 0;
+
+  observe(data: Uint8Array): void {
+    if (data.length < 14) return;
+    this.frames++;
+    const dst = formatMac(data, 0);
+    const src = formatMac(data, 6);
+    let off = 12;
+    let type = (data[12]! << 8) | data[13]!;
+    while ((type === 0x8100 || type === 0x88a8) && data.length >= off + 6) {
+      off += 4;
+      type = (data[off]! << 8) | data[off + 1]!;
+    }
+    off += 2;
+    if (type === 0x0806 && data.length >= off + 28) {
+      const sip = readIPv4(data, off + 14);
+      if (sip !== 0) {
+        const s = this.arpBy.get(src) ?? new Set<number>();
+        s.add(sip);
+        this.arpBy.set(src, s);
+      }
+      return;
+    }
+    if (type !== 0x0800 || data.length < off + 20) return;
+    this.macFrames.set(src, (this.macFrames.get(src) ?? 0) + 1);
+    if (!(data[0]! & 1)) this.macFrames.set(dst, (this.macFrames.get(dst) ?? 0) + 1);
+    const ttl = data[off + 8]!;
+    const sa = readIPv4(data, off + 12);
+    const da = readIPv4(data, off + 16);
+    if (ttl === 64 || ttl === 255) {
+      const m = this.initialTtlBy.get(src) ?? new Map<number, number>();
+      m.set(sa, (m.get(sa) ?? 0) + 1);
+      this.initialTtlBy.set(src, m);
+    }
+    if (this.peers.size < 100_000 || this.peers.has(sa)) {
+      const p = this.peers.get(sa) ?? new Set<number>();
+      if (p.size < 10_000) p.add(da);
+      this.peers.set(sa, p);
+    }
+  }
+
+  propose(): LocalGuess {
+    let busiest: string | undefined;
+    let most = 0;
+    for (const [mac, n] of this.macFrames) if (n > most) [busiest, most] = [mac, n];
+    const usable = (a: number): boolean => a >>> 24 !== 127 && a >>> 24 !== 0 && a >>> 28 < 0xe && a !== 0xffffffff;
+    if (busiest) {
+      const arp = [...(this.arpBy.get(busiest) ?? [])].filter(usable).sort((a, b) => a - b);
+      if (arp.length) return { addrs: arp, how: `the addresses MAC ${busiest} (on one side of ${most} of ${this.frames} frames) announces in ARP` };
+      const ttl = [...(this.initialTtlBy.get(busiest) ?? new Map<number, number>()).keys()].filter(usable).sort((a, b) => a - b);
+      if (ttl.length) return { addrs: ttl.slice(0, 4), how: `IPv4 sources of frames sent by MAC ${busiest} (on one side of ${most} of ${this.frames} frames) with an initial TTL (64 or 255), i.e. not forwarded` };
+    }
+    let best: number | undefined;
+    let bestPeers = 0;
+    for (const [a, p] of this.peers) if (usable(a) && p.size > bestPeers) [best, bestPeers] = [a, p.size];
+    if (best !== undefined) return { addrs: [best], how: `the address talking to the most distinct peers (${bestPeers})` };
+    return { addrs: [], how: 'no IPv4 traffic to guess from' };
+  }
+}
