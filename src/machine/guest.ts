@@ -233,7 +233,13 @@ class GuestKernel {
     const eths = spec.devices.filter((d) => d.unit >= 0);
     this.printk(6, `Kernel command line: cobd0=${boot.rulesFile} ${eths.map((d) => `eth${d.unit}=conet,${formatMac(d.mac)}`).join(' ')} HZ=250`);
     for (const d of eths) this.printk(6, `conet: ${d.name} ${formatMac(d.mac)}`);
-    const bytes = yield* this.readDisk(0);
+    let bytes: Uint8Array;
+    try {
+      bytes = yield* this.readDisk(0);
+    } catch (e) {
+      yield* this.initFailed(e, '', boot.rulesFile);
+      return false;
+    }
     yield* this.flush();
     const text = new TextDecoder().decode(bytes);
     let ruleset: Ruleset;
