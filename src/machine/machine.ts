@@ -109,6 +109,7 @@ export class Machine {
   private initFailure: InitFailedMsg | undefined;
   private guest: Generator<void, void, void> | null = null;
   private readonly assembler = new Assembler();
+  private readonly replies: Array<{ from: number; data: Uint8Array }> = [];
   private readonly consoleLimit: number;
 
   constructor(private readonly opts: MachineOptions) {
@@ -243,6 +244,11 @@ export class Machine {
       const whole = this.assembler.push(m);
       if (whole) this.route(whole);
     }
+    // Replies go in once the page is drained: the ring is then the guest's to read.
+    for (const r of this.replies.splice(0)) {
+      if (!this.page.write(r.from, Module.LINUX, MsgType.BlkReply, r.data)) throw new Error(`no room in the passage page for a block reply`);
+      this.stats.messagesToGuest++;
+    }
   }
 
   private route(m: Message): void {
@@ -307,12 +313,7 @@ export class Machine {
         this.log(0n, `cobd${unit}: ${disk.name}: ${(e as Error).message}`);
       }
     }
-    const reply = encodeBlkReply({ request: m.type, status, value, data });
-    // The guest waits for this reply; the page was drained up to here, so it fits.
-    if (!this.page.write(Module.COBD0 + unit, Module.LINUX, MsgType.BlkReply, reply)) {
-      throw new Error(`cobd${unit}: no room in the passage page for a block reply`);
-    }
-    this.stats.messagesToGuest++;
+    this.replies.push({ from: Module.COBD0 + unit, data: encodeBlkReply({ request: m.type, status, value, data }) });
   }
 
   private log(sinceBootNs: bigint, text: string): void {
