@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import { FateKind } from '../netfilter/fate.js';
+import { defaultMachine } from './machine-file.js';
+import {
+  Assembler,
+  Module,
+  MsgType,
+  PassageError,
+  PassagePage,
+  Termination,
+  chunks,
+  cobd,
+  conet,
+  decodeBlkRead,
+  decodeBlkReply,
+  decodeBoot,
+  decodeConsole,
+  decodeFate,
+  decodeFrame,
+  decodeInitFailed,
+  decodeSave,
+  decodeTerminate,
+  encodeBlkRead,
+  encodeBlkReply,
+  encodeBoot,
+  encodeConsole,
+  encodeFate,
+  encodeFrame,
+  encodeInitFailed,
+  encodeSave,
+  encodeTerminate,
+} from './passage.js';
+
+const bytes = (n: number, fill = 0xab): Uint8Array => new Uint8Array(n).fill(fill);
+
+describe('passage page encodings', () => {
+  it('round-trips a frame delivery', () => {
+    const f = { frameNo: 7, tsNs: 1_700_000_000_123_456_789n, output: true, data: bytes(60) };
+    expect(decodeFrame(encodeFrame(f))).toEqual(f);
+  });
+  it('round-trips fate records with site, reason and leaving frame', () => {
+    const f = { kind: FateKind.DroppedByRule, frameNo: 3, unit: -1, site: { table: 'filter', chain: 'INPUT', rule: 4 }, reason: 'why' };
+    expect(decodeFate(encodeFate(f, 5n))).toEqual({ ...f, tsNs: 5n });
+    const g = { kind: FateKind.Forwarded, frameNo: 9, unit: 1, frame: bytes(42) };
+    expect(decodeFate(encodeFate(g, 6n))).toEqual({ ...g, tsNs: 6n });
+  });
+  it('round-trips console, block, boot, terminate, init failure and save messages', () => {
+    expect(decodeConsole(encodeConsole({ level: 4, sinceBootNs: 1_234_567_000n, text: 'héllo' }))).toEqual({ level: 4, sinceBootNs: 1_234_567_000n, text: 'héllo' });
+    expect(decodeBlkRead(encodeBlkRead({ offset: 70_000, length: 4096 }))).toEqual({ offset: 70_000, length: 4096 });
+    const rep = { request: MsgType.BlkRead, status: 0, value: 70_000, data: bytes(10) };
+    expect(decodeBlkReply(encodeBlkReply(rep))).toEqual(rep);
+    const spec = { ...defaultMachine([0xc6336401]), routes: [{ dst: 0, prefix: 0, via: 0xc63364fe, dev: 'eth0' }] };
+    const boot = decodeBoot(encodeBoot({ bootTsNs: 99n, rulesFile: 'r.v4', spec }));
+    expect(boot.rulesFile).toBe('r.v4');
+    expect(boot.spec).toEqual(spec);
+    expect(decodeTerminate(encodeTerminate({ reason: Termination.PANIC, frameNo: 12, text: 'oops' }))).toEqual({ reason: 3, frameNo: 12, text: 'oops' });
+    const init = { ruleFile: true, errors: [{ file: 'r.v4', line: 3, column: 9, message: 'bad port' }] };
+    expect(decodeInitFailed(encodeInitFailed(init))).toEqual(init);
+    expect(decodeSave(encodeSave({ counters: true, text: '*filter\nCOMMIT\n' }))).toEqual({ counters: true, text: '*filter\nCOMMIT\n' });
+  });
+  it('rejects payloads that lie about their contents', () => {
+    expect(() => decodeFate(new Uint8Array([99, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]))).toThrow(/unknown fate kind 99/);
+    expect(() => decodeFate(new Uint8Array([1, 0, 1]))).toThrow(PassageError);
+    expect(() => decodeTerminate(new Uint8Array([42, 0, 0, 0, 0]))).toThrow(/unknown reason 42/);
+    expect(() => decodeBlkRead(encodeBlkRead({ offset: 0, length: 1 << 20 }))).toThrow(/at most/);
+  });
+});
+
+describe('passage page ring', () => {
+  it('writes and reads messages in order, validated', () => {
+    const p = new PassagePage(1024);
+    expect(p.write(Module.DAEMON, conet(2), MsgType.Frame, bytes(10))).toBe(true);
+    expect(p.write(Module.LINUX, Module.CONSOLE, MsgType.ConsoleLine, bytes(5))).toBe(true);
+    expect(p.read()).toMatchObject({ from: Module.DAEMON, to: 10, type: MsgType.Frame, more: false, data: bytes(10) });
+    expect(p.read()).toMatchObject({ from: Module.LINUX, to: Module.CONSOLE, type: MsgType.ConsoleLine });
+    expect(p.read()).toBeNull();
+    expect(p.empty).toBe(true);
+  });
+
+  it('reports a full page to the writer, and wraps around the end of the ring', () => {
+    const p = new PassagePage(1024);
+    let n = 0;
+    while (p.write(Module.DAEMON, conet(0), MsgType.Frame, bytes(100, n))) n++;
+    expect(n).toBe(Math.floor(p.capacity / 108));
+    expect(p.free).toBeLessThan(108);
+    // Drain some, write more: the next messages wrap around the end.
+    for (let i = 0; i < 3; i++) expect(p.read()!.data[0]).toBe(i);
+    for (let i = 0; i < 3; i++) expect(p.write(Module.DAEMON, conet(0), MsgType.Frame, bytes(100, 100 + i))).toBe(true);
+    const seen: number[] = [];
+    for (let m = p.read(); m; m = p.read()) seen.push(m.data[0]!);
+    expect(seen).toEqual([...Array.from({ length: n - 3 }, (_, i) => i + 3), 100, 101, 102]);
+    // Many rounds of wrap-around keep contents intact.
+    for (let r = 0; r < 50; r++) {
+      const d = Uint8Array.from({ length: 37 + r }, (_, i) => (i * 7 + r) & 255);
+      expect(p.write(Module.LINUX, cobd(31), MsgType.BlkRead, d)).toBe(true);
+      expect(p.read()!.data).toEqual(d);
+    }
+  });
+
+  it('rejects a message with a bad module number', () => {
+    const p = new PassagePage(1024);
+    p.write(Module.DAEMON, conet(0), MsgType.Frame, bytes(4));
+    p.rawBytes()[16 + 1] = 200;
+    expect(() => p.read()).toThrow(/destination module 200 is out of range/);
+    const q = new PassagePage(1024);
+    q.write(Module.DAEMON, conet(0), MsgType.Frame, bytes(4));
+    q.rawBytes()[16] = 77;
+    expect(() => q.read()).toThrow(/sender module 77/);
+  });
+
+  it('rejects a size beyond the page', () => {
+    const p = new PassagePage(1024);
+    p.write(Module.DAEMON, conet(0), MsgType.Frame, bytes(4));
+    new DataView(p.buffer).setUint32(16 + 4, 1_000_000, true);
+    expect(() => p.read()).toThrow(/size 1000000 goes beyond the page/);
+  });
+
+  it('rejects a type the destination does not know', () => {
+    const p = new PassagePage(1024);
+    p.write(Module.DAEMON, conet(0), MsgType.Fate, bytes(4));
+    expect(() => p.read()).toThrow(/type 17 is not one CONET0 accepts/);
+    const q = new PassagePage(1024);
+    q.write(Module.LINUX, Module.CONSOLE, 999, bytes(1));
+    expect(() => q.read()).toThrow(PassageError);
+  });
+
+  it('splits and joins messages larger than a chunk', () => {
+    const p = new PassagePage(4096);
+    const big = Uint8Array.from({ length: 5000 }, (_, i) => i & 255);
+    const parts = chunks(big, p.maxChunk);
+    expect(parts.length).toBeGreaterThan(1);
+    const asm = new Assembler();
+    let whole = null;
+    for (let i = 0; i < parts.length; i++) {
+      expect(p.write(Module.LINUX, Module.MONITOR, MsgType.Save, parts[i]!, i < parts.length - 1)).toBe(true);
+      const got = asm.push(p.read()!);
+      if (i < parts.length - 1) expect(got).toBeNull();
+      else whole = got;
+    }
+    expect(whole!.data).toEqual(big);
+    expect(asm.pending).toBe(false);
+  });
+});
