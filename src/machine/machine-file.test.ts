@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { ethernet, ipv4, tcp, arp } from '../packet/build.js';
+import { parseIPv4 } from '../packet/addr.js';
+import { LocalAddressGuesser, MachineFileError, defaultMachine, machineFileText, parseMachineFile } from './machine-file.js';
+
+const SAMPLE = `hostname: cofw-sample
+interfaces:
+  - name: eth0
+    mac: "02:00:00:00:00:01"
+    addresses: [198.51.100.1/24]
+    mtu: 1500            # optional
+  - name: eth1
+    mac: "02:00:00:00:01:01"
+    addresses: [192.0.2.1/24]
+routes:
+  - to: default          # or a CIDR
+    via: 198.51.100.254  # optional
+    dev: eth0
+fail: closed             # or open
+`;
+
+function problems(text: string): string[] {
+  try {
+    parseMachineFile(text, 'm.yaml');
+  } catch (e) {
+    expect(e).toBeInstanceOf(MachineFileError);
+    return (e as MachineFileError).message.split('\n');
+  }
+  throw new Error('expected a MachineFileError');
+}
+
+describe('machine file', () => {
+  it('builds the spec: lo first, ethN from index 2, broadcast computed, routes', () => {
+    const s = parseMachineFile(SAMPLE, 'm.yaml');
+    expect(s.hostname).toBe('cofw-sample');
+    expect(s.failPolicy).toBe('closed');
+    expect(s.devices.map((d) => [d.name, d.index, d.unit, d.mtu])).toEqual([
+      ['lo', 1, -1, 65536],
+      ['eth0', 2, 0, 1500],
+      ['eth1', 3, 1, 1500],
+    ]);
+    expect(s.devices[0]!.addrs[0]).toEqual({ addr: 0x7f000001, prefix: 8, broadcast: 0x7fffffff });
+    expect(s.devices[2]!.addrs[0]).toEqual({ addr: parseIPv4('192.0.2.1'), prefix: 24, broadcast: parseIPv4('192.0.2.255') });
+    expect(s.routes).toEqual([{ dst: 0, prefix: 0, via: parseIPv4('198.51.100.254'), dev: 'eth0' }]);
+    expect(parseMachineFile(machineFileText(s), 'again.yaml')).toEqual(s);
+  });
+
+  it('takes the route device from the gateway subnet when dev is left out', () => {
+    const s = parseMachineFile(SAMPLE.replace('    dev: eth0\n', '').replace('198.51.100.254', '192.0.2.254'), 'm.yaml');
+    expect(s.routes[0]!.dev).toBe('eth1');
+  });
+
+  it.each([
+    ['unknown top-level key', SAMPLE.replace('fail: closed', 'fial: closed'), "m.yaml:15:1: unknown key `fial' in the machine file; accepted: hostname, interfaces, routes, fail"],
+    ['bad fail policy', SAMPLE.replace('fail: closed', 'fail: maybe'), "m.yaml:15:7: fail policy `maybe': accepted are `closed' (drop what the guest cannot handle) and `open' (pass it)"],
+    ['bad address', SAMPLE.replace('192.0.2.1/24', '192.0.2.300/24'), 'm.yaml:9:17: address `192.0.2.300/24\' must be an IPv4 address with its prefix length, such as 198.51.100.1/24'],
+    ['address without prefix', SAMPLE.replace('192.0.2.1/24', '192.0.2.1'), 'm.yaml:9:17: address `192.0.2.1\' must be an IPv4 address with its prefix length, such as 198.51.100.1/24'],
+    ['bad mac', SAMPLE.replace('"02:00:00:00:01:01"', '"02:00:00:00:01"'), 'm.yaml:8:10: mac must be six hex bytes such as "02:00:00:00:00:01" (quote it)'],
+    ['multicast mac', SAMPLE.replace('"02:00:00:00:01:01"', '"01:00:5e:00:00:01"'), 'm.yaml:8:10: mac 01:00:5e:00:00:01 is a multicast address; an interface needs a unicast one (first byte even)'],
+    ['bad mtu', SAMPLE.replace('mtu: 1500', 'mtu: 20'), 'm.yaml:6:10: mtu must be a whole number from 68 to 65535 (1500 when left out)'],
+    ['unknown route device', SAMPLE.replace('dev: eth0', 'dev: eth7'), "m.yaml:13:10: route device `eth7' is not an interface of this machine; interfaces: lo, eth0, eth1"],
+    ['route with host bits', SAMPLE.replace('to: default', 'to: 10.1.2.3/8'), 'm.yaml:11:9: route destination 10.1.2.3/8 has host bits set for /8: did you mean 10.0.0.0/8?'],
+    ['duplicate interface', SAMPLE.replace('name: eth1', 'name: eth0'), "m.yaml:7:11: interface name `eth0' is used twice"],
+    ['lo declared', SAMPLE.replace('name: eth1', 'name: lo'), 'm.yaml:7:11: `lo` is implicit (127.0.0.1/8); name the interfaces eth0, eth1, ...'],
+    ['no interfaces', 'hostname: x\n', 'm.yaml:1:1: the machine needs `interfaces:`, a list of interfaces with name, mac and addresses'],
+    ['not a mapping', '- a\n- b\n', 'm.yaml:1:1: a machine file is a mapping with the keys hostname, interfaces, routes, fail'],
+    ['broken YAML', 'interfaces: [\n', 'm.yaml:1:1: not valid YAML:'],
+  ])('reports %s with file, line and column', (_name, text, expected) => {
+    const p = problems(text);
+    expect(p.some((l) => l.startsWith(expected))).toBe(true);
+  });
+
+  it('reports every problem at once', () => {
+    const p = problems(SAMPLE.replace('fail: closed', 'fail: maybe').replace('mtu: 1500', 'mtu: x'));
+    expect(p.length).toBe(2);
+  });
+
+  it('offers a default machine for a list of local addresses', () => {
+    const s = defaultMachine([parseIPv4('198.51.100.1')!, { addr: parseIPv4('10.0.0.1')!, prefix: 8 }]);
+    expect(s.devices.map((d) => d.name)).toEqual(['lo', 'eth0']);
+    expect(s.devices[1]!.addrs.map((a) => a.prefix)).toEqual([24, 8]);
+    expect(s.routes).toEqual([{ dst: 0, prefix: 0, dev: 'eth0' }]);
+  });
+});
+
+describe('local address guessing', () => {
+  const FW = '02:00:00:00:00:01';
+  it('takes the addresses the busiest MAC announces in ARP', () => {
+    const g = new LocalAddressGuesser();
+    for (let i = 0; i < 10; i++) g.observe(ethernet({ src: '02:00:00:00:00:0' + (i % 3 + 2), dst: FW }, ipv4({ src: `203.0.113.${i + 1}`, dst: '192.0.2.9', ttl: 60 }, tcp({ sport: 1, dport: 2 }))));
+    g.observe(ethernet({ src: FW, dst: 'ff:ff:ff:ff:ff:ff', ethertype: 0x0806 }, arp(1, FW, '198.51.100.1', '00:00:00:00:00:00', '198.51.100.254')));
+    const p = g.propose();
+    expect(p.addrs).toEqual([parseIPv4('198.51.100.1')]);
+    expect(p.how).toContain('ARP');
+  });
+  it('without ARP, takes the sources the busiest MAC sends with an initial TTL', () => {
+    const g = new LocalAddressGuesser();
+    for (let i = 0; i < 10; i++) g.observe(ethernet({ src: FW, dst: '02:00:00:00:00:02' }, ipv4({ src: `203.0.113.${i + 1}`, dst: '192.0.2.9', ttl: 63 }, tcp({ sport: 1, dport: 2 }))));
+    g.observe(ethernet({ src: FW, dst: '02:00:00:00:00:02' }, ipv4({ src: '198.51.100.1', dst: '192.0.2.9', ttl: 64 }, tcp({ sport: 22, dport: 2 }))));
+    expect(g.propose().addrs).toEqual([parseIPv4('198.51.100.1')]);
+  });
+});
