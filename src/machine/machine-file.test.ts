@@ -51,8 +51,8 @@ describe('machine file', () => {
   });
 
   it.each([
-    ['unknown top-level key', SAMPLE.replace('fail: closed', 'fial: closed'), "m.yaml:15:1: unknown key `fial' in the machine file; accepted: hostname, interfaces, routes, fail"],
-    ['bad fail policy', SAMPLE.replace('fail: closed', 'fail: maybe'), "m.yaml:15:7: fail policy `maybe': accepted are `closed' (drop what the guest cannot handle) and `open' (pass it)"],
+    ['unknown top-level key', SAMPLE.replace('fail: closed', 'fial: closed'), "m.yaml:14:1: unknown key `fial' in the machine file; accepted: hostname, interfaces, routes, fail"],
+    ['bad fail policy', SAMPLE.replace('fail: closed', 'fail: maybe'), "m.yaml:14:7: fail policy `maybe': accepted are `closed' (drop what the guest cannot handle) and `open' (pass it)"],
     ['bad address', SAMPLE.replace('192.0.2.1/24', '192.0.2.300/24'), 'm.yaml:9:17: address `192.0.2.300/24\' must be an IPv4 address with its prefix length, such as 198.51.100.1/24'],
     ['address without prefix', SAMPLE.replace('192.0.2.1/24', '192.0.2.1'), 'm.yaml:9:17: address `192.0.2.1\' must be an IPv4 address with its prefix length, such as 198.51.100.1/24'],
     ['bad mac', SAMPLE.replace('"02:00:00:00:01:01"', '"02:00:00:00:01"'), 'm.yaml:8:10: mac must be six hex bytes such as "02:00:00:00:00:01" (quote it)'],
