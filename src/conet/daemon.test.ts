@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { arp, ethernet, ipv4, udp } from '../packet/build.js';
+import { parseMachineFile } from '../machine/machine-file.js';
+import { Fib } from '../machine/fib.js';
+import { FateKind } from '../netfilter/fate.js';
+import { ConetDaemon, ConservationError, decideIngress, type Outcome } from './daemon.js';
+
+const SPEC = parseMachineFile(
+  `interfaces:
+  - name: eth0
+    mac: "02:00:00:00:00:01"
+    addresses: [198.51.100.1/24]
+  - name: eth1
+    mac: "02:00:00:00:01:01"
+    addresses: [192.0.2.1/24]
+  - name: eth2
+    mac: "02:00:00:00:02:01"
+    addresses: [10.9.0.1/16]
+routes:
+  - to: 10.0.0.0/8
+    via: 10.9.0.254
+  - to: default
+    via: 198.51.100.254
+`,
+  'm.yaml',
+);
+const fib = new Fib(SPEC);
+const M = { src: '02:00:00:00:00:99', dst: '02:00:00:00:00:01' };
+const pkt = (src: string, dst = '198.51.100.1', vlan?: number): Uint8Array => ethernet({ ...M, ...(vlan ? { vlan } : {}) }, ipv4({ src, dst }, udp({ sport: 1, dport: 2 })));
+const ing = (data: Uint8Array, ifName?: string) => decideIngress({ data, ifName }, fib, SPEC.devices);
+
+describe('conet ingress decision', () => {
+  it('a guest source address is locally generated (OUTPUT)', () => {
+    expect(ing(pkt('192.0.2.1'))).toEqual({ unit: 0, output: true });
+    expect(ing(pkt('127.0.0.1'))).toEqual({ unit: 0, output: true });
+  });
+  it('other sources enter on the unit of the route back to them', () => {
+    expect(ing(pkt('192.0.2.77'))).toEqual({ unit: 1, output: false });
+    expect(ing(pkt('10.9.3.3'))).toEqual({ unit: 2, output: false });
+    expect(ing(pkt('10.200.0.1'))).toEqual({ unit: 2, output: false }); // 10/8 via eth2
+    expect(ing(pkt('203.0.113.5'))).toEqual({ unit: 0, output: false }); // default route last
+    expect(ing(pkt('192.0.2.77', '198.51.100.1', 5))).toEqual({ unit: 1, output: false }); // through a VLAN tag
+  });
+  it('a pcapng interface name that names a guest interface overrides', () => {
+    expect(ing(pkt('203.0.113.5'), 'eth1')).toEqual({ unit: 1, output: false });
+    expect(ing(pkt('203.0.113.5'), 'wlan0')).toEqual({ unit: 0, output: false });
+    expect(ing(pkt('192.0.2.1'), 'eth2')).toEqual({ unit: 2, output: true });
+  });
+  it('non-IPv4 frames are delivered for the bridge', () => {
+    const a = ethernet({ src: M.src, dst: 'ff:ff:ff:ff:ff:ff', ethertype: 0x0806 }, arp(1, M.src, '192.0.2.77', '00:00:00:00:00:00', '192.0.2.1'));
+    expect(ing(a)).toEqual({ unit: 0, output: false });
+    expect(ing(a, 'eth1')).toEqual({ unit: 1, output: false });
+    expect(ing(new Uint8Array(10))).toEqual({ unit: 0, output: false });
+  });
+});
+
+describe('conet daemon accounting', () => {
+  const frame = (i: number) => ({ tsNs: BigInt(i), data: pkt('203.0.113.5'), origLen: 42, file: 'a.pcap', index: i });
+
+  it('pairs fates with in-flight frames and keeps only those', () => {
+    const out: Outcome[] = [];
+    const d = new ConetDaemon(SPEC, (o) => out.push(o));
+    const a = d.submit(frame(1));
+    const b = d.submit(frame(2));
+    expect([a.msg.frameNo, b.msg.frameNo]).toEqual([1, 2]);
+    expect(d.pending).toBe(2);
+    d.fate({ kind: FateKind.DroppedByRule, frameNo: 2, unit: -1, site: { table: 'filter', chain: 'INPUT', rule: 1 }, tsNs: 9n });
+    d.fate({ kind: FateKind.Generated, frameNo: 2, unit: 0, frame: new Uint8Array(54), tsNs: 9n });
+    expect(d.pending).toBe(1);
+    expect(out[0]!.frame!.index).toBe(2);
+    expect(out[1]!.frame).toBeUndefined();
+    expect(() => d.assertConservation()).toThrow(ConservationError);
+    d.fate({ kind: FateKind.Delivered, frameNo: 1, unit: -1, tsNs: 9n });
+    d.assertConservation();
+    expect(d.generated).toBe(1);
+    expect(() => d.fate({ kind: FateKind.Delivered, frameNo: 1, unit: -1, tsNs: 9n })).toThrow(/already has a fate/);
+  });
+
+  it('applies the fail policy to frames in flight and to frames that never reach the guest', () => {
+    const out: Outcome[] = [];
+    const d = new ConetDaemon(SPEC, (o) => out.push(o));
+    d.submit(frame(1));
+    d.submit(frame(2));
+    d.fate({ kind: FateKind.Delivered, frameNo: 1, unit: -1, tsNs: 1n });
+    d.failInFlight('closed', 'guest-oops');
+    d.failNew(frame(3), 'closed', 'guest-oops');
+    d.assertConservation();
+    expect(out.map((o) => [o.fate.frameNo, o.fate.kind, o.fate.reason])).toEqual([
+      [1, FateKind.Delivered, undefined],
+      [2, FateKind.FailPolicy, 'guest-oops'],
+      [3, FateKind.FailPolicy, 'guest-oops'],
+    ]);
+  });
+});
