@@ -1,0 +1,116 @@
+/**
+ * The cofw command line.
+ *
+ *   cofw replay CAPTURE... --rules rules.v4 [--machine machine.yaml] [--accepted a.pcap] [--dropped d.pcap] [--save counters.v4]
+ *   cofw check rules.v4      validates a rule file like `iptables-restore --test`
+ *   cofw save rules.v4       prints the rule file in canonical iptables-save form
+ *
+ * Exit codes: 0 success, 1 bad input (a message names the file and
+ * position), 2 usage errors, 3 the replay finished but an input capture was
+ * damaged (what could be read was replayed and reported).
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { RuleFileError, RuleFileErrors } from '../netfilter/rules/api.js';
+import { loadRuleset } from '../netfilter/rules/restore.js';
+import { saveRuleset } from '../netfilter/rules/save.js';
+import { CaptureError } from '../capture/index.js';
+import { MachineFileError } from '../machine/machine-file.js';
+import { ConservationError } from '../replay.js';
+import { EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, InputError } from './errors.js';
+import { runReplay } from './replay-command.js';
+
+function readText(path: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new InputError(`${path}: cannot read the ${what} (${code ?? (e as Error).message}); check the path`, { cause: e });
+  }
+}
+
+function loadRulesFile(path: string): ReturnType<typeof loadRuleset> {
+  return loadRuleset(readText(path, 'rule file'), path);
+}
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('cofw')
+    .description('Replays packet captures through iptables rules in an emulated Cooperative Linux firewall, as the Linux kernel would.')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)');
+
+  program
+    .command('check')
+    .description('validate a rule file (iptables-restore format), as iptables-restore --test would; exit 1 on any error')
+    .argument('<rules>', 'rule file in iptables-save / iptables-restore format')
+    .action((rules: string) => {
+      const rs = loadRulesFile(rules);
+      let n = 0;
+      for (const t of rs.tables.values()) for (const c of t.chains.values()) n += c.rules.length;
+      process.stdout.write(`${rules}: OK (${rs.tables.size} table${rs.tables.size === 1 ? '' : 's'}, ${n} rule${n === 1 ? '' : 's'})\n`);
+    });
+
+  program
+    .command('save')
+    .description('print a rule file in the canonical form iptables-save would print after loading it')
+    .argument('<rules>', 'rule file in iptables-restore format')
+    .option('-c, --counters', 'print [packets:bytes] counters (all zero without a replay)')
+    .action((rules: string, o: { counters?: boolean }) => {
+      process.stdout.write(saveRuleset(loadRulesFile(rules), { counters: !!o.counters }));
+    });
+
+  program
+    .command('replay')
+    .description('replay captures through the firewall and report what the rules did')
+    .argument('<captures...>', 'pcap / pcapng captures (optionally .gz); several are merged by timestamp')
+    .requiredOption('-r, --rules <file>', 'rule file in iptables-save / iptables-restore format')
+    .option('-m, --machine <file>', 'machine file (YAML): interfaces, addresses, routes, fail policy')
+    .option('-l, --local <addr...>', 'without a machine file: the firewall\'s own addresses (CIDR), on one interface eth0')
+    .option('-a, --accepted <file>', 'write the packets that left the firewall or reached it (and generated replies)')
+    .option('-d, --dropped <file>', 'write the dropped packets')
+    .addOption(new Option('--out-format <format>', 'format of --accepted/--dropped (default: by extension)').choices(['pcap', 'pcapng']))
+    .option('-s, --save <file>', 'write the rules with their counters in iptables-save -c format')
+    .option('--console <file>', 'write the guest\'s console (kernel log: boot, LOG lines, oops)')
+    .option('--json <file>', 'write the report as JSON')
+    .addOption(new Option('--fail <policy>', 'fail policy if the guest oopses (overrides the machine file)').choices(['closed', 'open']))
+    .option('--top <n>', 'how many dropped flows to list', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0) throw new InputError(`--top expects a whole number, got ${v}`);
+      return n;
+    }, 10)
+    .option('-q, --quiet', 'no progress on stderr')
+    .action(async (captures: string[], o) => {
+      process.exitCode = await runReplay(captures, { ...o, rulesText: readText(o.rules, 'rule file') });
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  program.exitOverride();
+  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT_OK;
+      return EXIT_USAGE;
+    }
+    if (e instanceof RuleFileErrors) {
+      for (const err of e.errors) process.stderr.write(`cofw: ${err.message}\n`);
+      process.stderr.write(`cofw: ${e.errors.length} error${e.errors.length === 1 ? '' : 's'} in ${e.errors[0]?.file ?? 'the rule file'}\n`);
+      return EXIT_BAD_INPUT;
+    }
+    if (e instanceof RuleFileError || e instanceof InputError || e instanceof MachineFileError || e instanceof CaptureError) {
+      process.stderr.write(e.message.replace(/^/gm, 'cofw: ') + '\n');
+      return EXIT_BAD_INPUT;
+    }
+    const what = e instanceof ConservationError ? 'a frame was lost or counted twice' : 'unexpected error';
+    process.stderr.write(`cofw: internal error (${what}; please report it with the command line): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    return EXIT_INTERNAL;
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * `cofw replay`: builds the machine (from a machine file, from --local, or
+ * guessed from the capture), replays, writes the outputs and prints the
+ * report.
+ */
+import { writeFileSync } from 'node:fs';
+import { openCaptures } from '../capture/index.js';
+import { defaultMachine, LocalAddressGuesser, loadMachineFile, machineFileText, parseCidr } from '../machine/machine-file.js';
+import type { MachineSpec } from '../machine/spec.js';
+import { formatIPv4 } from '../packet/addr.js';
+import { formatReport } from '../report/text.js';
+import { replay } from '../replay.js';
+import { EXIT_DAMAGED, EXIT_OK, InputError } from './errors.js';
+
+export interface ReplayCommandOptions {
+  rules: string;
+  rulesText: string;
+  machine?: string;
+  local?: string[];
+  accepted?: string;
+  dropped?: string;
+  outFormat?: 'pcap' | 'pcapng';
+  save?: string;
+  console?: string;
+  json?: string;
+  fail?: 'closed' | 'open';
+  top: number;
+  quiet?: boolean;
+}
+
+async function machineFor(captures: string[], o: ReplayCommandOptions): Promise<{ spec: MachineSpec; name: string }> {
+  if (o.machine) return { spec: loadMachineFile(o.machine), name: o.machine };
+  if (o.local?.length) {
+    const addrs = o.local.map((t) => {
+      const c = parseCidr(t);
+      if (!c) throw new InputError(`--local ${t}: expected an IPv4 address with an optional /prefix, such as 192.0.2.1/24`);
+      return c;
+    });
+    return { spec: defaultMachine(addrs), name: `eth0 with ${o.local.join(', ')} (from --local)` };
+  }
+  // Neither: guess the firewall's addresses from a first pass over the captures.
+  const guesser = new LocalAddressGuesser();
+  const { frames } = openCaptures(captures);
+  for await (const f of frames) guesser.observe(f.data);
+  const guess = guesser.propose();
+  if (!guess.addrs.length) {
+    throw new InputError(
+      `cannot tell which addresses are the firewall's own from ${captures.join(', ')}: give them with --local ADDR/PREFIX or a machine file (--machine)`,
+    );
+  }
+  const spec = defaultMachine(guess.addrs);
+  process.stderr.write(
+    `cofw: no machine file: taking ${guess.addrs.map(formatIPv4).join(', ')} as the firewall's addresses (${guess.how}).\n` +
+      `cofw: if that is wrong, pass --local or a machine file like this one:\n${machineFileText(spec).replace(/^/gm, '    ')}\n`,
+  );
+  return { spec, name: `guessed: eth0 with ${guess.addrs.map(formatIPv4).join(', ')}` };
+}
+
+export async function runReplay(captures: string[], o: ReplayCommandOptions): Promise<number> {
+  const { spec: base, name } = await machineFor(captures, o);
+  const spec: MachineSpec = o.fail ? { ...base, failPolicy: o.fail } : base;
+  const progress = !o.quiet && process.stderr.isTTY;
+  let last = 0;
+  const result = await replay({
+    rulesFile: o.rules,
+    rulesText: o.rulesText,
+    machine: spec,
+    captures,
+    ...(o.accepted ? { accepted: o.accepted } : {}),
+    ...(o.dropped ? { dropped: o.dropped } : {}),
+    ...(o.outFormat ? { outFormat: o.outFormat } : {}),
+    ...(progress
+      ? {
+          onProgress: (n: number) => {
+            const now = Date.now();
+            if (now - last > 200) {
+              last = now;
+              process.stderr.write(`\rcofw: ${n} frames replayed`);
+            }
+          },
+        }
+      : {}),
+  });
+  if (progress) process.stderr.write('\r\x1b[K');
+  if (o.save) writeFileSync(o.save, result.save);
+  if (o.console) writeFileSync(o.console, result.console.join('\n') + (result.console.length ? '\n' : ''));
+  if (o.json) {
+    const { ruleset: _r, ...rest } = result;
+    writeFileSync(o.json, JSON.stringify(rest, null, 2) + '\n');
+  }
+  process.stdout.write(formatReport(result, { captures, rulesFile: o.rules, machine: name, top: o.top }));
+  return result.damage.length ? EXIT_DAMAGED : EXIT_OK;
+}
