@@ -21,6 +21,7 @@ import { Fib } from '../machine/fib.js';
 import type { MachineSpec } from '../machine/spec.js';
 import { CompiledTable } from './engine.js';
 import { FateKind, type DropSite, type Fate } from './fate.js';
+import { RuleFileError } from './rules/api.js';
 import type { Ruleset } from './rules/model.js';
 import {
   Hook,
@@ -110,7 +111,7 @@ export class GuestStack {
     this.lo = opts.spec.devices.find((d) => d.name === 'lo') ?? opts.spec.devices[0]!;
     for (const t of ruleset.tables.values()) {
       if (UNSUPPORTED_TABLES.has(t.name)) {
-        throw new Error(`the ${t.name} table is not emulated yet (it needs connection tracking): remove the *${t.name} section to replay`);
+        throw new RuleFileError(`the ${t.name} table is not emulated yet (it needs connection tracking): remove the *${t.name} section to replay`, ruleset.file, t.line, 1);
       }
       const ct = new CompiledTable(t);
       const prio = TABLE_PRIORITY[t.name] ?? {};

@@ -59,6 +59,8 @@ export interface Chain {
 export interface Table {
   name: string;
   chains: Map<string, Chain>;
+  /** Line of the `*table` header in the rule file, 0 when made otherwise. */
+  line: number;
 }
 
 export interface Ruleset {
@@ -85,12 +87,12 @@ export const CHAIN_HOOK: Readonly<Record<string, Hook>> = {
   POSTROUTING: Hook.PostRouting,
 };
 
-export function newTable(name: string): Table {
+export function newTable(name: string, line = 0): Table {
   const chains = new Map<string, Chain>();
   for (const c of BUILTIN_CHAINS[name] ?? []) {
     chains.set(c, { name: c, builtin: true, policy: 'ACCEPT', packets: 0, bytes: 0, rules: [] });
   }
-  return { name, chains };
+  return { name, chains, line };
 }
 
 export function emptyIpMatch(): IpMatch {

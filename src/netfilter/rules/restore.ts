@@ -216,7 +216,7 @@ export class RestoreParser {
         throw new LineError(`unknown table \`${name}': expected one of ${VALID_TABLES.join(', ')}`, col + 1);
       }
       // iptables-restore without --noflush replaces each table it names.
-      this.table = newTable(name);
+      this.table = newTable(name, lineNo);
       this.tableLine = lineNo;
       this.pending = [];
       return;
