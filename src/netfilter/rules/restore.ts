@@ -557,9 +557,11 @@ export class RestoreParser {
           p.targetName = a.text;
           p.targetColumn = a.column;
           p.goto = isGoto;
-          if (!isGoto) {
+          if (!isGoto && !this.table!.chains.has(a.text)) {
             const mod = TARGET_BY_NAME.get(a.text);
-            if (mod && !this.table!.chains.has(a.text)) p.loaded.push({ module: mod, uses: [], column: a.column, implicit: false });
+            if (mod) p.loaded.push({ module: mod, uses: [], column: a.column, implicit: false });
+            // Refused here, before its options are taken for unknown ones.
+            else if (a.text === 'QUEUE' || KNOWN_TARGETS.has(a.text)) this.standardTarget(a.text, a.column, false);
           }
           continue;
         }
