@@ -9,7 +9,7 @@
  *   node test/golden/record.mjs --kernel   # and kernel.save / kernel.conntrack
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ethernet, icmp, ipv4, raw, tcp, udp } from '../../dist/packet/build.js';
@@ -237,15 +237,40 @@ COMMIT
   return { rules, capture: c };
 }
 
-const SCENARIOS = { 'filter-core': filterCore, 'reject-log': rejectLog, 'blocklist-300': blocklist };
+/** The shipped sample (rules/sample.v4, pcaps/sample.pcap): a small office's firewall and a morning of traffic. */
+function sample() {
+  const c = new Capture();
+  const r = seeded(11);
+  const inside = (n) => `192.0.2.${10 + (n % 40)}`;
+  for (let i = 0; i < 220; i++) {
+    const k = i % 11;
+    const sport = 32768 + Math.floor(r() * 28000);
+    if (k === 0) c.host(ipv4({ src: inside(i), dst: '198.51.100.1' }, tcp({ sport, dport: 22, flags: 'S' })));
+    else if (k === 1) c.wire(ipv4({ src: `203.0.113.${1 + (i % 90)}`, dst: '198.51.100.1' }, tcp({ sport, dport: 22, flags: 'S' })));
+    else if (k === 2) c.wire(ipv4({ src: `198.18.${i % 7}.${i % 250}`, dst: '192.0.2.80' }, tcp({ sport, dport: i % 2 ? 443 : 80, flags: 'S' })));
+    else if (k === 3) c.host(ipv4({ src: inside(i), dst: `198.18.${i % 5}.20` }, tcp({ sport, dport: 443, flags: i % 4 ? 'A' : 'S', payload: payload(i % 300) })));
+    else if (k === 4) c.host(ipv4({ src: inside(i), dst: '198.51.100.53' }, udp({ sport, dport: 53, payload: payload(30) })));
+    else if (k === 5) c.wire(ipv4({ src: `185.220.101.${i % 30}`, dst: '192.0.2.80' }, tcp({ sport, dport: 443, flags: 'S' })));
+    else if (k === 6) c.host(ipv4({ src: inside(i), dst: `203.0.113.${i % 50}` }, tcp({ sport, dport: [25, 445, 6667][i % 3], flags: 'S' })));
+    else if (k === 7) c.wire(ipv4({ src: `203.0.113.${i % 90}`, dst: '198.51.100.1' }, icmp({ type: 8, id: i, seq: 1 })));
+    else if (k === 8) c.wire(ipv4({ src: `203.0.113.${i % 90}`, dst: '198.51.100.1' }, udp({ sport, dport: [161, 1900, 5060][i % 3], payload: payload(40) })));
+    else if (k === 9) c.local(ipv4({ src: '198.51.100.1', dst: '198.51.100.53' }, udp({ sport, dport: 123, payload: payload(48) })));
+    else c.host(ipv4({ src: inside(i), dst: '192.0.2.255' }, udp({ sport: 138, dport: 138, payload: payload(100) })), BCAST_HOST);
+  }
+  const rules = readFileSync(join(here, '..', '..', 'rules', 'sample.v4'), 'utf8');
+  return { rules, capture: c, pcap: join(here, '..', '..', 'pcaps', 'sample.pcap') };
+}
+
+const SCENARIOS = { 'filter-core': filterCore, 'reject-log': rejectLog, 'blocklist-300': blocklist, sample };
 
 const kernel = process.argv.includes('--kernel');
 for (const [name, make] of Object.entries(SCENARIOS)) {
   const dir = join(here, name);
   mkdirSync(dir, { recursive: true });
-  const { rules, capture } = make();
+  const { rules, capture, pcap } = make();
   writeFileSync(join(dir, 'rules.v4'), rules);
   writePcapFile(join(dir, 'capture.pcap'), capture.frames);
+  if (pcap) writePcapFile(pcap, capture.frames);
   copyFileSync(join(here, 'smoke', 'machine.yaml'), join(dir, 'machine.yaml'));
   if (kernel) {
     execFileSync(oracle, [join(dir, 'rules.v4'), join(dir, 'capture.pcap'), dir], { stdio: 'inherit' });
