@@ -15,12 +15,13 @@
  */
 import { existsSync } from 'node:fs';
 import { openCaptures, openCaptureWriter, type CaptureDamage, type CaptureWriter } from './capture/index.js';
-import { ConetDaemon, etherPayload, type Outcome } from './conet/daemon.js';
+import { ConetDaemon, etherPayload, type SourceFrame } from './conet/daemon.js';
 import { fileBlockDevice, memoryBlockDevice } from './machine/cobd.js';
 import type { GuestDeps } from './machine/guest.js';
 import { Machine, type MachineStats } from './machine/machine.js';
 import type { MachineSpec } from './machine/spec.js';
-import { FateKind } from './netfilter/fate.js';
+import type { FateMsg } from './machine/passage.js';
+import { FateKind, type DropSite } from './netfilter/fate.js';
 import type { Ruleset } from './netfilter/rules/model.js';
 import { loadRuleset } from './netfilter/rules/restore.js';
 import { saveRuleset } from './netfilter/rules/save.js';
@@ -85,8 +86,16 @@ export interface ReplayResult {
   /** Fates by kind. */
   fates: Record<FateName, number>;
   drops: { sites: DropSiteCount[]; reasons: DropReasonCount[] };
-  /** Top dropped flows, most dropped first. */
+  /**
+   * Top dropped flows (at most 20), most dropped first. Flows are counted
+   * in a table of at most FLOW_TABLE_CAP (65,536) flows, so that memory
+   * stays flat however many flows a capture has: when it is full, the
+   * flows with the fewest drops (at or below the median) are forgotten. A
+   * count is exact unless its flow was forgotten earlier (then it is a lower
+   * bound); `flowsForgotten` says how many flows were.
+   */
   flows: DroppedFlow[];
+  flowsForgotten: number;
   /** Packets the guest generated (REJECT), whatever became of them. */
   generated: number;
   framesIn: number;
@@ -104,7 +113,89 @@ export const linuxGuest: GuestDeps = {
 };
 
 const TOP_FLOWS = 20;
-const FLOW_LIMIT = 200_000;
+/** Most flows the dropped-flow table holds (see ReplayResult.flows). */
+export const FLOW_TABLE_CAP = 65_536;
+
+/**
+ * Dropped flows (source, destination, protocol, destination port) counted
+ * in flat typed arrays: open addressing, keys as numbers, no object or
+ * string per packet. Bounded: at `cap` flows, those with counts at or
+ * below the median are forgotten.
+ */
+export class FlowTable {
+  private slots: number;
+  private keys: Uint32Array;
+  private counts: Float64Array;
+  size = 0;
+  forgotten = 0;
+
+  constructor(private readonly cap = FLOW_TABLE_CAP) {
+    this.slots = 1 << Math.ceil(Math.log2(cap * 2));
+    this.keys = new Uint32Array(this.slots * 3);
+    this.counts = new Float64Array(this.slots);
+  }
+
+  private static hash(src: number, dst: number, pd: number): number {
+    let h = Math.imul(src ^ 0x9e3779b9, 0x85ebca6b);
+    h = Math.imul(h ^ dst ^ (h >>> 13), 0xc2b2ae35);
+    h = Math.imul(h ^ pd ^ (h >>> 16), 0x27d4eb2f);
+    return (h ^ (h >>> 15)) >>> 0;
+  }
+
+  /** Counts one drop of the flow; `pd` is protocol << 16 | port. */
+  add(src: number, dst: number, pd: number, n = 1): void {
+    const mask = this.slots - 1;
+    const keys = this.keys;
+    for (let i = FlowTable.hash(src, dst, pd) & mask; ; i = (i + 1) & mask) {
+      const c = this.counts[i]!;
+      if (c === 0) {
+        if (this.size >= this.cap) {
+          this.prune();
+          this.add(src, dst, pd, n);
+          return;
+        }
+        keys[i * 3] = src;
+        keys[i * 3 + 1] = dst;
+        keys[i * 3 + 2] = pd;
+        this.counts[i] = n;
+        this.size++;
+        return;
+      }
+      if (keys[i * 3] === src && keys[i * 3 + 1] === dst && keys[i * 3 + 2] === pd) {
+        this.counts[i] = c + n;
+        return;
+      }
+    }
+  }
+
+  /** Forgets the flows with counts at or below the median, keeping the others with their counts. */
+  private prune(): void {
+    const live: number[] = [];
+    for (let i = 0; i < this.slots; i++) if (this.counts[i]! > 0) live.push(this.counts[i]!);
+    live.sort((a, b) => a - b);
+    const median = live[live.length >> 1] ?? 0;
+    const keys = this.keys;
+    const counts = this.counts;
+    this.keys = new Uint32Array(this.slots * 3);
+    this.counts = new Float64Array(this.slots);
+    const before = this.size;
+    this.size = 0;
+    for (let i = 0; i < counts.length; i++) {
+      const c = counts[i]!;
+      if (c > median) this.add(keys[i * 3]!, keys[i * 3 + 1]!, keys[i * 3 + 2]!, c);
+    }
+    this.forgotten += before - this.size;
+  }
+
+  /** The `n` flows with the most drops, most first (ties: lower source, destination, protocol, port first). */
+  top(n: number): DroppedFlow[] {
+    const idx: number[] = [];
+    for (let i = 0; i < this.slots; i++) if (this.counts[i]! > 0) idx.push(i);
+    const k = this.keys;
+    idx.sort((a, b) => this.counts[b]! - this.counts[a]! || k[a * 3]! - k[b * 3]! || k[a * 3 + 1]! - k[b * 3 + 1]! || k[a * 3 + 2]! - k[b * 3 + 2]!);
+    return idx.slice(0, n).map((i) => ({ src: formatIPv4(k[i * 3]!), dst: formatIPv4(k[i * 3 + 1]!), proto: k[i * 3 + 2]! >>> 16, dport: k[i * 3 + 2]! & 0xffff, count: this.counts[i]! }));
+  }
+}
 
 /** Index of rule texts by table, chain and number, from iptables-save text. */
 function ruleIndex(save: string | undefined): Map<string, string> {
@@ -136,9 +227,10 @@ function ipBytes(frame: Uint8Array): number {
   return frame.length;
 }
 
-function flowOf(frame: Uint8Array): Omit<DroppedFlow, 'count'> | undefined {
+/** Counts the dropped frame's flow, if it is IPv4. */
+function countFlow(flows: FlowTable, frame: Uint8Array): void {
   const { off, type } = etherPayload(frame);
-  if (type !== 0x0800 || frame.length < off + 20) return undefined;
+  if (type !== 0x0800 || frame.length < off + 20) return;
   const ihl = (frame[off]! & 15) * 4;
   const proto = frame[off + 9]!;
   const fragoff = ((frame[off + 6]! & 0x1f) << 8) | frame[off + 7]!;
@@ -148,7 +240,7 @@ function flowOf(frame: Uint8Array): Omit<DroppedFlow, 'count'> | undefined {
     if (proto === 6 || proto === 17 || proto === 132 || proto === 33 || proto === 136) dport = (frame[l4 + 2]! << 8) | frame[l4 + 3]!;
     else if (proto === 1) dport = frame[l4]!;
   }
-  return { src: formatIPv4(readIPv4(frame, off + 12)), dst: formatIPv4(readIPv4(frame, off + 16)), proto, dport };
+  flows.add(readIPv4(frame, off + 12), readIPv4(frame, off + 16), (proto << 16) | dport);
 }
 
 /**
@@ -163,76 +255,80 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
   }
   const policy = opts.machine.failPolicy;
   const devName = (unit: number): string | undefined => opts.machine.devices.find((d) => d.unit === unit)?.name;
-  const counts = Object.fromEntries(FATE_NAMES.map((n) => [n, 0])) as Record<FateName, number>;
-  const sites = new Map<string, DropSiteCount>();
-  const reasons = new Map<string, DropReasonCount>();
-  const flows = new Map<string, DroppedFlow>();
+  const counts = new Array<number>(FATE_NAMES.length + 1).fill(0);
+  // Per drop site (the host keeps one DropSite object per site the guest defined), per reason.
+  const sites = new Map<DropSite, { count: DropSiteCount; comment: string }>();
+  const reasons = new Map<string, { count: DropReasonCount; comment: string }>();
+  const failReasons = new Map<string, string>();
+  const flows = new FlowTable();
   let rules = new Map<string, string>();
   let accepted: CaptureWriter | undefined;
   let dropped: CaptureWriter | undefined;
   const fmt = opts.outFormat ? { format: opts.outFormat } : {};
 
-  const onOutcome = (o: Outcome): void => {
-    const f = o.fate;
-    counts[FATE_NAMES[f.kind - 1]!]++;
-    const original = o.frame?.data;
-    const pass = f.kind === FateKind.Forwarded || f.kind === FateKind.Sent || f.kind === FateKind.Generated || f.kind === FateKind.Delivered || (f.kind === FateKind.FailPolicy && policy === 'open');
+  const siteOf = (site: DropSite): { count: DropSiteCount; comment: string } => {
+    const text = rules.get(`${site.table}\0${site.chain}\0${site.rule}`);
+    const count: DropSiteCount = { table: site.table, chain: site.chain, rule: site.rule, count: 0, bytes: 0, ...(text ? { text } : {}) };
+    const comment = site.rule === 0 ? `${site.table}/${site.chain} policy${text ? `: ${text}` : ''}` : `${site.table}/${site.chain} rule ${site.rule}${text ? `: ${text}` : ''}`;
+    const e = { count, comment };
+    sites.set(site, e);
+    return e;
+  };
+  const reasonOf = (reason: string, comment: string): { count: DropReasonCount; comment: string } => {
+    const e = { count: { reason, count: 0, bytes: 0 }, comment };
+    reasons.set(reason, e);
+    return e;
+  };
+
+  const onOutcome = (f: FateMsg, frame: SourceFrame | undefined, unit: number, tsNs: bigint): void => {
+    const kind = f.kind;
+    counts[kind] = counts[kind]! + 1;
+    const original = frame?.data;
+    const pass = kind === FateKind.Forwarded || kind === FateKind.Sent || kind === FateKind.Generated || kind === FateKind.Delivered || (kind === FateKind.FailPolicy && policy === 'open');
     if (pass) {
       if (!accepted) return;
       const data = f.frame ?? original;
       if (!data) return;
       const out = f.unit >= 0;
-      const ifName = out ? devName(f.unit) : o.frame ? devName(o.frame.unit) : undefined;
-      const w: Parameters<CaptureWriter['write']>[0] = { tsNs: o.tsNs, data, direction: out ? 'out' : 'in' };
+      const ifName = out ? devName(f.unit) : frame ? devName(unit) : undefined;
+      const w: Parameters<CaptureWriter['write']>[0] = { tsNs, data, direction: out ? 'out' : 'in' };
       if (ifName) w.ifName = ifName;
-      if (f.kind === FateKind.FailPolicy) w.comment = `fail policy (open): ${f.reason ?? ''}`;
-      else if (f.kind === FateKind.Generated) w.comment = `generated by netfilter for frame ${f.frameNo}`;
+      if (kind === FateKind.FailPolicy) w.comment = `fail policy (open): ${f.reason ?? ''}`;
+      else if (kind === FateKind.Generated) w.comment = `generated by netfilter for frame ${f.frameNo}`;
       accepted.write(w);
       return;
     }
-    if (f.kind === FateKind.Bridged) return;
+    if (kind === FateKind.Bridged) return;
     // A drop: by rule, policy, the stack, the fail policy, or of a generated packet.
     const data = original ?? f.frame;
     const bytes = data ? ipBytes(data) : 0;
     let comment: string;
     if (f.site) {
-      const key = `${f.site.table}\0${f.site.chain}\0${f.site.rule}`;
-      const text = rules.get(key);
-      let s = sites.get(key);
-      if (!s) {
-        s = { table: f.site.table, chain: f.site.chain, rule: f.site.rule, count: 0, bytes: 0, ...(text ? { text } : {}) };
-        sites.set(key, s);
-      }
-      s.count++;
-      s.bytes += bytes;
-      comment = f.site.rule === 0 ? `${f.site.table}/${f.site.chain} policy${text ? `: ${text}` : ''}` : `${f.site.table}/${f.site.chain} rule ${f.site.rule}${text ? `: ${text}` : ''}`;
-      if (f.reason) comment += ` (${f.reason})`;
+      const e = sites.get(f.site) ?? siteOf(f.site);
+      e.count.count++;
+      e.count.bytes += bytes;
+      comment = e.comment;
+      if (dropped && f.reason) comment += ` (${f.reason})`;
     } else {
-      const reason = f.kind === FateKind.FailPolicy ? `fail policy (${policy}): ${f.reason ?? 'guest stopped'}` : (f.reason ?? 'dropped');
-      let r = reasons.get(reason);
-      if (!r) {
-        r = { reason, count: 0, bytes: 0 };
-        reasons.set(reason, r);
+      let reason = f.reason ?? 'dropped';
+      if (kind === FateKind.FailPolicy) {
+        let r = failReasons.get(reason);
+        if (r === undefined) failReasons.set(reason, (r = `fail policy (${policy}): ${f.reason ?? 'guest stopped'}`));
+        reason = r;
       }
-      r.count++;
-      r.bytes += bytes;
-      comment = f.kind === FateKind.FailPolicy ? reason : `stack: ${reason}`;
+      const e = reasons.get(reason) ?? reasonOf(reason, kind === FateKind.FailPolicy ? reason : `stack: ${reason}`);
+      e.count.count++;
+      e.count.bytes += bytes;
+      comment = e.comment;
     }
-    if (f.kind === FateKind.GeneratedDropped) comment = `generated for frame ${f.frameNo}, dropped: ${comment}`;
-    if (data) {
-      const fl = flowOf(data);
-      if (fl) {
-        const k = `${fl.src} ${fl.dst} ${fl.proto} ${fl.dport}`;
-        const e = flows.get(k);
-        if (e) e.count++;
-        else if (flows.size < FLOW_LIMIT) flows.set(k, { ...fl, count: 1 });
-      }
-      if (dropped) {
-        const w: Parameters<CaptureWriter['write']>[0] = { tsNs: o.tsNs, data, comment, direction: 'in' };
-        const ifName = o.frame ? devName(o.frame.unit) : undefined;
-        if (ifName) w.ifName = ifName;
-        dropped.write(w);
-      }
+    if (!data) return;
+    countFlow(flows, data);
+    if (dropped) {
+      if (kind === FateKind.GeneratedDropped) comment = `generated for frame ${f.frameNo}, dropped: ${comment}`;
+      const w: Parameters<CaptureWriter['write']>[0] = { tsNs, data, comment, direction: 'in' };
+      const ifName = frame ? devName(unit) : undefined;
+      if (ifName) w.ifName = ifName;
+      dropped.write(w);
     }
   };
 
@@ -261,9 +357,8 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
       const f = next.value;
       if (failed) daemon.failNew(f, policy, machine.termination?.oops === false ? 'guest-stopped' : 'guest-oops');
       else {
-        const { unit, msg } = daemon.submit(f);
-        machine.deliver(unit, msg);
-        checkGuest();
+        const frameNo = daemon.submit(f);
+        if (!machine.deliverFrame(daemon.unit, frameNo, f.tsNs, daemon.output, f.data)) checkGuest();
       }
       done++;
       if (opts.onProgress && done % 1024 === 0) opts.onProgress(done);
@@ -292,12 +387,13 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
   const result: ReplayResult = {
     ruleset,
     save,
-    fates: counts,
+    fates: Object.fromEntries(FATE_NAMES.map((n, i) => [n, counts[i + 1]!])) as Record<FateName, number>,
     drops: {
-      sites: [...sites.values()].sort((a, b) => b.count - a.count || a.table.localeCompare(b.table) || a.chain.localeCompare(b.chain) || a.rule - b.rule),
-      reasons: [...reasons.values()].sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason)),
+      sites: [...sites.values()].map((e) => e.count).sort((a, b) => b.count - a.count || a.table.localeCompare(b.table) || a.chain.localeCompare(b.chain) || a.rule - b.rule),
+      reasons: [...reasons.values()].map((e) => e.count).sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason)),
     },
-    flows: [...flows.values()].sort((a, b) => b.count - a.count).slice(0, TOP_FLOWS),
+    flows: flows.top(TOP_FLOWS),
+    flowsForgotten: flows.forgotten,
     generated: daemon.generated,
     framesIn: daemon.framesIn,
     console,

@@ -3,7 +3,16 @@ import { arp, ethernet, ipv4, udp } from '../packet/build.js';
 import { parseMachineFile } from '../machine/machine-file.js';
 import { Fib } from '../machine/fib.js';
 import { FateKind } from '../netfilter/fate.js';
-import { ConetDaemon, ConservationError, decideIngress, type Outcome } from './daemon.js';
+import type { FateMsg } from '../machine/passage.js';
+import { ConetDaemon, ConservationError, decideIngress, type SourceFrame } from './daemon.js';
+
+interface Outcome {
+  fate: FateMsg;
+  frame: SourceFrame | undefined;
+  unit: number;
+  tsNs: bigint;
+}
+const collect = (out: Outcome[]) => (fate: FateMsg, frame: SourceFrame | undefined, unit: number, tsNs: bigint) => void out.push({ fate: { ...fate }, frame, unit, tsNs });
 
 const SPEC = parseMachineFile(
   `interfaces:
@@ -59,16 +68,20 @@ describe('conet daemon accounting', () => {
 
   it('pairs fates with in-flight frames and keeps only those', () => {
     const out: Outcome[] = [];
-    const d = new ConetDaemon(SPEC, (o) => out.push(o));
+    const d = new ConetDaemon(SPEC, collect(out));
     const a = d.submit(frame(1));
+    expect([d.unit, d.output]).toEqual([0, false]);
     const b = d.submit(frame(2));
-    expect([a.msg.frameNo, b.msg.frameNo]).toEqual([1, 2]);
+    expect([a, b]).toEqual([1, 2]);
     expect(d.pending).toBe(2);
     d.fate({ kind: FateKind.DroppedByRule, frameNo: 2, unit: -1, site: { table: 'filter', chain: 'INPUT', rule: 1 }, tsNs: 9n });
     d.fate({ kind: FateKind.Generated, frameNo: 2, unit: 0, frame: new Uint8Array(54), tsNs: 9n });
     expect(d.pending).toBe(1);
     expect(out[0]!.frame!.index).toBe(2);
+    expect(out[0]!.unit).toBe(0);
+    expect(out[0]!.tsNs).toBe(2n);
     expect(out[1]!.frame).toBeUndefined();
+    expect(out[1]!.tsNs).toBe(9n);
     expect(() => d.assertConservation()).toThrow(ConservationError);
     d.fate({ kind: FateKind.Delivered, frameNo: 1, unit: -1, tsNs: 9n });
     d.assertConservation();
@@ -76,9 +89,22 @@ describe('conet daemon accounting', () => {
     expect(() => d.fate({ kind: FateKind.Delivered, frameNo: 1, unit: -1, tsNs: 9n })).toThrow(/already has a fate/);
   });
 
+  it('keeps frames the guest holds for long (beyond a ring of later frames) and finds them again', () => {
+    const out: Outcome[] = [];
+    const d = new ConetDaemon(SPEC, collect(out));
+    const first = d.submit(frame(1));
+    for (let i = 2; i <= 70_000; i++) d.fate({ kind: FateKind.Delivered, frameNo: d.submit(frame(i)), unit: -1, tsNs: 0n });
+    expect(d.pending).toBe(1);
+    d.fate({ kind: FateKind.DroppedByStack, frameNo: first, unit: -1, reason: 'FRAG_REASM_TIMEOUT', tsNs: 0n });
+    expect(out.at(-1)!.frame!.index).toBe(1);
+    expect(() => d.fate({ kind: FateKind.Delivered, frameNo: first, unit: -1, tsNs: 0n })).toThrow(/already has a fate/);
+    expect(() => d.fate({ kind: FateKind.Delivered, frameNo: 80_000, unit: -1, tsNs: 0n })).toThrow(/never sent/);
+    d.assertConservation();
+  });
+
   it('applies the fail policy to frames in flight and to frames that never reach the guest', () => {
     const out: Outcome[] = [];
-    const d = new ConetDaemon(SPEC, (o) => out.push(o));
+    const d = new ConetDaemon(SPEC, collect(out));
     d.submit(frame(1));
     d.submit(frame(2));
     d.fate({ kind: FateKind.Delivered, frameNo: 1, unit: -1, tsNs: 1n });

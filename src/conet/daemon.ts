@@ -3,7 +3,9 @@
  * (as a bridged NIC takes them from the wire), decides where each enters
  * the guest, numbers it, keeps it while it is in flight (sent to the guest,
  * fate not yet back), and pairs every fate the guest reports with its
- * frame. Only in-flight frames are held.
+ * frame. Only in-flight frames are held, in a ring indexed by frame number
+ * (no object per frame beyond the capture's own), with a map for the rare
+ * frame the guest keeps longer (a fragment waiting for the rest).
  *
  * The ingress decision:
  * 1. A frame whose IPv4 source is one of the guest's own addresses is
@@ -21,7 +23,7 @@
  * internal error (ConservationError), never a silent mismatch.
  */
 import { Fib } from '../machine/fib.js';
-import type { FateMsg, FrameMsg } from '../machine/passage.js';
+import type { FateMsg } from '../machine/passage.js';
 import type { FailPolicy, MachineSpec } from '../machine/spec.js';
 import { FateKind } from '../netfilter/fate.js';
 import { readIPv4 } from '../packet/addr.js';
@@ -66,27 +68,6 @@ export function decideIngress(frame: { data: Uint8Array; ifName?: string | undef
   return { unit: named?.unit ?? first, output: false };
 }
 
-/** A frame the host has handed to the guest and not yet seen a fate for. */
-export interface InFlight {
-  readonly frameNo: number;
-  readonly tsNs: bigint;
-  readonly data: Uint8Array;
-  readonly origLen: number;
-  readonly unit: number;
-  readonly output: boolean;
-  readonly file: string;
-  readonly index: number;
-}
-
-/** A fate paired with what the host knows of its frame. */
-export interface Outcome {
-  readonly fate: FateMsg;
-  /** The captured frame this fate belongs to; absent for generated packets. */
-  readonly frame?: InFlight;
-  /** Time to write it with: the frame's capture time, or the guest's clock for generated packets. */
-  readonly tsNs: bigint;
-}
-
 /** What a frame source gives the daemon (CaptureFrame has it). */
 export interface SourceFrame {
   readonly tsNs: bigint;
@@ -97,86 +78,167 @@ export interface SourceFrame {
   readonly index: number;
 }
 
-const OWN_FATE = new Set<FateKind>([
-  FateKind.Forwarded,
-  FateKind.Delivered,
-  FateKind.Sent,
-  FateKind.DroppedByRule,
-  FateKind.DroppedByPolicy,
-  FateKind.DroppedByStack,
-  FateKind.Bridged,
-  FateKind.FailPolicy,
-]);
+/**
+ * Where every fate goes, paired with what the host knows of its frame:
+ * `frame` is the captured frame it belongs to (absent for generated
+ * packets), `unit` the conet unit that frame entered on (-1 without one),
+ * `tsNs` the time to write it with (the frame's capture time, or the
+ * guest's clock for generated packets). `fate` may be a reused record:
+ * valid during the call.
+ */
+export type OutcomeSink = (fate: FateMsg, frame: SourceFrame | undefined, unit: number, tsNs: bigint) => void;
+
+/** Kinds that are a captured frame's own fate (the others are generated packets). */
+const OWN_FATE: boolean[] = [];
+for (const k of [FateKind.Forwarded, FateKind.Delivered, FateKind.Sent, FateKind.DroppedByRule, FateKind.DroppedByPolicy, FateKind.DroppedByStack, FateKind.Bridged, FateKind.FailPolicy]) OWN_FATE[k] = true;
+
+/** Slots in the in-flight ring; frames kept longer than a ring's worth of later frames move to a map. */
+const RING = 1 << 16;
+const MASK = RING - 1;
 
 export class ConetDaemon {
   readonly fib: Fib;
-  private readonly inFlight = new Map<number, InFlight>();
+  // Frames in flight, by frame number: a ring for the common case (fates come back within a batch or
+  // two), a map for the few the guest keeps for long (fragments waiting for reassembly).
+  private readonly ringFrame: Array<SourceFrame | undefined> = new Array<SourceFrame | undefined>(RING).fill(undefined);
+  private readonly ringNo = new Float64Array(RING);
+  private readonly ringUnit = new Int8Array(RING);
+  private readonly held = new Map<number, { frame: SourceFrame; unit: number }>();
+  private inFlight = 0;
   private nextFrameNo = 1;
+  private readonly firstUnit: number;
   framesIn = 0;
   /** Own fates received (each captured frame exactly one). */
   fated = 0;
   /** Generated packets reported (Generated, GeneratedDropped). */
   generated = 0;
-  readonly byKind = new Map<FateKind, number>();
+  /** Fates received, by kind (index: FateKind). */
+  readonly byKind: number[] = new Array<number>(16).fill(0);
+  /** The ingress `submit` decided last: conet unit, and whether it is the OUTPUT path. */
+  unit = 0;
+  output = false;
 
   constructor(
     private readonly spec: MachineSpec,
-    private readonly sink: (o: Outcome) => void,
+    private readonly sink: OutcomeSink,
   ) {
     this.fib = new Fib(spec);
+    this.firstUnit = spec.devices.find((d) => d.unit >= 0)?.unit ?? 0;
   }
 
   /** Frames in flight now. */
   get pending(): number {
-    return this.inFlight.size;
+    return this.inFlight;
   }
 
-  /** Numbers a captured frame, decides its ingress and keeps it in flight; returns the message for the guest. */
-  submit(f: SourceFrame): { unit: number; msg: FrameMsg } {
-    const ing = decideIngress(f, this.fib, this.spec.devices);
-    const frameNo = this.nextFrameNo++;
-    this.framesIn++;
-    this.inFlight.set(frameNo, { frameNo, tsNs: f.tsNs, data: f.data, origLen: f.origLen, unit: ing.unit, output: ing.output, file: f.file, index: f.index });
-    return { unit: ing.unit, msg: { frameNo, tsNs: f.tsNs, output: ing.output, data: f.data } };
-  }
-
-  /** A fate from the guest. */
-  fate(f: FateMsg): void {
-    this.byKind.set(f.kind, (this.byKind.get(f.kind) ?? 0) + 1);
-    if (!OWN_FATE.has(f.kind)) {
-      this.generated++;
-      this.sink({ fate: f, tsNs: f.tsNs });
+  /** Decides the ingress (into `unit`, `output`) without allocating for the common case. */
+  private ingress(f: SourceFrame): void {
+    if (f.ifName !== undefined) {
+      const i = decideIngress(f, this.fib, this.spec.devices);
+      this.unit = i.unit;
+      this.output = i.output;
       return;
     }
-    const fr = this.inFlight.get(f.frameNo);
-    if (!fr) {
-      throw new ConservationError(`fate kind ${f.kind} for frame ${f.frameNo}, which is not in flight (${f.frameNo < this.nextFrameNo ? 'it already has a fate' : 'never sent'})`);
+    const d = f.data;
+    let type = d.length >= 14 ? (d[12]! << 8) | d[13]! : -1;
+    let off = 12;
+    while ((type === 0x8100 || type === 0x88a8) && d.length >= off + 6) {
+      off += 4;
+      type = (d[off]! << 8) | d[off + 1]!;
     }
-    this.inFlight.delete(f.frameNo);
+    off += 2;
+    this.output = false;
+    this.unit = this.firstUnit;
+    if (type !== 0x0800 || d.length < off + 20) return;
+    const saddr = ((d[off + 12]! << 24) | (d[off + 13]! << 16) | (d[off + 14]! << 8) | d[off + 15]!) >>> 0;
+    if (this.fib.isLocal(saddr)) {
+      this.output = true;
+      return;
+    }
+    const dev = this.fib.deviceFor(saddr);
+    if (dev && dev.unit >= 0) this.unit = dev.unit;
+  }
+
+  /**
+   * Numbers a captured frame, decides its ingress (left in `unit` and
+   * `output`) and keeps it in flight; returns its frame number.
+   */
+  submit(f: SourceFrame): number {
+    this.ingress(f);
+    const frameNo = this.nextFrameNo++;
+    this.framesIn++;
+    const slot = frameNo & MASK;
+    const old = this.ringFrame[slot];
+    // A frame still in flight a ring's worth of frames later is one the guest holds: move it aside.
+    if (old) this.held.set(this.ringNo[slot]!, { frame: old, unit: this.ringUnit[slot]! });
+    this.ringFrame[slot] = f;
+    this.ringNo[slot] = frameNo;
+    this.ringUnit[slot] = this.unit;
+    this.inFlight++;
+    return frameNo;
+  }
+
+  /** A fate from the guest (`f` may be a reused record). */
+  fate(f: FateMsg): void {
+    const kind = f.kind;
+    if (!OWN_FATE[kind]) {
+      this.byKind[kind] = (this.byKind[kind] ?? 0) + 1;
+      this.generated++;
+      this.sink(f, undefined, -1, f.tsNs);
+      return;
+    }
+    const n = f.frameNo;
+    const slot = n & MASK;
+    let frame: SourceFrame | undefined;
+    let unit = -1;
+    if (this.ringNo[slot] === n && (frame = this.ringFrame[slot])) {
+      unit = this.ringUnit[slot]!;
+      this.ringFrame[slot] = undefined;
+    } else {
+      const h = this.held.get(n);
+      if (!h) throw new ConservationError(`fate kind ${kind} for frame ${n}, which is not in flight (${n < this.nextFrameNo ? 'it already has a fate' : 'never sent'})`);
+      this.held.delete(n);
+      frame = h.frame;
+      unit = h.unit;
+    }
+    this.byKind[kind] = (this.byKind[kind] ?? 0) + 1;
+    this.inFlight--;
     this.fated++;
-    this.sink({ fate: f, frame: fr, tsNs: fr.tsNs });
+    this.sink(f, frame, unit, frame.tsNs);
+  }
+
+  /** Frame numbers in flight, in order. */
+  private inFlightNumbers(): number[] {
+    const out = [...this.held.keys()];
+    for (let i = 0; i < RING; i++) if (this.ringFrame[i]) out.push(this.ringNo[i]!);
+    return out.sort((a, b) => a - b);
   }
 
   /** Gives every frame still in flight the fail policy's fate (after the guest stopped). */
   failInFlight(policy: FailPolicy, reason: string): void {
-    const frames = [...this.inFlight.keys()].sort((a, b) => a - b);
-    for (const n of frames) this.fate(failFate(n, this.inFlight.get(n)!.tsNs, policy, reason));
+    if (this.inFlight === 0) return;
+    for (const n of this.inFlightNumbers()) {
+      const slot = n & MASK;
+      const fr = this.ringNo[slot] === n && this.ringFrame[slot] ? this.ringFrame[slot]! : this.held.get(n)!.frame;
+      this.fate(failFate(n, fr.tsNs, policy, reason));
+    }
   }
 
   /** A captured frame that never reaches the guest (it has stopped): numbered and given the fail policy's fate. */
   failNew(f: SourceFrame, policy: FailPolicy, reason: string): void {
-    const { msg } = this.submit(f);
-    this.fate(failFate(msg.frameNo, f.tsNs, policy, reason));
+    const n = this.submit(f);
+    this.fate(failFate(n, f.tsNs, policy, reason));
   }
 
   /** Frames in = own fates, and nothing left in flight. Throws ConservationError otherwise. */
   assertConservation(): void {
-    if (this.inFlight.size) {
-      const some = [...this.inFlight.keys()].slice(0, 5).join(', ');
-      throw new ConservationError(`${this.inFlight.size} frame(s) never got a fate (frames ${some}${this.inFlight.size > 5 ? ', ...' : ''})`);
+    if (this.inFlight) {
+      const all = this.inFlightNumbers();
+      const some = all.slice(0, 5).join(', ');
+      throw new ConservationError(`${all.length} frame(s) never got a fate (frames ${some}${all.length > 5 ? ', ...' : ''})`);
     }
     let own = 0;
-    for (const [k, n] of this.byKind) if (OWN_FATE.has(k)) own += n;
+    for (let k = 0; k < this.byKind.length; k++) if (OWN_FATE[k]) own += this.byKind[k]!;
     if (own !== this.framesIn || this.fated !== this.framesIn) {
       throw new ConservationError(`frames in ${this.framesIn} != fates of captured frames ${own}`);
     }

@@ -4,9 +4,14 @@
  * arrives on ethN (`receive`); a frame the host marked as locally generated
  * (its source is a guest address) takes the OUTPUT path (`output`). The
  * stack reports fates synchronously; the kernel collects them and sends
- * them back to the host's conet daemon as fate messages.
+ * them back to the host's conet daemon as fate records.
+ *
+ * Frames are handed to the stack in place: `frame` is a view into the
+ * passage page, valid for the duration of the call (the stack may rewrite
+ * it, as the kernel rewrites an skb). The one thing the stack keeps beyond
+ * the call is an IPv4 fragment waiting for reassembly, so fragments are
+ * handed over as copies of their own.
  */
-import type { FrameMsg } from '../machine/passage.js';
 
 /** What the driver needs of the guest's network stack (GuestStack has it). */
 export interface NetStack {
@@ -17,6 +22,19 @@ export interface NetStack {
   finish?(): void;
 }
 
+/** Is this Ethernet frame (after any 802.1Q/802.1ad tags) an IPv4 fragment? */
+export function isIPv4Fragment(f: Uint8Array): boolean {
+  let off = 12;
+  let type = f.length >= 14 ? (f[12]! << 8) | f[13]! : -1;
+  while ((type === 0x8100 || type === 0x88a8) && f.length >= off + 6) {
+    off += 4;
+    type = (f[off]! << 8) | f[off + 1]!;
+  }
+  off += 2;
+  if (type !== 0x0800 || f.length < off + 8) return false;
+  return ((f[off + 6]! & 0x3f) | f[off + 7]!) !== 0;
+}
+
 export class ConetDriver {
   /** Frames handed to the stack, per unit (`ifconfig ethN` RX packets). */
   readonly rxPackets: number[] = [];
@@ -24,10 +42,11 @@ export class ConetDriver {
   constructor(private readonly stack: NetStack) {}
 
   /** Hands one delivered frame to the stack (the virtual IRQ 10 bottom half). */
-  deliver(unit: number, f: FrameMsg): void {
-    this.stack.setClock(f.tsNs);
+  deliver(unit: number, frameNo: number, tsNs: bigint, output: boolean, frame: Uint8Array): void {
+    this.stack.setClock(tsNs);
     this.rxPackets[unit] = (this.rxPackets[unit] ?? 0) + 1;
-    if (f.output) this.stack.output(f.data, f.frameNo);
-    else this.stack.receive(unit, f.data, f.frameNo);
+    const data = isIPv4Fragment(frame) ? frame.slice() : frame;
+    if (output) this.stack.output(data, frameNo);
+    else this.stack.receive(unit, data, frameNo);
   }
 }

@@ -11,12 +11,16 @@
  *   Device    a block request waits for its reply
  *   Terminate the guest has stopped (a Terminate message says why)
  *
- * On every entry the guest first drains the whole page into its own queues
- * (as coLinux queues incoming messages per device behind a virtual IRQ), so
- * the ring is then free for the guest's replies: fates, console lines,
- * block requests. Any exception while the guest runs is an oops: the report
- * goes to the console and the guest terminates with PANIC (or BUG for a
- * programming error), after sending the fates it had already decided.
+ * On every entry the guest reads the batch the host left, message by
+ * message, in place (each is validated; a frame is handed to the stack as a
+ * view into the page). Its replies (fates, console lines, block requests)
+ * gather in its own MessageBuffer meanwhile, because the page still holds
+ * unread frames; once the batch is read the page is empty and the replies
+ * go in, in runs of whole messages, switching to the host whenever the page
+ * fills. Any exception while the guest runs is an oops: the unread rest of
+ * the batch is discarded (the host applies its fail policy to it), the
+ * report goes to the console and the guest terminates with PANIC (or BUG
+ * for a programming error), after sending the fates it had already decided.
  */
 import type { Fate } from '../netfilter/fate.js';
 import type { Ruleset } from '../netfilter/rules/model.js';
@@ -27,26 +31,27 @@ import {
   Assembler,
   BLK_READ_MAX,
   BLK_REPLY_HEADER,
+  FRAME_HEADER,
+  FateEncoder,
+  MessageBuffer,
   Module,
   MsgType,
   Op,
+  PassageError,
   Termination,
-  chunks,
+  checkFrame,
   cobd,
   decodeBlkReply,
   decodeBoot,
-  decodeFrame,
   encodeBlkRead,
   encodeBooted,
-  encodeConsole,
-  encodeFate,
   encodeInitFailed,
   encodeSave,
   encodeTerminate,
+  putConsole,
   type BlkReply,
   type BootMsg,
   type InitError,
-  type Message,
   type PassagePage,
 } from './passage.js';
 
@@ -94,29 +99,39 @@ export function* guestKernel(page: PassagePage, deps: GuestDeps): Co {
 
 class GuestKernel {
   private readonly assembler = new Assembler();
-  private readonly inbox: Message[] = [];
-  private inboxAt = 0;
-  private readonly replies: BlkReply[] = [];
+  /** Replies gathered while the page still holds unread messages from the host. */
+  private readonly out: MessageBuffer;
+  private readonly fates: FateEncoder;
+  /** Who wrote what the page holds now: the host (unread by the guest) or the guest. */
+  private pageHoldsHost = true;
   private boot: BootMsg | undefined;
   private clockNs = 0n;
-  private readonly fates: Fate[] = [];
-  private readonly fateTs: bigint[] = [];
-  private readonly lines: Array<{ level: number; text: string }> = [];
   /** Frame being handled (for the oops report), 0 when none. */
   private current = 0;
   private currentUnit = -1;
   private stack: NetStack | undefined;
   private ruleset: Ruleset | undefined;
   private driver: ConetDriver | undefined;
+  // The message nextMessage() found: payload at m8[mAt, mAt + mSize).
+  private m8: Uint8Array;
+  private mView: DataView;
+  private mAt = 0;
+  private mSize = 0;
+  private mTo = 0;
+  private mType = 0;
 
   constructor(
     private readonly page: PassagePage,
     private readonly deps: GuestDeps,
-  ) {}
+  ) {
+    this.out = new MessageBuffer(page.maxChunk);
+    this.fates = new FateEncoder(this.out);
+    this.m8 = page.bytes;
+    this.mView = page.view;
+  }
 
   *run(): Co {
     try {
-      this.drainPage();
       if (!(yield* this.init())) return;
       yield* this.mainLoop();
     } catch (e) {
@@ -126,39 +141,64 @@ class GuestKernel {
 
   // -- page I/O ---------------------------------------------------------------
 
-  /** Moves every message in the page into the guest's own queues. */
-  private drainPage(): void {
-    for (let m = this.page.read(); m; m = this.page.read()) {
-      const whole = this.assembler.push(m);
-      if (!whole) continue;
-      if (whole.type === MsgType.BlkReply) this.replies.push(decodeBlkReply(whole.data));
-      else this.inbox.push(whole);
+  /** Finds the next whole message in the page (joining chunks); false when the page is empty. */
+  private nextMessage(): boolean {
+    const page = this.page;
+    for (;;) {
+      const at = page.next();
+      if (at < 0) return false;
+      const from = page.msgFrom;
+      if (!(from === Module.MONITOR || from === Module.DAEMON || (from >= Module.COBD0 && from <= Module.COBD_END))) {
+        throw new PassageError(`message to guest module ${page.msgTo} claims to come from guest module ${from}`);
+      }
+      if (!page.msgMore && !this.assembler.pending) {
+        this.m8 = page.bytes;
+        this.mView = page.view;
+        this.mAt = at;
+        this.mSize = page.msgSize;
+      } else {
+        const whole = this.assembler.add(from, page.msgTo, page.msgType, page.msgMore, page.bytes, at, page.msgSize);
+        if (!whole) continue;
+        this.m8 = whole;
+        this.mView = new DataView(whole.buffer);
+        this.mAt = 0;
+        this.mSize = whole.length;
+      }
+      this.mTo = page.msgTo;
+      this.mType = page.msgType;
+      return true;
     }
   }
 
-  private nextInbox(): Message | undefined {
-    if (this.inboxAt >= this.inbox.length) {
-      this.inbox.length = 0;
-      this.inboxAt = 0;
-      return undefined;
-    }
-    return this.inbox[this.inboxAt++];
+  /** The current message's payload (a view). */
+  private payload(): Uint8Array {
+    return this.m8.subarray(this.mAt, this.mAt + this.mSize);
   }
 
-  /** Switches to the host with `op`; on return, drains what the host wrote. */
+  /** Switches to the host with `op`; on return, the page holds what the host wrote. */
   private *exit(op: Op): Co {
     this.page.op = op;
     yield;
     this.page.op = Op.None;
-    this.drainPage();
+    this.pageHoldsHost = true;
   }
 
-  /** Sends a message, chunked when large; yields to the host while the page is full. */
-  private *send(from: number, to: number, type: number, data: Uint8Array): Co {
-    const parts = chunks(data, this.page.maxChunk);
-    for (let i = 0; i < parts.length; i++) {
-      while (!this.page.write(from, to, type, parts[i]!, i < parts.length - 1)) yield* this.exit(Op.Message);
+  /** Moves the gathered replies into the page (read empty by now), yielding to the host while it is full. */
+  private *flush(): Co {
+    const out = this.out;
+    let pos = 0;
+    while (pos < out.len) {
+      this.pageHoldsHost = false;
+      pos = this.page.writeMessages(out.bytes, out.view, pos, out.len);
+      if (pos < out.len) yield* this.exit(Op.Message);
     }
+    out.len = 0;
+  }
+
+  /** Sends one message (chunked when large) after everything gathered before it. */
+  private *send(from: number, to: number, type: number, data: Uint8Array): Co {
+    this.out.put(from, to, type, data);
+    yield* this.flush();
   }
 
   private sinceBoot(): bigint {
@@ -167,33 +207,19 @@ class GuestKernel {
   }
 
   private printk(level: number, text: string): void {
-    this.lines.push({ level, text });
-  }
-
-  /** Sends the console lines and fates collected so far. */
-  private *flush(): Co {
-    if (this.lines.length) {
-      const t = this.sinceBoot();
-      for (const l of this.lines.splice(0)) yield* this.send(Module.LINUX, Module.CONSOLE, MsgType.ConsoleLine, encodeConsole({ level: l.level, sinceBootNs: t, text: l.text }));
-    }
-    if (this.fates.length) {
-      const fates = this.fates.splice(0);
-      const ts = this.fateTs.splice(0);
-      for (let i = 0; i < fates.length; i++) {
-        const f = fates[i]!;
-        const from = f.unit >= 0 ? Module.CONET0 + f.unit : Module.LINUX;
-        yield* this.send(from, Module.DAEMON, MsgType.Fate, encodeFate(f, ts[i]!));
-      }
-    }
+    putConsole(this.out, level, this.sinceBoot(), text);
   }
 
   // -- block device client ------------------------------------------------------
 
   private *blk(unit: number, type: number, payload: Uint8Array): Generator<void, BlkReply, void> {
+    // Everything gathered goes first, so that the request is the last message before the DEVICE exit.
+    yield* this.flush();
     yield* this.send(Module.LINUX, cobd(unit), type, payload);
     yield* this.exit(Op.Device);
-    const r = this.replies.shift();
-    if (!r) throw new Error(`cobd${unit}: no reply to block request ${type}`);
+    if (!this.nextMessage() || this.mType !== MsgType.BlkReply) throw new Error(`cobd${unit}: no reply to block request ${type}`);
+    const r = decodeBlkReply(this.payload());
+    if (this.nextMessage()) throw new Error(`cobd${unit}: unexpected message type ${this.mType} after a block reply`);
     if (r.request !== type) throw new Error(`cobd${unit}: reply to request ${r.request}, expected ${type}`);
     return r;
   }
@@ -223,9 +249,8 @@ class GuestKernel {
   // -- boot and init ---------------------------------------------------------------
 
   private *init(): Generator<void, boolean, void> {
-    const m = this.nextInbox();
-    if (!m || m.type !== MsgType.Boot) throw new Error(`guest entered without boot parameters`);
-    const boot = decodeBoot(m.data);
+    if (!this.nextMessage() || this.mType !== MsgType.Boot) throw new Error(`guest entered without boot parameters`);
+    const boot = decodeBoot(this.payload());
     this.boot = boot;
     this.clockNs = boot.bootTsNs;
     const spec = boot.spec;
@@ -249,10 +274,7 @@ class GuestKernel {
         {
           spec,
           printk: (level, line) => this.printk(level, line),
-          fate: (f) => {
-            this.fates.push(f);
-            this.fateTs.push(this.clockNs);
-          },
+          fate: (f) => this.fates.fate(f, this.clockNs),
         },
         ruleset,
       );
@@ -312,22 +334,27 @@ class GuestKernel {
   private *mainLoop(): Co {
     const driver = this.driver!;
     for (;;) {
-      for (let m = this.nextInbox(); m; m = this.nextInbox()) {
-        if (m.type === MsgType.Frame) {
-          const f = decodeFrame(m.data);
-          this.current = f.frameNo;
-          this.currentUnit = m.to - Module.CONET0;
-          if (f.tsNs > this.clockNs) this.clockNs = f.tsNs;
-          driver.deliver(this.currentUnit, f);
+      while (this.nextMessage()) {
+        if (this.mType === MsgType.Frame) {
+          const u8 = this.m8;
+          const at = this.mAt;
+          const flags = checkFrame(u8, at, this.mSize);
+          const frameNo = this.mView.getUint32(at, true);
+          const tsNs = this.mView.getBigUint64(at + 4, true);
+          this.current = frameNo;
+          this.currentUnit = this.mTo - Module.CONET0;
+          if (tsNs > this.clockNs) this.clockNs = tsNs;
+          driver.deliver(this.currentUnit, frameNo, tsNs, (flags & 1) !== 0, u8.subarray(at + FRAME_HEADER, at + this.mSize));
           this.current = 0;
-          yield* this.flush();
-        } else if (m.type === MsgType.Shutdown) {
+        } else if (this.mType === MsgType.Shutdown) {
+          if (!this.page.empty) throw new Error(`messages after the shutdown request`);
           yield* this.shutdown();
           return;
         } else {
-          throw new Error(`unexpected message type ${m.type} for ${m.to}`);
+          throw new Error(`unexpected message type ${this.mType} for ${this.mTo}`);
         }
       }
+      yield* this.flush();
       yield* this.exit(Op.Idle);
     }
   }
@@ -359,6 +386,8 @@ class GuestKernel {
     }
     this.printk(0, `Kernel panic - not syncing: Fatal exception${frameNo ? ` in interrupt` : ''}`);
     const reason = overflow ? Termination.STACK_OVERFLOW : bug ? Termination.BUG : Termination.PANIC;
+    // The unread rest of the batch never reaches the stack: the host's fail policy applies to it.
+    if (this.pageHoldsHost) this.page.discard();
     yield* this.flush();
     yield* this.terminate(reason, frameNo, `${err.name}: ${err.message} at ${whereOf(err)} (${handling})`);
   }

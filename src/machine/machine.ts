@@ -4,10 +4,12 @@
  * message the guest leaves by its destination module (console, conet
  * daemon, block devices, monitor), as coLinux's monitor does.
  *
- * Exactly one side runs at a time. The host writes a batch of frames until
- * the page is full (or the captures pause), then switches; the guest drains
- * the page, handles the batch, writes its fates and console lines (yielding
- * when the page fills), and goes idle. Switches and messages are counted.
+ * Exactly one side runs at a time. The host writes a batch of frames into
+ * the page, in place, until it is full (or the captures pause), then
+ * switches; the guest reads the batch, hands each frame to its stack,
+ * writes its fates and console lines (yielding when the page fills), and
+ * goes idle. The host reads what the guest wrote in place too: one
+ * `FateRecord` is reused for every fate. Switches and messages are counted.
  *
  * A guest that throws, leaves an unknown operation, or writes a malformed
  * message is stopped; the host survives, records why (`termination`) and
@@ -16,7 +18,7 @@
  * @example
  * const m = new Machine({ spec, rulesFile: 'rules.v4', disks: [fileBlockDevice('rules.v4')], guest: deps, onFate });
  * m.boot(firstTsNs);              // throws RuleFileError on a bad rule file
- * m.deliver(0, { frameNo: 1, tsNs, output: false, data });
+ * m.deliverFrame(0, 1, tsNs, false, data); // or m.deliver(0, { frameNo: 1, tsNs, output: false, data })
  * const save = m.shutdown();      // iptables-save -c from the guest
  */
 import { RuleFileError, RuleFileErrors } from '../netfilter/rules/api.js';
@@ -25,6 +27,9 @@ import { guestKernel, type GuestDeps } from './guest.js';
 import {
   Assembler,
   DEFAULT_PAGE_SIZE,
+  FRAME_HEADER,
+  FateDecoder,
+  FateRecord,
   Module,
   MsgType,
   Op,
@@ -35,20 +40,18 @@ import {
   conet,
   decodeBlkRead,
   decodeBooted,
-  decodeConsole,
-  decodeFate,
   decodeInitFailed,
   decodeSave,
   decodeTerminate,
   encodeBlkReply,
   encodeBoot,
   encodeFrame,
+  putFrame,
   terminationName,
   type BootedMsg,
   type FateMsg,
   type FrameMsg,
   type InitFailedMsg,
-  type Message,
   type TerminationReason,
 } from './passage.js';
 import type { MachineSpec } from './spec.js';
@@ -60,7 +63,11 @@ export interface MachineOptions {
   /** cobd0, cobd1, ...: cobd0 holds the rule file. */
   readonly disks: readonly BlockDevice[];
   readonly guest: GuestDeps;
-  /** Every fate the guest reports, in order. */
+  /**
+   * Every fate the guest reports, in order. The record is reused for the
+   * next fate: it is valid during the call; copy what you keep (its
+   * `frame` is a copy of its own and may be kept).
+   */
   readonly onFate: (f: FateMsg) => void;
   /** Passage page size in bytes (64 KiB by default). */
   readonly pageSize?: number;
@@ -111,6 +118,9 @@ export class Machine {
   private readonly assembler = new Assembler();
   private readonly replies: Array<{ from: number; data: Uint8Array }> = [];
   private readonly consoleLimit: number;
+  private readonly fates = new FateDecoder();
+  private readonly fate = new FateRecord();
+  private readonly text = new TextDecoder();
 
   constructor(private readonly opts: MachineOptions) {
     this.page = new PassagePage(opts.pageSize ?? DEFAULT_PAGE_SIZE);
@@ -139,8 +149,23 @@ export class Machine {
 
   /** Queues a frame for conet unit `unit`; switches when the page is full. False when the guest is not running. */
   deliver(unit: number, f: FrameMsg): boolean {
+    return this.deliverFrame(unit, f.frameNo, f.tsNs, f.output, f.data);
+  }
+
+  /** `deliver` without a message object: the frame message is written straight into the page. */
+  deliverFrame(unit: number, frameNo: number, tsNs: bigint, output: boolean, data: Uint8Array): boolean {
     if (!this.guest) return false;
-    return this.hostSend(Module.DAEMON, conet(unit), MsgType.Frame, encodeFrame(f));
+    const page = this.page;
+    if (FRAME_HEADER + data.length > page.maxChunk) return this.hostSend(Module.DAEMON, conet(unit), MsgType.Frame, encodeFrame({ frameNo, tsNs, output, data }));
+    let at = page.reserve(Module.DAEMON, conet(unit), MsgType.Frame, FRAME_HEADER + data.length);
+    while (at < 0) {
+      this.enter();
+      if (!this.guest) return false;
+      at = page.reserve(Module.DAEMON, conet(unit), MsgType.Frame, FRAME_HEADER + data.length);
+    }
+    putFrame(page.bytes, page.view, at, frameNo, tsNs, output, data);
+    this.stats.messagesToGuest++;
+    return true;
   }
 
   /** Lets the guest handle everything queued (the host has nothing more for now). */
@@ -236,62 +261,74 @@ export class Machine {
   // -- the host's message switch ------------------------------------------------------
 
   private drain(): void {
-    for (let m = this.page.read(); m; m = this.page.read()) {
+    const page = this.page;
+    for (let at = page.next(); at >= 0; at = page.next()) {
       this.stats.messagesToHost++;
-      if (!(m.from === Module.LINUX || (m.from >= Module.CONET0 && m.from <= Module.CONET_END))) {
-        throw new PassageError(`message to module ${m.to} claims to come from host module ${m.from}`);
+      const from = page.msgFrom;
+      const to = page.msgTo;
+      if (!(from === Module.LINUX || (from >= Module.CONET0 && from <= Module.CONET_END))) {
+        throw new PassageError(`message to module ${to} claims to come from host module ${from}`);
       }
-      const whole = this.assembler.push(m);
-      if (whole) this.route(whole);
+      if (!page.msgMore && !this.assembler.pending) this.route(to, page.msgType, page.bytes, page.view, at, page.msgSize);
+      else {
+        const whole = this.assembler.add(from, to, page.msgType, page.msgMore, page.bytes, at, page.msgSize);
+        if (whole) this.route(to, page.msgType, whole, new DataView(whole.buffer), 0, whole.length);
+      }
     }
     // Replies go in once the page is drained: the ring is then the guest's to read.
     for (const r of this.replies.splice(0)) {
-      if (!this.page.write(r.from, Module.LINUX, MsgType.BlkReply, r.data)) throw new Error(`no room in the passage page for a block reply`);
+      if (!page.write(r.from, Module.LINUX, MsgType.BlkReply, r.data)) throw new Error(`no room in the passage page for a block reply`);
       this.stats.messagesToGuest++;
     }
   }
 
-  private route(m: Message): void {
-    const to = m.to;
-    if (to === Module.CONSOLE) {
-      const c = decodeConsole(m.data);
-      this.log(c.sinceBootNs, c.text);
-    } else if (to === Module.DAEMON) {
-      this.opts.onFate(decodeFate(m.data));
+  /** Routes one message by its destination; its payload is u8[at, at + size), read in place. */
+  private route(to: number, type: number, u8: Uint8Array, dv: DataView, at: number, size: number): void {
+    if (to === Module.DAEMON) {
+      if (type === MsgType.Fate) {
+        this.fates.decode(this.fate, u8, dv, at, size);
+        this.opts.onFate(this.fate);
+      } else this.fates.intern(u8, at, size);
+    } else if (to === Module.CONSOLE) {
+      if (size < 9) throw new PassageError(`console line: payload of ${size} bytes, 9 needed before the text`);
+      const level = u8[at]!;
+      if (level > 7) throw new PassageError(`console line: log level ${level} out of range (0-7)`);
+      if (this.console.length >= this.consoleLimit) this.consoleDropped++;
+      else this.console.push(kernelTimestamp(dv.getBigUint64(at + 1, true)) + this.text.decode(u8.subarray(at + 9, at + size)));
     } else if (to === Module.MONITOR) {
-      this.monitor(m);
+      this.monitor(type, u8.subarray(at, at + size));
     } else if (to >= Module.COBD0 && to <= Module.COBD_END) {
-      this.cobd(to - Module.COBD0, m);
+      this.cobd(to - Module.COBD0, type, u8.subarray(at, at + size));
     } else {
       throw new PassageError(`message for guest module ${to} written by the guest`);
     }
   }
 
-  private monitor(m: Message): void {
-    switch (m.type) {
+  private monitor(type: number, data: Uint8Array): void {
+    switch (type) {
       case MsgType.Terminate: {
-        const t = decodeTerminate(m.data);
+        const t = decodeTerminate(data);
         const reason = terminationName(t.reason)!;
         this.termination = { reason, frameNo: t.frameNo, message: t.text, oops: !CLEAN.has(reason) };
         return;
       }
       case MsgType.InitFailed:
-        this.initFailure = decodeInitFailed(m.data);
+        this.initFailure = decodeInitFailed(data);
         return;
       case MsgType.Save: {
-        const s = decodeSave(m.data);
+        const s = decodeSave(data);
         if (s.counters) this.finalSave = s.text;
         else this.bootSave = s.text;
         return;
       }
       case MsgType.Booted:
-        this.booted = decodeBooted(m.data);
+        this.booted = decodeBooted(data);
         return;
     }
   }
 
   /** Serves one block request and leaves the reply in the page. */
-  private cobd(unit: number, m: Message): void {
+  private cobd(unit: number, type: number, payload: Uint8Array): void {
     const disk = this.opts.disks[unit];
     let status = 0;
     let value = 0;
@@ -299,11 +336,11 @@ export class Machine {
     if (!disk) status = ENOENT;
     else {
       try {
-        if (m.type === MsgType.BlkOpen) disk.open();
-        else if (m.type === MsgType.BlkStat) value = disk.size();
-        else if (m.type === MsgType.BlkClose) disk.close();
+        if (type === MsgType.BlkOpen) disk.open();
+        else if (type === MsgType.BlkStat) value = disk.size();
+        else if (type === MsgType.BlkClose) disk.close();
         else {
-          const r = decodeBlkRead(m.data);
+          const r = decodeBlkRead(payload);
           value = r.offset;
           data = disk.read(r.offset, r.length);
         }
@@ -313,7 +350,7 @@ export class Machine {
         this.log(0n, `cobd${unit}: ${disk.name}: ${(e as Error).message}`);
       }
     }
-    this.replies.push({ from: Module.COBD0 + unit, data: encodeBlkReply({ request: m.type, status, value, data }) });
+    this.replies.push({ from: Module.COBD0 + unit, data: encodeBlkReply({ request: type, status, value, data }) });
   }
 
   private log(sinceBootNs: bigint, text: string): void {

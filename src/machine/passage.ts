@@ -10,13 +10,22 @@
  *   4  u32 write position in the data area
  *   8  u32 bytes in use
  *   12 u32 the guest's exit operation (Op)
- *   16 data area: the ring; a message may wrap around its end.
+ *   16 data area: the ring. A message never wraps: when the next one does
+ *      not fit before the end of the ring, the writer fills the end with a
+ *      PAD message (type 0; fewer bytes than a header are skipped without
+ *      one) and starts again at offset 0. An empty ring restarts at 0.
  *
- * The contract: `write` appends while there is room and returns false when
- * the page is full (the writer yields, the other side drains). `read`
- * validates every message before anything in it is used: module numbers in
- * range, size within the page, a type the destination knows. A malformed
- * message throws `PassageError`; nothing in it is trusted.
+ * The contract: `reserve`/`write` append while there is room and report a
+ * full page (the writer yields, the other side drains). `next`/`read`
+ * validate every message before anything in it is used: module numbers in
+ * range, size within the page and the ring, a type the destination knows.
+ * A malformed message throws `PassageError`; nothing in it is trusted.
+ *
+ * Cheap by construction: writers encode payloads in place (`reserve`, or a
+ * `MessageBuffer` copied over in runs of whole messages), readers decode
+ * them in place (`next` returns the payload's offset), so crossing costs no
+ * object per message. Drop sites and reasons cross once as definitions
+ * (Intern) and then by number.
  *
  * Payloads larger than `maxChunk` cross as several messages with the MORE
  * bit (0x8000) set on all but the last; `Assembler` joins them again.
@@ -26,11 +35,15 @@
  * @example
  * const page = new PassagePage();
  * page.write(Module.DAEMON, conet(0), MsgType.Frame, encodeFrame({ frameNo: 1, tsNs: 0n, output: false, data }));
- * const m = page.read(); // { from: 2, to: 8, type: 16, data }
+ * const m = page.read(); // { from: 2, to: 8, type: 16, data } (a copy)
+ * const at = page.next(); // or in place: header in page.msg*, payload at page.bytes[at, at + page.msgSize)
  */
 import type { DropSite, Fate, FateKind } from '../netfilter/fate.js';
 import type { FailPolicy, MachineSpec, RouteSpec } from './spec.js';
 import type { IfAddress, NetDevice } from '../netfilter/types.js';
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
 
 /** Module numbers (co_module_t). */
 export const Module = {
@@ -101,8 +114,10 @@ export const MsgType = {
   Booted: 6,
   /** DAEMON -> CONETn: a frame for the guest. */
   Frame: 16,
-  /** CONETn -> DAEMON: a fate record. */
+  /** CONETn (or LINUX) -> DAEMON: a fate record. */
   Fate: 17,
+  /** LINUX -> DAEMON: defines a drop site or reason that later fate records name by number. */
+  Intern: 18,
   /** LINUX -> CONSOLE: one kernel log line. */
   ConsoleLine: 32,
   /** LINUX -> COBDn: block requests. */
@@ -121,16 +136,18 @@ function moduleName(m: number): string {
   return ['LINUX', 'MONITOR', 'DAEMON', 'IDLE', 'KERNEL_SWITCH', 'USER_SWITCH', 'CONSOLE', 'PRINTK'][m] ?? `module ${m}`;
 }
 
-/** The types each destination accepts. */
-function acceptedTypes(to: number): readonly number[] {
-  if (to === Module.LINUX) return [MsgType.Boot, MsgType.Shutdown, MsgType.BlkReply];
-  if (to === Module.MONITOR) return [MsgType.Terminate, MsgType.InitFailed, MsgType.Save, MsgType.Booted];
-  if (to === Module.DAEMON) return [MsgType.Fate];
-  if (to === Module.CONSOLE) return [MsgType.ConsoleLine];
-  if (to >= Module.CONET0 && to <= Module.CONET_END) return [MsgType.Frame];
-  if (to >= Module.COBD0 && to <= Module.COBD_END) return [MsgType.BlkOpen, MsgType.BlkStat, MsgType.BlkRead, MsgType.BlkClose];
-  return [];
+/** Types each destination accepts, as a table: ACCEPTS[to * TYPE_SLOTS + type] is 1. */
+const TYPE_SLOTS = 64;
+const ACCEPTS = new Uint8Array(MODULES_MAX * TYPE_SLOTS);
+function accept(to: number, types: readonly number[]): void {
+  for (const t of types) ACCEPTS[to * TYPE_SLOTS + t] = 1;
 }
+accept(Module.LINUX, [MsgType.Boot, MsgType.Shutdown, MsgType.BlkReply]);
+accept(Module.MONITOR, [MsgType.Terminate, MsgType.InitFailed, MsgType.Save, MsgType.Booted]);
+accept(Module.DAEMON, [MsgType.Fate, MsgType.Intern]);
+accept(Module.CONSOLE, [MsgType.ConsoleLine]);
+for (let m = Module.CONET0; m <= Module.CONET_END; m++) accept(m, [MsgType.Frame]);
+for (let m = Module.COBD0; m <= Module.COBD_END; m++) accept(m, [MsgType.BlkOpen, MsgType.BlkStat, MsgType.BlkRead, MsgType.BlkClose]);
 
 /** A message that cannot be trusted: where in the page and what is wrong. */
 export class PassageError extends Error {
@@ -150,36 +167,48 @@ export interface Message {
 const CTRL = 16;
 export const MSG_HEADER = 8;
 export const DEFAULT_PAGE_SIZE = 64 * 1024;
+/** Type of the padding message that fills the end of the ring when the next message does not fit there. */
+export const PAD = 0;
 
+/**
+ * The page. Writers either `reserve` a message and fill its payload in
+ * place, or `write` a finished payload; readers call `next`, which
+ * validates the message and leaves its header in `msgFrom`, `msgTo`,
+ * `msgType`, `msgMore`, `msgSize` and returns where its payload starts in
+ * `bytes`. The payload stays readable until the next write: the reader
+ * decodes it in place, without copying it out (`read` is the copying form).
+ */
 export class PassagePage {
   readonly buffer: ArrayBuffer;
-  private readonly bytes: Uint8Array;
-  private readonly dv: DataView;
+  /** The whole page (control words and ring). */
+  readonly bytes: Uint8Array;
+  readonly view: DataView;
   /** Size of the ring (the data area). */
   readonly capacity: number;
   /** Largest payload of one message (a quarter of the ring, so that a batch has several). */
   readonly maxChunk: number;
-  /** Bytes of messages written so far (headers included). */
+  /** Bytes of messages written so far (headers included, padding not). */
   bytesWritten = 0;
+  /** Header of the message `next` returned last. */
+  msgFrom = 0;
+  msgTo = 0;
+  /** Without the MORE bit. */
+  msgType = 0;
+  msgMore = false;
+  msgSize = 0;
 
   constructor(size = DEFAULT_PAGE_SIZE) {
     if (!Number.isInteger(size) || size < 1024) throw new RangeError(`passage page of ${size} bytes: at least 1024 bytes are needed`);
     this.buffer = new ArrayBuffer(size);
     this.bytes = new Uint8Array(this.buffer);
-    this.dv = new DataView(this.buffer);
+    this.view = new DataView(this.buffer);
     this.capacity = size - CTRL;
     this.maxChunk = Math.floor(this.capacity / 4) - MSG_HEADER;
   }
 
-  private get readPos(): number {
-    return this.dv.getUint32(0, true);
-  }
-  private get writePos(): number {
-    return this.dv.getUint32(4, true);
-  }
   /** Bytes in use in the ring. */
   get used(): number {
-    return this.dv.getUint32(8, true);
+    return this.view.getUint32(8, true);
   }
   get free(): number {
     return this.capacity - this.used;
@@ -188,26 +217,58 @@ export class PassagePage {
     return this.used === 0;
   }
   get op(): number {
-    return this.dv.getUint32(12, true);
+    return this.view.getUint32(12, true);
   }
   set op(v: number) {
-    this.dv.setUint32(12, v, true);
+    this.view.setUint32(12, v, true);
   }
 
-  /** Copies `src` into the ring at `pos`, wrapping; returns the next position. */
-  private put(pos: number, src: Uint8Array): number {
-    const first = Math.min(src.length, this.capacity - pos);
-    this.bytes.set(src.subarray(0, first), CTRL + pos);
-    if (first < src.length) this.bytes.set(src.subarray(first), CTRL);
-    return (pos + src.length) % this.capacity;
+  /** Fills the ring from `w` to its end with padding (a PAD header when one fits). */
+  private pad(w: number, tail: number): void {
+    if (tail >= MSG_HEADER) {
+      const at = CTRL + w;
+      this.bytes[at] = 0;
+      this.bytes[at + 1] = 0;
+      this.view.setUint16(at + 2, PAD, true);
+      this.view.setUint32(at + 4, tail - MSG_HEADER, true);
+    }
   }
 
-  private get(pos: number, len: number): Uint8Array {
-    const out = new Uint8Array(len);
-    const first = Math.min(len, this.capacity - pos);
-    out.set(this.bytes.subarray(CTRL + pos, CTRL + pos + first));
-    if (first < len) out.set(this.bytes.subarray(CTRL, CTRL + len - first), first);
-    return out;
+  /**
+   * Reserves one message with a payload of `size` bytes and writes its
+   * header; returns the offset in `bytes` where the payload goes (it is
+   * contiguous), or -1 when the page has no room (the writer yields). A
+   * payload larger than `maxChunk` is a programming error: split it first.
+   */
+  reserve(from: number, to: number, type: number, size: number, more = false): number {
+    if (size > this.maxChunk) throw new RangeError(`message of ${size} bytes is larger than a chunk (${this.maxChunk}); split it`);
+    const dv = this.view;
+    const cap = this.capacity;
+    const total = MSG_HEADER + size;
+    let used = dv.getUint32(8, true);
+    let w = dv.getUint32(4, true);
+    if (used === 0 && w !== 0) {
+      w = 0;
+      dv.setUint32(0, 0, true);
+    }
+    const tail = cap - w;
+    if (tail < total) {
+      // Messages never wrap: pad the end of the ring and start again at 0.
+      if (tail + total > cap - used) return -1;
+      this.pad(w, tail);
+      used += tail;
+      w = 0;
+    } else if (total > cap - used) return -1;
+    const at = CTRL + w;
+    this.bytes[at] = from;
+    this.bytes[at + 1] = to;
+    dv.setUint16(at + 2, more ? type | MORE : type, true);
+    dv.setUint32(at + 4, size, true);
+    w += total;
+    dv.setUint32(4, w === cap ? 0 : w, true);
+    dv.setUint32(8, used + total, true);
+    this.bytesWritten += total;
+    return at + MSG_HEADER;
   }
 
   /**
@@ -216,48 +277,127 @@ export class PassagePage {
    * `chunks` first.
    */
   write(from: number, to: number, type: number, data: Uint8Array, more = false): boolean {
-    if (data.length > this.maxChunk) throw new RangeError(`message of ${data.length} bytes is larger than a chunk (${this.maxChunk}); split it`);
-    const total = MSG_HEADER + data.length;
-    if (total > this.free) return false;
-    const h = new Uint8Array(MSG_HEADER);
-    const hv = new DataView(h.buffer);
-    h[0] = from;
-    h[1] = to;
-    hv.setUint16(2, type | (more ? MORE : 0), true);
-    hv.setUint32(4, data.length, true);
-    let pos = this.put(this.writePos, h);
-    pos = this.put(pos, data);
-    this.dv.setUint32(4, pos, true);
-    this.dv.setUint32(8, this.used + total, true);
-    this.bytesWritten += total;
+    const at = this.reserve(from, to, type, data.length, more);
+    if (at < 0) return false;
+    this.bytes.set(data, at);
     return true;
   }
 
-  /** Reads and validates the next message; null when the ring is empty. */
-  read(): Message | null {
-    const used = this.used;
-    if (used === 0) return null;
-    const at = this.readPos;
-    if (used > this.capacity || at >= this.capacity) throw new PassageError(`passage page control words are corrupt (read position ${at}, ${used} bytes in use of ${this.capacity})`);
-    if (used < MSG_HEADER) throw new PassageError(`message at ring offset ${at}: ${used} bytes left, fewer than a header`);
-    const h = this.get(at, MSG_HEADER);
-    const hv = new DataView(h.buffer);
-    const from = h[0]!;
-    const to = h[1]!;
-    const rawType = hv.getUint16(2, true);
-    const size = hv.getUint32(4, true);
-    const where = `message at ring offset ${at}`;
-    if (from >= MODULES_MAX) throw new PassageError(`${where}: sender module ${from} is out of range (0-${MODULES_MAX - 1})`);
-    if (to >= MODULES_MAX) throw new PassageError(`${where}: destination module ${to} is out of range (0-${MODULES_MAX - 1})`);
-    if (size > this.capacity - MSG_HEADER || MSG_HEADER + size > used) {
-      throw new PassageError(`${where}: size ${size} goes beyond the page (${used - MSG_HEADER} bytes of payload present, page ring ${this.capacity})`);
+  /**
+   * Copies whole messages, already in page format (header and payload), from
+   * `src[start, end)` into the ring while they fit; returns where it stopped
+   * (`end` when all went in). Used to send a batch written elsewhere.
+   */
+  writeMessages(src: Uint8Array, srcView: DataView, start: number, end: number): number {
+    const dv = this.view;
+    const cap = this.capacity;
+    let pos = start;
+    while (pos < end) {
+      let used = dv.getUint32(8, true);
+      let w = dv.getUint32(4, true);
+      if (used === 0 && w !== 0) {
+        w = 0;
+        dv.setUint32(0, 0, true);
+      }
+      const tail = cap - w;
+      const room = Math.min(tail, cap - used);
+      let q = pos;
+      while (q < end) {
+        const t = MSG_HEADER + srcView.getUint32(q + 4, true);
+        if (q + t - pos > room) break;
+        q += t;
+      }
+      if (q > pos) {
+        this.bytes.set(src.subarray(pos, q), CTRL + w);
+        w += q - pos;
+        dv.setUint32(4, w === cap ? 0 : w, true);
+        dv.setUint32(8, used + q - pos, true);
+        this.bytesWritten += q - pos;
+        pos = q;
+        continue;
+      }
+      const t = MSG_HEADER + srcView.getUint32(pos + 4, true);
+      if (t > this.maxChunk + MSG_HEADER) throw new RangeError(`message of ${t - MSG_HEADER} bytes is larger than a chunk (${this.maxChunk}); split it`);
+      if (tail >= t || tail + t > cap - used) return pos;
+      this.pad(w, tail);
+      used += tail;
+      dv.setUint32(4, 0, true);
+      dv.setUint32(8, used, true);
     }
-    const type = rawType & ~MORE;
-    if (!acceptedTypes(to).includes(type)) throw new PassageError(`${where}: type ${type} is not one ${moduleName(to)} accepts`);
-    const data = this.get((at + MSG_HEADER) % this.capacity, size);
-    this.dv.setUint32(0, (at + MSG_HEADER + size) % this.capacity, true);
-    this.dv.setUint32(8, used - MSG_HEADER - size, true);
-    return { from, to, type, more: (rawType & MORE) !== 0, data };
+    return pos;
+  }
+
+  /**
+   * Validates the next message and consumes it; returns the offset of its
+   * payload in `bytes` (header fields in `msg*`), or -1 when the ring is
+   * empty. Throws PassageError for anything malformed.
+   */
+  next(): number {
+    const dv = this.view;
+    const cap = this.capacity;
+    for (;;) {
+      const used = dv.getUint32(8, true);
+      if (used === 0) return -1;
+      const at = dv.getUint32(0, true);
+      if (used > cap || at >= cap) throw new PassageError(`passage page control words are corrupt (read position ${at}, ${used} bytes in use of ${cap})`);
+      const tail = cap - at;
+      if (tail < MSG_HEADER) {
+        // Too little room for a header: the writer skipped it.
+        if (used < tail + MSG_HEADER) throw new PassageError(`ring offset ${at}: ${used} bytes in use end in the ${tail} bytes skipped at the end of the ring`);
+        dv.setUint32(0, 0, true);
+        dv.setUint32(8, used - tail, true);
+        continue;
+      }
+      if (used < MSG_HEADER) throw new PassageError(`message at ring offset ${at}: ${used} bytes left, fewer than a header`);
+      const h = CTRL + at;
+      const from = this.bytes[h]!;
+      const to = this.bytes[h + 1]!;
+      const rawType = dv.getUint16(h + 2, true);
+      const size = dv.getUint32(h + 4, true);
+      if (from >= MODULES_MAX) throw new PassageError(`message at ring offset ${at}: sender module ${from} is out of range (0-${MODULES_MAX - 1})`);
+      if (to >= MODULES_MAX) throw new PassageError(`message at ring offset ${at}: destination module ${to} is out of range (0-${MODULES_MAX - 1})`);
+      if (size > cap - MSG_HEADER || MSG_HEADER + size > used) {
+        throw new PassageError(`message at ring offset ${at}: size ${size} goes beyond the page (${used - MSG_HEADER} bytes of payload present, page ring ${cap})`);
+      }
+      if (rawType === PAD) {
+        if (MSG_HEADER + size !== tail || used === tail) throw new PassageError(`padding at ring offset ${at}: ${size} bytes do not reach the end of the ring, or nothing follows it`);
+        dv.setUint32(0, 0, true);
+        dv.setUint32(8, used - tail, true);
+        continue;
+      }
+      if (MSG_HEADER + size > tail) throw new PassageError(`message at ring offset ${at}: size ${size} runs past the end of the ring (messages do not wrap)`);
+      const type = rawType & ~MORE;
+      if (type >= TYPE_SLOTS || ACCEPTS[to * TYPE_SLOTS + type] !== 1) throw new PassageError(`message at ring offset ${at}: type ${type} is not one ${moduleName(to)} accepts`);
+      const left = used - MSG_HEADER - size;
+      if (left === 0) {
+        dv.setUint32(0, 0, true);
+        dv.setUint32(4, 0, true);
+      } else {
+        const r = at + MSG_HEADER + size;
+        dv.setUint32(0, r === cap ? 0 : r, true);
+      }
+      dv.setUint32(8, left, true);
+      this.msgFrom = from;
+      this.msgTo = to;
+      this.msgType = type;
+      this.msgMore = (rawType & MORE) !== 0;
+      this.msgSize = size;
+      return h + MSG_HEADER;
+    }
+  }
+
+  /** Reads, validates and copies out the next message; null when the ring is empty. */
+  read(): Message | null {
+    const at = this.next();
+    if (at < 0) return null;
+    return { from: this.msgFrom, to: this.msgTo, type: this.msgType, more: this.msgMore, data: this.bytes.slice(at, at + this.msgSize) };
+  }
+
+  /** Forgets every unread message (a guest that stops leaves the rest unread). */
+  discard(): void {
+    this.view.setUint32(0, 0, true);
+    this.view.setUint32(4, 0, true);
+    this.view.setUint32(8, 0, true);
   }
 
   /** Raw access for tests that forge malformed messages. */
@@ -274,21 +414,26 @@ export function chunks(data: Uint8Array, max: number): Uint8Array[] {
   return out;
 }
 
-/** Joins chunked messages; returns whole messages. Bounded: a message may not exceed `limit` bytes. */
+/**
+ * Joins chunked messages; returns whole messages. Bounded: a message may not
+ * exceed `limit` bytes. Only chunked messages cost anything: `pending` is
+ * false in the common case and the reader skips the assembler then.
+ */
 export class Assembler {
-  private readonly parts = new Map<string, Uint8Array[]>();
-  private readonly sizes = new Map<string, number>();
+  private readonly parts = new Map<number, Uint8Array[]>();
+  private readonly sizes = new Map<number, number>();
   constructor(private readonly limit = 256 * 1024 * 1024) {}
 
-  push(m: Message): Message | null {
-    const key = `${m.from}/${m.to}/${m.type}`;
+  /** Takes one chunk (copied); returns the whole payload when `more` is false, else null. */
+  add(from: number, to: number, type: number, more: boolean, src: Uint8Array, off: number, len: number): Uint8Array | null {
+    const key = (from << 24) | (to << 16) | type;
     const have = this.parts.get(key);
-    if (!have && !m.more) return m;
-    const size = (this.sizes.get(key) ?? 0) + m.data.length;
-    if (size > this.limit) throw new PassageError(`chunked message ${key} exceeds ${this.limit} bytes`);
+    if (!have && !more) return src.slice(off, off + len);
+    const size = (this.sizes.get(key) ?? 0) + len;
+    if (size > this.limit) throw new PassageError(`chunked message ${from}/${to}/${type} exceeds ${this.limit} bytes`);
     const list = have ?? [];
-    list.push(m.data);
-    if (m.more) {
+    list.push(src.slice(off, off + len));
+    if (more) {
       this.parts.set(key, list);
       this.sizes.set(key, size);
       return null;
@@ -301,7 +446,13 @@ export class Assembler {
       data.set(p, o);
       o += p.length;
     }
-    return { from: m.from, to: m.to, type: m.type, more: false, data };
+    return data;
+  }
+
+  push(m: Message): Message | null {
+    if (!m.more && !this.pending) return m;
+    const data = this.add(m.from, m.to, m.type, m.more, m.data, 0, m.data.length);
+    return data ? { from: m.from, to: m.to, type: m.type, more: false, data } : null;
   }
 
   get pending(): boolean {
@@ -309,10 +460,77 @@ export class Assembler {
   }
 }
 
+/**
+ * A growable run of messages in page format, written in place: `begin`
+ * writes a header and returns where the payload goes, `end` closes it (and
+ * splits a payload larger than `maxChunk` into chunks). The guest gathers
+ * its replies here while unread frames still occupy the page, then hands
+ * the run to `PassagePage.writeMessages`.
+ */
+export class MessageBuffer {
+  bytes = new Uint8Array(16 * 1024);
+  view = new DataView(this.bytes.buffer);
+  len = 0;
+  private start = 0;
+  constructor(readonly maxChunk: number) {}
+
+  /** Room for `n` more bytes after `len`. */
+  ensure(n: number): void {
+    if (this.len + n <= this.bytes.length) return;
+    let c = this.bytes.length * 2;
+    while (c < this.len + n) c *= 2;
+    const b = new Uint8Array(c);
+    b.set(this.bytes.subarray(0, this.len));
+    this.bytes = b;
+    this.view = new DataView(b.buffer);
+  }
+
+  /** Starts a message with room for `room` payload bytes; returns the payload offset. */
+  begin(from: number, to: number, type: number, room: number): number {
+    this.ensure(MSG_HEADER + room);
+    const at = this.len;
+    this.bytes[at] = from;
+    this.bytes[at + 1] = to;
+    this.view.setUint16(at + 2, type, true);
+    this.start = at;
+    return at + MSG_HEADER;
+  }
+
+  /** Ends the message begun last; its payload ends at `payloadEnd`. */
+  end(payloadEnd: number): void {
+    const at = this.start;
+    const size = payloadEnd - at - MSG_HEADER;
+    if (size <= this.maxChunk) {
+      this.view.setUint32(at + 4, size, true);
+      this.len = payloadEnd;
+      return;
+    }
+    // Rare: a payload larger than a chunk crosses as several messages.
+    const payload = this.bytes.slice(at + MSG_HEADER, payloadEnd);
+    const from = this.bytes[at]!;
+    const to = this.bytes[at + 1]!;
+    const type = this.view.getUint16(at + 2, true);
+    this.len = at;
+    const parts = chunks(payload, this.maxChunk);
+    for (let i = 0; i < parts.length; i++) {
+      const p = parts[i]!;
+      const o = this.begin(from, to, i < parts.length - 1 ? type | MORE : type, p.length);
+      this.bytes.set(p, o);
+      this.view.setUint32(this.start + 4, p.length, true);
+      this.len = o + p.length;
+    }
+  }
+
+  /** Appends a finished payload as one message (chunked when large). */
+  put(from: number, to: number, type: number, data: Uint8Array): void {
+    const o = this.begin(from, to, type, data.length);
+    this.bytes.set(data, o);
+    this.end(o + data.length);
+  }
+}
+
 // -- byte encodings ----------------------------------------------------------
 
-const enc = new TextEncoder();
-const dec = new TextDecoder();
 
 /** Little-endian writer that grows as needed. */
 export class ByteWriter {
@@ -450,56 +668,206 @@ export interface FrameMsg {
   readonly output: boolean;
   readonly data: Uint8Array;
 }
+/** Bytes of a frame message before the frame. */
+export const FRAME_HEADER = 13;
+/** Writes a frame message's payload at `at` (FRAME_HEADER + data.length bytes). */
+export function putFrame(u8: Uint8Array, dv: DataView, at: number, frameNo: number, tsNs: bigint, output: boolean, data: Uint8Array): void {
+  dv.setUint32(at, frameNo, true);
+  dv.setBigUint64(at + 4, tsNs, true);
+  u8[at + 12] = output ? 1 : 0;
+  u8.set(data, at + FRAME_HEADER);
+}
+/** Checks a frame message's fixed part in place; returns its flags. */
+export function checkFrame(u8: Uint8Array, at: number, size: number): number {
+  if (size < FRAME_HEADER) throw new PassageError(`frame message: payload of ${size} bytes, ${FRAME_HEADER} needed before the frame`);
+  const flags = u8[at + 12]!;
+  if (flags & ~1) throw new PassageError(`frame message: unknown flags 0x${flags.toString(16)}`);
+  return flags;
+}
 export function encodeFrame(f: FrameMsg): Uint8Array {
-  return new ByteWriter().u32(f.frameNo).u64(f.tsNs).u8(f.output ? 1 : 0).bytes(f.data).done();
+  const b = new Uint8Array(FRAME_HEADER + f.data.length);
+  putFrame(b, new DataView(b.buffer), 0, f.frameNo, f.tsNs, f.output, f.data);
+  return b;
 }
 export function decodeFrame(b: Uint8Array): FrameMsg {
-  const r = new ByteReader(b, 'frame message');
-  const frameNo = r.u32();
-  const tsNs = r.u64();
-  const flags = r.u8();
-  if (flags & ~1) throw new PassageError(`frame message: unknown flags 0x${flags.toString(16)}`);
-  return { frameNo, tsNs, output: (flags & 1) !== 0, data: r.rest().slice() };
+  const flags = checkFrame(b, 0, b.length);
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  return { frameNo: dv.getUint32(0, true), tsNs: dv.getBigUint64(4, true), output: (flags & 1) !== 0, data: b.slice(FRAME_HEADER) };
 }
 
-// Fate (CONETn -> DAEMON): u8 kind, i8 unit, u8 flags (1 site, 2 reason, 4 frame), u32 frameNo, u64 tsNs
-//   [site: u32 rule, str8 table, str8 chain] [reason: str16] [frame: rest]
+// Fate (CONETn or LINUX -> DAEMON): u8 kind, i8 unit, u8 flags (1 site, 2 reason, 4 frame), u32 frameNo, u64 tsNs,
+//   [site: u32 site id] [reason: u32 reason id] [frame: rest]
+// Intern (LINUX -> DAEMON): defines the next site or reason id, before the first fate that uses it:
+//   u8 kind (1 site, 2 reason), u32 id, then site: u32 rule, str8 table, str8 chain; reason: str16 text.
+// Drop sites and reasons are few and repeat for every drop: they cross once, then by number.
 /** A fate as it crosses the page: with the guest's clock when it was decided. */
 export interface FateMsg extends Fate {
   readonly tsNs: bigint;
 }
 const FATE_KIND_MAX = 10;
-export function encodeFate(f: Fate, tsNs: bigint): Uint8Array {
-  const flags = (f.site ? 1 : 0) | (f.reason !== undefined ? 2 : 0) | (f.frame ? 4 : 0);
-  const w = new ByteWriter().u8(f.kind).u8(f.unit & 0xff).u8(flags).u32(f.frameNo).u64(tsNs);
-  if (f.site) w.u32(f.site.rule).str(f.site.table, 1).str(f.site.chain, 1);
-  if (f.reason !== undefined) w.str(f.reason, 2);
-  if (f.frame) w.bytes(f.frame);
-  return w.done();
+/** Bytes of a fate record before its optional parts. */
+export const FATE_HEADER = 15;
+/** Most sites, and most reasons, a guest may define. */
+export const INTERN_MAX = 1 << 20;
+const INTERN_SITE = 1;
+const INTERN_REASON = 2;
+
+/** Writes a string with a length prefix of `width` bytes (1 or 2), truncated to fit; returns the next offset. */
+function putStr(b: MessageBuffer, at: number, s: string, width: 1 | 2): number {
+  const max = width === 1 ? 0xff : 0xffff;
+  b.ensure(at - b.len + width + s.length * 3);
+  const r = enc.encodeInto(s, b.bytes.subarray(at + width, at + width + Math.min(max, s.length * 3)));
+  if (width === 1) b.bytes[at] = r.written;
+  else b.view.setUint16(at, r.written, true);
+  return at + width + r.written;
 }
-export function decodeFate(b: Uint8Array): FateMsg {
-  const r = new ByteReader(b, 'fate record');
-  const kind = r.u8();
-  if (kind < 1 || kind > FATE_KIND_MAX) throw new PassageError(`fate record: unknown fate kind ${kind}`);
-  const unit = r.i8();
-  if (unit < -1 || unit >= MAX_CONET) throw new PassageError(`fate record: conet unit ${unit} out of range`);
-  const flags = r.u8();
-  if (flags & ~7) throw new PassageError(`fate record: unknown flags 0x${flags.toString(16)}`);
-  const frameNo = r.u32();
-  const tsNs = r.u64();
-  let site: DropSite | undefined;
-  let reason: string | undefined;
-  let frame: Uint8Array | undefined;
-  if (flags & 1) {
-    const rule = r.u32();
-    const table = r.str(1);
-    const chain = r.str(1);
-    site = { table, chain, rule };
+
+/** The guest's side of fate records: writes them into a MessageBuffer, defining sites and reasons on first use. */
+export class FateEncoder {
+  private readonly siteIds = new Map<string, Map<string, number[]>>();
+  private readonly reasonIds = new Map<string, number>();
+  private sites = 0;
+  private reasons = 0;
+  constructor(private readonly out: MessageBuffer) {}
+
+  private siteId(s: DropSite): number {
+    let chains = this.siteIds.get(s.table);
+    if (!chains) this.siteIds.set(s.table, (chains = new Map()));
+    let rules = chains.get(s.chain);
+    if (!rules) chains.set(s.chain, (rules = []));
+    const id = rules[s.rule];
+    if (id !== undefined) return id;
+    const n = this.sites++;
+    rules[s.rule] = n;
+    const b = this.out;
+    const o = b.begin(Module.LINUX, Module.DAEMON, MsgType.Intern, 9);
+    b.bytes[o] = INTERN_SITE;
+    b.view.setUint32(o + 1, n, true);
+    b.view.setUint32(o + 5, s.rule >>> 0, true);
+    b.end(putStr(b, putStr(b, o + 9, s.table, 1), s.chain, 1));
+    return n;
   }
-  if (flags & 2) reason = r.str(2);
-  if (flags & 4) frame = r.rest().slice();
-  r.end();
-  return { kind: kind as FateKind, unit, frameNo, tsNs, ...(site ? { site } : {}), ...(reason !== undefined ? { reason } : {}), ...(frame ? { frame } : {}) };
+
+  private reasonId(r: string): number {
+    const id = this.reasonIds.get(r);
+    if (id !== undefined) return id;
+    const n = this.reasons++;
+    this.reasonIds.set(r, n);
+    const b = this.out;
+    const o = b.begin(Module.LINUX, Module.DAEMON, MsgType.Intern, 5);
+    b.bytes[o] = INTERN_REASON;
+    b.view.setUint32(o + 1, n, true);
+    b.end(putStr(b, o + 5, r, 2));
+    return n;
+  }
+
+  /** Appends one fate record (and the definitions it needs). */
+  fate(f: Fate, tsNs: bigint): void {
+    const site = f.site ? this.siteId(f.site) : -1;
+    const reason = f.reason !== undefined ? this.reasonId(f.reason) : -1;
+    const frame = f.frame;
+    const flags = (site >= 0 ? 1 : 0) | (reason >= 0 ? 2 : 0) | (frame ? 4 : 0);
+    const b = this.out;
+    const o = b.begin(f.unit >= 0 ? Module.CONET0 + f.unit : Module.LINUX, Module.DAEMON, MsgType.Fate, FATE_HEADER + 8 + (frame ? frame.length : 0));
+    const u8 = b.bytes;
+    const dv = b.view;
+    u8[o] = f.kind;
+    u8[o + 1] = f.unit & 0xff;
+    u8[o + 2] = flags;
+    dv.setUint32(o + 3, f.frameNo >>> 0, true);
+    dv.setBigUint64(o + 7, tsNs, true);
+    let p = o + FATE_HEADER;
+    if (site >= 0) {
+      dv.setUint32(p, site, true);
+      p += 4;
+    }
+    if (reason >= 0) {
+      dv.setUint32(p, reason, true);
+      p += 4;
+    }
+    if (frame) {
+      u8.set(frame, p);
+      p += frame.length;
+    }
+    b.end(p);
+  }
+}
+
+/** A fate record decoded in place. The host reuses one: it is valid during the call it is passed to; copy what you keep. `frame` is a copy of its own. */
+export class FateRecord implements FateMsg {
+  kind: FateKind = 1 as FateKind;
+  unit = -1;
+  frameNo = 0;
+  tsNs = 0n;
+  site: DropSite | undefined = undefined;
+  reason: string | undefined = undefined;
+  frame: Uint8Array | undefined = undefined;
+}
+
+/** The host's side of fate records: the sites and reasons the guest defined, and validation. */
+export class FateDecoder {
+  /** Site objects by id: the same object for every fate at that site. */
+  readonly sites: DropSite[] = [];
+  readonly reasons: string[] = [];
+
+  /** A definition (Intern message). */
+  intern(u8: Uint8Array, at: number, size: number): void {
+    const r = new ByteReader(u8.subarray(at, at + size), 'definition');
+    const kind = r.u8();
+    const id = r.u32();
+    if (kind === INTERN_SITE) {
+      if (id !== this.sites.length) throw new PassageError(`definition: site ${id} out of order (${this.sites.length} expected)`);
+      if (id >= INTERN_MAX) throw new PassageError(`definition: more than ${INTERN_MAX} drop sites`);
+      const rule = r.u32();
+      const table = r.str(1);
+      const chain = r.str(1);
+      r.end();
+      this.sites.push({ table, chain, rule });
+    } else if (kind === INTERN_REASON) {
+      if (id !== this.reasons.length) throw new PassageError(`definition: reason ${id} out of order (${this.reasons.length} expected)`);
+      if (id >= INTERN_MAX) throw new PassageError(`definition: more than ${INTERN_MAX} reasons`);
+      const text = r.str(2);
+      r.end();
+      this.reasons.push(text);
+    } else throw new PassageError(`definition: unknown kind ${kind}`);
+  }
+
+  /** Decodes a fate record at `at` into `f`. */
+  decode(f: FateRecord, u8: Uint8Array, dv: DataView, at: number, size: number): void {
+    if (size < FATE_HEADER) throw new PassageError(`fate record: payload of ${size} bytes ends at byte ${size}, ${FATE_HEADER} needed`);
+    const kind = u8[at]!;
+    if (kind < 1 || kind > FATE_KIND_MAX) throw new PassageError(`fate record: unknown fate kind ${kind}`);
+    const unit = dv.getInt8(at + 1);
+    if (unit < -1 || unit >= MAX_CONET) throw new PassageError(`fate record: conet unit ${unit} out of range`);
+    const flags = u8[at + 2]!;
+    if (flags & ~7) throw new PassageError(`fate record: unknown flags 0x${flags.toString(16)}`);
+    const end = at + size;
+    let p = at + FATE_HEADER;
+    let site: DropSite | undefined;
+    let reason: string | undefined;
+    if (flags & 1) {
+      if (p + 4 > end) throw new PassageError(`fate record: payload of ${size} bytes ends before its site`);
+      const id = dv.getUint32(p, true);
+      site = this.sites[id];
+      if (!site) throw new PassageError(`fate record: drop site ${id} was never defined`);
+      p += 4;
+    }
+    if (flags & 2) {
+      if (p + 4 > end) throw new PassageError(`fate record: payload of ${size} bytes ends before its reason`);
+      const id = dv.getUint32(p, true);
+      reason = this.reasons[id];
+      if (reason === undefined) throw new PassageError(`fate record: reason ${id} was never defined`);
+      p += 4;
+    }
+    if (!(flags & 4) && p !== end) throw new PassageError(`fate record: ${end - p} unexpected bytes after the payload`);
+    f.kind = kind as FateKind;
+    f.unit = unit;
+    f.frameNo = dv.getUint32(at + 3, true);
+    f.tsNs = dv.getBigUint64(at + 7, true);
+    f.site = site;
+    f.reason = reason;
+    f.frame = flags & 4 ? u8.slice(p, end) : undefined;
+  }
 }
 
 // Console line (LINUX -> CONSOLE): u8 level, u64 ns since boot, text.
@@ -507,6 +875,14 @@ export interface ConsoleMsg {
   readonly level: number;
   readonly sinceBootNs: bigint;
   readonly text: string;
+}
+/** Appends a console line to a MessageBuffer. */
+export function putConsole(b: MessageBuffer, level: number, sinceBootNs: bigint, text: string): void {
+  const o = b.begin(Module.LINUX, Module.CONSOLE, MsgType.ConsoleLine, 9 + text.length * 3);
+  b.bytes[o] = level;
+  b.view.setBigUint64(o + 1, sinceBootNs, true);
+  const r = enc.encodeInto(text, b.bytes.subarray(o + 9));
+  b.end(o + 9 + r.written);
 }
 export function encodeConsole(c: ConsoleMsg): Uint8Array {
   return new ByteWriter().u8(c.level).u64(c.sinceBootNs).bytes(enc.encode(c.text)).done();
