@@ -189,11 +189,23 @@ export class FlowTable {
 
   /** The `n` flows with the most drops, most first (ties: lower source, destination, protocol, port first). */
   top(n: number): DroppedFlow[] {
-    const idx: number[] = [];
-    for (let i = 0; i < this.slots; i++) if (this.counts[i]! > 0) idx.push(i);
     const k = this.keys;
-    idx.sort((a, b) => this.counts[b]! - this.counts[a]! || k[a * 3]! - k[b * 3]! || k[a * 3 + 1]! - k[b * 3 + 1]! || k[a * 3 + 2]! - k[b * 3 + 2]!);
-    return idx.slice(0, n).map((i) => ({ src: formatIPv4(k[i * 3]!), dst: formatIPv4(k[i * 3 + 1]!), proto: k[i * 3 + 2]! >>> 16, dport: k[i * 3 + 2]! & 0xffff, count: this.counts[i]! }));
+    const c = this.counts;
+    const before = (a: number, b: number): boolean =>
+      c[a]! > c[b]! || (c[a] === c[b] && (k[a * 3]! - k[b * 3]! || k[a * 3 + 1]! - k[b * 3 + 1]! || k[a * 3 + 2]! - k[b * 3 + 2]!) < 0);
+    // Insertion into a short sorted list: one pass, no sort of the whole table.
+    const best: number[] = [];
+    for (let i = 0; i < this.slots; i++) {
+      if (c[i]! === 0) continue;
+      if (best.length === n && !before(i, best[n - 1]!)) continue;
+      let j = best.length < n ? best.length : n - 1;
+      while (j > 0 && before(i, best[j - 1]!)) {
+        best[j] = best[j - 1]!;
+        j--;
+      }
+      best[j] = i;
+    }
+    return best.map((i) => ({ src: formatIPv4(k[i * 3]!), dst: formatIPv4(k[i * 3 + 1]!), proto: k[i * 3 + 2]! >>> 16, dport: k[i * 3 + 2]! & 0xffff, count: c[i]! }));
   }
 }
 

@@ -793,15 +793,43 @@ export class FateEncoder {
   }
 }
 
-/** A fate record decoded in place. The host reuses one: it is valid during the call it is passed to; copy what you keep. `frame` is a copy of its own. */
+/**
+ * A fate record read in place. The host reuses one for every fate: it is
+ * valid during the call it is passed to; copy what you keep. `tsNs` and
+ * `frame` are read from the page only when asked for (`frame` then as a
+ * copy of its own, which may be kept), so a consumer that does not want the
+ * leaving frame never pays for copying it.
+ */
 export class FateRecord implements FateMsg {
   kind: FateKind = 1 as FateKind;
   unit = -1;
   frameNo = 0;
-  tsNs = 0n;
   site: DropSite | undefined = undefined;
   reason: string | undefined = undefined;
-  frame: Uint8Array | undefined = undefined;
+  declare readonly tsNs: bigint;
+  declare readonly frame: Uint8Array | undefined;
+  // Where the record lies: src[at, end); its frame from frameAt (-1: none).
+  #src: Uint8Array = new Uint8Array(0);
+  #view = new DataView(this.#src.buffer);
+  #at = 0;
+  #end = 0;
+  #frameAt = -1;
+  #copy: Uint8Array | undefined = undefined;
+
+  constructor() {
+    Object.defineProperty(this, 'tsNs', { enumerable: true, get: () => this.#view.getBigUint64(this.#at + 7, true) });
+    Object.defineProperty(this, 'frame', { enumerable: true, get: () => (this.#frameAt < 0 ? undefined : (this.#copy ??= this.#src.slice(this.#frameAt, this.#end))) });
+  }
+
+  /** Points the record at a new place (the decoder calls this). */
+  point(src: Uint8Array, view: DataView, at: number, end: number, frameAt: number): void {
+    this.#src = src;
+    this.#view = view;
+    this.#at = at;
+    this.#end = end;
+    this.#frameAt = frameAt;
+    this.#copy = undefined;
+  }
 }
 
 /** The host's side of fate records: the sites and reasons the guest defined, and validation. */
@@ -863,10 +891,9 @@ export class FateDecoder {
     f.kind = kind as FateKind;
     f.unit = unit;
     f.frameNo = dv.getUint32(at + 3, true);
-    f.tsNs = dv.getBigUint64(at + 7, true);
     f.site = site;
     f.reason = reason;
-    f.frame = flags & 4 ? u8.slice(p, end) : undefined;
+    f.point(u8, dv, at, end, flags & 4 ? p : -1);
   }
 }
 
