@@ -7,6 +7,7 @@
  *
  *   node test/golden/record.mjs            # rules.v4 + capture.pcap only
  *   node test/golden/record.mjs --kernel   # and kernel.save / kernel.conntrack
+ *   node test/golden/record.mjs --kernel header-edges   # one scenario
  */
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -237,6 +238,51 @@ COMMIT
   return { rules, capture: c };
 }
 
+/** Short headers, fragments and inverted ports: where nf_tables and xt differ, the kernel decides. */
+function headerEdges() {
+  const c = new Capture();
+  const full = tcp({ sport: 1000, dport: 22, flags: 'S' }).bytes;
+  for (const dst of ['198.51.100.1', '192.0.2.10']) {
+    c.wire(ipv4({ src: '203.0.113.5', dst }, raw(6, full.subarray(0, 10))));
+    c.wire(ipv4({ src: '203.0.113.5', dst }, raw(6, full.subarray(0, 16))));
+    c.wire(ipv4({ src: '203.0.113.5', dst }, raw(17, Uint8Array.from([0, 53, 0]))));
+    c.wire(ipv4({ src: '203.0.113.5', dst }, raw(17, new Uint8Array(4))));
+    c.wire(ipv4({ src: '203.0.113.5', dst }, raw(1, Uint8Array.from([8, 0]))));
+  }
+  c.wire(ipv4({ src: '203.0.113.5', dst: '192.0.2.10', fragoff: 1, proto: 6 }, raw(6, full.subarray(8))));
+  c.wire(ipv4({ src: '203.0.113.5', dst: '192.0.2.10', mf: true, proto: 6, id: 9 }, raw(6, full.subarray(0, 8))));
+  c.wire(ipv4({ src: '203.0.113.5', dst: '192.0.2.10', fragoff: 1, proto: 1 }, raw(1, new Uint8Array(8))));
+  for (const [sport, dport] of [[1, 3], [1, 2], [5, 6], [1, 22]]) {
+    c.wire(ipv4({ src: '203.0.113.6', dst: '192.0.2.10' }, udp({ sport, dport })));
+    c.wire(ipv4({ src: '203.0.113.6', dst: '192.0.2.10' }, tcp({ sport, dport, flags: 'A' })));
+  }
+  const rules = `# cofw golden: short headers, fragments and inverted ports
+*filter
+:INPUT ACCEPT [0:0]
+:FORWARD ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+-A INPUT -p tcp --dport 22
+-A INPUT -p udp --dport 53
+-A INPUT -p tcp
+-A INPUT -p udp
+-A FORWARD -p udp ! --sport 1 ! --dport 2
+-A FORWARD -p tcp ! --sport 1 ! --dport 2
+-A FORWARD -p tcp ! --sport 1 --dport 2
+-A FORWARD -p udp --sport 1 --dport 2
+-A FORWARD -p tcp --dport 22
+-A FORWARD -p tcp --tcp-flags SYN SYN
+-A FORWARD -p icmp --icmp-type 8
+-A FORWARD -p icmp
+-A FORWARD -p tcp --tcp-option 2
+-A FORWARD -p tcp
+-A FORWARD -p udp --sport 53
+-A FORWARD -p udp -m multiport --sports 53
+-A FORWARD -p udp
+COMMIT
+`;
+  return { rules, capture: c };
+}
+
 /** The shipped sample (rules/sample.v4, pcaps/sample.pcap): a small office's firewall and a morning of traffic. */
 function sample() {
   const c = new Capture();
@@ -261,10 +307,12 @@ function sample() {
   return { rules, capture: c, pcap: join(here, '..', '..', 'pcaps', 'sample.pcap') };
 }
 
-const SCENARIOS = { 'filter-core': filterCore, 'reject-log': rejectLog, 'blocklist-300': blocklist, sample };
+const SCENARIOS = { 'header-edges': headerEdges, 'filter-core': filterCore, 'reject-log': rejectLog, 'blocklist-300': blocklist, sample };
 
 const kernel = process.argv.includes('--kernel');
+const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 for (const [name, make] of Object.entries(SCENARIOS)) {
+  if (only.length && !only.includes(name)) continue;
   const dir = join(here, name);
   mkdirSync(dir, { recursive: true });
   const { rules, capture, pcap } = make();

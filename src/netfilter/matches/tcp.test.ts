@@ -213,10 +213,25 @@ describe('tcp: matching', () => {
     expect(run(tcpMatch, tcpCfg('--tcp-option 1'), p2).matched).toBe(true);
   });
 
-  it('hotdrops a first fragment too short for the header', () => {
-    const p = skbOf(truncate(tcpPkt({ sport: 1, dport: 22 }), 20 + 19));
-    expect(run(tcpMatch, tcpCfg('--dport 22'), p)).toEqual({ matched: false, hotdrop: true });
-    expect(run(tcpMatch, tcpCfg(''), p)).toEqual({ matched: false, hotdrop: true });
+  // nf_tables semantics (iptables-nft translates tcp/udp ports and flags into
+  // payload expressions), recorded with the kernel oracle: a field beyond the
+  // packet does not match and nothing is hot-dropped; only --tcp-option keeps
+  // xt_tcpudp's hotdrop.
+  it('a header too short for a field: no match, no hotdrop (nf_tables)', () => {
+    const p = skbOf(truncate(tcpPkt({ sport: 1, dport: 22 }), 20 + 10));
+    expect(run(tcpMatch, tcpCfg('--dport 22'), p)).toEqual({ matched: true, hotdrop: false });
+    expect(run(tcpMatch, tcpCfg('--syn'), p)).toEqual({ matched: false, hotdrop: false });
+    expect(run(tcpMatch, tcpCfg(''), p)).toEqual({ matched: true, hotdrop: false });
+    const short = skbOf(truncate(tcpPkt({ sport: 1, dport: 22 }), 20 + 19));
+    expect(run(tcpMatch, tcpCfg('--tcp-option 2'), short)).toEqual({ matched: false, hotdrop: true });
+  });
+
+  it('single ports with the same inversion compare as one word (nf_tables)', () => {
+    const at = (sport: number, dport: number) => skbOf(tcpPkt({ sport, dport }));
+    expect(run(tcpMatch, tcpCfg('! --sport 1 ! --dport 2'), at(1, 3)).matched).toBe(true);
+    expect(run(tcpMatch, tcpCfg('! --sport 1 ! --dport 2'), at(1, 2)).matched).toBe(false);
+    expect(run(tcpMatch, tcpCfg('! --sport 1 ! --dport 2'), at(5, 6)).matched).toBe(true);
+    expect(run(tcpMatch, tcpCfg('! --sport 1 --dport 2'), at(1, 2)).matched).toBe(false);
   });
 
   it('hotdrops a bad data offset or options cut short, only when --tcp-option asks', () => {
@@ -229,11 +244,12 @@ describe('tcp: matching', () => {
     expect(run(tcpMatch, tcpCfg('--tcp-option 2'), skbOf(c))).toEqual({ matched: false, hotdrop: true });
   });
 
-  it('never matches a non-first fragment; offset 1 is hotdropped', () => {
+  it('reads a non-first fragment as a header (nf_tables); xt hotdrops offset 1 with --tcp-option', () => {
     const frag = skbOf(ipv4({ src: SRC, dst: DST, fragoff: 2, proto: 6 }, { proto: 6, bytes: new Uint8Array(16) }));
-    expect(run(tcpMatch, tcpCfg('! --dport 22'), frag)).toEqual({ matched: false, hotdrop: false });
+    expect(run(tcpMatch, tcpCfg('! --dport 22'), frag)).toEqual({ matched: true, hotdrop: false });
+    expect(run(tcpMatch, tcpCfg('--dport 22'), frag)).toEqual({ matched: false, hotdrop: false });
     const evil = skbOf(ipv4({ src: SRC, dst: DST, fragoff: 1, proto: 6 }, { proto: 6, bytes: new Uint8Array(16) }));
-    expect(run(tcpMatch, tcpCfg('! --dport 22'), evil)).toEqual({ matched: false, hotdrop: true });
+    expect(run(tcpMatch, tcpCfg('--tcp-option 2'), evil)).toEqual({ matched: false, hotdrop: true });
   });
 });
 
@@ -245,10 +261,12 @@ describe('udp: matching', () => {
     expect(run(udpMatch, cfg('--dport 53 --sport 1:1024'), skbOf(pkt(5353, 53))).matched).toBe(false);
     expect(run(udpMatch, cfg('! --dport 53'), skbOf(pkt(5353, 54))).matched).toBe(true);
   });
-  it('hotdrops a short first fragment, skips later fragments', () => {
-    expect(run(udpMatch, cfg('--dport 53'), skbOf(truncate(pkt(1, 53), 27)))).toEqual({ matched: false, hotdrop: true });
+  it('reads what the packet holds (nf_tables): no hotdrop, fragments read as headers', () => {
+    expect(run(udpMatch, cfg('--dport 53'), skbOf(truncate(pkt(1, 53), 27)))).toEqual({ matched: true, hotdrop: false });
+    expect(run(udpMatch, cfg('--dport 53'), skbOf(truncate(pkt(1, 53), 23)))).toEqual({ matched: false, hotdrop: false });
+    expect(run(udpMatch, cfg('--sport 1'), skbOf(truncate(pkt(1, 53), 23)))).toEqual({ matched: true, hotdrop: false });
     const frag = skbOf(ipv4({ src: SRC, dst: DST, fragoff: 1, proto: 17 }, { proto: 17, bytes: new Uint8Array(8) }));
-    expect(run(udpMatch, cfg('! --dport 53'), frag)).toEqual({ matched: false, hotdrop: false });
+    expect(run(udpMatch, cfg('! --dport 53'), frag)).toEqual({ matched: true, hotdrop: false });
   });
   it('an exactly 8-byte header is enough', () => {
     expect(run(udpMatch, cfg('--dport 53'), skbOf(pkt(1, 53))).matched).toBe(true);

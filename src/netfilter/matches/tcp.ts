@@ -6,6 +6,7 @@
  * @example
  * -p tcp -m tcp --sport 1024:65535 --dport 22 --tcp-flags FIN,SYN,RST,ACK SYN
  */
+import { compilePorts, matchPorts, type PortTest } from './nft-ports.js';
 import { CheckError, OptionError, defineMatch, type CheckContext, type OptionSpec } from '../xt.js';
 import type { Skb, XtParams } from '../types.js';
 import {
@@ -36,6 +37,8 @@ export interface TcpConfig {
   /** TCP option kind to look for, 0 for none. */
   readonly option: number;
   readonly invOption: boolean;
+  /** Ports as nf_tables tests them; null when `--tcp-option` makes the rule use xt_tcpudp. */
+  readonly native: PortTest | null;
 }
 
 const OPTIONS: readonly OptionSpec[] = [
@@ -118,7 +121,8 @@ export const tcpMatch = defineMatch<TcpConfig>({
         }
       }
     }
-    return { spts, dpts, invSrc, invDst, flgMask, flgCmp, invFlags, option, invOption };
+    const native = option ? null : compilePorts(spts, invSrc, dpts, invDst);
+    return { spts, dpts, invSrc, invDst, flgMask, flgCmp, invFlags, option, invOption, native };
   },
   check(_c, ctx) {
     checkProto('tcp', IPPROTO_TCP, ctx);
@@ -138,11 +142,23 @@ export const tcpMatch = defineMatch<TcpConfig>({
     return out.join(' ');
   },
   match(c, skb, par) {
-    return tcpMatches(c, skb, par);
+    return c.native ? tcpMatchesNative(c, c.native, skb) : tcpMatches(c, skb, par);
   },
 });
 
-/** Per packet; exported for the benchmarks of the rule engine. */
+/** Per packet, as nf_tables evaluates iptables-nft's translation (see nft-ports.ts). */
+function tcpMatchesNative(c: TcpConfig, ports: PortTest, skb: Skb): boolean {
+  const d = skb.data;
+  const th = skb.thoff;
+  if (!matchPorts(ports, d, th, skb.len)) return false;
+  if (c.flgMask) {
+    if (th + 14 > skb.len) return false;
+    if (((d[th + 13]! & c.flgMask) === c.flgCmp) === c.invFlags) return false;
+  }
+  return true;
+}
+
+/** Per packet, as xt_tcpudp does (rules with `--tcp-option`). */
 export function tcpMatches(c: TcpConfig, skb: Skb, par: XtParams): boolean {
   if (skb.fragoff !== 0) {
     // A fragment at offset 8 bytes could overwrite the flags: the kernel drops it.

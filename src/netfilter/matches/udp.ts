@@ -5,6 +5,7 @@
  * @example
  * -p udp -m udp --sport 1024:65535 --dport 53
  */
+import { compilePorts, matchPorts, type PortTest } from './nft-ports.js';
 import { OptionError, defineMatch, type OptionSpec } from '../xt.js';
 import { checkProto } from './tcp.js';
 import { SVC_SCTP, SVC_TCP, SVC_UDP, checkUses, formatPortRange, parsePortRange } from './util.js';
@@ -16,6 +17,8 @@ export interface UdpConfig {
   readonly dpts: readonly [number, number];
   readonly invSrc: boolean;
   readonly invDst: boolean;
+  /** Ports as nf_tables tests them (see nft-ports.ts). */
+  readonly native: PortTest;
 }
 
 const OPTIONS: readonly OptionSpec[] = [
@@ -50,7 +53,7 @@ export const udpMatch = defineMatch<UdpConfig>({
         invDst = u.invert;
       }
     }
-    return { spts, dpts, invSrc, invDst };
+    return { spts, dpts, invSrc, invDst, native: compilePorts(spts, invSrc, dpts, invDst) };
   },
   check(_c, ctx) {
     checkProto('udp', IPPROTO_UDP, ctx);
@@ -65,17 +68,8 @@ export const udpMatch = defineMatch<UdpConfig>({
     }
     return out.join(' ');
   },
-  match(c, skb, par) {
-    if (skb.fragoff !== 0) return false;
-    const d = skb.data;
-    const th = skb.thoff;
-    if (th + 8 > skb.len) {
-      par.hotdrop = true;
-      return false;
-    }
-    const sport = (d[th]! << 8) | d[th + 1]!;
-    if ((sport >= c.spts[0] && sport <= c.spts[1]) === c.invSrc) return false;
-    const dport = (d[th + 2]! << 8) | d[th + 3]!;
-    return (dport >= c.dpts[0] && dport <= c.dpts[1]) !== c.invDst;
+  match(c, skb) {
+    // As nf_tables evaluates iptables-nft's translation (see nft-ports.ts).
+    return matchPorts(c.native, skb.data, skb.thoff, skb.len);
   },
 });
