@@ -126,6 +126,48 @@ describe('passage page ring', () => {
     }
   });
 
+  it('never wraps a message: the end of the ring is padded, and a forged padding or overlong message is rejected', () => {
+    const p = new PassagePage(1024);
+    for (let i = 0; i < 9; i++) expect(p.write(Module.DAEMON, conet(0), MsgType.Frame, bytes(100, i))).toBe(true);
+    for (let i = 0; i < 3; i++) p.read();
+    // 36 bytes left at the end: padding, then the message at offset 0, payload contiguous.
+    const at = p.reserve(Module.DAEMON, conet(1), MsgType.Frame, 100);
+    expect(at).toBe(16 + 8);
+    const ring = new DataView(p.buffer);
+    expect(ring.getUint16(16 + 972 + 2, true)).toBe(0); // PAD
+    // The padding claims to be shorter than the rest of the ring.
+    ring.setUint32(16 + 972 + 4, 20, true);
+    for (let i = 0; i < 6; i++) p.read();
+    expect(() => p.read()).toThrow(/padding at ring offset 972/);
+    // A message whose size runs past the end of the ring.
+    const q = new PassagePage(1024);
+    for (let i = 0; i < 9; i++) q.write(Module.DAEMON, conet(0), MsgType.Frame, bytes(100, i));
+    for (let i = 0; i < 8; i++) q.read();
+    new DataView(q.buffer).setUint32(16 + 864 + 4, 140, true);
+    new DataView(q.buffer).setUint32(8, 1000, true);
+    expect(() => q.read()).toThrow(/runs past the end of the ring/);
+  });
+
+  it('takes a run of messages written elsewhere, as many whole ones as fit', () => {
+    const p = new PassagePage(1024);
+    const b = new MessageBuffer(p.maxChunk);
+    for (let i = 0; i < 20; i++) b.put(Module.LINUX, Module.CONSOLE, MsgType.ConsoleLine, bytes(92, i));
+    // 10 messages of 100 bytes fill the 1008-byte ring.
+    expect(p.writeMessages(b.bytes, b.view, 0, b.len)).toBe(1000);
+    const seen: number[] = [];
+    for (let i = 0; i < 3; i++) seen.push(p.read()!.data[0]!);
+    // 3 read: 8 bytes left at the end are padded, 3 more go in at offset 0.
+    expect(p.writeMessages(b.bytes, b.view, 1000, b.len)).toBe(1300);
+    for (let m = p.read(); m; m = p.read()) seen.push(m.data[0]!);
+    expect(p.writeMessages(b.bytes, b.view, 1300, b.len)).toBe(b.len);
+    for (let m = p.read(); m; m = p.read()) seen.push(m.data[0]!);
+    expect(seen).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    // A payload larger than a chunk is split by the buffer.
+    const c = new MessageBuffer(100);
+    c.put(Module.LINUX, Module.MONITOR, MsgType.Save, bytes(250));
+    expect(c.len).toBe(3 * 8 + 250);
+  });
+
   it('rejects a message with a bad module number', () => {
     const p = new PassagePage(1024);
     p.write(Module.DAEMON, conet(0), MsgType.Frame, bytes(4));
