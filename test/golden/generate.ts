@@ -1,0 +1,69 @@
+/**
+ * Writes the golden scenarios' rule files and captures, deterministically
+ * (fixed timestamps and seeds), and the shipped sample (rules/sample.v4,
+ * pcaps/sample.pcap). With --kernel (as root) it also records what the real
+ * kernel does with each through ../shared/kernel-oracle/run-kernel.sh.
+ *
+ *   npx tsc -p tsconfig.json --outDir /tmp/cofw-gen
+ *   node /tmp/cofw-gen/test/golden/generate.js [--kernel] [name ...]
+ *
+ * Paths are taken from the working directory, which must be the repository.
+ */
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { writePcapFile } from '../../src/capture/pcap-write.js';
+import type { Scenario } from './gen/capture.js';
+import * as filterBasic from './gen/filter-basic.js';
+import * as userChains from './gen/user-chains.js';
+import * as matches from './gen/matches.js';
+import * as logReject from './gen/log-reject.js';
+import * as blocklist from './gen/blocklist.js';
+import * as realWorld from './gen/real-world.js';
+import * as sample from './gen/sample.js';
+import { blocklist300, filterCore, headerEdges, rejectLog } from './gen/legacy.js';
+import type { ScenarioName } from './scenarios.js';
+
+/** Builders of every generated scenario (`smoke` was written by hand). */
+export const BUILDERS: Partial<Record<ScenarioName, () => Scenario>> = {
+  'filter-basic': filterBasic.build,
+  'user-chains': userChains.build,
+  matches: matches.build,
+  'log-reject': logReject.build,
+  blocklist: blocklist.build,
+  'real-world': realWorld.build,
+  sample: sample.build,
+  'filter-core': filterCore,
+  'reject-log': rejectLog,
+  'blocklist-300': blocklist300,
+  'header-edges': headerEdges,
+};
+
+function main(argv: string[]): void {
+  const repo = process.cwd();
+  const golden = join(repo, 'test', 'golden');
+  if (!existsSync(join(golden, 'scenarios.ts'))) throw new Error(`run from the repository root (no test/golden/scenarios.ts under ${repo})`);
+  const oracle = resolve(repo, '..', 'shared', 'kernel-oracle', 'run-kernel.sh');
+  const kernel = argv.includes('--kernel');
+  const names = argv.filter((a) => !a.startsWith('--'));
+  for (const n of names) if (!(n in BUILDERS)) throw new Error(`unknown scenario ${n}; known: ${Object.keys(BUILDERS).join(', ')}`);
+  const chosen = names.length ? names : Object.keys(BUILDERS);
+  for (const name of chosen) {
+    const build = BUILDERS[name as ScenarioName]!;
+    const dir = join(golden, name);
+    mkdirSync(dir, { recursive: true });
+    const { rules, capture } = build();
+    writeFileSync(join(dir, 'rules.v4'), rules);
+    writePcapFile(join(dir, 'capture.pcap'), capture.frames);
+    if (name === 'sample') {
+      writeFileSync(join(repo, 'rules', 'sample.v4'), rules);
+      writePcapFile(join(repo, 'pcaps', 'sample.pcap'), capture.frames);
+      copyFileSync(join(repo, 'machines', 'sample.yaml'), join(golden, 'machine.yaml'));
+    }
+    if (kernel) execFileSync(oracle, [join(dir, 'rules.v4'), join(dir, 'capture.pcap'), dir], { stdio: 'inherit' });
+    console.log(`${name}: ${capture.frames.length} frames`);
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main(process.argv.slice(2));

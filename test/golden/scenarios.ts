@@ -1,0 +1,23 @@
+/**
+ * The golden scenarios, by folder name under test/golden/. Each folder holds
+ * rules.v4 and capture.pcap, and what the real kernel recorded with them:
+ * kernel.save and kernel.conntrack. All use test/golden/machine.yaml unless
+ * the folder has its own machine.yaml.
+ */
+export const SCENARIOS = [
+  'filter-basic',
+  'user-chains',
+  'matches',
+  'log-reject',
+  'blocklist',
+  'real-world',
+  'sample',
+  // Recorded earlier; kept as further kernel facts.
+  'smoke',
+  'filter-core',
+  'reject-log',
+  'blocklist-300',
+  'header-edges',
+] as const;
+
+export type ScenarioName = (typeof SCENARIOS)[number];
