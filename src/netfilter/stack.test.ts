@@ -31,7 +31,7 @@ const HOST = { src: '02:00:00:00:01:02', dst: '02:00:00:00:01:01' };
 function run(rules: string, frames: Array<[number, Uint8Array]>): { fates: Fate[]; save: string } {
   const rs = loadRuleset(rules, 'test.v4');
   const fates: Fate[] = [];
-  const st = new GuestStack({ spec: ORACLE_MACHINE, printk: () => {}, fate: (f) => fates.push(f) }, rs);
+  const st = new GuestStack({ spec: ORACLE_MACHINE, printk: () => {}, fate: (f) => fates.push({ ...f, ...(f.frame ? { frame: f.frame.slice() } : {}) }) }, rs);
   frames.forEach(([unit, f], i) => {
     st.setClock(BigInt(i) * 1_000_000n);
     if (unit < 0) st.output(f, i + 1);

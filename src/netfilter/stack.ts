@@ -38,7 +38,7 @@ export interface StackOptions {
   readonly spec: MachineSpec;
   /** Kernel log lines (printk), already formatted without the timestamp. */
   readonly printk: (level: number, text: string) => void;
-  /** Receives every fate, in order. */
+  /** Receives every fate, in order. The record (and its frame bytes) is reused: copy what you keep. */
   readonly fate: (f: Fate) => void;
   /**
    * Frames to trace (as the TRACE target would): for each, every matching
@@ -101,6 +101,9 @@ export class GuestStack {
   private readonly pendingLocal: Array<{ ip: Uint8Array; frameNo: number }> = [];
   private readonly frags = new Map<string, FragQueue>();
   private readonly services: GuestServices;
+  /** Frames leave through this buffer (the largest IPv4 packet plus an Ethernet header). */
+  private readonly txBuf = new Uint8Array(14 + 65535);
+  private readonly fateRec: { -readonly [K in keyof Fate]: Fate[K] } = { kind: FateKind.Delivered, frameNo: 0, unit: -1 };
 
   constructor(
     private readonly opts: StackOptions,
@@ -283,7 +286,8 @@ export class GuestStack {
     const key = this.fragKey(ip);
     let q = this.frags.get(key);
     if (!q) {
-      q = { firstNs: this.clockNs, frames: [], parts: [], header: null, total: -1, dev, mac: skb.mac, pktType: skb.pktType };
+      // The frame is a view the caller reuses: keep a copy of the link header.
+      q = { firstNs: this.clockNs, frames: [], parts: [], header: null, total: -1, dev, mac: skb.mac?.slice() ?? null, pktType: skb.pktType };
       this.frags.set(key, q);
     }
     const ihl = skb.thoff;
@@ -294,7 +298,7 @@ export class GuestStack {
     if (off === 0) {
       q.header = ip.slice(0, ihl);
       q.dev = dev;
-      q.mac = skb.mac;
+      q.mac = skb.mac?.slice() ?? null;
     }
     if (!(ip[6]! & 0x20)) q.total = off + payload.length;
     if (q.total < 0 || !q.header) return;
@@ -427,8 +431,8 @@ export class GuestStack {
 
   /** A packet leaves on `dev`: Ethernet header with the device's MAC as source. */
   private transmit(kind: FateKind, dev: NetDevice, frameNo: number): void {
-    const ip = this.skb.data.subarray(0, this.skb.len);
-    const frame = new Uint8Array(14 + ip.length);
+    const len = this.skb.len;
+    const frame = this.txBuf.subarray(0, 14 + len);
     const mac = this.skb.mac;
     // Destination: the original frame's, when there was one (cofw keeps no neighbour table).
     if (mac) frame.set(mac.subarray(0, 6), 0);
@@ -436,11 +440,22 @@ export class GuestStack {
     frame.set(dev.mac, 6);
     frame[12] = 0x08;
     frame[13] = 0x00;
-    frame.set(ip, 14);
+    frame.set(this.skb.data.subarray(0, len), 14);
     this.fate(kind, frameNo, { unit: dev.unit, frame });
   }
 
+  /**
+   * Reports a fate. The record and its frame bytes are reused for the next
+   * fate: the receiver copies what it keeps before returning.
+   */
   private fate(kind: FateKind, frameNo: number, f: { unit?: number; site?: DropSite; reason?: string; frame?: Uint8Array }): void {
-    this.opts.fate({ kind, frameNo, unit: f.unit ?? -1, ...(f.site ? { site: f.site } : {}), ...(f.reason ? { reason: f.reason } : {}), ...(f.frame ? { frame: f.frame } : {}) });
+    const out = this.fateRec;
+    out.kind = kind;
+    out.frameNo = frameNo;
+    out.unit = f.unit ?? -1;
+    out.site = f.site;
+    out.reason = f.reason;
+    out.frame = f.frame;
+    this.opts.fate(out);
   }
 }

@@ -70,3 +70,19 @@ export function matchPorts(t: PortTest, d: Uint8Array, th: number, len: number):
   }
   return true;
 }
+
+/**
+ * A port option as iptables-save prints it back from nf_tables: an inverted
+ * range that starts at 0 is stored as "greater than its end" and read back
+ * as the complementary range, not inverted (`! --dport 0:1023` saves as
+ * `--dport 1024:65535`). Other ranges print as written. Empty when the
+ * option tests nothing (0:65535 without `!`).
+ */
+export function savePortOption(name: 'sport' | 'dport', range: readonly [number, number], inv: boolean, native: boolean): string {
+  let [lo, hi] = range;
+  if (lo === 0 && hi === 65535 && !inv) return '';
+  if (native && inv && lo === 0 && hi > 0 && hi < 65535) {
+    [lo, hi, inv] = [hi + 1, 65535, false];
+  }
+  return `${inv ? '! ' : ''}--${name} ${lo === hi ? lo : `${lo}:${hi}`}`;
+}

@@ -6,7 +6,7 @@
  * @example
  * -p tcp -m tcp --sport 1024:65535 --dport 22 --tcp-flags FIN,SYN,RST,ACK SYN
  */
-import { compilePorts, matchPorts, type PortTest } from './nft-ports.js';
+import { compilePorts, matchPorts, savePortOption, type PortTest } from './nft-ports.js';
 import { CheckError, OptionError, defineMatch, type CheckContext, type OptionSpec } from '../xt.js';
 import type { Skb, XtParams } from '../types.js';
 import {
@@ -17,7 +17,6 @@ import {
   TCP_RST,
   TCP_SYN,
   checkUses,
-  formatPortRange,
   formatTcpFlags,
   parsePortRange,
   parseTcpFlags,
@@ -129,11 +128,8 @@ export const tcpMatch = defineMatch<TcpConfig>({
   },
   save(c) {
     const out: string[] = [];
-    if (c.spts[0] !== 0 || c.spts[1] !== 65535) {
-      out.push(`${c.invSrc ? '! ' : ''}--sport ${formatPortRange(c.spts[0], c.spts[1])}`);
-    }
-    if (c.dpts[0] !== 0 || c.dpts[1] !== 65535) {
-      out.push(`${c.invDst ? '! ' : ''}--dport ${formatPortRange(c.dpts[0], c.dpts[1])}`);
+    for (const o of [savePortOption('sport', c.spts, c.invSrc, !!c.native), savePortOption('dport', c.dpts, c.invDst, !!c.native)]) {
+      if (o) out.push(o);
     }
     if (c.option || c.invOption) out.push(`${c.invOption ? '! ' : ''}--tcp-option ${c.option}`);
     if (c.flgMask || c.invFlags) {

@@ -5,10 +5,10 @@
  * @example
  * -p udp -m udp --sport 1024:65535 --dport 53
  */
-import { compilePorts, matchPorts, type PortTest } from './nft-ports.js';
+import { compilePorts, matchPorts, savePortOption, type PortTest } from './nft-ports.js';
 import { OptionError, defineMatch, type OptionSpec } from '../xt.js';
 import { checkProto } from './tcp.js';
-import { SVC_SCTP, SVC_TCP, SVC_UDP, checkUses, formatPortRange, parsePortRange } from './util.js';
+import { SVC_SCTP, SVC_TCP, SVC_UDP, checkUses, parsePortRange } from './util.js';
 
 export const IPPROTO_UDP = 17;
 
@@ -59,14 +59,7 @@ export const udpMatch = defineMatch<UdpConfig>({
     checkProto('udp', IPPROTO_UDP, ctx);
   },
   save(c) {
-    const out: string[] = [];
-    if (c.spts[0] !== 0 || c.spts[1] !== 65535) {
-      out.push(`${c.invSrc ? '! ' : ''}--sport ${formatPortRange(c.spts[0], c.spts[1])}`);
-    }
-    if (c.dpts[0] !== 0 || c.dpts[1] !== 65535) {
-      out.push(`${c.invDst ? '! ' : ''}--dport ${formatPortRange(c.dpts[0], c.dpts[1])}`);
-    }
-    return out.join(' ');
+    return [savePortOption('sport', c.spts, c.invSrc, true), savePortOption('dport', c.dpts, c.invDst, true)].filter((o) => o).join(' ');
   },
   match(c, skb) {
     // As nf_tables evaluates iptables-nft's translation (see nft-ports.ts).

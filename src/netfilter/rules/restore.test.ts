@@ -170,3 +170,26 @@ describe('refusals', () => {
     expect(() => loadRuleset('-A INPUT -j ACCEPT\n', 't')).toThrow(/outside a table/);
   });
 });
+
+/** How iptables-save prints inverted port ranges back from nf_tables (recorded). */
+const NFT_PORT_SAVES: Array<[string, string]> = [
+  ['-p udp ! --dport 0:1023', '-p udp -m udp --dport 1024:65535'],
+  ['-p udp ! --dport 1024:65535', '-p udp -m udp ! --dport 1024:65535'],
+  ['-p udp ! --dport 5:10', '-p udp -m udp ! --dport 5:10'],
+  ['-p udp ! --dport 0', '-p udp -m udp ! --dport 0'],
+  ['-p udp ! --dport 65535', '-p udp -m udp ! --dport 65535'],
+  ['-p tcp ! --sport 0:1023 ! --dport 22', '-p tcp -m tcp --sport 1024:65535 ! --dport 22'],
+  ['-p tcp ! --sport 1 ! --dport 2', '-p tcp -m tcp ! --sport 1 ! --dport 2'],
+  ['-p tcp ! --dport 0:65534', '-p tcp -m tcp --dport 65535'],
+  ['-p tcp ! --dport 1:65535', '-p tcp -m tcp ! --dport 1:65535'],
+  ['-p tcp --dport 0:1023', '-p tcp -m tcp --dport 0:1023'],
+  ['-p tcp ! --syn ! --dport 0:10', '-p tcp -m tcp --dport 11:65535 ! --tcp-flags FIN,SYN,RST,ACK SYN'],
+  ['-p tcp ! --sport 0:1023 --tcp-option 2', '-p tcp -m tcp ! --sport 0:1023 --tcp-option 2'],
+  ['-p udp --sport 0:0', '-p udp -m udp --sport 0'],
+];
+
+describe('port ranges saved back from nf_tables', () => {
+  it.each(NFT_PORT_SAVES)('%s', (input, want) => {
+    expect(rulesOf(`-A INPUT ${input}`)).toEqual([`-A INPUT ${want}`]);
+  });
+});
