@@ -1,0 +1,189 @@
+/**
+ * A connection tracking entry (the kernel's `struct nf_conn`) and the
+ * constants shared by the tracker and the matches: status bits
+ * (IPS_*), ctinfo values (enum ip_conntrack_info), TCP states.
+ *
+ * A tuple is (proto, src, dst, sport, dport). For ICMP, as in the kernel's
+ * `nf_conntrack_tuple`, `sport` is the echo id and `dport` is
+ * `type << 8 | code` (the bytes of `dst.u.all`); for other protocols without
+ * ports both are 0.
+ */
+
+/** Status bits (enum ip_conntrack_status). */
+export const IPS_EXPECTED = 1 << 0;
+export const IPS_SEEN_REPLY = 1 << 1;
+export const IPS_ASSURED = 1 << 2;
+export const IPS_CONFIRMED = 1 << 3;
+export const IPS_SRC_NAT = 1 << 4;
+export const IPS_DST_NAT = 1 << 5;
+
+/** ctinfo (enum ip_conntrack_info). */
+export const IP_CT_ESTABLISHED = 0;
+export const IP_CT_RELATED = 1;
+export const IP_CT_NEW = 2;
+export const IP_CT_IS_REPLY = 3;
+export const IP_CT_ESTABLISHED_REPLY = 3;
+export const IP_CT_RELATED_REPLY = 4;
+
+/** Values of `Skb.ctState`. */
+export const CT_TRACKED = 0;
+export const CT_INVALID = 1;
+export const CT_UNTRACKED = 2;
+
+/** TCP states (enum tcp_conntrack). */
+export const enum TcpState {
+  None = 0,
+  SynSent = 1,
+  SynRecv = 2,
+  Established = 3,
+  FinWait = 4,
+  CloseWait = 5,
+  LastAck = 6,
+  TimeWait = 7,
+  Close = 8,
+  SynSent2 = 9,
+  /** sIV in the kernel's table. */
+  Max = 10,
+  /** sIG in the kernel's table. */
+  Ignore = 11,
+}
+
+export const TCP_STATE_NAMES = [
+  'NONE',
+  'SYN_SENT',
+  'SYN_RECV',
+  'ESTABLISHED',
+  'FIN_WAIT',
+  'CLOSE_WAIT',
+  'LAST_ACK',
+  'TIME_WAIT',
+  'CLOSE',
+  'SYN_SENT2',
+] as const;
+
+/** Per-direction TCP window tracking data (struct ip_ct_tcp_state). */
+export class TcpSide {
+  tdEnd = 0;
+  tdMaxend = 0;
+  tdMaxwin = 0;
+  tdMaxack = 0;
+  tdScale = 0;
+  flags = 0;
+
+  reset(keepLiberal: boolean): void {
+    this.tdEnd = 0;
+    this.tdMaxend = 0;
+    this.tdMaxwin = 0;
+    this.tdMaxack = 0;
+    this.tdScale = 0;
+    this.flags = keepLiberal ? this.flags & TCP_FLAG_BE_LIBERAL : 0;
+  }
+}
+
+/** ip_ct_tcp_state.flags (IP_CT_TCP_FLAG_*). */
+export const TCP_FLAG_WINDOW_SCALE = 0x01;
+export const TCP_FLAG_SACK_PERM = 0x02;
+export const TCP_FLAG_CLOSE_INIT = 0x04;
+export const TCP_FLAG_BE_LIBERAL = 0x08;
+export const TCP_FLAG_DATA_UNACKNOWLEDGED = 0x10;
+export const TCP_FLAG_MAXACK_SET = 0x20;
+/** last_flags only. */
+export const TCP_EXP_CHALLENGE_ACK = 0x40;
+export const TCP_SIMULTANEOUS_OPEN = 0x80;
+
+/** struct ip_ct_tcp. */
+export class TcpCt {
+  state: TcpState = TcpState.None;
+  readonly seen: [TcpSide, TcpSide] = [new TcpSide(), new TcpSide()];
+  lastDir = 0;
+  retrans = 0;
+  lastIndex = 0;
+  lastSeq = 0;
+  lastAck = 0;
+  lastEnd = 0;
+  lastWin = 0;
+  lastWscale = 0;
+  lastFlags = 0;
+
+  clear(): void {
+    this.state = TcpState.None;
+    this.seen[0].reset(false);
+    this.seen[1].reset(false);
+    this.lastDir = 0;
+    this.retrans = 0;
+    this.lastIndex = 0;
+    this.lastSeq = 0;
+    this.lastAck = 0;
+    this.lastEnd = 0;
+    this.lastWin = 0;
+    this.lastWscale = 0;
+    this.lastFlags = 0;
+  }
+}
+
+/**
+ * One direction of an entry as it sits in a hash chain
+ * (struct nf_conntrack_tuple_hash).
+ */
+export class TupleHash {
+  next: TupleHash | null = null;
+  bucket = -1;
+  constructor(
+    readonly conn: Conn,
+    /** 0 original, 1 reply. */
+    readonly dir: 0 | 1,
+    readonly src: number,
+    readonly dst: number,
+    readonly sport: number,
+    readonly dport: number,
+  ) {}
+}
+
+/** A tracked connection (struct nf_conn). */
+export class Conn {
+  readonly orig: TupleHash;
+  readonly reply: TupleHash;
+  status = 0;
+  /**
+   * When confirmed: the jiffy at which the entry expires. Before: the
+   * timeout in jiffies relative to confirmation (as the kernel keeps it).
+   */
+  timeout = 0;
+  mark = 0;
+  /** TCP tracking data, or null for other protocols. */
+  readonly tcp: TcpCt | null;
+  /** UDP: jiffy after which a replied flow counts as a stream. */
+  udpStreamTs = 0;
+  /** Set when the entry has been removed from the table (killed or expired). */
+  dead = false;
+
+  constructor(
+    readonly proto: number,
+    src: number,
+    dst: number,
+    sport: number,
+    dport: number,
+    rsrc: number,
+    rdst: number,
+    rsport: number,
+    rdport: number,
+  ) {
+    this.orig = new TupleHash(this, 0, src, dst, sport, dport);
+    this.reply = new TupleHash(this, 1, rsrc, rdst, rsport, rdport);
+    this.tcp = proto === 6 ? new TcpCt() : null;
+  }
+
+  get confirmed(): boolean {
+    return (this.status & IPS_CONFIRMED) !== 0;
+  }
+
+  /** The tuple of direction `dir` (0 original, 1 reply). */
+  tuple(dir: number): TupleHash {
+    return dir === 0 ? this.orig : this.reply;
+  }
+}
+
+/** Direction of a ctinfo value (CTINFO2DIR). */
+export function ctinfoDir(ctinfo: number): 0 | 1 {
+  return ctinfo >= IP_CT_IS_REPLY ? 1 : 0;
+}

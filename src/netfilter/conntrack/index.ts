@@ -1,0 +1,577 @@
+/**
+ * Connection tracking (net/netfilter/nf_conntrack_core.c and the protocol
+ * trackers): tuples, a hash table keyed by both directions, unconfirmed
+ * entries attached to the packet until confirmation, TCP state and window
+ * tracking, UDP, ICMP (with errors RELATED to the flow they quote), generic
+ * protocols, the table limit with early drop, expiry on virtual time, and
+ * the text `conntrack -L | sort` prints.
+ *
+ * The stack calls `in` where the kernel runs nf_conntrack_in (PREROUTING and
+ * OUTPUT, priority -200) and `confirm` where it runs nf_conntrack_confirm
+ * (last on INPUT and POSTROUTING).
+ *
+ * @example
+ * const ct = new Conntrack();
+ * if (ct.in(skb, Hook.PreRouting, nowNs) === NF_DROP) drop();
+ * // ... filter tables ...
+ * ct.confirm(skb, nowNs);
+ * console.log(ct.list(nowNs));
+ */
+import { formatIPv4 } from '../../packet/addr.js';
+import { inetChecksum, l4Checksum } from '../../packet/checksum.js';
+import { Hook, NF_ACCEPT, NF_DROP, type Skb } from '../types.js';
+import {
+  CT_INVALID,
+  CT_TRACKED,
+  CT_UNTRACKED,
+  Conn,
+  IPS_ASSURED,
+  IPS_CONFIRMED,
+  IPS_EXPECTED,
+  IPS_SEEN_REPLY,
+  IP_CT_ESTABLISHED,
+  IP_CT_ESTABLISHED_REPLY,
+  IP_CT_IS_REPLY,
+  IP_CT_NEW,
+  IP_CT_RELATED,
+  TCP_STATE_NAMES,
+  TupleHash,
+} from './conn.js';
+import { TCP_UNACK_INDEX, TcpVerdict, takeShrink, tcpCanEarlyDrop, tcpMalformed, tcpNew, tcpPacket, tcpTimeoutJiffies, type TcpSettings } from './tcp.js';
+
+export * from './conn.js';
+export { TCP_TIMEOUTS_S } from './tcp.js';
+
+/** The guest's clock rate (jiffies per second), as on the reference kernel. */
+export const HZ = 250;
+
+/** Default timeouts in seconds for the other protocols (nf_conntrack_*_timeout*). */
+export const TIMEOUTS_S = {
+  generic: 600,
+  udpUnreplied: 30,
+  udpReplied: 120,
+  icmp: 30,
+} as const;
+
+/** Buckets scanned by early drop (NF_CT_EVICTION_RANGE). */
+const EVICTION_RANGE = 8;
+
+export interface ConntrackOptions {
+  /** nf_conntrack_max: entries the table may hold (0: unlimited). Default 262144. */
+  max?: number;
+  /** nf_conntrack_buckets: hash buckets, which early drop scans. Default 65536. */
+  buckets?: number;
+  /** nf_conntrack_tcp_loose (default true). */
+  tcpLoose?: boolean;
+  /** nf_conntrack_tcp_be_liberal (default false). */
+  tcpBeLiberal?: boolean;
+  /** nf_conntrack_tcp_max_retrans (default 3). */
+  tcpMaxRetrans?: number;
+  /** nf_conntrack_tcp_ignore_invalid_rst (default false). */
+  tcpIgnoreInvalidRst?: boolean;
+  /** nf_conntrack_checksum: verify TCP/UDP/ICMP checksums on PREROUTING (default true). */
+  checksum?: boolean;
+}
+
+/** Jiffies (HZ=250) from virtual nanoseconds. */
+export function nsToJiffies(ns: bigint): number {
+  return Number((ns * BigInt(HZ)) / 1_000_000_000n);
+}
+
+/** ICMP request/reply type pairs (invmap in nf_conntrack_proto_icmp.c): type -> inverse + 1. */
+const ICMP_INVMAP = new Uint8Array(256);
+ICMP_INVMAP[8] = 0 + 1;
+ICMP_INVMAP[0] = 8 + 1;
+ICMP_INVMAP[13] = 14 + 1;
+ICMP_INVMAP[14] = 13 + 1;
+ICMP_INVMAP[15] = 16 + 1;
+ICMP_INVMAP[16] = 15 + 1;
+ICMP_INVMAP[17] = 18 + 1;
+ICMP_INVMAP[18] = 17 + 1;
+
+/** ICMP types that may open an entry (valid_new). */
+function icmpValidNew(type: number): boolean {
+  return type === 8 || type === 13 || type === 15 || type === 17;
+}
+
+/** ICMP error types (icmp_is_err). */
+function icmpIsError(type: number): boolean {
+  return type === 3 || type === 4 || type === 5 || type === 11 || type === 12;
+}
+
+/** Protocols whose tuple carries ports (nf_ct_get_tuple_ports). */
+function hasPorts(proto: number): boolean {
+  return proto === 6 || proto === 17 || proto === 136 || proto === 132 || proto === 33;
+}
+
+/** Protocol names conntrack-tools prints. */
+const PROTO_NAMES: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 33: 'dccp', 47: 'gre', 58: 'icmpv6', 132: 'sctp', 136: 'udplite' };
+
+function mix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/**
+ * The connection tracking table of one guest.
+ *
+ * Hot path: `in` and `confirm` read the packet in place; the only
+ * allocation is a new entry for a packet that opens a connection.
+ */
+export class Conntrack {
+  /** nf_conntrack_max. */
+  readonly max: number;
+  readonly buckets: number;
+  private readonly heads: Array<TupleHash | null>;
+  private count = 0;
+  private readonly checksum: boolean;
+  private readonly tcp: TcpSettings;
+  private readonly genericTimeout = TIMEOUTS_S.generic * HZ;
+  private readonly udpUnreplied = TIMEOUTS_S.udpUnreplied * HZ;
+  private readonly udpReplied = TIMEOUTS_S.udpReplied * HZ;
+  private readonly icmpTimeout = TIMEOUTS_S.icmp * HZ;
+  private lastNs = -1n;
+  private lastJ = 0;
+  /** Entries dropped early because the table was full (stat early_drop). */
+  earlyDrops = 0;
+  /** Packets dropped because the table was full and nothing could be evicted (stat drop). */
+  drops = 0;
+  /** Packets found INVALID (stat invalid). */
+  invalid = 0;
+
+  constructor(opts: ConntrackOptions = {}) {
+    this.max = opts.max ?? 262144;
+    this.buckets = Math.max(1, opts.buckets ?? 65536);
+    if (!Number.isInteger(this.max) || this.max < 0) throw new RangeError(`conntrack max must be a non-negative integer, got ${opts.max}`);
+    if (!Number.isInteger(this.buckets)) throw new RangeError(`conntrack buckets must be an integer, got ${opts.buckets}`);
+    this.heads = new Array<TupleHash | null>(this.buckets).fill(null);
+    this.checksum = opts.checksum ?? true;
+    this.tcp = {
+      loose: opts.tcpLoose ?? true,
+      beLiberal: opts.tcpBeLiberal ?? false,
+      maxRetrans: opts.tcpMaxRetrans ?? 3,
+      ignoreInvalidRst: opts.tcpIgnoreInvalidRst ?? false,
+      timeouts: tcpTimeoutJiffies(),
+    };
+  }
+
+  /** Entries in the table (confirmed, not yet removed; expired ones go at lookup or sweep). */
+  get size(): number {
+    return this.count;
+  }
+
+  private jiffies(nowNs: bigint): number {
+    if (nowNs !== this.lastNs) {
+      this.lastNs = nowNs;
+      this.lastJ = nsToJiffies(nowNs);
+    }
+    return this.lastJ;
+  }
+
+  private bucketOf(proto: number, src: number, dst: number, sport: number, dport: number): number {
+    let h = mix(src ^ Math.imul(proto, 0x9e3779b1));
+    h = mix(h ^ dst);
+    h = mix(h ^ ((sport << 16) | dport));
+    return h % this.buckets;
+  }
+
+  /** Finds the tuple hash for a tuple among confirmed entries; removes an expired one it meets. */
+  private find(proto: number, src: number, dst: number, sport: number, dport: number, now: number): TupleHash | null {
+    const b = this.bucketOf(proto, src, dst, sport, dport);
+    for (let h: TupleHash | null = this.heads[b] ?? null; h !== null; h = h.next) {
+      if (h.src === src && h.dst === dst && h.sport === sport && h.dport === dport && h.conn.proto === proto) {
+        if (h.conn.timeout - now <= 0) {
+          this.remove(h.conn);
+          return null;
+        }
+        return h;
+      }
+    }
+    return null;
+  }
+
+  private link(h: TupleHash): void {
+    const b = this.bucketOf(h.conn.proto, h.src, h.dst, h.sport, h.dport);
+    h.bucket = b;
+    h.next = this.heads[b] ?? null;
+    this.heads[b] = h;
+  }
+
+  private unlink(h: TupleHash): void {
+    const b = h.bucket;
+    if (b < 0) return;
+    let p: TupleHash | null = this.heads[b] ?? null;
+    if (p === h) this.heads[b] = h.next;
+    else {
+      while (p !== null && p.next !== h) p = p.next;
+      if (p !== null) p.next = h.next;
+    }
+    h.next = null;
+    h.bucket = -1;
+  }
+
+  /** Removes an entry from the table (nf_ct_delete). */
+  remove(conn: Conn): void {
+    if (conn.dead || !conn.confirmed) {
+      conn.dead = true;
+      return;
+    }
+    this.unlink(conn.orig);
+    this.unlink(conn.reply);
+    conn.dead = true;
+    this.count--;
+  }
+
+  /** Removes every expired entry (the kernel's gc worker); returns how many. */
+  sweep(nowNs: bigint): number {
+    const now = this.jiffies(nowNs);
+    let n = 0;
+    for (let b = 0; b < this.buckets; b++) {
+      for (let h: TupleHash | null = this.heads[b] ?? null; h !== null; ) {
+        const next = h.next;
+        if (h.dir === 0 && h.conn.timeout - now <= 0) {
+          this.remove(h.conn);
+          n++;
+        }
+        h = next;
+      }
+    }
+    return n;
+  }
+
+  /**
+   * early_drop: from the new tuple's bucket, scans up to EVICTION_RANGE
+   * buckets and removes every entry that is not ASSURED in the first bucket
+   * that has one (expired entries met are removed without counting).
+   */
+  private earlyDrop(bucket: number, now: number): boolean {
+    for (let i = 0; i < EVICTION_RANGE; i++) {
+      const b = (bucket + i) % this.buckets;
+      let drops = 0;
+      for (let h: TupleHash | null = this.heads[b] ?? null; h !== null; ) {
+        const next = h.next;
+        const c = h.conn;
+        if (c.timeout - now <= 0) this.remove(c);
+        else if (!(c.status & IPS_ASSURED)) {
+          this.remove(c);
+          drops++;
+        }
+        h = next;
+      }
+      if (drops) {
+        this.earlyDrops += drops;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * nf_conntrack_in on PREROUTING or OUTPUT: attaches the entry (possibly a
+   * new, unconfirmed one) to `skb.ct` with `skb.ctinfo`, or leaves `skb.ct`
+   * null with `skb.ctState` CT_INVALID. Returns NF_ACCEPT, or NF_DROP when
+   * the table is full and nothing could be evicted, or when a SYN reopens a
+   * connection the tracker could not remove.
+   *
+   * A packet that already carries an entry (looped back, or a reply netfilter
+   * generated and attached) or that is marked untracked is left alone.
+   */
+  in(skb: Skb, hook: Hook, nowNs: bigint): number {
+    if (skb.ct !== null || skb.ctState === CT_UNTRACKED) return NF_ACCEPT;
+    const now = this.jiffies(nowNs);
+    skb.ctinfo = 0;
+    skb.ctState = CT_INVALID;
+    const d = skb.data;
+    const th = skb.thoff;
+    const len = skb.len;
+    const proto = skb.protocol;
+    if (skb.fragoff !== 0 || th > len) return this.markInvalid();
+    const csum = this.checksum && hook === Hook.PreRouting;
+
+    if (proto === 1) {
+      const r = this.icmpError(skb, csum, now);
+      if (r < 0) return this.markInvalid();
+      if (r > 0) return NF_ACCEPT;
+    }
+
+    for (;;) {
+      // Tuple of the packet.
+      let sport = 0;
+      let dport = 0;
+      if (hasPorts(proto)) {
+        if (th + 4 > len) return this.markInvalid();
+        sport = (d[th]! << 8) | d[th + 1]!;
+        dport = (d[th + 2]! << 8) | d[th + 3]!;
+      } else if (proto === 1) {
+        sport = (d[th + 4]! << 8) | d[th + 5]!;
+        dport = (d[th]! << 8) | d[th + 1]!;
+      }
+      const src = skb.saddr;
+      const dst = skb.daddr;
+      let conn: Conn;
+      let ctinfo: number;
+      const h = this.find(proto, src, dst, sport, dport, now);
+      if (h === null) {
+        // init_conntrack
+        let rsport = dport;
+        let rdport = sport;
+        if (proto === 1) {
+          const inv = ICMP_INVMAP[d[th]!]!;
+          if (inv === 0) return this.markInvalid();
+          rsport = sport;
+          rdport = ((inv - 1) << 8) | d[th + 1]!;
+        } else if (!hasPorts(proto)) {
+          rsport = 0;
+          rdport = 0;
+        }
+        if (this.max && this.count + 1 > this.max) {
+          if (!this.earlyDrop(this.bucketOf(proto, src, dst, sport, dport), now)) {
+            this.sweepFull(now);
+            if (this.count + 1 > this.max) {
+              this.drops++;
+              skb.ctState = CT_INVALID;
+              return NF_DROP;
+            }
+          }
+        }
+        conn = new Conn(proto, src, dst, sport, dport, dst, src, rsport, rdport);
+        ctinfo = IP_CT_NEW;
+      } else {
+        conn = h.conn;
+        if (h.dir === 1) ctinfo = IP_CT_ESTABLISHED_REPLY;
+        else if (conn.status & IPS_SEEN_REPLY) ctinfo = IP_CT_ESTABLISHED;
+        else if (conn.status & IPS_EXPECTED) ctinfo = IP_CT_RELATED;
+        else ctinfo = IP_CT_NEW;
+      }
+      const v = this.handlePacket(conn, ctinfo, skb, csum, now);
+      if (v === HANDLE_REPEAT) {
+        this.remove(conn);
+        continue;
+      }
+      if (v === HANDLE_INVALID) return this.markInvalid();
+      skb.ct = conn;
+      skb.ctinfo = ctinfo;
+      skb.ctState = CT_TRACKED;
+      if (ctinfo === IP_CT_ESTABLISHED_REPLY) conn.status |= IPS_SEEN_REPLY;
+      if (v === HANDLE_KILL) this.remove(conn);
+      return NF_ACCEPT;
+    }
+  }
+
+  /** When early drop found nothing: the gc worker would have reaped expired entries. */
+  private sweepFull(now: number): void {
+    for (let b = 0; b < this.buckets; b++) {
+      for (let h: TupleHash | null = this.heads[b] ?? null; h !== null; ) {
+        const next = h.next;
+        if (h.dir === 0 && h.conn.timeout - now <= 0) this.remove(h.conn);
+        h = next;
+      }
+    }
+  }
+
+  private markInvalid(): number {
+    this.invalid++;
+    return NF_ACCEPT;
+  }
+
+  /** Sets the entry's timeout (nf_ct_refresh): absolute once confirmed, relative before. */
+  private refresh(conn: Conn, extra: number, now: number): void {
+    conn.timeout = conn.confirmed ? now + extra : extra;
+  }
+
+  private handlePacket(conn: Conn, ctinfo: number, skb: Skb, csum: boolean, now: number): number {
+    const d = skb.data;
+    const th = skb.thoff;
+    const len = skb.len;
+    const dir = ctinfo >= IP_CT_IS_REPLY ? 1 : 0;
+    switch (conn.proto) {
+      case 6: {
+        if (tcpMalformed(d, th, len)) return HANDLE_INVALID;
+        if (csum && l4Checksum(d, th, len - th, 6) !== 0) return HANDLE_INVALID;
+        if (!conn.confirmed && !tcpNew(conn.tcp!, d, th, len, this.tcp)) return HANDLE_INVALID;
+        const r = tcpPacket(conn, dir, d, th, len, this.tcp);
+        switch (r.verdict) {
+          case TcpVerdict.Repeat:
+            return HANDLE_REPEAT;
+          case TcpVerdict.Invalid:
+            if (takeShrink() && conn.confirmed) {
+              const left = conn.timeout - now;
+              const unack = this.tcp.timeouts[TCP_UNACK_INDEX]!;
+              if (left >= 120 * HZ && left > unack) conn.timeout = now + unack;
+            }
+            return HANDLE_INVALID;
+          case TcpVerdict.AcceptNoRefresh:
+            return HANDLE_OK;
+          case TcpVerdict.AcceptKill:
+            return HANDLE_KILL;
+          case TcpVerdict.Accept:
+            if (r.assure) conn.status |= IPS_ASSURED;
+            this.refresh(conn, r.timeout, now);
+            return HANDLE_OK;
+        }
+        return HANDLE_OK;
+      }
+      case 17: {
+        if (th + 8 > len) return HANDLE_INVALID;
+        const ulen = (d[th + 4]! << 8) | d[th + 5]!;
+        if (ulen > len - th || ulen < 8) return HANDLE_INVALID;
+        if (csum && (d[th + 6]! | d[th + 7]!) !== 0 && l4Checksum(d, th, len - th, 17) !== 0) return HANDLE_INVALID;
+        const status = conn.status;
+        if (!(status & IPS_CONFIRMED)) conn.udpStreamTs = now + 2 * HZ;
+        if (status & IPS_SEEN_REPLY) {
+          let extra = this.udpUnreplied;
+          let stream = false;
+          if (now - conn.udpStreamTs > 0) {
+            extra = this.udpReplied;
+            stream = (status & IPS_ASSURED) === 0;
+          }
+          this.refresh(conn, extra, now);
+          if (stream) conn.status |= IPS_ASSURED;
+        } else {
+          this.refresh(conn, this.udpUnreplied, now);
+        }
+        return HANDLE_OK;
+      }
+      case 1:
+        if (!icmpValidNew(conn.orig.dport >>> 8)) return HANDLE_INVALID;
+        this.refresh(conn, this.icmpTimeout, now);
+        return HANDLE_OK;
+      default:
+        this.refresh(conn, this.genericTimeout, now);
+        return HANDLE_OK;
+    }
+  }
+
+  /**
+   * nf_conntrack_icmpv4_error: -1 INVALID, 0 not an error (track as usual),
+   * 1 RELATED to the entry of the quoted packet (set on `skb`).
+   */
+  private icmpError(skb: Skb, csum: boolean, now: number): number {
+    const d = skb.data;
+    const th = skb.thoff;
+    const len = skb.len;
+    if (th + 8 > len) return -1;
+    if (csum && inetChecksum(d, th, len - th) !== 0) return -1;
+    const type = d[th]!;
+    if (type > 18) return -1;
+    if (!icmpIsError(type)) return 0;
+    // The quoted packet: its IPv4 header, then its transport header.
+    const ih = th + 8;
+    if (ih + 20 > len) return -1;
+    if ((((d[ih + 6]! << 8) | d[ih + 7]!) & 0x1fff) !== 0) return -1;
+    const il4 = ih + (d[ih]! & 0x0f) * 4;
+    if (il4 > len) return -1;
+    const iproto = d[ih + 9]!;
+    const isrc = ((d[ih + 12]! << 24) | (d[ih + 13]! << 16) | (d[ih + 14]! << 8) | d[ih + 15]!) >>> 0;
+    const idst = ((d[ih + 16]! << 24) | (d[ih + 17]! << 16) | (d[ih + 18]! << 8) | d[ih + 19]!) >>> 0;
+    let sport = 0;
+    let dport = 0;
+    if (hasPorts(iproto)) {
+      if (il4 + 4 > len) return -1;
+      // Inverted: the reply's ports.
+      sport = (d[il4 + 2]! << 8) | d[il4 + 3]!;
+      dport = (d[il4]! << 8) | d[il4 + 1]!;
+    } else if (iproto === 1) {
+      if (il4 + 8 > len) return -1;
+      const inv = ICMP_INVMAP[d[il4]!]!;
+      if (inv === 0) return -1;
+      sport = (d[il4 + 4]! << 8) | d[il4 + 5]!;
+      dport = ((inv - 1) << 8) | d[il4 + 1]!;
+    }
+    const h = this.find(iproto, idst, isrc, sport, dport, now);
+    if (h === null) return -1;
+    const conn = h.conn;
+    if (conn.tuple(h.dir).dst !== skb.daddr) return -1;
+    skb.ct = conn;
+    skb.ctinfo = IP_CT_RELATED + (h.dir === 1 ? IP_CT_IS_REPLY : 0);
+    skb.ctState = CT_TRACKED;
+    return 1;
+  }
+
+  /**
+   * nf_conntrack_confirm at the end of INPUT or POSTROUTING: a new entry
+   * attached to a packet of its original direction enters the table.
+   */
+  confirm(skb: Skb, nowNs: bigint): void {
+    const conn = skb.ct;
+    if (!(conn instanceof Conn) || conn.confirmed || conn.dead) return;
+    if (skb.ctinfo >= IP_CT_IS_REPLY) return;
+    const now = this.jiffies(nowNs);
+    // A clash (same tuple inserted meanwhile) cannot happen with one packet in flight; be safe anyway.
+    const o = conn.orig;
+    const r = conn.reply;
+    if (this.find(conn.proto, o.src, o.dst, o.sport, o.dport, now) || this.find(conn.proto, r.src, r.dst, r.sport, r.dport, now)) {
+      conn.dead = true;
+      return;
+    }
+    conn.timeout += now;
+    conn.status |= IPS_CONFIRMED;
+    this.link(o);
+    this.link(r);
+    this.count++;
+  }
+
+  /** Every live entry (not expired at `nowNs`), in no particular order. */
+  *entries(nowNs: bigint): IterableIterator<Conn> {
+    const now = this.jiffies(nowNs);
+    for (let b = 0; b < this.buckets; b++) {
+      for (let h: TupleHash | null = this.heads[b] ?? null; h !== null; h = h.next) {
+        if (h.dir === 0 && h.conn.timeout - now > 0) yield h.conn;
+      }
+    }
+  }
+
+  /** Seconds left before `conn` expires (what conntrack -L and --ctexpire see). */
+  expiresIn(conn: Conn, nowNs: bigint): number {
+    if (!conn.confirmed) return Math.floor(conn.timeout / HZ);
+    const left = conn.timeout - this.jiffies(nowNs);
+    return left > 0 ? Math.floor(left / HZ) : 0;
+  }
+
+  /**
+   * The table as `conntrack -L | sort` prints it (LC_COLLATE=C), one entry
+   * per line, each line ending with a newline.
+   */
+  list(nowNs: bigint): string {
+    const lines: string[] = [];
+    for (const c of this.entries(nowNs)) lines.push(formatEntry(c, this.expiresIn(c, nowNs)));
+    lines.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    return lines.map((l) => `${l}\n`).join('');
+  }
+}
+
+const HANDLE_OK = 0;
+const HANDLE_INVALID = 1;
+const HANDLE_REPEAT = 2;
+const HANDLE_KILL = 3;
+
+function tupleText(c: Conn, h: TupleHash): string {
+  let s = `src=${formatIPv4(h.src)} dst=${formatIPv4(h.dst)}`;
+  if (c.proto === 1) s += ` type=${h.dport >>> 8} code=${h.dport & 0xff} id=${h.sport}`;
+  else if (hasPorts(c.proto)) s += ` sport=${h.sport} dport=${h.dport}`;
+  return s;
+}
+
+/** One entry as conntrack-tools prints it by default. */
+export function formatEntry(c: Conn, expires: number): string {
+  const name = PROTO_NAMES[c.proto] ?? 'unknown';
+  let s = `${name.padEnd(8)} ${c.proto} ${expires} `;
+  if (c.tcp) s += `${TCP_STATE_NAMES[c.tcp.state as number] ?? "NONE"} `;
+  s += tupleText(c, c.orig);
+  if (!(c.status & IPS_SEEN_REPLY)) s += ' [UNREPLIED]';
+  s += ` ${tupleText(c, c.reply)}`;
+  if (c.status & IPS_ASSURED) s += ' [ASSURED]';
+  s += ` mark=${c.mark} use=1`;
+  return s;
+}
+
+/** Clears a reused packet record's conntrack fields (to call when a new packet starts its way). */
+export function resetCt(skb: Skb): void {
+  skb.ct = null;
+  skb.ctinfo = 0;
+  skb.ctState = CT_TRACKED;
+}
