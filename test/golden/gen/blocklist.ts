@@ -70,15 +70,19 @@ COMMIT
     return p === 32 ? n.net : (n.net | between(r, 1, 2 ** (32 - p) - 2)) >>> 0;
   };
   const outsider = () => ((between(r, 60, 80) << 24) | between(r, 0, 0xffffff)) >>> 0;
-  for (let k = 0; k < 360; k++) {
-    const toFw = k % 2 === 0;
-    if (toFw) {
-      const n = pick(r, inputNets);
-      const src = formatIPv4(r() < 0.88 ? inside(n) : outsider());
+  // Each network in turn, so that every rule that can match is reached, and
+  // now and then an address no rule covers.
+  let nextIn = 0;
+  let nextFwd = 0;
+  for (let k = 0; k < 400; k++) {
+    const stray = k % 20 >= 18;
+    if (k % 2 === 0) {
+      const n = inputNets[nextIn++ % inputNets.length]!;
+      const src = formatIPv4(stray ? outsider() : inside(n));
       c.wire(ipv4({ src, dst: pick(r, ['198.51.100.1', '192.0.2.1']), id: k }, tcp({ sport: between(r, 1024, 65535), dport: pick(r, [22, 443]), flags: 'S' })));
     } else {
-      const n = pick(r, forwardNets);
-      const addr = formatIPv4(r() < 0.88 ? inside(n) : outsider());
+      const n = forwardNets[nextFwd++ % forwardNets.length]!;
+      const addr = formatIPv4(stray ? outsider() : inside(n));
       if (n.prefix < 0) c.host(ipv4({ src: `192.0.2.${between(r, 2, 254)}`, dst: addr, id: k }, udp({ sport: between(r, 1024, 65535), dport: 53 })));
       else c.wire(ipv4({ src: addr, dst: `192.0.2.${between(r, 2, 254)}`, id: k }, tcp({ sport: between(r, 1024, 65535), dport: 443, flags: 'S' })));
     }

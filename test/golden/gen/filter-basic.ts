@@ -80,7 +80,7 @@ export function build(): Scenario {
     c.wire(ipv4(ip(`203.0.113.${between(r, 1, 63)}`, '198.51.100.1'), tcp({ sport: eph(), dport: pick(r, [80, 443, 200, 79, 444]), flags: 'S' })));
     c.wire(ipv4(ip(`203.0.113.${between(r, 64, 127)}`, '198.51.100.1'), tcp({ sport: eph(), dport: 80, flags: pick(r, ['A', 'PA', 'FA', 'RA']), payload: payload(round * 11) })));
     c.wire(ipv4(ip(`203.0.113.${between(r, 128, 254)}`, '198.51.100.1'), tcp({ sport: eph(), dport: 8080, flags: round % 2 ? 'SF' : 'S' })));
-    c.wire(ipv4(ip(`198.18.${round}.${between(r, 1, 254)}`, '198.51.100.1'), tcp({ sport: pick(r, [25, 80, 1023, 1024, 5000]), dport: 9000, flags: 'S' })));
+    c.wire(ipv4(ip(`198.18.${round}.${between(r, 1, 254)}`, '198.51.100.1'), tcp({ sport: [25, 1024, 80, 5000, 1023, 40000][round]!, dport: 9000, flags: 'S' })));
     // UDP to the firewall: DNS answers, traceroute, high and low ports.
     c.wire(ipv4(ip(out(), '198.51.100.1'), udp({ sport: 53, dport: eph(), payload: payload(40 + round) })));
     c.wire(ipv4(ip(out(), '198.51.100.1'), udp({ sport: 53, dport: pick(r, [53, 1023, 500]), payload: payload(30) })));
@@ -107,6 +107,8 @@ export function build(): Scenario {
     c.host(ipv4(ip(inHigh(), `198.18.2.${round + 1}`), tcp({ sport: eph(), dport: 443, flags: 'S' })));
     c.host(ipv4(ip(inHigh(), out()), icmp({ type: 8, id: 9, seq: round })));
     c.host(ipv4(ip(inLow(), out()), icmp({ type: 8, id: 9, seq: round, payload: payload(56) })));
+    c.host(ipv4(ip(inLow(), out()), tcp({ sport: eph(), dport: 22, flags: 'S' })));
+    if (round % 2) c.host(ipv4(ip(inLow(), out()), raw(50, payload(60))));
     c.host(ipv4(ip(inLow(), `198.18.3.${round + 1}`), udp({ sport: 123, dport: 123, payload: payload(48) })));
     c.host(ipv4(ip(inLow(), `198.18.3.${round + 1}`), udp({ sport: eph(), dport: pick(r, [5060, 1194, 40000]), payload: payload(60) })));
     c.wire(ipv4(ip(out(), '192.0.2.80'), tcp({ sport: eph(), dport: 80, flags: 'S' })));

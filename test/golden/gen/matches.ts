@@ -115,7 +115,7 @@ export function build(): Scenario {
   const eph = () => between(r, 1024, 65535);
   const ttl = () => pick(r, [1, 5, 9, 10, 30, 63, 64, 64, 64, 65, 128, 129, 255]);
   const opts = () => Uint8Array.from(pick(r, OPTION_SETS));
-  const len = () => pick(r, [0, 0, 1, 20, 44, 200, 959, 960, 1000, 1440, 1460]);
+  const len = () => pick(r, [0, 0, 1, 20, 44, 200, 959, 960, 1000, 1380, 1400]);
   const wireSrc = () => pick(r, ['02:00:00:00:00:02', '02:00:00:00:00:02', '02:aa:00:00:00:09', '02:00:00:00:00:77']);
   let id = 1;
   const ip = (src: string, dst: string, t = 64) => ({ src, dst, id: id++, ttl: t });

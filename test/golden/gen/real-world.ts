@@ -154,7 +154,7 @@ export function build(): Scenario {
     c.wire(ipv4(ip('203.0.113.66', '198.51.100.1'), tcp({ sport: eph(), dport: 22, flags: 'S' })));
     c.wire(ipv4(ip('203.0.113.66', '198.51.100.1'), tcp({ sport: eph(), dport: 8080, flags: 'S' })));
     c.wire(ipv4(ip(out(), '198.51.100.1'), tcp({ sport: eph(), dport: pick(r, [139, 445, 23, 8080]), flags: 'S' })));
-    c.wire(ipv4(ip(out(), '198.51.100.1'), udp({ sport: eph(), dport: pick(r, [53, 137, 161, 500]), payload: payload(40) })));
+    c.wire(ipv4(ip(out(), '198.51.100.1'), udp({ sport: eph(), dport: [53, 137, 161, 500, 68, 67, 53, 68][round]!, payload: payload(40) })));
     // From the LAN to the host: DNS, DHCP, NetBIOS, broadcasts, multicast.
     c.host(ipv4(ip(inside(), '192.0.2.1'), udp({ sport: eph(), dport: 53, payload: payload(32) })));
     c.host(ipv4(ip(inside(), '192.0.2.255'), udp({ sport: 138, dport: 138, payload: payload(180) })), BCAST_HOST);
@@ -165,7 +165,7 @@ export function build(): Scenario {
     // DHCP answer to the host.
     if (round % 4 === 2) c.host(ipv4(ip('192.0.2.254', '192.0.2.1'), udp({ sport: 67, dport: 68, payload: payload(300) })));
     // ICMP to the host: some types accepted early, the rest walk every ufw chain to the policy.
-    c.wire(ipv4(ip(out(), '198.51.100.1'), icmp({ type: pick(r, [8, 3, 11, 12, 13, 0]), code: 0, id: 1, seq: round, payload: payload(28) })));
+    c.wire(ipv4(ip(out(), '198.51.100.1'), icmp({ type: [8, 3, 11, 12, 13, 0, 11, 3][round]!, code: 0, id: 1, seq: round, payload: payload(28) })));
 
     // Forwarded: published container ports, a blocked database, isolation, blocked sources.
     c.wire(ipv4(ip(out(), '192.0.2.2'), tcp({ sport: eph(), dport: 80, flags: 'S' })));
@@ -174,7 +174,7 @@ export function build(): Scenario {
     c.wire(ipv4(ip(out(), '192.0.2.5'), tcp({ sport: eph(), dport: 8443, flags: 'S' })));
     c.wire(ipv4(ip(out(), '192.0.2.2'), tcp({ sport: eph(), dport: 22, flags: 'S' })));
     c.wire(ipv4(ip(`198.18.${round}.9`, '192.0.2.2'), tcp({ sport: eph(), dport: 80, flags: 'S' })));
-    c.wire(ipv4(ip(out(), inside()), icmp({ type: pick(r, [8, 3, 0]), code: 0, id: 2, seq: round, payload: payload(28) })));
+    c.wire(ipv4(ip(out(), inside()), icmp({ type: [8, 3, 11, 12, 0, 13, 8, 11][round]!, code: 0, id: 2, seq: round, payload: payload(28) })));
     // Containers going out, and to each other through the bridge.
     c.host(ipv4(ip(inside(), out()), tcp({ sport: eph(), dport: 443, flags: 'S' })));
     c.host(ipv4(ip(inside(), `198.18.${round}.53`), udp({ sport: eph(), dport: 53, payload: payload(30) })));

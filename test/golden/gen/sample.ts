@@ -80,8 +80,9 @@ export function build(): Scenario {
       c.wire(ipv4({ src: `198.18.${i % 5}.20`, dst: inside(i) }, tcp({ sport: 443, dport: sport, flags, payload: payload(flags === 'S' ? 0 : 200 + (i % 900)) })));
       c.wire(ipv4({ src: '198.51.100.53', dst: inside(i) }, udp({ sport: 53, dport: sport, payload: payload(60 + (i % 40)) })));
     } else {
-      // The firewall asking itself (loopback), and an office host probing a closed port on it.
+      // The firewall asking itself (loopback), and office hosts probing closed ports on it.
       if (i % 2) c.local(ipv4({ src: '192.0.2.1', dst: '198.51.100.1' }, tcp({ sport, dport: 8080, flags: 'S' })));
+      else if (i % 4 === 2) c.host(ipv4({ src: inside(i), dst: '192.0.2.1' }, tcp({ sport, dport: 80, flags: 'S' })));
       else c.host(ipv4({ src: inside(i), dst: '192.0.2.1' }, udp({ sport, dport: between(r, 1, 1023), payload: payload(16) })));
     }
   }
