@@ -1,0 +1,84 @@
+/**
+ * Compares the tracker with the kernel's own table recorded by
+ * ../shared/kernel-oracle (fixtures/mixed/kernel.conntrack). The filter
+ * rules of the scenario are applied by hand here (the stack is not involved),
+ * so that only what conntrack decides is compared.
+ *
+ * Re-record: RECORD=1 npx vitest run src/netfilter/conntrack/oracle.test.ts
+ * (writes rules.v4 and capture.pcap), then as root:
+ *   ../shared/kernel-oracle/run-kernel.sh src/netfilter/conntrack/fixtures/mixed/rules.v4 \
+ *     src/netfilter/conntrack/fixtures/mixed/capture.pcap src/netfilter/conntrack/fixtures/mixed
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { writePcapFile } from '../../capture/pcap-write.js';
+import { Hook, NF_ACCEPT, Skb } from '../types.js';
+import { CT_INVALID, Conntrack, IP_CT_IS_REPLY, IP_CT_NEW, IP_CT_RELATED, resetCt } from './index.js';
+import { RULES, mixedFrames } from './fixtures/mixed.js';
+
+const dir = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'mixed');
+const LOCAL = new Set([0xc6336401 /* 198.51.100.1 */, 0xc0000201 /* 192.0.2.1 */]);
+
+/** ESTABLISHED or RELATED, as `--ctstate RELATED,ESTABLISHED` sees it. */
+function estRel(skb: Skb): boolean {
+  return skb.ct !== null && (skb.ctinfo % IP_CT_IS_REPLY === 0 || skb.ctinfo % IP_CT_IS_REPLY === IP_CT_RELATED);
+}
+
+/** Replays the scenario; returns the tracker and the virtual time of the last packet. */
+export function replayMixed(): { ct: Conntrack; lastNs: bigint; verdicts: boolean[] } {
+  const ct = new Conntrack();
+  const skb = new Skb();
+  const frames = mixedFrames();
+  const t0 = frames[0]!.tsNs;
+  const verdicts: boolean[] = [];
+  for (const f of frames) {
+    const now = f.tsNs - t0;
+    resetCt(skb);
+    skb.load(f.data.slice(14));
+    const local = LOCAL.has(skb.saddr);
+    const v = ct.in(skb, local ? Hook.LocalOut : Hook.PreRouting, now);
+    expect(v).toBe(NF_ACCEPT);
+    let accept: boolean;
+    if (local) accept = true;
+    else if (LOCAL.has(skb.daddr)) {
+      // INPUT: RELATED,ESTABLISHED accept; INVALID drop; tcp dport 22 accept; policy DROP.
+      if (estRel(skb)) accept = true;
+      else if (skb.ct === null && skb.ctState === CT_INVALID) accept = false;
+      else accept = skb.protocol === 6 && ((skb.data[skb.thoff + 2]! << 8) | skb.data[skb.thoff + 3]!) === 22;
+    } else {
+      // FORWARD: RELATED,ESTABLISHED accept; INVALID drop; -i eth1 accept; policy DROP.
+      const fromHost = skb.saddr >>> 8 === 0xc00002;
+      if (estRel(skb)) accept = true;
+      else if (skb.ct === null) accept = false;
+      else accept = fromHost;
+    }
+    verdicts.push(accept);
+    if (accept) ct.confirm(skb, now);
+  }
+  return { ct, lastNs: frames[frames.length - 1]!.tsNs - t0, verdicts };
+}
+
+describe('conntrack against the kernel (fixtures/mixed)', () => {
+  if (process.env.RECORD) {
+    it('records the scenario', () => {
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'rules.v4'), RULES);
+      writePcapFile(join(dir, 'capture.pcap'), mixedFrames());
+    });
+  }
+
+  it('lists what the kernel lists, a fraction of a second after the last packet', () => {
+    const file = join(dir, 'kernel.conntrack');
+    if (!existsSync(file)) return;
+    const { ct, lastNs } = replayMixed();
+    expect(ct.list(lastNs + 400_000_000n)).toBe(readFileSync(file, 'utf8'));
+  });
+
+  it('the first packet of each accepted flow is NEW', () => {
+    const { verdicts } = replayMixed();
+    expect(verdicts.filter((v) => v).length).toBeGreaterThan(20);
+    expect(IP_CT_NEW).toBe(2);
+  });
+});
