@@ -46,6 +46,8 @@ export interface ReplayOptions {
   guest?: GuestDeps;
   /** Passage page size in bytes (64 KiB by default). */
   pageSize?: number;
+  /** Frame number ranges [first, last] to trace: each rule, return and policy they meet is logged on the console as `TRACE:` lines. */
+  trace?: ReadonlyArray<readonly [number, number]>;
 }
 
 export type FateName = 'forwarded' | 'delivered' | 'sent' | 'droppedByRule' | 'droppedByPolicy' | 'droppedByStack' | 'generated' | 'generatedDropped' | 'bridged' | 'failPolicy';
@@ -346,7 +348,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
 
   const daemon = new ConetDaemon(opts.machine, onOutcome);
   const disk = opts.rulesText !== undefined ? memoryBlockDevice(opts.rulesFile, new TextEncoder().encode(opts.rulesText)) : fileBlockDevice(opts.rulesFile);
-  const machine = new Machine({ spec: opts.machine, rulesFile: opts.rulesFile, disks: [disk], guest: opts.guest ?? linuxGuest, onFate: (f) => daemon.fate(f), ...(opts.pageSize ? { pageSize: opts.pageSize } : {}) });
+  const machine = new Machine({ spec: opts.machine, rulesFile: opts.rulesFile, disks: [disk], guest: opts.guest ?? linuxGuest, onFate: (f) => daemon.fate(f), ...(opts.pageSize ? { pageSize: opts.pageSize } : {}), ...(opts.trace ? { trace: opts.trace } : {}) });
 
   const caps = openCaptures(opts.captures);
   const it = caps.frames[Symbol.asyncIterator]();

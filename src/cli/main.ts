@@ -18,7 +18,7 @@ import { CaptureError } from '../capture/index.js';
 import { MachineFileError } from '../machine/machine-file.js';
 import { ConservationError } from '../replay.js';
 import { EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, InputError } from './errors.js';
-import { runReplay } from './replay-command.js';
+import { runReplay, runTrace } from './replay-command.js';
 
 function readText(path: string, what: string): string {
   try {
@@ -85,7 +85,32 @@ export function buildProgram(): Command {
       process.exitCode = await runReplay(captures, { ...o, rulesText: readText(o.rules, 'rule file') });
     });
 
+  program
+    .command('trace')
+    .description('replay and show, for chosen frames, every rule, chain return and policy they meet (as the kernel\'s TRACE target logs them) and their fate')
+    .argument('<captures...>', 'pcap / pcapng captures')
+    .requiredOption('-r, --rules <file>', 'rule file in iptables-save / iptables-restore format')
+    .requiredOption('-f, --frames <list>', 'frame numbers to trace, 1-based: 5 or 3,7-9', parseFrameList)
+    .option('-m, --machine <file>', 'machine file (YAML)')
+    .option('-l, --local <addr...>', 'without a machine file: the firewall\'s own addresses (CIDR)')
+    .action(async (captures: string[], o) => {
+      process.exitCode = await runTrace(captures, { ...o, rulesText: readText(o.rules, 'rule file') });
+    });
+
   return program;
+}
+
+/** `5`, `3,7-9` -> [[5,5]], [[3,3],[7,9]]. */
+export function parseFrameList(text: string): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (const part of text.split(',')) {
+    const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(part);
+    const lo = m ? Number(m[1]) : NaN;
+    const hi = m ? Number(m[2] ?? m[1]) : NaN;
+    if (!m || lo < 1 || hi < lo) throw new InputError(`--frames ${text}: expected frame numbers from 1, as 5 or 3,7-9`);
+    out.push([lo, hi]);
+  }
+  return out;
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -28,7 +28,7 @@ export interface ReplayCommandOptions {
   quiet?: boolean;
 }
 
-async function machineFor(captures: string[], o: ReplayCommandOptions): Promise<{ spec: MachineSpec; name: string }> {
+async function machineFor(captures: string[], o: { machine?: string; local?: string[] }): Promise<{ spec: MachineSpec; name: string }> {
   if (o.machine) return { spec: loadMachineFile(o.machine), name: o.machine };
   if (o.local?.length) {
     const addrs = o.local.map((t) => {
@@ -54,6 +54,27 @@ async function machineFor(captures: string[], o: ReplayCommandOptions): Promise<
       `cofw: if that is wrong, pass --local or a machine file like this one:\n${machineFileText(spec).replace(/^/gm, '    ')}\n`,
   );
   return { spec, name: `guessed: eth0 with ${guess.addrs.map(formatIPv4).join(', ')}` };
+}
+
+export interface TraceCommandOptions {
+  rules: string;
+  rulesText: string;
+  machine?: string;
+  local?: string[];
+  frames: Array<[number, number]>;
+}
+
+/** `cofw trace`: replays with the chosen frames traced and prints their TRACE lines. */
+export async function runTrace(captures: string[], o: TraceCommandOptions): Promise<number> {
+  const { spec } = await machineFor(captures, o);
+  const result = await replay({ rulesFile: o.rules, rulesText: o.rulesText, machine: spec, captures, trace: o.frames });
+  const lines = result.console.filter((l) => l.includes('TRACE: '));
+  if (!lines.length) process.stdout.write(`no frame in ${o.frames.map(([a, b]) => (a === b ? a : `${a}-${b}`)).join(',')} (the capture has ${result.framesIn} frames)\n`);
+  for (const l of lines) {
+    process.stdout.write(l.replace(/^\[[^\]]*\]\s*/, '') + '\n');
+    if (/TRACE: frame=\d+ /.test(l)) process.stdout.write('\n');
+  }
+  return result.damage.length ? EXIT_DAMAGED : EXIT_OK;
 }
 
 export async function runReplay(captures: string[], o: ReplayCommandOptions): Promise<number> {

@@ -63,6 +63,8 @@ export interface MachineOptions {
   /** cobd0, cobd1, ...: cobd0 holds the rule file. */
   readonly disks: readonly BlockDevice[];
   readonly guest: GuestDeps;
+  /** Frame number ranges the guest traces (TRACE lines on the console). */
+  readonly trace?: ReadonlyArray<readonly [number, number]>;
   /**
    * Every fate the guest reports, in order. The record is reused for the
    * next fate: it is valid during the call; copy what you keep (its
@@ -141,7 +143,7 @@ export class Machine {
   boot(bootTsNs: bigint): void {
     if (this.guest || this.termination) throw new Error('the machine has already booted');
     this.guest = guestKernel(this.page, this.opts.guest);
-    const data = encodeBoot({ bootTsNs, rulesFile: this.opts.rulesFile, spec: this.opts.spec });
+    const data = encodeBoot({ bootTsNs, rulesFile: this.opts.rulesFile, spec: this.opts.spec, ...(this.opts.trace ? { trace: this.opts.trace } : {}) });
     this.hostSend(Module.MONITOR, Module.LINUX, MsgType.Boot, data);
     this.enter();
     if (this.initFailure) throw initError(this.initFailure);

@@ -480,7 +480,9 @@ export class MessageBuffer {
     let c = this.bytes.length * 2;
     while (c < this.len + n) c *= 2;
     const b = new Uint8Array(c);
-    b.set(this.bytes.subarray(0, this.len));
+    // Everything, not just `len`: a message being written (begun, not yet
+    // ended) lies beyond `len` and must survive the move.
+    b.set(this.bytes);
     this.bytes = b;
     this.view = new DataView(b.buffer);
   }
@@ -967,6 +969,8 @@ export interface BootMsg {
   readonly bootTsNs: bigint;
   readonly rulesFile: string;
   readonly spec: MachineSpec;
+  /** Frame number ranges [first, last] to trace (the kernel's TRACE, as a boot parameter). */
+  readonly trace?: ReadonlyArray<readonly [number, number]>;
 }
 export function encodeBoot(b: BootMsg): Uint8Array {
   const w = new ByteWriter().u64(b.bootTsNs).str(b.rulesFile, 2).str(b.spec.hostname, 2).u8(b.spec.failPolicy === 'open' ? 1 : 0);
@@ -977,6 +981,9 @@ export function encodeBoot(b: BootMsg): Uint8Array {
   }
   w.u16(b.spec.routes.length);
   for (const r of b.spec.routes) w.u32(r.dst).u8(r.prefix).u8(r.via !== undefined ? 1 : 0).u32(r.via ?? 0).str(r.dev, 1);
+  const trace = b.trace ?? [];
+  w.u16(trace.length);
+  for (const [lo, hi] of trace) w.u32(lo).u32(hi);
   return w.done();
 }
 export function decodeBoot(b: Uint8Array): BootMsg {
@@ -1011,8 +1018,15 @@ export function decodeBoot(b: Uint8Array): BootMsg {
     if (prefix > 32) throw new PassageError(`boot parameters: route prefix /${prefix}`);
     routes.push(hasVia ? { dst, prefix, via, dev } : { dst, prefix, dev });
   }
+  const trace: Array<[number, number]> = [];
+  for (let n = r.u16(), i = 0; i < n; i++) {
+    const lo = r.u32();
+    const hi = r.u32();
+    if (hi < lo) throw new PassageError(`boot parameters: trace range ${lo}-${hi}`);
+    trace.push([lo, hi]);
+  }
   r.end();
-  return { bootTsNs, rulesFile, spec: { hostname, devices, routes, failPolicy } };
+  return { bootTsNs, rulesFile, spec: { hostname, devices, routes, failPolicy }, trace };
 }
 
 // Terminate (LINUX -> MONITOR): u8 reason, u32 frameNo (0: none), text.

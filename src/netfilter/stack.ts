@@ -20,6 +20,7 @@ import { inetChecksum } from '../packet/checksum.js';
 import { Fib } from '../machine/fib.js';
 import type { MachineSpec } from '../machine/spec.js';
 import { CompiledTable } from './engine.js';
+import { formatLogLine } from './targets/log.js';
 import { FateKind, type DropSite, type Fate } from './fate.js';
 import { RuleFileError } from './rules/api.js';
 import type { Ruleset } from './rules/model.js';
@@ -401,7 +402,7 @@ export class GuestStack {
     const tracing = this.opts.trace?.(frameNo) ?? false;
     for (const t of tables) {
       par.table = t.name;
-      t.tracer = tracing ? this.tracerFor(t.name, inDev, outDev) : null;
+      t.tracer = tracing ? this.tracerFor(t.name) : null;
       const v = t.run(this.skb, par);
       if (v !== NF_ACCEPT) {
         const site: DropSite = { table: t.name, chain: t.site.chain, rule: t.site.rule };
@@ -419,10 +420,11 @@ export class GuestStack {
     return true;
   }
 
-  private tracerFor(table: string, inDev: NetDevice | null, outDev: NetDevice | null) {
-    const where = `IN=${inDev?.name ?? ''} OUT=${outDev?.name ?? ''}`;
+  /** Logs as the kernel's TRACE does: `TRACE: table:chain:type:rulenum ` and the packet, in LOG's format. */
+  private tracerFor(table: string) {
+    const par = this.par;
     return (chain: string, kind: 'rule' | 'return' | 'policy', num: number): void =>
-      this.opts.printk(4, `TRACE: ${table}:${chain}:${kind}:${num} ${where} frame=${this.skb.frameNo}`);
+      this.opts.printk(4, formatLogLine({ level: 4, prefix: `TRACE: ${table}:${chain}:${kind}:${num} `, flags: 0 }, this.skb, par));
   }
 
   private stackDrop(frameNo: number, reason: string): void {
@@ -456,6 +458,29 @@ export class GuestStack {
     out.site = f.site;
     out.reason = f.reason;
     out.frame = f.frame;
+    if (this.opts.trace?.(frameNo)) this.opts.printk(4, `TRACE: frame=${frameNo} ${this.describeFate(out)}`);
     this.opts.fate(out);
   }
+
+  /** One line for a traced frame's fate: what became of it, and where. */
+  private describeFate(f: Fate): string {
+    const parts = [FATE_WORDS[f.kind]];
+    if (f.site) parts.push(`${f.site.table}:${f.site.chain}:${f.site.rule === 0 ? 'policy' : `rule:${f.site.rule}`}`);
+    if (f.reason) parts.push(`(${f.reason})`);
+    if (f.unit >= 0) parts.push(`OUT=${this.devByUnit[f.unit]?.name ?? f.unit}`);
+    return parts.join(' ');
+  }
 }
+
+const FATE_WORDS: Record<FateKind, string> = {
+  [FateKind.Forwarded]: 'forwarded',
+  [FateKind.Delivered]: 'delivered',
+  [FateKind.Sent]: 'sent',
+  [FateKind.DroppedByRule]: 'dropped by rule',
+  [FateKind.DroppedByPolicy]: 'dropped by policy',
+  [FateKind.DroppedByStack]: 'dropped by the stack',
+  [FateKind.Generated]: 'generated reply sent',
+  [FateKind.GeneratedDropped]: 'generated reply dropped',
+  [FateKind.Bridged]: 'bridged',
+  [FateKind.FailPolicy]: 'fail policy',
+};
