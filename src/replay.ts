@@ -20,7 +20,7 @@ import { fileBlockDevice, memoryBlockDevice } from './machine/cobd.js';
 import type { GuestDeps } from './machine/guest.js';
 import { Machine, type MachineStats } from './machine/machine.js';
 import type { MachineSpec } from './machine/spec.js';
-import type { FateMsg } from './machine/passage.js';
+import { FRAME_OUTPUT, FRAME_TRUNCATED, type FateMsg } from './machine/passage.js';
 import { FateKind, type DropSite } from './netfilter/fate.js';
 import type { Ruleset } from './netfilter/rules/model.js';
 import { loadRuleset } from './netfilter/rules/restore.js';
@@ -372,7 +372,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
       if (failed) daemon.failNew(f, policy, machine.termination?.oops === false ? 'guest-stopped' : 'guest-oops');
       else {
         const frameNo = daemon.submit(f);
-        if (!machine.deliverFrame(daemon.unit, frameNo, f.tsNs, daemon.output, f.data)) checkGuest();
+        if (!machine.deliverFrame(daemon.unit, frameNo, f.tsNs, (daemon.output ? FRAME_OUTPUT : 0) | (f.truncated > 0 ? FRAME_TRUNCATED : 0), f.data)) checkGuest();
       }
       done++;
       if (opts.onProgress && done % 1024 === 0) opts.onProgress(done);

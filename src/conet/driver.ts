@@ -12,12 +12,13 @@
  * the call is an IPv4 fragment waiting for reassembly, so fragments are
  * handed over as copies of their own.
  */
+import { FRAME_OUTPUT, FRAME_TRUNCATED } from '../machine/passage.js';
 
 /** What the driver needs of the guest's network stack (GuestStack has it). */
 export interface NetStack {
   setClock(tsNs: bigint): void;
-  receive(unit: number, frame: Uint8Array, frameNo: number): void;
-  output(frame: Uint8Array, frameNo: number): void;
+  receive(unit: number, frame: Uint8Array, frameNo: number, truncated?: boolean): void;
+  output(frame: Uint8Array, frameNo: number, truncated?: boolean): void;
   /** End of the run: anything still held (fragments) gets its fate. */
   finish?(): void;
 }
@@ -42,11 +43,13 @@ export class ConetDriver {
   constructor(private readonly stack: NetStack) {}
 
   /** Hands one delivered frame to the stack (the virtual IRQ 10 bottom half). */
-  deliver(unit: number, frameNo: number, tsNs: bigint, output: boolean, frame: Uint8Array): void {
+  /** `flags`: FRAME_OUTPUT (the OUTPUT path), FRAME_TRUNCATED (cut short by the capture). */
+  deliver(unit: number, frameNo: number, tsNs: bigint, flags: number, frame: Uint8Array): void {
     this.stack.setClock(tsNs);
     this.rxPackets[unit] = (this.rxPackets[unit] ?? 0) + 1;
     const data = isIPv4Fragment(frame) ? frame.slice() : frame;
-    if (output) this.stack.output(data, frameNo);
-    else this.stack.receive(unit, data, frameNo);
+    const truncated = (flags & FRAME_TRUNCATED) !== 0;
+    if (flags & FRAME_OUTPUT) this.stack.output(data, frameNo, truncated);
+    else this.stack.receive(unit, data, frameNo, truncated);
   }
 }

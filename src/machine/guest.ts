@@ -345,7 +345,7 @@ class GuestKernel {
           this.current = frameNo;
           this.currentUnit = this.mTo - Module.CONET0;
           if (tsNs > this.clockNs) this.clockNs = tsNs;
-          driver.deliver(this.currentUnit, frameNo, tsNs, (flags & 1) !== 0, u8.subarray(at + FRAME_HEADER, at + this.mSize));
+          driver.deliver(this.currentUnit, frameNo, tsNs, flags, u8.subarray(at + FRAME_HEADER, at + this.mSize));
           this.current = 0;
         } else if (this.mType === MsgType.Shutdown) {
           if (!this.page.empty) throw new Error(`messages after the shutdown request`);

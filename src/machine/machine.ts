@@ -18,7 +18,7 @@
  * @example
  * const m = new Machine({ spec, rulesFile: 'rules.v4', disks: [fileBlockDevice('rules.v4')], guest: deps, onFate });
  * m.boot(firstTsNs);              // throws RuleFileError on a bad rule file
- * m.deliverFrame(0, 1, tsNs, false, data); // or m.deliver(0, { frameNo: 1, tsNs, output: false, data })
+ * m.deliverFrame(0, 1, tsNs, 0, data); // or m.deliver(0, { frameNo: 1, tsNs, output: false, data })
  * const save = m.shutdown();      // iptables-save -c from the guest
  */
 import { RuleFileError, RuleFileErrors } from '../netfilter/rules/api.js';
@@ -28,6 +28,8 @@ import {
   Assembler,
   DEFAULT_PAGE_SIZE,
   FRAME_HEADER,
+  FRAME_OUTPUT,
+  FRAME_TRUNCATED,
   FateDecoder,
   FateRecord,
   Module,
@@ -151,21 +153,22 @@ export class Machine {
 
   /** Queues a frame for conet unit `unit`; switches when the page is full. False when the guest is not running. */
   deliver(unit: number, f: FrameMsg): boolean {
-    return this.deliverFrame(unit, f.frameNo, f.tsNs, f.output, f.data);
+    return this.deliverFrame(unit, f.frameNo, f.tsNs, (f.output ? FRAME_OUTPUT : 0) | (f.truncated ? FRAME_TRUNCATED : 0), f.data);
   }
 
   /** `deliver` without a message object: the frame message is written straight into the page. */
-  deliverFrame(unit: number, frameNo: number, tsNs: bigint, output: boolean, data: Uint8Array): boolean {
+  /** `flags`: FRAME_OUTPUT, FRAME_TRUNCATED. */
+  deliverFrame(unit: number, frameNo: number, tsNs: bigint, flags: number, data: Uint8Array): boolean {
     if (!this.guest) return false;
     const page = this.page;
-    if (FRAME_HEADER + data.length > page.maxChunk) return this.hostSend(Module.DAEMON, conet(unit), MsgType.Frame, encodeFrame({ frameNo, tsNs, output, data }));
+    if (FRAME_HEADER + data.length > page.maxChunk) return this.hostSend(Module.DAEMON, conet(unit), MsgType.Frame, encodeFrame({ frameNo, tsNs, output: (flags & FRAME_OUTPUT) !== 0, truncated: (flags & FRAME_TRUNCATED) !== 0, data }));
     let at = page.reserve(Module.DAEMON, conet(unit), MsgType.Frame, FRAME_HEADER + data.length);
     while (at < 0) {
       this.enter();
       if (!this.guest) return false;
       at = page.reserve(Module.DAEMON, conet(unit), MsgType.Frame, FRAME_HEADER + data.length);
     }
-    putFrame(page.bytes, page.view, at, frameNo, tsNs, output, data);
+    putFrame(page.bytes, page.view, at, frameNo, tsNs, flags, data);
     this.stats.messagesToGuest++;
     return true;
   }

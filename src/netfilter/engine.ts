@@ -189,7 +189,7 @@ export class CompiledTable {
     let chain = chains[ci]!;
     let ri = 0;
     let sp = 0;
-    const len = skb.len;
+    const len = skb.totLen;
     par.hotdrop = false;
     for (;;) {
       if (ri >= chain.rules.length) {

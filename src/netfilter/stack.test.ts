@@ -28,14 +28,14 @@ export const ORACLE_MACHINE: MachineSpec = {
 const WIRE = { src: '02:00:00:00:00:02', dst: '02:00:00:00:00:01' };
 const HOST = { src: '02:00:00:00:01:02', dst: '02:00:00:00:01:01' };
 
-function run(rules: string, frames: Array<[number, Uint8Array]>): { fates: Fate[]; save: string } {
+function run(rules: string, frames: Array<[number, Uint8Array]>, truncated = false): { fates: Fate[]; save: string } {
   const rs = loadRuleset(rules, 'test.v4');
   const fates: Fate[] = [];
   const st = new GuestStack({ spec: ORACLE_MACHINE, printk: () => {}, fate: (f) => fates.push({ ...f, ...(f.frame ? { frame: f.frame.slice() } : {}) }) }, rs);
   frames.forEach(([unit, f], i) => {
     st.setClock(BigInt(i) * 1_000_000n);
-    if (unit < 0) st.output(f, i + 1);
-    else st.receive(unit, f, i + 1);
+    if (unit < 0) st.output(f, i + 1, truncated);
+    else st.receive(unit, f, i + 1, truncated);
   });
   st.finish();
   return { fates, save: saveRuleset(rs, { counters: true }) };
@@ -97,5 +97,24 @@ COMMIT
     const { fates, save } = run(rules, [[0, ethernet(WIRE, f1)], [0, ethernet(WIRE, f2)]]);
     expect(fates.map((f) => f.kind)).toEqual([FateKind.Delivered, FateKind.Delivered]);
     expect(save).toContain('[1:68] -A INPUT -p udp');
+  });
+
+  it('replays a frame the capture cut short at its full length; a match needing the missing bytes hotdrops', () => {
+    const rules = `*filter
+:INPUT ACCEPT [0:0]
+-A INPUT -p tcp --dport 22
+-A INPUT -p tcp -m multiport --dports 22 -j ACCEPT
+COMMIT
+`;
+    const whole = ethernet(WIRE, ipv4({ src: '203.0.113.9', dst: '198.51.100.1' }, tcp({ sport: 1000, dport: 22, payload: new Uint8Array(100) })));
+    const cut = whole.slice(0, 14 + 20 + 3); // not even the destination port
+    const { fates, save } = run(rules, [[0, whole.slice(0, 14 + 20 + 4)], [0, cut]], true);
+    // First: the ports are there; multiport accepts. Second: the tcp match cannot read dport (no match),
+    // multiport cannot read it either and hot-drops.
+    expect(fates[0]!.kind).toBe(FateKind.Delivered);
+    expect(fates[1]!.kind).toBe(FateKind.DroppedByStack);
+    expect(fates[1]!.reason).toMatch(/snaplen/);
+    expect(save).toContain('[1:140] -A INPUT -p tcp -m tcp --dport 22');
+    expect(save).toContain('[1:140] -A INPUT -p tcp -m multiport --dports 22 -j ACCEPT');
   });
 });

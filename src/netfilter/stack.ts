@@ -75,6 +75,7 @@ export const StackReason = {
   ttlExpired: 'IP_INHDR (TTL expired in transit)',
   tooBig: 'PKT_TOO_BIG (DF set, larger than the MTU)',
   hotdrop: 'hotdrop (a match could not read the packet)',
+  hotdropTruncated: 'hotdrop (a match needs bytes the capture cut off: snaplen)',
   reasmTimeout: 'FRAG_REASM_TIMEOUT',
   multicastNoRoute: 'IP_INNOROUTES (multicast not joined)',
 } as const;
@@ -149,8 +150,13 @@ export class GuestStack {
     if (this.frags.size) this.expireFragments(false);
   }
 
-  /** A frame arriving on conet unit `unit`. */
-  receive(unit: number, frame: Uint8Array, frameNo: number): void {
+  /**
+   * A frame arriving on conet unit `unit`. `truncated`: the capture cut it
+   * short (snaplen); it is handled as the packet its IP header describes,
+   * counted at its full length, and a match that needs the missing bytes
+   * drops it as a match drops a short packet (hotdrop).
+   */
+  receive(unit: number, frame: Uint8Array, frameNo: number, truncated = false): void {
     const dev = this.devByUnit[unit];
     if (!dev) {
       this.fate(FateKind.DroppedByStack, frameNo, { reason: `no device for conet unit ${unit}` });
@@ -173,19 +179,19 @@ export class GuestStack {
     }
     const mac = frame.subarray(0, off + 2);
     const pktType = frame[0]! & 1 ? (frame.subarray(0, 6).every((b) => b === 0xff) ? PacketType.Broadcast : PacketType.Multicast) : PacketType.Host;
-    this.ipRcv(frame.subarray(off + 2), dev, mac, pktType, frameNo);
+    this.ipRcv(frame.subarray(off + 2), dev, mac, pktType, frameNo, truncated);
     this.drainLocal();
   }
 
   /** A locally generated packet (its source is a guest address), as an Ethernet frame. */
-  output(frame: Uint8Array, frameNo: number): void {
+  output(frame: Uint8Array, frameNo: number, truncated = false): void {
     const etype = frame.length >= 14 ? (frame[12]! << 8) | frame[13]! : -1;
     if (etype !== ETH_P_IP) {
       this.fate(FateKind.Bridged, frameNo, { reason: 'not IPv4' });
       return;
     }
     const ip = frame.slice(14);
-    const bad = this.validate(ip);
+    const bad = this.validate(ip, truncated);
     if (bad) {
       this.fate(FateKind.DroppedByStack, frameNo, { reason: bad });
       return;
@@ -202,20 +208,20 @@ export class GuestStack {
   // -- receive path ---------------------------------------------------------
 
   /** ip_rcv_core's checks; returns a drop reason or undefined. */
-  private validate(ip: Uint8Array): string | undefined {
+  private validate(ip: Uint8Array, truncated = false): string | undefined {
     if (ip.length < 20) return StackReason.tooShort;
     const ihl = (ip[0]! & 0x0f) * 4;
     if (ip[0]! >> 4 !== 4 || ihl < 20) return StackReason.badHeader;
     if (ip.length < ihl) return StackReason.tooShort;
     if (inetChecksum(ip, 0, ihl) !== 0) return StackReason.badChecksum;
     const tot = (ip[2]! << 8) | ip[3]!;
-    if (tot > ip.length) return StackReason.tooShort;
+    if (tot > ip.length && !truncated) return StackReason.tooShort;
     if (tot < ihl) return StackReason.badHeader;
     return undefined;
   }
 
-  private ipRcv(ipIn: Uint8Array, dev: NetDevice, mac: Uint8Array | null, pktType: PacketType, frameNo: number): void {
-    const bad = this.validate(ipIn);
+  private ipRcv(ipIn: Uint8Array, dev: NetDevice, mac: Uint8Array | null, pktType: PacketType, frameNo: number, truncated: boolean): void {
+    const bad = this.validate(ipIn, truncated);
     if (bad) {
       this.fate(FateKind.DroppedByStack, frameNo, { reason: bad });
       return;
@@ -261,7 +267,7 @@ export class GuestStack {
     c = (c & 0xffff) + (c >> 16);
     ip[10] = c >> 8;
     ip[11] = c & 0xff;
-    if (skb.len > outDev.mtu && ip[6]! & 0x40) return this.stackDrop(frameNo, StackReason.tooBig);
+    if (skb.totLen > outDev.mtu && ip[6]! & 0x40) return this.stackDrop(frameNo, StackReason.tooBig);
     if (!this.hook(Hook.Forward, inDev, outDev, frameNo)) return;
     if (!this.hook(Hook.PostRouting, null, outDev, frameNo)) return;
     this.transmit(FateKind.Forwarded, outDev, frameNo);
@@ -408,7 +414,7 @@ export class GuestStack {
         const site: DropSite = { table: t.name, chain: t.site.chain, rule: t.site.rule };
         if (par.hotdrop) {
           this.lastKind = generated ? FateKind.GeneratedDropped : FateKind.DroppedByStack;
-          this.lastDrop = { site, reason: StackReason.hotdrop };
+          this.lastDrop = { site, reason: this.skb.truncated ? StackReason.hotdropTruncated : StackReason.hotdrop };
         } else {
           this.lastKind = generated ? FateKind.GeneratedDropped : site.rule === 0 ? FateKind.DroppedByPolicy : FateKind.DroppedByRule;
           this.lastDrop = { site };

@@ -4,8 +4,9 @@
  * and the guest services a match or target may call.
  *
  * Contract for the hot path: when a `Skb` reaches a table, `data` holds a
- * complete IPv4 header (length checked once by the stack), `len` equals the
- * IP total length and `data.length >= len`. Transport headers are NOT checked:
+ * complete IPv4 header (length checked once by the stack), `totLen` is the
+ * IP total length, `len` the bytes present (equal, unless the capture cut the
+ * packet short) and `data.length >= len`. Transport headers are NOT checked:
  * a match that needs them checks `thoff + n <= len` itself and sets
  * `par.hotdrop` when the first fragment is too short, as the kernel does.
  */
@@ -109,8 +110,12 @@ export interface GuestServices {
 export class Skb {
   /** The IPv4 packet (header first). May be longer than `len` (padding). */
   data: Uint8Array = new Uint8Array(0);
-  /** IP total length: what counters count. */
+  /** Bytes of the packet present in `data`: the bound for every read. */
   len = 0;
+  /** IP total length: what counters and the length match count. */
+  totLen = 0;
+  /** The capture cut this packet short (snaplen): `len < totLen`. */
+  truncated = false;
   /** Ethernet header of a received frame (for `-m mac`, LOG's MAC=), or null. */
   mac: Uint8Array | null = null;
   /** Transport header offset (IHL * 4). */
@@ -138,7 +143,9 @@ export class Skb {
   /** Re-reads the cached header fields after `data` changed. */
   load(data: Uint8Array): this {
     this.data = data;
-    this.len = (data[2]! << 8) | data[3]!;
+    this.totLen = (data[2]! << 8) | data[3]!;
+    this.len = Math.min(this.totLen, data.length);
+    this.truncated = this.len < this.totLen;
     this.thoff = (data[0]! & 0x0f) * 4;
     this.fragoff = ((data[6]! << 8) | data[7]!) & 0x1fff;
     this.protocol = data[9]!;

@@ -68,6 +68,6 @@ export const lengthMatch = defineMatch<LengthConfig>({
     return `${c.invert ? '! ' : ''}--length ${c.min === c.max ? c.min : `${c.min}:${c.max}`}`;
   },
   match(c, skb) {
-    return (skb.len >= c.min && skb.len <= c.max) !== c.invert;
+    return (skb.totLen >= c.min && skb.totLen <= c.max) !== c.invert;
   },
 });
