@@ -228,19 +228,18 @@ export class Conntrack {
 
   /** Removes every expired entry (the kernel's gc worker); returns how many. */
   sweep(nowNs: bigint): number {
-    const now = this.jiffies(nowNs);
-    let n = 0;
+    return this.reap(this.jiffies(nowNs));
+  }
+
+  private reap(now: number): number {
+    const victims: Conn[] = [];
     for (let b = 0; b < this.buckets; b++) {
-      for (let h: TupleHash | null = this.heads[b] ?? null; h !== null; ) {
-        const next = h.next;
-        if (h.dir === 0 && h.conn.timeout - now <= 0) {
-          this.remove(h.conn);
-          n++;
-        }
-        h = next;
+      for (let h: TupleHash | null = this.heads[b] ?? null; h !== null; h = h.next) {
+        if (h.dir === 0 && h.conn.timeout - now <= 0) victims.push(h.conn);
       }
     }
-    return n;
+    for (const c of victims) this.remove(c);
+    return victims.length;
   }
 
   /**
@@ -251,17 +250,18 @@ export class Conntrack {
   private earlyDrop(bucket: number, now: number): boolean {
     for (let i = 0; i < EVICTION_RANGE; i++) {
       const b = (bucket + i) % this.buckets;
+      const victims: Conn[] = [];
       let drops = 0;
-      for (let h: TupleHash | null = this.heads[b] ?? null; h !== null; ) {
-        const next = h.next;
+      for (let h: TupleHash | null = this.heads[b] ?? null; h !== null; h = h.next) {
         const c = h.conn;
-        if (c.timeout - now <= 0) this.remove(c);
+        if (victims.includes(c)) continue;
+        if (c.timeout - now <= 0) victims.push(c);
         else if (!(c.status & IPS_ASSURED)) {
-          this.remove(c);
+          victims.push(c);
           drops++;
         }
-        h = next;
       }
+      for (const c of victims) this.remove(c);
       if (drops) {
         this.earlyDrops += drops;
         return true;
@@ -364,13 +364,7 @@ export class Conntrack {
 
   /** When early drop found nothing: the gc worker would have reaped expired entries. */
   private sweepFull(now: number): void {
-    for (let b = 0; b < this.buckets; b++) {
-      for (let h: TupleHash | null = this.heads[b] ?? null; h !== null; ) {
-        const next = h.next;
-        if (h.dir === 0 && h.conn.timeout - now <= 0) this.remove(h.conn);
-        h = next;
-      }
-    }
+    this.reap(now);
   }
 
   private markInvalid(): number {

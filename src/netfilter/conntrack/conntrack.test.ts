@@ -1,0 +1,360 @@
+import { describe, expect, it } from 'vitest';
+import { icmp, ipv4, raw, tcp, udp } from '../../packet/build.js';
+import { Hook, NF_ACCEPT, NF_DROP, Skb } from '../types.js';
+import {
+  CT_INVALID,
+  CT_TRACKED,
+  Conn,
+  Conntrack,
+  IPS_ASSURED,
+  IPS_SEEN_REPLY,
+  IP_CT_ESTABLISHED,
+  IP_CT_ESTABLISHED_REPLY,
+  IP_CT_NEW,
+  IP_CT_RELATED,
+  IP_CT_RELATED_REPLY,
+  TCP_STATE_NAMES,
+  type ConntrackOptions,
+} from './index.js';
+
+const A = '192.0.2.10';
+const B = '203.0.113.5';
+const S = 1_000_000_000n;
+
+/** A tracker with a tiny driver: each packet goes through in() and, unless `drop`, confirm(). */
+class Rig {
+  readonly ct: Conntrack;
+  now = 0n;
+  constructor(opts?: ConntrackOptions) {
+    this.ct = new Conntrack(opts);
+  }
+  send(ip: Uint8Array, o: { hook?: Hook; drop?: boolean; at?: bigint } = {}): Skb {
+    if (o.at !== undefined) this.now = o.at;
+    const skb = new Skb().load(ip);
+    const v = this.ct.in(skb, o.hook ?? Hook.PreRouting, this.now);
+    if (v === NF_ACCEPT && !o.drop) this.ct.confirm(skb, this.now);
+    (skb as Skb & { verdict?: number }).verdict = v;
+    return skb;
+  }
+  tcp(from: 'c' | 's', flags: string, seq: number, ack: number, o: { len?: number; sport?: number; dport?: number; window?: number; at?: bigint; drop?: boolean } = {}): Skb {
+    const sport = o.sport ?? 40000;
+    const dport = o.dport ?? 80;
+    const payload = o.len ? new Uint8Array(o.len) : undefined;
+    const seg = from === 'c'
+      ? ipv4({ src: A, dst: B }, tcp({ sport, dport, flags, seq, ack, payload, window: o.window }))
+      : ipv4({ src: B, dst: A }, tcp({ sport: dport, dport: sport, flags, seq, ack, payload, window: o.window }));
+    return this.send(seg, o);
+  }
+  only(): Conn {
+    const all = [...this.ct.entries(this.now)];
+    expect(all).toHaveLength(1);
+    return all[0]!;
+  }
+  state(): string {
+    return TCP_STATE_NAMES[this.only().tcp!.state as number]!;
+  }
+  left(): number {
+    return this.ct.expiresIn(this.only(), this.now);
+  }
+}
+
+function conn(skb: Skb): Conn {
+  expect(skb.ct).toBeInstanceOf(Conn);
+  return skb.ct as Conn;
+}
+
+function handshake(r: Rig, o: { sport?: number } = {}): void {
+  r.tcp('c', 'S', 1000, 0, o);
+  r.tcp('s', 'SA', 5000, 1001, o);
+  r.tcp('c', 'A', 1001, 5001, o);
+}
+
+describe('TCP', () => {
+  it('handshake: SYN_SENT, SYN_RECV, ESTABLISHED; ASSURED once the client ACKs', () => {
+    const r = new Rig();
+    const syn = r.tcp('c', 'S', 1000, 0);
+    expect(syn.ctinfo).toBe(IP_CT_NEW);
+    expect(r.state()).toBe('SYN_SENT');
+    expect(r.left()).toBe(120);
+    const sa = r.tcp('s', 'SA', 5000, 1001);
+    expect(sa.ctinfo).toBe(IP_CT_ESTABLISHED_REPLY);
+    expect(r.state()).toBe('SYN_RECV');
+    expect(r.left()).toBe(60);
+    const ack = r.tcp('c', 'A', 1001, 5001);
+    expect(ack.ctinfo).toBe(IP_CT_ESTABLISHED);
+    expect(r.state()).toBe('ESTABLISHED');
+    expect(r.only().status & IPS_ASSURED).toBeTruthy();
+    expect(r.left()).toBe(432000);
+    // Data not yet acknowledged: the UNACK timeout (300 s) applies.
+    r.tcp('c', 'PA', 1001, 5001, { len: 100 });
+    expect(r.left()).toBe(300);
+    r.tcp('s', 'A', 5001, 1101);
+    expect(r.left()).toBe(432000);
+    expect(r.ct.list(r.now)).toBe(
+      'tcp      6 431999 ESTABLISHED src=192.0.2.10 dst=203.0.113.5 sport=40000 dport=80 src=203.0.113.5 dst=192.0.2.10 sport=80 dport=40000 [ASSURED] mark=0 use=1\n'.replace(
+        '431999',
+        '432000',
+      ),
+    );
+  });
+
+  it('FIN teardown: FIN_WAIT, CLOSE_WAIT, LAST_ACK, TIME_WAIT', () => {
+    const r = new Rig();
+    handshake(r);
+    r.tcp('c', 'FA', 1001, 5001);
+    expect(r.state()).toBe('FIN_WAIT');
+    r.tcp('s', 'A', 5001, 1002);
+    expect(r.state()).toBe('CLOSE_WAIT');
+    r.tcp('s', 'FA', 5001, 1002);
+    expect(r.state()).toBe('LAST_ACK');
+    expect(r.left()).toBe(30);
+    r.tcp('c', 'A', 1002, 5002);
+    expect(r.state()).toBe('TIME_WAIT');
+    expect(r.left()).toBe(120);
+  });
+
+  it('RST closes the connection with the CLOSE timeout', () => {
+    const r = new Rig();
+    handshake(r);
+    r.tcp('s', 'R', 5001, 0);
+    expect(r.state()).toBe('CLOSE');
+    expect(r.left()).toBe(10);
+  });
+
+  it('a RST answering a SYN removes the entry at once', () => {
+    const r = new Rig();
+    r.tcp('c', 'S', 1000, 0);
+    const rst = r.tcp('s', 'RA', 0, 1001);
+    expect(rst.ctState).toBe(CT_TRACKED);
+    expect(r.ct.size).toBe(0);
+  });
+
+  it('out-of-window segments are INVALID and change nothing', () => {
+    const r = new Rig();
+    handshake(r);
+    const before = r.only().tcp!.seen[0].tdEnd;
+    const bad = r.tcp('c', 'PA', 900_000_000, 5001, { len: 10 });
+    expect(bad.ct).toBeNull();
+    expect(bad.ctState).toBe(CT_INVALID);
+    const badAck = r.tcp('c', 'A', 1001, 900_000_000);
+    expect(badAck.ct).toBeNull();
+    expect(r.only().tcp!.seen[0].tdEnd).toBe(before);
+    expect(r.state()).toBe('ESTABLISHED');
+  });
+
+  it('be_liberal accepts out-of-window segments', () => {
+    const r = new Rig({ tcpBeLiberal: true });
+    handshake(r);
+    expect(r.tcp('c', 'PA', 900_000_000, 5001, { len: 10 }).ct).not.toBeNull();
+  });
+
+  it('invalid flag combinations are INVALID and create nothing', () => {
+    const r = new Rig();
+    for (const f of ['SF', 'SR', 'F', '', 'FPU']) expect(r.tcp('c', f, 1, 0).ctState).toBe(CT_INVALID);
+    expect(r.ct.size).toBe(0);
+  });
+
+  it('mid-stream pickup (loose): ESTABLISHED UNREPLIED with the UNACK timeout, then replied', () => {
+    const r = new Rig();
+    const p = r.tcp('c', 'PA', 4000, 9000, { len: 100 });
+    expect(p.ctinfo).toBe(IP_CT_NEW);
+    expect(r.state()).toBe('ESTABLISHED');
+    expect(r.left()).toBe(300);
+    expect(r.ct.list(r.now)).toContain('[UNREPLIED]');
+    r.tcp('s', 'A', 9000, 4100);
+    expect(r.only().status & IPS_SEEN_REPLY).toBeTruthy();
+    // Assured on the next in-window packet with a reply seen.
+    r.tcp('c', 'A', 4100, 9000);
+    expect(r.only().status & IPS_ASSURED).toBeTruthy();
+  });
+
+  it('without loose, a mid-stream packet is INVALID', () => {
+    const r = new Rig({ tcpLoose: false });
+    expect(r.tcp('c', 'A', 4000, 9000).ctState).toBe(CT_INVALID);
+    expect(r.ct.size).toBe(0);
+  });
+
+  it('a SYN retransmission does not renew the timeout', () => {
+    const r = new Rig();
+    r.tcp('c', 'S', 1000, 0);
+    r.tcp('c', 'S', 1000, 0, { at: 10n * S });
+    expect(r.state()).toBe('SYN_SENT');
+    expect(r.left()).toBe(110);
+  });
+
+  it('a SYN on a TIME_WAIT entry reopens the connection as NEW', () => {
+    const r = new Rig();
+    handshake(r);
+    r.tcp('c', 'FA', 1001, 5001);
+    r.tcp('s', 'FA', 5001, 1002);
+    r.tcp('c', 'A', 1002, 5002);
+    expect(r.state()).toBe('TIME_WAIT');
+    const syn = r.tcp('c', 'S', 90000, 0, { at: 5n * S });
+    expect(syn.ctinfo).toBe(IP_CT_NEW);
+    expect(r.state()).toBe('SYN_SENT');
+    expect(r.only().status & IPS_ASSURED).toBe(0);
+    r.tcp('s', 'SA', 70000, 90001);
+    expect(r.state()).toBe('SYN_RECV');
+  });
+
+  it('a SYN in ESTABLISHED is ignored (accepted, state kept)', () => {
+    const r = new Rig();
+    handshake(r);
+    const syn = r.tcp('c', 'S', 77777, 0);
+    expect(syn.ct).not.toBeNull();
+    expect(r.state()).toBe('ESTABLISHED');
+  });
+
+  it('a bad checksum is INVALID on PREROUTING, not on OUTPUT, and not with checksum off', () => {
+    const seg = ipv4({ src: A, dst: B }, tcp({ sport: 1, dport: 2, flags: 'S', seq: 1 }));
+    seg[20 + 17] = seg[20 + 17]! ^ 1;
+    expect(new Rig().send(seg.slice()).ctState).toBe(CT_INVALID);
+    expect(new Rig().send(seg.slice(), { hook: Hook.LocalOut }).ctState).toBe(CT_TRACKED);
+    expect(new Rig({ checksum: false }).send(seg.slice()).ctState).toBe(CT_TRACKED);
+  });
+
+  it('a packet dropped before confirmation leaves no entry: the next is NEW again', () => {
+    const r = new Rig();
+    r.tcp('c', 'S', 1000, 0, { drop: true });
+    expect(r.ct.size).toBe(0);
+    expect(r.tcp('c', 'S', 1000, 0).ctinfo).toBe(IP_CT_NEW);
+    expect(r.ct.size).toBe(1);
+  });
+});
+
+describe('UDP', () => {
+  const q = (sport = 5353) => ipv4({ src: A, dst: B }, udp({ sport, dport: 53, payload: new Uint8Array(8) }));
+  const a = (sport = 5353) => ipv4({ src: B, dst: A }, udp({ sport: 53, dport: sport, payload: new Uint8Array(8) }));
+
+  it('unreplied: 30 s, UNREPLIED', () => {
+    const r = new Rig();
+    expect(r.send(q()).ctinfo).toBe(IP_CT_NEW);
+    expect(r.left()).toBe(30);
+    expect(r.ct.list(r.now)).toBe(
+      'udp      17 30 src=192.0.2.10 dst=203.0.113.5 sport=5353 dport=53 [UNREPLIED] src=203.0.113.5 dst=192.0.2.10 sport=53 dport=5353 mark=0 use=1\n',
+    );
+  });
+
+  it('replied within 2 s: 30 s, not assured; traffic after 2 s: 120 s and ASSURED', () => {
+    const r = new Rig();
+    r.send(q());
+    expect(r.send(a()).ctinfo).toBe(IP_CT_ESTABLISHED_REPLY);
+    r.send(q(), { at: S });
+    expect(r.left()).toBe(30);
+    expect(r.only().status & IPS_ASSURED).toBe(0);
+    r.send(q(), { at: 3n * S });
+    expect(r.left()).toBe(120);
+    expect(r.only().status & IPS_ASSURED).toBeTruthy();
+  });
+
+  it('truncated or bad-checksum datagrams are INVALID; a zero checksum is not checked', () => {
+    const r = new Rig();
+    const bad = q();
+    bad[27] = bad[27]! ^ 1;
+    expect(r.send(bad).ctState).toBe(CT_INVALID);
+    const zero = q(6000);
+    zero[26] = 0;
+    zero[27] = 0;
+    expect(r.send(zero).ctState).toBe(CT_TRACKED);
+    const long = q(6001);
+    long[25] = 200;
+    expect(r.send(long).ctState).toBe(CT_INVALID);
+  });
+});
+
+describe('ICMP', () => {
+  const echo = (type: number, id = 7) => (type === 8 ? ipv4({ src: A, dst: B }, icmp({ type, id, seq: 1 })) : ipv4({ src: B, dst: A }, icmp({ type, id, seq: 1 })));
+
+  it('echo request and reply pair up; 30 s', () => {
+    const r = new Rig();
+    expect(r.send(echo(8)).ctinfo).toBe(IP_CT_NEW);
+    expect(r.send(echo(0)).ctinfo).toBe(IP_CT_ESTABLISHED_REPLY);
+    expect(r.left()).toBe(30);
+    expect(r.ct.list(r.now)).toBe(
+      'icmp     1 30 src=192.0.2.10 dst=203.0.113.5 type=8 code=0 id=7 src=203.0.113.5 dst=192.0.2.10 type=0 code=0 id=7 mark=0 use=1\n',
+    );
+  });
+
+  it('a reply without a request, or a type that opens nothing, is INVALID', () => {
+    const r = new Rig();
+    expect(r.send(echo(0, 99)).ctState).toBe(CT_INVALID);
+    expect(r.send(ipv4({ src: B, dst: A }, icmp({ type: 9 }))).ctState).toBe(CT_INVALID);
+    expect(r.send(ipv4({ src: B, dst: A }, icmp({ type: 40 }))).ctState).toBe(CT_INVALID);
+    expect(r.ct.size).toBe(0);
+  });
+
+  it('errors quoting a tracked flow are RELATED to it; others are INVALID', () => {
+    const r = new Rig();
+    const dgram = ipv4({ src: A, dst: B }, udp({ sport: 5000, dport: 53 }));
+    r.send(dgram);
+    const err = r.send(ipv4({ src: B, dst: A }, icmp({ type: 3, code: 3, payload: dgram.subarray(0, 28) })));
+    expect(err.ctinfo).toBe(IP_CT_RELATED_REPLY);
+    expect(r.only().status & IPS_SEEN_REPLY).toBe(0);
+    // From a router on the way, in the original direction: RELATED.
+    const fwd = r.send(ipv4({ src: '198.51.100.254', dst: B }, icmp({ type: 11, payload: ipv4({ src: B, dst: A }, udp({ sport: 53, dport: 5000 })).subarray(0, 28) })));
+    expect(fwd.ctinfo).toBe(IP_CT_RELATED);
+    // Quoting nothing we know, or sent to someone else: INVALID.
+    const other = ipv4({ src: A, dst: B }, udp({ sport: 5001, dport: 53 }));
+    expect(r.send(ipv4({ src: B, dst: A }, icmp({ type: 3, code: 3, payload: other.subarray(0, 28) }))).ctState).toBe(CT_INVALID);
+    expect(r.send(ipv4({ src: B, dst: '192.0.2.99' }, icmp({ type: 3, code: 3, payload: dgram.subarray(0, 28) }))).ctState).toBe(CT_INVALID);
+    // Too short to quote the ports.
+    expect(r.send(ipv4({ src: B, dst: A }, icmp({ type: 3, code: 3, payload: dgram.subarray(0, 21) }))).ctState).toBe(CT_INVALID);
+  });
+
+  it('an error quoting an echo request is RELATED to the echo entry', () => {
+    const r = new Rig();
+    const req = echo(8, 42);
+    r.send(req);
+    const err = r.send(ipv4({ src: B, dst: A }, icmp({ type: 3, code: 1, payload: req.subarray(0, 28) })));
+    expect(err.ctinfo).toBe(IP_CT_RELATED_REPLY);
+  });
+});
+
+describe('generic protocols, expiry and the table limit', () => {
+  it('a generic protocol gets 600 s', () => {
+    const r = new Rig();
+    r.send(ipv4({ src: A, dst: B }, raw(50, new Uint8Array(20))));
+    expect(r.left()).toBe(600);
+    expect(r.ct.list(r.now)).toBe('unknown  50 600 src=192.0.2.10 dst=203.0.113.5 [UNREPLIED] src=203.0.113.5 dst=192.0.2.10 mark=0 use=1\n');
+  });
+
+  it('entries expire on virtual time: gone from the list, NEW again, swept', () => {
+    const r = new Rig();
+    const q = () => ipv4({ src: A, dst: B }, udp({ sport: 1, dport: 2 }));
+    r.send(q());
+    r.now = 29n * S;
+    expect(r.ct.list(r.now)).toContain(' 1 src=');
+    r.now = 30n * S;
+    expect(r.ct.list(r.now)).toBe('');
+    expect(r.ct.size).toBe(1);
+    expect(r.ct.sweep(r.now)).toBe(1);
+    expect(r.ct.size).toBe(0);
+    r.send(q());
+    expect(r.ct.size).toBe(1);
+    expect(r.send(q(), { at: 100n * S }).ctinfo).toBe(IP_CT_NEW);
+  });
+
+  it('a full table drops entries that are not ASSURED, else drops the packet', () => {
+    const r = new Rig({ max: 2, buckets: 1 });
+    const d = (sport: number) => ipv4({ src: A, dst: B }, udp({ sport, dport: 53 }));
+    r.send(d(1));
+    r.send(d(2));
+    expect(r.ct.size).toBe(2);
+    // Both unassured, in the one bucket: early drop evicts them.
+    r.send(d(3));
+    expect(r.ct.size).toBe(1);
+    expect(r.ct.earlyDrops).toBe(2);
+
+    const full = new Rig({ max: 1, buckets: 1 });
+    handshake(full);
+    expect(full.only().status & IPS_ASSURED).toBeTruthy();
+    const s = full.send(d(4));
+    expect((s as Skb & { verdict?: number }).verdict).toBe(NF_DROP);
+    expect(full.ct.size).toBe(1);
+    expect(full.ct.drops).toBe(1);
+  });
+
+  it('options are checked up front', () => {
+    expect(() => new Conntrack({ max: -1 })).toThrow(/max/);
+  });
+});
