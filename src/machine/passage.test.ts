@@ -37,8 +37,10 @@ const bytes = (n: number, fill = 0xab): Uint8Array => new Uint8Array(n).fill(fil
 
 describe('passage page encodings', () => {
   it('round-trips a frame delivery', () => {
-    const f = { frameNo: 7, tsNs: 1_700_000_000_123_456_789n, output: true, data: bytes(60) };
+    const f = { frameNo: 7, tsNs: 1_700_000_000_123_456_789n, output: true, truncated: false, data: bytes(60) };
     expect(decodeFrame(encodeFrame(f))).toEqual(f);
+    const cut = { ...f, output: false, truncated: true };
+    expect(decodeFrame(encodeFrame(cut))).toEqual(cut);
   });
   it('round-trips fate records with site, reason and leaving frame; sites and reasons cross once', () => {
     const page = new PassagePage(4096);
