@@ -51,6 +51,8 @@ export const TIMEOUTS_S = {
   udpUnreplied: 30,
   udpReplied: 120,
   icmp: 30,
+  greUnreplied: 30,
+  greReplied: 180,
 } as const;
 
 /** Buckets scanned by early drop (NF_CT_EVICTION_RANGE). */
@@ -104,6 +106,18 @@ function hasPorts(proto: number): boolean {
   return proto === 6 || proto === 17 || proto === 136 || proto === 132 || proto === 33;
 }
 
+/**
+ * The GRE key of a packet's tuple (gre_pkt_to_tuple): the PPTP call id for
+ * version 1 carrying PPP, 0 for other GRE (tracked like a generic protocol,
+ * but with GRE's timeouts), -1 when a version 1 packet carries something else.
+ */
+function greKey(d: Uint8Array, off: number, len: number): number {
+  if (off + 4 > len || (d[off + 1]! & 7) !== 1) return 0;
+  if (off + 8 > len) return 0;
+  if (((d[off + 2]! << 8) | d[off + 3]!) !== 0x880b) return -1;
+  return (d[off + 6]! << 8) | d[off + 7]!;
+}
+
 /** Protocol names conntrack-tools prints. */
 const PROTO_NAMES: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 33: 'dccp', 47: 'gre', 58: 'icmpv6', 132: 'sctp', 136: 'udplite' };
 
@@ -134,6 +148,8 @@ export class Conntrack {
   private readonly udpUnreplied = TIMEOUTS_S.udpUnreplied * HZ;
   private readonly udpReplied = TIMEOUTS_S.udpReplied * HZ;
   private readonly icmpTimeout = TIMEOUTS_S.icmp * HZ;
+  private readonly greUnreplied = TIMEOUTS_S.greUnreplied * HZ;
+  private readonly greReplied = TIMEOUTS_S.greReplied * HZ;
   private lastNs = -1n;
   private lastJ = 0;
   /** Entries dropped early because the table was full (stat early_drop). */
@@ -309,6 +325,9 @@ export class Conntrack {
       } else if (proto === 1) {
         sport = (d[th + 4]! << 8) | d[th + 5]!;
         dport = (d[th]! << 8) | d[th + 1]!;
+      } else if (proto === 47) {
+        dport = greKey(d, th, len);
+        if (dport < 0) return this.markInvalid();
       }
       const src = skb.saddr;
       const dst = skb.daddr;
@@ -324,7 +343,7 @@ export class Conntrack {
           if (inv === 0) return this.markInvalid();
           rsport = sport;
           rdport = ((inv - 1) << 8) | d[th + 1]!;
-        } else if (!hasPorts(proto)) {
+        } else if (!hasPorts(proto) && proto !== 47) {
           rsport = 0;
           rdport = 0;
         }
@@ -430,6 +449,14 @@ export class Conntrack {
         }
         return HANDLE_OK;
       }
+      case 47:
+        if (conn.status & IPS_SEEN_REPLY) {
+          this.refresh(conn, this.greReplied, now);
+          conn.status |= IPS_ASSURED;
+        } else {
+          this.refresh(conn, this.greUnreplied, now);
+        }
+        return HANDLE_OK;
       case 1:
         if (!icmpValidNew(conn.orig.dport >>> 8)) return HANDLE_INVALID;
         this.refresh(conn, this.icmpTimeout, now);
@@ -475,6 +502,9 @@ export class Conntrack {
       if (inv === 0) return -1;
       sport = (d[il4 + 4]! << 8) | d[il4 + 5]!;
       dport = ((inv - 1) << 8) | d[il4 + 1]!;
+    } else if (iproto === 47) {
+      sport = greKey(d, il4, len);
+      if (sport < 0) return -1;
     }
     const h = this.find(iproto, idst, isrc, sport, dport, now);
     if (h === null) return -1;
@@ -547,6 +577,7 @@ function tupleText(c: Conn, h: TupleHash): string {
   let s = `src=${formatIPv4(h.src)} dst=${formatIPv4(h.dst)}`;
   if (c.proto === 1) s += ` type=${h.dport >>> 8} code=${h.dport & 0xff} id=${h.sport}`;
   else if (hasPorts(c.proto)) s += ` sport=${h.sport} dport=${h.dport}`;
+  else if (c.proto === 47) s += ` srckey=0x${h.sport.toString(16)} dstkey=0x${h.dport.toString(16)}`;
   return s;
 }
 

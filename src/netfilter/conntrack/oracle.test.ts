@@ -1,13 +1,13 @@
 /**
  * Compares the tracker with the kernel's own table recorded by
- * ../shared/kernel-oracle (fixtures/mixed/kernel.conntrack). The filter
+ * ../shared/kernel-oracle (fixtures/NAME/kernel.conntrack). The filter
  * rules of the scenario are applied by hand here (the stack is not involved),
  * so that only what conntrack decides is compared.
  *
  * Re-record: RECORD=1 npx vitest run src/netfilter/conntrack/oracle.test.ts
- * (writes rules.v4 and capture.pcap), then as root:
- *   ../shared/kernel-oracle/run-kernel.sh src/netfilter/conntrack/fixtures/mixed/rules.v4 \
- *     src/netfilter/conntrack/fixtures/mixed/capture.pcap src/netfilter/conntrack/fixtures/mixed
+ * (writes each scenario's rules.v4 and capture.pcap), then as root, for NAME
+ * in mixed and edges (d=src/netfilter/conntrack/fixtures/NAME):
+ *   ../shared/kernel-oracle/run-kernel.sh $d/rules.v4 $d/capture.pcap $d
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -15,10 +15,15 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { writePcapFile } from '../../capture/pcap-write.js';
 import { Hook, NF_ACCEPT, Skb } from '../types.js';
-import { CT_INVALID, Conntrack, IP_CT_IS_REPLY, IP_CT_NEW, IP_CT_RELATED, resetCt } from './index.js';
-import { RULES, mixedFrames } from './fixtures/mixed.js';
+import { CT_INVALID, Conntrack, IP_CT_IS_REPLY, IP_CT_RELATED, resetCt } from './index.js';
+import { RULES, mixedFrames, type Frame } from './fixtures/mixed.js';
+import { edgesFrames } from './fixtures/edges.js';
 
-const dir = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'mixed');
+const fixtures = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
+const SCENARIOS: Array<[string, () => Frame[]]> = [
+  ['mixed', mixedFrames],
+  ['edges', edgesFrames],
+];
 const LOCAL = new Set([0xc6336401 /* 198.51.100.1 */, 0xc0000201 /* 192.0.2.1 */]);
 
 /** ESTABLISHED or RELATED, as `--ctstate RELATED,ESTABLISHED` sees it. */
@@ -27,10 +32,9 @@ function estRel(skb: Skb): boolean {
 }
 
 /** Replays the scenario; returns the tracker and the virtual time of the last packet. */
-export function replayMixed(): { ct: Conntrack; lastNs: bigint; verdicts: boolean[] } {
+export function replay(frames: Frame[]): { ct: Conntrack; lastNs: bigint; verdicts: boolean[] } {
   const ct = new Conntrack();
   const skb = new Skb();
-  const frames = mixedFrames();
   const t0 = frames[0]!.tsNs;
   const verdicts: boolean[] = [];
   for (const f of frames) {
@@ -60,25 +64,21 @@ export function replayMixed(): { ct: Conntrack; lastNs: bigint; verdicts: boolea
   return { ct, lastNs: frames[frames.length - 1]!.tsNs - t0, verdicts };
 }
 
-describe('conntrack against the kernel (fixtures/mixed)', () => {
-  if (process.env.RECORD) {
-    it('records the scenario', () => {
-      mkdirSync(dir, { recursive: true });
-      writeFileSync(join(dir, 'rules.v4'), RULES);
-      writePcapFile(join(dir, 'capture.pcap'), mixedFrames());
+describe('conntrack against the kernel', () => {
+  for (const [name, frames] of SCENARIOS) {
+    const dir = join(fixtures, name);
+    if (process.env.RECORD) {
+      it(`records ${name}`, () => {
+        mkdirSync(dir, { recursive: true });
+        writeFileSync(join(dir, 'rules.v4'), RULES);
+        writePcapFile(join(dir, 'capture.pcap'), frames());
+      });
+    }
+    it(`${name}: lists what the kernel lists, a fraction of a second after the last packet`, () => {
+      const file = join(dir, 'kernel.conntrack');
+      expect(existsSync(file)).toBe(true);
+      const { ct, lastNs } = replay(frames());
+      expect(ct.list(lastNs + 400_000_000n)).toBe(readFileSync(file, 'utf8'));
     });
   }
-
-  it('lists what the kernel lists, a fraction of a second after the last packet', () => {
-    const file = join(dir, 'kernel.conntrack');
-    if (!existsSync(file)) return;
-    const { ct, lastNs } = replayMixed();
-    expect(ct.list(lastNs + 400_000_000n)).toBe(readFileSync(file, 'utf8'));
-  });
-
-  it('the first packet of each accepted flow is NEW', () => {
-    const { verdicts } = replayMixed();
-    expect(verdicts.filter((v) => v).length).toBeGreaterThan(20);
-    expect(IP_CT_NEW).toBe(2);
-  });
 });
