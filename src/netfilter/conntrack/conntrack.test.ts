@@ -14,6 +14,7 @@ import {
   IP_CT_RELATED,
   IP_CT_RELATED_REPLY,
   TCP_STATE_NAMES,
+  attachRelated,
   type ConntrackOptions,
 } from './index.js';
 
@@ -356,5 +357,21 @@ describe('generic protocols, expiry and the table limit', () => {
 
   it('options are checked up front', () => {
     expect(() => new Conntrack({ max: -1 })).toThrow(/max/);
+  });
+});
+
+describe('replies netfilter generates', () => {
+  it('carry the cause\'s entry as RELATED in reply direction, which is never confirmed', () => {
+    const r = new Rig();
+    const syn = new Skb().load(ipv4({ src: A, dst: B }, tcp({ sport: 1, dport: 23, flags: 'S', seq: 1 })));
+    expect(r.ct.in(syn, Hook.PreRouting, 0n)).toBe(NF_ACCEPT);
+    // REJECT drops the SYN; its reset goes out through OUTPUT and POSTROUTING.
+    const rst = new Skb().load(ipv4({ src: B, dst: A }, tcp({ sport: 23, dport: 1, flags: 'RA', seq: 0, ack: 2 })));
+    attachRelated(rst, syn.ct, syn.ctinfo);
+    expect(rst.ctinfo).toBe(IP_CT_RELATED_REPLY);
+    expect(r.ct.in(rst, Hook.LocalOut, 0n)).toBe(NF_ACCEPT);
+    expect(rst.ctinfo).toBe(IP_CT_RELATED_REPLY);
+    r.ct.confirm(rst, 0n);
+    expect(r.ct.size).toBe(0);
   });
 });

@@ -600,3 +600,18 @@ export function resetCt(skb: Skb): void {
   skb.ctinfo = 0;
   skb.ctState = CT_TRACKED;
 }
+
+/**
+ * nf_ct_attach, for a reply netfilter generates (REJECT's TCP reset or ICMP
+ * error): the reply carries the cause's entry, RELATED in the direction
+ * opposite to the cause. `in` then leaves it alone, and `confirm` does not
+ * insert it (reply direction), so a rejected packet's new entry is never
+ * confirmed. The kernel counts such replies as `--ctstate RELATED` and
+ * `--ctdir REPLY` (fixtures/reject).
+ */
+export function attachRelated(reply: Skb, causeCt: object | null, causeCtinfo: number): void {
+  if (causeCt === null) return;
+  reply.ct = causeCt;
+  reply.ctinfo = causeCtinfo >= IP_CT_IS_REPLY ? IP_CT_RELATED : IP_CT_RELATED + IP_CT_IS_REPLY;
+  reply.ctState = CT_TRACKED;
+}

@@ -18,6 +18,8 @@ import { Hook, NF_ACCEPT, Skb } from '../types.js';
 import { CT_INVALID, Conntrack, IP_CT_IS_REPLY, IP_CT_RELATED, resetCt } from './index.js';
 import { RULES, mixedFrames, type Frame } from './fixtures/mixed.js';
 import { edgesFrames } from './fixtures/edges.js';
+import { REJECT_RULES, rejectFrames } from './fixtures/reject.js';
+import { pcapHeader, pcapRecord } from '../../capture/pcap-write.js';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
 const SCENARIOS: Array<[string, () => Frame[]]> = [
@@ -81,4 +83,15 @@ describe('conntrack against the kernel', () => {
       expect(ct.list(lastNs + 400_000_000n)).toBe(readFileSync(file, 'utf8'));
     });
   }
+});
+
+describe('the reject fixture', () => {
+  it('is what its generator writes', () => {
+    const dir = join(fixtures, 'reject');
+    expect(readFileSync(join(dir, 'rules.v4'), 'utf8')).toBe(REJECT_RULES);
+    const parts = [pcapHeader(), ...rejectFrames().map((f) => pcapRecord(f.tsNs, f.data))];
+    const bytes = Buffer.concat(parts.map((p) => Buffer.from(p)));
+    expect(readFileSync(join(dir, 'capture.pcap')).equals(bytes)).toBe(true);
+    expect(readFileSync(join(dir, 'kernel.conntrack'), 'utf8')).toBe('');
+  });
 });
