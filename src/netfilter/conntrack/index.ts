@@ -7,8 +7,14 @@
  * the text `conntrack -L | sort` prints.
  *
  * The stack calls `in` where the kernel runs nf_conntrack_in (PREROUTING and
- * OUTPUT, priority -200) and `confirm` where it runs nf_conntrack_confirm
- * (last on INPUT and POSTROUTING).
+ * OUTPUT, priority -200: after raw, before mangle) and `confirm` where it
+ * runs nf_conntrack_confirm (last on INPUT and POSTROUTING, after every
+ * table). A packet record that is reused must be cleared with `resetCt`
+ * when a new packet starts its way (not when a looped-back packet re-enters
+ * PREROUTING: it keeps its entry). Replies netfilter generates get their
+ * cause's entry with `attachRelated`. Time is virtual: the nanoseconds
+ * since boot that `GuestServices.nowNs()` gives, read at HZ=250 jiffies,
+ * so that `--ctexpire` (which reads `GuestServices.jiffies()`) agrees.
  *
  * @example
  * const ct = new Conntrack();
