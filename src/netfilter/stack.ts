@@ -19,6 +19,7 @@ import { setIPv4Checksum } from '../packet/checksum.js';
 import { inetChecksum } from '../packet/checksum.js';
 import { Fib } from '../machine/fib.js';
 import type { MachineSpec } from '../machine/spec.js';
+import { attachRelated, Conntrack, resetCt } from './conntrack/index.js';
 import { CompiledTable } from './engine.js';
 import { formatLogLine } from './targets/log.js';
 import { FateKind, type DropSite, type Fate } from './fate.js';
@@ -56,6 +57,25 @@ const TABLE_PRIORITY: Record<string, Partial<Record<Hook, number>>> = {
   security: { [Hook.LocalIn]: 50, [Hook.Forward]: 50, [Hook.LocalOut]: 50 },
 };
 
+/** nf_conntrack_in's priority on PREROUTING and OUTPUT (NF_IP_PRI_CONNTRACK). */
+const CONNTRACK_PRIORITY = -200;
+
+/** Matches and targets whose use makes the kernel register conntrack's hooks. */
+const CONNTRACK_USERS = new Set(['state', 'conntrack', 'connmark', 'connlimit', 'connbytes', 'helper', 'CONNMARK', 'CT', 'NOTRACK', 'SNAT', 'DNAT', 'MASQUERADE', 'REDIRECT', 'NETMAP']);
+
+/** Does any rule use connection tracking? */
+function needsConntrack(rs: Ruleset): boolean {
+  for (const t of rs.tables.values()) {
+    for (const c of t.chains.values()) {
+      for (const r of c.rules) {
+        if (r.matches.some((m) => CONNTRACK_USERS.has(m.module.name))) return true;
+        if (r.target.kind === 'module' && CONNTRACK_USERS.has(r.target.module.name)) return true;
+      }
+    }
+  }
+  return false;
+}
+
 /** Tables that need connection tracking, which cofw does not emulate yet. */
 const UNSUPPORTED_TABLES = new Set(['nat']);
 
@@ -76,6 +96,7 @@ export const StackReason = {
   tooBig: 'PKT_TOO_BIG (DF set, larger than the MTU)',
   hotdrop: 'hotdrop (a match could not read the packet)',
   hotdropTruncated: 'hotdrop (a match needs bytes the capture cut off: snaplen)',
+  conntrackFull: 'conntrack: table full, dropping packet',
   reasmTimeout: 'FRAG_REASM_TIMEOUT',
   multicastNoRoute: 'IP_INNOROUTES (multicast not joined)',
 } as const;
@@ -100,7 +121,9 @@ export class GuestStack {
   private readonly par: XtParams;
   private clockNs = 0n;
   private bootNs = -1n;
-  private readonly pendingLocal: Array<{ ip: Uint8Array; frameNo: number }> = [];
+  private readonly pendingLocal: Array<{ ip: Uint8Array; frameNo: number; ct: object | null; ctinfo: number }> = [];
+  /** Connection tracking, when the rule set needs it (the kernel registers its hooks lazily). */
+  private readonly ct: Conntrack | null;
   private readonly frags = new Map<string, FragQueue>();
   private readonly services: GuestServices;
   /** Frames leave through this buffer (the largest IPv4 packet plus an Ethernet header). */
@@ -112,6 +135,7 @@ export class GuestStack {
     readonly ruleset: Ruleset,
   ) {
     this.fib = new Fib(opts.spec);
+    this.ct = needsConntrack(ruleset) ? new Conntrack() : null;
     for (const d of opts.spec.devices) if (d.unit >= 0) this.devByUnit[d.unit] = d;
     this.lo = opts.spec.devices.find((d) => d.name === 'lo') ?? opts.spec.devices[0]!;
     for (const t of ruleset.tables.values()) {
@@ -130,7 +154,7 @@ export class GuestStack {
       nowNs: () => (self.bootNs < 0n ? 0n : self.clockNs - self.bootNs),
       addrType: (addr, dev) => (dev ? fib.addrTypeOn(addr, dev) : fib.addrType(addr)),
       printk: (level, text) => opts.printk(level, text),
-      sendLocal: (ip, cause) => self.pendingLocal.push({ ip, frameNo: cause.frameNo }),
+      sendLocal: (ip, cause) => self.pendingLocal.push({ ip, frameNo: cause.frameNo, ct: cause.ct, ctinfo: cause.ctinfo }),
       selectSource: (daddr) => fib.selectSource(fib.lookup(daddr).dev, daddr),
       routeOutput: (daddr) => fib.lookup(daddr).dev,
     };
@@ -234,6 +258,17 @@ export class GuestStack {
     skb.mark = 0;
     skb.generated = false;
     skb.frameNo = frameNo;
+    if (this.ct && (skb.fragoff !== 0 || ip[6]! & 0x20)) {
+      // With conntrack, nf_defrag_ipv4 reassembles at -400, before everything.
+      const q = this.defrag(skb, dev, frameNo);
+      if (q) this.asWhole(q, () => this.prerouting(this.skb, q.dev, q.last));
+      return;
+    }
+    this.prerouting(skb, dev, frameNo);
+  }
+
+  private prerouting(skb: Skb, dev: NetDevice, frameNo: number): void {
+    resetCt(skb);
     if (!this.hook(Hook.PreRouting, dev, null, frameNo)) return;
     this.routeInput(skb, dev, frameNo);
   }
@@ -270,25 +305,34 @@ export class GuestStack {
     if (skb.totLen > outDev.mtu && ip[6]! & 0x40) return this.stackDrop(frameNo, StackReason.tooBig);
     if (!this.hook(Hook.Forward, inDev, outDev, frameNo)) return;
     if (!this.hook(Hook.PostRouting, null, outDev, frameNo)) return;
+    this.confirm();
     this.transmit(FateKind.Forwarded, outDev, frameNo);
   }
 
   private localDeliver(skb: Skb, dev: NetDevice, frameNo: number): void {
     if (skb.fragoff !== 0 || skb.data[6]! & 0x20) {
-      this.reassemble(skb, dev, frameNo);
+      // ip_local_deliver reassembles before INPUT (without conntrack, nothing did so earlier).
+      const q = this.defrag(skb, dev, frameNo);
+      if (q) this.asWhole(q, () => this.localDeliver(this.skb, q.dev, q.last));
       return;
     }
     if (!this.hook(Hook.LocalIn, dev, null, frameNo)) return;
+    this.confirm();
     this.fate(FateKind.Delivered, frameNo, {});
   }
 
-  // -- reassembly (ip_defrag before INPUT) ----------------------------------
+  // -- reassembly (ip_defrag) -----------------------------------------------
 
   private fragKey(ip: Uint8Array): string {
     return `${ip[12]}.${ip[13]}.${ip[14]}.${ip[15]}>${ip[16]}.${ip[17]}.${ip[18]}.${ip[19]}/${ip[9]}#${(ip[4]! << 8) | ip[5]!}`;
   }
 
-  private reassemble(skb: Skb, dev: NetDevice, frameNo: number): void {
+  /**
+   * Adds a fragment to its queue. When it completes the packet, loads the
+   * whole packet into the skb and returns the queue (its frames and the
+   * frame that completed it); else the fragment is held and null returned.
+   */
+  private defrag(skb: Skb, dev: NetDevice, frameNo: number): (FragQueue & { last: number }) | null {
     const ip = skb.data;
     const key = this.fragKey(ip);
     let q = this.frags.get(key);
@@ -308,15 +352,15 @@ export class GuestStack {
       q.mac = skb.mac?.slice() ?? null;
     }
     if (!(ip[6]! & 0x20)) q.total = off + payload.length;
-    if (q.total < 0 || !q.header) return;
+    if (q.total < 0 || !q.header) return null;
     // Complete when the parts cover [0, total) without holes.
     const parts = [...q.parts].sort((a, b) => a.off - b.off);
     let covered = 0;
     for (const p of parts) {
-      if (p.off > covered) return;
+      if (p.off > covered) return null;
       covered = Math.max(covered, p.off + p.data.length);
     }
-    if (covered < q.total) return;
+    if (covered < q.total) return null;
     this.frags.delete(key);
     const hl = q.header.length;
     const whole = new Uint8Array(hl + q.total);
@@ -331,17 +375,20 @@ export class GuestStack {
     const s = this.skb.load(whole);
     s.mac = q.mac;
     s.pktType = q.pktType;
+    s.mark = 0;
+    s.generated = false;
     s.frameNo = frameNo;
-    const last = q.frames[q.frames.length - 1]!;
-    const ok = this.hook(Hook.LocalIn, q.dev, null, last);
-    // The verdict on the whole is the fate of each fragment.
-    for (const f of q.frames) {
-      if (f === last) {
-        if (ok) this.fate(FateKind.Delivered, f, {});
-        continue;
-      }
-      if (ok) this.fate(FateKind.Delivered, f, {});
-      else this.fate(this.lastKind, f, this.lastDrop);
+    return { ...q, last: frameNo };
+  }
+
+  /** Runs `go` on a reassembled packet: the fate it gets is the fate of each of its fragments. */
+  private asWhole(q: { frames: number[]; last: number }, go: () => void): void {
+    this.fanout = q.frames;
+    this.fanoutLast = q.last;
+    try {
+      go();
+    } finally {
+      this.fanout = null;
     }
   }
 
@@ -356,7 +403,7 @@ export class GuestStack {
 
   // -- local output ----------------------------------------------------------
 
-  private localOut(ipIn: Uint8Array, frameNo: number, generated: boolean): void {
+  private localOut(ipIn: Uint8Array, frameNo: number, generated: boolean, cause?: { ct: object | null; ctinfo: number }): void {
     const ip = ipIn.slice();
     const skb = this.skb.load(ip);
     skb.mac = null;
@@ -364,6 +411,9 @@ export class GuestStack {
     skb.mark = 0;
     skb.generated = generated;
     skb.frameNo = frameNo;
+    resetCt(skb);
+    // REJECT's reply is RELATED to the connection of the packet it answers.
+    if (cause && this.ct) attachRelated(skb, cause.ct, cause.ctinfo);
     const rt = this.fib.lookup(skb.daddr);
     const dropKind = generated ? FateKind.GeneratedDropped : FateKind.DroppedByStack;
     if (!rt.dev && rt.type !== RouteType.Broadcast && rt.type !== RouteType.Multicast) {
@@ -373,12 +423,14 @@ export class GuestStack {
     const outDev = rt.dev ?? this.fib.deviceFor(skb.saddr) ?? this.devByUnit[0] ?? this.lo;
     if (!this.hook(Hook.LocalOut, null, outDev, frameNo, generated)) return;
     if (!this.hook(Hook.PostRouting, null, outDev, frameNo, generated)) return;
+    this.confirm();
     if (outDev === this.lo) {
       // Looped back: in again through PREROUTING and INPUT.
       const s = this.skb;
       s.pktType = PacketType.Host;
       if (!this.hook(Hook.PreRouting, this.lo, null, frameNo, generated)) return;
       if (!this.hook(Hook.LocalIn, this.lo, null, frameNo, generated)) return;
+      this.confirm();
       this.fate(generated ? FateKind.Generated : FateKind.Delivered, frameNo, { unit: -1 });
       return;
     }
@@ -388,25 +440,34 @@ export class GuestStack {
   private drainLocal(): void {
     while (this.pendingLocal.length) {
       const p = this.pendingLocal.shift()!;
-      this.localOut(p.ip, p.frameNo, true);
+      this.localOut(p.ip, p.frameNo, true, p);
     }
   }
 
   // -- hooks, fates -----------------------------------------------------------
 
+  /** Frames of the reassembled packet being processed, and the one that completed it. */
+  private fanout: number[] | null = null;
+  private fanoutLast = 0;
   private lastKind: FateKind = FateKind.DroppedByRule;
   private lastDrop: { site?: DropSite; reason?: string } = {};
 
   /** Runs every table on `hook`; false (and the drop fate) when one drops. */
   private hook(hook: Hook, inDev: NetDevice | null, outDev: NetDevice | null, frameNo: number, generated = false): boolean {
     const tables = this.hooks[hook]!;
-    if (tables.length === 0) return true;
+    // nf_conntrack_in runs at priority -200 on PREROUTING and OUTPUT, after raw.
+    let ctPending = this.ct !== null && (hook === Hook.PreRouting || hook === Hook.LocalOut);
+    if (tables.length === 0 && !ctPending) return true;
     const par = this.par;
     par.hook = hook;
     par.inDev = inDev;
     par.outDev = outDev;
     const tracing = this.opts.trace?.(frameNo) ?? false;
     for (const t of tables) {
+      if (ctPending && TABLE_PRIORITY[t.name]![hook]! > CONNTRACK_PRIORITY) {
+        ctPending = false;
+        if (!this.conntrackIn(hook, frameNo, generated)) return false;
+      }
       par.table = t.name;
       t.tracer = tracing ? this.tracerFor(t.name) : null;
       const v = t.run(this.skb, par);
@@ -423,7 +484,30 @@ export class GuestStack {
         return false;
       }
     }
+    if (ctPending && !this.conntrackIn(hook, frameNo, generated)) return false;
     return true;
+  }
+
+  /** nf_conntrack_in: false (and a stack drop) when conntrack drops the packet (table full). */
+  private conntrackIn(hook: Hook, frameNo: number, generated: boolean): boolean {
+    const skb = this.skb;
+    // A looped-back packet keeps the entry it got on the way out.
+    if (skb.ct && hook === Hook.PreRouting) return true;
+    if (this.ct!.in(skb, hook, this.clockNs) === NF_ACCEPT) return true;
+    this.lastKind = generated ? FateKind.GeneratedDropped : FateKind.DroppedByStack;
+    this.lastDrop = { reason: StackReason.conntrackFull };
+    this.fate(this.lastKind, frameNo, this.lastDrop);
+    return false;
+  }
+
+  /** nf_conntrack_confirm, at the end of INPUT and POSTROUTING. */
+  private confirm(): void {
+    if (this.ct) this.ct.confirm(this.skb, this.clockNs);
+  }
+
+  /** The final connection tracking table as `conntrack -L` prints it (sorted), or undefined when nothing is tracked. */
+  conntrackList(): string | undefined {
+    return this.ct?.list(this.clockNs);
   }
 
   /** Logs as the kernel's TRACE does: `TRACE: table:chain:type:rulenum ` and the packet, in LOG's format. */
@@ -465,6 +549,17 @@ export class GuestStack {
     out.reason = f.reason;
     out.frame = f.frame;
     if (this.opts.trace?.(frameNo)) this.opts.printk(4, `TRACE: frame=${frameNo} ${this.describeFate(out)}`);
+    if (this.fanout && frameNo === this.fanoutLast) {
+      // A reassembled packet: each fragment shares its fate; the leaving frame goes with the last.
+      for (const n of this.fanout) {
+        if (n === frameNo) continue;
+        out.frameNo = n;
+        out.frame = undefined;
+        this.opts.fate(out);
+      }
+      out.frameNo = frameNo;
+      out.frame = f.frame;
+    }
     this.opts.fate(out);
   }
 

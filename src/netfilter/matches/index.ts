@@ -14,6 +14,8 @@ import { pkttypeMatch } from './pkttype.js';
 import { tcpMatch } from './tcp.js';
 import { ttlMatch } from './ttl.js';
 import { udpMatch } from './udp.js';
+import { conntrackMatch } from '../conntrack/matches/conntrack.js';
+import { stateMatch } from '../conntrack/matches/state.js';
 
 export const MATCHES: readonly MatchModule<any>[] = [
   tcpMatch,
@@ -27,4 +29,6 @@ export const MATCHES: readonly MatchModule<any>[] = [
   macMatch,
   pkttypeMatch,
   addrtypeMatch,
+  stateMatch,
+  conntrackMatch,
 ];
