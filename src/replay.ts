@@ -13,7 +13,8 @@
  * const r = await replay({ rulesFile: 'rules.v4', machine: loadMachineFile('m.yaml'), captures: ['a.pcapng'], dropped: 'dropped.pcapng' });
  * console.log(r.fates, r.drops.sites, r.save);
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { openCaptures, openCaptureWriter, type CaptureDamage, type CaptureWriter } from './capture/index.js';
 import { ConetDaemon, etherPayload, type SourceFrame } from './conet/daemon.js';
 import { fileBlockDevice, memoryBlockDevice } from './machine/cobd.js';
@@ -26,6 +27,7 @@ import type { Ruleset } from './netfilter/rules/model.js';
 import { loadRuleset } from './netfilter/rules/restore.js';
 import { saveRuleset } from './netfilter/rules/save.js';
 import { GuestStack } from './netfilter/stack.js';
+import { SplitCaptures, type SplitCapture, type SplitFile } from './report/split-captures.js';
 import { formatIPv4, readIPv4 } from './packet/addr.js';
 
 export { ConservationError } from './conet/daemon.js';
@@ -41,6 +43,18 @@ export interface ReplayOptions {
   /** Output capture for dropped frames, each with a comment naming why. */
   dropped?: string;
   outFormat?: 'pcap' | 'pcapng';
+  /**
+   * `rule`: the dropped packets are also written one capture per cause:
+   * per dropping rule, chain policy, stack reason and fail policy, named
+   * `<stem>-<table>-<chain>-rule<N>`, `<stem>-<table>-<chain>-policy`,
+   * `<stem>-stack-<REASON>`, `<stem>-fail-<policy>-<reason>`, where the
+   * stem is the `dropped` file's name without its extension (`dropped`
+   * without one). Needs `dropped` or `splitDir`. Format: `outFormat`, else
+   * the `dropped` file's extension, else pcapng (which keeps the comments).
+   */
+  splitBy?: 'rule';
+  /** Folder for the split captures (created if missing); by default the `dropped` file's folder. */
+  splitDir?: string;
   onProgress?: (framesDone: number) => void;
   /** What the guest runs (the real rule loader and stack by default; tests pass fakes). */
   guest?: GuestDeps;
@@ -105,6 +119,8 @@ export interface ReplayResult {
   stats: MachineStats;
   oops?: { message: string; frameNo: number; reason: string };
   damage: CaptureDamage[];
+  /** With `splitBy`: the captures written, one per cause, in the order their first packet came. */
+  split?: SplitFile[];
 }
 
 /** The guest's software: cofw's rule loader and IPv4 stack. */
@@ -257,6 +273,18 @@ function countFlow(flows: FlowTable, frame: Uint8Array): void {
   flows.add(readIPv4(frame, off + 12), readIPv4(frame, off + 16), (proto << 16) | dport);
 }
 
+/** The split captures `opts` ask for (folder created, format chosen), or undefined. */
+function splitCaptures(opts: ReplayOptions): SplitCaptures | undefined {
+  if (!opts.splitBy) return undefined;
+  if (opts.splitBy !== 'rule') throw new Error(`splitBy: ${String(opts.splitBy)}: the only way to split is 'rule'`);
+  if (!opts.dropped && !opts.splitDir) throw new Error('splitBy: the split captures go next to `dropped` or into `splitDir`; give one of them');
+  const dir = opts.splitDir ?? dirname(opts.dropped!);
+  if (opts.splitDir) mkdirSync(dir, { recursive: true });
+  const stem = opts.dropped ? basename(opts.dropped).replace(/(\.(pcapng|pcap|cap|gz))+$/i, '') || 'dropped' : 'dropped';
+  const format = opts.outFormat ?? (opts.dropped && !/\.pcapng$/i.test(opts.dropped) ? 'pcap' : 'pcapng');
+  return new SplitCaptures({ dir, stem, format });
+}
+
 /**
  * A Linux cooked capture (SLL, SLL2) keeps the packet type the receiving
  * kernel gave a frame but not its link-layer destination, which the reader
@@ -297,8 +325,19 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
   const macOf = (unit: number): Uint8Array | undefined => opts.machine.devices.find((d) => d.unit === unit)?.mac;
   const counts = new Array<number>(FATE_NAMES.length + 1).fill(0);
   // Per drop site (the host keeps one DropSite object per site the guest defined), per reason.
-  const sites = new Map<DropSite, { count: DropSiteCount; comment: string }>();
-  const reasons = new Map<string, { count: DropReasonCount; comment: string }>();
+  const sites = new Map<DropSite, { count: DropSiteCount; comment: string; split?: SplitCapture }>();
+  const reasons = new Map<string, { count: DropReasonCount; comment: string; split?: SplitCapture }>();
+  const split = splitCaptures(opts);
+  // One split capture per cause, by name (two DropSite records for one rule share it).
+  const splitFiles = new Map<string, SplitCapture>();
+  const splitFile = (name: string, what: string): SplitCapture => {
+    let s = splitFiles.get(name);
+    if (!s) splitFiles.set(name, (s = split!.file(name, what)));
+    return s;
+  };
+  // The last frame a rule dropped and why: a REJECT's reply follows it and names it.
+  let lastDropNo = 0;
+  let lastDropComment = '';
   const failReasons = new Map<string, string>();
   const flows = new FlowTable();
   let rules = new Map<string, string>();
@@ -306,7 +345,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
   let dropped: CaptureWriter | undefined;
   const fmt = opts.outFormat ? { format: opts.outFormat } : {};
 
-  const siteOf = (site: DropSite): { count: DropSiteCount; comment: string } => {
+  const siteOf = (site: DropSite): { count: DropSiteCount; comment: string; split?: SplitCapture } => {
     const text = rules.get(`${site.table}\0${site.chain}\0${site.rule}`);
     const count: DropSiteCount = { table: site.table, chain: site.chain, rule: site.rule, count: 0, bytes: 0, ...(text ? { text } : {}) };
     const comment = site.rule === 0 ? `${site.table}/${site.chain} policy${text ? `: ${text}` : ''}` : `${site.table}/${site.chain} rule ${site.rule}${text ? `: ${text}` : ''}`;
@@ -314,7 +353,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
     sites.set(site, e);
     return e;
   };
-  const reasonOf = (reason: string, comment: string): { count: DropReasonCount; comment: string } => {
+  const reasonOf = (reason: string, comment: string): { count: DropReasonCount; comment: string; split?: SplitCapture } => {
     const e = { count: { reason, count: 0, bytes: 0 }, comment };
     reasons.set(reason, e);
     return e;
@@ -334,7 +373,8 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
       const w: Parameters<CaptureWriter['write']>[0] = { tsNs, data, direction: out ? 'out' : 'in' };
       if (ifName) w.ifName = ifName;
       if (kind === FateKind.FailPolicy) w.comment = `fail policy (open): ${f.reason ?? ''}`;
-      else if (kind === FateKind.Generated) w.comment = `generated by netfilter for frame ${f.frameNo}`;
+      else if (kind === FateKind.Generated) w.comment = `generated by netfilter for frame ${f.frameNo}${f.frameNo === lastDropNo ? ` (${lastDropComment})` : ''}`;
+      else if (data === original && frame && frame.origLen > data.length) w.origLen = frame.origLen;
       accepted.write(w);
       return;
     }
@@ -343,12 +383,21 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
     const data = original ?? f.frame;
     const bytes = data ? ipBytes(data) : 0;
     let comment: string;
+    let to: SplitCapture | undefined;
     if (f.site) {
       const e = sites.get(f.site) ?? siteOf(f.site);
       e.count.count++;
       e.count.bytes += bytes;
       comment = e.comment;
-      if (dropped && f.reason) comment += ` (${f.reason})`;
+      if (kind === FateKind.DroppedByRule) {
+        lastDropNo = f.frameNo;
+        lastDropComment = comment;
+      }
+      if (split && data) {
+        const site = f.site;
+        to = e.split ??= splitFile(`${site.table}-${site.chain}-${site.rule === 0 ? 'policy' : `rule${site.rule}`}`, e.comment);
+      }
+      if ((dropped || to) && f.reason) comment += ` (${f.reason})`;
     } else {
       let reason = f.reason ?? 'dropped';
       if (kind === FateKind.FailPolicy) {
@@ -360,15 +409,18 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
       e.count.count++;
       e.count.bytes += bytes;
       comment = e.comment;
+      if (split && data) to = e.split ??= splitFile(kind === FateKind.FailPolicy ? `fail-${policy}-${f.reason ?? 'guest-stopped'}` : `stack-${reason}`, e.comment);
     }
     if (!data) return;
     countFlow(flows, data);
-    if (dropped) {
+    if (dropped || to) {
       if (kind === FateKind.GeneratedDropped) comment = `generated for frame ${f.frameNo}, dropped: ${comment}`;
       const w: Parameters<CaptureWriter['write']>[0] = { tsNs, data, comment, direction: 'in' };
       const ifName = frame ? devName(unit) : undefined;
       if (ifName) w.ifName = ifName;
-      dropped.write(w);
+      if (data === original && frame && frame.origLen > data.length) w.origLen = frame.origLen;
+      dropped?.write(w);
+      to?.write(w);
     }
   };
 
@@ -376,6 +428,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
   const disk = opts.rulesText !== undefined ? memoryBlockDevice(opts.rulesFile, new TextEncoder().encode(opts.rulesText)) : fileBlockDevice(opts.rulesFile);
   const machine = new Machine({ spec: opts.machine, rulesFile: opts.rulesFile, disks: [disk], guest: opts.guest ?? linuxGuest, onFate: (f) => daemon.fate(f), ...(opts.pageSize ? { pageSize: opts.pageSize } : {}), ...(opts.trace ? { trace: opts.trace } : {}) });
 
+  let splitDone: SplitFile[] | undefined;
   const caps = openCaptures(opts.captures);
   const it = caps.frames[Symbol.asyncIterator]();
   let failed = false;
@@ -412,6 +465,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
     await it.return?.();
     await accepted?.close();
     await dropped?.close();
+    splitDone = split?.close();
   }
 
   const save = machine.finalSave ?? machine.bootSave ?? '';
@@ -441,6 +495,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
     stats: { ...machine.stats },
     damage: caps.damage,
   };
+  if (splitDone) result.split = splitDone;
   if (t?.oops) result.oops = { message: t.message, frameNo: t.frameNo, reason: t.reason };
   return result;
 }

@@ -18,7 +18,7 @@ import { CaptureError } from '../capture/index.js';
 import { MachineFileError } from '../machine/machine-file.js';
 import { ConservationError } from '../replay.js';
 import { EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, InputError } from './errors.js';
-import { runReplay, runTrace } from './replay-command.js';
+import { runReplay, runTrace, type ReplayCommandOptions } from './replay-command.js';
 
 function readText(path: string, what: string): string {
   try {
@@ -70,7 +70,14 @@ export function buildProgram(): Command {
     .option('-l, --local <addr...>', 'without a machine file: the firewall\'s own addresses (CIDR), on one interface eth0')
     .option('-a, --accepted <file>', 'write the packets that left the firewall or reached it (and generated replies)')
     .option('-d, --dropped <file>', 'write the dropped packets')
-    .addOption(new Option('--out-format <format>', 'format of --accepted/--dropped (default: by extension)').choices(['pcap', 'pcapng']))
+    .addOption(new Option('--out-format <format>', 'format of --accepted/--dropped and the split captures (default: by extension)').choices(['pcap', 'pcapng']))
+    .addOption(
+      new Option(
+        '--split-by <what>',
+        'also write the dropped packets one capture per cause: rule gives DROPPED-filter-INPUT-rule3.pcapng, DROPPED-filter-FORWARD-policy.pcapng, DROPPED-stack-IP_CSUM.pcapng... (DROPPED: the --dropped file\'s name without extension, else "dropped"), next to --dropped or in --split-dir',
+      ).choices(['rule']),
+    )
+    .option('--split-dir <dir>', 'folder for the --split-by captures (created if missing; default: the --dropped file\'s folder)')
     .option('-s, --save <file>', 'write the rules with their counters in iptables-save -c format')
     .option('--console <file>', 'write the guest\'s console (kernel log: boot, LOG lines, oops)')
     .option('--json <file>', 'write the report as JSON')
@@ -81,7 +88,9 @@ export function buildProgram(): Command {
       return n;
     }, 10)
     .option('-q, --quiet', 'no progress on stderr')
-    .action(async (captures: string[], o) => {
+    .action(async (captures: string[], o: Omit<ReplayCommandOptions, 'rulesText'>, cmd: Command) => {
+      if (o.splitBy && !o.dropped && !o.splitDir) cmd.error('error: --split-by rule needs --dropped FILE or --split-dir DIR (where the split captures go)', { exitCode: EXIT_USAGE, code: 'cofw.usage' });
+      if (o.splitDir && !o.splitBy) cmd.error('error: --split-dir needs --split-by rule', { exitCode: EXIT_USAGE, code: 'cofw.usage' });
       process.exitCode = await runReplay(captures, { ...o, rulesText: readText(o.rules, 'rule file') });
     });
 

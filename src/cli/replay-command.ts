@@ -20,6 +20,8 @@ export interface ReplayCommandOptions {
   accepted?: string;
   dropped?: string;
   outFormat?: 'pcap' | 'pcapng';
+  splitBy?: 'rule';
+  splitDir?: string;
   save?: string;
   console?: string;
   json?: string;
@@ -90,6 +92,8 @@ export async function runReplay(captures: string[], o: ReplayCommandOptions): Pr
     ...(o.accepted ? { accepted: o.accepted } : {}),
     ...(o.dropped ? { dropped: o.dropped } : {}),
     ...(o.outFormat ? { outFormat: o.outFormat } : {}),
+    ...(o.splitBy ? { splitBy: o.splitBy } : {}),
+    ...(o.splitDir ? { splitDir: o.splitDir } : {}),
     ...(progress
       ? {
           onProgress: (n: number) => {

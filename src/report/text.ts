@@ -86,6 +86,11 @@ export function formatReport(r: ReplayResult, ctx: ReportContext): string {
       out.push(`  ${pad(fl.count, 9)}  ${proto.padEnd(5)} ${fl.src} -> ${fl.dst}${port}`);
     }
   }
+  if (r.split?.length) {
+    out.push('');
+    out.push(`Dropped packets by cause (${r.split.length} capture${r.split.length === 1 ? '' : 's'})`);
+    for (const s of r.split) out.push(`  ${pad(s.frames, 9)}  ${s.file}`);
+  }
   out.push('');
   out.push(
     `Machine: ${r.stats.switches} context switches, ${r.stats.messagesToGuest} messages to the guest, ${r.stats.messagesToHost} to the host, ${r.stats.bytesThroughPage} bytes through the passage page`,

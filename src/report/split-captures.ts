@@ -1,0 +1,175 @@
+/**
+ * Dropped packets split into one capture per cause: one file per dropping
+ * rule, per chain policy, per stack reason, per fail policy. Names say which
+ * is which: `dropped-filter-INPUT-rule3.pcapng`,
+ * `dropped-filter-FORWARD-policy.pcapng`, `dropped-stack-IP_CSUM.pcapng`.
+ *
+ * A rule set can have thousands of dropping rules, so no file stays open:
+ * records are gathered in memory up to a total budget for all files
+ * together, then every file's share is appended (open, write, close). Memory
+ * is bounded by the budget and the number of open descriptors by one,
+ * however many files there are. A file is created (with its header) when
+ * its first packet comes, so causes that dropped nothing leave no file.
+ *
+ * @example
+ * const s = new SplitCaptures({ dir: 'out', stem: 'dropped', format: 'pcapng' });
+ * const f = s.file('filter-INPUT-rule3', 'filter/INPUT rule 3: -A INPUT -p udp -j DROP');
+ * f.write({ tsNs, data, comment: f.what, ifName: 'eth0' });
+ * const files = s.close(); // [{ file: 'out/dropped-filter-INPUT-rule3.pcapng', frames: 1, what: ... }]
+ */
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { CaptureError } from '../capture/index.js';
+import { LINKTYPE_ETHERNET, pcapHeader, pcapRecord } from '../capture/pcap-write.js';
+import { pcapngInterface, pcapngPacket, pcapngSectionHeader, type CaptureWriter } from '../capture/writer.js';
+
+export type SplitFormat = 'pcap' | 'pcapng';
+
+export interface SplitCapturesOptions {
+  /** Folder the files are written into (must exist). */
+  dir: string;
+  /** First part of every name: `dropped` gives `dropped-filter-INPUT-rule3.pcapng`. */
+  stem: string;
+  format: SplitFormat;
+  /** Bytes gathered for all files together before they are written out (4 MiB by default). */
+  budget?: number;
+}
+
+/** One file written: its path, how many packets it holds, and the cause they share. */
+export interface SplitFile {
+  file: string;
+  frames: number;
+  what: string;
+}
+
+type Frame = Parameters<CaptureWriter['write']>[0];
+
+/** One cause's capture. */
+export interface SplitCapture {
+  readonly file: string;
+  /** The cause, as the packets' comments name it. */
+  readonly what: string;
+  write(f: Frame): void;
+}
+
+/** A name part safe on every file system: letters, digits and `_.+=`; other runs become `-`. */
+export function fileNamePart(text: string): string {
+  const s = text.replace(/[^A-Za-z0-9_.+=]+/g, '-').replace(/^[-.]+|-+$/g, '');
+  return (s.length > 80 ? s.slice(0, 80).replace(/-+$/, '') : s) || 'x';
+}
+
+class Pending implements SplitCapture {
+  chunks: Uint8Array[] = [];
+  buffered = 0;
+  created = false;
+  frames = 0;
+  readonly ifIds = new Map<string, number>();
+
+  constructor(
+    readonly file: string,
+    readonly what: string,
+    private readonly owner: SplitCaptures,
+    private readonly format: SplitFormat,
+  ) {}
+
+  /** Gathers the file header. */
+  start(): void {
+    this.push(this.format === 'pcapng' ? pcapngSectionHeader() : pcapHeader(LINKTYPE_ETHERNET));
+  }
+
+  push(b: Uint8Array): void {
+    this.chunks.push(b);
+    this.buffered += b.length;
+    this.owner.gathered(b.length);
+  }
+
+  write(f: Frame): void {
+    this.frames++;
+    const origLen = f.origLen ?? f.data.length;
+    if (this.format === 'pcap') {
+      this.push(pcapRecord(f.tsNs, f.data, origLen));
+      return;
+    }
+    const key = f.ifName ?? '';
+    let id = this.ifIds.get(key);
+    if (id === undefined) {
+      id = this.ifIds.size;
+      this.ifIds.set(key, id);
+      this.push(pcapngInterface(LINKTYPE_ETHERNET, f.ifName === undefined ? { tsresol: 9 } : { name: f.ifName, tsresol: 9 }));
+    }
+    const o: { comment?: string; direction?: 'in' | 'out' } = {};
+    if (f.comment !== undefined) o.comment = f.comment;
+    if (f.direction) o.direction = f.direction;
+    this.push(pcapngPacket(id, f.tsNs, f.data, origLen, o));
+  }
+
+  /** Appends what was gathered to the file (creating it the first time). */
+  flush(): void {
+    if (!this.buffered) return;
+    let fd: number;
+    try {
+      fd = openSync(this.file, this.created ? 'a' : 'w');
+    } catch (e) {
+      throw new CaptureError(this.file, 0, 0, `${this.file}: cannot write the split capture: ${(e as Error).message}; check that the folder exists and is writable`, { cause: e });
+    }
+    try {
+      const all = Buffer.concat(this.chunks, this.buffered);
+      let o = 0;
+      while (o < all.length) o += writeSync(fd, all, o, all.length - o);
+    } finally {
+      closeSync(fd);
+    }
+    this.created = true;
+    this.chunks = [];
+    this.buffered = 0;
+  }
+}
+
+/** The split captures of one replay (see the module comment). */
+export class SplitCaptures {
+  private readonly files: Pending[] = [];
+  private readonly taken = new Set<string>();
+  private total = 0;
+  private readonly budget: number;
+  private closed = false;
+
+  constructor(private readonly opts: SplitCapturesOptions) {
+    this.budget = opts.budget ?? 4 * 1024 * 1024;
+  }
+
+  /**
+   * A new capture for one cause. `name` is made safe for a file name and
+   * unique (case-insensitively: a second `x` becomes `x-2`).
+   */
+  file(name: string, what: string): SplitCapture {
+    if (this.closed) throw new Error('SplitCaptures: file() after close()');
+    const base = `${this.opts.stem}-${fileNamePart(name)}`;
+    let n = base;
+    for (let i = 2; this.taken.has(n.toLowerCase()); i++) n = `${base}-${i}`;
+    this.taken.add(n.toLowerCase());
+    const p = new Pending(join(this.opts.dir, `${n}.${this.opts.format}`), what, this, this.opts.format);
+    this.files.push(p);
+    p.start();
+    return p;
+  }
+
+  /** Called by a file for every record gathered; writes all out when the budget is spent. */
+  gathered(bytes: number): void {
+    this.total += bytes;
+    if (this.total >= this.budget) this.flush();
+  }
+
+  private flush(): void {
+    for (const f of this.files) f.flush();
+    this.total = 0;
+  }
+
+  /** Writes out what is left; returns the files written (in the order their first packet came). */
+  close(): SplitFile[] {
+    if (!this.closed) {
+      this.closed = true;
+      this.flush();
+    }
+    return this.files.map((f) => ({ file: f.file, frames: f.frames, what: f.what }));
+  }
+}
