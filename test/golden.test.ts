@@ -25,7 +25,13 @@ describe('golden: counters equal the real kernel', () => {
     expect(scenarios.length).toBeGreaterThan(0);
   });
 
-  it.each(scenarios)('%s', async (name) => {
+  // A scenario recorded ahead of the modules it needs says why in `pending`.
+  const pending = scenarios.filter((d) => existsSync(join(root, d, 'pending')));
+  for (const name of pending) {
+    it.skip(`${name} (pending: ${readFileSync(join(root, name, 'pending'), 'utf8').trim()})`, () => {});
+  }
+
+  it.each(scenarios.filter((d) => !pending.includes(d)))('%s', async (name) => {
     const dir = join(root, name);
     const machineFile = existsSync(join(dir, 'machine.yaml')) ? join(dir, 'machine.yaml') : join(root, 'machine.yaml');
     const result = await replay({

@@ -22,6 +22,7 @@ import * as logReject from './gen/log-reject.js';
 import * as blocklist from './gen/blocklist.js';
 import * as realWorld from './gen/real-world.js';
 import * as sample from './gen/sample.js';
+import * as ufw from './gen/ufw.js';
 import { blocklist300, filterCore, headerEdges, rejectLog } from './gen/legacy.js';
 import type { ScenarioName } from './scenarios.js';
 
@@ -34,6 +35,7 @@ export const BUILDERS: Partial<Record<ScenarioName, () => Scenario>> = {
   blocklist: blocklist.build,
   'real-world': realWorld.build,
   sample: sample.build,
+  ufw: ufw.build,
   'filter-core': filterCore,
   'reject-log': rejectLog,
   'blocklist-300': blocklist300,

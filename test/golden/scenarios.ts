@@ -12,6 +12,7 @@ export const SCENARIOS = [
   'blocklist',
   'real-world',
   'sample',
+  'ufw',
   // Recorded earlier; kept as further kernel facts.
   'smoke',
   'filter-core',
