@@ -4,12 +4,14 @@
  *   cofw replay CAPTURE... --rules rules.v4 [--machine machine.yaml] [--accepted a.pcap] [--dropped d.pcap] [--save counters.v4]
  *   cofw check rules.v4      validates a rule file like `iptables-restore --test`
  *   cofw save rules.v4       prints the rule file in canonical iptables-save form
+ *   cofw trace CAPTURE... --rules rules.v4 --frames 3,7-9   TRACE lines and fates of chosen frames
+ *   cofw replay ... --dropped d.pcapng --split-by rule      also d-filter-INPUT-rule3.pcapng, ... one per cause
  *
  * Exit codes: 0 success, 1 bad input (a message names the file and
  * position), 2 usage errors, 3 the replay finished but an input capture was
  * damaged (what could be read was replayed and reported).
  */
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { RuleFileError, RuleFileErrors } from '../netfilter/rules/api.js';
 import { loadRuleset } from '../netfilter/rules/restore.js';
@@ -33,8 +35,21 @@ function loadRulesFile(path: string): ReturnType<typeof loadRuleset> {
   return loadRuleset(readText(path, 'rule file'), path);
 }
 
-export function buildProgram(): Command {
+/** Where a command's actions leave the exit code (so that `main` can be called again, as tests do). */
+export interface RunState {
+  code: number;
+}
+
+/**
+ * The program. Errors from commander (unknown option, missing argument)
+ * are thrown as CommanderError rather than ending the process, and its
+ * messages go to `process.stderr`, for every subcommand.
+ */
+export function buildProgram(state: RunState = { code: EXIT_OK }): Command {
   const program = new Command();
+  // Set before the subcommands are added: they copy these settings when created.
+  program.exitOverride();
+  program.configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
   program
     .name('cofw')
     .description('Replays packet captures through iptables rules in an emulated Cooperative Linux firewall, as the Linux kernel would.')
@@ -74,7 +89,7 @@ export function buildProgram(): Command {
     .addOption(
       new Option(
         '--split-by <what>',
-        'also write the dropped packets one capture per cause: rule gives DROPPED-filter-INPUT-rule3.pcapng, DROPPED-filter-FORWARD-policy.pcapng, DROPPED-stack-IP_CSUM.pcapng... (DROPPED: the --dropped file\'s name without extension, else "dropped"), next to --dropped or in --split-dir',
+        'also write the dropped packets as one capture per cause: per dropping rule, chain policy and stack reason (see below)',
       ).choices(['rule']),
     )
     .option('--split-dir <dir>', 'folder for the --split-by captures (created if missing; default: the --dropped file\'s folder)')
@@ -84,14 +99,27 @@ export function buildProgram(): Command {
     .addOption(new Option('--fail <policy>', 'fail policy if the guest oopses (overrides the machine file)').choices(['closed', 'open']))
     .option('--top <n>', 'how many dropped flows to list', (v) => {
       const n = Number(v);
-      if (!Number.isInteger(n) || n < 0) throw new InputError(`--top expects a whole number, got ${v}`);
+      if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number, such as 10');
       return n;
     }, 10)
     .option('-q, --quiet', 'no progress on stderr')
+    .addHelpText(
+      'after',
+      `
+With --split-by rule, the dropped packets are also written one capture per
+cause, next to the --dropped file (or into --split-dir), named after it
+(d.pcapng gives d-filter-INPUT-rule3.pcapng; without --dropped: dropped-...),
+in --out-format, else the --dropped file's format, else pcapng:
+  dropped-filter-INPUT-rule3.pcapng        rule 3 of filter's INPUT chain
+  dropped-filter-FORWARD-policy.pcapng     the FORWARD chain's policy
+  dropped-stack-IP_CSUM.pcapng             the stack (reason: bad IP checksum)
+  dropped-fail-closed-guest-oops.pcapng    the fail policy, after a guest oops
+Only causes that dropped something get a file; the report lists them.`,
+    )
     .action(async (captures: string[], o: Omit<ReplayCommandOptions, 'rulesText'>, cmd: Command) => {
       if (o.splitBy && !o.dropped && !o.splitDir) cmd.error('error: --split-by rule needs --dropped FILE or --split-dir DIR (where the split captures go)', { exitCode: EXIT_USAGE, code: 'cofw.usage' });
       if (o.splitDir && !o.splitBy) cmd.error('error: --split-dir needs --split-by rule', { exitCode: EXIT_USAGE, code: 'cofw.usage' });
-      process.exitCode = await runReplay(captures, { ...o, rulesText: readText(o.rules, 'rule file') });
+      state.code = await runReplay(captures, { ...o, rulesText: readText(o.rules, 'rule file') });
     });
 
   program
@@ -99,11 +127,17 @@ export function buildProgram(): Command {
     .description('replay and show, for chosen frames, every rule, chain return and policy they meet (as the kernel\'s TRACE target logs them) and their fate')
     .argument('<captures...>', 'pcap / pcapng captures')
     .requiredOption('-r, --rules <file>', 'rule file in iptables-save / iptables-restore format')
-    .requiredOption('-f, --frames <list>', 'frame numbers to trace, 1-based: 5 or 3,7-9', parseFrameList)
+    .requiredOption('-f, --frames <list>', 'frame numbers to trace, 1-based: 5 or 3,7-9', (v: string) => {
+      try {
+        return parseFrameList(v);
+      } catch (e) {
+        throw new InvalidArgumentError(e instanceof Error ? e.message : String(e));
+      }
+    })
     .option('-m, --machine <file>', 'machine file (YAML)')
     .option('-l, --local <addr...>', 'without a machine file: the firewall\'s own addresses (CIDR)')
     .action(async (captures: string[], o) => {
-      process.exitCode = await runTrace(captures, { ...o, rulesText: readText(o.rules, 'rule file') });
+      state.code = await runTrace(captures, { ...o, rulesText: readText(o.rules, 'rule file') });
     });
 
   return program;
@@ -122,13 +156,19 @@ export function parseFrameList(text: string): Array<[number, number]> {
   return out;
 }
 
+/**
+ * Runs the command line `argv` (as `process.argv`: node, script, then the
+ * arguments) and resolves to the exit code; it never calls process.exit.
+ *
+ * @example
+ * process.exitCode = await main(['node', 'cofw', 'check', 'rules.v4']);
+ */
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
-  program.exitOverride();
-  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  const state: RunState = { code: EXIT_OK };
+  const program = buildProgram(state);
   try {
     await program.parseAsync(argv);
-    return typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK;
+    return state.code;
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT_OK;
