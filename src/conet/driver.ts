@@ -19,6 +19,8 @@ export interface NetStack {
   setClock(tsNs: bigint): void;
   receive(unit: number, frame: Uint8Array, frameNo: number, truncated?: boolean): void;
   output(frame: Uint8Array, frameNo: number, truncated?: boolean): void;
+  /** The connection tracking table (`conntrack -L`), when the stack tracks connections. */
+  conntrackList?(): string | undefined;
   /** End of the run: anything still held (fragments) gets its fate. */
   finish?(): void;
 }

@@ -365,6 +365,8 @@ class GuestKernel {
     this.printk(6, `reboot: Power down`);
     yield* this.flush();
     yield* this.send(Module.LINUX, Module.MONITOR, MsgType.Save, encodeSave({ counters: true, text: this.deps.saveRuleset(this.ruleset!, { counters: true }) }));
+    const ct = this.stack!.conntrackList?.();
+    if (ct !== undefined) yield* this.send(Module.LINUX, Module.MONITOR, MsgType.Conntrack, new TextEncoder().encode(ct));
     yield* this.terminate(Termination.POWEROFF, 0, 'power down');
   }
 

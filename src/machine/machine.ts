@@ -117,6 +117,8 @@ export class Machine {
   /** iptables-save text the guest printed after init (no counters) and at power-off (counters). */
   bootSave: string | undefined;
   finalSave: string | undefined;
+  /** The guest's connection tracking table at shutdown (`conntrack -L`), when it tracked connections. */
+  conntrack: string | undefined;
   private initFailure: InitFailedMsg | undefined;
   private guest: Generator<void, void, void> | null = null;
   private readonly assembler = new Assembler();
@@ -328,6 +330,9 @@ export class Machine {
       }
       case MsgType.Booted:
         this.booted = decodeBooted(data);
+        return;
+      case MsgType.Conntrack:
+        this.conntrack = new TextDecoder('utf-8', { fatal: false }).decode(data);
         return;
     }
   }

@@ -112,6 +112,8 @@ export const MsgType = {
   Save: 5,
   /** LINUX -> MONITOR: init done. */
   Booted: 6,
+  /** LINUX -> MONITOR: the connection tracking table at shutdown, as `conntrack -L` prints it. */
+  Conntrack: 7,
   /** DAEMON -> CONETn: a frame for the guest. */
   Frame: 16,
   /** CONETn (or LINUX) -> DAEMON: a fate record. */
@@ -143,7 +145,7 @@ function accept(to: number, types: readonly number[]): void {
   for (const t of types) ACCEPTS[to * TYPE_SLOTS + t] = 1;
 }
 accept(Module.LINUX, [MsgType.Boot, MsgType.Shutdown, MsgType.BlkReply]);
-accept(Module.MONITOR, [MsgType.Terminate, MsgType.InitFailed, MsgType.Save, MsgType.Booted]);
+accept(Module.MONITOR, [MsgType.Terminate, MsgType.InitFailed, MsgType.Save, MsgType.Booted, MsgType.Conntrack]);
 accept(Module.DAEMON, [MsgType.Fate, MsgType.Intern]);
 accept(Module.CONSOLE, [MsgType.ConsoleLine]);
 for (let m = Module.CONET0; m <= Module.CONET_END; m++) accept(m, [MsgType.Frame]);
