@@ -23,6 +23,9 @@ const MACHINE = join(root, 'machines/sample.yaml');
 const KERNEL = readFileSync(join(root, 'test/golden/sample/kernel.save'), 'utf8');
 const GUEST_INTERFACES = ['eth0', 'eth1', 'lo'];
 
+/** `s` as a regular expression that matches it literally. */
+const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 /** The rule and chain lines of an iptables-save text, without comments. */
 const saveLines = (text: string): string[] => text.split('\n').filter((l) => l && !l.startsWith('#'));
 
@@ -85,7 +88,7 @@ describe('cofw check', () => {
     expect(lines.at(-1)).toBe(`cofw: 3 errors in ${bad}`);
     const errors = lines.slice(0, -1);
     expect(errors).toHaveLength(3);
-    for (const l of errors) expect(l).toMatch(new RegExp(`^cofw: ${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: \\S`));
+    for (const l of errors) expect(l).toMatch(new RegExp(`^cofw: ${esc(bad)}:\\d+:\\d+: \\S`));
     expect(errors.map((l) => /:(\d+):\d+: /.exec(l)![1])).toEqual(['3', '4', '5']);
     expect(errors[1]).toContain('nosuch');
   });
@@ -122,7 +125,7 @@ describe('cofw replay', () => {
     expect(r.err).toBe('');
     expect(r.out).toMatch(/^cofw replay of .*sample\.pcap\n/);
     expect(r.out).toMatch(/Frames in\s+224\n/);
-    for (const [where, text] of [
+    const dropping: Array<[string, string]> = [
       ['filter:log-drop:#2', '-A log-drop -j DROP'],
       ['filter:INPUT:#4', '-A INPUT -m pkttype --pkt-type broadcast -j DROP'],
       ['filter:blocklist:#1', '-A blocklist -s 185.220.101.0/24 -j DROP'],
@@ -130,9 +133,8 @@ describe('cofw replay', () => {
       ['filter:INPUT:#7', '-A INPUT -p udp -j REJECT --reject-with icmp-port-unreachable'],
       ['filter:FORWARD:policy', '-P FORWARD DROP'],
       ['filter:INPUT:policy', '-P INPUT DROP'],
-    ]) {
-      expect(r.out).toMatch(new RegExp(`\\d+\\s+\\d+  ${where.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s+${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\n`));
-    }
+    ];
+    for (const [where, text] of dropping) expect(r.out).toMatch(new RegExp(`\\d+\\s+\\d+  ${esc(where)}\\s+${esc(text)}\\n`));
     expect(saveLines(readFileSync(save, 'utf8'))).toEqual(saveLines(KERNEL));
     const report = JSON.parse(readFileSync(json, 'utf8')) as Omit<ReplayResult, 'ruleset'>;
     expect(report.framesIn).toBe(224);
@@ -224,7 +226,7 @@ describe('cofw replay', () => {
       const got = await readFrames(join(out, f));
       total += got.length;
       expect(got.length).toBeGreaterThan(0);
-      expect(r1.out).toMatch(new RegExp(`\\s${got.length}  ${join(out, f).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\n`));
+      expect(r1.out).toMatch(new RegExp(`\\s${got.length}  ${esc(join(out, f))}\\n`));
     }
     expect(total).toBe(all.length);
     expect((await readFrames(join(out, 'd-filter-INPUT-rule4.pcapng'))).length).toBe(16);
