@@ -119,6 +119,8 @@ export interface ReplayResult {
   stats: MachineStats;
   oops?: { message: string; frameNo: number; reason: string };
   damage: CaptureDamage[];
+  /** The connection tracking table at the end (`conntrack -L`, sorted), when the rules needed tracking. */
+  conntrack?: string;
   /** With `splitBy`: the captures written, one per cause, in the order their first packet came. */
   split?: SplitFile[];
 }
@@ -496,6 +498,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
     damage: caps.damage,
   };
   if (splitDone) result.split = splitDone;
+  if (machine.conntrack !== undefined) result.conntrack = machine.conntrack;
   if (t?.oops) result.oops = { message: t.message, frameNo: t.frameNo, reason: t.reason };
   return result;
 }

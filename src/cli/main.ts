@@ -95,6 +95,7 @@ export function buildProgram(state: RunState = { code: EXIT_OK }): Command {
     .option('--split-dir <dir>', 'folder for the --split-by captures (created if missing; default: the --dropped file\'s folder)')
     .option('-s, --save <file>', 'write the rules with their counters in iptables-save -c format')
     .option('--console <file>', 'write the guest\'s console (kernel log: boot, LOG lines, oops)')
+    .option('--conntrack <file>', 'write the final connection tracking table, as `conntrack -L` prints it (empty when the rules track nothing)')
     .option('--json <file>', 'write the report as JSON')
     .addOption(new Option('--fail <policy>', 'fail policy if the guest oopses (overrides the machine file)').choices(['closed', 'open']))
     .option('--top <n>', 'how many dropped flows to list', (v) => {

@@ -24,6 +24,7 @@ export interface ReplayCommandOptions {
   splitDir?: string;
   save?: string;
   console?: string;
+  conntrack?: string;
   json?: string;
   fail?: 'closed' | 'open';
   top: number;
@@ -109,6 +110,7 @@ export async function runReplay(captures: string[], o: ReplayCommandOptions): Pr
   if (progress) process.stderr.write('\r\x1b[K');
   if (o.save) writeFileSync(o.save, result.save);
   if (o.console) writeFileSync(o.console, result.console.join('\n') + (result.console.length ? '\n' : ''));
+  if (o.conntrack) writeFileSync(o.conntrack, result.conntrack ?? '');
   if (o.json) {
     const { ruleset: _r, ...rest } = result;
     writeFileSync(o.json, JSON.stringify(rest, null, 2) + '\n');
