@@ -64,8 +64,9 @@ export interface ReplayOptions {
   trace?: ReadonlyArray<readonly [number, number]>;
 }
 
-export type FateName = 'forwarded' | 'delivered' | 'sent' | 'droppedByRule' | 'droppedByPolicy' | 'droppedByStack' | 'generated' | 'generatedDropped' | 'bridged' | 'failPolicy';
-const FATE_NAMES: readonly FateName[] = ['forwarded', 'delivered', 'sent', 'droppedByRule', 'droppedByPolicy', 'droppedByStack', 'generated', 'generatedDropped', 'bridged', 'failPolicy'];
+export type FateName = 'forwarded' | 'delivered' | 'sent' | 'droppedByRule' | 'droppedByPolicy' | 'droppedByStack' | 'generated' | 'generatedDropped' | 'bridged' | 'failPolicy' | 'outbound';
+/** Fate names in FateKind order (kind k is FATE_NAMES[k - 1]). */
+const FATE_NAMES: readonly FateName[] = ['forwarded', 'delivered', 'sent', 'droppedByRule', 'droppedByPolicy', 'droppedByStack', 'generated', 'generatedDropped', 'bridged', 'failPolicy', 'outbound'];
 
 export interface DropSiteCount {
   table: string;
@@ -380,7 +381,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
       accepted.write(w);
       return;
     }
-    if (kind === FateKind.Bridged) return;
+    if (kind === FateKind.Bridged || kind === FateKind.Outbound) return;
     // A drop: by rule, policy, the stack, the fail policy, or of a generated packet.
     const data = original ?? f.frame;
     const bytes = data ? ipBytes(data) : 0;
@@ -453,6 +454,12 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
       if (failed) daemon.failNew(f, policy, machine.termination?.oops === false ? 'guest-stopped' : 'guest-oops');
       else {
         const frameNo = daemon.submit(f);
+        if (f.direction === 'out' && !daemon.output) {
+          // A packet seen leaving the capture point that the firewall did not send: its inbound copy is replayed.
+          daemon.settle(frameNo, f.tsNs, FateKind.Outbound, 'outbound copy (pcapng direction out): not replayed');
+          done++;
+          continue;
+        }
         if (f.pktType !== undefined) restoreDestination(f.data, f.pktType, macOf(daemon.unit));
         if (!machine.deliverFrame(daemon.unit, frameNo, f.tsNs, (daemon.output ? FRAME_OUTPUT : 0) | (f.truncated > 0 ? FRAME_TRUNCATED : 0), f.data)) checkGuest();
       }

@@ -124,3 +124,34 @@ describe('capture formats: the same traffic gives the kernel\'s counters in ever
     expect([...logs][0]).toContain('MAC=');
   });
 });
+
+describe('pcapng direction flags', () => {
+  it('outbound copies of forwarded packets are not replayed twice; the firewall\'s own outbound packets are', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cofw-dir-'));
+    const frames: CaptureFrame[] = [];
+    for await (const f of openCaptures([SAMPLE]).frames) frames.push(f);
+    const { openCaptureWriter } = await import('../src/capture/index.js');
+    const fib = new Fib(MACHINE);
+    const w = openCaptureWriter(join(dir, 'both-ways.pcapng'));
+    let outbound = 0;
+    for (const f of frames) {
+      const ing = decideIngress(f, fib, MACHINE.devices);
+      const dev = MACHINE.devices.find((d) => d.unit === ing.unit)!;
+      if (ing.output) {
+        // The firewall's own packet, seen leaving: replayed through OUTPUT.
+        w.write({ tsNs: f.tsNs, data: f.data, ifName: dev.name, direction: 'out' });
+        continue;
+      }
+      w.write({ tsNs: f.tsNs, data: f.data, ifName: dev.name, direction: 'in' });
+      // A copy as if seen leaving on the other interface: must not count again.
+      const other = MACHINE.devices.find((d) => d.unit >= 0 && d.unit !== ing.unit)!;
+      w.write({ tsNs: f.tsNs + 1000n, data: f.data, ifName: other.name, direction: 'out' });
+      outbound++;
+    }
+    await w.close();
+    const r = await replay({ rulesFile: RULES, machine: MACHINE, captures: [join(dir, 'both-ways.pcapng')] });
+    expect(r.fates.outbound).toBe(outbound);
+    expect(r.framesIn).toBe(frames.length + outbound);
+    expect(saveLines(r.save)).toEqual(saveLines(KERNEL));
+  });
+});

@@ -43,7 +43,7 @@ describe('golden: counters equal the real kernel', () => {
     expect(result.oops).toBeUndefined();
     // Conservation: every frame has exactly one fate (replay asserts it too).
     const f = result.fates;
-    expect(f.forwarded + f.delivered + f.sent + f.droppedByRule + f.droppedByPolicy + f.droppedByStack + f.bridged + f.failPolicy).toBe(
+    expect(f.forwarded + f.delivered + f.sent + f.droppedByRule + f.droppedByPolicy + f.droppedByStack + f.bridged + f.failPolicy + f.outbound).toBe(
       result.framesIn,
     );
     // A scenario may name lines whose kernel counters come from the oracle's

@@ -90,7 +90,7 @@ export type OutcomeSink = (fate: FateMsg, frame: SourceFrame | undefined, unit: 
 
 /** Kinds that are a captured frame's own fate (the others are generated packets). */
 const OWN_FATE: boolean[] = [];
-for (const k of [FateKind.Forwarded, FateKind.Delivered, FateKind.Sent, FateKind.DroppedByRule, FateKind.DroppedByPolicy, FateKind.DroppedByStack, FateKind.Bridged, FateKind.FailPolicy]) OWN_FATE[k] = true;
+for (const k of [FateKind.Forwarded, FateKind.Delivered, FateKind.Sent, FateKind.DroppedByRule, FateKind.DroppedByPolicy, FateKind.DroppedByStack, FateKind.Bridged, FateKind.FailPolicy, FateKind.Outbound]) OWN_FATE[k] = true;
 
 /** Slots in the in-flight ring; frames kept longer than a ring's worth of later frames move to a map. */
 const RING = 1 << 16;
@@ -222,6 +222,11 @@ export class ConetDaemon {
       const fr = this.ringNo[slot] === n && this.ringFrame[slot] ? this.ringFrame[slot]! : this.held.get(n)!.frame;
       this.fate(failFate(n, fr.tsNs, policy, reason));
     }
+  }
+
+  /** Gives a submitted frame that is not sent to the guest its host-side fate (e.g. Outbound). */
+  settle(frameNo: number, tsNs: bigint, kind: FateKind, reason: string): void {
+    this.fate({ kind, frameNo, unit: -1, reason, tsNs });
   }
 
   /** A captured frame that never reaches the guest (it has stopped): numbered and given the fail policy's fate. */

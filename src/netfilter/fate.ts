@@ -25,6 +25,12 @@ export const enum FateKind {
   Bridged = 9,
   /** Never reached the guest, or was left unprocessed after a guest oops (fail policy). */
   FailPolicy = 10,
+  /**
+   * A copy of a packet leaving the capture point (pcapng direction "out")
+   * that the firewall did not send itself: its inbound copy is what is
+   * replayed, so this one is not (it would be counted twice).
+   */
+  Outbound = 11,
 }
 
 /** Where a drop happened, for rule and policy drops. */

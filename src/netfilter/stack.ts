@@ -584,4 +584,5 @@ const FATE_WORDS: Record<FateKind, string> = {
   [FateKind.GeneratedDropped]: 'generated reply dropped',
   [FateKind.Bridged]: 'bridged',
   [FateKind.FailPolicy]: 'fail policy',
+  [FateKind.Outbound]: 'outbound copy, not replayed',
 };

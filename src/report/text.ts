@@ -40,6 +40,7 @@ export function formatReport(r: ReplayResult, ctx: ReportContext): string {
   row('delivered locally', f.delivered);
   row('sent by the firewall', f.sent);
   row('bridged (not IPv4)', f.bridged);
+  if (f.outbound) row('outbound copies (skipped)', f.outbound);
   row('dropped', dropped);
   out.push(`    ${'by a rule'.padEnd(22)}${pad(f.droppedByRule, w)}`);
   out.push(`    ${'by a policy'.padEnd(22)}${pad(f.droppedByPolicy, w)}`);
