@@ -5,5 +5,14 @@
 import type { TargetModule } from '../xt.js';
 import { logTarget } from './log.js';
 import { rejectTarget } from './reject.js';
+import { connmarkTarget } from './connmark.js';
+import { ctTarget, notrackTarget } from './ct.js';
+import { dscpTarget, tosTarget } from './dscp.js';
+import { ecnTarget } from './ecn.js';
+import { markTarget } from './mark.js';
+import { nflogTarget } from './nflog.js';
+import { tcpmssTarget } from './tcpmss.js';
+import { traceTarget } from './trace.js';
+import { ttlTarget } from './ttl.js';
 
-export const TARGETS: readonly TargetModule<any>[] = [logTarget, rejectTarget];
+export const TARGETS: readonly TargetModule<any>[] = [logTarget, rejectTarget, markTarget, connmarkTarget, ctTarget, notrackTarget, dscpTarget, tosTarget, ttlTarget, ecnTarget, tcpmssTarget, nflogTarget, traceTarget];
