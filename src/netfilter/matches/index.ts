@@ -16,6 +16,11 @@ import { ttlMatch } from './ttl.js';
 import { udpMatch } from './udp.js';
 import { conntrackMatch } from '../conntrack/matches/conntrack.js';
 import { stateMatch } from '../conntrack/matches/state.js';
+import { limitMatch } from './limit.js';
+import { hashlimitMatch } from './hashlimit.js';
+import { recentMatch } from './recent.js';
+import { statisticMatch } from './statistic.js';
+import { connlimitMatch } from './connlimit.js';
 
 export const MATCHES: readonly MatchModule<any>[] = [
   tcpMatch,
@@ -31,4 +36,9 @@ export const MATCHES: readonly MatchModule<any>[] = [
   addrtypeMatch,
   stateMatch,
   conntrackMatch,
+  limitMatch,
+  hashlimitMatch,
+  recentMatch,
+  statisticMatch,
+  connlimitMatch,
 ];

@@ -1,0 +1,607 @@
+/**
+ * `-m hashlimit` (libxt_hashlimit.c revision 3 / xt_hashlimit.c): a token
+ * bucket per hash entry, the entry chosen by the packet's masked source
+ * and/or destination address and ports (`--hashlimit-mode`), in packets
+ * (`5/sec`) or bytes (`100kb/s`), `--hashlimit-upto` or `--hashlimit-above`.
+ * iptables-nft keeps this one as an xt match, so the kernel's jiffies
+ * arithmetic (HZ=250, 64-bit credits) applies.
+ *
+ * Rules naming the same `--hashlimit-name` share one table, whose mode,
+ * masks, rate, burst, size and expiry are those of the rule that created
+ * it (the first); each rule keeps its own upto/above. Entries expire
+ * `--hashlimit-htable-expire` ms after their last packet, removed by the
+ * garbage collector that runs every `--hashlimit-htable-gcinterval` ms
+ * (counted from boot here); a full table (`--hashlimit-htable-max`, by
+ * default 8 × 8192 buckets) drops the packet that would need a new entry.
+ *
+ * @example
+ * -p tcp -m hashlimit --hashlimit-upto 5/sec --hashlimit-burst 3 --hashlimit-mode srcip,dstport --hashlimit-name ssh
+ */
+import { CheckError, OptionError, defineMatch, type OptionSpec, type OptionUse, type ParseContext } from '../xt.js';
+import type { GuestServices, Skb, XtParams } from '../types.js';
+import { atoi } from './limit.js';
+import { checkUses, strtoul, strtoulPrefix } from './util.js';
+import { groupOf, guestTable, msecsToJiffies, procNameProblem } from './shared-state.js';
+
+export const HASH_DIP = 1 << 0;
+export const HASH_DPT = 1 << 1;
+export const HASH_SIP = 1 << 2;
+export const HASH_SPT = 1 << 3;
+export const HL_INVERT = 1 << 4;
+export const HL_BYTES = 1 << 5;
+export const HL_RATE_MATCH = 1 << 6;
+
+const SCALE = 1000000n;
+const U64 = (1n << 64n) - 1n;
+const U32_MAX = 4294967295n;
+const HZ = 250n;
+/** CREDITS_PER_JIFFY for 64-bit credits: the power of two below 2^64 / (HZ * 86400). */
+const CPJ = 1n << 39n;
+/** CREDITS_PER_JIFFY_BYTES: the power of two below 2^32 / HZ. */
+const CPJ_BYTES = 1n << 24n;
+const BYTES_CAP = CPJ_BYTES * HZ;
+const BYTE_SHIFT = 4n;
+const DEFAULT_BURST = 5;
+const BURST_MAX = 1000000;
+const GC_INTERVAL = 1000;
+const MAX_SIZE = 1048576;
+/** Buckets when --hashlimit-htable-size is not given (machines with more than 1 GiB). */
+const DEFAULT_SIZE = 8192;
+const NAME_LEN = 255;
+
+/** The table's settings (struct hashlimit_cfg3). */
+export interface HashlimitCfg {
+  readonly mode: number;
+  /** Packets: SCALE-units per packet; bytes: the cost iptables derived. */
+  readonly avg: bigint;
+  readonly burst: number;
+  readonly size: number;
+  readonly max: number;
+  readonly gcInterval: number;
+  readonly expire: number;
+  readonly srcmask: number;
+  readonly dstmask: number;
+}
+
+interface Group {
+  readonly cfg: HashlimitCfg;
+}
+
+export interface HashlimitConfig {
+  readonly name: string;
+  readonly cfg: HashlimitCfg;
+  /** Whether --hashlimit-burst was given (bytes mode saves it then). */
+  readonly group: Group;
+  /** Run-time binding to the guest's table. */
+  boundTo: GuestServices | null;
+  table: HashTable | null;
+}
+
+const OPTIONS: readonly OptionSpec[] = [
+  { name: 'hashlimit-upto', aliases: ['hashlimit'], args: 1, invert: true, excludes: ['hashlimit-above'] },
+  { name: 'hashlimit-above', args: 1, invert: true, excludes: ['hashlimit-upto'] },
+  { name: 'hashlimit-srcmask', args: 1 },
+  { name: 'hashlimit-dstmask', args: 1 },
+  { name: 'hashlimit-burst', args: 1 },
+  { name: 'hashlimit-htable-size', args: 1 },
+  { name: 'hashlimit-htable-max', args: 1 },
+  { name: 'hashlimit-htable-gcinterval', args: 1 },
+  { name: 'hashlimit-htable-expire', args: 1 },
+  { name: 'hashlimit-mode', args: 1 },
+  { name: 'hashlimit-name', args: 1 },
+  { name: 'hashlimit-rate-match', args: 0 },
+  { name: 'hashlimit-rate-interval', args: 1 },
+];
+
+// ---------------------------------------------------------------------------
+// Parsing, as libxt_hashlimit does it
+
+function unitOf(text: string): number {
+  const slash = text.indexOf('/');
+  if (slash < 0) return 1;
+  const u = text.slice(slash + 1).toLowerCase();
+  if (u.length === 0) return 0;
+  if ('second'.startsWith(u)) return 1;
+  if ('minute'.startsWith(u)) return 60;
+  if ('hour'.startsWith(u)) return 3600;
+  if ('day'.startsWith(u)) return 86400;
+  return 0;
+}
+
+/** atoll as an unsigned 64-bit value. */
+function atoll(text: string): bigint {
+  const m = /^[ \t\n\r\f\v]*([+-]?)(\d*)/.exec(text)!;
+  const v = m[2] ? BigInt(m[2]) : 0n;
+  return BigInt.asUintN(64, m[1] === '-' ? -v : v);
+}
+
+function bytesToCost(bytes: bigint): bigint {
+  const r = BigInt.asUintN(32, bytes >> BYTE_SHIFT);
+  return U32_MAX / (r + 1n);
+}
+
+function costToBytes(cost: bigint): bigint {
+  const r = cost ? U32_MAX / cost : U32_MAX;
+  return BigInt.asUintN(64, (r - 1n) << BYTE_SHIFT);
+}
+
+function factor(c: string | undefined): bigint {
+  return c === 'm' ? 1048576n : c === 'k' ? 1024n : 1n;
+}
+
+/** parse_bytes: the cost for a `Nb/s`, `Nkb/s`, `Nmb/s` rate, or undefined when the text is not one. */
+function parseBytes(text: string, use: OptionUse): bigint | undefined {
+  const at = text.indexOf('b/s');
+  if (at <= 0) return undefined;
+  const r = atoll(text);
+  if (r === 0n) return undefined;
+  const tmp = r * factor(text[at - 1]);
+  if (tmp > U64) throw new OptionError(`Rate value too large "${tmp}" (max ${U64})`, use);
+  const cost = bytesToCost(tmp);
+  if (cost === 0n) throw new OptionError(`Rate too high "${text}"`, use);
+  return cost;
+}
+
+/** parse_rate: SCALE-units per packet, with the unit's seconds; undefined when malformed. */
+function parseRate(text: string, use: OptionUse): { avg: bigint; mult: number } | undefined {
+  const mult = unitOf(text);
+  if (mult === 0) return undefined;
+  const r = atoll(text);
+  if (r === 0n) return undefined;
+  const avg = (SCALE * BigInt(mult)) / r;
+  if (avg === 0n) throw new OptionError(`Rate too fast "${text}"`, use);
+  return { avg, mult };
+}
+
+function burstError(use: OptionUse): OptionError {
+  return new OptionError(`bad value for option "--hashlimit-burst", or out of range (1-${BURST_MAX}).`, use);
+}
+
+/** parse_burst: a count, or bytes with a k/m suffix. */
+function parseBurst(text: string, use: OptionUse): bigint {
+  // xtables_strtoul with an end pointer: the number may be followed by a suffix.
+  const p = strtoulPrefix(text, Number.MAX_SAFE_INTEGER);
+  if (!p || p.value < 1) throw burstError(use);
+  const end = text[p.end];
+  if (p.end === text.length && p.value > BURST_MAX) throw burstError(use);
+  return BigInt(p.value) * factor(end);
+}
+
+function parseMode(text: string, use: OptionUse): number {
+  let mode = 0;
+  for (const tok of text.split(/[,|]/)) {
+    if (tok === '') continue;
+    if (tok === 'dstip') mode |= HASH_DIP;
+    else if (tok === 'srcip') mode |= HASH_SIP;
+    else if (tok === 'srcport') mode |= HASH_SPT;
+    else if (tok === 'dstport') mode |= HASH_DPT;
+    else throw new OptionError(`hashlimit: Bad value for "--hashlimit-mode" option: "${text}"`, use);
+  }
+  return mode;
+}
+
+function parseU32(use: OptionUse): number {
+  const v = strtoul(use.args[0]!, 4294967295);
+  if (v === undefined) throw new OptionError(`hashlimit: bad value for option "--${use.spec.name}", or out of range (0-4294967295).`, use);
+  return v;
+}
+
+function parsePlen(use: OptionUse): number {
+  const v = strtoul(use.args[0]!, 128);
+  if (v === undefined) {
+    throw new OptionError(`hashlimit: bad value for option "--${use.spec.name}", neither a valid network mask nor valid CIDR (0-32).`, use);
+  }
+  return v;
+}
+
+// ---------------------------------------------------------------------------
+// Kernel arithmetic
+
+function user2credits(user: bigint): bigint {
+  // HZ * CPJ > SCALE, so: user * (HZ * CPJ / SCALE), in 64 bits.
+  return BigInt.asUintN(64, user * ((HZ * CPJ) / SCALE));
+}
+
+function user2creditsByte(user: bigint): bigint {
+  return BigInt.asUintN(32, BigInt.asUintN(64, BigInt.asUintN(32, user) * HZ * CPJ_BYTES) >> 32n);
+}
+
+/** One hash entry (struct dsthash_ent). */
+class Entry {
+  next: Entry | null = null;
+  expires = 0;
+  prev = 0;
+  credit = 0n;
+  creditCap = 0n;
+  cost = 0n;
+  constructor(
+    readonly src: number,
+    readonly dst: number,
+    readonly ports: number,
+  ) {}
+}
+
+function mix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** A guest's hashlimit table (struct xt_hashlimit_htable). */
+export class HashTable {
+  readonly cfg: HashlimitCfg;
+  /** Entries the table may hold. */
+  readonly max: number;
+  private readonly heads: Array<Entry | null>;
+  private readonly bucketMask: number;
+  count = 0;
+  private readonly gcJiffies: number;
+  private nextGc: number;
+  private readonly expireJiffies: number;
+
+  constructor(cfg: HashlimitCfg) {
+    this.cfg = cfg;
+    const size = cfg.size || DEFAULT_SIZE;
+    this.max = cfg.max === 0 ? 8 * size : cfg.max < size ? size : cfg.max;
+    let b = 16;
+    while (b < size && b < 65536) b <<= 1;
+    this.heads = new Array<Entry | null>(b).fill(null);
+    this.bucketMask = b - 1;
+    this.gcJiffies = Math.max(1, msecsToJiffies(cfg.gcInterval));
+    this.nextGc = this.gcJiffies;
+    this.expireJiffies = msecsToJiffies(cfg.expire);
+  }
+
+  private bucket(src: number, dst: number, ports: number): number {
+    return mix(mix(mix(src) ^ dst) ^ ports) & this.bucketMask;
+  }
+
+  /** The garbage collector's runs up to `now`: entries expired at the last run are freed. */
+  private gc(now: number): void {
+    if (now < this.nextGc) return;
+    const runs = Math.floor((now - this.nextGc) / this.gcJiffies);
+    const at = this.nextGc + runs * this.gcJiffies;
+    this.nextGc = at + this.gcJiffies;
+    if (this.count === 0) return;
+    for (let i = 0; i < this.heads.length; i++) {
+      let prev: Entry | null = null;
+      for (let e = this.heads[i] ?? null; e !== null; e = e.next) {
+        if (at - e.expires >= 0) {
+          if (prev) prev.next = e.next;
+          else this.heads[i] = e.next;
+          this.count--;
+        } else prev = e;
+      }
+    }
+  }
+
+  /** Finds or creates the entry; null when the table is full (the packet is dropped). */
+  lookup(src: number, dst: number, ports: number, now: number): Entry | null {
+    this.gc(now);
+    const b = this.bucket(src, dst, ports);
+    for (let e = this.heads[b] ?? null; e !== null; e = e.next) {
+      if (e.src === src && e.dst === dst && e.ports === ports) {
+        e.expires = now + this.expireJiffies;
+        recalc(e, now, this.cfg.mode);
+        return e;
+      }
+    }
+    if (this.count >= this.max) return null;
+    const e = new Entry(src, dst, ports);
+    e.next = this.heads[b] ?? null;
+    this.heads[b] = e;
+    this.count++;
+    e.expires = now + this.expireJiffies;
+    init(e, this.cfg, now);
+    return e;
+  }
+
+  /** Live entries (for tests and reports). */
+  get size(): number {
+    return this.count;
+  }
+}
+
+function init(e: Entry, cfg: HashlimitCfg, now: number): void {
+  e.prev = now;
+  if (cfg.mode & HL_BYTES) {
+    e.credit = BYTES_CAP;
+    e.cost = user2creditsByte(cfg.avg);
+    e.creditCap = BigInt(cfg.burst);
+  } else {
+    e.credit = user2credits(BigInt.asUintN(64, cfg.avg * BigInt(cfg.burst)));
+    e.cost = user2credits(cfg.avg);
+    e.creditCap = e.credit;
+  }
+}
+
+function recalc(e: Entry, now: number, mode: number): void {
+  const delta = now - e.prev;
+  if (delta === 0) return;
+  e.prev = now;
+  let cap: bigint;
+  if (mode & HL_BYTES) {
+    const tmp = e.credit;
+    e.credit = BigInt.asUintN(64, e.credit + CPJ_BYTES * BigInt(delta >>> 0));
+    cap = BYTES_CAP;
+    if (tmp >= e.credit) {
+      e.credit = cap;
+      return;
+    }
+  } else {
+    e.credit = BigInt.asUintN(64, e.credit + BigInt(delta >>> 0) * CPJ);
+    cap = e.creditCap;
+  }
+  if (e.credit > cap) e.credit = cap;
+}
+
+function byteCost(len: number, e: Entry): bigint {
+  let tmp = BigInt((len >>> 4) + 1) * e.cost;
+  if (tmp > BYTES_CAP) tmp = BYTES_CAP;
+  if (e.credit < tmp && e.creditCap) {
+    e.creditCap--;
+    e.credit = BYTES_CAP;
+  }
+  return BigInt.asUintN(32, tmp);
+}
+
+function maskl(a: number, l: number): number {
+  return l ? (a & (~0 << (32 - l))) >>> 0 : 0;
+}
+
+/** proto_ports_offset: where the two 16-bit "ports" are, -1 when the protocol has none. */
+function portsOffset(proto: number): number {
+  switch (proto) {
+    case 6:
+    case 17:
+    case 33:
+    case 50:
+    case 132:
+    case 136:
+      return 0;
+    case 51:
+      return 4;
+    default:
+      return -1;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// The module
+
+const RATES: ReadonlyArray<readonly [string, bigint]> = [
+  ['day', SCALE * 86400n],
+  ['hour', SCALE * 3600n],
+  ['min', SCALE * 60n],
+  ['sec', SCALE],
+];
+
+/** print_rate: the text and the default expiry (ms) of a packet rate. */
+function printRate(period: bigint): [string, number] {
+  let i = 1;
+  for (; i < RATES.length; i++) {
+    const m = RATES[i]![1];
+    if (period > m || m / period < m % period) break;
+  }
+  const [name, m] = RATES[i - 1]!;
+  return [`${m / period}/${name}`, Number(m / SCALE) * 1000];
+}
+
+const UNITS: ReadonlyArray<readonly [string, bigint]> = [
+  ['m', 1048576n],
+  ['k', 1024n],
+  ['', 1n],
+];
+
+/** print_bytes: the rate (and burst) text and the default expiry (ms) of a byte rate. */
+function printBytes(avg: bigint, burst: number): [string, number] {
+  let r = costToBytes(avg);
+  let i = 0;
+  for (; i < UNITS.length - 1; i++) {
+    const t = UNITS[i]![1];
+    if (r >= t && bytesToCost(r & ~(t - 1n)) === avg) break;
+  }
+  let s = `${r / UNITS[i]![1]}${UNITS[i]![0]}b/s`;
+  if (burst === 0) return [s, 15000];
+  r *= BigInt(burst);
+  for (i = 0; i < UNITS.length - 1; i++) if (r >= UNITS[i]![1]) break;
+  s += ` --hashlimit-burst ${r / UNITS[i]![1]}${UNITS[i]![0]}b`;
+  return [s, 60000];
+}
+
+function printMode(mode: number): string {
+  const out: string[] = [];
+  if (mode & HASH_SIP) out.push('srcip');
+  if (mode & HASH_SPT) out.push('srcport');
+  if (mode & HASH_DIP) out.push('dstip');
+  if (mode & HASH_DPT) out.push('dstport');
+  return out.join(',');
+}
+
+export const hashlimitMatch = defineMatch<HashlimitConfig>({
+  name: 'hashlimit',
+  options: OPTIONS,
+  parse(uses, ctx: ParseContext) {
+    checkUses('hashlimit', uses);
+    let mode = 0;
+    let avg = 0n;
+    let mult = 1;
+    let burst = BigInt(DEFAULT_BURST);
+    let size = 0;
+    let max = 0;
+    let gcInterval = GC_INTERVAL;
+    let expire = -1;
+    let srcmask = 32;
+    let dstmask = 32;
+    let name: string | undefined;
+    let haveRate = false;
+    let haveBurst = false;
+    for (const u of uses) {
+      const a = u.args[0] ?? '';
+      switch (u.spec.name) {
+        case 'hashlimit-upto':
+        case 'hashlimit-above': {
+          const above = u.spec.name === 'hashlimit-above';
+          if (above !== u.invert) mode |= HL_INVERT;
+          const cost = parseBytes(a, u);
+          if (cost !== undefined) {
+            avg = cost;
+            mode |= HL_BYTES;
+            mult = 15;
+          } else {
+            const r = parseRate(a, u);
+            if (!r) throw new OptionError(`hashlimit: Bad value for "--${u.spec.name}" option: "${a}"`, u);
+            avg = r.avg;
+            mult = r.mult;
+          }
+          haveRate = true;
+          break;
+        }
+        case 'hashlimit-burst':
+          burst = parseBurst(a, u);
+          haveBurst = true;
+          break;
+        case 'hashlimit-mode':
+          mode |= parseMode(a, u);
+          break;
+        case 'hashlimit-srcmask':
+          srcmask = parsePlen(u);
+          break;
+        case 'hashlimit-dstmask':
+          dstmask = parsePlen(u);
+          break;
+        case 'hashlimit-htable-size':
+          size = parseU32(u);
+          break;
+        case 'hashlimit-htable-max':
+          max = parseU32(u);
+          break;
+        case 'hashlimit-htable-gcinterval':
+          gcInterval = parseU32(u);
+          break;
+        case 'hashlimit-htable-expire':
+          expire = parseU32(u);
+          break;
+        case 'hashlimit-name':
+          if (a.length < 1) throw new OptionError('hashlimit: option "--hashlimit-name" requires a name', u);
+          name = a;
+          break;
+        case 'hashlimit-rate-match':
+        case 'hashlimit-rate-interval':
+          throw new OptionError(`hashlimit: --${u.spec.name} is not supported by cofw yet; remove it or use --hashlimit-upto/--hashlimit-above`, u);
+      }
+    }
+    if (name === undefined) throw new OptionError('hashlimit: option "--hashlimit-name" must be specified');
+    if (!haveRate) throw new OptionError('You have to specify --hashlimit');
+    if (expire < 0) expire = mult * 1000;
+    let finalBurst: number;
+    if (mode & HL_BYTES) {
+      let b = 0n;
+      if (haveBurst) {
+        const per = costToBytes(avg);
+        if (burst < per) throw new OptionError(`burst cannot be smaller than ${per}b`);
+        b = burst / per + (burst % per ? 1n : 0n);
+        b = BigInt.asUintN(32, b);
+        if (!uses.some((u) => u.spec.name === 'hashlimit-htable-expire')) expire = 60000;
+      }
+      finalBurst = Number(b);
+    } else {
+      if (burst > BigInt(BURST_MAX)) throw new OptionError(`bad value for option "--hashlimit-burst", or out of range (1-${BURST_MAX}).`);
+      finalBurst = Number(burst);
+    }
+    // checkentry truncates what is too large, and iptables-save shows it truncated.
+    if (size > MAX_SIZE) size = MAX_SIZE;
+    if (max > MAX_SIZE) max = MAX_SIZE;
+    const cfg: HashlimitCfg = { mode, avg, burst: finalBurst, size, max, gcInterval, expire, srcmask, dstmask };
+    const group = groupOf<Group>(ctx, `hashlimit:${name}`, () => ({ cfg }));
+    return { name, cfg, group, boundTo: null, table: null };
+  },
+  check(c) {
+    const cfg = c.cfg;
+    const why = procNameProblem(c.name, NAME_LEN);
+    if (why) throw new CheckError(`hashlimit: invalid --hashlimit-name: ${why} (Invalid argument)`);
+    if (cfg.gcInterval === 0 || cfg.expire === 0) {
+      throw new CheckError('hashlimit: --hashlimit-htable-gcinterval and --hashlimit-htable-expire must not be 0 (Invalid argument)');
+    }
+    if (cfg.srcmask > 32 || cfg.dstmask > 32) throw new CheckError('hashlimit: --hashlimit-srcmask and --hashlimit-dstmask must be 0-32 for IPv4 (Invalid argument)');
+    if (cfg.mode & HL_BYTES) {
+      if (user2creditsByte(cfg.avg) === 0n) throw new CheckError(`hashlimit: overflow, rate too high: ${cfg.avg} (Invalid argument)`);
+    } else if (cfg.burst === 0 || user2credits(BigInt.asUintN(64, cfg.avg * BigInt(cfg.burst))) < user2credits(cfg.avg)) {
+      throw new CheckError(`hashlimit: overflow, try lower: ${cfg.avg}/${cfg.burst} (Numerical result out of range)`);
+    }
+  },
+  save(c) {
+    const cfg = c.cfg;
+    let s = cfg.mode & HL_INVERT ? '--hashlimit-above ' : '--hashlimit-upto ';
+    let quantum: number;
+    if (cfg.mode & HL_BYTES) {
+      const [t, q] = printBytes(cfg.avg, cfg.burst);
+      s += t;
+      quantum = q;
+    } else {
+      const [t, q] = printRate(cfg.avg);
+      s += `${t} --hashlimit-burst ${cfg.burst}`;
+      quantum = q;
+    }
+    if (cfg.mode & (HASH_SIP | HASH_SPT | HASH_DIP | HASH_DPT)) s += ` --hashlimit-mode ${printMode(cfg.mode)}`;
+    s += ` --hashlimit-name ${c.name}`;
+    if (cfg.size) s += ` --hashlimit-htable-size ${cfg.size}`;
+    if (cfg.max) s += ` --hashlimit-htable-max ${cfg.max}`;
+    if (cfg.gcInterval !== GC_INTERVAL) s += ` --hashlimit-htable-gcinterval ${cfg.gcInterval}`;
+    if (cfg.expire !== quantum) s += ` --hashlimit-htable-expire ${cfg.expire}`;
+    if (cfg.srcmask !== 32) s += ` --hashlimit-srcmask ${cfg.srcmask}`;
+    if (cfg.dstmask !== 32) s += ` --hashlimit-dstmask ${cfg.dstmask}`;
+    return s;
+  },
+  match(c, skb, par) {
+    return hashlimitMatches(c, skb, par);
+  },
+});
+
+function bind(c: HashlimitConfig, svc: GuestServices): HashTable {
+  const group = c.group;
+  const t = guestTable(svc, `hashlimit:${c.name}`, () => new HashTable(group.cfg));
+  c.boundTo = svc;
+  c.table = t;
+  return t;
+}
+
+/** Per packet, as hashlimit_mt_common. */
+export function hashlimitMatches(c: HashlimitConfig, skb: Skb, par: XtParams): boolean {
+  const svc = par.services;
+  const t = c.boundTo === svc && c.table ? c.table : bind(c, svc);
+  const tc = t.cfg;
+  const tm = tc.mode;
+  const src = tm & HASH_SIP ? maskl(skb.saddr, tc.srcmask) : 0;
+  const dst = tm & HASH_DIP ? maskl(skb.daddr, tc.dstmask) : 0;
+  let ports = 0;
+  if (tm & (HASH_SPT | HASH_DPT)) {
+    const poff = portsOffset(skb.protocol);
+    if (poff >= 0) {
+      const o = skb.thoff + poff;
+      if (o + 4 > skb.len) {
+        par.hotdrop = true;
+        return false;
+      }
+      const d = skb.data;
+      if (tm & HASH_SPT) ports = ((d[o]! << 8) | d[o + 1]!) << 16;
+      if (tm & HASH_DPT) ports |= (d[o + 2]! << 8) | d[o + 3]!;
+      ports >>>= 0;
+    }
+  }
+  const e = t.lookup(src, dst, ports, svc.jiffies());
+  if (e === null) {
+    par.hotdrop = true;
+    return false;
+  }
+  const mode = c.cfg.mode;
+  const cost = mode & HL_BYTES ? byteCost(skb.totLen, e) : e.cost;
+  if (e.credit >= cost) {
+    e.credit -= cost;
+    return !(mode & HL_INVERT);
+  }
+  return (mode & HL_INVERT) !== 0;
+}
