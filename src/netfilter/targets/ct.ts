@@ -80,7 +80,7 @@ export const ctTarget = defineTarget<CtConfig>({
     { name: 'zone-reply', args: 1 },
   ],
 
-  parse(uses) {
+  parse(uses, ctx) {
     let nt = false;
     let helper = '';
     let timeout = '';
@@ -129,7 +129,8 @@ export const ctTarget = defineTarget<CtConfig>({
       if (zone !== 0 && zoneUse) {
         throw new OptionError(`CT --${zoneUse.spec.name} ${zoneUse.args[0]}: conntrack zones are not emulated by cofw yet`, zoneUse);
       }
-      if (helper && helperUse) {
+      // Without -p the kernel's own refusal (check) comes first.
+      if (helper && helperUse && ctx.head.proto !== 0 && !ctx.head.invProto) {
         throw new OptionError(`CT --helper ${helper}: conntrack helpers are not emulated by cofw yet`, helperUse);
       }
     }
