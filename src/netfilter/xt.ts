@@ -60,6 +60,12 @@ export interface ParseContext {
   readonly table: string;
   readonly chain: string;
   readonly head: RuleHead;
+  /**
+   * One map per rule file load, for modules whose rules share state by name
+   * (hashlimit tables, recent lists): the first rule in the file that names
+   * it sets it up, as when iptables-restore loads the rules in order.
+   */
+  readonly shared?: Map<string, unknown>;
 }
 
 /** What `check` knows: the hooks from which the rule's chain is reachable. */

@@ -126,7 +126,7 @@ const REFUSED: Array<[string, RegExp, number]> = [
   ['-A INPUT -p foo', /unknown protocol `foo'/, 13],
   ['-A INPUT ! -p all', /never match/, 12],
   ['-A INPUT -j MASQUERADE', /target `MASQUERADE' is not supported by cofw yet/, 13],
-  ['-A INPUT -m limit --limit 5/s', /match `limit' is not supported by cofw yet/, 13],
+  ['-A INPUT -m quota --quota 500', /match `quota' is not supported by cofw yet/, 13],
   ['-A INPUT -s 1.1.1.1 -s 2.2.2.2', /multiple -s flags/, 21],
   ['-A nochain -j ACCEPT', /chain `nochain' does not exist/, 1],
   ['-A INPUT -m nosuch', /Couldn't load match `nosuch'/, 13],

@@ -175,6 +175,8 @@ export class RestoreParser {
   /** Rules parsed in the open table, with their line, for checks at COMMIT. */
   private pending: Array<{ rule: Rule; chain: string; line: number; column: number; targetColumn: number }> = [];
   readonly errors: RuleFileError[] = [];
+  /** State shared by name between the rules of this load (see ParseContext.shared). */
+  private readonly shared = new Map<string, unknown>();
 
   constructor(
     private readonly file: string,
@@ -650,7 +652,7 @@ export class RestoreParser {
       fragment: p.ip.fragment,
       invFragment: (p.ip.invflags & INV_FRAG) !== 0,
     };
-    const ctx: ParseContext = { table: table.name, chain: chain.name, head };
+    const ctx: ParseContext = { table: table.name, chain: chain.name, head, shared: this.shared };
     if (chain.builtin) {
       if (p.ip.iniface && (chain.name === 'OUTPUT' || chain.name === 'POSTROUTING')) {
         throw new LineError(`Can't use -i with ${chain.name}: packets there have no input interface`, p.commandColumn);
@@ -659,31 +661,35 @@ export class RestoreParser {
         throw new LineError(`Can't use -o with ${chain.name}: packets there have no output interface yet`, p.commandColumn);
       }
     }
-    const matches: BoundMatch[] = [];
-    let target: Rule['target'] = { kind: 'none' };
-    for (const l of p.loaded) {
-      const mod = l.module;
-      let config: unknown;
-      try {
-        for (const s of mod.options) {
-          if (s.mandatory && !l.uses.some((u) => u.spec === s)) throw new OptionError(`${mod.name}: option --${s.name} must be specified`);
-        }
-        for (const u of l.uses) {
-          for (const ex of u.spec.excludes ?? []) {
-            if (l.uses.some((o) => o.spec.name === ex)) throw new OptionError(`${mod.name}: --${u.spec.name} and --${ex} cannot be used together`, u);
+    // Each rule a comma list expands into gets modules of its own (their state is per rule).
+    const bind = (): { matches: BoundMatch[]; target: Rule['target'] } => {
+      const matches: BoundMatch[] = [];
+      let target: Rule['target'] = { kind: 'none' };
+      for (const l of p.loaded) {
+        const mod = l.module;
+        let config: unknown;
+        try {
+          for (const s of mod.options) {
+            if (s.mandatory && !l.uses.some((u) => u.spec === s)) throw new OptionError(`${mod.name}: option --${s.name} must be specified`);
           }
+          for (const u of l.uses) {
+            for (const ex of u.spec.excludes ?? []) {
+              if (l.uses.some((o) => o.spec.name === ex)) throw new OptionError(`${mod.name}: --${u.spec.name} and --${ex} cannot be used together`, u);
+            }
+          }
+          config = mod.parse(l.uses, ctx);
+        } catch (e) {
+          if (e instanceof OptionError) throw new LineError(e.message, e.use?.pos.column ?? l.column);
+          throw e;
         }
-        config = mod.parse(l.uses, ctx);
-      } catch (e) {
-        if (e instanceof OptionError) throw new LineError(e.message, e.use?.pos.column ?? l.column);
-        throw e;
+        if (mod.kind === 'match') matches.push({ module: mod, config });
+        else target = { kind: 'module', module: mod, config };
       }
-      if (mod.kind === 'match') matches.push({ module: mod, config });
-      else target = { kind: 'module', module: mod, config };
-    }
-    if (p.targetName !== undefined && target.kind === 'none') {
-      target = this.standardTarget(p.targetName, p.targetColumn, p.goto);
-    }
+      if (p.targetName !== undefined && target.kind === 'none') {
+        target = this.standardTarget(p.targetName, p.targetColumn, p.goto);
+      }
+      return { matches, target };
+    };
     const srcs = p.srcs.length ? p.srcs : [[0, 0] as [number, number]];
     const dsts = p.dsts.length ? p.dsts : [[0, 0] as [number, number]];
     const out: Rule[] = [];
@@ -691,6 +697,7 @@ export class RestoreParser {
       for (const [dst, dmsk] of dsts) {
         const ip: IpMatch = { ...p.ip, src, smsk, dst, dmsk };
         const counters: [number, number] = this.opts.restoreCounters && p.counters ? p.counters : [0, 0];
+        const { matches, target } = bind();
         out.push({ ip, matches, target, packets: counters[0], bytes: counters[1], line: lineNo });
       }
     }
