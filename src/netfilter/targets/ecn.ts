@@ -10,12 +10,14 @@
  * packets only; a TCP header that cannot be read drops the packet. Fields
  * are written only when they change, checksums updated as the kernel does
  * (csum_replace2 on the TOS byte, inet_proto_csum_replace2 on the TCP
- * flags word). iptables-save prints `--ecn-tcp-ece N --ecn-tcp-cwr N
- * --ecn-ip-ect N` for the operations present.
+ * flags word). iptables-save prints `--ecn-tcp-remove` when the rule clears
+ * both flags and does nothing else, otherwise `--ecn-tcp-ece N --ecn-tcp-cwr
+ * N --ecn-ip-ect N` for the operations present; --ecn-tcp-remove excludes
+ * the two flag options.
  */
 import { NF_DROP, XT_CONTINUE } from '../types.js';
-import { CheckError, defineTarget, OptionError } from '../xt.js';
-import { csumReplace2, csumReplaceByte, uintOption } from './xt-util.js';
+import { CheckError, defineTarget, OptionError, type OptionUse } from '../xt.js';
+import { csumReplace2, csumReplaceByte, exclusive, uintOption } from './xt-util.js';
 
 const OP_SET_IP = 0x01;
 const OP_SET_ECE = 0x10;
@@ -43,8 +45,15 @@ export const ecnTarget = defineTarget<EcnConfig>({
     let ipEct = 0;
     let ece = 0;
     let cwr = 0;
+    let remove: OptionUse | undefined;
+    let flag: OptionUse | undefined;
     for (const u of uses) {
-      switch (u.spec.name) {
+      const name = u.spec.name;
+      if (name === 'ecn-tcp-remove' && flag) throw exclusive('ECN', flag, u);
+      if ((name === 'ecn-tcp-cwr' || name === 'ecn-tcp-ece') && remove) throw exclusive('ECN', remove, u);
+      if (name === 'ecn-tcp-remove') remove = u;
+      else if (name !== 'ecn-ip-ect') flag = u;
+      switch (name) {
         case 'ecn-tcp-remove':
           ops |= OP_SET_ECE | OP_SET_CWR;
           ece = 0;
@@ -106,6 +115,8 @@ export const ecnTarget = defineTarget<EcnConfig>({
   },
 
   save(config) {
+    // libipt_ECN prints the remove shorthand for exactly "clear both flags".
+    if (config.ops === (OP_SET_ECE | OP_SET_CWR) && !config.ece && !config.cwr) return '--ecn-tcp-remove';
     const out: string[] = [];
     if (config.ops & OP_SET_ECE) out.push(`--ecn-tcp-ece ${config.ece}`);
     if (config.ops & OP_SET_CWR) out.push(`--ecn-tcp-cwr ${config.cwr}`);
