@@ -189,7 +189,8 @@ export class CompiledTable {
     let chain = chains[ci]!;
     let ri = 0;
     let sp = 0;
-    const len = skb.totLen;
+    // The packet's length, re-read after a target that may change it (TCPMSS adds an option).
+    let len = skb.totLen;
     par.hotdrop = false;
     for (;;) {
       if (ri >= chain.rules.length) {
@@ -268,6 +269,7 @@ export class CompiledTable {
         case Kind.Module: {
           const v = r.target!.target(r.targetCfg, skb, par);
           if (v === XT_CONTINUE) {
+            len = skb.totLen;
             ri++;
             continue;
           }
