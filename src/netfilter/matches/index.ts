@@ -21,6 +21,16 @@ import { hashlimitMatch } from './hashlimit.js';
 import { recentMatch } from './recent.js';
 import { statisticMatch } from './statistic.js';
 import { connlimitMatch } from './connlimit.js';
+import { markMatch } from './mark.js';
+import { connmarkMatch } from './connmark.js';
+import { dscpMatch } from './dscp.js';
+import { tosMatch } from './tos.js';
+import { ecnMatch } from './ecn.js';
+import { tcpmssMatch } from './tcpmss.js';
+import { helperMatch } from './helper.js';
+import { stringMatch } from './string.js';
+import { u32Match } from './u32.js';
+import { timeMatch } from './time.js';
 
 export const MATCHES: readonly MatchModule<any>[] = [
   tcpMatch,
@@ -41,4 +51,14 @@ export const MATCHES: readonly MatchModule<any>[] = [
   recentMatch,
   statisticMatch,
   connlimitMatch,
+  markMatch,
+  connmarkMatch,
+  dscpMatch,
+  tosMatch,
+  ecnMatch,
+  tcpmssMatch,
+  helperMatch,
+  stringMatch,
+  u32Match,
+  timeMatch,
 ];
