@@ -117,4 +117,26 @@ COMMIT
     expect(save).toContain('[1:140] -A INPUT -p tcp -m tcp --dport 22');
     expect(save).toContain('[1:140] -A INPUT -p tcp -m multiport --dports 22 -j ACCEPT');
   });
+
+  it('traces packets the TRACE target marks, from there on, with their fate', () => {
+    const rules = `*raw
+:PREROUTING ACCEPT [0:0]
+-A PREROUTING -p tcp --dport 22 -j TRACE
+COMMIT
+*filter
+:INPUT DROP [0:0]
+-A INPUT -p udp -j ACCEPT
+-A INPUT -p tcp --dport 22 -j ACCEPT
+COMMIT
+`;
+    const lines: string[] = [];
+    const rs = loadRuleset(rules, 't.v4');
+    const st = new GuestStack({ spec: ORACLE_MACHINE, printk: (_l, t) => lines.push(t), fate: () => {} }, rs);
+    st.setClock(0n);
+    st.receive(0, ethernet(WIRE, ipv4({ src: '203.0.113.9', dst: '198.51.100.1' }, tcp({ sport: 1000, dport: 22 }))), 1);
+    st.receive(0, ethernet(WIRE, ipv4({ src: '203.0.113.9', dst: '198.51.100.1' }, udp({ sport: 1000, dport: 53 }))), 2);
+    const trace = lines.filter((l) => l.startsWith('TRACE: '));
+    expect(trace.map((l) => l.split(' IN=')[0])).toEqual(['TRACE: filter:INPUT:rule:2', 'TRACE: frame=1 delivered']);
+  });
 });
+

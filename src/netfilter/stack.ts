@@ -256,6 +256,7 @@ export class GuestStack {
     skb.mac = mac;
     skb.pktType = pktType;
     skb.mark = 0;
+    skb.nftrace = false;
     skb.generated = false;
     skb.frameNo = frameNo;
     if (this.ct && (skb.fragoff !== 0 || ip[6]! & 0x20)) {
@@ -376,6 +377,7 @@ export class GuestStack {
     s.mac = q.mac;
     s.pktType = q.pktType;
     s.mark = 0;
+    s.nftrace = false;
     s.generated = false;
     s.frameNo = frameNo;
     return { ...q, last: frameNo };
@@ -409,6 +411,7 @@ export class GuestStack {
     skb.mac = null;
     skb.pktType = PacketType.Host;
     skb.mark = 0;
+    skb.nftrace = false;
     skb.generated = generated;
     skb.frameNo = frameNo;
     resetCt(skb);
@@ -462,14 +465,14 @@ export class GuestStack {
     par.hook = hook;
     par.inDev = inDev;
     par.outDev = outDev;
-    const tracing = this.opts.trace?.(frameNo) ?? false;
+    const tracing = this.skb.nftrace || (this.opts.trace?.(frameNo) ?? false);
     for (const t of tables) {
       if (ctPending && TABLE_PRIORITY[t.name]![hook]! > CONNTRACK_PRIORITY) {
         ctPending = false;
         if (!this.conntrackIn(hook, frameNo, generated)) return false;
       }
       par.table = t.name;
-      t.tracer = tracing ? this.tracerFor(t.name) : null;
+      t.tracer = tracing || this.skb.nftrace ? this.tracerFor(t.name) : null;
       const v = t.run(this.skb, par);
       if (v !== NF_ACCEPT) {
         const site: DropSite = { table: t.name, chain: t.site.chain, rule: t.site.rule };
@@ -548,7 +551,7 @@ export class GuestStack {
     out.site = f.site;
     out.reason = f.reason;
     out.frame = f.frame;
-    if (this.opts.trace?.(frameNo)) this.opts.printk(4, `TRACE: frame=${frameNo} ${this.describeFate(out)}`);
+    if (this.skb.nftrace || this.opts.trace?.(frameNo)) this.opts.printk(4, `TRACE: frame=${frameNo} ${this.describeFate(out)}`);
     if (this.fanout && frameNo === this.fanoutLast) {
       // A reassembled packet: each fragment shares its fate; the leaving frame goes with the last.
       for (const n of this.fanout) {

@@ -15,6 +15,11 @@ export const traceTarget = defineTarget<null>({
   name: 'TRACE',
   options: [],
   parse: () => null,
-  target: () => XT_CONTINUE,
+  target: (_c, skb) => {
+    // iptables-nft makes TRACE `meta nftrace set 1`: the packet is traced from
+    // here on, through the rest of its way (the stack logs each rule it meets).
+    skb.nftrace = true;
+    return XT_CONTINUE;
+  },
   save: () => '',
 });
