@@ -9,20 +9,21 @@
  *     op       := "&" | "<<" | ">>" | "@"
  *
  * A location starts by reading the big-endian word at the offset given by
- * its first number (from the IP header); `&` masks, `<<`/`>>` shift (the
- * shift count is taken modulo 32, as x86 does for the kernel's C shifts),
+ * its first number (from the IP header); `&` masks, `<<`/`>>` shift,
  * `@` adds the current value to a base offset and reads the word at base +
- * the next number. Every read must lie inside the packet, or the whole
- * match fails (before the inversion: `!` makes it true), exactly with the
- * kernel's bounds tests, including their unsigned wrap-around checks. A
- * range written high:low is kept and never contains a value.
+ * the next number. A shift count of 32 or more is refused at load time
+ * (EINVAL), as Linux 6.18.40 and later check (CVE-2026-72350). Every read
+ * must lie inside the packet, or the whole match fails (before the
+ * inversion: `!` makes it true), exactly with the kernel's bounds tests,
+ * including their unsigned wrap-around checks. A range written high:low is
+ * kept and never contains a value.
  *
  * iptables-save prints every number in hex: `0x0>>0x16&0x3c@0xc=0x50:0x5f`.
  *
  * @example
  * -m u32 --u32 "0>>22&0x3C@12>>26&0x3C@0=0x474554"
  */
-import { defineMatch, OptionError, type OptionSpec } from '../xt.js';
+import { CheckError, defineMatch, OptionError, type OptionSpec } from '../xt.js';
 import { checkUses, strtoulPrefix } from './util.js';
 
 /** XT_U32_MAXSIZE: the most tests, numbers per location and values per test. */
@@ -216,6 +217,15 @@ export const u32Match = defineMatch<U32Config>({
       return { tests: parseU32(u.args[0] ?? ''), invert: u.invert };
     } catch (e) {
       throw new OptionError((e as Error).message, u);
+    }
+  },
+  check(c) {
+    for (const t of c.tests) {
+      for (let k = 1; k < t.nums.length; k++) {
+        if ((t.ops[k] === U32Op.LeftShift || t.ops[k] === U32Op.RightShift) && t.nums[k]! >= 32) {
+          throw new CheckError(`u32: shift count ${t.nums[k]} is 32 or more (Invalid argument)`);
+        }
+      }
     }
   },
   save(c) {
