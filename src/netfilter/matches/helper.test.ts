@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { ipv4, udp } from '../../packet/build.js';
+import { Conn } from '../conntrack/conn.js';
+import { helperMatch } from './helper.js';
+import { parseCtx, parseError, roundTrip, run, skbOf, usesOf } from './test-util.js';
+
+// iptables-restore then iptables-save, iptables 1.8.9 (nf_tables) on Linux 6.18.
+const ROWS: Array<[string, string]> = [
+  ['--helper ftp', '--helper ftp'],
+  ['! --helper ftp', '! --helper ftp'],
+  ["--helper ''", '--helper ""'],
+  ["--helper 'a b'", '--helper "a b"'],
+  // The kernel's field keeps 29 characters.
+  ['--helper abcdefghijabcdefghijabcdefghij', '--helper abcdefghijabcdefghijabcdefghi'],
+];
+
+describe('helper', () => {
+  it.each(ROWS)('save %s', (i, s) => expect(roundTrip(helperMatch, i)).toBe(s));
+  it('refuses a missing --helper', () => expect(parseError(helperMatch, '')).toBe('helper: option "--helper" must be specified'));
+  it('without conntrack helpers only the inverted form matches, tracked or not', () => {
+    const cfg = (t: string) => helperMatch.parse(usesOf(helperMatch, t), parseCtx());
+    const s = skbOf(ipv4({ src: '203.0.113.1', dst: '198.51.100.1' }, udp({ sport: 1, dport: 21 })));
+    for (const ct of [null, new Conn(17, 1, 2, 1, 21, 2, 1, 21, 1)]) {
+      s.ct = ct;
+      expect(run(helperMatch, cfg('--helper ftp'), s).matched).toBe(false);
+      expect(run(helperMatch, cfg("--helper ''"), s).matched).toBe(false);
+      expect(run(helperMatch, cfg('! --helper ftp'), s).matched).toBe(true);
+    }
+  });
+});
