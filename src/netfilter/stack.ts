@@ -152,6 +152,8 @@ export class GuestStack {
     this.services = {
       jiffies: () => self.jiffies(),
       nowNs: () => (self.bootNs < 0n ? 0n : self.clockNs - self.bootNs),
+      wallNs: () => self.clockNs,
+      tzMinutesWest: () => 0,
       addrType: (addr, dev) => (dev ? fib.addrTypeOn(addr, dev) : fib.addrType(addr)),
       printk: (level, text) => opts.printk(level, text),
       sendLocal: (ip, cause) => self.pendingLocal.push({ ip, frameNo: cause.frameNo, ct: cause.ct, ctinfo: cause.ctinfo }),

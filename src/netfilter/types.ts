@@ -86,6 +86,10 @@ export interface GuestServices {
   jiffies(): number;
   /** Virtual time in nanoseconds since the first packet (boot). */
   nowNs(): bigint;
+  /** The machine's absolute time: the current packet's capture timestamp, ns since 1970-01-01 UTC. */
+  wallNs(): bigint;
+  /** The kernel timezone (sys_tz.tz_minuteswest), minutes west of UTC: 0, as on a machine set to UTC. */
+  tzMinutesWest(): number;
   /** Route type of `addr`; with `dev`, as seen from that device (addrtype --limit-iface-*). */
   addrType(addr: number, dev: NetDevice | null): RouteType;
   /** A kernel log line at syslog `level` (0-7), as printk would emit it. */

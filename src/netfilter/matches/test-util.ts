@@ -99,6 +99,8 @@ export function services(o: StubOptions = {}): GuestServices {
   return {
     jiffies: () => 0,
     nowNs: () => 0n,
+    wallNs: () => 0n,
+    tzMinutesWest: () => 0,
     addrType: o.addrType ?? (() => 1 as RouteType),
     printk: () => {},
     sendLocal: () => {},

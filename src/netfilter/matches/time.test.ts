@@ -121,9 +121,9 @@ describe('time', () => {
     expect(timeMatch.match(cfg('--timestart 10:00 --timestop 11:00'), s, par)).toBe(false);
     // Central European time: 10:59:59 local.
     expect(timeMatch.match(cfg('--timestart 10:00 --timestop 11:00 --kerneltz'), s, par)).toBe(true);
-    // Without a wall clock the guest's time since boot stands for 1970-01-01.
+    // 1970-01-01 01:00 UTC was a Thursday.
     const bare = params();
-    bare.services.nowNs = () => 3_600_000_000_000n;
+    bare.services.wallNs = () => 3_600_000_000_000n;
     expect(timeMatch.match(cfg('--timestart 01:00 --timestop 01:01 --weekdays Thu'), s, bare)).toBe(true);
   });
 });

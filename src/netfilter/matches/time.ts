@@ -56,7 +56,7 @@ export interface TimeConfig {
   readonly flags: number;
 }
 
-/** What the match would like from the guest (proposed GuestServices additions). */
+/** The part of GuestServices the match reads: the capture's clock and the kernel timezone. */
 export interface WallClock {
   /** The machine's absolute time in ns since 1970-01-01 UTC (the packet's capture timestamp). */
   wallNs?(): bigint;
@@ -358,10 +358,9 @@ export const timeMatch = defineMatch<TimeConfig>({
     return out.join(' ');
   },
   match(c, _skb, par) {
-    const svc = par.services as GuestServices & WallClock;
-    const ns = svc.wallNs ? svc.wallNs() : svc.nowNs();
-    let stamp = Number(ns / 1_000_000_000n);
-    if (c.flags & TIME_LOCAL_TZ && svc.tzMinutesWest) stamp -= 60 * svc.tzMinutesWest();
+    const svc = par.services;
+    let stamp = Number(svc.wallNs() / 1_000_000_000n);
+    if (c.flags & TIME_LOCAL_TZ) stamp -= 60 * svc.tzMinutesWest();
     return timeMatches(c, stamp);
   },
 });

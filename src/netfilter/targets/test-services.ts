@@ -39,6 +39,8 @@ export function recorder(opts: { local?: string[]; noRoute?: boolean; source?: s
     sent,
     jiffies: () => 0,
     nowNs: () => 0n,
+    wallNs: () => 0n,
+    tzMinutesWest: () => 0,
     addrType(addr) {
       if (local.has(addr)) return RouteType.Local;
       if (addr >>> 28 === 0xe) return RouteType.Multicast;
