@@ -53,6 +53,7 @@ export interface StackOptions {
 const TABLE_PRIORITY: Record<string, Partial<Record<Hook, number>>> = {
   raw: { [Hook.PreRouting]: -300, [Hook.LocalOut]: -300 },
   mangle: { [Hook.PreRouting]: -150, [Hook.LocalIn]: -150, [Hook.Forward]: -150, [Hook.LocalOut]: -150, [Hook.PostRouting]: -150 },
+  nat: { [Hook.PreRouting]: -100, [Hook.LocalOut]: -100, [Hook.LocalIn]: 100, [Hook.PostRouting]: 100 },
   filter: { [Hook.LocalIn]: 0, [Hook.Forward]: 0, [Hook.LocalOut]: 0 },
   security: { [Hook.LocalIn]: 50, [Hook.Forward]: 50, [Hook.LocalOut]: 50 },
 };
@@ -65,6 +66,8 @@ const CONNTRACK_USERS = new Set(['state', 'conntrack', 'connmark', 'connlimit', 
 
 /** Does any rule use connection tracking? */
 function needsConntrack(rs: Ruleset): boolean {
+  // The nat table cannot work without it: loading it registers conntrack.
+  if (rs.tables.has('nat')) return true;
   for (const t of rs.tables.values()) {
     for (const c of t.chains.values()) {
       for (const r of c.rules) {
@@ -76,8 +79,12 @@ function needsConntrack(rs: Ruleset): boolean {
   return false;
 }
 
-/** Tables that need connection tracking, which cofw does not emulate yet. */
-const UNSUPPORTED_TABLES = new Set(['nat']);
+/** Tables cofw cannot run yet. */
+const UNSUPPORTED_TABLES = new Set<string>();
+
+/** Conntrack status bits the nat table sets once it has seen a connection (IPS_SRC_NAT_DONE, IPS_DST_NAT_DONE). */
+const IPS_SRC_NAT_DONE = 1 << 7;
+const IPS_DST_NAT_DONE = 1 << 8;
 
 const HZ = 250;
 const IPFRAG_TIME_NS = 30_000_000_000n;
@@ -473,6 +480,7 @@ export class GuestStack {
         ctPending = false;
         if (!this.conntrackIn(hook, frameNo, generated)) return false;
       }
+      if (t.name === 'nat' && !this.natFirst(hook)) continue;
       par.table = t.name;
       t.tracer = tracing || this.skb.nftrace ? this.tracerFor(t.name) : null;
       const v = t.run(this.skb, par);
@@ -503,6 +511,22 @@ export class GuestStack {
     this.lastDrop = { reason: StackReason.conntrackFull };
     this.fate(this.lastKind, frameNo, this.lastDrop);
     return false;
+  }
+
+  /**
+   * nf_nat_inet_fn: the nat table sees a connection's first packet only,
+   * once for the destination (PREROUTING, OUTPUT) and once for the source
+   * (INPUT, POSTROUTING); untracked and invalid packets never. Without a NAT
+   * target the kernel then binds the connection to itself (a null binding),
+   * which is all cofw does: NAT targets are refused when loading.
+   */
+  private natFirst(hook: Hook): boolean {
+    const ct = this.skb.ct as { status: number } | null;
+    if (!ct || this.skb.ctinfo !== 2) return false; // IP_CT_NEW only
+    const bit = hook === Hook.PreRouting || hook === Hook.LocalOut ? IPS_DST_NAT_DONE : IPS_SRC_NAT_DONE;
+    if (ct.status & bit) return false;
+    ct.status |= bit;
+    return true;
   }
 
   /** nf_conntrack_confirm, at the end of INPUT and POSTROUTING. */

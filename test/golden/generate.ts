@@ -23,6 +23,7 @@ import * as blocklist from './gen/blocklist.js';
 import * as realWorld from './gen/real-world.js';
 import * as sample from './gen/sample.js';
 import * as ufw from './gen/ufw.js';
+import * as natFirst from './gen/nat-first.js';
 import { blocklist300, filterCore, headerEdges, rejectLog } from './gen/legacy.js';
 import type { ScenarioName } from './scenarios.js';
 
@@ -36,6 +37,7 @@ export const BUILDERS: Partial<Record<ScenarioName, () => Scenario>> = {
   'real-world': realWorld.build,
   sample: sample.build,
   ufw: ufw.build,
+  'nat-first': natFirst.build,
   'filter-core': filterCore,
   'reject-log': rejectLog,
   'blocklist-300': blocklist300,

@@ -13,6 +13,7 @@ export const SCENARIOS = [
   'real-world',
   'sample',
   'ufw',
+  'nat-first',
   // Recorded earlier; kept as further kernel facts.
   'smoke',
   'filter-core',
