@@ -24,6 +24,7 @@ import * as realWorld from './gen/real-world.js';
 import * as sample from './gen/sample.js';
 import * as ufw from './gen/ufw.js';
 import * as natFirst from './gen/nat-first.js';
+import * as statefulServer from './gen/stateful-server.js';
 import { blocklist300, filterCore, headerEdges, rejectLog } from './gen/legacy.js';
 import type { ScenarioName } from './scenarios.js';
 
@@ -38,6 +39,7 @@ export const BUILDERS: Partial<Record<ScenarioName, () => Scenario>> = {
   sample: sample.build,
   ufw: ufw.build,
   'nat-first': natFirst.build,
+  'stateful-server': statefulServer.build,
   'filter-core': filterCore,
   'reject-log': rejectLog,
   'blocklist-300': blocklist300,

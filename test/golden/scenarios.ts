@@ -14,6 +14,7 @@ export const SCENARIOS = [
   'sample',
   'ufw',
   'nat-first',
+  'stateful-server',
   // Recorded earlier; kept as further kernel facts.
   'smoke',
   'filter-core',
