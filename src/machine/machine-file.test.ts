@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ethernet, ipv4, tcp, arp } from '../packet/build.js';
 import { parseIPv4 } from '../packet/addr.js';
 import { LocalAddressGuesser, MachineFileError, defaultMachine, machineFileText, parseMachineFile } from './machine-file.js';
+import { decodeBoot, encodeBoot } from './passage.js';
 
 const SAMPLE = `hostname: cofw-sample
 interfaces:
@@ -98,5 +99,22 @@ describe('local address guessing', () => {
     for (let i = 0; i < 10; i++) g.observe(ethernet({ src: FW, dst: '02:00:00:00:00:02' }, ipv4({ src: `203.0.113.${i + 1}`, dst: '192.0.2.9', ttl: 63 }, tcp({ sport: 1, dport: 2 }))));
     g.observe(ethernet({ src: FW, dst: '02:00:00:00:00:02' }, ipv4({ src: '198.51.100.1', dst: '192.0.2.9', ttl: 64 }, tcp({ sport: 22, dport: 2 }))));
     expect(g.propose().addrs).toEqual([parseIPv4('198.51.100.1')]);
+  });
+});
+
+describe('conntrack settings', () => {
+  const base = 'interfaces:\n  - name: eth0\n    mac: "02:00:00:00:00:01"\n    addresses: [198.51.100.1/24]\n';
+  it('reads max, tcp_loose and tcp_be_liberal, and writes them back', () => {
+    const spec = parseMachineFile(base + 'conntrack:\n  max: 64\n  tcp_loose: false\n', 'm.yaml');
+    expect(spec.conntrack).toEqual({ max: 64, tcpLoose: false });
+    expect(parseMachineFile(machineFileText(spec), 'again.yaml').conntrack).toEqual({ max: 64, tcpLoose: false });
+  });
+  it('names the bad value and its position', () => {
+    expect(() => parseMachineFile(base + 'conntrack:\n  max: -1\n', 'm.yaml')).toThrow(/m\.yaml:6:8: conntrack max must be a whole number/);
+    expect(() => parseMachineFile(base + 'conntrack:\n  tcp_loose: maybe\n', 'm.yaml')).toThrow(/conntrack tcp_loose must be true or false/);
+  });
+  it('crosses to the guest in the boot parameters', () => {
+    const spec = parseMachineFile(base + 'conntrack:\n  max: 7\n  tcp_be_liberal: true\n', 'm.yaml');
+    expect(decodeBoot(encodeBoot({ bootTsNs: 1n, rulesFile: 'r', spec })).spec.conntrack).toEqual({ max: 7, tcpBeLiberal: true });
   });
 });

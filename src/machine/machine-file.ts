@@ -13,6 +13,8 @@
  *     via: 198.51.100.254  # optional
  *     dev: eth0            # optional when via is on an interface's subnet
  * fail: closed             # or open
+ * conntrack:               # optional: nf_conntrack_max, _tcp_loose, _tcp_be_liberal
+ *   max: 262144
  * ```
  *
  * `lo` (index 1, 127.0.0.1/8) is always there; the interfaces become conet
@@ -28,7 +30,7 @@ import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Pai
 import { formatIPv4, formatMac, parseIPv4, parseMac, prefixMask, readIPv4 } from '../packet/addr.js';
 import type { IfAddress, NetDevice } from '../netfilter/types.js';
 import { MAX_CONET } from './passage.js';
-import type { FailPolicy, MachineSpec, RouteSpec } from './spec.js';
+import type { ConntrackSettings, FailPolicy, MachineSpec, RouteSpec } from './spec.js';
 
 /** One or more problems in a machine file, each `file:line:column: message`. */
 export class MachineFileError extends Error {
@@ -41,7 +43,7 @@ export class MachineFileError extends Error {
   }
 }
 
-const TOP_KEYS = ['hostname', 'interfaces', 'routes', 'fail'];
+const TOP_KEYS = ['hostname', 'interfaces', 'routes', 'fail', 'conntrack'];
 const IF_KEYS = ['name', 'mac', 'addresses', 'mtu'];
 const ROUTE_KEYS = ['to', 'via', 'dev'];
 
@@ -132,6 +134,30 @@ export function parseMachineFile(text: string, file: string): MachineSpec {
     if (v !== undefined) {
       if (v === 'closed' || v === 'open') failPolicy = v;
       else at(f.node, `fail policy \`${v}': accepted are \`closed' (drop what the guest cannot handle) and \`open' (pass it)`);
+    }
+  }
+
+  let conntrack: ConntrackSettings | undefined;
+  const ctNode = top.get('conntrack');
+  if (ctNode) {
+    if (!isMap(ctNode.node)) at(ctNode.node, 'conntrack must be a mapping: max, tcp_loose, tcp_be_liberal');
+    else {
+      const ck = keysOf(ctNode.node, ['max', 'tcp_loose', 'tcp_be_liberal'], 'conntrack');
+      const settings: { max?: number; tcpLoose?: boolean; tcpBeLiberal?: boolean } = {};
+      const max = ck.get('max');
+      if (max) {
+        const v = isScalar(max.node) ? max.node.value : undefined;
+        if (typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 0x7fffffff) settings.max = v;
+        else at(max.node, 'conntrack max must be a whole number of entries, 1 or more (the kernel default is 262144)');
+      }
+      for (const [key, field] of [['tcp_loose', 'tcpLoose'], ['tcp_be_liberal', 'tcpBeLiberal']] as const) {
+        const e = ck.get(key);
+        if (!e) continue;
+        const v = isScalar(e.node) ? e.node.value : undefined;
+        if (typeof v === 'boolean') settings[field] = v;
+        else at(e.node, `conntrack ${key} must be true or false`);
+      }
+      conntrack = settings;
     }
   }
 
@@ -261,7 +287,7 @@ export function parseMachineFile(text: string, file: string): MachineSpec {
   }
 
   if (problems.length) throw new MachineFileError(file, problems);
-  return { hostname, devices, routes, failPolicy };
+  return { hostname, devices, routes, failPolicy, ...(conntrack ? { conntrack } : {}) };
 }
 
 /**
@@ -292,6 +318,13 @@ export function machineFileText(spec: MachineSpec): string {
     }
   }
   lines.push(`fail: ${spec.failPolicy}`);
+  const ct = spec.conntrack;
+  if (ct && (ct.max !== undefined || ct.tcpLoose !== undefined || ct.tcpBeLiberal !== undefined)) {
+    lines.push('conntrack:');
+    if (ct.max !== undefined) lines.push(`  max: ${ct.max}`);
+    if (ct.tcpLoose !== undefined) lines.push(`  tcp_loose: ${ct.tcpLoose}`);
+    if (ct.tcpBeLiberal !== undefined) lines.push(`  tcp_be_liberal: ${ct.tcpBeLiberal}`);
+  }
   return lines.join('\n') + '\n';
 }
 

@@ -992,6 +992,10 @@ export function encodeBoot(b: BootMsg): Uint8Array {
   const trace = b.trace ?? [];
   w.u16(trace.length);
   for (const [lo, hi] of trace) w.u32(lo).u32(hi);
+  // Conntrack settings: u8 present, u32 max (0 = default), u8 loose (2 = default), u8 liberal (2 = default).
+  const ct = b.spec.conntrack;
+  w.u8(ct ? 1 : 0);
+  if (ct) w.u32(ct.max ?? 0).u8(ct.tcpLoose === undefined ? 2 : ct.tcpLoose ? 1 : 0).u8(ct.tcpBeLiberal === undefined ? 2 : ct.tcpBeLiberal ? 1 : 0);
   return w.done();
 }
 export function decodeBoot(b: Uint8Array): BootMsg {
@@ -1033,8 +1037,19 @@ export function decodeBoot(b: Uint8Array): BootMsg {
     if (hi < lo) throw new PassageError(`boot parameters: trace range ${lo}-${hi}`);
     trace.push([lo, hi]);
   }
+  let conntrack: { max?: number; tcpLoose?: boolean; tcpBeLiberal?: boolean } | undefined;
+  if (r.u8()) {
+    const max = r.u32();
+    const loose = r.u8();
+    const liberal = r.u8();
+    if (loose > 2 || liberal > 2) throw new PassageError(`boot parameters: conntrack flags ${loose}/${liberal}`);
+    conntrack = {};
+    if (max) conntrack.max = max;
+    if (loose !== 2) conntrack.tcpLoose = loose === 1;
+    if (liberal !== 2) conntrack.tcpBeLiberal = liberal === 1;
+  }
   r.end();
-  return { bootTsNs, rulesFile, spec: { hostname, devices, routes, failPolicy }, trace };
+  return { bootTsNs, rulesFile, spec: { hostname, devices, routes, failPolicy, ...(conntrack ? { conntrack } : {}) }, trace };
 }
 
 // Terminate (LINUX -> MONITOR): u8 reason, u32 frameNo (0: none), text.

@@ -16,6 +16,16 @@ export interface RouteSpec {
   readonly dev: string;
 }
 
+/** Connection tracking settings (the kernel's nf_conntrack sysctls). */
+export interface ConntrackSettings {
+  /** nf_conntrack_max: entries before early drop (default 262144). */
+  readonly max?: number;
+  /** nf_conntrack_tcp_loose: pick up connections mid-stream (default true). */
+  readonly tcpLoose?: boolean;
+  /** nf_conntrack_tcp_be_liberal: accept out-of-window segments (default false). */
+  readonly tcpBeLiberal?: boolean;
+}
+
 export interface MachineSpec {
   readonly hostname: string;
   /** `lo` (index 1) first, then the conet units eth0..N in unit order. */
@@ -23,4 +33,6 @@ export interface MachineSpec {
   /** Explicit routes; connected routes of each address are implied. */
   readonly routes: readonly RouteSpec[];
   readonly failPolicy: FailPolicy;
+  /** Connection tracking settings; the kernel's defaults when absent. */
+  readonly conntrack?: ConntrackSettings;
 }

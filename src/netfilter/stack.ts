@@ -142,7 +142,14 @@ export class GuestStack {
     readonly ruleset: Ruleset,
   ) {
     this.fib = new Fib(opts.spec);
-    this.ct = needsConntrack(ruleset) ? new Conntrack() : null;
+    const cts = opts.spec.conntrack;
+    this.ct = needsConntrack(ruleset)
+      ? new Conntrack({
+          ...(cts?.max !== undefined ? { max: cts.max } : {}),
+          ...(cts?.tcpLoose !== undefined ? { tcpLoose: cts.tcpLoose } : {}),
+          ...(cts?.tcpBeLiberal !== undefined ? { tcpBeLiberal: cts.tcpBeLiberal } : {}),
+        })
+      : null;
     for (const d of opts.spec.devices) if (d.unit >= 0) this.devByUnit[d.unit] = d;
     this.lo = opts.spec.devices.find((d) => d.name === 'lo') ?? opts.spec.devices[0]!;
     for (const t of ruleset.tables.values()) {
