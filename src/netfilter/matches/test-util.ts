@@ -3,7 +3,7 @@
  * packets as the rule engine hands them over, and a stub of the guest.
  * Test-only; the real rule parser lives elsewhere.
  */
-import type { CheckContext, MatchModule, OptionUse, ParseContext, RuleHead } from '../xt.js';
+import type { CheckContext, MatchModule, OptionUse, ParseContext, RuleHead, TargetModule } from '../xt.js';
 import { Skb, type GuestServices, type Hook, type NetDevice, type RouteType, type XtParams } from '../types.js';
 
 /** Splits text into words with shell-like single and double quotes and `\` escapes. */
@@ -37,8 +37,8 @@ export function words(text: string): string[] {
   return out;
 }
 
-/** Builds the OptionUse list for `module` from text such as `--dport 22 ! --sport 1:1024`. */
-export function usesOf(module: MatchModule<any>, text: string): OptionUse[] {
+/** Builds the OptionUse list for a match or target from text such as `--dport 22 ! --sport 1:1024`. */
+export function usesOf(module: MatchModule<any> | TargetModule<any>, text: string): OptionUse[] {
   const w = words(text);
   const out: OptionUse[] = [];
   let invert = false;

@@ -74,47 +74,7 @@ export function toHex(b: Uint8Array): string {
   return Buffer.from(b).toString('hex');
 }
 
-/** Splits option text into words: double quotes with \ escapes, as iptables-restore does. */
-export function words(text: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let have = false;
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '\\' && i + 1 < text.length) cur += text[++i];
-      else if (c === '"') quoted = false;
-      else cur += c;
-    } else if (c === '"') {
-      quoted = true;
-      have = true;
-    } else if (c === ' ') {
-      if (have) out.push(cur);
-      cur = '';
-      have = false;
-    } else {
-      cur += c;
-      have = true;
-    }
-  }
-  if (have) out.push(cur);
-  return out;
-}
-
-export function usesOf(module: TargetModule<any>, text: string): OptionUse[] {
-  const w = words(text);
-  const out: OptionUse[] = [];
-  for (let i = 0; i < w.length; i++) {
-    const name = w[i]!.replace(/^--/, '');
-    const spec = module.options.find((s) => s.name === name);
-    if (!spec) throw new Error(`test text: ${module.name} has no option ${w[i]}`);
-    const args = w.slice(i + 1, i + 1 + spec.args);
-    i += spec.args;
-    out.push({ spec, written: name, args, invert: false, pos: { line: 1, column: 1 } });
-  }
-  return out;
-}
+export { usesOf, words } from '../matches/test-util.js';
 
 export function parseCtx(proto = 0, invProto = false): ParseContext {
   return { table: 'filter', chain: 'INPUT', head: { proto, invProto, fragment: false, invFragment: false } };
