@@ -21,7 +21,9 @@ import { edgesFrames } from './fixtures/edges.js';
 import { REJECT_RULES, rejectFrames } from './fixtures/reject.js';
 import { pcapHeader, pcapRecord } from '../../capture/pcap-write.js';
 
-const fixtures = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
+// The recordings live with the golden scenarios (test/golden/ct-NAME); the generators stay here.
+const golden = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'test', 'golden');
+const fixtures = { mixed: join(golden, 'ct-mixed'), edges: join(golden, 'ct-edges'), reject: join(golden, 'ct-reject') };
 const SCENARIOS: Array<[string, () => Frame[]]> = [
   ['mixed', mixedFrames],
   ['edges', edgesFrames],
@@ -68,7 +70,7 @@ export function replay(frames: Frame[]): { ct: Conntrack; lastNs: bigint; verdic
 
 describe('conntrack against the kernel', () => {
   for (const [name, frames] of SCENARIOS) {
-    const dir = join(fixtures, name);
+    const dir = fixtures[name as keyof typeof fixtures];
     if (process.env.RECORD) {
       it(`records ${name}`, () => {
         mkdirSync(dir, { recursive: true });
@@ -87,7 +89,7 @@ describe('conntrack against the kernel', () => {
 
 describe('the reject fixture', () => {
   it('is what its generator writes', () => {
-    const dir = join(fixtures, 'reject');
+    const dir = fixtures.reject;
     expect(readFileSync(join(dir, 'rules.v4'), 'utf8')).toBe(REJECT_RULES);
     const parts = [pcapHeader(), ...rejectFrames().map((f) => pcapRecord(f.tsNs, f.data))];
     const bytes = Buffer.concat(parts.map((p) => Buffer.from(p)));
