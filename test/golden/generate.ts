@@ -25,6 +25,7 @@ import * as sample from './gen/sample.js';
 import * as ufw from './gen/ufw.js';
 import * as natFirst from './gen/nat-first.js';
 import * as statefulServer from './gen/stateful-server.js';
+import * as connlimit from './gen/connlimit.js';
 import { blocklist300, filterCore, headerEdges, rejectLog } from './gen/legacy.js';
 import type { ScenarioName } from './scenarios.js';
 
@@ -40,6 +41,7 @@ export const BUILDERS: Partial<Record<ScenarioName, () => Scenario>> = {
   ufw: ufw.build,
   'nat-first': natFirst.build,
   'stateful-server': statefulServer.build,
+  connlimit: connlimit.build,
   'filter-core': filterCore,
   'reject-log': rejectLog,
   'blocklist-300': blocklist300,

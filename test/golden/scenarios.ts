@@ -15,6 +15,7 @@ export const SCENARIOS = [
   'ufw',
   'nat-first',
   'stateful-server',
+  'connlimit',
   // Recorded earlier; kept as further kernel facts.
   'smoke',
   'filter-core',
