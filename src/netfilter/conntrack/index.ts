@@ -23,6 +23,7 @@
  * ct.confirm(skb, nowNs);
  * console.log(ct.list(nowNs));
  */
+import { mix32 } from '../hash.js';
 import { formatIPv4 } from '../../packet/addr.js';
 import { inetChecksum, l4Checksum } from '../../packet/checksum.js';
 import { Hook, NF_ACCEPT, NF_DROP, type Skb } from '../types.js';
@@ -127,14 +128,6 @@ function greKey(d: Uint8Array, off: number, len: number): number {
 /** Protocol names conntrack-tools prints. */
 const PROTO_NAMES: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 33: 'dccp', 47: 'gre', 58: 'icmpv6', 132: 'sctp', 136: 'udplite' };
 
-function mix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
 
 /**
  * The connection tracking table of one guest.
@@ -195,9 +188,9 @@ export class Conntrack {
   }
 
   private bucketOf(proto: number, src: number, dst: number, sport: number, dport: number): number {
-    let h = mix(src ^ Math.imul(proto, 0x9e3779b1));
-    h = mix(h ^ dst);
-    h = mix(h ^ ((sport << 16) | dport));
+    let h = mix32(src ^ Math.imul(proto, 0x9e3779b1));
+    h = mix32(h ^ dst);
+    h = mix32(h ^ ((sport << 16) | dport));
     return h % this.buckets;
   }
 

@@ -17,6 +17,7 @@
  * @example
  * -p tcp -m hashlimit --hashlimit-upto 5/sec --hashlimit-burst 3 --hashlimit-mode srcip,dstport --hashlimit-name ssh
  */
+import { mix32 } from '../hash.js';
 import { CheckError, OptionError, defineMatch, type OptionSpec, type OptionUse, type ParseContext } from '../xt.js';
 import type { GuestServices, Skb, XtParams } from '../types.js';
 import { atoi } from './limit.js';
@@ -221,14 +222,6 @@ class Entry {
   ) {}
 }
 
-function mix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
 
 /** A guest's hashlimit table (struct xt_hashlimit_htable). */
 export class HashTable {
@@ -256,7 +249,7 @@ export class HashTable {
   }
 
   private bucket(src: number, dst: number, ports: number): number {
-    return mix(mix(mix(src) ^ dst) ^ ports) & this.bucketMask;
+    return mix32(mix32(mix32(src) ^ dst) ^ ports) & this.bucketMask;
   }
 
   /** The garbage collector's runs up to `now`: entries expired at the last run are freed. */

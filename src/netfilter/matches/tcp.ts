@@ -173,25 +173,33 @@ export function tcpMatches(c: TcpConfig, skb: Skb, par: XtParams): boolean {
   if ((dport >= c.dpts[0] && dport <= c.dpts[1]) === c.invDst) return false;
   if (((d[th + 13]! & c.flgMask) === c.flgCmp) === c.invFlags) return false;
   if (c.option) {
-    const hl = (d[th + 12]! >> 4) * 4;
-    if (hl < 20) {
-      par.hotdrop = true;
-      return false;
-    }
-    const optlen = hl - 20;
-    if (optlen === 0) return c.invOption;
+    const optlen = tcpOptionsLength(skb, par);
+    if (optlen < 0) return false;
     const op = th + 20;
-    if (op + optlen > skb.len) {
-      par.hotdrop = true;
-      return false;
-    }
-    for (let i = 0; i < optlen; ) {
-      const kind = d[op + i]!;
-      if (kind === c.option) return !c.invOption;
-      if (kind < 2) i++;
-      else i += d[op + i + 1] || 1;
+    for (let i = 0; i < optlen; i = nextTcpOption(d, op, i)) {
+      if (d[op + i] === c.option) return !c.invOption;
     }
     return c.invOption;
   }
   return true;
+}
+
+/**
+ * The length of a TCP header's options as xt_tcpudp and xt_tcpmss read them
+ * (they start at thoff + 20; 0 when there are none), or -1 with hotdrop set
+ * when the data offset is below 20 bytes or beyond the packet. The caller
+ * has checked that the fixed 20-byte header is present.
+ */
+export function tcpOptionsLength(skb: Skb, par: XtParams): number {
+  const hl = (skb.data[skb.thoff + 12]! >> 4) * 4;
+  if (hl < 20 || (hl > 20 && skb.thoff + hl > skb.len)) {
+    par.hotdrop = true;
+    return -1;
+  }
+  return hl - 20;
+}
+
+/** Where the option after the one at `i` starts: END and NOP are one byte, the rest say their length (0 counts as 1). */
+export function nextTcpOption(d: Uint8Array, op: number, i: number): number {
+  return d[op + i]! < 2 ? i + 1 : i + (d[op + i + 1] || 1);
 }

@@ -12,6 +12,7 @@
  * @example
  * -p tcp -m tcpmss --mss 1:535
  */
+import { nextTcpOption, tcpOptionsLength } from './tcp.js';
 import { CheckError, defineMatch, OptionError, type OptionSpec } from '../xt.js';
 import { parseUintRange } from './length.js';
 import { checkUses } from './util.js';
@@ -50,26 +51,14 @@ export const tcpmssMatch = defineMatch<TcpmssMatchConfig>({
       par.hotdrop = true;
       return false;
     }
-    const hl = (d[th + 12]! >> 4) * 4;
-    if (hl < 20) {
-      par.hotdrop = true;
-      return false;
-    }
-    const optlen = hl - 20;
-    if (optlen === 0) return c.invert;
+    const optlen = tcpOptionsLength(skb, par);
+    if (optlen < 0) return false;
     const op = th + 20;
-    if (op + optlen > skb.len) {
-      par.hotdrop = true;
-      return false;
-    }
-    for (let i = 0; i < optlen; ) {
-      const kind = d[op + i]!;
-      if (kind === 2 && optlen - i >= 4 && d[op + i + 1] === 4) {
+    for (let i = 0; i < optlen; i = nextTcpOption(d, op, i)) {
+      if (d[op + i] === 2 && optlen - i >= 4 && d[op + i + 1] === 4) {
         const mss = (d[op + i + 2]! << 8) | d[op + i + 3]!;
         return (mss >= c.min && mss <= c.max) !== c.invert;
       }
-      if (kind < 2) i++;
-      else i += d[op + i + 1] || 1;
     }
     return c.invert;
   },
