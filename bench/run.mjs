@@ -5,7 +5,7 @@
  * whole machine (passage page, guest stack, engine) and prints packets per
  * second and peak RSS. Run after `npm run build`:
  *
- *   node bench/run.mjs [packets=200000] [blocklist=1000]
+ *   node bench/run.mjs [packets=200000] [blocklist=1000] [stateful]
  */
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +19,8 @@ import { openSync, writeSync, closeSync } from 'node:fs';
 
 const N = Number(process.argv[2] ?? 200_000);
 const B = Number(process.argv[3] ?? 1000);
+/** `stateful`: connection tracking on (an ESTABLISHED,RELATED rule first), every flow a new entry. */
+const STATEFUL = process.argv[4] === 'stateful';
 const dir = mkdtempSync(join(tmpdir(), 'cofw-bench-'));
 
 let seed = 7;
@@ -29,6 +31,7 @@ for (let i = 0; i < B; i++) {
   const net = ((100 + Math.floor(rand() * 20)) << 24 | Math.floor(rand() * 0xffff) << 8) >>> 0;
   rules.push(`-A FORWARD -s ${formatIPv4(net)}/24 -j DROP`);
 }
+if (STATEFUL) rules.splice(4, 0, '-A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT');
 rules.push('-A FORWARD -p tcp -m multiport --dports 80,443 -j ACCEPT', '-A FORWARD -p udp --dport 53 -j ACCEPT', '-A INPUT -p tcp --dport 22 -j ACCEPT', 'COMMIT', '');
 writeFileSync(join(dir, 'rules.v4'), rules.join('\n'));
 
@@ -64,6 +67,6 @@ clearInterval(timer);
 peak = Math.max(peak, process.memoryUsage().rss);
 rmSync(dir, { recursive: true, force: true });
 console.log(JSON.stringify({
-  packets: r.framesIn, blocklistRules: B, seconds: +secs.toFixed(2), packetsPerSecond: Math.round(r.framesIn / secs),
+  packets: r.framesIn, blocklistRules: B, stateful: STATEFUL, seconds: +secs.toFixed(2), packetsPerSecond: Math.round(r.framesIn / secs),
   peakRssMiB: +(peak / 2 ** 20).toFixed(1), dropped: r.fates.droppedByRule + r.fates.droppedByPolicy, switches: r.stats.switches,
 }));
