@@ -346,13 +346,5 @@ export function checkMandatory(module: string, uses: readonly OptionUse[], names
 // ---------------------------------------------------------------------------
 // Saving strings
 
-const NO_QUOTE = /^[A-Za-z0-9_-]+$/;
-
-/**
- * A string as iptables-save prints it: bare when it is only letters, digits,
- * `_` and `-`; otherwise in double quotes with `"`, `'` and `\` escaped.
- */
-export function saveString(value: string): string {
-  if (NO_QUOTE.test(value)) return value;
-  return `"${value.replace(/["'\\]/g, (c) => `\\${c}`)}"`;
-}
+/** A string as iptables-save prints it (the rule printer's own quoting). */
+export { saveString } from '../rules/tokenize.js';

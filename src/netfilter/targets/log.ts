@@ -15,6 +15,7 @@
  * Known limitations: --log-uid prints nothing (cofw's packets have no
  * owning sockets); bridge PHYSIN=/PHYSOUT= are never printed.
  */
+import { saveString } from '../rules/tokenize.js';
 import { XT_CONTINUE, type Skb, type XtParams } from '../types.js';
 import { CheckError, defineTarget, OptionError, type OptionUse } from '../xt.js';
 
@@ -89,11 +90,8 @@ const FLAG_OF: Record<string, number> = {
   'log-macdecode': XT_LOG_MACDECODE,
 };
 
-/** xtables_save_string: bare when only [A-Za-z0-9_-], else quoted with \ before " \ '. */
-export function saveString(s: string): string {
-  if (/^[A-Za-z0-9_-]+$/.test(s)) return s;
-  return `"${s.replace(/["\\']/g, (c) => `\\${c}`)}"`;
-}
+/** xtables_save_string, shared with the rule printer. */
+export { saveString };
 
 export const logTarget = defineTarget<LogConfig>({
   name: 'LOG',
