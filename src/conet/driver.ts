@@ -25,33 +25,23 @@ export interface NetStack {
   finish?(): void;
 }
 
-/** Is this Ethernet frame (after any 802.1Q/802.1ad tags) an IPv4 fragment? */
-export function isIPv4Fragment(f: Uint8Array): boolean {
-  let off = 12;
-  let type = f.length >= 14 ? (f[12]! << 8) | f[13]! : -1;
-  while ((type === 0x8100 || type === 0x88a8) && f.length >= off + 6) {
-    off += 4;
-    type = (f[off]! << 8) | f[off + 1]!;
-  }
-  off += 2;
-  if (type !== 0x0800 || f.length < off + 8) return false;
-  return ((f[off + 6]! & 0x3f) | f[off + 7]!) !== 0;
-}
-
 export class ConetDriver {
   /** Frames handed to the stack, per unit (`ifconfig ethN` RX packets). */
   readonly rxPackets: number[] = [];
 
   constructor(private readonly stack: NetStack) {}
 
-  /** Hands one delivered frame to the stack (the virtual IRQ 10 bottom half). */
-  /** `flags`: FRAME_OUTPUT (the OUTPUT path), FRAME_TRUNCATED (cut short by the capture). */
+  /**
+   * Hands one delivered frame to the stack (the virtual IRQ 10 bottom half).
+   * `frame` is a view into the page: the stack may change it and copies
+   * whatever it keeps (fragments waiting for reassembly).
+   * `flags`: FRAME_OUTPUT (the OUTPUT path), FRAME_TRUNCATED (cut short by the capture).
+   */
   deliver(unit: number, frameNo: number, tsNs: bigint, flags: number, frame: Uint8Array): void {
     this.stack.setClock(tsNs);
     this.rxPackets[unit] = (this.rxPackets[unit] ?? 0) + 1;
-    const data = isIPv4Fragment(frame) ? frame.slice() : frame;
     const truncated = (flags & FRAME_TRUNCATED) !== 0;
-    if (flags & FRAME_OUTPUT) this.stack.output(data, frameNo, truncated);
-    else this.stack.receive(unit, data, frameNo, truncated);
+    if (flags & FRAME_OUTPUT) this.stack.output(frame, frameNo, truncated);
+    else this.stack.receive(unit, frame, frameNo, truncated);
   }
 }

@@ -23,7 +23,6 @@ import { attachRelated, Conntrack, resetCt } from './conntrack/index.js';
 import { CompiledTable } from './engine.js';
 import { formatLogLine } from './targets/log.js';
 import { FateKind, type DropSite, type Fate } from './fate.js';
-import { RuleFileError } from './rules/api.js';
 import type { Ruleset } from './rules/model.js';
 import {
   Hook,
@@ -78,9 +77,6 @@ function needsConntrack(rs: Ruleset): boolean {
   }
   return false;
 }
-
-/** Tables cofw cannot run yet. */
-const UNSUPPORTED_TABLES = new Set<string>();
 
 /** Conntrack status bits the nat table sets once it has seen a connection (IPS_SRC_NAT_DONE, IPS_DST_NAT_DONE). */
 const IPS_SRC_NAT_DONE = 1 << 7;
@@ -153,9 +149,6 @@ export class GuestStack {
     for (const d of opts.spec.devices) if (d.unit >= 0) this.devByUnit[d.unit] = d;
     this.lo = opts.spec.devices.find((d) => d.name === 'lo') ?? opts.spec.devices[0]!;
     for (const t of ruleset.tables.values()) {
-      if (UNSUPPORTED_TABLES.has(t.name)) {
-        throw new RuleFileError(`the ${t.name} table is not emulated yet (it needs connection tracking): remove the *${t.name} section to replay`, ruleset.file, t.line, 1);
-      }
       const ct = new CompiledTable(t);
       const prio = TABLE_PRIORITY[t.name] ?? {};
       for (let h = 0; h < 5; h++) if (prio[h as Hook] !== undefined && ct.hasHook(h as Hook)) this.hooks[h]!.push(ct);
@@ -230,7 +223,8 @@ export class GuestStack {
       this.fate(FateKind.Bridged, frameNo, { reason: 'not IPv4' });
       return;
     }
-    const ip = frame.slice(14);
+    // The frame is the guest's to change (a view into the consumed page message).
+    const ip = frame.subarray(14);
     const bad = this.validate(ip, truncated);
     if (bad) {
       this.fate(FateKind.DroppedByStack, frameNo, { reason: bad });
@@ -266,8 +260,9 @@ export class GuestStack {
       this.fate(FateKind.DroppedByStack, frameNo, { reason: bad });
       return;
     }
-    // Trim link-layer padding; copy so that targets may rewrite in place.
-    const ip = ipIn.slice(0, (ipIn[2]! << 8) | ipIn[3]!);
+    // Link-layer padding trimmed; targets rewrite the packet in place (the
+    // frame is a view into a page message the guest has consumed).
+    const ip = ipIn.subarray(0, (ipIn[2]! << 8) | ipIn[3]!);
     const skb = this.skb.load(ip);
     skb.mac = mac;
     skb.pktType = pktType;
@@ -421,8 +416,8 @@ export class GuestStack {
 
   // -- local output ----------------------------------------------------------
 
-  private localOut(ipIn: Uint8Array, frameNo: number, generated: boolean, cause?: { ct: object | null; ctinfo: number }): void {
-    const ip = ipIn.slice();
+  /** `ip` is the stack's to change: a consumed page message's bytes, or a packet netfilter built. */
+  private localOut(ip: Uint8Array, frameNo: number, generated: boolean, cause?: { ct: object | null; ctinfo: number }): void {
     const skb = this.skb.load(ip);
     skb.mac = null;
     skb.pktType = PacketType.Host;
