@@ -26,7 +26,7 @@ import { FateKind, type DropSite } from './netfilter/fate.js';
 import type { Ruleset } from './netfilter/rules/model.js';
 import { loadRuleset } from './netfilter/rules/restore.js';
 import { saveRuleset } from './netfilter/rules/save.js';
-import { GuestStack } from './netfilter/stack.js';
+import { GuestStack } from './net/ipv4/stack.js';
 import { SplitCaptures, type SplitCapture, type SplitFile } from './report/split-captures.js';
 import { formatIPv4, readIPv4 } from './packet/addr.js';
 

@@ -17,7 +17,7 @@ import { pcapHeaderVariant, pcapRecordVariant, type PcapVariant } from '../src/c
 import { encodeLink } from '../src/capture/testing.js';
 import { pcapngInterface, pcapngPacket, pcapngSectionHeader } from '../src/capture/writer.js';
 import { decideIngress } from '../src/conet/daemon.js';
-import { Fib } from '../src/machine/fib.js';
+import { Fib } from '../src/net/fib.js';
 import { loadMachineFile } from '../src/machine/machine-file.js';
 import { replay } from '../src/replay.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { arp, ethernet, ipv4, udp } from '../packet/build.js';
 import { parseMachineFile } from '../machine/machine-file.js';
-import { Fib } from '../machine/fib.js';
+import { Fib } from '../net/fib.js';
 import { FateKind } from '../netfilter/fate.js';
 import type { FateMsg } from '../machine/passage.js';
 import { ConetDaemon, ConservationError, decideIngress, type SourceFrame } from './daemon.js';

@@ -22,7 +22,7 @@
  * second fate for a frame, or a frame left without one at the end is an
  * internal error (ConservationError), never a silent mismatch.
  */
-import { Fib } from '../machine/fib.js';
+import { Fib } from '../net/fib.js';
 import type { FateMsg } from '../machine/passage.js';
 import type { FailPolicy, MachineSpec } from '../machine/spec.js';
 import { FateKind } from '../netfilter/fate.js';

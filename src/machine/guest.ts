@@ -24,7 +24,7 @@
  */
 import type { Fate } from '../netfilter/fate.js';
 import type { Ruleset } from '../netfilter/rules/model.js';
-import type { StackOptions } from '../netfilter/stack.js';
+import type { StackOptions } from '../net/ipv4/stack.js';
 import { formatMac } from '../packet/addr.js';
 import { ConetDriver, type NetStack } from '../conet/driver.js';
 import {

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { FateKind, type Fate } from '../netfilter/fate.js';
 import { RuleFileError, RuleFileErrors } from '../netfilter/rules/api.js';
 import type { Ruleset } from '../netfilter/rules/model.js';
-import type { StackOptions } from '../netfilter/stack.js';
+import type { StackOptions } from '../net/ipv4/stack.js';
 import { fileBlockDevice, memoryBlockDevice } from './cobd.js';
 import type { GuestDeps } from './guest.js';
 import { Machine, kernelTimestamp } from './machine.js';

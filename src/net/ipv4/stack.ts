@@ -15,15 +15,15 @@
  * Packets netfilter generates (REJECT) take the local output path after the
  * packet that caused them has finished.
  */
-import { setIPv4Checksum } from '../packet/checksum.js';
-import { inetChecksum } from '../packet/checksum.js';
-import { Fib } from '../machine/fib.js';
-import type { MachineSpec } from '../machine/spec.js';
-import { attachRelated, Conntrack, resetCt } from './conntrack/index.js';
-import { CompiledTable } from './engine.js';
-import { formatLogLine } from './targets/log.js';
-import { FateKind, type DropSite, type Fate } from './fate.js';
-import type { Ruleset } from './rules/model.js';
+import { setIPv4Checksum } from '../../packet/checksum.js';
+import { inetChecksum } from '../../packet/checksum.js';
+import { Fib } from '../fib.js';
+import type { MachineSpec } from '../../machine/spec.js';
+import { attachRelated, Conntrack, resetCt } from '../../netfilter/conntrack/index.js';
+import { CompiledTable } from '../../netfilter/engine.js';
+import { formatLogLine } from '../../netfilter/targets/log.js';
+import { FateKind, type DropSite, type Fate } from '../../netfilter/fate.js';
+import type { Ruleset } from '../../netfilter/rules/model.js';
 import {
   Hook,
   NF_ACCEPT,
@@ -33,7 +33,7 @@ import {
   type GuestServices,
   type NetDevice,
   type XtParams,
-} from './types.js';
+} from '../../netfilter/types.js';
 
 export interface StackOptions {
   readonly spec: MachineSpec;

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ethernet, icmp, ipv4, tcp, udp } from '../packet/build.js';
-import { parseIPv4, parseMac } from '../packet/addr.js';
-import type { MachineSpec } from '../machine/spec.js';
-import type { NetDevice } from './types.js';
-import { FateKind, type Fate } from './fate.js';
-import { loadRuleset } from './rules/restore.js';
-import { saveRuleset } from './rules/save.js';
+import { ethernet, icmp, ipv4, tcp, udp } from '../../packet/build.js';
+import { parseIPv4, parseMac } from '../../packet/addr.js';
+import type { MachineSpec } from '../../machine/spec.js';
+import type { NetDevice } from '../../netfilter/types.js';
+import { FateKind, type Fate } from '../../netfilter/fate.js';
+import { loadRuleset } from '../../netfilter/rules/restore.js';
+import { saveRuleset } from '../../netfilter/rules/save.js';
 import { GuestStack } from './stack.js';
 
 function dev(name: string, index: number, unit: number, mac: string, addr: string, prefix: number): NetDevice {

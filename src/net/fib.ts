@@ -7,7 +7,7 @@
  */
 import { prefixMask } from '../packet/addr.js';
 import { RouteType, type NetDevice } from '../netfilter/types.js';
-import type { MachineSpec } from './spec.js';
+import type { MachineSpec } from '../machine/spec.js';
 
 export interface FibResult {
   readonly type: RouteType;
