@@ -21,7 +21,7 @@ import { fileBlockDevice, memoryBlockDevice } from './machine/cobd.js';
 import type { GuestDeps } from './machine/guest.js';
 import { Machine, type MachineStats } from './machine/machine.js';
 import type { MachineSpec } from './machine/spec.js';
-import { FRAME_OUTPUT, FRAME_TRUNCATED, type FateMsg } from './machine/passage.js';
+import { FRAME_OUTPUT, FRAME_TRUNCATED, type FateMsg } from './machine/passage/index.js';
 import { FateKind, type DropSite } from './netfilter/fate.js';
 import type { Ruleset } from './netfilter/rules/model.js';
 import { loadRuleset } from './netfilter/rules/restore.js';

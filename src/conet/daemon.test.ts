@@ -3,7 +3,7 @@ import { arp, ethernet, ipv4, udp } from '../packet/build.js';
 import { parseMachineFile } from '../machine/machine-file.js';
 import { Fib } from '../net/fib.js';
 import { FateKind } from '../netfilter/fate.js';
-import type { FateMsg } from '../machine/passage.js';
+import type { FateMsg } from '../machine/passage/index.js';
 import { ConetDaemon, ConservationError, decideIngress, type SourceFrame } from './daemon.js';
 
 interface Outcome {

@@ -23,7 +23,7 @@
  * internal error (ConservationError), never a silent mismatch.
  */
 import { Fib } from '../net/fib.js';
-import type { FateMsg } from '../machine/passage.js';
+import type { FateMsg } from '../machine/passage/index.js';
 import type { FailPolicy, MachineSpec } from '../machine/spec.js';
 import { FateKind } from '../netfilter/fate.js';
 import { readIPv4 } from '../packet/addr.js';

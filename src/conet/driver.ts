@@ -12,7 +12,7 @@
  * the call is an IPv4 fragment waiting for reassembly, so fragments are
  * handed over as copies of their own.
  */
-import { FRAME_OUTPUT, FRAME_TRUNCATED } from '../machine/passage.js';
+import { FRAME_OUTPUT, FRAME_TRUNCATED } from '../machine/passage/index.js';
 
 /** What the driver needs of the guest's network stack (GuestStack has it). */
 export interface NetStack {

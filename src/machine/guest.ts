@@ -53,7 +53,7 @@ import {
   type BootMsg,
   type InitError,
   type PassagePage,
-} from './passage.js';
+} from './passage/index.js';
 
 /** What the guest links against: the rule loader and the network stack. Tests pass fakes. */
 export interface GuestDeps {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ethernet, ipv4, tcp, arp } from '../packet/build.js';
 import { parseIPv4 } from '../packet/addr.js';
 import { LocalAddressGuesser, MachineFileError, defaultMachine, machineFileText, parseMachineFile } from './machine-file.js';
-import { decodeBoot, encodeBoot } from './passage.js';
+import { decodeBoot, encodeBoot } from './passage/index.js';
 
 const SAMPLE = `hostname: cofw-sample
 interfaces:

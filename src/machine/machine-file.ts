@@ -29,7 +29,7 @@ import { readFileSync } from 'node:fs';
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
 import { formatIPv4, formatMac, parseIPv4, parseMac, prefixMask, readIPv4 } from '../packet/addr.js';
 import type { IfAddress, NetDevice } from '../netfilter/types.js';
-import { MAX_CONET } from './passage.js';
+import { MAX_CONET } from './passage/index.js';
 import type { ConntrackSettings, FailPolicy, MachineSpec, RouteSpec } from './spec.js';
 
 /** One or more problems in a machine file, each `file:line:column: message`. */

@@ -10,7 +10,7 @@ import { fileBlockDevice, memoryBlockDevice } from './cobd.js';
 import type { GuestDeps } from './guest.js';
 import { Machine, kernelTimestamp } from './machine.js';
 import { defaultMachine } from './machine-file.js';
-import { Module, MsgType, type FateMsg } from './passage.js';
+import { Module, MsgType, type FateMsg } from './passage/index.js';
 
 const SPEC = defaultMachine([0xc6336401]);
 const T0 = 1_000_000_000_000n;

@@ -55,7 +55,7 @@ import {
   type FrameMsg,
   type InitFailedMsg,
   type TerminationReason,
-} from './passage.js';
+} from './passage/index.js';
 import type { MachineSpec } from './spec.js';
 
 export interface MachineOptions {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { FateKind } from '../netfilter/fate.js';
-import { defaultMachine } from './machine-file.js';
+import { FateKind } from '../../netfilter/fate.js';
+import { defaultMachine } from '../machine-file.js';
 import {
   Assembler,
   Module,
@@ -31,7 +31,7 @@ import {
   encodeInitFailed,
   encodeSave,
   encodeTerminate,
-} from './passage.js';
+} from './index.js';
 
 const bytes = (n: number, fill = 0xab): Uint8Array => new Uint8Array(n).fill(fill);
 

@@ -38,9 +38,9 @@
  * const m = page.read(); // { from: 2, to: 8, type: 16, data } (a copy)
  * const at = page.next(); // or in place: header in page.msg*, payload at page.bytes[at, at + page.msgSize)
  */
-import type { DropSite, Fate, FateKind } from '../netfilter/fate.js';
-import type { FailPolicy, MachineSpec, RouteSpec } from './spec.js';
-import type { IfAddress, NetDevice } from '../netfilter/types.js';
+import type { DropSite, Fate, FateKind } from '../../netfilter/fate.js';
+import type { FailPolicy, MachineSpec, RouteSpec } from '../spec.js';
+import type { IfAddress, NetDevice } from '../../netfilter/types.js';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
