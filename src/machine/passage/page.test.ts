@@ -1,101 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { FateKind } from '../../netfilter/fate.js';
-import { defaultMachine } from '../machine-file.js';
-import {
-  Assembler,
-  Module,
-  MsgType,
-  PassageError,
-  PassagePage,
-  Termination,
-  chunks,
-  cobd,
-  conet,
-  decodeBlkRead,
-  decodeBlkReply,
-  decodeBoot,
-  decodeConsole,
-  decodeFrame,
-  decodeInitFailed,
-  decodeSave,
-  decodeTerminate,
-  encodeBlkRead,
-  encodeBlkReply,
-  encodeBoot,
-  encodeConsole,
-  FateDecoder,
-  FateEncoder,
-  FateRecord,
-  MessageBuffer,
-  encodeFrame,
-  encodeInitFailed,
-  encodeSave,
-  encodeTerminate,
-} from './index.js';
+import { MessageBuffer } from './buffer.js';
+import { Assembler, chunks } from './chunks.js';
+import { Module, MsgType, cobd, conet } from './modules.js';
+import { PassageError, PassagePage } from './page.js';
 
 const bytes = (n: number, fill = 0xab): Uint8Array => new Uint8Array(n).fill(fill);
-
-describe('passage page encodings', () => {
-  it('round-trips a frame delivery', () => {
-    const f = { frameNo: 7, tsNs: 1_700_000_000_123_456_789n, output: true, truncated: false, data: bytes(60) };
-    expect(decodeFrame(encodeFrame(f))).toEqual(f);
-    const cut = { ...f, output: false, truncated: true };
-    expect(decodeFrame(encodeFrame(cut))).toEqual(cut);
-  });
-  it('round-trips fate records with site, reason and leaving frame; sites and reasons cross once', () => {
-    const page = new PassagePage(4096);
-    const buf = new MessageBuffer(page.maxChunk);
-    const enc = new FateEncoder(buf);
-    const f = { kind: FateKind.DroppedByRule, frameNo: 3, unit: -1, site: { table: 'filter', chain: 'INPUT', rule: 4 }, reason: 'why' };
-    const g = { kind: FateKind.Forwarded, frameNo: 9, unit: 1, frame: bytes(42) };
-    enc.fate(f, 5n);
-    enc.fate(g, 6n);
-    enc.fate({ ...f, frameNo: 4, reason: undefined }, 7n);
-    expect(page.writeMessages(buf.bytes, buf.view, 0, buf.len)).toBe(buf.len);
-    const dec = new FateDecoder();
-    const rec = new FateRecord();
-    const got: unknown[] = [];
-    const types: number[] = [];
-    for (let at = page.next(); at >= 0; at = page.next()) {
-      types.push(page.msgType);
-      if (page.msgType === MsgType.Intern) dec.intern(page.bytes, at, page.msgSize);
-      else {
-        dec.decode(rec, page.bytes, page.view, at, page.msgSize);
-        got.push({ ...rec });
-      }
-    }
-    // Two definitions (the site, the reason), then three records naming them by number.
-    expect(types).toEqual([MsgType.Intern, MsgType.Intern, MsgType.Fate, MsgType.Fate, MsgType.Fate]);
-    expect(got).toEqual([{ ...f, tsNs: 5n }, { ...g, tsNs: 6n }, { ...f, frameNo: 4, reason: undefined, tsNs: 7n }]);
-    expect(dec.sites).toEqual([{ table: 'filter', chain: 'INPUT', rule: 4 }]);
-  });
-  it('round-trips console, block, boot, terminate, init failure and save messages', () => {
-    expect(decodeConsole(encodeConsole({ level: 4, sinceBootNs: 1_234_567_000n, text: 'héllo' }))).toEqual({ level: 4, sinceBootNs: 1_234_567_000n, text: 'héllo' });
-    expect(decodeBlkRead(encodeBlkRead({ offset: 70_000, length: 4096 }))).toEqual({ offset: 70_000, length: 4096 });
-    const rep = { request: MsgType.BlkRead, status: 0, value: 70_000, data: bytes(10) };
-    expect(decodeBlkReply(encodeBlkReply(rep))).toEqual(rep);
-    const spec = { ...defaultMachine([0xc6336401]), routes: [{ dst: 0, prefix: 0, via: 0xc63364fe, dev: 'eth0' }] };
-    const boot = decodeBoot(encodeBoot({ bootTsNs: 99n, rulesFile: 'r.v4', spec }));
-    expect(boot.rulesFile).toBe('r.v4');
-    expect(boot.spec).toEqual(spec);
-    expect(decodeTerminate(encodeTerminate({ reason: Termination.PANIC, frameNo: 12, text: 'oops' }))).toEqual({ reason: 3, frameNo: 12, text: 'oops' });
-    const init = { ruleFile: true, errors: [{ file: 'r.v4', line: 3, column: 9, message: 'bad port' }] };
-    expect(decodeInitFailed(encodeInitFailed(init))).toEqual(init);
-    expect(decodeSave(encodeSave({ counters: true, text: '*filter\nCOMMIT\n' }))).toEqual({ counters: true, text: '*filter\nCOMMIT\n' });
-  });
-  it('rejects payloads that lie about their contents', () => {
-    const decodeFate = (b: Uint8Array): void => new FateDecoder().decode(new FateRecord(), b, new DataView(b.buffer), 0, b.length);
-    expect(() => decodeFate(new Uint8Array([99, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]))).toThrow(/unknown fate kind 99/);
-    expect(() => decodeFate(new Uint8Array([1, 0, 1]))).toThrow(PassageError);
-    // A site or reason the guest never defined.
-    expect(() => decodeFate(new Uint8Array([4, 0xff, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0]))).toThrow(/drop site 7 was never defined/);
-    expect(() => decodeFate(new Uint8Array([6, 0xff, 2, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]))).toThrow(/reason 0 was never defined/);
-    // Definitions out of order.
-    expect(() => new FateDecoder().intern(new Uint8Array([2, 5, 0, 0, 0, 0, 0]), 0, 7)).toThrow(/out of order/);
-    expect(() => decodeTerminate(new Uint8Array([42, 0, 0, 0, 0]))).toThrow(/unknown reason 42/);
-    expect(() => decodeBlkRead(encodeBlkRead({ offset: 0, length: 1 << 20 }))).toThrow(/at most/);
-  });
-});
 
 describe('passage page ring', () => {
   it('writes and reads messages in order, validated', () => {
@@ -212,23 +121,5 @@ describe('passage page ring', () => {
     }
     expect(whole!.data).toEqual(big);
     expect(asm.pending).toBe(false);
-  });
-});
-
-describe('MessageBuffer growth', () => {
-  it('keeps a message being written when the buffer grows under it', () => {
-    const page = new PassagePage(256 * 1024);
-    const buf = new MessageBuffer(page.maxChunk);
-    const enc = new FateEncoder(buf);
-    // Fill the buffer to just below its first size, then define many sites with long names.
-    const filler = new Uint8Array(16 * 1024 - 40);
-    buf.put(Module.LINUX, Module.CONSOLE, MsgType.ConsoleLine, filler);
-    for (let i = 0; i < 50; i++) {
-      enc.fate({ kind: FateKind.DroppedByRule, frameNo: i + 1, unit: -1, site: { table: 'filter', chain: `chain-with-a-long-name-${i}`, rule: i + 1 } }, 0n);
-    }
-    expect(page.writeMessages(buf.bytes, buf.view, 0, buf.len)).toBe(buf.len);
-    let fates = 0;
-    for (let at = page.next(); at >= 0; at = page.next()) if (page.msgType === MsgType.Fate) fates++;
-    expect(fates).toBe(50);
   });
 });

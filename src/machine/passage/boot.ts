@@ -1,0 +1,90 @@
+/**
+ * Boot parameters (MONITOR -> LINUX): the boot time, the rule file's name,
+ * the machine spec (devices, routes, conntrack settings) and the frames to
+ * trace.
+ *
+ * Payload: u64 bootTs, str16 rule file name, machine spec.
+ */
+import type { IfAddress, NetDevice } from '../../netfilter/types.js';
+import type { FailPolicy, MachineSpec, RouteSpec } from '../spec.js';
+import { ByteReader, ByteWriter } from './bytes.js';
+import { PassageError } from './page.js';
+
+export interface BootMsg {
+  readonly bootTsNs: bigint;
+  readonly rulesFile: string;
+  readonly spec: MachineSpec;
+  /** Frame number ranges [first, last] to trace (the kernel's TRACE, as a boot parameter). */
+  readonly trace?: ReadonlyArray<readonly [number, number]>;
+}
+export function encodeBoot(b: BootMsg): Uint8Array {
+  const w = new ByteWriter().u64(b.bootTsNs).str(b.rulesFile, 2).str(b.spec.hostname, 2).u8(b.spec.failPolicy === 'open' ? 1 : 0);
+  w.u8(b.spec.devices.length);
+  for (const d of b.spec.devices) {
+    w.str(d.name, 1).u16(d.index).u8(d.unit & 0xff).bytes(d.mac.subarray(0, 6)).u32(d.mtu).u8(d.addrs.length);
+    for (const a of d.addrs) w.u32(a.addr).u8(a.prefix).u32(a.broadcast);
+  }
+  w.u16(b.spec.routes.length);
+  for (const r of b.spec.routes) w.u32(r.dst).u8(r.prefix).u8(r.via !== undefined ? 1 : 0).u32(r.via ?? 0).str(r.dev, 1);
+  const trace = b.trace ?? [];
+  w.u16(trace.length);
+  for (const [lo, hi] of trace) w.u32(lo).u32(hi);
+  // Conntrack settings: u8 present, u32 max (0 = default), u8 loose (2 = default), u8 liberal (2 = default).
+  const ct = b.spec.conntrack;
+  w.u8(ct ? 1 : 0);
+  if (ct) w.u32(ct.max ?? 0).u8(ct.tcpLoose === undefined ? 2 : ct.tcpLoose ? 1 : 0).u8(ct.tcpBeLiberal === undefined ? 2 : ct.tcpBeLiberal ? 1 : 0);
+  return w.done();
+}
+export function decodeBoot(b: Uint8Array): BootMsg {
+  const r = new ByteReader(b, 'boot parameters');
+  const bootTsNs = r.u64();
+  const rulesFile = r.str(2);
+  const hostname = r.str(2);
+  const failPolicy: FailPolicy = r.u8() === 1 ? 'open' : 'closed';
+  const devices: NetDevice[] = [];
+  for (let n = r.u8(), i = 0; i < n; i++) {
+    const name = r.str(1);
+    const index = r.u16();
+    const unit = r.i8();
+    const mac = r.bytes(6).slice();
+    const mtu = r.u32();
+    const addrs: IfAddress[] = [];
+    for (let k = r.u8(), j = 0; j < k; j++) {
+      const addr = r.u32();
+      const prefix = r.u8();
+      if (prefix > 32) throw new PassageError(`boot parameters: prefix /${prefix} on ${name}`);
+      addrs.push({ addr, prefix, broadcast: r.u32() });
+    }
+    devices.push({ name, index, unit, mac, mtu, addrs });
+  }
+  const routes: RouteSpec[] = [];
+  for (let n = r.u16(), i = 0; i < n; i++) {
+    const dst = r.u32();
+    const prefix = r.u8();
+    const hasVia = r.u8();
+    const via = r.u32();
+    const dev = r.str(1);
+    if (prefix > 32) throw new PassageError(`boot parameters: route prefix /${prefix}`);
+    routes.push(hasVia ? { dst, prefix, via, dev } : { dst, prefix, dev });
+  }
+  const trace: Array<[number, number]> = [];
+  for (let n = r.u16(), i = 0; i < n; i++) {
+    const lo = r.u32();
+    const hi = r.u32();
+    if (hi < lo) throw new PassageError(`boot parameters: trace range ${lo}-${hi}`);
+    trace.push([lo, hi]);
+  }
+  let conntrack: { max?: number; tcpLoose?: boolean; tcpBeLiberal?: boolean } | undefined;
+  if (r.u8()) {
+    const max = r.u32();
+    const loose = r.u8();
+    const liberal = r.u8();
+    if (loose > 2 || liberal > 2) throw new PassageError(`boot parameters: conntrack flags ${loose}/${liberal}`);
+    conntrack = {};
+    if (max) conntrack.max = max;
+    if (loose !== 2) conntrack.tcpLoose = loose === 1;
+    if (liberal !== 2) conntrack.tcpBeLiberal = liberal === 1;
+  }
+  r.end();
+  return { bootTsNs, rulesFile, spec: { hostname, devices, routes, failPolicy, ...(conntrack ? { conntrack } : {}) }, trace };
+}
