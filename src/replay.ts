@@ -13,6 +13,7 @@
  * const r = await replay({ rulesFile: 'rules.v4', machine: loadMachineFile('m.yaml'), captures: ['a.pcapng'], dropped: 'dropped.pcapng' });
  * console.log(r.fates, r.drops.sites, r.save);
  */
+import { Family } from './packet/inet-addr.js';
 import { existsSync, mkdirSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { openCaptures, openCaptureWriter, type CaptureDamage, type CaptureWriter } from './capture/index.js';
@@ -480,10 +481,10 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
   const save = machine.finalSave ?? machine.bootSave ?? '';
   let ruleset: Ruleset;
   try {
-    ruleset = save ? loadRuleset(save, opts.rulesFile, { restoreCounters: true }) : { tables: new Map(), file: opts.rulesFile };
+    ruleset = save ? loadRuleset(save, opts.rulesFile, { restoreCounters: true }) : { family: Family.V4, tables: new Map(), file: opts.rulesFile };
   } catch {
     // The guest's own save text should always load; a fake guest's may not.
-    ruleset = { tables: new Map(), file: opts.rulesFile };
+    ruleset = { family: Family.V4, tables: new Map(), file: opts.rulesFile };
   }
   const console = machine.console.slice();
   if (machine.consoleDropped) console.push(`cocon: ${machine.consoleDropped} further console lines not kept`);

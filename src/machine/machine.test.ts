@@ -1,3 +1,4 @@
+import { Family } from '../packet/inet-addr.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,7 +23,7 @@ function fakeGuest(opts: { throwOn?: number; rulesSeen?: string[]; onStack?: (o:
       opts.rulesSeen?.push(text);
       if (text.startsWith('BAD')) throw new RuleFileError('bad thing here', file, 2, 5);
       if (text.startsWith('MANY')) throw new RuleFileErrors([new RuleFileError('one', file, 1, 1), new RuleFileError('two', file, 4, 2)]);
-      return { tables: new Map(), file };
+      return { family: Family.V4, tables: new Map(), file };
     },
     createStack(o) {
       opts.onStack?.(o);

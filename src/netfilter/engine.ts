@@ -8,11 +8,16 @@
  *
  * Hotdrop (a match that cannot read its header) drops the packet without
  * counting the rule, as in the kernel.
+ *
+ * A table is compiled for its rule set's family: IPv4 rules test addresses
+ * as 32-bit numbers (and runs of them become hash lookups), IPv6 rules test
+ * the four words of the packet's addresses, as ip6_packet_match does.
  */
 import type { Chain, Rule, Table } from './rules/model.js';
 import { CHAIN_HOOK, INV_DSTIP, INV_FRAG, INV_PROTO, INV_SRCIP, INV_VIA_IN, INV_VIA_OUT } from './rules/model.js';
 import { NF_ACCEPT, NF_DROP, XT_CONTINUE, XT_RETURN, type Hook, type NetDevice, type Skb, type XtParams } from './types.js';
 import type { MatchModule, TargetModule } from './xt.js';
+import { Family, type InetAddr } from '../packet/inet-addr.js';
 
 const enum Kind {
   Accept,
@@ -42,10 +47,16 @@ function ifMatches(t: IfTest, dev: NetDevice | null): boolean {
 
 interface CRule {
   readonly rule: Rule;
+  /** IPv4: the addresses and masks as numbers. */
   readonly src: number;
   readonly smsk: number;
   readonly dst: number;
   readonly dmsk: number;
+  /** IPv6: the addresses and masks as written (null in IPv4 tables). */
+  readonly src6: InetAddr | null;
+  readonly smsk6: InetAddr | null;
+  readonly dst6: InetAddr | null;
+  readonly dmsk6: InetAddr | null;
   readonly inv: number;
   readonly inIf: IfTest | null;
   readonly outIf: IfTest | null;
@@ -109,7 +120,7 @@ class AddrRun {
 
 /** Is the rule a plain, non-inverted test of one address field with a standard target? */
 function plainAddrField(r: CRule): 'src' | 'dst' | null {
-  if (r.inv || r.inIf || r.outIf || r.proto || r.fragment || r.matchFns.length || r.kind === Kind.Module) return null;
+  if (r.src6 || r.inv || r.inIf || r.outIf || r.proto || r.fragment || r.matchFns.length || r.kind === Kind.Module) return null;
   if (r.smsk && !r.dmsk) return 'src';
   if (r.dmsk && !r.smsk) return 'dst';
   return null;
@@ -143,6 +154,7 @@ const MAX_STACK = 64;
 
 export class CompiledTable {
   readonly name: string;
+  private readonly v6: boolean;
   private readonly chains: CChain[] = [];
   private readonly entry = new Map<Hook, number>();
   private readonly stackChain = new Int32Array(MAX_STACK);
@@ -156,12 +168,17 @@ export class CompiledTable {
    */
   tracer: ((chain: string, kind: 'rule' | 'return' | 'policy', num: number) => void) | null = null;
 
-  constructor(readonly table: Table) {
+  constructor(
+    readonly table: Table,
+    /** The family of the rule set the table belongs to. */
+    readonly family: Family = Family.V4,
+  ) {
     this.name = table.name;
+    this.v6 = family === Family.V6;
     const index = new Map<string, number>();
     for (const c of table.chains.values()) index.set(c.name, index.size);
     for (const c of table.chains.values()) {
-      const rules = c.rules.map((r) => compileRule(r));
+      const rules = c.rules.map((r) => compileRule(r, this.v6));
       c.rules.forEach((r, i) => {
         if (r.target.kind === 'jump') rules[i]!.jump = index.get(r.target.chain) ?? -1;
       });
@@ -225,7 +242,7 @@ export class CompiledTable {
         ri = to;
         r = chain.rules[ri]!;
       }
-      if (!ipMatch(r, skb, par) || !this.matchAll(r, skb, par)) {
+      if (!(this.v6 ? ip6Match(r, skb, par) : ipMatch(r, skb, par)) || !this.matchAll(r, skb, par)) {
         if (par.hotdrop) {
           this.site.chain = chain.chain.name;
           this.site.rule = ri + 1;
@@ -304,7 +321,7 @@ export class CompiledTable {
   }
 }
 
-function compileRule(r: Rule): CRule {
+function compileRule(r: Rule, v6: boolean): CRule {
   const t = r.target;
   let kind: Kind;
   let target: TargetModule<unknown> | null = null;
@@ -326,10 +343,14 @@ function compileRule(r: Rule): CRule {
   }
   return {
     rule: r,
-    src: r.ip.src,
-    smsk: r.ip.smsk,
-    dst: r.ip.dst,
-    dmsk: r.ip.dmsk,
+    src: r.ip.src.w0,
+    smsk: r.ip.smsk.w0,
+    dst: r.ip.dst.w0,
+    dmsk: r.ip.dmsk.w0,
+    src6: v6 ? r.ip.src : null,
+    smsk6: v6 ? r.ip.smsk : null,
+    dst6: v6 ? r.ip.dst : null,
+    dmsk6: v6 ? r.ip.dmsk : null,
     inv: r.ip.invflags,
     inIf: ifTest(r.ip.iniface),
     outIf: ifTest(r.ip.outiface),
@@ -354,5 +375,20 @@ function ipMatch(r: CRule, skb: Skb, par: XtParams): boolean {
   if (r.outIf && ifMatches(r.outIf, par.outDev) === ((inv & INV_VIA_OUT) !== 0)) return false;
   if (r.proto && (skb.protocol !== r.proto) !== ((inv & INV_PROTO) !== 0)) return false;
   if (r.fragment && (skb.fragoff === 0) !== ((inv & INV_FRAG) !== 0)) return false;
+  return true;
+}
+
+/**
+ * ip6_packet_match: the same tests on the packet's IPv6 addresses. The
+ * protocol is the one the extension header walk found (`skb.protocol`), and
+ * there is no fragment flag (ip6tables has no -f).
+ */
+function ip6Match(r: CRule, skb: Skb, par: XtParams): boolean {
+  const inv = r.inv;
+  if (!skb.src.inNet(r.src6!, r.smsk6!) !== ((inv & INV_SRCIP) !== 0)) return false;
+  if (!skb.dst.inNet(r.dst6!, r.dmsk6!) !== ((inv & INV_DSTIP) !== 0)) return false;
+  if (r.inIf && ifMatches(r.inIf, par.inDev) === ((inv & INV_VIA_IN) !== 0)) return false;
+  if (r.outIf && ifMatches(r.outIf, par.outDev) === ((inv & INV_VIA_OUT) !== 0)) return false;
+  if (r.proto && (skb.protocol !== r.proto) !== ((inv & INV_PROTO) !== 0)) return false;
   return true;
 }

@@ -3,13 +3,16 @@
  * sees it (`Skb`), the per-traversal parameters (`XtParams`), hooks, verdicts
  * and the guest services a match or target may call.
  *
- * Contract for the hot path: when a `Skb` reaches a table, `data` holds a
+ * Contract for the hot path: when a `Skb` of family IPv4 reaches a table, `data` holds a
  * complete IPv4 header (length checked once by the stack), `totLen` is the
  * IP total length, `len` the bytes present (equal, unless the capture cut the
  * packet short) and `data.length >= len`. Transport headers are NOT checked:
  * a match that needs them checks `thoff + n <= len` itself and sets
  * `par.hotdrop` when the first fragment is too short, as the kernel does.
  */
+
+import { Family, InetAddr } from '../packet/inet-addr.js';
+import type { Conn } from './conntrack/conn.js';
 
 /** Netfilter hooks, numbered as in the kernel (NF_INET_*). */
 export const enum Hook {
@@ -126,10 +129,16 @@ export class Skb {
   thoff = 0;
   /** Fragment offset in 8-byte units; non-zero means "no transport header here". */
   fragoff = 0;
-  /** IP protocol number. */
+  /** IP protocol number (IPv6: the upper-layer protocol the header chain leads to). */
   protocol = 0;
+  /** The packet's family: Family.V4, or Family.V6. */
+  family: Family = Family.V4;
+  /** IPv4 source and destination as numbers (ip_hdr(skb)->saddr), for the IPv4 hot paths; 0 for IPv6. */
   saddr = 0;
   daddr = 0;
+  /** Source and destination in either family (re-pointed at each packet, never replaced: copy what you keep). */
+  readonly src = new InetAddr();
+  readonly dst = new InetAddr();
   /** nfmark. */
   mark = 0;
   /** Marked for tracing by the TRACE target (nft's `meta nftrace set 1`). */
@@ -140,7 +149,7 @@ export class Skb {
   /** Capture frame number (1-based) this packet came from, for reports. */
   frameNo = 0;
   /** The connection tracking entry (owned by src/netfilter/conntrack), or null: untracked or not yet seen. */
-  ct: object | null = null;
+  ct: Conn | null = null;
   /** ctinfo as the kernel's enum ip_conntrack_info (0 ESTABLISHED, 1 RELATED, 2 NEW, 3 ESTABLISHED_REPLY, 4 RELATED_REPLY), meaningful when ct is set. */
   ctinfo = 0;
   /** conntrack's verdict on the packet: 'tracked', 'invalid' (no entry), 'untracked' (NOTRACK). */
@@ -157,6 +166,9 @@ export class Skb {
     this.protocol = data[9]!;
     this.saddr = ((data[12]! << 24) | (data[13]! << 16) | (data[14]! << 8) | data[15]!) >>> 0;
     this.daddr = ((data[16]! << 24) | (data[17]! << 16) | (data[18]! << 8) | data[19]!) >>> 0;
+    this.family = Family.V4;
+    this.src.setV4(this.saddr);
+    this.dst.setV4(this.daddr);
     return this;
   }
 }

@@ -9,7 +9,10 @@
  * `match`/`target` run per packet: they never throw and never parse text.
  * `save` prints the canonical `iptables-save` text of the options.
  */
+import { Family } from '../packet/inet-addr.js';
 import type { Hook, Skb, XtParams } from './types.js';
+
+export { Family };
 
 /** Where a token stood in its source, for error messages. */
 export interface SourcePos {
@@ -57,6 +60,8 @@ export interface RuleHead {
 
 /** What `parse` knows about where the module stands. */
 export interface ParseContext {
+  /** The family of the rule file being loaded: Family.V4 (iptables) or Family.V6 (ip6tables). */
+  readonly family: Family;
   readonly table: string;
   readonly chain: string;
   readonly head: RuleHead;
@@ -102,6 +107,20 @@ interface ModuleBase<C> {
   /** Other names accepted on input (e.g. `state` for a conntrack alias). */
   readonly aliases?: readonly string[];
   readonly options: readonly OptionSpec[];
+  /**
+   * The family the kernel registers the module for (its `xt_match.family`):
+   * Family.V4 (libipt_*, `ipt_*`), Family.V6 (libip6t_*) or Family.Unspec
+   * (both, NFPROTO_UNSPEC; the default). A rule file of the other family
+   * cannot name the module: iptables reports it cannot load it.
+   */
+  readonly family?: Family;
+  /**
+   * When the kernel's module serves both families but cofw's code reads
+   * the headers of one only: that family. A rule file of the other family
+   * naming the module is refused as not emulated (never run on headers it
+   * does not understand).
+   */
+  readonly emulates?: Family;
   /** Builds the configuration from the options; throws OptionError. */
   parse(uses: readonly OptionUse[], ctx: ParseContext): C;
   /** Refuses what the kernel refuses at load time; throws CheckError. */

@@ -19,7 +19,7 @@ import { setIPv4Checksum } from '../../packet/checksum.js';
 import { inetChecksum } from '../../packet/checksum.js';
 import { Fib } from '../fib.js';
 import type { MachineSpec } from '../../machine/spec.js';
-import { attachRelated, Conntrack, resetCt } from '../../netfilter/conntrack/index.js';
+import { attachRelated, Conntrack, resetCt, type Conn } from '../../netfilter/conntrack/index.js';
 import { CompiledTable } from '../../netfilter/engine.js';
 import { formatLogLine } from '../../netfilter/targets/log.js';
 import { FateKind, type DropSite, type Fate } from '../../netfilter/fate.js';
@@ -124,7 +124,7 @@ export class GuestStack {
   private readonly par: XtParams;
   private clockNs = 0n;
   private bootNs = -1n;
-  private readonly pendingLocal: Array<{ ip: Uint8Array; frameNo: number; ct: object | null; ctinfo: number }> = [];
+  private readonly pendingLocal: Array<{ ip: Uint8Array; frameNo: number; ct: Conn | null; ctinfo: number }> = [];
   /** Connection tracking, when the rule set needs it (the kernel registers its hooks lazily). */
   private readonly ct: Conntrack | null;
   private readonly frags = new Map<string, FragQueue>();
@@ -149,7 +149,7 @@ export class GuestStack {
     for (const d of opts.spec.devices) if (d.unit >= 0) this.devByUnit[d.unit] = d;
     this.lo = opts.spec.devices.find((d) => d.name === 'lo') ?? opts.spec.devices[0]!;
     for (const t of ruleset.tables.values()) {
-      const ct = new CompiledTable(t);
+      const ct = new CompiledTable(t, ruleset.family);
       const prio = TABLE_PRIORITY[t.name] ?? {};
       for (let h = 0; h < 5; h++) if (prio[h as Hook] !== undefined && ct.hasHook(h as Hook)) this.hooks[h]!.push(ct);
     }
@@ -417,7 +417,7 @@ export class GuestStack {
   // -- local output ----------------------------------------------------------
 
   /** `ip` is the stack's to change: a consumed page message's bytes, or a packet netfilter built. */
-  private localOut(ip: Uint8Array, frameNo: number, generated: boolean, cause?: { ct: object | null; ctinfo: number }): void {
+  private localOut(ip: Uint8Array, frameNo: number, generated: boolean, cause?: { ct: Conn | null; ctinfo: number }): void {
     const skb = this.skb.load(ip);
     skb.mac = null;
     skb.pktType = PacketType.Host;
@@ -523,7 +523,7 @@ export class GuestStack {
    * which is all cofw does: NAT targets are refused when loading.
    */
   private natFirst(hook: Hook): boolean {
-    const ct = this.skb.ct as { status: number } | null;
+    const ct = this.skb.ct;
     if (!ct || this.skb.ctinfo !== 2) return false; // IP_CT_NEW only
     const bit = hook === Hook.PreRouting || hook === Hook.LocalOut ? IPS_DST_NAT_DONE : IPS_SRC_NAT_DONE;
     if (ct.status & bit) return false;

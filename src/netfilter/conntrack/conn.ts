@@ -3,11 +3,23 @@
  * constants shared by the tracker and the matches: status bits
  * (IPS_*), ctinfo values (enum ip_conntrack_info), TCP states.
  *
- * A tuple is (proto, src, dst, sport, dport). For ICMP, as in the kernel's
- * `nf_conntrack_tuple`, `sport` is the echo id and `dport` is
+ * A tuple is (proto, src, dst, sport, dport), its addresses of either
+ * family (`InetAddr`, the kernel's `nf_inet_addr`). For ICMP, as in the
+ * kernel's `nf_conntrack_tuple`, `sport` is the echo id and `dport` is
  * `type << 8 | code` (the bytes of `dst.u.all`); for other protocols without
- * ports both are 0.
+ * ports both are 0. Tuple addresses are values: they are replaced (NAT
+ * alters an unconfirmed entry's reply tuple), never changed in place.
  */
+import type { Family, InetAddr } from '../../packet/inet-addr.js';
+
+/** A tuple as a value, for the NAT core's questions ("is this tuple taken?"). */
+export interface Tuple {
+  readonly proto: number;
+  readonly src: InetAddr;
+  readonly dst: InetAddr;
+  readonly sport: number;
+  readonly dport: number;
+}
 
 /** Status bits (enum ip_conntrack_status). */
 export const IPS_EXPECTED = 1 << 0;
@@ -125,18 +137,23 @@ export class TcpCt {
  * One direction of an entry as it sits in a hash chain
  * (struct nf_conntrack_tuple_hash).
  */
-export class TupleHash {
+export class TupleHash implements Tuple {
   next: TupleHash | null = null;
   bucket = -1;
   constructor(
     readonly conn: Conn,
     /** 0 original, 1 reply. */
     readonly dir: 0 | 1,
-    readonly src: number,
-    readonly dst: number,
-    readonly sport: number,
-    readonly dport: number,
+    /** Set when the entry is made; the reply tuple changes only while unconfirmed (nf_conntrack_alter_reply). */
+    public src: InetAddr,
+    public dst: InetAddr,
+    public sport: number,
+    public dport: number,
   ) {}
+
+  get proto(): number {
+    return this.conn.proto;
+  }
 }
 
 /** A tracked connection (struct nf_conn). */
@@ -159,18 +176,23 @@ export class Conn {
 
   constructor(
     readonly proto: number,
-    src: number,
-    dst: number,
+    src: InetAddr,
+    dst: InetAddr,
     sport: number,
     dport: number,
-    rsrc: number,
-    rdst: number,
+    rsrc: InetAddr,
+    rdst: InetAddr,
     rsport: number,
     rdport: number,
   ) {
     this.orig = new TupleHash(this, 0, src, dst, sport, dport);
     this.reply = new TupleHash(this, 1, rsrc, rdst, rsport, rdport);
     this.tcp = proto === 6 ? new TcpCt() : null;
+  }
+
+  /** The entry's family (nf_ct_l3num). */
+  get family(): Family {
+    return this.orig.src.family;
   }
 
   get confirmed(): boolean {

@@ -375,3 +375,29 @@ describe('replies netfilter generates', () => {
     expect(r.ct.size).toBe(0);
   });
 });
+
+describe('what the NAT core asks of the table', () => {
+  it('tupleTaken finds a live entry in either direction, ignoring the asker', () => {
+    const r = new Rig();
+    const first = conn(r.send(ipv4({ src: A, dst: B }, udp({ sport: 1000, dport: 53 }))));
+    const reply = first.reply;
+    expect(r.ct.tupleTaken(reply, null, r.now)).toBe(true);
+    expect(r.ct.tupleTaken(reply, first, r.now)).toBe(false);
+    expect(r.ct.tupleTaken({ ...reply, proto: 17, src: reply.src, dst: reply.dst, sport: 54, dport: 1000 }, null, r.now)).toBe(false);
+  });
+
+  it('alterReply gives an unconfirmed entry the reply tuple its translation expects', () => {
+    const r = new Rig();
+    const skb = r.send(ipv4({ src: A, dst: B }, udp({ sport: 1000, dport: 53 })), { drop: true });
+    const c = conn(skb);
+    const translated = new Skb().load(ipv4({ src: '198.51.100.1', dst: A }, udp({ sport: 53, dport: 1000 })));
+    r.ct.alterReply(c, { proto: 17, src: c.reply.src, dst: translated.src.clone(), sport: 53, dport: 2000 });
+    r.ct.confirm(skb, r.now);
+    expect(r.ct.list(r.now)).toContain('src=192.0.2.10 dst=203.0.113.5 sport=1000 dport=53 [UNREPLIED] src=203.0.113.5 dst=198.51.100.1 sport=53 dport=2000');
+    // The reply to the translated address now belongs to the entry.
+    const back = r.send(ipv4({ src: B, dst: '198.51.100.1' }, udp({ sport: 53, dport: 2000 })));
+    expect(back.ct).toBe(c);
+    expect(back.ctinfo).toBe(IP_CT_ESTABLISHED_REPLY);
+    expect(() => r.ct.alterReply(c, c.reply)).toThrow(/confirmed/);
+  });
+});

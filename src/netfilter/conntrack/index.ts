@@ -24,7 +24,7 @@
  * console.log(ct.list(nowNs));
  */
 import { mix32 } from '../hash.js';
-import { formatIPv4 } from '../../packet/addr.js';
+import { InetAddr } from '../../packet/inet-addr.js';
 import { inetChecksum, l4Checksum } from '../../packet/checksum.js';
 import { Hook, NF_ACCEPT, NF_DROP, type Skb } from '../types.js';
 import {
@@ -43,6 +43,7 @@ import {
   IP_CT_RELATED,
   TCP_STATE_NAMES,
   TupleHash,
+  type Tuple,
 } from './conn.js';
 import { TCP_UNACK_INDEX, TcpVerdict, takeShrink, tcpCanEarlyDrop, tcpMalformed, tcpNew, tcpPacket, tcpTimeoutJiffies, type TcpSettings } from './tcp.js';
 
@@ -151,6 +152,9 @@ export class Conntrack {
   private readonly greReplied = TIMEOUTS_S.greReplied * HZ;
   private lastNs = -1n;
   private lastJ = 0;
+  /** Scratch records for the packet an ICMP error quotes. */
+  private readonly quotedSrc = new InetAddr();
+  private readonly quotedDst = new InetAddr();
   /** Entries dropped early because the table was full (stat early_drop). */
   earlyDrops = 0;
   /** Packets dropped because the table was full and nothing could be evicted (stat drop). */
@@ -187,18 +191,18 @@ export class Conntrack {
     return this.lastJ;
   }
 
-  private bucketOf(proto: number, src: number, dst: number, sport: number, dport: number): number {
-    let h = mix32(src ^ Math.imul(proto, 0x9e3779b1));
-    h = mix32(h ^ dst);
+  private bucketOf(proto: number, src: InetAddr, dst: InetAddr, sport: number, dport: number): number {
+    let h = src.hash(Math.imul(proto, 0x9e3779b1));
+    h = dst.hash(h);
     h = mix32(h ^ ((sport << 16) | dport));
     return h % this.buckets;
   }
 
   /** Finds the tuple hash for a tuple among confirmed entries; removes an expired one it meets. */
-  private find(proto: number, src: number, dst: number, sport: number, dport: number, now: number): TupleHash | null {
+  private find(proto: number, src: InetAddr, dst: InetAddr, sport: number, dport: number, now: number): TupleHash | null {
     const b = this.bucketOf(proto, src, dst, sport, dport);
     for (let h: TupleHash | null = this.heads[b] ?? null; h !== null; h = h.next) {
-      if (h.src === src && h.dst === dst && h.sport === sport && h.dport === dport && h.conn.proto === proto) {
+      if (h.sport === sport && h.dport === dport && h.conn.proto === proto && h.src.equals(src) && h.dst.equals(dst)) {
         if (h.conn.timeout - now <= 0) {
           this.remove(h.conn);
           return null;
@@ -328,8 +332,8 @@ export class Conntrack {
         dport = greKey(d, th, len);
         if (dport < 0) return this.markInvalid();
       }
-      const src = skb.saddr;
-      const dst = skb.daddr;
+      const src = skb.src;
+      const dst = skb.dst;
       let conn: Conn;
       let ctinfo: number;
       const h = this.find(proto, src, dst, sport, dport, now);
@@ -356,7 +360,9 @@ export class Conntrack {
             }
           }
         }
-        conn = new Conn(proto, src, dst, sport, dport, dst, src, rsport, rdport);
+        const s = src.clone();
+        const t = dst.clone();
+        conn = new Conn(proto, s, t, sport, dport, t, s, rsport, rdport);
         ctinfo = IP_CT_NEW;
       } else {
         conn = h.conn;
@@ -486,8 +492,8 @@ export class Conntrack {
     const il4 = ih + (d[ih]! & 0x0f) * 4;
     if (il4 > len) return -1;
     const iproto = d[ih + 9]!;
-    const isrc = ((d[ih + 12]! << 24) | (d[ih + 13]! << 16) | (d[ih + 14]! << 8) | d[ih + 15]!) >>> 0;
-    const idst = ((d[ih + 16]! << 24) | (d[ih + 17]! << 16) | (d[ih + 18]! << 8) | d[ih + 19]!) >>> 0;
+    const isrc = this.quotedSrc.readV4(d, ih + 12);
+    const idst = this.quotedDst.readV4(d, ih + 16);
     let sport = 0;
     let dport = 0;
     if (hasPorts(iproto)) {
@@ -508,7 +514,7 @@ export class Conntrack {
     const h = this.find(iproto, idst, isrc, sport, dport, now);
     if (h === null) return -1;
     const conn = h.conn;
-    if (conn.tuple(h.dir).dst !== skb.daddr) return -1;
+    if (!conn.tuple(h.dir).dst.equals(skb.dst)) return -1;
     skb.ct = conn;
     skb.ctinfo = IP_CT_RELATED + (h.dir === 1 ? IP_CT_IS_REPLY : 0);
     skb.ctState = CT_TRACKED;
@@ -521,7 +527,7 @@ export class Conntrack {
    */
   confirm(skb: Skb, nowNs: bigint): void {
     const conn = skb.ct;
-    if (!(conn instanceof Conn) || conn.confirmed || conn.dead) return;
+    if (conn === null || conn.confirmed || conn.dead) return;
     if (skb.ctinfo >= IP_CT_IS_REPLY) return;
     const now = this.jiffies(nowNs);
     // A clash (same tuple inserted meanwhile) cannot happen with one packet in flight; be safe anyway.
@@ -536,6 +542,30 @@ export class Conntrack {
     this.link(o);
     this.link(r);
     this.count++;
+  }
+
+  /**
+   * nf_conntrack_tuple_taken: does a live entry other than `ignored` hold
+   * `tuple` in either direction? The NAT core asks this of each reply tuple
+   * it considers, so that two connections never share one.
+   */
+  tupleTaken(tuple: Tuple, ignored: Conn | null, nowNs: bigint): boolean {
+    const h = this.find(tuple.proto, tuple.src, tuple.dst, tuple.sport, tuple.dport, this.jiffies(nowNs));
+    return h !== null && h.conn !== ignored;
+  }
+
+  /**
+   * nf_conntrack_alter_reply: gives an unconfirmed entry a new reply tuple
+   * (the NAT core's binding, set before the entry is confirmed). Refused for
+   * a confirmed entry, whose tuples are in the table.
+   */
+  alterReply(conn: Conn, reply: Tuple): void {
+    if (conn.confirmed) throw new Error('conntrack: the reply tuple of a confirmed entry cannot change');
+    const r = conn.reply;
+    r.src = reply.src;
+    r.dst = reply.dst;
+    r.sport = reply.sport;
+    r.dport = reply.dport;
   }
 
   /** Every live entry (not expired at `nowNs`), in no particular order. */
@@ -573,7 +603,7 @@ const HANDLE_REPEAT = 2;
 const HANDLE_KILL = 3;
 
 function tupleText(c: Conn, h: TupleHash): string {
-  let s = `src=${formatIPv4(h.src)} dst=${formatIPv4(h.dst)}`;
+  let s = `src=${h.src.toString()} dst=${h.dst.toString()}`;
   if (c.proto === 1) s += ` type=${h.dport >>> 8} code=${h.dport & 0xff} id=${h.sport}`;
   else if (hasPorts(c.proto)) s += ` sport=${h.sport} dport=${h.dport}`;
   else if (c.proto === 47) s += ` srckey=0x${h.sport.toString(16)} dstkey=0x${h.dport.toString(16)}`;
@@ -608,7 +638,7 @@ export function resetCt(skb: Skb): void {
  * confirmed. The kernel counts such replies as `--ctstate RELATED` and
  * `--ctdir REPLY` (fixtures/reject).
  */
-export function attachRelated(reply: Skb, causeCt: object | null, causeCtinfo: number): void {
+export function attachRelated(reply: Skb, causeCt: Conn | null, causeCtinfo: number): void {
   if (causeCt === null) return;
   reply.ct = causeCt;
   reply.ctinfo = causeCtinfo >= IP_CT_IS_REPLY ? IP_CT_RELATED : IP_CT_RELATED + IP_CT_IS_REPLY;

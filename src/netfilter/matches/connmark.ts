@@ -26,7 +26,7 @@ export const connmarkMatch = defineMatch<MarkMatchConfig>({
   },
   save: saveMarkMask,
   match(c, skb) {
-    const ct = skb.ct as Conn | null;
+    const ct = skb.ct;
     if (ct === null) return false;
     return (((ct.mark & c.mask) >>> 0) === c.mark) !== c.invert;
   },

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { InetAddr } from '../../packet/inet-addr.js';
 import { ipv4, udp } from '../../packet/build.js';
 import { Conn } from '../conntrack/conn.js';
 import { helperMatch } from './helper.js';
@@ -20,7 +21,7 @@ describe('helper', () => {
   it('without conntrack helpers only the inverted form matches, tracked or not', () => {
     const cfg = (t: string) => helperMatch.parse(usesOf(helperMatch, t), parseCtx());
     const s = skbOf(ipv4({ src: '203.0.113.1', dst: '198.51.100.1' }, udp({ sport: 1, dport: 21 })));
-    for (const ct of [null, new Conn(17, 1, 2, 1, 21, 2, 1, 21, 1)]) {
+    for (const ct of [null, new Conn(17, InetAddr.v4(1), InetAddr.v4(2), 1, 21, InetAddr.v4(2), InetAddr.v4(1), 21, 1)]) {
       s.ct = ct;
       expect(run(helperMatch, cfg('--helper ftp'), s).matched).toBe(false);
       expect(run(helperMatch, cfg("--helper ''"), s).matched).toBe(false);

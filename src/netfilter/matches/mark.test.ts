@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { InetAddr } from '../../packet/inet-addr.js';
 import { ipv4, udp } from '../../packet/build.js';
 import { Conn } from '../conntrack/conn.js';
 import { connmarkMatch } from './connmark.js';
@@ -75,7 +76,7 @@ describe('connmark', () => {
     s.mark = 7; // the packet's own mark is not looked at
     expect(run(connmarkMatch, cfg('--mark 0'), s).matched).toBe(false);
     expect(run(connmarkMatch, cfg('! --mark 0'), s).matched).toBe(false);
-    const ct = new Conn(17, 1, 2, 1, 2, 2, 1, 2, 1);
+    const ct = new Conn(17, InetAddr.v4(1), InetAddr.v4(2), 1, 2, InetAddr.v4(2), InetAddr.v4(1), 2, 1);
     s.ct = ct;
     expect(run(connmarkMatch, cfg('--mark 0'), s).matched).toBe(true);
     ct.mark = 0x5ac;

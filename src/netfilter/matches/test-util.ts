@@ -4,6 +4,7 @@
  * Test-only; the real rule parser lives elsewhere.
  */
 import type { CheckContext, MatchModule, OptionUse, ParseContext, RuleHead, TargetModule } from '../xt.js';
+import { Family } from '../../packet/inet-addr.js';
 import { Skb, type GuestServices, type Hook, type NetDevice, type RouteType, type XtParams } from '../types.js';
 
 /** Splits text into words with shell-like single and double quotes and `\` escapes. */
@@ -69,7 +70,7 @@ export function head(proto = 0, invProto = false): RuleHead {
 }
 
 export function parseCtx(proto = 0, invProto = false, chain = 'INPUT', table = 'filter'): ParseContext {
-  return { table, chain, head: head(proto, invProto) };
+  return { family: Family.V4, table, chain, head: head(proto, invProto) };
 }
 
 export function checkCtx(hookMask: number, proto = 0, invProto = false): CheckContext {

@@ -3,6 +3,7 @@
  * the kernel's view (ipt_entry: IP header part, matches, target, counters),
  * independent of how it was written.
  */
+import { Family, InetAddr } from '../../packet/inet-addr.js';
 import { Hook } from '../types.js';
 import type { BoundMatch, BoundTarget } from '../xt.js';
 
@@ -14,12 +15,16 @@ export const INV_DSTIP = 0x10;
 export const INV_FRAG = 0x20;
 export const INV_PROTO = 0x40;
 
-/** The generic part of a rule: what `ip_packet_match` checks. */
+/**
+ * The generic part of a rule: what `ip_packet_match` (and for IPv6
+ * `ip6_packet_match`) checks. Addresses are of the rule set's family, the
+ * address already masked; a mask of all zeros means "any".
+ */
 export interface IpMatch {
-  src: number;
-  smsk: number;
-  dst: number;
-  dmsk: number;
+  src: InetAddr;
+  smsk: InetAddr;
+  dst: InetAddr;
+  dmsk: InetAddr;
   /** Interface names as written, `+` suffix kept ('' when absent). */
   iniface: string;
   outiface: string;
@@ -64,6 +69,8 @@ export interface Table {
 }
 
 export interface Ruleset {
+  /** Family.V4 for an iptables rule file, Family.V6 for ip6tables. */
+  family: Family;
   /** Tables in the order they were first written. */
   tables: Map<string, Table>;
   /** The rule file's name, for reports. */
@@ -95,6 +102,7 @@ export function newTable(name: string, line = 0): Table {
   return { name, chains, line };
 }
 
-export function emptyIpMatch(): IpMatch {
-  return { src: 0, smsk: 0, dst: 0, dmsk: 0, iniface: '', outiface: '', proto: 0, fragment: false, invflags: 0 };
+export function emptyIpMatch(family: Family = Family.V4): IpMatch {
+  const any = InetAddr.any(family);
+  return { src: any, smsk: any, dst: any, dmsk: any, iniface: '', outiface: '', proto: 0, fragment: false, invflags: 0 };
 }

@@ -10,7 +10,7 @@
  * Like iptables-restore without `-c`, `[packets:bytes]` prefixes are parsed
  * and ignored (counters start at zero), unless `restoreCounters` is set.
  */
-import { parseIPv4, prefixMask } from '../../packet/addr.js';
+import { Family, InetAddr, parseIPv4Addr, parseIPv6 } from '../../packet/inet-addr.js';
 import { MATCHES } from '../matches/index.js';
 import { parseProtocol, protocolName } from '../names.js';
 import { TARGETS } from '../targets/index.js';
@@ -49,12 +49,14 @@ import {
 import { ruleText } from './save.js';
 import { tokenize, TokenizeError, type Token } from './tokenize.js';
 
-const MATCH_BY_NAME = new Map<string, MatchModule<any>>();
+/** The match registry by name and alias (tests may add stand-ins). */
+export const MATCH_BY_NAME = new Map<string, MatchModule<any>>();
 for (const m of MATCHES) {
   MATCH_BY_NAME.set(m.name, m);
   for (const a of m.aliases ?? []) MATCH_BY_NAME.set(a, m);
 }
-const TARGET_BY_NAME = new Map<string, TargetModule<any>>();
+/** The target registry by name and alias. */
+export const TARGET_BY_NAME = new Map<string, TargetModule<any>>();
 for (const t of TARGETS) {
   TARGET_BY_NAME.set(t.name, t);
   for (const a of t.aliases ?? []) TARGET_BY_NAME.set(a, t);
@@ -77,6 +79,8 @@ const IFNAMSIZ = 16;
 const CHAIN_NAME_MAX = 28; // XT_EXTENSION_MAXNAMELEN - 1 for user chains
 
 export interface LoadOptions {
+  /** Family.V4 (an iptables rule file, the default) or Family.V6 (ip6tables). */
+  family?: Family;
   /** Take `[packets:bytes]` prefixes and `:CHAIN POLICY [p:b]` counters as the starting values (iptables-restore -c). */
   restoreCounters?: boolean;
 }
@@ -107,8 +111,8 @@ interface ParsedLine {
   cmdArgs: Token[];
   ip: IpMatch;
   /** -s/-d lists (comma-separated): the rule is repeated for each pair. */
-  srcs: Array<[number, number]>;
-  dsts: Array<[number, number]>;
+  srcs: Array<[InetAddr, InetAddr]>;
+  dsts: Array<[InetAddr, InetAddr]>;
   loaded: Loaded[];
   targetName?: string;
   targetColumn: number;
@@ -129,29 +133,33 @@ function parseCounters(text: string): [number, number] | undefined {
   return m ? [Number(m[1]), Number(m[2])] : undefined;
 }
 
-/** `ADDR[/MASK]` where MASK is a prefix length or a dotted mask. */
-function parseAddress(text: string, column: number, opt: string): [number, number] {
+/**
+ * `ADDR[/MASK]` where MASK is a prefix length or a mask written as an
+ * address, in the rule file's family; returns the masked address and mask.
+ */
+function parseAddress(text: string, column: number, opt: string, family: Family): [InetAddr, InetAddr] {
+  const v6 = family === Family.V6;
   const slash = text.indexOf('/');
   const a = slash < 0 ? text : text.slice(0, slash);
   const m = slash < 0 ? undefined : text.slice(slash + 1);
-  const addr = parseIPv4(a);
+  const addr = v6 ? parseIPv6(a) : parseIPv4Addr(a);
   if (addr === undefined) {
-    const hint = /^[0-9a-fA-F:]+$/.test(a) && a.includes(':') ? ' (an IPv6 address belongs in ip6tables rules)' : '';
-    throw new LineError(
-      `host/network \`${a}' not found for ${opt}${hint}: expected an IPv4 address such as 192.0.2.1 or 192.0.2.0/24 (cofw does not resolve host names)`,
-      column,
-    );
+    const other = v6 ? parseIPv4Addr(a) !== undefined : parseIPv6(a) !== undefined;
+    const hint = other ? (v6 ? ' (an IPv4 address belongs in iptables rules)' : ' (an IPv6 address belongs in ip6tables rules)') : '';
+    const example = v6 ? 'an IPv6 address such as 2001:db8::1 or 2001:db8::/64' : 'an IPv4 address such as 192.0.2.1 or 192.0.2.0/24';
+    throw new LineError(`host/network \`${a}' not found for ${opt}${hint}: expected ${example} (cofw does not resolve host names)`, column);
   }
-  let mask = 0xffffffff;
+  const bits = v6 ? 128 : 32;
+  let mask = InetAddr.mask(family, bits);
   if (m !== undefined) {
-    if (/^\d{1,2}$/.test(m) && Number(m) <= 32) mask = prefixMask(Number(m));
+    if (/^\d{1,3}$/.test(m) && Number(m) <= bits) mask = InetAddr.mask(family, Number(m));
     else {
-      const dm = parseIPv4(m);
-      if (dm === undefined) throw new LineError(`invalid mask \`${m}' for ${opt}: expected a prefix length 0-32 or a dotted mask`, column);
+      const dm = v6 ? (m.includes(':') ? parseIPv6(m) : undefined) : parseIPv4Addr(m);
+      if (dm === undefined) throw new LineError(`invalid mask \`${m}' for ${opt}: expected a prefix length 0-${bits} or a mask written as an address`, column);
       mask = dm;
     }
   }
-  return [(addr & mask) >>> 0, mask >>> 0];
+  return [addr.and(mask), mask];
 }
 
 function parseInterface(text: string, column: number, opt: string): string {
@@ -181,7 +189,12 @@ export class RestoreParser {
   constructor(
     private readonly file: string,
     private readonly opts: LoadOptions = {},
-  ) {}
+  ) {
+    this.family = opts.family ?? Family.V4;
+  }
+
+  /** The family of the rules being loaded. */
+  readonly family: Family;
 
   private err(message: string, line: number, column: number): void {
     this.errors.push(new RuleFileError(message, this.file, line, column));
@@ -207,7 +220,7 @@ export class RestoreParser {
       this.err(`table \`${this.table.name}' opened here is never committed: add a COMMIT line`, this.tableLine, 1);
     }
     if (this.errors.length) throw new RuleFileErrors(this.errors);
-    return { tables: this.tables, file: this.file };
+    return { family: this.family, tables: this.tables, file: this.file };
   }
 
   private line(line: string, raw: string, lineNo: number, col: number): void {
@@ -415,7 +428,7 @@ export class RestoreParser {
       command: '',
       commandColumn: 1,
       cmdArgs: [],
-      ip: emptyIpMatch(),
+      ip: emptyIpMatch(this.family),
       srcs: [],
       dsts: [],
       loaded: [],
@@ -472,10 +485,12 @@ export class RestoreParser {
       switch (t) {
         case '-4':
         case '--ipv4':
+          if (this.family === Family.V6) return undefined; // ip6tables-restore ignores iptables-only lines
           continue;
         case '-6':
         case '--ipv6':
-          return undefined; // iptables-restore ignores ip6tables-only lines
+          if (this.family === Family.V4) return undefined; // iptables-restore ignores ip6tables-only lines
+          continue;
         case '-t':
         case '--table':
           throw new LineError('the -t option cannot be used in a rule file: start a table with *name instead', col);
@@ -489,7 +504,7 @@ export class RestoreParser {
           once(isSrc ? '-s' : '-d', t, col);
           const inv = takeInvert(isSrc ? '-s' : '-d');
           const a = need(t, col);
-          const list = a.text.split(',').map((x) => parseAddress(x, a.column, t));
+          const list = a.text.split(',').map((x) => parseAddress(x, a.column, t, this.family));
           if (inv) p.ip.invflags |= isSrc ? INV_SRCIP : INV_DSTIP;
           if (inv && list.length > 1) throw new LineError(`! not allowed with multiple ${isSrc ? 'source' : 'destination'} addresses`, col);
           if (isSrc) p.srcs = list;
@@ -561,6 +576,7 @@ export class RestoreParser {
           p.goto = isGoto;
           if (!isGoto && !this.table!.chains.has(a.text)) {
             const mod = TARGET_BY_NAME.get(a.text);
+            if (mod) this.checkFamily('target', mod, a.column);
             if (mod) p.loaded.push({ module: mod, uses: [], column: a.column, implicit: false });
             // Refused here, before its options are taken for unknown ones.
             else if (a.text === 'QUEUE' || KNOWN_TARGETS.has(a.text)) this.standardTarget(a.text, a.column, false);
@@ -593,8 +609,27 @@ export class RestoreParser {
       }
       throw new LineError(`Couldn't load match \`${name}': no such iptables match (known: ${[...MATCH_BY_NAME.keys()].sort().join(', ')})`, column);
     }
+    this.checkFamily('match', mod, column);
     p.loaded.push({ module: mod, uses: [], column, implicit });
     return mod;
+  }
+
+  /**
+   * A module registered for the other family only does not exist for this
+   * rule file: iptables cannot load it (its own words, then what to do).
+   */
+  private checkFamily(kind: 'match' | 'target', mod: MatchModule<any> | TargetModule<any>, column: number): void {
+    const f = mod.family ?? Family.Unspec;
+    if (f === Family.Unspec || f === this.family) {
+      if (mod.emulates !== undefined && mod.emulates !== this.family) {
+        const fam = this.family === Family.V6 ? 'IPv6' : 'IPv4';
+        throw new LineError(`${kind} \`${mod.name}' is not emulated for ${fam} rules yet: cofw refuses it rather than guess; see the README's list of supported modules`, column);
+      }
+      return;
+    }
+    const tool = this.family === Family.V6 ? 'ip6tables' : 'iptables';
+    const other = f === Family.V6 ? 'ip6tables' : 'iptables';
+    throw new LineError(`Couldn't load ${kind} \`${mod.name}':No such file or directory (${mod.name} is an ${other} ${kind}; ${tool} rules cannot use it)`, column);
   }
 
   /** Attaches an option token to the most recently loaded module that declares it. */
@@ -612,7 +647,8 @@ export class RestoreParser {
       // iptables loads the protocol's match implicitly (`-p tcp --dport 22`).
       const pname = protocolName(p.ip.proto);
       const mod = MATCH_BY_NAME.get(pname);
-      if (mod && !p.loaded.some((l) => l.module === mod)) {
+      const fits = mod !== undefined && (mod.family === undefined || mod.family === Family.Unspec || mod.family === this.family);
+      if (mod && fits && !p.loaded.some((l) => l.module === mod)) {
         spec = findSpec(mod, written);
         if (spec) {
           p.loaded.push({ module: mod, uses: [], column: tok.column, implicit: true });
@@ -652,7 +688,7 @@ export class RestoreParser {
       fragment: p.ip.fragment,
       invFragment: (p.ip.invflags & INV_FRAG) !== 0,
     };
-    const ctx: ParseContext = { table: table.name, chain: chain.name, head, shared: this.shared };
+    const ctx: ParseContext = { family: this.family, table: table.name, chain: chain.name, head, shared: this.shared };
     if (chain.builtin) {
       if (p.ip.iniface && (chain.name === 'OUTPUT' || chain.name === 'POSTROUTING')) {
         throw new LineError(`Can't use -i with ${chain.name}: packets there have no input interface`, p.commandColumn);
@@ -690,8 +726,9 @@ export class RestoreParser {
       }
       return { matches, target };
     };
-    const srcs = p.srcs.length ? p.srcs : [[0, 0] as [number, number]];
-    const dsts = p.dsts.length ? p.dsts : [[0, 0] as [number, number]];
+    const none: [InetAddr, InetAddr] = [p.ip.src, p.ip.smsk];
+    const srcs = p.srcs.length ? p.srcs : [none];
+    const dsts = p.dsts.length ? p.dsts : [none];
     const out: Rule[] = [];
     for (const [src, smsk] of srcs) {
       for (const [dst, dmsk] of dsts) {
@@ -732,6 +769,7 @@ export class RestoreParser {
       const mask = masks.get(x.chain) ?? 0;
       const r = x.rule;
       const ctx: CheckContext = {
+        family: this.family,
         table: table.name,
         chain: x.chain,
         hookMask: mask,

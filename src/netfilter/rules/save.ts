@@ -4,7 +4,7 @@
  * nat), built-in chains in hook order, user chains sorted by name, each rule
  * in canonical form.
  */
-import { formatIPv4, maskPrefix } from '../../packet/addr.js';
+import type { InetAddr } from '../../packet/inet-addr.js';
 import { protocolName } from '../names.js';
 import {
   BUILTIN_CHAINS,
@@ -20,9 +20,10 @@ import {
   type Table,
 } from './model.js';
 
-function addrText(addr: number, mask: number): string {
-  const p = maskPrefix(mask);
-  return `${formatIPv4(addr)}/${p >= 0 ? p : formatIPv4(mask)}`;
+/** `addr/prefix`, or `addr/mask` when the mask has holes, as both iptables-save and ip6tables-save print it. */
+function addrText(addr: InetAddr, mask: InetAddr): string {
+  const p = mask.prefixLength();
+  return `${addr.toString()}/${p >= 0 ? p : mask.toString()}`;
 }
 
 /** The canonical text of a rule after `-A CHAIN` (without counters). */
@@ -32,11 +33,11 @@ export function ruleText(rule: Rule): string {
   const neg = (flag: number): void => {
     if (ip.invflags & flag) out.push('!');
   };
-  if (ip.smsk !== 0 || ip.invflags & INV_SRCIP) {
+  if (!ip.smsk.isZero() || ip.invflags & INV_SRCIP) {
     neg(INV_SRCIP);
     out.push('-s', addrText(ip.src, ip.smsk));
   }
-  if (ip.dmsk !== 0 || ip.invflags & INV_DSTIP) {
+  if (!ip.dmsk.isZero() || ip.invflags & INV_DSTIP) {
     neg(INV_DSTIP);
     out.push('-d', addrText(ip.dst, ip.dmsk));
   }

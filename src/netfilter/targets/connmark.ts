@@ -126,7 +126,7 @@ export const connmarkTarget = defineTarget<ConnmarkConfig>({
   },
 
   target(config, skb) {
-    const ct = skb.ct as Conn | null;
+    const ct = skb.ct;
     if (ct === null) return XT_CONTINUE;
     const bits = config.shiftBits;
     const right = config.shiftDir === 1;

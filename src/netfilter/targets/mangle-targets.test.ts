@@ -5,6 +5,7 @@
  * (nf_tables) on Linux 6.18 in a network namespace (iptables-restore, then
  * iptables-save; the kernel's reasons from dmesg).
  */
+import { InetAddr } from '../../packet/inet-addr.js';
 import { describe, expect, it } from 'vitest';
 import { ipv4, tcp, udp } from '../../packet/build.js';
 import { inetChecksum, l4Checksum } from '../../packet/checksum.js';
@@ -311,7 +312,7 @@ describe('MARK and CONNMARK per packet', () => {
 
   it('CONNMARK sets, saves and restores through the entry, with masks and shifts', () => {
     const s = syn();
-    const ct = new Conn(6, 1, 2, 3, 4, 2, 1, 4, 3);
+    const ct = new Conn(6, InetAddr.v4(1), InetAddr.v4(2), 3, 4, InetAddr.v4(2), InetAddr.v4(1), 4, 3);
     s.ct = ct;
     connmarkTarget.target(cfg(connmarkTarget, '--set-mark 0x12'), s, par());
     expect(ct.mark).toBe(0x12);
@@ -345,7 +346,7 @@ describe('CT and NOTRACK per packet', () => {
     notrackTarget.target(null, t, par());
     expect(t.ctState).toBe(2);
     const u = syn();
-    u.ct = new Conn(6, 1, 2, 3, 4, 2, 1, 4, 3);
+    u.ct = new Conn(6, InetAddr.v4(1), InetAddr.v4(2), 3, 4, InetAddr.v4(2), InetAddr.v4(1), 4, 3);
     notrackTarget.target(null, u, par());
     expect(u.ctState).toBe(0);
     const v = syn();

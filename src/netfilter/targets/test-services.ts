@@ -5,6 +5,7 @@
 import { parseIPv4 } from '../../packet/addr.js';
 import { Hook, PacketType, RouteType, Skb, type GuestServices, type NetDevice, type XtParams } from '../types.js';
 import type { CheckContext, OptionUse, ParseContext, TargetModule } from '../xt.js';
+import { Family } from '../../packet/inet-addr.js';
 
 export interface Recorder extends GuestServices {
   readonly lines: Array<[number, string]>;
@@ -77,7 +78,7 @@ export function toHex(b: Uint8Array): string {
 export { usesOf, words } from '../matches/test-util.js';
 
 export function parseCtx(proto = 0, invProto = false): ParseContext {
-  return { table: 'filter', chain: 'INPUT', head: { proto, invProto, fragment: false, invFragment: false } };
+  return { family: Family.V4, table: 'filter', chain: 'INPUT', head: { proto, invProto, fragment: false, invFragment: false } };
 }
 
 export function checkCtx(proto = 0, invProto = false, hookMask = 1 << Hook.LocalIn): CheckContext {

@@ -16,7 +16,8 @@
  * -m conntrack --ctstate RELATED,ESTABLISHED
  * -m conntrack --ctstate NEW --ctproto 6 --ctorigdstport 22 --ctdir ORIGINAL
  */
-import { formatIPv4, maskPrefix, prefixMask } from '../../../packet/addr.js';
+import { maskPrefix, prefixMask } from '../../../packet/addr.js';
+import { Family, InetAddr } from '../../../packet/inet-addr.js';
 import { parseProtocol } from '../../names.js';
 import { OptionError, defineMatch, type OptionSpec, type OptionUse } from '../../xt.js';
 import { SVC_SCTP, SVC_TCP, SVC_UDP, checkUses, parseIptablesIPv4, serviceToPort } from '../../matches/util.js';
@@ -26,8 +27,9 @@ import { HZ } from '../index.js';
 import { ST_DNAT, ST_SNAT, formatStates, parseStates, stateBit } from './states.js';
 
 interface AddrTest {
-  readonly addr: number;
-  readonly mask: number;
+  /** The address as written (not masked: the kernel compares `(addr ^ tuple) & mask`). */
+  readonly addr: InetAddr;
+  readonly mask: InetAddr;
   readonly invert: boolean;
 }
 
@@ -119,12 +121,13 @@ function parseAddr(use: OptionUse): AddrTest {
       if (maskPrefix(dotted) >= 0) mask = dotted >>> 0;
     }
   }
-  return { addr, mask, invert: use.invert };
+  return { addr: InetAddr.v4(addr), mask: InetAddr.v4(mask), invert: use.invert };
 }
 
 function formatAddr(a: AddrTest): string {
-  const p = maskPrefix(a.mask);
-  return `${a.invert ? '! ' : ''}${formatIPv4(a.addr)}${p >= 0 && p < 32 ? `/${p}` : ''}`;
+  const p = a.mask.prefixLength();
+  const host = a.mask.family === Family.V6 ? 128 : 32;
+  return `${a.invert ? '! ' : ''}${a.addr.toString()}${p >= 0 && p < host ? `/${p}` : ''}`;
 }
 
 function parseUint(text: string, max: number, use: OptionUse, what: string): number {
@@ -259,8 +262,12 @@ export const conntrackMatch = defineMatch<ConntrackConfig>({
   },
 });
 
-function addrOk(t: AddrTest | null, v: number): boolean {
-  return t === null || ((((t.addr ^ v) & t.mask) === 0) !== t.invert);
+function addrOk(t: AddrTest | null, v: InetAddr): boolean {
+  if (t === null) return true;
+  const a = t.addr;
+  const m = t.mask;
+  const same = ((a.w0 ^ v.w0) & m.w0) === 0 && ((a.w1 ^ v.w1) & m.w1) === 0 && ((a.w2 ^ v.w2) & m.w2) === 0 && ((a.w3 ^ v.w3) & m.w3) === 0;
+  return same !== t.invert;
 }
 
 function rangeOk(r: RangeTest | null, v: number): boolean {
@@ -269,7 +276,7 @@ function rangeOk(r: RangeTest | null, v: number): boolean {
 
 /** conntrack_mt, per packet. */
 export function conntrackMatches(c: ConntrackConfig, skb: Skb, par: XtParams): boolean {
-  const ct = skb.ct instanceof Conn ? skb.ct : null;
+  const ct = skb.ct;
   if (c.state) {
     let bit = stateBit(skb);
     if (ct) {
