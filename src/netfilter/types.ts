@@ -13,6 +13,21 @@
 
 import { Family, InetAddr } from '../packet/inet-addr.js';
 import type { Conn } from './conntrack/conn.js';
+import type { Manip, NatRange } from './nat/range.js';
+
+/**
+ * What the NAT targets ask of the guest: the NAT core's binding and the
+ * addresses MASQUERADE and REDIRECT translate to. Present when the rule
+ * set has a nat table (loading it registers the NAT hooks).
+ */
+export interface NatServices {
+  /** nf_nat_setup_info: binds side `manip` of the packet's (unconfirmed) connection into `range`. */
+  setup(conn: Conn, range: NatRange, manip: Manip): number;
+  /** MASQUERADE's source: inet_select_addr(out, nexthop towards `daddr`, universe scope), or null when `out` has no address. */
+  masqueradeSource(out: NetDevice, daddr: InetAddr): InetAddr | null;
+  /** REDIRECT's destination on PREROUTING: the first address of the input device, or null when it has none. */
+  primaryAddress(dev: NetDevice, family: Family): InetAddr | null;
+}
 
 /** Netfilter hooks, numbered as in the kernel (NF_INET_*). */
 export const enum Hook {
@@ -44,12 +59,12 @@ export const enum PacketType {
   Loopback = 5,
 }
 
-/** One address on a guest interface. */
+/** One address on a guest interface, of either family. */
 export interface IfAddress {
-  readonly addr: number;
+  readonly addr: InetAddr;
   readonly prefix: number;
-  /** Directed broadcast of the subnet (addr | ~mask). */
-  readonly broadcast: number;
+  /** Directed broadcast of the subnet (addr | ~mask); IPv4 only (IPv6 has none). */
+  readonly broadcast?: InetAddr;
 }
 
 /** A guest network device (conet unit or loopback). */
@@ -107,6 +122,8 @@ export interface GuestServices {
   selectSource(daddr: number): number;
   /** The device a packet to `daddr` would leave on, or null when unroutable. */
   routeOutput(daddr: number): NetDevice | null;
+  /** The NAT core, when the rule set has a nat table; null otherwise. */
+  readonly nat: NatServices | null;
 }
 
 /**

@@ -19,7 +19,10 @@ import { setIPv4Checksum } from '../../packet/checksum.js';
 import { inetChecksum } from '../../packet/checksum.js';
 import { Fib } from '../fib.js';
 import type { MachineSpec } from '../../machine/spec.js';
-import { attachRelated, Conntrack, resetCt, type Conn } from '../../netfilter/conntrack/index.js';
+import { attachRelated, Conntrack, IP_CT_NEW, IP_CT_RELATED, IP_CT_RELATED_REPLY, resetCt, type Conn } from '../../netfilter/conntrack/index.js';
+import { NAT_MANGLE_FAILED, NatCore } from '../../netfilter/nat/core.js';
+import { hookManip } from '../../netfilter/nat/range.js';
+import { Family, InetAddr } from '../../packet/inet-addr.js';
 import { CompiledTable } from '../../netfilter/engine.js';
 import { formatLogLine } from '../../netfilter/targets/log.js';
 import { FateKind, type DropSite, type Fate } from '../../netfilter/fate.js';
@@ -78,9 +81,6 @@ function needsConntrack(rs: Ruleset): boolean {
   return false;
 }
 
-/** Conntrack status bits the nat table sets once it has seen a connection (IPS_SRC_NAT_DONE, IPS_DST_NAT_DONE). */
-const IPS_SRC_NAT_DONE = 1 << 7;
-const IPS_DST_NAT_DONE = 1 << 8;
 
 const HZ = 250;
 const IPFRAG_TIME_NS = 30_000_000_000n;
@@ -127,6 +127,8 @@ export class GuestStack {
   private readonly pendingLocal: Array<{ ip: Uint8Array; frameNo: number; ct: Conn | null; ctinfo: number }> = [];
   /** Connection tracking, when the rule set needs it (the kernel registers its hooks lazily). */
   private readonly ct: Conntrack | null;
+  /** The NAT core, when the rule set has a nat table. */
+  private readonly nat: NatCore | null;
   private readonly frags = new Map<string, FragQueue>();
   private readonly services: GuestServices;
   /** Frames leave through this buffer (the largest IPv4 packet plus an Ethernet header). */
@@ -146,6 +148,8 @@ export class GuestStack {
           ...(cts?.tcpBeLiberal !== undefined ? { tcpBeLiberal: cts.tcpBeLiberal } : {}),
         })
       : null;
+    // Loading a nat table registers the NAT hooks (and conntrack with them).
+    this.nat = this.ct && ruleset.tables.has('nat') ? new NatCore(this.ct) : null;
     for (const d of opts.spec.devices) if (d.unit >= 0) this.devByUnit[d.unit] = d;
     this.lo = opts.spec.devices.find((d) => d.name === 'lo') ?? opts.spec.devices[0]!;
     for (const t of ruleset.tables.values()) {
@@ -161,11 +165,24 @@ export class GuestStack {
       nowNs: () => (self.bootNs < 0n ? 0n : self.clockNs - self.bootNs),
       wallNs: () => self.clockNs,
       tzMinutesWest: () => 0,
-      addrType: (addr, dev) => (dev ? fib.addrTypeOn(addr, dev) : fib.addrType(addr)),
+      addrType: (addr, dev) => (dev ? fib.addrTypeOnV4(addr, dev) : fib.addrTypeV4(addr)),
       printk: (level, text) => opts.printk(level, text),
       sendLocal: (ip, cause) => self.pendingLocal.push({ ip, frameNo: cause.frameNo, ct: cause.ct, ctinfo: cause.ctinfo }),
-      selectSource: (daddr) => fib.selectSource(fib.lookup(daddr).dev, daddr),
-      routeOutput: (daddr) => fib.lookup(daddr).dev,
+      selectSource: (daddr) => fib.selectSourceV4(fib.lookupV4(daddr).dev, daddr),
+      routeOutput: (daddr) => fib.lookupV4(daddr).dev,
+      nat: this.nat
+        ? {
+            setup: (conn, range, manip) => self.nat!.setup(conn, range, manip),
+            masqueradeSource: (out, daddr) => {
+              // inet_select_addr(out, nexthop, universe): an address of `out` on the next hop's subnet, else its first.
+              const rt = fib.lookup(daddr);
+              const nh = rt.gateway.isZero() ? daddr : rt.gateway;
+              if (!out.addrs.some((a) => a.addr.family === daddr.family)) return null;
+              return fib.selectSource(out, nh) ?? null;
+            },
+            primaryAddress: (dev, family) => dev.addrs.find((a) => a.addr.family === family)?.addr ?? null,
+          }
+        : null,
     };
     this.par = { hook: Hook.PreRouting, table: '', inDev: null, outDev: null, hotdrop: false, services: this.services };
   }
@@ -180,6 +197,7 @@ export class GuestStack {
   setClock(tsNs: bigint): void {
     if (this.bootNs < 0n) this.bootNs = tsNs;
     if (tsNs > this.clockNs) this.clockNs = tsNs;
+    this.nat?.setClock(this.clockNs);
     if (this.frags.size) this.expireFragments(false);
   }
 
@@ -298,7 +316,7 @@ export class GuestStack {
     if (daddr >>> 24 === 0 || (dev !== this.lo && (daddr >>> 24 === 127 || saddr >>> 24 === 127))) {
       return this.stackDrop(frameNo, daddr >>> 24 === 127 || daddr >>> 24 === 0 ? StackReason.martianDest : StackReason.martianSource);
     }
-    const rt = this.fib.lookup(daddr);
+    const rt = this.fib.lookupV4(daddr);
     if (rt.type === RouteType.Local || rt.type === RouteType.Broadcast) return this.localDeliver(skb, dev, frameNo);
     if (rt.type !== RouteType.Unicast || !rt.dev) return this.stackDrop(frameNo, StackReason.noRoute);
     this.forward(skb, dev, rt.dev, frameNo);
@@ -428,14 +446,24 @@ export class GuestStack {
     resetCt(skb);
     // REJECT's reply is RELATED to the connection of the packet it answers.
     if (cause && this.ct) attachRelated(skb, cause.ct, cause.ctinfo);
-    const rt = this.fib.lookup(skb.daddr);
+    const rt = this.fib.lookupV4(skb.daddr);
     const dropKind = generated ? FateKind.GeneratedDropped : FateKind.DroppedByStack;
     if (!rt.dev && rt.type !== RouteType.Broadcast && rt.type !== RouteType.Multicast) {
       this.fate(dropKind, frameNo, { reason: StackReason.noRoute });
       return;
     }
-    const outDev = rt.dev ?? this.fib.deviceFor(skb.saddr) ?? this.devByUnit[0] ?? this.lo;
+    let outDev = rt.dev ?? this.fib.deviceForV4(skb.saddr) ?? this.devByUnit[0] ?? this.lo;
+    const daddr = skb.daddr;
     if (!this.hook(Hook.LocalOut, null, outDev, frameNo, generated)) return;
+    if (skb.daddr !== daddr) {
+      // DNAT in OUTPUT: ip_route_me_harder routes the packet again.
+      const again = this.fib.lookupV4(skb.daddr);
+      if (!again.dev && again.type !== RouteType.Broadcast && again.type !== RouteType.Multicast) {
+        this.fate(dropKind, frameNo, { reason: StackReason.noRoute });
+        return;
+      }
+      outDev = again.dev ?? outDev;
+    }
     if (!this.hook(Hook.PostRouting, null, outDev, frameNo, generated)) return;
     this.confirm();
     if (outDev === this.lo) {
@@ -482,22 +510,11 @@ export class GuestStack {
         ctPending = false;
         if (!this.conntrackIn(hook, frameNo, generated)) return false;
       }
-      if (t.name === 'nat' && !this.natFirst(hook)) continue;
-      par.table = t.name;
-      t.tracer = tracing || this.skb.nftrace ? this.tracerFor(t.name) : null;
-      const v = t.run(this.skb, par);
-      if (v !== NF_ACCEPT) {
-        const site: DropSite = { table: t.name, chain: t.site.chain, rule: t.site.rule };
-        if (par.hotdrop) {
-          this.lastKind = generated ? FateKind.GeneratedDropped : FateKind.DroppedByStack;
-          this.lastDrop = { site, reason: this.skb.truncated ? StackReason.hotdropTruncated : StackReason.hotdrop };
-        } else {
-          this.lastKind = generated ? FateKind.GeneratedDropped : site.rule === 0 ? FateKind.DroppedByPolicy : FateKind.DroppedByRule;
-          this.lastDrop = { site };
-        }
-        this.fate(this.lastKind, frameNo, this.lastDrop);
-        return false;
+      if (t.name === 'nat') {
+        if (this.nat && !this.natHook(t, hook, tracing, frameNo, generated)) return false;
+        continue;
       }
+      if (!this.runTable(t, tracing, frameNo, generated)) return false;
     }
     if (ctPending && !this.conntrackIn(hook, frameNo, generated)) return false;
     return true;
@@ -515,20 +532,56 @@ export class GuestStack {
     return false;
   }
 
+  /** Runs one table on the packet; false (and the drop fate) when it drops. */
+  private runTable(t: CompiledTable, tracing: boolean, frameNo: number, generated: boolean): boolean {
+    const par = this.par;
+    par.table = t.name;
+    t.tracer = tracing || this.skb.nftrace ? this.tracerFor(t.name) : null;
+    const v = t.run(this.skb, par);
+    if (v === NF_ACCEPT) return true;
+    const site: DropSite = { table: t.name, chain: t.site.chain, rule: t.site.rule };
+    if (par.hotdrop) {
+      this.lastKind = generated ? FateKind.GeneratedDropped : FateKind.DroppedByStack;
+      this.lastDrop = { site, reason: this.skb.truncated ? StackReason.hotdropTruncated : StackReason.hotdrop };
+    } else {
+      this.lastKind = generated ? FateKind.GeneratedDropped : site.rule === 0 ? FateKind.DroppedByPolicy : FateKind.DroppedByRule;
+      this.lastDrop = { site };
+    }
+    this.fate(this.lastKind, frameNo, this.lastDrop);
+    return false;
+  }
+
   /**
-   * nf_nat_inet_fn: the nat table sees a connection's first packet only,
-   * once for the destination (PREROUTING, OUTPUT) and once for the source
-   * (INPUT, POSTROUTING); untracked and invalid packets never. Without a NAT
-   * target the kernel then binds the connection to itself (a null binding),
-   * which is all cofw does: NAT targets are refused when loading.
+   * nf_nat_ipv4_fn on a NAT hook: ICMP errors related to a connection are
+   * translated inside and out; a connection whose side of this hook is not
+   * bound yet (its first packet, or a related one) goes through the nat
+   * table, and is bound to itself when no rule bound it; then every packet
+   * is rewritten as its connection's binding says. Untracked and invalid
+   * packets pass untouched.
    */
-  private natFirst(hook: Hook): boolean {
-    const ct = this.skb.ct;
-    if (!ct || this.skb.ctinfo !== 2) return false; // IP_CT_NEW only
-    const bit = hook === Hook.PreRouting || hook === Hook.LocalOut ? IPS_DST_NAT_DONE : IPS_SRC_NAT_DONE;
-    if (ct.status & bit) return false;
-    ct.status |= bit;
-    return true;
+  private natHook(t: CompiledTable, hook: Hook, tracing: boolean, frameNo: number, generated: boolean): boolean {
+    const skb = this.skb;
+    const conn = skb.ct;
+    const nat = this.nat!;
+    if (!conn) return true;
+    const ctinfo = skb.ctinfo;
+    const related = ctinfo === IP_CT_RELATED || ctinfo === IP_CT_RELATED_REPLY;
+    if (related && skb.protocol === 1) return nat.icmpReply(skb, conn, ctinfo, hook) || this.natFailed(frameNo, generated);
+    if (ctinfo === IP_CT_NEW || related) {
+      const manip = hookManip(hook);
+      if (!NatCore.initialized(conn, manip)) {
+        if (!this.runTable(t, tracing, frameNo, generated)) return false;
+        if (!NatCore.initialized(conn, manip) && nat.nullBinding(conn, hook) !== NF_ACCEPT) return this.natFailed(frameNo, generated);
+      }
+    }
+    return nat.packet(skb, conn, ctinfo, hook) || this.natFailed(frameNo, generated);
+  }
+
+  private natFailed(frameNo: number, generated: boolean): boolean {
+    this.lastKind = generated ? FateKind.GeneratedDropped : FateKind.DroppedByStack;
+    this.lastDrop = { reason: NAT_MANGLE_FAILED };
+    this.fate(this.lastKind, frameNo, this.lastDrop);
+    return false;
   }
 
   /** nf_conntrack_confirm, at the end of INPUT and POSTROUTING. */

@@ -99,6 +99,24 @@ ICMP_INVMAP[16] = 15 + 1;
 ICMP_INVMAP[17] = 18 + 1;
 ICMP_INVMAP[18] = 17 + 1;
 
+/**
+ * nf_ct_invert_tuple: the tuple of the other direction. ICMP queries keep
+ * their id and swap the request type for the reply's (an ICMP type with no
+ * reply inverts to type 255, which no packet carries); ports and GRE keys swap.
+ */
+export function invertTuple(t: Tuple): Tuple {
+  if (t.proto === 1) {
+    const inv = ICMP_INVMAP[t.dport >>> 8]!;
+    return { proto: 1, src: t.dst, dst: t.src, sport: t.sport, dport: (((inv - 1) & 0xff) << 8) | (t.dport & 0xff) };
+  }
+  return { proto: t.proto, src: t.dst, dst: t.src, sport: t.dport, dport: t.sport };
+}
+
+/** Do two tuples name the same flow direction (nf_ct_tuple_equal)? */
+export function tupleEqual(a: Tuple, b: Tuple): boolean {
+  return a.proto === b.proto && a.sport === b.sport && a.dport === b.dport && a.src.equals(b.src) && a.dst.equals(b.dst);
+}
+
 /** ICMP types that may open an entry (valid_new). */
 function icmpValidNew(type: number): boolean {
   return type === 8 || type === 13 || type === 15 || type === 17;
@@ -552,6 +570,16 @@ export class Conntrack {
   tupleTaken(tuple: Tuple, ignored: Conn | null, nowNs: bigint): boolean {
     const h = this.find(tuple.proto, tuple.src, tuple.dst, tuple.sport, tuple.dport, this.jiffies(nowNs));
     return h !== null && h.conn !== ignored;
+  }
+
+  /** nf_conntrack_find_get: the live entry holding `tuple` in either direction, or null. */
+  findEntry(tuple: Tuple, nowNs: bigint): Conn | null {
+    return this.find(tuple.proto, tuple.src, tuple.dst, tuple.sport, tuple.dport, this.jiffies(nowNs))?.conn ?? null;
+  }
+
+  /** Is the entry in the table and not expired at `nowNs`? */
+  isLive(conn: Conn, nowNs: bigint): boolean {
+    return conn.confirmed && !conn.dead && conn.timeout - this.jiffies(nowNs) > 0;
   }
 
   /**

@@ -67,7 +67,8 @@ export class SeededRandom {
   }
 }
 
-function seedFromEnv(): number {
+/** The seed `COFW_RANDOM_SEED` names (0 when unset or not a number). */
+export function seedFromEnv(): number {
   const v = process.env[SEED_VARIABLE];
   if (v === undefined || v === '') return 0;
   const n = Number(v);

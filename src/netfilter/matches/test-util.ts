@@ -107,6 +107,7 @@ export function services(o: StubOptions = {}): GuestServices {
     sendLocal: () => {},
     selectSource: () => 0,
     routeOutput: () => null,
+    nat: null,
   };
 }
 

@@ -742,6 +742,9 @@ export class RestoreParser {
   }
 
   private standardTarget(name: string, column: number, goto: boolean): StandardTarget {
+    if (!goto && name === 'DROP' && this.table?.name === 'nat') {
+      throw new LineError('The "nat" table is not intended for filtering, the use of DROP is therefore inhibited.', column);
+    }
     if (!goto && (name === 'ACCEPT' || name === 'DROP' || name === 'RETURN')) return { kind: 'verdict', verdict: name };
     const table = this.table!;
     const c = table.chains.get(name);

@@ -10,9 +10,10 @@ import { ctTarget, notrackTarget } from './ct.js';
 import { dscpTarget, tosTarget } from './dscp.js';
 import { ecnTarget } from './ecn.js';
 import { markTarget } from './mark.js';
+import { NAT_TARGETS } from './nat.js';
 import { nflogTarget } from './nflog.js';
 import { tcpmssTarget } from './tcpmss.js';
 import { traceTarget } from './trace.js';
 import { ttlTarget } from './ttl.js';
 
-export const TARGETS: readonly TargetModule<any>[] = [logTarget, rejectTarget, markTarget, connmarkTarget, ctTarget, notrackTarget, dscpTarget, tosTarget, ttlTarget, ecnTarget, tcpmssTarget, nflogTarget, traceTarget];
+export const TARGETS: readonly TargetModule<any>[] = [logTarget, rejectTarget, markTarget, connmarkTarget, ctTarget, notrackTarget, dscpTarget, tosTarget, ttlTarget, ecnTarget, tcpmssTarget, nflogTarget, traceTarget, ...NAT_TARGETS];

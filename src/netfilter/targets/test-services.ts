@@ -5,7 +5,7 @@
 import { parseIPv4 } from '../../packet/addr.js';
 import { Hook, PacketType, RouteType, Skb, type GuestServices, type NetDevice, type XtParams } from '../types.js';
 import type { CheckContext, OptionUse, ParseContext, TargetModule } from '../xt.js';
-import { Family } from '../../packet/inet-addr.js';
+import { Family, InetAddr } from '../../packet/inet-addr.js';
 
 export interface Recorder extends GuestServices {
   readonly lines: Array<[number, string]>;
@@ -19,7 +19,7 @@ export function device(name: string, index: number, unit: number, addr?: string,
     index,
     unit,
     mac: Uint8Array.from(mac.split(':').map((x) => parseInt(x, 16))),
-    addrs: addr ? [{ addr: a, prefix: 24, broadcast: (a | 0xff) >>> 0 }] : [],
+    addrs: addr ? [{ addr: InetAddr.v4(a), prefix: 24, broadcast: InetAddr.v4((a | 0xff) >>> 0) }] : [],
     mtu: unit < 0 ? 65536 : 1500,
   };
 }
@@ -52,6 +52,7 @@ export function recorder(opts: { local?: string[]; noRoute?: boolean; source?: s
     sendLocal: (ip) => void sent.push(ip),
     selectSource: () => parseIPv4(opts.source ?? '198.51.100.7')!,
     routeOutput: () => (opts.noRoute ? null : ETH0),
+    nat: null,
   };
 }
 
