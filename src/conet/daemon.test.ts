@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { arp, ethernet, ipv4, udp } from '../packet/build.js';
 import { parseMachineFile } from '../machine/machine-file.js';
 import { Fib } from '../net/fib.js';
+import { parseInetAddr } from '../packet/inet-addr.js';
 import { FateKind } from '../netfilter/fate.js';
 import type { FateMsg } from '../machine/passage/index.js';
 import { ConetDaemon, ConservationError, decideIngress, type SourceFrame } from './daemon.js';
@@ -24,12 +25,14 @@ const SPEC = parseMachineFile(
     addresses: [192.0.2.1/24]
   - name: eth2
     mac: "02:00:00:00:02:01"
-    addresses: [10.9.0.1/16]
+    addresses: [10.9.0.1/16, 2001:db8:9::1/48]
 routes:
   - to: 10.0.0.0/8
     via: 10.9.0.254
   - to: default
     via: 198.51.100.254
+  - to: 2001:db8::/32
+    via: 2001:db8:9::fe
 `,
   'm.yaml',
 );
@@ -37,6 +40,16 @@ const fib = new Fib(SPEC);
 const M = { src: '02:00:00:00:00:99', dst: '02:00:00:00:00:01' };
 const pkt = (src: string, dst = '198.51.100.1', vlan?: number): Uint8Array => ethernet({ ...M, ...(vlan ? { vlan } : {}) }, ipv4({ src, dst }, udp({ sport: 1, dport: 2 })));
 const ing = (data: Uint8Array, ifName?: string) => decideIngress({ data, ifName }, fib, SPEC.devices);
+/** An IPv6 frame (a bare 40-byte header, next header 59: none) from `src`. */
+const pkt6 = (src: string): Uint8Array => {
+  const ip = new Uint8Array(40);
+  ip[0] = 0x60;
+  ip[6] = 59;
+  ip[7] = 64;
+  parseInetAddr(src)!.write(ip, 8);
+  parseInetAddr('2001:db8:9::1')!.write(ip, 24);
+  return ethernet({ ...M, ethertype: 0x86dd }, ip);
+};
 
 describe('conet ingress decision', () => {
   it('a guest source address is locally generated (OUTPUT)', () => {
@@ -54,6 +67,19 @@ describe('conet ingress decision', () => {
     expect(ing(pkt('203.0.113.5'), 'eth1')).toEqual({ unit: 1, output: false });
     expect(ing(pkt('203.0.113.5'), 'wlan0')).toEqual({ unit: 0, output: false });
     expect(ing(pkt('192.0.2.1'), 'eth2')).toEqual({ unit: 2, output: true });
+  });
+  it('IPv6 frames: the same decision in the IPv6 table', () => {
+    expect(ing(pkt6('2001:db8:9::1'))).toEqual({ unit: 0, output: true });
+    expect(ing(pkt6('::1'))).toEqual({ unit: 0, output: true });
+    expect(ing(pkt6('2001:db8:9:5::7'))).toEqual({ unit: 2, output: false }); // connected /48 on eth2
+    expect(ing(pkt6('2001:db8:ff::7'))).toEqual({ unit: 2, output: false }); // 2001:db8::/32 via eth2
+    expect(ing(pkt6('2620:0:ccc::2'))).toEqual({ unit: 0, output: false }); // no IPv6 default route: the first unit
+    expect(ing(pkt6('2001:db8:ff::7'), 'eth1')).toEqual({ unit: 1, output: false });
+    const d = new ConetDaemon(SPEC, () => {});
+    d.submit({ tsNs: 1n, data: pkt6('2001:db8:ff::7'), origLen: 54, file: 'a.pcap', index: 1 });
+    expect([d.unit, d.output]).toEqual([2, false]);
+    d.submit({ tsNs: 2n, data: pkt6('2001:db8:9::1'), origLen: 54, file: 'a.pcap', index: 2 });
+    expect([d.unit, d.output]).toEqual([0, true]);
   });
   it('non-IPv4 frames are delivered for the bridge', () => {
     const a = ethernet({ src: M.src, dst: 'ff:ff:ff:ff:ff:ff', ethertype: 0x0806 }, arp(1, M.src, '192.0.2.77', '00:00:00:00:00:00', '192.0.2.1'));

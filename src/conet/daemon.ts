@@ -8,14 +8,15 @@
  * frame the guest keeps longer (a fragment waiting for the rest).
  *
  * The ingress decision:
- * 1. A frame whose IPv4 source is one of the guest's own addresses is
- *    locally generated: it takes the OUTPUT path.
+ * 1. A frame whose IPv4 or IPv6 source is one of the guest's own addresses
+ *    is locally generated: it takes the OUTPUT path.
  * 2. A pcapng interface name that names a guest interface (`eth1`) decides
  *    the receiving unit.
- * 3. Any other IPv4 frame enters on the unit of the route back to its
- *    source (connected subnets first, the default route last).
- * 4. Frames that are not IPv4 (ARP...) enter on the named unit or eth0; the
- *    guest's bridge passes them unfiltered (fate Bridged).
+ * 3. Any other IPv4 or IPv6 frame enters on the unit of the route back to
+ *    its source in its family's table (connected subnets first, the default
+ *    route last).
+ * 4. Other frames (ARP...) enter on the named unit or eth0; the guest's
+ *    bridge passes them unfiltered (fate Bridged), as it passes IPv6 for now.
  *
  * Conservation: every frame submitted gets exactly one fate of its own;
  * generated packets are counted apart. A fate for an unknown frame, a
@@ -27,6 +28,7 @@ import type { FateMsg } from '../machine/passage/index.js';
 import type { FailPolicy, MachineSpec } from '../machine/spec.js';
 import { FateKind } from '../netfilter/fate.js';
 import { readIPv4 } from '../packet/addr.js';
+import { InetAddr } from '../packet/inet-addr.js';
 import type { NetDevice } from '../netfilter/types.js';
 
 /** The host's accounting does not add up: a bug in cofw, never in the input. */
@@ -60,9 +62,16 @@ export function decideIngress(frame: { data: Uint8Array; ifName?: string | undef
   const { off, type } = etherPayload(frame.data);
   if (type === 0x0800 && frame.data.length >= off + 20) {
     const saddr = readIPv4(frame.data, off + 12);
-    if (fib.isLocal(saddr)) return { unit: named?.unit ?? first, output: true };
+    if (fib.isLocalV4(saddr)) return { unit: named?.unit ?? first, output: true };
     if (named) return { unit: named.unit, output: false };
-    const dev = fib.deviceFor(saddr);
+    const dev = fib.deviceForV4(saddr);
+    return { unit: dev && dev.unit >= 0 ? dev.unit : first, output: false };
+  }
+  if (type === 0x86dd && frame.data.length >= off + 40) {
+    const saddr = new InetAddr().readV6(frame.data, off + 8);
+    if (fib.v6.isLocal(saddr)) return { unit: named?.unit ?? first, output: true };
+    if (named) return { unit: named.unit, output: false };
+    const dev = fib.v6.deviceFor(saddr);
     return { unit: dev && dev.unit >= 0 ? dev.unit : first, output: false };
   }
   return { unit: named?.unit ?? first, output: false };
@@ -107,6 +116,8 @@ export class ConetDaemon {
   private inFlight = 0;
   private nextFrameNo = 1;
   private readonly firstUnit: number;
+  /** The IPv6 source of the frame being decided (reused). */
+  private readonly src6 = new InetAddr();
   framesIn = 0;
   /** Own fates received (each captured frame exactly one). */
   fated = 0;
@@ -149,13 +160,26 @@ export class ConetDaemon {
     off += 2;
     this.output = false;
     this.unit = this.firstUnit;
-    if (type !== 0x0800 || d.length < off + 20) return;
+    if (type !== 0x0800 || d.length < off + 20) {
+      if (type === 0x86dd && d.length >= off + 40) this.ingress6(this.src6.readV6(d, off + 8));
+      return;
+    }
     const saddr = ((d[off + 12]! << 24) | (d[off + 13]! << 16) | (d[off + 14]! << 8) | d[off + 15]!) >>> 0;
-    if (this.fib.isLocal(saddr)) {
+    if (this.fib.isLocalV4(saddr)) {
       this.output = true;
       return;
     }
-    const dev = this.fib.deviceFor(saddr);
+    const dev = this.fib.deviceForV4(saddr);
+    if (dev && dev.unit >= 0) this.unit = dev.unit;
+  }
+
+  /** The ingress of an IPv6 frame from `saddr`, in the IPv6 table. */
+  private ingress6(saddr: InetAddr): void {
+    if (this.fib.v6.isLocal(saddr)) {
+      this.output = true;
+      return;
+    }
+    const dev = this.fib.v6.deviceFor(saddr);
     if (dev && dev.unit >= 0) this.unit = dev.unit;
   }
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ethernet, ipv4, tcp, arp } from '../packet/build.js';
 import { parseIPv4 } from '../packet/addr.js';
-import { LocalAddressGuesser, MachineFileError, defaultMachine, machineFileText, parseMachineFile } from './machine-file.js';
+import { Family, InetAddr, parseInetAddr } from '../packet/inet-addr.js';
+import { LocalAddressGuesser, MachineFileError, defaultMachine, machineFileText, parseCidr, parseInetCidr, parseMachineFile } from './machine-file.js';
 import { decodeBoot, encodeBoot } from './passage/index.js';
 
 const SAMPLE = `hostname: cofw-sample
@@ -19,6 +20,9 @@ routes:
     dev: eth0
 fail: closed             # or open
 `;
+
+const v4 = (t: string): InetAddr => InetAddr.v4(parseIPv4(t)!);
+const v6 = (t: string): InetAddr => parseInetAddr(t)!;
 
 function problems(text: string): string[] {
   try {
@@ -40,9 +44,12 @@ describe('machine file', () => {
       ['eth0', 2, 0, 1500],
       ['eth1', 3, 1, 1500],
     ]);
-    expect(s.devices[0]!.addrs[0]).toEqual({ addr: 0x7f000001, prefix: 8, broadcast: 0x7fffffff });
-    expect(s.devices[2]!.addrs[0]).toEqual({ addr: parseIPv4('192.0.2.1'), prefix: 24, broadcast: parseIPv4('192.0.2.255') });
-    expect(s.routes).toEqual([{ dst: 0, prefix: 0, via: parseIPv4('198.51.100.254'), dev: 'eth0' }]);
+    expect(s.devices[0]!.addrs).toEqual([
+      { addr: InetAddr.v4(0x7f000001), prefix: 8, broadcast: InetAddr.v4(0x7fffffff) },
+      { addr: InetAddr.v6(0, 0, 0, 1), prefix: 128 },
+    ]);
+    expect(s.devices[2]!.addrs[0]).toEqual({ addr: v4('192.0.2.1'), prefix: 24, broadcast: v4('192.0.2.255') });
+    expect(s.routes).toEqual([{ dst: InetAddr.any(Family.V4), prefix: 0, via: v4('198.51.100.254'), dev: 'eth0' }]);
     expect(parseMachineFile(machineFileText(s), 'again.yaml')).toEqual(s);
   });
 
@@ -54,8 +61,15 @@ describe('machine file', () => {
   it.each([
     ['unknown top-level key', SAMPLE.replace('fail: closed', 'fial: closed'), "m.yaml:14:1: unknown key `fial' in the machine file; accepted: hostname, interfaces, routes, fail"],
     ['bad fail policy', SAMPLE.replace('fail: closed', 'fail: maybe'), "m.yaml:14:7: fail policy `maybe': accepted are `closed' (drop what the guest cannot handle) and `open' (pass it)"],
-    ['bad address', SAMPLE.replace('192.0.2.1/24', '192.0.2.300/24'), 'm.yaml:9:17: address `192.0.2.300/24\' must be an IPv4 address with its prefix length, such as 198.51.100.1/24'],
-    ['address without prefix', SAMPLE.replace('192.0.2.1/24', '192.0.2.1'), 'm.yaml:9:17: address `192.0.2.1\' must be an IPv4 address with its prefix length, such as 198.51.100.1/24'],
+    ['bad address', SAMPLE.replace('192.0.2.1/24', '192.0.2.300/24'), 'm.yaml:9:17: address `192.0.2.300/24\' must be an IPv4 or IPv6 address with its prefix length, such as 198.51.100.1/24 or 2001:db8::1/64'],
+    ['address without prefix', SAMPLE.replace('192.0.2.1/24', '192.0.2.1'), 'm.yaml:9:17: address `192.0.2.1\' must be an IPv4 or IPv6 address with its prefix length, such as 198.51.100.1/24 or 2001:db8::1/64'],
+    ['bad IPv6 address', SAMPLE.replace('192.0.2.1/24', '2001:db8::g/64'), 'm.yaml:9:17: address `2001:db8::g/64\' must be an IPv4 or IPv6 address'],
+    ['IPv6 prefix too long', SAMPLE.replace('192.0.2.1/24', '2001:db8::1/129'), 'm.yaml:9:17: address `2001:db8::1/129\' must be'],
+    ['IPv6 multicast address', SAMPLE.replace('192.0.2.1/24', 'ff02::1/64'), 'm.yaml:9:17: address ff02::1/64 cannot be an interface address (multicast, ff00::/8)'],
+    ['IPv6 loopback address', SAMPLE.replace('192.0.2.1/24', '::1/128'), 'm.yaml:9:17: address ::1/128 cannot be an interface address (loopback ::1, which is on lo)'],
+    ['IPv6 route with host bits', SAMPLE.replace('to: default', 'to: 2001:db8::1/32').replace('    via: 198.51.100.254  # optional\n', ''), 'm.yaml:11:9: route destination 2001:db8::1/32 has host bits set for /32: did you mean 2001:db8::/32?'],
+    ['gateway of another family', SAMPLE.replace('to: default', 'to: 2001:db8::/32'), 'm.yaml:12:10: gateway 198.51.100.254 is an IPv4 address and the destination 2001:db8::/32 IPv6: a route\'s gateway is of its destination\'s family'],
+    ['bad gateway', SAMPLE.replace('via: 198.51.100.254', 'via: 2001:db8::zz'), "m.yaml:12:10: via `2001:db8::zz' must be the gateway's address, such as 198.51.100.254 or 2001:db8::fe"],
     ['bad mac', SAMPLE.replace('"02:00:00:00:01:01"', '"02:00:00:00:01"'), 'm.yaml:8:10: mac must be six hex bytes such as "02:00:00:00:00:01" (quote it)'],
     ['multicast mac', SAMPLE.replace('"02:00:00:00:01:01"', '"01:00:5e:00:00:01"'), 'm.yaml:8:10: mac 01:00:5e:00:00:01 is a multicast address; an interface needs a unicast one (first byte even)'],
     ['bad mtu', SAMPLE.replace('mtu: 1500', 'mtu: 20'), 'm.yaml:6:10: mtu must be a whole number from 68 to 65535 (1500 when left out)'],
@@ -80,9 +94,78 @@ describe('machine file', () => {
     const s = defaultMachine([parseIPv4('198.51.100.1')!, { addr: parseIPv4('10.0.0.1')!, prefix: 8 }]);
     expect(s.devices.map((d) => d.name)).toEqual(['lo', 'eth0']);
     expect(s.devices[1]!.addrs.map((a) => a.prefix)).toEqual([24, 8]);
-    expect(s.routes).toEqual([{ dst: 0, prefix: 0, dev: 'eth0' }]);
+    expect(s.routes).toEqual([{ dst: InetAddr.any(Family.V4), prefix: 0, dev: 'eth0' }]);
+    const d = defaultMachine([v6('2001:db8::1'), { addr: v4('192.0.2.1'), prefix: 24 }]);
+    expect(d.devices[1]!.addrs.map((a) => `${a.addr.toString()}/${a.prefix}`)).toEqual(['2001:db8::1/64', '192.0.2.1/24']);
+    expect(d.routes.map((r) => `${r.dst.toString()}/${r.prefix}`)).toEqual(['0.0.0.0/0', '::/0']);
+    expect(parseMachineFile(machineFileText(d), 'again.yaml')).toEqual(d);
+  });
+
+  it('reads IPv6 addresses and routes; `default` takes the family of its gateway', () => {
+    const s = parseMachineFile(
+      `interfaces:
+  - name: eth0
+    mac: "02:00:00:00:00:01"
+    addresses: [198.51.100.1/24, 2001:db8:0:1::1/64]
+  - name: eth1
+    mac: "02:00:00:00:01:01"
+    addresses:
+      - 2001:DB8:0:2:0:0:0:1/64
+      - "::ffff:192.0.2.1/128"
+routes:
+  - to: default
+    via: 198.51.100.254
+  - to: default
+    via: 2001:db8:0:1::fe
+  - to: ::/0
+    dev: eth1
+  - to: 2001:db8:100::/40
+    via: 2001:db8:0:2::fe
+  - to: 0.0.0.0/0
+    dev: eth1
+`,
+      'm.yaml',
+    );
+    expect(s.devices[1]!.addrs.map((a) => [a.addr.family, a.addr.toString(), a.prefix])).toEqual([
+      [Family.V4, '198.51.100.1', 24],
+      [Family.V6, '2001:db8:0:1::1', 64],
+    ]);
+    expect(s.devices[1]!.addrs[1]!.broadcast).toBeUndefined();
+    // inet_ntop's text: lower case, zeros compressed, the mapped IPv4 tail dotted.
+    expect(s.devices[2]!.addrs.map((a) => `${a.addr.toString()}/${a.prefix}`)).toEqual(['2001:db8:0:2::1/64', '::ffff:192.0.2.1/128']);
+    expect(s.routes.map((r) => [familyOf(r.dst), `${r.dst.toString()}/${r.prefix}`, r.via?.toString(), r.dev])).toEqual([
+      ['IPv4', '0.0.0.0/0', '198.51.100.254', 'eth0'],
+      ['IPv6', '::/0', '2001:db8:0:1::fe', 'eth0'], // dev from the gateway's IPv6 subnet
+      ['IPv6', '::/0', undefined, 'eth1'],
+      ['IPv6', '2001:db8:100::/40', '2001:db8:0:2::fe', 'eth1'],
+      ['IPv4', '0.0.0.0/0', undefined, 'eth1'],
+    ]);
+    const text = machineFileText(s);
+    expect(text).toContain('addresses: [198.51.100.1/24, 2001:db8:0:1::1/64]');
+    expect(text).toContain('  - to: ::/0\n    via: 2001:db8:0:1::fe\n');
+    expect(parseMachineFile(text, 'again.yaml')).toEqual(s);
+  });
+
+  it('names an IPv6 address used twice and an IPv6 gateway on no subnet', () => {
+    const twice = problems(SAMPLE.replace('[198.51.100.1/24]', '[2001:db8::1/64]').replace('[192.0.2.1/24]', '[2001:db8::1/48]'));
+    expect(twice).toContain('m.yaml:3:1: address 2001:db8::1 is on both eth0 and eth1');
+    const gw = problems(SAMPLE.replace('via: 198.51.100.254', 'via: 2001:db8::fe').replace('    dev: eth0\n', ''));
+    expect(gw).toEqual(["m.yaml:12:10: gateway 2001:db8::fe is not on any interface's subnet: add `dev:'"]);
+  });
+
+  it('parses addresses with prefixes of either family', () => {
+    expect(parseCidr('198.51.100.1/24')).toEqual({ addr: parseIPv4('198.51.100.1'), prefix: 24 });
+    expect(parseCidr('198.51.100.1')).toEqual({ addr: parseIPv4('198.51.100.1'), prefix: 32 });
+    expect(parseCidr('2001:db8::1/64')).toBeUndefined();
+    expect(parseInetCidr('2001:db8::1/64')).toEqual({ addr: v6('2001:db8::1'), prefix: 64 });
+    expect(parseInetCidr('2001:db8::1')).toEqual({ addr: v6('2001:db8::1'), prefix: 128 });
+    expect(parseInetCidr('192.0.2.1/8')).toEqual({ addr: v4('192.0.2.1'), prefix: 8 });
+    expect(parseInetCidr('192.0.2.1/33')).toBeUndefined();
+    expect(parseInetCidr('fe80::1%eth0/64')).toBeUndefined();
   });
 });
+
+const familyOf = (a: InetAddr): string => (a.family === Family.V6 ? 'IPv6' : 'IPv4');
 
 describe('local address guessing', () => {
   const FW = '02:00:00:00:00:01';

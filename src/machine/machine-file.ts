@@ -6,28 +6,32 @@
  * interfaces:
  *   - name: eth0
  *     mac: "02:00:00:00:00:01"
- *     addresses: [198.51.100.1/24]
+ *     addresses: [198.51.100.1/24, 2001:db8:1::1/64]   # IPv4 and IPv6
  *     mtu: 1500            # optional
  * routes:
- *   - to: default          # or a CIDR
- *     via: 198.51.100.254  # optional
+ *   - to: default          # or a CIDR of either family (::/0 is the IPv6 default)
+ *     via: 198.51.100.254  # optional; `default` takes the family of `via` (IPv4 without one)
  *     dev: eth0            # optional when via is on an interface's subnet
  * fail: closed             # or open
  * conntrack:               # optional: nf_conntrack_max, _tcp_loose, _tcp_be_liberal
  *   max: 262144
  * ```
  *
- * `lo` (index 1, 127.0.0.1/8) is always there; the interfaces become conet
- * units eth0.. in order with indexes 2... Every problem is reported with
- * file, line and column and what is accepted.
+ * `lo` (index 1, 127.0.0.1/8 and ::1/128) is always there; the interfaces
+ * become conet units eth0.. in order with indexes 2... Addresses and routes
+ * are of either family (InetAddr): text with a colon is IPv6, parsed as
+ * inet_pton parses it. Every problem is reported with file, line and column
+ * and what is accepted.
  *
  * @example
  * const spec = loadMachineFile('machines/sample.yaml');
  * const spec2 = defaultMachine([parseIPv4('198.51.100.1')!]);
+ * const spec3 = defaultMachine([parseInetCidr('2001:db8::1/64')!]);
  */
 import { readFileSync } from 'node:fs';
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
-import { formatIPv4, formatMac, parseIPv4, parseMac, prefixMask, readIPv4 } from '../packet/addr.js';
+import { formatIPv4, formatMac, parseMac, readIPv4 } from '../packet/addr.js';
+import { Family, familyBits, familyName, InetAddr, parseInetAddr } from '../packet/inet-addr.js';
 import type { IfAddress, NetDevice } from '../netfilter/types.js';
 import { MAX_CONET } from './passage/index.js';
 import type { ConntrackSettings, FailPolicy, MachineSpec, RouteSpec } from './spec.js';
@@ -47,23 +51,57 @@ const TOP_KEYS = ['hostname', 'interfaces', 'routes', 'fail', 'conntrack'];
 const IF_KEYS = ['name', 'mac', 'addresses', 'mtu'];
 const ROUTE_KEYS = ['to', 'via', 'dev'];
 
-/** An interface address with its broadcast computed. */
-export function ifAddress(addr: number, prefix: number): IfAddress {
-  return { addr: addr >>> 0, prefix, broadcast: (addr | ~prefixMask(prefix)) >>> 0 };
+/** An interface address (either family; a number is an IPv4 address), with its broadcast computed for IPv4. */
+export function ifAddress(addr: InetAddr | number, prefix: number): IfAddress {
+  const a = typeof addr === 'number' ? InetAddr.v4(addr) : addr.clone();
+  if (a.family !== Family.V4) return { addr: a, prefix };
+  const host = prefix <= 0 ? 0xffffffff : prefix >= 32 ? 0 : 0xffffffff >>> prefix;
+  return { addr: a, prefix, broadcast: InetAddr.v4(a.w0 | host) };
 }
 
+/** `lo`: 127.0.0.1/8 and ::1/128, as the kernel configures it. */
 export function loopback(): NetDevice {
-  return { name: 'lo', index: 1, unit: -1, mac: new Uint8Array(6), mtu: 65536, addrs: [ifAddress(0x7f000001, 8)] };
+  return { name: 'lo', index: 1, unit: -1, mac: new Uint8Array(6), mtu: 65536, addrs: [ifAddress(0x7f000001, 8), ifAddress(InetAddr.v6(0, 0, 0, 1), 128)] };
 }
 
-/** `a.b.c.d/n` (or a bare address, taken as /32); undefined when malformed. */
+/** `a.b.c.d/n` (or a bare address, taken as /32), the address as a number; undefined when malformed or not IPv4. */
 export function parseCidr(text: string): { addr: number; prefix: number } | undefined {
-  const m = /^([0-9.]+)(?:\/(\d{1,2}))?$/.exec(text.trim());
+  const c = parseInetCidr(text);
+  return c && c.addr.family === Family.V4 ? { addr: c.addr.w0, prefix: c.prefix } : undefined;
+}
+
+/**
+ * `address/prefix` of either family (`198.51.100.1/24`, `2001:db8::1/64`),
+ * or a bare address, taken as a host (/32, /128); undefined when malformed.
+ */
+export function parseInetCidr(text: string): { addr: InetAddr; prefix: number } | undefined {
+  const m = /^([0-9A-Fa-f.:]+)(?:\/(\d{1,3}))?$/.exec(text.trim());
   if (!m) return undefined;
-  const addr = parseIPv4(m[1]!);
-  const prefix = m[2] === undefined ? 32 : Number(m[2]);
-  if (addr === undefined || prefix > 32) return undefined;
+  const addr = parseInetAddr(m[1]!);
+  if (!addr) return undefined;
+  const bits = familyBits(addr.family);
+  const prefix = m[2] === undefined ? bits : Number(m[2]);
+  if (prefix > bits) return undefined;
   return { addr, prefix };
+}
+
+/** The network of `addr/prefix`: `addr` with its host bits cleared. */
+function networkOf(addr: InetAddr, prefix: number): InetAddr {
+  return addr.clone().and(InetAddr.mask(addr.family, prefix));
+}
+
+/** Why `a` cannot be an interface address (the kernel's refusals), or undefined. */
+function notAnInterfaceAddress(a: InetAddr): string | undefined {
+  if (a.family === Family.V4) {
+    const w = a.w0;
+    if (w >>> 24 === 127 || w >>> 28 >= 0xe || w >>> 24 === 0) return 'loopback, multicast, reserved or 0/8';
+    return undefined;
+  }
+  // As ipv6_add_addr refuses: the unspecified address, multicast, loopback off lo.
+  if (a.isZero()) return 'the unspecified address ::';
+  if (a.w0 >>> 24 === 0xff) return 'multicast, ff00::/8';
+  if (a.equals(InetAddr.v6(0, 0, 0, 1))) return 'loopback ::1, which is on lo';
+  return undefined;
 }
 
 /** Reads and validates a machine file. Throws MachineFileError. */
@@ -216,9 +254,10 @@ export function parseMachineFile(text: string, file: string): MachineSpec {
         else {
           for (const it of a.node.items) {
             const v = isScalar(it) ? String(it.value) : '';
-            const c = parseCidr(v);
-            if (!c || !/\//.test(v)) at(it as Node, `address \`${v}' must be an IPv4 address with its prefix length, such as 198.51.100.1/24`);
-            else if (c.addr >>> 24 === 127 || c.addr >>> 28 >= 0xe || c.addr >>> 24 === 0) at(it as Node, `address ${v} cannot be an interface address (loopback, multicast, reserved or 0/8)`);
+            const c = parseInetCidr(v);
+            const refused = c ? notAnInterfaceAddress(c.addr) : undefined;
+            if (!c || !/\//.test(v)) at(it as Node, `address \`${v}' must be an IPv4 or IPv6 address with its prefix length, such as 198.51.100.1/24 or 2001:db8::1/64`);
+            else if (refused) at(it as Node, `address ${v} cannot be an interface address (${refused})`);
             else addrs.push(ifAddress(c.addr, c.prefix));
           }
         }
@@ -226,11 +265,12 @@ export function parseMachineFile(text: string, file: string): MachineSpec {
       devices.push({ name, index: devices.length + 1, unit: i, mac, mtu, addrs });
     });
     // Addresses must be unique across the machine.
-    const seen = new Map<number, string>();
+    const seen = new Map<string, string>();
     for (const d of devices) for (const x of d.addrs) {
-      const other = seen.get(x.addr);
-      if (other && other !== d.name) problems.push({ line: lc.linePos(ifs.node.range?.[0] ?? 0).line, column: 1, message: `address ${formatIPv4(x.addr)} is on both ${other} and ${d.name}` });
-      seen.set(x.addr, d.name);
+      const key = x.addr.toString();
+      const other = seen.get(key);
+      if (other && other !== d.name) problems.push({ line: lc.linePos(ifs.node.range?.[0] ?? 0).line, column: 1, message: `address ${key} is on both ${other} and ${d.name}` });
+      seen.set(key, d.name);
     }
   }
 
@@ -246,28 +286,35 @@ export function parseMachineFile(text: string, file: string): MachineSpec {
           return;
         }
         const k = keysOf(node, ROUTE_KEYS, `route ${i + 1}`);
-        let dst = 0;
+        let via: InetAddr | undefined;
+        const vi = k.get('via');
+        if (vi) {
+          const v = isScalar(vi.node) ? String(vi.node.value) : '';
+          via = parseInetAddr(v);
+          if (via === undefined) at(vi.node, `via \`${v}' must be the gateway's address, such as 198.51.100.254 or 2001:db8::fe`);
+        }
+        // `default` is the default route of the gateway's family (IPv4 without a gateway); ::/0 names the IPv6 one.
+        let dst: InetAddr | undefined;
         let prefix = 0;
         const to = k.get('to');
-        if (!to) at(node, `route ${i + 1} has no \`to' (\`default' or a network such as 10.0.0.0/8)`);
+        if (!to) at(node, `route ${i + 1} has no \`to' (\`default' or a network such as 10.0.0.0/8 or 2001:db8::/32)`);
         else {
-          const v = str(to.node, '`to`', '`default` or a network such as 10.0.0.0/8');
-          if (v !== undefined && v !== 'default') {
-            const c = parseCidr(v);
-            if (!c) at(to.node, `route destination \`${v}': accepted are \`default' and a network such as 10.0.0.0/8`);
-            else if (((c.addr & prefixMask(c.prefix)) >>> 0) !== c.addr) at(to.node, `route destination ${v} has host bits set for /${c.prefix}: did you mean ${formatIPv4((c.addr & prefixMask(c.prefix)) >>> 0)}/${c.prefix}?`);
+          const v = str(to.node, '`to`', '`default` or a network such as 10.0.0.0/8 or 2001:db8::/32');
+          if (v === 'default') dst = InetAddr.any(via?.family ?? Family.V4);
+          else if (v !== undefined) {
+            const c = parseInetCidr(v);
+            if (!c) at(to.node, `route destination \`${v}': accepted are \`default' and a network such as 10.0.0.0/8 or 2001:db8::/32`);
+            else if (!networkOf(c.addr, c.prefix).equals(c.addr)) at(to.node, `route destination ${v} has host bits set for /${c.prefix}: did you mean ${networkOf(c.addr, c.prefix).toString()}/${c.prefix}?`);
             else {
               dst = c.addr;
               prefix = c.prefix;
             }
           }
         }
-        let via: number | undefined;
-        const vi = k.get('via');
-        if (vi) {
-          const v = isScalar(vi.node) ? String(vi.node.value) : '';
-          via = parseIPv4(v);
-          if (via === undefined) at(vi.node, `via \`${v}' must be the gateway's IPv4 address, such as 198.51.100.254`);
+        if (dst && via && via.family !== dst.family) {
+          at(vi!.node, `gateway ${via.toString()} is an ${familyName(via.family)} address and the destination ${dst.toString()}/${prefix} ${familyName(dst.family)}: a route's gateway is of its destination's family`);
+          via = undefined;
+          dst = undefined;
         }
         let dev: string | undefined;
         const dv = k.get('dev');
@@ -278,10 +325,11 @@ export function parseMachineFile(text: string, file: string): MachineSpec {
             else dev = v;
           }
         } else if (via !== undefined) {
-          dev = devices.find((d) => d.unit >= 0 && d.addrs.some((a) => ((a.addr ^ via!) & prefixMask(a.prefix)) === 0))?.name;
-          if (!dev) at(vi!.node, `gateway ${formatIPv4(via)} is not on any interface's subnet: add \`dev:'`);
-        } else at(node, 'a route needs `dev:` (the interface) or `via:` (a gateway on a connected subnet)');
-        if (dev !== undefined) routes.push(via !== undefined ? { dst, prefix, via, dev } : { dst, prefix, dev });
+          const gw = via;
+          dev = devices.find((d) => d.unit >= 0 && d.addrs.some((a) => a.addr.family === gw.family && networkOf(gw, a.prefix).equals(networkOf(a.addr, a.prefix))))?.name;
+          if (!dev) at(vi!.node, `gateway ${gw.toString()} is not on any interface's subnet: add \`dev:'`);
+        } else if (vi === undefined) at(node, 'a route needs `dev:` (the interface) or `via:` (a gateway on a connected subnet)');
+        if (dev !== undefined && dst !== undefined) routes.push(via !== undefined ? { dst, prefix, via, dev } : { dst, prefix, dev });
       });
     }
   }
@@ -290,15 +338,25 @@ export function parseMachineFile(text: string, file: string): MachineSpec {
   return { hostname, devices, routes, failPolicy, ...(conntrack ? { conntrack } : {}) };
 }
 
+/** A local address for `defaultMachine`: an IPv4 number or an address of either family, bare or with its prefix. */
+export type LocalAddress = number | InetAddr | { readonly addr: number | InetAddr; readonly prefix: number };
+
 /**
  * The machine without a machine file: one interface eth0 holding the given
- * addresses (a bare number is taken as /24), a default route out of eth0,
- * fail-closed.
+ * addresses (a bare IPv4 address is taken as /24, a bare IPv6 one as /64),
+ * a default route out of eth0 (and an IPv6 one, ::/0, when an address is
+ * IPv6), fail-closed.
  */
-export function defaultMachine(localAddrs: ReadonlyArray<number | { addr: number; prefix: number }>, failPolicy: FailPolicy = 'closed'): MachineSpec {
-  const addrs = localAddrs.map((a) => (typeof a === 'number' ? ifAddress(a, 24) : ifAddress(a.addr, a.prefix)));
+export function defaultMachine(localAddrs: ReadonlyArray<LocalAddress>, failPolicy: FailPolicy = 'closed'): MachineSpec {
+  const addrs = localAddrs.map((a) => {
+    if (typeof a === 'number') return ifAddress(a, 24);
+    if (a instanceof InetAddr) return ifAddress(a, a.family === Family.V6 ? 64 : 24);
+    return ifAddress(a.addr, a.prefix);
+  });
   const eth0: NetDevice = { name: 'eth0', index: 2, unit: 0, mac: Uint8Array.from([2, 0, 0, 0, 0, 1]), mtu: 1500, addrs };
-  return { hostname: 'cofw', devices: [loopback(), eth0], routes: [{ dst: 0, prefix: 0, dev: 'eth0' }], failPolicy };
+  const routes: RouteSpec[] = [{ dst: InetAddr.any(Family.V4), prefix: 0, dev: 'eth0' }];
+  if (addrs.some((a) => a.addr.family === Family.V6)) routes.push({ dst: InetAddr.any(Family.V6), prefix: 0, dev: 'eth0' });
+  return { hostname: 'cofw', devices: [loopback(), eth0], routes, failPolicy };
 }
 
 /** The machine file text of a spec (what `defaultMachine` or a guess produced, for the user to edit). */
@@ -306,14 +364,15 @@ export function machineFileText(spec: MachineSpec): string {
   const lines = [`hostname: ${spec.hostname}`, 'interfaces:'];
   for (const d of spec.devices) {
     if (d.unit < 0) continue;
-    lines.push(`  - name: ${d.name}`, `    mac: "${formatMac(d.mac)}"`, `    addresses: [${d.addrs.map((a) => `${formatIPv4(a.addr)}/${a.prefix}`).join(', ')}]`);
+    lines.push(`  - name: ${d.name}`, `    mac: "${formatMac(d.mac)}"`, `    addresses: [${d.addrs.map((a) => `${a.addr.toString()}/${a.prefix}`).join(', ')}]`);
     if (d.mtu !== 1500) lines.push(`    mtu: ${d.mtu}`);
   }
   if (spec.routes.length) {
     lines.push('routes:');
     for (const r of spec.routes) {
-      lines.push(`  - to: ${r.prefix === 0 ? 'default' : `${formatIPv4(r.dst)}/${r.prefix}`}`);
-      if (r.via !== undefined) lines.push(`    via: ${formatIPv4(r.via)}`);
+      // `default` is read back as IPv4's unless a gateway says otherwise: the IPv6 default is written ::/0.
+      lines.push(`  - to: ${r.prefix === 0 && r.dst.family === Family.V4 ? 'default' : `${r.dst.toString()}/${r.prefix}`}`);
+      if (r.via !== undefined) lines.push(`    via: ${r.via.toString()}`);
       lines.push(`    dev: ${r.dev}`);
     }
   }

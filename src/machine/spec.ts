@@ -1,17 +1,23 @@
 /**
  * The guest machine's shape, as the machine file (YAML) describes it and the
- * guest kernel boots it: devices, routes, fail policy.
+ * guest kernel boots it: devices, routes, fail policy. Addresses and routes
+ * are of either family (InetAddr).
  */
+import type { InetAddr } from '../packet/inet-addr.js';
 import type { NetDevice } from '../netfilter/types.js';
 
 export type FailPolicy = 'closed' | 'open';
 
+/**
+ * A route of either family: its family is `dst`'s (`via`, when there is
+ * one, is of the same family). The default routes are 0.0.0.0/0 and ::/0.
+ */
 export interface RouteSpec {
-  /** Destination network and prefix length; default route is 0/0. */
-  readonly dst: number;
+  /** Destination network (host bits clear) and prefix length. */
+  readonly dst: InetAddr;
   readonly prefix: number;
   /** Gateway, when the route is not on-link. */
-  readonly via?: number;
+  readonly via?: InetAddr;
   /** Output device name. */
   readonly dev: string;
 }
@@ -30,7 +36,7 @@ export interface MachineSpec {
   readonly hostname: string;
   /** `lo` (index 1) first, then the conet units eth0..N in unit order. */
   readonly devices: readonly NetDevice[];
-  /** Explicit routes; connected routes of each address are implied. */
+  /** Explicit routes of both families; connected routes of each address are implied. */
   readonly routes: readonly RouteSpec[];
   readonly failPolicy: FailPolicy;
   /** Connection tracking settings; the kernel's defaults when absent. */

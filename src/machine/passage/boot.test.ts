@@ -1,12 +1,63 @@
 import { describe, expect, it } from 'vitest';
-import { defaultMachine } from '../machine-file.js';
+import { Family, InetAddr, parseInetAddr } from '../../packet/inet-addr.js';
+import { defaultMachine, parseMachineFile } from '../machine-file.js';
 import { decodeBoot, encodeBoot } from './boot.js';
+import { ByteWriter } from './bytes.js';
+import { PassageError } from './page.js';
+
+const a = (t: string): InetAddr => parseInetAddr(t)!;
 
 describe('boot parameters', () => {
   it('round-trip, machine spec and routes included', () => {
-    const spec = { ...defaultMachine([0xc6336401]), routes: [{ dst: 0, prefix: 0, via: 0xc63364fe, dev: 'eth0' }] };
+    const spec = { ...defaultMachine([0xc6336401]), routes: [{ dst: InetAddr.any(Family.V4), prefix: 0, via: InetAddr.v4(0xc63364fe), dev: 'eth0' }] };
     const boot = decodeBoot(encodeBoot({ bootTsNs: 99n, rulesFile: 'r.v4', spec }));
     expect(boot.rulesFile).toBe('r.v4');
     expect(boot.spec).toEqual(spec);
+  });
+
+  it('round-trip of addresses and routes of both families', () => {
+    const spec = parseMachineFile(
+      `interfaces:
+  - name: eth0
+    mac: "02:00:00:00:00:01"
+    addresses: [198.51.100.1/24, 2001:db8:0:1::1/64]
+  - name: eth1
+    mac: "02:00:00:00:01:01"
+    addresses: ["::ffff:192.0.2.1/128", 192.0.2.1/24]
+routes:
+  - to: default
+    via: 198.51.100.254
+  - to: default
+    via: 2001:db8:0:1::fe
+  - to: 2001:db8:100::/40
+    dev: eth1
+`,
+      'm.yaml',
+    );
+    const boot = decodeBoot(encodeBoot({ bootTsNs: 1n, rulesFile: 'r', spec, trace: [[3, 4]] }));
+    expect(boot.spec).toEqual(spec);
+    expect(boot.trace).toEqual([[3, 4]]);
+    const eth0 = boot.spec.devices[1]!;
+    expect(eth0.addrs.map((x) => [x.addr.family, x.addr.toString(), x.prefix, x.broadcast?.toString()])).toEqual([
+      [Family.V4, '198.51.100.1', 24, '198.51.100.255'],
+      [Family.V6, '2001:db8:0:1::1', 64, undefined],
+    ]);
+    expect(boot.spec.devices[0]!.addrs.map((x) => `${x.addr.toString()}/${x.prefix}`)).toEqual(['127.0.0.1/8', '::1/128']);
+    expect(boot.spec.routes.map((r) => [r.dst.toString(), r.prefix, r.via?.toString(), r.dev])).toEqual([
+      ['0.0.0.0', 0, '198.51.100.254', 'eth0'],
+      ['::', 0, '2001:db8:0:1::fe', 'eth0'],
+      ['2001:db8:100::', 40, undefined, 'eth1'],
+    ]);
+    expect(boot.spec.routes[1]!.via!.equals(a('2001:db8:0:1::fe'))).toBe(true);
+  });
+
+  it('refuses an unknown address family and a prefix too long for its family', () => {
+    // A device list with one device holding one address of family 7.
+    const bad = new ByteWriter().u64(0n).str('r', 2).str('h', 2).u8(0).u8(1);
+    bad.str('eth0', 1).u16(2).u8(0).bytes(new Uint8Array(6)).u32(1500).u8(1).u8(7).bytes(new Uint8Array(4));
+    expect(() => decodeBoot(bad.done())).toThrow(/address family 7/);
+    const long = new ByteWriter().u64(0n).str('r', 2).str('h', 2).u8(0).u8(0).u16(1);
+    long.u8(Family.V4).bytes(new Uint8Array(4)).u8(33).u8(0).str('eth0', 1);
+    expect(() => decodeBoot(long.done())).toThrow(PassageError);
   });
 });

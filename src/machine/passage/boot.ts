@@ -4,7 +4,15 @@
  * trace.
  *
  * Payload: u64 bootTs, str16 rule file name, machine spec.
+ *
+ * Addresses (interface addresses, broadcasts, route destinations and
+ * gateways) are of either family, each written as `inet`: u8 family
+ * (NFPROTO_IPV4 2 or NFPROTO_IPV6 10), then the address's 4 or 16 bytes in
+ * network order. An interface address is `inet addr, u8 prefix, u8 has
+ * broadcast, [inet broadcast]`; a route is `inet dst, u8 prefix, u8 has
+ * via, [inet via], str8 dev`.
  */
+import { Family, familyBits, InetAddr } from '../../packet/inet-addr.js';
 import type { IfAddress, NetDevice } from '../../netfilter/types.js';
 import type { FailPolicy, MachineSpec, RouteSpec } from '../spec.js';
 import { ByteReader, ByteWriter } from './bytes.js';
@@ -17,15 +25,35 @@ export interface BootMsg {
   /** Frame number ranges [first, last] to trace (the kernel's TRACE, as a boot parameter). */
   readonly trace?: ReadonlyArray<readonly [number, number]>;
 }
+function writeInet(w: ByteWriter, a: InetAddr): void {
+  w.u8(a.family).bytes(a.bytes());
+}
+
+function readInet(r: ByteReader, what: string): InetAddr {
+  const family = r.u8();
+  if (family === Family.V4) return new InetAddr().readV4(r.bytes(4), 0);
+  if (family === Family.V6) return new InetAddr().readV6(r.bytes(16), 0);
+  throw new PassageError(`boot parameters: ${what} of address family ${family} (accepted: 2 IPv4, 10 IPv6)`);
+}
+
 export function encodeBoot(b: BootMsg): Uint8Array {
   const w = new ByteWriter().u64(b.bootTsNs).str(b.rulesFile, 2).str(b.spec.hostname, 2).u8(b.spec.failPolicy === 'open' ? 1 : 0);
   w.u8(b.spec.devices.length);
   for (const d of b.spec.devices) {
     w.str(d.name, 1).u16(d.index).u8(d.unit & 0xff).bytes(d.mac.subarray(0, 6)).u32(d.mtu).u8(d.addrs.length);
-    for (const a of d.addrs) w.u32(a.addr).u8(a.prefix).u32(a.broadcast);
+    for (const a of d.addrs) {
+      writeInet(w, a.addr);
+      w.u8(a.prefix).u8(a.broadcast ? 1 : 0);
+      if (a.broadcast) writeInet(w, a.broadcast);
+    }
   }
   w.u16(b.spec.routes.length);
-  for (const r of b.spec.routes) w.u32(r.dst).u8(r.prefix).u8(r.via !== undefined ? 1 : 0).u32(r.via ?? 0).str(r.dev, 1);
+  for (const r of b.spec.routes) {
+    writeInet(w, r.dst);
+    w.u8(r.prefix).u8(r.via !== undefined ? 1 : 0);
+    if (r.via !== undefined) writeInet(w, r.via);
+    w.str(r.dev, 1);
+  }
   const trace = b.trace ?? [];
   w.u16(trace.length);
   for (const [lo, hi] of trace) w.u32(lo).u32(hi);
@@ -50,22 +78,26 @@ export function decodeBoot(b: Uint8Array): BootMsg {
     const mtu = r.u32();
     const addrs: IfAddress[] = [];
     for (let k = r.u8(), j = 0; j < k; j++) {
-      const addr = r.u32();
+      const addr = readInet(r, `an address on ${name}`);
       const prefix = r.u8();
-      if (prefix > 32) throw new PassageError(`boot parameters: prefix /${prefix} on ${name}`);
-      addrs.push({ addr, prefix, broadcast: r.u32() });
+      if (prefix > familyBits(addr.family)) throw new PassageError(`boot parameters: prefix /${prefix} on ${name} for ${addr.toString()}`);
+      if (r.u8()) {
+        const broadcast = readInet(r, `the broadcast on ${name}`);
+        if (broadcast.family !== addr.family) throw new PassageError(`boot parameters: broadcast ${broadcast.toString()} for ${addr.toString()} on ${name}`);
+        addrs.push({ addr, prefix, broadcast });
+      } else addrs.push({ addr, prefix });
     }
     devices.push({ name, index, unit, mac, mtu, addrs });
   }
   const routes: RouteSpec[] = [];
   for (let n = r.u16(), i = 0; i < n; i++) {
-    const dst = r.u32();
+    const dst = readInet(r, 'a route destination');
     const prefix = r.u8();
-    const hasVia = r.u8();
-    const via = r.u32();
+    const via = r.u8() ? readInet(r, 'a route gateway') : undefined;
     const dev = r.str(1);
-    if (prefix > 32) throw new PassageError(`boot parameters: route prefix /${prefix}`);
-    routes.push(hasVia ? { dst, prefix, via, dev } : { dst, prefix, dev });
+    if (prefix > familyBits(dst.family)) throw new PassageError(`boot parameters: route prefix /${prefix} for ${dst.toString()}`);
+    if (via && via.family !== dst.family) throw new PassageError(`boot parameters: route to ${dst.toString()}/${prefix} via ${via.toString()}: families differ`);
+    routes.push(via ? { dst, prefix, via, dev } : { dst, prefix, dev });
   }
   const trace: Array<[number, number]> = [];
   for (let n = r.u16(), i = 0; i < n; i++) {

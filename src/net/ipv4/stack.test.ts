@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ethernet, icmp, ipv4, tcp, udp } from '../../packet/build.js';
 import { parseIPv4, parseMac } from '../../packet/addr.js';
+import { InetAddr } from '../../packet/inet-addr.js';
 import type { MachineSpec } from '../../machine/spec.js';
 import type { NetDevice } from '../../netfilter/types.js';
 import { FateKind, type Fate } from '../../netfilter/fate.js';
@@ -11,7 +12,7 @@ import { GuestStack } from './stack.js';
 function dev(name: string, index: number, unit: number, mac: string, addr: string, prefix: number): NetDevice {
   const a = parseIPv4(addr)!;
   const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
-  return { name, index, unit, mac: parseMac(mac)!, mtu: unit < 0 ? 65536 : 1500, addrs: [{ addr: a, prefix, broadcast: (a | ~mask) >>> 0 }] };
+  return { name, index, unit, mac: parseMac(mac)!, mtu: unit < 0 ? 65536 : 1500, addrs: [{ addr: InetAddr.v4(a), prefix, broadcast: InetAddr.v4((a | ~mask) >>> 0) }] };
 }
 
 export const ORACLE_MACHINE: MachineSpec = {
@@ -21,7 +22,7 @@ export const ORACLE_MACHINE: MachineSpec = {
     dev('eth0', 2, 0, '02:00:00:00:00:01', '198.51.100.1', 24),
     dev('eth1', 3, 1, '02:00:00:00:01:01', '192.0.2.1', 24),
   ],
-  routes: [{ dst: 0, prefix: 0, via: parseIPv4('198.51.100.254')!, dev: 'eth0' }],
+  routes: [{ dst: InetAddr.v4(0), prefix: 0, via: InetAddr.v4(parseIPv4('198.51.100.254')!), dev: 'eth0' }],
   failPolicy: 'closed',
 };
 

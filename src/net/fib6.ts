@@ -1,0 +1,170 @@
+/**
+ * The guest's IPv6 routing table, kept apart from the IPv4 one (src/net/fib.ts
+ * owns both) and of the same shape, ready for the IPv6 stack:
+ *
+ * - a local table: each interface's IPv6 addresses (type LOCAL) and, since
+ *   the firewall forwards (a router, `net.ipv6.conf.all.forwarding=1`), the
+ *   subnet-router anycast address of each prefix shorter than /127 (type
+ *   ANYCAST), as addrconf adds them to the kernel's local table; `::1` is
+ *   local whether or not `lo` lists it;
+ * - a main table: the connected prefix of each address on its interface and
+ *   the machine file's IPv6 routes, longest prefix first (a connected route
+ *   before a configured one of the same length).
+ *
+ * Lookups take an `InetAddr` of family IPv6 and read it without keeping it;
+ * the scans allocate nothing (results are fresh records, as the IPv4
+ * table's are). A machine has a handful of addresses and routes, so both
+ * tables are short arrays.
+ *
+ * Not modelled yet: link-local addresses and the fe80::/64 route the kernel
+ * gives every interface, neighbour discovery, route metrics and source
+ * address selection beyond "an address of the output interface on the
+ * destination's prefix, else its first" (RFC 6724 ranks more).
+ *
+ * @example
+ * const t = new Fib6(spec.devices, spec.routes);
+ * t.lookup(parseInetAddr('2001:db8:1::5')!); // { type: RouteType.Unicast, dev: eth1, gateway: 2001:db8:1::5 }
+ */
+import { Family, InetAddr } from '../packet/inet-addr.js';
+import { RouteType, type NetDevice } from '../netfilter/types.js';
+import type { RouteSpec } from '../machine/spec.js';
+import type { FibResult } from './fib.js';
+
+interface Entry6 {
+  readonly net: InetAddr;
+  readonly mask: InetAddr;
+  readonly prefix: number;
+  readonly via: InetAddr | null;
+  readonly dev: NetDevice;
+}
+
+interface Local6 {
+  readonly addr: InetAddr;
+  readonly type: RouteType.Local | RouteType.Anycast;
+  readonly dev: NetDevice;
+}
+
+/** ::1 */
+const LOOPBACK6 = InetAddr.v6(0, 0, 0, 1);
+
+function isMulticast6(a: InetAddr): boolean {
+  return a.w0 >>> 24 === 0xff;
+}
+
+export class Fib6 {
+  /** Local table: own addresses and subnet-router anycast addresses, with their devices. */
+  private readonly local: Local6[] = [];
+  /** Main table, longest prefix first. */
+  private readonly main: Entry6[] = [];
+  private readonly lo: NetDevice | undefined;
+
+  constructor(devices: readonly NetDevice[], routes: readonly RouteSpec[]) {
+    this.lo = devices.find((d) => d.name === 'lo');
+    const anycast: Local6[] = [];
+    for (const dev of devices) {
+      for (const a of dev.addrs) {
+        if (a.addr.family !== Family.V6) continue;
+        this.local.push({ addr: a.addr.clone(), type: RouteType.Local, dev });
+        if (dev.name === 'lo') continue;
+        const mask = InetAddr.mask(Family.V6, a.prefix);
+        const net = a.addr.clone().and(mask);
+        if (a.prefix < 127) anycast.push({ addr: net, type: RouteType.Anycast, dev });
+        this.main.push({ net, mask, prefix: a.prefix, via: null, dev });
+      }
+    }
+    // An address configured on an interface wins over an anycast address of the same value.
+    for (const a of anycast) if (!this.findLocal(a.addr)) this.local.push(a);
+    const byName = new Map(devices.map((d) => [d.name, d]));
+    for (const r of routes) {
+      if (r.dst.family !== Family.V6) continue;
+      const dev = byName.get(r.dev);
+      if (!dev) throw new Error(`route ${r.dst.toString()}/${r.prefix} names unknown device ${r.dev}`);
+      if (r.via && r.via.family !== Family.V6) throw new Error(`route ${r.dst.toString()}/${r.prefix}: gateway ${r.via.toString()} is not an IPv6 address`);
+      const mask = InetAddr.mask(Family.V6, r.prefix);
+      this.main.push({ net: r.dst.clone().and(mask), mask, prefix: r.prefix, via: r.via ? r.via.clone() : null, dev });
+    }
+    this.main.sort((a, b) => b.prefix - a.prefix);
+  }
+
+  private findLocal(addr: InetAddr): Local6 | undefined {
+    for (const l of this.local) if (l.addr.equals(addr)) return l;
+    return undefined;
+  }
+
+  /** The longest-prefix main-table entry covering `addr`, or undefined. */
+  private findRoute(addr: InetAddr): Entry6 | undefined {
+    for (const e of this.main) if (addr.inNet(e.net, e.mask)) return e;
+    return undefined;
+  }
+
+  /** Is `addr` one of the guest's own IPv6 addresses (::1 included)? */
+  isLocal(addr: InetAddr): boolean {
+    const l = this.findLocal(addr);
+    if (l) return l.type === RouteType.Local;
+    return addr.equals(LOOPBACK6);
+  }
+
+  /** The route the kernel would pick for a packet to `daddr`: multicast, the local table, then the longest prefix. */
+  lookup(daddr: InetAddr): FibResult {
+    if (isMulticast6(daddr)) return { type: RouteType.Multicast, dev: null, gateway: daddr.clone() };
+    const l = this.findLocal(daddr);
+    if (l) return { type: l.type, dev: this.lo ?? l.dev, gateway: daddr.clone() };
+    if (daddr.equals(LOOPBACK6) && this.lo) return { type: RouteType.Local, dev: this.lo, gateway: daddr.clone() };
+    const e = this.findRoute(daddr);
+    if (e) return { type: RouteType.Unicast, dev: e.dev, gateway: e.via ? e.via.clone() : daddr.clone() };
+    return { type: RouteType.Unreachable, dev: null, gateway: InetAddr.any(Family.V6) };
+  }
+
+  /** The device whose connected prefix or route leads to `addr` (lo for local addresses), or null. */
+  deviceFor(addr: InetAddr): NetDevice | null {
+    if (isMulticast6(addr)) return null;
+    const l = this.findLocal(addr);
+    if (l) return this.lo ?? l.dev;
+    if (addr.equals(LOOPBACK6)) return this.lo ?? null;
+    return this.findRoute(addr)?.dev ?? null;
+  }
+
+  /**
+   * The address's type, one value as the IPv4 table gives it: UNSPEC for
+   * `::`, MULTICAST for ff00::/8, LOCAL or ANYCAST from the local table
+   * (LOCAL for ::1), UNICAST otherwise.
+   */
+  addrType(addr: InetAddr): RouteType {
+    if (addr.isZero()) return RouteType.Unspec;
+    if (isMulticast6(addr)) return RouteType.Multicast;
+    const l = this.findLocal(addr);
+    if (l) return l.type;
+    return addr.equals(LOOPBACK6) ? RouteType.Local : RouteType.Unicast;
+  }
+
+  /** As `addrType`, seen from `dev`: a local-table entry counts only when it belongs to `dev`. */
+  addrTypeOn(addr: InetAddr, dev: NetDevice): RouteType {
+    if (addr.isZero()) return RouteType.Unspec;
+    if (isMulticast6(addr)) return RouteType.Multicast;
+    const l = this.findLocal(addr);
+    if (l) return l.dev === dev ? l.type : RouteType.Unicast;
+    if (addr.equals(LOOPBACK6)) return dev.name === 'lo' ? RouteType.Local : RouteType.Unicast;
+    return RouteType.Unicast;
+  }
+
+  /**
+   * A source address for a packet to `dst` leaving on `dev`: an IPv6
+   * address of `dev` on `dst`'s prefix, else its first IPv6 address; without
+   * a device (or one without IPv6 addresses), the first IPv6 address of any
+   * interface but lo. Undefined when the machine has none.
+   */
+  selectSource(dev: NetDevice | null, dst: InetAddr): InetAddr | undefined {
+    if (dev) {
+      let first: InetAddr | undefined;
+      for (const a of dev.addrs) {
+        if (a.addr.family !== Family.V6) continue;
+        first ??= a.addr;
+        const m = InetAddr.mask(Family.V6, a.prefix);
+        if (dst.inNet(a.addr.clone().and(m), m)) return a.addr.clone();
+      }
+      if (first) return first.clone();
+    }
+    for (const l of this.local) if (l.type === RouteType.Local && l.dev.name !== 'lo') return l.addr.clone();
+    return undefined;
+  }
+}
