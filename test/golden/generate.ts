@@ -26,6 +26,7 @@ import * as ufw from './gen/ufw.js';
 import * as natFirst from './gen/nat-first.js';
 import * as statefulServer from './gen/stateful-server.js';
 import * as connlimit from './gen/connlimit.js';
+import * as natGateway from './gen/nat-gateway.js';
 import { blocklist300, filterCore, headerEdges, rejectLog } from './gen/legacy.js';
 import type { ScenarioName } from './scenarios.js';
 
@@ -42,6 +43,7 @@ export const BUILDERS: Partial<Record<ScenarioName, () => Scenario>> = {
   'nat-first': natFirst.build,
   'stateful-server': statefulServer.build,
   connlimit: connlimit.build,
+  'nat-gateway': natGateway.build,
   'filter-core': filterCore,
   'reject-log': rejectLog,
   'blocklist-300': blocklist300,

@@ -16,6 +16,7 @@ export const SCENARIOS = [
   'nat-first',
   'stateful-server',
   'connlimit',
+  'nat-gateway',
   // Recorded earlier; kept as further kernel facts.
   'smoke',
   'filter-core',
