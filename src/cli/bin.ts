@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { main } from './main.js';
 
-main(process.argv).then((code) => {
+void main(process.argv).then((code) => {
   process.exitCode = code;
 });
