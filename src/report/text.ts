@@ -1,6 +1,7 @@
 /**
  * The drop report as text: what came in, what became of it, which rules
- * and which stack checks dropped what, and the most-dropped flows.
+ * and which stack checks dropped what, and the most-dropped flows (IPv6
+ * addresses as inet_ntop prints them).
  */
 import { protocolName } from '../netfilter/names.js';
 import type { ReplayResult } from '../replay.js';
@@ -83,8 +84,11 @@ export function formatReport(r: ReplayResult, ctx: ReportContext): string {
     out.push(`Most-dropped flows (top ${flows.length})`);
     for (const fl of flows) {
       const proto = protocolName(fl.proto);
-      const port = fl.proto === 1 ? ` type ${fl.dport}` : fl.dport ? `:${fl.dport}` : '';
-      out.push(`  ${pad(fl.count, 9)}  ${proto.padEnd(5)} ${fl.src} -> ${fl.dst}${port}`);
+      const icmp = fl.proto === 1 || fl.proto === 58;
+      // An IPv6 destination with a port is bracketed (RFC 5952): [2001:db8::1]:443.
+      const dst = !icmp && fl.dport && fl.dst.includes(':') ? `[${fl.dst}]` : fl.dst;
+      const port = icmp ? ` type ${fl.dport}` : fl.dport ? `:${fl.dport}` : '';
+      out.push(`  ${pad(fl.count, 9)}  ${proto.padEnd(5)} ${fl.src} -> ${dst}${port}`);
     }
   }
   if (r.split?.length) {
