@@ -9,7 +9,7 @@ import { parseMachineFile } from './machine/machine-file.js';
 import { RuleFileError } from './netfilter/rules/api.js';
 import type { GuestDeps } from './machine/guest.js';
 import { FateKind } from './netfilter/fate.js';
-import { FlowTable, replay, linuxGuest } from './replay.js';
+import { replay, linuxGuest } from './replay.js';
 
 const MACHINE = parseMachineFile(
   `hostname: t
@@ -142,33 +142,5 @@ describe('replay', () => {
     for await (const _ of openCaptures([join(dir, 'a.pcap')]).frames) n++;
     expect(n).toBe(6);
     expect(FateKind.FailPolicy).toBe(10);
-  });
-});
-
-describe('dropped-flow table', () => {
-  it('counts flows by number and ranks them, most dropped first', () => {
-    const t = new FlowTable(16);
-    for (let i = 0; i < 5; i++) t.add(0xc0000201, 0x08080808, (17 << 16) | 53);
-    t.add(0x0a000001, 0x08080808, (6 << 16) | 443, 3);
-    t.add(0x0a000002, 0x08080808, (1 << 16) | 8);
-    expect(t.top(2)).toEqual([
-      { src: '192.0.2.1', dst: '8.8.8.8', proto: 17, dport: 53, count: 5 },
-      { src: '10.0.0.1', dst: '8.8.8.8', proto: 6, dport: 443, count: 3 },
-    ]);
-    expect(t.size).toBe(3);
-  });
-  it('stays bounded: when full, the flows with the fewest drops are forgotten and the heavy ones kept', () => {
-    const t = new FlowTable(64);
-    for (let i = 0; i < 10_000; i++) {
-      t.add(1, 2, (6 << 16) | 80); // heavy from the start
-      t.add(0x0a000000 + i, 2, (6 << 16) | 22); // a new light flow every time
-      if (i >= 5000) t.add(3, 4, (17 << 16) | 53); // heavy, arriving late
-    }
-    expect(t.size).toBeLessThanOrEqual(64);
-    expect(t.forgotten).toBeGreaterThan(9000);
-    const top = t.top(2);
-    expect(top[0]).toEqual({ src: '0.0.0.1', dst: '0.0.0.2', proto: 6, dport: 80, count: 10_000 });
-    expect(top[1]).toMatchObject({ src: '0.0.0.3', proto: 17, dport: 53 });
-    expect(top[1]!.count).toBeGreaterThan(4900);
   });
 });

@@ -9,15 +9,22 @@
  * fates of captured frames (generated packets are counted apart); a
  * mismatch throws ConservationError.
  *
+ * This module orchestrates; the pieces live where their kind does: the
+ * ingress decision and frame bookkeeping in the conet daemon
+ * (src/conet/daemon.ts), a frame's flow in src/packet/flow.ts, the
+ * dropped-flow table in src/report/flows.ts, the split captures in
+ * src/report/split-captures.ts, the rule texts drops are named by in
+ * src/netfilter/rules/texts.ts (from the booted rule set, loaded by the rule
+ * loader).
+ *
  * @example
  * const r = await replay({ rulesFile: 'rules.v4', machine: loadMachineFile('m.yaml'), captures: ['a.pcapng'], dropped: 'dropped.pcapng' });
  * console.log(r.fates, r.drops.sites, r.save);
  */
 import { Family } from './packet/inet-addr.js';
-import { existsSync, mkdirSync } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { existsSync } from 'node:fs';
 import { openCaptures, openCaptureWriter, type CaptureDamage, type CaptureWriter } from './capture/index.js';
-import { ConetDaemon, etherPayload, type SourceFrame } from './conet/daemon.js';
+import { ConetDaemon, restoreDestination, type SourceFrame } from './conet/daemon.js';
 import { fileBlockDevice, memoryBlockDevice } from './machine/cobd.js';
 import type { GuestDeps } from './machine/guest.js';
 import { Machine, type MachineStats } from './machine/machine.js';
@@ -27,11 +34,14 @@ import { FateKind, type DropSite } from './netfilter/fate.js';
 import type { Ruleset } from './netfilter/rules/model.js';
 import { loadRuleset } from './netfilter/rules/restore.js';
 import { saveRuleset } from './netfilter/rules/save.js';
+import { ruleTextAt } from './netfilter/rules/texts.js';
 import { GuestStack } from './net/ipv4/stack.js';
-import { SplitCaptures, type SplitCapture, type SplitFile } from './report/split-captures.js';
-import { formatIPv4, readIPv4 } from './packet/addr.js';
+import { Flow, frameIpLength, readFrameFlow } from './packet/flow.js';
+import { FlowTable, type DroppedFlow } from './report/flows.js';
+import { splitCapturesFor, type SplitCapture, type SplitFile } from './report/split-captures.js';
 
-export { ConservationError } from './conet/daemon.js';
+export { ConservationError, restoreDestination } from './conet/daemon.js';
+export { FlowTable, FLOW_TABLE_CAP, type DroppedFlow } from './report/flows.js';
 
 export interface ReplayOptions {
   rulesFile: string;
@@ -87,15 +97,6 @@ export interface DropReasonCount {
   bytes: number;
 }
 
-export interface DroppedFlow {
-  src: string;
-  dst: string;
-  proto: number;
-  /** Destination port for TCP, UDP, SCTP, DCCP, UDP-Lite; ICMP type for ICMP; else 0. */
-  dport: number;
-  count: number;
-}
-
 export interface ReplayResult {
   /** The rule set with the kernel's final counters. */
   ruleset: Ruleset;
@@ -105,7 +106,8 @@ export interface ReplayResult {
   fates: Record<FateName, number>;
   drops: { sites: DropSiteCount[]; reasons: DropReasonCount[] };
   /**
-   * Top dropped flows (at most 20), most dropped first. Flows are counted
+   * Top dropped flows (at most 20), most dropped first, of either family
+   * (IPv6 addresses as inet_ntop prints them). Flows are counted
    * in a table of at most FLOW_TABLE_CAP (65,536) flows, so that memory
    * stays flat however many flows a capture has: when it is full, the
    * flows with the fewest drops (at or below the median) are forgotten. A
@@ -135,182 +137,14 @@ export const linuxGuest: GuestDeps = {
 };
 
 const TOP_FLOWS = 20;
-/** Most flows the dropped-flow table holds (see ReplayResult.flows). */
-export const FLOW_TABLE_CAP = 65_536;
 
-/**
- * Dropped flows (source, destination, protocol, destination port) counted
- * in flat typed arrays: open addressing, keys as numbers, no object or
- * string per packet. Bounded: at `cap` flows, those with counts at or
- * below the median are forgotten.
- */
-export class FlowTable {
-  private slots: number;
-  private keys: Uint32Array;
-  private counts: Float64Array;
-  size = 0;
-  forgotten = 0;
-
-  constructor(private readonly cap = FLOW_TABLE_CAP) {
-    this.slots = 1 << Math.ceil(Math.log2(cap * 2));
-    this.keys = new Uint32Array(this.slots * 3);
-    this.counts = new Float64Array(this.slots);
-  }
-
-  private static hash(src: number, dst: number, pd: number): number {
-    let h = Math.imul(src ^ 0x9e3779b9, 0x85ebca6b);
-    h = Math.imul(h ^ dst ^ (h >>> 13), 0xc2b2ae35);
-    h = Math.imul(h ^ pd ^ (h >>> 16), 0x27d4eb2f);
-    return (h ^ (h >>> 15)) >>> 0;
-  }
-
-  /** Counts one drop of the flow; `pd` is protocol << 16 | port. */
-  add(src: number, dst: number, pd: number, n = 1): void {
-    const mask = this.slots - 1;
-    const keys = this.keys;
-    for (let i = FlowTable.hash(src, dst, pd) & mask; ; i = (i + 1) & mask) {
-      const c = this.counts[i]!;
-      if (c === 0) {
-        if (this.size >= this.cap) {
-          this.prune();
-          this.add(src, dst, pd, n);
-          return;
-        }
-        keys[i * 3] = src;
-        keys[i * 3 + 1] = dst;
-        keys[i * 3 + 2] = pd;
-        this.counts[i] = n;
-        this.size++;
-        return;
-      }
-      if (keys[i * 3] === src && keys[i * 3 + 1] === dst && keys[i * 3 + 2] === pd) {
-        this.counts[i] = c + n;
-        return;
-      }
-    }
-  }
-
-  /** Forgets the flows with counts at or below the median, keeping the others with their counts. */
-  private prune(): void {
-    const live: number[] = [];
-    for (let i = 0; i < this.slots; i++) if (this.counts[i]! > 0) live.push(this.counts[i]!);
-    live.sort((a, b) => a - b);
-    const median = live[live.length >> 1] ?? 0;
-    const keys = this.keys;
-    const counts = this.counts;
-    this.keys = new Uint32Array(this.slots * 3);
-    this.counts = new Float64Array(this.slots);
-    const before = this.size;
-    this.size = 0;
-    for (let i = 0; i < counts.length; i++) {
-      const c = counts[i]!;
-      if (c > median) this.add(keys[i * 3]!, keys[i * 3 + 1]!, keys[i * 3 + 2]!, c);
-    }
-    this.forgotten += before - this.size;
-  }
-
-  /** The `n` flows with the most drops, most first (ties: lower source, destination, protocol, port first). */
-  top(n: number): DroppedFlow[] {
-    const k = this.keys;
-    const c = this.counts;
-    const before = (a: number, b: number): boolean =>
-      c[a]! > c[b]! || (c[a] === c[b] && (k[a * 3]! - k[b * 3]! || k[a * 3 + 1]! - k[b * 3 + 1]! || k[a * 3 + 2]! - k[b * 3 + 2]!) < 0);
-    // Insertion into a short sorted list: one pass, no sort of the whole table.
-    const best: number[] = [];
-    for (let i = 0; i < this.slots; i++) {
-      if (c[i]! === 0) continue;
-      if (best.length === n && !before(i, best[n - 1]!)) continue;
-      let j = best.length < n ? best.length : n - 1;
-      while (j > 0 && before(i, best[j - 1]!)) {
-        best[j] = best[j - 1]!;
-        j--;
-      }
-      best[j] = i;
-    }
-    return best.map((i) => ({ src: formatIPv4(k[i * 3]!), dst: formatIPv4(k[i * 3 + 1]!), proto: k[i * 3 + 2]! >>> 16, dport: k[i * 3 + 2]! & 0xffff, count: c[i]! }));
-  }
-}
-
-/** Index of rule texts by table, chain and number, from iptables-save text. */
-function ruleIndex(save: string | undefined): Map<string, string> {
-  const idx = new Map<string, string>();
-  if (!save) return idx;
-  let table = '';
-  const n = new Map<string, number>();
-  for (const line of save.split('\n')) {
-    if (line.startsWith('*')) {
-      table = line.slice(1).trim();
-      n.clear();
-    } else if (line.startsWith('-A ')) {
-      const chain = line.slice(3).split(' ', 1)[0]!;
-      const k = (n.get(chain) ?? 0) + 1;
-      n.set(chain, k);
-      idx.set(`${table}\0${chain}\0${k}`, line);
-    } else if (line.startsWith(':')) {
-      const [chain, policy] = line.slice(1).split(' ');
-      if (chain && policy && policy !== '-') idx.set(`${table}\0${chain}\0${0}`, `-P ${chain} ${policy}`);
-    }
-  }
-  return idx;
-}
-
-/** IP total length (what counters count) of an Ethernet frame, else its length. */
-function ipBytes(frame: Uint8Array): number {
-  const { off, type } = etherPayload(frame);
-  if (type === 0x0800 && frame.length >= off + 4) return (frame[off + 2]! << 8) | frame[off + 3]!;
-  return frame.length;
-}
-
-/** Counts the dropped frame's flow, if it is IPv4. */
-function countFlow(flows: FlowTable, frame: Uint8Array): void {
-  const { off, type } = etherPayload(frame);
-  if (type !== 0x0800 || frame.length < off + 20) return;
-  const ihl = (frame[off]! & 15) * 4;
-  const proto = frame[off + 9]!;
-  const fragoff = ((frame[off + 6]! & 0x1f) << 8) | frame[off + 7]!;
-  const l4 = off + ihl;
-  let dport = 0;
-  if (fragoff === 0 && frame.length >= l4 + 4) {
-    if (proto === 6 || proto === 17 || proto === 132 || proto === 33 || proto === 136) dport = (frame[l4 + 2]! << 8) | frame[l4 + 3]!;
-    else if (proto === 1) dport = frame[l4]!;
-  }
-  flows.add(readIPv4(frame, off + 12), readIPv4(frame, off + 16), (proto << 16) | dport);
-}
-
-/** The split captures `opts` ask for (folder created, format chosen), or undefined. */
-function splitCaptures(opts: ReplayOptions): SplitCaptures | undefined {
-  if (!opts.splitBy) return undefined;
-  if (opts.splitBy !== 'rule') throw new Error(`splitBy: ${String(opts.splitBy)}: the only way to split is 'rule'`);
-  if (!opts.dropped && !opts.splitDir) throw new Error('splitBy: the split captures go next to `dropped` or into `splitDir`; give one of them');
-  const dir = opts.splitDir ?? dirname(opts.dropped!);
-  if (opts.splitDir) mkdirSync(dir, { recursive: true });
-  const stem = opts.dropped ? basename(opts.dropped).replace(/(\.(pcapng|pcap|cap|gz))+$/i, '') || 'dropped' : 'dropped';
-  const format = opts.outFormat ?? (opts.dropped && !/\.pcapng$/i.test(opts.dropped) ? 'pcap' : 'pcapng');
-  return new SplitCaptures({ dir, stem, format });
-}
-
-/**
- * A Linux cooked capture (SLL, SLL2) keeps the packet type the receiving
- * kernel gave a frame but not its link-layer destination, which the reader
- * leaves zero. The conet bridge hands the guest an Ethernet frame whose
- * destination says the same as the packet type, since the guest's stack
- * (and `-m pkttype`, LOG's MAC=) reads it from there: broadcast
- * ff:ff:ff:ff:ff:ff, IPv4 multicast 01:00:5e plus the group's low 23 bits
- * (IPv6 33:33 plus its low 32), to this host the receiving interface's
- * MAC. Other types (another host's, outgoing) and frames whose destination
- * is not zero are left as they are.
- */
-export function restoreDestination(frame: Uint8Array, pktType: number, ifMac: Uint8Array | undefined): void {
-  if (frame.length < 14 || frame[0] || frame[1] || frame[2] || frame[3] || frame[4] || frame[5]) return;
-  if (pktType === 0) {
-    if (ifMac && ifMac.length === 6) frame.set(ifMac, 0);
-  } else if (pktType === 1) {
-    frame.fill(0xff, 0, 6);
-  } else if (pktType === 2) {
-    const { off, type } = etherPayload(frame);
-    if (type === 0x0800 && frame.length >= off + 20) frame.set([0x01, 0x00, 0x5e, frame[off + 17]! & 0x7f, frame[off + 18]!, frame[off + 19]!], 0);
-    else if (type === 0x86dd && frame.length >= off + 40) frame.set([0x33, 0x33, frame[off + 36]!, frame[off + 37]!, frame[off + 38]!, frame[off + 39]!], 0);
-    else frame.set([0x01, 0x00, 0x5e, 0, 0, 0], 0);
+/** The guest's boot-time iptables-save text, loaded; undefined when there is none or it does not load (a fake guest's). */
+function loadBooted(save: string | undefined, file: string): Ruleset | undefined {
+  if (!save) return undefined;
+  try {
+    return loadRuleset(save, file);
+  } catch {
+    return undefined;
   }
 }
 
@@ -331,7 +165,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
   // Per drop site (the host keeps one DropSite object per site the guest defined), per reason.
   const sites = new Map<DropSite, { count: DropSiteCount; comment: string; split?: SplitCapture }>();
   const reasons = new Map<string, { count: DropReasonCount; comment: string; split?: SplitCapture }>();
-  const split = splitCaptures(opts);
+  const split = splitCapturesFor(opts);
   // One split capture per cause, by name (two DropSite records for one rule share it).
   const splitFiles = new Map<string, SplitCapture>();
   const splitFile = (name: string, what: string): SplitCapture => {
@@ -344,13 +178,15 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
   let lastDropComment = '';
   const failReasons = new Map<string, string>();
   const flows = new FlowTable();
-  let rules = new Map<string, string>();
+  const flow = new Flow();
+  // The rule set as booted (the guest's iptables-save text, loaded again), for the rule texts drops name.
+  let booted: Ruleset | undefined;
   let accepted: CaptureWriter | undefined;
   let dropped: CaptureWriter | undefined;
   const fmt = opts.outFormat ? { format: opts.outFormat } : {};
 
   const siteOf = (site: DropSite): { count: DropSiteCount; comment: string; split?: SplitCapture } => {
-    const text = rules.get(`${site.table}\0${site.chain}\0${site.rule}`);
+    const text = booted && ruleTextAt(booted, site.table, site.chain, site.rule);
     const count: DropSiteCount = { table: site.table, chain: site.chain, rule: site.rule, count: 0, bytes: 0, ...(text ? { text } : {}) };
     const comment = site.rule === 0 ? `${site.table}/${site.chain} policy${text ? `: ${text}` : ''}` : `${site.table}/${site.chain} rule ${site.rule}${text ? `: ${text}` : ''}`;
     const e = { count, comment };
@@ -385,7 +221,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
     if (kind === FateKind.Bridged || kind === FateKind.Outbound) return;
     // A drop: by rule, policy, the stack, the fail policy, or of a generated packet.
     const data = original ?? f.frame;
-    const bytes = data ? ipBytes(data) : 0;
+    const bytes = data ? frameIpLength(data) : 0;
     let comment: string;
     let to: SplitCapture | undefined;
     if (f.site) {
@@ -416,7 +252,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
       if (split && data) to = e.split ??= splitFile(kind === FateKind.FailPolicy ? `fail-${policy}-${f.reason ?? 'guest-stopped'}` : `stack-${reason}`, e.comment);
     }
     if (!data) return;
-    countFlow(flows, data);
+    if (readFrameFlow(data, flow)) flows.add(flow);
     if (dropped || to) {
       if (kind === FateKind.GeneratedDropped) comment = `generated for frame ${f.frameNo}, dropped: ${comment}`;
       const w: Parameters<CaptureWriter['write']>[0] = { tsNs, data, comment, direction: 'in' };
@@ -445,7 +281,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
   try {
     let next = await it.next();
     machine.boot(next.done ? 0n : next.value.tsNs);
-    rules = ruleIndex(machine.bootSave);
+    booted = loadBooted(machine.bootSave, opts.rulesFile);
     if (opts.accepted) accepted = openCaptureWriter(opts.accepted, fmt);
     if (opts.dropped) dropped = openCaptureWriter(opts.dropped, fmt);
     checkGuest();

@@ -77,6 +77,31 @@ export function decideIngress(frame: { data: Uint8Array; ifName?: string | undef
   return { unit: named?.unit ?? first, output: false };
 }
 
+/**
+ * A Linux cooked capture (SLL, SLL2) keeps the packet type the receiving
+ * kernel gave a frame but not its link-layer destination, which the reader
+ * leaves zero. The conet bridge hands the guest an Ethernet frame whose
+ * destination says the same as the packet type, since the guest's stack
+ * (and `-m pkttype`, LOG's MAC=) reads it from there: broadcast
+ * ff:ff:ff:ff:ff:ff, IPv4 multicast 01:00:5e plus the group's low 23 bits
+ * (IPv6 33:33 plus its low 32), to this host the receiving interface's
+ * MAC. Other types (another host's, outgoing) and frames whose destination
+ * is not zero are left as they are.
+ */
+export function restoreDestination(frame: Uint8Array, pktType: number, ifMac: Uint8Array | undefined): void {
+  if (frame.length < 14 || frame[0] || frame[1] || frame[2] || frame[3] || frame[4] || frame[5]) return;
+  if (pktType === 0) {
+    if (ifMac && ifMac.length === 6) frame.set(ifMac, 0);
+  } else if (pktType === 1) {
+    frame.fill(0xff, 0, 6);
+  } else if (pktType === 2) {
+    const { off, type } = etherPayload(frame);
+    if (type === 0x0800 && frame.length >= off + 20) frame.set([0x01, 0x00, 0x5e, frame[off + 17]! & 0x7f, frame[off + 18]!, frame[off + 19]!], 0);
+    else if (type === 0x86dd && frame.length >= off + 40) frame.set([0x33, 0x33, frame[off + 36]!, frame[off + 37]!, frame[off + 38]!, frame[off + 39]!], 0);
+    else frame.set([0x01, 0x00, 0x5e, 0, 0, 0], 0);
+  }
+}
+
 /** What a frame source gives the daemon (CaptureFrame has it). */
 export interface SourceFrame {
   readonly tsNs: bigint;

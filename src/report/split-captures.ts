@@ -17,8 +17,8 @@
  * f.write({ tsNs, data, comment: f.what, ifName: 'eth0' });
  * const files = s.close(); // [{ file: 'out/dropped-filter-INPUT-rule3.pcapng', frames: 1, what: ... }]
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { CaptureError } from '../capture/index.js';
 import { LINKTYPE_ETHERNET, pcapHeader, pcapRecord } from '../capture/pcap-write.js';
 import { pcapngInterface, pcapngPacket, pcapngSectionHeader, type CaptureWriter } from '../capture/writer.js';
@@ -50,6 +50,24 @@ export interface SplitCapture {
   /** The cause, as the packets' comments name it. */
   readonly what: string;
   write(f: Frame): void;
+}
+
+/**
+ * The split captures a replay's options ask for, or undefined without
+ * `splitBy`: in `splitDir` (created if missing) or the `dropped` file's
+ * folder, named after the `dropped` file's name without its extension
+ * (`dropped` without one), in `outFormat`, else the `dropped` file's
+ * format, else pcapng (which keeps the comments).
+ */
+export function splitCapturesFor(opts: { splitBy?: 'rule' | undefined; dropped?: string | undefined; splitDir?: string | undefined; outFormat?: SplitFormat | undefined }): SplitCaptures | undefined {
+  if (!opts.splitBy) return undefined;
+  if (opts.splitBy !== 'rule') throw new Error(`splitBy: ${String(opts.splitBy)}: the only way to split is 'rule'`);
+  if (!opts.dropped && !opts.splitDir) throw new Error('splitBy: the split captures go next to `dropped` or into `splitDir`; give one of them');
+  const dir = opts.splitDir ?? dirname(opts.dropped!);
+  if (opts.splitDir) mkdirSync(dir, { recursive: true });
+  const stem = opts.dropped ? basename(opts.dropped).replace(/(\.(pcapng|pcap|cap|gz))+$/i, '') || 'dropped' : 'dropped';
+  const format = opts.outFormat ?? (opts.dropped && !/\.pcapng$/i.test(opts.dropped) ? 'pcap' : 'pcapng');
+  return new SplitCaptures({ dir, stem, format });
 }
 
 /** A name part safe on every file system: letters, digits and `_.+=`; other runs become `-`. */

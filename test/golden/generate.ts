@@ -27,6 +27,9 @@ import * as natFirst from './gen/nat-first.js';
 import * as statefulServer from './gen/stateful-server.js';
 import * as connlimit from './gen/connlimit.js';
 import * as natGateway from './gen/nat-gateway.js';
+import * as natDocker from './gen/nat-docker.js';
+import * as natKube from './gen/nat-kube.js';
+import * as natClash from './gen/nat-clash.js';
 import { blocklist300, filterCore, headerEdges, rejectLog } from './gen/legacy.js';
 import type { ScenarioName } from './scenarios.js';
 
@@ -44,6 +47,9 @@ export const BUILDERS: Partial<Record<ScenarioName, () => Scenario>> = {
   'stateful-server': statefulServer.build,
   connlimit: connlimit.build,
   'nat-gateway': natGateway.build,
+  'nat-docker': natDocker.build,
+  'nat-kube': natKube.build,
+  'nat-clash': natClash.build,
   'filter-core': filterCore,
   'reject-log': rejectLog,
   'blocklist-300': blocklist300,

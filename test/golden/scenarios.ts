@@ -17,6 +17,9 @@ export const SCENARIOS = [
   'stateful-server',
   'connlimit',
   'nat-gateway',
+  'nat-docker',
+  'nat-kube',
+  'nat-clash',
   // Recorded earlier; kept as further kernel facts.
   'smoke',
   'filter-core',

@@ -100,6 +100,7 @@ export const StackReason = {
   hotdrop: 'hotdrop (a match could not read the packet)',
   hotdropTruncated: 'hotdrop (a match needs bytes the capture cut off: snaplen)',
   conntrackFull: 'conntrack: table full, dropping packet',
+  conntrackClash: 'conntrack: insert failed (the connection clashes with an existing entry)',
   reasmTimeout: 'FRAG_REASM_TIMEOUT',
   multicastNoRoute: 'IP_INNOROUTES (multicast not joined)',
 } as const;
@@ -335,7 +336,7 @@ export class GuestStack {
     if (skb.totLen > outDev.mtu && ip[6]! & 0x40) return this.stackDrop(frameNo, StackReason.tooBig);
     if (!this.hook(Hook.Forward, inDev, outDev, frameNo)) return;
     if (!this.hook(Hook.PostRouting, null, outDev, frameNo)) return;
-    this.confirm();
+    if (!this.confirm(frameNo, false)) return;
     this.transmit(FateKind.Forwarded, outDev, frameNo);
   }
 
@@ -347,7 +348,7 @@ export class GuestStack {
       return;
     }
     if (!this.hook(Hook.LocalIn, dev, null, frameNo)) return;
-    this.confirm();
+    if (!this.confirm(frameNo, false)) return;
     this.fate(FateKind.Delivered, frameNo, {});
   }
 
@@ -465,14 +466,14 @@ export class GuestStack {
       outDev = again.dev ?? outDev;
     }
     if (!this.hook(Hook.PostRouting, null, outDev, frameNo, generated)) return;
-    this.confirm();
+    if (!this.confirm(frameNo, generated)) return;
     if (outDev === this.lo) {
       // Looped back: in again through PREROUTING and INPUT.
       const s = this.skb;
       s.pktType = PacketType.Host;
       if (!this.hook(Hook.PreRouting, this.lo, null, frameNo, generated)) return;
       if (!this.hook(Hook.LocalIn, this.lo, null, frameNo, generated)) return;
-      this.confirm();
+      if (!this.confirm(frameNo, generated)) return;
       this.fate(generated ? FateKind.Generated : FateKind.Delivered, frameNo, { unit: -1 });
       return;
     }
@@ -584,9 +585,13 @@ export class GuestStack {
     return false;
   }
 
-  /** nf_conntrack_confirm, at the end of INPUT and POSTROUTING. */
-  private confirm(): void {
-    if (this.ct) this.ct.confirm(this.skb, this.clockNs);
+  /** nf_conntrack_confirm, at the end of INPUT and POSTROUTING: false (and a stack drop) when the entry clashes. */
+  private confirm(frameNo: number, generated = false): boolean {
+    if (!this.ct || this.ct.confirm(this.skb, this.clockNs)) return true;
+    this.lastKind = generated ? FateKind.GeneratedDropped : FateKind.DroppedByStack;
+    this.lastDrop = { reason: StackReason.conntrackClash };
+    this.fate(this.lastKind, frameNo, this.lastDrop);
+    return false;
   }
 
   /** The final connection tracking table as `conntrack -L` prints it (sorted), or undefined when nothing is tracked. */

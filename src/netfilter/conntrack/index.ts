@@ -177,6 +177,8 @@ export class Conntrack {
   earlyDrops = 0;
   /** Packets dropped because the table was full and nothing could be evicted (stat drop). */
   drops = 0;
+  /** Packets dropped at confirmation because their tuple clashed (stat insert_failed). */
+  insertFailed = 0;
   /** Packets found INVALID (stat invalid). */
   invalid = 0;
 
@@ -542,24 +544,30 @@ export class Conntrack {
   /**
    * nf_conntrack_confirm at the end of INPUT or POSTROUTING: a new entry
    * attached to a packet of its original direction enters the table.
+   * False when its tuples clash with an entry's: the packet is dropped.
    */
-  confirm(skb: Skb, nowNs: bigint): void {
+  confirm(skb: Skb, nowNs: bigint): boolean {
     const conn = skb.ct;
-    if (conn === null || conn.confirmed || conn.dead) return;
-    if (skb.ctinfo >= IP_CT_IS_REPLY) return;
+    if (conn === null || conn.confirmed || conn.dead) return true;
+    if (skb.ctinfo >= IP_CT_IS_REPLY) return true;
     const now = this.jiffies(nowNs);
-    // A clash (same tuple inserted meanwhile) cannot happen with one packet in flight; be safe anyway.
+    // A clash: an entry holds one of the tuples already. Without NAT only a
+    // race could cause it; with NAT, a binding that found no free tuple in
+    // its range (a one-port range already in use) does. The kernel drops
+    // the packet (stat insert_failed).
     const o = conn.orig;
     const r = conn.reply;
     if (this.find(conn.proto, o.src, o.dst, o.sport, o.dport, now) || this.find(conn.proto, r.src, r.dst, r.sport, r.dport, now)) {
       conn.dead = true;
-      return;
+      this.insertFailed++;
+      return false;
     }
     conn.timeout += now;
     conn.status |= IPS_CONFIRMED;
     this.link(o);
     this.link(r);
     this.count++;
+    return true;
   }
 
   /**

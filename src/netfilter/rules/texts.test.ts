@@ -12,20 +12,11 @@ const RULES = `*filter
 -A INPUT -s 192.0.2.0/255.255.255.0,198.51.100.7 -j blocked
 -A blocked -j DROP
 COMMIT
-*raw
-:PREROUTING ACCEPT [0:0]
--A PREROUTING -p udp --syn -j DROP
-COMMIT
 `;
 
 describe('rule texts by position', () => {
   it('names rules and built-in policies as iptables-save prints them', () => {
-    let rs;
-    try {
-      rs = loadRuleset(RULES, 'r.v4');
-    } catch {
-      rs = loadRuleset(RULES.replace(' -p udp --syn', ' -p udp'), 'r.v4');
-    }
+    const rs = loadRuleset(RULES, 'r.v4');
     expect(ruleTextAt(rs, 'filter', 'INPUT', 1)).toBe('-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT');
     // A comma list is several rules, as iptables expands it.
     expect(ruleTextAt(rs, 'filter', 'INPUT', 2)).toBe('-A INPUT -s 192.0.2.0/24 -j blocked');
