@@ -21,6 +21,7 @@
  * const r = await replay({ rulesFile: 'rules.v4', machine: loadMachineFile('m.yaml'), captures: ['a.pcapng'], dropped: 'dropped.pcapng' });
  * console.log(r.fates, r.drops.sites, r.save);
  */
+import { translations, type Translation } from './report/translations.js';
 import { Family } from './packet/inet-addr.js';
 import { existsSync } from 'node:fs';
 import { openCaptures, openCaptureWriter, type CaptureDamage, type CaptureWriter } from './capture/index.js';
@@ -125,6 +126,8 @@ export interface ReplayResult {
   damage: CaptureDamage[];
   /** The connection tracking table at the end (`conntrack -L`, sorted), when the rules needed tracking. */
   conntrack?: string;
+  /** The connections of that table that NAT translated: original and translated tuple. */
+  translations?: Translation[];
   /** With `splitBy`: the captures written, one per cause, in the order their first packet came. */
   split?: SplitFile[];
 }
@@ -342,7 +345,10 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
     damage: caps.damage,
   };
   if (splitDone) result.split = splitDone;
-  if (machine.conntrack !== undefined) result.conntrack = machine.conntrack;
+  if (machine.conntrack !== undefined) {
+    result.conntrack = machine.conntrack;
+    result.translations = translations(machine.conntrack);
+  }
   if (t?.oops) result.oops = { message: t.message, frameNo: t.frameNo, reason: t.reason };
   return result;
 }

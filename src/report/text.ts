@@ -91,6 +91,12 @@ export function formatReport(r: ReplayResult, ctx: ReportContext): string {
       out.push(`  ${pad(fl.count, 9)}  ${proto.padEnd(5)} ${fl.src} -> ${dst}${port}`);
     }
   }
+  const nat = r.translations ?? [];
+  if (nat.length) {
+    out.push('');
+    out.push(`Address translations in the final conntrack table (${nat.length} connection${nat.length === 1 ? '' : 's'}${nat.length > ctx.top ? `, first ${ctx.top}` : ''})`);
+    for (const t of nat.slice(0, ctx.top)) out.push(`  ${t.kind.padEnd(9)} ${t.proto.padEnd(5)} ${t.original}  as  ${t.translated}`);
+  }
   if (r.split?.length) {
     out.push('');
     out.push(`Dropped packets by cause (${r.split.length} capture${r.split.length === 1 ? '' : 's'})`);
