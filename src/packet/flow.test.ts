@@ -27,7 +27,16 @@ describe('flow of a frame', () => {
   it('reads an IPv4 5-tuple and length, through VLAN tags', () => {
     const f = new Flow();
     expect(readFrameFlow(ethernet({ ...M, vlan: 7 }, ipv4({ src: '192.0.2.1', dst: '198.51.100.9' }, tcp({ sport: 4000, dport: 443 }))), f)).toBe(true);
-    expect([f.family, f.src.toString(), f.dst.toString(), f.proto, f.sport, f.dport, f.l4, f.ipLen]).toEqual([Family.V4, '192.0.2.1', '198.51.100.9', 6, 4000, 443, true, 40]);
+    expect([f.family, f.src.toString(), f.dst.toString(), f.proto, f.sport, f.dport, f.l4, f.ipLen]).toEqual([
+      Family.V4,
+      '192.0.2.1',
+      '198.51.100.9',
+      6,
+      4000,
+      443,
+      true,
+      40,
+    ]);
     expect(f.dportOrType).toBe(443);
     readFrameFlow(ethernet(M, ipv4({ src: '192.0.2.1', dst: '198.51.100.9' }, icmp({ type: 8, code: 0 }))), f);
     expect([f.proto, f.icmpType, f.dportOrType, f.sport, f.dport]).toEqual([1, 8, 8, 0, 0]);
@@ -51,7 +60,15 @@ describe('flow of a frame', () => {
     const dst = [6, 0, 1, 4, 0, 0, 0, 0]; // next TCP
     const frame = eth6(ipv6(0, Uint8Array.from([...hbh, ...ah, ...dst, ...ports(5000, 22), 0, 0, 0, 0])));
     expect(readFrameFlow(frame, f)).toBe(true);
-    expect([f.family, f.src.toString(), f.dst.toString(), f.proto, f.sport, f.dport, f.ipLen]).toEqual([Family.V6, '2001:db8::1', '2001:db8::2', 6, 5000, 22, 40 + 36]);
+    expect([f.family, f.src.toString(), f.dst.toString(), f.proto, f.sport, f.dport, f.ipLen]).toEqual([
+      Family.V6,
+      '2001:db8::1',
+      '2001:db8::2',
+      6,
+      5000,
+      22,
+      40 + 36,
+    ]);
     expect(frameIpLength(frame)).toBe(76);
   });
 

@@ -4,7 +4,19 @@ import type { ReplayResult } from '../replay.js';
 import { formatReport } from './text.js';
 
 function result(flows: ReplayResult['flows']): ReplayResult {
-  const fates = { forwarded: 0, delivered: 0, sent: 0, droppedByRule: 4, droppedByPolicy: 0, droppedByStack: 0, generated: 0, generatedDropped: 0, bridged: 0, failPolicy: 0, outbound: 0 };
+  const fates = {
+    forwarded: 0,
+    delivered: 0,
+    sent: 0,
+    droppedByRule: 4,
+    droppedByPolicy: 0,
+    droppedByStack: 0,
+    generated: 0,
+    generatedDropped: 0,
+    bridged: 0,
+    failPolicy: 0,
+    outbound: 0,
+  };
   return {
     ruleset: { family: Family.V4, tables: new Map(), file: 'r.v4' },
     save: '',

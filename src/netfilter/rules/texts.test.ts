@@ -28,6 +28,11 @@ describe('rule texts by position', () => {
     expect(ruleTextAt(rs, 'nat', 'INPUT', 1)).toBeUndefined();
     // Each text is the rule's line in the saved text.
     const saved = saveRuleset(rs).split('\n');
-    for (const [t, c, n] of [['filter', 'INPUT', 1], ['filter', 'INPUT', 3], ['filter', 'blocked', 1]] as const) expect(saved).toContain(ruleTextAt(rs, t, c, n));
+    for (const [t, c, n] of [
+      ['filter', 'INPUT', 1],
+      ['filter', 'INPUT', 3],
+      ['filter', 'blocked', 1],
+    ] as const)
+      expect(saved).toContain(ruleTextAt(rs, t, c, n));
   });
 });
