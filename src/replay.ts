@@ -182,14 +182,16 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
   const failReasons = new Map<string, string>();
   const flows = new FlowTable();
   const flow = new Flow();
-  // The rule set as booted (the guest's iptables-save text, loaded again), for the rule texts drops name.
-  let booted: Ruleset | undefined;
+  // The rule set as booted (the guest's iptables-save text, loaded again when a drop first needs a rule's text).
+  let bootSave: string | undefined;
+  let booted: Ruleset | null | undefined;
   let accepted: CaptureWriter | undefined;
   let dropped: CaptureWriter | undefined;
   const fmt = opts.outFormat ? { format: opts.outFormat } : {};
 
   const siteOf = (site: DropSite): { count: DropSiteCount; comment: string; split?: SplitCapture } => {
-    const text = booted && ruleTextAt(booted, site.table, site.chain, site.rule);
+    booted ??= loadBooted(bootSave, opts.rulesFile) ?? null;
+    const text = booted ? ruleTextAt(booted, site.table, site.chain, site.rule) : undefined;
     const count: DropSiteCount = { table: site.table, chain: site.chain, rule: site.rule, count: 0, bytes: 0, ...(text ? { text } : {}) };
     const comment = site.rule === 0 ? `${site.table}/${site.chain} policy${text ? `: ${text}` : ''}` : `${site.table}/${site.chain} rule ${site.rule}${text ? `: ${text}` : ''}`;
     const e = { count, comment };
@@ -284,7 +286,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
   try {
     let next = await it.next();
     machine.boot(next.done ? 0n : next.value.tsNs);
-    booted = loadBooted(machine.bootSave, opts.rulesFile);
+    bootSave = machine.bootSave;
     if (opts.accepted) accepted = openCaptureWriter(opts.accepted, fmt);
     if (opts.dropped) dropped = openCaptureWriter(opts.dropped, fmt);
     checkGuest();
