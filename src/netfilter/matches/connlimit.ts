@@ -22,11 +22,12 @@
  * @example
  * -p tcp --syn -m connlimit --connlimit-above 2 --connlimit-mask 24
  */
-import { OptionError, defineMatch, type OptionSpec, type OptionUse } from '../xt.js';
+import { Family, OptionError, defineMatch, type OptionSpec, type OptionUse } from '../xt.js';
+import { InetAddr } from '../../packet/inet-addr.js';
+import { parsePlen, plenError, plenMask, uintArg } from '../args.js';
 import type { Skb, XtParams } from '../types.js';
 import { Conn, TcpState } from '../conntrack/index.js';
-import { checkUses, strtoul } from './util.js';
-import { parseIptablesIPv4 } from './util.js';
+import { checkUses } from './util.js';
 
 const FLAG_INVERT = 1;
 const FLAG_DADDR = 2;
@@ -74,28 +75,17 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: 'connlimit-daddr', args: 0, excludes: ['connlimit-saddr'] },
 ];
 
-function prefixOf(mask: number): number {
-  let bits = 0;
-  for (let m = ~mask >>> 0; m !== 0; m >>>= 1) bits++;
-  return 32 - bits;
-}
-
-/** XTTYPE_PLENMASK: a prefix length (0-128, IPv4 keeps the first 32 bits) or a dotted mask. */
-function parseMask(use: OptionUse): number {
-  const a = use.args[0]!;
-  const n = strtoul(a, 128);
-  if (n !== undefined) return n >= 32 ? 0xffffffff : n === 0 ? 0 : (~0 << (32 - n)) >>> 0;
-  if (a.includes('.')) {
-    const m = parseIptablesIPv4(a);
-    if (m !== undefined) return m;
-  }
-  throw new OptionError(`connlimit: bad value for option "--connlimit-mask", neither a valid network mask nor valid CIDR (0-32).`, use);
+/** XTTYPE_PLENMASK (xtopt_parse_plenmask): a prefix length or a mask written as an address; a mask with holes becomes all ones. */
+function parseMask(use: OptionUse, family: Family): InetAddr {
+  const n = parsePlen(use.args[0] ?? '', family);
+  if (n === undefined) throw plenError('connlimit', use, family);
+  return plenMask(family, n);
 }
 
 export const connlimitMatch = defineMatch<ConnlimitConfig>({
   name: 'connlimit',
   options: OPTIONS,
-  parse(uses) {
+  parse(uses, ctx) {
     checkUses('connlimit', uses);
     let limit = 0;
     let flags = 0;
@@ -105,15 +95,13 @@ export const connlimitMatch = defineMatch<ConnlimitConfig>({
       switch (u.spec.name) {
         case 'connlimit-upto':
         case 'connlimit-above': {
-          const v = strtoul(u.args[0]!, 4294967295);
-          if (v === undefined) throw new OptionError(`connlimit: bad value for option "--${u.spec.name}", or out of range (0-4294967295).`, u);
-          limit = v;
+          limit = uintArg('connlimit', u, 0, 4294967295);
           have = true;
           if ((u.spec.name === 'connlimit-upto') !== u.invert) flags |= FLAG_INVERT;
           break;
         }
         case 'connlimit-mask':
-          mask = parseMask(u);
+          mask = parseMask(u, ctx.family).w0;
           break;
         case 'connlimit-saddr':
           flags &= ~FLAG_DADDR;
@@ -124,7 +112,7 @@ export const connlimitMatch = defineMatch<ConnlimitConfig>({
       }
     }
     if (!have) throw new OptionError('You must specify "--connlimit-above" or "--connlimit-upto".');
-    return { limit, flags, mask, prefix: prefixOf(mask), lists: new Map() };
+    return { limit, flags, mask, prefix: InetAddr.v4(mask).prefixLength(), lists: new Map() };
   },
   save(c) {
     return `${c.flags & FLAG_INVERT ? '--connlimit-upto' : '--connlimit-above'} ${c.limit} --connlimit-mask ${c.prefix} ${

@@ -13,7 +13,7 @@
  * -p tcp -m ecn --ecn-tcp-ece ! --ecn-tcp-cwr
  */
 import { CheckError, defineMatch, OptionError, type OptionSpec } from '../xt.js';
-import { uintOption } from '../targets/xt-util.js';
+import { uintArg } from '../args.js';
 import { checkUses } from './util.js';
 
 /** XT_ECN_OP_MATCH_* bits. */
@@ -43,7 +43,7 @@ export const ecnMatch = defineMatch<EcnMatchConfig>({
     let ipEct = 0;
     for (const u of uses) {
       const bit = u.spec.name === 'ecn-tcp-cwr' ? ECN_CWR : u.spec.name === 'ecn-tcp-ece' ? ECN_ECE : ECN_IP;
-      if (bit === ECN_IP) ipEct = uintOption('ecn', u, 0, 3);
+      if (bit === ECN_IP) ipEct = uintArg('ecn', u, 0, 3);
       operation |= bit;
       if (u.invert) invert |= bit;
     }

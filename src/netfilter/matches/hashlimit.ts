@@ -18,11 +18,12 @@
  * -p tcp -m hashlimit --hashlimit-upto 5/sec --hashlimit-burst 3 --hashlimit-mode srcip,dstport --hashlimit-name ssh
  */
 import { mix32 } from '../hash.js';
-import { CheckError, OptionError, defineMatch, type OptionSpec, type OptionUse, type ParseContext } from '../xt.js';
+import { CheckError, Family, OptionError, defineMatch, type OptionSpec, type OptionUse, type ParseContext } from '../xt.js';
 import type { GuestServices, Skb, XtParams } from '../types.js';
-import { atoi } from './limit.js';
-import { checkUses, strtoul, strtoulPrefix } from './util.js';
-import { groupOf, guestTable, msecsToJiffies, procNameProblem } from './shared-state.js';
+import { HASHLIMIT_RATE, atoiUnsigned, parsePlen, parseRate, plenError, printRate, uintArg, xtStrtoul } from '../args.js';
+import { HZ, msecsToJiffies } from '../clock.js';
+import { checkUses } from './util.js';
+import { groupOf, guestTable, procNameProblem } from './shared-state.js';
 
 export const HASH_DIP = 1 << 0;
 export const HASH_DPT = 1 << 1;
@@ -32,15 +33,16 @@ export const HL_INVERT = 1 << 4;
 export const HL_BYTES = 1 << 5;
 export const HL_RATE_MATCH = 1 << 6;
 
-const SCALE = 1000000n;
+const SCALE = HASHLIMIT_RATE.scale;
 const U64 = (1n << 64n) - 1n;
 const U32_MAX = 4294967295n;
-const HZ = 250n;
+/** HZ as a bigint, for the 64-bit credit arithmetic. */
+const HZ_N = BigInt(HZ);
 /** CREDITS_PER_JIFFY for 64-bit credits: the power of two below 2^64 / (HZ * 86400). */
 const CPJ = 1n << 39n;
 /** CREDITS_PER_JIFFY_BYTES: the power of two below 2^32 / HZ. */
 const CPJ_BYTES = 1n << 24n;
-const BYTES_CAP = CPJ_BYTES * HZ;
+const BYTES_CAP = CPJ_BYTES * HZ_N;
 const BYTE_SHIFT = 4n;
 const DEFAULT_BURST = 5;
 const BURST_MAX = 1000000;
@@ -97,25 +99,6 @@ const OPTIONS: readonly OptionSpec[] = [
 // ---------------------------------------------------------------------------
 // Parsing, as libxt_hashlimit does it
 
-function unitOf(text: string): number {
-  const slash = text.indexOf('/');
-  if (slash < 0) return 1;
-  const u = text.slice(slash + 1).toLowerCase();
-  if (u.length === 0) return 0;
-  if ('second'.startsWith(u)) return 1;
-  if ('minute'.startsWith(u)) return 60;
-  if ('hour'.startsWith(u)) return 3600;
-  if ('day'.startsWith(u)) return 86400;
-  return 0;
-}
-
-/** atoll as an unsigned 64-bit value. */
-function atoll(text: string): bigint {
-  const m = /^[ \t\n\r\f\v]*([+-]?)(\d*)/.exec(text)!;
-  const v = m[2] ? BigInt(m[2]) : 0n;
-  return BigInt.asUintN(64, m[1] === '-' ? -v : v);
-}
-
 function bytesToCost(bytes: bigint): bigint {
   const r = BigInt.asUintN(32, bytes >> BYTE_SHIFT);
   return U32_MAX / (r + 1n);
@@ -134,24 +117,13 @@ function factor(c: string | undefined): bigint {
 function parseBytes(text: string, use: OptionUse): bigint | undefined {
   const at = text.indexOf('b/s');
   if (at <= 0) return undefined;
-  const r = atoll(text);
+  const r = atoiUnsigned(text, 64);
   if (r === 0n) return undefined;
   const tmp = r * factor(text[at - 1]);
   if (tmp > U64) throw new OptionError(`Rate value too large "${tmp}" (max ${U64})`, use);
   const cost = bytesToCost(tmp);
   if (cost === 0n) throw new OptionError(`Rate too high "${text}"`, use);
   return cost;
-}
-
-/** parse_rate: SCALE-units per packet, with the unit's seconds; undefined when malformed. */
-function parseRate(text: string, use: OptionUse): { avg: bigint; mult: number } | undefined {
-  const mult = unitOf(text);
-  if (mult === 0) return undefined;
-  const r = atoll(text);
-  if (r === 0n) return undefined;
-  const avg = (SCALE * BigInt(mult)) / r;
-  if (avg === 0n) throw new OptionError(`Rate too fast "${text}"`, use);
-  return { avg, mult };
 }
 
 function burstError(use: OptionUse): OptionError {
@@ -161,8 +133,8 @@ function burstError(use: OptionUse): OptionError {
 /** parse_burst: a count, or bytes with a k/m suffix. */
 function parseBurst(text: string, use: OptionUse): bigint {
   // xtables_strtoul with an end pointer: the number may be followed by a suffix.
-  const p = strtoulPrefix(text, Number.MAX_SAFE_INTEGER);
-  if (!p || p.value < 1) throw burstError(use);
+  const p = xtStrtoul(text, Number.MAX_SAFE_INTEGER, 0, 1);
+  if (!p) throw burstError(use);
   const end = text[p.end];
   if (p.end === text.length && p.value > BURST_MAX) throw burstError(use);
   return BigInt(p.value) * factor(end);
@@ -181,18 +153,11 @@ function parseMode(text: string, use: OptionUse): number {
   return mode;
 }
 
-function parseU32(use: OptionUse): number {
-  const v = strtoul(use.args[0]!, 4294967295);
-  if (v === undefined) throw new OptionError(`hashlimit: bad value for option "--${use.spec.name}", or out of range (0-4294967295).`, use);
-  return v;
-}
-
-function parsePlen(use: OptionUse): number {
-  const v = strtoul(use.args[0]!, 128);
-  if (v === undefined) {
-    throw new OptionError(`hashlimit: bad value for option "--${use.spec.name}", neither a valid network mask nor valid CIDR (0-32).`, use);
-  }
-  return v;
+/** An XTTYPE_PLEN mask length (xtopt_parse_plen); a mask with holes gives hlen -1, kept in the u8 as 255. */
+function maskLength(use: OptionUse, family: Family): number {
+  const n = parsePlen(use.args[0] ?? '', family);
+  if (n === undefined) throw plenError('hashlimit', use, family);
+  return n & 0xff;
 }
 
 // ---------------------------------------------------------------------------
@@ -200,11 +165,11 @@ function parsePlen(use: OptionUse): number {
 
 function user2credits(user: bigint): bigint {
   // HZ * CPJ > SCALE, so: user * (HZ * CPJ / SCALE), in 64 bits.
-  return BigInt.asUintN(64, user * ((HZ * CPJ) / SCALE));
+  return BigInt.asUintN(64, user * ((HZ_N * CPJ) / SCALE));
 }
 
 function user2creditsByte(user: bigint): bigint {
-  return BigInt.asUintN(32, BigInt.asUintN(64, BigInt.asUintN(32, user) * HZ * CPJ_BYTES) >> 32n);
+  return BigInt.asUintN(32, BigInt.asUintN(64, BigInt.asUintN(32, user) * HZ_N * CPJ_BYTES) >> 32n);
 }
 
 /** One hash entry (struct dsthash_ent). */
@@ -365,22 +330,10 @@ function portsOffset(proto: number): number {
 // ---------------------------------------------------------------------------
 // The module
 
-const RATES: ReadonlyArray<readonly [string, bigint]> = [
-  ['day', SCALE * 86400n],
-  ['hour', SCALE * 3600n],
-  ['min', SCALE * 60n],
-  ['sec', SCALE],
-];
-
 /** print_rate: the text and the default expiry (ms) of a packet rate. */
-function printRate(period: bigint): [string, number] {
-  let i = 1;
-  for (; i < RATES.length; i++) {
-    const m = RATES[i]![1];
-    if (period > m || m / period < m % period) break;
-  }
-  const [name, m] = RATES[i - 1]!;
-  return [`${m / period}/${name}`, Number(m / SCALE) * 1000];
+function rateText(period: bigint): [string, number] {
+  const r = printRate(period, SCALE);
+  return [r.text, r.seconds * 1000];
 }
 
 const UNITS: ReadonlyArray<readonly [string, bigint]> = [
@@ -445,7 +398,7 @@ export const hashlimitMatch = defineMatch<HashlimitConfig>({
             mode |= HL_BYTES;
             mult = 15;
           } else {
-            const r = parseRate(a, u);
+            const r = parseRate(a, HASHLIMIT_RATE, u);
             if (!r) throw new OptionError(`hashlimit: Bad value for "--${u.spec.name}" option: "${a}"`, u);
             avg = r.avg;
             mult = r.mult;
@@ -461,22 +414,22 @@ export const hashlimitMatch = defineMatch<HashlimitConfig>({
           mode |= parseMode(a, u);
           break;
         case 'hashlimit-srcmask':
-          srcmask = parsePlen(u);
+          srcmask = maskLength(u, ctx.family);
           break;
         case 'hashlimit-dstmask':
-          dstmask = parsePlen(u);
+          dstmask = maskLength(u, ctx.family);
           break;
         case 'hashlimit-htable-size':
-          size = parseU32(u);
+          size = uintArg('hashlimit', u, 0, 4294967295);
           break;
         case 'hashlimit-htable-max':
-          max = parseU32(u);
+          max = uintArg('hashlimit', u, 0, 4294967295);
           break;
         case 'hashlimit-htable-gcinterval':
-          gcInterval = parseU32(u);
+          gcInterval = uintArg('hashlimit', u, 0, 4294967295);
           break;
         case 'hashlimit-htable-expire':
-          expire = parseU32(u);
+          expire = uintArg('hashlimit', u, 0, 4294967295);
           break;
         case 'hashlimit-name':
           if (a.length < 1) throw new OptionError('hashlimit: option "--hashlimit-name" requires a name', u);
@@ -535,7 +488,7 @@ export const hashlimitMatch = defineMatch<HashlimitConfig>({
       s += t;
       quantum = q;
     } else {
-      const [t, q] = printRate(cfg.avg);
+      const [t, q] = rateText(cfg.avg);
       s += `${t} --hashlimit-burst ${cfg.burst}`;
       quantum = q;
     }

@@ -18,10 +18,11 @@
  */
 import { OptionError, defineMatch, type OptionSpec, type OptionUse } from '../xt.js';
 import type { Skb, XtParams } from '../types.js';
-import { checkUses, strtoul } from './util.js';
+import { LIMIT_RATE, parseRate, printRate, uintArg } from '../args.js';
+import { checkUses } from './util.js';
 
 /** XT_LIMIT_SCALE: avg is in 1/10000 s per packet. */
-export const XT_LIMIT_SCALE = 10000;
+export const XT_LIMIT_SCALE = Number(LIMIT_RATE.scale);
 const DEFAULT_BURST = 5;
 
 export interface LimitConfig {
@@ -46,57 +47,21 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: 'limit-burst', args: 1 },
 ];
 
-/** C's atoi: leading white space, a sign, digits; the rest ignored. Wraps to 32 bits as the C code stores it. */
-export function atoi(text: string): number {
-  let i = 0;
-  while (i < text.length && ' \t\n\r\f\v'.includes(text[i]!)) i++;
-  let neg = false;
-  if (text[i] === '+' || text[i] === '-') neg = text[i++] === '-';
-  let v = 0;
-  while (i < text.length && text[i]! >= '0' && text[i]! <= '9') v = (v * 10 + (text.charCodeAt(i++) - 48)) % 4294967296;
-  return neg ? -v : v;
+/** parse_rate of libxt_limit (args.ts's parseRate with its atoi into uint32_t): avg in XT_LIMIT_SCALE units, or an OptionError. */
+function limitRate(text: string, use: OptionUse): number {
+  const r = parseRate(text, LIMIT_RATE, use);
+  if (!r) throw new OptionError(`bad rate "${text}"'`, use);
+  return Number(r.avg);
 }
 
-/** The unit suffix after `/` as libxt_limit reads it (any prefix of second/minute/hour/day, any case); 0 when bad. */
-export function rateUnit(text: string): number {
-  const slash = text.indexOf('/');
-  if (slash < 0) return 1;
-  const u = text.slice(slash + 1).toLowerCase();
-  if (u.length === 0) return 0;
-  if ('second'.startsWith(u)) return 1;
-  if ('minute'.startsWith(u)) return 60;
-  if ('hour'.startsWith(u)) return 3600;
-  if ('day'.startsWith(u)) return 86400;
-  return 0;
-}
-
-/** parse_rate of libxt_limit: avg in XT_LIMIT_SCALE units, or an OptionError. */
-function parseRate(text: string, use: OptionUse): number {
-  const mult = rateUnit(text);
-  const r = atoi(text) >>> 0;
-  if (mult === 0 || r === 0) throw new OptionError(`bad rate "${text}"'`, use);
-  const avg = Math.floor((XT_LIMIT_SCALE * mult) / r);
-  if (avg === 0) throw new OptionError(`Rate too fast "${text}"`, use);
-  return avg;
-}
-
-const MULTS = [XT_LIMIT_SCALE * 86400, XT_LIMIT_SCALE * 3600, XT_LIMIT_SCALE * 60, XT_LIMIT_SCALE] as const;
-const MULT_NAMES = ['day', 'hour', 'min', 'sec'] as const;
-
-/** The index of the unit libxt's print_rate and nft.c's add_nft_limit choose for `avg`. */
-function unitIndex(avg: number): number {
-  let i = 1;
-  for (; i < MULTS.length; i++) {
-    const m = MULTS[i]!;
-    if (avg > m || Math.floor(m / avg) < m % avg) break;
-  }
-  return i - 1;
+/** print_rate: the unit iptables shows `avg` in, as nft.c's add_nft_limit also chooses it. */
+function rateOf(avg: number): ReturnType<typeof printRate> {
+  return printRate(BigInt(avg), LIMIT_RATE.scale);
 }
 
 /** `R/unit` as iptables prints an avg. */
 export function formatRate(avg: number): string {
-  const i = unitIndex(avg);
-  return `${Math.floor(MULTS[i]! / avg)}/${MULT_NAMES[i]}`;
+  return rateOf(avg).text;
 }
 
 export const limitMatch = defineMatch<LimitConfig>({
@@ -107,16 +72,12 @@ export const limitMatch = defineMatch<LimitConfig>({
     let avg = Math.floor((XT_LIMIT_SCALE * 3600) / 3);
     let burst = DEFAULT_BURST;
     for (const u of uses) {
-      if (u.spec.name === 'limit') avg = parseRate(u.args[0]!, u);
-      else {
-        const v = strtoul(u.args[0]!, 10000);
-        if (v === undefined) throw new OptionError('limit: bad value for option "--limit-burst", or out of range (0-10000).', u);
-        burst = v;
-      }
+      if (u.spec.name === 'limit') avg = limitRate(u.args[0]!, u);
+      else burst = uintArg('limit', u, 0, 10000);
     }
-    const i = unitIndex(avg);
-    const rate = Math.floor(MULTS[i]! / avg);
-    const unit = MULTS[i]! / XT_LIMIT_SCALE;
+    const shown = rateOf(avg);
+    const rate = Number(shown.count);
+    const unit = shown.seconds;
     if (burst === 0) burst = DEFAULT_BURST;
     const cost = Math.floor((unit * 1e9) / rate);
     const tokensMax = cost * burst;

@@ -11,7 +11,8 @@
  * -m mark ! --mark 0x10/0xf0
  */
 import { defineMatch, OptionError, type OptionSpec, type OptionUse } from '../xt.js';
-import { exclusive, markMaskOption } from '../targets/xt-util.js';
+import { parseValMask } from '../args.js';
+import { exclusive } from '../targets/xt-util.js';
 import { checkUses } from './util.js';
 
 export interface MarkMatchConfig {
@@ -54,8 +55,8 @@ export function parseMarkMask(ext: string, uses: readonly OptionUse[]): MarkMatc
   checkUses(ext, uses);
   const u = uses.find((x) => x.spec.name === 'mark');
   if (!u) throw new OptionError(`${ext}: option "--mark" must be specified`);
-  const { mark, mask } = markMaskOption(ext, u);
-  return { mark, mask, invert: u.invert };
+  const { value, mask } = parseValMask(ext, u);
+  return { mark: value, mask, invert: u.invert };
 }
 
 export const markMatch = defineMatch<MarkMatchConfig>({

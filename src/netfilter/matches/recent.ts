@@ -19,10 +19,12 @@
  * @example
  * -m recent --update --seconds 60 --hitcount 4 --name SSH --rsource
  */
-import { CheckError, OptionError, defineMatch, type OptionSpec, type OptionUse, type ParseContext } from '../xt.js';
+import { CheckError, OptionError, defineMatch, type OptionSpec, type ParseContext } from '../xt.js';
 import type { GuestServices, Skb, XtParams } from '../types.js';
 import { formatIPv4 } from '../../packet/addr.js';
-import { checkUses, strtoul, strtoulPrefix } from './util.js';
+import { hostAddr, uintArg } from '../args.js';
+import { HZ } from '../clock.js';
+import { checkUses } from './util.js';
 import { groupOf, guestTable, procNameProblem } from './shared-state.js';
 
 export const RECENT_CHECK = 1 << 0;
@@ -36,7 +38,6 @@ export const RECENT_REAP = 1 << 5;
 export const IP_LIST_TOT = 100;
 const MAX_NSTAMPS = 65536;
 const NAME_LEN = 200;
-const HZ = 250;
 
 interface Group {
   /** The list's address mask (the first rule's). */
@@ -73,27 +74,6 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: 'rdest', args: 0, repeat: true },
   { name: 'mask', args: 1 },
 ];
-
-/** An IPv4 address as inet_aton reads it (`16` is 0.0.0.16, `10.1` is 10.0.0.1); undefined when malformed. */
-export function inetAton(text: string): number | undefined {
-  const parts = text.split('.');
-  if (parts.length > 4) return undefined;
-  const v: number[] = [];
-  for (const p of parts) {
-    const r = strtoulPrefix(p, 4294967295);
-    if (!r || r.end !== p.length || /^\s|^\+/.test(p)) return undefined;
-    v.push(r.value);
-  }
-  const last = v.length - 1;
-  let out = 0;
-  for (let i = 0; i < last; i++) {
-    if (v[i]! > 255) return undefined;
-    out = out * 256 + v[i]!;
-  }
-  const room = 4 - last;
-  if (v[last]! >= 2 ** (8 * room)) return undefined;
-  return (out * 2 ** (8 * room) + v[last]!) >>> 0;
-}
 
 function roundupPow2(n: number): number {
   let p = 1;
@@ -201,12 +181,6 @@ export class RecentList {
   }
 }
 
-function u32(use: OptionUse, min: number): number {
-  const v = strtoul(use.args[0]!, 4294967295);
-  if (v === undefined || v < min) throw new OptionError(`recent: bad value for option "--${use.spec.name}", or out of range (${min}-4294967295).`, use);
-  return v;
-}
-
 export const recentMatch = defineMatch<RecentConfig>({
   name: 'recent',
   options: OPTIONS,
@@ -238,10 +212,10 @@ export const recentMatch = defineMatch<RecentConfig>({
           invert ||= u.invert;
           break;
         case 'seconds':
-          seconds = u32(u, 1);
+          seconds = uintArg('recent', u, 1, 4294967295);
           break;
         case 'hitcount':
-          hitCount = u32(u, 0);
+          hitCount = uintArg('recent', u, 0, 4294967295);
           break;
         case 'reap':
           checkSet |= RECENT_REAP;
@@ -260,9 +234,10 @@ export const recentMatch = defineMatch<RecentConfig>({
           dest = true;
           break;
         case 'mask': {
-          const m = inetAton(u.args[0]!);
+          // XTTYPE_HOST: getaddrinfo, numeric (inet_aton: `16` is 0.0.0.16).
+          const m = hostAddr(u.args[0]!, ctx.family);
           if (m === undefined) throw new OptionError(`host/network \`${u.args[0]}' not found`, u);
-          mask = m;
+          mask = m.w0;
           break;
         }
       }

@@ -48,11 +48,6 @@ export function guestTable<T>(svc: GuestServices, key: string, make: () => T): T
   return t;
 }
 
-/** msecs_to_jiffies at HZ=250 (rounds up). */
-export function msecsToJiffies(ms: number): number {
-  return Math.ceil(ms / 4);
-}
-
 /** xt_check_proc_name: a name the kernel can use as a /proc file name; the reason when not. */
 export function procNameProblem(name: string, max: number): string | undefined {
   if (name.length === 0) return 'the name is empty';

@@ -18,7 +18,8 @@
  */
 import { OptionError, defineMatch, type OptionSpec } from '../xt.js';
 import type { GuestServices, Skb, XtParams } from '../types.js';
-import { checkUses, strtoul } from './util.js';
+import { uintArg } from '../args.js';
+import { checkUses } from './util.js';
 import { guestTable } from './shared-state.js';
 
 export const MODE_RANDOM = 0;
@@ -110,16 +111,13 @@ export const statisticMatch = defineMatch<StatisticConfig>({
           break;
         }
         case 'every': {
-          const v = strtoul(a, 4294967295);
-          if (v === undefined || v < 1) throw new OptionError('statistic: bad value for option "--every", or out of range (1-4294967295).', u);
+          const v = uintArg('statistic', u, 1, 4294967295);
           if (!has('packet')) throw new OptionError('statistic: option "--every" also requires "--packet".', u);
           every = v - 1;
           break;
         }
         case 'packet': {
-          const v = strtoul(a, 4294967295);
-          if (v === undefined) throw new OptionError('statistic: bad value for option "--packet", or out of range (0-4294967295).', u);
-          packet = v;
+          packet = uintArg('statistic', u, 0, 4294967295);
           break;
         }
       }

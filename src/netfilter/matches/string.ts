@@ -28,7 +28,7 @@
  * -p tcp -m tcp --dport 80 -m string --string "GET /admin" --algo bm --to 200
  */
 import { CheckError, defineMatch, OptionError, type OptionSpec, type OptionUse } from '../xt.js';
-import { uintOption } from '../targets/xt-util.js';
+import { uintArg } from '../args.js';
 import { checkOptionUses } from './mark.js';
 
 /** XT_STRING_MAX_PATTERN_SIZE. */
@@ -243,8 +243,8 @@ export const stringMatch = defineMatch<StringConfig>({
     const algoUse = stringUse(uses, 'algo');
     const fromUse = stringUse(uses, 'from');
     const toUse = stringUse(uses, 'to');
-    const from = fromUse ? uintOption('string', fromUse, 0, 65535) : 0;
-    const to = toUse ? uintOption('string', toUse, 0, 65535) : 65535;
+    const from = fromUse ? uintArg('string', fromUse, 0, 65535) : 0;
+    const to = toUse ? uintArg('string', toUse, 0, 65535) : 65535;
     const strUse = stringUse(uses, 'string') ?? stringUse(uses, 'hex-string');
     let pattern: Uint8Array | undefined;
     if (strUse) {

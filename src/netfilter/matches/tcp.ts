@@ -20,8 +20,8 @@ import {
   formatTcpFlags,
   parsePortRange,
   parseTcpFlags,
-  strtoul,
 } from './util.js';
+import { xtStrtoulAll } from '../args.js';
 
 export const IPPROTO_TCP = 6;
 
@@ -110,7 +110,7 @@ export const tcpMatch = defineMatch<TcpConfig>({
         case 'tcp-option': {
           if (haveOption) throw new OptionError("Only one `--tcp-option' allowed", u);
           haveOption = true;
-          const v = strtoul(u.args[0]!, 255);
+          const v = xtStrtoulAll(u.args[0]!, 255);
           if (v === undefined || v === 0) {
             throw new OptionError(`Bad TCP option "${u.args[0]}"; expected an option kind 1-255`, u);
           }

@@ -14,7 +14,7 @@
  */
 import { nextTcpOption, tcpOptionsLength } from './tcp.js';
 import { CheckError, defineMatch, OptionError, type OptionSpec } from '../xt.js';
-import { parseUintRange } from './length.js';
+import { parseUintRange } from '../args.js';
 import { checkUses } from './util.js';
 
 export interface TcpmssMatchConfig {

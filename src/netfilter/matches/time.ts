@@ -35,6 +35,7 @@
  */
 import { defineMatch, OptionError, type OptionSpec, type OptionUse } from '../xt.js';
 import type { GuestServices } from '../types.js';
+import { cStrtoumax } from '../args.js';
 import { checkOptionUses } from './mark.js';
 
 /** XT_TIME_* flags. */
@@ -83,37 +84,13 @@ const WEEK_DAYS = ['', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'] as const
 // C library pieces, at load time only.
 
 /**
- * C's strtoul(s + from, &end, base) as glibc does it: leading white space,
- * a sign (minus negates modulo 2^64), `0x` and leading-0 octal with base 0;
- * no digits gives 0 with end = from. The value as `unsigned int` (mod 2^32).
+ * strtoul(s + from, &end, base) as libxt_time calls it, directly (glibc,
+ * args.ts's cStrtoumax: a minus negates, no digits gives 0 with end = from),
+ * the value kept as the `unsigned int` its variables are.
  */
 function cStrtoul(s: string, from: number, base: 0 | 10): { value: number; end: number } {
-  let i = from;
-  while (i < s.length && ' \t\n\v\f\r'.includes(s[i]!)) i++;
-  let neg = false;
-  if (s[i] === '+' || s[i] === '-') {
-    neg = s[i] === '-';
-    i++;
-  }
-  let b: number = base;
-  if ((b === 0 || b === 16) && s[i] === '0' && (s[i + 1] === 'x' || s[i + 1] === 'X') && /[0-9a-fA-F]/.test(s[i + 2] ?? '')) {
-    b = 16;
-    i += 2;
-  } else if (b === 0) b = s[i] === '0' ? 8 : 10;
-  const start = i;
-  let v = 0n;
-  const LIMIT = (1n << 64n) - 1n;
-  let overflow = false;
-  for (; i < s.length; i++) {
-    const d = parseInt(s[i]!, 36);
-    if (Number.isNaN(d) || d >= b) break;
-    v = v * BigInt(b) + BigInt(d);
-    if (v > LIMIT) overflow = true;
-  }
-  if (i === start) return { value: 0, end: from };
-  if (overflow) v = LIMIT;
-  else if (neg) v = ((1n << 64n) - v) & LIMIT;
-  return { value: Number(v & 0xffffffffn), end: i };
+  const r = cStrtoumax(s, from, base);
+  return { value: Number(r.value & 0xffffffffn), end: r.end };
 }
 
 /** time_parse_date: seconds since 1970 (UTC), normalised as mktime does. */

@@ -10,7 +10,8 @@
  * -m tos --tos Minimize-Delay
  */
 import { defineMatch, OptionError, type OptionSpec } from '../xt.js';
-import { cStrtoul } from '../targets/xt-util.js';
+import { parseTosMask } from '../args.js';
+import { hex8 } from '../targets/xt-util.js';
 import { checkUses } from './util.js';
 
 export interface TosMatchConfig {
@@ -19,37 +20,7 @@ export interface TosMatchConfig {
   readonly invert: boolean;
 }
 
-const NAMES: ReadonlyMap<string, number> = new Map([
-  ['minimize-delay', 0x10],
-  ['maximize-throughput', 0x08],
-  ['maximize-reliability', 0x04],
-  ['minimize-cost', 0x02],
-  ['normal-service', 0x00],
-]);
-
 const OPTIONS: readonly OptionSpec[] = [{ name: 'tos', args: 1, invert: true, mandatory: true }];
-
-/** XTTYPE_TOSMASK as libxtables 1.8.9 parses it (xtopt_parse_tosmask), with its messages. */
-export function parseTosMask(arg: string): { value: number; mask: number } {
-  const v = cStrtoul(arg);
-  if (v && v.value <= 0xff) {
-    let end = v.end;
-    let mask = 0xff;
-    if (arg[end] === '/') {
-      const m = cStrtoul(arg.slice(end + 1));
-      if (!m || m.value > 0xff) throw new OptionError(`Illegal value: "${arg}"`);
-      mask = m.value;
-      end += 1 + m.end;
-    }
-    if (end !== arg.length) throw new OptionError(`Illegal value: "${arg}"`);
-    return { value: v.value, mask };
-  }
-  const named = NAMES.get(arg.toLowerCase());
-  if (named === undefined) throw new OptionError(`Symbolic name "${arg}" is unknown`);
-  return { value: named, mask: 0x3f };
-}
-
-const hex2 = (v: number): string => `0x${v.toString(16).padStart(2, '0')}`;
 
 export const tosMatch = defineMatch<TosMatchConfig>({
   name: 'tos',
@@ -58,14 +29,10 @@ export const tosMatch = defineMatch<TosMatchConfig>({
     checkUses('tos', uses);
     const u = uses.find((x) => x.spec.name === 'tos');
     if (!u) throw new OptionError('tos: option "--tos" must be specified');
-    try {
-      return { ...parseTosMask(u.args[0] ?? ''), invert: u.invert };
-    } catch (e) {
-      throw new OptionError((e as Error).message, u);
-    }
+    return { ...parseTosMask(u.args[0] ?? '', 0x3f, u), invert: u.invert };
   },
   save(c) {
-    return `${c.invert ? '! ' : ''}--tos ${hex2(c.value)}/${hex2(c.mask)}`;
+    return `${c.invert ? '! ' : ''}--tos ${hex8(c.value)}/${hex8(c.mask)}`;
   },
   match(c, skb) {
     return ((skb.data[1]! & c.mask) === c.value) !== c.invert;

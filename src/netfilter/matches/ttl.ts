@@ -6,7 +6,8 @@
  * -m ttl --ttl-lt 5
  */
 import { OptionError, defineMatch, type OptionSpec } from '../xt.js';
-import { checkUses, strtoul } from './util.js';
+import { xtStrtoulAll } from '../args.js';
+import { checkUses } from './util.js';
 
 export const enum TtlMode {
   Eq = 0,
@@ -34,7 +35,7 @@ export const ttlMatch = defineMatch<TtlConfig>({
     checkUses('ttl', uses);
     const u = uses.find((x) => ALL.includes(x.spec.name));
     if (!u) throw new OptionError("TTL match: You must specify one of `--ttl-eq', `--ttl-lt', `--ttl-gt'");
-    const value = strtoul(u.args[0]!, 255);
+    const value = xtStrtoulAll(u.args[0]!, 255);
     if (value === undefined) {
       throw new OptionError(`ttl: bad value for option "--${u.spec.name}", or out of range (0-255).`, u);
     }

@@ -24,7 +24,8 @@
  * -m u32 --u32 "0>>22&0x3C@12>>26&0x3C@0=0x474554"
  */
 import { CheckError, defineMatch, OptionError, type OptionSpec } from '../xt.js';
-import { checkUses, strtoulPrefix } from './util.js';
+import { xtStrtoul } from '../args.js';
+import { checkUses } from './util.js';
 
 /** XT_U32_MAXSIZE: the most tests, numbers per location and values per test. */
 const MAXSIZE = 10;
@@ -66,7 +67,7 @@ export function parseU32(arg: string): U32Test[] {
   let state = 0;
   const number = (): number => {
     const at = i;
-    const r = strtoulPrefix(arg, 0xffffffff, i);
+    const r = xtStrtoul(arg, 0xffffffff, i);
     if (!r) return fail(`at char ${at}: not a number or out of range`);
     i = r.end;
     return r.value;

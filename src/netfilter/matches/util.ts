@@ -1,65 +1,22 @@
 /**
- * Parsing helpers shared by the match modules: numbers as libxtables reads
- * them, ports and port ranges, service names, TCP flag names, ICMP type
- * names, IPv4 addresses in iptables' numeric form, the generic option
- * rules (once, not inverted, mandatory, exclusive) and iptables-save's
- * string quoting.
+ * Parsing helpers shared by the match modules: ports and port ranges,
+ * service names, TCP flag names, ICMP type names, the generic option rules
+ * (once, not inverted, mandatory, exclusive) and iptables-save's string
+ * quoting. Numbers, addresses and the other argument kinds are args.ts's.
  *
  * Everything here runs at rule load time, never per packet.
  */
 import { OptionError, type OptionUse } from '../xt.js';
+import { xtStrtoul, xtStrtoulAll } from '../args.js';
 import { SERVICES_TEXT } from './services.js';
 
 // ---------------------------------------------------------------------------
-// Numbers
+// Numbers: args.ts (xtables_strtoul), under the names this file gave them
 
-/** Result of reading a number from the start of a text. */
-export interface NumPrefix {
-  value: number;
-  /** Index of the first character not consumed. */
-  end: number;
-}
-
-function isSpace(c: string): boolean {
-  return c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\f' || c === '\v';
-}
-
-/**
- * Reads an unsigned number the way libxtables does (strtoul with base 0:
- * leading white space and `+` allowed, `0x` hex, leading `0` octal; a minus
- * sign is refused). Returns undefined when no digit was read or the value
- * is above `max`.
- */
-export function strtoulPrefix(text: string, max: number, from = 0): NumPrefix | undefined {
-  let i = from;
-  while (i < text.length && isSpace(text[i]!)) i++;
-  if (text[i] === '-') return undefined;
-  if (text[i] === '+') i++;
-  let base = 10;
-  if (text[i] === '0') {
-    if ((text[i + 1] === 'x' || text[i + 1] === 'X') && /[0-9a-fA-F]/.test(text[i + 2] ?? '')) {
-      base = 16;
-      i += 2;
-    } else base = 8;
-  }
-  const start = i;
-  let v = 0;
-  while (i < text.length) {
-    const d = parseInt(text[i]!, base);
-    if (Number.isNaN(d)) break;
-    v = v * base + d;
-    i++;
-  }
-  if (i === start) return undefined;
-  if (v > max) return undefined;
-  return { value: v, end: i };
-}
-
-/** A whole text as an unsigned number (libxtables' xtables_strtoui). */
-export function strtoul(text: string, max: number): number | undefined {
-  const r = strtoulPrefix(text, max);
-  return r && r.end === text.length ? r.value : undefined;
-}
+/** @deprecated Use xtStrtoul from ../args.js (the same function). */
+export { xtStrtoul as strtoulPrefix, type NumPrefix } from '../args.js';
+/** @deprecated Use xtStrtoulAll from ../args.js (the same function). */
+export { xtStrtoulAll as strtoul } from '../args.js';
 
 // ---------------------------------------------------------------------------
 // Services and ports
@@ -95,7 +52,7 @@ export function serviceToPort(name: string, protos: number): number | undefined 
 
 /** Parses one port: a number 0-65535 or a service name; undefined when neither. */
 export function parsePortText(text: string, protos: number): number | undefined {
-  return strtoul(text, 65535) ?? serviceToPort(text, protos);
+  return xtStrtoulAll(text, 65535) ?? serviceToPort(text, protos);
 }
 
 /** The iptables complaint about a port, naming what is accepted. */
@@ -256,13 +213,13 @@ export function parseIcmpType(text: string, use?: OptionUse): IcmpSpec {
     return { type, codeMin, codeMax };
   }
   const hint = '; expected a type name (e.g. echo-request), a number 0-255 or type/code';
-  const t = strtoulPrefix(text, 255);
+  const t = xtStrtoul(text, 255);
   if (!t) throw new OptionError(`Unknown ICMP type \`${text}'${hint}`, use);
   let end = t.end;
   let codeMin = 0;
   let codeMax = 0xff;
   if (text[end] === '/') {
-    const c = strtoulPrefix(text, 255, end + 1);
+    const c = xtStrtoul(text, 255, end + 1);
     if (!c) throw new OptionError(`Unknown ICMP code \`${text}'${hint}`, use);
     codeMin = codeMax = c.value;
     end = c.end;
@@ -276,29 +233,10 @@ export function parseIcmpType(text: string, use?: OptionUse): IcmpSpec {
 }
 
 // ---------------------------------------------------------------------------
-// IPv4 addresses
+// IPv4 addresses: args.ts
 
-/**
- * An IPv4 address as iptables reads numeric addresses: each part a number
- * 0-255 in strtoul form; fewer than four parts are completed with zeros
- * (`10.1` is 10.1.0.0). Undefined when malformed.
- */
-export function parseIptablesIPv4(text: string): number | undefined {
-  const parts = text.split('.');
-  if (parts.length > 4) return undefined;
-  let v = 0;
-  for (let i = 0; i < 4; i++) {
-    const p = parts[i];
-    let n = 0;
-    if (p !== undefined) {
-      const r = strtoul(p, 255);
-      if (r === undefined) return undefined;
-      n = r;
-    }
-    v = v * 256 + n;
-  }
-  return v >>> 0;
-}
+/** @deprecated Use numericIPv4 from ../args.js (the same function). */
+export { numericIPv4 as parseIptablesIPv4 } from '../args.js';
 
 // ---------------------------------------------------------------------------
 // Generic option rules

@@ -20,8 +20,9 @@
  */
 import type { Conn } from '../conntrack/conn.js';
 import { XT_CONTINUE } from '../types.js';
+import { parseValMask, uintArg } from '../args.js';
 import { defineTarget, OptionError, type OptionUse } from '../xt.js';
-import { exclusive, hex32, markMaskOption, uintOption } from './xt-util.js';
+import { exclusive, hex32 } from './xt-util.js';
 
 export const enum ConnmarkMode {
   Set = 0,
@@ -84,16 +85,16 @@ export const connmarkTarget = defineTarget<ConnmarkConfig>({
       switch (name) {
         case 'set-xmark':
         case 'set-mark': {
-          const mm = markMaskOption('CONNMARK', u);
+          const vm = parseValMask('CONNMARK', u);
           mode = ConnmarkMode.Set;
-          ctmark = mm.mark;
-          ctmask = name === 'set-mark' ? (mm.mark | mm.mask) >>> 0 : mm.mask;
+          ctmark = vm.value;
+          ctmask = name === 'set-mark' ? (vm.value | vm.mask) >>> 0 : vm.mask;
           break;
         }
         case 'and-mark':
         case 'or-mark':
         case 'xor-mark': {
-          const v = uintOption('CONNMARK', u, 0, 0xffffffff) >>> 0;
+          const v = uintArg('CONNMARK', u, 0, 0xffffffff) >>> 0;
           mode = ConnmarkMode.Set;
           ctmark = name === 'and-mark' ? 0 : v;
           ctmask = name === 'and-mark' ? ~v >>> 0 : name === 'or-mark' ? v : 0;
@@ -107,17 +108,17 @@ export const connmarkTarget = defineTarget<ConnmarkConfig>({
           break;
         case 'left-shift-mark':
         case 'right-shift-mark':
-          shiftBits = uintOption('CONNMARK', u, 0, 32);
+          shiftBits = uintArg('CONNMARK', u, 0, 32);
           shiftDir = name === 'left-shift-mark' ? 0 : 1;
           break;
         case 'ctmask':
-          ctmask = uintOption('CONNMARK', u, 0, 0xffffffff) >>> 0;
+          ctmask = uintArg('CONNMARK', u, 0, 0xffffffff) >>> 0;
           break;
         case 'nfmask':
-          nfmask = uintOption('CONNMARK', u, 0, 0xffffffff) >>> 0;
+          nfmask = uintArg('CONNMARK', u, 0, 0xffffffff) >>> 0;
           break;
         case 'mask':
-          ctmask = nfmask = uintOption('CONNMARK', u, 0, 0xffffffff) >>> 0;
+          ctmask = nfmask = uintArg('CONNMARK', u, 0, 0xffffffff) >>> 0;
           break;
       }
     }

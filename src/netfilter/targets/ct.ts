@@ -22,6 +22,7 @@
  */
 import { CT_UNTRACKED } from '../conntrack/conn.js';
 import { XT_CONTINUE, type Skb } from '../types.js';
+import { xtStrtoulAll } from '../args.js';
 import { CheckError, defineTarget, OptionError, type OptionUse } from '../xt.js';
 
 /** ct_event_tbl and exp_event_tbl of libxt_CT, in bit order. */
@@ -55,8 +56,10 @@ function parseEvents(use: OptionUse, table: readonly string[]): number {
 
 function parseZone(use: OptionUse): number {
   const a = use.args[0] ?? '';
-  if (a === 'mark') return -1;
-  if (/^[0-9]+$/.test(a) && Number(a) <= 65535) return Number(a);
+  // ct_parse_zone_id: strcasecmp "mark", else xtables_strtoul(opt, NULL, &val, 0, UINT16_MAX).
+  if (a.toLowerCase() === 'mark') return -1;
+  const v = xtStrtoulAll(a, 65535);
+  if (v !== undefined) return v;
   throw new OptionError(`Cannot parse ${a} as a zone ID`, use);
 }
 

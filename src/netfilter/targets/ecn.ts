@@ -16,8 +16,9 @@
  * the two flag options.
  */
 import { NF_DROP, XT_CONTINUE } from '../types.js';
+import { uintArg } from '../args.js';
 import { CheckError, defineTarget, OptionError, type OptionUse } from '../xt.js';
-import { csumReplace2, csumReplaceByte, exclusive, uintOption } from './xt-util.js';
+import { csumReplace2, csumReplaceByte, exclusive } from './xt-util.js';
 
 const OP_SET_IP = 0x01;
 const OP_SET_ECE = 0x10;
@@ -60,15 +61,15 @@ export const ecnTarget = defineTarget<EcnConfig>({
           cwr = 0;
           break;
         case 'ecn-tcp-cwr':
-          cwr = uintOption('ECN', u, 0, 1);
+          cwr = uintArg('ECN', u, 0, 1);
           ops |= OP_SET_CWR;
           break;
         case 'ecn-tcp-ece':
-          ece = uintOption('ECN', u, 0, 1);
+          ece = uintArg('ECN', u, 0, 1);
           ops |= OP_SET_ECE;
           break;
         case 'ecn-ip-ect':
-          ipEct = uintOption('ECN', u, 0, 3);
+          ipEct = uintArg('ECN', u, 0, 3);
           ops |= OP_SET_IP;
           break;
       }

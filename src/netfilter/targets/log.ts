@@ -17,6 +17,7 @@
  */
 import { saveString } from '../rules/tokenize.js';
 import { XT_CONTINUE, type Skb, type XtParams } from '../types.js';
+import { xtStrtoulAll } from '../args.js';
 import { CheckError, defineTarget, OptionError, type OptionUse } from '../xt.js';
 
 /** XT_LOG_* flag bits (linux/netfilter/xt_LOG.h). */
@@ -50,19 +51,10 @@ const LEVEL_NAMES: ReadonlyMap<string, number> = new Map([
   ['warning', 4],
 ]);
 
-/** strtoul with base 0 (decimal, 0x hex, 0 octal), whole string, as xtables_strtoui. */
-function cNumber(text: string): number | undefined {
-  const t = text.replace(/^[ \t\n\v\f\r]+/, '').replace(/^\+/, '');
-  let m: RegExpExecArray | null;
-  if ((m = /^0[xX]([0-9a-fA-F]+)$/.exec(t))) return parseInt(m[1]!, 16);
-  if (/^0[0-7]*$/.test(t)) return parseInt(t, 8);
-  if (/^[1-9][0-9]*$/.test(t)) return Number(t);
-  return undefined;
-}
-
 function parseLevel(arg: string, use: OptionUse): number {
-  const n = cNumber(arg);
-  if (n !== undefined && n <= 7) return n;
+  // xtopt_sysloglevel: xtables_strtoui(arg, NULL, &num, 0, 7), then the names.
+  const n = xtStrtoulAll(arg, 7);
+  if (n !== undefined) return n;
   const v = LEVEL_NAMES.get(arg);
   if (v !== undefined) return v;
   throw new OptionError(

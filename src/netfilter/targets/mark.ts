@@ -16,8 +16,9 @@
  * MARK is valid in every table and on every hook.
  */
 import { XT_CONTINUE } from '../types.js';
+import { parseValMask, uintArg } from '../args.js';
 import { defineTarget, OptionError, type OptionUse } from '../xt.js';
-import { exclusive, hex32, markMaskOption, uintOption } from './xt-util.js';
+import { exclusive, hex32 } from './xt-util.js';
 
 export interface MarkConfig {
   readonly value: number;
@@ -39,11 +40,11 @@ export const markTarget = defineTarget<MarkConfig>({
       op = u;
       const name = u.spec.name;
       if (name === 'set-xmark' || name === 'set-mark') {
-        const mm = markMaskOption('MARK', u);
-        value = mm.mark;
-        mask = name === 'set-mark' ? (mm.mark | mm.mask) >>> 0 : mm.mask;
+        const vm = parseValMask('MARK', u);
+        value = vm.value;
+        mask = name === 'set-mark' ? (vm.value | vm.mask) >>> 0 : vm.mask;
       } else {
-        const v = uintOption('MARK', u, 0, 0xffffffff) >>> 0;
+        const v = uintArg('MARK', u, 0, 0xffffffff) >>> 0;
         if (name === 'and-mark') [value, mask] = [0, ~v >>> 0];
         else if (name === 'or-mark') [value, mask] = [v, v];
         else [value, mask] = [v, 0];

@@ -16,9 +16,10 @@
  * LOG's format (IN= OUT= ... as nf_log_syslog prints it), at level 6.
  */
 import { XT_CONTINUE } from '../types.js';
+import { uintArg } from '../args.js';
 import { defineTarget, OptionError, type OptionUse } from '../xt.js';
 import { formatLogLine, saveString } from './log.js';
-import { exclusive, uintOption } from './xt-util.js';
+import { exclusive } from './xt-util.js';
 
 /** NF_LOG_PREFIXLEN - 1. */
 const PREFIX_MAX = 127;
@@ -64,23 +65,23 @@ export const nflogTarget = defineTarget<NflogConfig>({
     for (const u of uses) {
       switch (u.spec.name) {
         case 'nflog-group':
-          group = uintOption('NFLOG', u, 0, 65535);
+          group = uintArg('NFLOG', u, 0, 65535);
           break;
         case 'nflog-prefix':
           prefix = parsePrefix(u);
           break;
         case 'nflog-range':
           if (sizeUse) throw exclusive('NFLOG', sizeUse, u);
-          uintOption('NFLOG', u, 0, 0xffffffff);
+          uintArg('NFLOG', u, 0, 0xffffffff);
           range = u;
           break;
         case 'nflog-size':
           if (range) throw exclusive('NFLOG', range, u);
-          size = uintOption('NFLOG', u, 0, 0xffffffff);
+          size = uintArg('NFLOG', u, 0, 0xffffffff);
           sizeUse = u;
           break;
         case 'nflog-threshold':
-          threshold = uintOption('NFLOG', u, 0, 65535);
+          threshold = uintArg('NFLOG', u, 0, 65535);
           break;
       }
     }

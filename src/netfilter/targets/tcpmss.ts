@@ -22,8 +22,9 @@
  * `--set-mss` takes 0-65515; the last of the two options wins.
  */
 import { Hook, NF_DROP, XT_CONTINUE, type Skb, type XtParams } from '../types.js';
+import { uintArg } from '../args.js';
 import { CheckError, defineTarget, OptionError } from '../xt.js';
-import { csumReplace2, csumReplaceByte, uintOption } from './xt-util.js';
+import { csumReplace2, csumReplaceByte } from './xt-util.js';
 
 /** XT_TCPMSS_CLAMP_PMTU. */
 export const CLAMP_PMTU = 0xffff;
@@ -53,7 +54,7 @@ export const tcpmssTarget = defineTarget<TcpmssConfig>({
 
   parse(uses) {
     let mss = -1;
-    for (const u of uses) mss = u.spec.name === 'set-mss' ? uintOption('TCPMSS', u, 0, 65515) : CLAMP_PMTU;
+    for (const u of uses) mss = u.spec.name === 'set-mss' ? uintArg('TCPMSS', u, 0, 65515) : CLAMP_PMTU;
     if (mss < 0) throw new OptionError('TCPMSS target: At least one parameter is required');
     return { mss };
   },

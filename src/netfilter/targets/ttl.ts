@@ -9,8 +9,9 @@
  * 1-255, exactly one of them; iptables-save prints the option and decimal.
  */
 import { XT_CONTINUE } from '../types.js';
+import { uintArg } from '../args.js';
 import { defineTarget, OptionError, type OptionUse } from '../xt.js';
-import { csumReplaceByte, exclusive, uintOption } from './xt-util.js';
+import { csumReplaceByte, exclusive } from './xt-util.js';
 
 export const enum TtlMode {
   Set = 0,
@@ -41,8 +42,8 @@ export const ttlTarget = defineTarget<TtlConfig>({
       if (first) throw exclusive('TTL', first, u);
       first = u;
       const name = u.spec.name;
-      if (name === 'ttl-set') cfg = { mode: TtlMode.Set, ttl: uintOption('TTL', u, 0, 255) };
-      else cfg = { mode: name === 'ttl-inc' ? TtlMode.Inc : TtlMode.Dec, ttl: uintOption('TTL', u, 1, 255) };
+      if (name === 'ttl-set') cfg = { mode: TtlMode.Set, ttl: uintArg('TTL', u, 0, 255) };
+      else cfg = { mode: name === 'ttl-inc' ? TtlMode.Inc : TtlMode.Dec, ttl: uintArg('TTL', u, 1, 255) };
     }
     if (!first) throw new OptionError('TTL: You must specify an action');
     return cfg;

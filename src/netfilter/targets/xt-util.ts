@@ -1,78 +1,25 @@
 /**
- * Shared pieces of the mangling targets: number parsing as libxtables does
- * it (strtoumax with base 0 behind xtables_strtoui, the `value[/mask]` of
- * XTTYPE_MARKMASK32) with iptables 1.8.9's messages, and the checksum
+ * Shared pieces of the mangling targets: iptables' message for exclusive
+ * options, hex printing, C's strtoumax (the option arguments themselves
+ * are parsed by args.ts), and the checksum
  * updates the kernel applies when a target rewrites a byte in place
  * (csum_replace2 and ipv4_change_dsfield), so that rewritten packets carry
  * the very checksum bytes the kernel would write.
  */
+import { cStrtoumax } from '../args.js';
 import { OptionError, type OptionUse } from '../xt.js';
 
 /**
- * strtoumax(s, &end, 0): the number at the start of `s` and the index where
- * parsing stopped, or undefined when no digit was read (end == s). Leading
- * white space and a sign are accepted as C does; a minus sign negates
- * modulo 2^64, which any range check below then refuses (except `-0`).
+ * glibc's strtoumax(s, &end, 0) (args.ts's cStrtoumax): the number at the
+ * start of `s` and the index where parsing stopped, or undefined when no
+ * digit was read (end == s). Leading white space and a sign are accepted as
+ * C does; a minus sign negates modulo 2^64. iptables 1.8.9 reads the
+ * targets' options with xtables_strtoul instead, which refuses the minus
+ * (args.ts's xtStrtoul, behind uintArg and parseValMask).
  */
 export function cStrtoul(s: string): { value: number; end: number } | undefined {
-  let i = 0;
-  while (i < s.length && ' \t\n\v\f\r'.includes(s[i]!)) i++;
-  let neg = false;
-  if (s[i] === '+' || s[i] === '-') {
-    neg = s[i] === '-';
-    i++;
-  }
-  let base = 10;
-  if (s[i] === '0' && (s[i + 1] === 'x' || s[i + 1] === 'X') && /[0-9a-fA-F]/.test(s[i + 2] ?? '')) {
-    base = 16;
-    i += 2;
-  } else if (s[i] === '0') base = 8;
-  const start = i;
-  let v = 0;
-  for (; i < s.length; i++) {
-    const d = parseInt(s[i]!, 36);
-    if (Number.isNaN(d) || d >= base) break;
-    v = v * base + d;
-  }
-  if (i === start) return undefined;
-  if (neg && v !== 0) v = Number.MAX_SAFE_INTEGER; // wraps to a huge unsigned value
-  return { value: v, end: i };
-}
-
-/** xtables_strtoui over the whole string: the number when it is entirely a number within [min, max]. */
-export function cUint(s: string, min: number, max: number): number | undefined {
-  const r = cStrtoul(s);
-  if (!r || r.end !== s.length || r.value < min || r.value > max) return undefined;
-  return r.value;
-}
-
-/** An XTTYPE_UINT8/16/32 option (xtopt_parse_int), with its message. */
-export function uintOption(ext: string, use: OptionUse, min: number, max: number): number {
-  const v = cUint(use.args[0] ?? '', min, max);
-  if (v === undefined) throw new OptionError(`${ext}: bad value for option "--${use.spec.name}", or out of range (${min}-${max}).`, use);
-  return v;
-}
-
-/** An XTTYPE_MARKMASK32 option `value[/mask]` (xtopt_parse_markmask); mask defaults to 0xffffffff. */
-export function markMaskOption(ext: string, use: OptionUse): { mark: number; mask: number } {
-  const arg = use.args[0] ?? '';
-  const name = use.spec.name;
-  const bad = (): never => {
-    throw new OptionError(`${ext}: bad integer value for option "--${name}", or out of range.`, use);
-  };
-  const m = cStrtoul(arg);
-  if (!m || m.value > 0xffffffff) bad();
-  let end = m!.end;
-  let mask = 0xffffffff;
-  if (arg[end] === '/') {
-    const rest = arg.slice(end + 1);
-    const k = cStrtoul(rest);
-    if (!k || k.value > 0xffffffff) bad();
-    mask = k!.value;
-    end += 1 + k!.end;
-  }
-  if (end !== arg.length) throw new OptionError(`${ext}: trailing garbage after value for option "--${name}".`, use);
-  return { mark: m!.value >>> 0, mask: mask >>> 0 };
+  const r = cStrtoumax(s);
+  return r.end === 0 ? undefined : { value: Number(r.value), end: r.end };
 }
 
 /** iptables' message for two options of one group in one rule. */
