@@ -16,14 +16,14 @@
  * -m conntrack --ctstate RELATED,ESTABLISHED
  * -m conntrack --ctstate NEW --ctproto 6 --ctorigdstport 22 --ctdir ORIGINAL
  */
-import { maskPrefix, prefixMask } from '../../../packet/addr.js';
-import { Family, InetAddr } from '../../../packet/inet-addr.js';
+import { Family, familyBits, familyName, type InetAddr } from '../../../packet/inet-addr.js';
+import { hostAddr, parsePlen, parseUintRange, plenError, plenMask, splitRange } from '../../args.js';
+import { HZ } from '../../clock.js';
 import { parseProtocol } from '../../names.js';
 import { OptionError, defineMatch, type OptionSpec, type OptionUse } from '../../xt.js';
-import { SVC_SCTP, SVC_TCP, SVC_UDP, checkUses, parseIptablesIPv4, serviceToPort } from '../../matches/util.js';
+import { SVC_SCTP, SVC_TCP, SVC_UDP, checkUses, serviceToPort } from '../../matches/util.js';
 import type { Skb, XtParams } from '../../types.js';
 import { Conn, IPS_ASSURED, IPS_CONFIRMED, IPS_DST_NAT, IPS_EXPECTED, IPS_SEEN_REPLY, IPS_SRC_NAT, IP_CT_IS_REPLY } from '../conn.js';
-import { HZ } from '../index.js';
 import { ST_DNAT, ST_SNAT, formatStates, parseStates, stateBit } from './states.js';
 
 interface AddrTest {
@@ -99,44 +99,32 @@ function formatStatus(mask: number): string {
 }
 
 /**
- * `address[/mask]`, numeric. A prefix length 0-32 or a contiguous dotted
- * mask sets the mask; any other mask leaves the host mask /32, as the kernel
- * ends up holding (iptables-save prints such a rule without a mask).
+ * XTTYPE_HOSTMASK (xtopt_parse_hostmask): a numeric host of the rule file's
+ * family as getaddrinfo reads it (IPv4 with inet_aton, so `10.1` is
+ * 10.0.0.1; IPv6 with inet_pton), then an optional `/` and a prefix length
+ * or a mask written as an address (xtopt_parse_plenmask). A mask with holes
+ * leaves the host mask, as the kernel ends up holding (iptables-save prints
+ * such a rule without a mask).
  */
-function parseAddr(use: OptionUse): AddrTest {
-  const text = use.args[0]!;
-  const slash = text.indexOf('/');
-  const host = slash < 0 ? text : text.slice(0, slash);
-  const addr = parseIptablesIPv4(host);
-  if (addr === undefined) throw new OptionError(`getaddrinfo: Name or service not known (${host}: write a numeric IPv4 address)`, use);
-  let mask = 0xffffffff;
-  if (slash >= 0) {
-    const m = text.slice(slash + 1);
-    if (/^\d+$/.test(m)) {
-      const n = Number(m);
-      if (n <= 32) mask = prefixMask(n) >>> 0;
-    } else {
-      const dotted = parseIptablesIPv4(m);
-      if (dotted === undefined) throw new OptionError(`getaddrinfo: Name or service not known (bad mask ${m})`, use);
-      if (maskPrefix(dotted) >= 0) mask = dotted >>> 0;
-    }
+function parseAddr(use: OptionUse, family: Family): AddrTest {
+  const [host, m] = splitRange(use.args[0]!, '/');
+  const addr = hostAddr(host, family);
+  if (addr === undefined) {
+    throw new OptionError(`getaddrinfo: Name or service not known (${host}: write a numeric ${familyName(family)} address)`, use);
   }
-  return { addr: InetAddr.v4(addr), mask: InetAddr.v4(mask), invert: use.invert };
+  let plen = familyBits(family);
+  if (m !== undefined) {
+    const n = parsePlen(m, family);
+    if (n === undefined) throw plenError('conntrack', use, family);
+    plen = n;
+  }
+  return { addr, mask: plenMask(family, plen), invert: use.invert };
 }
 
 function formatAddr(a: AddrTest): string {
   const p = a.mask.prefixLength();
   const host = a.mask.family === Family.V6 ? 128 : 32;
   return `${a.invert ? '! ' : ''}${a.addr.toString()}${p >= 0 && p < host ? `/${p}` : ''}`;
-}
-
-function parseUint(text: string, max: number, use: OptionUse, what: string): number {
-  if (!/^(0x[0-9a-fA-F]+|\d+)$/.test(text)) {
-    throw new OptionError(`conntrack: bad value for option "--${what}" near "${text}", or out of range (0-${max}).`, use);
-  }
-  const v = Number(text);
-  if (v > max) throw new OptionError(`conntrack: bad value for option "--${what}" near "${text}", or out of range (0-${max}).`, use);
-  return v;
 }
 
 function parsePort(text: string, use: OptionUse): number {
@@ -146,10 +134,17 @@ function parsePort(text: string, use: OptionUse): number {
   return p;
 }
 
-function parseRange(use: OptionUse, port: boolean): RangeTest {
+/** `--ctexpire a[:b]`: XTTYPE_UINT32RC (xtopt_parse_mint). */
+function parseExpire(use: OptionUse): RangeTest {
+  const [lo, hi] = parseUintRange('conntrack', use, 0xffffffff);
+  return { lo, hi, invert: use.invert };
+}
+
+/** A port range `a[:b]`, each port a number (kept to 16 bits) or a service name. */
+function parseRange(use: OptionUse): RangeTest {
   const text = use.args[0]!;
-  const max = port ? 65535 : 0xffffffff;
-  const one = (t: string, dflt: number): number => (t === '' ? dflt : port ? parsePort(t, use) : parseUint(t, max, use, use.spec.name));
+  const max = 65535;
+  const one = (t: string, dflt: number): number => (t === '' ? dflt : parsePort(t, use));
   const colon = text.indexOf(':');
   if (colon < 0) {
     const v = one(text, -1);
@@ -166,7 +161,7 @@ function formatRange(r: RangeTest): string {
 export const conntrackMatch = defineMatch<ConntrackConfig>({
   name: 'conntrack',
   options: OPTIONS,
-  parse(uses) {
+  parse(uses, ctx) {
     checkUses('conntrack', uses);
     if (uses.length === 0) throw new OptionError('conntrack: At least one option is required (e.g. --ctstate RELATED,ESTABLISHED)');
     const c: { -readonly [K in keyof ConntrackConfig]: ConntrackConfig[K] } = {
@@ -197,34 +192,34 @@ export const conntrackMatch = defineMatch<ConntrackConfig>({
           break;
         }
         case 'ctorigsrc':
-          c.origSrc = parseAddr(u);
+          c.origSrc = parseAddr(u, ctx.family);
           break;
         case 'ctorigdst':
-          c.origDst = parseAddr(u);
+          c.origDst = parseAddr(u, ctx.family);
           break;
         case 'ctreplsrc':
-          c.replSrc = parseAddr(u);
+          c.replSrc = parseAddr(u, ctx.family);
           break;
         case 'ctrepldst':
-          c.replDst = parseAddr(u);
+          c.replDst = parseAddr(u, ctx.family);
           break;
         case 'ctorigsrcport':
-          c.origSrcPort = parseRange(u, true);
+          c.origSrcPort = parseRange(u);
           break;
         case 'ctorigdstport':
-          c.origDstPort = parseRange(u, true);
+          c.origDstPort = parseRange(u);
           break;
         case 'ctreplsrcport':
-          c.replSrcPort = parseRange(u, true);
+          c.replSrcPort = parseRange(u);
           break;
         case 'ctrepldstport':
-          c.replDstPort = parseRange(u, true);
+          c.replDstPort = parseRange(u);
           break;
         case 'ctstatus':
           c.status = { mask: parseStatus(a, u), invert: u.invert };
           break;
         case 'ctexpire':
-          c.expire = parseRange(u, false);
+          c.expire = parseExpire(u);
           break;
         case 'ctdir': {
           const up = a.toUpperCase();
