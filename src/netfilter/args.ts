@@ -27,6 +27,41 @@
  * that reads it as 10.0.0.1), IPv6 text as inet_pton. cofw resolves no
  * host names.
  *
+ * Families of the modules (`family` / `emulates` in each module), from the
+ * kernel's registrations (net/netfilter/xt_*.c, net/ipv4/netfilter/ipt_*.c;
+ * "both" is NFPROTO_UNSPEC or one entry per family) and iptables'
+ * extensions (libxt_* serve both, libipt_* IPv4 only):
+ *
+ * | module            | kernel registers    | iptables   | cofw                              |
+ * | ----------------- | ------------------- | ---------- | --------------------------------- |
+ * | tcp, udp          | IPv4 + IPv6         | libxt      | both (transport header only)      |
+ * | icmp              | IPv4 (ip_tables.c)  | libipt     | family V4                         |
+ * | multiport         | IPv4 + IPv6         | libxt      | both                              |
+ * | comment, helper   | UNSPEC              | libxt      | both                              |
+ * | iprange           | IPv4 + IPv6         | libxt      | both (addresses of either family) |
+ * | length            | IPv4 + IPv6         | libxt      | both (Skb.totLen)                 |
+ * | ttl               | IPv4 (xt_hl.c)      | libipt     | family V4 (hl is IPv6's)          |
+ * | mac, pkttype      | UNSPEC              | libxt      | both                              |
+ * | addrtype          | IPv4 + IPv6 (rev 1) | libxt      | emulates V4 (IPv4 route types)    |
+ * | state, conntrack  | UNSPEC              | libxt      | both (conntrack addresses either) |
+ * | limit, statistic  | UNSPEC              | libxt      | both                              |
+ * | hashlimit, recent | IPv4 + IPv6         | libxt      | emulates V4 (IPv4 keys; TTL)      |
+ * | connlimit         | UNSPEC / per family | libxt      | emulates V4 (IPv4 keys)           |
+ * | mark, connmark    | UNSPEC              | libxt      | both                              |
+ * | dscp, tos, ecn    | IPv4 + IPv6         | libxt      | emulates V4 (IPv4 TOS byte)       |
+ * | tcpmss            | IPv4 + IPv6         | libxt      | both (TCP header only)            |
+ * | string, u32, time | UNSPEC              | libxt      | both (from the network header)    |
+ * | LOG               | IPv4 + IPv6         | libxt      | emulates V4 (IPv4 log line)       |
+ * | NFLOG             | UNSPEC              | libxt      | emulates V4 (prints the LOG line) |
+ * | REJECT            | IPv4 (ipt_REJECT)   | libipt     | emulates V4 (ip6tables has its own REJECT, not emulated) |
+ * | MARK, CONNMARK    | UNSPEC              | libxt      | both                              |
+ * | CT, NOTRACK       | IPv4 + IPv6         | libxt      | both                              |
+ * | DSCP, TOS         | IPv4 + IPv6         | libxt      | emulates V4 (IPv4 TOS, checksum)  |
+ * | TTL               | IPv4 (xt_HL.c)      | libipt     | family V4 (HL is IPv6's)          |
+ * | ECN               | IPv4 (ipt_ECN.c)    | libipt     | family V4                         |
+ * | TCPMSS            | IPv4 + IPv6         | libxt      | emulates V4 (IPv4 lengths, route) |
+ * | TRACE             | UNSPEC              | libxt      | both                              |
+ *
  * @example
  * xtStrtoulAll('0x10', 255) === 16; xtStrtoulAll('-0', 255) === undefined
  * parseRate('3/min', LIMIT_RATE) // { avg: 200000n, mult: 60 }

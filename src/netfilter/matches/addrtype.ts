@@ -7,7 +7,7 @@
  * @example
  * -m addrtype --dst-type LOCAL --limit-iface-in
  */
-import { CheckError, OptionError, defineMatch, hookBits, type OptionSpec, type OptionUse } from '../xt.js';
+import { CheckError, Family, OptionError, defineMatch, hookBits, type OptionSpec, type OptionUse } from '../xt.js';
 import { Hook } from '../types.js';
 import { checkUses } from './util.js';
 
@@ -65,6 +65,8 @@ const OUT_HOOKS = hookBits(Hook.PostRouting, Hook.LocalOut);
 
 export const addrtypeMatch = defineMatch<AddrtypeConfig>({
   name: 'addrtype',
+  // xt_addrtype revision 1 serves IPv6 too; cofw asks the IPv4 routing table.
+  emulates: Family.V4,
   options: OPTIONS,
   parse(uses) {
     checkUses('addrtype', uses);

@@ -84,6 +84,8 @@ function parseMask(use: OptionUse, family: Family): InetAddr {
 
 export const connlimitMatch = defineMatch<ConnlimitConfig>({
   name: 'connlimit',
+  // xt_connlimit serves IPv6 too; cofw counts per masked IPv4 address.
+  emulates: Family.V4,
   options: OPTIONS,
   parse(uses, ctx) {
     checkUses('connlimit', uses);

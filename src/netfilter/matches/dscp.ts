@@ -9,7 +9,7 @@
  * @example
  * -m dscp ! --dscp-class AF41
  */
-import { defineMatch, OptionError, type OptionSpec } from '../xt.js';
+import { defineMatch, Family, OptionError, type OptionSpec } from '../xt.js';
 import { dscpClassArg, uintArg } from '../args.js';
 import { checkOptionUses } from './mark.js';
 
@@ -25,6 +25,8 @@ const OPTIONS: readonly OptionSpec[] = [
 
 export const dscpMatch = defineMatch<DscpMatchConfig>({
   name: 'dscp',
+  // xt_dscp serves IPv6 too (its traffic class); cofw reads the IPv4 TOS byte.
+  emulates: Family.V4,
   options: OPTIONS,
   parse(uses) {
     checkOptionUses('dscp', uses);

@@ -12,7 +12,7 @@
  * @example
  * -p tcp -m ecn --ecn-tcp-ece ! --ecn-tcp-cwr
  */
-import { CheckError, defineMatch, OptionError, type OptionSpec } from '../xt.js';
+import { CheckError, defineMatch, Family, OptionError, type OptionSpec } from '../xt.js';
 import { uintArg } from '../args.js';
 import { checkUses } from './util.js';
 
@@ -35,6 +35,8 @@ const OPTIONS: readonly OptionSpec[] = [
 
 export const ecnMatch = defineMatch<EcnMatchConfig>({
   name: 'ecn',
+  // xt_ecn serves IPv6 too; cofw reads the IPv4 TOS byte's ECN bits.
+  emulates: Family.V4,
   options: OPTIONS,
   parse(uses) {
     checkUses('ecn', uses);

@@ -369,6 +369,8 @@ function printMode(mode: number): string {
 
 export const hashlimitMatch = defineMatch<HashlimitConfig>({
   name: 'hashlimit',
+  // xt_hashlimit serves IPv6 too; cofw hashes IPv4 addresses with 32-bit masks.
+  emulates: Family.V4,
   options: OPTIONS,
   parse(uses, ctx: ParseContext) {
     checkUses('hashlimit', uses);

@@ -7,7 +7,7 @@
  * -p icmp -m icmp --icmp-type 8        (echo-request)
  * -p icmp -m icmp --icmp-type 3/3      (port-unreachable)
  */
-import { defineMatch, type OptionSpec } from '../xt.js';
+import { defineMatch, Family, type OptionSpec } from '../xt.js';
 import { checkProto } from './tcp.js';
 import { checkMandatory, checkUses, parseIcmpType } from './util.js';
 
@@ -25,6 +25,8 @@ const OPTIONS: readonly OptionSpec[] = [{ name: 'icmp-type', args: 1, invert: tr
 
 export const icmpMatch = defineMatch<IcmpConfig>({
   name: 'icmp',
+  // ip_tables.c registers icmp for IPv4 only (ip6tables has icmp6).
+  family: Family.V4,
   options: OPTIONS,
   parse(uses) {
     checkUses('icmp', uses);

@@ -2,13 +2,13 @@
  * `-m pkttype` (xt_pkttype.c / libxt_pkttype.c): the link-layer packet
  * type, `unicast`, `broadcast`, `multicast` or `otherhost` (aliases
  * `host`, `bcast`, `mcast`), with `!`. A looped-back packet counts as
- * multicast when its IPv4 destination is multicast, else as broadcast, as
- * the kernel decides.
+ * multicast when its IPv4 destination is multicast, else as broadcast; a
+ * looped-back IPv6 packet always as multicast, as the kernel decides.
  *
  * @example
  * -m pkttype --pkt-type broadcast
  */
-import { OptionError, defineMatch, type OptionSpec } from '../xt.js';
+import { Family, OptionError, defineMatch, type OptionSpec } from '../xt.js';
 import { PacketType } from '../types.js';
 import { checkMandatory, checkUses } from './util.js';
 
@@ -53,7 +53,8 @@ export const pkttypeMatch = defineMatch<PkttypeConfig>({
   match(c, skb) {
     let type: number = skb.pktType;
     if (type === PACKET_LOOPBACK) {
-      type = (skb.daddr >>> 28) === 0xe ? PacketType.Multicast : PacketType.Broadcast;
+      // pkttype_mt: IPv4 looks at the destination; a looped-back IPv6 packet is multicast.
+      type = skb.family === Family.V6 || (skb.daddr >>> 28) === 0xe ? PacketType.Multicast : PacketType.Broadcast;
     }
     return (type === c.type) !== c.invert;
   },

@@ -19,7 +19,7 @@
  * @example
  * -m recent --update --seconds 60 --hitcount 4 --name SSH --rsource
  */
-import { CheckError, OptionError, defineMatch, type OptionSpec, type ParseContext } from '../xt.js';
+import { CheckError, Family, OptionError, defineMatch, type OptionSpec, type ParseContext } from '../xt.js';
 import type { GuestServices, Skb, XtParams } from '../types.js';
 import { formatIPv4 } from '../../packet/addr.js';
 import { hostAddr, uintArg } from '../args.js';
@@ -183,6 +183,8 @@ export class RecentList {
 
 export const recentMatch = defineMatch<RecentConfig>({
   name: 'recent',
+  // xt_recent serves IPv6 too; cofw keys its lists by IPv4 address and reads the IPv4 TTL.
+  emulates: Family.V4,
   options: OPTIONS,
   parse(uses, ctx: ParseContext) {
     checkUses('recent', uses);

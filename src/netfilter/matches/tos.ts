@@ -9,7 +9,7 @@
  * @example
  * -m tos --tos Minimize-Delay
  */
-import { defineMatch, OptionError, type OptionSpec } from '../xt.js';
+import { defineMatch, Family, OptionError, type OptionSpec } from '../xt.js';
 import { parseTosMask } from '../args.js';
 import { hex8 } from '../targets/xt-util.js';
 import { checkUses } from './util.js';
@@ -24,6 +24,8 @@ const OPTIONS: readonly OptionSpec[] = [{ name: 'tos', args: 1, invert: true, ma
 
 export const tosMatch = defineMatch<TosMatchConfig>({
   name: 'tos',
+  // xt_dscp's tos_mt serves IPv6 too (revision 1); cofw reads the IPv4 TOS byte.
+  emulates: Family.V4,
   options: OPTIONS,
   parse(uses) {
     checkUses('tos', uses);

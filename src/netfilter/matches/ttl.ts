@@ -5,7 +5,7 @@
  * @example
  * -m ttl --ttl-lt 5
  */
-import { OptionError, defineMatch, type OptionSpec } from '../xt.js';
+import { Family, OptionError, defineMatch, type OptionSpec } from '../xt.js';
 import { xtStrtoulAll } from '../args.js';
 import { checkUses } from './util.js';
 
@@ -30,6 +30,8 @@ const OPTIONS: readonly OptionSpec[] = [
 
 export const ttlMatch = defineMatch<TtlConfig>({
   name: 'ttl',
+  // xt_hl registers ttl for IPv4 only (ip6tables has hl instead).
+  family: Family.V4,
   options: OPTIONS,
   parse(uses) {
     checkUses('ttl', uses);

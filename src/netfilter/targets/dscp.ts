@@ -16,7 +16,7 @@
  */
 import { XT_CONTINUE } from '../types.js';
 import { dscpClassArg, parseTosMask, uintArg } from '../args.js';
-import { defineTarget, OptionError, type OptionUse } from '../xt.js';
+import { defineTarget, Family, OptionError, type OptionUse } from '../xt.js';
 import { exclusive, hex8, ipv4ChangeDsfield } from './xt-util.js';
 
 export interface DscpConfig {
@@ -25,6 +25,8 @@ export interface DscpConfig {
 
 export const dscpTarget = defineTarget<DscpConfig>({
   name: 'DSCP',
+  // xt_DSCP serves IPv6 too; cofw rewrites the IPv4 TOS byte and header checksum.
+  emulates: Family.V4,
   tables: ['mangle'],
   options: [
     { name: 'set-dscp', args: 1 },
@@ -61,6 +63,8 @@ export interface TosConfig {
 
 export const tosTarget = defineTarget<TosConfig>({
   name: 'TOS',
+  // xt_DSCP's tos_tg serves IPv6 too (revision 1); cofw rewrites the IPv4 TOS byte.
+  emulates: Family.V4,
   tables: ['mangle'],
   options: [
     { name: 'set-tos', args: 1 },

@@ -17,7 +17,7 @@
  */
 import { NF_DROP, XT_CONTINUE } from '../types.js';
 import { uintArg } from '../args.js';
-import { CheckError, defineTarget, OptionError, type OptionUse } from '../xt.js';
+import { CheckError, defineTarget, Family, OptionError, type OptionUse } from '../xt.js';
 import { csumReplace2, csumReplaceByte, exclusive } from './xt-util.js';
 
 const OP_SET_IP = 0x01;
@@ -33,6 +33,8 @@ export interface EcnConfig {
 
 export const ecnTarget = defineTarget<EcnConfig>({
   name: 'ECN',
+  // ipt_ECN: IPv4 only (ip6tables has no ECN target).
+  family: Family.V4,
   tables: ['mangle'],
   options: [
     { name: 'ecn-tcp-remove', args: 0 },

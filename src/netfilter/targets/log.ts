@@ -18,7 +18,7 @@
 import { saveString } from '../rules/tokenize.js';
 import { XT_CONTINUE, type Skb, type XtParams } from '../types.js';
 import { xtStrtoulAll } from '../args.js';
-import { CheckError, defineTarget, OptionError, type OptionUse } from '../xt.js';
+import { CheckError, defineTarget, Family, OptionError, type OptionUse } from '../xt.js';
 
 /** XT_LOG_* flag bits (linux/netfilter/xt_LOG.h). */
 export const XT_LOG_TCPSEQ = 0x01;
@@ -87,6 +87,8 @@ export { saveString };
 
 export const logTarget = defineTarget<LogConfig>({
   name: 'LOG',
+  // xt_LOG serves IPv6 too; cofw writes nf_log_ip_packet's IPv4 line only.
+  emulates: Family.V4,
   options: [
     { name: 'log-level', args: 1 },
     { name: 'log-prefix', args: 1 },

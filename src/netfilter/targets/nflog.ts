@@ -17,7 +17,7 @@
  */
 import { XT_CONTINUE } from '../types.js';
 import { uintArg } from '../args.js';
-import { defineTarget, OptionError, type OptionUse } from '../xt.js';
+import { defineTarget, Family, OptionError, type OptionUse } from '../xt.js';
 import { formatLogLine, saveString } from './log.js';
 import { exclusive } from './xt-util.js';
 
@@ -47,6 +47,8 @@ const NO_FLAGS = { level: 6, prefix: '', flags: 0 };
 
 export const nflogTarget = defineTarget<NflogConfig>({
   name: 'NFLOG',
+  // Both families in the kernel; cofw prints the packet as LOG's IPv4 line.
+  emulates: Family.V4,
   options: [
     { name: 'nflog-group', args: 1 },
     { name: 'nflog-prefix', args: 1 },

@@ -17,7 +17,7 @@
  */
 import { buildIcmpError, buildTcpReset, icmpErrorId, ICMP_DEST_UNREACH } from '../../packet/reject.js';
 import { Hook, NF_DROP, PacketType, RouteType, type Skb, type XtParams } from '../types.js';
-import { CheckError, defineTarget, hookBits, OptionError, type OptionUse } from '../xt.js';
+import { CheckError, defineTarget, Family, hookBits, OptionError, type OptionUse } from '../xt.js';
 
 /** ipt_reject_with, numbered as in linux/netfilter_ipv4/ipt_REJECT.h. */
 export const enum RejectWith {
@@ -83,6 +83,10 @@ const IPPROTO_TCP = 6;
 
 export const rejectTarget = defineTarget<RejectConfig>({
   name: 'REJECT',
+  // This is ipt_REJECT, registered for IPv4; ip6tables has a REJECT of its
+  // own (ip6t_REJECT, icmp6-* types), which cofw does not emulate yet: an
+  // ip6tables rule naming REJECT is refused as not emulated, not as unknown.
+  emulates: Family.V4,
   options: [{ name: 'reject-with', args: 1 }],
   // ipt_REJECT registers for the filter table and these hooks only.
   tables: ['filter'],

@@ -23,7 +23,7 @@
  */
 import { Hook, NF_DROP, XT_CONTINUE, type Skb, type XtParams } from '../types.js';
 import { uintArg } from '../args.js';
-import { CheckError, defineTarget, OptionError } from '../xt.js';
+import { CheckError, defineTarget, Family, OptionError } from '../xt.js';
 import { csumReplace2, csumReplaceByte } from './xt-util.js';
 
 /** XT_TCPMSS_CLAMP_PMTU. */
@@ -47,6 +47,8 @@ const BASE_CHAIN_HOOK: Record<string, Hook> = {
 
 export const tcpmssTarget = defineTarget<TcpmssConfig>({
   name: 'TCPMSS',
+  // xt_TCPMSS serves IPv6 too; cofw rewrites IPv4 lengths and routes by IPv4 address.
+  emulates: Family.V4,
   options: [
     { name: 'set-mss', args: 1 },
     { name: 'clamp-mss-to-pmtu', args: 0 },

@@ -10,7 +10,7 @@
  */
 import { XT_CONTINUE } from '../types.js';
 import { uintArg } from '../args.js';
-import { defineTarget, OptionError, type OptionUse } from '../xt.js';
+import { defineTarget, Family, OptionError, type OptionUse } from '../xt.js';
 import { csumReplaceByte, exclusive } from './xt-util.js';
 
 export const enum TtlMode {
@@ -28,6 +28,8 @@ const MODE_NAME = ['ttl-set', 'ttl-inc', 'ttl-dec'] as const;
 
 export const ttlTarget = defineTarget<TtlConfig>({
   name: 'TTL',
+  // xt_HL registers TTL for IPv4 only (ip6tables has HL instead).
+  family: Family.V4,
   tables: ['mangle'],
   options: [
     { name: 'ttl-set', args: 1 },
