@@ -24,7 +24,7 @@
 import { translations, type Translation } from './report/translations.js';
 import { Family } from './packet/inet-addr.js';
 import { existsSync } from 'node:fs';
-import { openCaptures, openCaptureWriter, type CaptureDamage, type CaptureWriter } from './capture/index.js';
+import { openCaptures, openCaptureWriter, type CaptureDamage, type CaptureFrame, type CaptureWriter } from './capture/index.js';
 import { ConetDaemon, restoreDestination, type SourceFrame } from './conet/daemon.js';
 import { fileBlockDevice, memoryBlockDevice } from './machine/cobd.js';
 import type { GuestDeps } from './machine/guest.js';
@@ -40,6 +40,7 @@ import { GuestStack } from './net/ipv4/stack.js';
 import { Flow, frameIpLength, readFrameFlow } from './packet/flow.js';
 import { FlowTable, type DroppedFlow } from './report/flows.js';
 import { splitCapturesFor, type SplitCapture, type SplitFile } from './report/split-captures.js';
+import type { OutputFiles } from './io/output-file.js';
 
 export { ConservationError, restoreDestination } from './conet/daemon.js';
 export { FlowTable, FLOW_TABLE_CAP, type DroppedFlow } from './report/flows.js';
@@ -48,12 +49,19 @@ export interface ReplayOptions {
   rulesFile: string;
   /** The rule file's text, when it is not read from `rulesFile` (which then only names it). */
   rulesText?: string;
+  /** An ip6tables rule file (ip6tables-save format) for the IPv6 traffic; without it IPv6 passes as through empty tables. */
+  rules6File?: string;
+  /** Its text, when it is not read from `rules6File`. */
+  rules6Text?: string;
   machine: MachineSpec;
   captures: string[];
-  /** Output capture for the frames that got through (Forwarded, Delivered, Sent, Generated). */
-  accepted?: string;
-  /** Output capture for dropped frames, each with a comment naming why. */
-  dropped?: string;
+  /**
+   * Output capture for the frames that got through (Forwarded, Delivered,
+   * Sent, Generated): a path, or a writer the caller opened.
+   */
+  accepted?: string | CaptureWriter;
+  /** Output capture for dropped frames, each with a comment naming why: a path, or a writer the caller opened. */
+  dropped?: string | CaptureWriter;
   outFormat?: 'pcap' | 'pcapng';
   /**
    * `rule`: the dropped packets are also written one capture per cause:
@@ -67,6 +75,24 @@ export interface ReplayOptions {
   splitBy?: 'rule';
   /** Folder for the split captures (created if missing); by default the `dropped` file's folder. */
   splitDir?: string;
+  /**
+   * Where the output files are gathered. Every output is written to a
+   * temporary file and put in place when complete; without `outputs`, the
+   * replay puts its captures in place when it ends. With it, the captures
+   * opened for paths (and the split captures) are opened in this set and
+   * the caller puts them in place (`outputs.commit()`) with its own, or
+   * abandons them (`outputs.discard()`). Either way, a replay that throws
+   * abandons its captures: earlier files of those names stay as they were.
+   */
+  outputs?: OutputFiles;
+  /**
+   * Stops the replay early: once aborted, no further frame is read; the
+   * frames already handed to the guest are finished, the outputs hold what
+   * the frames replayed so far did, and the result says it is not complete
+   * (`complete: false`, `interrupted`). The pcapng captures get a section
+   * comment saying so. `signal.reason`, when a string (`SIGINT`), names why.
+   */
+  signal?: AbortSignal;
   onProgress?: (framesDone: number) => void;
   /** What the guest runs (the real rule loader and stack by default; tests pass fakes). */
   guest?: GuestDeps;
@@ -76,9 +102,32 @@ export interface ReplayOptions {
   trace?: ReadonlyArray<readonly [number, number]>;
 }
 
-export type FateName = 'forwarded' | 'delivered' | 'sent' | 'droppedByRule' | 'droppedByPolicy' | 'droppedByStack' | 'generated' | 'generatedDropped' | 'bridged' | 'failPolicy' | 'outbound';
+export type FateName =
+  | 'forwarded'
+  | 'delivered'
+  | 'sent'
+  | 'droppedByRule'
+  | 'droppedByPolicy'
+  | 'droppedByStack'
+  | 'generated'
+  | 'generatedDropped'
+  | 'bridged'
+  | 'failPolicy'
+  | 'outbound';
 /** Fate names in FateKind order (kind k is FATE_NAMES[k - 1]). */
-const FATE_NAMES: readonly FateName[] = ['forwarded', 'delivered', 'sent', 'droppedByRule', 'droppedByPolicy', 'droppedByStack', 'generated', 'generatedDropped', 'bridged', 'failPolicy', 'outbound'];
+const FATE_NAMES: readonly FateName[] = [
+  'forwarded',
+  'delivered',
+  'sent',
+  'droppedByRule',
+  'droppedByPolicy',
+  'droppedByStack',
+  'generated',
+  'generatedDropped',
+  'bridged',
+  'failPolicy',
+  'outbound',
+];
 
 export interface DropSiteCount {
   table: string;
@@ -87,6 +136,8 @@ export interface DropSiteCount {
   rule: number;
   /** The rule as iptables-save prints it (or `-P CHAIN POLICY`). */
   text?: string;
+  /** A site of the ip6tables rule set. */
+  ipv6?: boolean;
   count: number;
   /** IP bytes (total length), as the kernel's counters count them. */
   bytes: number;
@@ -98,9 +149,32 @@ export interface DropReasonCount {
   bytes: number;
 }
 
+/** How far an interrupted replay got. */
+export interface ReplayInterruption {
+  /** Why it stopped: the signal's reason when a string (`SIGINT`), else `aborted`. */
+  reason: string;
+  /** Frames read from the captures and replayed (later ones were not read). */
+  framesRead: number;
+  /** The last frame replayed: its number in the replay (1-based), its capture and its record number there. */
+  lastFrame?: { number: number; file: string; record: number };
+}
+
 export interface ReplayResult {
+  /**
+   * False when the replay was stopped early (`signal`): the counters and
+   * outputs cover the frames read until then. `replay` always sets it.
+   */
+  complete?: boolean;
+  /** With `complete: false`: why and how far it got. */
+  interrupted?: ReplayInterruption;
   /** The rule set with the kernel's final counters. */
   ruleset: Ruleset;
+  /** The ip6tables rule set with its final counters, when one was loaded. */
+  ruleset6?: Ruleset;
+  /** Its `ip6tables-save -c` text. */
+  save6?: string;
+  /** The IPv6 connection tracking table at the end (`conntrack -L -f ipv6`, sorted). */
+  conntrack6?: string;
   /** iptables-save -c after the run. */
   save: string;
   /** Fates by kind. */
@@ -134,21 +208,27 @@ export interface ReplayResult {
 
 /** The guest's software: cofw's rule loader and IPv4 stack. */
 export const linuxGuest: GuestDeps = {
-  loadRuleset: (text, file) => loadRuleset(text, file),
-  createStack: (opts, rs) => new GuestStack(opts, rs),
+  loadRuleset: (text, file, ipv6) => loadRuleset(text, file, ipv6 ? { family: Family.V6 } : {}),
+  createStack: (opts, rs, rs6) => new GuestStack(opts, rs, rs6 ?? null),
   saveRuleset: (rs, opts) => saveRuleset(rs, opts),
 };
 
 const TOP_FLOWS = 20;
 
 /** The guest's boot-time iptables-save text, loaded; undefined when there is none or it does not load (a fake guest's). */
-function loadBooted(save: string | undefined, file: string): Ruleset | undefined {
+function loadBooted(save: string | undefined, file: string, family: Family = Family.V4): Ruleset | undefined {
   if (!save) return undefined;
   try {
-    return loadRuleset(save, file);
+    return loadRuleset(save, file, { family });
   } catch {
     return undefined;
   }
+}
+
+/** What an interrupted replay's outputs say about themselves: `cofw: PARTIAL: ...`. */
+export function partialNote(i: ReplayInterruption): string {
+  const where = i.lastFrame ? `after frame ${i.lastFrame.number} (${i.lastFrame.file}, record ${i.lastFrame.record})` : 'before the first frame';
+  return `cofw: PARTIAL: the replay was interrupted (${i.reason}) ${where}; this output covers the ${i.framesRead} frame${i.framesRead === 1 ? '' : 's'} replayed until then`;
 }
 
 /**
@@ -161,6 +241,24 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
   if (opts.rulesText === undefined && !existsSync(opts.rulesFile)) {
     throw new Error(`${opts.rulesFile}: rule file not found; give the path of an iptables-save file`);
   }
+  // Every output is opened before the first frame is read, so that a bad path fails at once.
+  const fmt = opts.outFormat ? { format: opts.outFormat } : {};
+  const files = opts.outputs ? { files: opts.outputs } : {};
+  const writers: CaptureWriter[] = [];
+  let split: ReturnType<typeof splitCapturesFor>;
+  let accepted: CaptureWriter | undefined;
+  let dropped: CaptureWriter | undefined;
+  try {
+    // The split folder first: --dropped may be in it.
+    split = splitCapturesFor({ ...opts, dropped: typeof opts.dropped === 'string' ? opts.dropped : opts.dropped?.path });
+    if (opts.accepted !== undefined)
+      writers.push((accepted = typeof opts.accepted === 'string' ? openCaptureWriter(opts.accepted, { ...fmt, ...files }) : opts.accepted));
+    if (opts.dropped !== undefined)
+      writers.push((dropped = typeof opts.dropped === 'string' ? openCaptureWriter(opts.dropped, { ...fmt, ...files }) : opts.dropped));
+  } catch (e) {
+    for (const w of writers) w.abort();
+    throw e;
+  }
   const policy = opts.machine.failPolicy;
   const devName = (unit: number): string | undefined => opts.machine.devices.find((d) => d.unit === unit)?.name;
   const macOf = (unit: number): Uint8Array | undefined => opts.machine.devices.find((d) => d.unit === unit)?.mac;
@@ -168,7 +266,6 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
   // Per drop site (the host keeps one DropSite object per site the guest defined), per reason.
   const sites = new Map<DropSite, { count: DropSiteCount; comment: string; split?: SplitCapture }>();
   const reasons = new Map<string, { count: DropReasonCount; comment: string; split?: SplitCapture }>();
-  const split = splitCapturesFor(opts);
   // One split capture per cause, by name (two DropSite records for one rule share it).
   const splitFiles = new Map<string, SplitCapture>();
   const splitFile = (name: string, what: string): SplitCapture => {
@@ -185,15 +282,24 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
   // The rule set as booted (the guest's iptables-save text, loaded again when a drop first needs a rule's text).
   let bootSave: string | undefined;
   let booted: Ruleset | null | undefined;
-  let accepted: CaptureWriter | undefined;
-  let dropped: CaptureWriter | undefined;
-  const fmt = opts.outFormat ? { format: opts.outFormat } : {};
+  let booted6: Ruleset | null | undefined;
 
   const siteOf = (site: DropSite): { count: DropSiteCount; comment: string; split?: SplitCapture } => {
-    booted ??= loadBooted(bootSave, opts.rulesFile) ?? null;
-    const text = booted ? ruleTextAt(booted, site.table, site.chain, site.rule) : undefined;
-    const count: DropSiteCount = { table: site.table, chain: site.chain, rule: site.rule, count: 0, bytes: 0, ...(text ? { text } : {}) };
-    const comment = site.rule === 0 ? `${site.table}/${site.chain} policy${text ? `: ${text}` : ''}` : `${site.table}/${site.chain} rule ${site.rule}${text ? `: ${text}` : ''}`;
+    let rs: Ruleset | null;
+    if (site.ipv6) rs = booted6 ??= loadBooted(machine.bootSave6, opts.rules6File ?? '', Family.V6) ?? null;
+    else rs = booted ??= loadBooted(bootSave, opts.rulesFile) ?? null;
+    const text = rs ? ruleTextAt(rs, site.table, site.chain, site.rule) : undefined;
+    const count: DropSiteCount = {
+      table: site.table,
+      chain: site.chain,
+      rule: site.rule,
+      ...(site.ipv6 ? { ipv6: true } : {}),
+      count: 0,
+      bytes: 0,
+      ...(text ? { text } : {}),
+    };
+    const where = `${site.ipv6 ? 'ip6 ' : ''}${site.table}/${site.chain}`;
+    const comment = site.rule === 0 ? `${where} policy${text ? `: ${text}` : ''}` : `${where} rule ${site.rule}${text ? `: ${text}` : ''}`;
     const e = { count, comment };
     sites.set(site, e);
     return e;
@@ -208,7 +314,12 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
     const kind = f.kind;
     counts[kind] = counts[kind]! + 1;
     const original = frame?.data;
-    const pass = kind === FateKind.Forwarded || kind === FateKind.Sent || kind === FateKind.Generated || kind === FateKind.Delivered || (kind === FateKind.FailPolicy && policy === 'open');
+    const pass =
+      kind === FateKind.Forwarded ||
+      kind === FateKind.Sent ||
+      kind === FateKind.Generated ||
+      kind === FateKind.Delivered ||
+      (kind === FateKind.FailPolicy && policy === 'open');
     if (pass) {
       if (!accepted) return;
       const data = f.frame ?? original;
@@ -218,7 +329,8 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
       const w: Parameters<CaptureWriter['write']>[0] = { tsNs, data, direction: out ? 'out' : 'in' };
       if (ifName) w.ifName = ifName;
       if (kind === FateKind.FailPolicy) w.comment = `fail policy (open): ${f.reason ?? ''}`;
-      else if (kind === FateKind.Generated) w.comment = `generated by netfilter for frame ${f.frameNo}${f.frameNo === lastDropNo ? ` (${lastDropComment})` : ''}`;
+      else if (kind === FateKind.Generated)
+        w.comment = `generated by netfilter for frame ${f.frameNo}${f.frameNo === lastDropNo ? ` (${lastDropComment})` : ''}`;
       else if (data === original && frame && frame.origLen > data.length) w.origLen = frame.origLen;
       accepted.write(w);
       return;
@@ -240,7 +352,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
       }
       if (split && data) {
         const site = f.site;
-        to = e.split ??= splitFile(`${site.table}-${site.chain}-${site.rule === 0 ? 'policy' : `rule${site.rule}`}`, e.comment);
+        to = e.split ??= splitFile(`${site.ipv6 ? 'ip6-' : ''}${site.table}-${site.chain}-${site.rule === 0 ? 'policy' : `rule${site.rule}`}`, e.comment);
       }
       if ((dropped || to) && f.reason) comment += ` (${f.reason})`;
     } else {
@@ -254,7 +366,8 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
       e.count.count++;
       e.count.bytes += bytes;
       comment = e.comment;
-      if (split && data) to = e.split ??= splitFile(kind === FateKind.FailPolicy ? `fail-${policy}-${f.reason ?? 'guest-stopped'}` : `stack-${reason}`, e.comment);
+      if (split && data)
+        to = e.split ??= splitFile(kind === FateKind.FailPolicy ? `fail-${policy}-${f.reason ?? 'guest-stopped'}` : `stack-${reason}`, e.comment);
     }
     if (!data) return;
     if (readFrameFlow(data, flow)) flows.add(flow);
@@ -271,28 +384,54 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
 
   const daemon = new ConetDaemon(opts.machine, onOutcome);
   const disk = opts.rulesText !== undefined ? memoryBlockDevice(opts.rulesFile, new TextEncoder().encode(opts.rulesText)) : fileBlockDevice(opts.rulesFile);
-  const machine = new Machine({ spec: opts.machine, rulesFile: opts.rulesFile, disks: [disk], guest: opts.guest ?? linuxGuest, onFate: (f) => daemon.fate(f), ...(opts.pageSize ? { pageSize: opts.pageSize } : {}), ...(opts.trace ? { trace: opts.trace } : {}) });
+  const disks = [disk];
+  if (opts.rules6File !== undefined) {
+    disks.push(
+      opts.rules6Text !== undefined ? memoryBlockDevice(opts.rules6File, new TextEncoder().encode(opts.rules6Text)) : fileBlockDevice(opts.rules6File),
+    );
+  }
+  const machine = new Machine({
+    spec: opts.machine,
+    rulesFile: opts.rulesFile,
+    ...(opts.rules6File !== undefined ? { rules6File: opts.rules6File } : {}),
+    disks,
+    guest: opts.guest ?? linuxGuest,
+    onFate: (f) => daemon.fate(f),
+    ...(opts.pageSize ? { pageSize: opts.pageSize } : {}),
+    ...(opts.trace ? { trace: opts.trace } : {}),
+  });
 
   let splitDone: SplitFile[] | undefined;
-  const caps = openCaptures(opts.captures);
+  let caps: ReturnType<typeof openCaptures>;
+  try {
+    caps = openCaptures(opts.captures);
+  } catch (e) {
+    for (const w of writers) w.abort();
+    split?.discard();
+    throw e;
+  }
   const it = caps.frames[Symbol.asyncIterator]();
   let failed = false;
+  let interrupted: ReplayInterruption | undefined;
+  const signal = opts.signal;
+  const stopped: IteratorReturnResult<undefined> = { done: true, value: undefined };
   const checkGuest = (): void => {
     if (!failed && !machine.running) {
       failed = true;
       daemon.failInFlight(policy, machine.termination?.oops === false ? 'guest-stopped' : 'guest-oops');
     }
   };
+  let ok = false;
   try {
-    let next = await it.next();
+    // Once the signal is aborted, no further frame is read.
+    let next = signal?.aborted ? stopped : await it.next();
     machine.boot(next.done ? 0n : next.value.tsNs);
     bootSave = machine.bootSave;
-    if (opts.accepted) accepted = openCaptureWriter(opts.accepted, fmt);
-    if (opts.dropped) dropped = openCaptureWriter(opts.dropped, fmt);
     checkGuest();
     let done = 0;
-    for (; !next.done; next = await it.next()) {
-      const f = next.value;
+    let last: CaptureFrame | undefined;
+    for (; !next.done; next = signal?.aborted ? stopped : await it.next()) {
+      const f = (last = next.value);
       if (failed) daemon.failNew(f, policy, machine.termination?.oops === false ? 'guest-stopped' : 'guest-oops');
       else {
         const frameNo = daemon.submit(f);
@@ -303,20 +442,38 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
           continue;
         }
         if (f.pktType !== undefined) restoreDestination(f.data, f.pktType, macOf(daemon.unit));
-        if (!machine.deliverFrame(daemon.unit, frameNo, f.tsNs, (daemon.output ? FRAME_OUTPUT : 0) | (f.truncated > 0 ? FRAME_TRUNCATED : 0), f.data)) checkGuest();
+        if (!machine.deliverFrame(daemon.unit, frameNo, f.tsNs, (daemon.output ? FRAME_OUTPUT : 0) | (f.truncated > 0 ? FRAME_TRUNCATED : 0), f.data))
+          checkGuest();
       }
       done++;
       if (opts.onProgress && done % 1024 === 0) opts.onProgress(done);
     }
+    if (signal?.aborted) {
+      interrupted = { reason: typeof signal.reason === 'string' ? signal.reason : 'aborted', framesRead: done };
+      if (last) interrupted.lastFrame = { number: done, file: last.file, record: last.index };
+    }
+    // The frames in flight are finished.
     machine.shutdown();
     checkGuest();
     if (opts.onProgress) opts.onProgress(done);
     daemon.assertConservation();
+    ok = true;
   } finally {
     await it.return?.();
-    await accepted?.close();
-    await dropped?.close();
-    splitDone = split?.close();
+    if (!ok) {
+      for (const w of writers) w.abort();
+      split?.discard();
+    }
+  }
+  // The outputs of an interrupted replay say so (pcapng: a section comment).
+  const partial = interrupted ? { sectionComment: partialNote(interrupted) } : {};
+  try {
+    for (const w of writers) await w.close(partial);
+    splitDone = split?.close(partial);
+  } catch (e) {
+    for (const w of writers) w.abort();
+    split?.discard();
+    throw e;
   }
 
   const save = machine.finalSave ?? machine.bootSave ?? '';
@@ -331,11 +488,15 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
   if (machine.consoleDropped) console.push(`cocon: ${machine.consoleDropped} further console lines not kept`);
   const t = machine.termination;
   const result: ReplayResult = {
+    complete: !interrupted,
+    ...(interrupted ? { interrupted } : {}),
     ruleset,
     save,
     fates: Object.fromEntries(FATE_NAMES.map((n, i) => [n, counts[i + 1]!])) as Record<FateName, number>,
     drops: {
-      sites: [...sites.values()].map((e) => e.count).sort((a, b) => b.count - a.count || a.table.localeCompare(b.table) || a.chain.localeCompare(b.chain) || a.rule - b.rule),
+      sites: [...sites.values()]
+        .map((e) => e.count)
+        .sort((a, b) => b.count - a.count || a.table.localeCompare(b.table) || a.chain.localeCompare(b.chain) || a.rule - b.rule),
       reasons: [...reasons.values()].map((e) => e.count).sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason)),
     },
     flows: flows.top(TOP_FLOWS),
@@ -349,7 +510,14 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
   if (splitDone) result.split = splitDone;
   if (machine.conntrack !== undefined) {
     result.conntrack = machine.conntrack;
-    result.translations = translations(machine.conntrack);
+    result.translations = translations(machine.conntrack + (machine.conntrack6 ?? ''));
+  }
+  if (opts.rules6File !== undefined) {
+    const save6 = machine.finalSave6 ?? machine.bootSave6 ?? '';
+    result.save6 = save6;
+    const rs6 = loadBooted(save6, opts.rules6File, Family.V6);
+    if (rs6) result.ruleset6 = rs6;
+    if (machine.conntrack6 !== undefined) result.conntrack6 = machine.conntrack6;
   }
   if (t?.oops) result.oops = { message: t.message, frameNo: t.frameNo, reason: t.reason };
   return result;

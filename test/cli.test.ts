@@ -141,10 +141,10 @@ describe('cofw replay', () => {
     expect(report.save).toBe(readFileSync(save, 'utf8'));
   });
 
-  it('without --rules is a usage error (exit 2)', async () => {
+  it('without --rules or --rules6 is a usage error (exit 2)', async () => {
     const r = await cofw('replay', SAMPLE, '--machine', MACHINE);
     expect(r.code).toBe(2);
-    expect(r.err).toContain("required option '-r, --rules <file>' not specified");
+    expect(r.err).toContain('give a rule file: --rules FILE (iptables), --rules6 FILE (ip6tables), or both');
     expect(r.out).toBe('');
   });
 

@@ -11,6 +11,7 @@
  * position), 2 usage errors, 3 the replay finished but an input capture was
  * damaged (what could be read was replayed and reported).
  */
+import { Family } from '../packet/inet-addr.js';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { RuleFileError, RuleFileErrors } from '../netfilter/rules/api.js';
@@ -31,9 +32,12 @@ function readText(path: string, what: string): string {
   }
 }
 
-function loadRulesFile(path: string): ReturnType<typeof loadRuleset> {
-  return loadRuleset(readText(path, 'rule file'), path);
+function loadRulesFile(path: string, ipv6 = false): ReturnType<typeof loadRuleset> {
+  return loadRuleset(readText(path, 'rule file'), path, ipv6 ? { family: Family.V6 } : {});
 }
+
+/** With only --rules6, the IPv4 side runs an empty rule set (everything passes, as on a host without iptables rules). */
+const NO_RULES = '(no iptables rule file)';
 
 /** Where a command's actions leave the exit code (so that `main` can be called again, as tests do). */
 export interface RunState {
@@ -60,8 +64,9 @@ export function buildProgram(state: RunState = { code: EXIT_OK }): Command {
     .command('check')
     .description('validate a rule file (iptables-restore format), as iptables-restore --test would; exit 1 on any error')
     .argument('<rules>', 'rule file in iptables-save / iptables-restore format')
-    .action((rules: string) => {
-      const rs = loadRulesFile(rules);
+    .option('-6, --ipv6', 'an ip6tables rule file (ip6tables-restore --test)')
+    .action((rules: string, o: { ipv6?: boolean }) => {
+      const rs = loadRulesFile(rules, !!o.ipv6);
       let n = 0;
       for (const t of rs.tables.values()) for (const c of t.chains.values()) n += c.rules.length;
       process.stdout.write(`${rules}: OK (${rs.tables.size} table${rs.tables.size === 1 ? '' : 's'}, ${n} rule${n === 1 ? '' : 's'})\n`);
@@ -72,15 +77,17 @@ export function buildProgram(state: RunState = { code: EXIT_OK }): Command {
     .description('print a rule file in the canonical form iptables-save would print after loading it')
     .argument('<rules>', 'rule file in iptables-restore format')
     .option('-c, --counters', 'print [packets:bytes] counters (all zero without a replay)')
-    .action((rules: string, o: { counters?: boolean }) => {
-      process.stdout.write(saveRuleset(loadRulesFile(rules), { counters: !!o.counters }));
+    .option('-6, --ipv6', 'an ip6tables rule file, printed as ip6tables-save does')
+    .action((rules: string, o: { counters?: boolean; ipv6?: boolean }) => {
+      process.stdout.write(saveRuleset(loadRulesFile(rules, !!o.ipv6), { counters: !!o.counters }));
     });
 
   program
     .command('replay')
     .description('replay captures through the firewall and report what the rules did')
     .argument('<captures...>', 'pcap / pcapng captures (optionally .gz); several are merged by timestamp')
-    .requiredOption('-r, --rules <file>', 'rule file in iptables-save / iptables-restore format')
+    .option('-r, --rules <file>', 'rule file in iptables-save / iptables-restore format (IPv4)')
+    .option('-6, --rules6 <file>', 'rule file in ip6tables-save / ip6tables-restore format (IPv6); without it IPv6 passes unfiltered')
     .option('-m, --machine <file>', 'machine file (YAML): interfaces, addresses, routes, fail policy')
     .option('-l, --local <addr...>', 'without a machine file: the firewall\'s own addresses (CIDR), on one interface eth0')
     .option('-a, --accepted <file>', 'write the packets that left the firewall or reached it (and generated replies)')
@@ -94,6 +101,7 @@ export function buildProgram(state: RunState = { code: EXIT_OK }): Command {
     )
     .option('--split-dir <dir>', 'folder for the --split-by captures (created if missing; default: the --dropped file\'s folder)')
     .option('-s, --save <file>', 'write the rules with their counters in iptables-save -c format')
+    .option('--save6 <file>', 'write the ip6tables rules with their counters in ip6tables-save -c format')
     .option('--console <file>', 'write the guest\'s console (kernel log: boot, LOG lines, oops)')
     .option('--conntrack <file>', 'write the final connection tracking table, as `conntrack -L` prints it (empty when the rules track nothing)')
     .option('--json <file>', 'write the report as JSON')
@@ -120,14 +128,23 @@ Only causes that dropped something get a file; the report lists them.`,
     .action(async (captures: string[], o: Omit<ReplayCommandOptions, 'rulesText'>, cmd: Command) => {
       if (o.splitBy && !o.dropped && !o.splitDir) cmd.error('error: --split-by rule needs --dropped FILE or --split-dir DIR (where the split captures go)', { exitCode: EXIT_USAGE, code: 'cofw.usage' });
       if (o.splitDir && !o.splitBy) cmd.error('error: --split-dir needs --split-by rule', { exitCode: EXIT_USAGE, code: 'cofw.usage' });
-      state.code = await runReplay(captures, { ...o, rulesText: readText(o.rules, 'rule file') });
+      if (!o.rules && !o.rules6) cmd.error('error: give a rule file: --rules FILE (iptables), --rules6 FILE (ip6tables), or both', { exitCode: EXIT_USAGE, code: 'cofw.usage' });
+      if (o.save6 && !o.rules6) cmd.error('error: --save6 needs --rules6 FILE', { exitCode: EXIT_USAGE, code: 'cofw.usage' });
+      const rules = o.rules ?? NO_RULES;
+      state.code = await runReplay(captures, {
+        ...o,
+        rules,
+        rulesText: o.rules ? readText(o.rules, 'rule file') : '',
+        ...(o.rules6 ? { rules6Text: readText(o.rules6, 'ip6tables rule file') } : {}),
+      });
     });
 
   program
     .command('trace')
     .description('replay and show, for chosen frames, every rule, chain return and policy they meet (as the kernel\'s TRACE target logs them) and their fate')
     .argument('<captures...>', 'pcap / pcapng captures')
-    .requiredOption('-r, --rules <file>', 'rule file in iptables-save / iptables-restore format')
+    .option('-r, --rules <file>', 'rule file in iptables-save / iptables-restore format (IPv4)')
+    .option('-6, --rules6 <file>', 'rule file in ip6tables-save / ip6tables-restore format (IPv6)')
     .requiredOption('-f, --frames <list>', 'frame numbers to trace, 1-based: 5 or 3,7-9', (v: string) => {
       try {
         return parseFrameList(v);
@@ -137,8 +154,14 @@ Only causes that dropped something get a file; the report lists them.`,
     })
     .option('-m, --machine <file>', 'machine file (YAML)')
     .option('-l, --local <addr...>', 'without a machine file: the firewall\'s own addresses (CIDR)')
-    .action(async (captures: string[], o) => {
-      state.code = await runTrace(captures, { ...o, rulesText: readText(o.rules, 'rule file') });
+    .action(async (captures: string[], o, cmd: Command) => {
+      if (!o.rules && !o.rules6) cmd.error('error: give a rule file: --rules FILE (iptables), --rules6 FILE (ip6tables), or both', { exitCode: EXIT_USAGE, code: 'cofw.usage' });
+      state.code = await runTrace(captures, {
+        ...o,
+        rules: o.rules ?? NO_RULES,
+        rulesText: o.rules ? readText(o.rules, 'rule file') : '',
+        ...(o.rules6 ? { rules6Text: readText(o.rules6, 'ip6tables rule file') } : {}),
+      });
     });
 
   return program;

@@ -15,6 +15,11 @@ import { EXIT_DAMAGED, EXIT_OK, InputError } from './errors.js';
 export interface ReplayCommandOptions {
   rules: string;
   rulesText: string;
+  /** An ip6tables rule file, and its text. */
+  rules6?: string;
+  rules6Text?: string;
+  /** Where to write the ip6tables rules with their counters. */
+  save6?: string;
   machine?: string;
   local?: string[];
   accepted?: string;
@@ -62,6 +67,8 @@ async function machineFor(captures: string[], o: { machine?: string; local?: str
 export interface TraceCommandOptions {
   rules: string;
   rulesText: string;
+  rules6?: string;
+  rules6Text?: string;
   machine?: string;
   local?: string[];
   frames: Array<[number, number]>;
@@ -70,7 +77,7 @@ export interface TraceCommandOptions {
 /** `cofw trace`: replays with the chosen frames traced and prints their TRACE lines. */
 export async function runTrace(captures: string[], o: TraceCommandOptions): Promise<number> {
   const { spec } = await machineFor(captures, o);
-  const result = await replay({ rulesFile: o.rules, rulesText: o.rulesText, machine: spec, captures, trace: o.frames });
+  const result = await replay({ rulesFile: o.rules, rulesText: o.rulesText, ...(o.rules6 !== undefined ? { rules6File: o.rules6, rules6Text: o.rules6Text ?? '' } : {}), machine: spec, captures, trace: o.frames });
   const lines = result.console.filter((l) => l.includes('TRACE: '));
   if (!lines.length) process.stdout.write(`no frame in ${o.frames.map(([a, b]) => (a === b ? a : `${a}-${b}`)).join(',')} (the capture has ${result.framesIn} frames)\n`);
   for (const l of lines) {
@@ -88,6 +95,7 @@ export async function runReplay(captures: string[], o: ReplayCommandOptions): Pr
   const result = await replay({
     rulesFile: o.rules,
     rulesText: o.rulesText,
+    ...(o.rules6 !== undefined ? { rules6File: o.rules6, rules6Text: o.rules6Text ?? '' } : {}),
     machine: spec,
     captures,
     ...(o.accepted ? { accepted: o.accepted } : {}),
@@ -109,6 +117,7 @@ export async function runReplay(captures: string[], o: ReplayCommandOptions): Pr
   });
   if (progress) process.stderr.write('\r\x1b[K');
   if (o.save) writeFileSync(o.save, result.save);
+  if (o.save6) writeFileSync(o.save6, result.save6 ?? '');
   if (o.console) writeFileSync(o.console, result.console.join('\n') + (result.console.length ? '\n' : ''));
   if (o.conntrack) writeFileSync(o.conntrack, result.conntrack ?? '');
   if (o.json) {

@@ -21,6 +21,8 @@ export interface NetStack {
   output(frame: Uint8Array, frameNo: number, truncated?: boolean): void;
   /** The connection tracking table (`conntrack -L`), when the stack tracks connections. */
   conntrackList?(): string | undefined;
+  /** Its IPv6 entries (`conntrack -L -f ipv6`). */
+  conntrackList6?(): string | undefined;
   /** End of the run: anything still held (fragments) gets its fate. */
   finish?(): void;
 }

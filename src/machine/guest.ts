@@ -57,10 +57,10 @@ import {
 
 /** What the guest links against: the rule loader and the network stack. Tests pass fakes. */
 export interface GuestDeps {
-  /** Throws RuleFileError(s) on a bad rule file. */
-  loadRuleset(text: string, file: string): Ruleset;
-  /** Boots the stack; may throw when the rule set cannot run. */
-  createStack(opts: StackOptions, ruleset: Ruleset): NetStack;
+  /** Throws RuleFileError(s) on a bad rule file; `ipv6` for an ip6tables rule file. */
+  loadRuleset(text: string, file: string, ipv6?: boolean): Ruleset;
+  /** Boots the stack with the iptables and (when loaded) ip6tables rule sets; may throw when they cannot run. */
+  createStack(opts: StackOptions, ruleset: Ruleset, ruleset6?: Ruleset | null): NetStack;
   /** iptables-save text, with counters when asked. */
   saveRuleset(rs: Ruleset, opts: { counters?: boolean }): string;
 }
@@ -111,6 +111,7 @@ class GuestKernel {
   private currentUnit = -1;
   private stack: NetStack | undefined;
   private ruleset: Ruleset | undefined;
+  private ruleset6: Ruleset | null = null;
   private driver: ConetDriver | undefined;
   // The message nextMessage() found: payload at m8[mAt, mAt + mSize).
   private m8: Uint8Array;
@@ -259,15 +260,34 @@ class GuestKernel {
     this.printk(6, `Kernel command line: cobd0=${boot.rulesFile} ${eths.map((d) => `eth${d.unit}=conet,${formatMac(d.mac)}`).join(' ')} HZ=250`);
     for (const d of eths) this.printk(6, `conet: ${d.name} ${formatMac(d.mac)}`);
     let bytes: Uint8Array;
+    let bytes6: Uint8Array | null = null;
     try {
       bytes = yield* this.readDisk(0);
     } catch (e) {
       yield* this.initFailed(e, '', boot.rulesFile);
       return false;
     }
+    if (boot.rules6File) {
+      try {
+        bytes6 = yield* this.readDisk(1);
+      } catch (e) {
+        yield* this.initFailed(e, '', boot.rules6File);
+        return false;
+      }
+    }
     yield* this.flush();
     const text = new TextDecoder().decode(bytes);
     let ruleset: Ruleset;
+    let ruleset6: Ruleset | null = null;
+    if (bytes6 && boot.rules6File) {
+      const text6 = new TextDecoder().decode(bytes6);
+      try {
+        ruleset6 = this.deps.loadRuleset(text6, boot.rules6File, true);
+      } catch (e) {
+        yield* this.initFailed(e, text6, boot.rules6File);
+        return false;
+      }
+    }
     try {
       ruleset = this.deps.loadRuleset(text, boot.rulesFile);
       this.stack = this.deps.createStack(
@@ -278,12 +298,14 @@ class GuestKernel {
           ...(boot.trace?.length ? { trace: (n: number) => boot.trace!.some(([lo, hi]) => n >= lo && n <= hi) } : {}),
         },
         ruleset,
+        ruleset6,
       );
     } catch (e) {
       yield* this.initFailed(e, text, boot.rulesFile);
       return false;
     }
     this.ruleset = ruleset;
+    this.ruleset6 = ruleset6;
     this.stack.setClock(boot.bootTsNs);
     this.driver = new ConetDriver(this.stack);
     let rules = 0;
@@ -291,6 +313,12 @@ class GuestKernel {
     this.printk(6, `iptables-restore: loaded ${rules} rules in ${ruleset.tables.size} tables`);
     yield* this.flush();
     yield* this.send(Module.LINUX, Module.MONITOR, MsgType.Save, encodeSave({ counters: false, text: this.deps.saveRuleset(ruleset, {}) }));
+    if (ruleset6) {
+      let rules6 = 0;
+      for (const t of ruleset6.tables.values()) for (const c of t.chains.values()) rules6 += c.rules.length;
+      this.printk(6, `ip6tables-restore: loaded ${rules6} rules in ${ruleset6.tables.size} tables`);
+      yield* this.send(Module.LINUX, Module.MONITOR, MsgType.Save, encodeSave({ counters: false, ipv6: true, text: this.deps.saveRuleset(ruleset6, {}) }));
+    }
     yield* this.send(Module.LINUX, Module.MONITOR, MsgType.Booted, encodeBooted({ rules, tables: ruleset.tables.size }));
     yield* this.exit(Op.Idle);
     return true;
@@ -365,8 +393,13 @@ class GuestKernel {
     this.printk(6, `reboot: Power down`);
     yield* this.flush();
     yield* this.send(Module.LINUX, Module.MONITOR, MsgType.Save, encodeSave({ counters: true, text: this.deps.saveRuleset(this.ruleset!, { counters: true }) }));
+    if (this.ruleset6) {
+      yield* this.send(Module.LINUX, Module.MONITOR, MsgType.Save, encodeSave({ counters: true, ipv6: true, text: this.deps.saveRuleset(this.ruleset6, { counters: true }) }));
+    }
     const ct = this.stack!.conntrackList?.();
     if (ct !== undefined) yield* this.send(Module.LINUX, Module.MONITOR, MsgType.Conntrack, new TextEncoder().encode(ct));
+    const ct6 = this.ruleset6 ? this.stack!.conntrackList6?.() : undefined;
+    if (ct6 !== undefined) yield* this.send(Module.LINUX, Module.MONITOR, MsgType.Conntrack6, new TextEncoder().encode(ct6));
     yield* this.terminate(Termination.POWEROFF, 0, 'power down');
   }
 

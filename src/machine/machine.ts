@@ -62,6 +62,8 @@ export interface MachineOptions {
   readonly spec: MachineSpec;
   /** Name the guest loads the rules under (errors and reports name it). */
   readonly rulesFile: string;
+  /** Name of the ip6tables rule file on cobd1, when there is one. */
+  readonly rules6File?: string;
   /** cobd0, cobd1, ...: cobd0 holds the rule file. */
   readonly disks: readonly BlockDevice[];
   readonly guest: GuestDeps;
@@ -117,8 +119,13 @@ export class Machine {
   /** iptables-save text the guest printed after init (no counters) and at power-off (counters). */
   bootSave: string | undefined;
   finalSave: string | undefined;
+  /** The same for the ip6tables rule set, when one was loaded. */
+  bootSave6: string | undefined;
+  finalSave6: string | undefined;
   /** The guest's connection tracking table at shutdown (`conntrack -L`), when it tracked connections. */
   conntrack: string | undefined;
+  /** Its IPv6 entries (`conntrack -L -f ipv6`). */
+  conntrack6: string | undefined;
   private initFailure: InitFailedMsg | undefined;
   private guest: Generator<void, void, void> | null = null;
   private readonly assembler = new Assembler();
@@ -147,7 +154,13 @@ export class Machine {
   boot(bootTsNs: bigint): void {
     if (this.guest || this.termination) throw new Error('the machine has already booted');
     this.guest = guestKernel(this.page, this.opts.guest);
-    const data = encodeBoot({ bootTsNs, rulesFile: this.opts.rulesFile, spec: this.opts.spec, ...(this.opts.trace ? { trace: this.opts.trace } : {}) });
+    const data = encodeBoot({
+      bootTsNs,
+      rulesFile: this.opts.rulesFile,
+      spec: this.opts.spec,
+      ...(this.opts.trace ? { trace: this.opts.trace } : {}),
+      ...(this.opts.rules6File ? { rules6File: this.opts.rules6File } : {}),
+    });
     this.hostSend(Module.MONITOR, Module.LINUX, MsgType.Boot, data);
     this.enter();
     if (this.initFailure) throw initError(this.initFailure);
@@ -324,7 +337,10 @@ export class Machine {
         return;
       case MsgType.Save: {
         const s = decodeSave(data);
-        if (s.counters) this.finalSave = s.text;
+        if (s.ipv6) {
+          if (s.counters) this.finalSave6 = s.text;
+          else this.bootSave6 = s.text;
+        } else if (s.counters) this.finalSave = s.text;
         else this.bootSave = s.text;
         return;
       }
@@ -333,6 +349,9 @@ export class Machine {
         return;
       case MsgType.Conntrack:
         this.conntrack = new TextDecoder('utf-8', { fatal: false }).decode(data);
+        return;
+      case MsgType.Conntrack6:
+        this.conntrack6 = new TextDecoder('utf-8', { fatal: false }).decode(data);
         return;
     }
   }

@@ -39,6 +39,8 @@ export interface DropSite {
   readonly chain: string;
   /** 1-based rule number in the chain; 0 for the policy. */
   readonly rule: number;
+  /** A site of the ip6tables rule set. */
+  readonly ipv6?: boolean;
 }
 
 export interface Fate {

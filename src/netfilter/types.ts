@@ -13,6 +13,7 @@
 
 import { Family, InetAddr } from '../packet/inet-addr.js';
 import type { Conn } from './conntrack/conn.js';
+import { ExtWalk, walkExtHeaders } from '../net/ipv6/exthdr.js';
 import type { Manip, NatRange } from './nat/range.js';
 
 /**
@@ -171,6 +172,32 @@ export class Skb {
   ctinfo = 0;
   /** conntrack's verdict on the packet: 'tracked', 'invalid' (no entry), 'untracked' (NOTRACK). */
   ctState: 0 | 1 | 2 = 0;
+
+  /**
+   * Re-reads the cached header fields of an IPv6 packet: the addresses, and
+   * the protocol, transport offset and fragment offset its extension
+   * header chain leads to (`protocol` -1 when the chain is malformed).
+   */
+  loadV6(data: Uint8Array): this {
+    this.data = data;
+    this.totLen = 40 + ((data[4]! << 8) | data[5]!);
+    this.len = Math.min(this.totLen, data.length);
+    this.truncated = this.len < this.totLen;
+    this.family = Family.V6;
+    this.saddr = 0;
+    this.daddr = 0;
+    this.src.readV6(data, 8);
+    this.dst.readV6(data, 24);
+    const w = this.ext;
+    walkExtHeaders(data, this.len, w);
+    this.protocol = w.proto;
+    this.thoff = w.proto < 0 ? this.len : w.thoff;
+    this.fragoff = w.fragoff >> 3;
+    return this;
+  }
+
+  /** The extension header walk of the last IPv6 packet loaded. */
+  readonly ext = new ExtWalk();
 
   /** Re-reads the cached header fields after `data` changed. */
   load(data: Uint8Array): this {

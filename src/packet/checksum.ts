@@ -64,3 +64,14 @@ export function setL4Checksum(ip: Uint8Array): void {
   ip[at] = c >> 8;
   ip[at + 1] = c & 255;
 }
+
+/**
+ * Checksum of an upper-layer header (TCP, UDP, ICMPv6) at
+ * `ip[thoff, thoff+l4len)` of an IPv6 packet, including the IPv6 pseudo
+ * header (RFC 8200 8.1: addresses, upper-layer length, next header).
+ */
+export function l4Checksum6(ip: Uint8Array, thoff: number, l4len: number, proto: number): number {
+  let s = sum16(ip, 8, 32);
+  s += (l4len >>> 16) + (l4len & 0xffff) + proto;
+  return fold(sum16(ip, thoff, l4len, s));
+}

@@ -40,7 +40,7 @@ export function formatReport(r: ReplayResult, ctx: ReportContext): string {
   row('forwarded', f.forwarded);
   row('delivered locally', f.delivered);
   row('sent by the firewall', f.sent);
-  row('bridged (not IPv4)', f.bridged);
+  row('bridged (not IP)', f.bridged);
   if (f.outbound) row('outbound copies (skipped)', f.outbound);
   row('dropped', dropped);
   out.push(`    ${'by a rule'.padEnd(22)}${pad(f.droppedByRule, w)}`);
@@ -67,7 +67,7 @@ export function formatReport(r: ReplayResult, ctx: ReportContext): string {
     out.push('Drops by rule and policy');
     out.push(`  ${'packets'.padStart(9)} ${'bytes'.padStart(11)}  where                 rule`);
     for (const s of sites) {
-      const where = `${s.table}:${s.chain}:${s.rule === 0 ? 'policy' : `#${s.rule}`}`;
+      const where = `${s.ipv6 ? 'ip6:' : ''}${s.table}:${s.chain}:${s.rule === 0 ? 'policy' : `#${s.rule}`}`;
       out.push(`  ${pad(s.count, 9)} ${pad(s.bytes, 11)}  ${where.padEnd(21)} ${s.text ?? ''}`.trimEnd());
     }
   }

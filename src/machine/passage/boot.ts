@@ -24,6 +24,8 @@ export interface BootMsg {
   readonly spec: MachineSpec;
   /** Frame number ranges [first, last] to trace (the kernel's TRACE, as a boot parameter). */
   readonly trace?: ReadonlyArray<readonly [number, number]>;
+  /** The ip6tables rule file's name, when one is attached (on cobd1). */
+  readonly rules6File?: string;
 }
 function writeInet(w: ByteWriter, a: InetAddr): void {
   w.u8(a.family).bytes(a.bytes());
@@ -61,6 +63,8 @@ export function encodeBoot(b: BootMsg): Uint8Array {
   const ct = b.spec.conntrack;
   w.u8(ct ? 1 : 0);
   if (ct) w.u32(ct.max ?? 0).u8(ct.tcpLoose === undefined ? 2 : ct.tcpLoose ? 1 : 0).u8(ct.tcpBeLiberal === undefined ? 2 : ct.tcpBeLiberal ? 1 : 0);
+  // The ip6tables rule file's name ('' when none).
+  w.str(b.rules6File ?? '', 2);
   return w.done();
 }
 export function decodeBoot(b: Uint8Array): BootMsg {
@@ -117,6 +121,7 @@ export function decodeBoot(b: Uint8Array): BootMsg {
     if (loose !== 2) conntrack.tcpLoose = loose === 1;
     if (liberal !== 2) conntrack.tcpBeLiberal = liberal === 1;
   }
+  const rules6File = r.str(2);
   r.end();
-  return { bootTsNs, rulesFile, spec: { hostname, devices, routes, failPolicy, ...(conntrack ? { conntrack } : {}) }, trace };
+  return { bootTsNs, rulesFile, spec: { hostname, devices, routes, failPolicy, ...(conntrack ? { conntrack } : {}) }, trace, ...(rules6File ? { rules6File } : {}) };
 }

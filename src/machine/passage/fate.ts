@@ -7,7 +7,7 @@
  * Fate: u8 kind, i8 unit, u8 flags (1 site, 2 reason, 4 frame), u32 frameNo, u64 tsNs,
  *   [site: u32 site id] [reason: u32 reason id] [frame: rest]
  * Intern (LINUX -> DAEMON): defines the next site or reason id, before the first fate that uses it:
- *   u8 kind (1 site, 2 reason), u32 id, then site: u32 rule, str8 table, str8 chain; reason: str16 text.
+ *   u8 kind (1 site, 2 reason, 3 a site of the ip6tables rule set), u32 id, then site: u32 rule, str8 table, str8 chain; reason: str16 text.
  */
 import type { DropSite, Fate, FateKind } from '../../netfilter/fate.js';
 import type { MessageBuffer } from './buffer.js';
@@ -26,6 +26,7 @@ export const FATE_HEADER = 15;
 export const INTERN_MAX = 1 << 20;
 const INTERN_SITE = 1;
 const INTERN_REASON = 2;
+const INTERN_SITE6 = 3;
 
 /** Writes a string with a length prefix of `width` bytes (1 or 2), truncated to fit; returns the next offset. */
 function putStr(b: MessageBuffer, at: number, s: string, width: 1 | 2): number {
@@ -46,8 +47,9 @@ export class FateEncoder {
   constructor(private readonly out: MessageBuffer) {}
 
   private siteId(s: DropSite): number {
-    let chains = this.siteIds.get(s.table);
-    if (!chains) this.siteIds.set(s.table, (chains = new Map()));
+    const tableKey = s.ipv6 ? `6 ${s.table}` : s.table;
+    let chains = this.siteIds.get(tableKey);
+    if (!chains) this.siteIds.set(tableKey, (chains = new Map()));
     let rules = chains.get(s.chain);
     if (!rules) chains.set(s.chain, (rules = []));
     const id = rules[s.rule];
@@ -56,7 +58,7 @@ export class FateEncoder {
     rules[s.rule] = n;
     const b = this.out;
     const o = b.begin(Module.LINUX, Module.DAEMON, MsgType.Intern, 9);
-    b.bytes[o] = INTERN_SITE;
+    b.bytes[o] = s.ipv6 ? INTERN_SITE6 : INTERN_SITE;
     b.view.setUint32(o + 1, n, true);
     b.view.setUint32(o + 5, s.rule >>> 0, true);
     b.end(putStr(b, putStr(b, o + 9, s.table, 1), s.chain, 1));
@@ -158,14 +160,14 @@ export class FateDecoder {
     const r = new ByteReader(u8.subarray(at, at + size), 'definition');
     const kind = r.u8();
     const id = r.u32();
-    if (kind === INTERN_SITE) {
+    if (kind === INTERN_SITE || kind === INTERN_SITE6) {
       if (id !== this.sites.length) throw new PassageError(`definition: site ${id} out of order (${this.sites.length} expected)`);
       if (id >= INTERN_MAX) throw new PassageError(`definition: more than ${INTERN_MAX} drop sites`);
       const rule = r.u32();
       const table = r.str(1);
       const chain = r.str(1);
       r.end();
-      this.sites.push({ table, chain, rule });
+      this.sites.push(kind === INTERN_SITE6 ? { table, chain, rule, ipv6: true } : { table, chain, rule });
     } else if (kind === INTERN_REASON) {
       if (id !== this.reasons.length) throw new PassageError(`definition: reason ${id} out of order (${this.reasons.length} expected)`);
       if (id >= INTERN_MAX) throw new PassageError(`definition: more than ${INTERN_MAX} reasons`);

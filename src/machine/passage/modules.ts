@@ -75,6 +75,8 @@ export const MsgType = {
   Booted: 6,
   /** LINUX -> MONITOR: the connection tracking table at shutdown, as `conntrack -L` prints it. */
   Conntrack: 7,
+  /** LINUX -> MONITOR: the IPv6 connection tracking table at shutdown (`conntrack -L -f ipv6`). */
+  Conntrack6: 8,
   /** DAEMON -> CONETn: a frame for the guest. */
   Frame: 16,
   /** CONETn (or LINUX) -> DAEMON: a fate record. */
@@ -107,7 +109,7 @@ function accept(to: number, types: readonly number[]): void {
   for (const t of types) ACCEPTS[to * TYPE_SLOTS + t] = 1;
 }
 accept(Module.LINUX, [MsgType.Boot, MsgType.Shutdown, MsgType.BlkReply]);
-accept(Module.MONITOR, [MsgType.Terminate, MsgType.InitFailed, MsgType.Save, MsgType.Booted, MsgType.Conntrack]);
+accept(Module.MONITOR, [MsgType.Terminate, MsgType.InitFailed, MsgType.Save, MsgType.Booted, MsgType.Conntrack, MsgType.Conntrack6]);
 accept(Module.DAEMON, [MsgType.Fate, MsgType.Intern]);
 accept(Module.CONSOLE, [MsgType.ConsoleLine]);
 for (let m = Module.CONET0; m <= Module.CONET_END; m++) accept(m, [MsgType.Frame]);

@@ -15,14 +15,15 @@
  * Packets netfilter generates (REJECT) take the local output path after the
  * packet that caused them has finished.
  */
-import { setIPv4Checksum } from '../../packet/checksum.js';
 import { inetChecksum } from '../../packet/checksum.js';
 import { Fib } from '../fib.js';
+import { DefragUser, Ipv4Defrag, loadReassembled, type DefragStats } from './defrag.js';
 import type { MachineSpec } from '../../machine/spec.js';
 import { attachRelated, Conntrack, IP_CT_NEW, IP_CT_RELATED, IP_CT_RELATED_REPLY, resetCt, type Conn } from '../../netfilter/conntrack/index.js';
 import { NAT_MANGLE_FAILED, NatCore } from '../../netfilter/nat/core.js';
 import { hookManip } from '../../netfilter/nat/range.js';
 import { Family, InetAddr } from '../../packet/inet-addr.js';
+import { Ipv6Path, type StackCore } from '../ipv6/path.js';
 import { CompiledTable } from '../../netfilter/engine.js';
 import { formatLogLine } from '../../netfilter/targets/log.js';
 import { FateKind, type DropSite, type Fate } from '../../netfilter/fate.js';
@@ -83,8 +84,8 @@ function needsConntrack(rs: Ruleset): boolean {
 
 
 const HZ = 250;
-const IPFRAG_TIME_NS = 30_000_000_000n;
 const ETH_P_IP = 0x0800;
+const ETH_P_IPV6 = 0x86dd;
 
 /** Stack drop reasons, named after the kernel's SKB_DROP_REASON_* where one exists. */
 export const StackReason = {
@@ -102,23 +103,25 @@ export const StackReason = {
   conntrackFull: 'conntrack: table full, dropping packet',
   conntrackClash: 'conntrack: insert failed (the connection clashes with an existing entry)',
   reasmTimeout: 'FRAG_REASM_TIMEOUT',
+  fragPending: 'FRAG_REASM_TIMEOUT (still incomplete when the capture ended)',
+  fragOverlap: 'IP_FRAG_OVERLAP (fragment overlap: the datagram is discarded)',
+  fragDup: 'DUP_FRAG (a duplicate fragment: the first copy is kept)',
+  fragBadEnd: "IP_REASMFAILS (a fragment beyond the datagram's end, or a second end)",
+  fragEmpty: 'IP_REASMFAILS (an empty fragment)',
+  fragOversize: 'IP_REASMFAILS (reassembled packet too long)',
+  fragMemory: 'IP_REASMFAILS (fragment memory limit, ipfrag_high_thresh)',
+  fragTooFar: 'FRAG_TOO_FAR (more than ipfrag_max_dist fragments from its source in between)',
+  fragEcn: 'IP_REASMFAILS (fragments with and without ECN)',
   multicastNoRoute: 'IP_INNOROUTES (multicast not joined)',
 } as const;
-
-interface FragQueue {
-  readonly firstNs: bigint;
-  readonly frames: number[];
-  readonly parts: Array<{ off: number; data: Uint8Array }>;
-  header: Uint8Array | null;
-  total: number;
-  dev: NetDevice;
-  mac: Uint8Array | null;
-  pktType: PacketType;
-}
 
 export class GuestStack {
   readonly fib: Fib;
   private readonly hooks: CompiledTable[][] = [[], [], [], [], []];
+  /** The ip6tables tables on each hook. */
+  private readonly hooks6: CompiledTable[][] = [[], [], [], [], []];
+  /** The IPv6 path (receive, forward, output) on this stack's shared core. */
+  private readonly v6: Ipv6Path;
   private readonly devByUnit: NetDevice[] = [];
   private readonly lo: NetDevice;
   private readonly skb = new Skb();
@@ -130,7 +133,14 @@ export class GuestStack {
   private readonly ct: Conntrack | null;
   /** The NAT core, when the rule set has a nat table. */
   private readonly nat: NatCore | null;
-  private readonly frags = new Map<string, FragQueue>();
+  /** IPv4 reassembly (ip_defrag): its queues, bounds and counters. */
+  private readonly frags = new Ipv4Defrag({
+    drop: (frameNo, why) => this.stackDrop(frameNo, StackReason[why]),
+    timeExceeded: (ip, frameNo) => this.pendingLocal.push({ ip, frameNo, ct: null, ctinfo: 0 }),
+    routeType: (daddr) => this.fib.addrTypeV4(daddr),
+    routeBackMtu: (saddr) => this.fib.lookupV4(saddr).dev?.mtu ?? 0,
+    printk: (level, text) => this.opts.printk(level, text),
+  });
   private readonly services: GuestServices;
   /** Frames leave through this buffer (the largest IPv4 packet plus an Ethernet header). */
   private readonly txBuf = new Uint8Array(14 + 65535);
@@ -139,10 +149,12 @@ export class GuestStack {
   constructor(
     private readonly opts: StackOptions,
     readonly ruleset: Ruleset,
+    /** The ip6tables rule set, when one was loaded (IPv6 passes unfiltered otherwise, as with empty tables). */
+    readonly ruleset6: Ruleset | null = null,
   ) {
     this.fib = new Fib(opts.spec);
     const cts = opts.spec.conntrack;
-    this.ct = needsConntrack(ruleset)
+    this.ct = needsConntrack(ruleset) || (ruleset6 !== null && needsConntrack(ruleset6))
       ? new Conntrack({
           ...(cts?.max !== undefined ? { max: cts.max } : {}),
           ...(cts?.tcpLoose !== undefined ? { tcpLoose: cts.tcpLoose } : {}),
@@ -150,15 +162,18 @@ export class GuestStack {
         })
       : null;
     // Loading a nat table registers the NAT hooks (and conntrack with them).
-    this.nat = this.ct && ruleset.tables.has('nat') ? new NatCore(this.ct) : null;
+    this.nat = this.ct && (ruleset.tables.has('nat') || ruleset6?.tables.has('nat')) ? new NatCore(this.ct) : null;
     for (const d of opts.spec.devices) if (d.unit >= 0) this.devByUnit[d.unit] = d;
     this.lo = opts.spec.devices.find((d) => d.name === 'lo') ?? opts.spec.devices[0]!;
-    for (const t of ruleset.tables.values()) {
-      const ct = new CompiledTable(t, ruleset.family);
-      const prio = TABLE_PRIORITY[t.name] ?? {};
-      for (let h = 0; h < 5; h++) if (prio[h as Hook] !== undefined && ct.hasHook(h as Hook)) this.hooks[h]!.push(ct);
+    for (const [rs, hooks] of [[ruleset, this.hooks], [ruleset6, this.hooks6]] as const) {
+      if (!rs) continue;
+      for (const t of rs.tables.values()) {
+        const ct = new CompiledTable(t, rs.family);
+        const prio = TABLE_PRIORITY[t.name] ?? {};
+        for (let h = 0; h < 5; h++) if (prio[h as Hook] !== undefined && ct.hasHook(h as Hook)) hooks[h]!.push(ct);
+      }
+      for (let h = 0; h < 5; h++) hooks[h]!.sort((a, b) => TABLE_PRIORITY[a.name]![h as Hook]! - TABLE_PRIORITY[b.name]![h as Hook]!);
     }
-    for (let h = 0; h < 5; h++) this.hooks[h]!.sort((a, b) => TABLE_PRIORITY[a.name]![h as Hook]! - TABLE_PRIORITY[b.name]![h as Hook]!);
     const fib = this.fib;
     const self = this;
     this.services = {
@@ -186,6 +201,21 @@ export class GuestStack {
         : null,
     };
     this.par = { hook: Hook.PreRouting, table: '', inDev: null, outDev: null, hotdrop: false, services: this.services };
+    const core: StackCore = {
+      skb: this.skb,
+      fib: this.fib,
+      lo: this.lo,
+      tracking: this.ct !== null,
+      clock: () => self.clockNs,
+      hook: (hook, inDev, outDev, frameNo, generated) => self.hook(hook, inDev, outDev, frameNo, generated),
+      confirm: (frameNo, generated) => self.confirm(frameNo, generated),
+      resetCt: () => resetCt(self.skb),
+      stackDrop: (frameNo, reason) => self.stackDrop(frameNo, reason),
+      delivered: (frameNo, unit) => self.fate(FateKind.Delivered, frameNo, unit === undefined ? {} : { unit }),
+      transmit: (kind, dev, frameNo) => self.transmit(kind, dev, frameNo),
+      asWhole: (frames, last, go) => self.asWhole({ frames, last }, go),
+    };
+    this.v6 = new Ipv6Path(core);
   }
 
   /** Jiffies at HZ=250 since boot (the first packet). */
@@ -199,7 +229,9 @@ export class GuestStack {
     if (this.bootNs < 0n) this.bootNs = tsNs;
     if (tsNs > this.clockNs) this.clockNs = tsNs;
     this.nat?.setClock(this.clockNs);
-    if (this.frags.size) this.expireFragments(false);
+    // ip_expire: its ICMP errors leave before the next frame.
+    if (this.frags.expire(this.clockNs)) this.drainLocal();
+    this.v6.expire(this.clockNs);
   }
 
   /**
@@ -225,12 +257,20 @@ export class GuestStack {
       this.fate(FateKind.DroppedByStack, frameNo, { reason: StackReason.tooShort });
       return;
     }
-    if (etype !== ETH_P_IP) {
-      this.fate(FateKind.Bridged, frameNo, { reason: etype === 0x0806 ? 'ARP (not filtered by iptables)' : etype === 0x86dd ? 'IPv6 (ip6tables is not emulated)' : `ethertype 0x${etype.toString(16).padStart(4, '0')}` });
+    if (etype !== ETH_P_IP && etype !== ETH_P_IPV6) {
+      this.fate(FateKind.Bridged, frameNo, { reason: etype === 0x0806 ? 'ARP (not filtered by iptables)' : `ethertype 0x${etype.toString(16).padStart(4, '0')}` });
       return;
     }
     const mac = frame.subarray(0, off + 2);
     const pktType = frame[0]! & 1 ? (frame.subarray(0, 6).every((b) => b === 0xff) ? PacketType.Broadcast : PacketType.Multicast) : PacketType.Host;
+    if (etype === ETH_P_IPV6) {
+      const ip = frame.subarray(off + 2);
+      const bad = this.v6.validate(ip, dev, truncated);
+      if (bad) this.stackDrop(frameNo, bad);
+      else this.v6.receive(ip.subarray(0, 40 + ((ip[4]! << 8) | ip[5]!)), dev, mac, pktType, frameNo);
+      this.drainLocal();
+      return;
+    }
     this.ipRcv(frame.subarray(off + 2), dev, mac, pktType, frameNo, truncated);
     this.drainLocal();
   }
@@ -238,8 +278,16 @@ export class GuestStack {
   /** A locally generated packet (its source is a guest address), as an Ethernet frame. */
   output(frame: Uint8Array, frameNo: number, truncated = false): void {
     const etype = frame.length >= 14 ? (frame[12]! << 8) | frame[13]! : -1;
+    if (etype === ETH_P_IPV6) {
+      const ip = frame.subarray(14);
+      const bad = this.v6.validate(ip, this.lo, truncated);
+      if (bad) this.stackDrop(frameNo, bad);
+      else this.v6.output(ip.subarray(0, 40 + ((ip[4]! << 8) | ip[5]!)), frameNo);
+      this.drainLocal();
+      return;
+    }
     if (etype !== ETH_P_IP) {
-      this.fate(FateKind.Bridged, frameNo, { reason: 'not IPv4' });
+      this.fate(FateKind.Bridged, frameNo, { reason: 'neither IPv4 nor IPv6' });
       return;
     }
     // The frame is the guest's to change (a view into the consumed page message).
@@ -249,13 +297,24 @@ export class GuestStack {
       this.fate(FateKind.DroppedByStack, frameNo, { reason: bad });
       return;
     }
-    this.localOut(ip.subarray(0, (ip[2]! << 8) | ip[3]!), frameNo, false);
+    const pkt = ip.subarray(0, (ip[2]! << 8) | ip[3]!);
+    if (this.ct && (pkt[6]! & 0x3f || pkt[7]!)) {
+      // With conntrack, nf_defrag_ipv4 reassembles on OUTPUT too, at -400.
+      const s = this.skb.load(pkt);
+      s.mac = null;
+      s.pktType = PacketType.Host;
+      s.mark = 0;
+      s.nftrace = false;
+      const r = this.frags.add(s, DefragUser.ConntrackOut, frameNo, this.clockNs);
+      if (r) this.asWhole(r, () => this.localOut(r.packet, frameNo, false));
+    } else this.localOut(pkt, frameNo, false);
     this.drainLocal();
   }
 
   /** Ends the run: fragments still waiting for reassembly are dropped. */
   finish(): void {
-    this.expireFragments(true);
+    this.frags.flush();
+    this.v6.finish();
   }
 
   // -- receive path ---------------------------------------------------------
@@ -291,8 +350,8 @@ export class GuestStack {
     skb.frameNo = frameNo;
     if (this.ct && (skb.fragoff !== 0 || ip[6]! & 0x20)) {
       // With conntrack, nf_defrag_ipv4 reassembles at -400, before everything.
-      const q = this.defrag(skb, dev, frameNo);
-      if (q) this.asWhole(q, () => this.prerouting(this.skb, q.dev, q.last));
+      const r = this.frags.add(skb, DefragUser.ConntrackIn, frameNo, this.clockNs);
+      if (r) this.asWhole(r, () => this.prerouting(loadReassembled(this.skb, r), dev, frameNo));
       return;
     }
     this.prerouting(skb, dev, frameNo);
@@ -333,7 +392,8 @@ export class GuestStack {
     c = (c & 0xffff) + (c >> 16);
     ip[10] = c >> 8;
     ip[11] = c & 0xff;
-    if (skb.totLen > outDev.mtu && ip[6]! & 0x40) return this.stackDrop(frameNo, StackReason.tooBig);
+    // ip_exceeds_mtu: a reassembled packet (ignore_df) is too big only when one of its fragments was.
+    if (skb.totLen > outDev.mtu && ip[6]! & 0x40 && (!this.fanout || this.fragMaxSize > outDev.mtu)) return this.stackDrop(frameNo, StackReason.tooBig);
     if (!this.hook(Hook.Forward, inDev, outDev, frameNo)) return;
     if (!this.hook(Hook.PostRouting, null, outDev, frameNo)) return;
     if (!this.confirm(frameNo, false)) return;
@@ -343,8 +403,8 @@ export class GuestStack {
   private localDeliver(skb: Skb, dev: NetDevice, frameNo: number): void {
     if (skb.fragoff !== 0 || skb.data[6]! & 0x20) {
       // ip_local_deliver reassembles before INPUT (without conntrack, nothing did so earlier).
-      const q = this.defrag(skb, dev, frameNo);
-      if (q) this.asWhole(q, () => this.localDeliver(this.skb, q.dev, q.last));
+      const r = this.frags.add(skb, DefragUser.LocalDeliver, frameNo, this.clockNs);
+      if (r) this.asWhole(r, () => this.localDeliver(loadReassembled(this.skb, r), dev, frameNo));
       return;
     }
     if (!this.hook(Hook.LocalIn, dev, null, frameNo)) return;
@@ -352,84 +412,15 @@ export class GuestStack {
     this.fate(FateKind.Delivered, frameNo, {});
   }
 
-  // -- reassembly (ip_defrag) -----------------------------------------------
-
-  private fragKey(ip: Uint8Array): string {
-    return `${ip[12]}.${ip[13]}.${ip[14]}.${ip[15]}>${ip[16]}.${ip[17]}.${ip[18]}.${ip[19]}/${ip[9]}#${(ip[4]! << 8) | ip[5]!}`;
-  }
-
-  /**
-   * Adds a fragment to its queue. When it completes the packet, loads the
-   * whole packet into the skb and returns the queue (its frames and the
-   * frame that completed it); else the fragment is held and null returned.
-   */
-  private defrag(skb: Skb, dev: NetDevice, frameNo: number): (FragQueue & { last: number }) | null {
-    const ip = skb.data;
-    const key = this.fragKey(ip);
-    let q = this.frags.get(key);
-    if (!q) {
-      // The frame is a view the caller reuses: keep a copy of the link header.
-      q = { firstNs: this.clockNs, frames: [], parts: [], header: null, total: -1, dev, mac: skb.mac?.slice() ?? null, pktType: skb.pktType };
-      this.frags.set(key, q);
-    }
-    const ihl = skb.thoff;
-    const off = skb.fragoff * 8;
-    const payload = ip.slice(ihl, skb.len);
-    q.frames.push(frameNo);
-    q.parts.push({ off, data: payload });
-    if (off === 0) {
-      q.header = ip.slice(0, ihl);
-      q.dev = dev;
-      q.mac = skb.mac?.slice() ?? null;
-    }
-    if (!(ip[6]! & 0x20)) q.total = off + payload.length;
-    if (q.total < 0 || !q.header) return null;
-    // Complete when the parts cover [0, total) without holes.
-    const parts = [...q.parts].sort((a, b) => a.off - b.off);
-    let covered = 0;
-    for (const p of parts) {
-      if (p.off > covered) return null;
-      covered = Math.max(covered, p.off + p.data.length);
-    }
-    if (covered < q.total) return null;
-    this.frags.delete(key);
-    const hl = q.header.length;
-    const whole = new Uint8Array(hl + q.total);
-    whole.set(q.header, 0);
-    for (const p of parts) whole.set(p.data.subarray(0, Math.max(0, Math.min(p.data.length, q.total - p.off))), hl + p.off);
-    const tot = whole.length;
-    whole[2] = tot >> 8;
-    whole[3] = tot & 255;
-    whole[6] = whole[6]! & 0x40; // clear MF and offset, keep DF
-    whole[7] = 0;
-    setIPv4Checksum(whole);
-    const s = this.skb.load(whole);
-    s.mac = q.mac;
-    s.pktType = q.pktType;
-    s.mark = 0;
-    s.nftrace = false;
-    s.generated = false;
-    s.frameNo = frameNo;
-    return { ...q, last: frameNo };
-  }
-
   /** Runs `go` on a reassembled packet: the fate it gets is the fate of each of its fragments. */
-  private asWhole(q: { frames: number[]; last: number }, go: () => void): void {
+  private asWhole(q: { frames: number[]; last: number; maxSize?: number }, go: () => void): void {
     this.fanout = q.frames;
     this.fanoutLast = q.last;
+    this.fragMaxSize = q.maxSize ?? 0;
     try {
       go();
     } finally {
       this.fanout = null;
-    }
-  }
-
-  private expireFragments(all: boolean): void {
-    for (const [key, q] of this.frags) {
-      if (all || this.clockNs - q.firstNs > IPFRAG_TIME_NS) {
-        this.frags.delete(key);
-        for (const f of q.frames) this.fate(FateKind.DroppedByStack, f, { reason: StackReason.reasmTimeout });
-      }
     }
   }
 
@@ -492,12 +483,14 @@ export class GuestStack {
   /** Frames of the reassembled packet being processed, and the one that completed it. */
   private fanout: number[] | null = null;
   private fanoutLast = 0;
+  /** Its largest fragment (IPCB(skb)->frag_max_size). */
+  private fragMaxSize = 0;
   private lastKind: FateKind = FateKind.DroppedByRule;
   private lastDrop: { site?: DropSite; reason?: string } = {};
 
   /** Runs every table on `hook`; false (and the drop fate) when one drops. */
   private hook(hook: Hook, inDev: NetDevice | null, outDev: NetDevice | null, frameNo: number, generated = false): boolean {
-    const tables = this.hooks[hook]!;
+    const tables = (this.skb.family === Family.V6 ? this.hooks6 : this.hooks)[hook]!;
     // nf_conntrack_in runs at priority -200 on PREROUTING and OUTPUT, after raw.
     let ctPending = this.ct !== null && (hook === Hook.PreRouting || hook === Hook.LocalOut);
     if (tables.length === 0 && !ctPending) return true;
@@ -540,7 +533,7 @@ export class GuestStack {
     t.tracer = tracing || this.skb.nftrace ? this.tracerFor(t.name) : null;
     const v = t.run(this.skb, par);
     if (v === NF_ACCEPT) return true;
-    const site: DropSite = { table: t.name, chain: t.site.chain, rule: t.site.rule };
+    const site: DropSite = this.skb.family === Family.V6 ? { table: t.name, chain: t.site.chain, rule: t.site.rule, ipv6: true } : { table: t.name, chain: t.site.chain, rule: t.site.rule };
     if (par.hotdrop) {
       this.lastKind = generated ? FateKind.GeneratedDropped : FateKind.DroppedByStack;
       this.lastDrop = { site, reason: this.skb.truncated ? StackReason.hotdropTruncated : StackReason.hotdrop };
@@ -594,9 +587,19 @@ export class GuestStack {
     return false;
   }
 
+  /** Reassembly's counters (nstat's IpReasm*), with the queues waiting and the memory they hold. */
+  fragStats(): DefragStats {
+    return this.frags.stats();
+  }
+
   /** The final connection tracking table as `conntrack -L` prints it (sorted), or undefined when nothing is tracked. */
   conntrackList(): string | undefined {
-    return this.ct?.list(this.clockNs);
+    return this.ct?.list(this.clockNs, Family.V4);
+  }
+
+  /** The IPv6 entries as `conntrack -L -f ipv6` prints them, or undefined when nothing is tracked. */
+  conntrackList6(): string | undefined {
+    return this.ct?.list(this.clockNs, Family.V6);
   }
 
   /** Logs as the kernel's TRACE does: `TRACE: table:chain:type:rulenum ` and the packet, in LOG's format. */
@@ -619,8 +622,8 @@ export class GuestStack {
     if (mac) frame.set(mac.subarray(0, 6), 0);
     else frame.fill(0xff, 0, 6);
     frame.set(dev.mac, 6);
-    frame[12] = 0x08;
-    frame[13] = 0x00;
+    frame[12] = this.skb.family === Family.V6 ? 0x86 : 0x08;
+    frame[13] = this.skb.family === Family.V6 ? 0xdd : 0x00;
     frame.set(this.skb.data.subarray(0, len), 14);
     this.fate(kind, frameNo, { unit: dev.unit, frame });
   }

@@ -25,7 +25,9 @@
  */
 import { mix32 } from '../hash.js';
 import { InetAddr } from '../../packet/inet-addr.js';
-import { inetChecksum, l4Checksum } from '../../packet/checksum.js';
+import { inetChecksum, l4Checksum, l4Checksum6 } from '../../packet/checksum.js';
+import { Family } from '../../packet/inet-addr.js';
+import { ExtWalk, walkExtHeaders } from '../../net/ipv6/exthdr.js';
 import { Hook, NF_ACCEPT, NF_DROP, type Skb } from '../types.js';
 import {
   CT_INVALID,
@@ -105,9 +107,9 @@ ICMP_INVMAP[18] = 17 + 1;
  * reply inverts to type 255, which no packet carries); ports and GRE keys swap.
  */
 export function invertTuple(t: Tuple): Tuple {
-  if (t.proto === 1) {
-    const inv = ICMP_INVMAP[t.dport >>> 8]!;
-    return { proto: 1, src: t.dst, dst: t.src, sport: t.sport, dport: (((inv - 1) & 0xff) << 8) | (t.dport & 0xff) };
+  if (t.proto === 1 || t.proto === 58) {
+    const inv = (t.proto === 1 ? ICMP_INVMAP : ICMPV6_INVMAP)[t.dport >>> 8]!;
+    return { proto: t.proto, src: t.dst, dst: t.src, sport: t.sport, dport: (((inv - 1) & 0xff) << 8) | (t.dport & 0xff) };
   }
   return { proto: t.proto, src: t.dst, dst: t.src, sport: t.dport, dport: t.sport };
 }
@@ -115,6 +117,18 @@ export function invertTuple(t: Tuple): Tuple {
 /** Do two tuples name the same flow direction (nf_ct_tuple_equal)? */
 export function tupleEqual(a: Tuple, b: Tuple): boolean {
   return a.proto === b.proto && a.sport === b.sport && a.dport === b.dport && a.src.equals(b.src) && a.dst.equals(b.dst);
+}
+
+/** ICMPv6 request/reply pairs (nf_conntrack_proto_icmpv6.c invmap): type -> inverse + 1. */
+const ICMPV6_INVMAP = new Uint8Array(256);
+ICMPV6_INVMAP[128] = 129 + 1;
+ICMPV6_INVMAP[129] = 128 + 1;
+ICMPV6_INVMAP[139] = 140 + 1;
+ICMPV6_INVMAP[140] = 139 + 1;
+
+/** ICMPv6 types conntrack leaves untracked (noct_valid_new: MLD and neighbour discovery). */
+function icmpv6Untracked(type: number): boolean {
+  return (type >= 130 && type <= 136) || type === 143;
 }
 
 /** ICMP types that may open an entry (valid_new). */
@@ -173,6 +187,7 @@ export class Conntrack {
   /** Scratch records for the packet an ICMP error quotes. */
   private readonly quotedSrc = new InetAddr();
   private readonly quotedDst = new InetAddr();
+  private readonly quotedWalk = new ExtWalk();
   /** Entries dropped early because the table was full (stat early_drop). */
   earlyDrops = 0;
   /** Packets dropped because the table was full and nothing could be evicted (stat drop). */
@@ -331,8 +346,8 @@ export class Conntrack {
     if (skb.fragoff !== 0 || th > len) return this.markInvalid();
     const csum = this.checksum && hook === Hook.PreRouting;
 
-    if (proto === 1) {
-      const r = this.icmpError(skb, csum, now);
+    if (proto === 1 || proto === 58) {
+      const r = proto === 1 ? this.icmpError(skb, csum, now) : this.icmpv6Error(skb, csum, now);
       if (r < 0) return this.markInvalid();
       if (r > 0) return NF_ACCEPT;
     }
@@ -345,7 +360,7 @@ export class Conntrack {
         if (th + 4 > len) return this.markInvalid();
         sport = (d[th]! << 8) | d[th + 1]!;
         dport = (d[th + 2]! << 8) | d[th + 3]!;
-      } else if (proto === 1) {
+      } else if (proto === 1 || proto === 58) {
         sport = (d[th + 4]! << 8) | d[th + 5]!;
         dport = (d[th]! << 8) | d[th + 1]!;
       } else if (proto === 47) {
@@ -361,8 +376,8 @@ export class Conntrack {
         // init_conntrack
         let rsport = dport;
         let rdport = sport;
-        if (proto === 1) {
-          const inv = ICMP_INVMAP[d[th]!]!;
+        if (proto === 1 || proto === 58) {
+          const inv = (proto === 1 ? ICMP_INVMAP : ICMPV6_INVMAP)[d[th]!]!;
           if (inv === 0) return this.markInvalid();
           rsport = sport;
           rdport = ((inv - 1) << 8) | d[th + 1]!;
@@ -429,7 +444,7 @@ export class Conntrack {
     switch (conn.proto) {
       case 6: {
         if (tcpMalformed(d, th, len)) return HANDLE_INVALID;
-        if (csum && l4Checksum(d, th, len - th, 6) !== 0) return HANDLE_INVALID;
+        if (csum && this.l4Bad(skb, 6)) return HANDLE_INVALID;
         if (!conn.confirmed && !tcpNew(conn.tcp!, d, th, len, this.tcp)) return HANDLE_INVALID;
         const r = tcpPacket(conn, dir, d, th, len, this.tcp);
         switch (r.verdict) {
@@ -457,7 +472,8 @@ export class Conntrack {
         if (th + 8 > len) return HANDLE_INVALID;
         const ulen = (d[th + 4]! << 8) | d[th + 5]!;
         if (ulen > len - th || ulen < 8) return HANDLE_INVALID;
-        if (csum && (d[th + 6]! | d[th + 7]!) !== 0 && l4Checksum(d, th, len - th, 17) !== 0) return HANDLE_INVALID;
+        // IPv6 has no "no checksum": a zero UDP checksum is checked (and fails) there.
+        if (csum && ((d[th + 6]! | d[th + 7]!) !== 0 || skb.family === Family.V6) && this.l4Bad(skb, 17)) return HANDLE_INVALID;
         const status = conn.status;
         if (!(status & IPS_CONFIRMED)) conn.udpStreamTs = now + 2 * HZ;
         if (status & IPS_SEEN_REPLY) {
@@ -486,10 +502,76 @@ export class Conntrack {
         if (!icmpValidNew(conn.orig.dport >>> 8)) return HANDLE_INVALID;
         this.refresh(conn, this.icmpTimeout, now);
         return HANDLE_OK;
+      case 58: {
+        // Only echo and node information requests open an entry (nf_conntrack_icmpv6 valid_new).
+        const t = conn.orig.dport >>> 8;
+        if (!conn.confirmed && t !== 128 && t !== 139) return HANDLE_INVALID;
+        this.refresh(conn, this.icmpTimeout, now);
+        return HANDLE_OK;
+      }
       default:
         this.refresh(conn, this.genericTimeout, now);
         return HANDLE_OK;
     }
+  }
+
+  /** The packet's TCP or UDP checksum is wrong (IPv4 or IPv6 pseudo header). */
+  private l4Bad(skb: Skb, proto: number): boolean {
+    const th = skb.thoff;
+    const l4len = skb.len - th;
+    return (skb.family === Family.V6 ? l4Checksum6(skb.data, th, l4len, proto) : l4Checksum(skb.data, th, l4len, proto)) !== 0;
+  }
+
+  /**
+   * nf_conntrack_icmpv6_error: -1 INVALID (short, bad checksum, an error
+   * quoting no known connection), 0 not an error (track as usual), 1
+   * RELATED to the entry of the quoted packet, or untracked (neighbour
+   * discovery and MLD: `skb.ctState` CT_UNTRACKED).
+   */
+  private icmpv6Error(skb: Skb, csum: boolean, now: number): number {
+    const d = skb.data;
+    const th = skb.thoff;
+    const len = skb.len;
+    if (th + 8 > len) return -1;
+    if (csum && l4Checksum6(d, th, len - th, 58) !== 0) return -1;
+    const type = d[th]!;
+    if (icmpv6Untracked(type)) {
+      skb.ct = null;
+      skb.ctState = CT_UNTRACKED;
+      return 1;
+    }
+    if (type >= 128) return 0;
+    // The quoted packet: its IPv6 header and extension headers, then its transport header.
+    const ih = th + 8;
+    if (ih + 40 > len) return -1;
+    const inner = d.subarray(ih, len);
+    const w = this.quotedWalk;
+    const iproto = walkExtHeaders(inner, inner.length, w);
+    if (iproto < 0 || w.fragoff !== 0) return -1;
+    const il4 = ih + w.thoff;
+    const isrc = this.quotedSrc.readV6(d, ih + 8);
+    const idst = this.quotedDst.readV6(d, ih + 24);
+    let sport = 0;
+    let dport = 0;
+    if (hasPorts(iproto)) {
+      if (il4 + 4 > len) return -1;
+      sport = (d[il4 + 2]! << 8) | d[il4 + 3]!;
+      dport = (d[il4]! << 8) | d[il4 + 1]!;
+    } else if (iproto === 58) {
+      if (il4 + 8 > len) return -1;
+      const inv = ICMPV6_INVMAP[d[il4]!]!;
+      if (inv === 0) return -1;
+      sport = (d[il4 + 4]! << 8) | d[il4 + 5]!;
+      dport = ((inv - 1) << 8) | d[il4 + 1]!;
+    }
+    const h = this.find(iproto, idst, isrc, sport, dport, now);
+    if (h === null) return -1;
+    const conn = h.conn;
+    if (!conn.tuple(h.dir).dst.equals(skb.dst)) return -1;
+    skb.ct = conn;
+    skb.ctinfo = IP_CT_RELATED + (h.dir === 1 ? IP_CT_IS_REPLY : 0);
+    skb.ctState = CT_TRACKED;
+    return 1;
   }
 
   /**
@@ -625,9 +707,9 @@ export class Conntrack {
    * The table as `conntrack -L | sort` prints it (LC_COLLATE=C), one entry
    * per line, each line ending with a newline.
    */
-  list(nowNs: bigint): string {
+  list(nowNs: bigint, family?: Family): string {
     const lines: string[] = [];
-    for (const c of this.entries(nowNs)) lines.push(formatEntry(c, this.expiresIn(c, nowNs)));
+    for (const c of this.entries(nowNs)) if (family === undefined || c.family === family) lines.push(formatEntry(c, this.expiresIn(c, nowNs)));
     lines.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     return lines.map((l) => `${l}\n`).join('');
   }
@@ -640,7 +722,7 @@ const HANDLE_KILL = 3;
 
 function tupleText(c: Conn, h: TupleHash): string {
   let s = `src=${h.src.toString()} dst=${h.dst.toString()}`;
-  if (c.proto === 1) s += ` type=${h.dport >>> 8} code=${h.dport & 0xff} id=${h.sport}`;
+  if (c.proto === 1 || c.proto === 58) s += ` type=${h.dport >>> 8} code=${h.dport & 0xff} id=${h.sport}`;
   else if (hasPorts(c.proto)) s += ` sport=${h.sport} dport=${h.dport}`;
   else if (c.proto === 47) s += ` srckey=0x${h.sport.toString(16)} dstkey=0x${h.dport.toString(16)}`;
   return s;
