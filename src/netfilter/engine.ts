@@ -389,6 +389,7 @@ function ip6Match(r: CRule, skb: Skb, par: XtParams): boolean {
   if (!skb.dst.inNet(r.dst6!, r.dmsk6!) !== ((inv & INV_DSTIP) !== 0)) return false;
   if (r.inIf && ifMatches(r.inIf, par.inDev) === ((inv & INV_VIA_IN) !== 0)) return false;
   if (r.outIf && ifMatches(r.outIf, par.outDev) === ((inv & INV_VIA_OUT) !== 0)) return false;
-  if (r.proto && (skb.protocol !== r.proto) !== ((inv & INV_PROTO) !== 0)) return false;
+  // -p becomes nf_tables' `meta l4proto`, which matches nothing (inverted or not) when the header chain is malformed.
+  if (r.proto && (skb.protocol < 0 || (skb.protocol !== r.proto) !== ((inv & INV_PROTO) !== 0))) return false;
   return true;
 }

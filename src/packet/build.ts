@@ -7,6 +7,8 @@
  * const f = ethernet({ src: MAC_A, dst: MAC_B }, ipv4({ src: '192.0.2.10', dst: '198.51.100.7' },
  *   tcp({ sport: 40000, dport: 22, flags: 'S' })));
  */
+import { type InetAddr, parseIPv6 } from './inet-addr.js';
+import { l4Checksum6 } from './checksum.js';
 import { parseIPv4, parseMac, writeIPv4 } from './addr.js';
 import { setIPv4Checksum, setL4Checksum } from './checksum.js';
 
@@ -212,4 +214,93 @@ export function arp(op: 1 | 2, senderMac: string, senderIp: string, targetMac: s
   b.set(mac(targetMac), 18);
   writeIPv4(b, 24, addr(targetIp));
   return b;
+}
+
+export interface Ipv6Fields {
+  src: string;
+  dst: string;
+  hopLimit?: number;
+  trafficClass?: number;
+  flowLabel?: number;
+  /**
+   * Extension headers before the upper-layer header, in order: each its
+   * type (0 hop-by-hop, 43 routing, 44 fragment, 60 destination options,
+   * 51 AH) and its whole bytes (the next-header byte is filled in).
+   */
+  ext?: ReadonlyArray<{ type: number; bytes: Uint8Array }>;
+  /** Leave the upper-layer checksum as `l4` has it (for fragments and crafted packets). */
+  rawL4?: boolean;
+}
+
+function addr6(a: string): InetAddr {
+  const v = parseIPv6(a);
+  if (!v) throw new Error(`not an IPv6 address: ${a}`);
+  return v;
+}
+
+/**
+ * Builds an IPv6 packet around `l4`, with extension headers when given; the
+ * TCP, UDP or ICMPv6 checksum is computed over the IPv6 pseudo header.
+ */
+export function ipv6(f: Ipv6Fields, l4: L4): Uint8Array {
+  const ext = f.ext ?? [];
+  const extLen = ext.reduce((n, e) => n + e.bytes.length, 0);
+  const b = new Uint8Array(40 + extLen + l4.bytes.length);
+  const tc = f.trafficClass ?? 0;
+  const fl = f.flowLabel ?? 0;
+  b[0] = 0x60 | (tc >> 4);
+  b[1] = ((tc & 15) << 4) | ((fl >> 16) & 15);
+  b[2] = (fl >> 8) & 255;
+  b[3] = fl & 255;
+  const plen = extLen + l4.bytes.length;
+  b[4] = plen >> 8;
+  b[5] = plen & 255;
+  b[6] = ext.length ? ext[0]!.type : l4.proto;
+  b[7] = f.hopLimit ?? 64;
+  addr6(f.src).write(b, 8);
+  addr6(f.dst).write(b, 24);
+  let at = 40;
+  ext.forEach((e, i) => {
+    b.set(e.bytes, at);
+    b[at] = i + 1 < ext.length ? ext[i + 1]!.type : l4.proto;
+    at += e.bytes.length;
+  });
+  b.set(l4.bytes, at);
+  if (!f.rawL4 && !ext.some((e) => e.type === 44)) {
+    const ck = l4.proto === 6 ? at + 16 : l4.proto === 17 ? at + 6 : l4.proto === 58 ? at + 2 : -1;
+    if (ck >= 0 && ck + 2 <= b.length) {
+      b[ck] = 0;
+      b[ck + 1] = 0;
+      let c = l4Checksum6(b, at, l4.bytes.length, l4.proto);
+      if (l4.proto === 17 && c === 0) c = 0xffff;
+      b[ck] = c >> 8;
+      b[ck + 1] = c & 255;
+    }
+  }
+  return b;
+}
+
+/** An ICMPv6 message (its checksum is filled in by `ipv6`). */
+export function icmp6(f: IcmpFields): L4 {
+  const m = icmp(f);
+  return { proto: 58, bytes: m.bytes };
+}
+
+/** A fragment header (8 bytes): offset in bytes (a multiple of 8), more-fragments flag, id. */
+export function fragHeader(offset: number, more: boolean, id: number): { type: number; bytes: Uint8Array } {
+  const b = new Uint8Array(8);
+  const v = (offset & ~7) | (more ? 1 : 0);
+  b[2] = v >> 8;
+  b[3] = v & 255;
+  new DataView(b.buffer).setUint32(4, id >>> 0);
+  return { type: 44, bytes: b };
+}
+
+/** A hop-by-hop or destination options header of `len` bytes (a multiple of 8), padded with PadN. */
+export function optionsHeader(type: 0 | 60, len = 8): { type: number; bytes: Uint8Array } {
+  const b = new Uint8Array(len);
+  b[1] = len / 8 - 1;
+  b[2] = 1; // PadN
+  b[3] = len - 4;
+  return { type, bytes: b };
 }

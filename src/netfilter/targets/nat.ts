@@ -98,6 +98,8 @@ function setup(skb: Skb, par: XtParams, range: NatRange, manip: Manip): number {
 
 export const snatTarget = defineTarget<NatTargetConfig>({
   name: 'SNAT',
+  // The NAT core rewrites IPv4 packets only so far.
+  emulates: Family.V4,
   tables: ['nat'],
   hooks: hookBits(Hook.PostRouting, Hook.LocalIn),
   options: [
@@ -120,6 +122,8 @@ export const snatTarget = defineTarget<NatTargetConfig>({
 
 export const dnatTarget = defineTarget<NatTargetConfig>({
   name: 'DNAT',
+  // The NAT core rewrites IPv4 packets only so far.
+  emulates: Family.V4,
   tables: ['nat'],
   hooks: hookBits(Hook.PreRouting, Hook.LocalOut),
   options: [
@@ -140,6 +144,8 @@ export const dnatTarget = defineTarget<NatTargetConfig>({
 
 export const masqueradeTarget = defineTarget<NatTargetConfig>({
   name: 'MASQUERADE',
+  // The NAT core rewrites IPv4 packets only so far.
+  emulates: Family.V4,
   tables: ['nat'],
   hooks: hookBits(Hook.PostRouting),
   options: [
@@ -172,6 +178,8 @@ const LOOPBACK4 = InetAddr.v4(0x7f000001);
 
 export const redirectTarget = defineTarget<NatTargetConfig>({
   name: 'REDIRECT',
+  // The NAT core rewrites IPv4 packets only so far.
+  emulates: Family.V4,
   tables: ['nat'],
   hooks: hookBits(Hook.PreRouting, Hook.LocalOut),
   options: [
