@@ -5,14 +5,27 @@
  * direction on the Enhanced Packet Block). Records are gathered in a
  * 1 MiB buffer and written out as it fills, so the whole capture is never
  * held in memory.
+ *
+ * The capture is written to a temporary file beside its name and renamed
+ * into place when it is closed (src/io/output-file.ts), so an earlier file
+ * of that name is never left half overwritten: a failed or abandoned
+ * capture leaves it as it was.
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
-import { CaptureError } from './types.js';
+import { OutputFiles, type OutputFile } from '../io/output-file.js';
 import { pcapHeader, pcapRecord, LINKTYPE_ETHERNET } from './pcap-write.js';
 
 export interface CaptureWriter {
+  /** The capture's name (where it is put when complete). */
+  readonly path: string;
   write(f: { tsNs: bigint; data: Uint8Array; origLen?: number; comment?: string; ifName?: string; direction?: 'in' | 'out' }): void;
-  close(): Promise<void>;
+  /**
+   * Writes out what is left and puts the capture in place. In pcapng,
+   * `sectionComment` becomes the section's comment (shb_comment), as when a
+   * capture holds only part of a run; pcap has no place for it.
+   */
+  close(opts?: { sectionComment?: string }): Promise<void>;
+  /** Abandons the capture: nothing is put in place, an earlier file of that name stays as it was. */
+  abort(): void;
 }
 
 const FLUSH_AT = 1024 * 1024;
@@ -48,19 +61,25 @@ export function pcapngBlock(type: number, body: Uint8Array, opts: Uint8Array[] =
 
 const utf8 = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'utf8'));
 
-/** Section Header Block (little-endian, version 1.0, unknown section length, shb_userappl). */
-export function pcapngSectionHeader(le = true): Uint8Array {
+/** Section Header Block (little-endian, version 1.0, unknown section length, shb_userappl, and shb_comment when given). */
+export function pcapngSectionHeader(le = true, comment?: string): Uint8Array {
   const body = new Uint8Array(16);
   const dv = new DataView(body.buffer);
   dv.setUint32(0, 0x1a2b3c4d, le);
   dv.setUint16(4, 1, le);
   dv.setUint16(6, 0, le);
   dv.setBigInt64(8, -1n, le);
-  return pcapngBlock(0x0a0d0d0a, body, [pcapngOption(4, utf8('cofw'), le)], le);
+  const opts = comment === undefined ? [] : [pcapngOption(1, utf8(comment), le)];
+  opts.push(pcapngOption(4, utf8('cofw'), le));
+  return pcapngBlock(0x0a0d0d0a, body, opts, le);
 }
 
 /** Interface Description Block: link type, snaplen (0 = no limit), if_name, if_tsresol. */
-export function pcapngInterface(linkType: number, opts: { name?: string; tsresol?: number; snaplen?: number; tsoffsetSec?: bigint } = {}, le = true): Uint8Array {
+export function pcapngInterface(
+  linkType: number,
+  opts: { name?: string; tsresol?: number; snaplen?: number; tsoffsetSec?: bigint } = {},
+  le = true,
+): Uint8Array {
   const body = new Uint8Array(8);
   const dv = new DataView(body.buffer);
   dv.setUint16(0, linkType, le);
@@ -77,7 +96,14 @@ export function pcapngInterface(linkType: number, opts: { name?: string; tsresol
 }
 
 /** Enhanced Packet Block with a timestamp already in the interface's units. */
-export function pcapngPacket(ifId: number, tsUnits: bigint, data: Uint8Array, origLen = data.length, opts: { comment?: string; direction?: 'in' | 'out' } = {}, le = true): Uint8Array {
+export function pcapngPacket(
+  ifId: number,
+  tsUnits: bigint,
+  data: Uint8Array,
+  origLen = data.length,
+  opts: { comment?: string; direction?: 'in' | 'out' } = {},
+  le = true,
+): Uint8Array {
   const body = new Uint8Array(20 + data.length);
   const dv = new DataView(body.buffer);
   dv.setUint32(0, ifId, le);
@@ -96,47 +122,74 @@ export function pcapngPacket(ifId: number, tsUnits: bigint, data: Uint8Array, or
   return pcapngBlock(6, body, o, le);
 }
 
+/** The format of an output capture: `format`, else by its name (`.pcapng` is pcapng, anything else pcap). */
+export function captureFormatFor(path: string, format?: 'pcap' | 'pcapng'): 'pcap' | 'pcapng' {
+  return format ?? (/\.pcapng$/i.test(path) ? 'pcapng' : 'pcap');
+}
+
+export interface CaptureWriterOptions {
+  format?: 'pcap' | 'pcapng';
+  /**
+   * The set of outputs the capture belongs to: it is then opened there and
+   * `close` only finishes it; the set's owner puts it in place
+   * (`files.commit()`) or abandons it with the rest. Without it, `close`
+   * puts the capture in place at once.
+   */
+  files?: OutputFiles;
+  /** How messages name the output (a command-line option such as `--dropped`). */
+  option?: string;
+}
+
 /**
  * Opens an output capture: format from `format` or the extension
  * (.pcapng -> pcapng, else pcap). In pcapng one IDB per distinct ifName
  * (first use), comments as opt_comment on the EPB; in pcap comments,
- * interface names and directions are dropped.
+ * interface names and directions are dropped. The file is created (as a
+ * temporary file beside `path`) at once, so a folder that is missing or not
+ * writable fails here, with an OutputError; so does a write that fails
+ * later (a full disk), from `write` or `close`.
  *
  * @example
  * const w = openCaptureWriter('dropped.pcapng');
  * w.write({ tsNs: 1_700_000_000_000_000_000n, data: frame, ifName: 'eth0', comment: 'filter/INPUT rule 3' });
  * await w.close();
  */
-export function openCaptureWriter(path: string, opts: { format?: 'pcap' | 'pcapng' } = {}): CaptureWriter {
-  const format = opts.format ?? (/\.pcapng$/i.test(path) ? 'pcapng' : 'pcap');
-  let fd: number | undefined;
-  try {
-    fd = openSync(path, 'w');
-  } catch (e) {
-    throw new CaptureError(path, 0, 0, `${path}: cannot create the output capture: ${(e as Error).message}; check that the folder exists and is writable`, { cause: e });
-  }
+export function openCaptureWriter(path: string, opts: CaptureWriterOptions = {}): CaptureWriter {
+  const format = captureFormatFor(path, opts.format);
+  const own = !opts.files;
+  const files = opts.files ?? new OutputFiles();
+  const out: OutputFile = files.open(path, opts.option);
   const parts: Uint8Array[] = [];
   let buffered = 0;
+  /** Bytes of the header at the start of the file, until it is written out (then it can only be rewritten). */
+  let headerInBuffer = true;
+  const header = format === 'pcapng' ? pcapngSectionHeader() : pcapHeader(LINKTYPE_ETHERNET);
   const ifIds = new Map<string, number>();
-  let count = 0;
+  let closed = false;
   const push = (b: Uint8Array): void => {
     parts.push(b);
     buffered += b.length;
     if (buffered >= FLUSH_AT) flush();
   };
   const flush = (): void => {
-    if (fd === undefined || buffered === 0) return;
-    const all = Buffer.concat(parts, buffered);
-    let o = 0;
-    while (o < all.length) o += writeSync(fd, all, o, all.length - o);
+    if (buffered === 0) return;
+    out.write(Buffer.concat(parts, buffered));
+    headerInBuffer = false;
     parts.length = 0;
     buffered = 0;
   };
-  push(format === 'pcapng' ? pcapngSectionHeader() : pcapHeader(LINKTYPE_ETHERNET));
+  const abort = (): void => {
+    closed = true;
+    parts.length = 0;
+    buffered = 0;
+    if (own) files.discard();
+    else out.discard();
+  };
+  push(header);
   return {
+    path,
     write(f) {
-      if (fd === undefined) throw new Error(`${path}: write after close`);
-      count++;
+      if (closed) throw new Error(`${path}: write after close`);
       if (format === 'pcap') {
         push(pcapRecord(f.tsNs, f.data, f.origLen ?? f.data.length));
         return;
@@ -153,14 +206,30 @@ export function openCaptureWriter(path: string, opts: { format?: 'pcap' | 'pcapn
       if (f.direction) o.direction = f.direction;
       push(pcapngPacket(id, f.tsNs, f.data, f.origLen ?? f.data.length, o));
     },
-    async close() {
-      if (fd === undefined) return;
+    close(o = {}) {
+      if (closed) return Promise.resolve();
+      closed = true;
       try {
+        if (format === 'pcapng' && o.sectionComment !== undefined) {
+          const commented = pcapngSectionHeader(true, o.sectionComment);
+          if (headerInBuffer) {
+            buffered += commented.length - parts[0]!.length;
+            parts[0] = commented;
+          } else {
+            flush();
+            out.rewriteHead(header.length, commented);
+          }
+        }
         flush();
-      } finally {
-        closeSync(fd);
-        fd = undefined;
+        if (own) files.commit();
+        else out.finish();
+      } catch (e) {
+        if (own) files.discard();
+        else out.discard();
+        return Promise.reject(e instanceof Error ? e : new Error(String(e)));
       }
+      return Promise.resolve();
     },
+    abort,
   };
 }

@@ -10,6 +10,10 @@
  * is bounded by the budget and the number of open descriptors by one,
  * however many files there are. A file is created (with its header) when
  * its first packet comes, so causes that dropped nothing leave no file.
+ * Files are written as temporary files and put in place by `close` (or by
+ * the owner of the `files` set they were opened in), as every output is
+ * (src/io/output-file.ts); `discard` leaves earlier files of those names as
+ * they were.
  *
  * @example
  * const s = new SplitCaptures({ dir: 'out', stem: 'dropped', format: 'pcapng' });
@@ -17,11 +21,11 @@
  * f.write({ tsNs, data, comment: f.what, ifName: 'eth0' });
  * const files = s.close(); // [{ file: 'out/dropped-filter-INPUT-rule3.pcapng', frames: 1, what: ... }]
  */
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { CaptureError } from '../capture/index.js';
 import { LINKTYPE_ETHERNET, pcapHeader, pcapRecord } from '../capture/pcap-write.js';
 import { pcapngInterface, pcapngPacket, pcapngSectionHeader, type CaptureWriter } from '../capture/writer.js';
+import { OutputError, OutputFiles, reasonText, type OutputFile } from '../io/output-file.js';
 
 export type SplitFormat = 'pcap' | 'pcapng';
 
@@ -33,6 +37,10 @@ export interface SplitCapturesOptions {
   format: SplitFormat;
   /** Bytes gathered for all files together before they are written out (4 MiB by default). */
   budget?: number;
+  /** The set of outputs the files are opened in; its owner puts them in place. Without it, `close` does. */
+  files?: OutputFiles;
+  /** How messages name these outputs (`--split-by`). */
+  option?: string;
 }
 
 /** One file written: its path, how many packets it holds, and the cause they share. */
@@ -59,15 +67,26 @@ export interface SplitCapture {
  * (`dropped` without one), in `outFormat`, else the `dropped` file's
  * format, else pcapng (which keeps the comments).
  */
-export function splitCapturesFor(opts: { splitBy?: 'rule' | undefined; dropped?: string | undefined; splitDir?: string | undefined; outFormat?: SplitFormat | undefined }): SplitCaptures | undefined {
+export function splitCapturesFor(opts: { splitBy?: 'rule' | undefined; dropped?: string | undefined; splitDir?: string | undefined; outFormat?: SplitFormat | undefined; outputs?: OutputFiles | undefined }): SplitCaptures | undefined {
   if (!opts.splitBy) return undefined;
   if (opts.splitBy !== 'rule') throw new Error(`splitBy: ${String(opts.splitBy)}: the only way to split is 'rule'`);
   if (!opts.dropped && !opts.splitDir) throw new Error('splitBy: the split captures go next to `dropped` or into `splitDir`; give one of them');
   const dir = opts.splitDir ?? dirname(opts.dropped!);
-  if (opts.splitDir) mkdirSync(dir, { recursive: true });
-  const stem = opts.dropped ? basename(opts.dropped).replace(/(\.(pcapng|pcap|cap|gz))+$/i, '') || 'dropped' : 'dropped';
+  if (opts.splitDir) {
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (e) {
+      throw new OutputError(dir, '--split-dir', `--split-dir ${dir}: cannot create the folder: ${reasonText(e)}`, { cause: e });
+    }
+  }
+  const stem = splitStem(opts.dropped);
   const format = opts.outFormat ?? (opts.dropped && !/\.pcapng$/i.test(opts.dropped) ? 'pcap' : 'pcapng');
-  return new SplitCaptures({ dir, stem, format });
+  return new SplitCaptures({ dir, stem, format, option: '--split-by', ...(opts.outputs ? { files: opts.outputs } : {}) });
+}
+
+/** The first part of the split captures' names: the `dropped` file's name without its extensions, else `dropped`. */
+export function splitStem(dropped: string | undefined): string {
+  return dropped ? basename(dropped).replace(/(\.(pcapng|pcap|cap|gz))+$/i, '') || 'dropped' : 'dropped';
 }
 
 /** A name part safe on every file system: letters, digits and `_.+=`; other runs become `-`. */
@@ -79,7 +98,10 @@ export function fileNamePart(text: string): string {
 class Pending implements SplitCapture {
   chunks: Uint8Array[] = [];
   buffered = 0;
-  created = false;
+  /** The output, once the first records are written out. */
+  out: OutputFile | undefined;
+  /** Its header's length while it is the first chunk (not yet written out). */
+  header = 0;
   frames = 0;
   readonly ifIds = new Map<string, number>();
 
@@ -92,7 +114,20 @@ class Pending implements SplitCapture {
 
   /** Gathers the file header. */
   start(): void {
-    this.push(this.format === 'pcapng' ? pcapngSectionHeader() : pcapHeader(LINKTYPE_ETHERNET));
+    const h = this.format === 'pcapng' ? pcapngSectionHeader() : pcapHeader(LINKTYPE_ETHERNET);
+    this.header = h.length;
+    this.push(h);
+  }
+
+  /** Gives the pcapng section a comment (shb_comment), in the buffer or in the file. */
+  comment(text: string): void {
+    if (this.format !== 'pcapng') return;
+    const h = pcapngSectionHeader(true, text);
+    if (!this.out) {
+      this.buffered += h.length - this.chunks[0]!.length;
+      this.owner.gathered(h.length - this.chunks[0]!.length);
+      this.chunks[0] = h;
+    } else this.out.rewriteHead(this.header, h);
   }
 
   push(b: Uint8Array): void {
@@ -121,23 +156,12 @@ class Pending implements SplitCapture {
     this.push(pcapngPacket(id, f.tsNs, f.data, origLen, o));
   }
 
-  /** Appends what was gathered to the file (creating it the first time). */
+  /** Appends what was gathered to the file (creating it the first time); no descriptor stays open. */
   flush(): void {
     if (!this.buffered) return;
-    let fd: number;
-    try {
-      fd = openSync(this.file, this.created ? 'a' : 'w');
-    } catch (e) {
-      throw new CaptureError(this.file, 0, 0, `${this.file}: cannot write the split capture: ${(e as Error).message}; check that the folder exists and is writable`, { cause: e });
-    }
-    try {
-      const all = Buffer.concat(this.chunks, this.buffered);
-      let o = 0;
-      while (o < all.length) o += writeSync(fd, all, o, all.length - o);
-    } finally {
-      closeSync(fd);
-    }
-    this.created = true;
+    const out = (this.out ??= this.owner.open(this.file));
+    out.write(Buffer.concat(this.chunks, this.buffered));
+    out.release();
     this.chunks = [];
     this.buffered = 0;
   }
@@ -150,9 +174,16 @@ export class SplitCaptures {
   private total = 0;
   private readonly budget: number;
   private closed = false;
+  private readonly outputs: OutputFiles;
 
   constructor(private readonly opts: SplitCapturesOptions) {
     this.budget = opts.budget ?? 4 * 1024 * 1024;
+    this.outputs = opts.files ?? new OutputFiles();
+  }
+
+  /** Opens one file's output (a temporary file until it is put in place). */
+  open(file: string): OutputFile {
+    return this.outputs.open(file, this.opts.option);
   }
 
   /**
@@ -182,12 +213,31 @@ export class SplitCaptures {
     this.total = 0;
   }
 
-  /** Writes out what is left; returns the files written (in the order their first packet came). */
-  close(): SplitFile[] {
+  /**
+   * Writes out what is left and puts the files in place (unless they were
+   * opened in the caller's `files`); returns the files written (in the
+   * order their first packet came). In pcapng, `sectionComment` becomes
+   * every file's section comment (as when they hold only part of a run).
+   */
+  close(o: { sectionComment?: string } = {}): SplitFile[] {
     if (!this.closed) {
       this.closed = true;
-      this.flush();
+      try {
+        if (o.sectionComment !== undefined) for (const f of this.files) f.comment(o.sectionComment);
+        this.flush();
+        for (const f of this.files) f.out?.finish();
+        if (!this.opts.files) this.outputs.commit();
+      } catch (e) {
+        this.discard();
+        throw e;
+      }
     }
     return this.files.map((f) => ({ file: f.file, frames: f.frames, what: f.what }));
+  }
+
+  /** Abandons the files: none is put in place, earlier files of those names stay as they were. */
+  discard(): void {
+    this.closed = true;
+    for (const f of this.files) f.out?.discard();
   }
 }

@@ -1,0 +1,428 @@
+/**
+ * Output files that never leave a user's file half written.
+ *
+ * An output is written to a temporary file in the folder it goes to
+ * (`.NAME.PID-RANDOM.cofw-tmp`) and renamed over its name only when it is
+ * complete, so an earlier file of that name stays as it was until then,
+ * and stays as it was for good when the run fails: the temporary file is
+ * removed. A name that is not a regular file (a terminal, `/dev/null`, a
+ * pipe such as `/dev/stdout` or `>(jq .)`) is written in place: there is
+ * nothing to rename over.
+ *
+ * Several outputs of one run are gathered in an OutputFiles set, which
+ * checks and opens them all before anything is written, and commits them
+ * together: every file is finished (written out, synced, closed) before
+ * the first is renamed, so a full disk while finishing the last one leaves
+ * every earlier file of those names untouched.
+ *
+ * Write errors are the user's to fix (a missing folder, a read-only one, a
+ * full disk): they are OutputErrors whose message names the option (when
+ * the caller gives one), the path and the reason in words.
+ *
+ * @example
+ * const files = new OutputFiles();
+ * const save = files.open('counters.v4', '--save'); // fails here if the folder is missing
+ * save.write(text);
+ * files.commit(); // or files.discard() when the run failed
+ */
+import fs from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { basename, dirname, join, resolve } from 'node:path';
+
+/** A user's output cannot be written: the message names the option, the path and why. */
+export class OutputError extends Error {
+  override readonly name = 'OutputError';
+  constructor(
+    readonly path: string,
+    readonly option: string | undefined,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** The file-system calls outputs make; tests substitute failing ones (a full disk). */
+export type OutputIo = Pick<
+  typeof fs,
+  'openSync' | 'writeSync' | 'readSync' | 'closeSync' | 'fsyncSync' | 'fchmodSync' | 'renameSync' | 'unlinkSync' | 'statSync' | 'accessSync' | 'realpathSync'
+>;
+
+/** Marks temporary output files (and lets a test find them). */
+export const TEMP_SUFFIX = '.cofw-tmp';
+
+/** `--save x.v4` or `x.v4`: how a message names an output. */
+export function outputName(path: string, option?: string): string {
+  return option ? `${option} ${path}` : path;
+}
+
+const REASONS: Record<string, string> = {
+  ENOENT: 'no such file or folder',
+  ENOTDIR: 'a part of the path is not a folder',
+  EISDIR: 'it is a folder',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'the file system is read-only',
+  ENOSPC: 'no space left on the device (the disk is full)',
+  EDQUOT: 'disk quota exceeded',
+  EFBIG: 'the file is too large for its file system',
+  EIO: 'input/output error (check the disk)',
+  ENAMETOOLONG: 'the name is too long',
+  ELOOP: 'too many levels of symbolic links',
+  ENXIO: 'no process is reading from it',
+  EPIPE: 'the reading end was closed',
+  EMFILE: 'too many open files',
+  EXDEV: 'the temporary file and the output are on different file systems',
+};
+
+/** An errno error as words: `no space left on the device (the disk is full)`. */
+export function reasonText(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (code && REASONS[code]) return REASONS[code];
+  return e instanceof Error ? e.message : String(e);
+}
+
+const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+
+/** What an output path names before anything is written. */
+interface Target {
+  /** The path written (symbolic links followed, so that a link to a file writes the file). */
+  path: string;
+  /** An existing regular file is replaced (and its permissions kept); a device or pipe is written in place. */
+  kind: 'new' | 'replace' | 'device' | 'pipe';
+  mode?: number;
+}
+
+/**
+ * Checks an output path without writing: its folder exists, is a folder and
+ * is writable, and the name is not a folder itself. Throws OutputError.
+ */
+export function checkOutputPath(path: string, option?: string, io: OutputIo = fs): void {
+  target(path, option, io);
+}
+
+function target(path: string, option: string | undefined, io: OutputIo): Target {
+  const name = outputName(path, option);
+  const fail = (why: string, cause?: unknown): never => {
+    throw new OutputError(path, option, `${name}: cannot write the output: ${why}`, cause === undefined ? undefined : { cause });
+  };
+  if (!path) fail('the name is empty');
+  let st: fs.Stats | undefined;
+  try {
+    st = io.statSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    // A missing name, or a file where a folder of the path should be: the folder check says which.
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') fail(reasonText(e), e);
+  }
+  if (st) {
+    if (st.isDirectory()) fail('it is a folder; give a file name (inside it, for example)');
+    let real = path;
+    try {
+      real = io.realpathSync(path);
+    } catch {
+      // Keep the name as given.
+    }
+    if (st.isFile()) {
+      checkFolder(dirname(real), fail, io);
+      return { path: real, kind: 'replace', mode: st.mode & 0o7777 };
+    }
+    if (st.isFIFO()) return { path: real, kind: 'pipe' };
+    if (st.isCharacterDevice()) return { path: real, kind: 'device' };
+    fail('it is neither a regular file, a pipe nor a character device');
+  }
+  checkFolder(dirname(resolve(path)), fail, io);
+  return { path, kind: 'new' };
+}
+
+function checkFolder(dir: string, fail: (why: string, cause?: unknown) => never, io: OutputIo): void {
+  let st: fs.Stats;
+  try {
+    st = io.statSync(dir);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') fail(`the folder ${dir} does not exist; create it first`, e);
+    if (code === 'ENOTDIR') fail(`${dir} is not a folder (a part of the path is a file)`, e);
+    return fail(`its folder ${dir}: ${reasonText(e)}`, e);
+  }
+  if (!st.isDirectory()) fail(`${dir} is not a folder`);
+  try {
+    io.accessSync(dir, fs.constants.W_OK | fs.constants.X_OK);
+  } catch (e) {
+    fail(`the folder ${dir} is not writable (${reasonText(e)})`, e);
+  }
+}
+
+/**
+ * One output file. Created (its temporary file, or the device or pipe
+ * opened) by the constructor; `write` appends, `finish` writes out and
+ * closes, `commit` renames into place, `discard` removes the temporary file.
+ * Every failure is an OutputError naming the output.
+ */
+export class OutputFile {
+  readonly path: string;
+  readonly option: string | undefined;
+  /** Written in place (a device or a pipe): nothing to rename, and nothing can be undone. */
+  readonly inPlace: boolean;
+  /** The file being written: the temporary file, or the path itself when in place. */
+  private current: string;
+  private fd: number | undefined;
+  private state: 'open' | 'finished' | 'committed' | 'discarded' = 'open';
+  private failure: OutputError | undefined;
+  /** Bytes written so far. */
+  size = 0;
+
+  constructor(
+    path: string,
+    option?: string,
+    private readonly io: OutputIo = fs,
+  ) {
+    this.option = option;
+    const t = target(path, option, io);
+    this.path = t.path;
+    this.inPlace = t.kind === 'device' || t.kind === 'pipe';
+    if (this.inPlace) {
+      this.current = t.path;
+      const flags = t.kind === 'pipe' ? fs.constants.O_WRONLY | fs.constants.O_NONBLOCK : 'w';
+      try {
+        this.fd = io.openSync(t.path, flags);
+      } catch (e) {
+        throw this.error('cannot open it', e);
+      }
+      return;
+    }
+    this.current = tempName(t.path);
+    try {
+      this.fd = io.openSync(this.current, 'wx', 0o666);
+    } catch (e) {
+      throw this.error(`cannot create a file in ${dirname(resolve(t.path))}`, e);
+    }
+    if (t.mode !== undefined) {
+      try {
+        io.fchmodSync(this.fd, t.mode);
+      } catch {
+        // The permissions of the earlier file are kept when possible.
+      }
+    }
+  }
+
+  /** The temporary file while the output is written (undefined when written in place or once done). */
+  get temporary(): string | undefined {
+    return this.inPlace || this.state === 'committed' || this.state === 'discarded' ? undefined : this.current;
+  }
+
+  private error(what: string, e: unknown): OutputError {
+    return new OutputError(this.path, this.option, `${outputName(this.path, this.option)}: ${what}: ${reasonText(e)}`, { cause: e });
+  }
+
+  private ensureOpen(): number {
+    if (this.failure) throw this.failure;
+    if (this.state !== 'open') throw new Error(`${this.path}: write after the output was ${this.state}`);
+    if (this.fd === undefined) {
+      try {
+        this.fd = this.io.openSync(this.current, 'a');
+      } catch (e) {
+        throw (this.failure = this.error('cannot write it', e));
+      }
+    }
+    return this.fd;
+  }
+
+  /** Appends bytes (or UTF-8 text). A failure (a full disk) is an OutputError, and so is every later write. */
+  write(data: Uint8Array | string): void {
+    const b = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    const fd = this.ensureOpen();
+    let o = 0;
+    while (o < b.length) {
+      try {
+        o += this.io.writeSync(fd, b, o, b.length - o);
+      } catch (e) {
+        // A pipe opened without blocking: wait for its reader.
+        if ((e as NodeJS.ErrnoException).code === 'EAGAIN') {
+          Atomics.wait(sleepCell, 0, 0, 1);
+          continue;
+        }
+        throw (this.failure = this.error('cannot write it', e));
+      }
+    }
+    this.size += b.length;
+  }
+
+  /** Closes the descriptor until the next write (for outputs appended to now and then). */
+  release(): void {
+    if (this.fd === undefined || this.inPlace) return;
+    const fd = this.fd;
+    this.fd = undefined;
+    try {
+      this.io.closeSync(fd);
+    } catch (e) {
+      throw (this.failure = this.error('cannot write it', e));
+    }
+  }
+
+  /**
+   * Replaces the first `oldLength` bytes written with `head` (of any
+   * length), copying the rest into a new temporary file. Not possible in
+   * place: returns false there.
+   */
+  rewriteHead(oldLength: number, head: Uint8Array): boolean {
+    if (this.inPlace) return false;
+    this.ensureOpen();
+    this.release();
+    const old = this.current;
+    const next = tempName(this.path);
+    let out: number | undefined;
+    let src: number | undefined;
+    try {
+      out = this.io.openSync(next, 'wx', 0o666);
+      src = this.io.openSync(old, 'r');
+      writeAll(this.io, out, head);
+      const buf = Buffer.alloc(1024 * 1024);
+      for (let pos = oldLength; ;) {
+        const n = this.io.readSync(src, buf, 0, buf.length, pos);
+        if (n <= 0) break;
+        writeAll(this.io, out, buf.subarray(0, n));
+        pos += n;
+      }
+    } catch (e) {
+      closeQuietly(this.io, src);
+      closeQuietly(this.io, out);
+      unlinkQuietly(this.io, next);
+      throw (this.failure = this.error('cannot write it', e));
+    }
+    closeQuietly(this.io, src);
+    try {
+      const st = this.io.statSync(old);
+      this.io.fchmodSync(out, st.mode & 0o7777);
+    } catch {
+      // Permissions as created.
+    }
+    this.io.closeSync(out);
+    unlinkQuietly(this.io, old);
+    this.current = next;
+    this.size += head.length - oldLength;
+    return true;
+  }
+
+  /** Writes out and closes (the temporary file is synced to the disk); the file is not yet in place. */
+  finish(): void {
+    if (this.failure) throw this.failure;
+    if (this.state !== 'open') return;
+    if (!this.inPlace) this.ensureOpen();
+    const fd = this.fd;
+    this.fd = undefined;
+    this.state = 'finished';
+    if (fd === undefined) return;
+    try {
+      if (!this.inPlace) this.io.fsyncSync(fd);
+      this.io.closeSync(fd);
+    } catch (e) {
+      closeQuietly(this.io, fd);
+      throw (this.failure = this.error('cannot write it', e));
+    }
+  }
+
+  /** Finishes and renames the file into place. */
+  commit(): void {
+    if (this.state === 'committed') return;
+    if (this.state === 'discarded') throw new Error(`${this.path}: commit after discard`);
+    this.finish();
+    this.state = 'committed';
+    if (this.inPlace) return;
+    try {
+      this.io.renameSync(this.current, this.path);
+    } catch (e) {
+      unlinkQuietly(this.io, this.current);
+      throw this.error('cannot put it in place', e);
+    }
+  }
+
+  /** Abandons the output: the temporary file goes, an earlier file of that name stays as it was. Never throws. */
+  discard(): void {
+    if (this.state === 'committed' || this.state === 'discarded') return;
+    this.state = 'discarded';
+    closeQuietly(this.io, this.fd);
+    this.fd = undefined;
+    if (!this.inPlace) unlinkQuietly(this.io, this.current);
+  }
+}
+
+function writeAll(io: OutputIo, fd: number, b: Uint8Array): void {
+  for (let o = 0; o < b.length;) o += io.writeSync(fd, b, o, b.length - o);
+}
+
+function closeQuietly(io: OutputIo, fd: number | undefined): void {
+  if (fd === undefined) return;
+  try {
+    io.closeSync(fd);
+  } catch {
+    // already closed or failed: nothing more to do
+  }
+}
+
+function unlinkQuietly(io: OutputIo, path: string): void {
+  try {
+    io.unlinkSync(path);
+  } catch {
+    // gone already
+  }
+}
+
+/** `.NAME.PID-RANDOM.cofw-tmp` beside `path` (the name shortened so that the whole stays within 255 bytes). */
+function tempName(path: string): string {
+  let base = basename(path);
+  while (Buffer.byteLength(base) > 200) base = base.slice(0, -1);
+  return join(dirname(path), `.${base}.${process.pid}-${randomBytes(4).toString('hex')}${TEMP_SUFFIX}`);
+}
+
+/**
+ * The outputs of one run, opened before it starts and committed together at
+ * its end (see the module comment).
+ */
+export class OutputFiles {
+  private readonly files: OutputFile[] = [];
+
+  constructor(private readonly io: OutputIo = fs) {}
+
+  /** Opens an output (its temporary file); OutputError when it cannot be written. */
+  open(path: string, option?: string): OutputFile {
+    const f = new OutputFile(path, option, this.io);
+    this.files.push(f);
+    return f;
+  }
+
+  /** The temporary files not yet committed or discarded. */
+  temporaries(): string[] {
+    return this.files.map((f) => f.temporary).filter((t): t is string => t !== undefined);
+  }
+
+  /**
+   * Finishes every file, then renames every file into place. A failure
+   * while finishing discards them all (no file of those names changes).
+   */
+  commit(): void {
+    try {
+      for (const f of this.files) f.finish();
+    } catch (e) {
+      this.discard();
+      throw e;
+    }
+    let failure: unknown;
+    for (const f of this.files) {
+      try {
+        f.commit();
+      } catch (e) {
+        failure ??= e;
+      }
+    }
+    if (failure !== undefined) {
+      this.discard();
+      throw failure;
+    }
+  }
+
+  /** Removes every temporary file; earlier files of those names stay as they were. Never throws. */
+  discard(): void {
+    for (const f of this.files) f.discard();
+  }
+}
