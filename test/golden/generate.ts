@@ -30,6 +30,7 @@ import * as natGateway from './gen/nat-gateway.js';
 import * as natDocker from './gen/nat-docker.js';
 import * as natKube from './gen/nat-kube.js';
 import * as natClash from './gen/nat-clash.js';
+import * as dualStack from './gen/dual-stack.js';
 import { blocklist300, filterCore, headerEdges, rejectLog } from './gen/legacy.js';
 import type { ScenarioName } from './scenarios.js';
 
@@ -50,6 +51,7 @@ export const BUILDERS: Partial<Record<ScenarioName, () => Scenario>> = {
   'nat-docker': natDocker.build,
   'nat-kube': natKube.build,
   'nat-clash': natClash.build,
+  'dual-stack': dualStack.build,
   'filter-core': filterCore,
   'reject-log': rejectLog,
   'blocklist-300': blocklist300,
@@ -69,15 +71,18 @@ function main(argv: string[]): void {
     const build = BUILDERS[name as ScenarioName]!;
     const dir = join(golden, name);
     mkdirSync(dir, { recursive: true });
-    const { rules, capture } = build();
+    const built = build();
+    const { rules, capture } = built;
     writeFileSync(join(dir, 'rules.v4'), rules);
+    const rules6 = 'rules6' in built ? (built as { rules6: string }).rules6 : undefined;
+    if (rules6) writeFileSync(join(dir, 'rules.v6'), rules6);
     writePcapFile(join(dir, 'capture.pcap'), capture.frames);
     if (name === 'sample') {
       writeFileSync(join(repo, 'rules', 'sample.v4'), rules);
       writePcapFile(join(repo, 'pcaps', 'sample.pcap'), capture.frames);
       copyFileSync(join(repo, 'machines', 'sample.yaml'), join(golden, 'machine.yaml'));
     }
-    if (kernel) execFileSync(oracle, [join(dir, 'rules.v4'), join(dir, 'capture.pcap'), dir], { stdio: 'inherit' });
+    if (kernel) execFileSync(oracle, [join(dir, 'rules.v4'), join(dir, 'capture.pcap'), dir, ...(rules6 ? [join(dir, 'rules.v6')] : [])], { stdio: 'inherit' });
     console.log(`${name}: ${capture.frames.length} frames`);
   }
 }

@@ -20,6 +20,7 @@ export const SCENARIOS = [
   'nat-docker',
   'nat-kube',
   'nat-clash',
+  'dual-stack',
   // Recorded earlier; kept as further kernel facts.
   'smoke',
   'filter-core',
