@@ -46,6 +46,7 @@ describe('dropped-flow table', () => {
     t.add(flow('c000:201::', '808:808::', 17, 53), 2);
     t.add(flow('192.0.2.1', '8.8.8.8', 17, 53), 2);
     expect(t.size).toBe(4);
+    expect(t.top(0)).toEqual([]);
     expect(t.top(4)).toEqual([
       // Ties: IPv4 first, then lower addresses.
       { src: '192.0.2.1', dst: '8.8.8.8', proto: 17, dport: 53, count: 2 },

@@ -1,11 +1,14 @@
 /**
  * The dropped-flow table of the drop report: drops counted per flow
  * (source, destination, protocol, destination port or ICMP / ICMPv6 type),
- * of either family, in flat typed arrays: open addressing, keys as nine
- * 32-bit words (the two addresses' four words each, then family, protocol
- * and port), no object or string per packet. Bounded: at `cap` flows, those
- * with counts at or below the median are forgotten, so memory stays flat
- * however many flows a capture has.
+ * of either family, in flat typed arrays: open addressing, keys as numbers,
+ * no object or string per packet. IPv4 flows are keyed by three 32-bit
+ * words (source, destination, protocol << 16 | port), IPv6 flows by nine
+ * (the addresses' four words each, then protocol and port) in a second
+ * array made at the first IPv6 flow, so an IPv4 capture costs what it did
+ * before IPv6 was counted. Bounded: at `cap` flows (both families
+ * together), those with counts at or below the median are forgotten, so
+ * memory stays flat however many flows a capture has.
  *
  * Addresses print as `iptables-save` and `inet_ntop` print them
  * (`192.0.2.1`, `2001:db8::1`).
@@ -33,142 +36,206 @@ export interface DroppedFlow {
 /** Most flows the dropped-flow table holds (see ReplayResult.flows). */
 export const FLOW_TABLE_CAP = 65_536;
 
-/** Words per key: source (4), destination (4), family bit << 24 | protocol << 16 | port. */
-const KW = 9;
-const V6_BIT = 1 << 24;
+/** One family's keys: `kw` words per slot, and the slots' counts (0: empty). */
+class Slots {
+  readonly keys: Uint32Array;
+  readonly counts: Float64Array;
+  constructor(
+    readonly kw: number,
+    slots: number,
+  ) {
+    this.keys = new Uint32Array(slots * kw);
+    this.counts = new Float64Array(slots);
+  }
+}
 
 export class FlowTable {
-  private slots: number;
-  private keys: Uint32Array;
-  private counts: Float64Array;
-  /** The key being counted (reused). */
-  private readonly key = new Uint32Array(KW);
+  private readonly slots: number;
+  private v4: Slots;
+  /** IPv6 flows, from the first one on. */
+  private v6: Slots | null = null;
+  /** Flows held, both families. */
   size = 0;
   forgotten = 0;
 
   constructor(private readonly cap = FLOW_TABLE_CAP) {
     this.slots = 1 << Math.ceil(Math.log2(cap * 2));
-    this.keys = new Uint32Array(this.slots * KW);
-    this.counts = new Float64Array(this.slots);
+    this.v4 = new Slots(3, this.slots);
   }
 
   /** Counts `n` drops of the flow `f` (its destination port, or its ICMP type, is the port). */
   add(f: Flow, n = 1): void {
-    const k = this.key;
     const s = f.src;
     const d = f.dst;
-    k[0] = s.w0;
-    k[1] = s.w1;
-    k[2] = s.w2;
-    k[3] = s.w3;
-    k[4] = d.w0;
-    k[5] = d.w1;
-    k[6] = d.w2;
-    k[7] = d.w3;
-    k[8] = (s.family === Family.V6 ? V6_BIT : 0) | ((f.proto & 0xff) << 16) | (f.dportOrType & 0xffff);
-    this.insert(k, 0, n);
+    const pd = (((f.proto & 0xff) << 16) | (f.dportOrType & 0xffff)) >>> 0;
+    if (s.family === Family.V6) this.put6(s.w0, s.w1, s.w2, s.w3, d.w0, d.w1, d.w2, d.w3, pd, n);
+    else this.put4(s.w0, d.w0, pd, n);
   }
 
-  private static hash(k: Uint32Array, at: number): number {
-    let h = 0x9e3779b9;
-    for (let i = 0; i < KW; i++) {
-      h = Math.imul(h ^ k[at + i]!, 0x85ebca6b);
-      h ^= h >>> 13;
-    }
-    h = Math.imul(h, 0xc2b2ae35);
-    return (h ^ (h >>> 16)) >>> 0;
-  }
-
-  /** Adds `n` to the flow whose key is `src[at..at+KW)`. */
-  private insert(src: Uint32Array, at: number, n: number): void {
+  private put4(src: number, dst: number, pd: number, n: number): void {
+    let h = Math.imul(src ^ 0x9e3779b9, 0x85ebca6b);
+    h = Math.imul(h ^ dst ^ (h >>> 13), 0xc2b2ae35);
+    h = Math.imul(h ^ pd ^ (h >>> 16), 0x27d4eb2f);
+    h = (h ^ (h >>> 15)) >>> 0;
     const mask = this.slots - 1;
-    const keys = this.keys;
-    for (let i = FlowTable.hash(src, at) & mask; ; i = (i + 1) & mask) {
-      const c = this.counts[i]!;
-      const o = i * KW;
+    const { keys, counts } = this.v4;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const c = counts[i]!;
+      const o = i * 3;
       if (c === 0) {
         if (this.size >= this.cap) {
           this.prune();
-          this.insert(src, at, n);
+          this.put4(src, dst, pd, n);
           return;
         }
-        for (let j = 0; j < KW; j++) keys[o + j] = src[at + j]!;
-        this.counts[i] = n;
+        keys[o] = src;
+        keys[o + 1] = dst;
+        keys[o + 2] = pd;
+        counts[i] = n;
         this.size++;
         return;
       }
-      let same = true;
-      for (let j = 0; j < KW; j++) {
-        if (keys[o + j] !== src[at + j]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) {
-        this.counts[i] = c + n;
+      if (keys[o] === src && keys[o + 1] === dst && keys[o + 2] === pd) {
+        counts[i] = c + n;
         return;
       }
     }
   }
 
-  /** Forgets the flows with counts at or below the median, keeping the others with their counts. */
+  private put6(s0: number, s1: number, s2: number, s3: number, d0: number, d1: number, d2: number, d3: number, pd: number, n: number): void {
+    let h = Math.imul(s3 ^ 0x9e3779b9, 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 15) ^ s0 ^ s1 ^ s2, 0xc2b2ae35);
+    h = Math.imul(h ^ (h >>> 13) ^ d3, 0x27d4eb2f);
+    h = Math.imul(h ^ (h >>> 16) ^ d0 ^ d1 ^ d2, 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 13) ^ pd, 0xc2b2ae35);
+    h = (h ^ (h >>> 16)) >>> 0;
+    const mask = this.slots - 1;
+    const t = (this.v6 ??= new Slots(9, this.slots));
+    const { keys, counts } = t;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const c = counts[i]!;
+      const o = i * 9;
+      if (c === 0) {
+        if (this.size >= this.cap) {
+          this.prune();
+          this.put6(s0, s1, s2, s3, d0, d1, d2, d3, pd, n);
+          return;
+        }
+        keys[o] = s0;
+        keys[o + 1] = s1;
+        keys[o + 2] = s2;
+        keys[o + 3] = s3;
+        keys[o + 4] = d0;
+        keys[o + 5] = d1;
+        keys[o + 6] = d2;
+        keys[o + 7] = d3;
+        keys[o + 8] = pd;
+        counts[i] = n;
+        this.size++;
+        return;
+      }
+      if (
+        keys[o + 3] === s3 &&
+        keys[o + 7] === d3 &&
+        keys[o + 8] === pd &&
+        keys[o] === s0 &&
+        keys[o + 1] === s1 &&
+        keys[o + 2] === s2 &&
+        keys[o + 4] === d0 &&
+        keys[o + 5] === d1 &&
+        keys[o + 6] === d2
+      ) {
+        counts[i] = c + n;
+        return;
+      }
+    }
+  }
+
+  /** Forgets the flows (of both families) with counts at or below the median, keeping the others with their counts. */
   private prune(): void {
     const live: number[] = [];
-    for (let i = 0; i < this.slots; i++) if (this.counts[i]! > 0) live.push(this.counts[i]!);
+    for (const t of [this.v4, this.v6]) if (t) for (let i = 0; i < this.slots; i++) if (t.counts[i]! > 0) live.push(t.counts[i]!);
     live.sort((a, b) => a - b);
     const median = live[live.length >> 1] ?? 0;
-    const keys = this.keys;
-    const counts = this.counts;
-    this.keys = new Uint32Array(this.slots * KW);
-    this.counts = new Float64Array(this.slots);
+    const old4 = this.v4;
+    const old6 = this.v6;
+    this.v4 = new Slots(3, this.slots);
+    this.v6 = old6 ? new Slots(9, this.slots) : null;
     const before = this.size;
     this.size = 0;
-    for (let i = 0; i < counts.length; i++) {
-      const c = counts[i]!;
-      if (c > median) this.insert(keys, i * KW, c);
+    for (let i = 0; i < this.slots; i++) {
+      const c = old4.counts[i]!;
+      const o = i * 3;
+      if (c > median) this.put4(old4.keys[o]!, old4.keys[o + 1]!, old4.keys[o + 2]!, c);
+    }
+    if (old6) {
+      const k = old6.keys;
+      for (let i = 0; i < this.slots; i++) {
+        const c = old6.counts[i]!;
+        const o = i * 9;
+        if (c > median) this.put6(k[o]!, k[o + 1]!, k[o + 2]!, k[o + 3]!, k[o + 4]!, k[o + 5]!, k[o + 6]!, k[o + 7]!, k[o + 8]!, c);
+      }
     }
     this.forgotten += before - this.size;
   }
 
-  /** Orders two slots' keys: IPv4 before IPv6, then source, destination, protocol, port (lower first). */
-  private compareKeys(a: number, b: number): number {
-    const k = this.keys;
-    const fa = k[a * KW + 8]!;
-    const fb = k[b * KW + 8]!;
-    if ((fa & V6_BIT) !== (fb & V6_BIT)) return (fa & V6_BIT) - (fb & V6_BIT);
-    for (let j = 0; j < 8; j++) {
-      const d = k[a * KW + j]! - k[b * KW + j]!;
-      if (d) return d;
-    }
-    return fa - fb;
+  /** Slot `id`'s table: ids below `slots` are IPv4 slots, the others IPv6 ones (id - slots). */
+  private countOf(id: number): number {
+    return id < this.slots ? this.v4.counts[id]! : this.v6!.counts[id - this.slots]!;
   }
 
-  private flowAt(i: number): DroppedFlow {
-    const k = this.keys;
-    const o = i * KW;
+  /** Orders two flows by key: IPv4 before IPv6, then source, destination, protocol, port (lower first). */
+  private compareKeys(a: number, b: number): number {
+    const S = this.slots;
+    if (a < S !== b < S) return a < S ? -1 : 1;
+    const t = a < S ? this.v4 : this.v6!;
+    const kw = t.kw;
+    const oa = (a < S ? a : a - S) * kw;
+    const ob = (b < S ? b : b - S) * kw;
+    for (let j = 0; j < kw; j++) {
+      const d = t.keys[oa + j]! - t.keys[ob + j]!;
+      if (d) return d;
+    }
+    return 0;
+  }
+
+  private flowAt(id: number): DroppedFlow {
+    const count = this.countOf(id);
+    if (id < this.slots) {
+      const k = this.v4.keys;
+      const o = id * 3;
+      const pd = k[o + 2]!;
+      return { src: InetAddr.v4(k[o]!).toString(), dst: InetAddr.v4(k[o + 1]!).toString(), proto: pd >>> 16, dport: pd & 0xffff, count };
+    }
+    const k = this.v6!.keys;
+    const o = (id - this.slots) * 9;
     const pd = k[o + 8]!;
-    const family = pd & V6_BIT ? Family.V6 : Family.V4;
-    const src = new InetAddr(family, k[o]!, k[o + 1]!, k[o + 2]!, k[o + 3]!);
-    const dst = new InetAddr(family, k[o + 4]!, k[o + 5]!, k[o + 6]!, k[o + 7]!);
-    return { src: src.toString(), dst: dst.toString(), proto: (pd >>> 16) & 0xff, dport: pd & 0xffff, count: this.counts[i]! };
+    const src = InetAddr.v6(k[o]!, k[o + 1]!, k[o + 2]!, k[o + 3]!);
+    const dst = InetAddr.v6(k[o + 4]!, k[o + 5]!, k[o + 6]!, k[o + 7]!);
+    return { src: src.toString(), dst: dst.toString(), proto: pd >>> 16, dport: pd & 0xffff, count };
   }
 
   /** The `n` flows with the most drops, most first (ties: IPv4 first, then lower source, destination, protocol, port). */
   top(n: number): DroppedFlow[] {
-    const c = this.counts;
-    const before = (a: number, b: number): boolean => c[a]! > c[b]! || (c[a] === c[b] && this.compareKeys(a, b) < 0);
+    if (n <= 0) return [];
+    const before = (a: number, b: number): boolean => {
+      const ca = this.countOf(a);
+      const cb = this.countOf(b);
+      return ca > cb || (ca === cb && this.compareKeys(a, b) < 0);
+    };
     // Insertion into a short sorted list: one pass, no sort of the whole table.
     const best: number[] = [];
-    for (let i = 0; i < this.slots; i++) {
-      if (c[i]! === 0) continue;
-      if (best.length === n && !before(i, best[n - 1]!)) continue;
+    const ids = this.v6 ? 2 * this.slots : this.slots;
+    for (let id = 0; id < ids; id++) {
+      if (this.countOf(id) === 0) continue;
+      if (best.length === n && !before(id, best[n - 1]!)) continue;
       let j = best.length < n ? best.length : n - 1;
-      while (j > 0 && before(i, best[j - 1]!)) {
+      while (j > 0 && before(id, best[j - 1]!)) {
         best[j] = best[j - 1]!;
         j--;
       }
-      best[j] = i;
+      best[j] = id;
     }
-    return best.map((i) => this.flowAt(i));
+    return best.map((id) => this.flowAt(id));
   }
 }
