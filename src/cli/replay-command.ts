@@ -1,16 +1,22 @@
 /**
- * `cofw replay`: builds the machine (from a machine file, from --local, or
- * guessed from the capture), replays, writes the outputs and prints the
- * report.
+ * `cofw replay`: checks and opens every output (src/cli/outputs.ts), makes
+ * pipes and standard input readable (src/cli/captures.ts), builds the
+ * machine (from a machine file, from --local, or guessed from the capture),
+ * replays, writes the outputs, puts them all in place together and prints
+ * the report. An interrupt (src/cli/interrupts.ts) stops the reading; the
+ * outputs are still written, for the frames replayed, and marked partial.
  */
-import { writeFileSync } from 'node:fs';
 import { openCaptures } from '../capture/index.js';
 import { defaultMachine, LocalAddressGuesser, loadMachineFile, machineFileText, parseCidr } from '../machine/machine-file.js';
 import type { MachineSpec } from '../machine/spec.js';
 import { formatIPv4 } from '../packet/addr.js';
 import { formatReport } from '../report/text.js';
-import { replay } from '../replay.js';
+import { partialNote, replay, type ReplayResult } from '../replay.js';
+import { prepareCaptures, type PreparedCaptures } from './captures.js';
 import { EXIT_DAMAGED, EXIT_OK, InputError } from './errors.js';
+import { Interrupts, type InterruptSignal } from './interrupts.js';
+import type { ReplayOutputs } from './outputs.js';
+import { printable } from './printable.js';
 
 export interface ReplayCommandOptions {
   rules: string;
@@ -36,7 +42,10 @@ export interface ReplayCommandOptions {
   quiet?: boolean;
 }
 
-async function machineFor(captures: string[], o: { machine?: string; local?: string[] }): Promise<{ spec: MachineSpec; name: string }> {
+/** The machine guess was cut short by an interrupt: nothing is replayed. */
+class GuessInterrupted extends Error {}
+
+async function machineFor(captures: string[], o: { machine?: string; local?: string[] }, signal?: AbortSignal): Promise<{ spec: MachineSpec; name: string }> {
   if (o.machine) return { spec: loadMachineFile(o.machine), name: o.machine };
   if (o.local?.length) {
     const addrs = o.local.map((t) => {
@@ -49,9 +58,13 @@ async function machineFor(captures: string[], o: { machine?: string; local?: str
   // Neither: guess the firewall's addresses from a first pass over the captures.
   const guesser = new LocalAddressGuesser();
   const { frames } = openCaptures(captures);
-  for await (const f of frames) guesser.observe(f.data);
+  for await (const f of frames) {
+    if (signal?.aborted) break;
+    guesser.observe(f.data);
+  }
   const guess = guesser.propose();
   if (!guess.addrs.length) {
+    if (signal?.aborted) throw new GuessInterrupted();
     throw new InputError(
       `cannot tell which addresses are the firewall's own from ${captures.join(', ')}: give them with --local ADDR/PREFIX or a machine file (--machine)`,
     );
@@ -76,54 +89,160 @@ export interface TraceCommandOptions {
 
 /** `cofw trace`: replays with the chosen frames traced and prints their TRACE lines. */
 export async function runTrace(captures: string[], o: TraceCommandOptions): Promise<number> {
-  const { spec } = await machineFor(captures, o);
-  const result = await replay({ rulesFile: o.rules, rulesText: o.rulesText, ...(o.rules6 !== undefined ? { rules6File: o.rules6, rules6Text: o.rules6Text ?? '' } : {}), machine: spec, captures, trace: o.frames });
-  const lines = result.console.filter((l) => l.includes('TRACE: '));
-  if (!lines.length) process.stdout.write(`no frame in ${o.frames.map(([a, b]) => (a === b ? a : `${a}-${b}`)).join(',')} (the capture has ${result.framesIn} frames)\n`);
-  for (const l of lines) {
-    process.stdout.write(l.replace(/^\[[^\]]*\]\s*/, '') + '\n');
-    if (/TRACE: frame=\d+ /.test(l)) process.stdout.write('\n');
+  let caps: PreparedCaptures | undefined;
+  const intr = new Interrupts({
+    onStop: (sig) => process.stderr.write(`\ncofw: ${sig}: stopping after the frames read so far\n`),
+    onForce: (code) => {
+      caps?.cleanup();
+      process.exit(code);
+    },
+  });
+  intr.install();
+  try {
+    caps = await prepareCaptures(captures, intr.stage());
+    const signal = intr.stage();
+    let result: ReplayResult;
+    try {
+      const { spec } = await machineFor(caps.paths, o, signal);
+      result = await replay({
+        rulesFile: o.rules,
+        rulesText: o.rulesText,
+        ...(o.rules6 !== undefined ? { rules6File: o.rules6, rules6Text: o.rules6Text ?? '' } : {}),
+        machine: spec,
+        captures: caps.paths,
+        trace: o.frames,
+        signal,
+      });
+    } catch (e) {
+      if (e instanceof GuessInterrupted) return interruptedEarly(intr);
+      if (e instanceof Error) e.message = caps.shown(e.message);
+      throw e;
+    }
+    const lines = result.console.filter((l) => l.includes('TRACE: '));
+    let out = '';
+    if (!lines.length) out += `no frame in ${o.frames.map(([a, b]) => (a === b ? a : `${a}-${b}`)).join(',')} (the capture has ${result.framesIn} frames)\n`;
+    for (const l of lines) {
+      out += l.replace(/^\[[^\]]*\]\s*/, '') + '\n';
+      if (/TRACE: frame=\d+ /.test(l)) out += '\n';
+    }
+    process.stdout.write(printable(out));
+    if (intr.received) {
+      process.stderr.write(printable(`cofw: ${caps.shown(partialNote(result.interrupted ?? { reason: intr.received, framesRead: result.framesIn }))}\n`));
+      return intr.exitCode;
+    }
+    return result.damage.length ? EXIT_DAMAGED : EXIT_OK;
+  } finally {
+    intr.uninstall();
+    caps?.cleanup();
   }
-  return result.damage.length ? EXIT_DAMAGED : EXIT_OK;
 }
 
-export async function runReplay(captures: string[], o: ReplayCommandOptions): Promise<number> {
-  const { spec: base, name } = await machineFor(captures, o);
-  const spec: MachineSpec = o.fail ? { ...base, failPolicy: o.fail } : base;
-  const progress = !o.quiet && process.stderr.isTTY;
-  let last = 0;
-  const result = await replay({
-    rulesFile: o.rules,
-    rulesText: o.rulesText,
-    ...(o.rules6 !== undefined ? { rules6File: o.rules6, rules6Text: o.rules6Text ?? '' } : {}),
-    machine: spec,
-    captures,
-    ...(o.accepted ? { accepted: o.accepted } : {}),
-    ...(o.dropped ? { dropped: o.dropped } : {}),
-    ...(o.outFormat ? { outFormat: o.outFormat } : {}),
-    ...(o.splitBy ? { splitBy: o.splitBy } : {}),
-    ...(o.splitDir ? { splitDir: o.splitDir } : {}),
-    ...(progress
-      ? {
-          onProgress: (n: number) => {
-            const now = Date.now();
-            if (now - last > 200) {
-              last = now;
-              process.stderr.write(`\rcofw: ${n} frames replayed`);
-            }
-          },
-        }
-      : {}),
-  });
-  if (progress) process.stderr.write('\r\x1b[K');
-  if (o.save) writeFileSync(o.save, result.save);
-  if (o.save6) writeFileSync(o.save6, result.save6 ?? '');
-  if (o.console) writeFileSync(o.console, result.console.join('\n') + (result.console.length ? '\n' : ''));
-  if (o.conntrack) writeFileSync(o.conntrack, result.conntrack ?? '');
-  if (o.json) {
-    const { ruleset: _r, ...rest } = result;
-    writeFileSync(o.json, JSON.stringify(rest, null, 2) + '\n');
+/** An interrupt came before the replay could begin: nothing is written. */
+function interruptedEarly(intr: Interrupts): number {
+  process.stderr.write(`cofw: interrupted (${intr.received ?? 'signal'}) before the replay began: nothing replayed, no output written\n`);
+  return intr.exitCode || 130;
+}
+
+/** The temporary paths in a result's names replaced by the user's names. */
+function showNames(result: ReplayResult, caps: PreparedCaptures): void {
+  for (const d of result.damage) {
+    d.file = caps.shown(d.file);
+    d.message = caps.shown(d.message);
   }
-  process.stdout.write(formatReport(result, { captures, rulesFile: o.rules, machine: name, top: o.top }));
-  return result.damage.length ? EXIT_DAMAGED : EXIT_OK;
+  if (result.interrupted?.lastFrame) result.interrupted.lastFrame.file = caps.shown(result.interrupted.lastFrame.file);
+}
+
+/**
+ * `cofw replay` with its outputs already checked and opened
+ * (openReplayOutputs): replays, writes them, puts them in place and prints
+ * the report. Returns the exit code.
+ */
+export async function runReplay(captures: string[], o: ReplayCommandOptions, outputs: ReplayOutputs): Promise<number> {
+  let caps: PreparedCaptures | undefined;
+  const progress = !o.quiet && process.stderr.isTTY;
+  const intr = new Interrupts({
+    onStop: (sig: InterruptSignal) =>
+      process.stderr.write(
+        `${progress ? '\r\x1b[K' : '\n'}cofw: ${sig}: stopping: the frames read are finished and the outputs written for them, marked partial (interrupt again to stop at once, writing nothing)\n`,
+      ),
+    onForce: (code: number, sig: InterruptSignal) => {
+      outputs.files.discard();
+      caps?.cleanup();
+      process.stderr.write(`cofw: ${sig} again: stopped at once; no output written (earlier files of those names are as they were)\n`);
+      process.exit(code);
+    },
+  });
+  intr.install();
+  try {
+    caps = await prepareCaptures(captures, intr.stage());
+    // A fresh stage when the copying of a pipe was interrupted: what came is replayed.
+    const signal = intr.stage();
+    let result: ReplayResult;
+    let name: string;
+    try {
+      const m = await machineFor(caps.paths, o, signal);
+      name = m.name;
+      const spec: MachineSpec = o.fail ? { ...m.spec, failPolicy: o.fail } : m.spec;
+      let last = 0;
+      result = await replay({
+        rulesFile: o.rules,
+        rulesText: o.rulesText,
+        ...(o.rules6 !== undefined ? { rules6File: o.rules6, rules6Text: o.rules6Text ?? '' } : {}),
+        machine: spec,
+        captures: caps.paths,
+        outputs: outputs.files,
+        signal,
+        ...(caps.cut.length && intr.received ? { inputCut: intr.received } : {}),
+        ...(outputs.accepted ? { accepted: outputs.accepted } : {}),
+        ...(outputs.dropped ? { dropped: outputs.dropped } : {}),
+        ...(o.outFormat ? { outFormat: o.outFormat } : {}),
+        ...(o.splitBy ? { splitBy: o.splitBy } : {}),
+        ...(o.splitDir ? { splitDir: o.splitDir } : {}),
+        ...(progress
+          ? {
+              onProgress: (n: number) => {
+                const now = Date.now();
+                if (now - last > 200) {
+                  last = now;
+                  process.stderr.write(`\rcofw: ${n} frames replayed`);
+                }
+              },
+            }
+          : {}),
+      });
+      if (progress) process.stderr.write('\r\x1b[K');
+    } catch (e) {
+      if (e instanceof GuessInterrupted) {
+        outputs.files.discard();
+        return interruptedEarly(intr);
+      }
+      if (e instanceof Error) e.message = caps.shown(e.message);
+      throw e;
+    }
+    // From here an interrupt ends at once, writing nothing.
+    intr.finalStage();
+    showNames(result, caps);
+    const note = result.interrupted ? partialNote(result.interrupted) : undefined;
+    const text = (t: string): string => (note ? `# ${note}\n${t}` : t);
+    const t = outputs.text;
+    t.save?.write(text(result.save));
+    t.save6?.write(text(result.save6 ?? ''));
+    t.console?.write(text(result.console.join('\n') + (result.console.length ? '\n' : '')));
+    t.conntrack?.write(text(result.conntrack ?? ''));
+    if (t.json) {
+      const { ruleset: _r, ...rest } = result;
+      t.json.write(JSON.stringify(rest, null, 2) + '\n');
+    }
+    outputs.files.commit();
+    process.stdout.write(printable(formatReport(result, { captures, rulesFile: o.rules, machine: name, top: o.top })));
+    if (note) {
+      process.stderr.write(printable(`cofw: ${note.replace(/^cofw: PARTIAL: /, '')}; the report and every output cover only those (the outputs say so)\n`));
+      return intr.exitCode;
+    }
+    return result.damage.length ? EXIT_DAMAGED : EXIT_OK;
+  } finally {
+    intr.uninstall();
+    outputs.files.discard();
+    caps?.cleanup();
+  }
 }

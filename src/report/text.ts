@@ -9,6 +9,8 @@ import type { ReplayResult } from '../replay.js';
 export interface ReportContext {
   readonly captures: readonly string[];
   readonly rulesFile: string;
+  /** The ip6tables rule file, when one was replayed. */
+  readonly rules6File?: string;
   readonly machine: string;
   /** How many dropped flows to list. */
   readonly top: number;
@@ -30,6 +32,7 @@ export function formatReport(r: ReplayResult, ctx: ReportContext): string {
   const dropped = f.droppedByRule + f.droppedByPolicy + f.droppedByStack + f.failPolicy;
   out.push(`cofw replay of ${ctx.captures.join(', ')}`);
   out.push(`  rules:   ${ctx.rulesFile}`);
+  if (ctx.rules6File) out.push(`  rules6:  ${ctx.rules6File}`);
   out.push(`  machine: ${ctx.machine}`);
   out.push('');
   const w = String(r.framesIn).length + 1;
