@@ -30,7 +30,9 @@ import * as natGateway from './gen/nat-gateway.js';
 import * as natDocker from './gen/nat-docker.js';
 import * as natKube from './gen/nat-kube.js';
 import * as natClash from './gen/nat-clash.js';
+import * as fragments from './gen/fragments.js';
 import * as dualStack from './gen/dual-stack.js';
+import * as nat6 from './gen/nat6.js';
 import { blocklist300, filterCore, headerEdges, rejectLog } from './gen/legacy.js';
 import type { ScenarioName } from './scenarios.js';
 
@@ -51,7 +53,10 @@ export const BUILDERS: Partial<Record<ScenarioName, () => Scenario>> = {
   'nat-docker': natDocker.build,
   'nat-kube': natKube.build,
   'nat-clash': natClash.build,
+  fragments: () => fragments.build(),
+  'fragments-ct': fragments.buildCt,
   'dual-stack': dualStack.build,
+  nat6: nat6.build,
   'filter-core': filterCore,
   'reject-log': rejectLog,
   'blocklist-300': blocklist300,

@@ -20,7 +20,10 @@ export const SCENARIOS = [
   'nat-docker',
   'nat-kube',
   'nat-clash',
+  'fragments',
+  'fragments-ct',
   'dual-stack',
+  'nat6',
   // Recorded earlier; kept as further kernel facts.
   'smoke',
   'filter-core',

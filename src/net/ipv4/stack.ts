@@ -191,9 +191,11 @@ export class GuestStack {
             setup: (conn, range, manip) => self.nat!.setup(conn, range, manip),
             masqueradeSource: (out, daddr) => {
               // inet_select_addr(out, nexthop, universe): an address of `out` on the next hop's subnet, else its first.
+              if (!out.addrs.some((a) => a.addr.family === daddr.family)) return null;
+              // IPv6: ipv6_dev_get_saddr towards the destination itself.
+              if (daddr.family === Family.V6) return fib.selectSource(out, daddr) ?? null;
               const rt = fib.lookup(daddr);
               const nh = rt.gateway.isZero() ? daddr : rt.gateway;
-              if (!out.addrs.some((a) => a.addr.family === daddr.family)) return null;
               return fib.selectSource(out, nh) ?? null;
             },
             primaryAddress: (dev, family) => dev.addrs.find((a) => a.addr.family === family)?.addr ?? null,
@@ -560,7 +562,8 @@ export class GuestStack {
     if (!conn) return true;
     const ctinfo = skb.ctinfo;
     const related = ctinfo === IP_CT_RELATED || ctinfo === IP_CT_RELATED_REPLY;
-    if (related && skb.protocol === 1) return nat.icmpReply(skb, conn, ctinfo, hook) || this.natFailed(frameNo, generated);
+    if (related && skb.protocol === 1 && skb.family === Family.V4) return nat.icmpReply(skb, conn, ctinfo, hook) || this.natFailed(frameNo, generated);
+    if (related && skb.protocol === 58 && skb.family === Family.V6) return nat.icmpv6Reply(skb, conn, ctinfo, hook) || this.natFailed(frameNo, generated);
     if (ctinfo === IP_CT_NEW || related) {
       const manip = hookManip(hook);
       if (!NatCore.initialized(conn, manip)) {

@@ -27,7 +27,8 @@
  * from its seeded generator (COFW_RANDOM_SEED), so replays repeat.
  */
 import { Family, InetAddr } from '../../packet/inet-addr.js';
-import { inetChecksum } from '../../packet/checksum.js';
+import { inetChecksum, l4Checksum6 } from '../../packet/checksum.js';
+import { ExtWalk, walkExtHeaders } from '../../net/ipv6/exthdr.js';
 import {
   Conn,
   Conntrack,
@@ -275,7 +276,44 @@ export class NatCore {
     if (dir === 1) bit ^= IPS_NAT_MASK;
     if (!(conn.status & bit)) return true;
     const target = invertTuple(conn.tuple(dir === 1 ? 0 : 1));
-    if (!manipIPv4(skb.data, 0, skb.len, target, manip)) return false;
+    const ok = skb.family === Family.V6 ? manipIPv6(skb.data, 0, skb.len, target, manip) : manipIPv4(skb.data, 0, skb.len, target, manip);
+    if (!ok) return false;
+    reload(skb);
+    return true;
+  }
+
+  /**
+   * nf_nat_icmpv6_reply_translation: as `icmpReply`, for an ICMPv6 error:
+   * the quoted IPv6 packet is translated back, the ICMPv6 checksum
+   * computed again (it covers the pseudo header), then the outer header.
+   */
+  icmpv6Reply(skb: Skb, conn: Conn, ctinfo: number, hook: Hook): boolean {
+    const d = skb.data;
+    const len = skb.len;
+    const hdrlen = skb.thoff;
+    if (len < hdrlen + 8 + 40) return false;
+    if (l4Checksum6(d, hdrlen, len - hdrlen, 58) !== 0) return false;
+    const manip = hookManip(hook);
+    const dir = ctinfo >= IP_CT_IS_REPLY ? 1 : 0;
+    if (d[hdrlen] === 137) {
+      // Redirects only for connections bound on both sides without a change.
+      if ((conn.status & IPS_NAT_DONE_MASK) !== IPS_NAT_DONE_MASK) return false;
+      if (conn.status & IPS_NAT_MASK) return false;
+    }
+    let bit = manip === Manip.Src ? IPS_SRC_NAT : IPS_DST_NAT;
+    if (dir === 1) bit ^= IPS_NAT_MASK;
+    if (!(conn.status & bit)) return true;
+    const other = conn.tuple(dir === 1 ? 0 : 1);
+    if (!manipIPv6(d, hdrlen + 8, len, other, manip === Manip.Src ? Manip.Dst : Manip.Src)) return false;
+    d[hdrlen + 2] = 0;
+    d[hdrlen + 3] = 0;
+    const t = invertTuple(other);
+    const outer: Tuple = { proto: 58, src: t.src, dst: t.dst, sport: t.sport, dport: t.dport };
+    // The checksum covers the outer addresses: write the new ones first, then compute it.
+    if (!manipIPv6(d, 0, len, outer, manip, true)) return false;
+    const c = l4Checksum6(d, hdrlen, len - hdrlen, 58);
+    d[hdrlen + 2] = c >> 8;
+    d[hdrlen + 3] = c & 0xff;
     reload(skb);
     return true;
   }
@@ -486,9 +524,95 @@ function manipIPv4(d: Uint8Array, iph: number, len: number, target: Tuple, manip
   return true;
 }
 
+/** csum_replace for a run of 32-bit words (inet_proto_csum_replace16 for an IPv6 address). */
+function csumReplaceWords(b: Uint8Array, at: number, from: InetAddr, to: InetAddr): void {
+  let s = ~((b[at]! << 8) | b[at + 1]!) & 0xffff;
+  for (const w of [from.w0, from.w1, from.w2, from.w3]) s += (~(w >>> 16) & 0xffff) + (~w & 0xffff);
+  for (const w of [to.w0, to.w1, to.w2, to.w3]) s += (w >>> 16) + (w & 0xffff);
+  while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
+  s = ~s & 0xffff;
+  b[at] = s >> 8;
+  b[at + 1] = s & 0xff;
+}
+
+const walk6 = new ExtWalk();
+const addrScratch = new InetAddr(Family.V6);
+
+/**
+ * nf_nat_ipv6_manip_pkt: the IPv6 packet at `iph` gets `target`'s source
+ * or destination. The extension headers are skipped; a first fragment's (or
+ * whole packet's) transport header is rewritten with its checksum updated
+ * for the address and the port (`noL4Csum`: the caller recomputes it); the
+ * address is written last (IPv6 has no header checksum).
+ */
+function manipIPv6(d: Uint8Array, iph: number, len: number, target: Tuple, manip: Manip, noL4Csum = false): boolean {
+  if (iph + 40 > len) return false;
+  const addrAt = iph + (manip === Manip.Src ? 8 : 24);
+  const oldAddr = addrScratch.readV6(d, addrAt);
+  const newAddr = manip === Manip.Src ? target.src : target.dst;
+  const proto = walkExtHeaders(d.subarray(iph, len), len - iph, walk6);
+  if (proto >= 0 && walk6.fragoff === 0) {
+    const hdroff = iph + walk6.thoff;
+    const csum = (at: number, oldPort: number, newPort: number): void => {
+      if (noL4Csum) return;
+      csumReplaceWords(d, at, oldAddr, newAddr);
+      if (oldPort !== newPort) csumReplace(d, at, oldPort, newPort);
+    };
+    switch (target.proto) {
+      case 6: {
+        if (hdroff + 8 > len) return false;
+        const at = hdroff + (manip === Manip.Src ? 0 : 2);
+        const oldPort = u16(d, at);
+        const newPort = manip === Manip.Src ? target.sport : target.dport;
+        put16(d, at, newPort);
+        if (hdroff + 20 <= len) csum(hdroff + 16, oldPort, newPort);
+        break;
+      }
+      case 17:
+      case 136: {
+        if (hdroff + 8 > len) return false;
+        const at = hdroff + (manip === Manip.Src ? 0 : 2);
+        const oldPort = u16(d, at);
+        const newPort = manip === Manip.Src ? target.sport : target.dport;
+        if (target.proto === 136 || u16(d, hdroff + 6) !== 0) {
+          csum(hdroff + 6, oldPort, newPort);
+          if (!noL4Csum && u16(d, hdroff + 6) === 0) put16(d, hdroff + 6, 0xffff);
+        }
+        put16(d, at, newPort);
+        break;
+      }
+      case 132:
+      case 33:
+        if (hdroff + 8 > len) return false;
+        put16(d, hdroff + (manip === Manip.Src ? 0 : 2), manip === Manip.Src ? target.sport : target.dport);
+        break;
+      case 58: {
+        if (hdroff + 8 > len) return false;
+        if (!noL4Csum) csumReplaceWords(d, hdroff + 2, oldAddr, newAddr);
+        const type = d[hdroff]!;
+        if (type === 128 || type === 129) {
+          const oldId = u16(d, hdroff + 4);
+          if (!noL4Csum) csumReplace(d, hdroff + 2, oldId, target.sport);
+          put16(d, hdroff + 4, target.sport);
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  newAddr.write(d, addrAt);
+  return true;
+}
+
 /** Re-reads the addresses the packet record caches after a rewrite. */
 function reload(skb: Skb): void {
   const d = skb.data;
+  if (skb.family === Family.V6) {
+    skb.src.readV6(d, 8);
+    skb.dst.readV6(d, 24);
+    return;
+  }
   skb.saddr = u32(d, 12);
   skb.daddr = u32(d, 16);
   skb.src.setV4(skb.saddr);

@@ -20,7 +20,7 @@
  * SNAT and MASQUERADE keep the shift with base 0 (`/0` in iptables-save,
  * and so in the kernel), REDIRECT refuses it; DNAT (revision 2) keeps it.
  */
-import { Family, InetAddr, parseIPv4Addr } from '../../packet/inet-addr.js';
+import { Family, InetAddr, parseIPv4Addr, parseIPv6 } from '../../packet/inet-addr.js';
 import { CT_TRACKED } from '../conntrack/conn.js';
 import {
   emptyRange,
@@ -98,8 +98,6 @@ function setup(skb: Skb, par: XtParams, range: NatRange, manip: Manip): number {
 
 export const snatTarget = defineTarget<NatTargetConfig>({
   name: 'SNAT',
-  // The NAT core rewrites IPv4 packets only so far.
-  emulates: Family.V4,
   tables: ['nat'],
   hooks: hookBits(Hook.PostRouting, Hook.LocalIn),
   options: [
@@ -122,8 +120,6 @@ export const snatTarget = defineTarget<NatTargetConfig>({
 
 export const dnatTarget = defineTarget<NatTargetConfig>({
   name: 'DNAT',
-  // The NAT core rewrites IPv4 packets only so far.
-  emulates: Family.V4,
   tables: ['nat'],
   hooks: hookBits(Hook.PreRouting, Hook.LocalOut),
   options: [
@@ -144,8 +140,6 @@ export const dnatTarget = defineTarget<NatTargetConfig>({
 
 export const masqueradeTarget = defineTarget<NatTargetConfig>({
   name: 'MASQUERADE',
-  // The NAT core rewrites IPv4 packets only so far.
-  emulates: Family.V4,
   tables: ['nat'],
   hooks: hookBits(Hook.PostRouting),
   options: [
@@ -178,8 +172,6 @@ const LOOPBACK4 = InetAddr.v4(0x7f000001);
 
 export const redirectTarget = defineTarget<NatTargetConfig>({
   name: 'REDIRECT',
-  // The NAT core rewrites IPv4 packets only so far.
-  emulates: Family.V4,
   tables: ['nat'],
   hooks: hookBits(Hook.PreRouting, Hook.LocalOut),
   options: [
@@ -214,21 +206,28 @@ export interface NetmapConfig {
   readonly mask: InetAddr;
 }
 
-/** A dotted mask: contiguous masks count, any other leaves the host mask (as libxtables' hostmask parsing ends up). */
+/**
+ * `--to ADDR[/MASK]`: IPv4 as libxt_NETMAP reads it (a prefix length or a
+ * dotted mask; a mask with holes leaves the host mask, as libxtables'
+ * hostmask parsing ends up), IPv6 with a prefix length or a mask written
+ * as an address.
+ */
 function parseNetmap(text: string, use: OptionUse, family: Family): NetmapConfig {
+  const v6 = family === Family.V6;
+  const bits = v6 ? 128 : 32;
   const slash = text.indexOf('/');
   const host = slash < 0 ? text : text.slice(0, slash);
-  const addr = family === Family.V4 ? parseIPv4Addr(host) : undefined;
+  const addr = v6 ? parseIPv6(host) : parseIPv4Addr(host);
   if (!addr) throw new OptionError(`host/network \`${host}' not found`, use);
-  let mask = InetAddr.mask(family, 32);
+  let mask = InetAddr.mask(family, bits);
   if (slash >= 0) {
     const m = text.slice(slash + 1);
     if (/^\d+$/.test(m)) {
       const n = Number(m);
-      if (n > 32) throw new OptionError(`invalid mask \`${m}' specified`, use);
+      if (n > bits) throw new OptionError(`invalid mask \`${m}' specified`, use);
       mask = InetAddr.mask(family, n);
     } else {
-      const dotted = parseIPv4Addr(m);
+      const dotted = v6 ? parseIPv6(m) : parseIPv4Addr(m);
       if (!dotted) throw new OptionError(`invalid mask \`${m}' specified`, use);
       if (dotted.prefixLength() >= 0) mask = dotted;
     }
@@ -240,22 +239,21 @@ export const netmapTarget = defineTarget<NetmapConfig>({
   name: 'NETMAP',
   tables: ['nat'],
   hooks: hookBits(Hook.PreRouting, Hook.PostRouting, Hook.LocalOut, Hook.LocalIn),
-  emulates: Family.V4,
   options: [{ name: 'to', args: 1, mandatory: true }],
   parse(uses, ctx) {
     return parseNetmap(uses[0]!.args[0]!, uses[0]!, ctx.family);
-  },
-  check(c) {
-    if (c.family !== Family.V4) throw new CheckError('NETMAP for IPv6 is not emulated yet');
   },
   target(c, skb, par) {
     const nat = par.services.nat;
     const conn = connOf(skb);
     if (!nat || !conn) return NF_ACCEPT;
     const manip = hookManip(par.hook);
-    const from = manip === Manip.Dst ? skb.daddr : skb.saddr;
-    const m = c.mask.w0;
-    const ip = InetAddr.v4(((from & ~m) | (c.net.w0 & m)) >>> 0);
+    // The host part of the packet's address under the mapped network, word by word.
+    const from = manip === Manip.Dst ? skb.dst : skb.src;
+    const m = c.mask;
+    const n = c.net;
+    const word = (a: number, nw: number, mw: number): number => ((a & ~mw) | (nw & mw)) >>> 0;
+    const ip = new InetAddr(c.family, word(from.w0, n.w0, m.w0), word(from.w1, n.w1, m.w1), word(from.w2, n.w2, m.w2), word(from.w3, n.w3, m.w3));
     return nat.setup(conn, { flags: NF_NAT_RANGE_MAP_IPS, minAddr: ip, maxAddr: ip, minProto: 0, maxProto: 0, baseProto: 0 }, manip);
   },
   save(c) {
