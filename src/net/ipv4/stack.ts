@@ -15,6 +15,7 @@
  * Packets netfilter generates (REJECT) take the local output path after the
  * packet that caused them has finished.
  */
+import { HZ } from '../../netfilter/clock.js';
 import { inetChecksum } from '../../packet/checksum.js';
 import { Fib } from '../fib.js';
 import { DefragUser, Ipv4Defrag, loadReassembled, type DefragStats } from './defrag.js';
@@ -83,7 +84,6 @@ function needsConntrack(rs: Ruleset): boolean {
 }
 
 
-const HZ = 250;
 const ETH_P_IP = 0x0800;
 const ETH_P_IPV6 = 0x86dd;
 

@@ -23,6 +23,7 @@
  * ct.confirm(skb, nowNs);
  * console.log(ct.list(nowNs));
  */
+import { HZ } from '../clock.js';
 import { mix32 } from '../hash.js';
 import { InetAddr } from '../../packet/inet-addr.js';
 import { inetChecksum, l4Checksum, l4Checksum6 } from '../../packet/checksum.js';
@@ -52,8 +53,8 @@ import { TCP_UNACK_INDEX, TcpVerdict, takeShrink, tcpCanEarlyDrop, tcpMalformed,
 export * from './conn.js';
 export { TCP_TIMEOUTS_S } from './tcp.js';
 
-/** The guest's clock rate (jiffies per second), as on the reference kernel. */
-export const HZ = 250;
+/** The guest's clock rate (jiffies per second), as on the reference kernel (defined in clock.ts). */
+export { HZ };
 
 /** Default timeouts in seconds for the other protocols (nf_conntrack_*_timeout*). */
 export const TIMEOUTS_S = {

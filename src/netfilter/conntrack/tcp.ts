@@ -7,6 +7,7 @@
  * Sequence numbers are unsigned 32-bit values compared modulo 2^32 as the
  * kernel's before()/after() do. Everything reads the packet in place.
  */
+import { HZ } from '../clock.js';
 import {
   Conn,
   IPS_ASSURED,
@@ -24,7 +25,6 @@ import {
   TcpState,
 } from './conn.js';
 
-const HZ = 250;
 
 /** Default timeouts in seconds (nf_conntrack_tcp_timeout_*), indexed by TcpState, then RETRANS and UNACK. */
 export const TCP_TIMEOUTS_S = {
