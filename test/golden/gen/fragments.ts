@@ -158,26 +158,57 @@ export function build(tracking = false): Scenario {
   const [a3, b3, c3] = cut(d3, [16, 32]);
   seq(3, 1, [a3!, b3!, b3!, c3!]);
   // The first fragment (UDP header and 16 bytes to port 53), then a fragment inside it with port 54: a duplicate.
-  seq(4, 1, [{ off: 0, data: dgram(53, 16), mf: true }, { off: 0, data: dgram(54, 0), mf: true }, { off: 24, data: dgram(0, 8).subarray(8), mf: false }]);
+  seq(4, 1, [
+    { off: 0, data: dgram(53, 16), mf: true },
+    { off: 0, data: dgram(54, 0), mf: true },
+    { off: 24, data: dgram(0, 8).subarray(8), mf: false },
+  ]);
   // The UDP header alone first, then a fragment holding it and more with port 54: an overlap; the last fragment then waits alone.
-  seq(5, 1, [{ off: 0, data: dgram(53, 0), mf: true }, { off: 0, data: dgram(54, 16), mf: true }, { off: 24, data: dgram(0, 8).subarray(8), mf: false }]);
+  seq(5, 1, [
+    { off: 0, data: dgram(53, 0), mf: true },
+    { off: 0, data: dgram(54, 16), mf: true },
+    { off: 24, data: dgram(0, 8).subarray(8), mf: false },
+  ]);
   const d6 = dgram(53, 24);
-  seq(6, 1, [{ off: 0, data: d6.subarray(0, 16), mf: true }, { off: 8, data: d6.subarray(8, 24), mf: true }, { off: 24, data: d6.subarray(24), mf: false }]);
+  seq(6, 1, [
+    { off: 0, data: d6.subarray(0, 16), mf: true },
+    { off: 8, data: d6.subarray(8, 24), mf: true },
+    { off: 24, data: d6.subarray(24), mf: false },
+  ]);
   // Teardrop: the last fragment ends inside the first.
   const d7 = dgram(53, 16);
-  seq(7, 1, [{ off: 0, data: d7, mf: true }, { off: 8, data: d7.subarray(8, 12), mf: false }]);
+  seq(7, 1, [
+    { off: 0, data: d7, mf: true },
+    { off: 8, data: d7.subarray(8, 12), mf: false },
+  ]);
   // Ping of death: 45 fragments of 1,480 bytes, 66,600 bytes of data.
   const pod = dgram(53, 66_600 - 8);
-  seq(8, 1, cut(pod, Array.from({ length: 44 }, (_, i) => (i + 1) * 1480)));
+  seq(
+    8,
+    1,
+    cut(
+      pod,
+      Array.from({ length: 44 }, (_, i) => (i + 1) * 1480),
+    ),
+  );
   // An MF fragment of 4 bytes: nothing left once rounded down to 8.
   const d10 = dgram(53, 16);
-  seq(10, 1, [{ off: 0, data: d10.subarray(0, 8), mf: true }, { off: 8, data: d10.subarray(8, 12), mf: true }]);
+  seq(10, 1, [
+    { off: 0, data: d10.subarray(0, 8), mf: true },
+    { off: 8, data: d10.subarray(8, 12), mf: true },
+  ]);
   // Two last fragments with different ends.
   const d11 = dgram(53, 24);
-  seq(11, 1, [{ off: 16, data: d11.subarray(16, 24), mf: false }, { off: 16, data: d11.subarray(16, 32), mf: false }]);
+  seq(11, 1, [
+    { off: 16, data: d11.subarray(16, 24), mf: false },
+    { off: 16, data: d11.subarray(16, 32), mf: false },
+  ]);
   // Not-ECT, then ECT(1).
   const d12 = dgram(53, 16);
-  seq(12, 1, [{ off: 0, data: d12.subarray(0, 16), mf: true, tos: 0 }, { off: 16, data: d12.subarray(16), mf: false, tos: 1 }]);
+  seq(12, 1, [
+    { off: 0, data: d12.subarray(0, 16), mf: true, tos: 0 },
+    { off: 16, data: d12.subarray(16), mf: false, tos: 1 },
+  ]);
   // Marks in PREROUTING (without conntrack, each fragment's own): the whole keeps the first's.
   seq(14, 1, cut(dgram(53, 40), [16]).reverse());
   // Time outs: with the first fragment (an ICMP error, quoting it) and without.
@@ -199,8 +230,21 @@ export function build(tracking = false): Scenario {
   // Forwarded: whole, overlapping, DF (each fragment fits the MTU, the whole does not), timing out.
   seq(61, 1, cut(dgram(53, 40), [16]), INSIDE);
   const d62 = dgram(53, 24);
-  seq(62, 1, [{ off: 0, data: d62.subarray(0, 16), mf: true }, { off: 8, data: d62.subarray(8), mf: false }], INSIDE);
-  seq(63, 1, cut(dgram(53, 2000), [1480]).map((p) => ({ ...p, df: true })), INSIDE);
+  seq(
+    62,
+    1,
+    [
+      { off: 0, data: d62.subarray(0, 16), mf: true },
+      { off: 8, data: d62.subarray(8), mf: false },
+    ],
+    INSIDE,
+  );
+  seq(
+    63,
+    1,
+    cut(dgram(53, 2000), [1480]).map((p) => ({ ...p, df: true })),
+    INSIDE,
+  );
   wire(64, 1, { off: 0, data: dgram(53, 40).subarray(0, 24), mf: true }, INSIDE);
   // The firewall's own fragments (OUTPUT; with conntrack reassembled first).
   for (const p of cut(dgram(53, 40), [16])) c.local(fragment(FW, '203.0.113.60', 1, p));
