@@ -38,6 +38,11 @@ describe('cofw library entry point', () => {
       [
         'CaptureError',
         'ConservationError',
+        'Family',
+        'InetAddr',
+        'parseIPv6',
+        'parseInetAddr',
+        'translations',
         'FLOW_TABLE_CAP',
         'LocalAddressGuesser',
         'MachineFileError',

@@ -247,6 +247,27 @@ export type { NetDevice, IfAddress } from './netfilter/types.js';
  */
 export { parseIPv4, formatIPv4 } from './packet/addr.js';
 
+/**
+ * Addresses of either family, as rules, conntrack tuples and machine specs
+ * hold them (the kernel's nf_inet_addr: four words and a family), parsed as
+ * inet_pton and printed as inet_ntop does.
+ *
+ * @example
+ * const a = parseInetAddr('2001:db8::1')!;
+ * a.family === Family.V6; a.toString() === '2001:db8::1';
+ */
+export { InetAddr, Family, parseInetAddr, parseIPv6 } from './packet/inet-addr.js';
+
+/**
+ * The address translations of a replay, read from a `conntrack -L` text
+ * (ReplayResult.translations holds them already).
+ *
+ * @example
+ * translations(result.conntrack ?? '').map((t) => `${t.original} as ${t.translated}`);
+ */
+export { translations } from './report/translations.js';
+export type { Translation } from './report/translations.js';
+
 // ---------------------------------------------------------------------------
 // Captures
 

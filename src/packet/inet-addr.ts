@@ -27,7 +27,7 @@
 import { Address6 } from 'ip-address';
 
 /** Address families, numbered as netfilter numbers them (NFPROTO_*). */
-export const enum Family {
+export enum Family {
   Unspec = 0,
   V4 = 2,
   V6 = 10,
