@@ -93,6 +93,12 @@ export interface ReplayOptions {
    * comment saying so. `signal.reason`, when a string (`SIGINT`), names why.
    */
   signal?: AbortSignal;
+  /**
+   * The input was cut short before the replay (an interrupt while a pipe
+   * was being read; the reason, such as `SIGINT`): every frame read is
+   * replayed, and the result and outputs are marked partial as with `signal`.
+   */
+  inputCut?: string;
   onProgress?: (framesDone: number) => void;
   /** What the guest runs (the real rule loader and stack by default; tests pass fakes). */
   guest?: GuestDeps;
@@ -448,8 +454,9 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
       done++;
       if (opts.onProgress && done % 1024 === 0) opts.onProgress(done);
     }
-    if (signal?.aborted) {
-      interrupted = { reason: typeof signal.reason === 'string' ? signal.reason : 'aborted', framesRead: done };
+    if (signal?.aborted || opts.inputCut !== undefined) {
+      const reason = signal?.aborted ? signal.reason : opts.inputCut;
+      interrupted = { reason: typeof reason === 'string' ? reason : 'aborted', framesRead: done };
       if (last) interrupted.lastFrame = { number: done, file: last.file, record: last.index };
     }
     // The frames in flight are finished.

@@ -7,9 +7,17 @@
  *   cofw trace CAPTURE... --rules rules.v4 --frames 3,7-9   TRACE lines and fates of chosen frames
  *   cofw replay ... --dropped d.pcapng --split-by rule      also d-filter-INPUT-rule3.pcapng, ... one per cause
  *
- * Exit codes: 0 success, 1 bad input (a message names the file and
- * position), 2 usage errors, 3 the replay finished but an input capture was
- * damaged (what could be read was replayed and reported).
+ * Exit codes: 0 success, 1 bad input or an output that cannot be written
+ * (a message names the file and position, or the option and path), 2 usage
+ * errors, 3 the replay finished but an input capture was damaged (what
+ * could be read was replayed and reported), 128 + the signal's number when
+ * an interrupt stopped the replay (130 SIGINT, 143 SIGTERM, 129 SIGHUP; the
+ * outputs are written for what was replayed and marked partial), 70 an
+ * internal error (a bug in cofw). A capture named `-` is standard input.
+ *
+ * Messages escape the control characters they quote from input files
+ * (printable.ts), and a rule file's errors are listed up to
+ * MAX_ERRORS_SHOWN, then counted.
  */
 import { Family } from '../packet/inet-addr.js';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
@@ -20,8 +28,14 @@ import { saveRuleset } from '../netfilter/rules/save.js';
 import { CaptureError } from '../capture/index.js';
 import { MachineFileError } from '../machine/machine-file.js';
 import { ConservationError } from '../replay.js';
+import { OutputError } from '../io/output-file.js';
 import { EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, InputError } from './errors.js';
+import { captureNameProblem, openReplayOutputs } from './outputs.js';
+import { printable } from './printable.js';
 import { runReplay, runTrace, type ReplayCommandOptions } from './replay-command.js';
+
+/** A screenful: a rule file's errors beyond this many are counted, not listed. */
+export const MAX_ERRORS_SHOWN = 20;
 
 function readText(path: string, what: string): string {
   try {
@@ -53,7 +67,7 @@ export function buildProgram(state: RunState = { code: EXIT_OK }): Command {
   const program = new Command();
   // Set before the subcommands are added: they copy these settings when created.
   program.exitOverride();
-  program.configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
+  program.configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(printable(s)) });
   program
     .name('cofw')
     .description('Replays packet captures through iptables rules in an emulated Cooperative Linux firewall, as the Linux kernel would.')
@@ -89,7 +103,7 @@ export function buildProgram(state: RunState = { code: EXIT_OK }): Command {
     .option('-r, --rules <file>', 'rule file in iptables-save / iptables-restore format (IPv4)')
     .option('-6, --rules6 <file>', 'rule file in ip6tables-save / ip6tables-restore format (IPv6); without it IPv6 passes unfiltered')
     .option('-m, --machine <file>', 'machine file (YAML): interfaces, addresses, routes, fail policy')
-    .option('-l, --local <addr...>', 'without a machine file: the firewall\'s own addresses (CIDR), on one interface eth0')
+    .option('-l, --local <addr...>', "without a machine file: the firewall's own addresses (CIDR), on one interface eth0")
     .option('-a, --accepted <file>', 'write the packets that left the firewall or reached it (and generated replies)')
     .option('-d, --dropped <file>', 'write the dropped packets')
     .addOption(new Option('--out-format <format>', 'format of --accepted/--dropped and the split captures (default: by extension)').choices(['pcap', 'pcapng']))
@@ -99,18 +113,23 @@ export function buildProgram(state: RunState = { code: EXIT_OK }): Command {
         'also write the dropped packets as one capture per cause: per dropping rule, chain policy and stack reason (see below)',
       ).choices(['rule']),
     )
-    .option('--split-dir <dir>', 'folder for the --split-by captures (created if missing; default: the --dropped file\'s folder)')
+    .option('--split-dir <dir>', "folder for the --split-by captures (created if missing; default: the --dropped file's folder)")
     .option('-s, --save <file>', 'write the rules with their counters in iptables-save -c format')
     .option('--save6 <file>', 'write the ip6tables rules with their counters in ip6tables-save -c format')
-    .option('--console <file>', 'write the guest\'s console (kernel log: boot, LOG lines, oops)')
+    .option('--console <file>', "write the guest's console (kernel log: boot, LOG lines, oops)")
     .option('--conntrack <file>', 'write the final connection tracking table, as `conntrack -L` prints it (empty when the rules track nothing)')
     .option('--json <file>', 'write the report as JSON')
     .addOption(new Option('--fail <policy>', 'fail policy if the guest oopses (overrides the machine file)').choices(['closed', 'open']))
-    .option('--top <n>', 'how many dropped flows to list', (v) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number, such as 10');
-      return n;
-    }, 10)
+    .option(
+      '--top <n>',
+      'how many dropped flows to list',
+      (v) => {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number, such as 10');
+        return n;
+      },
+      10,
+    )
     .option('-q, --quiet', 'no progress on stderr')
     .addHelpText(
       'after',
@@ -126,22 +145,42 @@ in --out-format, else the --dropped file's format, else pcapng:
 Only causes that dropped something get a file; the report lists them.`,
     )
     .action(async (captures: string[], o: Omit<ReplayCommandOptions, 'rulesText'>, cmd: Command) => {
-      if (o.splitBy && !o.dropped && !o.splitDir) cmd.error('error: --split-by rule needs --dropped FILE or --split-dir DIR (where the split captures go)', { exitCode: EXIT_USAGE, code: 'cofw.usage' });
+      if (o.splitBy && !o.dropped && !o.splitDir)
+        cmd.error('error: --split-by rule needs --dropped FILE or --split-dir DIR (where the split captures go)', { exitCode: EXIT_USAGE, code: 'cofw.usage' });
       if (o.splitDir && !o.splitBy) cmd.error('error: --split-dir needs --split-by rule', { exitCode: EXIT_USAGE, code: 'cofw.usage' });
-      if (!o.rules && !o.rules6) cmd.error('error: give a rule file: --rules FILE (iptables), --rules6 FILE (ip6tables), or both', { exitCode: EXIT_USAGE, code: 'cofw.usage' });
+      if (!o.rules && !o.rules6)
+        cmd.error('error: give a rule file: --rules FILE (iptables), --rules6 FILE (ip6tables), or both', { exitCode: EXIT_USAGE, code: 'cofw.usage' });
       if (o.save6 && !o.rules6) cmd.error('error: --save6 needs --rules6 FILE', { exitCode: EXIT_USAGE, code: 'cofw.usage' });
-      const rules = o.rules ?? NO_RULES;
-      state.code = await runReplay(captures, {
-        ...o,
-        rules,
-        rulesText: o.rules ? readText(o.rules, 'rule file') : '',
-        ...(o.rules6 ? { rules6Text: readText(o.rules6, 'ip6tables rule file') } : {}),
-      });
+      checkCommonUsage(captures, o, cmd);
+      for (const [option, path] of [
+        ['--accepted', o.accepted],
+        ['--dropped', o.dropped],
+      ] as const) {
+        const problem = path && captureNameProblem(option, path, o.outFormat);
+        if (problem) usageError(cmd, problem);
+      }
+      // Outputs are checked (not the same file as an input or another output) and opened before anything is read.
+      const outputs = openReplayOutputs({ captures, rules: o.rules, rules6: o.rules6, machine: o.machine }, o);
+      try {
+        const rules = o.rules ?? NO_RULES;
+        state.code = await runReplay(
+          captures,
+          {
+            ...o,
+            rules,
+            rulesText: o.rules ? readText(o.rules, 'rule file') : '',
+            ...(o.rules6 ? { rules6Text: readText(o.rules6, 'ip6tables rule file') } : {}),
+          },
+          outputs,
+        );
+      } finally {
+        outputs.files.discard();
+      }
     });
 
   program
     .command('trace')
-    .description('replay and show, for chosen frames, every rule, chain return and policy they meet (as the kernel\'s TRACE target logs them) and their fate')
+    .description("replay and show, for chosen frames, every rule, chain return and policy they meet (as the kernel's TRACE target logs them) and their fate")
     .argument('<captures...>', 'pcap / pcapng captures')
     .option('-r, --rules <file>', 'rule file in iptables-save / iptables-restore format (IPv4)')
     .option('-6, --rules6 <file>', 'rule file in ip6tables-save / ip6tables-restore format (IPv6)')
@@ -153,9 +192,11 @@ Only causes that dropped something get a file; the report lists them.`,
       }
     })
     .option('-m, --machine <file>', 'machine file (YAML)')
-    .option('-l, --local <addr...>', 'without a machine file: the firewall\'s own addresses (CIDR)')
+    .option('-l, --local <addr...>', "without a machine file: the firewall's own addresses (CIDR)")
     .action(async (captures: string[], o, cmd: Command) => {
-      if (!o.rules && !o.rules6) cmd.error('error: give a rule file: --rules FILE (iptables), --rules6 FILE (ip6tables), or both', { exitCode: EXIT_USAGE, code: 'cofw.usage' });
+      if (!o.rules && !o.rules6)
+        cmd.error('error: give a rule file: --rules FILE (iptables), --rules6 FILE (ip6tables), or both', { exitCode: EXIT_USAGE, code: 'cofw.usage' });
+      checkCommonUsage(captures, o, cmd);
       state.code = await runTrace(captures, {
         ...o,
         rules: o.rules ?? NO_RULES,
@@ -165,6 +206,21 @@ Only causes that dropped something get a file; the report lists them.`,
     });
 
   return program;
+}
+
+/** Ends the command with a usage error (exit 2). */
+function usageError(cmd: Command, message: string): never {
+  cmd.error(`error: ${message}`, { exitCode: EXIT_USAGE, code: 'cofw.usage' });
+}
+
+/** Usage rules replay and trace share: one machine description, standard input at most once. */
+function checkCommonUsage(captures: string[], o: { machine?: string; local?: string[] }, cmd: Command): void {
+  if (o.machine && o.local?.length)
+    usageError(
+      cmd,
+      "--machine and --local both describe the firewall's addresses: give one (the machine file's interfaces, or --local without a machine file)",
+    );
+  if (captures.filter((c) => c === '-').length > 1) usageError(cmd, 'standard input (-) can be read only once; give it as one capture');
 }
 
 /** `5`, `3,7-9` -> [[5,5]], [[3,3],[7,9]]. */
@@ -199,16 +255,36 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT_USAGE;
     }
     if (e instanceof RuleFileErrors) {
-      for (const err of e.errors) process.stderr.write(`cofw: ${err.message}\n`);
-      process.stderr.write(`cofw: ${e.errors.length} error${e.errors.length === 1 ? '' : 's'} in ${e.errors[0]?.file ?? 'the rule file'}\n`);
+      process.stderr.write(printable(ruleFileErrorsText(e)));
       return EXIT_BAD_INPUT;
     }
-    if (e instanceof RuleFileError || e instanceof InputError || e instanceof MachineFileError || e instanceof CaptureError) {
-      process.stderr.write(e.message.replace(/^/gm, 'cofw: ') + '\n');
+    if (e instanceof RuleFileError || e instanceof InputError || e instanceof MachineFileError || e instanceof CaptureError || e instanceof OutputError) {
+      process.stderr.write(printable(e.message.replace(/^/gm, 'cofw: ') + '\n'));
       return EXIT_BAD_INPUT;
     }
     const what = e instanceof ConservationError ? 'a frame was lost or counted twice' : 'unexpected error';
-    process.stderr.write(`cofw: internal error (${what}; please report it with the command line): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.stderr.write(
+      printable(`cofw: internal error (${what}; please report it with the command line): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`),
+    );
     return EXIT_INTERNAL;
   }
+}
+
+/** A rule file's errors: at most MAX_ERRORS_SHOWN of each file listed, then how many more; a count per file. */
+export function ruleFileErrorsText(e: RuleFileErrors): string {
+  const byFile = new Map<string, RuleFileError[]>();
+  for (const err of e.errors) {
+    const list = byFile.get(err.file) ?? [];
+    list.push(err);
+    byFile.set(err.file, list);
+  }
+  let out = '';
+  for (const [file, errs] of byFile) {
+    for (const err of errs.slice(0, MAX_ERRORS_SHOWN)) out += `cofw: ${err.message}\n`;
+    const more = errs.length - MAX_ERRORS_SHOWN;
+    if (more > 0) out += `cofw: ... and ${more} more error${more === 1 ? '' : 's'} in ${file} (fix these first, then check again)\n`;
+    out += `cofw: ${errs.length} error${errs.length === 1 ? '' : 's'} in ${file}\n`;
+  }
+  if (!byFile.size) out += 'cofw: errors in the rule file\n';
+  return out;
 }

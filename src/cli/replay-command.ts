@@ -228,13 +228,16 @@ export async function runReplay(captures: string[], o: ReplayCommandOptions, out
     t.save?.write(text(result.save));
     t.save6?.write(text(result.save6 ?? ''));
     t.console?.write(text(result.console.join('\n') + (result.console.length ? '\n' : '')));
-    t.conntrack?.write(text(result.conntrack ?? ''));
+    // Both families' entries, IPv4 first.
+    t.conntrack?.write(text((result.conntrack ?? '') + (result.conntrack6 ?? '')));
     if (t.json) {
       const { ruleset: _r, ...rest } = result;
       t.json.write(JSON.stringify(rest, null, 2) + '\n');
     }
     outputs.files.commit();
-    process.stdout.write(printable(formatReport(result, { captures, rulesFile: o.rules, machine: name, top: o.top })));
+    process.stdout.write(
+      printable(formatReport(result, { captures, rulesFile: o.rules, ...(o.rules6 ? { rules6File: o.rules6 } : {}), machine: name, top: o.top })),
+    );
     if (note) {
       process.stderr.write(printable(`cofw: ${note.replace(/^cofw: PARTIAL: /, '')}; the report and every output cover only those (the outputs say so)\n`));
       return intr.exitCode;
