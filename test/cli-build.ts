@@ -10,7 +10,7 @@
  * const bin = await buildCli();
  * spawnSync(process.execPath, [bin, 'check', 'rules.v4']);
  */
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { transformWithOxc } from 'vite';
@@ -41,4 +41,10 @@ export async function buildCli(): Promise<string> {
   }
   built = join(out, 'cli', 'bin.js');
   return built;
+}
+
+/** Removes the transpiled CLI (call it in afterAll). */
+export function removeCliBuild(): void {
+  if (built) rmSync(dirname(dirname(built)), { recursive: true, force: true });
+  built = undefined;
 }

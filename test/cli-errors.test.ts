@@ -309,12 +309,15 @@ describe('replay() stopped by a signal', () => {
     const a = join(dir, 'a.pcapng');
     const d = join(dir, 'd.pcapng');
     // onProgress comes every 1024 frames: the replay stops after the first 1024.
+    const split = join(dir, 'split');
     const r = await replay({
       rulesFile: RULES,
       machine: loadMachineFile(MACHINE),
       captures: [cap],
       accepted: a,
       dropped: d,
+      splitBy: 'rule',
+      splitDir: split,
       signal: ctrl.signal,
       onProgress: () => ctrl.abort('SIGINT'),
     });
@@ -330,6 +333,10 @@ describe('replay() stopped by a signal', () => {
     }
     expect(n).toBe(1024 + r.generated);
     expect(temps()).toEqual([]);
+    // The split captures say so too.
+    expect(r.split!.length).toBeGreaterThan(0);
+    for (const f of r.split!) expect(readFileSync(f.file).toString('latin1')).toContain('cofw: PARTIAL: the replay was interrupted (SIGINT) after frame 1024');
+    expect(temps(split)).toEqual([]);
   });
 });
 

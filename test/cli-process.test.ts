@@ -6,16 +6,28 @@
  * (`cofw save big.v4 | head -1`).
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCaptures } from '../src/capture/index.js';
 import { writePcapFile } from '../src/capture/pcap-write.js';
 import { TEMP_SUFFIX } from '../src/io/output-file.js';
 import { ethernet, ipv4, udp } from '../src/packet/build.js';
 import type { ReplayResult } from '../src/replay.js';
-import { buildCli } from './cli-build.js';
+import { buildCli, removeCliBuild } from './cli-build.js';
 
 const root = join(import.meta.dirname, '..');
 const SAMPLE = join(root, 'pcaps/sample.pcap');
@@ -41,6 +53,11 @@ beforeAll(async () => {
   }
   writePcapFile(big, frames());
 }, 120_000);
+
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true });
+  removeCliBuild();
+});
 
 interface Exit {
   code: number | null;
@@ -179,6 +196,12 @@ describe('standard input and named pipes', () => {
     const q = await redirected.done;
     expect(q.code, q.err).toBe(0);
     expect(q.out).toBe(p.out);
+  });
+
+  it('an output may be a pipe: --json /dev/stderr', async () => {
+    const r = await run(['replay', SAMPLE, ...args, '--json', '/dev/stderr']).done;
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.err) as Omit<ReplayResult, 'ruleset'>).framesIn).toBe(224);
   });
 
   it('- that is not a capture: exit 1, the message names standard input', async () => {

@@ -117,18 +117,20 @@ function target(path: string, option: string | undefined, io: OutputIo): Target 
   }
   if (st) {
     if (st.isDirectory()) fail('it is a folder; give a file name (inside it, for example)');
-    let real = path;
-    try {
-      real = io.realpathSync(path);
-    } catch {
-      // Keep the name as given.
-    }
     if (st.isFile()) {
+      // Through a symbolic link, the file it names is replaced (as `>` would write it), not the link.
+      let real = path;
+      try {
+        real = io.realpathSync(path);
+      } catch {
+        // Keep the name as given.
+      }
       checkFolder(dirname(real), fail, io);
       return { path: real, kind: 'replace', mode: st.mode & 0o7777 };
     }
-    if (st.isFIFO()) return { path: real, kind: 'pipe' };
-    if (st.isCharacterDevice()) return { path: real, kind: 'device' };
+    // Opened by the name given: /dev/stdout resolves to a pipe's name that cannot be opened.
+    if (st.isFIFO()) return { path, kind: 'pipe' };
+    if (st.isCharacterDevice()) return { path, kind: 'device' };
     fail('it is neither a regular file, a pipe nor a character device');
   }
   checkFolder(dirname(resolve(path)), fail, io);
@@ -168,6 +170,8 @@ export class OutputFile {
   private current: string;
   private fd: number | undefined;
   private state: 'open' | 'finished' | 'committed' | 'discarded' = 'open';
+  /** The descriptor was inherited (`/dev/stdout`, `/dev/fd/3`): written, never closed. */
+  private inherited = false;
   private failure: OutputError | undefined;
   /** Bytes written so far. */
   size = 0;
@@ -178,6 +182,21 @@ export class OutputFile {
     private readonly io: OutputIo = fs,
   ) {
     this.option = option;
+    // /dev/stdout, /dev/stderr, /dev/fd/N: the descriptor itself (a socket cannot be opened by name).
+    const m = /^\/dev\/(stdout|stderr)$|^\/(?:dev|proc\/self)\/fd\/(\d+)$/.exec(path);
+    if (m) {
+      this.path = path;
+      this.current = path;
+      this.inPlace = true;
+      this.inherited = true;
+      this.fd = m[1] === 'stdout' ? 1 : m[1] === 'stderr' ? 2 : Number(m[2]);
+      try {
+        fs.fstatSync(this.fd);
+      } catch (e) {
+        throw this.error(`descriptor ${this.fd} is not open`, e);
+      }
+      return;
+    }
     const t = target(path, option, io);
     this.path = t.path;
     this.inPlace = t.kind === 'device' || t.kind === 'pipe';
@@ -315,7 +334,7 @@ export class OutputFile {
     if (fd === undefined) return;
     try {
       if (!this.inPlace) this.io.fsyncSync(fd);
-      this.io.closeSync(fd);
+      if (!this.inherited) this.io.closeSync(fd);
     } catch (e) {
       closeQuietly(this.io, fd);
       throw (this.failure = this.error('cannot write it', e));
@@ -341,7 +360,7 @@ export class OutputFile {
   discard(): void {
     if (this.state === 'committed' || this.state === 'discarded') return;
     this.state = 'discarded';
-    closeQuietly(this.io, this.fd);
+    if (!this.inherited) closeQuietly(this.io, this.fd);
     this.fd = undefined;
     if (!this.inPlace) unlinkQuietly(this.io, this.current);
   }

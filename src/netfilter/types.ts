@@ -196,6 +196,20 @@ export class Skb {
     return this;
   }
 
+  /**
+   * A packet starts its way through the stack: its link header and packet
+   * type, no mark, not traced, the frame it came from.
+   */
+  begin(mac: Uint8Array | null, pktType: PacketType, frameNo: number, generated = false): this {
+    this.mac = mac;
+    this.pktType = pktType;
+    this.mark = 0;
+    this.nftrace = false;
+    this.generated = generated;
+    this.frameNo = frameNo;
+    return this;
+  }
+
   /** The extension header walk of the last IPv6 packet loaded. */
   readonly ext = new ExtWalk();
 

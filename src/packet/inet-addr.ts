@@ -25,6 +25,7 @@
  * InetAddr.v4(0xc0000201).toString() === '192.0.2.1';
  */
 import { Address6 } from 'ip-address';
+import { parseIPv4 } from './addr.js';
 
 /** Address families, numbered as netfilter numbers them (NFPROTO_*). */
 export enum Family {
@@ -184,11 +185,11 @@ export class InetAddr {
 
   /** A 32-bit hash of the address mixed into `seed` (the murmur3 finalizer per word). */
   hash(seed: number): number {
-    let h = mix(seed ^ this.w0);
+    let h = mix32(seed ^ this.w0);
     if (this.family === Family.V6) {
-      h = mix(h ^ this.w1);
-      h = mix(h ^ this.w2);
-      h = mix(h ^ this.w3);
+      h = mix32(h ^ this.w1);
+      h = mix32(h ^ this.w2);
+      h = mix32(h ^ this.w3);
     }
     return h;
   }
@@ -222,7 +223,11 @@ function wordPrefix(w: number): number {
   return wordMask(n) === w >>> 0 ? n : -1;
 }
 
-function mix(h: number): number {
+/**
+ * A 32-bit integer mixer (the murmur3 finalizer): spreads nearby keys over
+ * hash buckets (conntrack, hashlimit, addresses).
+ */
+export function mix32(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
@@ -289,16 +294,8 @@ export function parseIPv6(text: string): InetAddr | undefined {
 
 /** Parses a strict dotted quad (four decimal parts of at most 255). */
 export function parseIPv4Addr(text: string): InetAddr | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
-  let v = 0;
-  for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p)) return undefined;
-    const n = Number(p);
-    if (n > 255) return undefined;
-    v = v * 256 + n;
-  }
-  return InetAddr.v4(v);
+  const v = parseIPv4(text);
+  return v === undefined ? undefined : InetAddr.v4(v);
 }
 
 /** Parses an address of either family (IPv6 when the text has a colon). */

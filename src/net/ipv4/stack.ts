@@ -343,13 +343,7 @@ export class GuestStack {
     // Link-layer padding trimmed; targets rewrite the packet in place (the
     // frame is a view into a page message the guest has consumed).
     const ip = ipIn.subarray(0, (ipIn[2]! << 8) | ipIn[3]!);
-    const skb = this.skb.load(ip);
-    skb.mac = mac;
-    skb.pktType = pktType;
-    skb.mark = 0;
-    skb.nftrace = false;
-    skb.generated = false;
-    skb.frameNo = frameNo;
+    const skb = this.skb.load(ip).begin(mac, pktType, frameNo);
     if (this.ct && (skb.fragoff !== 0 || ip[6]! & 0x20)) {
       // With conntrack, nf_defrag_ipv4 reassembles at -400, before everything.
       const r = this.frags.add(skb, DefragUser.ConntrackIn, frameNo, this.clockNs);
@@ -430,13 +424,7 @@ export class GuestStack {
 
   /** `ip` is the stack's to change: a consumed page message's bytes, or a packet netfilter built. */
   private localOut(ip: Uint8Array, frameNo: number, generated: boolean, cause?: { ct: Conn | null; ctinfo: number }): void {
-    const skb = this.skb.load(ip);
-    skb.mac = null;
-    skb.pktType = PacketType.Host;
-    skb.mark = 0;
-    skb.nftrace = false;
-    skb.generated = generated;
-    skb.frameNo = frameNo;
+    const skb = this.skb.load(ip).begin(null, PacketType.Host, frameNo, generated);
     resetCt(skb);
     // REJECT's reply is RELATED to the connection of the packet it answers.
     if (cause && this.ct) attachRelated(skb, cause.ct, cause.ctinfo);

@@ -103,13 +103,7 @@ export class Ipv6Path {
   /** A received IPv6 packet (`ip` trimmed to its length by the caller's validation). */
   receive(ip: Uint8Array, dev: NetDevice, mac: Uint8Array | null, pktType: PacketType, frameNo: number): void {
     const core = this.core;
-    const skb = core.skb.loadV6(ip);
-    skb.mac = mac;
-    skb.pktType = pktType;
-    skb.mark = 0;
-    skb.nftrace = false;
-    skb.generated = false;
-    skb.frameNo = frameNo;
+    const skb = core.skb.loadV6(ip).begin(mac, pktType, frameNo);
     if (skb.protocol < 0) return core.stackDrop(frameNo, Ipv6Reason.badExtHeader);
     if (core.tracking && skb.ext.fragment) {
       // nf_defrag_ipv6 at -400: the fragments wait for their whole packet.
@@ -118,13 +112,7 @@ export class Ipv6Path {
       if (!done.whole) return;
       const whole = done.whole;
       core.asWhole(whole.frames, frameNo, () => {
-        const s = core.skb.loadV6(whole.packet);
-        s.mac = whole.mac;
-        s.pktType = whole.pktType;
-        s.mark = 0;
-        s.nftrace = false;
-        s.generated = false;
-        s.frameNo = frameNo;
+        core.skb.loadV6(whole.packet).begin(whole.mac, whole.pktType, frameNo);
         this.prerouting(whole.dev, frameNo);
       });
       return;
@@ -203,13 +191,7 @@ export class Ipv6Path {
   /** A locally generated IPv6 packet (its source is one of the guest's addresses). */
   output(ip: Uint8Array, frameNo: number): void {
     const core = this.core;
-    const skb = core.skb.loadV6(ip);
-    skb.mac = null;
-    skb.pktType = PacketType.Host;
-    skb.mark = 0;
-    skb.nftrace = false;
-    skb.generated = false;
-    skb.frameNo = frameNo;
+    const skb = core.skb.loadV6(ip).begin(null, PacketType.Host, frameNo);
     core.resetCt();
     if (skb.protocol < 0) return core.stackDrop(frameNo, Ipv6Reason.badExtHeader);
     const dst = skb.dst;

@@ -550,29 +550,9 @@ export class Conntrack {
     const iproto = walkExtHeaders(inner, inner.length, w);
     if (iproto < 0 || w.fragoff !== 0) return -1;
     const il4 = ih + w.thoff;
-    const isrc = this.quotedSrc.readV6(d, ih + 8);
-    const idst = this.quotedDst.readV6(d, ih + 24);
-    let sport = 0;
-    let dport = 0;
-    if (hasPorts(iproto)) {
-      if (il4 + 4 > len) return -1;
-      sport = (d[il4 + 2]! << 8) | d[il4 + 3]!;
-      dport = (d[il4]! << 8) | d[il4 + 1]!;
-    } else if (iproto === 58) {
-      if (il4 + 8 > len) return -1;
-      const inv = ICMPV6_INVMAP[d[il4]!]!;
-      if (inv === 0) return -1;
-      sport = (d[il4 + 4]! << 8) | d[il4 + 5]!;
-      dport = ((inv - 1) << 8) | d[il4 + 1]!;
-    }
-    const h = this.find(iproto, idst, isrc, sport, dport, now);
-    if (h === null) return -1;
-    const conn = h.conn;
-    if (!conn.tuple(h.dir).dst.equals(skb.dst)) return -1;
-    skb.ct = conn;
-    skb.ctinfo = IP_CT_RELATED + (h.dir === 1 ? IP_CT_IS_REPLY : 0);
-    skb.ctState = CT_TRACKED;
-    return 1;
+    this.quotedSrc.readV6(d, ih + 8);
+    this.quotedDst.readV6(d, ih + 24);
+    return this.relatedTo(skb, iproto, il4, now);
   }
 
   /**
@@ -595,8 +575,21 @@ export class Conntrack {
     const il4 = ih + (d[ih]! & 0x0f) * 4;
     if (il4 > len) return -1;
     const iproto = d[ih + 9]!;
-    const isrc = this.quotedSrc.readV4(d, ih + 12);
-    const idst = this.quotedDst.readV4(d, ih + 16);
+    this.quotedSrc.readV4(d, ih + 12);
+    this.quotedDst.readV4(d, ih + 16);
+    return this.relatedTo(skb, iproto, il4, now);
+  }
+
+  /**
+   * nf_conntrack_inet_error's lookup: the error quotes a packet (addresses
+   * in quotedSrc/quotedDst, transport header at `il4`) that went the other
+   * way; the entry holding the inverse of its tuple, if the error is
+   * addressed to that entry's end, makes the error RELATED (set on `skb`).
+   * -1 when it is INVALID.
+   */
+  private relatedTo(skb: Skb, iproto: number, il4: number, now: number): number {
+    const d = skb.data;
+    const len = skb.len;
     let sport = 0;
     let dport = 0;
     if (hasPorts(iproto)) {
@@ -604,9 +597,9 @@ export class Conntrack {
       // Inverted: the reply's ports.
       sport = (d[il4 + 2]! << 8) | d[il4 + 3]!;
       dport = (d[il4]! << 8) | d[il4 + 1]!;
-    } else if (iproto === 1) {
+    } else if (iproto === 1 || iproto === 58) {
       if (il4 + 8 > len) return -1;
-      const inv = ICMP_INVMAP[d[il4]!]!;
+      const inv = (iproto === 1 ? ICMP_INVMAP : ICMPV6_INVMAP)[d[il4]!]!;
       if (inv === 0) return -1;
       sport = (d[il4 + 4]! << 8) | d[il4 + 5]!;
       dport = ((inv - 1) << 8) | d[il4 + 1]!;
@@ -614,7 +607,7 @@ export class Conntrack {
       sport = greKey(d, il4, len);
       if (sport < 0) return -1;
     }
-    const h = this.find(iproto, idst, isrc, sport, dport, now);
+    const h = this.find(iproto, this.quotedDst, this.quotedSrc, sport, dport, now);
     if (h === null) return -1;
     const conn = h.conn;
     if (!conn.tuple(h.dir).dst.equals(skb.dst)) return -1;

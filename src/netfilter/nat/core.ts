@@ -295,14 +295,8 @@ export class NatCore {
     if (l4Checksum6(d, hdrlen, len - hdrlen, 58) !== 0) return false;
     const manip = hookManip(hook);
     const dir = ctinfo >= IP_CT_IS_REPLY ? 1 : 0;
-    if (d[hdrlen] === 137) {
-      // Redirects only for connections bound on both sides without a change.
-      if ((conn.status & IPS_NAT_DONE_MASK) !== IPS_NAT_DONE_MASK) return false;
-      if (conn.status & IPS_NAT_MASK) return false;
-    }
-    let bit = manip === Manip.Src ? IPS_SRC_NAT : IPS_DST_NAT;
-    if (dir === 1) bit ^= IPS_NAT_MASK;
-    if (!(conn.status & bit)) return true;
+    const need = errorTranslation(conn, dir, manip, d[hdrlen] === 137);
+    if (need <= 0) return need === 0;
     const other = conn.tuple(dir === 1 ? 0 : 1);
     if (!manipIPv6(d, hdrlen + 8, len, other, manip === Manip.Src ? Manip.Dst : Manip.Src)) return false;
     d[hdrlen + 2] = 0;
@@ -331,14 +325,8 @@ export class NatCore {
     if (inetChecksum(d, hdrlen, len - hdrlen) !== 0) return false;
     const manip = hookManip(hook);
     const dir = ctinfo >= IP_CT_IS_REPLY ? 1 : 0;
-    if (d[hdrlen] === 5) {
-      // Redirects only for connections bound on both sides without a change.
-      if ((conn.status & IPS_NAT_DONE_MASK) !== IPS_NAT_DONE_MASK) return false;
-      if (conn.status & IPS_NAT_MASK) return false;
-    }
-    let bit = manip === Manip.Src ? IPS_SRC_NAT : IPS_DST_NAT;
-    if (dir === 1) bit ^= IPS_NAT_MASK;
-    if (!(conn.status & bit)) return true;
+    const need = errorTranslation(conn, dir, manip, d[hdrlen] === 5);
+    if (need <= 0) return need === 0;
     const other = conn.tuple(dir === 1 ? 0 : 1);
     if (!manipIPv4(d, hdrlen + 8, len, other, manip === Manip.Src ? Manip.Dst : Manip.Src)) return false;
     d[hdrlen + 2] = 0;
@@ -352,6 +340,18 @@ export class NatCore {
     reload(skb);
     return true;
   }
+}
+
+/**
+ * Does an ICMP or ICMPv6 error about `conn`, going in direction `dir`, need
+ * translating on a hook of side `manip`? 1 yes, 0 no, -1 drop it (a
+ * redirect about a connection that is not bound on both sides unchanged).
+ */
+function errorTranslation(conn: Conn, dir: 0 | 1, manip: Manip, redirect: boolean): number {
+  if (redirect && ((conn.status & IPS_NAT_DONE_MASK) !== IPS_NAT_DONE_MASK || conn.status & IPS_NAT_MASK)) return -1;
+  let bit = manip === Manip.Src ? IPS_SRC_NAT : IPS_DST_NAT;
+  if (dir === 1) bit ^= IPS_NAT_MASK;
+  return conn.status & bit ? 1 : 0;
 }
 
 function srcKey(t: Tuple): string {
