@@ -5,7 +5,7 @@
  * whole machine (passage page, guest stack, engine) and prints packets per
  * second and peak RSS. Run after `npm run build`:
  *
- *   node bench/run.mjs [packets=200000] [blocklist=1000] [stateful]
+ *   node bench/run.mjs [packets=200000] [blocklist=1000] [stateful|fragments]
  */
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +21,8 @@ const N = Number(process.argv[2] ?? 200_000);
 const B = Number(process.argv[3] ?? 1000);
 /** `stateful`: connection tracking on (an ESTABLISHED,RELATED rule first), every flow a new entry. */
 const STATEFUL = process.argv[4] === 'stateful';
+/** `fragments`: every packet is the first fragment of a datagram to the firewall that never completes (the reassembly flood). */
+const FRAGMENTS = process.argv[4] === 'fragments';
 const dir = mkdtempSync(join(tmpdir(), 'cofw-bench-'));
 
 let seed = 7;
@@ -43,7 +45,8 @@ const batch = [];
 for (let i = 0; i < N; i++) {
   const src = ((100 + Math.floor(rand() * 40)) << 24 | Math.floor(rand() * 0xffffff)) >>> 0;
   const l4 = i % 3 === 0 ? udp({ sport: 1024 + (i % 5000), dport: 53 }) : tcp({ sport: 1024 + (i % 5000), dport: i % 2 ? 443 : 8080, flags: 'A' });
-  batch.push(pcapRecord(t, ethernet(W, ipv4({ src, dst: '192.0.2.10' }, l4))));
+  const ip = FRAGMENTS ? ipv4({ src, dst: '198.51.100.1', id: i & 0xffff, mf: true, proto: 17 }, udp({ sport: 1024 + (i % 5000), dport: 53, payload: new Uint8Array(16) })) : ipv4({ src, dst: '192.0.2.10' }, l4);
+  batch.push(pcapRecord(t, ethernet(W, ip)));
   t += 10_000n;
   if (batch.length === 4096) { writeSync(fd, Buffer.concat(batch)); batch.length = 0; }
 }
@@ -67,6 +70,6 @@ clearInterval(timer);
 peak = Math.max(peak, process.memoryUsage().rss);
 rmSync(dir, { recursive: true, force: true });
 console.log(JSON.stringify({
-  packets: r.framesIn, blocklistRules: B, stateful: STATEFUL, seconds: +secs.toFixed(2), packetsPerSecond: Math.round(r.framesIn / secs),
+  packets: r.framesIn, blocklistRules: B, stateful: STATEFUL, fragments: FRAGMENTS, seconds: +secs.toFixed(2), packetsPerSecond: Math.round(r.framesIn / secs),
   peakRssMiB: +(peak / 2 ** 20).toFixed(1), dropped: r.fates.droppedByRule + r.fates.droppedByPolicy, switches: r.stats.switches,
 }));
