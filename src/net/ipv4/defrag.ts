@@ -524,6 +524,9 @@ export class Ipv4Defrag {
     if (q.pktType !== PacketType.Host) return;
     const mtu = o.routeBackMtu(s);
     if (!mtu) return;
+    // The head as the kernel holds it: its header and its data (rounded down to 8 bytes when MF).
+    // buildIcmpError sizes the quote by the header's total length, so a first fragment whose
+    // data was rounded quotes up to 7 zero bytes more than the kernel would.
     const head = q.runs[0]!.frags[0]!;
     const header = q.header!;
     const orig = new Uint8Array(header.length + head.data.length);
