@@ -216,6 +216,30 @@ describe('a bad output path fails before the replay, naming the option and the p
   });
 });
 
+describe('an input error after the outputs were opened', () => {
+  it('a bad rule file, machine file or capture: exit 1, every earlier output as it was, no temporary file', async () => {
+    writeFileSync(join(dir, 'a.pcapng'), 'earlier a');
+    writeFileSync(join(dir, 's.v4'), 'earlier s');
+    const badRules = join(dir, 'bad.v4');
+    writeFileSync(badRules, '*filter\n-A NOSUCH -j DROP\nCOMMIT\n');
+    const badMachine = join(dir, 'bad.yaml');
+    writeFileSync(badMachine, 'interfaces: 7\n');
+    const notCapture = join(dir, 'text.pcap');
+    writeFileSync(notCapture, 'hello\n');
+    const before = snapshot();
+    const outs = ['-a', join(dir, 'a.pcapng'), '--save', join(dir, 's.v4'), '--json', join(dir, 'new.json'), '-q'];
+    for (const args of [
+      ['replay', SAMPLE, '-r', badRules, '-m', MACHINE, ...outs],
+      ['replay', SAMPLE, '-r', RULES, '-m', badMachine, ...outs],
+      ['replay', notCapture, '-r', RULES, '-m', MACHINE, ...outs],
+    ]) {
+      const r = await cofw(...args);
+      userError(r, /^cofw: /);
+      expect(snapshot()).toEqual(before);
+    }
+  });
+});
+
 describe('usage errors (exit 2)', () => {
   it('--machine with --local', async () => {
     for (const cmd of [
