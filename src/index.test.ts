@@ -46,6 +46,7 @@ describe('cofw library entry point', () => {
         'FLOW_TABLE_CAP',
         'LocalAddressGuesser',
         'MachineFileError',
+        'OutputError',
         'RuleFileError',
         'RuleFileErrors',
         'defaultMachine',

@@ -305,3 +305,15 @@ export type { CaptureWriter } from './capture/index.js';
  * try { openCaptures(['notes.txt']); } catch (e) { if (e instanceof CaptureError) console.error(e.message); }
  */
 export { CaptureError } from './capture/index.js';
+
+/**
+ * An output that cannot be written (a missing or read-only folder, a folder
+ * given as the file, a full disk); the message names the option when there
+ * is one, the path and why. Outputs are written to a temporary file and
+ * renamed into place when complete, so after this error no earlier file of
+ * that name has changed.
+ *
+ * @example
+ * try { await replay({ ...opts, dropped: '/no/such/dir/d.pcapng' }); } catch (e) { if (e instanceof OutputError) console.error(e.message); }
+ */
+export { OutputError } from './io/output-file.js';
