@@ -240,8 +240,11 @@ export function partialNote(i: ReplayInterruption): string {
 /**
  * Replays captures through the rule file on the machine. Throws
  * RuleFileError(s) when the guest's init refuses the rule file (nothing is
- * replayed then), CaptureError when a capture cannot be read at all, and
- * ConservationError if the accounting does not add up.
+ * replayed then), CaptureError when a capture cannot be read at all,
+ * OutputError when an output cannot be written (its folder is missing or
+ * read-only, the disk is full: the outputs are then abandoned, and earlier
+ * files of their names stay as they were), and ConservationError if the
+ * accounting does not add up.
  */
 export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
   if (opts.rulesText === undefined && !existsSync(opts.rulesFile)) {
