@@ -201,3 +201,69 @@ describe('conntrack settings', () => {
     expect(decodeBoot(encodeBoot({ bootTsNs: 1n, rulesFile: 'r', spec })).spec.conntrack).toEqual({ max: 7, tcpBeLiberal: true });
   });
 });
+
+describe('sockets and queues', () => {
+  const base = 'interfaces:\n  - name: eth0\n    mac: "02:00:00:00:00:01"\n    addresses: [198.51.100.1/24]\n';
+  const SOCKETS = `sockets:
+  - {proto: tcp, port: 8080, uid: 33, gid: 33}
+  - proto: udp
+    port: 53
+    uid: 100
+    gid: 101
+    groups: [4, 24]
+  - {proto: icmp, uid: 0, gid: 0}
+  - {proto: any, uid: 65534, gid: 65534}
+queues:
+  0: accept
+  7: drop
+`;
+  it('reads the firewall sockets and the queue verdicts, and writes them back', () => {
+    const spec = parseMachineFile(base + SOCKETS, 'm.yaml');
+    expect(spec.sockets).toEqual([
+      { proto: 6, port: 8080, uid: 33, gid: 33 },
+      { proto: 17, port: 53, uid: 100, gid: 101, groups: [4, 24] },
+      { proto: 1, uid: 0, gid: 0 },
+      { proto: -1, uid: 65534, gid: 65534 },
+    ]);
+    expect(spec.queues).toEqual([
+      { num: 0, verdict: 'accept' },
+      { num: 7, verdict: 'drop' },
+    ]);
+    expect(parseMachineFile(machineFileText(spec), 'again.yaml')).toEqual(spec);
+    // Without the keys the spec has neither (and the text none).
+    const plain = parseMachineFile(base, 'm.yaml');
+    expect('sockets' in plain || 'queues' in plain).toBe(false);
+    expect(machineFileText(plain)).not.toMatch(/sockets|queues/);
+  });
+  it('names each bad value and its position', () => {
+    const bad = (text: string): string[] => problems(base + text);
+    expect(bad('sockets:\n  - {proto: tcp, port: 0, uid: 1, gid: 1}\n')).toEqual([
+      'm.yaml:6:24: a socket port must be a whole number from 1 to 65535 (the local port its packets leave from)',
+    ]);
+    expect(bad('sockets:\n  - {proto: icmp, port: 5, uid: 1, gid: 1}\n')[0]).toMatch(/icmp has no ports: a port belongs to tcp, udp, sctp, dccp or udplite/);
+    expect(bad('sockets:\n  - {proto: tpc, uid: 1, gid: 1}\n')[0]).toMatch(/socket protocol `tpc': accepted are/);
+    expect(bad('sockets:\n  - {proto: tcp, uid: 4294967295, gid: 1}\n')[0]).toMatch(/a socket's uid must be a whole number from 0 to 4294967294/);
+    expect(bad('sockets:\n  - {proto: tcp, port: 1}\n')).toHaveLength(2);
+    expect(bad('sockets:\n  - {proto: tcp, port: 1, uid: 1, gid: 1, user: x}\n')[0]).toMatch(
+      /unknown key `user' in socket 1; accepted: proto, port, uid, gid, groups/,
+    );
+    expect(bad('sockets:\n  - {proto: udp, uid: 1, gid: 1}\n  - {proto: 17, uid: 2, gid: 2}\n')[0]).toMatch(
+      /a socket for udp is already listed: each packet has one owner/,
+    );
+    expect(bad('queues:\n  0: pass\n')[0]).toMatch(/queue 0's verdict `pass': accepted are accept and drop/);
+    expect(bad('queues:\n  65536: accept\n')[0]).toMatch(/a queue number must be a whole number from 0 to 65535/);
+    expect(bad('queues: [0]\n')[0]).toMatch(/queues must be a mapping of queue numbers to verdicts/);
+  });
+  it('cross to the guest in the boot parameters; a message without them boots a machine with neither', () => {
+    const spec = parseMachineFile(base + SOCKETS, 'm.yaml');
+    const boot = decodeBoot(encodeBoot({ bootTsNs: 1n, rulesFile: 'r', spec, rules6File: 'r6' }));
+    expect(boot.spec).toEqual(spec);
+    expect(boot.rules6File).toBe('r6');
+    // An older monitor's message ends after the ip6tables file name.
+    const plain = parseMachineFile(base, 'm.yaml');
+    const old = encodeBoot({ bootTsNs: 1n, rulesFile: 'r', spec: plain });
+    expect(decodeBoot(old).spec).toEqual(plain);
+    const withBoth = encodeBoot({ bootTsNs: 1n, rulesFile: 'r', spec });
+    expect(withBoth.subarray(0, old.length)).toEqual(old);
+  });
+});

@@ -15,6 +15,10 @@
  * fail: closed             # or open
  * conntrack:               # optional: nf_conntrack_max, _tcp_loose, _tcp_be_liberal
  *   max: 262144
+ * sockets:                 # optional: the firewall's own sockets, for -m owner
+ *   - {proto: tcp, port: 8080, uid: 33, gid: 33, groups: [4]}
+ * queues:                  # optional: NFQUEUE queues a program answers
+ *   0: accept
  * ```
  *
  * `lo` (index 1, 127.0.0.1/8 and ::1/128) is always there; the interfaces
@@ -34,7 +38,8 @@ import { formatIPv4, formatMac, parseMac, readIPv4 } from '../packet/addr.js';
 import { Family, familyBits, familyName, InetAddr, parseInetAddr } from '../packet/inet-addr.js';
 import type { IfAddress, NetDevice } from '../netfilter/types.js';
 import { MAX_CONET } from './passage/index.js';
-import type { ConntrackSettings, FailPolicy, MachineSpec, RouteSpec } from './spec.js';
+import type { ConntrackSettings, FailPolicy, MachineSpec, QueueSpec, RouteSpec, SocketSpec } from './spec.js';
+import { parseProtocol, protocolName } from '../netfilter/names.js';
 
 /** One or more problems in a machine file, each `file:line:column: message`. */
 export class MachineFileError extends Error {
@@ -47,7 +52,12 @@ export class MachineFileError extends Error {
   }
 }
 
-const TOP_KEYS = ['hostname', 'interfaces', 'routes', 'fail', 'conntrack'];
+const TOP_KEYS = ['hostname', 'interfaces', 'routes', 'fail', 'conntrack', 'sockets', 'queues'];
+const SOCKET_KEYS = ['proto', 'port', 'uid', 'gid', 'groups'];
+/** Protocols whose packets carry a source port in their first two bytes: TCP, UDP, DCCP, SCTP, UDP-Lite. */
+const PORT_PROTOCOLS = new Set([6, 17, 33, 132, 136]);
+/** The largest user or group id: (uid_t)-1 is no id. */
+const MAX_ID = 0xfffffffe;
 const IF_KEYS = ['name', 'mac', 'addresses', 'mtu'];
 const ROUTE_KEYS = ['to', 'via', 'dev'];
 
@@ -199,6 +209,109 @@ export function parseMachineFile(text: string, file: string): MachineSpec {
     }
   }
 
+  const whole = (node: Node | null, min: number, max: number): number | undefined => {
+    const v = isScalar(node) ? node.value : undefined;
+    return typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max ? v : undefined;
+  };
+
+  const sockets: SocketSpec[] = [];
+  const sk = top.get('sockets');
+  if (sk) {
+    if (!isSeq(sk.node)) at(sk.node ?? (sk.pair.key as Node), 'sockets must be a list of {proto, port, uid, gid, groups}');
+    else {
+      const seen = new Set<string>();
+      sk.node.items.forEach((item, i) => {
+        const node = item as Node;
+        if (!isMap(node)) {
+          at(node, 'a socket is a mapping with proto, port (optional), uid, gid and groups (optional), such as {proto: tcp, port: 8080, uid: 33, gid: 33}');
+          return;
+        }
+        const k = keysOf(node, SOCKET_KEYS, `socket ${i + 1}`);
+        let proto: number | undefined;
+        const pr = k.get('proto');
+        if (!pr) at(node, `socket ${i + 1} has no \`proto' (tcp, udp, sctp, dccp, udplite, icmp, ipv6-icmp, a protocol number, or any)`);
+        else {
+          const v = str(pr.node, '`proto`', 'a protocol such as tcp, udp or icmp, a number, or any');
+          if (v !== undefined) {
+            const n = v === 'any' ? -1 : parseProtocol(v);
+            if (n === undefined || n === 0)
+              at(
+                pr.node,
+                `socket protocol \`${v}': accepted are a protocol name such as tcp, udp, sctp, icmp or ipv6-icmp, a number from 1 to 255, and any (every protocol)`,
+              );
+            else proto = n;
+          }
+        }
+        let port: number | undefined;
+        const po = k.get('port');
+        if (po) {
+          port = whole(po.node, 1, 65535);
+          if (port === undefined) at(po.node, 'a socket port must be a whole number from 1 to 65535 (the local port its packets leave from)');
+          else if (proto !== undefined && !PORT_PROTOCOLS.has(proto)) {
+            at(
+              po.node,
+              `${proto < 0 ? 'any' : protocolName(proto)} has no ports: a port belongs to tcp, udp, sctp, dccp or udplite (leave it out to own every packet of the protocol)`,
+            );
+            port = undefined;
+          }
+        }
+        const ids: Record<'uid' | 'gid', number | undefined> = { uid: undefined, gid: undefined };
+        for (const key of ['uid', 'gid'] as const) {
+          const e = k.get(key);
+          if (!e) at(node, `socket ${i + 1} has no \`${key}' (the owning ${key === 'uid' ? 'user' : 'group'}'s number, such as 33 for www-data)`);
+          else {
+            ids[key] = whole(e.node, 0, MAX_ID);
+            if (ids[key] === undefined) at(e.node, `a socket's ${key} must be a whole number from 0 to ${MAX_ID}`);
+          }
+        }
+        const groups: number[] = [];
+        const gr = k.get('groups');
+        if (gr) {
+          if (!isSeq(gr.node)) at(gr.node ?? (gr.pair.key as Node), 'groups must be a list of group numbers such as [4, 27]');
+          else
+            for (const g of gr.node.items) {
+              const n = whole(g as Node, 0, MAX_ID);
+              if (n === undefined) at(g as Node, `a supplementary group must be a whole number from 0 to ${MAX_ID}`);
+              else groups.push(n);
+            }
+        }
+        if (proto === undefined || ids.uid === undefined || ids.gid === undefined) return;
+        const key = `${proto}/${port ?? ''}`;
+        if (seen.has(key)) {
+          at(
+            node,
+            `a socket for ${proto < 0 ? 'any protocol' : protocolName(proto)}${port !== undefined ? ` port ${port}` : ''} is already listed: each packet has one owner`,
+          );
+          return;
+        }
+        seen.add(key);
+        sockets.push({ proto, ...(port !== undefined ? { port } : {}), uid: ids.uid, gid: ids.gid, ...(groups.length ? { groups } : {}) });
+      });
+    }
+  }
+
+  const queues: QueueSpec[] = [];
+  const qu = top.get('queues');
+  if (qu) {
+    if (!isMap(qu.node)) at(qu.node ?? (qu.pair.key as Node), 'queues must be a mapping of queue numbers to verdicts, such as {0: accept, 1: drop}');
+    else {
+      for (const pair of qu.node.items) {
+        const kn = pair.key as Node;
+        const num = whole(kn, 0, 65535);
+        if (num === undefined) {
+          at(kn, 'a queue number must be a whole number from 0 to 65535 (NFQUEUE --queue-num)');
+          continue;
+        }
+        const vn = (pair.value as Node | null) ?? null;
+        const v = isScalar(vn) ? String(vn.value) : '';
+        if (v !== 'accept' && v !== 'drop')
+          at(vn ?? kn, `queue ${num}'s verdict \`${v}': accepted are accept and drop (what the program listening on the queue answers for every packet)`);
+        else if (queues.some((q) => q.num === num)) at(kn, `queue ${num} is listed twice`);
+        else queues.push({ num, verdict: v });
+      }
+    }
+  }
+
   const devices: NetDevice[] = [loopback()];
   const ifs = top.get('interfaces');
   if (!ifs) at(root, 'the machine needs `interfaces:`, a list of interfaces with name, mac and addresses');
@@ -335,7 +448,15 @@ export function parseMachineFile(text: string, file: string): MachineSpec {
   }
 
   if (problems.length) throw new MachineFileError(file, problems);
-  return { hostname, devices, routes, failPolicy, ...(conntrack ? { conntrack } : {}) };
+  return {
+    hostname,
+    devices,
+    routes,
+    failPolicy,
+    ...(conntrack ? { conntrack } : {}),
+    ...(sockets.length ? { sockets } : {}),
+    ...(queues.length ? { queues } : {}),
+  };
 }
 
 /** A local address for `defaultMachine`: an IPv4 number or an address of either family, bare or with its prefix. */
@@ -383,6 +504,20 @@ export function machineFileText(spec: MachineSpec): string {
     if (ct.max !== undefined) lines.push(`  max: ${ct.max}`);
     if (ct.tcpLoose !== undefined) lines.push(`  tcp_loose: ${ct.tcpLoose}`);
     if (ct.tcpBeLiberal !== undefined) lines.push(`  tcp_be_liberal: ${ct.tcpBeLiberal}`);
+  }
+  if (spec.sockets?.length) {
+    lines.push('sockets:');
+    for (const so of spec.sockets) {
+      const fields = [`proto: ${so.proto < 0 ? 'any' : protocolName(so.proto)}`];
+      if (so.port !== undefined) fields.push(`port: ${so.port}`);
+      fields.push(`uid: ${so.uid}`, `gid: ${so.gid}`);
+      if (so.groups?.length) fields.push(`groups: [${so.groups.join(', ')}]`);
+      lines.push(`  - {${fields.join(', ')}}`);
+    }
+  }
+  if (spec.queues?.length) {
+    lines.push('queues:');
+    for (const q of spec.queues) lines.push(`  ${q.num}: ${q.verdict}`);
   }
   return lines.join('\n') + '\n';
 }

@@ -32,6 +32,33 @@ export interface ConntrackSettings {
   readonly tcpBeLiberal?: boolean;
 }
 
+/**
+ * One of the firewall's own sockets (machine file `sockets:`): the locally
+ * generated packets it sends are owned by `uid` and `gid`, as the owner
+ * match sees them.
+ */
+export interface SocketSpec {
+  /** IP protocol number (6 tcp, 17 udp, ...), or -1 for every protocol (`proto: any`). */
+  readonly proto: number;
+  /** The local (source) port, for TCP, UDP, UDP-Lite, SCTP and DCCP; absent: every packet of the protocol. */
+  readonly port?: number;
+  /** The owning file's fsuid and fsgid (0 to 4294967294). */
+  readonly uid: number;
+  readonly gid: number;
+  /** Supplementary groups (what `-m owner --gid-owner G --suppl-groups` also looks at). */
+  readonly groups?: readonly number[];
+}
+
+/** What a program attached to an NFQUEUE queue answers (machine file `queues:`). */
+export type QueueVerdict = 'accept' | 'drop';
+
+/** A queue with a program attached that answers every packet with `verdict`. */
+export interface QueueSpec {
+  /** Queue number, 0 to 65535. */
+  readonly num: number;
+  readonly verdict: QueueVerdict;
+}
+
 export interface MachineSpec {
   readonly hostname: string;
   /** `lo` (index 1) first, then the conet units eth0..N in unit order. */
@@ -41,4 +68,8 @@ export interface MachineSpec {
   readonly failPolicy: FailPolicy;
   /** Connection tracking settings; the kernel's defaults when absent. */
   readonly conntrack?: ConntrackSettings;
+  /** The firewall's own sockets (owner match); none when absent: its packets have no socket. */
+  readonly sockets?: readonly SocketSpec[];
+  /** NFQUEUE queues with a program attached; none when absent: nothing listens on any queue. */
+  readonly queues?: readonly QueueSpec[];
 }

@@ -164,13 +164,12 @@ export function xtStrtoulAll(text: string, max: number, min = 0): number | undef
  * accepted, a minus negating modulo 2^64; overflow gives 2^64-1 (ERANGE);
  * no digits gives 0 with `end` at `from` (end == s). The value is the
  * unsigned 64-bit result: `Number(value & 0xffffffffn)` is it stored in an
- * `unsigned int`. `overflow` is set when strtoul would set errno to
- * ERANGE.
+ * `unsigned int`.
  */
-export function cStrtoumax(text: string, from = 0, base: 0 | 8 | 10 | 16 = 0): { value: bigint; end: number; overflow?: boolean } {
+export function cStrtoumax(text: string, from = 0, base: 0 | 8 | 10 | 16 = 0): { value: bigint; end: number } {
   const s = scan(text, from, base);
   if (!s.digits) return { value: 0n, end: from };
-  if (s.overflow) return { value: U64, end: s.end, overflow: true };
+  if (s.overflow) return { value: U64, end: s.end };
   return { value: s.neg ? BigInt.asUintN(64, -s.value) : s.value, end: s.end };
 }
 

@@ -97,6 +97,16 @@ export const enum RouteType {
 }
 
 /**
+ * A packet's socket as the owner match sees it: the credentials of the
+ * file that opened it (file->f_cred: fsuid, fsgid, supplementary groups),
+ * or `file` null for a kernel socket without a file (the one the kernel
+ * sends its ICMP errors from).
+ */
+export interface PacketSocket {
+  readonly file: { readonly uid: number; readonly gid: number; readonly groups: readonly number[] } | null;
+}
+
+/**
  * What the guest kernel offers to matches and targets during a traversal.
  * Implemented by the guest network stack; tests may supply a stub.
  */
@@ -109,6 +119,19 @@ export interface GuestServices {
   wallNs(): bigint;
   /** The kernel timezone (sys_tz.tz_minuteswest), minutes west of UTC: 0, as on a machine set to UTC. */
   tzMinutesWest(): number;
+  /**
+   * The socket that owns the packet being processed (skb_to_full_sk), as
+   * the owner match reads it, or null when the packet has none (received
+   * and forwarded packets, and the firewall's own when the machine file
+   * names no socket for them). Optional: a guest without it has no sockets.
+   */
+  socketOf?(skb: Skb): PacketSocket | null;
+  /**
+   * What the program attached to NFQUEUE queue `num` answers, NF_ACCEPT or
+   * NF_DROP (the machine file's `queues:`), or null when no program listens
+   * on it. Optional: a guest without it has no queue listeners.
+   */
+  queueVerdict?(num: number): number | null;
   /** Route type of `addr`; with `dev`, as seen from that device (addrtype --limit-iface-*). */
   addrType(addr: number, dev: NetDevice | null): RouteType;
   /** A kernel log line at syslog `level` (0-7), as printk would emit it. */

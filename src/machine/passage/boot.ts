@@ -11,10 +11,17 @@
  * network order. An interface address is `inet addr, u8 prefix, u8 has
  * broadcast, [inet broadcast]`; a route is `inet dst, u8 prefix, u8 has
  * via, [inet via], str8 dev`.
+ *
+ * The firewall's own sockets and the NFQUEUE queues a program answers
+ * follow, when the machine has any (a message without them, as older
+ * monitors wrote it, boots a machine with neither): u16 count of sockets,
+ * each `u16 proto (0xffff any), u8 has port, [u16 port], u32 uid, u32 gid,
+ * u16 count, u32 groups...`; u16 count of queues, each `u16 num, u8
+ * verdict (0 drop, 1 accept)`.
  */
 import { Family, familyBits, InetAddr } from '../../packet/inet-addr.js';
 import type { IfAddress, NetDevice } from '../../netfilter/types.js';
-import type { FailPolicy, MachineSpec, RouteSpec } from '../spec.js';
+import type { FailPolicy, MachineSpec, QueueSpec, RouteSpec, SocketSpec } from '../spec.js';
 import { ByteReader, ByteWriter } from './bytes.js';
 import { PassageError } from './page.js';
 
@@ -65,6 +72,21 @@ export function encodeBoot(b: BootMsg): Uint8Array {
   if (ct) w.u32(ct.max ?? 0).u8(ct.tcpLoose === undefined ? 2 : ct.tcpLoose ? 1 : 0).u8(ct.tcpBeLiberal === undefined ? 2 : ct.tcpBeLiberal ? 1 : 0);
   // The ip6tables rule file's name ('' when none).
   w.str(b.rules6File ?? '', 2);
+  const sockets = b.spec.sockets ?? [];
+  const queues = b.spec.queues ?? [];
+  if (sockets.length || queues.length) {
+    w.u16(sockets.length);
+    for (const s of sockets) {
+      w.u16(s.proto < 0 ? 0xffff : s.proto).u8(s.port !== undefined ? 1 : 0);
+      if (s.port !== undefined) w.u16(s.port);
+      w.u32(s.uid)
+        .u32(s.gid)
+        .u16(s.groups?.length ?? 0);
+      for (const g of s.groups ?? []) w.u32(g);
+    }
+    w.u16(queues.length);
+    for (const q of queues) w.u16(q.num).u8(q.verdict === 'accept' ? 1 : 0);
+  }
   return w.done();
 }
 export function decodeBoot(b: Uint8Array): BootMsg {
@@ -122,6 +144,38 @@ export function decodeBoot(b: Uint8Array): BootMsg {
     if (liberal !== 2) conntrack.tcpBeLiberal = liberal === 1;
   }
   const rules6File = r.str(2);
+  const sockets: SocketSpec[] = [];
+  const queues: QueueSpec[] = [];
+  const tail = r.rest();
+  if (tail.length) {
+    const t = new ByteReader(tail, 'boot parameters (sockets and queues)');
+    for (let n = t.u16(), i = 0; i < n; i++) {
+      const p = t.u16();
+      if (p > 255 && p !== 0xffff) throw new PassageError(`boot parameters: socket protocol ${p}`);
+      const port = t.u8() ? t.u16() : undefined;
+      const uid = t.u32();
+      const gid = t.u32();
+      const groups: number[] = [];
+      for (let k = t.u16(), j = 0; j < k; j++) groups.push(t.u32());
+      sockets.push({ proto: p === 0xffff ? -1 : p, ...(port !== undefined ? { port } : {}), uid, gid, ...(groups.length ? { groups } : {}) });
+    }
+    for (let n = t.u16(), i = 0; i < n; i++) {
+      const num = t.u16();
+      const v = t.u8();
+      if (v > 1) throw new PassageError(`boot parameters: queue ${num} verdict ${v}`);
+      queues.push({ num, verdict: v === 1 ? 'accept' : 'drop' });
+    }
+    t.end();
+  }
   r.end();
-  return { bootTsNs, rulesFile, spec: { hostname, devices, routes, failPolicy, ...(conntrack ? { conntrack } : {}) }, trace, ...(rules6File ? { rules6File } : {}) };
+  const spec: MachineSpec = {
+    hostname,
+    devices,
+    routes,
+    failPolicy,
+    ...(conntrack ? { conntrack } : {}),
+    ...(sockets.length ? { sockets } : {}),
+    ...(queues.length ? { queues } : {}),
+  };
+  return { bootTsNs, rulesFile, spec, trace, ...(rules6File ? { rules6File } : {}) };
 }

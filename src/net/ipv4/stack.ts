@@ -18,6 +18,7 @@
 import { HZ } from '../../netfilter/clock.js';
 import { inetChecksum } from '../../packet/checksum.js';
 import { Fib } from '../fib.js';
+import { queueVerdicts, socketLookup } from '../../netfilter/sockets.js';
 import { DefragUser, Ipv4Defrag, loadReassembled, type DefragStats } from './defrag.js';
 import type { MachineSpec } from '../../machine/spec.js';
 import { attachRelated, Conntrack, IP_CT_NEW, IP_CT_RELATED, IP_CT_RELATED_REPLY, resetCt, type Conn } from '../../netfilter/conntrack/index.js';
@@ -181,6 +182,8 @@ export class GuestStack {
       nowNs: () => (self.bootNs < 0n ? 0n : self.clockNs - self.bootNs),
       wallNs: () => self.clockNs,
       tzMinutesWest: () => 0,
+      socketOf: socketLookup(opts.spec, (a) => fib.isLocal(a)),
+      queueVerdict: queueVerdicts(opts.spec),
       addrType: (addr, dev) => (dev ? fib.addrTypeOnV4(addr, dev) : fib.addrTypeV4(addr)),
       printk: (level, text) => opts.printk(level, text),
       sendLocal: (ip, cause) => self.pendingLocal.push({ ip, frameNo: cause.frameNo, ct: cause.ct, ctinfo: cause.ctinfo }),
