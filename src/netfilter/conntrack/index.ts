@@ -347,7 +347,9 @@ export class Conntrack {
     if (skb.fragoff !== 0 || th > len) return this.markInvalid();
     const csum = this.checksum && hook === Hook.PreRouting;
 
-    if (proto === 1 || proto === 58) {
+    // nf_conntrack_handle_icmp: the error handlers of ICMP in IPv4 and ICMPv6 in IPv6 only (the other
+    // family's ICMP is tracked by its protocol's tuple and state, without the error path).
+    if ((proto === 1 && skb.family === Family.V4) || (proto === 58 && skb.family === Family.V6)) {
       const r = proto === 1 ? this.icmpError(skb, csum, now) : this.icmpv6Error(skb, csum, now);
       if (r < 0) return this.markInvalid();
       if (r > 0) return NF_ACCEPT;
@@ -362,6 +364,8 @@ export class Conntrack {
         sport = (d[th]! << 8) | d[th + 1]!;
         dport = (d[th + 2]! << 8) | d[th + 3]!;
       } else if (proto === 1 || proto === 58) {
+        // icmp_pkt_to_tuple, icmpv6_pkt_to_tuple: the 8-byte header must be there.
+        if (th + 8 > len) return this.markInvalid();
         sport = (d[th + 4]! << 8) | d[th + 5]!;
         dport = (d[th]! << 8) | d[th + 1]!;
       } else if (proto === 47) {
