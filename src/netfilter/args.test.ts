@@ -111,7 +111,7 @@ describe('strtoul called directly (libxt_time): the other behaviour', () => {
     expect(cStrtoumax('x')).toEqual({ value: 0n, end: 0 });
     expect(cStrtoumax('12:x', 3, 10)).toEqual({ value: 0n, end: 3 });
     expect(cStrtoumax(' -')).toEqual({ value: 0n, end: 0 });
-    expect(cStrtoumax('99999999999999999999')).toEqual({ value: (1n << 64n) - 1n, end: 20 });
+    expect(cStrtoumax('99999999999999999999')).toEqual({ value: (1n << 64n) - 1n, end: 20, overflow: true });
   });
 
   it('takes the base it is given: base 10 reads 0x1 as 0', () => {

@@ -51,13 +51,20 @@
  * | dscp, tos, ecn    | IPv4 + IPv6         | libxt      | emulates V4 (IPv4 TOS byte)       |
  * | tcpmss            | IPv4 + IPv6         | libxt      | both (TCP header only)            |
  * | string, u32, time | UNSPEC              | libxt      | both (from the network header)    |
- * | LOG               | IPv4 + IPv6         | libxt      | emulates V4 (IPv4 log line)       |
+ * | icmp6, hl         | IPv6                | libip6t    | family V6 (icmp and ttl are IPv4's) |
+ * | ipv6header, frag  | IPv6                | libip6t    | family V6                         |
+ * | hbh, dst, rt, mh  | IPv6                | libip6t    | family V6                         |
+ * | eui64             | IPv6                | libip6t    | family V6                         |
+ * | ah                | ipt_ah + ip6t_ah    | libipt + libip6t | both (each family's own options and header) |
+ * | esp               | IPv4 + IPv6         | libxt      | both (transport header only)      |
+ * | LOG               | IPv4 + IPv6         | libxt      | both (each family's log line)     |
  * | NFLOG             | UNSPEC              | libxt      | emulates V4 (prints the LOG line) |
- * | REJECT            | IPv4 (ipt_REJECT)   | libipt     | emulates V4 (ip6tables has its own REJECT, not emulated) |
+ * | REJECT            | ipt_REJECT + ip6t_REJECT | libipt + libip6t | both (each family's types and replies) |
  * | MARK, CONNMARK    | UNSPEC              | libxt      | both                              |
  * | CT, NOTRACK       | IPv4 + IPv6         | libxt      | both                              |
  * | DSCP, TOS         | IPv4 + IPv6         | libxt      | emulates V4 (IPv4 TOS, checksum)  |
  * | TTL               | IPv4 (xt_HL.c)      | libipt     | family V4 (HL is IPv6's)          |
+ * | HL                | IPv6 (xt_HL.c)      | libip6t    | family V6                         |
  * | ECN               | IPv4 (ipt_ECN.c)    | libipt     | family V4                         |
  * | TCPMSS            | IPv4 + IPv6         | libxt      | emulates V4 (IPv4 lengths, route) |
  * | TRACE             | UNSPEC              | libxt      | both                              |
@@ -164,12 +171,13 @@ export function xtStrtoulAll(text: string, max: number, min = 0): number | undef
  * accepted, a minus negating modulo 2^64; overflow gives 2^64-1 (ERANGE);
  * no digits gives 0 with `end` at `from` (end == s). The value is the
  * unsigned 64-bit result: `Number(value & 0xffffffffn)` is it stored in an
- * `unsigned int`.
+ * `unsigned int`. `overflow` is set when strtoul would set errno to
+ * ERANGE.
  */
-export function cStrtoumax(text: string, from = 0, base: 0 | 8 | 10 | 16 = 0): { value: bigint; end: number } {
+export function cStrtoumax(text: string, from = 0, base: 0 | 8 | 10 | 16 = 0): { value: bigint; end: number; overflow?: boolean } {
   const s = scan(text, from, base);
   if (!s.digits) return { value: 0n, end: from };
-  if (s.overflow) return { value: U64, end: s.end };
+  if (s.overflow) return { value: U64, end: s.end, overflow: true };
   return { value: s.neg ? BigInt.asUintN(64, -s.value) : s.value, end: s.end };
 }
 

@@ -189,6 +189,8 @@ export class GuestStack {
       sendLocal: (ip, cause) => self.pendingLocal.push({ ip, frameNo: cause.frameNo, ct: cause.ct, ctinfo: cause.ctinfo }),
       selectSource: (daddr) => fib.selectSourceV4(fib.lookupV4(daddr).dev, daddr),
       routeOutput: (daddr) => fib.lookupV4(daddr).dev,
+      route: (daddr) => fib.lookup(daddr),
+      sourceAddress: (dev, daddr) => fib.selectSource(dev, daddr) ?? null,
       nat: this.nat
         ? {
             setup: (conn, range, manip) => self.nat!.setup(conn, range, manip),
@@ -467,8 +469,38 @@ export class GuestStack {
   private drainLocal(): void {
     while (this.pendingLocal.length) {
       const p = this.pendingLocal.shift()!;
-      this.localOut(p.ip, p.frameNo, true, p);
+      if (p.ip[0]! >> 4 === 6) this.localOut6(p.ip, p.frameNo, p);
+      else this.localOut(p.ip, p.frameNo, true, p);
     }
+  }
+
+  /**
+   * An IPv6 packet netfilter generated (ip6t_REJECT's reply): ip6_local_out
+   * through OUTPUT and POSTROUTING as the IPv6 path's local output does it,
+   * RELATED to the connection of the packet it answers (nf_ct_attach).
+   */
+  private localOut6(ip: Uint8Array, frameNo: number, cause: { ct: Conn | null; ctinfo: number }): void {
+    const skb = this.skb.loadV6(ip);
+    skb.mac = null;
+    skb.pktType = PacketType.Host;
+    skb.mark = 0;
+    skb.nftrace = false;
+    skb.generated = true;
+    skb.frameNo = frameNo;
+    resetCt(skb);
+    if (this.ct) attachRelated(skb, cause.ct, cause.ctinfo);
+    const outDev = this.fib.lookup(skb.dst).dev;
+    if (!outDev) return this.fate(FateKind.GeneratedDropped, frameNo, { reason: StackReason.noRoute });
+    if (!this.hook(Hook.LocalOut, null, outDev, frameNo, true)) return;
+    if (!this.hook(Hook.PostRouting, null, outDev, frameNo, true)) return;
+    if (!this.confirm(frameNo, true)) return;
+    if (outDev === this.lo) {
+      if (!this.hook(Hook.PreRouting, this.lo, null, frameNo, true)) return;
+      if (!this.hook(Hook.LocalIn, this.lo, null, frameNo, true)) return;
+      if (!this.confirm(frameNo, true)) return;
+      return this.fate(FateKind.Generated, frameNo, { unit: -1 });
+    }
+    this.transmit(FateKind.Generated, outDev, frameNo);
   }
 
   // -- hooks, fates -----------------------------------------------------------

@@ -20,6 +20,7 @@ import { parseCtx, parseError, run, usesOf } from './test-util.js';
 
 const BOTH = 'both';
 const V4 = 'family V4';
+const V6 = 'family V6';
 const EMULATES_V4 = 'emulates V4';
 
 /** [module name, what cofw declares]: see the table in args.ts for the kernel's registrations. */
@@ -52,11 +53,22 @@ const MATCH_FAMILIES: Array<[string, string]> = [
   ['string', BOTH],
   ['u32', BOTH],
   ['time', BOTH],
+  ['icmp6', V6],
+  ['hl', V6],
+  ['ipv6header', V6],
+  ['frag', V6],
+  ['hbh', V6],
+  ['dst', V6],
+  ['rt', V6],
+  ['mh', V6],
+  ['eui64', V6],
+  ['ah', BOTH],
+  ['esp', BOTH],
 ];
 
 const TARGET_FAMILIES: Array<[string, string]> = [
-  ['LOG', EMULATES_V4],
-  ['REJECT', EMULATES_V4],
+  ['LOG', BOTH],
+  ['REJECT', BOTH],
   ['MARK', BOTH],
   ['CONNMARK', BOTH],
   ['CT', BOTH],
@@ -64,6 +76,7 @@ const TARGET_FAMILIES: Array<[string, string]> = [
   ['DSCP', EMULATES_V4],
   ['TOS', EMULATES_V4],
   ['TTL', V4],
+  ['HL', V6],
   ['ECN', V4],
   ['TCPMSS', EMULATES_V4],
   ['NFLOG', EMULATES_V4],
@@ -73,6 +86,7 @@ const TARGET_FAMILIES: Array<[string, string]> = [
 function declared(m: MatchModule<unknown> | TargetModule<unknown>): string {
   const f = m.family ?? Family.Unspec;
   if (f === Family.V4 && m.emulates === undefined) return V4;
+  if (f === Family.V6 && m.emulates === undefined) return V6;
   if (f === Family.Unspec && m.emulates === Family.V4) return EMULATES_V4;
   if (f === Family.Unspec && m.emulates === undefined) return BOTH;
   return `family ${f}, emulates ${m.emulates}`;
@@ -120,11 +134,29 @@ describe('an ip6tables rule file', () => {
   });
 
   it('refuses as not emulated what cofw runs on IPv4 headers only', () => {
-    expect(refusal6('filter', '-A INPUT -j REJECT')).toMatch(/target `REJECT' is not emulated for IPv6 rules yet/);
-    expect(refusal6('filter', '-A INPUT -j LOG')).toMatch(/target `LOG' is not emulated for IPv6 rules yet/);
     expect(refusal6('filter', '-A INPUT -m dscp --dscp 1 -j DROP')).toMatch(/match `dscp' is not emulated for IPv6 rules yet/);
     expect(refusal6('filter', '-A INPUT -m recent --set')).toMatch(/match `recent' is not emulated for IPv6 rules yet/);
     expect(refusal6('filter', '-A INPUT -m hashlimit --hashlimit-upto 5/s --hashlimit-name a -j ACCEPT')).toMatch(/match `hashlimit' is not emulated/);
+  });
+
+  it('cannot load what the kernel registers for IPv6 only into an iptables file', () => {
+    const v4 = (line: string): string => {
+      try {
+        saveRuleset(loadRuleset(`*filter\n:INPUT ACCEPT [0:0]\n${line}\nCOMMIT\n`, 'rules.v4'));
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return 'accepted';
+    };
+    expect(v4('-A INPUT -p ipv6-icmp -m icmp6 --icmpv6-type 128 -j DROP')).toMatch(/Couldn't load match `icmp6':No such file or directory/);
+    expect(v4('-A INPUT -m hl --hl-eq 1 -j DROP')).toMatch(/Couldn't load match `hl'/);
+    expect(v4('-A INPUT -m frag --fragfirst -j DROP')).toMatch(/Couldn't load match `frag'/);
+  });
+
+  it('loads LOG and REJECT as ip6tables writes them', () => {
+    expect(load6('filter', '-A INPUT -j LOG --log-prefix "v6 "', '-A INPUT -p tcp -j REJECT --reject-with tcp-reset', '-A INPUT -j REJECT')).toContain(
+      '-A INPUT -j LOG --log-prefix "v6 "\n-A INPUT -p tcp -j REJECT --reject-with tcp-reset\n-A INPUT -j REJECT --reject-with icmp6-port-unreachable\n',
+    );
   });
 
   it('loads the family-neutral modules, addresses in IPv6', () => {

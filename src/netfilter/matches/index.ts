@@ -32,6 +32,16 @@ import { helperMatch } from './helper.js';
 import { stringMatch } from './string.js';
 import { u32Match } from './u32.js';
 import { timeMatch } from './time.js';
+import { icmp6Match } from './icmp6.js';
+import { hlMatch } from './hl.js';
+import { ipv6headerMatch } from './ipv6header.js';
+import { fragMatch } from './frag.js';
+import { dstMatch, hbhMatch } from './hbh.js';
+import { rtMatch } from './rt.js';
+import { mhMatch } from './mh.js';
+import { eui64Match } from './eui64.js';
+import { ahMatch } from './ah.js';
+import { espMatch } from './esp.js';
 
 export const MATCHES: readonly MatchModule<any>[] = [
   tcpMatch,
@@ -63,4 +73,15 @@ export const MATCHES: readonly MatchModule<any>[] = [
   stringMatch,
   u32Match,
   timeMatch,
+  icmp6Match,
+  hlMatch,
+  ipv6headerMatch,
+  fragMatch,
+  hbhMatch,
+  dstMatch,
+  rtMatch,
+  mhMatch,
+  eui64Match,
+  ahMatch,
+  espMatch,
 ];

@@ -6,6 +6,8 @@
 import type { CheckContext, MatchModule, OptionUse, ParseContext, RuleHead, TargetModule } from '../xt.js';
 import { Family } from '../../packet/inet-addr.js';
 import { Skb, type GuestServices, type Hook, type NetDevice, type RouteType, type XtParams } from '../types.js';
+import { loadRuleset } from '../rules/restore.js';
+import { saveRuleset } from '../rules/save.js';
 
 /** Splits text into words with shell-like single and double quotes and `\` escapes. */
 export function words(text: string): string[] {
@@ -107,6 +109,8 @@ export function services(o: StubOptions = {}): GuestServices {
     sendLocal: () => {},
     selectSource: () => 0,
     routeOutput: () => null,
+    route: () => ({ type: 7 as RouteType, dev: null }),
+    sourceAddress: () => null,
     nat: null,
   };
 }
@@ -144,4 +148,64 @@ export function run<C>(module: MatchModule<C>, config: C, skb: Skb, par: XtParam
 
 export function dev(name: string, index: number): NetDevice {
   return { name, index, mac: new Uint8Array(6), addrs: [], mtu: 1500, unit: index - 2 };
+}
+
+// ---------------------------------------------------------------------------
+// ip6tables rule files and IPv6 packets
+
+/** The parse context of an ip6tables rule file. */
+export function parseCtx6(proto = 0, invProto = false, chain = 'INPUT', table = 'filter'): ParseContext {
+  return { ...parseCtx(proto, invProto, chain, table), family: Family.V6 };
+}
+
+export function checkCtx6(hookMask: number, proto = 0, invProto = false): CheckContext {
+  return { ...parseCtx6(proto, invProto), hookMask };
+}
+
+/** The error message parse throws for `text` in an ip6tables rule, or '' when it parses. */
+export function parseError6<C>(module: MatchModule<C> | TargetModule<C>, text: string, proto = 0, invProto = false): string {
+  try {
+    module.parse(usesOf(module, text), parseCtx6(proto, invProto));
+    return '';
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+const BUILTIN6: Record<string, string[]> = {
+  filter: ['INPUT', 'FORWARD', 'OUTPUT'],
+  raw: ['PREROUTING', 'OUTPUT'],
+  mangle: ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'],
+};
+
+/**
+ * One rule line through ip6tables-restore and ip6tables-save as cofw does
+ * them: the saved `-A` line, or the loader's error message.
+ */
+export function save6(rule: string, table = 'filter'): string {
+  const text = [`*${table}`, ...BUILTIN6[table]!.map((c) => `:${c} ACCEPT [0:0]`), rule, 'COMMIT', ''].join('\n');
+  try {
+    const saved = saveRuleset(loadRuleset(text, 'rules.v6', { family: Family.V6 }), { counters: false });
+    return saved
+      .split('\n')
+      .filter((l) => l.startsWith('-A'))
+      .join('\n');
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+/** A packet as the IPv6 stack hands it to a table. */
+export function skb6(ip: Uint8Array, mac: Uint8Array | null = null): Skb {
+  const s = new Skb().loadV6(ip);
+  s.mac = mac;
+  return s;
+}
+
+/** Cuts an IPv6 packet to `len` bytes and fixes its payload length field. */
+export function truncate6(ip: Uint8Array, len: number): Uint8Array {
+  const b = ip.slice(0, len);
+  b[4] = (len - 40) >> 8;
+  b[5] = (len - 40) & 255;
+  return b;
 }

@@ -15,5 +15,6 @@ import { nflogTarget } from './nflog.js';
 import { tcpmssTarget } from './tcpmss.js';
 import { traceTarget } from './trace.js';
 import { ttlTarget } from './ttl.js';
+import { hlTarget } from './hl.js';
 
-export const TARGETS: readonly TargetModule<any>[] = [logTarget, rejectTarget, markTarget, connmarkTarget, ctTarget, notrackTarget, dscpTarget, tosTarget, ttlTarget, ecnTarget, tcpmssTarget, nflogTarget, traceTarget, ...NAT_TARGETS];
+export const TARGETS: readonly TargetModule<any>[] = [logTarget, rejectTarget, markTarget, connmarkTarget, ctTarget, notrackTarget, dscpTarget, tosTarget, ttlTarget, hlTarget, ecnTarget, tcpmssTarget, nflogTarget, traceTarget, ...NAT_TARGETS];

@@ -2,10 +2,13 @@
  * LOG (net/netfilter/xt_LOG.c, iptables extensions/libxt_LOG.c): writes a
  * kernel log line about the packet and lets it continue to the next rule.
  *
- * The line is the one nf_log_syslog.c builds for IPv4 (nf_log_ip_packet):
- * nf_log_dump_packet_common, dump_mac_header when there is an input device,
- * then dump_ipv4_packet with one level of recursion into ICMP errors. It is
- * built only when the rule fires; LOG is not on the hot path of other rules.
+ * The line is the one nf_log_syslog.c builds: nf_log_dump_packet_common,
+ * dump_mac_header when there is an input device, then dump_ipv4_packet
+ * (nf_log_ip_packet) or dump_ipv6_packet (nf_log_ip6_packet: SRC= DST=
+ * written in full, LEN= TC= HOPLIMIT= FLOWLBL=, the fragment header as
+ * FRAG:, the other extension headers with --log-ip-options), each with one
+ * level of recursion into ICMP and ICMPv6 errors. It is built only when
+ * the rule fires; LOG is not on the hot path of other rules.
  *
  * Parsing follows iptables 1.8.9: `--log-level` takes 0-7 (C number syntax)
  * or alert, crit, debug, emerg, error, info, notice, panic, warning (exact
@@ -87,8 +90,7 @@ export { saveString };
 
 export const logTarget = defineTarget<LogConfig>({
   name: 'LOG',
-  // xt_LOG serves IPv6 too; cofw writes nf_log_ip_packet's IPv4 line only.
-  emulates: Family.V4,
+  // xt_LOG serves both families: nf_log_ip_packet's line for IPv4, nf_log_ip6_packet's for IPv6.
   options: [
     { name: 'log-level', args: 1 },
     { name: 'log-prefix', args: 1 },
@@ -159,6 +161,8 @@ function u32(b: Uint8Array, off: number): number {
 
 /** Loopback's Ethernet header as the kernel builds it (eth_header with zero addresses). */
 const LOOPBACK_MAC = 'MAC=00:00:00:00:00:00:00:00:00:00:00:00:08:00 ';
+/** The same for an IPv6 packet (ETH_P_IPV6). */
+const LOOPBACK_MAC6 = 'MAC=00:00:00:00:00:00:00:00:00:00:00:00:86:dd ';
 
 /**
  * dump_mac_header: with --log-macdecode on an Ethernet device, MACSRC=,
@@ -168,7 +172,7 @@ const LOOPBACK_MAC = 'MAC=00:00:00:00:00:00:00:00:00:00:00:00:08:00 ';
 function macPart(flags: number, skb: Skb, par: XtParams): string {
   const dev = par.inDev!;
   const mac = skb.mac;
-  if (dev.unit < 0) return LOOPBACK_MAC; // ARPHRD_LOOPBACK: never decoded
+  if (dev.unit < 0) return skb.family === Family.V6 ? LOOPBACK_MAC6 : LOOPBACK_MAC; // ARPHRD_LOOPBACK: never decoded
   if (!mac || mac.length < 14) return 'MAC= ';
   const tagged = mac.length >= 18 && mac[12] === 0x81 && mac[13] === 0x00;
   const protoOff = tagged ? 16 : 12;
@@ -187,7 +191,8 @@ export function formatLogLine(config: LogConfig, skb: Skb, par: XtParams): strin
   let s = `${config.prefix}IN=${par.inDev?.name ?? ''} OUT=${par.outDev?.name ?? ''} `;
   if (par.inDev) s += macPart(config.flags, skb, par);
   const out = { s };
-  dumpIpv4(out, skb.data, skb.len, 0, config.flags, skb.mark);
+  if (skb.family === Family.V6) dumpIpv6(out, skb.data, skb.len, 0, config.flags, skb.mark, true);
+  else dumpIpv4(out, skb.data, skb.len, 0, config.flags, skb.mark);
   return out.s;
 }
 
@@ -281,7 +286,8 @@ function dumpTcp(m: Buf, b: Uint8Array, len: number, frag: number, th: number, f
   m.s += 'PROTO=TCP ';
   if (frag) return false;
   if (th + 20 > len) {
-    m.s += `INCOMPLETE [${len - th} bytes] `;
+    // %u: an IPv6 chain may leave the offset past the packet.
+    m.s += `INCOMPLETE [${(len - th) >>> 0} bytes] `;
     return true;
   }
   m.s += `SPT=${u16(b, th)} DPT=${u16(b, th + 2)} `;
@@ -351,3 +357,155 @@ function dumpIcmp(m: Buf, b: Uint8Array, len: number, iphoff: number, frag: numb
   }
 }
 
+/** %08x. */
+function hex8(v: number): string {
+  return v.toString(16).padStart(8, '0');
+}
+
+/** %pI6: eight groups of four hex digits, nothing shortened. */
+function ip6At(b: Uint8Array, off: number): string {
+  let s = hex2(b[off]!) + hex2(b[off + 1]!);
+  for (let i = 2; i < 16; i += 2) s += ':' + hex2(b[off + i]!) + hex2(b[off + i + 1]!);
+  return s;
+}
+
+/** nf_ip6_ext_hdr(): the headers dump_ipv6_packet walks (ESP included). */
+function nfExtHdr6(h: number): boolean {
+  return h === 0 || h === 43 || h === 44 || h === 50 || h === 51 || h === 59 || h === 60;
+}
+
+/**
+ * dump_ipv6_packet: the IPv6 header at `ip6hoff`, the extension headers
+ * (FRAG: always; with XT_LOG_IPOPT, `OPT ( ... ) ` around each and AH's and
+ * ESP's SPI), then the upper-layer header, recursing once into an ICMPv6
+ * error's quoted packet. `len` is skb->len: a read past it prints
+ * TRUNCATED or INCOMPLETE as the kernel does.
+ */
+function dumpIpv6(m: Buf, b: Uint8Array, len: number, ip6hoff: number, flags: number, mark: number, recurse: boolean): void {
+  if (ip6hoff + 40 > len) {
+    m.s += 'TRUNCATED';
+    return;
+  }
+  const w0 = u32(b, ip6hoff);
+  m.s += `SRC=${ip6At(b, ip6hoff + 8)} DST=${ip6At(b, ip6hoff + 24)} `;
+  m.s += `LEN=${u16(b, ip6hoff + 4) + 40} TC=${(w0 & 0x0ff00000) >>> 20} HOPLIMIT=${b[ip6hoff + 7]} FLOWLBL=${w0 & 0xfffff} `;
+  const ipopt = (flags & XT_LOG_IPOPT) !== 0;
+  let fragment = false;
+  let ptr = ip6hoff + 40;
+  let hdr = b[ip6hoff + 6]!;
+  while (hdr !== 59 && nfExtHdr6(hdr)) {
+    if (ptr + 2 > len) {
+      m.s += 'TRUNCATED';
+      return;
+    }
+    if (ipopt) m.s += 'OPT ( ';
+    let hdrlen: number;
+    switch (hdr) {
+      case 44: {
+        m.s += 'FRAG:';
+        if (ptr + 8 > len) {
+          m.s += 'TRUNCATED ';
+          return;
+        }
+        const fo = u16(b, ptr + 2);
+        m.s += `${fo & 0xfff8} `;
+        if (fo & 1) m.s += 'INCOMPLETE ';
+        m.s += `ID:${hex8(u32(b, ptr + 4))} `;
+        if (fo & 0xfff8) fragment = true;
+        hdrlen = 8;
+        break;
+      }
+      case 60:
+      case 43:
+      case 0:
+        if (fragment) {
+          if (ipopt) m.s += ')';
+          return;
+        }
+        hdrlen = (b[ptr + 1]! + 1) << 3;
+        break;
+      case 51:
+        if (ipopt) {
+          m.s += 'AH ';
+          if (fragment) {
+            m.s += ')';
+            return;
+          }
+          if (ptr + 12 > len) {
+            m.s += `INCOMPLETE [${(len - ptr) >>> 0} bytes] )`;
+            return;
+          }
+          m.s += `SPI=0x${u32(b, ptr + 4).toString(16)} `;
+        }
+        hdrlen = (b[ptr + 1]! + 2) << 2;
+        break;
+      default:
+        // ESP: nothing of it is printed without --log-ip-options, and nothing follows it.
+        if (ipopt) {
+          m.s += 'ESP ';
+          if (fragment) {
+            m.s += ')';
+            return;
+          }
+          if (ptr + 8 > len) {
+            m.s += `INCOMPLETE [${(len - ptr) >>> 0} bytes] )`;
+            return;
+          }
+          m.s += `SPI=0x${u32(b, ptr).toString(16)} )`;
+        }
+        return;
+    }
+    if (ipopt) m.s += ') ';
+    hdr = b[ptr]!;
+    ptr += hdrlen;
+  }
+  const frag = fragment ? 1 : 0;
+  switch (hdr) {
+    case 6:
+      if (dumpTcp(m, b, len, frag, ptr, flags)) return;
+      break;
+    case 17:
+    case 136:
+      m.s += hdr === 17 ? 'PROTO=UDP ' : 'PROTO=UDPLITE ';
+      if (fragment) break;
+      if (ptr + 8 > len) {
+        m.s += `INCOMPLETE [${(len - ptr) >>> 0} bytes] `;
+        return;
+      }
+      m.s += `SPT=${u16(b, ptr)} DPT=${u16(b, ptr + 2)} LEN=${u16(b, ptr + 4)} `;
+      break;
+    case 58: {
+      m.s += 'PROTO=ICMPv6 ';
+      if (fragment) break;
+      if (ptr + 8 > len) {
+        m.s += `INCOMPLETE [${(len - ptr) >>> 0} bytes] `;
+        return;
+      }
+      const type = b[ptr]!;
+      m.s += `TYPE=${type} CODE=${b[ptr + 1]} `;
+      switch (type) {
+        case 128:
+        case 129:
+          m.s += `ID=${u16(b, ptr + 4)} SEQ=${u16(b, ptr + 6)} `;
+          break;
+        case 4:
+        case 1:
+        case 2:
+        case 3:
+          if (type === 4) m.s += `POINTER=${hex8(u32(b, ptr + 4))} `;
+          if (recurse) {
+            m.s += '[';
+            dumpIpv6(m, b, len, ptr + 8, flags, mark, false);
+            m.s += '] ';
+          }
+          if (type === 2) m.s += `MTU=${u32(b, ptr + 4)} `;
+          break;
+      }
+      break;
+    }
+    default:
+      m.s += `PROTO=${hdr} `;
+  }
+  // UID=/GID= (--log-uid) need the owning socket: cofw's packets have none.
+  if (recurse && mark) m.s += `MARK=0x${(mark >>> 0).toString(16)} `;
+}

@@ -1,21 +1,38 @@
 /**
- * REJECT (net/ipv4/netfilter/ipt_REJECT.c, iptables extensions/libipt_REJECT.c):
- * drops the packet and answers it with an ICMP destination-unreachable
- * error or a TCP reset, built in src/packet/reject.ts.
+ * REJECT: drops the packet and answers it with an ICMP error or a TCP
+ * reset, built in src/packet/reject.ts. Two kernel modules of one name,
+ * each family's own:
  *
- * Parsing follows libipt_REJECT: `--reject-with` takes a type name or its
- * alias, case-insensitively, and any prefix of one (the first entry in the
- * kernel's order wins: `icmp` is icmp-net-unreachable). iptables-save always
- * prints `--reject-with <name>`, the default icmp-port-unreachable too.
+ * - iptables: net/ipv4/netfilter/ipt_REJECT.c, extensions/libipt_REJECT.c.
+ *   `--reject-with` takes a type name or its alias, case-insensitively, and
+ *   any prefix of one (the first entry in the kernel's order wins: `icmp` is
+ *   icmp-net-unreachable). iptables-save always prints `--reject-with
+ *   <name>`, the default icmp-port-unreachable too.
+ * - ip6tables: net/ipv6/netfilter/ip6t_REJECT.c, extensions/libip6t_REJECT.c.
+ *   `--reject-with` icmp6-no-route (no-route), icmp6-adm-prohibited
+ *   (adm-prohibited), icmp6-addr-unreachable (addr-unreach),
+ *   icmp6-port-unreachable (port-unreach, the default), tcp-reset,
+ *   icmp6-policy-fail (policy-fail), icmp6-reject-route (reject-route):
+ *   any prefix of a name or alias, any case, the first in that order
+ *   winning (`icmp6` is icmp6-no-route, `p` port-unreachable). The ICMPv6
+ *   destination-unreachable codes are 0, 1, 3, 4, 5 and 6; tcp-reset needs
+ *   `-p tcp`. The reset goes from the original destination even when that
+ *   is not one of the guest's addresses (FORWARD), as nf_send_reset6 sends
+ *   it; the ICMPv6 error goes from the original destination when it is one
+ *   of the guest's, else from an address of the input interface chosen for
+ *   the original source (ipv6_dev_get_saddr).
+ *
+ * Both register for the filter table, INPUT, FORWARD and OUTPUT.
  *
  * Known limitations: IP options of the original are not echoed into the
  * ICMP error (__ip_options_echo: record route, timestamp, source route);
- * the ICMP error's IP ID is a stable value cofw derives from the original,
- * where Linux uses an unpredictable one; --log-uid style socket facts and
- * the bridge (physdev) path of nf_send_reset are not modelled; ICMP rate
- * limits (icmp_ratelimit, icmp_msgs_per_sec) are not applied.
+ * the ICMP error's IP ID and the ICMPv6 error's flow label are stable
+ * values cofw derives from the original, where Linux uses unpredictable
+ * ones; --log-uid style socket facts and the bridge (physdev) path of
+ * nf_send_reset are not modelled; ICMP rate limits (icmp_ratelimit,
+ * icmp_msgs_per_sec, icmpv6 ratelimit) are not applied.
  */
-import { buildIcmpError, buildTcpReset, icmpErrorId, ICMP_DEST_UNREACH } from '../../packet/reject.js';
+import { buildIcmp6Unreach, buildIcmpError, buildTcpReset, buildTcpReset6, icmpErrorId, ICMP_DEST_UNREACH } from '../../packet/reject.js';
 import { Hook, NF_DROP, PacketType, RouteType, type Skb, type XtParams } from '../types.js';
 import { CheckError, defineTarget, Family, hookBits, OptionError, type OptionUse } from '../xt.js';
 
@@ -55,9 +72,35 @@ const ICMP_CODE: Record<number, number> = {
   [RejectWith.AdminProhibited]: 13, // ICMP_PKT_FILTERED
 };
 
+/** ip6t_reject_with, numbered as in linux/netfilter_ipv6/ip6t_REJECT.h. */
+export const enum Reject6With {
+  NoRoute = 0,
+  AdmProhibited = 1,
+  NotNeighbour = 2,
+  AddrUnreach = 3,
+  PortUnreach = 4,
+  EchoReply = 5,
+  TcpReset = 6,
+  PolicyFail = 7,
+  RejectRoute = 8,
+}
+
+/** libip6t_REJECT's reject_table, in its order (which decides prefix matches), with the ICMPv6 code reject_tg6 sends. */
+const REJECT6_TABLE: ReadonlyArray<readonly [Reject6With, string, string, number]> = [
+  [Reject6With.NoRoute, 'icmp6-no-route', 'no-route', 0], // ICMPV6_NOROUTE
+  [Reject6With.AdmProhibited, 'icmp6-adm-prohibited', 'adm-prohibited', 1], // ICMPV6_ADM_PROHIBITED
+  [Reject6With.AddrUnreach, 'icmp6-addr-unreachable', 'addr-unreach', 3], // ICMPV6_ADDR_UNREACH
+  [Reject6With.PortUnreach, 'icmp6-port-unreachable', 'port-unreach', 4], // ICMPV6_PORT_UNREACH
+  [Reject6With.TcpReset, 'tcp-reset', 'tcp-reset', -1],
+  [Reject6With.PolicyFail, 'icmp6-policy-fail', 'policy-fail', 5], // ICMPV6_POLICY_FAIL
+  [Reject6With.RejectRoute, 'icmp6-reject-route', 'reject-route', 6], // ICMPV6_REJECT_ROUTE
+];
+
 export interface RejectConfig {
-  readonly with: RejectWith;
-  /** ICMP code, or -1 for a TCP reset. */
+  /** The rule file's family: ipt_REJECT's types (RejectWith) or ip6t_REJECT's (Reject6With). */
+  readonly family: Family;
+  readonly with: RejectWith | Reject6With;
+  /** ICMP or ICMPv6 code, or -1 for a TCP reset. */
   readonly code: number;
 }
 
@@ -79,40 +122,54 @@ function parseRejectWith(arg: string, use: OptionUse): RejectWith {
   );
 }
 
+/** libip6t_REJECT's REJECT_parse: the first entry whose name or alias begins with the text (any case). */
+function parseReject6With(arg: string, use: OptionUse): readonly [Reject6With, string, string, number] {
+  const a = arg.toLowerCase();
+  for (const row of REJECT6_TABLE) if (row[1].startsWith(a) || row[2].startsWith(a)) return row;
+  throw new OptionError(`unknown reject type "${arg}"`, use);
+}
+
 const IPPROTO_TCP = 6;
 
 export const rejectTarget = defineTarget<RejectConfig>({
   name: 'REJECT',
-  // This is ipt_REJECT, registered for IPv4; ip6tables has a REJECT of its
-  // own (ip6t_REJECT, icmp6-* types), which cofw does not emulate yet: an
-  // ip6tables rule naming REJECT is refused as not emulated, not as unknown.
-  emulates: Family.V4,
+  // ipt_REJECT (IPv4) and ip6t_REJECT (IPv6): each family's rules parse, save and answer as their own module does.
   options: [{ name: 'reject-with', args: 1 }],
-  // ipt_REJECT registers for the filter table and these hooks only.
+  // Both register for the filter table and these hooks only.
   tables: ['filter'],
   hooks: hookBits(Hook.LocalIn, Hook.Forward, Hook.LocalOut),
 
-  parse(uses) {
+  parse(uses, ctx) {
+    if (ctx.family === Family.V6) {
+      let row = REJECT6_TABLE[3]!;
+      for (const u of uses) if (u.spec.name === 'reject-with') row = parseReject6With(u.args[0] ?? '', u);
+      return { family: Family.V6, with: row[0], code: row[3] };
+    }
     let w = RejectWith.PortUnreachable;
     for (const u of uses) if (u.spec.name === 'reject-with') w = parseRejectWith(u.args[0] ?? '', u);
-    return { with: w, code: w === RejectWith.TcpReset ? -1 : ICMP_CODE[w]! };
+    return { family: Family.V4, with: w, code: w === RejectWith.TcpReset ? -1 : ICMP_CODE[w]! };
   },
 
-  /** reject_tg_check: a reset needs `-p tcp`, not inverted. */
+  /** reject_tg_check, reject_tg6_check: a reset needs `-p tcp`, not inverted. */
   check(config, ctx) {
-    if (config.with === RejectWith.TcpReset && (ctx.head.proto !== IPPROTO_TCP || ctx.head.invProto)) {
-      throw new CheckError('REJECT: TCP_RESET invalid for non-tcp (--reject-with tcp-reset needs -p tcp)');
+    if (config.code < 0 && (ctx.head.proto !== IPPROTO_TCP || ctx.head.invProto)) {
+      const v6 = config.family === Family.V6;
+      throw new CheckError(`REJECT: ${v6 ? 'TCP_RESET illegal' : 'TCP_RESET invalid'} for non-tcp (--reject-with tcp-reset needs -p tcp)`);
     }
   },
 
   target(config, skb, par) {
-    if (config.code < 0) sendReset(skb, par);
+    if (skb.family === Family.V6) {
+      if (config.code < 0) sendReset6(skb, par);
+      else sendUnreach6(skb, par, config.code);
+    } else if (config.code < 0) sendReset(skb, par);
     else sendUnreach(skb, par, config.code);
     return NF_DROP;
   },
 
   save(config) {
-    return `--reject-with ${rejectName(config.with)}`;
+    if (config.family === Family.V6) return `--reject-with ${REJECT6_TABLE.find((r) => r[0] === config.with)![1]}`;
+    return `--reject-with ${rejectName(config.with as RejectWith)}`;
   },
 });
 
@@ -160,5 +217,40 @@ function sendUnreach(skb: Skb, par: XtParams, code: number): void {
     mtu: back.mtu,
     verifyChecksum: par.hook !== Hook.LocalOut,
   });
+  if (ip) s.sendLocal(ip, skb);
+}
+
+/**
+ * nf_send_reset6's routing: nothing when there is no route back to the
+ * original source (ip6_route_output fails). The packet rules (unicast
+ * addresses, TCP, no RST, checksum except in OUTPUT) are buildTcpReset6's.
+ */
+function sendReset6(skb: Skb, par: XtParams): void {
+  const s = par.services;
+  const ip = buildTcpReset6(skb.data.subarray(0, skb.len), { verifyChecksum: par.hook !== Hook.LocalOut });
+  if (!ip) return;
+  if (!s.route(skb.src).dev) return;
+  s.sendLocal(ip, skb);
+}
+
+/**
+ * icmp6_send's rules about addresses and routing: nothing for a frame not
+ * addressed to this host at the link layer (pkt_type != PACKET_HOST) or to a
+ * multicast destination, nothing from an unspecified or multicast source,
+ * nothing without a route back. The source is the original destination
+ * when that is one of the guest's addresses (or anycast); otherwise the
+ * address ipv6_dev_get_saddr picks on the input interface (in OUTPUT, on
+ * the route back's device), and nothing when there is none.
+ */
+function sendUnreach6(skb: Skb, par: XtParams, code: number): void {
+  const s = par.services;
+  const d = skb.data;
+  if (skb.pktType !== PacketType.Host) return;
+  const back = s.route(skb.src);
+  if (!back.dev) return;
+  const dtype = s.route(skb.dst).type;
+  const saddr = dtype === RouteType.Local || dtype === RouteType.Anycast ? skb.dst.clone() : s.sourceAddress(par.inDev ?? back.dev, skb.src);
+  if (!saddr) return;
+  const ip = buildIcmp6Unreach(d.subarray(0, skb.len), code, saddr, { verifyChecksum: par.hook !== Hook.LocalOut });
   if (ip) s.sendLocal(ip, skb);
 }

@@ -5,7 +5,7 @@
 import { parseIPv4 } from '../../packet/addr.js';
 import { Hook, PacketType, RouteType, Skb, type GuestServices, type NetDevice, type XtParams } from '../types.js';
 import type { CheckContext, OptionUse, ParseContext, TargetModule } from '../xt.js';
-import { Family, InetAddr } from '../../packet/inet-addr.js';
+import { Family, InetAddr, parseInetAddr } from '../../packet/inet-addr.js';
 
 export interface Recorder extends GuestServices {
   readonly lines: Array<[number, string]>;
@@ -28,11 +28,13 @@ export const ETH0 = device('veth1', 2, 0, '198.51.100.7');
 export const LO = device('lo', 1, -1, '127.0.0.1', '00:00:00:00:00:00');
 
 /**
- * A guest with 198.51.100.7/24 on `veth1` (as in the kernel fixtures),
- * and a default route out of it. `local` lists the guest's addresses.
+ * A guest with 198.51.100.7/24 and 2001:db8::7/64 on `veth1` (as in the
+ * kernel fixtures), and default routes out of it. `local` and `local6`
+ * list the guest's addresses; `source` and `source6` the source it picks.
  */
-export function recorder(opts: { local?: string[]; noRoute?: boolean; source?: string } = {}): Recorder {
+export function recorder(opts: { local?: string[]; local6?: string[]; noRoute?: boolean; source?: string; source6?: string } = {}): Recorder {
   const local = new Set((opts.local ?? ['198.51.100.7', '127.0.0.1']).map((a) => parseIPv4(a)!));
+  const local6 = (opts.local6 ?? ['2001:db8::7', '::1']).map((a) => parseInetAddr(a)!);
   const lines: Array<[number, string]> = [];
   const sent: Uint8Array[] = [];
   return {
@@ -52,6 +54,13 @@ export function recorder(opts: { local?: string[]; noRoute?: boolean; source?: s
     sendLocal: (ip) => void sent.push(ip),
     selectSource: () => parseIPv4(opts.source ?? '198.51.100.7')!,
     routeOutput: () => (opts.noRoute ? null : ETH0),
+    route(daddr) {
+      const isLocal = daddr.family === Family.V6 ? local6.some((a) => a.equals(daddr)) : local.has(daddr.w0);
+      if (isLocal) return { type: RouteType.Local, dev: LO };
+      if (daddr.family === Family.V6 ? daddr.w0 >>> 24 === 0xff : daddr.w0 >>> 28 === 0xe) return { type: RouteType.Multicast, dev: null };
+      return opts.noRoute ? { type: RouteType.Unreachable, dev: null } : { type: RouteType.Unicast, dev: ETH0 };
+    },
+    sourceAddress: (_dev, daddr) => parseInetAddr(daddr.family === Family.V6 ? (opts.source6 ?? '2001:db8::7') : (opts.source ?? '198.51.100.7'))!,
     nat: null,
   };
 }
