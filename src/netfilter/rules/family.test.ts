@@ -30,7 +30,12 @@ function errorOf(f: () => unknown): string {
 describe('ip6tables rule files', () => {
   it('load IPv6 addresses and save them as ip6tables-save prints them', () => {
     const rs = loadRuleset(
-      v6('-A INPUT -s 2001:DB8:0:0::1 -j DROP', '-A INPUT -d 2001:db8:100::/40 -j ACCEPT', '-A INPUT ! -s ::ffff:192.0.2.1/128 -j DROP', '-A FORWARD -s 2001:db8::/ffff:ffff:0:ffff:: -j DROP'),
+      v6(
+        '-A INPUT -s 2001:DB8:0:0::1 -j DROP',
+        '-A INPUT -d 2001:db8:100::/40 -j ACCEPT',
+        '-A INPUT ! -s ::ffff:192.0.2.1/128 -j DROP',
+        '-A FORWARD -s 2001:db8::/ffff:ffff:0:ffff:: -j DROP',
+      ),
       'rules.v6',
       { family: Family.V6 },
     );
@@ -44,10 +49,12 @@ describe('ip6tables rule files', () => {
 
   it('refuse an address of the other family, saying where it belongs', () => {
     expect(errorOf(() => loadRuleset(v6('-A INPUT -s 192.0.2.1 -j DROP'), 'rules.v6', { family: Family.V6 }))).toMatch(
-      /rules\.v6:5:.*host\/network `192\.0\.2\.1' not found for -s \(an IPv4 address belongs in iptables rules\)/,
+      /rules\.v6:5:.*host\/network `192\.0\.2\.1' not found: an IPv4 address belongs in iptables rules/,
     );
     expect(errorOf(() => loadRuleset(v6('-A INPUT -s 2001:db8::1 -j DROP'), 'rules.v4'))).toMatch(/an IPv6 address belongs in ip6tables rules/);
-    expect(errorOf(() => loadRuleset(v6('-A INPUT -s 2001:db8::/129 -j DROP'), 'rules.v6', { family: Family.V6 }))).toMatch(/prefix length 0-128/);
+    expect(errorOf(() => loadRuleset(v6('-A INPUT -s 2001:db8::/129 -j DROP'), 'rules.v6', { family: Family.V6 }))).toMatch(
+      /invalid mask `129' specified: expected a prefix length 0-128/,
+    );
   });
 
   it('take -6 lines in ip6tables files and skip -4 lines, and the reverse', () => {
@@ -90,7 +97,7 @@ describe('the engine on IPv6 packets', () => {
 describe('modules of one family', () => {
   // Stand-ins registered only for the test: the loader's family check is what is tested.
   const v4only = defineMatch({ name: 'icmp', family: Family.V4, options: [], parse: () => null, save: () => '', match: () => true });
-  it('are refused in the other family with iptables\' own words', async () => {
+  it("are refused in the other family with iptables' own words", async () => {
     const { MATCH_BY_NAME, TARGET_BY_NAME } = await import('./restore.js');
     const before = MATCH_BY_NAME.get('icmp');
     MATCH_BY_NAME.set('icmp', v4only);
@@ -115,7 +122,9 @@ describe('modules of one family', () => {
     const { MATCH_BY_NAME } = await import('./restore.js');
     MATCH_BY_NAME.set('half', defineMatch({ name: 'half', emulates: Family.V4, options: [], parse: () => null, save: () => '', match: () => true }));
     try {
-      expect(errorOf(() => loadRuleset(v6('-A INPUT -m half -j DROP'), 'rules.v6', { family: Family.V6 }))).toMatch(/match `half' is not emulated for IPv6 rules yet/);
+      expect(errorOf(() => loadRuleset(v6('-A INPUT -m half -j DROP'), 'rules.v6', { family: Family.V6 }))).toMatch(
+        /match `half' is not emulated for IPv6 rules yet/,
+      );
     } finally {
       MATCH_BY_NAME.delete('half');
     }

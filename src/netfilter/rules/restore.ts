@@ -1,16 +1,41 @@
 /**
- * Loads an `iptables-restore` file into a ruleset, as iptables-restore (and
- * the kernel behind it) would: tables, chain declarations, commands (-A -I
- * -D -R -N -X -F -Z -P -E), generic options, matches and targets by module,
- * and the kernel's load-time checks at COMMIT.
+ * Loads an `iptables-restore` file into a ruleset, as Debian's
+ * iptables-restore 1.8.9 (nf_tables) and the kernel behind it would:
  *
- * Every error names file, line and column, the offending option, and what is
- * accepted instead. All errors of a file are collected, not just the first.
+ * - lines as iptables-restore reads them (xtables_restore_parse_line):
+ *   `#` comments and empty lines, `*table`, `:CHAIN POLICY [p:b]` (words
+ *   after the policy ignored; a user chain declared again is flushed; a
+ *   built-in chain's `-` keeps its policy), `COMMIT` alone on its line, and
+ *   every other line of an open table is a command. Leading blanks, a
+ *   carriage return, a byte-order mark are taken where iptables-restore
+ *   takes them and refused where it refuses them, with what to do;
+ * - words split as add_param_to_argv splits them (tokenize.ts), then read
+ *   by glibc's getopt_long (getopt.ts) with the option table iptables
+ *   builds as it goes: the generic options, then each loaded match's and
+ *   target's, so long options may be abbreviated to a unique prefix among
+ *   those known at that point (`-m multiport --dport 1,2` is `--dports`)
+ *   and written `--option=value`;
+ * - each option handled as do_parse handles it (iptables/xshared.c), with
+ *   its quirks: the protocol's match loaded when an option is unknown,
+ *   `-s`, `-d`, `-p`, `-i`, `-o`, `-j` taking the word itself when written
+ *   `--source=ADDR` or `-sADDR` (iptables 1.8.9 reads argv[optind-1]),
+ *   generic_opt_check's table, chain names in bytes;
+ * - addresses as libxtables reads them (addresses.ts), names from the
+ *   guest's /etc/hosts (hosts.ts), never DNS;
+ * - the nf_tables commit: chain and rule commands in order, target and
+ *   match checks on the hooks each chain is reached from, jumps more than
+ *   15 deep or in a loop reached from a built-in chain refused (graph.ts).
  *
- * Like iptables-restore without `-c`, `[packets:bytes]` prefixes are parsed
- * and ignored (counters start at zero), unless `restoreCounters` is set.
+ * Every error names file, line and column, iptables' own words and what to
+ * do. All errors of a file are collected (one per line), not just the
+ * first.
+ *
+ * Like iptables-restore without `-c`, `[packets:bytes]` prefixes are
+ * read and ignored (counters start at zero; a rule's own `-c P B` sets
+ * them), unless `restoreCounters` is set.
  */
-import { Family, InetAddr, parseIPv4Addr, parseIPv6 } from '../../packet/inet-addr.js';
+import { Family, InetAddr } from '../../packet/inet-addr.js';
+import { xtStrtoulAll } from '../args.js';
 import { MATCHES } from '../matches/index.js';
 import { parseProtocol, protocolName } from '../names.js';
 import { TARGETS } from '../targets/index.js';
@@ -27,10 +52,13 @@ import {
   type RuleHead,
   type TargetModule,
 } from '../xt.js';
+import { AddressError, parseAddressList } from './addresses.js';
 import { RuleFileError, RuleFileErrors } from './api.js';
+import { Getopt, GETOPT_MISSING, GETOPT_NONOPTION, GETOPT_UNKNOWN, type GetoptResult, type LongOption } from './getopt.js';
+import { JUMP_STACK_SIZE, hookMasks, jumpProblems } from './graph.js';
+import { hostsTable, type HostsTable } from './hosts.js';
 import {
   BUILTIN_CHAINS,
-  CHAIN_HOOK,
   INV_DSTIP,
   INV_FRAG,
   INV_PROTO,
@@ -47,7 +75,10 @@ import {
   type Table,
 } from './model.js';
 import { ruleText } from './save.js';
-import { tokenize, TokenizeError, type Token } from './tokenize.js';
+import { byteLength, tokenize, TokenizeError } from './tokenize.js';
+
+export type { HostEntry, HostsTable } from './hosts.js';
+export { debianHosts, hostsTable } from './hosts.js';
 
 /** The match registry by name and alias (tests may add stand-ins). */
 export const MATCH_BY_NAME = new Map<string, MatchModule<any>>();
@@ -62,30 +93,57 @@ for (const t of TARGETS) {
   for (const a of t.aliases ?? []) TARGET_BY_NAME.set(a, t);
 }
 
-/** Kernel extensions cofw knows by name but does not implement yet. */
-const KNOWN_MATCHES = new Set(
-  'ah bpf cgroup cluster comment connbytes connlabel connlimit connmark conntrack cpu dccp devgroup dscp ecn esp hashlimit helper hl icmp iprange ipvs length limit mac mark multiport nfacct osf owner physdev pkttype policy quota rateest realm recent rpfilter sctp set socket state statistic string tcp tcpmss time tos ttl u32 udp udplite addrtype'.split(
-    ' ',
-  ),
-);
-const KNOWN_TARGETS = new Set(
-  'AUDIT CHECKSUM CLASSIFY CLUSTERIP CONNMARK CONNSECMARK CT DNAT DSCP ECN HMARK IDLETIMER LED LOG MARK MASQUERADE NETMAP NFLOG NFQUEUE NOTRACK RATEEST REDIRECT REJECT SECMARK SET SNAT SYNPROXY TCPMSS TCPOPTSTRIP TEE TOS TPROXY TRACE TTL ULOG'.split(
-    ' ',
-  ),
-);
+const XT_MATCHES =
+  'addrtype bpf cgroup cluster comment connbytes connlabel connlimit connmark conntrack cpu dccp devgroup dscp ecn esp hashlimit helper ipcomp iprange ipvs length limit mac mark multiport nfacct osf owner physdev pkttype policy quota rateest recent rpfilter sctp set socket state statistic string tcp tcpmss time tos u32 udp';
+/** The matches Debian's iptables 1.8.9 can load, per family (its libxt_, libipt_ and libip6t_ extensions). */
+const KNOWN_MATCHES: Readonly<Record<number, ReadonlySet<string>>> = {
+  [Family.V4]: new Set(`${XT_MATCHES} ah icmp realm ttl`.split(' ')),
+  [Family.V6]: new Set(`${XT_MATCHES} ah dst eui64 frag hbh hl icmp6 ipv6header mh rt srh`.split(' ')),
+};
+const XT_TARGETS =
+  'AUDIT CHECKSUM CLASSIFY CONNMARK CONNSECMARK CT DNAT DSCP HMARK IDLETIMER LED LOG MARK MASQUERADE NETMAP NFLOG NFQUEUE NOTRACK RATEEST REDIRECT REJECT SECMARK SET SNAT SYNPROXY TCPMSS TCPOPTSTRIP TEE TOS TPROXY TRACE standard';
+/**
+ * The targets Debian's iptables 1.8.9 loads, per family: what `-N NAME`
+ * may not be called (recorded with `-N NAME` in iptables-restore and
+ * ip6tables-restore), besides ACCEPT, DROP, QUEUE and RETURN.
+ */
+const KNOWN_TARGETS: Readonly<Record<number, ReadonlySet<string>>> = {
+  [Family.V4]: new Set(`${XT_TARGETS} CLUSTERIP ECN TTL ULOG`.split(' ')),
+  [Family.V6]: new Set(`${XT_TARGETS} DNPT HL SNPT`.split(' ')),
+};
+const STANDARD_TARGETS = ['ACCEPT', 'DROP', 'QUEUE', 'RETURN'];
 
 const VALID_TABLES = Object.keys(BUILTIN_CHAINS);
+/** XT_EXTENSION_MAXNAMELEN: chain and target names hold at most 28 bytes and a NUL. */
+const NAME_MAX = 29;
 const IFNAMSIZ = 16;
-const CHAIN_NAME_MAX = 28; // XT_EXTENSION_MAXNAMELEN - 1 for user chains
+/** iptables-restore reads a line with fgets into 10,240 bytes: longer lines are cut into pieces. */
+const LINE_MAX = 10239;
+
+/**
+ * libxtables cuts an XTOPT_PUT string argument to its field's size
+ * (xtopt_parse_string): these options' names are cut, by bytes, rather
+ * than refused (recorded: 250 characters give recent 199, hashlimit 254).
+ */
+const PUT_STRING_SIZES: ReadonlyMap<string, number> = new Map([
+  ['recent/name', 200],
+  ['hashlimit/hashlimit-name', 255],
+]);
 
 export interface LoadOptions {
   /** Family.V4 (an iptables rule file, the default) or Family.V6 (ip6tables). */
   family?: Family;
   /** Take `[packets:bytes]` prefixes and `:CHAIN POLICY [p:b]` counters as the starting values (iptables-restore -c). */
   restoreCounters?: boolean;
+  /**
+   * The guest's /etc/hosts, for host names in `-s` and `-d` (see hosts.ts):
+   * the machine file's `hosts:` gives it (`MachineSpec.hosts`). Debian's
+   * default lines (localhost and the like) when absent.
+   */
+  hosts?: HostsTable;
 }
 
-/** An error at a token, before it knows its file (filled in by the line loop). */
+/** An error at a word, before it knows its file (filled in by the line loop). */
 class LineError extends Error {
   constructor(
     message: string,
@@ -95,523 +153,918 @@ class LineError extends Error {
   }
 }
 
+/** A module loaded on a rule line, with the options given to it. */
 interface Loaded {
   readonly module: MatchModule<any> | TargetModule<any>;
   readonly uses: OptionUse[];
   readonly column: number;
-  readonly implicit: boolean;
+  /** Its options' getopt values are offset + index in `module.options`. */
+  offset: number;
+  /** A later `-m` of the same match takes the options from here on (xtables_find_match's `completed`). */
+  completed: boolean;
 }
 
-/** A rule as parsed, before its modules are bound (they need the whole line). */
+/** A rule line as do_parse leaves it. */
 interface ParsedLine {
-  command: string;
+  command: number;
   commandColumn: number;
   chain?: string;
-  /** Further command arguments (rule number, new name, policy). */
-  cmdArgs: Token[];
+  chainColumn: number;
+  rulenum?: number;
+  rulenumColumn: number;
+  newname?: string;
+  policy?: string;
+  policyColumn: number;
+  options: number;
   ip: IpMatch;
-  /** -s/-d lists (comma-separated): the rule is repeated for each pair. */
+  /** -s/-d lists (comma-separated, names expanded): the rule is repeated for each pair. */
   srcs: Array<[InetAddr, InetAddr]>;
   dsts: Array<[InetAddr, InetAddr]>;
   loaded: Loaded[];
-  targetName?: string;
-  targetColumn: number;
+  /** The target or chain of -j/-g, when not a module. */
+  jumpto?: string;
+  jumpColumn: number;
   goto: boolean;
+  /** `-c P B` (or `--set-counters` from a `[P:B]` prefix under restoreCounters). */
   counters?: [number, number];
 }
 
-const COMMANDS: Record<string, string> = {
-  '-A': 'A', '--append': 'A', '-I': 'I', '--insert': 'I', '-D': 'D', '--delete': 'D',
-  '-R': 'R', '--replace': 'R', '-N': 'N', '--new-chain': 'N', '-X': 'X', '--delete-chain': 'X',
-  '-F': 'F', '--flush': 'F', '-Z': 'Z', '--zero': 'Z', '-P': 'P', '--policy': 'P',
-  '-E': 'E', '--rename-chain': 'E', '-L': 'L', '--list': 'L', '-S': 'S', '--list-rules': 'S',
-  '-C': 'C', '--check': 'C',
-};
+// The commands (CMD_* of xshared.h), in cmd2char's bit order.
+const CMD_INSERT = 1 << 0;
+const CMD_DELETE = 1 << 1;
+const CMD_DELETE_NUM = 1 << 2;
+const CMD_REPLACE = 1 << 3;
+const CMD_APPEND = 1 << 4;
+const CMD_LIST = 1 << 5;
+const CMD_FLUSH = 1 << 6;
+const CMD_ZERO = 1 << 7;
+const CMD_NEW_CHAIN = 1 << 8;
+const CMD_DELETE_CHAIN = 1 << 9;
+const CMD_SET_POLICY = 1 << 10;
+const CMD_RENAME_CHAIN = 1 << 11;
+const CMD_LIST_RULES = 1 << 12;
+const CMD_ZERO_NUM = 1 << 13;
+const CMD_CHECK = 1 << 14;
+const CMD_CHARS = 'IDDRALFZNXPESZC';
+const RULE_COMMANDS = CMD_APPEND | CMD_DELETE | CMD_DELETE_NUM | CMD_CHECK | CMD_INSERT | CMD_REPLACE;
 
-function parseCounters(text: string): [number, number] | undefined {
-  const m = /^\[(\d+):(\d+)\]$/.exec(text);
-  return m ? [Number(m[1]), Number(m[2])] : undefined;
+// The generic options (OPT_* of xshared.h), in optflags' order.
+const OPT_CHARS = 'nsdpjvxio0cf';
+const OPT = Object.fromEntries([...OPT_CHARS].map((c, i) => [c, 1 << i])) as Record<string, number>;
+const INVERTIBLE: Record<string, number> = { s: INV_SRCIP, d: INV_DSTIP, p: INV_PROTO, i: INV_VIA_IN, o: INV_VIA_OUT, f: INV_FRAG };
+/** commands_v_options: for each command, the options it refuses (`x`). */
+const ILLEGAL: ReadonlyArray<readonly [number, string]> = [
+  [CMD_INSERT, 'nx0'],
+  [CMD_DELETE, 'nx0c'],
+  [CMD_DELETE_NUM, 'nsdpjxio0cf'],
+  [CMD_REPLACE, 'nx0'],
+  [CMD_APPEND, 'nx0'],
+  [CMD_LIST, 'sdpjiocf'],
+  [CMD_FLUSH, 'nsdpjxio0cf'],
+  [CMD_ZERO, 'nsdpjxio0cf'],
+  [CMD_NEW_CHAIN, 'nsdpjxio0cf'],
+  [CMD_DELETE_CHAIN, 'nsdpjxio0cf'],
+  [CMD_SET_POLICY, 'nsdpjxio0f'],
+  [CMD_RENAME_CHAIN, 'nsdpjxio0cf'],
+  [CMD_LIST_RULES, 'nsdpjxio0cf'],
+  [CMD_ZERO_NUM, 'nsdpjxio0cf'],
+  [CMD_CHECK, 'nx0c'],
+];
+
+/** IPT_OPTSTRING after its `-:` (return in order, `:` for a missing argument). */
+const OPTSTRING = 'A:C:D:E:F::I:L::M:N:P:VX::Z::c:d:i:j:o:p:s:t:R:S::W::46bfg:h::m:nvw::x';
+const ch = (c: string): number => c.charCodeAt(0);
+/** original_opts of iptables/xtables.c, in order. */
+const GENERIC_OPTS: readonly LongOption[] = (
+  [
+    ['append', 1, 'A'],
+    ['delete', 1, 'D'],
+    ['check', 1, 'C'],
+    ['insert', 1, 'I'],
+    ['replace', 1, 'R'],
+    ['list', 2, 'L'],
+    ['list-rules', 2, 'S'],
+    ['flush', 2, 'F'],
+    ['zero', 2, 'Z'],
+    ['new-chain', 1, 'N'],
+    ['delete-chain', 2, 'X'],
+    ['rename-chain', 1, 'E'],
+    ['policy', 1, 'P'],
+    ['source', 1, 's'],
+    ['destination', 1, 'd'],
+    ['src', 1, 's'],
+    ['dst', 1, 'd'],
+    ['protocol', 1, 'p'],
+    ['in-interface', 1, 'i'],
+    ['jump', 1, 'j'],
+    ['table', 1, 't'],
+    ['match', 1, 'm'],
+    ['numeric', 0, 'n'],
+    ['out-interface', 1, 'o'],
+    ['verbose', 0, 'v'],
+    ['wait', 2, 'w'],
+    ['wait-interval', 2, 'W'],
+    ['exact', 0, 'x'],
+    ['fragments', 0, 'f'],
+    ['version', 0, 'V'],
+    ['help', 2, 'h'],
+    ['line-numbers', 0, '0'],
+    ['modprobe', 1, 'M'],
+    ['set-counters', 1, 'c'],
+    ['goto', 1, 'g'],
+    ['ipv4', 0, '4'],
+    ['ipv6', 0, '6'],
+  ] as const
+).map(([name, hasArg, c]) => ({ name, hasArg, val: ch(c) }));
+/** XT_OPTION_OFFSET_SCALE: each loaded module's options get the next block of getopt values. */
+const OFFSET_SCALE = 256;
+
+/** xtables_strtoui(s, NULL, &n, 1, INT_MAX): a rule number. */
+function ruleNumber(text: string): number | undefined {
+  return xtStrtoulAll(text, 0x7fffffff, 1);
 }
 
-/**
- * `ADDR[/MASK]` where MASK is a prefix length or a mask written as an
- * address, in the rule file's family; returns the masked address and mask.
- */
-function parseAddress(text: string, column: number, opt: string, family: Family): [InetAddr, InetAddr] {
-  const v6 = family === Family.V6;
-  const slash = text.indexOf('/');
-  const a = slash < 0 ? text : text.slice(0, slash);
-  const m = slash < 0 ? undefined : text.slice(slash + 1);
-  const addr = v6 ? parseIPv6(a) : parseIPv4Addr(a);
-  if (addr === undefined) {
-    const other = v6 ? parseIPv4Addr(a) !== undefined : parseIPv6(a) !== undefined;
-    const hint = other ? (v6 ? ' (an IPv4 address belongs in iptables rules)' : ' (an IPv6 address belongs in ip6tables rules)') : '';
-    const example = v6 ? 'an IPv6 address such as 2001:db8::1 or 2001:db8::/64' : 'an IPv4 address such as 192.0.2.1 or 192.0.2.0/24';
-    throw new LineError(`host/network \`${a}' not found for ${opt}${hint}: expected ${example} (cofw does not resolve host names)`, column);
-  }
-  const bits = v6 ? 128 : 32;
-  let mask = InetAddr.mask(family, bits);
-  if (m !== undefined) {
-    if (/^\d{1,3}$/.test(m) && Number(m) <= bits) mask = InetAddr.mask(family, Number(m));
-    else {
-      const dm = v6 ? (m.includes(':') ? parseIPv6(m) : undefined) : parseIPv4Addr(m);
-      if (dm === undefined) throw new LineError(`invalid mask \`${m}' for ${opt}: expected a prefix length 0-${bits} or a mask written as an address`, column);
-      mask = dm;
-    }
-  }
-  return [addr.and(mask), mask];
+/** sscanf("%llu"): blanks, an optional sign, decimal digits (a minus wraps, as strtoull). */
+function scanCounter(text: string): number | undefined {
+  const m = /^[ \t\n\v\f\r]*([+-]?)(\d+)/.exec(text);
+  if (!m) return undefined;
+  const v = BigInt(m[2]!);
+  return Number(m[1] === '-' ? BigInt.asUintN(64, -v) : BigInt.asUintN(64, v));
 }
 
-function parseInterface(text: string, column: number, opt: string): string {
-  if (text.length === 0 || text.length >= IFNAMSIZ) {
-    throw new LineError(`interface name \`${text}' for ${opt} must be 1 to ${IFNAMSIZ - 1} characters`, column);
-  }
-  if (/[\s/]/.test(text) || text === '.' || text === '..') throw new LineError(`invalid interface name \`${text}' for ${opt}`, column);
-  return text;
+/** Words of a `*table` or `:chain` line as strtok(" \t\n") finds them. */
+function strtokWords(text: string): string[] {
+  return text.split(/[ \t\n]+/).filter((w) => w !== '');
 }
 
-/** The spec an option token names within a module, if any. */
-function findSpec(module: { options: readonly OptionSpec[] }, name: string): OptionSpec | undefined {
-  for (const s of module.options) if (s.name === name || s.aliases?.includes(name)) return s;
-  return undefined;
+/** Whether the text has a byte C's isspace() takes (what makes a chain or target name invalid). */
+function hasCSpace(s: string): boolean {
+  return /[ \t\n\v\f\r]/.test(s);
 }
+
+/** How a name or word is shown in a message: control characters are left to the printer; a carriage return is named. */
+function crNote(text: string): string {
+  return /\r/.test(text) ? ' (it ends with a carriage return: the file has Windows line endings)' : '';
+}
+
+/** The hint for a line that ends with a carriage return. */
+const CR_HINT =
+  'the line ends with a carriage return (a Windows line ending), which iptables-restore keeps as part of the last word: convert the file with dos2unix or `sed -i "s/\\r$//"`';
 
 export class RestoreParser {
   private readonly tables = new Map<string, Table>();
   private table: Table | undefined;
   private tableLine = 0;
-  /** Rules parsed in the open table, with their line, for checks at COMMIT. */
+  /** A `*table` line was refused: its lines are skipped up to COMMIT, not reported one by one. */
+  private skipping = false;
+  /**
+   * Whether the open table's block created anything (a chain line, -N, -P,
+   * a rule, -F CHAIN): iptables-nft makes the table only then, and a block
+   * that creates nothing leaves no table at all (it still removes the one
+   * an earlier block of the file loaded).
+   */
+  private touched = false;
+  /** Rules added in the open table, with their line, for checks at COMMIT. */
   private pending: Array<{ rule: Rule; chain: string; line: number; column: number; targetColumn: number }> = [];
+  /** Chain names a `:NAME` line announced: for the rest of the file, `-j NAME` is a chain, not a target (xtables_announce_chain). */
+  private readonly announced = new Set<string>();
   readonly errors: RuleFileError[] = [];
   /** State shared by name between the rules of this load (see ParseContext.shared). */
   private readonly shared = new Map<string, unknown>();
+  private readonly hosts: HostsTable;
 
   constructor(
     private readonly file: string,
     private readonly opts: LoadOptions = {},
   ) {
     this.family = opts.family ?? Family.V4;
+    this.hosts = opts.hosts ?? hostsTable();
   }
 
   /** The family of the rules being loaded. */
   readonly family: Family;
+
+  private get tool(): string {
+    return this.family === Family.V6 ? 'ip6tables-restore' : 'iptables-restore';
+  }
 
   private err(message: string, line: number, column: number): void {
     this.errors.push(new RuleFileError(message, this.file, line, column));
   }
 
   load(text: string): Ruleset {
-    const lines = text.split(/\r?\n/);
-    for (let i = 0; i < lines.length; i++) {
-      const lineNo = i + 1;
-      const raw = lines[i]!;
-      const line = raw.trim();
-      if (line === '' || line.startsWith('#')) continue;
-      const col = raw.indexOf(line[0]!) + 1;
+    let pos = 0;
+    let lineNo = 0;
+    while (pos < text.length) {
+      const nl = text.indexOf('\n', pos);
+      const raw = nl < 0 ? text.slice(pos) : text.slice(pos, nl);
+      pos = nl < 0 ? text.length : nl + 1;
+      lineNo++;
+      if (raw === '') continue;
+      // fgets reads the bytes; C reads the buffer up to its first NUL.
+      const z = raw.indexOf('\0');
+      const line = z < 0 ? raw : raw.slice(0, z);
       try {
-        this.line(line, raw, lineNo, col);
+        if (byteLength(raw) > LINE_MAX) {
+          throw new LineError(
+            `line of ${byteLength(raw)} bytes: ${this.tool} reads at most ${LINE_MAX} bytes of a line at once and takes the rest for another line; split the rule`,
+            1,
+          );
+        }
+        this.line(line, nl >= 0, lineNo);
       } catch (e) {
-        if (e instanceof LineError) this.err(e.message, lineNo, e.column);
-        else if (e instanceof TokenizeError) this.err(e.message, lineNo, e.column);
-        else throw e;
+        if (!(e instanceof LineError || e instanceof TokenizeError)) throw e;
+        const hint = raw.endsWith('\r') && !/carriage return/.test(e.message) ? `; ${CR_HINT}` : '';
+        this.err(e.message + hint, lineNo, e.column);
       }
     }
-    if (this.table) {
-      this.err(`table \`${this.table.name}' opened here is never committed: add a COMMIT line`, this.tableLine, 1);
+    if (this.table || this.skipping) {
+      this.err(
+        `COMMIT expected at line ${lineNo + 1}: table \`${this.table?.name ?? '?'}' opened here is never committed; add a COMMIT line`,
+        this.tableLine,
+        1,
+      );
     }
     if (this.errors.length) throw new RuleFileErrors(this.errors);
     return { family: this.family, tables: this.tables, file: this.file };
   }
 
-  private line(line: string, raw: string, lineNo: number, col: number): void {
-    if (line.startsWith('*')) {
-      if (this.table) throw new LineError(`table \`${line.slice(1)}' starts before table \`${this.table.name}' was committed: add COMMIT first`, col);
-      const name = line.slice(1).trim();
+  /** One line, as xtables_restore_parse_line dispatches it. */
+  private line(line: string, newline: boolean, lineNo: number): void {
+    const inTable = this.table !== undefined || this.skipping;
+    if (line[0] === '#') return;
+    if (inTable && line === 'COMMIT') {
+      if (this.skipping) this.skipping = false;
+      else this.commit();
+      return;
+    }
+    if (line[0] === '*' && !inTable) {
+      this.tableLine = lineNo;
+      const name = strtokWords(line.slice(1))[0];
+      if (name === undefined) {
+        this.skipping = true;
+        throw new LineError(`${this.tool}: line ${lineNo} table name invalid: write the table's name after the star, such as *filter`, 1);
+      }
       if (!VALID_TABLES.includes(name)) {
-        throw new LineError(`unknown table \`${name}': expected one of ${VALID_TABLES.join(', ')}`, col + 1);
+        const trimmed = name.replace(/[\r\v\f]+$/, '');
+        if (VALID_TABLES.includes(trimmed)) {
+          this.table = newTable(trimmed, lineNo);
+          this.touched = false;
+        } else this.skipping = true;
+        throw new LineError(`${this.tool}: line ${lineNo} table name '${name}' invalid${crNote(name)}: expected one of ${VALID_TABLES.join(', ')}`, 2);
       }
       // iptables-restore without --noflush replaces each table it names.
       this.table = newTable(name, lineNo);
-      this.tableLine = lineNo;
+      this.touched = false;
       this.pending = [];
       return;
     }
-    if (line === 'COMMIT') {
-      if (!this.table) throw new LineError('COMMIT without a table: start one with a line like *filter', col);
-      this.commit();
+    if (line[0] === ':' && inTable) {
+      if (!this.skipping) this.chainDecl(line, lineNo);
       return;
     }
-    if (!this.table) throw new LineError('rule outside a table: start one with a line like *filter', col);
-    if (line.startsWith(':')) {
-      this.chainDecl(raw, lineNo);
+    if (inTable) {
+      if (!this.skipping) this.ruleLine(line, newline, lineNo);
       return;
     }
-    this.ruleLine(raw, lineNo);
+    throw new LineError(`${this.tool}: line ${lineNo} failed: ${outsideTable(line)}`, 1);
   }
 
-  private chainDecl(raw: string, lineNo: number): void {
+  /** A `:CHAIN POLICY [packets:bytes]` line. */
+  private chainDecl(line: string, lineNo: number): void {
     const table = this.table!;
-    const toks = tokenize(raw);
-    const first = toks[0]!;
-    const name = first.text.slice(1);
-    const policyTok = toks[1];
-    if (!name) throw new LineError('chain declaration without a name: expected `:NAME POLICY [packets:bytes]`', first.column);
-    if (!policyTok) throw new LineError(`chain \`${name}' declared without a policy: expected \`:${name} ACCEPT [0:0]' or \`:${name} - [0:0]'`, first.column);
-    const counters = toks[2] ? parseCounters(toks[2].text) : undefined;
-    if (toks[2] && !counters) throw new LineError(`bad counters \`${toks[2].text}': expected [packets:bytes]`, toks[2].column);
+    this.touched = true;
+    const words = strtokWords(line.slice(1));
+    const name = words[0];
+    const column = line.indexOf(name ?? '', 1) + 1;
+    if (name === undefined) throw new LineError(`${this.tool}: line ${lineNo} chain name invalid: expected \`:NAME POLICY [packets:bytes]'`, 1);
+    this.announced.add(name);
+    this.assertValidChainName(name, column);
+    const policy = words[1];
+    if (policy === undefined) {
+      throw new LineError(
+        `${this.tool}: line ${lineNo} policy invalid: expected \`:${name} ACCEPT [0:0]' for a built-in chain or \`:${name} - [0:0]' for a user chain`,
+        column,
+      );
+    }
+    const policyColumn = line.indexOf(policy, column + name.length - 1) + 1;
     const builtin = (BUILTIN_CHAINS[table.name] ?? []).includes(name);
     if (builtin) {
-      const p = policyTok.text;
-      if (p !== 'ACCEPT' && p !== 'DROP') {
-        throw new LineError(`bad policy \`${p}' for built-in chain ${name}: expected ACCEPT or DROP`, policyTok.column);
-      }
       const c = table.chains.get(name)!;
-      c.policy = p;
-      if (counters && this.opts.restoreCounters) [c.packets, c.bytes] = counters;
+      let counters: [number, number] | undefined;
+      if (this.opts.restoreCounters) {
+        const m = /^\[(\d+):(\d+)\]/.exec(words[2] ?? '');
+        if (!m) throw new LineError(`invalid policy counters for chain '${name}': expected [packets:bytes]`, policyColumn);
+        counters = [Number(m[1]), Number(m[2])];
+      }
+      if (policy !== '-' && policy !== 'ACCEPT' && policy !== 'DROP') {
+        throw new LineError(
+          `Bad policy name \`${policy}' for built-in chain ${name}${crNote(policy)}: expected ACCEPT, DROP, or - to keep the policy`,
+          policyColumn,
+        );
+      }
+      if (policy !== '-') c.policy = policy;
+      if (counters) [c.packets, c.bytes] = counters;
       return;
     }
-    if (policyTok.text !== '-') {
-      throw new LineError(`user chain \`${name}' cannot have a policy (\`${policyTok.text}'): write \`:${name} - [0:0]'`, policyTok.column);
+    // A user chain: created, or flushed when it exists (nft_cmd_chain_restore); the policy and counters are not read.
+    const c = table.chains.get(name);
+    if (c) {
+      c.rules = [];
+      this.pending = this.pending.filter((x) => x.chain !== name);
+      return;
     }
-    this.checkChainName(name, first.column + 1);
-    if (table.chains.has(name)) throw new LineError(`chain \`${name}' already exists`, first.column + 1);
     table.chains.set(name, { name, builtin: false, policy: 'ACCEPT', packets: 0, bytes: 0, rules: [] });
   }
 
-  private checkChainName(name: string, column: number): void {
-    if (name.length > CHAIN_NAME_MAX) throw new LineError(`chain name \`${name}' is too long (must be under 29 chars)`, column);
-    if (name.startsWith('-') || name.startsWith('!')) throw new LineError(`invalid chain name \`${name}'`, column);
-    if (TARGET_BY_NAME.has(name) || KNOWN_TARGETS.has(name) || ['ACCEPT', 'DROP', 'RETURN', 'QUEUE'].includes(name)) {
-      throw new LineError(`chain name \`${name}' is a target name: choose another`, column);
+  /** The targets iptables loads for this family under `name` (before announced chain names hide them). */
+  private isTargetName(name: string): boolean {
+    if (STANDARD_TARGETS.includes(name)) return true;
+    if (this.announced.has(name)) return false;
+    const mod = TARGET_BY_NAME.get(name);
+    if (mod && this.fits(mod)) return true;
+    return KNOWN_TARGETS[this.family]!.has(name);
+  }
+
+  /** assert_valid_chain_name. */
+  private assertValidChainName(name: string, column: number): void {
+    if (byteLength(name) >= NAME_MAX) {
+      const chars = name.length !== byteLength(name) ? ` (${byteLength(name)} bytes)` : '';
+      throw new LineError(`chain name \`${name}' too long (must be under ${NAME_MAX} chars)${chars}: the kernel keeps ${NAME_MAX - 1} bytes`, column);
     }
+    if (name[0] === '-' || name[0] === '!') throw new LineError(`chain name not allowed to start with \`${name[0]}'`, column);
+    if (this.isTargetName(name)) throw new LineError(`chain name may not clash with target name: \`${name}' is a target; choose another name`, column);
+    if (hasCSpace(name)) throw new LineError(`Invalid chain name \`${name}'${crNote(name)}: a chain name has no blanks`, column);
   }
 
   private chainOf(name: string | undefined, column: number): Chain {
     const table = this.table!;
-    if (!name) throw new LineError('missing chain name', column);
-    const c = table.chains.get(name);
-    if (!c) throw new LineError(`chain \`${name}' does not exist in table ${table.name}: declare it with \`:${name} - [0:0]'`, column);
+    const c = name === undefined ? undefined : table.chains.get(name);
+    if (!c) {
+      throw new LineError(
+        `No chain/target/match by that name: chain \`${name ?? ''}' does not exist in table ${table.name}${name && /\r/.test(name) ? crNote(name) : `; declare it with \`:${name ?? 'NAME'} - [0:0]'`}`,
+        column,
+      );
+    }
     return c;
   }
 
-  private ruleLine(raw: string, lineNo: number): void {
-    let toks = tokenize(raw);
-    let counters: [number, number] | undefined;
-    const c0 = toks[0] ? parseCounters(toks[0].text) : undefined;
-    if (c0) {
-      counters = c0;
-      toks = toks.slice(1);
+  /** A command line: words, do_parse, then the command on the table. */
+  private ruleLine(line: string, newline: boolean, lineNo: number): void {
+    let rest = line;
+    let offset = 0;
+    const argv = [this.tool, '-t', this.table!.name];
+    const cols = [1, 1, 1];
+    if (line[0] === '[') {
+      // tokenize_rule_counters
+      const close = line.indexOf(']');
+      if (close < 0) throw new LineError(`Bad line ${lineNo}: need ]: a rule's counters are written [packets:bytes]`, 1);
+      const inner = line.slice(1).replace(/^:+/, '');
+      const colon = inner.indexOf(':');
+      if (inner === '') throw new LineError(`Bad line ${lineNo}: need :: a rule's counters are written [packets:bytes]`, 1);
+      const after = colon < 0 ? '' : inner.slice(colon + 1).replace(/^\]+/, '');
+      if (colon < 0 || after === '') throw new LineError(`Bad line ${lineNo}: need ]: a rule's counters are written [packets:bytes]`, 1);
+      const pcnt = inner.slice(0, colon);
+      const end = after.indexOf(']');
+      const bcnt = end < 0 ? after : after.slice(0, end);
+      if (this.opts.restoreCounters) {
+        argv.push('--set-counters', pcnt, bcnt);
+        cols.push(1, 2, 2 + colon);
+      }
+      offset = close + 1;
+      rest = line.slice(offset);
     }
-    const p = this.parseArgs(toks, lineNo);
-    if (!p) return; // an ip6tables-only line (-6)
-    if (counters) p.counters = counters;
-    const table = this.table!;
-    const argAt = (i: number): Token | undefined => p.cmdArgs[i];
-    switch (p.command) {
-      case 'N': {
-        const name = p.chain!;
-        this.checkChainName(name, p.commandColumn);
-        if (table.chains.has(name)) throw new LineError(`chain \`${name}' already exists`, p.commandColumn);
-        table.chains.set(name, { name, builtin: false, policy: 'ACCEPT', packets: 0, bytes: 0, rules: [] });
-        return;
-      }
-      case 'X': {
-        if (p.chain === undefined) {
-          for (const [n, c] of table.chains) if (!c.builtin) table.chains.delete(n);
-          return;
-        }
-        const c = this.chainOf(p.chain, p.commandColumn);
-        if (c.builtin) throw new LineError(`cannot delete built-in chain ${c.name}`, p.commandColumn);
-        if (c.rules.length) throw new LineError(`chain \`${c.name}' is not empty: flush it first (-F ${c.name})`, p.commandColumn);
-        for (const other of table.chains.values()) {
-          for (const r of other.rules) {
-            if (r.target.kind === 'jump' && r.target.chain === c.name) {
-              throw new LineError(`chain \`${c.name}' is still referenced from ${other.name}`, p.commandColumn);
-            }
-          }
-        }
-        table.chains.delete(c.name);
-        return;
-      }
-      case 'F': {
-        const chains = p.chain === undefined ? [...table.chains.values()] : [this.chainOf(p.chain, p.commandColumn)];
-        for (const c of chains) c.rules = [];
-        this.pending = this.pending.filter((x) => !chains.some((c) => c.name === x.chain));
-        return;
-      }
-      case 'Z': {
-        const chains = p.chain === undefined ? [...table.chains.values()] : [this.chainOf(p.chain, p.commandColumn)];
-        for (const c of chains) {
-          c.packets = c.bytes = 0;
-          for (const r of c.rules) r.packets = r.bytes = 0;
-        }
-        return;
-      }
-      case 'P': {
-        const c = this.chainOf(p.chain, p.commandColumn);
-        const t = argAt(0);
-        if (!c.builtin) throw new LineError(`cannot set a policy on user chain \`${c.name}': only built-in chains have one`, p.commandColumn);
-        if (!t || (t.text !== 'ACCEPT' && t.text !== 'DROP')) {
-          throw new LineError(`bad policy \`${t?.text ?? ''}' for ${c.name}: expected ACCEPT or DROP`, t?.column ?? p.commandColumn);
-        }
-        c.policy = t.text;
-        return;
-      }
-      case 'E': {
-        const c = this.chainOf(p.chain, p.commandColumn);
-        const t = argAt(0);
-        if (!t) throw new LineError('-E needs the new chain name', p.commandColumn);
-        if (c.builtin) throw new LineError(`cannot rename built-in chain ${c.name}`, p.commandColumn);
-        this.checkChainName(t.text, t.column);
-        if (table.chains.has(t.text)) throw new LineError(`chain \`${t.text}' already exists`, t.column);
-        table.chains.delete(c.name);
-        const old = c.name;
-        c.name = t.text;
-        table.chains.set(c.name, c);
-        for (const other of table.chains.values()) {
-          for (const r of other.rules) {
-            if (r.target.kind === 'jump' && r.target.chain === old) r.target = { ...r.target, chain: c.name };
-          }
-        }
-        for (const x of this.pending) if (x.chain === old) x.chain = c.name;
-        return;
-      }
-      case 'L':
-      case 'S':
-      case 'C':
-        throw new LineError(`command ${p.command === 'C' ? '-C' : '-' + p.command} is not allowed in a rule file: use -A, -I, -D, -R, -N, -X, -F, -Z, -P or -E`, p.commandColumn);
+    const toks = tokenize(rest + (newline ? '\n' : ''), argv.length);
+    for (const t of toks) {
+      argv.push(t.text);
+      cols.push(t.column + offset);
     }
-    // -A -I -D -R: a rule specification.
-    const chain = this.chainOf(p.chain, p.commandColumn);
-    const rules = this.buildRules(p, chain, lineNo);
-    let at = chain.rules.length;
-    if (p.command === 'I' || p.command === 'R' || (p.command === 'D' && argAt(0))) {
-      const numTok = argAt(0);
-      let num = 1;
-      if (numTok) {
-        if (!/^\d+$/.test(numTok.text) || Number(numTok.text) < 1) throw new LineError(`invalid rule number \`${numTok.text}': expected 1 or more`, numTok.column);
-        num = Number(numTok.text);
-      } else if (p.command === 'R') throw new LineError('-R needs a rule number', p.commandColumn);
-      const limit = p.command === 'I' ? chain.rules.length + 1 : chain.rules.length;
-      if (num > limit) {
-        throw new LineError(`index of ${p.command === 'I' ? 'insertion' : p.command === 'R' ? 'replacement' : 'deletion'} too big: chain ${chain.name} has ${chain.rules.length} rules`, numTok?.column ?? p.commandColumn);
+    const state: ParseState = {};
+    try {
+      const p = this.doParse(argv, cols, argv.length - toks.length, state);
+      if (p) this.apply(p, lineNo);
+    } catch (e) {
+      if (e instanceof LineError && state.oldNegation) {
+        const o = state.oldNegation;
+        throw new LineError(
+          `${e.message}; \`${o.opt} ! ${o.arg ?? 'X'}' is the old way to negate, which iptables 1.8 does not take: write \`! ${o.opt} ${o.arg ?? 'X'}'`,
+          e.column,
+        );
       }
-      at = num - 1;
-    }
-    if (p.command === 'D') {
-      if (argAt(0)) {
-        const [gone] = chain.rules.splice(at, 1);
-        this.pending = this.pending.filter((x) => x.rule !== gone);
-        return;
+      if (e instanceof LineError && state.attached && e.message.includes(state.attached.word)) {
+        const a = state.attached;
+        throw new LineError(
+          `${e.message}; iptables 1.8.9 takes the whole word \`${a.word}' as ${a.opt}'s value when the value is attached to ${a.opt}: write \`${a.opt} ${a.value}'`,
+          e.column,
+        );
       }
-      // Delete by specification: the first rule with the same canonical text.
-      const want = rules.map((r) => ruleText(r));
-      const idx = chain.rules.findIndex((r) => ruleText(r) === want[0]);
-      if (idx < 0) throw new LineError(`bad rule (does a matching rule exist in chain ${chain.name}?)`, p.commandColumn);
-      const [gone] = chain.rules.splice(idx, 1);
-      this.pending = this.pending.filter((x) => x.rule !== gone);
-      return;
+      throw e;
     }
-    if (p.command === 'R') {
-      if (rules.length !== 1) throw new LineError('-R takes a single source and destination address', p.commandColumn);
-      const [gone] = chain.rules.splice(at, 1, rules[0]!);
-      this.pending = this.pending.filter((x) => x.rule !== gone);
-    } else {
-      chain.rules.splice(at, 0, ...rules);
-    }
-    for (const r of rules) this.pending.push({ rule: r, chain: chain.name, line: lineNo, column: p.commandColumn, targetColumn: p.targetColumn });
   }
 
-  /** Walks the tokens of a rule line: command, generic options, matches, target. */
-  private parseArgs(toks: Token[], lineNo: number): ParsedLine | undefined {
+  /** do_parse: the words of one line read as iptables reads them. Undefined for a line of the other family (-4/-6). */
+  private doParse(argv: string[], cols: number[], firstWord: number, state: ParseState): ParsedLine | undefined {
+    const v6 = this.family === Family.V6;
     const p: ParsedLine = {
-      command: '',
+      command: 0,
       commandColumn: 1,
-      cmdArgs: [],
+      chainColumn: 1,
+      rulenumColumn: 1,
+      policyColumn: 1,
+      options: 0,
       ip: emptyIpMatch(this.family),
       srcs: [],
       dsts: [],
       loaded: [],
-      targetColumn: 0,
+      jumpColumn: 0,
       goto: false,
     };
+    const g = new Getopt(argv, OPTSTRING);
+    let opts: LongOption[] = [...GENERIC_OPTS];
+    let offsets = 0;
     let invert = false;
     let invertCol = 0;
-    const seen = new Set<string>();
-    const takeInvert = (opt: string): boolean => {
-      const v = invert;
-      if (v && !['-s', '-d', '-i', '-o', '-p', '-f'].includes(opt)) throw new LineError(`option ${opt} cannot be inverted`, invertCol);
-      invert = false;
-      return v;
-    };
-    let i = 0;
-    const need = (opt: string, col: number): Token => {
-      const t = toks[++i];
-      if (!t) throw new LineError(`option ${opt} requires an argument`, col);
-      return t;
-    };
-    const once = (canon: string, written: string, col: number): void => {
-      if (seen.has(canon)) throw new LineError(`multiple ${written} flags not allowed`, col);
-      seen.add(canon);
-    };
-    for (; i < toks.length; i++) {
-      const tok = toks[i]!;
-      const t = tok.text;
-      const col = tok.column;
-      if (t === '!' && !tok.quoted) {
-        if (invert) throw new LineError('multiple consecutive ! not allowed', col);
-        invert = true;
-        invertCol = col;
-        continue;
+    let tableSet = false;
+    let protoUsed = false;
+    let protocol: string | undefined;
+    let shost: { text: string; column: number } | undefined;
+    let dhost: { text: string; column: number } | undefined;
+    let target: Loaded | undefined;
+    let verbose = false;
+    const col = (i: number): number => cols[Math.max(0, Math.min(i, cols.length - 1))] ?? 1;
+    /** The word iptables quotes for the option just read (argv[optind-1]: its argument when separate), and the option's own word. */
+    let word = 0;
+    let at = 0;
+    const hasArg = (): boolean => g.optind < argv.length && argv[g.optind]![0] !== '-' && argv[g.optind]![0] !== '!';
+    const addCommand = (cmd: number, others: number): void => {
+      if (invert) throw new LineError(`unexpected '!' flag before -${CMD_CHARS[Math.log2(cmd)]}`, invertCol);
+      const clash = p.command & ~others;
+      if (clash) {
+        const a = CMD_CHARS[Math.log2(cmd)]!;
+        const b = CMD_CHARS[Math.log2(clash & -clash)]!;
+        throw new LineError(`Cannot use -${a} with -${b}: one command per line`, col(at));
       }
-      const cmd = COMMANDS[t];
-      if (cmd) {
-        if (p.command) throw new LineError(`cannot use ${t} with -${p.command}: one command per line`, col);
-        p.command = cmd;
-        p.commandColumn = col;
-        // Command arguments: chain (optional for -X -F -Z), then extra ones.
-        const next = toks[i + 1];
-        if (next && !next.text.startsWith('-')) {
-          p.chain = next.text;
-          i++;
-          while (toks[i + 1] && !toks[i + 1]!.text.startsWith('-') && toks[i + 1]!.text !== '!') {
-            p.cmdArgs.push(toks[++i]!);
-          }
-        } else if (!['X', 'F', 'Z', 'L', 'S'].includes(cmd)) {
-          throw new LineError(`option ${t} requires a chain name`, col);
-        }
-        continue;
+      p.command |= cmd;
+      p.commandColumn = col(at);
+    };
+    const setOption = (o: string): void => {
+      const bit = OPT[o]!;
+      if (p.options & bit) throw new LineError(`multiple -${o} flags not allowed`, col(at));
+      p.options |= bit;
+      if (invert) {
+        if (!INVERTIBLE[o]) throw new LineError(`cannot have ! before -${o}`, invertCol);
+        p.ip.invflags |= INVERTIBLE[o]!;
       }
-      switch (t) {
-        case '-4':
-        case '--ipv4':
-          if (this.family === Family.V6) return undefined; // ip6tables-restore ignores iptables-only lines
-          continue;
-        case '-6':
-        case '--ipv6':
-          if (this.family === Family.V4) return undefined; // iptables-restore ignores ip6tables-only lines
-          continue;
-        case '-t':
-        case '--table':
-          throw new LineError('the -t option cannot be used in a rule file: start a table with *name instead', col);
-        case '-s':
-        case '--source':
-        case '--src':
-        case '-d':
-        case '--destination':
-        case '--dst': {
-          const isSrc = t === '-s' || t.startsWith('--s');
-          once(isSrc ? '-s' : '-d', t, col);
-          const inv = takeInvert(isSrc ? '-s' : '-d');
-          const a = need(t, col);
-          const list = a.text.split(',').map((x) => parseAddress(x, a.column, t, this.family));
-          if (inv) p.ip.invflags |= isSrc ? INV_SRCIP : INV_DSTIP;
-          if (inv && list.length > 1) throw new LineError(`! not allowed with multiple ${isSrc ? 'source' : 'destination'} addresses`, col);
-          if (isSrc) p.srcs = list;
-          else p.dsts = list;
-          continue;
-        }
-        case '-i':
-        case '--in-interface':
-        case '-o':
-        case '--out-interface': {
-          const isIn = t === '-i' || t === '--in-interface';
-          once(isIn ? '-i' : '-o', t, col);
-          const inv = takeInvert(isIn ? '-i' : '-o');
-          const a = need(t, col);
-          const name = parseInterface(a.text, a.column, t);
-          if (isIn) p.ip.iniface = name;
-          else p.ip.outiface = name;
-          if (inv) p.ip.invflags |= isIn ? INV_VIA_IN : INV_VIA_OUT;
-          continue;
-        }
-        case '-p':
-        case '--protocol': {
-          once('-p', t, col);
-          const inv = takeInvert('-p');
-          const a = need(t, col);
-          const proto = parseProtocol(a.text);
-          if (proto === undefined) {
-            throw new LineError(`unknown protocol \`${a.text}' specified: expected a name such as tcp, udp, icmp, gre, esp, or a number 0-255`, a.column);
+    };
+    /** do_parse reads these options' value as argv[optind-1]: the option's own word when the value is attached to it. */
+    const valueWord = (opt: string): string => {
+      const w = argv[word]!;
+      if (w !== r0.optarg && !state.attached) state.attached = { opt, value: r0.optarg ?? '', word: w };
+      return w;
+    };
+    const noteOldNegation = (opt: string, arg: string | undefined, at: number): void => {
+      if (arg === '!' && !state.oldNegation) {
+        const next = argv[at + 1];
+        state.oldNegation = { opt, ...(next !== undefined && next[0] !== '-' ? { arg: next } : {}) };
+      }
+    };
+    /** Merges a module's options into the table (xtables_options_xfrm): generic first, the new module's, then the older ones. */
+    const merge = (l: Loaded): void => {
+      offsets += OFFSET_SCALE;
+      l.offset = offsets;
+      const mine: LongOption[] = [];
+      l.module.options.forEach((s, k) => {
+        const hasArg = s.args > 0 ? 1 : 0;
+        for (const name of [s.name, ...(s.aliases ?? [])]) mine.push({ name, hasArg, val: offsets + k });
+      });
+      opts = [...GENERIC_OPTS, ...mine, ...opts.slice(GENERIC_OPTS.length)];
+    };
+    const loadMatch = (name: string, column: number): Loaded => {
+      const mod = this.findMatch(name, column);
+      const earlier = p.loaded.filter((l) => l.module === mod && l.module.kind === 'match');
+      for (const l of earlier) l.completed = true;
+      const l: Loaded = { module: mod, uses: [], column, offset: earlier.at(-1)?.offset ?? 0, completed: false };
+      p.loaded.push(l);
+      return l;
+    };
+
+    let r0: GetoptResult = { c: 0, at: 0 };
+    for (;;) {
+      const r: GetoptResult = g.next(opts);
+      r0 = r;
+      if (r.c === -1) break;
+      word = g.optind - 1;
+      at = r.at;
+      const c = r.c;
+      const letter = c < 128 ? String.fromCharCode(c) : '';
+      switch (c < OFFSET_SCALE ? letter : '') {
+        case 'A':
+        case 'C':
+          addCommand(c === ch('A') ? CMD_APPEND : CMD_CHECK, 0);
+          p.chain = r.optarg!;
+          p.chainColumn = col(word);
+          break;
+        case 'D':
+          addCommand(CMD_DELETE, 0);
+          p.chain = r.optarg!;
+          p.chainColumn = col(word);
+          if (hasArg()) {
+            p.rulenum = this.parseRuleNumber(argv[g.optind]!, col(g.optind));
+            p.rulenumColumn = col(g.optind++);
+            p.command = CMD_DELETE_NUM;
           }
-          if (inv && proto === 0) throw new LineError('rule would never match protocol (! -p all)', col);
+          break;
+        case 'R':
+          addCommand(CMD_REPLACE, 0);
+          p.chain = r.optarg!;
+          p.chainColumn = col(word);
+          if (!hasArg()) throw new LineError('-R requires a rule number: write -R CHAIN NUMBER followed by the rule', col(at));
+          p.rulenum = this.parseRuleNumber(argv[g.optind]!, col(g.optind));
+          p.rulenumColumn = col(g.optind++);
+          break;
+        case 'I':
+          addCommand(CMD_INSERT, 0);
+          p.chain = r.optarg!;
+          p.chainColumn = col(word);
+          p.rulenum = 1;
+          if (hasArg()) {
+            p.rulenum = this.parseRuleNumber(argv[g.optind]!, col(g.optind));
+            p.rulenumColumn = col(g.optind++);
+          }
+          break;
+        case 'L':
+        case 'S':
+        case 'F':
+        case 'Z':
+        case 'X': {
+          const cmd = { L: CMD_LIST, S: CMD_LIST_RULES, F: CMD_FLUSH, Z: CMD_ZERO, X: CMD_DELETE_CHAIN }[letter]!;
+          const others = letter === 'L' || letter === 'S' ? CMD_ZERO | CMD_ZERO_NUM : letter === 'Z' ? CMD_LIST | CMD_LIST_RULES : 0;
+          addCommand(cmd, others);
+          if (r.optarg !== undefined) {
+            p.chain = r.optarg;
+            p.chainColumn = col(word);
+          } else if (hasArg()) {
+            p.chain = argv[g.optind]!;
+            p.chainColumn = col(g.optind++);
+          }
+          if ((letter === 'L' || letter === 'S' || letter === 'Z') && hasArg()) {
+            p.rulenum = this.parseRuleNumber(argv[g.optind]!, col(g.optind));
+            p.rulenumColumn = col(g.optind++);
+            if (letter === 'Z') p.command = (p.command & ~CMD_ZERO) | CMD_ZERO_NUM;
+          }
+          break;
+        }
+        case 'N':
+          this.assertValidChainName(r.optarg!, col(word));
+          addCommand(CMD_NEW_CHAIN, 0);
+          p.chain = r.optarg!;
+          p.chainColumn = col(word);
+          break;
+        case 'E':
+          addCommand(CMD_RENAME_CHAIN, 0);
+          p.chain = r.optarg!;
+          p.chainColumn = col(word);
+          if (!hasArg()) throw new LineError('-E requires old-chain-name and new-chain-name', col(at));
+          p.newname = argv[g.optind++];
+          break;
+        case 'P':
+          addCommand(CMD_SET_POLICY, 0);
+          p.chain = r.optarg!;
+          p.chainColumn = col(word);
+          if (!hasArg()) throw new LineError('-P requires a chain and a policy: write -P CHAIN ACCEPT or -P CHAIN DROP', col(at));
+          p.policyColumn = col(g.optind);
+          p.policy = argv[g.optind++];
+          break;
+        case 'h':
+        case 'V':
+          throw new LineError(
+            `-${letter} makes ${this.tool} print its ${letter === 'h' ? 'help' : 'version'} and stop with success, without loading this table or the rest of the file: remove it`,
+            col(at),
+          );
+        case 'p': {
+          setOption('p');
+          noteOldNegation('-p', r.optarg, word);
+          protocol = valueWord('-p').toLowerCase();
+          const proto = this.parseProtocol(protocol, col(word));
+          if (proto === 0 && p.ip.invflags & INV_PROTO)
+            throw new LineError('rule would never match protocol: `! -p all` matches nothing; remove the rule or the `!`', col(at));
           p.ip.proto = proto;
-          if (inv) p.ip.invflags |= INV_PROTO;
-          continue;
+          break;
         }
-        case '-f':
-        case '--fragment': {
-          once('-f', t, col);
-          const inv = takeInvert('-f');
-          p.ip.fragment = true;
-          if (inv) p.ip.invflags |= INV_FRAG;
-          continue;
-        }
-        case '-c':
-        case '--set-counters': {
-          takeInvert(t);
-          const a = need(t, col);
-          const b = need(t, col);
-          if (!/^\d+$/.test(a.text) || !/^\d+$/.test(b.text)) throw new LineError(`-c needs two numbers (packets bytes)`, a.column);
-          p.counters = [Number(a.text), Number(b.text)];
-          continue;
-        }
-        case '-m':
-        case '--match': {
-          takeInvert(t);
-          const a = need(t, col);
-          this.loadMatch(p, a.text, a.column, false);
-          continue;
-        }
-        case '-j':
-        case '--jump':
-        case '-g':
-        case '--goto': {
-          takeInvert(t);
-          const isGoto = t === '-g' || t === '--goto';
-          if (p.targetName !== undefined) throw new LineError(`multiple -j/-g flags not allowed`, col);
-          const a = need(t, col);
-          p.targetName = a.text;
-          p.targetColumn = a.column;
-          p.goto = isGoto;
-          if (!isGoto && !this.table!.chains.has(a.text)) {
-            const mod = TARGET_BY_NAME.get(a.text);
-            if (mod) this.checkFamily('target', mod, a.column);
-            if (mod) p.loaded.push({ module: mod, uses: [], column: a.column, implicit: false });
-            // Refused here, before its options are taken for unknown ones.
-            else if (a.text === 'QUEUE' || KNOWN_TARGETS.has(a.text)) this.standardTarget(a.text, a.column, false);
+        case 's':
+        case 'd':
+          setOption(letter);
+          noteOldNegation(`-${letter}`, r.optarg, word);
+          if (letter === 's') shost = { text: valueWord('-s'), column: col(word) };
+          else dhost = { text: valueWord('-d'), column: col(word) };
+          break;
+        case 'g':
+          setOption('j');
+          p.goto = true;
+          p.jumpto = this.parseTargetName(r.optarg!, col(word));
+          p.jumpColumn = col(word);
+          break;
+        case 'j': {
+          setOption('j');
+          const name = this.parseTargetName(valueWord('-j'), col(word));
+          p.jumpto = name;
+          p.jumpColumn = col(word);
+          const mod = this.findTarget(name, col(word));
+          if (mod) {
+            target = { module: mod, uses: [], column: col(word), offset: 0, completed: false };
+            merge(target);
+            p.loaded.push(target);
           }
-          continue;
+          break;
+        }
+        case 'i':
+        case 'o': {
+          if (r.optarg === '')
+            throw new LineError(`Empty interface is likely to be undesired: give -${letter} an interface name, or leave it out to match any`, col(at));
+          setOption(letter);
+          noteOldNegation(`-${letter}`, r.optarg, word);
+          let name = valueWord(`-${letter}`);
+          if (byteLength(name) + 1 > IFNAMSIZ) {
+            const bytes = name.length !== byteLength(name) ? ` (it is ${byteLength(name)} bytes)` : '';
+            throw new LineError(`interface name \`${name}' must be shorter than IFNAMSIZ (${IFNAMSIZ - 1})${bytes}${crNote(name)}`, col(word));
+          }
+          // `+` alone matches every interface: nothing to match.
+          if (name === '+' && !(p.ip.invflags & INVERTIBLE[letter]!)) name = '';
+          if (letter === 'i') p.ip.iniface = name;
+          else p.ip.outiface = name;
+          break;
+        }
+        case 'f':
+          if (v6) throw new LineError("`-f' is not supported in IPv6, use -m frag instead", col(at));
+          setOption('f');
+          p.ip.fragment = true;
+          break;
+        case 'v':
+          if (!verbose) setOption('v');
+          verbose = true;
+          break;
+        case 'm':
+          if (invert) throw new LineError('unexpected ! flag before --match: `!` goes before a match option, not before -m', invertCol);
+          {
+            const l = loadMatch(r.optarg!, col(word));
+            if (l.offset === 0) merge(l);
+          }
+          break;
+        case 'n':
+          setOption('n');
+          break;
+        case 't':
+          if (invert) throw new LineError('unexpected ! flag before --table', invertCol);
+          if (tableSet) throw new LineError(`The -t option cannot be used in ${this.tool}: the table is the one of the last *table line`, col(at));
+          tableSet = true;
+          break;
+        case 'x':
+          setOption('x');
+          break;
+        case 'w':
+        case 'W':
+          throw new LineError(`You cannot use \`-${letter}' from ${this.tool}`, col(at));
+        case '0':
+          setOption('0');
+          break;
+        case 'M':
+          break;
+        case 'c': {
+          setOption('c');
+          const pcnt = r.optarg!;
+          const comma = pcnt.indexOf(',', 1);
+          let bcnt = comma < 0 ? undefined : pcnt.slice(comma + 1);
+          if (bcnt === undefined && hasArg()) bcnt = argv[g.optind++];
+          if (bcnt === undefined) throw new LineError('-c requires packet and byte counter: write -c PACKETS BYTES', col(word));
+          const pk = scanCounter(pcnt);
+          if (pk === undefined) throw new LineError('-c packet counter not numeric', col(word));
+          const by = scanCounter(bcnt);
+          if (by === undefined) throw new LineError('-c byte counter not numeric', col(word));
+          p.counters = [pk, by];
+          break;
+        }
+        case '4':
+          if (v6) return undefined;
+          break;
+        case '6':
+          if (!v6) return undefined;
+          break;
+        default: {
+          if (c === GETOPT_NONOPTION) {
+            if (r.optarg === '!') {
+              if (invert) throw new LineError('multiple consecutive ! not allowed', col(word));
+              invert = true;
+              invertCol = col(word);
+              continue;
+            }
+            throw new LineError(`Bad argument \`${r.optarg}'${badArgumentHint(r.optarg!, word === firstWord, col(word) > 1)}`, col(word));
+          }
+          // command_default: the target's options, each match's, then the protocol's match.
+          const owner =
+            target && c >= target.offset && c < target.offset + OFFSET_SCALE
+              ? target
+              : p.loaded.find((l) => l !== target && !l.completed && l.offset > 0 && c >= l.offset && c < l.offset + OFFSET_SCALE);
+          if (owner) {
+            this.moduleOption(owner, owner.module.options[c - owner.offset]!, r, argv, cols[at] ?? 1, g, word, invert, invertCol, state);
+            break;
+          }
+          if (protocol !== undefined && !protoUsed) {
+            const m = this.protoMatch(protocol, col(word));
+            if (m) {
+              protoUsed = true;
+              const l = loadMatch(m.name, col(word));
+              merge(l);
+              g.optind--;
+              continue;
+            }
+          }
+          if (c === GETOPT_MISSING) throw new LineError(`option "${argv[word]}" requires an argument`, col(word));
+          if (c === GETOPT_UNKNOWN)
+            throw new LineError(`unknown option "${argv[word]}"${this.unknownHint(argv[word]!, r, p, protocol, argv[r.at] ?? '')}`, col(word));
+          throw new LineError(`Unknown arg "${r.optarg ?? '(null)'}"`, col(word));
         }
       }
-      if (t.startsWith('-') && t.length > 1) {
-        this.moduleOption(p, toks, i, invert, invertCol, lineNo);
-        const spec = this.lastSpec!;
-        i += spec.args;
-        invert = false;
-        continue;
-      }
-      if (!p.command) throw new LineError(`bad argument \`${t}': a rule line starts with a command such as -A CHAIN`, col);
-      throw new LineError(`bad argument \`${t}'`, col);
+      invert = false;
     }
-    if (invert) throw new LineError('! must be followed by an option', invertCol);
-    if (!p.command) throw new LineError('no command specified: a rule line starts with -A CHAIN (or -I, -D, -R, -N, -X, -F, -Z, -P, -E)', toks[0]?.column ?? 1);
+
+    if (this.table!.name === 'nat' && ((p.policy === 'DROP' && p.command & CMD_SET_POLICY) || p.jumpto === 'DROP')) {
+      throw new LineError(
+        'The "nat" table is not intended for filtering, the use of DROP is therefore inhibited.',
+        p.command & CMD_SET_POLICY ? p.policyColumn : p.jumpColumn,
+      );
+    }
+    if (g.optind < argv.length)
+      throw new LineError(`unknown arguments found on commandline: the words after \`--' are never read; remove \`--'`, col(g.optind - 1));
+    if (!p.command)
+      throw new LineError('no command specified: a rule line starts with a command such as -A CHAIN (or -I, -D, -R, -N, -X, -F, -Z, -P)', col(firstWord));
+    if (invert) throw new LineError('nothing appropriate following !', invertCol);
+
+    // post_parse: the addresses of a rule command, then the combinations.
+    const rule = p.command & RULE_COMMANDS;
+    if (shost || rule) p.srcs = this.addresses(shost?.text ?? (v6 ? '::/0' : '0.0.0.0/0'), shost?.column ?? 1);
+    if (dhost || rule) p.dsts = this.addresses(dhost?.text ?? (v6 ? '::/0' : '0.0.0.0/0'), dhost?.column ?? 1);
+    if ((p.srcs.length > 1 || p.dsts.length > 1) && p.ip.invflags & (INV_SRCIP | INV_DSTIP)) {
+      throw new LineError(
+        '! not allowed with multiple source or destination IP addresses: write one rule per address',
+        (p.ip.invflags & INV_SRCIP ? shost : dhost)?.column ?? 1,
+      );
+    }
+    if (p.command === CMD_REPLACE && (p.srcs.length !== 1 || p.dsts.length !== 1)) {
+      throw new LineError('Replacement rule does not specify a unique address', p.commandColumn);
+    }
+    for (const [cmd, refused] of ILLEGAL) {
+      if (!(p.command & cmd)) continue;
+      for (const o of refused) {
+        if (p.options & OPT[o]!) throw new LineError(`Illegal option \`-${o}' with this command`, p.commandColumn);
+      }
+    }
+    if (p.chain !== undefined && byteLength(p.chain) >= NAME_MAX) {
+      throw new LineError(`chain name \`${p.chain}' too long (must be under ${NAME_MAX} chars)`, p.chainColumn);
+    }
+    if (rule && p.chain !== undefined) {
+      if ((p.chain === 'PREROUTING' || p.chain === 'INPUT') && p.options & OPT['o']!) {
+        throw new LineError(`Can't use -o with ${p.chain}: packets there have no output interface yet`, p.commandColumn);
+      }
+      if ((p.chain === 'POSTROUTING' || p.chain === 'OUTPUT') && p.options & OPT['i']!) {
+        throw new LineError(`Can't use -i with ${p.chain}: packets there have no input interface`, p.commandColumn);
+      }
+    }
     return p;
   }
 
-  private lastSpec: OptionSpec | undefined;
-
-  private loadMatch(p: ParsedLine, name: string, column: number, implicit: boolean): MatchModule<any> {
-    const mod = MATCH_BY_NAME.get(name);
-    if (!mod) {
-      if (KNOWN_MATCHES.has(name)) {
-        throw new LineError(`match \`${name}' is not supported by cofw yet; remove or rewrite the rule, or see the README's list of supported matches`, column);
-      }
-      throw new LineError(`Couldn't load match \`${name}': no such iptables match (known: ${[...MATCH_BY_NAME.keys()].sort().join(', ')})`, column);
+  /** An option of a loaded module, with its arguments (the first as getopt gave it, a second read from the next word). */
+  private moduleOption(
+    owner: Loaded,
+    spec: OptionSpec,
+    r: GetoptResult,
+    argv: string[],
+    column: number,
+    g: Getopt,
+    word: number,
+    invert: boolean,
+    invertCol: number,
+    state: ParseState,
+  ): void {
+    const mod = owner.module;
+    if (invert && !spec.invert) throw new LineError(`${mod.name}: option "--${spec.name}" cannot be inverted.`, invertCol);
+    if (!spec.repeat && owner.uses.some((u) => u.spec === spec)) {
+      throw new LineError(`${mod.name}: option "--${spec.name}" can only be used once.`, column);
     }
+    const args: string[] = [];
+    if (spec.args > 0) {
+      let a = r.optarg!;
+      const size = PUT_STRING_SIZES.get(`${mod.name}/${spec.name}`);
+      if (size !== undefined && byteLength(a) >= size) a = cutBytes(a, size - 1);
+      args.push(a);
+      if (a === '!' && !state.oldNegation) {
+        const next = argv[word + 1];
+        state.oldNegation = { opt: `--${r.long?.name ?? spec.name}`, ...(next !== undefined && next[0] !== '-' ? { arg: next } : {}) };
+      }
+    }
+    for (let k = 1; k < spec.args; k++) {
+      const next = argv[g.optind];
+      if (next === undefined || next[0] === '-' || next[0] === '!')
+        throw new LineError(`--${spec.name} requires ${spec.args === 2 ? 'two' : spec.args} args.`, column);
+      args.push(next);
+      g.optind++;
+    }
+    const written = r.long?.name ?? spec.name;
+    owner.uses.push({ spec, written, args, invert, pos: { line: 0, column: invert ? invertCol : column } });
+  }
+
+  /** Why an option is unknown, beyond iptables' words. */
+  private unknownHint(text: string, r: GetoptResult, p: ParsedLine, protocol: string | undefined, optionWord: string): string {
+    if (r.optopt !== undefined) {
+      const where = text !== optionWord ? ` (in \`${optionWord}'; getopt names the word before it)` : '';
+      return `: -${r.optopt} is not an option of ${this.family === Family.V6 ? 'ip6tables' : 'iptables'}${where}`;
+    }
+    const c = r.candidates ?? [];
+    if (c.length > 1) {
+      const names = [...new Set(c.map((o) => `--${o.name}`))];
+      return `: ambiguous, it abbreviates ${names.join(', ')}; write more of the option's name`;
+    }
+    if (c.length === 1 && text.includes('=')) return `: --${c[0]!.name} takes no argument`;
+    const target = p.jumpto === undefined ? undefined : TARGET_BY_NAME.get(p.jumpto);
+    if (target && !p.loaded.some((l) => l.module === target) && !this.fits(target)) {
+      const [mine, other] = this.family === Family.V6 ? ['ip6tables', 'iptables'] : ['iptables', 'ip6tables'];
+      return `: -j ${p.jumpto} was taken for a chain, as ${target.name} is an ${other} target (Couldn't load target \`${target.name}'); ${mine} rules cannot use it`;
+    }
+    const mods = p.loaded.map((l) => l.module.name);
+    const where = mods.length ? ` (loaded: ${mods.join(', ')})` : '';
+    if (protocol === undefined && /^--(d|s)port|^--(tcp|syn|icmp)/.test(text)) return `${where}; add -p tcp, -p udp or -p icmp before it`;
+    return `${where}: no option of that name is known here`;
+  }
+
+  /** xt_parse_target. */
+  private parseTargetName(name: string, column: number): string {
+    if (name.length === 0) throw new LineError('Invalid target name (too short)', column);
+    if (byteLength(name) >= NAME_MAX) throw new LineError(`Invalid target name \`${name}' (${NAME_MAX - 1} chars max)`, column);
+    if (hasCSpace(name)) throw new LineError(`Invalid target name \`${name}'${crNote(name)}`, column);
+    return name;
+  }
+
+  /** parse_rulenumber. */
+  private parseRuleNumber(text: string, column: number): number {
+    const n = ruleNumber(text);
+    if (n === undefined) throw new LineError(`Invalid rule number \`${text}': rule numbers start at 1`, column);
+    return n;
+  }
+
+  /** xtables_parse_protocol (on the lower-cased word). */
+  private parseProtocol(text: string, column: number): number {
+    const n = xtStrtoulAll(text, 255);
+    if (n !== undefined) return n;
+    const p = /^\d/.test(text) ? undefined : parseProtocol(text);
+    if (p === undefined) {
+      throw new LineError(`unknown protocol "${text}" specified${crNote(text)}: expected a name such as tcp, udp, icmp, gre, esp, or a number 0-255`, column);
+    }
+    return p;
+  }
+
+  private fits(mod: MatchModule<any> | TargetModule<any>): boolean {
+    const f = mod.family ?? Family.Unspec;
+    return f === Family.Unspec || f === this.family;
+  }
+
+  /** xtables_find_match(name, XTF_LOAD_MUST_SUCCEED), with cofw's refusals of what it does not emulate. */
+  private findMatch(name: string, column: number): MatchModule<any> {
+    const mod = MATCH_BY_NAME.get(name);
+    if (mod) {
+      this.checkFamily('match', mod, column);
+      return mod;
+    }
+    if (KNOWN_MATCHES[this.family]!.has(name)) {
+      throw new LineError(`match \`${name}' is not supported by cofw yet; remove or rewrite the rule, or see the README's list of supported matches`, column);
+    }
+    const known = [...MATCH_BY_NAME.entries()].filter(([, m]) => this.fits(m)).map(([n]) => n);
+    throw new LineError(`Couldn't load match \`${name}':No such file or directory${crNote(name)} (known: ${known.sort().join(', ')})`, column);
+  }
+
+  /** The protocol's match, loaded when an option is unknown (load_proto); undefined when there is none for this family. */
+  private protoMatch(protocol: string, column: number): MatchModule<any> | undefined {
+    const n = xtStrtoulAll(protocol, 255);
+    const name = n === undefined ? protocol : n === 0 ? undefined : protocolName(n);
+    const mod = name === undefined ? undefined : MATCH_BY_NAME.get(name);
+    if (!mod || !this.fits(mod)) return undefined;
     this.checkFamily('match', mod, column);
-    p.loaded.push({ module: mod, uses: [], column, implicit });
     return mod;
+  }
+
+  /** xtables_find_target(name, XTF_TRY_LOAD) as command_jump calls it; undefined for a chain (or a standard verdict). */
+  private findTarget(name: string, column: number): TargetModule<any> | undefined {
+    if (STANDARD_TARGETS.includes(name) || this.announced.has(name)) return undefined;
+    const mod = TARGET_BY_NAME.get(name);
+    if (mod) {
+      if (this.fits(mod)) {
+        this.checkFamily('target', mod, column);
+        return mod;
+      }
+      return undefined;
+    }
+    if (KNOWN_TARGETS[this.family]!.has(name) && name !== 'standard') {
+      throw new LineError(`target \`${name}' is not supported by cofw yet; remove or rewrite the rule, or see the README's list of supported targets`, column);
+    }
+    return undefined;
   }
 
   /**
@@ -623,60 +1076,152 @@ export class RestoreParser {
     if (f === Family.Unspec || f === this.family) {
       if (mod.emulates !== undefined && mod.emulates !== this.family) {
         const fam = this.family === Family.V6 ? 'IPv6' : 'IPv4';
-        throw new LineError(`${kind} \`${mod.name}' is not emulated for ${fam} rules yet: cofw refuses it rather than guess; see the README's list of supported modules`, column);
+        throw new LineError(
+          `${kind} \`${mod.name}' is not emulated for ${fam} rules yet: cofw refuses it rather than guess; see the README's list of supported modules`,
+          column,
+        );
       }
       return;
     }
     const tool = this.family === Family.V6 ? 'ip6tables' : 'iptables';
     const other = f === Family.V6 ? 'ip6tables' : 'iptables';
-    throw new LineError(`Couldn't load ${kind} \`${mod.name}':No such file or directory (${mod.name} is an ${other} ${kind}; ${tool} rules cannot use it)`, column);
+    throw new LineError(
+      `Couldn't load ${kind} \`${mod.name}':No such file or directory (${mod.name} is an ${other} ${kind}; ${tool} rules cannot use it)`,
+      column,
+    );
   }
 
-  /** Attaches an option token to the most recently loaded module that declares it. */
-  private moduleOption(p: ParsedLine, toks: Token[], i: number, invert: boolean, invertCol: number, lineNo: number): void {
-    const tok = toks[i]!;
-    const written = tok.text.replace(/^--?/, '');
-    let owner: Loaded | undefined;
-    let spec: OptionSpec | undefined;
-    for (let k = p.loaded.length - 1; k >= 0 && !spec; k--) {
-      const l = p.loaded[k]!;
-      spec = findSpec(l.module, written);
-      if (spec) owner = l;
+  private addresses(text: string, column: number): Array<[InetAddr, InetAddr]> {
+    try {
+      return parseAddressList(text, this.family, this.hosts);
+    } catch (e) {
+      if (e instanceof AddressError) throw new LineError(e.message, column);
+      throw e;
     }
-    if (!spec && p.ip.proto && !(p.ip.invflags & INV_PROTO)) {
-      // iptables loads the protocol's match implicitly (`-p tcp --dport 22`).
-      const pname = protocolName(p.ip.proto);
-      const mod = MATCH_BY_NAME.get(pname);
-      const fits = mod !== undefined && (mod.family === undefined || mod.family === Family.Unspec || mod.family === this.family);
-      if (mod && fits && !p.loaded.some((l) => l.module === mod)) {
-        spec = findSpec(mod, written);
-        if (spec) {
-          p.loaded.push({ module: mod, uses: [], column: tok.column, implicit: true });
-          owner = p.loaded[p.loaded.length - 1];
+  }
+
+  /** The command of a parsed line, on the open table (what nft_cmd_* and the commit do). */
+  private apply(p: ParsedLine, lineNo: number): void {
+    const table = this.table!;
+    const col = p.commandColumn;
+    if (p.chain !== undefined || !(p.command & (CMD_FLUSH | CMD_ZERO | CMD_DELETE_CHAIN | CMD_LIST | CMD_LIST_RULES))) this.touched = true;
+    switch (p.command) {
+      case CMD_NEW_CHAIN: {
+        const name = p.chain!;
+        if (table.chains.has(name)) throw new LineError(`Chain already exists: \`${name}' was declared before in table ${table.name}`, p.chainColumn);
+        table.chains.set(name, { name, builtin: false, policy: 'ACCEPT', packets: 0, bytes: 0, rules: [] });
+        return;
+      }
+      case CMD_DELETE_CHAIN: {
+        if (p.chain === undefined) {
+          for (const c of table.chains.values()) if (!c.builtin) this.deleteChain(c, p.chainColumn);
+          return;
+        }
+        const c = this.chainOf(p.chain, p.chainColumn);
+        if (c.builtin) throw new LineError(`No chain/target/match by that name: ${c.name} is a built-in chain, which cannot be deleted`, p.chainColumn);
+        this.deleteChain(c, p.chainColumn);
+        return;
+      }
+      case CMD_FLUSH: {
+        const chains = p.chain === undefined ? [...table.chains.values()] : [this.chainOf(p.chain, p.chainColumn)];
+        for (const c of chains) c.rules = [];
+        this.pending = this.pending.filter((x) => !chains.some((c) => c.name === x.chain));
+        return;
+      }
+      case CMD_ZERO: {
+        const chains = p.chain === undefined ? [...table.chains.values()] : [this.chainOf(p.chain, p.chainColumn)];
+        for (const c of chains) {
+          c.packets = c.bytes = 0;
+          for (const r of c.rules) r.packets = r.bytes = 0;
+        }
+        return;
+      }
+      case CMD_ZERO_NUM:
+        throw new LineError(`-Z CHAIN NUMBER crashes ${this.tool} 1.8.9 (it ends on a signal, loading nothing): zero the whole chain with -Z CHAIN`, col);
+      case CMD_LIST:
+      case CMD_LIST_RULES:
+      case CMD_LIST | CMD_ZERO:
+      case CMD_LIST_RULES | CMD_ZERO:
+      case CMD_LIST | CMD_ZERO_NUM:
+      case CMD_LIST_RULES | CMD_ZERO_NUM:
+        // iptables-restore prints the listing and goes on; nothing changes.
+        if (p.chain !== undefined) this.chainOf(p.chain, p.chainColumn);
+        if (p.command & CMD_ZERO_NUM) throw new LineError(`-Z CHAIN NUMBER crashes ${this.tool} 1.8.9: zero the whole chain with -Z CHAIN`, col);
+        return;
+      case CMD_SET_POLICY: {
+        const c = table.chains.get(p.chain!);
+        if (!c || !c.builtin)
+          throw new LineError(
+            `Bad built-in chain name: \`${p.chain}' is not a built-in chain of table ${table.name}; only built-in chains have a policy`,
+            p.chainColumn,
+          );
+        const t = p.policy!;
+        if (t !== 'ACCEPT' && t !== 'DROP') throw new LineError(`Bad policy name \`${t}' for ${c.name}${crNote(t)}: expected ACCEPT or DROP`, p.policyColumn);
+        c.policy = t;
+        return;
+      }
+      case CMD_RENAME_CHAIN: {
+        const c = table.chains.get(p.chain!);
+        if (!c || c.builtin) throw new LineError(`No chain/target/match by that name: \`${p.chain}' is not a user chain of table ${table.name}`, p.chainColumn);
+        if (table.chains.has(p.newname!)) throw new LineError(`File exists: chain \`${p.newname}' already exists in table ${table.name}`, p.chainColumn);
+        throw new LineError(
+          `CHAIN_RENAME failed (No such file or directory): chain ${p.newname}: iptables-nft-restore cannot rename a chain it creates in the same run; declare the chain under its new name instead`,
+          col,
+        );
+      }
+    }
+    // -A -I -D -R -C: a rule specification.
+    const chain = this.chainOf(p.chain, p.chainColumn);
+    const rules = this.buildRules(p, chain, lineNo);
+    if (p.command === CMD_DELETE_NUM) {
+      if (p.rulenum! > chain.rules.length)
+        throw new LineError(`No chain/target/match by that name: chain ${chain.name} has ${chain.rules.length} rules, no rule ${p.rulenum}`, p.rulenumColumn);
+      const [gone] = chain.rules.splice(p.rulenum! - 1, 1);
+      this.pending = this.pending.filter((x) => x.rule !== gone);
+      return;
+    }
+    if (p.command === CMD_DELETE || p.command === CMD_CHECK) {
+      // By specification: the first rule of the same canonical text, for each address pair.
+      for (const r of rules) {
+        const want = ruleText(r);
+        const idx = chain.rules.findIndex((x) => ruleText(x) === want);
+        if (idx < 0) throw new LineError(`Bad rule (does a matching rule exist in that chain?): no rule \`${want}' in ${chain.name}`, col);
+        if (p.command === CMD_DELETE) {
+          const [gone] = chain.rules.splice(idx, 1);
+          this.pending = this.pending.filter((x) => x.rule !== gone);
         }
       }
+      return;
     }
-    if (!spec || !owner) {
-      const mods = p.loaded.map((l) => l.module.name);
-      const where = mods.length ? ` (loaded: ${mods.join(', ')})` : '';
-      let hint = '';
-      if (!p.ip.proto && /^(d|s)port$|^(tcp|syn|tcp-flags|icmp-type)/.test(written)) hint = '; add -p tcp, -p udp or -p icmp before it';
-      throw new LineError(`unknown option \`${tok.text}'${where}${hint}`, tok.column);
-    }
-    if (invert && !spec.invert) throw new LineError(`option --${spec.name} cannot be inverted`, invertCol);
-    if (!spec.repeat && owner.uses.some((u) => u.spec === spec)) {
-      throw new LineError(`multiple --${spec.name} flags not allowed`, tok.column);
-    }
-    const args: string[] = [];
-    for (let k = 1; k <= spec.args; k++) {
-      const a = toks[i + k];
-      if (!a || (a.text.startsWith('--') && !a.quoted) || (a.text === '!' && !a.quoted)) {
-        throw new LineError(`option --${spec.name} requires ${spec.args === 1 ? 'an argument' : `${spec.args} arguments`}`, tok.column);
+    if (p.command === CMD_REPLACE) {
+      if (p.rulenum! > chain.rules.length)
+        throw new LineError(
+          `No chain/target/match by that name: chain ${chain.name} has ${chain.rules.length} rules, no rule ${p.rulenum} to replace`,
+          p.rulenumColumn,
+        );
+      const [gone] = chain.rules.splice(p.rulenum! - 1, 1, rules[0]!);
+      this.pending = this.pending.filter((x) => x.rule !== gone);
+    } else if (p.command === CMD_INSERT) {
+      if (p.rulenum! > chain.rules.length + 1) {
+        throw new LineError(`Index of insertion too big: chain ${chain.name} has ${chain.rules.length} rules`, p.rulenumColumn);
       }
-      args.push(a.text);
+      chain.rules.splice(p.rulenum! - 1, 0, ...rules);
+    } else {
+      chain.rules.push(...rules);
     }
-    owner.uses.push({ spec, written, args, invert, pos: { line: lineNo, column: invert ? invertCol : tok.column } });
-    this.lastSpec = spec;
+    for (const r of rules) this.pending.push({ rule: r, chain: chain.name, line: lineNo, column: col, targetColumn: p.jumpColumn });
+  }
+
+  private deleteChain(c: Chain, column: number): void {
+    const table = this.table!;
+    const refs = [...table.chains.values()].filter((o) => o.rules.some((r) => r.target.kind === 'jump' && r.target.chain === c.name));
+    if (c.rules.length || refs.length) {
+      const why = c.rules.length
+        ? `it holds ${c.rules.length} rule${c.rules.length === 1 ? '' : 's'} (flush it first: -F ${c.name})`
+        : `${refs.map((o) => o.name).join(', ')} jump${refs.length === 1 ? 's' : ''} to it`;
+      throw new LineError(`CHAIN_DEL failed (Device or resource busy): chain ${c.name}: ${why}`, column);
+    }
+    table.chains.delete(c.name);
   }
 
   /** Binds modules and expands address lists into the rules of one line. */
@@ -689,14 +1234,7 @@ export class RestoreParser {
       invFragment: (p.ip.invflags & INV_FRAG) !== 0,
     };
     const ctx: ParseContext = { family: this.family, table: table.name, chain: chain.name, head, shared: this.shared };
-    if (chain.builtin) {
-      if (p.ip.iniface && (chain.name === 'OUTPUT' || chain.name === 'POSTROUTING')) {
-        throw new LineError(`Can't use -i with ${chain.name}: packets there have no input interface`, p.commandColumn);
-      }
-      if (p.ip.outiface && (chain.name === 'PREROUTING' || chain.name === 'INPUT')) {
-        throw new LineError(`Can't use -o with ${chain.name}: packets there have no output interface yet`, p.commandColumn);
-      }
-    }
+    for (const l of p.loaded) for (const u of l.uses) (u.pos as { line: number }).line = lineNo;
     // Each rule a comma list expands into gets modules of its own (their state is per rule).
     const bind = (): { matches: BoundMatch[]; target: Rule['target'] } => {
       const matches: BoundMatch[] = [];
@@ -706,7 +1244,7 @@ export class RestoreParser {
         let config: unknown;
         try {
           for (const s of mod.options) {
-            if (s.mandatory && !l.uses.some((u) => u.spec === s)) throw new OptionError(`${mod.name}: option --${s.name} must be specified`);
+            if (s.mandatory && !l.uses.some((u) => u.spec === s)) throw new OptionError(`${mod.name}: option "--${s.name}" must be specified`);
           }
           for (const u of l.uses) {
             for (const ex of u.spec.excludes ?? []) {
@@ -721,19 +1259,14 @@ export class RestoreParser {
         if (mod.kind === 'match') matches.push({ module: mod, config });
         else target = { kind: 'module', module: mod, config };
       }
-      if (p.targetName !== undefined && target.kind === 'none') {
-        target = this.standardTarget(p.targetName, p.targetColumn, p.goto);
-      }
+      if (p.jumpto !== undefined && target.kind === 'none') target = this.standardTarget(p.jumpto, p.jumpColumn, p.goto);
       return { matches, target };
     };
-    const none: [InetAddr, InetAddr] = [p.ip.src, p.ip.smsk];
-    const srcs = p.srcs.length ? p.srcs : [none];
-    const dsts = p.dsts.length ? p.dsts : [none];
     const out: Rule[] = [];
-    for (const [src, smsk] of srcs) {
-      for (const [dst, dmsk] of dsts) {
+    const counters: [number, number] = p.counters ?? [0, 0];
+    for (const [src, smsk] of p.srcs) {
+      for (const [dst, dmsk] of p.dsts) {
         const ip: IpMatch = { ...p.ip, src, smsk, dst, dmsk };
-        const counters: [number, number] = this.opts.restoreCounters && p.counters ? p.counters : [0, 0];
         const { matches, target } = bind();
         out.push({ ip, matches, target, packets: counters[0], bytes: counters[1], line: lineNo });
       }
@@ -741,32 +1274,61 @@ export class RestoreParser {
     return out;
   }
 
+  /** -j/-g to a verdict or a chain (what is not a module target). */
   private standardTarget(name: string, column: number, goto: boolean): StandardTarget {
-    if (!goto && name === 'DROP' && this.table?.name === 'nat') {
-      throw new LineError('The "nat" table is not intended for filtering, the use of DROP is therefore inhibited.', column);
-    }
     if (!goto && (name === 'ACCEPT' || name === 'DROP' || name === 'RETURN')) return { kind: 'verdict', verdict: name };
+    if (!goto && name === 'QUEUE') {
+      throw new LineError("target `QUEUE' is not supported by cofw yet; remove or rewrite the rule, or see the README's list of supported targets", column);
+    }
     const table = this.table!;
     const c = table.chains.get(name);
     if (c) {
-      if (c.builtin) throw new LineError(`cannot jump to built-in chain ${name}`, column);
+      if (c.builtin) throw new LineError(`RULE_APPEND failed (Operation not supported): cannot ${goto ? 'go' : 'jump'} to built-in chain ${name}`, column);
       return { kind: 'jump', chain: name, goto };
     }
-    if (goto) throw new LineError(`goto target \`${name}' is not a user chain in table ${table.name}: declare it with \`:${name} - [0:0]'`, column);
-    if (name === 'QUEUE' || KNOWN_TARGETS.has(name)) {
-      throw new LineError(`target \`${name}' is not supported by cofw yet; remove or rewrite the rule, or see the README's list of supported targets`, column);
-    }
-    throw new LineError(`Couldn't load target \`${name}': not a user chain in table ${table.name} nor a known target (ACCEPT, DROP, RETURN, ${TARGETS.map((t) => t.name).join(', ')})`, column);
+    const mod = TARGET_BY_NAME.get(name);
+    const other =
+      mod && !this.fits(mod)
+        ? ` (Couldn't load target \`${name}': ${name} is an ${this.family === Family.V6 ? 'iptables' : 'ip6tables'} target, which ${this.family === Family.V6 ? 'ip6tables' : 'iptables'} rules cannot use)`
+        : '';
+    const announced =
+      this.announced.has(name) && (TARGET_BY_NAME.has(name) || KNOWN_TARGETS[this.family]!.has(name))
+        ? ` (\`:${name}' declared a chain of that name earlier in the file, which hides the ${name} target from there on)`
+        : '';
+    throw new LineError(
+      `Chain '${name}' does not exist${crNote(name)}${other}${announced}: ${goto ? 'a goto' : '-j'} names a user chain of table ${table.name} or a target (ACCEPT, DROP, RETURN, ${TARGETS.filter(
+        (t) => this.fits(t),
+      )
+        .map((t) => t.name)
+        .join(', ')}); declare a chain with \`:${name} - [0:0]'`,
+      column,
+    );
   }
 
-  /** COMMIT: the kernel's translate_table checks (loops, hooks), then each module's check. */
+  /** COMMIT: nf_tables' validation of the table (jump depth and loops, hooks), then each module's check. */
   private commit(): void {
     const table = this.table!;
     const masks = hookMasks(table);
-    const loop = findLoop(table);
-    if (loop) {
-      const at = this.pending.find((x) => x.chain === loop[0]);
-      this.err(`chains form a loop (${loop.join(' -> ')}): the kernel refuses such a table (ELOOP)`, at?.line ?? this.tableLine, at?.column ?? 1);
+    const lineOf = (rule: Rule): { line: number; column: number } => {
+      const at = this.pending.find((x) => x.rule === rule);
+      return { line: at?.line ?? rule.line ?? this.tableLine, column: at?.targetColumn ?? at?.column ?? 1 };
+    };
+    for (const j of jumpProblems(table)) {
+      const at = lineOf(j.rule);
+      const rule = `rule ${j.index + 1} of ${j.chain}`;
+      if (j.kind === 'loop') {
+        this.err(
+          `RULE_APPEND failed (Too many links): ${rule} closes a loop of jumps reached from a built-in chain (${j.path.join(' -> ')}); the kernel refuses it`,
+          at.line,
+          at.column,
+        );
+      } else {
+        this.err(
+          `RULE_APPEND failed (Too many links): ${rule} jumps to ${j.path.at(-1)}, ${JUMP_STACK_SIZE} jumps deep (${j.path.join(' -> ')}); nf_tables follows at most ${JUMP_STACK_SIZE - 1}`,
+          at.line,
+          at.column,
+        );
+      }
     }
     for (const x of this.pending) {
       const mask = masks.get(x.chain) ?? 0;
@@ -783,7 +1345,9 @@ export class RestoreParser {
         const t = r.target;
         if (t.kind === 'module') {
           if (t.module.tables && !t.module.tables.includes(table.name)) {
-            throw new CheckError(`${t.module.name} target is only valid in the ${t.module.tables.join(', ')} table${t.module.tables.length > 1 ? 's' : ''}, not ${table.name}`);
+            throw new CheckError(
+              `${t.module.name} target is only valid in the ${t.module.tables.join(', ')} table${t.module.tables.length > 1 ? 's' : ''}, not ${table.name}`,
+            );
           }
           if (t.module.hooks !== undefined && mask & ~t.module.hooks) {
             const bad = HOOK_NAMES.filter((_, h) => mask & ~t.module.hooks! & (1 << h));
@@ -797,55 +1361,57 @@ export class RestoreParser {
       }
     }
     this.tables.delete(table.name);
-    this.tables.set(table.name, table);
+    if (this.touched) this.tables.set(table.name, table);
     this.table = undefined;
     this.pending = [];
   }
 }
 
-/** Hooks from which each chain is reachable (mark_source_chains). */
-export function hookMasks(table: Table): Map<string, number> {
-  const masks = new Map<string, number>();
-  const visit = (name: string, bit: number, depth: number): void => {
-    const prev = masks.get(name) ?? 0;
-    if (prev & bit || depth > 64) return;
-    masks.set(name, prev | bit);
-    const c = table.chains.get(name);
-    if (!c) return;
-    for (const r of c.rules) if (r.target.kind === 'jump') visit(r.target.chain, bit, depth + 1);
-  };
-  for (const c of table.chains.values()) {
-    if (c.builtin) visit(c.name, 1 << CHAIN_HOOK[c.name]!, 0);
-  }
-  return masks;
+/** What a rule line noticed while being read, for hints. */
+interface ParseState {
+  /** `-s ! ADDR`: an option whose argument is `!`, and the word after it. */
+  oldNegation?: { opt: string; arg?: string };
+  /** `--source=ADDR`, `-sADDR`: an option whose value iptables 1.8.9 takes with the option's word. */
+  attached?: { opt: string; value: string; word: string };
 }
 
-/** A cycle of jumps, as a list of chain names, or undefined. */
-export function findLoop(table: Table): string[] | undefined {
-  const state = new Map<string, number>(); // 1 visiting, 2 done
-  const path: string[] = [];
-  const dfs = (name: string): string[] | undefined => {
-    const s = state.get(name);
-    if (s === 2) return undefined;
-    if (s === 1) return [...path.slice(path.indexOf(name)), name];
-    state.set(name, 1);
-    path.push(name);
-    const c = table.chains.get(name);
-    for (const r of c?.rules ?? []) {
-      if (r.target.kind === 'jump') {
-        const l = dfs(r.target.chain);
-        if (l) return l;
-      }
-    }
-    path.pop();
-    state.set(name, 2);
-    return undefined;
-  };
-  for (const name of table.chains.keys()) {
-    const l = dfs(name);
-    if (l) return l;
+/** Cuts a string to at most `max` bytes of UTF-8 (strncpy into a field). */
+function cutBytes(s: string, max: number): string {
+  const b = Buffer.from(s, 'utf8');
+  if (b.length <= max) return s;
+  return b.subarray(0, max).toString('utf8');
+}
+
+/** Why a line outside a table fails in iptables-restore, and what to do. */
+function outsideTable(line: string): string {
+  if (line.startsWith('\ufeff')) {
+    return "the file starts with a UTF-8 byte-order mark, which iptables-restore does not skip: save the file without it (for example `sed -i '1s/^\\xEF\\xBB\\xBF//' FILE`)";
   }
-  return undefined;
+  if (/^[ \t\v\f\r]*$/.test(line)) {
+    return line.includes('\r')
+      ? 'a carriage return alone outside a table (a Windows line ending): convert the file with dos2unix'
+      : 'a line of blanks outside a table: iptables-restore skips only empty lines; remove the blanks';
+  }
+  const t = line.replace(/^[ \t]+/, '');
+  if (t !== line && (t[0] === '*' || t[0] === '#' || t[0] === ':')) {
+    return `leading blanks: iptables-restore reads \`${t[0]}' only as the first character of a line; remove the blanks`;
+  }
+  if (t.startsWith('COMMIT')) return 'COMMIT without a table: a table starts with a line like *filter';
+  if (t[0] === ':') return 'a chain outside a table: start one with a line like *filter';
+  return 'a line outside a table: start one with a line like *filter (or is a COMMIT missing before it?)';
+}
+
+/** What a stray word on a rule line may be. */
+function badArgumentHint(word: string, first: boolean, indented: boolean): string {
+  if (!first) return word === '' ? ': an empty word ("")' : '';
+  if (word === 'COMMIT') return ': COMMIT must be alone on its line, with nothing before or after it (no blanks)';
+  if (word.toUpperCase() === 'COMMIT') return ': COMMIT is written in capitals';
+  const c = word[0];
+  if (indented && (c === ':' || c === '*' || c === '#')) {
+    return `: iptables-restore reads \`${c}' only as the first character of a line; remove the blanks before it`;
+  }
+  if (c === '*') return `: a table starts only after the previous one is committed; add COMMIT before ${word}`;
+  return '';
 }
 
 /**
@@ -853,8 +1419,11 @@ export function findLoop(table: Table): string[] | undefined {
  *
  * @example
  * const rs = loadRuleset('*filter\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n', 'rules.v4');
+ * const rs6 = loadRuleset(text6, 'rules.v6', { family: Family.V6, hosts: hostsTable({ web1: ['2001:db8::10'] }) });
  * @throws RuleFileErrors listing every error with file, line and column.
  */
 export function loadRuleset(text: string, file: string, opts: LoadOptions = {}): Ruleset {
   return new RestoreParser(file, opts).load(text);
 }
+
+export { hookMasks, jumpProblems } from './graph.js';

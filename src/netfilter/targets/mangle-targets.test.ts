@@ -193,7 +193,7 @@ const REFUSALS: Array<[string, string, string]> = [
   ['raw', '-A PREROUTING -j CT --timeout foo', 'No such timeout policy "foo"'],
   ['raw', '-A PREROUTING -j CT --zone 2', 'conntrack zones are not emulated by cofw yet'],
   ['raw', '-A OUTPUT -p tcp -j CT --helper ftp', 'conntrack helpers are not emulated by cofw yet'],
-  ['raw', '-A OUTPUT -j NOTRACK --notrack', 'unknown option `--notrack'],
+  ['raw', '-A OUTPUT -j NOTRACK --notrack', 'unknown option "--notrack"'],
   ['mangle', '-A PREROUTING -j DSCP', 'DSCP target: Parameter --set-dscp is required'],
   ['mangle', '-A PREROUTING -j DSCP --set-dscp 64', 'DSCP: bad value for option "--set-dscp", or out of range (0-63).'],
   ['mangle', '-A PREROUTING -j DSCP --set-dscp-class foo', "Invalid DSCP value `foo'"],
