@@ -48,7 +48,7 @@
  * | hashlimit, recent | IPv4 + IPv6         | libxt      | emulates V4 (IPv4 keys; TTL)      |
  * | connlimit         | UNSPEC / per family | libxt      | emulates V4 (IPv4 keys)           |
  * | mark, connmark    | UNSPEC              | libxt      | both                              |
- * | dscp, tos, ecn    | IPv4 + IPv6         | libxt      | emulates V4 (IPv4 TOS byte)       |
+ * | dscp, tos, ecn    | IPv4 + IPv6         | libxt      | both (TOS byte, traffic class)    |
  * | tcpmss            | IPv4 + IPv6         | libxt      | both (TCP header only)            |
  * | string, u32, time | UNSPEC              | libxt      | both (from the network header)    |
  * | icmp6, hl         | IPv6                | libip6t    | family V6 (icmp and ttl are IPv4's) |
@@ -58,15 +58,15 @@
  * | ah                | ipt_ah + ip6t_ah    | libipt + libip6t | both (each family's own options and header) |
  * | esp               | IPv4 + IPv6         | libxt      | both (transport header only)      |
  * | LOG               | IPv4 + IPv6         | libxt      | both (each family's log line)     |
- * | NFLOG             | UNSPEC              | libxt      | emulates V4 (prints the LOG line) |
+ * | NFLOG             | UNSPEC              | libxt      | both (prints the LOG line)        |
  * | REJECT            | ipt_REJECT + ip6t_REJECT | libipt + libip6t | both (each family's types and replies) |
  * | MARK, CONNMARK    | UNSPEC              | libxt      | both                              |
  * | CT, NOTRACK       | IPv4 + IPv6         | libxt      | both                              |
- * | DSCP, TOS         | IPv4 + IPv6         | libxt      | emulates V4 (IPv4 TOS, checksum)  |
+ * | DSCP, TOS         | IPv4 + IPv6         | libxt      | both (TOS byte, traffic class)    |
  * | TTL               | IPv4 (xt_HL.c)      | libipt     | family V4 (HL is IPv6's)          |
  * | HL                | IPv6 (xt_HL.c)      | libip6t    | family V6                         |
  * | ECN               | IPv4 (ipt_ECN.c)    | libipt     | family V4                         |
- * | TCPMSS            | IPv4 + IPv6         | libxt      | emulates V4 (IPv4 lengths, route) |
+ * | TCPMSS            | IPv4 + IPv6         | libxt      | both (IPv6 lengths, route back)   |
  * | TRACE             | UNSPEC              | libxt      | both                              |
  *
  * @example

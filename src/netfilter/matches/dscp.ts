@@ -1,6 +1,8 @@
 /**
  * `-m dscp` (xt_dscp.c / libxt_dscp.c): `[!] --dscp value` (0-63) or
- * `[!] --dscp-class name` tests the six DSCP bits of the IPv4 TOS byte.
+ * `[!] --dscp-class name` tests the six DSCP bits of the IPv4 TOS byte, or
+ * of the IPv6 traffic class in an ip6tables rule (dscp_mt6,
+ * ipv6_get_dsfield).
  * A class is saved as its number (`--dscp-class EF` saves as
  * `--dscp 0x2e`). Class names compare case-insensitively over the class
  * name's length, as libxt_dscp_helper's strncasecmp does: `EFX` is EF,
@@ -10,6 +12,7 @@
  * -m dscp ! --dscp-class AF41
  */
 import { defineMatch, Family, OptionError, type OptionSpec } from '../xt.js';
+import { ipv6GetDsfield } from '../targets/xt-util.js';
 import { dscpClassArg, uintArg } from '../args.js';
 import { checkOptionUses } from './mark.js';
 
@@ -25,8 +28,6 @@ const OPTIONS: readonly OptionSpec[] = [
 
 export const dscpMatch = defineMatch<DscpMatchConfig>({
   name: 'dscp',
-  // xt_dscp serves IPv6 too (its traffic class); cofw reads the IPv4 TOS byte.
-  emulates: Family.V4,
   options: OPTIONS,
   parse(uses) {
     checkOptionUses('dscp', uses);
@@ -38,6 +39,7 @@ export const dscpMatch = defineMatch<DscpMatchConfig>({
     return `${c.invert ? '! ' : ''}--dscp 0x${c.dscp.toString(16).padStart(2, '0')}`;
   },
   match(c, skb) {
-    return skb.data[1]! >> 2 === c.dscp !== c.invert;
+    const ds = skb.family === Family.V6 ? ipv6GetDsfield(skb.data) : skb.data[1]!;
+    return ds >> 2 === c.dscp !== c.invert;
   },
 });

@@ -1,7 +1,8 @@
 /**
  * `-m ecn` (xt_ecn.c / libxt_ecn.c): `[!] --ecn-tcp-cwr`, `[!] --ecn-tcp-ece`
  * (the TCP header's CWR and ECE flags) and `[!] --ecn-ip-ect 0-3` (the two
- * ECN bits of the IPv4 TOS byte). Every option given must hold.
+ * ECN bits of the IPv4 TOS byte, or of the IPv6 traffic class: ecn_mt6
+ * reads them from flow_lbl[0]). Every option given must hold.
  *
  * The TCP options need `-p tcp` without `!` (the kernel's checkentry:
  * "cannot match TCP bits for non-tcp packets", EINVAL). Per packet the
@@ -35,8 +36,6 @@ const OPTIONS: readonly OptionSpec[] = [
 
 export const ecnMatch = defineMatch<EcnMatchConfig>({
   name: 'ecn',
-  // xt_ecn serves IPv6 too; cofw reads the IPv4 TOS byte's ECN bits.
-  emulates: Family.V4,
   options: OPTIONS,
   parse(uses) {
     checkUses('ecn', uses);
@@ -69,7 +68,10 @@ export const ecnMatch = defineMatch<EcnMatchConfig>({
   },
   match(c, skb, par) {
     const op = c.operation;
-    if (op & ECN_IP && ((skb.data[1]! & 3) === c.ipEct) === ((c.invert & ECN_IP) !== 0)) return false;
+    if (op & ECN_IP) {
+      const ect = skb.family === Family.V6 ? (skb.data[1]! >> 4) & 3 : skb.data[1]! & 3;
+      if ((ect === c.ipEct) === ((c.invert & ECN_IP) !== 0)) return false;
+    }
     if (op & (ECN_ECE | ECN_CWR)) {
       const th = skb.thoff;
       if (th + 20 > skb.totLen) return false;

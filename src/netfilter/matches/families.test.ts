@@ -45,9 +45,9 @@ const MATCH_FAMILIES: Array<[string, string]> = [
   ['connlimit', EMULATES_V4],
   ['mark', BOTH],
   ['connmark', BOTH],
-  ['dscp', EMULATES_V4],
-  ['tos', EMULATES_V4],
-  ['ecn', EMULATES_V4],
+  ['dscp', BOTH],
+  ['tos', BOTH],
+  ['ecn', BOTH],
   ['tcpmss', BOTH],
   ['helper', BOTH],
   ['string', BOTH],
@@ -73,13 +73,13 @@ const TARGET_FAMILIES: Array<[string, string]> = [
   ['CONNMARK', BOTH],
   ['CT', BOTH],
   ['NOTRACK', BOTH],
-  ['DSCP', EMULATES_V4],
-  ['TOS', EMULATES_V4],
+  ['DSCP', BOTH],
+  ['TOS', BOTH],
   ['TTL', V4],
   ['HL', V6],
   ['ECN', V4],
-  ['TCPMSS', EMULATES_V4],
-  ['NFLOG', EMULATES_V4],
+  ['TCPMSS', BOTH],
+  ['NFLOG', BOTH],
   ['TRACE', BOTH],
 ];
 
@@ -134,7 +134,6 @@ describe('an ip6tables rule file', () => {
   });
 
   it('refuses as not emulated what cofw runs on IPv4 headers only', () => {
-    expect(refusal6('filter', '-A INPUT -m dscp --dscp 1 -j DROP')).toMatch(/match `dscp' is not emulated for IPv6 rules yet/);
     expect(refusal6('filter', '-A INPUT -m recent --set')).toMatch(/match `recent' is not emulated for IPv6 rules yet/);
     expect(refusal6('filter', '-A INPUT -m hashlimit --hashlimit-upto 5/s --hashlimit-name a -j ACCEPT')).toMatch(/match `hashlimit' is not emulated/);
   });

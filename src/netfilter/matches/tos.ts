@@ -1,7 +1,7 @@
 /**
  * `-m tos` (xt_dscp.c's tos_mt / libxt_tos.c revision 1):
  * `[!] --tos value[/mask]` tests `(tos & mask) == value` on the IPv4 TOS
- * byte. A number without a mask gets mask 0xff; a symbolic name
+ * byte, or on the IPv6 traffic class in an ip6tables rule. A number without a mask gets mask 0xff; a symbolic name
  * (case-insensitive: Minimize-Delay 0x10, Maximize-Throughput 0x08,
  * Maximize-Reliability 0x04, Minimize-Cost 0x02, Normal-Service 0x00) gets
  * mask 0x3f. iptables-save always prints `0xVV/0xMM`.
@@ -11,7 +11,7 @@
  */
 import { defineMatch, Family, OptionError, type OptionSpec } from '../xt.js';
 import { parseTosMask } from '../args.js';
-import { hex8 } from '../targets/xt-util.js';
+import { hex8, ipv6GetDsfield } from '../targets/xt-util.js';
 import { checkUses } from './util.js';
 
 export interface TosMatchConfig {
@@ -24,8 +24,6 @@ const OPTIONS: readonly OptionSpec[] = [{ name: 'tos', args: 1, invert: true, ma
 
 export const tosMatch = defineMatch<TosMatchConfig>({
   name: 'tos',
-  // xt_dscp's tos_mt serves IPv6 too (revision 1); cofw reads the IPv4 TOS byte.
-  emulates: Family.V4,
   options: OPTIONS,
   parse(uses) {
     checkUses('tos', uses);
@@ -37,6 +35,7 @@ export const tosMatch = defineMatch<TosMatchConfig>({
     return `${c.invert ? '! ' : ''}--tos ${hex8(c.value)}/${hex8(c.mask)}`;
   },
   match(c, skb) {
-    return ((skb.data[1]! & c.mask) === c.value) !== c.invert;
+    const ds = skb.family === Family.V6 ? ipv6GetDsfield(skb.data) : skb.data[1]!;
+    return ((ds & c.mask) === c.value) !== c.invert;
   },
 });

@@ -1,10 +1,13 @@
 /**
  * DSCP and TOS (net/netfilter/xt_DSCP.c; iptables extensions/libxt_DSCP.c,
- * libxt_TOS.c): rewrite the IPv4 TOS byte, mangle table only.
+ * libxt_TOS.c): rewrite the IPv4 TOS byte or the IPv6 traffic class,
+ * mangle table only.
  *
  * DSCP replaces the six DSCP bits and keeps the two ECN bits; TOS (revision
  * 1) sets `tos = (tos & ~mask) ^ value`. Both write only when the byte
- * changes, updating the header checksum with ipv4_change_dsfield.
+ * changes: IPv4 updating the header checksum with ipv4_change_dsfield,
+ * IPv6 (dscp_tg6, tos_tg6) with ipv6_change_dsfield, which keeps the
+ * version and the flow label.
  *
  * Parsing as iptables 1.8.9: `--set-dscp` 0-63, `--set-dscp-class` a class
  * name (CS0-CS7, BE, AF11-AF43, EF; any case, a class name's prefix
@@ -17,7 +20,7 @@
 import { XT_CONTINUE } from '../types.js';
 import { dscpClassArg, parseTosMask, uintArg } from '../args.js';
 import { defineTarget, Family, OptionError, type OptionUse } from '../xt.js';
-import { exclusive, hex8, ipv4ChangeDsfield } from './xt-util.js';
+import { exclusive, hex8, ipv4ChangeDsfield, ipv6ChangeDsfield, ipv6GetDsfield } from './xt-util.js';
 
 export interface DscpConfig {
   readonly dscp: number;
@@ -25,8 +28,6 @@ export interface DscpConfig {
 
 export const dscpTarget = defineTarget<DscpConfig>({
   name: 'DSCP',
-  // xt_DSCP serves IPv6 too; cofw rewrites the IPv4 TOS byte and header checksum.
-  emulates: Family.V4,
   tables: ['mangle'],
   options: [
     { name: 'set-dscp', args: 1 },
@@ -47,7 +48,9 @@ export const dscpTarget = defineTarget<DscpConfig>({
 
   target(config, skb) {
     const ip = skb.data;
-    if (ip[1]! >> 2 !== config.dscp) ipv4ChangeDsfield(ip, 0x03, config.dscp << 2);
+    if (skb.family === Family.V6) {
+      if (ipv6GetDsfield(ip) >> 2 !== config.dscp) ipv6ChangeDsfield(ip, 0x03, config.dscp << 2);
+    } else if (ip[1]! >> 2 !== config.dscp) ipv4ChangeDsfield(ip, 0x03, config.dscp << 2);
     return XT_CONTINUE;
   },
 
@@ -63,8 +66,6 @@ export interface TosConfig {
 
 export const tosTarget = defineTarget<TosConfig>({
   name: 'TOS',
-  // xt_DSCP's tos_tg serves IPv6 too (revision 1); cofw rewrites the IPv4 TOS byte.
-  emulates: Family.V4,
   tables: ['mangle'],
   options: [
     { name: 'set-tos', args: 1 },
@@ -94,9 +95,13 @@ export const tosTarget = defineTarget<TosConfig>({
 
   target(config, skb) {
     const ip = skb.data;
-    const orig = ip[1]!;
+    const v6 = skb.family === Family.V6;
+    const orig = v6 ? ipv6GetDsfield(ip) : ip[1]!;
     const nv = ((orig & ~config.mask) ^ config.value) & 0xff;
-    if (nv !== orig) ipv4ChangeDsfield(ip, 0, nv);
+    if (nv !== orig) {
+      if (v6) ipv6ChangeDsfield(ip, 0, nv);
+      else ipv4ChangeDsfield(ip, 0, nv);
+    }
     return XT_CONTINUE;
   },
 

@@ -13,11 +13,12 @@
  *
  * cofw has no nfnetlink_log listener yet: each packet is reported on the
  * guest console as `NFLOG group=N prefix="..." ` followed by the packet in
- * LOG's format (IN= OUT= ... as nf_log_syslog prints it), at level 6.
+ * LOG's format (IN= OUT= ... as nf_log_syslog prints it, the IPv6 line for
+ * an ip6tables rule), at level 6.
  */
 import { XT_CONTINUE } from '../types.js';
 import { uintArg } from '../args.js';
-import { defineTarget, Family, OptionError, type OptionUse } from '../xt.js';
+import { defineTarget, OptionError, type OptionUse } from '../xt.js';
 import { formatLogLine, saveString } from './log.js';
 import { exclusive } from './xt-util.js';
 
@@ -47,8 +48,6 @@ const NO_FLAGS = { level: 6, prefix: '', flags: 0 };
 
 export const nflogTarget = defineTarget<NflogConfig>({
   name: 'NFLOG',
-  // Both families in the kernel; cofw prints the packet as LOG's IPv4 line.
-  emulates: Family.V4,
   options: [
     { name: 'nflog-group', args: 1 },
     { name: 'nflog-prefix', args: 1 },

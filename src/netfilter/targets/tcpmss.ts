@@ -14,6 +14,14 @@
  * header with min(MSS, 536) (RFC 1122's default), the data offset, IP total
  * length and both checksums updated.
  *
+ * IPv6 (tcpmss_tg6): the TCP header is found as ipv6_skip_exthdr finds it
+ * (past hop-by-hop, routing, destination options and AH; a chain that
+ * runs past the packet drops it); clamping subtracts 60 (the IPv6 and TCP
+ * headers) from the path MTU, the route back being the IPv6 route to the
+ * source; an inserted option carries at most 1220 (IPv6's minimum MTU,
+ * 1280, minus 60); the payload length grows instead of the total length,
+ * and there is no header checksum.
+ *
  * Load-time rules under nf_tables (nft_compat): the rule needs `-p tcp`
  * ("TCPMSS target: only valid for protocol 6"); a SYN match is NOT required
  * (the kernel skips that check for nft_compat); `--clamp-mss-to-pmtu` is
@@ -30,6 +38,7 @@ import { csumReplace2, csumReplaceByte } from './xt-util.js';
 export const CLAMP_PMTU = 0xffff;
 const TCPOLEN_MSS = 4;
 const MINLEN = 40; // sizeof(iphdr) + sizeof(tcphdr)
+const MINLEN6 = 60; // sizeof(ipv6hdr) + sizeof(tcphdr)
 
 export interface TcpmssConfig {
   /** The MSS to set, or CLAMP_PMTU. */
@@ -47,8 +56,6 @@ const BASE_CHAIN_HOOK: Record<string, Hook> = {
 
 export const tcpmssTarget = defineTarget<TcpmssConfig>({
   name: 'TCPMSS',
-  // xt_TCPMSS serves IPv6 too; cofw rewrites IPv4 lengths and routes by IPv4 address.
-  emulates: Family.V4,
   options: [
     { name: 'set-mss', args: 1 },
     { name: 'clamp-mss-to-pmtu', args: 0 },
@@ -87,6 +94,9 @@ export const tcpmssTarget = defineTarget<TcpmssConfig>({
 
 /** tcpmss_mangle_packet: -1 drop, 0 unchanged or rewritten in place, 4 option added. */
 function mangle(mssIn: number, skb: Skb, par: XtParams): number {
+  const v6 = skb.family === Family.V6;
+  // tcpmss_tg6: ipv6_skip_exthdr fails on a chain past the packet or one ending in "no next header".
+  if (v6 && skb.fragoff === 0 && (skb.protocol < 0 || skb.protocol === 59)) return -1;
   if (skb.fragoff !== 0) return 0;
   const th = skb.thoff;
   const len = skb.totLen - th;
@@ -97,12 +107,13 @@ function mangle(mssIn: number, skb: Skb, par: XtParams): number {
   if (th + hdrlen > skb.len) return -1; // options cut off by the capture
   let newmss = mssIn;
   if (mssIn === CLAMP_PMTU) {
-    const back = par.services.routeOutput(skb.saddr);
+    const back = v6 ? par.services.route(skb.src).dev : par.services.routeOutput(skb.saddr);
     const inMtu = back ? back.mtu : 0xffffffff;
     const outMtu = par.outDev ? par.outDev.mtu : 0xffffffff;
     const minMtu = Math.min(outMtu, inMtu);
-    if (minMtu <= MINLEN) return -1;
-    newmss = Math.min(minMtu - MINLEN, 0xffff);
+    const minlen = v6 ? MINLEN6 : MINLEN;
+    if (minMtu <= minlen) return -1;
+    newmss = Math.min(minMtu - minlen, 0xffff);
   }
   for (let i = 20; i <= hdrlen - TCPOLEN_MSS; ) {
     const kind = ip[th + i]!;
@@ -124,7 +135,7 @@ function mangle(mssIn: number, skb: Skb, par: XtParams): number {
   // No MSS option: add one, if there is no data and the header has room.
   if (len > hdrlen) return 0;
   if (hdrlen >= 15 * 4) return 0;
-  newmss = Math.min(newmss, 536);
+  newmss = Math.min(newmss, v6 ? 1220 : 536);
   const grown = new Uint8Array(skb.totLen + TCPOLEN_MSS);
   grown.set(ip.subarray(0, th + 20), 0);
   grown.set(ip.subarray(th + 20, th + hdrlen), th + 20 + TCPOLEN_MSS);
@@ -141,6 +152,14 @@ function mangle(mssIn: number, skb: Skb, par: XtParams): number {
   const oldWord = (ip[th + 12]! << 8) | ip[th + 13]!;
   ip[th + 12] = ip[th + 12]! + ((TCPOLEN_MSS / 4) << 4);
   csumReplace2(ip, ck, oldWord, (ip[th + 12]! << 8) | ip[th + 13]!);
+  if (v6) {
+    // tcpmss_tg6: the payload length grows (no header checksum).
+    const plen = skb.totLen - 40 + TCPOLEN_MSS;
+    ip[4] = plen >> 8;
+    ip[5] = plen & 0xff;
+    skb.loadV6(ip);
+    return TCPOLEN_MSS;
+  }
   // tcpmss_tg4: the IP total length grows, its checksum follows.
   const oldTot = skb.totLen;
   const newTot = oldTot + TCPOLEN_MSS;

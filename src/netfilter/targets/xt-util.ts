@@ -4,7 +4,8 @@
  * are parsed by args.ts), and the checksum
  * updates the kernel applies when a target rewrites a byte in place
  * (csum_replace2 and ipv4_change_dsfield), so that rewritten packets carry
- * the very checksum bytes the kernel would write.
+ * the very checksum bytes the kernel would write; the IPv6 traffic class
+ * read and written as ipv6_get_dsfield and ipv6_change_dsfield do.
  */
 import { cStrtoumax } from '../args.js';
 import { OptionError, type OptionUse } from '../xt.js';
@@ -76,4 +77,24 @@ export function ipv4ChangeDsfield(ip: Uint8Array, mask: number, value: number): 
   ip[10] = (check >>> 8) & 0xff;
   ip[11] = check & 0xff;
   ip[1] = ds;
+}
+
+/**
+ * ipv6_get_dsfield (include/net/dsfield.h): the IPv6 traffic class, the
+ * eight bits after the version nibble (the DSCP in its upper six, ECN in
+ * its lower two), as the dscp, tos and ecn matches read it.
+ */
+export function ipv6GetDsfield(ip: Uint8Array): number {
+  return ((ip[0]! << 4) | (ip[1]! >> 4)) & 0xff;
+}
+
+/**
+ * ipv6_change_dsfield: the traffic class becomes `(tc & mask) | value`
+ * (IPv6 has no header checksum); the version and the flow label stay.
+ */
+export function ipv6ChangeDsfield(ip: Uint8Array, mask: number, value: number): void {
+  const word = (ip[0]! << 8) | ip[1]!;
+  const nw = (word & (((mask & 0xff) << 4) | 0xf00f)) | ((value & 0xff) << 4);
+  ip[0] = (nw >> 8) & 0xff;
+  ip[1] = nw & 0xff;
 }
