@@ -148,6 +148,34 @@ export class Fib6 {
   }
 
   /**
+   * What the route lookup of `addr` says of it, as xt_addrtype's
+   * match_lookup_rt6 reads ip6_route_output (an empty source; with `oif`,
+   * the lookup is bound to that device, RT6_LOOKUP_F_IFACE): LOCAL for one
+   * of the guest's addresses (with `oif`: an address of that device, as
+   * nf_ipv6_chk_addr with strict set finds it; ::1 belongs to lo), ANYCAST
+   * for a subnet-router anycast address of the local table or the prefix
+   * address of a route without a gateway shorter than /127
+   * (ipv6_anycast_destination), UNREACHABLE when no route leads there (with
+   * `oif`: none through that device), MULTICAST for a multicast address
+   * (the ff00::/8 route every interface but lo has), UNICAST otherwise. The
+   * fe80::/64 route every interface but lo has is taken for granted.
+   * Allocates nothing.
+   */
+  routeType(addr: InetAddr, oif: NetDevice | null): RouteType {
+    const onLo = oif !== null && oif === this.lo;
+    if (isMulticast6(addr)) return onLo ? RouteType.Unreachable : RouteType.Multicast;
+    for (const l of this.local) if (l.addr.equals(addr) && (oif === null || l.dev === oif)) return l.type;
+    if (addr.equals(LOOPBACK6) && (oif === null || onLo)) return RouteType.Local;
+    if (!onLo && addr.w0 === 0xfe800000 && addr.w1 === 0) return RouteType.Unicast;
+    for (const e of this.main) {
+      if ((oif === null || e.dev === oif) && addr.inNet(e.net, e.mask)) {
+        return e.via === null && e.prefix < 127 && addr.equals(e.net) ? RouteType.Anycast : RouteType.Unicast;
+      }
+    }
+    return RouteType.Unreachable;
+  }
+
+  /**
    * A source address for a packet to `dst` leaving on `dev`: an IPv6
    * address of `dev` on `dst`'s prefix, else its first IPv6 address; without
    * a device (or one without IPv6 addresses), the first IPv6 address of any

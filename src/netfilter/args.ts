@@ -42,11 +42,11 @@
  * | length            | IPv4 + IPv6         | libxt      | both (Skb.totLen)                 |
  * | ttl               | IPv4 (xt_hl.c)      | libipt     | family V4 (hl is IPv6's)          |
  * | mac, pkttype      | UNSPEC              | libxt      | both                              |
- * | addrtype          | IPv4 + IPv6 (rev 1) | libxt      | emulates V4 (IPv4 route types)    |
+ * | addrtype          | IPv4 + IPv6 (rev 1) | libxt      | both (IPv6: addrtype_mt6's lookup) |
  * | state, conntrack  | UNSPEC              | libxt      | both (conntrack addresses either) |
  * | limit, statistic  | UNSPEC              | libxt      | both                              |
- * | hashlimit, recent | IPv4 + IPv6         | libxt      | emulates V4 (IPv4 keys; TTL)      |
- * | connlimit         | UNSPEC / per family | libxt      | emulates V4 (IPv4 keys)           |
+ * | hashlimit, recent | IPv4 + IPv6         | libxt      | both (IPv6 keys, masks to 128)    |
+ * | connlimit         | UNSPEC / per family | libxt      | both (IPv6 keys, masks to 128)    |
  * | mark, connmark    | UNSPEC              | libxt      | both                              |
  * | dscp, tos, ecn    | IPv4 + IPv6         | libxt      | both (TOS byte, traffic class)    |
  * | tcpmss            | IPv4 + IPv6         | libxt      | both (TCP header only)            |

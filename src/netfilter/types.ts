@@ -134,6 +134,13 @@ export interface GuestServices {
   queueVerdict?(num: number): number | null;
   /** Route type of `addr`; with `dev`, as seen from that device (addrtype --limit-iface-*). */
   addrType(addr: number, dev: NetDevice | null): RouteType;
+  /**
+   * IPv6: what the route lookup of `addr` says of it, as xt_addrtype's
+   * match_lookup_rt6 reads it (the IPv6 table's `routeType`): LOCAL,
+   * ANYCAST, UNREACHABLE, MULTICAST, or UNICAST for none of these; with
+   * `dev`, the lookup bound to that device (--limit-iface-*).
+   */
+  addrType6(addr: InetAddr, dev: NetDevice | null): RouteType;
   /** A kernel log line at syslog `level` (0-7), as printk would emit it. */
   printk(level: number, text: string): void;
   /**

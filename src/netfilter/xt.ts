@@ -10,7 +10,8 @@
  * `save` prints the canonical `iptables-save` text of the options.
  */
 import { Family } from '../packet/inet-addr.js';
-import type { Hook, Skb, XtParams } from './types.js';
+import type { GuestServices, Hook, Skb, XtParams } from './types.js';
+import type { Ruleset } from './rules/model.js';
 
 export { Family };
 
@@ -125,6 +126,13 @@ interface ModuleBase<C> {
   parse(uses: readonly OptionUse[], ctx: ParseContext): C;
   /** Refuses what the kernel refuses at load time; throws CheckError. */
   check?(config: C, ctx: CheckContext): void;
+  /**
+   * The per-namespace half of the kernel's checkentry, for modules whose
+   * rules share state by name that the first rule loaded creates (a recent
+   * list takes that rule's mask): called once per rule when the rule set is
+   * installed in a guest, in the kernel's load order (see {@link attachRuleset}).
+   */
+  attach?(config: C, services: GuestServices): void;
   /** Canonical option text for iptables-save, without the leading `-m name`. */
   save(config: C): string;
 }
@@ -174,4 +182,23 @@ export function defineMatch<C>(m: Omit<MatchModule<C>, 'kind'>): MatchModule<C> 
 /** Defines a target module with its config type inferred. */
 export function defineTarget<C>(t: Omit<TargetModule<C>, 'kind'>): TargetModule<C> {
   return { kind: 'target', ...t };
+}
+
+/**
+ * Installs a loaded rule set in a guest: each rule's modules `attach` in
+ * the order iptables-restore adds the rules (the file's line order). Call
+ * it for the iptables rule set before the ip6tables one, as the kernel
+ * sees them when iptables-restore runs before ip6tables-restore (the order
+ * of Debian's netfilter-persistent and ufw, and of the kernel oracle):
+ * state the two families share by name (recent lists) is created by the
+ * iptables rule.
+ */
+export function attachRuleset(rs: Ruleset, services: GuestServices): void {
+  const rules = [];
+  for (const t of rs.tables.values()) for (const c of t.chains.values()) rules.push(...c.rules);
+  rules.sort((a, b) => a.line - b.line);
+  for (const r of rules) {
+    for (const m of r.matches) m.module.attach?.(m.config, services);
+    if (r.target.kind === 'module') r.target.module.attach?.(r.target.config, services);
+  }
 }

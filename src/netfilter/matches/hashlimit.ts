@@ -14,12 +14,22 @@
  * (counted from boot here); a full table (`--hashlimit-htable-max`, by
  * default 8 × 8192 buckets) drops the packet that would need a new entry.
  *
+ * In an ip6tables rule the addresses are IPv6, masked to
+ * `--hashlimit-srcmask` / `--hashlimit-dstmask` bits (0-128, 128 by
+ * default: hashlimit_ipv6_mask), and the ports are found as
+ * hashlimit_init_dst finds them with ipv6_skip_exthdr: none for a later
+ * fragment, and a header chain that ends in "no next header" or runs past
+ * the packet hot-drops it. Tables are per family (htable_find_get takes
+ * the family): an iptables and an ip6tables rule of the same name have
+ * one table each. Per packet nothing is allocated but a new entry.
+ *
  * @example
  * -p tcp -m hashlimit --hashlimit-upto 5/sec --hashlimit-burst 3 --hashlimit-mode srcip,dstport --hashlimit-name ssh
  */
 import { mix32 } from '../hash.js';
 import { CheckError, Family, OptionError, defineMatch, type OptionSpec, type OptionUse, type ParseContext } from '../xt.js';
 import type { GuestServices, Skb, XtParams } from '../types.js';
+import { InetAddr, familyBits } from '../../packet/inet-addr.js';
 import { HASHLIMIT_RATE, atoiUnsigned, parsePlen, parseRate, plenError, printRate, uintArg, xtStrtoul } from '../args.js';
 import { HZ, msecsToJiffies } from '../clock.js';
 import { checkUses } from './util.js';
@@ -64,6 +74,8 @@ export interface HashlimitCfg {
   readonly expire: number;
   readonly srcmask: number;
   readonly dstmask: number;
+  /** The family of the rule file: IPv6 tables take IPv6 addresses and masks of up to 128 bits. */
+  readonly family: Family;
 }
 
 interface Group {
@@ -172,7 +184,12 @@ function user2creditsByte(user: bigint): bigint {
   return BigInt.asUintN(32, BigInt.asUintN(64, BigInt.asUintN(32, user) * HZ_N * CPJ_BYTES) >> 32n);
 }
 
-/** One hash entry (struct dsthash_ent). */
+/**
+ * One hash entry (struct dsthash_ent): its key (struct dsthash_dst) is the
+ * masked source and destination and the ports. `src` and `dst` are the
+ * IPv4 addresses, or the first words of the IPv6 ones (the other words in
+ * s1..s3, d1..d3, zero in an IPv4 table).
+ */
 class Entry {
   next: Entry | null = null;
   expires = 0;
@@ -180,13 +197,18 @@ class Entry {
   credit = 0n;
   creditCap = 0n;
   cost = 0n;
+  s1 = 0;
+  s2 = 0;
+  s3 = 0;
+  d1 = 0;
+  d2 = 0;
+  d3 = 0;
   constructor(
     readonly src: number,
     readonly dst: number,
     readonly ports: number,
   ) {}
 }
-
 
 /** A guest's hashlimit table (struct xt_hashlimit_htable). */
 export class HashTable {
@@ -236,7 +258,7 @@ export class HashTable {
     }
   }
 
-  /** Finds or creates the entry; null when the table is full (the packet is dropped). */
+  /** Finds or creates the entry of IPv4 addresses; null when the table is full (the packet is dropped). */
   lookup(src: number, dst: number, ports: number, now: number): Entry | null {
     this.gc(now);
     const b = this.bucket(src, dst, ports);
@@ -247,8 +269,51 @@ export class HashTable {
         return e;
       }
     }
+    return this.add(b, new Entry(src, dst, ports), now);
+  }
+
+  /** The same for IPv6 addresses (masked), read without being kept. */
+  lookup6(src: InetAddr, dst: InetAddr, ports: number, now: number): Entry | null {
+    this.gc(now);
+    let h = mix32(src.w0);
+    h = mix32(h ^ src.w1);
+    h = mix32(h ^ src.w2);
+    h = mix32(h ^ src.w3);
+    h = mix32(h ^ dst.w0);
+    h = mix32(h ^ dst.w1);
+    h = mix32(h ^ dst.w2);
+    h = mix32(h ^ dst.w3);
+    const b = mix32(h ^ ports) & this.bucketMask;
+    for (let e = this.heads[b] ?? null; e !== null; e = e.next) {
+      if (
+        e.src === src.w0 &&
+        e.s1 === src.w1 &&
+        e.s2 === src.w2 &&
+        e.s3 === src.w3 &&
+        e.dst === dst.w0 &&
+        e.d1 === dst.w1 &&
+        e.d2 === dst.w2 &&
+        e.d3 === dst.w3 &&
+        e.ports === ports
+      ) {
+        e.expires = now + this.expireJiffies;
+        recalc(e, now, this.cfg.mode);
+        return e;
+      }
+    }
+    const e = new Entry(src.w0, dst.w0, ports);
+    e.s1 = src.w1;
+    e.s2 = src.w2;
+    e.s3 = src.w3;
+    e.d1 = dst.w1;
+    e.d2 = dst.w2;
+    e.d3 = dst.w3;
+    return this.add(b, e, now);
+  }
+
+  /** dsthash_alloc_init: a new entry in bucket `b`, unless the table is full. */
+  private add(b: number, e: Entry, now: number): Entry | null {
     if (this.count >= this.max) return null;
-    const e = new Entry(src, dst, ports);
     e.next = this.heads[b] ?? null;
     this.heads[b] = e;
     this.count++;
@@ -369,8 +434,6 @@ function printMode(mode: number): string {
 
 export const hashlimitMatch = defineMatch<HashlimitConfig>({
   name: 'hashlimit',
-  // xt_hashlimit serves IPv6 too; cofw hashes IPv4 addresses with 32-bit masks.
-  emulates: Family.V4,
   options: OPTIONS,
   parse(uses, ctx: ParseContext) {
     checkUses('hashlimit', uses);
@@ -382,8 +445,9 @@ export const hashlimitMatch = defineMatch<HashlimitConfig>({
     let max = 0;
     let gcInterval = GC_INTERVAL;
     let expire = -1;
-    let srcmask = 32;
-    let dstmask = 32;
+    const bits = familyBits(ctx.family);
+    let srcmask = bits;
+    let dstmask = bits;
     let name: string | undefined;
     let haveRate = false;
     let haveBurst = false;
@@ -463,7 +527,7 @@ export const hashlimitMatch = defineMatch<HashlimitConfig>({
     // checkentry truncates what is too large, and iptables-save shows it truncated.
     if (size > MAX_SIZE) size = MAX_SIZE;
     if (max > MAX_SIZE) max = MAX_SIZE;
-    const cfg: HashlimitCfg = { mode, avg, burst: finalBurst, size, max, gcInterval, expire, srcmask, dstmask };
+    const cfg: HashlimitCfg = { mode, avg, burst: finalBurst, size, max, gcInterval, expire, srcmask, dstmask, family: ctx.family };
     const group = groupOf<Group>(ctx, `hashlimit:${name}`, () => ({ cfg }));
     return { name, cfg, group, boundTo: null, table: null };
   },
@@ -474,7 +538,13 @@ export const hashlimitMatch = defineMatch<HashlimitConfig>({
     if (cfg.gcInterval === 0 || cfg.expire === 0) {
       throw new CheckError('hashlimit: --hashlimit-htable-gcinterval and --hashlimit-htable-expire must not be 0 (Invalid argument)');
     }
-    if (cfg.srcmask > 32 || cfg.dstmask > 32) throw new CheckError('hashlimit: --hashlimit-srcmask and --hashlimit-dstmask must be 0-32 for IPv4 (Invalid argument)');
+    if (cfg.family === Family.V6) {
+      if (cfg.srcmask > 128 || cfg.dstmask > 128) {
+        throw new CheckError('hashlimit: --hashlimit-srcmask and --hashlimit-dstmask must be 0-128 for IPv6 (Invalid argument)');
+      }
+    } else if (cfg.srcmask > 32 || cfg.dstmask > 32) {
+      throw new CheckError('hashlimit: --hashlimit-srcmask and --hashlimit-dstmask must be 0-32 for IPv4 (Invalid argument)');
+    }
     if (cfg.mode & HL_BYTES) {
       if (user2creditsByte(cfg.avg) === 0n) throw new CheckError(`hashlimit: overflow, rate too high: ${cfg.avg} (Invalid argument)`);
     } else if (cfg.burst === 0 || user2credits(BigInt.asUintN(64, cfg.avg * BigInt(cfg.burst))) < user2credits(cfg.avg)) {
@@ -500,8 +570,9 @@ export const hashlimitMatch = defineMatch<HashlimitConfig>({
     if (cfg.max) s += ` --hashlimit-htable-max ${cfg.max}`;
     if (cfg.gcInterval !== GC_INTERVAL) s += ` --hashlimit-htable-gcinterval ${cfg.gcInterval}`;
     if (cfg.expire !== quantum) s += ` --hashlimit-htable-expire ${cfg.expire}`;
-    if (cfg.srcmask !== 32) s += ` --hashlimit-srcmask ${cfg.srcmask}`;
-    if (cfg.dstmask !== 32) s += ` --hashlimit-dstmask ${cfg.dstmask}`;
+    const bits = familyBits(cfg.family);
+    if (cfg.srcmask !== bits) s += ` --hashlimit-srcmask ${cfg.srcmask}`;
+    if (cfg.dstmask !== bits) s += ` --hashlimit-dstmask ${cfg.dstmask}`;
     return s;
   },
   match(c, skb, par) {
@@ -511,16 +582,30 @@ export const hashlimitMatch = defineMatch<HashlimitConfig>({
 
 function bind(c: HashlimitConfig, svc: GuestServices): HashTable {
   const group = c.group;
-  const t = guestTable(svc, `hashlimit:${c.name}`, () => new HashTable(group.cfg));
+  const key = c.cfg.family === Family.V6 ? `hashlimit6:${c.name}` : `hashlimit:${c.name}`;
+  const t = guestTable(svc, key, () => new HashTable(group.cfg));
   c.boundTo = svc;
   c.table = t;
   return t;
+}
+
+/** The masked addresses of the IPv6 packet at hand (read by lookup6, never kept). */
+const SRC6 = new InetAddr(Family.V6);
+const DST6 = new InetAddr(Family.V6);
+
+/** hashlimit_ipv6_mask: the first `p` bits of `a` (all of them for 128). */
+function mask6(a: InetAddr, p: number): void {
+  a.w0 = maskl(a.w0, p >= 32 ? 32 : p);
+  a.w1 = p <= 32 ? 0 : maskl(a.w1, p >= 64 ? 32 : p - 32);
+  a.w2 = p <= 64 ? 0 : maskl(a.w2, p >= 96 ? 32 : p - 64);
+  a.w3 = p <= 96 ? 0 : maskl(a.w3, p >= 128 ? 32 : p - 96);
 }
 
 /** Per packet, as hashlimit_mt_common. */
 export function hashlimitMatches(c: HashlimitConfig, skb: Skb, par: XtParams): boolean {
   const svc = par.services;
   const t = c.boundTo === svc && c.table ? c.table : bind(c, svc);
+  if (t.cfg.family === Family.V6) return hashlimitMatches6(c, t, skb, par);
   const tc = t.cfg;
   const tm = tc.mode;
   const src = tm & HASH_SIP ? maskl(skb.saddr, tc.srcmask) : 0;
@@ -540,7 +625,46 @@ export function hashlimitMatches(c: HashlimitConfig, skb: Skb, par: XtParams): b
       ports >>>= 0;
     }
   }
-  const e = t.lookup(src, dst, ports, svc.jiffies());
+  return spend(c, t.lookup(src, dst, ports, svc.jiffies()), skb, par);
+}
+
+/** hashlimit_mt_common in an IPv6 table: hashlimit_init_dst's NFPROTO_IPV6 case. */
+function hashlimitMatches6(c: HashlimitConfig, t: HashTable, skb: Skb, par: XtParams): boolean {
+  const tc = t.cfg;
+  const tm = tc.mode;
+  if (tm & HASH_SIP) mask6(SRC6.copyFrom(skb.src), tc.srcmask);
+  else SRC6.w0 = SRC6.w1 = SRC6.w2 = SRC6.w3 = 0;
+  if (tm & HASH_DIP) mask6(DST6.copyFrom(skb.dst), tc.dstmask);
+  else DST6.w0 = DST6.w1 = DST6.w2 = DST6.w3 = 0;
+  let ports = 0;
+  if (tm & (HASH_SPT | HASH_DPT)) {
+    // ipv6_skip_exthdr: a later fragment stops at its fragment header (no ports); "no next
+    // header" or a chain past the packet fails, and so does the match (hot drop).
+    if (skb.fragoff === 0) {
+      const proto = skb.protocol;
+      if (proto < 0 || proto === 59) {
+        par.hotdrop = true;
+        return false;
+      }
+      const poff = portsOffset(proto);
+      if (poff >= 0) {
+        const o = skb.thoff + poff;
+        if (o + 4 > skb.len) {
+          par.hotdrop = true;
+          return false;
+        }
+        const d = skb.data;
+        if (tm & HASH_SPT) ports = ((d[o]! << 8) | d[o + 1]!) << 16;
+        if (tm & HASH_DPT) ports |= (d[o + 2]! << 8) | d[o + 3]!;
+        ports >>>= 0;
+      }
+    }
+  }
+  return spend(c, t.lookup6(SRC6, DST6, ports, par.services.jiffies()), skb, par);
+}
+
+/** The rest of hashlimit_mt_common: the entry's credit pays for the packet, or not. */
+function spend(c: HashlimitConfig, e: Entry | null, skb: Skb, par: XtParams): boolean {
   if (e === null) {
     par.hotdrop = true;
     return false;

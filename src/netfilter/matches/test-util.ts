@@ -4,7 +4,7 @@
  * Test-only; the real rule parser lives elsewhere.
  */
 import type { CheckContext, MatchModule, OptionUse, ParseContext, RuleHead, TargetModule } from '../xt.js';
-import { Family } from '../../packet/inet-addr.js';
+import { Family, type InetAddr } from '../../packet/inet-addr.js';
 import { Skb, type GuestServices, type Hook, type NetDevice, type RouteType, type XtParams } from '../types.js';
 import { loadRuleset } from '../rules/restore.js';
 import { saveRuleset } from '../rules/save.js';
@@ -96,6 +96,7 @@ export function parseError<C>(module: MatchModule<C>, text: string, proto = 0, i
 
 export interface StubOptions {
   addrType?: (addr: number, dev: NetDevice | null) => RouteType;
+  addrType6?: (addr: InetAddr, dev: NetDevice | null) => RouteType;
 }
 
 export function services(o: StubOptions = {}): GuestServices {
@@ -105,6 +106,7 @@ export function services(o: StubOptions = {}): GuestServices {
     wallNs: () => 0n,
     tzMinutesWest: () => 0,
     addrType: o.addrType ?? (() => 1 as RouteType),
+    addrType6: o.addrType6 ?? (() => 1 as RouteType),
     printk: () => {},
     sendLocal: () => {},
     selectSource: () => 0,

@@ -50,6 +50,11 @@ export function recorder(opts: { local?: string[]; local6?: string[]; noRoute?: 
       if (addr === 0xffffffff || addr === parseIPv4('198.51.100.255')) return RouteType.Broadcast;
       return RouteType.Unicast;
     },
+    addrType6(addr) {
+      if (local6.some((a) => a.equals(addr))) return RouteType.Local;
+      if (addr.w0 >>> 24 === 0xff) return RouteType.Multicast;
+      return opts.noRoute ? RouteType.Unreachable : RouteType.Unicast;
+    },
     printk: (level, text) => void lines.push([level, text]),
     sendLocal: (ip) => void sent.push(ip),
     selectSource: () => parseIPv4(opts.source ?? '198.51.100.7')!,
