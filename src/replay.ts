@@ -214,7 +214,7 @@ export interface ReplayResult {
 
 /** The guest's software: cofw's rule loader and IPv4 stack. */
 export const linuxGuest: GuestDeps = {
-  loadRuleset: (text, file, ipv6) => loadRuleset(text, file, ipv6 ? { family: Family.V6 } : {}),
+  loadRuleset: (text, file, ipv6, hosts) => loadRuleset(text, file, { ...(ipv6 ? { family: Family.V6 } : {}), ...(hosts ? { hosts } : {}) }),
   createStack: (opts, rs, rs6) => new GuestStack(opts, rs, rs6 ?? null),
   saveRuleset: (rs, opts) => saveRuleset(rs, opts),
 };

@@ -26,7 +26,8 @@ import { RuleFileError, RuleFileErrors } from '../netfilter/rules/api.js';
 import { loadRuleset } from '../netfilter/rules/restore.js';
 import { saveRuleset } from '../netfilter/rules/save.js';
 import { CaptureError } from '../capture/index.js';
-import { MachineFileError } from '../machine/machine-file.js';
+import { MachineFileError, loadMachineFile } from '../machine/machine-file.js';
+import { hostsTable } from '../netfilter/rules/hosts.js';
 import { ConservationError } from '../replay.js';
 import { OutputError } from '../io/output-file.js';
 import { EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, InputError } from './errors.js';
@@ -46,8 +47,11 @@ function readText(path: string, what: string): string {
   }
 }
 
-function loadRulesFile(path: string, ipv6 = false): ReturnType<typeof loadRuleset> {
-  return loadRuleset(readText(path, 'rule file'), path, ipv6 ? { family: Family.V6 } : {});
+/** A rule file as the guest loads it; with a machine file, its `hosts:` are the guest's /etc/hosts for host names in -s and -d. */
+function loadRulesFile(path: string, ipv6 = false, machine?: string): ReturnType<typeof loadRuleset> {
+  const spec = machine === undefined ? undefined : loadMachineFile(machine);
+  const hosts = hostsTable(spec?.hosts, spec?.hostname);
+  return loadRuleset(readText(path, 'rule file'), path, { ...(ipv6 ? { family: Family.V6 } : {}), hosts });
 }
 
 /** With only --rules6, the IPv4 side runs an empty rule set (everything passes, as on a host without iptables rules). */
@@ -79,8 +83,9 @@ export function buildProgram(state: RunState = { code: EXIT_OK }): Command {
     .description('validate a rule file (iptables-restore format), as iptables-restore --test would; exit 1 on any error')
     .argument('<rules>', 'rule file in iptables-save / iptables-restore format')
     .option('-6, --ipv6', 'an ip6tables rule file (ip6tables-restore --test)')
-    .action((rules: string, o: { ipv6?: boolean }) => {
-      const rs = loadRulesFile(rules, !!o.ipv6);
+    .option('-m, --machine <file>', "machine file (YAML): its hosts: are the guest's /etc/hosts, for host names in -s and -d")
+    .action((rules: string, o: { ipv6?: boolean; machine?: string }) => {
+      const rs = loadRulesFile(rules, !!o.ipv6, o.machine);
       let n = 0;
       for (const t of rs.tables.values()) for (const c of t.chains.values()) n += c.rules.length;
       process.stdout.write(`${rules}: OK (${rs.tables.size} table${rs.tables.size === 1 ? '' : 's'}, ${n} rule${n === 1 ? '' : 's'})\n`);
@@ -92,8 +97,9 @@ export function buildProgram(state: RunState = { code: EXIT_OK }): Command {
     .argument('<rules>', 'rule file in iptables-restore format')
     .option('-c, --counters', 'print [packets:bytes] counters (all zero without a replay)')
     .option('-6, --ipv6', 'an ip6tables rule file, printed as ip6tables-save does')
-    .action((rules: string, o: { counters?: boolean; ipv6?: boolean }) => {
-      process.stdout.write(saveRuleset(loadRulesFile(rules, !!o.ipv6), { counters: !!o.counters }));
+    .option('-m, --machine <file>', "machine file (YAML): its hosts: are the guest's /etc/hosts, for host names in -s and -d")
+    .action((rules: string, o: { counters?: boolean; ipv6?: boolean; machine?: string }) => {
+      process.stdout.write(saveRuleset(loadRulesFile(rules, !!o.ipv6, o.machine), { counters: !!o.counters }));
     });
 
   program

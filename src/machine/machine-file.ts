@@ -19,6 +19,9 @@
  *   - {proto: tcp, port: 8080, uid: 33, gid: 33, groups: [4]}
  * queues:                  # optional: NFQUEUE queues a program answers
  *   0: accept
+ * hosts:                   # optional: the guest's /etc/hosts, for host names in -s and -d
+ *   web1: 192.0.2.10
+ *   db: [198.51.100.5, 2001:db8::5]
  * ```
  *
  * `lo` (index 1, 127.0.0.1/8 and ::1/128) is always there; the interfaces
@@ -52,7 +55,7 @@ export class MachineFileError extends Error {
   }
 }
 
-const TOP_KEYS = ['hostname', 'interfaces', 'routes', 'fail', 'conntrack', 'sockets', 'queues'];
+const TOP_KEYS = ['hostname', 'interfaces', 'routes', 'fail', 'conntrack', 'sockets', 'queues', 'hosts'];
 const SOCKET_KEYS = ['proto', 'port', 'uid', 'gid', 'groups'];
 /** Protocols whose packets carry a source port in their first two bytes: TCP, UDP, DCCP, SCTP, UDP-Lite. */
 const PORT_PROTOCOLS = new Set([6, 17, 33, 132, 136]);
@@ -447,6 +450,8 @@ export function parseMachineFile(text: string, file: string): MachineSpec {
     }
   }
 
+  const hosts = parseHosts(top.get('hosts'), at);
+
   if (problems.length) throw new MachineFileError(file, problems);
   return {
     hostname,
@@ -456,7 +461,52 @@ export function parseMachineFile(text: string, file: string): MachineSpec {
     ...(conntrack ? { conntrack } : {}),
     ...(sockets.length ? { sockets } : {}),
     ...(queues.length ? { queues } : {}),
+    ...(hosts ? { hosts } : {}),
   };
+}
+
+/**
+ * `hosts:`: the guest's /etc/hosts lines beyond Debian's defaults, a
+ * mapping of host name to one address or a list, of either family (IPv4
+ * addresses serve iptables rules, IPv6 ones ip6tables rules). A name must
+ * be one a rule can name (no blanks, `,`, `/`, `!` or `#`) and not read as
+ * an address itself (iptables would never look it up).
+ */
+function parseHosts(
+  entry: { pair: Pair; node: Node | null } | undefined,
+  at: (node: Node | null | undefined, message: string) => void,
+): Record<string, InetAddr[]> | undefined {
+  if (!entry) return undefined;
+  if (!isMap(entry.node)) {
+    at(
+      entry.node ?? (entry.pair.key as Node),
+      'hosts must be a mapping of host names to addresses, such as { web1: 192.0.2.10, db: [198.51.100.5, 2001:db8::5] }',
+    );
+    return undefined;
+  }
+  const out: Record<string, InetAddr[]> = {};
+  for (const pair of entry.node.items) {
+    const name = isScalar(pair.key) ? String(pair.key.value) : '';
+    const key = pair.key as Node;
+    if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(name) || name.length > 253) {
+      at(key, `host name \`${name}' is not one a rule can name: letters, digits, \`.', \`-' and \`_', up to 253 characters`);
+      continue;
+    }
+    if (parseInetAddr(name) || /^[0-9.]+$/.test(name) || /^0x/i.test(name)) {
+      at(key, `host name \`${name}' reads as an address, so iptables would never look it up: choose a name with a letter`);
+      continue;
+    }
+    const value = (pair.value as Node | null) ?? null;
+    const items: Array<Node | null> = isSeq(value) ? (value.items as Node[]) : [value];
+    if (!items.length) at(value ?? key, `host ${name} has no address: give one, or a list`);
+    for (const it of items) {
+      const v = isScalar(it) ? String(it.value) : '';
+      const a = parseInetAddr(v);
+      if (!a) at(it ?? key, `host ${name}: \`${v}' must be an IPv4 or IPv6 address without a prefix, such as 192.0.2.10 or 2001:db8::10`);
+      else (out[name] ??= []).push(a);
+    }
+  }
+  return out;
 }
 
 /** A local address for `defaultMachine`: an IPv4 number or an address of either family, bare or with its prefix. */
@@ -518,6 +568,11 @@ export function machineFileText(spec: MachineSpec): string {
   if (spec.queues?.length) {
     lines.push('queues:');
     for (const q of spec.queues) lines.push(`  ${q.num}: ${q.verdict}`);
+  }
+  const hosts = Object.entries(spec.hosts ?? {});
+  if (hosts.length) {
+    lines.push('hosts:');
+    for (const [name, addrs] of hosts) lines.push(`  ${name}: ${addrs.length === 1 ? addrs[0]!.toString() : `[${addrs.map((a) => a.toString()).join(', ')}]`}`);
   }
   return lines.join('\n') + '\n';
 }

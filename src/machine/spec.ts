@@ -72,4 +72,10 @@ export interface MachineSpec {
   readonly sockets?: readonly SocketSpec[];
   /** NFQUEUE queues with a program attached; none when absent: nothing listens on any queue. */
   readonly queues?: readonly QueueSpec[];
+  /**
+   * The guest's /etc/hosts beyond Debian's default lines (machine file
+   * `hosts:`): each name's addresses, of either family, in order. Host
+   * names in `-s` and `-d` are resolved from them (rules/hosts.ts).
+   */
+  readonly hosts?: Readonly<Record<string, readonly InetAddr[]>>;
 }

@@ -17,7 +17,9 @@
  * monitors wrote it, boots a machine with neither): u16 count of sockets,
  * each `u16 proto (0xffff any), u8 has port, [u16 port], u32 uid, u32 gid,
  * u16 count, u32 groups...`; u16 count of queues, each `u16 num, u8
- * verdict (0 drop, 1 accept)`.
+ * verdict (0 drop, 1 accept)`. The guest's /etc/hosts lines of the
+ * machine file's `hosts:` follow them when there are any: u16 count of
+ * names, each `str8 name, u16 count, inet addresses...`.
  */
 import { Family, familyBits, InetAddr } from '../../packet/inet-addr.js';
 import type { IfAddress, NetDevice } from '../../netfilter/types.js';
@@ -74,7 +76,8 @@ export function encodeBoot(b: BootMsg): Uint8Array {
   w.str(b.rules6File ?? '', 2);
   const sockets = b.spec.sockets ?? [];
   const queues = b.spec.queues ?? [];
-  if (sockets.length || queues.length) {
+  const hosts = Object.entries(b.spec.hosts ?? {});
+  if (sockets.length || queues.length || hosts.length) {
     w.u16(sockets.length);
     for (const s of sockets) {
       w.u16(s.proto < 0 ? 0xffff : s.proto).u8(s.port !== undefined ? 1 : 0);
@@ -86,6 +89,13 @@ export function encodeBoot(b: BootMsg): Uint8Array {
     }
     w.u16(queues.length);
     for (const q of queues) w.u16(q.num).u8(q.verdict === 'accept' ? 1 : 0);
+    if (hosts.length) {
+      w.u16(hosts.length);
+      for (const [name, addrs] of hosts) {
+        w.str(name, 1).u16(addrs.length);
+        for (const a of addrs) writeInet(w, a);
+      }
+    }
   }
   return w.done();
 }
@@ -146,6 +156,7 @@ export function decodeBoot(b: Uint8Array): BootMsg {
   const rules6File = r.str(2);
   const sockets: SocketSpec[] = [];
   const queues: QueueSpec[] = [];
+  const hosts: Record<string, InetAddr[]> = {};
   const tail = r.rest();
   if (tail.length) {
     const t = new ByteReader(tail, 'boot parameters (sockets and queues)');
@@ -165,6 +176,14 @@ export function decodeBoot(b: Uint8Array): BootMsg {
       if (v > 1) throw new PassageError(`boot parameters: queue ${num} verdict ${v}`);
       queues.push({ num, verdict: v === 1 ? 'accept' : 'drop' });
     }
+    if (t.pos < tail.length) {
+      for (let n = t.u16(), i = 0; i < n; i++) {
+        const name = t.str(1);
+        const addrs: InetAddr[] = [];
+        for (let k = t.u16(), j = 0; j < k; j++) addrs.push(readInet(t, `an address of host ${name}`));
+        (hosts[name] ??= []).push(...addrs);
+      }
+    }
     t.end();
   }
   r.end();
@@ -176,6 +195,7 @@ export function decodeBoot(b: Uint8Array): BootMsg {
     ...(conntrack ? { conntrack } : {}),
     ...(sockets.length ? { sockets } : {}),
     ...(queues.length ? { queues } : {}),
+    ...(Object.keys(hosts).length ? { hosts } : {}),
   };
   return { bootTsNs, rulesFile, spec, trace, ...(rules6File ? { rules6File } : {}) };
 }
