@@ -9,6 +9,10 @@
  *
  * Everything is bounded by `len`: a chain that runs past the bytes present
  * is malformed (`proto` -1), as the kernel's -EBADMSG.
+ *
+ * AH: nf_tables (whose `meta l4proto` is what ip6tables-nft's `-p` reads)
+ * walks with IP6_FH_F_AUTH and stops at an AH header, so AH is the
+ * protocol; conntrack (ipv6_skip_exthdr) steps over it (`skipAuth`).
  */
 
 /** Extension headers (ipv6_ext_hdr). */
@@ -33,7 +37,7 @@ export class ExtWalk {
 }
 
 /** Walks the chain of the IPv6 packet at `d[0..len)` into `out`; returns `out.proto`. */
-export function walkExtHeaders(d: Uint8Array, len: number, out: ExtWalk): number {
+export function walkExtHeaders(d: Uint8Array, len: number, out: ExtWalk, skipAuth = false): number {
   out.fragoff = 0;
   out.fragment = false;
   out.fragHdr = -1;
@@ -43,7 +47,7 @@ export function walkExtHeaders(d: Uint8Array, len: number, out: ExtWalk): number
   let nexthdr = d[6]!;
   let start = 40;
   for (let guard = 0; guard < 64; guard++) {
-    if (!isExtHeader(nexthdr) || nexthdr === 59) {
+    if (!isExtHeader(nexthdr) || nexthdr === 59 || (nexthdr === 51 && !skipAuth)) {
       out.proto = nexthdr;
       out.thoff = start;
       return nexthdr;

@@ -104,8 +104,9 @@ export class Ipv6Path {
   receive(ip: Uint8Array, dev: NetDevice, mac: Uint8Array | null, pktType: PacketType, frameNo: number): void {
     const core = this.core;
     const skb = core.skb.loadV6(ip).begin(mac, pktType, frameNo);
-    if (skb.protocol < 0) return core.stackDrop(frameNo, Ipv6Reason.badExtHeader);
-    if (core.tracking && skb.ext.fragment) {
+    // A malformed extension header chain still reaches the rules (whose -p then matches nothing);
+    // the kernel notices it only when a protocol handler reads the chain, after INPUT.
+    if (core.tracking && skb.ext.fragment && skb.protocol >= 0) {
       // nf_defrag_ipv6 at -400: the fragments wait for their whole packet.
       const done = this.defrag.add(skb, dev, frameNo, core.clock());
       if (done.dropped) for (const f of done.dropped) core.stackDrop(f, done.reason);
@@ -168,6 +169,7 @@ export class Ipv6Path {
     const core = this.core;
     if (!core.hook(Hook.LocalIn, dev, null, frameNo)) return;
     if (!core.confirm(frameNo)) return;
+    if (core.skb.protocol < 0) return core.stackDrop(frameNo, Ipv6Reason.badExtHeader);
     core.delivered(frameNo);
   }
 

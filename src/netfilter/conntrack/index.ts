@@ -341,10 +341,16 @@ export class Conntrack {
     skb.ctinfo = 0;
     skb.ctState = CT_INVALID;
     const d = skb.data;
-    const th = skb.thoff;
+    let th = skb.thoff;
     const len = skb.len;
-    const proto = skb.protocol;
-    if (skb.fragoff !== 0 || th > len) return this.markInvalid();
+    let proto = skb.protocol;
+    if (skb.family === Family.V6 && proto === 51) {
+      // ipv6_skip_exthdr steps over AH where the rules' walk stopped at it.
+      proto = walkExtHeaders(d, len, this.quotedWalk, true);
+      th = this.quotedWalk.thoff;
+    }
+    // A malformed header chain: conntrack cannot find the protocol (INVALID).
+    if (proto < 0 || skb.fragoff !== 0 || th > len) return this.markInvalid();
     const csum = this.checksum && hook === Hook.PreRouting;
 
     // nf_conntrack_handle_icmp: the error handlers of ICMP in IPv4 and ICMPv6 in IPv6 only (the other
@@ -411,7 +417,7 @@ export class Conntrack {
         else if (conn.status & IPS_EXPECTED) ctinfo = IP_CT_RELATED;
         else ctinfo = IP_CT_NEW;
       }
-      const v = this.handlePacket(conn, ctinfo, skb, csum, now);
+      const v = this.handlePacket(conn, ctinfo, skb, th, csum, now);
       if (v === HANDLE_REPEAT) {
         this.remove(conn);
         continue;
@@ -441,15 +447,14 @@ export class Conntrack {
     conn.timeout = conn.confirmed ? now + extra : extra;
   }
 
-  private handlePacket(conn: Conn, ctinfo: number, skb: Skb, csum: boolean, now: number): number {
+  private handlePacket(conn: Conn, ctinfo: number, skb: Skb, th: number, csum: boolean, now: number): number {
     const d = skb.data;
-    const th = skb.thoff;
     const len = skb.len;
     const dir = ctinfo >= IP_CT_IS_REPLY ? 1 : 0;
     switch (conn.proto) {
       case 6: {
         if (tcpMalformed(d, th, len)) return HANDLE_INVALID;
-        if (csum && this.l4Bad(skb, 6)) return HANDLE_INVALID;
+        if (csum && this.l4Bad(skb, 6, th)) return HANDLE_INVALID;
         if (!conn.confirmed && !tcpNew(conn.tcp!, d, th, len, this.tcp)) return HANDLE_INVALID;
         const r = tcpPacket(conn, dir, d, th, len, this.tcp);
         switch (r.verdict) {
@@ -478,7 +483,7 @@ export class Conntrack {
         const ulen = (d[th + 4]! << 8) | d[th + 5]!;
         if (ulen > len - th || ulen < 8) return HANDLE_INVALID;
         // IPv6 has no "no checksum": a zero UDP checksum is checked (and fails) there.
-        if (csum && ((d[th + 6]! | d[th + 7]!) !== 0 || skb.family === Family.V6) && this.l4Bad(skb, 17)) return HANDLE_INVALID;
+        if (csum && ((d[th + 6]! | d[th + 7]!) !== 0 || skb.family === Family.V6) && this.l4Bad(skb, 17, th)) return HANDLE_INVALID;
         const status = conn.status;
         if (!(status & IPS_CONFIRMED)) conn.udpStreamTs = now + 2 * HZ;
         if (status & IPS_SEEN_REPLY) {
@@ -521,8 +526,7 @@ export class Conntrack {
   }
 
   /** The packet's TCP or UDP checksum is wrong (IPv4 or IPv6 pseudo header). */
-  private l4Bad(skb: Skb, proto: number): boolean {
-    const th = skb.thoff;
+  private l4Bad(skb: Skb, proto: number, th: number): boolean {
     const l4len = skb.len - th;
     return (skb.family === Family.V6 ? l4Checksum6(skb.data, th, l4len, proto) : l4Checksum(skb.data, th, l4len, proto)) !== 0;
   }
