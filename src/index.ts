@@ -283,7 +283,7 @@ export type { Translation } from './report/translations.js';
  * for (const d of damage) console.error(d.message);
  */
 export { openCaptures } from './capture/index.js';
-export type { CaptureFrame, CaptureDamage } from './capture/index.js';
+export type { CaptureFrame, CaptureDamage, CaptureSkip } from './capture/index.js';
 
 /**
  * Opens an output capture (`CaptureWriter`): pcapng or pcap, from `format`

@@ -4,17 +4,21 @@
  * record at a time. Memory stays bounded by the largest record.
  */
 import { createReadStream } from 'node:fs';
-import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
+import { gunzip } from './gunzip.js';
+
+/** A capture's bytes, and the error that ended them early, if one did (gzip: see gunzip.ts). */
+export interface ByteStream {
+  readonly stream: Readable;
+  /** Set once the stream has ended, when something went wrong after its last byte (a gzip check, the bomb guard). */
+  endError(): Error | undefined;
+}
 
 /** Opens the byte stream of a capture: the file, or its decompressed contents. */
-export function openByteStream(file: string, gzip: boolean): Readable {
+export function openByteStream(file: string, gzip: boolean): ByteStream {
   const src = createReadStream(file, { highWaterMark: 64 * 1024 });
-  if (!gzip) return src;
-  const gunzip = createGunzip();
-  src.on('error', (e) => gunzip.destroy(e));
-  gunzip.on('close', () => src.destroy());
-  return src.pipe(gunzip);
+  if (!gzip) return { stream: src, endError: () => undefined };
+  return gunzip(src);
 }
 
 export class ByteReader {
@@ -27,8 +31,11 @@ export class ByteReader {
   /** The stream's error (e.g. damaged gzip data), once it ended with one. */
   error: Error | undefined;
 
-  constructor(private readonly stream: Readable) {
-    this.it = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  private readonly stream: Readable;
+
+  constructor(private readonly source: ByteStream) {
+    this.stream = source.stream;
+    this.it = this.stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   }
 
   /** Bytes buffered and not consumed. */
@@ -49,6 +56,7 @@ export class ByteReader {
       }
       if (r.done) {
         this.ended = true;
+        this.error = this.source.endError();
         break;
       }
       if (r.value.length) {

@@ -62,7 +62,12 @@ describe('damaged classic pcap', () => {
       expect(got.length).toBe(4);
       const len = frames[4]!.data.length;
       expect(damage).toEqual([
-        { file: p, index: 5, offset: offsets[4], message: `${p}: record 5 at byte ${offsets[4]} is cut short: the file ends ${len - 30} bytes into its ${len}-byte body; ${ADVICE} (the 4 records before it were read)` },
+        {
+          file: p,
+          index: 5,
+          offset: offsets[4],
+          message: `${p}: record 5 at byte ${offsets[4]} is cut short: the file ends ${len - 30} bytes into its ${len}-byte body; ${ADVICE} (the 4 records before it were read)`,
+        },
       ]);
     });
 
@@ -71,7 +76,9 @@ describe('damaged classic pcap', () => {
       const p = put(`cut-hdr-${tag}.pcap`, Buffer.concat([bytes, Buffer.alloc(7)]));
       const { got, damage } = await readAll([p]);
       expect(got.length).toBe(5);
-      expect(damage.map((d) => d.message)).toEqual([`${p}: record 6 at byte ${bytes.length} is cut short: the file ends 7 bytes into its 16-byte record header; ${ADVICE} (the 5 records before it were read)`]);
+      expect(damage.map((d) => d.message)).toEqual([
+        `${p}: record 6 at byte ${bytes.length} is cut short: the file ends 7 bytes into its 16-byte record header; ${ADVICE} (the 5 records before it were read)`,
+      ]);
     });
 
     it(`${tag}: impossible captured length`, async () => {
@@ -118,7 +125,11 @@ describe('files that are not captures throw up front', () => {
   it.each([
     ['text.pcap', Buffer.from('hello, this is not a capture\nsecond line\n'), 'it looks like a text file (it starts with "hello, this is not a capture")'],
     ['empty.pcap', Buffer.alloc(0), 'the file is empty (0 bytes)'],
-    ['junk.pcap', Buffer.from([0xde, 0xad, 0xbe, 0xef, 0, 1, 2, 3, 4, 5]), 'it starts with the bytes de ad be ef 00 01 02 03, which are neither a pcap magic number (a1b2c3d4 or a1b23c4d, either byte order) nor a pcapng Section Header Block (0a0d0d0a)'],
+    [
+      'junk.pcap',
+      Buffer.from([0xde, 0xad, 0xbe, 0xef, 0, 1, 2, 3, 4, 5]),
+      'it starts with the bytes de ad be ef 00 01 02 03, which are neither a pcap magic number (a1b2c3d4 or a1b23c4d, either byte order) nor a pcapng Section Header Block (0a0d0d0a)',
+    ],
     ['x.bz2', Buffer.from('BZh91AY&SY\x00\x01\x02', 'latin1'), 'it is bzip2-compressed; decompress it first (cofw reads gzip directly, not bzip2)'],
   ])('%s', (name, bytes, what) => {
     const p = put(name, bytes);
@@ -135,12 +146,16 @@ describe('files that are not captures throw up front', () => {
     erf.writeUInt16BE(80, 10);
     erf.writeUInt16BE(60, 14);
     const p = put('capture.erf', erf);
-    expect(thrown(() => openCaptures([p])).message).toBe(`${p}, byte 0: not a pcap or pcapng file: it looks like an ERF (Endace) capture; convert it with \`editcap -F pcapng in.erf out.pcapng\`; ${HELP}`);
+    expect(thrown(() => openCaptures([p])).message).toBe(
+      `${p}, byte 0: not a pcap or pcapng file: it looks like an ERF (Endace) capture; convert it with \`editcap -F pcapng in.erf out.pcapng\`; ${HELP}`,
+    );
   });
 
   it('gzip of a text file says so', () => {
     const p = put('notes.gz', gzipSync(Buffer.from('just notes\n')));
-    expect(thrown(() => openCaptures([p])).message).toBe(`${p}, byte 0: not a pcap or pcapng file (after gzip decompression): it looks like a text file (it starts with "just notes"); ${HELP}`);
+    expect(thrown(() => openCaptures([p])).message).toBe(
+      `${p}, byte 0: not a pcap or pcapng file (after gzip decompression): it looks like a text file (it starts with "just notes"); ${HELP}`,
+    );
   });
 
   it('missing file, directory, short header, unsupported link type', () => {
@@ -153,7 +168,7 @@ describe('files that are not captures throw up front', () => {
     expect(thrown(() => openCaptures([short])).message).toBe(`${short}, byte 0: the file ends 10 bytes into its 24-byte pcap file header; ${ADVICE}`);
     const usb = put('usb.pcap', pcapHeaderVariant({ linkType: 220 }));
     expect(thrown(() => openCaptures([usb])).message).toBe(
-      `${usb}, byte 20: link type 220 is not a link type cofw reads (it reads Ethernet (1), Linux cooked SLL (113) and SLL2 (276), raw IP (101, 12, 14, 228, 229), NULL (0) and LOOP (108)); capture on an Ethernet interface or with \`tcpdump -i any\``,
+      `${usb}, byte 20: USB_LINUX_MMAPPED (usbmon) (220) is not a link type cofw reads (it reads Ethernet (1), Linux cooked SLL (113) and SLL2 (276), raw IP (101, 12, 14, 228, 229), NULL (0) and LOOP (108)); capture on an Ethernet interface or with \`tcpdump -i any\``,
     );
   });
 
@@ -184,7 +199,14 @@ describe('damaged pcapng', () => {
     const { got, damage } = await readAll([p]);
     expect(got.length).toBe(4);
     const len = bytes.length - offsets[4]!;
-    expect(damage).toEqual([{ file: p, index: 5, offset: offsets[4], message: `${p}: block 7 (Enhanced Packet Block) at byte ${offsets[4]}, after record 4, is cut short: the file ends ${len - 10} bytes into its ${len}-byte block; ${ADVICE} (the 4 records before it were read)` }]);
+    expect(damage).toEqual([
+      {
+        file: p,
+        index: 5,
+        offset: offsets[4],
+        message: `${p}: block 7 (Enhanced Packet Block) at byte ${offsets[4]}, after record 4, is cut short: the file ends ${len - 10} bytes into its ${len}-byte block; ${ADVICE} (the 4 records before it were read)`,
+      },
+    ]);
   });
 
   it('block length mismatch', async () => {
@@ -207,13 +229,17 @@ describe('damaged pcapng', () => {
     const p = put('len13.pcapng', b);
     const r = await readAll([p]);
     expect(r.got.length).toBe(1);
-    expect(r.damage[0]!.message).toBe(`${p}: block 4 (Enhanced Packet Block) at byte ${offsets[1]}, after record 1, has an impossible length of 13 bytes (it must be a multiple of 4 and at least 12): the file is damaged from here on; the 1 record before it was read. Keep them with \`editcap -r ${p} good.pcapng 1-1\``);
+    expect(r.damage[0]!.message).toBe(
+      `${p}: block 4 (Enhanced Packet Block) at byte ${offsets[1]}, after record 1, has an impossible length of 13 bytes (it must be a multiple of 4 and at least 12): the file is damaged from here on; the 1 record before it was read. Keep them with \`editcap -r ${p} good.pcapng 1-1\``,
+    );
     const b2 = Buffer.from(bytes);
     b2.writeUInt32LE(0x7ffffff0, offsets[1]! + 4);
     const p2 = put('huge.pcapng', b2);
     const r2 = await readAll([p2]);
     expect(r2.got.length).toBe(1);
-    expect(r2.damage[0]!.message).toBe(`${p2}: block 4 (Enhanced Packet Block) at byte ${offsets[1]}, after record 1, claims ${0x7ffffff0} bytes, more than libpcap's limit of 16777216 for a pcapng block: its header is corrupt; the 1 record before it was read. Keep them with \`editcap -r ${p2} good.pcapng 1-1\``);
+    expect(r2.damage[0]!.message).toBe(
+      `${p2}: block 4 (Enhanced Packet Block) at byte ${offsets[1]}, after record 1, claims ${0x7ffffff0} bytes, more than libpcap's limit of 16777216 for a pcapng block: its header is corrupt; the 1 record before it was read. Keep them with \`editcap -r ${p2} good.pcapng 1-1\``,
+    );
   });
 
   it('an EPB naming an undeclared interface', async () => {
@@ -223,7 +249,12 @@ describe('damaged pcapng', () => {
     const { got, damage } = await readAll([p]);
     expect(got.length).toBe(1);
     expect(damage).toEqual([
-      { file: p, index: 2, offset: head.length, message: `${p}: block 4 (Enhanced Packet Block) at byte ${head.length}, after record 1, names interface 3, but this section declares only 1 (interface 0): the file is damaged or was cut and pasted together; the 1 record before it was read. Rewrite it with \`editcap -F pcapng\` from an intact copy` },
+      {
+        file: p,
+        index: 2,
+        offset: head.length,
+        message: `${p}: block 4 (Enhanced Packet Block) at byte ${head.length}, after record 1, names interface 3, but this section declares only 1 (interface 0): the file is damaged or was cut and pasted together; the 1 record before it was read. Rewrite it with \`editcap -F pcapng\` from an intact copy`,
+      },
     ]);
   });
 
@@ -231,7 +262,9 @@ describe('damaged pcapng', () => {
     const b = Buffer.from(ng().bytes);
     b.writeUInt32LE(0x11111111, 8);
     const p = put('bom.pcapng', b);
-    expect(thrown(() => openCaptures([p])).message).toMatch(/, byte 8: the file starts like a pcapng Section Header Block but its byte-order magic is 11 11 11 11/);
+    expect(thrown(() => openCaptures([p])).message).toMatch(
+      /, byte 8: the file starts like a pcapng Section Header Block but its byte-order magic is 11 11 11 11/,
+    );
   });
 
   it('a captured length larger than its block', async () => {
@@ -241,7 +274,8 @@ describe('damaged pcapng', () => {
     const head = Buffer.concat([pcapngSectionHeader(), pcapngInterface(1, {})]);
     const p = put('caplen.pcapng', Buffer.concat([head, epb]));
     const { damage } = await readAll([p]);
-    expect(damage[0]!.message).toBe(`${p}: block 3 (Enhanced Packet Block) at byte ${head.length}, after record 0, claims ${f.data.length + 100} captured bytes, which do not fit in its ${epb.length}-byte block: the block is corrupt; no record came before it`);
+    expect(damage[0]!.message).toBe(
+      `${p}: block 3 (Enhanced Packet Block) at byte ${head.length}, after record 0, claims ${f.data.length + 100} captured bytes, which do not fit in its ${epb.length}-byte block: the block is corrupt; no record came before it`,
+    );
   });
 });
-

@@ -1,4 +1,5 @@
 /** The wording of damage messages, shared by the readers. */
+import { GzipBombError, GzipCheckError } from './gunzip.js';
 
 export const CUT_SHORT_ADVICE = 'the capture was probably copied while still being written: copy it again once the capture has finished';
 
@@ -19,6 +20,10 @@ export function keptNote(recordsBefore: number): string {
 
 /** Message for a stream that ended with an error (damaged or truncated gzip data). */
 export function streamErrorText(err: Error, gzip: boolean): string {
+  if (err instanceof GzipCheckError)
+    return `${err.message}: its data was read to the end, as \`zcat\` reads it, but may be damaged; recompress the original capture if you have it`;
+  if (err instanceof GzipBombError)
+    return `${err.message}; reading stopped here. If the capture is genuine, decompress it first (\`zcat in.pcap.gz > in.pcap\`) and give cofw the decompressed file`;
   return gzip
     ? `the gzip-compressed data ends early or is damaged here (${err.message}); recompress the original capture, or keep what is readable with \`zcat\``
     : `reading the file failed here (${err.message}); check the disk or copy the file again`;

@@ -11,22 +11,35 @@
  * for await (const f of frames) handle(f);
  * for (const d of damage) console.error(d.message);
  */
-import type { CaptureDamage, CaptureFrame } from './types.js';
+import type { CaptureDamage, CaptureFrame, CaptureSkip } from './types.js';
 import { probeCapture } from './probe.js';
 import type { Probe } from './probe.js';
 import { readPcapMicro, readPcapNano } from './pcap-read.js';
 import { readPcapng } from './pcapng-read.js';
+import { linkTypeName } from './link.js';
 
-export type { CaptureFrame, CaptureDamage } from './types.js';
+export type { CaptureFrame, CaptureDamage, CaptureSkip } from './types.js';
 export { CaptureError } from './types.js';
 export type { CaptureWriter } from './writer.js';
 export { openCaptureWriter } from './writer.js';
 export { probeCapture, describeNotCapture, MAX_CAPLEN, MAX_PCAPNG_BLOCK } from './probe.js';
 export type { Probe, CaptureKind } from './probe.js';
 export * from './link.js';
+export { GZIP_RATIO_FLOOR, GZIP_RATIO_LIMIT } from './gunzip.js';
 
-function readOne(p: Probe, damage: CaptureDamage[]): AsyncGenerator<CaptureFrame> {
-  if (p.kind === 'pcapng') return readPcapng(p, damage);
+/**
+ * What a report says of skipped records: `x.pcapng: 12 records of interface
+ * 0 (usbmon0), USB_LINUX_MMAPPED (usbmon) (220), skipped (the first is
+ * record 3 at byte 884): cofw does not read that link type`.
+ */
+export function skipText(s: CaptureSkip): string {
+  const itf = `interface ${s.interfaceId}${s.ifName ? ` (${s.ifName})` : ''}${s.section > 1 ? ` of section ${s.section}` : ''}`;
+  const recs = s.records === 1 ? `1 record of ${itf}` : `${s.records} records of ${itf}`;
+  return `${s.file}: ${recs}, ${linkTypeName(s.linkType)}, skipped (the first is record ${s.firstIndex} at byte ${s.firstOffset}): cofw does not read that link type`;
+}
+
+function readOne(p: Probe, damage: CaptureDamage[], skipped: CaptureSkip[]): AsyncGenerator<CaptureFrame> {
+  if (p.kind === 'pcapng') return readPcapng(p, damage, skipped);
   if (p.kind === 'pcap-ns') return readPcapNano(p, damage);
   return readPcapMicro(p, damage);
 }
@@ -70,21 +83,29 @@ function siftUp(h: Head[], i: number): void {
  * recorded in `damage`, and what was read before is still yielded. A file
  * that is not a capture at all (bad magic), missing or unreadable throws
  * CaptureError up front. `formats` maps each path to `pcap`, `pcap-ns` or
- * `pcapng`, with `+gzip` when the file is gzip-compressed.
+ * `pcapng`, with `+gzip` when the file is gzip-compressed. `skipped` lists
+ * the pcapng interfaces whose records were skipped, with their counts
+ * (complete once `frames` has been read to its end).
  *
  * `frames` can be iterated once; each file is opened when iteration starts
  * and closed when it ends or is abandoned.
  */
-export function openCaptures(paths: string[]): { frames: AsyncIterable<CaptureFrame>; damage: CaptureDamage[]; formats: Map<string, string> } {
+export function openCaptures(paths: string[]): {
+  frames: AsyncIterable<CaptureFrame>;
+  damage: CaptureDamage[];
+  skipped: CaptureSkip[];
+  formats: Map<string, string>;
+} {
   const probes = paths.map((p) => probeCapture(p));
   const formats = new Map<string, string>();
   for (const p of probes) formats.set(p.file, p.format);
   const damage: CaptureDamage[] = [];
+  const skipped: CaptureSkip[] = [];
   let started = false;
   async function* merged(): AsyncGenerator<CaptureFrame> {
     if (started) throw new Error('openCaptures: frames can be iterated only once; call openCaptures again');
     started = true;
-    const its = probes.map((p) => readOne(p, damage));
+    const its = probes.map((p) => readOne(p, damage, skipped));
     const heap: Head[] = [];
     try {
       for (let i = 0; i < its.length; i++) {
@@ -113,5 +134,5 @@ export function openCaptures(paths: string[]): { frames: AsyncIterable<CaptureFr
       await Promise.all(its.map((it) => it.return(undefined)));
     }
   }
-  return { frames: { [Symbol.asyncIterator]: () => merged() }, damage, formats };
+  return { frames: { [Symbol.asyncIterator]: () => merged() }, damage, skipped, formats };
 }

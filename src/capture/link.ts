@@ -60,14 +60,49 @@ export function isSupportedLinkType(linkType: number): boolean {
   return HEADER_LEN.has(linkType);
 }
 
-/** A readable name for a link type, e.g. `LINUX_SLL (Linux cooked v1) (113)`. */
+/** Names of link types cofw does not read, from the LINKTYPE registry, for messages that refuse them. */
+const OTHER_NAMES = new Map<number, string>([
+  [3, 'AX25'],
+  [6, 'IEEE802_5 (Token Ring)'],
+  [8, 'SLIP'],
+  [9, 'PPP'],
+  [10, 'FDDI'],
+  [50, 'PPP_HDLC'],
+  [51, 'PPP_ETHER (PPPoE)'],
+  [104, 'C_HDLC (Cisco HDLC)'],
+  [105, 'IEEE802_11 (Wi-Fi)'],
+  [107, 'FRELAY'],
+  [117, 'PFLOG'],
+  [119, 'IEEE802_11_PRISM'],
+  [127, 'IEEE802_11_RADIOTAP (Wi-Fi with radiotap)'],
+  [163, 'IEEE802_11_AVS'],
+  [166, 'PPP_PPPD'],
+  [187, 'BLUETOOTH_HCI_H4'],
+  [189, 'USB_LINUX'],
+  [192, 'PPI'],
+  [195, 'IEEE802_15_4_WITHFCS'],
+  [197, 'ERF'],
+  [201, 'BLUETOOTH_HCI_H4_WITH_PHDR'],
+  [204, 'PPP_WITH_DIR'],
+  [205, 'C_HDLC_WITH_DIR'],
+  [220, 'USB_LINUX_MMAPPED (usbmon)'],
+  [227, 'CAN_SOCKETCAN'],
+  [230, 'IEEE802_15_4_NOFCS'],
+  [239, 'NFLOG (Linux netfilter log)'],
+  [249, 'USBPCAP'],
+  [251, 'BLUETOOTH_LE_LL'],
+  [253, 'NETLINK'],
+  [254, 'BLUETOOTH_LINUX_MONITOR'],
+  [256, 'BLUETOOTH_LE_LL_WITH_PHDR'],
+]);
+
+/** A readable name for a link type, e.g. `LINUX_SLL (Linux cooked v1) (113)`, `PPP (9)`, `USER3 (150)`. */
 export function linkTypeName(linkType: number): string {
-  const n = NAMES.get(linkType);
+  const n = NAMES.get(linkType) ?? OTHER_NAMES.get(linkType) ?? (linkType >= 147 && linkType <= 162 ? `USER${linkType - 147}` : undefined);
   return n ? `${n} (${linkType})` : `link type ${linkType}`;
 }
 
-export const SUPPORTED_LINK_TYPES_TEXT =
-  'Ethernet (1), Linux cooked SLL (113) and SLL2 (276), raw IP (101, 12, 14, 228, 229), NULL (0) and LOOP (108)';
+export const SUPPORTED_LINK_TYPES_TEXT = 'Ethernet (1), Linux cooked SLL (113) and SLL2 (276), raw IP (101, 12, 14, 228, 229), NULL (0) and LOOP (108)';
 
 /** The result of converting one captured frame to Ethernet. */
 export interface Converted {
@@ -94,10 +129,20 @@ function familyEthertype(fam: number): number | undefined {
  * supported) to a fresh Ethernet frame. When the captured bytes do not even
  * hold the link-layer header, the frame is returned empty (all of it
  * counts as not captured).
+ *
+ * `fcsLen`: the frames of an Ethernet capture end with a frame check
+ * sequence of that many bytes (the FCS length of a pcap file header's link
+ * type field); it is removed, as the network card removes it before the
+ * kernel sees the frame, from the captured bytes as far as they hold it
+ * and from the original length.
  */
-export function toEthernet(linkType: number, captured: Uint8Array, origLen: number): Converted {
+export function toEthernet(linkType: number, captured: Uint8Array, origLen: number, fcsLen = 0): Converted {
   const hl = HEADER_LEN.get(linkType) ?? 0;
-  if (linkType === LINKTYPE_ETHERNET) return { data: captured.slice(), origLen };
+  if (linkType === LINKTYPE_ETHERNET) {
+    if (fcsLen <= 0) return { data: captured.slice(), origLen };
+    const frameLen = Math.max(origLen - fcsLen, 0);
+    return { data: captured.slice(0, Math.min(captured.length, frameLen)), origLen: frameLen };
+  }
   const outOrig = Math.max(origLen - hl, 0) + ETH_HLEN;
   if (captured.length < hl) return { data: new Uint8Array(0), origLen: outOrig };
   const out = new Uint8Array(ETH_HLEN + captured.length - hl);

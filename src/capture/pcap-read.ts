@@ -28,7 +28,7 @@ const RECORD_HEADER = 16;
 const HIGH_WATER = 256;
 
 function makeFrame(p: Probe, index: number, offset: number, tsNs: bigint, captured: Uint8Array, origLen: number): CaptureFrame {
-  const c = toEthernet(p.linkType, captured, origLen);
+  const c = toEthernet(p.linkType, captured, origLen, p.fcsLen);
   const f: CaptureFrame = {
     tsNs,
     data: c.data,
@@ -53,7 +53,8 @@ function cutShort(p: Probe, index: number, offset: number, into: number, of: num
 
 /** Microsecond classic pcap through pcap-parser. */
 export async function* readPcapMicro(p: Probe, damage: CaptureDamage[]): AsyncGenerator<CaptureFrame> {
-  const stream: Readable = openByteStream(p.file, p.gzip);
+  const bytes = openByteStream(p.file, p.gzip);
+  const stream: Readable = bytes.stream;
   const parser = pcapParser.parse(stream);
   const queue: CaptureFrame[] = [];
   let received = 0;
@@ -103,10 +104,14 @@ export async function* readPcapMicro(p: Probe, damage: CaptureDamage[]): AsyncGe
   });
   parser.on('end', () => {
     if (done) return;
+    const err = bytes.endError();
+    if (err) {
+      stop(`${where(p.file, 'record', index + 1, consumed, index)}: ${streamErrorText(err, p.gzip)} (${keptNote(index)})`);
+      return;
+    }
     const left = received - consumed;
     if (left > 0) {
-      if (pending && left >= RECORD_HEADER)
-        stop(cutShort(p, index + 1, consumed, left - RECORD_HEADER, pending.capturedLength, 'body'));
+      if (pending && left >= RECORD_HEADER) stop(cutShort(p, index + 1, consumed, left - RECORD_HEADER, pending.capturedLength, 'body'));
       else stop(cutShort(p, index + 1, consumed, left, RECORD_HEADER, 'record header'));
     } else stop();
   });

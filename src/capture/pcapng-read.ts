@@ -1,14 +1,19 @@
 /**
  * pcapng input (IETF draft-ietf-opsawg-pcapng): sections in either byte
- * order, several interfaces each with its own link type, if_tsresol
- * (decimal and power-of-two) and if_tsoffset; Enhanced, Simple and the
- * obsolete Packet Blocks; every other block type is skipped.
+ * order (versions 1.0 and 1.2, as libpcap and Wireshark read them),
+ * several interfaces each with its own link type, if_tsresol (decimal and
+ * power-of-two) and if_tsoffset; Enhanced, Simple and the obsolete Packet
+ * Blocks; every other block type is skipped. The packets of an interface
+ * of a link type cofw does not read are skipped and counted (`skipped`).
+ * A Simple Packet Block has no timestamp: it takes the one of the packet
+ * block before it in the file (0 before the first), so that it keeps its
+ * place in time.
  */
-import type { CaptureDamage, CaptureFrame } from './types.js';
+import type { CaptureDamage, CaptureFrame, CaptureSkip } from './types.js';
 import type { Probe } from './probe.js';
-import { MAX_CAPLEN, MAX_PCAPNG_BLOCK } from './probe.js';
+import { MAX_CAPLEN, MAX_PCAPNG_BLOCK, pcapngVersionRead } from './probe.js';
 import { ByteReader, openByteStream } from './byte-reader.js';
-import { isSupportedLinkType, linkTypeName, SUPPORTED_LINK_TYPES_TEXT, toEthernet } from './link.js';
+import { isSupportedLinkType, toEthernet } from './link.js';
 import { CUT_SHORT_ADVICE, keptNote, streamErrorText, where } from './damage.js';
 
 const BT_SHB = 0x0a0d0d0a;
@@ -61,13 +66,18 @@ function tsResolution(v: number): { mul: bigint; div: bigint } {
   return { mul: 1n, div: 10n ** BigInt(n - 9) };
 }
 
-export async function* readPcapng(p: Probe, damage: CaptureDamage[]): AsyncGenerator<CaptureFrame> {
+export async function* readPcapng(p: Probe, damage: CaptureDamage[], skipped: CaptureSkip[] = []): AsyncGenerator<CaptureFrame> {
   const r = new ByteReader(openByteStream(p.file, p.gzip));
   let le = p.littleEndian;
   let ifaces: Iface[] = [];
+  /** The skip record of each interface of the section whose packets are skipped. */
+  let skips: Array<CaptureSkip | undefined> = [];
+  let section = 0;
   let records = 0;
   let blockNo = 0;
   let fileSnaplen0 = 0;
+  /** The timestamp of the last packet block that had one (for Simple Packet Blocks). */
+  let lastTsNs = 0n;
   const fail = (offset: number, what: string, name?: string): void => {
     damage.push({ file: p.file, index: records + 1, offset, message: `${where(p.file, 'block', blockNo, offset, records, name)} ${what}` });
   };
@@ -96,7 +106,10 @@ export async function* readPcapng(p: Probe, damage: CaptureDamage[]): AsyncGener
         if (bom === 0x1a2b3c4d) le = false;
         else if (bom === 0x4d3c2b1a) le = true;
         else {
-          fail(offset, `is a Section Header Block with an unknown byte-order magic (${bom.toString(16).padStart(8, '0')}): the file is damaged from here on; ${keptNote(records)}`);
+          fail(
+            offset,
+            `is a Section Header Block with an unknown byte-order magic (${bom.toString(16).padStart(8, '0')}): the file is damaged from here on; ${keptNote(records)}`,
+          );
           return;
         }
       }
@@ -104,11 +117,19 @@ export async function* readPcapng(p: Probe, damage: CaptureDamage[]): AsyncGener
       const len = hv.getUint32(4, le);
       const name = BLOCK_NAMES[type] ?? `block of type 0x${type.toString(16)}`;
       if (len < 12 || len % 4 !== 0) {
-        fail(offset, `has an impossible length of ${len} bytes (it must be a multiple of 4 and at least 12): the file is damaged from here on; ${keptNote(records)}. Keep them with \`editcap -r ${p.file} good.pcapng 1-${Math.max(records, 1)}\``, name);
+        fail(
+          offset,
+          `has an impossible length of ${len} bytes (it must be a multiple of 4 and at least 12): the file is damaged from here on; ${keptNote(records)}. Keep them with \`editcap -r ${p.file} good.pcapng 1-${Math.max(records, 1)}\``,
+          name,
+        );
         return;
       }
       if (len > MAX_PCAPNG_BLOCK) {
-        fail(offset, `claims ${len} bytes, more than libpcap's limit of ${MAX_PCAPNG_BLOCK} for a pcapng block: its header is corrupt; ${keptNote(records)}. Keep them with \`editcap -r ${p.file} good.pcapng 1-${Math.max(records, 1)}\``, name);
+        fail(
+          offset,
+          `claims ${len} bytes, more than libpcap's limit of ${MAX_PCAPNG_BLOCK} for a pcapng block: its header is corrupt; ${keptNote(records)}. Keep them with \`editcap -r ${p.file} good.pcapng 1-${Math.max(records, 1)}\``,
+          name,
+        );
         return;
       }
       if (!(await r.fill(len))) {
@@ -120,18 +141,32 @@ export async function* readPcapng(p: Probe, damage: CaptureDamage[]): AsyncGener
       const dv = new DataView(block.buffer, block.byteOffset, len);
       const trailer = dv.getUint32(len - 4, le);
       if (trailer !== len) {
-        fail(offset, `has mismatched lengths: ${len} bytes at its start, ${trailer} at its end: the file is damaged from here on; ${keptNote(records)}. Keep them with \`editcap -r ${p.file} good.pcapng 1-${Math.max(records, 1)}\``, name);
+        fail(
+          offset,
+          `has mismatched lengths: ${len} bytes at its start, ${trailer} at its end: the file is damaged from here on; ${keptNote(records)}. Keep them with \`editcap -r ${p.file} good.pcapng 1-${Math.max(records, 1)}\``,
+          name,
+        );
         return;
       }
       const end = len - 4;
       switch (type) {
         case BT_SHB: {
+          if (len < 28) {
+            fail(offset, `is only ${len} bytes long, too short for its fixed fields: the file is damaged; ${keptNote(records)}`, 'Section Header Block');
+            return;
+          }
           const major = dv.getUint16(12, le);
-          if (major !== 1) {
-            fail(offset, `is a Section Header Block of pcapng version ${major}.${dv.getUint16(14, le)}, which cofw does not read (only 1.x); ${keptNote(records)}`);
+          const minor = dv.getUint16(14, le);
+          if (!pcapngVersionRead(major, minor)) {
+            fail(
+              offset,
+              `is a Section Header Block of pcapng version ${major}.${minor}, which cofw does not read (as libpcap and Wireshark, it reads 1.0 and 1.2); ${keptNote(records)}`,
+            );
             return;
           }
           ifaces = [];
+          skips = [];
+          section++;
           break;
         }
         case BT_IDB: {
@@ -143,8 +178,7 @@ export async function* readPcapng(p: Probe, damage: CaptureDamage[]): AsyncGener
           for (const [code, v] of options(block, 16, end, le)) {
             if (code === 2) itf.name = Buffer.from(v).toString('utf8').replace(/\0+$/, '');
             else if (code === 9 && v.length >= 1) Object.assign(itf, tsResolution(v[0]!));
-            else if (code === 14 && v.length >= 8)
-              itf.offsetNs = new DataView(v.buffer, v.byteOffset, 8).getBigInt64(0, le) * 1_000_000_000n;
+            else if (code === 14 && v.length >= 8) itf.offsetNs = new DataView(v.buffer, v.byteOffset, 8).getBigInt64(0, le) * 1_000_000_000n;
           }
           if (ifaces.length === 0) fileSnaplen0 = itf.snaplen;
           ifaces.push(itf);
@@ -184,21 +218,42 @@ export async function* readPcapng(p: Probe, damage: CaptureDamage[]): AsyncGener
           }
           const itf = ifaces[ifId];
           if (!itf) {
-            const declared = ifaces.length === 0 ? 'this section declares no interfaces' : `this section declares only ${ifaces.length} (${ifaces.length === 1 ? 'interface 0' : `0 to ${ifaces.length - 1}`})`;
-            fail(offset, `names interface ${ifId}, but ${declared}: the file is damaged or was cut and pasted together; ${keptNote(records)}. Rewrite it with \`editcap -F pcapng\` from an intact copy`, name);
+            const declared =
+              ifaces.length === 0
+                ? 'this section declares no interfaces'
+                : `this section declares only ${ifaces.length} (${ifaces.length === 1 ? 'interface 0' : `0 to ${ifaces.length - 1}`})`;
+            fail(
+              offset,
+              `names interface ${ifId}, but ${declared}: the file is damaged or was cut and pasted together; ${keptNote(records)}. Rewrite it with \`editcap -F pcapng\` from an intact copy`,
+              name,
+            );
             return;
           }
           if (caplen > MAX_CAPLEN) {
-            fail(offset, `claims ${caplen} captured bytes, more than libpcap's maximum of ${MAX_CAPLEN}: the block is corrupt; ${keptNote(records)}. Keep them with \`editcap -r ${p.file} good.pcapng 1-${Math.max(records, 1)}\``, name);
+            fail(
+              offset,
+              `claims ${caplen} captured bytes, more than libpcap's maximum of ${MAX_CAPLEN}: the block is corrupt; ${keptNote(records)}. Keep them with \`editcap -r ${p.file} good.pcapng 1-${Math.max(records, 1)}\``,
+              name,
+            );
             return;
           }
           if (dataAt + caplen > end) {
             fail(offset, `claims ${caplen} captured bytes, which do not fit in its ${len}-byte block: the block is corrupt; ${keptNote(records)}`, name);
             return;
           }
+          const tsNs = type === BT_SPB ? lastTsNs : (tsUnits * itf.mul) / itf.div + itf.offsetNs;
+          if (type !== BT_SPB) lastTsNs = tsNs;
+          records++;
           if (!isSupportedLinkType(itf.linkType)) {
-            fail(offset, `is on interface ${ifId}${itf.name ? ` (${itf.name})` : ''} of ${linkTypeName(itf.linkType)}, which cofw does not read (it reads ${SUPPORTED_LINK_TYPES_TEXT}); ${keptNote(records)}. Drop that interface's packets first, e.g. \`tshark -r in -Y 'frame.interface_id != ${ifId}' -w out.pcapng\``, name);
-            return;
+            const s = skips[ifId];
+            if (s) s.records++;
+            else {
+              const n: CaptureSkip = { file: p.file, section, interfaceId: ifId, linkType: itf.linkType, records: 1, firstIndex: records, firstOffset: offset };
+              if (itf.name !== undefined) n.ifName = itf.name;
+              skips[ifId] = n;
+              skipped.push(n);
+            }
+            break;
           }
           let direction: 'in' | 'out' | undefined;
           if (flagsCode)
@@ -210,9 +265,8 @@ export async function* readPcapng(p: Probe, damage: CaptureDamage[]): AsyncGener
               }
             }
           const c = toEthernet(itf.linkType, block.subarray(dataAt, dataAt + caplen), origLen);
-          records++;
           const f: CaptureFrame = {
-            tsNs: (tsUnits * itf.mul) / itf.div + itf.offsetNs,
+            tsNs,
             data: c.data,
             origLen: c.origLen,
             truncated: Math.max(0, c.origLen - c.data.length),

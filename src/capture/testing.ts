@@ -5,13 +5,7 @@
  * give back for each is known.
  */
 import { ethernet, ipv4, tcp, udp, icmp } from '../packet/build.js';
-import {
-  LINKTYPE_ETHERNET,
-  LINKTYPE_LINUX_SLL,
-  LINKTYPE_LINUX_SLL2,
-  LINKTYPE_LOOP,
-  LINKTYPE_NULL,
-} from './link.js';
+import { LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_LOOP, LINKTYPE_NULL } from './link.js';
 
 export interface SampleFrame {
   tsNs: bigint;

@@ -45,8 +45,17 @@ function makeFixtures(dir: string): void {
   mkdirSync(dir, { recursive: true });
   const p = (n: string): string => join(dir, n);
   writePcapFile(p('sample.pcap'), frames);
-  writeFileSync(p('sample-nsec.pcap'), Buffer.concat([pcapHeaderVariant({ nanosecond: true }), ...frames.map((f) => pcapRecordVariant({ nanosecond: true }, f.tsNs, f.data))]));
-  writeFileSync(p('sample-sll.pcap'), Buffer.concat([pcapHeaderVariant({ nanosecond: true, linkType: LINKTYPE_LINUX_SLL }), ...frames.map((f) => pcapRecordVariant({ nanosecond: true }, f.tsNs, encodeLink(LINKTYPE_LINUX_SLL, f.data)))]));
+  writeFileSync(
+    p('sample-nsec.pcap'),
+    Buffer.concat([pcapHeaderVariant({ nanosecond: true }), ...frames.map((f) => pcapRecordVariant({ nanosecond: true }, f.tsNs, f.data))]),
+  );
+  writeFileSync(
+    p('sample-sll.pcap'),
+    Buffer.concat([
+      pcapHeaderVariant({ nanosecond: true, linkType: LINKTYPE_LINUX_SLL }),
+      ...frames.map((f) => pcapRecordVariant({ nanosecond: true }, f.tsNs, encodeLink(LINKTYPE_LINUX_SLL, f.data))),
+    ]),
+  );
   const run = (cmd: string, args: string[]): void => void execFileSync(cmd, args, { stdio: 'ignore' });
   run('tcpdump', ['-r', p('sample.pcap'), '-w', p('tcpdump.pcap')]);
   run('tcpdump', ['--time-stamp-precision=nano', '-r', p('sample-nsec.pcap'), '-w', p('tcpdump-nsec.pcap')]);

@@ -50,6 +50,25 @@ export interface CaptureDamage {
 }
 
 /**
+ * The records of one pcapng interface whose link type cofw does not read:
+ * skipped, not replayed, and counted (the rest of the file is read).
+ */
+export interface CaptureSkip {
+  file: string;
+  /** The section (1-based) and the interface's number in it, as the packet blocks name it. */
+  section: number;
+  interfaceId: number;
+  /** The interface's if_name, when it has one. */
+  ifName?: string;
+  linkType: number;
+  /** Records skipped so far. */
+  records: number;
+  /** Record number and byte offset of the first one. */
+  firstIndex: number;
+  firstOffset: number;
+}
+
+/**
  * A capture that cannot be read at all (missing, unreadable, not a capture,
  * unsupported link type). The message names the file, record number and
  * byte offset, and what to do.
