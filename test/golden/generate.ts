@@ -33,6 +33,7 @@ import * as natClash from './gen/nat-clash.js';
 import * as fragments from './gen/fragments.js';
 import * as dualStack from './gen/dual-stack.js';
 import * as nat6 from './gen/nat6.js';
+import * as ufw6 from './gen/ufw6.js';
 import { blocklist300, filterCore, headerEdges, rejectLog } from './gen/legacy.js';
 import type { ScenarioName } from './scenarios.js';
 
@@ -57,6 +58,7 @@ export const BUILDERS: Partial<Record<ScenarioName, () => Scenario>> = {
   'fragments-ct': fragments.buildCt,
   'dual-stack': dualStack.build,
   nat6: nat6.build,
+  ufw6: ufw6.build,
   'filter-core': filterCore,
   'reject-log': rejectLog,
   'blocklist-300': blocklist300,

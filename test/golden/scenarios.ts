@@ -24,6 +24,7 @@ export const SCENARIOS = [
   'fragments-ct',
   'dual-stack',
   'nat6',
+  'ufw6',
   // Recorded earlier; kept as further kernel facts.
   'smoke',
   'filter-core',
