@@ -24,7 +24,7 @@
 import { translations, type Translation } from './report/translations.js';
 import { Family } from './packet/inet-addr.js';
 import { existsSync } from 'node:fs';
-import { openCaptures, openCaptureWriter, type CaptureDamage, type CaptureFrame, type CaptureWriter } from './capture/index.js';
+import { openCaptures, openCaptureWriter, type CaptureDamage, type CaptureFrame, type CaptureSkip, type CaptureWriter } from './capture/index.js';
 import { ConetDaemon, restoreDestination, type SourceFrame } from './conet/daemon.js';
 import { fileBlockDevice, memoryBlockDevice } from './machine/cobd.js';
 import type { GuestDeps } from './machine/guest.js';
@@ -204,6 +204,8 @@ export interface ReplayResult {
   stats: MachineStats;
   oops?: { message: string; frameNo: number; reason: string };
   damage: CaptureDamage[];
+  /** The records of pcapng interfaces of link types cofw does not read: skipped, counted by interface (when there were any). */
+  skipped?: CaptureSkip[];
   /** The connection tracking table at the end (`conntrack -L`, sorted), when the rules needed tracking. */
   conntrack?: string;
   /** The connections of that table that NAT translated: original and translated tuple. */
@@ -516,6 +518,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
     console,
     stats: { ...machine.stats },
     damage: caps.damage,
+    ...(caps.skipped.length ? { skipped: caps.skipped } : {}),
   };
   if (splitDone) result.split = splitDone;
   if (machine.conntrack !== undefined) {

@@ -5,6 +5,7 @@
  */
 import { protocolName } from '../netfilter/names.js';
 import type { ReplayResult } from '../replay.js';
+import { skipText } from '../capture/index.js';
 
 export interface ReportContext {
   readonly captures: readonly string[];
@@ -63,6 +64,11 @@ export function formatReport(r: ReplayResult, ctx: ReportContext): string {
     out.push('Damaged input (what came before the damage was replayed):');
     for (const d of r.damage) out.push(`  ${d.message}`);
   }
+  if (r.skipped?.length) {
+    out.push('');
+    out.push('Skipped input (interfaces of link types cofw does not read):');
+    for (const s of r.skipped) out.push(`  ${skipText(s)}`);
+  }
 
   const sites = [...r.drops.sites].sort((a, b) => b.count - a.count || a.chain.localeCompare(b.chain) || a.rule - b.rule);
   if (sites.length) {
@@ -97,7 +103,9 @@ export function formatReport(r: ReplayResult, ctx: ReportContext): string {
   const nat = r.translations ?? [];
   if (nat.length) {
     out.push('');
-    out.push(`Address translations in the final conntrack table (${nat.length} connection${nat.length === 1 ? '' : 's'}${nat.length > ctx.top ? `, first ${ctx.top}` : ''})`);
+    out.push(
+      `Address translations in the final conntrack table (${nat.length} connection${nat.length === 1 ? '' : 's'}${nat.length > ctx.top ? `, first ${ctx.top}` : ''})`,
+    );
     for (const t of nat.slice(0, ctx.top)) out.push(`  ${t.kind.padEnd(9)} ${t.proto.padEnd(5)} ${t.original}  as  ${t.translated}`);
   }
   if (r.split?.length) {
