@@ -12,8 +12,6 @@ import fc from 'fast-check';
 export const SEED = process.env.COFW_FUZZ_SEED !== undefined ? Number(process.env.COFW_FUZZ_SEED) : 0x0c0f3;
 /** Multiplier of every property's runs (COFW_FUZZ_RUNS, 1 by default). */
 export const SCALE = process.env.COFW_FUZZ_RUNS !== undefined ? Math.max(1, Number(process.env.COFW_FUZZ_RUNS)) : 1;
-/** True under `npm run fuzz`. */
-export const FUZZING = process.env.COFW_FUZZ_SEED !== undefined;
 
 /** fast-check parameters for a property of `runs` runs (in CI). */
 export function params<T>(runs: number, extra: fc.Parameters<T> = {}): fc.Parameters<T> {

@@ -5,7 +5,8 @@
  * as RFC 5722 asks and the kernel does, a fragment that overlaps another
  * discards the whole queue (an exact duplicate is only ignored); a queue
  * waits at most 60 s (ip6frag_time) and the queues together hold at most
- * 4 MiB (ip6frag_high_thresh; beyond it new fragments are dropped).
+ * 4 MiB (ip6frag_high_thresh: once the memory is above it, every fragment
+ * is dropped, of a queue held or a new one, as inet_frag_find refuses it).
  *
  * Each fragment touches only its own queue (a map lookup, an ordered insert
  * among that queue's parts); expiry walks the queues in arrival order and
@@ -80,9 +81,10 @@ export class Ipv6Defrag {
     if (end > 65535) return { dropped: [frameNo], reason: 'IP_INHDR (IPv6 fragment beyond 65535 bytes)' };
     // Every fragment but the last carries a multiple of 8 bytes.
     if (more && (data.length & 7) !== 0) return { dropped: [frameNo], reason: 'IP_INHDR (IPv6 fragment length not a multiple of 8)' };
+    // inet_frag_find: above the high threshold no queue is found or made, for every fragment.
+    if (this.mem > HIGH_THRESH) return { dropped: [frameNo], reason: 'FRAG_REASM (IPv6 fragment memory full)' };
     let q = this.queues.get(key);
     if (!q) {
-      if (this.mem + data.length + OVERHEAD > HIGH_THRESH) return { dropped: [frameNo], reason: 'FRAG_REASM (IPv6 fragment memory full)' };
       q = { key, firstNs: nowNs, frames: [], parts: [], unfrag: null, fragHdrAt: 0, nexthdr: 0, end: -1, mem: 0, dev, mac: skb.mac?.slice() ?? null, pktType: skb.pktType };
       this.queues.set(key, q);
     }
