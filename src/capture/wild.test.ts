@@ -326,6 +326,22 @@ describe('gzip', () => {
     expect(damage[0]!.message).toContain('the 5 records before it were read');
   });
 
+  it('delivers the same bytes zcat writes for a member with a bad CRC, then the member after it is not read (zcat stops there too)', async () => {
+    const plain = Buffer.from(Array.from({ length: 300_000 }, (_, i) => ((i * 7919) ^ (i >> 9)) & 255));
+    const bad = Buffer.concat([badCrc(plain), gzipSync(Buffer.from('second member'))]);
+    const s = gunzip(Readable.from([bad]));
+    const out: Buffer[] = [];
+    for await (const c of s.stream) out.push(c as Buffer);
+    expect(Buffer.concat(out).equals(plain)).toBe(true);
+    expect(s.endError()).toBeInstanceOf(GzipCheckError);
+    const zcat = spawnSync('zcat', [], { input: bad });
+    if (zcat.status !== null && !zcat.error) {
+      expect(zcat.status).toBe(1);
+      expect(zcat.stdout.equals(plain)).toBe(true);
+      expect(zcat.stderr.toString()).toContain('crc error');
+    }
+  });
+
   it('a wrong length is said too; a second member after a good one is read; trailing garbage is ignored', async () => {
     const g = Buffer.from(gzipSync(pcap));
     g.writeUInt32LE(g.readUInt32LE(g.length - 4) + 1, g.length - 4);
