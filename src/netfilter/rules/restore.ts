@@ -1246,10 +1246,12 @@ export class RestoreParser {
           for (const s of mod.options) {
             if (s.mandatory && !l.uses.some((u) => u.spec === s)) throw new OptionError(`${mod.name}: option "--${s.name}" must be specified`);
           }
-          for (const u of l.uses) {
-            for (const ex of u.spec.excludes ?? []) {
-              if (l.uses.some((o) => o.spec.name === ex)) throw new OptionError(`${mod.name}: --${u.spec.name} and --${ex} cannot be used together`, u);
-            }
+          // xtables_options_fcheck: the first option (in the module's order) used with one it excludes.
+          for (const s of mod.options) {
+            const u = l.uses.find((x) => x.spec === s);
+            if (!u) continue;
+            const other = mod.options.find((o) => o !== s && s.excludes?.includes(o.name) && l.uses.some((x) => x.spec === o));
+            if (other) throw new OptionError(`${mod.name}: option "--${s.name}" cannot be used together with "--${other.name}".`, u);
           }
           config = mod.parse(l.uses, ctx);
         } catch (e) {
