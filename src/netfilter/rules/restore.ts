@@ -136,9 +136,11 @@ export interface LoadOptions {
   /** Take `[packets:bytes]` prefixes and `:CHAIN POLICY [p:b]` counters as the starting values (iptables-restore -c). */
   restoreCounters?: boolean;
   /**
-   * The guest's /etc/hosts, for host names in `-s` and `-d` (see hosts.ts):
-   * the machine file's `hosts:` gives it (`MachineSpec.hosts`). Debian's
-   * default lines (localhost and the like) when absent.
+   * The guest's /etc/hosts, whole, for host names in `-s` and `-d` (see
+   * hosts.ts): `hostsTable(spec.hosts, spec.hostname)` makes it from the
+   * machine file's `hosts:` and Debian's default lines, which are what a
+   * load without it uses. The guest passes it when it boots; `cofw check`
+   * and `cofw save` with `--machine`.
    */
   hosts?: HostsTable;
 }
