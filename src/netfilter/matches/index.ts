@@ -24,6 +24,9 @@ import { connlimitMatch } from './connlimit.js';
 import { markMatch } from './mark.js';
 import { connmarkMatch } from './connmark.js';
 import { ownerMatch } from './owner.js';
+import { policyMatch } from './policy.js';
+import { socketMatch } from './socket.js';
+import { physdevMatch } from './physdev.js';
 import { dscpMatch } from './dscp.js';
 import { tosMatch } from './tos.js';
 import { ecnMatch } from './ecn.js';
@@ -65,6 +68,9 @@ export const MATCHES: readonly MatchModule<any>[] = [
   markMatch,
   connmarkMatch,
   ownerMatch,
+  policyMatch,
+  socketMatch,
+  physdevMatch,
   dscpMatch,
   tosMatch,
   ecnMatch,

@@ -12,9 +12,12 @@ import { ecnTarget } from './ecn.js';
 import { markTarget } from './mark.js';
 import { NAT_TARGETS } from './nat.js';
 import { nflogTarget } from './nflog.js';
+import { checksumTarget } from './checksum.js';
+import { nfqueueTarget } from './nfqueue.js';
+import { tproxyTarget } from './tproxy.js';
 import { tcpmssTarget } from './tcpmss.js';
 import { traceTarget } from './trace.js';
 import { ttlTarget } from './ttl.js';
 import { hlTarget } from './hl.js';
 
-export const TARGETS: readonly TargetModule<any>[] = [logTarget, rejectTarget, markTarget, connmarkTarget, ctTarget, notrackTarget, dscpTarget, tosTarget, ttlTarget, hlTarget, ecnTarget, tcpmssTarget, nflogTarget, traceTarget, ...NAT_TARGETS];
+export const TARGETS: readonly TargetModule<any>[] = [logTarget, rejectTarget, markTarget, connmarkTarget, ctTarget, notrackTarget, dscpTarget, tosTarget, ttlTarget, hlTarget, ecnTarget, tcpmssTarget, nflogTarget, checksumTarget, nfqueueTarget, tproxyTarget, traceTarget, ...NAT_TARGETS];
