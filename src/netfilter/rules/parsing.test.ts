@@ -213,6 +213,25 @@ describe("the kernel's jump validation, iteratively", () => {
 });
 
 describe('errors of a file', () => {
+  it('of a file with Windows line endings: one a line iptables-restore refuses, the COMMIT too, and no cascade after it', () => {
+    let err: RuleFileErrors | undefined;
+    try {
+      loadRuleset('*filter\r\n:INPUT ACCEPT [0:0]\r\n:user - [0:0]\r\n-A INPUT -j ACCEPT\r\nCOMMIT\r\n*nat\nCOMMIT\n', 'crlf.v4');
+    } catch (e) {
+      err = e as RuleFileErrors;
+    }
+    // The chain lines load: iptables-restore reads their counters, which hold the carriage return, only with -c (recorded).
+    expect(
+      err!.errors.map(
+        (e) =>
+          `${e.line}: ${e.message
+            .replace(/^crlf\.v4:\d+:\d+: /, '')
+            .split(/[:(]/)[0]!
+            .trim()}`,
+      ),
+    ).toEqual(['1: iptables-restore', "4: Invalid target name `ACCEPT\r'", "5: Bad argument `COMMIT\r'; the line ends with a carriage return"]);
+  });
+
   it('are all kept, and a message lists a screenful then counts the rest', () => {
     const text = '*filter\n' + Array.from({ length: 100 }, (_, i) => `-A INPUT -p nosuch${i}`).join('\n') + '\nCOMMIT\n';
     let err: RuleFileErrors | undefined;

@@ -426,7 +426,15 @@ export class RestoreParser {
       return;
     }
     if (inTable) {
-      if (!this.skipping) this.ruleLine(line, newline, lineNo);
+      // `COMMIT ` or `COMMIT\r` is a bad command to iptables-restore; reported as such, it still ends the table for
+      // what follows, so that one carriage return does not make every later line an error too.
+      const commitLike = line.trim() === 'COMMIT';
+      try {
+        if (!this.skipping) this.ruleLine(line, newline, lineNo);
+      } finally {
+        if (commitLike && this.skipping) this.skipping = false;
+        else if (commitLike) this.commit();
+      }
       return;
     }
     throw new LineError(`${this.tool}: line ${lineNo} failed: ${outsideTable(line)}`, 1);
