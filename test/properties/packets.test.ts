@@ -19,6 +19,7 @@ import { Family } from '../../src/packet/inet-addr.js';
 import { FateKind, type Fate } from '../../src/netfilter/fate.js';
 import { guarded, type OobLog } from './guard.js';
 import { ethFrame, ipv4Packet, ipv6Packet, mutated } from './packets-arb.js';
+import { ethernet, icmp, icmp6, ipv4, ipv6, tcp, udp } from '../../src/packet/build.js';
 import { params, timeout } from './config.js';
 
 const anyBytes = fc.uint8Array({ maxLength: 128 });
@@ -144,6 +145,9 @@ COMMIT
 :FORWARD DROP [0:0]
 :OUTPUT ACCEPT [0:0]
 :chk - [0:0]
+-A INPUT -j LOG --log-prefix "in: " --log-tcp-sequence --log-tcp-options --log-ip-options --log-uid --log-macdecode
+-A FORWARD -j LOG --log-prefix "fwd: " --log-tcp-options --log-ip-options
+-A OUTPUT -j LOG --log-prefix "out: " --log-tcp-sequence --log-ip-options
 -A INPUT -m state --state ESTABLISHED,RELATED -j ACCEPT
 -A INPUT -p icmp --icmp-type echo-request -m limit --limit 5/sec -j ACCEPT
 -A INPUT -p tcp -m multiport --dports 22,80,443 -m tcp --tcp-flags FIN,SYN,RST,ACK SYN -j ACCEPT
@@ -167,6 +171,8 @@ const RULES6 = `*filter
 :INPUT DROP [0:0]
 :FORWARD DROP [0:0]
 :OUTPUT ACCEPT [0:0]
+-A INPUT -j LOG --log-prefix "in6: " --log-tcp-sequence --log-tcp-options --log-ip-options --log-macdecode
+-A FORWARD -j LOG --log-prefix "fwd6: " --log-ip-options
 -A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
 -A INPUT -p ipv6-icmp -j ACCEPT
 -A INPUT -p tcp --dport 22 -j ACCEPT
@@ -223,6 +229,122 @@ describe('the guest stack', () => {
           },
         ),
         params(300),
+      );
+    },
+    timeout(40_000),
+  );
+});
+
+/**
+ * Conversations: packets of a few flows in both directions (TCP with any
+ * flags, UDP, ICMP echo and errors quoting them, of both families), some
+ * IPv4 ones cut into fragments, some damaged: what reaches conntrack's
+ * state machines, NAT and reassembly, which random bytes rarely do.
+ */
+const ENDS4 = [
+  ['198.51.100.77', 0, '02:00:00:00:00:01'],
+  ['192.0.2.10', 1, '02:00:00:00:01:01'],
+  ['198.51.100.1', 2, ''],
+] as const;
+const ENDS6 = [
+  ['2001:db8:1::77', 0, '02:00:00:00:00:01'],
+  ['2001:db8:2::10', 1, '02:00:00:00:01:01'],
+  ['2001:db8:1::1', 2, ''],
+] as const;
+const conversationPacket = fc
+  .record({
+    v6: fc.boolean(),
+    a: fc.nat(2),
+    b: fc.nat(2),
+    kind: fc.constantFrom('tcp', 'tcp', 'tcp', 'udp', 'icmp', 'error'),
+    sport: fc.constantFrom(40000, 40001, 22, 8080),
+    dport: fc.constantFrom(22, 80, 8080, 53, 40000),
+    flags: fc.constantFrom('S', 'SA', 'A', 'PA', 'FA', 'R', 'RA', 'F', 'SF', '', 'SAFRPU'),
+    seq: fc.constantFrom(0, 1000, 1001, 5000, 5001, 0xffffffff, 0x7fffffff),
+    ack: fc.constantFrom(0, 1001, 5001, 1000),
+    len: fc.constantFrom(0, 0, 10, 1400, 3000),
+    frags: fc.constantFrom(0, 0, 0, 2, 3),
+    reverse: fc.boolean(),
+  })
+  .map((p): Array<[Uint8Array, number]> => {
+    const ends = p.v6 ? ENDS6 : ENDS4;
+    let [sa, unit, mac] = ends[p.a]!;
+    let [da] = ends[p.b === p.a ? (p.b + 1) % 3 : p.b]!;
+    if (p.reverse) [sa, da] = [da, sa];
+    const payload = new Uint8Array(p.len).fill(0x61);
+    const inner = () =>
+      p.v6
+        ? ipv6({ src: da, dst: sa }, udp({ sport: p.dport, dport: p.sport, payload: new Uint8Array(8) }))
+        : ipv4({ src: da, dst: sa }, udp({ sport: p.dport, dport: p.sport, payload: new Uint8Array(8) }));
+    const l4 =
+      p.kind === 'tcp'
+        ? tcp({ sport: p.sport, dport: p.dport, flags: p.flags, seq: p.seq, ack: p.ack, payload })
+        : p.kind === 'udp'
+          ? udp({ sport: p.sport, dport: p.dport, payload })
+          : p.kind === 'icmp'
+            ? (p.v6 ? icmp6 : icmp)({ type: p.v6 ? 128 + (p.reverse ? 1 : 0) : p.reverse ? 0 : 8, id: p.sport, seq: 1, payload })
+            : (p.v6 ? icmp6 : icmp)({ type: p.v6 ? 1 : 3, code: 3, payload: inner() });
+    const ethertype = p.v6 ? 0x86dd : 0x0800;
+    const out = (ip: Uint8Array): [Uint8Array, number] => [
+      mac ? ethernet({ src: '02:00:00:00:09:09', dst: mac, ethertype }, ip) : ethernet({ src: '02:00:00:00:00:01', dst: '02:00:00:00:09:09', ethertype }, ip),
+      unit,
+    ];
+    if (p.v6) return [out(ipv6({ src: sa, dst: da }, l4))];
+    const whole = ipv4({ src: sa, dst: da, id: p.sport }, l4);
+    if (!p.frags || whole.length < 60) return [out(whole)];
+    // Fragments of the datagram's payload, 8-byte aligned.
+    const data = whole.subarray(20);
+    const step = Math.max(8, ((data.length / p.frags) | 0) & ~7);
+    const res: Array<[Uint8Array, number]> = [];
+    for (let o = 0; o < data.length; o += step) {
+      const part = data.subarray(o, Math.min(o + step, data.length));
+      const mf = o + step < data.length;
+      res.push(out(ipv4({ src: sa, dst: da, id: p.sport, fragoff: o >> 3, mf, proto: whole[9]! }, { proto: whole[9]!, bytes: part })));
+    }
+    return p.reverse ? res.reverse() : res;
+  });
+
+describe('the guest stack in conversations', () => {
+  const rs4 = loadRuleset(RULES4, 'prop.v4');
+  const rs6 = loadRuleset(RULES6, 'prop.v6', { family: Family.V6 });
+
+  it(
+    'gives every frame of any conversation exactly one fate, within its bytes, and keeps conntrack within its maximum',
+    () => {
+      fc.assert(
+        fc.property(fc.array(fc.tuple(conversationPacket, fc.nat(2_000), fc.boolean()), { minLength: 1, maxLength: 40 }), (packets) => {
+          const frames = packets.flatMap(([ps, dt, damage]) =>
+            ps.map(([f, unit], k): [Uint8Array, number, number] => {
+              const g = f.slice();
+              if (damage && k === 0 && g.length > 30) g[14 + ((dt * 7) % (g.length - 14))]! ^= 0x5a;
+              return [g, unit, k ? 0 : dt];
+            }),
+          );
+          const fates: Fate[] = [];
+          const lines: string[] = [];
+          const st = new GuestStack({ spec: MACHINE, printk: (_l, t) => lines.push(t), fate: (f) => fates.push({ ...f }) }, rs4, rs6);
+          const ct = (st as unknown as { ct: { size: number; max: number } }).ct;
+          const log: OobLog = [];
+          let t = 1_700_000_000_000_000_000n;
+          frames.forEach(([f, unit, dtMs], i) => {
+            t += BigInt(dtMs) * 1_000_000n;
+            st.setClock(t);
+            const g = guarded(f, log);
+            if (unit === 2) st.output(g, i + 1);
+            else st.receive(unit, g, i + 1);
+            expect(ct.size).toBeLessThanOrEqual(ct.max);
+          });
+          st.finish();
+          expect(log.where ?? '', `${log.length} reads out of bounds`).toBe('');
+          const perFrame = new Map<number, number>();
+          for (const f of fates)
+            if (f.kind !== FateKind.Generated && f.kind !== FateKind.GeneratedDropped) perFrame.set(f.frameNo, (perFrame.get(f.frameNo) ?? 0) + 1);
+          expect([...perFrame.entries()].filter(([, n]) => n !== 1)).toEqual([]);
+          expect(perFrame.size).toBe(frames.length);
+          for (const f of fates) if (f.reason !== undefined) expect(f.reason).not.toMatch(/undefined|NaN|\[object/);
+          for (const l of lines) expect(l).not.toMatch(/undefined|NaN|\[object/);
+        }),
+        params(200),
       );
     },
     timeout(40_000),
