@@ -268,9 +268,9 @@ const conversationPacket = fc
   })
   .map((p): Array<[Uint8Array, number]> => {
     const ends = p.v6 ? ENDS6 : ENDS4;
-    let [sa, unit, mac] = ends[p.a]!;
-    let [da] = ends[p.b === p.a ? (p.b + 1) % 3 : p.b]!;
-    if (p.reverse) [sa, da] = [da, sa];
+    const [a, unit, mac] = ends[p.a]!;
+    const [b] = ends[p.b === p.a ? (p.b + 1) % 3 : p.b]!;
+    const [sa, da] = p.reverse ? [b, a] : [a, b];
     const payload = new Uint8Array(p.len).fill(0x61);
     const inner = () =>
       p.v6
