@@ -50,9 +50,11 @@ async function sentPackets(file: string, ifName?: string): Promise<string[]> {
   for await (const f of openCaptures([file]).frames) {
     if (ifName !== undefined && (f.ifName !== ifName || f.direction !== 'out')) continue;
     const d = f.data;
-    if (d.length < 14 || d[12] !== 0x08 || d[13] !== 0x00) continue;
-    const ip = d.slice(14, 14 + ((d[16]! << 8) | d[17]!));
-    if (ifName === undefined) finishPartialChecksum(ip);
+    if (d.length < 14) continue;
+    const v6 = d[12] === 0x86 && d[13] === 0xdd;
+    if (!v6 && (d[12] !== 0x08 || d[13] !== 0x00)) continue;
+    const ip = d.slice(14, 14 + (v6 ? 40 + ((d[18]! << 8) | d[19]!) : (d[16]! << 8) | d[17]!));
+    if (ifName === undefined && !v6) finishPartialChecksum(ip);
     out.push(Buffer.from(ip).toString('hex'));
   }
   return out;
@@ -75,7 +77,9 @@ describe('golden: counters equal the real kernel', () => {
     const recorded = ['eth0', 'eth1'].filter((i) => existsSync(join(dir, `kernel-${i}.pcap`)));
     const tmp = recorded.length ? mkdtempSync(join(tmpdir(), 'cofw-golden-')) : undefined;
     const accepted = tmp ? join(tmp, 'accepted.pcapng') : undefined;
+    const rules6File = existsSync(join(dir, 'rules.v6')) ? join(dir, 'rules.v6') : undefined;
     const result = await replay({
+      ...(rules6File ? { rules6File } : {}),
       rulesFile: join(dir, 'rules.v4'),
       machine: loadMachineFile(machineFile),
       captures: [join(dir, 'capture.pcap')],
@@ -123,6 +127,16 @@ describe('golden: counters equal the real kernel', () => {
       const theirs = ctEntries(kernelCt);
       expect(ours.map((e) => e.key)).toEqual(theirs.map((e) => e.key));
       ours.forEach((e, i) => expect(e.timeout - theirs[i]!.timeout, e.key).toBeOneOf([0, 1]));
+    }
+    // The ip6tables side: its counters and canonical text, and its conntrack entries (conntrack -L -f ipv6).
+    if (rules6File) {
+      expect(saveLines(result.save6 ?? '').filter(keep)).toEqual(saveLines(readFileSync(join(dir, 'kernel.save6'), 'utf8')).filter(keep));
+      const ct6File = join(dir, 'kernel.conntrack6');
+      const kernelCt6 = existsSync(ct6File) ? readFileSync(ct6File, 'utf8').trim() : '';
+      const ours6 = ctEntries(result.conntrack6 ?? '');
+      const theirs6 = ctEntries(kernelCt6);
+      expect(ours6.map((e) => e.key)).toEqual(theirs6.map((e) => e.key));
+      ours6.forEach((e, i) => expect(e.timeout - theirs6[i]!.timeout, e.key).toBeOneOf([0, 1]));
     }
   });
 });
