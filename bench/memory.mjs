@@ -39,7 +39,13 @@ for (let i = 0; i < B; i++) {
   const net = (((100 + Math.floor(rand() * 20)) << 24) | (Math.floor(rand() * 0xffff) << 8)) >>> 0;
   rules.push(`-A FORWARD -s ${formatIPv4(net)}/24 -j DROP`);
 }
-rules.push('-A FORWARD -p tcp -m multiport --dports 80,443 -j ACCEPT', '-A FORWARD -p udp --dport 53 -j ACCEPT', '-A INPUT -p tcp --dport 22 -j ACCEPT', 'COMMIT', '');
+rules.push(
+  '-A FORWARD -p tcp -m multiport --dports 80,443 -j ACCEPT',
+  '-A FORWARD -p udp --dport 53 -j ACCEPT',
+  '-A INPUT -p tcp --dport 22 -j ACCEPT',
+  'COMMIT',
+  '',
+);
 writeFileSync(join(dir, 'rules.v4'), rules.join('\n'));
 
 // Three templates (UDP 53, TCP 443, TCP 8080); each packet patches source address, source port and the IP checksum.

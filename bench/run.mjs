@@ -26,15 +26,21 @@ const FRAGMENTS = process.argv[4] === 'fragments';
 const dir = mkdtempSync(join(tmpdir(), 'cofw-bench-'));
 
 let seed = 7;
-const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
 
 const rules = ['*filter', ':INPUT DROP [0:0]', ':FORWARD DROP [0:0]', ':OUTPUT ACCEPT [0:0]'];
 for (let i = 0; i < B; i++) {
-  const net = ((100 + Math.floor(rand() * 20)) << 24 | Math.floor(rand() * 0xffff) << 8) >>> 0;
+  const net = (((100 + Math.floor(rand() * 20)) << 24) | (Math.floor(rand() * 0xffff) << 8)) >>> 0;
   rules.push(`-A FORWARD -s ${formatIPv4(net)}/24 -j DROP`);
 }
 if (STATEFUL) rules.splice(4, 0, '-A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT');
-rules.push('-A FORWARD -p tcp -m multiport --dports 80,443 -j ACCEPT', '-A FORWARD -p udp --dport 53 -j ACCEPT', '-A INPUT -p tcp --dport 22 -j ACCEPT', 'COMMIT', '');
+rules.push(
+  '-A FORWARD -p tcp -m multiport --dports 80,443 -j ACCEPT',
+  '-A FORWARD -p udp --dport 53 -j ACCEPT',
+  '-A INPUT -p tcp --dport 22 -j ACCEPT',
+  'COMMIT',
+  '',
+);
 writeFileSync(join(dir, 'rules.v4'), rules.join('\n'));
 
 const W = { src: '02:00:00:00:00:02', dst: '02:00:00:00:00:01' };
@@ -43,33 +49,52 @@ writeSync(fd, pcapHeader());
 let t = 1_700_000_000_000_000_000n;
 const batch = [];
 for (let i = 0; i < N; i++) {
-  const src = ((100 + Math.floor(rand() * 40)) << 24 | Math.floor(rand() * 0xffffff)) >>> 0;
+  const src = (((100 + Math.floor(rand() * 40)) << 24) | Math.floor(rand() * 0xffffff)) >>> 0;
   const l4 = i % 3 === 0 ? udp({ sport: 1024 + (i % 5000), dport: 53 }) : tcp({ sport: 1024 + (i % 5000), dport: i % 2 ? 443 : 8080, flags: 'A' });
-  const ip = FRAGMENTS ? ipv4({ src, dst: '198.51.100.1', id: i & 0xffff, mf: true, proto: 17 }, udp({ sport: 1024 + (i % 5000), dport: 53, payload: new Uint8Array(16) })) : ipv4({ src, dst: '192.0.2.10' }, l4);
+  const ip = FRAGMENTS
+    ? ipv4({ src, dst: '198.51.100.1', id: i & 0xffff, mf: true, proto: 17 }, udp({ sport: 1024 + (i % 5000), dport: 53, payload: new Uint8Array(16) }))
+    : ipv4({ src, dst: '192.0.2.10' }, l4);
   batch.push(pcapRecord(t, ethernet(W, ip)));
   t += 10_000n;
-  if (batch.length === 4096) { writeSync(fd, Buffer.concat(batch)); batch.length = 0; }
+  if (batch.length === 4096) {
+    writeSync(fd, Buffer.concat(batch));
+    batch.length = 0;
+  }
 }
 if (batch.length) writeSync(fd, Buffer.concat(batch));
 closeSync(fd);
 
-const machine = parseMachineFile(`hostname: bench
+const machine = parseMachineFile(
+  `hostname: bench
 interfaces:
   - { name: eth0, mac: "02:00:00:00:00:01", addresses: [198.51.100.1/24] }
   - { name: eth1, mac: "02:00:00:00:01:01", addresses: [192.0.2.1/24] }
 routes:
   - { to: default, via: 198.51.100.254, dev: eth0 }
-`, 'bench.yaml');
+`,
+  'bench.yaml',
+);
 
 let peak = 0;
-const timer = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 50);
+const timer = setInterval(() => {
+  peak = Math.max(peak, process.memoryUsage().rss);
+}, 50);
 const t0 = process.hrtime.bigint();
 const r = await replay({ rulesFile: join(dir, 'rules.v4'), machine, captures: [join(dir, 'capture.pcap')] });
 const secs = Number(process.hrtime.bigint() - t0) / 1e9;
 clearInterval(timer);
 peak = Math.max(peak, process.memoryUsage().rss);
 rmSync(dir, { recursive: true, force: true });
-console.log(JSON.stringify({
-  packets: r.framesIn, blocklistRules: B, stateful: STATEFUL, fragments: FRAGMENTS, seconds: +secs.toFixed(2), packetsPerSecond: Math.round(r.framesIn / secs),
-  peakRssMiB: +(peak / 2 ** 20).toFixed(1), dropped: r.fates.droppedByRule + r.fates.droppedByPolicy, switches: r.stats.switches,
-}));
+console.log(
+  JSON.stringify({
+    packets: r.framesIn,
+    blocklistRules: B,
+    stateful: STATEFUL,
+    fragments: FRAGMENTS,
+    seconds: +secs.toFixed(2),
+    packetsPerSecond: Math.round(r.framesIn / secs),
+    peakRssMiB: +(peak / 2 ** 20).toFixed(1),
+    dropped: r.fates.droppedByRule + r.fates.droppedByPolicy,
+    switches: r.stats.switches,
+  }),
+);

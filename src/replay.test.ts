@@ -48,7 +48,12 @@ function frames(): Array<{ tsNs: bigint; data: Uint8Array }> {
   add(ethernet(LAN, ipv4({ src: '192.0.2.10', dst: '203.0.113.53' }, udp({ sport: 5000, dport: 53 })))); // FORWARD rule 1
   add(ethernet(LAN, ipv4({ src: '192.0.2.10', dst: '203.0.113.80' }, tcp({ sport: 5000, dport: 80, flags: 'S' })))); // forwarded
   add(ethernet({ ...LAN, dst: 'ff:ff:ff:ff:ff:ff', ethertype: 0x0806 }, arp(1, '02:00:00:00:01:02', '192.0.2.10', '00:00:00:00:00:00', '192.0.2.1'))); // bridged
-  add(ethernet({ src: '02:00:00:00:00:01', dst: '02:00:00:00:00:02' }, ipv4({ src: '198.51.100.1', dst: '203.0.113.9' }, tcp({ sport: 22, dport: 1000, flags: 'SA' })))); // sent
+  add(
+    ethernet(
+      { src: '02:00:00:00:00:01', dst: '02:00:00:00:00:02' },
+      ipv4({ src: '198.51.100.1', dst: '203.0.113.9' }, tcp({ sport: 22, dport: 1000, flags: 'SA' })),
+    ),
+  ); // sent
   return out;
 }
 
@@ -63,7 +68,15 @@ describe('replay', () => {
   it('replays a capture through the machine and accounts for every frame', async () => {
     const { dir, cap } = setup();
     const progress: number[] = [];
-    const r = await replay({ rulesFile: 'rules.v4', rulesText: RULES, machine: MACHINE, captures: [cap], accepted: join(dir, 'acc.pcapng'), dropped: join(dir, 'drop.pcapng'), onProgress: (n) => progress.push(n) });
+    const r = await replay({
+      rulesFile: 'rules.v4',
+      rulesText: RULES,
+      machine: MACHINE,
+      captures: [cap],
+      accepted: join(dir, 'acc.pcapng'),
+      dropped: join(dir, 'drop.pcapng'),
+      onProgress: (n) => progress.push(n),
+    });
     expect(r.framesIn).toBe(6);
     expect(r.fates).toMatchObject({ delivered: 1, droppedByPolicy: 1, droppedByRule: 1, forwarded: 1, bridged: 1, sent: 1 });
     expect(r.drops.sites).toEqual(
@@ -133,8 +146,24 @@ describe('replay', () => {
 
   it('fail open passes the rest and marks it', async () => {
     const { dir, cap } = setup();
-    const crashy: GuestDeps = { ...linuxGuest, createStack: () => ({ setClock() {}, receive() { throw new TypeError('x is undefined'); }, output() {} }) };
-    const r = await replay({ rulesFile: 'rules.v4', rulesText: RULES, machine: { ...MACHINE, failPolicy: 'open' }, captures: [cap], guest: crashy, accepted: join(dir, 'a.pcap') });
+    const crashy: GuestDeps = {
+      ...linuxGuest,
+      createStack: () => ({
+        setClock() {},
+        receive() {
+          throw new TypeError('x is undefined');
+        },
+        output() {},
+      }),
+    };
+    const r = await replay({
+      rulesFile: 'rules.v4',
+      rulesText: RULES,
+      machine: { ...MACHINE, failPolicy: 'open' },
+      captures: [cap],
+      guest: crashy,
+      accepted: join(dir, 'a.pcap'),
+    });
     expect(r.oops).toMatchObject({ frameNo: 1, reason: 'BUG' });
     expect(r.fates.failPolicy).toBe(6);
     expect(r.drops.reasons).toEqual([]);

@@ -94,7 +94,7 @@ const variants: Array<[string, string, () => Uint8Array]> = [
   ['gzip-compressed pcap', 'sample.pcap.gz', () => gzipSync(pcapBytes({}))],
 ];
 
-describe('capture formats: the same traffic gives the kernel\'s counters in every format', () => {
+describe("capture formats: the same traffic gives the kernel's counters in every format", () => {
   it('reads the whole sample', () => {
     expect(frames.length).toBe(224);
     // The two-interface variant really uses both interfaces.
@@ -126,7 +126,7 @@ describe('capture formats: the same traffic gives the kernel\'s counters in ever
 });
 
 describe('pcapng direction flags', () => {
-  it('outbound copies of forwarded packets are not replayed twice; the firewall\'s own outbound packets are', async () => {
+  it("outbound copies of forwarded packets are not replayed twice; the firewall's own outbound packets are", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cofw-dir-'));
     const frames: CaptureFrame[] = [];
     for await (const f of openCaptures([SAMPLE]).frames) frames.push(f);

@@ -14,9 +14,7 @@ import { loadMachineFile } from '../src/machine/machine-file.js';
 import { replay } from '../src/replay.js';
 
 const root = join(import.meta.dirname, 'golden');
-const scenarios = existsSync(root)
-  ? readdirSync(root).filter((d) => existsSync(join(root, d, 'kernel.save')))
-  : [];
+const scenarios = existsSync(root) ? readdirSync(root).filter((d) => existsSync(join(root, d, 'kernel.save'))) : [];
 
 /** The rule and chain lines of an iptables-save text, without comments. */
 function saveLines(text: string): string[] {
@@ -103,7 +101,9 @@ describe('golden: counters equal the real kernel', () => {
     // own topology, not from netfilter (see its oracle-artifacts file).
     const artifactsFile = join(dir, 'oracle-artifacts');
     const artifacts = existsSync(artifactsFile)
-      ? readFileSync(artifactsFile, 'utf8').split('\n').filter((l) => l && !l.startsWith('#'))
+      ? readFileSync(artifactsFile, 'utf8')
+          .split('\n')
+          .filter((l) => l && !l.startsWith('#'))
       : [];
     const keep = (l: string): boolean => !artifacts.some((a) => l.startsWith(a));
     expect(saveLines(result.save).filter(keep)).toEqual(saveLines(readFileSync(join(dir, 'kernel.save'), 'utf8')).filter(keep));

@@ -44,7 +44,7 @@ describe('real-world rule files', () => {
     for (const n of names) expect(IMPLEMENTED.has(n), `${n} is implemented, yet refused`).toBe(false);
   });
 
-  it('the lines of ufw\'s file that use implemented extensions load and save canonically', () => {
+  it("the lines of ufw's file that use implemented extensions load and save canonically", () => {
     const text = readFileSync(join(dir, 'ufw.v4'), 'utf8');
     const kept = text;
     const rs = loadRuleset(kept, 'ufw.v4');

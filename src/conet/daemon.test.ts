@@ -13,7 +13,8 @@ interface Outcome {
   unit: number;
   tsNs: bigint;
 }
-const collect = (out: Outcome[]) => (fate: FateMsg, frame: SourceFrame | undefined, unit: number, tsNs: bigint) => void out.push({ fate: { ...fate }, frame, unit, tsNs });
+const collect = (out: Outcome[]) => (fate: FateMsg, frame: SourceFrame | undefined, unit: number, tsNs: bigint) =>
+  void out.push({ fate: { ...fate }, frame, unit, tsNs });
 
 const SPEC = parseMachineFile(
   `interfaces:
@@ -38,7 +39,8 @@ routes:
 );
 const fib = new Fib(SPEC);
 const M = { src: '02:00:00:00:00:99', dst: '02:00:00:00:00:01' };
-const pkt = (src: string, dst = '198.51.100.1', vlan?: number): Uint8Array => ethernet({ ...M, ...(vlan ? { vlan } : {}) }, ipv4({ src, dst }, udp({ sport: 1, dport: 2 })));
+const pkt = (src: string, dst = '198.51.100.1', vlan?: number): Uint8Array =>
+  ethernet({ ...M, ...(vlan ? { vlan } : {}) }, ipv4({ src, dst }, udp({ sport: 1, dport: 2 })));
 const ing = (data: Uint8Array, ifName?: string) => decideIngress({ data, ifName }, fib, SPEC.devices);
 /** An IPv6 frame (a bare 40-byte header, next header 59: none) from `src`. */
 const pkt6 = (src: string): Uint8Array => {

@@ -124,7 +124,18 @@ export type OutcomeSink = (fate: FateMsg, frame: SourceFrame | undefined, unit: 
 
 /** Kinds that are a captured frame's own fate (the others are generated packets). */
 const OWN_FATE: boolean[] = [];
-for (const k of [FateKind.Forwarded, FateKind.Delivered, FateKind.Sent, FateKind.DroppedByRule, FateKind.DroppedByPolicy, FateKind.DroppedByStack, FateKind.Bridged, FateKind.FailPolicy, FateKind.Outbound]) OWN_FATE[k] = true;
+for (const k of [
+  FateKind.Forwarded,
+  FateKind.Delivered,
+  FateKind.Sent,
+  FateKind.DroppedByRule,
+  FateKind.DroppedByPolicy,
+  FateKind.DroppedByStack,
+  FateKind.Bridged,
+  FateKind.FailPolicy,
+  FateKind.Outbound,
+])
+  OWN_FATE[k] = true;
 
 /** Slots in the in-flight ring; frames kept longer than a ring's worth of later frames move to a map. */
 const RING = 1 << 16;
@@ -245,7 +256,10 @@ export class ConetDaemon {
       this.ringFrame[slot] = undefined;
     } else {
       const h = this.held.get(n);
-      if (!h) throw new ConservationError(`fate kind ${kind} for frame ${n}, which is not in flight (${n < this.nextFrameNo ? 'it already has a fate' : 'never sent'})`);
+      if (!h)
+        throw new ConservationError(
+          `fate kind ${kind} for frame ${n}, which is not in flight (${n < this.nextFrameNo ? 'it already has a fate' : 'never sent'})`,
+        );
       this.held.delete(n);
       frame = h.frame;
       unit = h.unit;

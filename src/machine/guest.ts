@@ -78,7 +78,12 @@ interface LineColError {
 }
 
 function isPositioned(e: unknown): e is LineColError {
-  return e instanceof Error && typeof (e as unknown as LineColError).file === 'string' && typeof (e as unknown as LineColError).line === 'number' && typeof (e as unknown as LineColError).column === 'number';
+  return (
+    e instanceof Error &&
+    typeof (e as unknown as LineColError).file === 'string' &&
+    typeof (e as unknown as LineColError).line === 'number' &&
+    typeof (e as unknown as LineColError).column === 'number'
+  );
 }
 
 /** A RuleFileError's message without its `file:line:column: ` prefix. */
@@ -395,9 +400,19 @@ class GuestKernel {
     this.stack!.finish?.();
     this.printk(6, `reboot: Power down`);
     yield* this.flush();
-    yield* this.send(Module.LINUX, Module.MONITOR, MsgType.Save, encodeSave({ counters: true, text: this.deps.saveRuleset(this.ruleset!, { counters: true }) }));
+    yield* this.send(
+      Module.LINUX,
+      Module.MONITOR,
+      MsgType.Save,
+      encodeSave({ counters: true, text: this.deps.saveRuleset(this.ruleset!, { counters: true }) }),
+    );
     if (this.ruleset6) {
-      yield* this.send(Module.LINUX, Module.MONITOR, MsgType.Save, encodeSave({ counters: true, ipv6: true, text: this.deps.saveRuleset(this.ruleset6, { counters: true }) }));
+      yield* this.send(
+        Module.LINUX,
+        Module.MONITOR,
+        MsgType.Save,
+        encodeSave({ counters: true, ipv6: true, text: this.deps.saveRuleset(this.ruleset6, { counters: true }) }),
+      );
     }
     const ct = this.stack!.conntrackList?.();
     if (ct !== undefined) yield* this.send(Module.LINUX, Module.MONITOR, MsgType.Conntrack, new TextEncoder().encode(ct));
@@ -418,7 +433,10 @@ class GuestKernel {
     this.printk(1, `CPU: 0 PID: 1 Comm: ${frameNo ? 'ksoftirqd/0' : 'init'} Not tainted ${KERNEL_VERSION} #1`);
     this.printk(1, `RIP: ${whereOf(err)}`);
     this.printk(1, `Handling: ${handling}`);
-    const trace = (err.stack ?? '').split('\n').filter((l) => /^\s+at /.test(l)).slice(0, 8);
+    const trace = (err.stack ?? '')
+      .split('\n')
+      .filter((l) => /^\s+at /.test(l))
+      .slice(0, 8);
     if (trace.length) {
       this.printk(1, 'Call Trace:');
       for (const l of trace) this.printk(1, ` ${l.trim().replace(/^at /, '')}`);

@@ -59,22 +59,70 @@ describe('machine file', () => {
   });
 
   it.each([
-    ['unknown top-level key', SAMPLE.replace('fail: closed', 'fial: closed'), "m.yaml:14:1: unknown key `fial' in the machine file; accepted: hostname, interfaces, routes, fail"],
-    ['bad fail policy', SAMPLE.replace('fail: closed', 'fail: maybe'), "m.yaml:14:7: fail policy `maybe': accepted are `closed' (drop what the guest cannot handle) and `open' (pass it)"],
-    ['bad address', SAMPLE.replace('192.0.2.1/24', '192.0.2.300/24'), 'm.yaml:9:17: address `192.0.2.300/24\' must be an IPv4 or IPv6 address with its prefix length, such as 198.51.100.1/24 or 2001:db8::1/64'],
-    ['address without prefix', SAMPLE.replace('192.0.2.1/24', '192.0.2.1'), 'm.yaml:9:17: address `192.0.2.1\' must be an IPv4 or IPv6 address with its prefix length, such as 198.51.100.1/24 or 2001:db8::1/64'],
-    ['bad IPv6 address', SAMPLE.replace('192.0.2.1/24', '2001:db8::g/64'), 'm.yaml:9:17: address `2001:db8::g/64\' must be an IPv4 or IPv6 address'],
-    ['IPv6 prefix too long', SAMPLE.replace('192.0.2.1/24', '2001:db8::1/129'), 'm.yaml:9:17: address `2001:db8::1/129\' must be'],
-    ['IPv6 multicast address', SAMPLE.replace('192.0.2.1/24', 'ff02::1/64'), 'm.yaml:9:17: address ff02::1/64 cannot be an interface address (multicast, ff00::/8)'],
-    ['IPv6 loopback address', SAMPLE.replace('192.0.2.1/24', '::1/128'), 'm.yaml:9:17: address ::1/128 cannot be an interface address (loopback ::1, which is on lo)'],
-    ['IPv6 route with host bits', SAMPLE.replace('to: default', 'to: 2001:db8::1/32').replace('    via: 198.51.100.254  # optional\n', ''), 'm.yaml:11:9: route destination 2001:db8::1/32 has host bits set for /32: did you mean 2001:db8::/32?'],
-    ['gateway of another family', SAMPLE.replace('to: default', 'to: 2001:db8::/32'), 'm.yaml:12:10: gateway 198.51.100.254 is an IPv4 address and the destination 2001:db8::/32 IPv6: a route\'s gateway is of its destination\'s family'],
-    ['bad gateway', SAMPLE.replace('via: 198.51.100.254', 'via: 2001:db8::zz'), "m.yaml:12:10: via `2001:db8::zz' must be the gateway's address, such as 198.51.100.254 or 2001:db8::fe"],
+    [
+      'unknown top-level key',
+      SAMPLE.replace('fail: closed', 'fial: closed'),
+      "m.yaml:14:1: unknown key `fial' in the machine file; accepted: hostname, interfaces, routes, fail",
+    ],
+    [
+      'bad fail policy',
+      SAMPLE.replace('fail: closed', 'fail: maybe'),
+      "m.yaml:14:7: fail policy `maybe': accepted are `closed' (drop what the guest cannot handle) and `open' (pass it)",
+    ],
+    [
+      'bad address',
+      SAMPLE.replace('192.0.2.1/24', '192.0.2.300/24'),
+      "m.yaml:9:17: address `192.0.2.300/24' must be an IPv4 or IPv6 address with its prefix length, such as 198.51.100.1/24 or 2001:db8::1/64",
+    ],
+    [
+      'address without prefix',
+      SAMPLE.replace('192.0.2.1/24', '192.0.2.1'),
+      "m.yaml:9:17: address `192.0.2.1' must be an IPv4 or IPv6 address with its prefix length, such as 198.51.100.1/24 or 2001:db8::1/64",
+    ],
+    ['bad IPv6 address', SAMPLE.replace('192.0.2.1/24', '2001:db8::g/64'), "m.yaml:9:17: address `2001:db8::g/64' must be an IPv4 or IPv6 address"],
+    ['IPv6 prefix too long', SAMPLE.replace('192.0.2.1/24', '2001:db8::1/129'), "m.yaml:9:17: address `2001:db8::1/129' must be"],
+    [
+      'IPv6 multicast address',
+      SAMPLE.replace('192.0.2.1/24', 'ff02::1/64'),
+      'm.yaml:9:17: address ff02::1/64 cannot be an interface address (multicast, ff00::/8)',
+    ],
+    [
+      'IPv6 loopback address',
+      SAMPLE.replace('192.0.2.1/24', '::1/128'),
+      'm.yaml:9:17: address ::1/128 cannot be an interface address (loopback ::1, which is on lo)',
+    ],
+    [
+      'IPv6 route with host bits',
+      SAMPLE.replace('to: default', 'to: 2001:db8::1/32').replace('    via: 198.51.100.254  # optional\n', ''),
+      'm.yaml:11:9: route destination 2001:db8::1/32 has host bits set for /32: did you mean 2001:db8::/32?',
+    ],
+    [
+      'gateway of another family',
+      SAMPLE.replace('to: default', 'to: 2001:db8::/32'),
+      "m.yaml:12:10: gateway 198.51.100.254 is an IPv4 address and the destination 2001:db8::/32 IPv6: a route's gateway is of its destination's family",
+    ],
+    [
+      'bad gateway',
+      SAMPLE.replace('via: 198.51.100.254', 'via: 2001:db8::zz'),
+      "m.yaml:12:10: via `2001:db8::zz' must be the gateway's address, such as 198.51.100.254 or 2001:db8::fe",
+    ],
     ['bad mac', SAMPLE.replace('"02:00:00:00:01:01"', '"02:00:00:00:01"'), 'm.yaml:8:10: mac must be six hex bytes such as "02:00:00:00:00:01" (quote it)'],
-    ['multicast mac', SAMPLE.replace('"02:00:00:00:01:01"', '"01:00:5e:00:00:01"'), 'm.yaml:8:10: mac 01:00:5e:00:00:01 is a multicast address; an interface needs a unicast one (first byte even)'],
+    [
+      'multicast mac',
+      SAMPLE.replace('"02:00:00:00:01:01"', '"01:00:5e:00:00:01"'),
+      'm.yaml:8:10: mac 01:00:5e:00:00:01 is a multicast address; an interface needs a unicast one (first byte even)',
+    ],
     ['bad mtu', SAMPLE.replace('mtu: 1500', 'mtu: 20'), 'm.yaml:6:10: mtu must be a whole number from 68 to 65535 (1500 when left out)'],
-    ['unknown route device', SAMPLE.replace('dev: eth0', 'dev: eth7'), "m.yaml:13:10: route device `eth7' is not an interface of this machine; interfaces: lo, eth0, eth1"],
-    ['route with host bits', SAMPLE.replace('to: default', 'to: 10.1.2.3/8'), 'm.yaml:11:9: route destination 10.1.2.3/8 has host bits set for /8: did you mean 10.0.0.0/8?'],
+    [
+      'unknown route device',
+      SAMPLE.replace('dev: eth0', 'dev: eth7'),
+      "m.yaml:13:10: route device `eth7' is not an interface of this machine; interfaces: lo, eth0, eth1",
+    ],
+    [
+      'route with host bits',
+      SAMPLE.replace('to: default', 'to: 10.1.2.3/8'),
+      'm.yaml:11:9: route destination 10.1.2.3/8 has host bits set for /8: did you mean 10.0.0.0/8?',
+    ],
     ['duplicate interface', SAMPLE.replace('name: eth1', 'name: eth0'), "m.yaml:7:11: interface name `eth0' is used twice"],
     ['lo declared', SAMPLE.replace('name: eth1', 'name: lo'), 'm.yaml:7:11: `lo` is implicit (127.0.0.1/8); name the interfaces eth0, eth1, ...'],
     ['no interfaces', 'hostname: x\n', 'm.yaml:1:1: the machine needs `interfaces:`, a list of interfaces with name, mac and addresses'],
@@ -171,7 +219,13 @@ describe('local address guessing', () => {
   const FW = '02:00:00:00:00:01';
   it('takes the addresses the busiest MAC announces in ARP', () => {
     const g = new LocalAddressGuesser();
-    for (let i = 0; i < 10; i++) g.observe(ethernet({ src: '02:00:00:00:00:0' + (i % 3 + 2), dst: FW }, ipv4({ src: `203.0.113.${i + 1}`, dst: '192.0.2.9', ttl: 60 }, tcp({ sport: 1, dport: 2 }))));
+    for (let i = 0; i < 10; i++)
+      g.observe(
+        ethernet(
+          { src: '02:00:00:00:00:0' + ((i % 3) + 2), dst: FW },
+          ipv4({ src: `203.0.113.${i + 1}`, dst: '192.0.2.9', ttl: 60 }, tcp({ sport: 1, dport: 2 })),
+        ),
+      );
     g.observe(ethernet({ src: FW, dst: 'ff:ff:ff:ff:ff:ff', ethertype: 0x0806 }, arp(1, FW, '198.51.100.1', '00:00:00:00:00:00', '198.51.100.254')));
     const p = g.propose();
     expect(p.addrs).toEqual([parseIPv4('198.51.100.1')]);
@@ -179,7 +233,8 @@ describe('local address guessing', () => {
   });
   it('without ARP, takes the sources the busiest MAC sends with an initial TTL', () => {
     const g = new LocalAddressGuesser();
-    for (let i = 0; i < 10; i++) g.observe(ethernet({ src: FW, dst: '02:00:00:00:00:02' }, ipv4({ src: `203.0.113.${i + 1}`, dst: '192.0.2.9', ttl: 63 }, tcp({ sport: 1, dport: 2 }))));
+    for (let i = 0; i < 10; i++)
+      g.observe(ethernet({ src: FW, dst: '02:00:00:00:00:02' }, ipv4({ src: `203.0.113.${i + 1}`, dst: '192.0.2.9', ttl: 63 }, tcp({ sport: 1, dport: 2 }))));
     g.observe(ethernet({ src: FW, dst: '02:00:00:00:00:02' }, ipv4({ src: '198.51.100.1', dst: '192.0.2.9', ttl: 64 }, tcp({ sport: 22, dport: 2 }))));
     expect(g.propose().addrs).toEqual([parseIPv4('198.51.100.1')]);
   });

@@ -173,7 +173,8 @@ export function parseMachineFile(text: string, file: string): MachineSpec {
   if (h) {
     const v = str(h.node, 'hostname', 'a name such as cofw-edge');
     if (v !== undefined) {
-      if (!/^[A-Za-z0-9]([A-Za-z0-9.-]{0,62})$/.test(v)) at(h.node, `hostname \`${v}' is not a valid host name: letters, digits, dots and dashes, up to 63 characters`);
+      if (!/^[A-Za-z0-9]([A-Za-z0-9.-]{0,62})$/.test(v))
+        at(h.node, `hostname \`${v}' is not a valid host name: letters, digits, dots and dashes, up to 63 characters`);
       else hostname = v;
     }
   }
@@ -201,7 +202,10 @@ export function parseMachineFile(text: string, file: string): MachineSpec {
         if (typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 0x7fffffff) settings.max = v;
         else at(max.node, 'conntrack max must be a whole number of entries, 1 or more (the kernel default is 262144)');
       }
-      for (const [key, field] of [['tcp_loose', 'tcpLoose'], ['tcp_be_liberal', 'tcpBeLiberal']] as const) {
+      for (const [key, field] of [
+        ['tcp_loose', 'tcpLoose'],
+        ['tcp_be_liberal', 'tcpBeLiberal'],
+      ] as const) {
         const e = ck.get(key);
         if (!e) continue;
         const v = isScalar(e.node) ? e.node.value : undefined;
@@ -318,7 +322,8 @@ export function parseMachineFile(text: string, file: string): MachineSpec {
   const devices: NetDevice[] = [loopback()];
   const ifs = top.get('interfaces');
   if (!ifs) at(root, 'the machine needs `interfaces:`, a list of interfaces with name, mac and addresses');
-  else if (!isSeq(ifs.node) || ifs.node.items.length === 0) at(ifs.node ?? ifs.pair.key as Node, '`interfaces` must be a non-empty list of interfaces (name, mac, addresses, mtu)');
+  else if (!isSeq(ifs.node) || ifs.node.items.length === 0)
+    at(ifs.node ?? (ifs.pair.key as Node), '`interfaces` must be a non-empty list of interfaces (name, mac, addresses, mtu)');
   else if (ifs.node.items.length > MAX_CONET) at(ifs.node, `${ifs.node.items.length} interfaces: the machine has ${MAX_CONET} conet units at most`);
   else {
     const names = new Set<string>();
@@ -360,7 +365,8 @@ export function parseMachineFile(text: string, file: string): MachineSpec {
       const mt = k.get('mtu');
       if (mt) {
         const v = isScalar(mt.node) ? mt.node.value : undefined;
-        if (typeof v !== 'number' || !Number.isInteger(v) || v < 68 || v > 65535) at(mt.node, 'mtu must be a whole number from 68 to 65535 (1500 when left out)');
+        if (typeof v !== 'number' || !Number.isInteger(v) || v < 68 || v > 65535)
+          at(mt.node, 'mtu must be a whole number from 68 to 65535 (1500 when left out)');
         else mtu = v;
       }
       const addrs: IfAddress[] = [];
@@ -372,7 +378,8 @@ export function parseMachineFile(text: string, file: string): MachineSpec {
             const v = isScalar(it) ? String(it.value) : '';
             const c = parseInetCidr(v);
             const refused = c ? notAnInterfaceAddress(c.addr) : undefined;
-            if (!c || !/\//.test(v)) at(it as Node, `address \`${v}' must be an IPv4 or IPv6 address with its prefix length, such as 198.51.100.1/24 or 2001:db8::1/64`);
+            if (!c || !/\//.test(v))
+              at(it as Node, `address \`${v}' must be an IPv4 or IPv6 address with its prefix length, such as 198.51.100.1/24 or 2001:db8::1/64`);
             else if (refused) at(it as Node, `address ${v} cannot be an interface address (${refused})`);
             else addrs.push(ifAddress(c.addr, c.prefix));
           }
@@ -382,12 +389,14 @@ export function parseMachineFile(text: string, file: string): MachineSpec {
     });
     // Addresses must be unique across the machine.
     const seen = new Map<string, string>();
-    for (const d of devices) for (const x of d.addrs) {
-      const key = x.addr.toString();
-      const other = seen.get(key);
-      if (other && other !== d.name) problems.push({ line: lc.linePos(ifs.node.range?.[0] ?? 0).line, column: 1, message: `address ${key} is on both ${other} and ${d.name}` });
-      seen.set(key, d.name);
-    }
+    for (const d of devices)
+      for (const x of d.addrs) {
+        const key = x.addr.toString();
+        const other = seen.get(key);
+        if (other && other !== d.name)
+          problems.push({ line: lc.linePos(ifs.node.range?.[0] ?? 0).line, column: 1, message: `address ${key} is on both ${other} and ${d.name}` });
+        seen.set(key, d.name);
+      }
   }
 
   const routes: RouteSpec[] = [];
@@ -420,7 +429,8 @@ export function parseMachineFile(text: string, file: string): MachineSpec {
           else if (v !== undefined) {
             const c = parseInetCidr(v);
             if (!c) at(to.node, `route destination \`${v}': accepted are \`default' and a network such as 10.0.0.0/8 or 2001:db8::/32`);
-            else if (!networkOf(c.addr, c.prefix).equals(c.addr)) at(to.node, `route destination ${v} has host bits set for /${c.prefix}: did you mean ${networkOf(c.addr, c.prefix).toString()}/${c.prefix}?`);
+            else if (!networkOf(c.addr, c.prefix).equals(c.addr))
+              at(to.node, `route destination ${v} has host bits set for /${c.prefix}: did you mean ${networkOf(c.addr, c.prefix).toString()}/${c.prefix}?`);
             else {
               dst = c.addr;
               prefix = c.prefix;
@@ -428,7 +438,10 @@ export function parseMachineFile(text: string, file: string): MachineSpec {
           }
         }
         if (dst && via && via.family !== dst.family) {
-          at(vi!.node, `gateway ${via.toString()} is an ${familyName(via.family)} address and the destination ${dst.toString()}/${prefix} ${familyName(dst.family)}: a route's gateway is of its destination's family`);
+          at(
+            vi!.node,
+            `gateway ${via.toString()} is an ${familyName(via.family)} address and the destination ${dst.toString()}/${prefix} ${familyName(dst.family)}: a route's gateway is of its destination's family`,
+          );
           via = undefined;
           dst = undefined;
         }
@@ -437,12 +450,15 @@ export function parseMachineFile(text: string, file: string): MachineSpec {
         if (dv) {
           const v = str(dv.node, '`dev`', 'an interface name');
           if (v !== undefined) {
-            if (v !== 'lo' && !devices.some((d) => d.name === v)) at(dv.node, `route device \`${v}' is not an interface of this machine; interfaces: ${devices.map((d) => d.name).join(', ')}`);
+            if (v !== 'lo' && !devices.some((d) => d.name === v))
+              at(dv.node, `route device \`${v}' is not an interface of this machine; interfaces: ${devices.map((d) => d.name).join(', ')}`);
             else dev = v;
           }
         } else if (via !== undefined) {
           const gw = via;
-          dev = devices.find((d) => d.unit >= 0 && d.addrs.some((a) => a.addr.family === gw.family && networkOf(gw, a.prefix).equals(networkOf(a.addr, a.prefix))))?.name;
+          dev = devices.find(
+            (d) => d.unit >= 0 && d.addrs.some((a) => a.addr.family === gw.family && networkOf(gw, a.prefix).equals(networkOf(a.addr, a.prefix))),
+          )?.name;
           if (!dev) at(vi!.node, `gateway ${gw.toString()} is not on any interface's subnet: add \`dev:'`);
         } else if (vi === undefined) at(node, 'a route needs `dev:` (the interface) or `via:` (a gateway on a connected subnet)');
         if (dev !== undefined && dst !== undefined) routes.push(via !== undefined ? { dst, prefix, via, dev } : { dst, prefix, dev });
@@ -535,7 +551,11 @@ export function machineFileText(spec: MachineSpec): string {
   const lines = [`hostname: ${spec.hostname}`, 'interfaces:'];
   for (const d of spec.devices) {
     if (d.unit < 0) continue;
-    lines.push(`  - name: ${d.name}`, `    mac: "${formatMac(d.mac)}"`, `    addresses: [${d.addrs.map((a) => `${a.addr.toString()}/${a.prefix}`).join(', ')}]`);
+    lines.push(
+      `  - name: ${d.name}`,
+      `    mac: "${formatMac(d.mac)}"`,
+      `    addresses: [${d.addrs.map((a) => `${a.addr.toString()}/${a.prefix}`).join(', ')}]`,
+    );
     if (d.mtu !== 1500) lines.push(`    mtu: ${d.mtu}`);
   }
   if (spec.routes.length) {
@@ -648,7 +668,11 @@ export class LocalAddressGuesser {
       const arp = [...(this.arpBy.get(busiest) ?? [])].filter(usable).sort((a, b) => a - b);
       if (arp.length) return { addrs: arp, how: `the addresses MAC ${busiest} (on one side of ${most} of ${this.frames} frames) announces in ARP` };
       const ttl = [...(this.initialTtlBy.get(busiest) ?? new Map<number, number>()).keys()].filter(usable).sort((a, b) => a - b);
-      if (ttl.length) return { addrs: ttl.slice(0, 4), how: `IPv4 sources of frames sent by MAC ${busiest} (on one side of ${most} of ${this.frames} frames) with an initial TTL (64 or 255), i.e. not forwarded` };
+      if (ttl.length)
+        return {
+          addrs: ttl.slice(0, 4),
+          how: `IPv4 sources of frames sent by MAC ${busiest} (on one side of ${most} of ${this.frames} frames) with an initial TTL (64 or 255), i.e. not forwarded`,
+        };
     }
     let best: number | undefined;
     let bestPeers = 0;

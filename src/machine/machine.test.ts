@@ -46,7 +46,14 @@ function fakeGuest(opts: { throwOn?: number; rulesSeen?: string[]; onStack?: (o:
 
 function machine(deps: GuestDeps, rules = 'ok rules', pageSize?: number): { m: Machine; fates: FateMsg[] } {
   const fates: FateMsg[] = [];
-  const m = new Machine({ spec: SPEC, rulesFile: 'r.v4', disks: [memoryBlockDevice('r.v4', new TextEncoder().encode(rules))], guest: deps, onFate: (f) => fates.push({ ...f }), ...(pageSize ? { pageSize } : {}) });
+  const m = new Machine({
+    spec: SPEC,
+    rulesFile: 'r.v4',
+    disks: [memoryBlockDevice('r.v4', new TextEncoder().encode(rules))],
+    guest: deps,
+    onFate: (f) => fates.push({ ...f }),
+    ...(pageSize ? { pageSize } : {}),
+  });
   return { m, fates };
 }
 
@@ -110,7 +117,13 @@ describe('the cooperative machine', () => {
     writeFileSync(path, text);
     const seen: string[] = [];
     const fates: Fate[] = [];
-    const m = new Machine({ spec: SPEC, rulesFile: path, disks: [fileBlockDevice(path)], guest: fakeGuest({ rulesSeen: seen }), onFate: (f) => fates.push({ ...f }) });
+    const m = new Machine({
+      spec: SPEC,
+      rulesFile: path,
+      disks: [fileBlockDevice(path)],
+      guest: fakeGuest({ rulesSeen: seen }),
+      onFate: (f) => fates.push({ ...f }),
+    });
     m.boot(T0);
     expect(text.length).toBeGreaterThan(2 * 64 * 1024);
     expect(seen).toEqual([text]);

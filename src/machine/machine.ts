@@ -176,7 +176,13 @@ export class Machine {
   deliverFrame(unit: number, frameNo: number, tsNs: bigint, flags: number, data: Uint8Array): boolean {
     if (!this.guest) return false;
     const page = this.page;
-    if (FRAME_HEADER + data.length > page.maxChunk) return this.hostSend(Module.DAEMON, conet(unit), MsgType.Frame, encodeFrame({ frameNo, tsNs, output: (flags & FRAME_OUTPUT) !== 0, truncated: (flags & FRAME_TRUNCATED) !== 0, data }));
+    if (FRAME_HEADER + data.length > page.maxChunk)
+      return this.hostSend(
+        Module.DAEMON,
+        conet(unit),
+        MsgType.Frame,
+        encodeFrame({ frameNo, tsNs, output: (flags & FRAME_OUTPUT) !== 0, truncated: (flags & FRAME_TRUNCATED) !== 0, data }),
+      );
     let at = page.reserve(Module.DAEMON, conet(unit), MsgType.Frame, FRAME_HEADER + data.length);
     while (at < 0) {
       this.enter();

@@ -112,7 +112,7 @@ export class Fib {
     if (daddr === 0xffffffff) return { type: RouteType.Broadcast, dev: null, gateway: daddr };
     if (daddr >>> 28 === 0xe) return { type: RouteType.Multicast, dev: null, gateway: daddr };
     for (const e of this.main) {
-      if (((daddr & e.mask) >>> 0) === e.net) {
+      if ((daddr & e.mask) >>> 0 === e.net) {
         return { type: RouteType.Unicast, dev: e.dev, gateway: e.via || daddr };
       }
     }
@@ -154,7 +154,7 @@ export class Fib {
     if (l) return l.type === RouteType.Local ? (this.lo ?? l.dev) : l.dev;
     if (addr >>> 24 === 127) return this.lo ?? null;
     if (addr === 0xffffffff || addr >>> 28 === 0xe) return null;
-    for (const e of this.main) if (((addr & e.mask) >>> 0) === e.net) return e.dev;
+    for (const e of this.main) if ((addr & e.mask) >>> 0 === e.net) return e.dev;
     return null;
   }
 
@@ -175,7 +175,7 @@ export class Fib {
     for (const a of dev.addrs) {
       if (a.addr.family !== Family.V4) continue;
       const m = prefixMask(a.prefix);
-      if (((a.addr.w0 & m) >>> 0) === ((dst & m) >>> 0)) return a.addr.w0;
+      if ((a.addr.w0 & m) >>> 0 === (dst & m) >>> 0) return a.addr.w0;
     }
     return first;
   }

@@ -45,7 +45,7 @@ describe('address runs compiled to set lookups', () => {
       dv.setUint32(16, daddr);
       skb.load(ip);
       const v = table.run(skb, par);
-      const linear = rules.findIndex((r) => (((r.field === 's' ? saddr : daddr) & prefixMask(r.prefix)) >>> 0) === r.net);
+      const linear = rules.findIndex((r) => ((r.field === 's' ? saddr : daddr) & prefixMask(r.prefix)) >>> 0 === r.net);
       expect(table.site.rule).toBe(linear + 1);
       if (linear >= 0) {
         hits++;

@@ -369,8 +369,8 @@ function compileRule(r: Rule, v6: boolean): CRule {
 /** ip_packet_match: addresses, interfaces, protocol, fragment flag, each invertible. */
 function ipMatch(r: CRule, skb: Skb, par: XtParams): boolean {
   const inv = r.inv;
-  if ((((skb.saddr & r.smsk) >>> 0) !== r.src) !== ((inv & INV_SRCIP) !== 0)) return false;
-  if ((((skb.daddr & r.dmsk) >>> 0) !== r.dst) !== ((inv & INV_DSTIP) !== 0)) return false;
+  if (((skb.saddr & r.smsk) >>> 0 !== r.src) !== ((inv & INV_SRCIP) !== 0)) return false;
+  if (((skb.daddr & r.dmsk) >>> 0 !== r.dst) !== ((inv & INV_DSTIP) !== 0)) return false;
   if (r.inIf && ifMatches(r.inIf, par.inDev) === ((inv & INV_VIA_IN) !== 0)) return false;
   if (r.outIf && ifMatches(r.outIf, par.outDev) === ((inv & INV_VIA_OUT) !== 0)) return false;
   if (r.proto && (skb.protocol !== r.proto) !== ((inv & INV_PROTO) !== 0)) return false;

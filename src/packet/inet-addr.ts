@@ -147,10 +147,10 @@ export class InetAddr {
   /** Is `(this & mask) == net`? The test of `-s net/mask`, in the family's width. */
   inNet(net: InetAddr, mask: InetAddr): boolean {
     return (
-      ((this.w0 & mask.w0) >>> 0) === net.w0 &&
-      ((this.w1 & mask.w1) >>> 0) === net.w1 &&
-      ((this.w2 & mask.w2) >>> 0) === net.w2 &&
-      ((this.w3 & mask.w3) >>> 0) === net.w3
+      (this.w0 & mask.w0) >>> 0 === net.w0 &&
+      (this.w1 & mask.w1) >>> 0 === net.w1 &&
+      (this.w2 & mask.w2) >>> 0 === net.w2 &&
+      (this.w3 & mask.w3) >>> 0 === net.w3
     );
   }
 
@@ -197,7 +197,16 @@ export class InetAddr {
   /** The text `iptables-save` / `ip6tables-save` print: dotted quad, or inet_ntop's IPv6 form. */
   toString(): string {
     if (this.family !== Family.V6) return `${this.w0 >>> 24}.${(this.w0 >>> 16) & 255}.${(this.w0 >>> 8) & 255}.${this.w0 & 255}`;
-    return formatIPv6Words([this.w0 >>> 16, this.w0 & 0xffff, this.w1 >>> 16, this.w1 & 0xffff, this.w2 >>> 16, this.w2 & 0xffff, this.w3 >>> 16, this.w3 & 0xffff]);
+    return formatIPv6Words([
+      this.w0 >>> 16,
+      this.w0 & 0xffff,
+      this.w1 >>> 16,
+      this.w1 & 0xffff,
+      this.w2 >>> 16,
+      this.w2 & 0xffff,
+      this.w3 >>> 16,
+      this.w3 & 0xffff,
+    ]);
   }
 }
 
@@ -245,7 +254,7 @@ export function mix32(h: number): number {
 export function formatIPv6Words(words: readonly number[]): string {
   let bestBase = -1;
   let bestLen = 0;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (words[i] !== 0) {
       i++;
       continue;

@@ -27,7 +27,7 @@ function ruleFor(orig: Uint8Array): ['rst' | 'icmp', number] | null {
   return null;
 }
 
-describe('REJECT replies are the kernel\'s, byte for byte (captured from Linux 6.18)', () => {
+describe("REJECT replies are the kernel's, byte for byte (captured from Linux 6.18)", () => {
   const rows = KERNEL_CASES.filter((c) => c.name !== 'bcast53' && c.name !== 'fragnf');
   it.each(rows.map((c) => [c.name, c] as const))('%s', (_n, c) => {
     const orig = hex(c.orig);

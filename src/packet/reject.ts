@@ -198,13 +198,7 @@ export function icmpErrorId(orig: Uint8Array): number {
  *   Options of the original are not echoed (see the limitations in
  *   targets/reject.ts).
  */
-export function buildIcmpError(
-  orig: Uint8Array,
-  type: number,
-  code: number,
-  saddr: number,
-  opts: IcmpErrorOptions,
-): Uint8Array | null {
+export function buildIcmpError(orig: Uint8Array, type: number, code: number, saddr: number, opts: IcmpErrorOptions): Uint8Array | null {
   if (orig.length < 20) return null;
   const len = ipLen(orig);
   const ihl = (orig[0]! & 0x0f) * 4;

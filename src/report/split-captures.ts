@@ -67,7 +67,13 @@ export interface SplitCapture {
  * (`dropped` without one), in `outFormat`, else the `dropped` file's
  * format, else pcapng (which keeps the comments).
  */
-export function splitCapturesFor(opts: { splitBy?: 'rule' | undefined; dropped?: string | undefined; splitDir?: string | undefined; outFormat?: SplitFormat | undefined; outputs?: OutputFiles | undefined }): SplitCaptures | undefined {
+export function splitCapturesFor(opts: {
+  splitBy?: 'rule' | undefined;
+  dropped?: string | undefined;
+  splitDir?: string | undefined;
+  outFormat?: SplitFormat | undefined;
+  outputs?: OutputFiles | undefined;
+}): SplitCaptures | undefined {
   if (!opts.splitBy) return undefined;
   if (opts.splitBy !== 'rule') throw new Error(`splitBy: ${String(opts.splitBy)}: the only way to split is 'rule'`);
   if (!opts.dropped && !opts.splitDir) throw new Error('splitBy: the split captures go next to `dropped` or into `splitDir`; give one of them');

@@ -48,10 +48,19 @@ function readInet(r: ByteReader, what: string): InetAddr {
 }
 
 export function encodeBoot(b: BootMsg): Uint8Array {
-  const w = new ByteWriter().u64(b.bootTsNs).str(b.rulesFile, 2).str(b.spec.hostname, 2).u8(b.spec.failPolicy === 'open' ? 1 : 0);
+  const w = new ByteWriter()
+    .u64(b.bootTsNs)
+    .str(b.rulesFile, 2)
+    .str(b.spec.hostname, 2)
+    .u8(b.spec.failPolicy === 'open' ? 1 : 0);
   w.u8(b.spec.devices.length);
   for (const d of b.spec.devices) {
-    w.str(d.name, 1).u16(d.index).u8(d.unit & 0xff).bytes(d.mac.subarray(0, 6)).u32(d.mtu).u8(d.addrs.length);
+    w.str(d.name, 1)
+      .u16(d.index)
+      .u8(d.unit & 0xff)
+      .bytes(d.mac.subarray(0, 6))
+      .u32(d.mtu)
+      .u8(d.addrs.length);
     for (const a of d.addrs) {
       writeInet(w, a.addr);
       w.u8(a.prefix).u8(a.broadcast ? 1 : 0);
@@ -71,7 +80,10 @@ export function encodeBoot(b: BootMsg): Uint8Array {
   // Conntrack settings: u8 present, u32 max (0 = default), u8 loose (2 = default), u8 liberal (2 = default).
   const ct = b.spec.conntrack;
   w.u8(ct ? 1 : 0);
-  if (ct) w.u32(ct.max ?? 0).u8(ct.tcpLoose === undefined ? 2 : ct.tcpLoose ? 1 : 0).u8(ct.tcpBeLiberal === undefined ? 2 : ct.tcpBeLiberal ? 1 : 0);
+  if (ct)
+    w.u32(ct.max ?? 0)
+      .u8(ct.tcpLoose === undefined ? 2 : ct.tcpLoose ? 1 : 0)
+      .u8(ct.tcpBeLiberal === undefined ? 2 : ct.tcpBeLiberal ? 1 : 0);
   // The ip6tables rule file's name ('' when none).
   w.str(b.rules6File ?? '', 2);
   const sockets = b.spec.sockets ?? [];
@@ -132,7 +144,8 @@ export function decodeBoot(b: Uint8Array): BootMsg {
     const via = r.u8() ? readInet(r, 'a route gateway') : undefined;
     const dev = r.str(1);
     if (prefix > familyBits(dst.family)) throw new PassageError(`boot parameters: route prefix /${prefix} for ${dst.toString()}`);
-    if (via && via.family !== dst.family) throw new PassageError(`boot parameters: route to ${dst.toString()}/${prefix} via ${via.toString()}: families differ`);
+    if (via && via.family !== dst.family)
+      throw new PassageError(`boot parameters: route to ${dst.toString()}/${prefix} via ${via.toString()}: families differ`);
     routes.push(via ? { dst, prefix, via, dev } : { dst, prefix, dev });
   }
   const trace: Array<[number, number]> = [];

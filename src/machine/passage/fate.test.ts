@@ -32,7 +32,11 @@ describe('fate records', () => {
     }
     // Two definitions (the site, the reason), then three records naming them by number.
     expect(types).toEqual([MsgType.Intern, MsgType.Intern, MsgType.Fate, MsgType.Fate, MsgType.Fate]);
-    expect(got).toEqual([{ ...f, tsNs: 5n }, { ...g, tsNs: 6n }, { ...f, frameNo: 4, reason: undefined, tsNs: 7n }]);
+    expect(got).toEqual([
+      { ...f, tsNs: 5n },
+      { ...g, tsNs: 6n },
+      { ...f, frameNo: 4, reason: undefined, tsNs: 7n },
+    ]);
     expect(dec.sites).toEqual([{ table: 'filter', chain: 'INPUT', rule: 4 }]);
   });
   it('rejects fate records and definitions that lie about their contents', () => {

@@ -135,7 +135,10 @@ export class FateRecord implements FateMsg {
 
   constructor() {
     Object.defineProperty(this, 'tsNs', { enumerable: true, get: () => this.#view.getBigUint64(this.#at + 7, true) });
-    Object.defineProperty(this, 'frame', { enumerable: true, get: () => (this.#frameAt < 0 ? undefined : (this.#copy ??= this.#src.slice(this.#frameAt, this.#end))) });
+    Object.defineProperty(this, 'frame', {
+      enumerable: true,
+      get: () => (this.#frameAt < 0 ? undefined : (this.#copy ??= this.#src.slice(this.#frameAt, this.#end))),
+    });
   }
 
   /** Points the record at a new place (the decoder calls this). */

@@ -43,5 +43,11 @@ export function encodeFrame(f: FrameMsg): Uint8Array {
 export function decodeFrame(b: Uint8Array): FrameMsg {
   const flags = checkFrame(b, 0, b.length);
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  return { frameNo: dv.getUint32(0, true), tsNs: dv.getBigUint64(4, true), output: (flags & FRAME_OUTPUT) !== 0, truncated: (flags & FRAME_TRUNCATED) !== 0, data: b.slice(FRAME_HEADER) };
+  return {
+    frameNo: dv.getUint32(0, true),
+    tsNs: dv.getBigUint64(4, true),
+    output: (flags & FRAME_OUTPUT) !== 0,
+    truncated: (flags & FRAME_TRUNCATED) !== 0,
+    data: b.slice(FRAME_HEADER),
+  };
 }

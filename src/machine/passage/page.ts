@@ -234,17 +234,21 @@ export class PassagePage {
       if (from >= MODULES_MAX) throw new PassageError(`message at ring offset ${at}: sender module ${from} is out of range (0-${MODULES_MAX - 1})`);
       if (to >= MODULES_MAX) throw new PassageError(`message at ring offset ${at}: destination module ${to} is out of range (0-${MODULES_MAX - 1})`);
       if (size > cap - MSG_HEADER || MSG_HEADER + size > used) {
-        throw new PassageError(`message at ring offset ${at}: size ${size} goes beyond the page (${used - MSG_HEADER} bytes of payload present, page ring ${cap})`);
+        throw new PassageError(
+          `message at ring offset ${at}: size ${size} goes beyond the page (${used - MSG_HEADER} bytes of payload present, page ring ${cap})`,
+        );
       }
       if (rawType === PAD) {
-        if (MSG_HEADER + size !== tail || used === tail) throw new PassageError(`padding at ring offset ${at}: ${size} bytes do not reach the end of the ring, or nothing follows it`);
+        if (MSG_HEADER + size !== tail || used === tail)
+          throw new PassageError(`padding at ring offset ${at}: ${size} bytes do not reach the end of the ring, or nothing follows it`);
         dv.setUint32(0, 0, true);
         dv.setUint32(8, used - tail, true);
         continue;
       }
       if (MSG_HEADER + size > tail) throw new PassageError(`message at ring offset ${at}: size ${size} runs past the end of the ring (messages do not wrap)`);
       const type = rawType & ~MORE;
-      if (type >= TYPE_SLOTS || ACCEPTS[to * TYPE_SLOTS + type] !== 1) throw new PassageError(`message at ring offset ${at}: type ${type} is not one ${moduleName(to)} accepts`);
+      if (type >= TYPE_SLOTS || ACCEPTS[to * TYPE_SLOTS + type] !== 1)
+        throw new PassageError(`message at ring offset ${at}: type ${type} is not one ${moduleName(to)} accepts`);
       const left = used - MSG_HEADER - size;
       if (left === 0) {
         dv.setUint32(0, 0, true);

@@ -12,7 +12,14 @@ import { GuestStack } from './stack.js';
 function dev(name: string, index: number, unit: number, mac: string, addr: string, prefix: number): NetDevice {
   const a = parseIPv4(addr)!;
   const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
-  return { name, index, unit, mac: parseMac(mac)!, mtu: unit < 0 ? 65536 : 1500, addrs: [{ addr: InetAddr.v4(a), prefix, broadcast: InetAddr.v4((a | ~mask) >>> 0) }] };
+  return {
+    name,
+    index,
+    unit,
+    mac: parseMac(mac)!,
+    mtu: unit < 0 ? 65536 : 1500,
+    addrs: [{ addr: InetAddr.v4(a), prefix, broadcast: InetAddr.v4((a | ~mask) >>> 0) }],
+  };
 }
 
 export const ORACLE_MACHINE: MachineSpec = {
@@ -64,7 +71,14 @@ COMMIT
     const fwdBad = ethernet(HOST, ipv4({ src: '192.0.2.66', dst: '203.0.113.5' }, icmp({ type: 8 })));
     const ttl1 = ethernet(HOST, ipv4({ src: '192.0.2.10', dst: '203.0.113.5', ttl: 1 }, icmp({ type: 8 })));
     const out = ethernet(WIRE, ipv4({ src: '198.51.100.1', dst: '203.0.113.5' }, icmp({ type: 0 })));
-    const { fates, save } = run(rules, [[0, toFw], [0, udpIn], [1, fwd], [1, fwdBad], [1, ttl1], [-1, out]]);
+    const { fates, save } = run(rules, [
+      [0, toFw],
+      [0, udpIn],
+      [1, fwd],
+      [1, fwdBad],
+      [1, ttl1],
+      [-1, out],
+    ]);
     expect(fates.map((f) => f.kind)).toEqual([
       FateKind.Delivered,
       FateKind.Delivered,
@@ -95,7 +109,10 @@ COMMIT
     const l4 = whole.subarray(20);
     const f1 = ipv4({ src: '203.0.113.9', dst: '198.51.100.1', id: 7, mf: true, proto: 17 }, { proto: 17, bytes: l4.subarray(0, 24) });
     const f2 = ipv4({ src: '203.0.113.9', dst: '198.51.100.1', id: 7, fragoff: 3, proto: 17 }, { proto: 17, bytes: l4.subarray(24) });
-    const { fates, save } = run(rules, [[0, ethernet(WIRE, f1)], [0, ethernet(WIRE, f2)]]);
+    const { fates, save } = run(rules, [
+      [0, ethernet(WIRE, f1)],
+      [0, ethernet(WIRE, f2)],
+    ]);
     expect(fates.map((f) => f.kind)).toEqual([FateKind.Delivered, FateKind.Delivered]);
     expect(save).toContain('[1:68] -A INPUT -p udp');
   });
@@ -109,7 +126,14 @@ COMMIT
 `;
     const whole = ethernet(WIRE, ipv4({ src: '203.0.113.9', dst: '198.51.100.1' }, tcp({ sport: 1000, dport: 22, payload: new Uint8Array(100) })));
     const cut = whole.slice(0, 14 + 20 + 3); // not even the destination port
-    const { fates, save } = run(rules, [[0, whole.slice(0, 14 + 20 + 4)], [0, cut]], true);
+    const { fates, save } = run(
+      rules,
+      [
+        [0, whole.slice(0, 14 + 20 + 4)],
+        [0, cut],
+      ],
+      true,
+    );
     // First: the ports are there; multiport accepts. Second: the tcp match cannot read dport (no match),
     // multiport cannot read it either and hot-drops.
     expect(fates[0]!.kind).toBe(FateKind.Delivered);
@@ -140,4 +164,3 @@ COMMIT
     expect(trace.map((l) => l.split(' IN=')[0])).toEqual(['TRACE: filter:INPUT:rule:2', 'TRACE: frame=1 delivered']);
   });
 });
-

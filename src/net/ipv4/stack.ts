@@ -31,16 +31,7 @@ import { formatLogLine } from '../../netfilter/targets/log.js';
 import { FateKind, type DropSite, type Fate } from '../../netfilter/fate.js';
 import type { Ruleset } from '../../netfilter/rules/model.js';
 import { attachRuleset } from '../../netfilter/xt.js';
-import {
-  Hook,
-  NF_ACCEPT,
-  PacketType,
-  RouteType,
-  Skb,
-  type GuestServices,
-  type NetDevice,
-  type XtParams,
-} from '../../netfilter/types.js';
+import { Hook, NF_ACCEPT, PacketType, RouteType, Skb, type GuestServices, type NetDevice, type XtParams } from '../../netfilter/types.js';
 
 export interface StackOptions {
   readonly spec: MachineSpec;
@@ -68,7 +59,22 @@ const TABLE_PRIORITY: Record<string, Partial<Record<Hook, number>>> = {
 const CONNTRACK_PRIORITY = -200;
 
 /** Matches and targets whose use makes the kernel register conntrack's hooks. */
-const CONNTRACK_USERS = new Set(['state', 'conntrack', 'connmark', 'connlimit', 'connbytes', 'helper', 'CONNMARK', 'CT', 'NOTRACK', 'SNAT', 'DNAT', 'MASQUERADE', 'REDIRECT', 'NETMAP']);
+const CONNTRACK_USERS = new Set([
+  'state',
+  'conntrack',
+  'connmark',
+  'connlimit',
+  'connbytes',
+  'helper',
+  'CONNMARK',
+  'CT',
+  'NOTRACK',
+  'SNAT',
+  'DNAT',
+  'MASQUERADE',
+  'REDIRECT',
+  'NETMAP',
+]);
 
 /** Does any rule use connection tracking? */
 function needsConntrack(rs: Ruleset): boolean {
@@ -84,7 +90,6 @@ function needsConntrack(rs: Ruleset): boolean {
   }
   return false;
 }
-
 
 const ETH_P_IP = 0x0800;
 const ETH_P_IPV6 = 0x86dd;
@@ -156,18 +161,22 @@ export class GuestStack {
   ) {
     this.fib = new Fib(opts.spec);
     const cts = opts.spec.conntrack;
-    this.ct = needsConntrack(ruleset) || (ruleset6 !== null && needsConntrack(ruleset6))
-      ? new Conntrack({
-          ...(cts?.max !== undefined ? { max: cts.max } : {}),
-          ...(cts?.tcpLoose !== undefined ? { tcpLoose: cts.tcpLoose } : {}),
-          ...(cts?.tcpBeLiberal !== undefined ? { tcpBeLiberal: cts.tcpBeLiberal } : {}),
-        })
-      : null;
+    this.ct =
+      needsConntrack(ruleset) || (ruleset6 !== null && needsConntrack(ruleset6))
+        ? new Conntrack({
+            ...(cts?.max !== undefined ? { max: cts.max } : {}),
+            ...(cts?.tcpLoose !== undefined ? { tcpLoose: cts.tcpLoose } : {}),
+            ...(cts?.tcpBeLiberal !== undefined ? { tcpBeLiberal: cts.tcpBeLiberal } : {}),
+          })
+        : null;
     // Loading a nat table registers the NAT hooks (and conntrack with them).
     this.nat = this.ct && (ruleset.tables.has('nat') || ruleset6?.tables.has('nat')) ? new NatCore(this.ct) : null;
     for (const d of opts.spec.devices) if (d.unit >= 0) this.devByUnit[d.unit] = d;
     this.lo = opts.spec.devices.find((d) => d.name === 'lo') ?? opts.spec.devices[0]!;
-    for (const [rs, hooks] of [[ruleset, this.hooks], [ruleset6, this.hooks6]] as const) {
+    for (const [rs, hooks] of [
+      [ruleset, this.hooks],
+      [ruleset6, this.hooks6],
+    ] as const) {
       if (!rs) continue;
       for (const t of rs.tables.values()) {
         const ct = new CompiledTable(t, rs.family);
@@ -270,7 +279,9 @@ export class GuestStack {
       return;
     }
     if (etype !== ETH_P_IP && etype !== ETH_P_IPV6) {
-      this.fate(FateKind.Bridged, frameNo, { reason: etype === 0x0806 ? 'ARP (not filtered by iptables)' : `ethertype 0x${etype.toString(16).padStart(4, '0')}` });
+      this.fate(FateKind.Bridged, frameNo, {
+        reason: etype === 0x0806 ? 'ARP (not filtered by iptables)' : `ethertype 0x${etype.toString(16).padStart(4, '0')}`,
+      });
       return;
     }
     const mac = frame.subarray(0, off + 2);
@@ -563,7 +574,10 @@ export class GuestStack {
     t.tracer = tracing || this.skb.nftrace ? this.tracerFor(t.name) : null;
     const v = t.run(this.skb, par);
     if (v === NF_ACCEPT) return true;
-    const site: DropSite = this.skb.family === Family.V6 ? { table: t.name, chain: t.site.chain, rule: t.site.rule, ipv6: true } : { table: t.name, chain: t.site.chain, rule: t.site.rule };
+    const site: DropSite =
+      this.skb.family === Family.V6
+        ? { table: t.name, chain: t.site.chain, rule: t.site.rule, ipv6: true }
+        : { table: t.name, chain: t.site.chain, rule: t.site.rule };
     if (par.hotdrop) {
       this.lastKind = generated ? FateKind.GeneratedDropped : FateKind.DroppedByStack;
       this.lastDrop = { site, reason: this.skb.truncated ? StackReason.hotdropTruncated : StackReason.hotdrop };

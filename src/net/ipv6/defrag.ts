@@ -85,12 +85,26 @@ export class Ipv6Defrag {
     if (this.mem > HIGH_THRESH) return { dropped: [frameNo], reason: 'FRAG_REASM (IPv6 fragment memory full)' };
     let q = this.queues.get(key);
     if (!q) {
-      q = { key, firstNs: nowNs, frames: [], parts: [], unfrag: null, fragHdrAt: 0, nexthdr: 0, end: -1, mem: 0, dev, mac: skb.mac?.slice() ?? null, pktType: skb.pktType };
+      q = {
+        key,
+        firstNs: nowNs,
+        frames: [],
+        parts: [],
+        unfrag: null,
+        fragHdrAt: 0,
+        nexthdr: 0,
+        end: -1,
+        mem: 0,
+        dev,
+        mac: skb.mac?.slice() ?? null,
+        pktType: skb.pktType,
+      };
       this.queues.set(key, q);
     }
     // The end: a last fragment fixes it; nothing may go beyond it, and it may not change.
     if (!more) {
-      if ((q.end >= 0 && q.end !== end) || q.parts.some((p) => p.off + p.data.length > end)) return this.kill(q, frameNo, 'FRAG_REASM (IPv6 fragments disagree on the end)');
+      if ((q.end >= 0 && q.end !== end) || q.parts.some((p) => p.off + p.data.length > end))
+        return this.kill(q, frameNo, 'FRAG_REASM (IPv6 fragments disagree on the end)');
       q.end = end;
     } else if (q.end >= 0 && end > q.end) return this.kill(q, frameNo, 'FRAG_REASM (IPv6 fragment beyond the end)');
     // Ordered insert; an exact duplicate is ignored, any other overlap discards the queue (RFC 5722).

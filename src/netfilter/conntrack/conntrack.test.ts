@@ -37,13 +37,20 @@ class Rig {
     (skb as Skb & { verdict?: number }).verdict = v;
     return skb;
   }
-  tcp(from: 'c' | 's', flags: string, seq: number, ack: number, o: { len?: number; sport?: number; dport?: number; window?: number; at?: bigint; drop?: boolean } = {}): Skb {
+  tcp(
+    from: 'c' | 's',
+    flags: string,
+    seq: number,
+    ack: number,
+    o: { len?: number; sport?: number; dport?: number; window?: number; at?: bigint; drop?: boolean } = {},
+  ): Skb {
     const sport = o.sport ?? 40000;
     const dport = o.dport ?? 80;
     const payload = o.len ? new Uint8Array(o.len) : undefined;
-    const seg = from === 'c'
-      ? ipv4({ src: A, dst: B }, tcp({ sport, dport, flags, seq, ack, payload, window: o.window }))
-      : ipv4({ src: B, dst: A }, tcp({ sport: dport, dport: sport, flags, seq, ack, payload, window: o.window }));
+    const seg =
+      from === 'c'
+        ? ipv4({ src: A, dst: B }, tcp({ sport, dport, flags, seq, ack, payload, window: o.window }))
+        : ipv4({ src: B, dst: A }, tcp({ sport: dport, dport: sport, flags, seq, ack, payload, window: o.window }));
     return this.send(seg, o);
   }
   only(): Conn {
@@ -264,7 +271,8 @@ describe('UDP', () => {
 });
 
 describe('ICMP', () => {
-  const echo = (type: number, id = 7) => (type === 8 ? ipv4({ src: A, dst: B }, icmp({ type, id, seq: 1 })) : ipv4({ src: B, dst: A }, icmp({ type, id, seq: 1 })));
+  const echo = (type: number, id = 7) =>
+    type === 8 ? ipv4({ src: A, dst: B }, icmp({ type, id, seq: 1 })) : ipv4({ src: B, dst: A }, icmp({ type, id, seq: 1 }));
 
   it('echo request and reply pair up; 30 s', () => {
     const r = new Rig();
@@ -292,7 +300,9 @@ describe('ICMP', () => {
     expect(err.ctinfo).toBe(IP_CT_RELATED_REPLY);
     expect(r.only().status & IPS_SEEN_REPLY).toBe(0);
     // From a router on the way, in the original direction: RELATED.
-    const fwd = r.send(ipv4({ src: '198.51.100.254', dst: B }, icmp({ type: 11, payload: ipv4({ src: B, dst: A }, udp({ sport: 53, dport: 5000 })).subarray(0, 28) })));
+    const fwd = r.send(
+      ipv4({ src: '198.51.100.254', dst: B }, icmp({ type: 11, payload: ipv4({ src: B, dst: A }, udp({ sport: 53, dport: 5000 })).subarray(0, 28) })),
+    );
     expect(fwd.ctinfo).toBe(IP_CT_RELATED);
     // Quoting nothing we know, or sent to someone else: INVALID.
     const other = ipv4({ src: A, dst: B }, udp({ sport: 5001, dport: 53 }));
@@ -361,7 +371,7 @@ describe('generic protocols, expiry and the table limit', () => {
 });
 
 describe('replies netfilter generates', () => {
-  it('carry the cause\'s entry as RELATED in reply direction, which is never confirmed', () => {
+  it("carry the cause's entry as RELATED in reply direction, which is never confirmed", () => {
     const r = new Rig();
     const syn = new Skb().load(ipv4({ src: A, dst: B }, tcp({ sport: 1, dport: 23, flags: 'S', seq: 1 })));
     expect(r.ct.in(syn, Hook.PreRouting, 0n)).toBe(NF_ACCEPT);

@@ -162,7 +162,6 @@ function greKey(d: Uint8Array, off: number, len: number): number {
 /** Protocol names conntrack-tools prints. */
 const PROTO_NAMES: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 33: 'dccp', 47: 'gre', 58: 'icmpv6', 132: 'sctp', 136: 'udplite' };
 
-
 /**
  * The connection tracking table of one guest.
  *
@@ -734,7 +733,7 @@ function tupleText(c: Conn, h: TupleHash): string {
 export function formatEntry(c: Conn, expires: number): string {
   const name = PROTO_NAMES[c.proto] ?? 'unknown';
   let s = `${name.padEnd(8)} ${c.proto} ${expires} `;
-  if (c.tcp) s += `${TCP_STATE_NAMES[c.tcp.state as number] ?? "NONE"} `;
+  if (c.tcp) s += `${TCP_STATE_NAMES[c.tcp.state as number] ?? 'NONE'} `;
   s += tupleText(c, c.orig);
   if (!(c.status & IPS_SEEN_REPLY)) s += ' [UNREPLIED]';
   s += ` ${tupleText(c, c.reply)}`;

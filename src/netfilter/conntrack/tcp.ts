@@ -25,7 +25,6 @@ import {
   TcpState,
 } from './conn.js';
 
-
 /** Default timeouts in seconds (nf_conntrack_tcp_timeout_*), indexed by TcpState, then RETRANS and UNACK. */
 export const TCP_TIMEOUTS_S = {
   synSent: 120,
@@ -47,20 +46,9 @@ const T_UNACK = 11;
 
 /** Timeouts in jiffies, indexed by state (0..9), then RETRANS (10) and UNACK (11). */
 export function tcpTimeoutJiffies(t: typeof TCP_TIMEOUTS_S = TCP_TIMEOUTS_S): number[] {
-  return [
-    0,
-    t.synSent,
-    t.synRecv,
-    t.established,
-    t.finWait,
-    t.closeWait,
-    t.lastAck,
-    t.timeWait,
-    t.close,
-    t.synSent2,
-    t.maxRetrans,
-    t.unacknowledged,
-  ].map((s) => s * HZ);
+  return [0, t.synSent, t.synRecv, t.established, t.finWait, t.closeWait, t.lastAck, t.timeWait, t.close, t.synSent2, t.maxRetrans, t.unacknowledged].map(
+    (s) => s * HZ,
+  );
 }
 
 export interface TcpSettings {
@@ -314,7 +302,7 @@ function inWindow(ct: TcpCt, dir: number, index: number, d: Uint8Array, th: numb
       if (receiver.tdMaxwin === 0) {
         receiver.tdEnd = sack;
         receiver.tdMaxend = sack;
-      } else if (sack === ((receiver.tdEnd + 1) >>> 0)) {
+      } else if (sack === (receiver.tdEnd + 1) >>> 0) {
         receiver.tdEnd = (receiver.tdEnd + 1) >>> 0;
       }
     }
@@ -489,10 +477,7 @@ export function tcpPacket(conn: Conn, dir: number, d: Uint8Array, th: number, le
         newState = oldState;
       }
       const ackSeq = rd32(d, th + 8);
-      if (
-        ((conn.status & IPS_SEEN_REPLY && ct.lastIndex === SYN_SET) || (!(conn.status & IPS_ASSURED) && ct.lastIndex === ACK_SET)) &&
-        ackSeq === ct.lastEnd
-      ) {
+      if (((conn.status & IPS_SEEN_REPLY && ct.lastIndex === SYN_SET) || (!(conn.status & IPS_ASSURED) && ct.lastIndex === ACK_SET)) && ackSeq === ct.lastEnd) {
         skipWindow = true;
         break;
       }
@@ -536,7 +521,6 @@ export function tcpPacket(conn: Conn, dir: number, d: Uint8Array, th: number, le
   const assure = !(conn.status & IPS_ASSURED) && (oldState === sSR || oldState === sES) && newState === sES;
   return result(TcpVerdict.Accept, timeout, assure);
 }
-
 
 /**
  * The ignored-packet branch of tcp_packet (sIG): true when a SYN/ACK

@@ -9,7 +9,7 @@ const ROWS: Array<[string, string]> = [
   ['--comment "hello world"', '--comment "hello world"'],
   ['--comment ""', '--comment ""'],
   [`--comment 'a"b'`, '--comment "a\\"b"'],
-  [`--comment "a'b"`, "--comment \"a\\'b\""],
+  [`--comment "a'b"`, '--comment "a\\\'b"'],
   [`--comment 'a\\b'`, '--comment "a\\\\b"'],
   [`--comment 'a$b'`, '--comment "a$b"'],
   [`--comment 'a;b'`, '--comment "a;b"'],

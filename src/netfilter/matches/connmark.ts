@@ -28,6 +28,6 @@ export const connmarkMatch = defineMatch<MarkMatchConfig>({
   match(c, skb) {
     const ct = skb.ct;
     if (ct === null) return false;
-    return (((ct.mark & c.mask) >>> 0) === c.mark) !== c.invert;
+    return ((ct.mark & c.mask) >>> 0 === c.mark) !== c.invert;
   },
 });

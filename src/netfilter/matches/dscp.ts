@@ -40,6 +40,6 @@ export const dscpMatch = defineMatch<DscpMatchConfig>({
   },
   match(c, skb) {
     const ds = skb.family === Family.V6 ? ipv6GetDsfield(skb.data) : skb.data[1]!;
-    return ds >> 2 === c.dscp !== c.invert;
+    return (ds >> 2 === c.dscp) !== c.invert;
   },
 });

@@ -133,8 +133,7 @@ describe('an ip6tables rule file', () => {
     expect(refusal6('mangle', '-A PREROUTING -p tcp -j ECN --ecn-tcp-remove')).toMatch(/Couldn't load target `ECN'/);
   });
 
-  it('refuses as not emulated what cofw runs on IPv4 headers only', () => {
-  });
+  it('refuses as not emulated what cofw runs on IPv4 headers only', () => {});
 
   it('cannot load what the kernel registers for IPv6 only into an iptables file', () => {
     const v4 = (line: string): string => {

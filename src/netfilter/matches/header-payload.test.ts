@@ -24,5 +24,4 @@ describe('header, mark and payload matches against the kernel', () => {
   it("the committed rules are the builder's", () => {
     expect(readFileSync(join(dir, 'rules.v4'), 'utf8')).toBe(RULES);
   });
-
 });

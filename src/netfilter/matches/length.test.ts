@@ -42,4 +42,3 @@ describe('length', () => {
     expect(run(lengthMatch, cfg('--length 100'), skbOf(padded)).matched).toBe(true);
   });
 });
-

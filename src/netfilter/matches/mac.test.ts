@@ -34,9 +34,7 @@ describe('mac', () => {
       'mac match: used from hooks POSTROUTING, but only valid from PREROUTING/INPUT/FORWARD',
     );
     // A user chain reached from INPUT and OUTPUT names every hook it is reached from.
-    expect(() => macMatch.check!(c, checkCtx(hookBits(Hook.LocalIn, Hook.LocalOut)))).toThrow(
-      'used from hooks INPUT/OUTPUT',
-    );
+    expect(() => macMatch.check!(c, checkCtx(hookBits(Hook.LocalIn, Hook.LocalOut)))).toThrow('used from hooks INPUT/OUTPUT');
   });
 
   it('compares the Ethernet source; no Ethernet header never matches', () => {
@@ -52,4 +50,3 @@ describe('mac', () => {
     expect(run(macMatch, cfg('! --mac-source 02:00:00:00:00:01'), local).matched).toBe(false);
   });
 });
-

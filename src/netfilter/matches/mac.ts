@@ -41,9 +41,7 @@ export const macMatch = defineMatch<MacConfig>({
   },
   check(_c, ctx) {
     if (ctx.hookMask & ~MAC_HOOKS) {
-      throw new CheckError(
-        `mac match: used from hooks ${hookNames(ctx.hookMask)}, but only valid from ${hookNames(MAC_HOOKS)}`,
-      );
+      throw new CheckError(`mac match: used from hooks ${hookNames(ctx.hookMask)}, but only valid from ${hookNames(MAC_HOOKS)}`);
     }
   },
   save(c) {

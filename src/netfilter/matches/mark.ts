@@ -67,6 +67,6 @@ export const markMatch = defineMatch<MarkMatchConfig>({
   },
   save: saveMarkMask,
   match(c, skb) {
-    return (((skb.mark & c.mask) >>> 0) === c.mark) !== c.invert;
+    return ((skb.mark & c.mask) >>> 0 === c.mark) !== c.invert;
   },
 });

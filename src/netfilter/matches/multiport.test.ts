@@ -60,9 +60,7 @@ describe('multiport: parse -> save (iptables-save 1.8.9)', () => {
 });
 
 describe('multiport: refusals', () => {
-  it.each(BAD)('-p %i %s', (proto, input, err, inv) =>
-    expect(parseError(multiportMatch, input, proto, inv ?? false)).toContain(err),
-  );
+  it.each(BAD)('-p %i %s', (proto, input, err, inv) => expect(parseError(multiportMatch, input, proto, inv ?? false)).toContain(err));
   it('check refuses other or inverted protocols', () => {
     const c = multiportMatch.parse(usesOf(multiportMatch, '--dports 22'), parseCtx(6));
     expect(() => multiportMatch.check!(c, checkCtx(2, 6))).not.toThrow();

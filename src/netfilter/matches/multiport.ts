@@ -94,12 +94,7 @@ export const multiportMatch = defineMatch<MultiportConfig>({
       }
       throw new OptionError(ONLY_WORKS, u);
     }
-    const dir =
-      u.spec.name === 'source-ports'
-        ? MultiportDir.Source
-        : u.spec.name === 'destination-ports'
-          ? MultiportDir.Destination
-          : MultiportDir.Either;
+    const dir = u.spec.name === 'source-ports' ? MultiportDir.Source : u.spec.name === 'destination-ports' ? MultiportDir.Destination : MultiportDir.Either;
     return { dir, ...parsePorts(u.args[0]!, protos, u), invert: u.invert };
   },
   check(_c, ctx) {

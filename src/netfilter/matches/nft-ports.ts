@@ -33,12 +33,7 @@ export interface PortTest {
   readonly invDst: boolean;
 }
 
-export function compilePorts(
-  spts: readonly [number, number],
-  invSrc: boolean,
-  dpts: readonly [number, number],
-  invDst: boolean,
-): PortTest {
+export function compilePorts(spts: readonly [number, number], invSrc: boolean, dpts: readonly [number, number], invDst: boolean): PortTest {
   const combined = spts[0] !== 0 && spts[0] === spts[1] && dpts[0] !== 0 && dpts[0] === dpts[1] && invSrc === invDst;
   return {
     mode: combined ? PortMode.Combined : PortMode.Separate,

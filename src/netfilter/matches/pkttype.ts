@@ -54,7 +54,7 @@ export const pkttypeMatch = defineMatch<PkttypeConfig>({
     let type: number = skb.pktType;
     if (type === PACKET_LOOPBACK) {
       // pkttype_mt: IPv4 looks at the destination; a looped-back IPv6 packet is multicast.
-      type = skb.family === Family.V6 || (skb.daddr >>> 28) === 0xe ? PacketType.Multicast : PacketType.Broadcast;
+      type = skb.family === Family.V6 || skb.daddr >>> 28 === 0xe ? PacketType.Multicast : PacketType.Broadcast;
     }
     return (type === c.type) !== c.invert;
   },

@@ -88,7 +88,10 @@ const HASHLIMIT_BAD: Array<[string, string]> = [
   [`--hashlimit-upto 5/s --hashlimit-burst 1000001 ${HL}`, 'bad value for option "--hashlimit-burst", or out of range (1-1000000).'],
   [`--hashlimit-upto 1000001/s ${HL}`, 'Rate too fast "1000001/s"'],
   [`--hashlimit-upto 5/s --hashlimit-mode foo ${HL}`, 'hashlimit: Bad value for "--hashlimit-mode" option: "foo"'],
-  [`--hashlimit-upto 5/s ${HL} --hashlimit-srcmask x`, 'hashlimit: bad value for option "--hashlimit-srcmask", neither a valid network mask nor valid CIDR (0-32).'],
+  [
+    `--hashlimit-upto 5/s ${HL} --hashlimit-srcmask x`,
+    'hashlimit: bad value for option "--hashlimit-srcmask", neither a valid network mask nor valid CIDR (0-32).',
+  ],
   [`--hashlimit-upto 5/s ${HL} --hashlimit-upto 3/s`, 'hashlimit: option "--hashlimit-upto" can only be used once.'],
 ];
 /** Rules iptables accepts and the kernel's checkentry refuses (RULE_APPEND failed). */
@@ -227,7 +230,10 @@ describe('hashlimit', () => {
 
   it('one bucket per masked source, refilled per jiffy', () => {
     const k = clock();
-    const c = hashlimitMatch.parse(usesOf(hashlimitMatch, '--hashlimit-upto 4/sec --hashlimit-burst 2 --hashlimit-mode srcip --hashlimit-srcmask 24 --hashlimit-name t1'), parseCtx());
+    const c = hashlimitMatch.parse(
+      usesOf(hashlimitMatch, '--hashlimit-upto 4/sec --hashlimit-burst 2 --hashlimit-mode srcip --hashlimit-srcmask 24 --hashlimit-name t1'),
+      parseCtx(),
+    );
     const m = (src: string) => run(hashlimitMatch, c, dgram(src, '198.51.100.1', 1, 53), k.par).matched;
     expect([m('203.0.113.1'), m('203.0.113.2'), m('203.0.113.3')]).toEqual([true, true, false]);
     expect(m('203.0.114.1')).toBe(true); // another /24
@@ -239,7 +245,10 @@ describe('hashlimit', () => {
 
   it('--hashlimit-above matches over the rate; ports hash per destination port', () => {
     const k = clock();
-    const c = hashlimitMatch.parse(usesOf(hashlimitMatch, '--hashlimit-above 1/sec --hashlimit-burst 1 --hashlimit-mode dstport --hashlimit-name t2'), parseCtx());
+    const c = hashlimitMatch.parse(
+      usesOf(hashlimitMatch, '--hashlimit-above 1/sec --hashlimit-burst 1 --hashlimit-mode dstport --hashlimit-name t2'),
+      parseCtx(),
+    );
     const m = (dport: number) => run(hashlimitMatch, c, dgram('203.0.113.1', '198.51.100.1', 1, dport), k.par).matched;
     expect([m(53), m(53), m(54), m(54)]).toEqual([false, true, false, true]);
   });
@@ -253,8 +262,12 @@ describe('hashlimit', () => {
 
   it('a full table drops the packet that needs a new entry', () => {
     const k = clock();
-    const c = hashlimitMatch.parse(usesOf(hashlimitMatch, '--hashlimit-upto 5/sec --hashlimit-mode srcip --hashlimit-htable-size 16 --hashlimit-htable-max 16 --hashlimit-name t4'), parseCtx());
-    for (let i = 0; i < 16; i++) expect(run(hashlimitMatch, c, dgram(`203.0.113.${i}`, '198.51.100.1', 1, 2), k.par)).toEqual({ matched: true, hotdrop: false });
+    const c = hashlimitMatch.parse(
+      usesOf(hashlimitMatch, '--hashlimit-upto 5/sec --hashlimit-mode srcip --hashlimit-htable-size 16 --hashlimit-htable-max 16 --hashlimit-name t4'),
+      parseCtx(),
+    );
+    for (let i = 0; i < 16; i++)
+      expect(run(hashlimitMatch, c, dgram(`203.0.113.${i}`, '198.51.100.1', 1, 2), k.par)).toEqual({ matched: true, hotdrop: false });
     expect(run(hashlimitMatch, c, dgram('203.0.113.99', '198.51.100.1', 1, 2), k.par)).toEqual({ matched: false, hotdrop: true });
     // Expired entries go at the next garbage collection (1 s expiry, 1 s interval).
     k.set(2100);

@@ -18,8 +18,7 @@ function saveLines(text: string): string[] {
 }
 
 describe('rate and state matches against the kernel', () => {
-  it('the committed rules are the builder\'s', () => {
+  it("the committed rules are the builder's", () => {
     expect(readFileSync(join(dir, 'rules.v4'), 'utf8')).toBe(RULES);
   });
-
 });

@@ -136,7 +136,7 @@ export const statisticMatch = defineMatch<StatisticConfig>({
   match(c, _skb: Skb, par: XtParams) {
     if (c.mode === MODE_RANDOM) {
       const rnd = guestTable<SeededRandom>(par.services, 'statistic:random', () => new SeededRandom(seedFromEnv()));
-      return ((rnd.next() & 0x7fffffff) < c.probability) !== c.invert;
+      return (rnd.next() & 0x7fffffff) < c.probability !== c.invert;
     }
     c.count = c.count === c.every ? 0 : c.count + 1;
     return (c.count === 0) !== c.invert;

@@ -27,8 +27,8 @@ const ROWS: Array<[string, string]> = [
   ['--algo bm --hex-string "|7f|"', '--hex-string "|7f|" --algo bm'],
   ['--algo bm --hex-string "|80|"', '--hex-string "|80|" --algo bm'],
   ['--algo bm --string "a\'b"', '--string "a\'b" --algo bm'],
-  ['--algo bm --string \'a"b\\c\'', '--string "a\\"b\\\\c" --algo bm'],
-  ['--algo bm --string \'ab\\\'', '--hex-string "|61625c|" --algo bm'],
+  ["--algo bm --string 'a\"b\\c'", '--string "a\\"b\\\\c" --algo bm'],
+  ["--algo bm --string 'ab\\'", '--hex-string "|61625c|" --algo bm'],
   ['--algo kmp --hex-string "|00000000|"', '--hex-string "|00000000|" --algo kmp'],
   [`--algo bm --string ${'0123456789'.repeat(12)}01234567`, `--string "${'0123456789'.repeat(12)}01234567" --algo bm`],
 ];

@@ -61,10 +61,7 @@ const TCP_ROWS: Array<[string, string]> = [
   ['--tcp-option 255', '--tcp-option 255'],
   ['--tcp-option 0x2', '--tcp-option 2'],
   ['--dport 22 --syn --sport 1000 --tcp-option 3', '--sport 1000 --dport 22 --tcp-option 3 --tcp-flags FIN,SYN,RST,ACK SYN'],
-  [
-    '! --sport 1:1024 ! --dport 22 ! --tcp-flags SYN SYN ! --tcp-option 5',
-    '! --sport 1:1024 ! --dport 22 ! --tcp-option 5 ! --tcp-flags SYN SYN',
-  ],
+  ['! --sport 1:1024 ! --dport 22 ! --tcp-flags SYN SYN ! --tcp-option 5', '! --sport 1:1024 ! --dport 22 ! --tcp-option 5 ! --tcp-flags SYN SYN'],
   ['', ''],
 ];
 
@@ -177,13 +174,9 @@ describe('tcp: matching', () => {
     expect(run(tcpMatch, syn, skbOf(tcpPkt({ sport: 1, dport: 2, flags: 'SA' }))).matched).toBe(false);
     expect(run(tcpMatch, syn, skbOf(tcpPkt({ sport: 1, dport: 2, flags: 'SE' }))).matched).toBe(true);
     expect(run(tcpMatch, tcpCfg('! --syn'), skbOf(tcpPkt({ sport: 1, dport: 2, flags: 'A' }))).matched).toBe(true);
-    expect(run(tcpMatch, tcpCfg('--tcp-flags ALL NONE'), skbOf(tcpPkt({ sport: 1, dport: 2, flags: 0 }))).matched).toBe(
-      true,
-    );
+    expect(run(tcpMatch, tcpCfg('--tcp-flags ALL NONE'), skbOf(tcpPkt({ sport: 1, dport: 2, flags: 0 }))).matched).toBe(true);
     // comp outside mask never matches
-    expect(run(tcpMatch, tcpCfg('--tcp-flags SYN ACK'), skbOf(tcpPkt({ sport: 1, dport: 2, flags: 'SA' }))).matched).toBe(
-      false,
-    );
+    expect(run(tcpMatch, tcpCfg('--tcp-flags SYN ACK'), skbOf(tcpPkt({ sport: 1, dport: 2, flags: 'SA' }))).matched).toBe(false);
   });
 
   it('tcp-option walks the options', () => {

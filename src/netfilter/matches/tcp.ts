@@ -9,18 +9,7 @@
 import { compilePorts, matchPorts, savePortOption, type PortTest } from './nft-ports.js';
 import { CheckError, OptionError, defineMatch, type CheckContext, type OptionSpec } from '../xt.js';
 import type { Skb, XtParams } from '../types.js';
-import {
-  SVC_SCTP,
-  SVC_TCP,
-  TCP_ACK,
-  TCP_FIN,
-  TCP_RST,
-  TCP_SYN,
-  checkUses,
-  formatTcpFlags,
-  parsePortRange,
-  parseTcpFlags,
-} from './util.js';
+import { SVC_SCTP, SVC_TCP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, checkUses, formatTcpFlags, parsePortRange, parseTcpFlags } from './util.js';
 import { xtStrtoulAll } from '../args.js';
 
 export const IPPROTO_TCP = 6;

@@ -20,8 +20,7 @@ const BAD: Array<[string, string]> = [
 ];
 
 const cfg = (t: string) => tcpmssMatch.parse(usesOf(tcpmssMatch, t), parseCtx(6));
-const seg = (flags: string, options?: Uint8Array) =>
-  ipv4({ src: '203.0.113.1', dst: '198.51.100.1' }, tcp({ sport: 1, dport: 2, flags, options }));
+const seg = (flags: string, options?: Uint8Array) => ipv4({ src: '203.0.113.1', dst: '198.51.100.1' }, tcp({ sport: 1, dport: 2, flags, options }));
 const MSS = (v: number) => Uint8Array.of(2, 4, v >> 8, v & 255);
 
 describe('tcpmss', () => {

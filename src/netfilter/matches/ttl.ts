@@ -41,8 +41,7 @@ export const ttlMatch = defineMatch<TtlConfig>({
     if (value === undefined) {
       throw new OptionError(`ttl: bad value for option "--${u.spec.name}", or out of range (0-255).`, u);
     }
-    const mode =
-      u.spec.name === 'ttl-lt' ? TtlMode.Lt : u.spec.name === 'ttl-gt' ? TtlMode.Gt : u.invert ? TtlMode.Ne : TtlMode.Eq;
+    const mode = u.spec.name === 'ttl-lt' ? TtlMode.Lt : u.spec.name === 'ttl-gt' ? TtlMode.Gt : u.invert ? TtlMode.Ne : TtlMode.Eq;
     return { mode, value };
   },
   save(c) {

@@ -57,10 +57,7 @@ export function parsePortText(text: string, protos: number): number | undefined 
 
 /** The iptables complaint about a port, naming what is accepted. */
 export function badPort(text: string, use?: OptionUse): OptionError {
-  return new OptionError(
-    `invalid port/service \`${text}' specified; expected a number 0-65535 or a service name (e.g. ssh, http, domain)`,
-    use,
-  );
+  return new OptionError(`invalid port/service \`${text}' specified; expected a number 0-65535 or a service name (e.g. ssh, http, domain)`, use);
 }
 
 /**
@@ -120,10 +117,7 @@ export function parseTcpFlags(text: string, use?: OptionUse): number {
     const u = item.toUpperCase();
     const hit = TCP_FLAG_NAMES.find(([n]) => n === u);
     if (!hit) {
-      throw new OptionError(
-        `Unknown TCP flag \`${item}'; expected a comma list of FIN, SYN, RST, PSH, ACK, URG, ALL, NONE`,
-        use,
-      );
+      throw new OptionError(`Unknown TCP flag \`${item}'; expected a comma list of FIN, SYN, RST, PSH, ACK, URG, ALL, NONE`, use);
     }
     v |= hit[1];
   }
@@ -201,10 +195,7 @@ export function parseIcmpType(text: string, use?: OptionUse): IcmpSpec {
   for (let i = 0; i < ICMP_NAMES.length; i++) {
     if (!ICMP_NAMES[i]![0].toLowerCase().startsWith(lower)) continue;
     if (found >= 0) {
-      throw new OptionError(
-        `Ambiguous ICMP type \`${text}': \`${ICMP_NAMES[found]![0]}' or \`${ICMP_NAMES[i]![0]}'?`,
-        use,
-      );
+      throw new OptionError(`Ambiguous ICMP type \`${text}': \`${ICMP_NAMES[found]![0]}' or \`${ICMP_NAMES[i]![0]}'?`, use);
     }
     found = i;
   }

@@ -29,16 +29,7 @@
 import { Family, InetAddr } from '../../packet/inet-addr.js';
 import { inetChecksum, l4Checksum6 } from '../../packet/checksum.js';
 import { ExtWalk, walkExtHeaders } from '../../net/ipv6/exthdr.js';
-import {
-  Conn,
-  Conntrack,
-  IPS_DST_NAT,
-  IPS_SRC_NAT,
-  IP_CT_IS_REPLY,
-  invertTuple,
-  tupleEqual,
-  type Tuple,
-} from '../conntrack/index.js';
+import { Conn, Conntrack, IPS_DST_NAT, IPS_SRC_NAT, IP_CT_IS_REPLY, invertTuple, tupleEqual, type Tuple } from '../conntrack/index.js';
 import { SeededRandom, seedFromEnv } from '../matches/statistic.js';
 import { Hook, NF_ACCEPT, NF_DROP, type Skb } from '../types.js';
 import { jhash2, leWord, reciprocalScale } from './jhash.js';

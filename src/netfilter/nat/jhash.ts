@@ -31,12 +31,24 @@ export function jhash2(k: readonly number[], initval: number): number {
     b = (b + k[i + 1]!) >>> 0;
     c = (c + k[i + 2]!) >>> 0;
     // __jhash_mix
-    a = (a - c) >>> 0; a = (a ^ rol32(c, 4)) >>> 0; c = (c + b) >>> 0;
-    b = (b - a) >>> 0; b = (b ^ rol32(a, 6)) >>> 0; a = (a + c) >>> 0;
-    c = (c - b) >>> 0; c = (c ^ rol32(b, 8)) >>> 0; b = (b + a) >>> 0;
-    a = (a - c) >>> 0; a = (a ^ rol32(c, 16)) >>> 0; c = (c + b) >>> 0;
-    b = (b - a) >>> 0; b = (b ^ rol32(a, 19)) >>> 0; a = (a + c) >>> 0;
-    c = (c - b) >>> 0; c = (c ^ rol32(b, 4)) >>> 0; b = (b + a) >>> 0;
+    a = (a - c) >>> 0;
+    a = (a ^ rol32(c, 4)) >>> 0;
+    c = (c + b) >>> 0;
+    b = (b - a) >>> 0;
+    b = (b ^ rol32(a, 6)) >>> 0;
+    a = (a + c) >>> 0;
+    c = (c - b) >>> 0;
+    c = (c ^ rol32(b, 8)) >>> 0;
+    b = (b + a) >>> 0;
+    a = (a - c) >>> 0;
+    a = (a ^ rol32(c, 16)) >>> 0;
+    c = (c + b) >>> 0;
+    b = (b - a) >>> 0;
+    b = (b ^ rol32(a, 19)) >>> 0;
+    a = (a + c) >>> 0;
+    c = (c - b) >>> 0;
+    c = (c ^ rol32(b, 4)) >>> 0;
+    b = (b + a) >>> 0;
     length -= 3;
     i += 3;
   }
@@ -46,13 +58,20 @@ export function jhash2(k: readonly number[], initval: number): number {
     if (length >= 2) b = (b + k[i + 1]!) >>> 0;
     a = (a + k[i]!) >>> 0;
     // __jhash_final
-    c = (c ^ b) >>> 0; c = (c - rol32(b, 14)) >>> 0;
-    a = (a ^ c) >>> 0; a = (a - rol32(c, 11)) >>> 0;
-    b = (b ^ a) >>> 0; b = (b - rol32(a, 25)) >>> 0;
-    c = (c ^ b) >>> 0; c = (c - rol32(b, 16)) >>> 0;
-    a = (a ^ c) >>> 0; a = (a - rol32(c, 4)) >>> 0;
-    b = (b ^ a) >>> 0; b = (b - rol32(a, 14)) >>> 0;
-    c = (c ^ b) >>> 0; c = (c - rol32(b, 24)) >>> 0;
+    c = (c ^ b) >>> 0;
+    c = (c - rol32(b, 14)) >>> 0;
+    a = (a ^ c) >>> 0;
+    a = (a - rol32(c, 11)) >>> 0;
+    b = (b ^ a) >>> 0;
+    b = (b - rol32(a, 25)) >>> 0;
+    c = (c ^ b) >>> 0;
+    c = (c - rol32(b, 16)) >>> 0;
+    a = (a ^ c) >>> 0;
+    a = (a - rol32(c, 4)) >>> 0;
+    b = (b ^ a) >>> 0;
+    b = (b - rol32(a, 14)) >>> 0;
+    c = (c ^ b) >>> 0;
+    c = (c - rol32(b, 24)) >>> 0;
   }
   return c;
 }

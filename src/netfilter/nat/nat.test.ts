@@ -9,7 +9,7 @@ import { jhash2, leWord, reciprocalScale } from './jhash.js';
 import { emptyRange, Manip, NF_NAT_RANGE_MAP_IPS, NF_NAT_RANGE_PROTO_SPECIFIED, NatParseError, parseNatTo, saveNatRange } from './range.js';
 
 describe('jhash2', () => {
-  it('equals the kernel\'s lookup3 on reference vectors', () => {
+  it("equals the kernel's lookup3 on reference vectors", () => {
     // Computed with include/linux/jhash.h's jhash2 compiled for a little-endian machine.
     expect(jhash2([0x0a02000a, 0, 0, 0], 0x01020304)).toBe(1224288634);
     const k = [0x12345678, 0x9abcdef0, 0x0fedcba9, 0x87654321];
@@ -59,7 +59,7 @@ describe('NAT range text', () => {
     }
   });
 
-  it('refuses with iptables\' messages', () => {
+  it("refuses with iptables' messages", () => {
     for (const [text, portok, message] of RANGE_ERRORS) {
       const r = emptyRange(Family.V4);
       expect(() => parseNatTo(text, portok, r, Family.V4), text).toThrow(NatParseError);

@@ -20,4 +20,23 @@ import { traceTarget } from './trace.js';
 import { ttlTarget } from './ttl.js';
 import { hlTarget } from './hl.js';
 
-export const TARGETS: readonly TargetModule<any>[] = [logTarget, rejectTarget, markTarget, connmarkTarget, ctTarget, notrackTarget, dscpTarget, tosTarget, ttlTarget, hlTarget, ecnTarget, tcpmssTarget, nflogTarget, checksumTarget, nfqueueTarget, tproxyTarget, traceTarget, ...NAT_TARGETS];
+export const TARGETS: readonly TargetModule<any>[] = [
+  logTarget,
+  rejectTarget,
+  markTarget,
+  connmarkTarget,
+  ctTarget,
+  notrackTarget,
+  dscpTarget,
+  tosTarget,
+  ttlTarget,
+  hlTarget,
+  ecnTarget,
+  tcpmssTarget,
+  nflogTarget,
+  checksumTarget,
+  nfqueueTarget,
+  tproxyTarget,
+  traceTarget,
+  ...NAT_TARGETS,
+];

@@ -124,7 +124,7 @@ describe('LOG lines in cases the fixtures do not cover (read from nf_log_syslog.
       'IN=veth1 OUT=veth1 MAC= SRC=192.0.2.10 DST=198.51.100.7 LEN=28 TOS=0x00 PREC=0x00 TTL=64 ID=1 DF PROTO=UDP SPT=1 DPT=2 LEN=8 ',
     );
   });
-  it('prints loopback\'s all-zero Ethernet header, even with --log-macdecode', () => {
+  it("prints loopback's all-zero Ethernet header, even with --log-macdecode", () => {
     const svc = recorder();
     const ip = ipv4({ src: '127.0.0.1', dst: '127.0.0.1', id: 2 }, icmp({ type: 8, id: 7, seq: 1 }));
     logTarget.target(parse('--log-macdecode'), skbOf(ip), params(svc, Hook.LocalIn, LO, null));

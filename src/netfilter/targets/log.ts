@@ -60,10 +60,7 @@ function parseLevel(arg: string, use: OptionUse): number {
   if (n !== undefined) return n;
   const v = LEVEL_NAMES.get(arg);
   if (v !== undefined) return v;
-  throw new OptionError(
-    `log level "${arg}" unknown (use 0-7 or one of emerg, alert, crit, error, warning, notice, info, debug, panic)`,
-    use,
-  );
+  throw new OptionError(`log level "${arg}" unknown (use 0-7 or one of emerg, alert, crit, error, warning, notice, info, debug, panic)`, use);
 }
 
 const encoder = new TextEncoder();

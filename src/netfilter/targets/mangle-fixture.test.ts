@@ -32,7 +32,6 @@ function byTable(lines: string[]): string[][] {
   return blocks.sort((a, b) => (a[0]! < b[0]! ? -1 : 1));
 }
 
-
 /** conntrack -L lines without `use=` (the kernel's references) and with the timeout apart. */
 function ctEntries(t: string): Array<{ key: string; timeout: number }> {
   return t
@@ -51,5 +50,4 @@ describe('mangling targets: kernel recording', () => {
     const pcap = readFileSync(join(dir, 'capture.pcap'));
     expect(pcap.length).toBe(24 + mangleFrames().reduce((n, f) => n + 16 + f.data.length, 0));
   });
-
 });

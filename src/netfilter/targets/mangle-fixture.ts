@@ -93,13 +93,23 @@ export function mangleFrames(): Array<{ tsNs: bigint; data: Uint8Array }> {
   const pkts: Uint8Array[] = [
     // A: a handshake to port 80 whose MSS options are lowered to 1200.
     fromWire(ipv4({ src: '203.0.113.5', dst: '192.0.2.10', id: 1 }, tcp({ sport: 40001, dport: 80, flags: 'S', seq: 1000, options: SYN_OPTS }))),
-    fromHost(ipv4({ src: '192.0.2.10', dst: '203.0.113.5', id: 2 }, tcp({ sport: 80, dport: 40001, flags: 'SA', seq: 5000, ack: 1001, window: 65160, options: SYNACK_OPTS }))),
+    fromHost(
+      ipv4(
+        { src: '192.0.2.10', dst: '203.0.113.5', id: 2 },
+        tcp({ sport: 80, dport: 40001, flags: 'SA', seq: 5000, ack: 1001, window: 65160, options: SYNACK_OPTS }),
+      ),
+    ),
     fromWire(ipv4({ src: '203.0.113.5', dst: '192.0.2.10', id: 3 }, tcp({ sport: 40001, dport: 80, flags: 'A', seq: 1001, ack: 5001, window: 502 }))),
     // B: an ECN handshake to 443 without options: ECE/CWR removed, an MSS option added.
     fromWire(ipv4({ src: '203.0.113.6', dst: '192.0.2.10', id: 4 }, tcp({ sport: 40002, dport: 443, flags: 'SEC', seq: 7000 }))),
     fromHost(ipv4({ src: '192.0.2.10', dst: '203.0.113.6', id: 5 }, tcp({ sport: 443, dport: 40002, flags: 'SAE', seq: 9000, ack: 7001 }))),
     fromWire(ipv4({ src: '203.0.113.6', dst: '192.0.2.10', id: 6 }, tcp({ sport: 40002, dport: 443, flags: 'A', seq: 7001, ack: 9001 }))),
-    fromWire(ipv4({ src: '203.0.113.6', dst: '192.0.2.10', id: 7 }, tcp({ sport: 40002, dport: 443, flags: 'PA', seq: 7001, ack: 9001, payload: new TextEncoder().encode('hello') }))),
+    fromWire(
+      ipv4(
+        { src: '203.0.113.6', dst: '192.0.2.10', id: 7 },
+        tcp({ sport: 40002, dport: 443, flags: 'PA', seq: 7001, ack: 9001, payload: new TextEncoder().encode('hello') }),
+      ),
+    ),
     // C: DNS, not tracked.
     fromWire(ipv4({ src: '203.0.113.7', dst: '192.0.2.10', id: 8, tos: 0x01 }, udp({ sport: 5000, dport: 53, payload: new Uint8Array(12) }))),
     fromWire(ipv4({ src: '203.0.113.7', dst: '192.0.2.10', id: 9 }, udp({ sport: 5000, dport: 53, payload: new Uint8Array(20) }))),

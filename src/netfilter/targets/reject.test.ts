@@ -56,7 +56,9 @@ describe('REJECT options', () => {
 describe('REJECT in a rule file', () => {
   const load = (body: string, table = 'filter') => loadRuleset(`*${table}\n${body}\nCOMMIT\n`, 'rules.v4');
   it('loads and saves as iptables-save printed it', () => {
-    const rs = load(':FOO - [0:0]\n-A INPUT -p tcp -j REJECT\n-A INPUT -p tcp -j REJECT --reject-with tcp-rst\n-A FOO -j REJECT\n-A INPUT -j LOG --log-prefix "x: " --log-level debug');
+    const rs = load(
+      ':FOO - [0:0]\n-A INPUT -p tcp -j REJECT\n-A INPUT -p tcp -j REJECT --reject-with tcp-rst\n-A FOO -j REJECT\n-A INPUT -j LOG --log-prefix "x: " --log-level debug',
+    );
     const text = saveRuleset(rs);
     expect(text).toContain('-A INPUT -p tcp -j REJECT --reject-with icmp-port-unreachable\n');
     expect(text).toContain('-A INPUT -p tcp -j REJECT --reject-with tcp-reset\n');
@@ -79,11 +81,11 @@ describe('REJECT at work', () => {
     expect(v).toBe(NF_DROP);
     return svc.sent;
   };
-  it('sends the kernel\'s reset for the fixture SYN', () => {
+  it("sends the kernel's reset for the fixture SYN", () => {
     const c = KERNEL_CASES.find((k) => k.name === 'syn22')!;
     expect(run('--reject-with tcp-reset', hex(c.orig), Hook.LocalIn).map(toHex)).toEqual([c.reply]);
   });
-  it('sends the kernel\'s ICMP error for the fixture (ID aside, which Linux draws at random)', () => {
+  it("sends the kernel's ICMP error for the fixture (ID aside, which Linux draws at random)", () => {
     const c = KERNEL_CASES.find((k) => k.name === 'syn23tos')!;
     const [got] = run('', hex(c.orig), Hook.LocalIn);
     const want = hex(c.reply);

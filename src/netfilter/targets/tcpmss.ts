@@ -115,7 +115,7 @@ function mangle(mssIn: number, skb: Skb, par: XtParams): number {
     if (minMtu <= minlen) return -1;
     newmss = Math.min(minMtu - minlen, 0xffff);
   }
-  for (let i = 20; i <= hdrlen - TCPOLEN_MSS; ) {
+  for (let i = 20; i <= hdrlen - TCPOLEN_MSS;) {
     const kind = ip[th + i]!;
     const olen = ip[th + i + 1]!;
     if (kind === 2 && olen === TCPOLEN_MSS) {

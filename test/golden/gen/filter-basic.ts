@@ -78,17 +78,36 @@ export function build(): Scenario {
     c.wire(ipv4(ip(out(), '198.51.100.1'), tcp({ sport: eph(), dport: 22, flags: 'S' })));
     // Web on the firewall from 203.0.113.0/26 (accepted) and from elsewhere.
     c.wire(ipv4(ip(`203.0.113.${between(r, 1, 63)}`, '198.51.100.1'), tcp({ sport: eph(), dport: pick(r, [80, 443, 200, 79, 444]), flags: 'S' })));
-    c.wire(ipv4(ip(`203.0.113.${between(r, 64, 127)}`, '198.51.100.1'), tcp({ sport: eph(), dport: 80, flags: pick(r, ['A', 'PA', 'FA', 'RA']), payload: payload(round * 11) })));
+    c.wire(
+      ipv4(
+        ip(`203.0.113.${between(r, 64, 127)}`, '198.51.100.1'),
+        tcp({ sport: eph(), dport: 80, flags: pick(r, ['A', 'PA', 'FA', 'RA']), payload: payload(round * 11) }),
+      ),
+    );
     c.wire(ipv4(ip(`203.0.113.${between(r, 128, 254)}`, '198.51.100.1'), tcp({ sport: eph(), dport: 8080, flags: round % 2 ? 'SF' : 'S' })));
-    c.wire(ipv4(ip(`198.18.${round}.${between(r, 1, 254)}`, '198.51.100.1'), tcp({ sport: [25, 1024, 80, 5000, 1023, 40000][round]!, dport: 9000, flags: 'S' })));
+    c.wire(
+      ipv4(ip(`198.18.${round}.${between(r, 1, 254)}`, '198.51.100.1'), tcp({ sport: [25, 1024, 80, 5000, 1023, 40000][round]!, dport: 9000, flags: 'S' })),
+    );
     // UDP to the firewall: DNS answers, traceroute, high and low ports.
     c.wire(ipv4(ip(out(), '198.51.100.1'), udp({ sport: 53, dport: eph(), payload: payload(40 + round) })));
     c.wire(ipv4(ip(out(), '198.51.100.1'), udp({ sport: 53, dport: pick(r, [53, 1023, 500]), payload: payload(30) })));
     c.wire(ipv4(ip(`198.18.0.${2 * round + 1}`, '198.51.100.1'), udp({ sport: eph(), dport: pick(r, [500, 1500, 4500, 137]), payload: payload(20) })));
     c.host(ipv4(ip(inLow(), '192.0.2.1'), udp({ sport: eph(), dport: pick(r, [67, 123, 161, 514]), payload: payload(48) })));
     // ICMP to the firewall: names, numbers, type/code.
-    for (const [type, code] of [[8, 0], [3, 4], [11, 0], [11, 1], [0, 0], [3, 3], [3, 1], [13, 0], [14, 0], [12, 0]] as const) {
-      if ((type + code + round) % 3 === 0 || type === 8) c.wire(ipv4(ip(out(), '198.51.100.1'), icmp({ type, code, id: 5, seq: round, payload: payload(type === 8 ? 56 : 28) })));
+    for (const [type, code] of [
+      [8, 0],
+      [3, 4],
+      [11, 0],
+      [11, 1],
+      [0, 0],
+      [3, 3],
+      [3, 1],
+      [13, 0],
+      [14, 0],
+      [12, 0],
+    ] as const) {
+      if ((type + code + round) % 3 === 0 || type === 8)
+        c.wire(ipv4(ip(out(), '198.51.100.1'), icmp({ type, code, id: 5, seq: round, payload: payload(type === 8 ? 56 : 28) })));
     }
     // GRE and ESP to the firewall.
     c.wire(ipv4(ip(out(), '198.51.100.1'), raw(47, payload(24 + round))));

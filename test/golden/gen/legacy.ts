@@ -19,10 +19,24 @@ export function filterCore(): Scenario {
     const src = `203.0.113.${1 + Math.floor(r() * 200)}`;
     c.wire(ipv4({ src, dst: '198.51.100.1', id: i }, tcp({ sport, dport, flags: i % 3 ? 'S' : 'A', seq: i })));
     c.wire(ipv4({ src, dst: '192.0.2.10', id: i, ttl: 40 + (i % 30) }, tcp({ sport, dport, flags: i % 4 ? 'S' : 'SA', payload: payload(i * 10) })));
-    c.host(ipv4({ src: `192.0.2.${10 + (i % 5)}`, dst: `198.18.${i}.1`, id: i }, udp({ sport: 5000 + i, dport: [53, 123, 161, 514][i % 4]!, payload: payload(20 + i) })));
+    c.host(
+      ipv4(
+        { src: `192.0.2.${10 + (i % 5)}`, dst: `198.18.${i}.1`, id: i },
+        udp({ sport: 5000 + i, dport: [53, 123, 161, 514][i % 4]!, payload: payload(20 + i) }),
+      ),
+    );
   }
   // ICMP of many types, to the firewall and through it.
-  for (const [type, code] of [[8, 0], [0, 0], [3, 3], [3, 1], [11, 0], [13, 0], [5, 1], [8, 0]] as const) {
+  for (const [type, code] of [
+    [8, 0],
+    [0, 0],
+    [3, 3],
+    [3, 1],
+    [11, 0],
+    [13, 0],
+    [5, 1],
+    [8, 0],
+  ] as const) {
     c.wire(ipv4({ src: '203.0.113.50', dst: '198.51.100.1' }, icmp({ type, code, id: 7, seq: type })));
     c.host(ipv4({ src: '192.0.2.11', dst: '203.0.113.50' }, icmp({ type, code, id: 8, seq: type })));
   }
@@ -30,7 +44,10 @@ export function filterCore(): Scenario {
   c.wire(ipv4({ src: '203.0.113.60', dst: '192.0.2.10' }, raw(47, payload(24))));
   c.wire(ipv4({ src: '203.0.113.61', dst: '198.51.100.1' }, raw(50, payload(40))));
   // Fragments: forwarded (each traverses FORWARD) and to the firewall (reassembled before INPUT).
-  for (const [dst, id] of [['192.0.2.10', 900], ['198.51.100.1', 901]] as const) {
+  for (const [dst, id] of [
+    ['192.0.2.10', 900],
+    ['198.51.100.1', 901],
+  ] as const) {
     const whole = udp({ sport: 7000, dport: 53, payload: payload(600, 0x62) }).bytes;
     c.wire(ipv4({ src: '203.0.113.70', dst, id, mf: true, proto: 17 }, raw(17, whole.subarray(0, 296))));
     c.wire(ipv4({ src: '203.0.113.70', dst, id, fragoff: 37, proto: 17 }, raw(17, whole.subarray(296))));
@@ -51,7 +68,12 @@ export function filterCore(): Scenario {
   c.wire(ipv4({ src: '203.0.113.92', dst: '192.0.2.10' }, tcp({ sport: 1238, dport: 443, flags: 0 })));
   // Locally generated.
   for (let i = 0; i < 6; i++) {
-    c.local(ipv4({ src: '198.51.100.1', dst: `203.0.113.${100 + i}` }, i % 2 ? udp({ sport: 40000 + i, dport: 53 }) : tcp({ sport: 40000 + i, dport: 443, flags: 'S' })));
+    c.local(
+      ipv4(
+        { src: '198.51.100.1', dst: `203.0.113.${100 + i}` },
+        i % 2 ? udp({ sport: 40000 + i, dport: 53 }) : tcp({ sport: 40000 + i, dport: 443, flags: 'S' }),
+      ),
+    );
     c.local(ipv4({ src: '192.0.2.1', dst: `192.0.2.${20 + i}` }, icmp({ type: 8, id: 99, seq: i })));
   }
   const rules = `# cofw golden: stateless filter table, generic options and every implemented match
@@ -109,14 +131,27 @@ COMMIT
 
 export function rejectLog(): Scenario {
   const c = new Capture(3_000_000n);
-  const kinds = ['icmp-net-unreachable', 'icmp-host-unreachable', 'icmp-port-unreachable', 'icmp-proto-unreachable', 'icmp-net-prohibited', 'icmp-host-prohibited', 'icmp-admin-prohibited'];
+  const kinds = [
+    'icmp-net-unreachable',
+    'icmp-host-unreachable',
+    'icmp-port-unreachable',
+    'icmp-proto-unreachable',
+    'icmp-net-prohibited',
+    'icmp-host-prohibited',
+    'icmp-admin-prohibited',
+  ];
   kinds.forEach((k: string, i: number) => {
     // to the firewall (INPUT) and through it (FORWARD), UDP to port 1000+i
     c.wire(ipv4({ src: '203.0.113.20', dst: '198.51.100.1', id: 100 + i }, udp({ sport: 5000, dport: 1000 + i, payload: payload(30) })));
     c.host(ipv4({ src: '192.0.2.30', dst: '203.0.113.21', id: 200 + i }, udp({ sport: 5001, dport: 1000 + i, payload: payload(700) })));
   });
   for (let i = 0; i < 6; i++) {
-    c.wire(ipv4({ src: '203.0.113.22', dst: '198.51.100.1' }, tcp({ sport: 41000 + i, dport: 23, flags: i % 2 ? 'S' : 'PA', seq: 1000 * i, ack: 77, payload: payload(i * 5) })));
+    c.wire(
+      ipv4(
+        { src: '203.0.113.22', dst: '198.51.100.1' },
+        tcp({ sport: 41000 + i, dport: 23, flags: i % 2 ? 'S' : 'PA', seq: 1000 * i, ack: 77, payload: payload(i * 5) }),
+      ),
+    );
     c.host(ipv4({ src: '192.0.2.31', dst: '203.0.113.23' }, tcp({ sport: 42000 + i, dport: 23, flags: i === 5 ? 'R' : 'S', seq: 5 * i })));
   }
   // An ICMP error is never answered with one; a non-first fragment neither.
@@ -203,7 +238,12 @@ export function headerEdges(): Scenario {
   c.wire(ipv4({ src: '203.0.113.5', dst: '192.0.2.10', fragoff: 1, proto: 6 }, raw(6, full.subarray(8))));
   c.wire(ipv4({ src: '203.0.113.5', dst: '192.0.2.10', mf: true, proto: 6, id: 9 }, raw(6, full.subarray(0, 8))));
   c.wire(ipv4({ src: '203.0.113.5', dst: '192.0.2.10', fragoff: 1, proto: 1 }, raw(1, new Uint8Array(8))));
-  for (const [sport, dport] of [[1, 3], [1, 2], [5, 6], [1, 22]] as const) {
+  for (const [sport, dport] of [
+    [1, 3],
+    [1, 2],
+    [5, 6],
+    [1, 22],
+  ] as const) {
     c.wire(ipv4({ src: '203.0.113.6', dst: '192.0.2.10' }, udp({ sport, dport })));
     c.wire(ipv4({ src: '203.0.113.6', dst: '192.0.2.10' }, tcp({ sport, dport, flags: 'A' })));
   }

@@ -44,7 +44,9 @@ ${KINDS.map((k, i) => `-A INPUT -p udp --dport ${1000 + i} -j REJECT --reject-wi
 -A FORWARD -j LOG --log-prefix "fwd " --log-level 5 --log-uid
 -A FORWARD -i eth1 -p tcp --dport 25 -j REJECT --reject-with tcp-reset
 -A FORWARD -p tcp --dport 23 -j REJECT --reject-with tcp-reset
-${KINDS.slice(0, 7).map((k, i) => `-A FORWARD -p udp --dport ${1000 + i} -j REJECT --reject-with ${k}`).join('\n')}
+${KINDS.slice(0, 7)
+  .map((k, i) => `-A FORWARD -p udp --dport ${1000 + i} -j REJECT --reject-with ${k}`)
+  .join('\n')}
 -A FORWARD -p icmp --icmp-type echo-request -j REJECT --reject-with icmp-admin-prohibited
 -A FORWARD -f -j REJECT
 -A FORWARD -p udp -j REJECT --reject-with icmp-port-unreachable
@@ -118,7 +120,9 @@ export function build(): Scenario {
 
   // FORWARD: resets both ways (with and without ACK), none for an RST.
   for (let i = 0; i < 3; i++) {
-    c.host(ipv4(ip(`192.0.2.${50 + i}`, out()), tcp({ sport: 42000 + i, dport: 25, flags: i === 2 ? 'PA' : 'S', seq: 7 * i, ack: 3, payload: payload(i * 30) })));
+    c.host(
+      ipv4(ip(`192.0.2.${50 + i}`, out()), tcp({ sport: 42000 + i, dport: 25, flags: i === 2 ? 'PA' : 'S', seq: 7 * i, ack: 3, payload: payload(i * 30) })),
+    );
     c.wire(ipv4(ip(out(), `192.0.2.${60 + i}`), tcp({ sport: 43000 + i, dport: 23, flags: i === 1 ? 'R' : 'S', seq: 11 * i })));
   }
   c.wire(ipv4(ip(out(), '192.0.2.63'), tcp({ sport: 43010, dport: 25, flags: 'S' })));

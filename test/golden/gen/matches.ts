@@ -124,18 +124,59 @@ export function build(): Scenario {
 
   for (let i = 0; i < 40; i++) {
     // To the firewall from the outside: TCP with varied options, lengths, TTLs, source MACs.
-    const src = pick(r, [`203.0.113.${between(r, 1, 254)}`, `198.18.${between(r, 0, 255)}.${between(r, 1, 254)}`, `198.19.0.${between(r, 1, 254)}`, `100.64.0.${i + 1}`]);
+    const src = pick(r, [
+      `203.0.113.${between(r, 1, 254)}`,
+      `198.18.${between(r, 0, 255)}.${between(r, 1, 254)}`,
+      `198.19.0.${between(r, 1, 254)}`,
+      `100.64.0.${i + 1}`,
+    ]);
     const sport = pick(r, [between(r, 1024, 2047), 3000, eph(), 80, 443, 53]);
-    c.wire(ipv4(ip(src, '198.51.100.1', ttl()), tcp({ sport, dport: tport(), flags: pick(r, ['S', 'S', 'A', 'PA', 'SA']), options: opts(), payload: payload(len()) })), { src: wireSrc(), dst: FW_ETH0_MAC });
+    c.wire(
+      ipv4(
+        ip(src, '198.51.100.1', ttl()),
+        tcp({ sport, dport: tport(), flags: pick(r, ['S', 'S', 'A', 'PA', 'SA']), options: opts(), payload: payload(len()) }),
+      ),
+      { src: wireSrc(), dst: FW_ETH0_MAC },
+    );
     // UDP to the firewall (outside or inside), with varied ports.
-    if (i % 2) c.wire(ipv4(ip(`203.0.113.${between(r, 1, 254)}`, '198.51.100.1', ttl()), udp({ sport: uport(), dport: uport(), payload: payload(len()) })), { src: wireSrc(), dst: FW_ETH0_MAC });
-    else c.host(ipv4(ip(`192.0.2.${between(r, 2, 254)}`, pick(r, ['192.0.2.1', '198.51.100.1'])), udp({ sport: uport(), dport: uport(), payload: payload(len()) })));
+    if (i % 2)
+      c.wire(ipv4(ip(`203.0.113.${between(r, 1, 254)}`, '198.51.100.1', ttl()), udp({ sport: uport(), dport: uport(), payload: payload(len()) })), {
+        src: wireSrc(),
+        dst: FW_ETH0_MAC,
+      });
+    else
+      c.host(
+        ipv4(ip(`192.0.2.${between(r, 2, 254)}`, pick(r, ['192.0.2.1', '198.51.100.1'])), udp({ sport: uport(), dport: uport(), payload: payload(len()) })),
+      );
     // Forwarded, both ways.
-    c.host(ipv4(ip(`192.0.2.${between(r, 2, 254)}`, `203.0.113.${between(r, 1, 254)}`, pick(r, [2, 3, 4, 5, 64, 64, 128])), tcp({ sport: eph(), dport: tport(), flags: 'S', options: opts(), payload: payload(len()) })));
-    c.wire(ipv4(ip(`198.18.7.${between(r, 1, 254)}`, `192.0.2.${between(r, 2, 254)}`, ttl() === 1 ? 2 : 64), udp({ sport: uport(), dport: uport(), payload: payload(len()) })), { src: wireSrc(), dst: FW_ETH0_MAC });
-    if (i % 4 === 0) c.host(ipv4(ip(`192.0.2.${between(r, 2, 254)}`, `203.0.113.${between(r, 1, 254)}`), icmp({ type: 8, id: 1, seq: i, payload: payload(pick(r, [0, 56, 1452])) })));
+    c.host(
+      ipv4(
+        ip(`192.0.2.${between(r, 2, 254)}`, `203.0.113.${between(r, 1, 254)}`, pick(r, [2, 3, 4, 5, 64, 64, 128])),
+        tcp({ sport: eph(), dport: tport(), flags: 'S', options: opts(), payload: payload(len()) }),
+      ),
+    );
+    c.wire(
+      ipv4(
+        ip(`198.18.7.${between(r, 1, 254)}`, `192.0.2.${between(r, 2, 254)}`, ttl() === 1 ? 2 : 64),
+        udp({ sport: uport(), dport: uport(), payload: payload(len()) }),
+      ),
+      { src: wireSrc(), dst: FW_ETH0_MAC },
+    );
+    if (i % 4 === 0)
+      c.host(
+        ipv4(
+          ip(`192.0.2.${between(r, 2, 254)}`, `203.0.113.${between(r, 1, 254)}`),
+          icmp({ type: 8, id: 1, seq: i, payload: payload(pick(r, [0, 56, 1452])) }),
+        ),
+      );
     // Locally generated.
-    if (i % 2 === 0) c.local(ipv4(ip('198.51.100.1', `203.0.113.${between(r, 1, 254)}`, pick(r, [64, 64, 1, 255])), udp({ sport: uport(), dport: uport(), payload: payload(len()) })));
+    if (i % 2 === 0)
+      c.local(
+        ipv4(
+          ip('198.51.100.1', `203.0.113.${between(r, 1, 254)}`, pick(r, [64, 64, 1, 255])),
+          udp({ sport: uport(), dport: uport(), payload: payload(len()) }),
+        ),
+      );
     else c.local(ipv4(ip('192.0.2.1', `192.0.2.${between(r, 2, 254)}`), tcp({ sport: eph(), dport: tport(), flags: 'S', options: opts() })));
   }
   for (let i = 0; i < 4; i++) {

@@ -78,19 +78,47 @@ export function build(): Scenario {
     const client = `203.0.113.${50 + n}`;
     handshake(wire, host, { src: client, dst: '198.51.100.1', sport: 52000 + n, dport: 8080 }, { src: '192.0.2.20', dst: client, sport: 80, dport: 52000 + n });
   }
-  handshake(wire, host, { src: '203.0.113.52', dst: '198.51.100.1', sport: 52100, dport: 5432 }, { src: '192.0.2.21', dst: '203.0.113.52', sport: 5432, dport: 52100 });
+  handshake(
+    wire,
+    host,
+    { src: '203.0.113.52', dst: '198.51.100.1', sport: 52100, dport: 5432 },
+    { src: '192.0.2.21', dst: '203.0.113.52', sport: 5432, dport: 52100 },
+  );
   // A client DOCKER-USER blocks: its SYN is dropped in FORWARD, so the retry is a first packet again.
   for (let i = 0; i < 2; i++) c.wire(ipv4({ src: '203.0.113.66', dst: '198.51.100.1' }, tcp({ sport: 52200, dport: 8080, flags: 'S', seq: 1 })));
   // Containers going out (MASQUERADE), TCP and DNS.
-  handshake(host, wire, { src: '192.0.2.20', dst: '203.0.113.5', sport: 46000, dport: 443 }, { src: '203.0.113.5', dst: '198.51.100.1', sport: 443, dport: 46000 });
+  handshake(
+    host,
+    wire,
+    { src: '192.0.2.20', dst: '203.0.113.5', sport: 46000, dport: 443 },
+    { src: '203.0.113.5', dst: '198.51.100.1', sport: 443, dport: 46000 },
+  );
   c.host(ipv4({ src: '192.0.2.21', dst: '203.0.113.53' }, udp({ sport: 46001, dport: 53, payload: payload(32) })));
   c.wire(ipv4({ src: '203.0.113.53', dst: '198.51.100.1' }, udp({ sport: 53, dport: 46001, payload: payload(90) })));
   // Container to container, on the bridge.
-  handshake(host, host, { src: '192.0.2.20', dst: '192.0.2.21', sport: 46100, dport: 5432 }, { src: '192.0.2.21', dst: '192.0.2.20', sport: 5432, dport: 46100 }, false);
+  handshake(
+    host,
+    host,
+    { src: '192.0.2.20', dst: '192.0.2.21', sport: 46100, dport: 5432 },
+    { src: '192.0.2.21', dst: '192.0.2.20', sport: 5432, dport: 46100 },
+    false,
+  );
   // Hairpin: a container reaches its own published port by the host's address.
-  handshake(host, host, { src: '192.0.2.20', dst: '198.51.100.1', sport: 46200, dport: 8080 }, { src: '192.0.2.20', dst: '192.0.2.1', sport: 80, dport: 46200 }, false);
+  handshake(
+    host,
+    host,
+    { src: '192.0.2.20', dst: '198.51.100.1', sport: 46200, dport: 8080 },
+    { src: '192.0.2.20', dst: '192.0.2.1', sport: 80, dport: 46200 },
+    false,
+  );
   // Another container reaches the published port from the bridge.
-  handshake(host, host, { src: '192.0.2.21', dst: '198.51.100.1', sport: 46300, dport: 8080 }, { src: '192.0.2.20', dst: '192.0.2.21', sport: 80, dport: 46300 }, false);
+  handshake(
+    host,
+    host,
+    { src: '192.0.2.21', dst: '198.51.100.1', sport: 46300, dport: 8080 },
+    { src: '192.0.2.20', dst: '192.0.2.21', sport: 80, dport: 46300 },
+    false,
+  );
   // The host itself reaches a published port (DNAT in OUTPUT, routed again onto the bridge).
   local(ipv4({ src: '192.0.2.1', dst: '198.51.100.1' }, tcp({ sport: 47000, dport: 8080, flags: 'S', seq: 1 })));
   c.host(ipv4({ src: '192.0.2.20', dst: '192.0.2.1' }, tcp({ sport: 80, dport: 47000, flags: 'SA', seq: 9, ack: 2 })));

@@ -70,7 +70,12 @@ function session(
   back(ipv4({ src: a.replyFrom, dst: a.replyTo }, tcp({ sport: a.replySport, dport: a.replyDport, flags: 'SA', seq: 5000, ack: 1001 })));
   out(ipv4({ src: a.client, dst: a.server }, tcp({ sport: a.sport, dport: a.dport, flags: 'A', seq: 1001, ack: 5001 })));
   out(ipv4({ src: a.client, dst: a.server }, tcp({ sport: a.sport, dport: a.dport, flags: 'PA', seq: 1001, ack: 5001, payload: payload(40) })));
-  back(ipv4({ src: a.replyFrom, dst: a.replyTo }, tcp({ sport: a.replySport, dport: a.replyDport, flags: 'PA', seq: 5001, ack: 1041, payload: payload(100, 0x62) })));
+  back(
+    ipv4(
+      { src: a.replyFrom, dst: a.replyTo },
+      tcp({ sport: a.replySport, dport: a.replyDport, flags: 'PA', seq: 5001, ack: 1041, payload: payload(100, 0x62) }),
+    ),
+  );
 }
 
 export function build(): Scenario {
@@ -110,7 +115,16 @@ export function build(): Scenario {
   c.host(ipv4({ src: '192.0.2.133', dst: '203.0.113.41' }, tcp({ sport: 25, dport: 45000, flags: 'SA', seq: 9, ack: 2 })));
 
   // Port forwards from the outside.
-  session(wire, host, { client: '203.0.113.60', server: '198.51.100.1', sport: 50000, dport: 2222, replyFrom: '192.0.2.20', replyTo: '203.0.113.60', replySport: 22, replyDport: 50000 });
+  session(wire, host, {
+    client: '203.0.113.60',
+    server: '198.51.100.1',
+    sport: 50000,
+    dport: 2222,
+    replyFrom: '192.0.2.20',
+    replyTo: '203.0.113.60',
+    replySport: 22,
+    replyDport: 50000,
+  });
   for (let i = 0; i < 3; i++) {
     c.wire(ipv4({ src: '203.0.113.61', dst: '198.51.100.1' }, tcp({ sport: 50100 + i, dport: 8000 + i * 4, flags: 'S', seq: 1 })));
     c.host(ipv4({ src: '192.0.2.21', dst: '203.0.113.61' }, tcp({ sport: 9000 + i * 4, dport: 50100 + i, flags: 'SA', seq: 3, ack: 2 })));
@@ -124,7 +138,16 @@ export function build(): Scenario {
   c.wire(ipv4({ src: '203.0.113.63', dst: '198.51.100.1' }, tcp({ sport: 50200, dport: 2223, flags: 'S', seq: 1 })));
 
   // Hairpin: an inside client reaches the forwarded SSH port by the public address.
-  session(host, host, { client: '192.0.2.12', server: '198.51.100.1', sport: 40500, dport: 2222, replyFrom: '192.0.2.20', replyTo: '192.0.2.1', replySport: 22, replyDport: 40500 });
+  session(host, host, {
+    client: '192.0.2.12',
+    server: '198.51.100.1',
+    sport: 40500,
+    dport: 2222,
+    replyFrom: '192.0.2.20',
+    replyTo: '192.0.2.1',
+    replySport: 22,
+    replyDport: 40500,
+  });
 
   // REDIRECT: inside DNS and proxy traffic land on the gateway.
   c.host(ipv4({ src: '192.0.2.14', dst: '203.0.113.53' }, udp({ sport: 42000, dport: 53, payload: payload(30) })));

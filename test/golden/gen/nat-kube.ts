@@ -76,7 +76,7 @@ export function build(): Scenario {
   // Outside clients to the node port: marked, spread over the three endpoints, masqueraded onto the pod network.
   for (let n = 0; n < 4; n++) {
     const client = `203.0.113.${80 + n}`;
-    const pod = `192.0.2.${40 + ((n % 3 === 0 ? 0 : n % 3 === 1 ? 1 : 2))}`;
+    const pod = `192.0.2.${40 + (n % 3 === 0 ? 0 : n % 3 === 1 ? 1 : 2)}`;
     c.wire(ipv4({ src: client, dst: '198.51.100.1' }, tcp({ sport: 54000 + n, dport: 30080, flags: 'S', seq: 1 })));
     c.host(ipv4({ src: pod, dst: '192.0.2.1' }, tcp({ sport: 8080, dport: 54000 + n, flags: 'SA', seq: 5, ack: 2 })));
     c.wire(ipv4({ src: client, dst: '198.51.100.1' }, tcp({ sport: 54000 + n, dport: 30080, flags: 'A', seq: 2, ack: 6 })));

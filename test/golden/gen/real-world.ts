@@ -149,7 +149,9 @@ export function build(): Scenario {
   for (let round = 0; round < 8; round++) {
     // To the host: ssh, web, rdp (limited: logged and rejected), a banned source, other ports.
     c.wire(ipv4(ip(out(), '198.51.100.1'), tcp({ sport: eph(), dport: 22, flags: 'S' })));
-    c.wire(ipv4(ip(out(), '198.51.100.1'), tcp({ sport: eph(), dport: pick(r, [80, 443]), flags: pick(r, ['S', 'A', 'PA']), payload: payload(between(r, 0, 600)) })));
+    c.wire(
+      ipv4(ip(out(), '198.51.100.1'), tcp({ sport: eph(), dport: pick(r, [80, 443]), flags: pick(r, ['S', 'A', 'PA']), payload: payload(between(r, 0, 600)) })),
+    );
     if (round % 2 === 0) c.wire(ipv4(ip(`203.0.113.${10 + rdp++}`, '198.51.100.1'), tcp({ sport: eph(), dport: 3389, flags: 'S' })));
     c.wire(ipv4(ip('203.0.113.66', '198.51.100.1'), tcp({ sport: eph(), dport: 22, flags: 'S' })));
     c.wire(ipv4(ip('203.0.113.66', '198.51.100.1'), tcp({ sport: eph(), dport: 8080, flags: 'S' })));
@@ -161,7 +163,11 @@ export function build(): Scenario {
     c.host(ipv4(ip(inside(), '255.255.255.255'), udp({ sport: 68, dport: 67, payload: payload(240) })), BCAST_HOST);
     c.host(ipv4(ip(inside(), '192.0.2.255'), udp({ sport: 6000, dport: 6000, payload: payload(20) })), BCAST_HOST);
     if (round % 2) c.host(ipv4({ ...ip(inside(), '224.0.0.1'), ttl: 1 }, udp({ sport: 5353, dport: 5353, payload: payload(60) })), MCAST_ALL_HOSTS);
-    if (round % 4 === 1) c.host(ipv4({ ...ip(inside(), '239.255.255.250'), ttl: 1 }, udp({ sport: 1900, dport: 1900, payload: payload(120) })), { src: HOST_MAC, dst: '01:00:5e:7f:ff:fa' });
+    if (round % 4 === 1)
+      c.host(ipv4({ ...ip(inside(), '239.255.255.250'), ttl: 1 }, udp({ sport: 1900, dport: 1900, payload: payload(120) })), {
+        src: HOST_MAC,
+        dst: '01:00:5e:7f:ff:fa',
+      });
     // DHCP answer to the host.
     if (round % 4 === 2) c.host(ipv4(ip('192.0.2.254', '192.0.2.1'), udp({ sport: 67, dport: 68, payload: payload(300) })));
     // ICMP to the host: some types accepted early, the rest walk every ufw chain to the policy.

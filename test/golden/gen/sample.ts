@@ -66,9 +66,11 @@ export function build(): Scenario {
     if (k === 0) c.host(ipv4({ src: inside(i), dst: i % 2 ? '198.51.100.1' : '192.0.2.1' }, tcp({ sport, dport: 22, flags: 'S' })));
     else if (k === 1) c.wire(ipv4({ src: `203.0.113.${1 + (i % 90)}`, dst: '198.51.100.1' }, tcp({ sport, dport: 22, flags: 'S' })));
     else if (k === 2) c.wire(ipv4({ src: `198.18.${i % 8}.${i % 250}`, dst: '192.0.2.80' }, tcp({ sport, dport: i % 2 ? 443 : 80, flags: 'S' })));
-    else if (k === 3) c.host(ipv4({ src: inside(i), dst: `198.18.${i % 5}.20` }, tcp({ sport, dport: 443, flags: i % 4 ? 'A' : 'S', payload: payload(i % 300) })));
+    else if (k === 3)
+      c.host(ipv4({ src: inside(i), dst: `198.18.${i % 5}.20` }, tcp({ sport, dport: 443, flags: i % 4 ? 'A' : 'S', payload: payload(i % 300) })));
     else if (k === 4) c.host(ipv4({ src: inside(i), dst: '198.51.100.53' }, udp({ sport, dport: 53, payload: payload(30) })));
-    else if (k === 5) c.wire(ipv4({ src: i % 3 ? `185.220.101.${i % 30}` : `45.155.205.${i % 200}`, dst: '192.0.2.80' }, tcp({ sport, dport: 443, flags: 'S' })));
+    else if (k === 5)
+      c.wire(ipv4({ src: i % 3 ? `185.220.101.${i % 30}` : `45.155.205.${i % 200}`, dst: '192.0.2.80' }, tcp({ sport, dport: 443, flags: 'S' })));
     else if (k === 6) c.host(ipv4({ src: inside(i), dst: `203.0.113.${i % 50}` }, tcp({ sport, dport: [25, 445, 6667][i % 3]!, flags: 'S' })));
     else if (k === 7) c.wire(ipv4({ src: `203.0.113.${i % 90}`, dst: '198.51.100.1' }, icmp({ type: 8, id: i, seq: 1, payload: payload(56) })));
     else if (k === 8) c.wire(ipv4({ src: `203.0.113.${i % 90}`, dst: '198.51.100.1' }, udp({ sport, dport: [161, 1900, 5060][i % 3]!, payload: payload(40) })));
@@ -77,7 +79,9 @@ export function build(): Scenario {
     else if (k === 11) {
       // Replies from the internet: web answers (accepted), a SYN from port 443 (a scan: dropped), DNS answers.
       const flags = i % 3 === 0 ? 'S' : 'PA';
-      c.wire(ipv4({ src: `198.18.${i % 5}.20`, dst: inside(i) }, tcp({ sport: 443, dport: sport, flags, payload: payload(flags === 'S' ? 0 : 200 + (i % 900)) })));
+      c.wire(
+        ipv4({ src: `198.18.${i % 5}.20`, dst: inside(i) }, tcp({ sport: 443, dport: sport, flags, payload: payload(flags === 'S' ? 0 : 200 + (i % 900)) })),
+      );
       c.wire(ipv4({ src: '198.51.100.53', dst: inside(i) }, udp({ sport: 53, dport: sport, payload: payload(60 + (i % 40)) })));
     } else {
       // The firewall asking itself (loopback), and office hosts probing closed ports on it.

@@ -26,7 +26,9 @@ function session(c: Capture, client: string, sport: number, dport: number, opts:
   c.wire(ipv4({ src: client, dst: FW }, tcp({ sport, dport, flags: 'A', seq: iss + 1, ack: fss + 1, window: 502 })));
   if (opts.data) {
     c.wire(ipv4({ src: client, dst: FW }, tcp({ sport, dport, flags: 'PA', seq: iss + 1, ack: fss + 1, window: 502, payload: payload(40) })));
-    c.local(ipv4({ src: FW, dst: client }, tcp({ sport: dport, dport: sport, flags: 'PA', seq: fss + 1, ack: iss + 41, window: 509, payload: payload(120, 0x62) })));
+    c.local(
+      ipv4({ src: FW, dst: client }, tcp({ sport: dport, dport: sport, flags: 'PA', seq: fss + 1, ack: iss + 41, window: 509, payload: payload(120, 0x62) })),
+    );
     c.wire(ipv4({ src: client, dst: FW }, tcp({ sport, dport, flags: 'FA', seq: iss + 41, ack: fss + 121, window: 502 })));
     c.local(ipv4({ src: FW, dst: client }, tcp({ sport: dport, dport: sport, flags: 'FA', seq: fss + 121, ack: iss + 42, window: 509 })));
     c.wire(ipv4({ src: client, dst: FW }, tcp({ sport, dport, flags: 'A', seq: iss + 42, ack: fss + 122, window: 502 })));

@@ -119,7 +119,7 @@ export function build(): Scenario {
     c.wire(ipv4(ip(`198.18.3.${round + 1}`, '198.51.100.1'), tcp({ sport: eph(), dport: 5000, flags: 'FA' })));
     c.wire(ipv4(ip(out(), '198.51.100.1'), tcp({ sport: eph(), dport: 5000, flags: 'R' })));
     // udp-in by goto: accepted, RETURN (to INPUT's policy), dropped, falling off (policy).
-    for (const dport of [53, 123, 161, 514]) c.wire(ipv4(ip(out(), '198.51.100.1'), udp({ sport: eph(), dport, payload: payload(20 + dport % 50) })));
+    for (const dport of [53, 123, 161, 514]) c.wire(ipv4(ip(out(), '198.51.100.1'), udp({ sport: eph(), dport, payload: payload(20 + (dport % 50)) })));
     // icmp-in from INPUT and FORWARD.
     c.wire(ipv4(ip(`198.18.4.${round + 1}`, '198.51.100.1'), icmp({ type: 8, id: 1, seq: round, payload: payload(56) })));
     c.wire(ipv4(ip(`198.18.4.${round + 1}`, '198.51.100.1'), icmp({ type: 0, id: 1, seq: round })));

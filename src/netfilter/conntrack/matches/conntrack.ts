@@ -266,7 +266,7 @@ function addrOk(t: AddrTest | null, v: InetAddr): boolean {
 }
 
 function rangeOk(r: RangeTest | null, v: number): boolean {
-  return r === null || ((v >= r.lo && v <= r.hi) !== r.invert);
+  return r === null || (v >= r.lo && v <= r.hi) !== r.invert;
 }
 
 /** conntrack_mt, per packet. */

@@ -91,7 +91,9 @@ describe('state and conntrack matches on packets', () => {
     const synack = pkt(B, A, 80, 1000, 'SA', 100, 2);
     ct.in(synack, Hook.PreRouting, 1_000_000n);
     expect(run(stateMatch, est, synack).matched).toBe(true);
-    expect(run(conntrackMatch, ctm('--ctdir REPLY --ctstatus CONFIRMED --ctproto tcp --ctorigdstport 80 --ctreplsrc 203.0.113.0/24'), synack).matched).toBe(true);
+    expect(run(conntrackMatch, ctm('--ctdir REPLY --ctstatus CONFIRMED --ctproto tcp --ctorigdstport 80 --ctreplsrc 203.0.113.0/24'), synack).matched).toBe(
+      true,
+    );
     expect(run(conntrackMatch, ctm('--ctdir ORIGINAL'), synack).matched).toBe(false);
     expect(run(conntrackMatch, ctm('--ctstatus NONE'), synack).matched).toBe(false);
     expect(run(conntrackMatch, ctm('! --ctstatus ASSURED'), synack).matched).toBe(true);
