@@ -604,8 +604,7 @@ export class GuestStack {
     if (!conn) return true;
     const ctinfo = skb.ctinfo;
     const related = ctinfo === IP_CT_RELATED || ctinfo === IP_CT_RELATED_REPLY;
-    if (related && skb.protocol === 1 && skb.family === Family.V4) return nat.icmpReply(skb, conn, ctinfo, hook) || this.natFailed(frameNo, generated);
-    if (related && skb.protocol === 58 && skb.family === Family.V6) return nat.icmpv6Reply(skb, conn, ctinfo, hook) || this.natFailed(frameNo, generated);
+    if (related && skb.protocol === (skb.family === Family.V6 ? 58 : 1)) return nat.icmpReply(skb, conn, ctinfo, hook) || this.natFailed(frameNo, generated);
     if (ctinfo === IP_CT_NEW || related) {
       const manip = hookManip(hook);
       if (!NatCore.initialized(conn, manip)) {

@@ -274,60 +274,36 @@ export class NatCore {
   }
 
   /**
-   * nf_nat_icmpv6_reply_translation: as `icmpReply`, for an ICMPv6 error:
-   * the quoted IPv6 packet is translated back, the ICMPv6 checksum
-   * computed again (it covers the pseudo header), then the outer header.
-   */
-  icmpv6Reply(skb: Skb, conn: Conn, ctinfo: number, hook: Hook): boolean {
-    const d = skb.data;
-    const len = skb.len;
-    const hdrlen = skb.thoff;
-    if (len < hdrlen + 8 + 40) return false;
-    if (l4Checksum6(d, hdrlen, len - hdrlen, 58) !== 0) return false;
-    const manip = hookManip(hook);
-    const dir = ctinfo >= IP_CT_IS_REPLY ? 1 : 0;
-    const need = errorTranslation(conn, dir, manip, d[hdrlen] === 137);
-    if (need <= 0) return need === 0;
-    const other = conn.tuple(dir === 1 ? 0 : 1);
-    if (!manipIPv6(d, hdrlen + 8, len, other, manip === Manip.Src ? Manip.Dst : Manip.Src)) return false;
-    d[hdrlen + 2] = 0;
-    d[hdrlen + 3] = 0;
-    const t = invertTuple(other);
-    const outer: Tuple = { proto: 58, src: t.src, dst: t.dst, sport: t.sport, dport: t.dport };
-    // The checksum covers the outer addresses: write the new ones first, then compute it.
-    if (!manipIPv6(d, 0, len, outer, manip, true)) return false;
-    const c = l4Checksum6(d, hdrlen, len - hdrlen, 58);
-    d[hdrlen + 2] = c >> 8;
-    d[hdrlen + 3] = c & 0xff;
-    reload(skb);
-    return true;
-  }
-
-  /**
-   * nf_nat_icmp_reply_translation: an ICMP error RELATED to a connection
-   * gets its quoted packet translated back (the inverse manip) and its
-   * outer header translated as the connection's packets are. False: drop.
+   * nf_nat_icmp_reply_translation (and nf_nat_icmpv6_reply_translation): an
+   * ICMP or ICMPv6 error RELATED to a connection gets its quoted packet
+   * translated back (the inverse manip) and its outer header translated as
+   * the connection's packets are; its checksum is computed again over the
+   * result (ICMPv6's covers the pseudo header). False: drop it.
    */
   icmpReply(skb: Skb, conn: Conn, ctinfo: number, hook: Hook): boolean {
+    const v6 = skb.family === Family.V6;
     const d = skb.data;
     const len = skb.len;
     const hdrlen = skb.thoff;
-    if (len < hdrlen + 8 + 20) return false;
-    if (inetChecksum(d, hdrlen, len - hdrlen) !== 0) return false;
+    const icmpSum = (): number => (v6 ? l4Checksum6(d, hdrlen, len - hdrlen, 58) : inetChecksum(d, hdrlen, len - hdrlen));
+    if (len < hdrlen + 8 + (v6 ? 40 : 20)) return false;
+    if (icmpSum() !== 0) return false;
     const manip = hookManip(hook);
     const dir = ctinfo >= IP_CT_IS_REPLY ? 1 : 0;
-    const need = errorTranslation(conn, dir, manip, d[hdrlen] === 5);
+    const need = errorTranslation(conn, dir, manip, d[hdrlen] === (v6 ? 137 : 5));
     if (need <= 0) return need === 0;
     const other = conn.tuple(dir === 1 ? 0 : 1);
-    if (!manipIPv4(d, hdrlen + 8, len, other, manip === Manip.Src ? Manip.Dst : Manip.Src)) return false;
+    const inverse = manip === Manip.Src ? Manip.Dst : Manip.Src;
+    if (!(v6 ? manipIPv6(d, hdrlen + 8, len, other, inverse) : manipIPv4(d, hdrlen + 8, len, other, inverse))) return false;
+    const t = invertTuple(other);
+    const outer: Tuple = { proto: v6 ? 58 : 1, src: t.src, dst: t.dst, sport: t.sport, dport: t.dport };
+    // The outer header first (an error's own checksum is not updated there), then the checksum over the result.
+    if (!(v6 ? manipIPv6(d, 0, len, outer, manip, true) : manipIPv4(d, 0, len, outer, manip))) return false;
     d[hdrlen + 2] = 0;
     d[hdrlen + 3] = 0;
-    const c = inetChecksum(d, hdrlen, len - hdrlen);
+    const c = icmpSum();
     d[hdrlen + 2] = c >> 8;
     d[hdrlen + 3] = c & 0xff;
-    const t = invertTuple(other);
-    const outer: Tuple = { proto: 1, src: t.src, dst: t.dst, sport: t.sport, dport: t.dport };
-    if (!manipIPv4(d, 0, len, outer, manip)) return false;
     reload(skb);
     return true;
   }
