@@ -38,8 +38,8 @@ import {
   saveNatRange,
   type NatRange,
 } from '../nat/range.js';
-import { Hook, NF_ACCEPT, NF_DROP, type Skb, type XtParams } from '../types.js';
-import { CheckError, defineTarget, hookBits, OptionError, type OptionUse, type ParseContext } from '../xt.js';
+import { Hook, NF_ACCEPT, NF_DROP, type NatServices, type Skb, type XtParams } from '../types.js';
+import { defineTarget, hookBits, OptionError, type OptionUse, type ParseContext } from '../xt.js';
 
 export interface NatTargetConfig {
   readonly family: Family;
@@ -47,7 +47,7 @@ export interface NatTargetConfig {
 }
 
 /** Parses the options shared by the range targets into one nf_nat_range2. */
-function parseRange(name: string, uses: readonly OptionUse[], ctx: ParseContext): NatRange {
+function parseRange(uses: readonly OptionUse[], ctx: ParseContext): NatRange {
   const range = emptyRange(ctx.family);
   const portok = portsAllowed(ctx.head.proto);
   for (const u of uses) {
@@ -75,7 +75,6 @@ function parseRange(name: string, uses: readonly OptionUse[], ctx: ParseContext)
       throw e;
     }
   }
-  void name;
   return range;
 }
 
@@ -87,6 +86,20 @@ function compatRange(r: NatRange): NatRange {
 /** The connection a NAT target binds, or null when the packet has none (it is then accepted as is). */
 function connOf(skb: Skb) {
   return skb.ctState === CT_TRACKED ? skb.ct : null;
+}
+
+/**
+ * MASQUERADE, REDIRECT and NETMAP: binds side `manip` of the packet's
+ * connection to the one address `pick` gives, keeping `range`'s ports and
+ * flags; NF_DROP when there is no address to take.
+ */
+function setupAddress(skb: Skb, par: XtParams, range: NatRange, manip: Manip, pick: (nat: NatServices) => InetAddr | null): number {
+  const nat = par.services.nat;
+  const conn = connOf(skb);
+  if (!nat || !conn) return NF_ACCEPT;
+  const addr = pick(nat);
+  if (!addr) return NF_DROP;
+  return nat.setup(conn, { ...range, flags: range.flags | NF_NAT_RANGE_MAP_IPS, minAddr: addr, maxAddr: addr }, manip);
 }
 
 function setup(skb: Skb, par: XtParams, range: NatRange, manip: Manip): number {
@@ -107,7 +120,7 @@ export const snatTarget = defineTarget<NatTargetConfig>({
     { name: 'persistent', args: 0 },
   ],
   parse(uses, ctx) {
-    const range = parseRange('SNAT', uses, ctx);
+    const range = parseRange(uses, ctx);
     return { family: ctx.family, range: ctx.family === Family.V4 ? compatRange(range) : range };
   },
   target(c, skb, par) {
@@ -128,7 +141,7 @@ export const dnatTarget = defineTarget<NatTargetConfig>({
     { name: 'persistent', args: 0 },
   ],
   parse(uses, ctx) {
-    return { family: ctx.family, range: parseRange('DNAT', uses, ctx) };
+    return { family: ctx.family, range: parseRange(uses, ctx) };
   },
   target(c, skb, par) {
     return setup(skb, par, c.range, Manip.Dst);
@@ -148,20 +161,14 @@ export const masqueradeTarget = defineTarget<NatTargetConfig>({
     { name: 'random-fully', args: 0 },
   ],
   parse(uses, ctx) {
-    const range = parseRange('MASQUERADE', uses, ctx);
+    const range = parseRange(uses, ctx);
     return { family: ctx.family, range: ctx.family === Family.V4 ? compatRange(range) : range };
   },
   target(c, skb, par) {
-    const nat = par.services.nat;
-    const conn = connOf(skb);
-    if (!nat || !conn) return NF_ACCEPT;
     // A locally generated packet from 0.0.0.0 is not masqueraded.
-    if (conn.orig.src.isZero()) return NF_ACCEPT;
-    const out = par.outDev;
-    const src = out ? nat.masqueradeSource(out, skb.dst) : null;
-    if (!src) return NF_DROP; // "<dev> ate my IP address"
-    const r = c.range;
-    return nat.setup(conn, { ...r, flags: r.flags | NF_NAT_RANGE_MAP_IPS, minAddr: src, maxAddr: src }, Manip.Src);
+    if (connOf(skb)?.orig.src.isZero()) return NF_ACCEPT;
+    // No address on the output interface: "<dev> ate my IP address".
+    return setupAddress(skb, par, c.range, Manip.Src, (nat) => (par.outDev ? nat.masqueradeSource(par.outDev, skb.dst) : null));
   },
   save(c) {
     return saveNatRange(c.range, c.family, '--to-ports', true);
@@ -169,6 +176,7 @@ export const masqueradeTarget = defineTarget<NatTargetConfig>({
 });
 
 const LOOPBACK4 = InetAddr.v4(0x7f000001);
+const LOOPBACK6 = InetAddr.v6(0, 0, 0, 1);
 
 export const redirectTarget = defineTarget<NatTargetConfig>({
   name: 'REDIRECT',
@@ -179,20 +187,15 @@ export const redirectTarget = defineTarget<NatTargetConfig>({
     { name: 'random', args: 0 },
   ],
   parse(uses, ctx) {
-    const range = parseRange('REDIRECT', uses, ctx);
+    const range = parseRange(uses, ctx);
     if (range.flags & NF_NAT_RANGE_PROTO_OFFSET) throw new OptionError('Shifted portmap ranges not supported with this kernel');
     return { family: ctx.family, range };
   },
   target(c, skb, par) {
-    const nat = par.services.nat;
-    const conn = connOf(skb);
-    if (!nat || !conn) return NF_ACCEPT;
-    let dst: InetAddr | null;
-    if (par.hook === Hook.LocalOut) dst = c.family === Family.V6 ? InetAddr.v6(0, 0, 0, 1) : LOOPBACK4;
-    else dst = par.inDev ? nat.primaryAddress(par.inDev, c.family) : null;
-    if (!dst) return NF_DROP;
-    const r = c.range;
-    return nat.setup(conn, { ...r, flags: r.flags | NF_NAT_RANGE_MAP_IPS, minAddr: dst, maxAddr: dst }, Manip.Dst);
+    return setupAddress(skb, par, c.range, Manip.Dst, (nat) => {
+      if (par.hook === Hook.LocalOut) return c.family === Family.V6 ? LOOPBACK6 : LOOPBACK4;
+      return par.inDev ? nat.primaryAddress(par.inDev, c.family) : null;
+    });
   },
   save(c) {
     return saveNatRange(c.range, c.family, '--to-ports', true);
@@ -244,9 +247,6 @@ export const netmapTarget = defineTarget<NetmapConfig>({
     return parseNetmap(uses[0]!.args[0]!, uses[0]!, ctx.family);
   },
   target(c, skb, par) {
-    const nat = par.services.nat;
-    const conn = connOf(skb);
-    if (!nat || !conn) return NF_ACCEPT;
     const manip = hookManip(par.hook);
     // The host part of the packet's address under the mapped network, word by word.
     const from = manip === Manip.Dst ? skb.dst : skb.src;
@@ -254,7 +254,7 @@ export const netmapTarget = defineTarget<NetmapConfig>({
     const n = c.net;
     const word = (a: number, nw: number, mw: number): number => ((a & ~mw) | (nw & mw)) >>> 0;
     const ip = new InetAddr(c.family, word(from.w0, n.w0, m.w0), word(from.w1, n.w1, m.w1), word(from.w2, n.w2, m.w2), word(from.w3, n.w3, m.w3));
-    return nat.setup(conn, { flags: NF_NAT_RANGE_MAP_IPS, minAddr: ip, maxAddr: ip, minProto: 0, maxProto: 0, baseProto: 0 }, manip);
+    return setupAddress(skb, par, emptyRange(c.family), manip, () => ip);
   },
   save(c) {
     const p = c.mask.prefixLength();
