@@ -10,7 +10,7 @@
 import { type InetAddr, parseIPv6 } from './inet-addr.js';
 import { l4Checksum6 } from './checksum.js';
 import { parseIPv4, parseMac, writeIPv4 } from './addr.js';
-import { setIPv4Checksum, setL4Checksum } from './checksum.js';
+import { setIPv4Checksum, setL4Checksum, setSctpChecksum } from './checksum.js';
 
 export const ETH_P_IP = 0x0800;
 export const ETH_P_ARP = 0x0806;
@@ -164,6 +164,57 @@ export function icmp(f: IcmpFields): L4 {
   }
   b.set(pl, 8);
   return { proto: 1, bytes: b };
+}
+
+/** One SCTP chunk: its type, flags and value (padded to 4 bytes; `length` overrides the length field). */
+export interface SctpChunk {
+  type: number;
+  flags?: number;
+  value?: Uint8Array;
+  length?: number;
+}
+
+export interface SctpFields {
+  sport: number;
+  dport: number;
+  vtag: number;
+  chunks: readonly SctpChunk[];
+  /** Leave a wrong CRC32c in the header. */
+  badChecksum?: boolean;
+}
+
+/** An SCTP packet: common header, then the chunks, with its CRC32c (which needs no IP header). */
+export function sctp(f: SctpFields): L4 {
+  const size = f.chunks.reduce((n, c) => n + ((4 + (c.value?.length ?? 0) + 3) & ~3), 12);
+  const b = new Uint8Array(size);
+  const dv = new DataView(b.buffer);
+  dv.setUint16(0, f.sport);
+  dv.setUint16(2, f.dport);
+  dv.setUint32(4, f.vtag >>> 0);
+  let at = 12;
+  for (const c of f.chunks) {
+    const v = c.value ?? new Uint8Array(0);
+    b[at] = c.type;
+    b[at + 1] = c.flags ?? 0;
+    dv.setUint16(at + 2, c.length ?? 4 + v.length);
+    b.set(v, at + 4);
+    at += (4 + v.length + 3) & ~3;
+  }
+  setSctpChecksum(b, 0, b.length);
+  if (f.badChecksum) b[8]! ^= 0xff;
+  return { proto: 132, bytes: b };
+}
+
+/** The value of an INIT or INIT_ACK chunk: initiate tag, a_rwnd, streams, initial TSN (16 bytes). */
+export function sctpInit(initTag: number, tsn = 1, rwnd = 65536): Uint8Array {
+  const b = new Uint8Array(16);
+  const dv = new DataView(b.buffer);
+  dv.setUint32(0, initTag >>> 0);
+  dv.setUint32(4, rwnd >>> 0);
+  dv.setUint16(8, 10);
+  dv.setUint16(10, 10);
+  dv.setUint32(12, tsn >>> 0);
+  return b;
 }
 
 /** Any other protocol: raw payload bytes. */

@@ -75,3 +75,43 @@ export function l4Checksum6(ip: Uint8Array, thoff: number, l4len: number, proto:
   s += (l4len >>> 16) + (l4len & 0xffff) + proto;
   return fold(sum16(ip, thoff, l4len, s));
 }
+
+/** CRC32c (Castagnoli, reflected polynomial 0x82f63b78) byte table. */
+const CRC32C_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+/**
+ * SCTP's checksum (RFC 9260 appendix A, the kernel's sctp_compute_cksum):
+ * the CRC32c of the packet from its common header on, with the checksum
+ * field (bytes 8..11) taken as zero. As it is stored in the header: the
+ * value to write little-endian at `off + 8`, returned as an unsigned number.
+ */
+export function sctpChecksum(b: Uint8Array, off: number, len: number): number {
+  let c = 0xffffffff;
+  for (let i = 0; i < len; i++) {
+    const byte = i >= 8 && i < 12 ? 0 : b[off + i]!;
+    c = CRC32C_TABLE[(c ^ byte) & 0xff]! ^ (c >>> 8);
+  }
+  return ~c >>> 0;
+}
+
+/** Reads the checksum field of the SCTP header at `off` (little-endian, as sctp_compute_cksum's result is stored). */
+export function sctpStoredChecksum(b: Uint8Array, off: number): number {
+  return (b[off + 8]! | (b[off + 9]! << 8) | (b[off + 10]! << 16) | (b[off + 11]! << 24)) >>> 0;
+}
+
+/** Writes the correct SCTP checksum into the header at `off` of an SCTP packet `len` bytes long. */
+export function setSctpChecksum(b: Uint8Array, off: number, len: number): void {
+  const c = sctpChecksum(b, off, len);
+  b[off + 8] = c & 0xff;
+  b[off + 9] = (c >>> 8) & 0xff;
+  b[off + 10] = (c >>> 16) & 0xff;
+  b[off + 11] = c >>> 24;
+}

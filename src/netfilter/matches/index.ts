@@ -14,6 +14,7 @@ import { pkttypeMatch } from './pkttype.js';
 import { tcpMatch } from './tcp.js';
 import { ttlMatch } from './ttl.js';
 import { udpMatch } from './udp.js';
+import { sctpMatch } from './sctp.js';
 import { conntrackMatch } from '../conntrack/matches/conntrack.js';
 import { stateMatch } from '../conntrack/matches/state.js';
 import { limitMatch } from './limit.js';
@@ -49,6 +50,7 @@ import { espMatch } from './esp.js';
 export const MATCHES: readonly MatchModule<any>[] = [
   tcpMatch,
   udpMatch,
+  sctpMatch,
   icmpMatch,
   multiportMatch,
   commentMatch,
