@@ -34,6 +34,7 @@ import * as fragments from './gen/fragments.js';
 import * as dualStack from './gen/dual-stack.js';
 import * as nat6 from './gen/nat6.js';
 import * as ufw6 from './gen/ufw6.js';
+import * as sctpScenario from './gen/sctp.js';
 import { blocklist300, filterCore, headerEdges, rejectLog } from './gen/legacy.js';
 import type { ScenarioName } from './scenarios.js';
 
@@ -59,6 +60,7 @@ export const BUILDERS: Partial<Record<ScenarioName, () => Scenario>> = {
   'dual-stack': dualStack.build,
   nat6: nat6.build,
   ufw6: ufw6.build,
+  sctp: sctpScenario.build,
   'filter-core': filterCore,
   'reject-log': rejectLog,
   'blocklist-300': blocklist300,

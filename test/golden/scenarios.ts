@@ -25,6 +25,7 @@ export const SCENARIOS = [
   'dual-stack',
   'nat6',
   'ufw6',
+  'sctp',
   // Recorded earlier; kept as further kernel facts.
   'smoke',
   'filter-core',

@@ -11,6 +11,7 @@
  * alters an unconfirmed entry's reply tuple), never changed in place.
  */
 import type { Family, InetAddr } from '../../packet/inet-addr.js';
+import { SctpCt } from './sctp.js';
 
 /** A tuple as a value, for the NAT core's questions ("is this tuple taken?"). */
 export interface Tuple {
@@ -169,6 +170,8 @@ export class Conn {
   mark = 0;
   /** TCP tracking data, or null for other protocols. */
   readonly tcp: TcpCt | null;
+  /** SCTP tracking data, or null for other protocols. */
+  readonly sctp: SctpCt | null;
   /** UDP: jiffy after which a replied flow counts as a stream. */
   udpStreamTs = 0;
   /** Set when the entry has been removed from the table (killed or expired). */
@@ -188,6 +191,7 @@ export class Conn {
     this.orig = new TupleHash(this, 0, src, dst, sport, dport);
     this.reply = new TupleHash(this, 1, rsrc, rdst, rsport, rdport);
     this.tcp = proto === 6 ? new TcpCt() : null;
+    this.sctp = proto === 132 ? new SctpCt() : null;
   }
 
   /** The entry's family (nf_ct_l3num). */

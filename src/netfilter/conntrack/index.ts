@@ -48,10 +48,12 @@ import {
   TupleHash,
   type Tuple,
 } from './conn.js';
+import { SCTP_STATE_NAMES, SctpVerdict, sctpError, sctpPacket, sctpTimeoutJiffies } from './sctp.js';
 import { TCP_UNACK_INDEX, TcpVerdict, takeShrink, tcpCanEarlyDrop, tcpMalformed, tcpNew, tcpPacket, tcpTimeoutJiffies, type TcpSettings } from './tcp.js';
 
 export * from './conn.js';
 export { TCP_TIMEOUTS_S } from './tcp.js';
+export { SCTP_TIMEOUTS_S, SctpState, SCTP_STATE_NAMES } from './sctp.js';
 
 /** The guest's clock rate (jiffies per second), as on the reference kernel (defined in clock.ts). */
 export { HZ };
@@ -182,6 +184,7 @@ export class Conntrack {
   private readonly icmpTimeout = TIMEOUTS_S.icmp * HZ;
   private readonly greUnreplied = TIMEOUTS_S.greUnreplied * HZ;
   private readonly greReplied = TIMEOUTS_S.greReplied * HZ;
+  private readonly sctpTimeouts = sctpTimeoutJiffies();
   private lastNs = -1n;
   private lastJ = 0;
   /** Scratch records for the packet an ICMP error quotes. */
@@ -499,6 +502,14 @@ export class Conntrack {
         }
         return HANDLE_OK;
       }
+      case 132: {
+        if (sctpError(d, th, len, csum)) return HANDLE_INVALID;
+        const r = sctpPacket(conn.sctp!, conn.confirmed, dir, d, th, len, this.sctpTimeouts);
+        if (r.assure) conn.status |= IPS_ASSURED;
+        if (r.verdict === SctpVerdict.Invalid) return HANDLE_INVALID;
+        if (r.verdict === SctpVerdict.Accept) this.refresh(conn, r.timeout, now);
+        return HANDLE_OK;
+      }
       case 47:
         if (conn.status & IPS_SEEN_REPLY) {
           this.refresh(conn, this.greReplied, now);
@@ -734,6 +745,7 @@ export function formatEntry(c: Conn, expires: number): string {
   const name = PROTO_NAMES[c.proto] ?? 'unknown';
   let s = `${name.padEnd(8)} ${c.proto} ${expires} `;
   if (c.tcp) s += `${TCP_STATE_NAMES[c.tcp.state as number] ?? 'NONE'} `;
+  else if (c.sctp) s += `${SCTP_STATE_NAMES[c.sctp.state as number] ?? 'NONE'} `;
   s += tupleText(c, c.orig);
   if (!(c.status & IPS_SEEN_REPLY)) s += ' [UNREPLIED]';
   s += ` ${tupleText(c, c.reply)}`;

@@ -199,7 +199,9 @@ describe('sctp match: packets (xt_sctp)', () => {
     expect(run(sctpMatch, config('--dport 2'), short)).toEqual({ matched: false, hotdrop: true });
   });
   it('IPv6 packets', () => {
-    const p = skb6(ipv6({ src: '2001:db8:2::10', dst: '2001:db8:100::1' }, sctp({ sport: 1, dport: 2, vtag: 0, chunks: [{ type: INIT, value: sctpInit(5) }] })));
+    const p = skb6(
+      ipv6({ src: '2001:db8:2::10', dst: '2001:db8:100::1' }, sctp({ sport: 1, dport: 2, vtag: 0, chunks: [{ type: INIT, value: sctpInit(5) }] })),
+    );
     expect(p.family).toBe(Family.V6);
     expect(run(sctpMatch, config('--dport 2 --chunk-types only INIT'), p).matched).toBe(true);
   });

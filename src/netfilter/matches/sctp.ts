@@ -146,7 +146,7 @@ export const sctpMatch = defineMatch<SctpConfig>({
     let haveChunks = false;
     let invChunks = false;
     let chunkMatch = ChunkMatch.Any;
-    let chunkmap = new Uint8Array(32);
+    let chunkmap: Uint8Array = new Uint8Array(32);
     let flags: SctpFlagInfo[] = [];
     for (const u of uses) {
       switch (u.spec.name) {

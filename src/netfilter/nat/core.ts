@@ -27,7 +27,7 @@
  * from its seeded generator (COFW_RANDOM_SEED), so replays repeat.
  */
 import { Family, InetAddr } from '../../packet/inet-addr.js';
-import { inetChecksum, l4Checksum6 } from '../../packet/checksum.js';
+import { inetChecksum, l4Checksum6, setSctpChecksum } from '../../packet/checksum.js';
 import { ExtWalk, walkExtHeaders } from '../../net/ipv6/exthdr.js';
 import { Conn, Conntrack, IPS_DST_NAT, IPS_SRC_NAT, IP_CT_IS_REPLY, invertTuple, tupleEqual, type Tuple } from '../conntrack/index.js';
 import { SeededRandom, seedFromEnv } from '../matches/statistic.js';
@@ -463,8 +463,10 @@ function manipIPv4(d: Uint8Array, iph: number, len: number, target: Tuple, manip
         break;
       }
       case 132:
+        if (!sctpManip(d, hdroff, len, target, manip)) return false;
+        break;
       case 33: {
-        // SCTP and DCCP: the ports (SCTP's CRC32c and DCCP's checksum are not recomputed by cofw).
+        // DCCP: the ports (its checksum is not recomputed by cofw).
         if (hdroff + 8 > len) return false;
         put16(d, hdroff + (manip === Manip.Src ? 0 : 2), manip === Manip.Src ? target.sport : target.dport);
         break;
@@ -488,6 +490,21 @@ function manipIPv4(d: Uint8Array, iph: number, len: number, target: Tuple, manip
   d[addrAt + 1] = (newAddr >>> 16) & 0xff;
   d[addrAt + 2] = (newAddr >>> 8) & 0xff;
   d[addrAt + 3] = newAddr & 0xff;
+  return true;
+}
+
+/**
+ * sctp_manip_pkt: the port, then the CRC32c computed again over everything
+ * from the SCTP header to the end of the packet (`len`), when the whole
+ * 12-byte common header is there; in a quoted packet shorter than that
+ * only the port changes. (The kernel skips the CRC for CHECKSUM_PARTIAL
+ * packets, which leave with the sum computed by the device; cofw's have it
+ * computed here.)
+ */
+function sctpManip(d: Uint8Array, hdroff: number, len: number, target: Tuple, manip: Manip): boolean {
+  if (hdroff + 8 > len) return false;
+  put16(d, hdroff + (manip === Manip.Src ? 0 : 2), manip === Manip.Src ? target.sport : target.dport);
+  if (hdroff + 12 <= len) setSctpChecksum(d, hdroff, len - hdroff);
   return true;
 }
 
@@ -549,6 +566,8 @@ function manipIPv6(d: Uint8Array, iph: number, len: number, target: Tuple, manip
         break;
       }
       case 132:
+        if (!sctpManip(d, hdroff, len, target, manip)) return false;
+        break;
       case 33:
         if (hdroff + 8 > len) return false;
         put16(d, hdroff + (manip === Manip.Src ? 0 : 2), manip === Manip.Src ? target.sport : target.dport);
