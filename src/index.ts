@@ -103,6 +103,26 @@ export type { SplitFile } from './report/split-captures.js';
 export { formatReport } from './report/text.js';
 export type { ReportContext } from './report/text.js';
 
+/**
+ * The JSON report `cofw replay --json` writes, with its `version`
+ * (REPORT_VERSION; the shape is docs/report.schema.json).
+ *
+ * @example
+ * writeFileSync('r.json', JSON.stringify(jsonReport(result), null, 2));
+ */
+export { jsonReport, REPORT_VERSION } from './report/json.js';
+
+/**
+ * The HTML page `cofw replay --report` writes: self-contained, no script.
+ * Replay with `details: true` for its timeline, top lists and samples.
+ *
+ * @example
+ * const result = await replay({ ...options, details: true });
+ * writeFileSync('report.html', htmlReport(result, { captures, rulesFile: 'rules.v4', machine: 'm.yaml', top: 10 }));
+ */
+export { htmlReport } from './report/html.js';
+export type { ReplayDetails, DropSample, DropSamples } from './report/details.js';
+
 // ---------------------------------------------------------------------------
 // Rule files
 

@@ -41,6 +41,7 @@ import { Flow, frameIpLength, readFrameFlow } from './packet/flow.js';
 import { FlowTable, type DroppedFlow } from './report/flows.js';
 import { splitCapturesFor, type SplitCapture, type SplitFile } from './report/split-captures.js';
 import type { OutputFiles } from './io/output-file.js';
+import { DetailsCollector, type ReplayDetails } from './report/details.js';
 
 export { ConservationError, restoreDestination } from './conet/daemon.js';
 export { FlowTable, FLOW_TABLE_CAP, type DroppedFlow } from './report/flows.js';
@@ -106,6 +107,8 @@ export interface ReplayOptions {
   pageSize?: number;
   /** Frame number ranges [first, last] to trace: each rule, return and policy they meet is logged on the console as `TRACE:` lines. */
   trace?: ReadonlyArray<readonly [number, number]>;
+  /** Gather what the HTML report shows (`ReplayResult.details`): a timeline, the most-dropped sources and ports, samples of each cause's drops. */
+  details?: boolean;
 }
 
 export type FateName =
@@ -212,6 +215,8 @@ export interface ReplayResult {
   translations?: Translation[];
   /** With `splitBy`: the captures written, one per cause, in the order their first packet came. */
   split?: SplitFile[];
+  /** With `details`: what the HTML report shows beyond this (src/report/details.ts). Not in the JSON report. */
+  details?: ReplayDetails;
 }
 
 /** The guest's software: cofw's rule loader and IPv4 stack. */
@@ -231,6 +236,11 @@ function loadBooted(save: string | undefined, file: string, family: Family = Fam
   } catch {
     return undefined;
   }
+}
+
+/** How the details (and the HTML report) name a drop site: `[ip6:]table:chain:rule`, rule 0 for the policy. */
+export function siteCause(s: { table: string; chain: string; rule: number; ipv6?: boolean }): string {
+  return `${s.ipv6 ? 'ip6:' : ''}${s.table}:${s.chain}:${s.rule}`;
 }
 
 /** What an interrupted replay's outputs say about themselves: `cofw: PARTIAL: ...`. */
@@ -290,6 +300,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
   const failReasons = new Map<string, string>();
   const flows = new FlowTable();
   const flow = new Flow();
+  const details = opts.details ? new DetailsCollector() : undefined;
   // The rule set as booted (the guest's iptables-save text, loaded again when a drop first needs a rule's text).
   let bootSave: string | undefined;
   let booted: Ruleset | null | undefined;
@@ -332,6 +343,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
       kind === FateKind.Delivered ||
       (kind === FateKind.FailPolicy && policy === 'open');
     if (pass) {
+      if (details && kind !== FateKind.Generated) details.passed(tsNs);
       if (!accepted) return;
       const data = f.frame ?? original;
       if (!data) return;
@@ -354,6 +366,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
     let to: SplitCapture | undefined;
     if (f.site) {
       const e = sites.get(f.site) ?? siteOf(f.site);
+      if (details) details.dropped(siteCause(f.site), f.frameNo, tsNs, data, bytes, kind !== FateKind.GeneratedDropped);
       e.count.count++;
       e.count.bytes += bytes;
       comment = e.comment;
@@ -374,6 +387,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
         reason = r;
       }
       const e = reasons.get(reason) ?? reasonOf(reason, kind === FateKind.FailPolicy ? reason : `stack: ${reason}`);
+      if (details) details.dropped(`stack:${reason}`, f.frameNo, tsNs, data, bytes, kind !== FateKind.GeneratedDropped);
       e.count.count++;
       e.count.bytes += bytes;
       comment = e.comment;
@@ -521,6 +535,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
     ...(caps.skipped.length ? { skipped: caps.skipped } : {}),
   };
   if (splitDone) result.split = splitDone;
+  if (details) result.details = details.result(TOP_FLOWS);
   if (machine.conntrack !== undefined) {
     result.conntrack = machine.conntrack;
     result.translations = translations(machine.conntrack + (machine.conntrack6 ?? ''));
@@ -528,8 +543,12 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
   if (opts.rules6File !== undefined) {
     const save6 = machine.finalSave6 ?? machine.bootSave6 ?? '';
     result.save6 = save6;
-    const rs6 = loadBooted(save6, opts.rules6File, Family.V6);
-    if (rs6) result.ruleset6 = rs6;
+    try {
+      // With the final counters, as the IPv4 rule set.
+      if (save6) result.ruleset6 = loadRuleset(save6, opts.rules6File, { family: Family.V6, restoreCounters: true });
+    } catch {
+      // A fake guest's save text may not load.
+    }
     if (machine.conntrack6 !== undefined) result.conntrack6 = machine.conntrack6;
   }
   if (t?.oops) result.oops = { message: t.message, frameNo: t.frameNo, reason: t.reason };

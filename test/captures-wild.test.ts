@@ -13,6 +13,7 @@ import { pcapHeaderVariant, pcapRecordVariant } from '../src/capture/pcap-write.
 import { pcapngInterface, pcapngPacket, pcapngSectionHeader } from '../src/capture/writer.js';
 import { main } from '../src/cli/main.js';
 import { ethernet, ipv4, udp } from '../src/packet/build.js';
+import { expectValidReport } from './report-schema.js';
 
 const root = join(import.meta.dirname, '..');
 const RULES = join(root, 'rules/sample.v4');
@@ -76,6 +77,7 @@ describe('cofw replay on captures from the wild', () => {
     expect(r.code).toBe(0);
     expect(r.out).toContain('Skipped input (interfaces of link types cofw does not read):');
     expect(r.out).toContain(`${p}: 2 records of interface 1 (usbmon1), USB_LINUX_MMAPPED (usbmon) (220), skipped (the first is record 1 at byte`);
+    expectValidReport(readFileSync(json, 'utf8'));
     const rep = JSON.parse(readFileSync(json, 'utf8'));
     expect(rep.framesIn).toBe(2);
     expect(rep.skipped).toEqual([expect.objectContaining({ interfaceId: 1, linkType: 220, records: 2, firstIndex: 1 })]);
@@ -112,6 +114,7 @@ describe('cofw replay on captures from the wild', () => {
     const r = await cofw('replay', p, '--rules', RULES, '--machine', MACHINE, '--json', json, '-q');
     expect(r.code).toBe(3);
     expect(r.out).toMatch(/fails its CRC check .*: its data was read to the end, as `zcat` reads it, but may be damaged/);
+    expectValidReport(readFileSync(json, 'utf8'));
     const rep = JSON.parse(readFileSync(json, 'utf8'));
     expect(rep.framesIn).toBe(3);
   });

@@ -28,6 +28,7 @@ import { TEMP_SUFFIX } from '../src/io/output-file.js';
 import { ethernet, ipv4, udp } from '../src/packet/build.js';
 import type { ReplayResult } from '../src/replay.js';
 import { buildCli, removeCliBuild } from './cli-build.js';
+import { expectValidReport } from './report-schema.js';
 
 const root = join(import.meta.dirname, '..');
 const SAMPLE = join(root, 'pcaps/sample.pcap');
@@ -156,6 +157,8 @@ describe('an interrupt during the replay', () => {
       expect(r.err).not.toMatch(/\n\s+at /);
       expect(r.code, r.err).toBe(code);
       expect(r.err).toContain(`cofw: ${sig}: stopping: the frames read are finished and the outputs written for them, marked partial`);
+      expectValidReport(readFileSync(join(d, 'r.json'), 'utf8'));
+      expectValidReport(readFileSync(join(d, 'r.json'), 'utf8'));
       const report = JSON.parse(readFileSync(join(d, 'r.json'), 'utf8')) as Omit<ReplayResult, 'ruleset'>;
       expect(report.complete).toBe(false);
       const i = report.interrupted!;
@@ -201,6 +204,7 @@ describe('standard input and named pipes', () => {
   it('an output may be a pipe: --json /dev/stderr', async () => {
     const r = await run(['replay', SAMPLE, ...args, '--json', '/dev/stderr']).done;
     expect(r.code).toBe(0);
+    expectValidReport(r.err);
     expect((JSON.parse(r.err) as Omit<ReplayResult, 'ruleset'>).framesIn).toBe(224);
   });
 
@@ -245,6 +249,7 @@ describe('standard input and named pipes', () => {
     child.kill('SIGINT');
     const r = await done;
     expect(r.code, r.err).toBe(130);
+    expectValidReport(readFileSync(join(d, 'r.json'), 'utf8'));
     const report = JSON.parse(readFileSync(join(d, 'r.json'), 'utf8')) as Omit<ReplayResult, 'ruleset'>;
     expect(report.complete).toBe(false);
     expect(report.interrupted!.reason).toBe('SIGINT');

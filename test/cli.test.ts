@@ -15,6 +15,7 @@ import { writePcapFile } from '../src/capture/pcap-write.js';
 import { main } from '../src/cli/main.js';
 import { ethernet, ipv4, udp } from '../src/packet/build.js';
 import type { ReplayResult } from '../src/replay.js';
+import { expectValidReport } from './report-schema.js';
 
 const root = join(import.meta.dirname, '..');
 const SAMPLE = join(root, 'pcaps/sample.pcap');
@@ -138,6 +139,7 @@ describe('cofw replay', () => {
     ];
     for (const [where, text] of dropping) expect(r.out).toMatch(new RegExp(`\\d+\\s+\\d+  ${esc(where)}\\s+${esc(text)}\\n`));
     expect(saveLines(readFileSync(save, 'utf8'))).toEqual(saveLines(KERNEL));
+    expectValidReport(readFileSync(json, 'utf8'));
     const report = JSON.parse(readFileSync(json, 'utf8')) as Omit<ReplayResult, 'ruleset'>;
     expect(report.framesIn).toBe(224);
     expect(report.save).toBe(readFileSync(save, 'utf8'));
@@ -301,6 +303,7 @@ describe.skipIf(!hasTshark)(`end to end with tshark${hasTshark ? '' : ' (skipped
     const json = join(out, 'r.json');
     const r = await cofw('replay', SAMPLE, '--rules', RULES, '--machine', MACHINE, '--dropped', x, '--accepted', y, '--json', json);
     expect(r.code).toBe(0);
+    expectValidReport(readFileSync(json, 'utf8'));
     result = JSON.parse(readFileSync(json, 'utf8')) as Omit<ReplayResult, 'ruleset'>;
   });
 

@@ -125,6 +125,7 @@ export function buildProgram(state: RunState = { code: EXIT_OK }): Command {
     .option('--console <file>', "write the guest's console (kernel log: boot, LOG lines, oops)")
     .option('--conntrack <file>', 'write the final connection tracking table, as `conntrack -L` prints it (empty when the rules track nothing)')
     .option('--json <file>', 'write the report as JSON')
+    .option('--report <file>', 'write the report as one self-contained HTML page (charts, top lists, the rule sets with counters, dropped frames)')
     .addOption(new Option('--fail <policy>', 'fail policy if the guest oopses (overrides the machine file)').choices(['closed', 'open']))
     .option(
       '--top <n>',

@@ -37,16 +37,18 @@ export interface ReplayOutputOptions {
   console?: string | undefined;
   conntrack?: string | undefined;
   json?: string | undefined;
+  report?: string | undefined;
 }
 
 /** The text outputs, by option. */
-export type TextOutput = 'save' | 'save6' | 'console' | 'conntrack' | 'json';
+export type TextOutput = 'save' | 'save6' | 'console' | 'conntrack' | 'json' | 'report';
 const TEXT_OUTPUTS: ReadonlyArray<[TextOutput, string]> = [
   ['save', '--save'],
   ['save6', '--save6'],
   ['console', '--console'],
   ['conntrack', '--conntrack'],
   ['json', '--json'],
+  ['report', '--report'],
 ];
 
 /** The opened outputs of one replay. */

@@ -11,6 +11,8 @@ import { defaultMachine, LocalAddressGuesser, loadMachineFile, machineFileText, 
 import type { MachineSpec } from '../machine/spec.js';
 import { formatIPv4 } from '../packet/addr.js';
 import { formatReport } from '../report/text.js';
+import { htmlReport } from '../report/html.js';
+import { jsonReportText } from '../report/json.js';
 import { partialNote, replay, type ReplayResult } from '../replay.js';
 import { prepareCaptures, type PreparedCaptures } from './captures.js';
 import { EXIT_DAMAGED, EXIT_OK, InputError } from './errors.js';
@@ -37,6 +39,8 @@ export interface ReplayCommandOptions {
   console?: string;
   conntrack?: string;
   json?: string;
+  /** The HTML report (src/report/html.ts). */
+  report?: string;
   fail?: 'closed' | 'open';
   top: number;
   quiet?: boolean;
@@ -198,6 +202,7 @@ export async function runReplay(captures: string[], o: ReplayCommandOptions, out
         ...(o.outFormat ? { outFormat: o.outFormat } : {}),
         ...(o.splitBy ? { splitBy: o.splitBy } : {}),
         ...(o.splitDir ? { splitDir: o.splitDir } : {}),
+        ...(o.report ? { details: true } : {}),
         ...(progress
           ? {
               onProgress: (n: number) => {
@@ -230,14 +235,11 @@ export async function runReplay(captures: string[], o: ReplayCommandOptions, out
     t.console?.write(text(result.console.join('\n') + (result.console.length ? '\n' : '')));
     // Both families' entries, IPv4 first.
     t.conntrack?.write(text((result.conntrack ?? '') + (result.conntrack6 ?? '')));
-    if (t.json) {
-      const { ruleset: _r, ...rest } = result;
-      t.json.write(JSON.stringify(rest, null, 2) + '\n');
-    }
+    t.json?.write(jsonReportText(result));
+    const context = { captures, rulesFile: o.rules, ...(o.rules6 ? { rules6File: o.rules6 } : {}), machine: name, top: o.top };
+    t.report?.write(htmlReport(result, context));
     outputs.files.commit();
-    process.stdout.write(
-      printable(formatReport(result, { captures, rulesFile: o.rules, ...(o.rules6 ? { rules6File: o.rules6 } : {}), machine: name, top: o.top })),
-    );
+    process.stdout.write(printable(formatReport(result, context)));
     if (note) {
       process.stderr.write(printable(`cofw: ${note.replace(/^cofw: PARTIAL: /, '')}; the report and every output cover only those (the outputs say so)\n`));
       return intr.exitCode;

@@ -1,0 +1,26 @@
+/**
+ * The JSON report (`cofw replay --json`): the replay's result as data, with
+ * a `version` that says which shape it has. The shape is documented as a
+ * JSON Schema in docs/report.schema.json (the tests validate every report
+ * they write against it); a change that removes or renames a field, or
+ * changes its meaning, raises REPORT_VERSION, and the schema says what
+ * each version has.
+ *
+ * @example
+ * writeFileSync('r.json', JSON.stringify(jsonReport(await replay(opts)), null, 2) + '\n');
+ */
+import type { ReplayResult } from '../replay.js';
+
+/** The version of the JSON report's shape (docs/report.schema.json). */
+export const REPORT_VERSION = 1;
+
+/** The JSON report of a replay: `version`, then every field of the result but the loaded rule sets (their text is `save` and `save6`) and the page's details. */
+export function jsonReport(result: ReplayResult): Record<string, unknown> {
+  const { ruleset: _r, ruleset6: _r6, details: _d, ...rest } = result;
+  return { version: REPORT_VERSION, ...rest };
+}
+
+/** The report as the file holds it: indented JSON and a final newline. */
+export function jsonReportText(result: ReplayResult): string {
+  return JSON.stringify(jsonReport(result), null, 2) + '\n';
+}
