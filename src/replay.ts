@@ -100,7 +100,8 @@ export interface ReplayOptions {
    * replayed, and the result and outputs are marked partial as with `signal`.
    */
   inputCut?: string;
-  onProgress?: (framesDone: number) => void;
+  /** Called every 1024 frames and at the end: frames replayed, and the last one's capture and record offset (for a percentage of bytes read). */
+  onProgress?: (framesDone: number, at?: { file: string; offset: number }) => void;
   /** What the guest runs (the real rule loader and stack by default; tests pass fakes). */
   guest?: GuestDeps;
   /** Passage page size in bytes (64 KiB by default). */
@@ -471,7 +472,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
           checkGuest();
       }
       done++;
-      if (opts.onProgress && done % 1024 === 0) opts.onProgress(done);
+      if (opts.onProgress && done % 1024 === 0) opts.onProgress(done, { file: f.file, offset: f.offset });
     }
     if (signal?.aborted || opts.inputCut !== undefined) {
       const reason = signal?.aborted ? signal.reason : opts.inputCut;

@@ -259,8 +259,8 @@ describe('cofw replay', () => {
 });
 
 describe('cofw trace', () => {
-  it('-f 2 prints the TRACE lines of frame 2 and its fate', async () => {
-    const r = await cofw('trace', SAMPLE, '--rules', RULES, '--machine', MACHINE, '-f', '2');
+  it('-f 2 --format kernel prints the TRACE lines of frame 2 and its fate', async () => {
+    const r = await cofw('trace', SAMPLE, '--rules', RULES, '--machine', MACHINE, '-f', '2', '--format', 'kernel');
     expect(r.code).toBe(0);
     const lines = r.out.split('\n').filter(Boolean);
     expect(lines.length).toBeGreaterThan(1);
@@ -274,6 +274,51 @@ describe('cofw trace', () => {
     const r = await cofw('trace', SAMPLE, '--rules', RULES, '--machine', MACHINE, '-f', '1000-1002');
     expect(r.code).toBe(0);
     expect(r.out).toBe('no frame in 1000-1002 (the capture has 224 frames)\n');
+  });
+
+  it('-f 2 prints each rule frame 2 met, with its line in the rule file, whether it matched, the verdict and the fate', async () => {
+    const r = await cofw('trace', SAMPLE, '--rules', RULES, '--machine', MACHINE, '-f', '2');
+    expect(r.code).toBe(0);
+    const rules = readFileSync(RULES, 'utf8').split('\n');
+    const lines = r.out.split('\n');
+    expect(lines[0]).toBe('frame 2: tcp 203.0.113.2:47606 -> 198.51.100.1:22 [S] len 40, in on eth0');
+    const met = lines.filter((l) => /^ {6}\S+ #\d+/.test(l));
+    expect(met.map((l) => l.trim().split(/\s+/).slice(0, 2).join(' '))).toEqual([
+      'INPUT #1',
+      'INPUT #2',
+      'INPUT #3',
+      'INPUT #4',
+      'INPUT #5',
+      'log-drop #1',
+      'log-drop #2',
+    ]);
+    for (const l of met) {
+      const m = /line (\d+)\s+(MATCH|no match)\s+(-A .*)$/.exec(l)!;
+      expect(m, l).not.toBeNull();
+      // The line named holds the rule (as written; the text is its canonical form).
+      expect(rules[Number(m[1]) - 1]).toMatch(/^-A /);
+      expect(rules[Number(m[1]) - 1]!.split(' ')[1]).toBe(m[3]!.split(' ')[1]);
+    }
+    expect(met.map((l) => /MATCH/.test(l))).toEqual([false, false, false, false, true, true, true]);
+    expect(r.out).toContain('    verdict of filter: DROP (log-drop #2)\n');
+    expect(r.out).toContain('  NAT: none\n');
+    expect(lines.filter(Boolean).at(-1)).toBe('  fate: dropped by rule filter:log-drop:rule:2');
+  });
+
+  it("--match 'tcp and dport 22' traces the frames it matches; a bad expression is a usage error naming the place", async () => {
+    const r = await cofw('trace', SAMPLE, '--rules', RULES, '--machine', MACHINE, '--match', 'tcp and dport 22 and src host 203.0.113.2');
+    expect(r.code).toBe(0);
+    const heads = r.out.split('\n').filter((l) => l.startsWith('frame '));
+    expect(heads.length).toBeGreaterThan(0);
+    for (const h of heads) expect(h).toMatch(/^frame \d+: tcp 203\.0\.113\.2:\d+ -> \S+:22 /);
+    const bad = await cofw('trace', SAMPLE, '--rules', RULES, '--match', 'tcp and dport');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/"tcp and dport", at character 14: expected a port number after dport, found the end/);
+    const none = await cofw('trace', SAMPLE, '--rules', RULES, '--machine', MACHINE, '--match', 'udp and port 9');
+    expect(none).toMatchObject({ code: 0, out: 'no frame matches --match udp and port 9\n' });
+    const two = await cofw('trace', SAMPLE, '--rules', RULES, '--machine', MACHINE, '--match', 'tcp', '-f', '1');
+    expect(two.code).toBe(2);
+    expect(two.err).toMatch(/one of them/);
   });
 });
 

@@ -4,7 +4,8 @@
  *   cofw replay CAPTURE... --rules rules.v4 [--machine machine.yaml] [--accepted a.pcap] [--dropped d.pcap] [--save counters.v4]
  *   cofw check rules.v4      validates a rule file like `iptables-restore --test`
  *   cofw save rules.v4       prints the rule file in canonical iptables-save form
- *   cofw trace CAPTURE... --rules rules.v4 --frames 3,7-9   TRACE lines and fates of chosen frames
+ *   cofw trace CAPTURE... --rules rules.v4 --frames 3,7-9   each rule chosen frames meet, and their fates
+ *                                            (or --match 'tcp and dport 22', --flow N; --format kernel: TRACE lines)
  *   cofw replay ... --dropped d.pcapng --split-by rule      also d-filter-INPUT-rule3.pcapng, ... one per cause
  *
  * Exit codes: 0 success, 1 bad input or an output that cannot be written
@@ -34,6 +35,8 @@ import { EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, InputError } from '
 import { captureNameProblem, openReplayOutputs } from './outputs.js';
 import { printable } from './printable.js';
 import { runReplay, runTrace, type ReplayCommandOptions } from './replay-command.js';
+import { compileFilter } from '../packet/filter.js';
+import { MAX_TRACED_FRAMES } from './trace-select.js';
 
 /** A screenful: a rule file's errors beyond this many are counted, not listed. */
 export const MAX_ERRORS_SHOWN = 20;
@@ -191,19 +194,40 @@ Only causes that dropped something get a file; the report lists them.`,
     .argument('<captures...>', 'pcap / pcapng captures')
     .option('-r, --rules <file>', 'rule file in iptables-save / iptables-restore format (IPv4)')
     .option('-6, --rules6 <file>', 'rule file in ip6tables-save / ip6tables-restore format (IPv6)')
-    .requiredOption('-f, --frames <list>', 'frame numbers to trace, 1-based: 5 or 3,7-9', (v: string) => {
+    .option('-f, --frames <list>', 'frame numbers to trace, 1-based: 5 or 3,7-9', (v: string) => {
       try {
         return parseFrameList(v);
       } catch (e) {
         throw new InvalidArgumentError(e instanceof Error ? e.message : String(e));
       }
     })
+    .option('--match <expression>', "trace the frames a filter matches, such as 'tcp and dport 22' (see below)", (v: string) => {
+      try {
+        compileFilter(v);
+        return v;
+      } catch (e) {
+        throw new InvalidArgumentError(e instanceof Error ? e.message : String(e));
+      }
+    })
+    .option('--flow <frame>', 'trace every frame of the connection of frame N (either direction)', (v: string) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a frame number from 1, such as 5');
+      return n;
+    })
+    .addOption(
+      new Option('--format <format>', "human: each rule met, with its text and line; kernel: the kernel TRACE target's log lines")
+        .choices(['human', 'kernel'])
+        .default('human'),
+    )
+    .addHelpText('after', TRACE_HELP)
     .option('-m, --machine <file>', 'machine file (YAML)')
     .option('-l, --local <addr...>', "without a machine file: the firewall's own addresses (CIDR)")
     .action(async (captures: string[], o, cmd: Command) => {
       if (!o.rules && !o.rules6)
         cmd.error('error: give a rule file: --rules FILE (iptables), --rules6 FILE (ip6tables), or both', { exitCode: EXIT_USAGE, code: 'cofw.usage' });
       checkCommonUsage(captures, o, cmd);
+      if ([o.frames, o.match, o.flow].filter((x) => x !== undefined).length !== 1)
+        usageError(cmd, 'say which frames to trace: --frames LIST, --match EXPRESSION or --flow FRAME (one of them)');
       state.code = await runTrace(captures, {
         ...o,
         rules: o.rules ?? NO_RULES,
@@ -214,6 +238,16 @@ Only causes that dropped something get a file; the report lists them.`,
 
   return program;
 }
+
+/** The filter language of `trace --match`, for its help. */
+const TRACE_HELP = `
+--match reads a small filter language, a subset of tcpdump's:
+  ip, ip6, tcp, udp, icmp, icmp6, sctp, dccp, udplite, esp, ah, gre, proto NAME|NUMBER
+  [src|dst] host ADDRESS    [src|dst] net ADDRESS/PREFIX
+  [src|dst] port N          [src|dst] portrange LOW-HIGH    sport N    dport N    icmp-type N
+  joined with and (&&), or (||), not (!) and parentheses; and binds tighter than or.
+Examples: --match 'tcp and dport 22'   --match 'ip6 and not (icmp6 or src net 2001:db8::/32)'
+At most ${MAX_TRACED_FRAMES} frames are traced (the first that match).`;
 
 /** Ends the command with a usage error (exit 2). */
 function usageError(cmd: Command, message: string): never {

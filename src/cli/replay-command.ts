@@ -19,6 +19,10 @@ import { EXIT_DAMAGED, EXIT_OK, InputError } from './errors.js';
 import { Interrupts, type InterruptSignal } from './interrupts.js';
 import type { ReplayOutputs } from './outputs.js';
 import { printable } from './printable.js';
+import { ReplayProgress, type ProgressPosition } from './progress.js';
+import { compileFilter } from '../packet/filter.js';
+import { formatTrace, traceEvents } from '../report/trace-text.js';
+import { MAX_TRACED_FRAMES, selectFrames } from './trace-select.js';
 
 export interface ReplayCommandOptions {
   rules: string;
@@ -88,10 +92,15 @@ export interface TraceCommandOptions {
   rules6Text?: string;
   machine?: string;
   local?: string[];
-  frames: Array<[number, number]>;
+  /** Which frames: a list, a filter expression (src/packet/filter.ts), or the connection of a frame. */
+  frames?: Array<[number, number]>;
+  match?: string;
+  flow?: number;
+  /** human (src/report/trace-text.ts) or kernel (the TRACE target's lines). */
+  format?: 'human' | 'kernel';
 }
 
-/** `cofw trace`: replays with the chosen frames traced and prints their TRACE lines. */
+/** `cofw trace`: replays with the chosen frames traced and prints what they met (or the TRACE lines, with format kernel). */
 export async function runTrace(captures: string[], o: TraceCommandOptions): Promise<number> {
   let caps: PreparedCaptures | undefined;
   const intr = new Interrupts({
@@ -106,7 +115,19 @@ export async function runTrace(captures: string[], o: TraceCommandOptions): Prom
     caps = await prepareCaptures(captures, intr.stage());
     const signal = intr.stage();
     let result: ReplayResult;
+    let frames = o.frames ?? [];
     try {
+      if (!o.frames) {
+        const sel = await selectFrames(caps.paths, { ...(o.match ? { match: compileFilter(o.match) } : {}), ...(o.flow ? { flow: o.flow } : {}) }, signal);
+        frames = sel.ranges;
+        const what = o.match ? `--match ${o.match}` : `--flow ${o.flow}`;
+        if (!sel.matched) {
+          process.stdout.write(printable(`no frame matches ${what}\n`));
+          return EXIT_OK;
+        }
+        if (sel.matched > MAX_TRACED_FRAMES)
+          process.stderr.write(printable(`cofw: ${sel.matched} frames match ${what}; tracing the first ${MAX_TRACED_FRAMES} (narrow it to see the others)\n`));
+      }
       const { spec } = await machineFor(caps.paths, o, signal);
       result = await replay({
         rulesFile: o.rules,
@@ -114,7 +135,7 @@ export async function runTrace(captures: string[], o: TraceCommandOptions): Prom
         ...(o.rules6 !== undefined ? { rules6File: o.rules6, rules6Text: o.rules6Text ?? '' } : {}),
         machine: spec,
         captures: caps.paths,
-        trace: o.frames,
+        trace: frames,
         signal,
       });
     } catch (e) {
@@ -124,11 +145,13 @@ export async function runTrace(captures: string[], o: TraceCommandOptions): Prom
     }
     const lines = result.console.filter((l) => l.includes('TRACE: '));
     let out = '';
-    if (!lines.length) out += `no frame in ${o.frames.map(([a, b]) => (a === b ? a : `${a}-${b}`)).join(',')} (the capture has ${result.framesIn} frames)\n`;
-    for (const l of lines) {
-      out += l.replace(/^\[[^\]]*\]\s*/, '') + '\n';
-      if (/TRACE: frame=\d+ /.test(l)) out += '\n';
-    }
+    if (!lines.length) out += `no frame in ${frames.map(([a, b]) => (a === b ? a : `${a}-${b}`)).join(',')} (the capture has ${result.framesIn} frames)\n`;
+    else if (o.format !== 'kernel') out += formatTrace(traceEvents(result.console), { ruleset: result.ruleset, ruleset6: result.ruleset6 });
+    else
+      for (const l of lines) {
+        out += l.replace(/^\[[^\]]*\]\s*/, '') + '\n';
+        if (/TRACE: frame=\d+ /.test(l)) out += '\n';
+      }
     process.stdout.write(printable(out));
     if (intr.received) {
       process.stderr.write(printable(`cofw: ${caps.shown(partialNote(result.interrupted ?? { reason: intr.received, framesRead: result.framesIn }))}\n`));
@@ -164,6 +187,7 @@ function showNames(result: ReplayResult, caps: PreparedCaptures): void {
 export async function runReplay(captures: string[], o: ReplayCommandOptions, outputs: ReplayOutputs): Promise<number> {
   let caps: PreparedCaptures | undefined;
   const progress = !o.quiet && process.stderr.isTTY;
+  let bar: ReplayProgress | undefined;
   const intr = new Interrupts({
     onStop: (sig: InterruptSignal) =>
       process.stderr.write(
@@ -187,7 +211,7 @@ export async function runReplay(captures: string[], o: ReplayCommandOptions, out
       const m = await machineFor(caps.paths, o, signal);
       name = m.name;
       const spec: MachineSpec = o.fail ? { ...m.spec, failPolicy: o.fail } : m.spec;
-      let last = 0;
+      if (progress) bar = ReplayProgress.start(process.stderr, caps.paths);
       result = await replay({
         rulesFile: o.rules,
         rulesText: o.rulesText,
@@ -203,19 +227,10 @@ export async function runReplay(captures: string[], o: ReplayCommandOptions, out
         ...(o.splitBy ? { splitBy: o.splitBy } : {}),
         ...(o.splitDir ? { splitDir: o.splitDir } : {}),
         ...(o.report ? { details: true } : {}),
-        ...(progress
-          ? {
-              onProgress: (n: number) => {
-                const now = Date.now();
-                if (now - last > 200) {
-                  last = now;
-                  process.stderr.write(`\rcofw: ${n} frames replayed`);
-                }
-              },
-            }
-          : {}),
+        ...(bar ? { onProgress: (n: number, at?: ProgressPosition) => bar!.update(n, at) } : {}),
       });
-      if (progress) process.stderr.write('\r\x1b[K');
+      bar?.stop();
+      bar = undefined;
     } catch (e) {
       if (e instanceof GuessInterrupted) {
         outputs.files.discard();
@@ -246,6 +261,7 @@ export async function runReplay(captures: string[], o: ReplayCommandOptions, out
     }
     return result.damage.length ? EXIT_DAMAGED : EXIT_OK;
   } finally {
+    bar?.stop();
     intr.uninstall();
     outputs.files.discard();
     caps?.cleanup();

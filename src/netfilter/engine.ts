@@ -152,6 +152,9 @@ export interface VerdictSite {
 
 const MAX_STACK = 64;
 
+/** What a table's tracer is told: a rule matched, did not match, a user chain returned, a policy applied. */
+export type TraceKind = 'rule' | 'nomatch' | 'return' | 'policy';
+
 export class CompiledTable {
   readonly name: string;
   private readonly v6: boolean;
@@ -164,9 +167,11 @@ export class CompiledTable {
   /**
    * When set, called as the kernel's TRACE would log: `rule` when a rule
    * matches, `return` when a user chain is left at its end, `policy` when
-   * the built-in chain's policy applies (numbered as the kernel numbers them).
+   * the built-in chain's policy applies (numbered as the kernel numbers them);
+   * and `nomatch` for each rule the packet met that did not match (those an
+   * address set skips included), which TRACE does not log.
    */
-  tracer: ((chain: string, kind: 'rule' | 'return' | 'policy', num: number) => void) | null = null;
+  tracer: ((chain: string, kind: TraceKind, num: number) => void) | null = null;
 
   constructor(
     readonly table: Table,
@@ -235,6 +240,7 @@ export class CompiledTable {
       if (r.set) {
         // Skip straight to the first rule of the run that can match.
         const to = r.set.lookup(r.set.field === 'src' ? skb.saddr : skb.daddr);
+        if (this.tracer) for (let k = ri; k < to; k++) this.tracer(chain.chain.name, 'nomatch', k + 1);
         if (to === r.set.end) {
           ri = to;
           continue;
@@ -248,6 +254,7 @@ export class CompiledTable {
           this.site.rule = ri + 1;
           return NF_DROP;
         }
+        if (this.tracer) this.tracer(chain.chain.name, 'nomatch', ri + 1);
         ri++;
         continue;
       }

@@ -17,8 +17,8 @@
  * d.dropped('filter:INPUT:3', frameNo, tsNs, frameBytes, ipLength);
  * d.result(20);                       // ReplayDetails
  */
-import { protocolName } from '../netfilter/names.js';
 import { Flow, readFrameFlow } from '../packet/flow.js';
+import { flowText } from '../packet/flow-text.js';
 
 /** One dropped frame of a cause's sample. */
 export interface DropSample {
@@ -88,16 +88,6 @@ class BoundedCounts {
   top(n: number): Array<[string, number]> {
     return [...this.counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).slice(0, n);
   }
-}
-
-/** `proto src[:sport] -> dst[:dport]` of a flow (IPv6 with a port bracketed), or `type N` for ICMP. */
-export function flowText(f: Flow): string {
-  const proto = protocolName(f.proto);
-  const v6 = f.src.toString().includes(':');
-  const withPort = (a: string, p: number): string => (v6 ? `[${a}]:${p}` : `${a}:${p}`);
-  if (f.icmpType >= 0) return `${proto} ${f.src.toString()} -> ${f.dst.toString()} type ${f.icmpType}`;
-  if (f.l4) return `${proto} ${withPort(f.src.toString(), f.sport)} -> ${withPort(f.dst.toString(), f.dport)}`;
-  return `${proto} ${f.src.toString()} -> ${f.dst.toString()}`;
 }
 
 export class DetailsCollector {

@@ -26,12 +26,13 @@ import { NAT_MANGLE_FAILED, NatCore } from '../../netfilter/nat/core.js';
 import { hookManip } from '../../netfilter/nat/range.js';
 import { Family, InetAddr } from '../../packet/inet-addr.js';
 import { Ipv6Path, type StackCore } from '../ipv6/path.js';
-import { CompiledTable } from '../../netfilter/engine.js';
+import { CompiledTable, type TraceKind } from '../../netfilter/engine.js';
+import { TraceEvents, ctEntryText, ctStateText } from '../trace-events.js';
 import { formatLogLine } from '../../netfilter/targets/log.js';
 import { FateKind, type DropSite, type Fate } from '../../netfilter/fate.js';
 import type { Ruleset } from '../../netfilter/rules/model.js';
 import { attachRuleset } from '../../netfilter/xt.js';
-import { Hook, NF_ACCEPT, PacketType, RouteType, Skb, type GuestServices, type NetDevice, type XtParams } from '../../netfilter/types.js';
+import { HOOK_NAMES, Hook, NF_ACCEPT, NF_DROP, PacketType, RouteType, Skb, type GuestServices, type NetDevice, type XtParams } from '../../netfilter/types.js';
 
 export interface StackOptions {
   readonly spec: MachineSpec;
@@ -152,6 +153,8 @@ export class GuestStack {
   /** Frames leave through this buffer (the largest IPv4 packet plus an Ethernet header). */
   private readonly txBuf = new Uint8Array(14 + 65535);
   private readonly fateRec: { -readonly [K in keyof Fate]: Fate[K] } = { kind: FateKind.Delivered, frameNo: 0, unit: -1 };
+  /** `cofw trace`'s events for the frames it names (trace-events.ts). */
+  private readonly events = new TraceEvents((level, text) => this.opts.printk(level, text));
 
   constructor(
     private readonly opts: StackOptions,
@@ -540,6 +543,16 @@ export class GuestStack {
     par.inDev = inDev;
     par.outDev = outDev;
     const tracing = this.skb.nftrace || (this.opts.trace?.(frameNo) ?? false);
+    if (this.opts.trace?.(frameNo))
+      this.events.emit({
+        e: 'hook',
+        f: frameNo,
+        fam: this.skb.family === Family.V6 ? 6 : 4,
+        hook: HOOK_NAMES[hook],
+        in: inDev?.name ?? null,
+        out: outDev?.name ?? null,
+        pkt: this.events.packet(this.skb),
+      });
     for (const t of tables) {
       if (ctPending && TABLE_PRIORITY[t.name]![hook]! > CONNTRACK_PRIORITY) {
         ctPending = false;
@@ -560,7 +573,35 @@ export class GuestStack {
     const skb = this.skb;
     // A looped-back packet keeps the entry it got on the way out.
     if (skb.ct && hook === Hook.PreRouting) return true;
+    if (this.opts.trace?.(frameNo)) return this.conntrackInTraced(hook, frameNo, generated);
     if (this.ct!.in(skb, hook, this.clockNs) === NF_ACCEPT) return true;
+    this.lastKind = generated ? FateKind.GeneratedDropped : FateKind.DroppedByStack;
+    this.lastDrop = { reason: StackReason.conntrackFull };
+    this.fate(this.lastKind, frameNo, this.lastDrop);
+    return false;
+  }
+
+  /** conntrackIn for a traced frame: the entry before and after, and the packet's state. */
+  private conntrackInTraced(hook: Hook, frameNo: number, generated: boolean): boolean {
+    const ct = this.ct!;
+    const skb = this.skb;
+    let before: string | null = null;
+    ct.observe = (entry) => (before = entry);
+    let v: number;
+    try {
+      v = ct.in(skb, hook, this.clockNs);
+    } finally {
+      ct.observe = null;
+    }
+    this.events.emit({
+      e: 'ct',
+      f: frameNo,
+      hook: HOOK_NAMES[hook],
+      before,
+      state: ctStateText(skb),
+      after: ctEntryText(skb, (c) => ct.expiresIn(c, this.clockNs)),
+    });
+    if (v === NF_ACCEPT) return true;
     this.lastKind = generated ? FateKind.GeneratedDropped : FateKind.DroppedByStack;
     this.lastDrop = { reason: StackReason.conntrackFull };
     this.fate(this.lastKind, frameNo, this.lastDrop);
@@ -571,8 +612,11 @@ export class GuestStack {
   private runTable(t: CompiledTable, tracing: boolean, frameNo: number, generated: boolean): boolean {
     const par = this.par;
     par.table = t.name;
-    t.tracer = tracing || this.skb.nftrace ? this.tracerFor(t.name) : null;
+    t.tracer = tracing || this.skb.nftrace ? this.tracerFor(t, frameNo) : null;
+    const events = this.opts.trace?.(frameNo) ? this.events : null;
+    events?.emit({ e: 'table', f: frameNo, table: t.name, hook: HOOK_NAMES[par.hook] });
     const v = t.run(this.skb, par);
+    events?.emit({ e: 'verdict', f: frameNo, table: t.name, v: verdictName(v, par.hotdrop), chain: t.site.chain, rule: t.site.rule });
     if (v === NF_ACCEPT) return true;
     const site: DropSite =
       this.skb.family === Family.V6
@@ -610,8 +654,8 @@ export class GuestStack {
       if (!NatCore.initialized(conn, manip)) {
         if (!this.runTable(t, tracing, frameNo, generated)) return false;
         if (!NatCore.initialized(conn, manip) && nat.nullBinding(conn, hook) !== NF_ACCEPT) return this.natFailed(frameNo, generated);
-      }
-    }
+      } else if (this.opts.trace?.(frameNo)) this.events.emit({ e: 'natbound', f: frameNo, hook: HOOK_NAMES[hook] });
+    } else if (this.opts.trace?.(frameNo)) this.events.emit({ e: 'natbound', f: frameNo, hook: HOOK_NAMES[hook] });
     return nat.packet(skb, conn, ctinfo, hook) || this.natFailed(frameNo, generated);
   }
 
@@ -647,10 +691,18 @@ export class GuestStack {
   }
 
   /** Logs as the kernel's TRACE does: `TRACE: table:chain:type:rulenum ` and the packet, in LOG's format. */
-  private tracerFor(table: string) {
+  private tracerFor(t: CompiledTable, frameNo: number) {
     const par = this.par;
-    return (chain: string, kind: 'rule' | 'return' | 'policy', num: number): void =>
-      this.opts.printk(4, formatLogLine({ level: 4, prefix: `TRACE: ${table}:${chain}:${kind}:${num} `, flags: 0 }, this.skb, par));
+    const table = t.name;
+    const events = this.opts.trace?.(frameNo) ? this.events : null;
+    return (chain: string, kind: TraceKind, num: number): void => {
+      if (kind !== 'nomatch') this.opts.printk(4, formatLogLine({ level: 4, prefix: `TRACE: ${table}:${chain}:${kind}:${num} `, flags: 0 }, this.skb, par));
+      if (!events) return;
+      if (kind === 'rule' || kind === 'nomatch')
+        events.emit({ e: 'rule', f: frameNo, table, chain, n: num, m: kind === 'rule' ? 1 : 0, line: t.table.chains.get(chain)?.rules[num - 1]?.line ?? 0 });
+      else if (kind === 'return') events.emit({ e: 'return', f: frameNo, table, chain });
+      else events.emit({ e: 'policy', f: frameNo, table, chain, policy: t.table.chains.get(chain)?.policy ?? '' });
+    };
   }
 
   private stackDrop(frameNo: number, reason: string): void {
@@ -685,6 +737,17 @@ export class GuestStack {
     out.reason = f.reason;
     out.frame = f.frame;
     if (this.skb.nftrace || this.opts.trace?.(frameNo)) this.opts.printk(4, `TRACE: frame=${frameNo} ${this.describeFate(out)}`);
+    if (this.opts.trace?.(frameNo)) {
+      const ct = this.ct;
+      this.events.emit({
+        e: 'fate',
+        f: frameNo,
+        fate: this.describeFate(out),
+        pkt: this.events.packet(this.skb),
+        state: ct ? ctStateText(this.skb) : null,
+        ct: ct ? ctEntryText(this.skb, (c) => ct.expiresIn(c, this.clockNs)) : null,
+      });
+    }
     if (this.fanout && frameNo === this.fanoutLast) {
       // A reassembled packet: each fragment shares its fate; the leaving frame goes with the last.
       for (const n of this.fanout) {
@@ -707,6 +770,13 @@ export class GuestStack {
     if (f.unit >= 0) parts.push(`OUT=${this.devByUnit[f.unit]?.name ?? f.unit}`);
     return parts.join(' ');
   }
+}
+
+/** A table's verdict in words. */
+function verdictName(v: number, hotdrop: boolean): string {
+  if (v === NF_ACCEPT) return 'ACCEPT';
+  if (v === NF_DROP) return hotdrop ? 'DROP (a match could not read the packet)' : 'DROP';
+  return `verdict ${v}`;
 }
 
 const FATE_WORDS: Record<FateKind, string> = {

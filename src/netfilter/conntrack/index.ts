@@ -199,6 +199,8 @@ export class Conntrack {
   insertFailed = 0;
   /** Packets found INVALID (stat invalid). */
   invalid = 0;
+  /** When set (cofw trace), told the entry a packet found, as conntrack -L prints it, before the packet changes it (null: none). */
+  observe: ((before: string | null) => void) | null = null;
 
   constructor(opts: ConntrackOptions = {}) {
     this.max = opts.max ?? 262144;
@@ -419,6 +421,10 @@ export class Conntrack {
         else if (conn.status & IPS_EXPECTED) ctinfo = IP_CT_RELATED;
         else ctinfo = IP_CT_NEW;
       }
+      if (this.observe)
+        this.observe(
+          h === null ? null : formatEntry(conn, conn.confirmed ? Math.max(0, Math.floor((conn.timeout - now) / HZ)) : Math.floor(conn.timeout / HZ)),
+        );
       const v = this.handlePacket(conn, ctinfo, skb, th, csum, now);
       if (v === HANDLE_REPEAT) {
         this.remove(conn);
