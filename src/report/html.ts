@@ -178,7 +178,8 @@ function timeline(d: ReplayDetails | undefined, out: string[]): void {
   for (let i = 0; i < n; i++) max = Math.max(max, t.accepted[i]!, t.dropped[i]!);
   const x = (i: number): number => left + (plotW * i) / n;
   const y = (v: number): number => 10 + plotH - (plotH * v) / max;
-  const bw = plotW / n;
+  // A bucket's two bars (accepted, dropped) share its width; at most 40 pixels for a short capture.
+  const bw = Math.min(plotW / n, 40);
   const per = t.width === 1 ? 'second' : `${t.width} seconds`;
   out.push(
     `<p class="key">Frames per ${esc(per)} (buckets of <span id="bucket-width" data-width="${t.width}">${esc(t.width)}</span> s), from ${esc(timeText(t.start))} UTC:<span class="acc" style="background:#2e7d32"></span>accepted<span style="background:#c62828"></span>dropped</p>`,
