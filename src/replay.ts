@@ -102,6 +102,15 @@ export interface ReplayOptions {
   inputCut?: string;
   /** Called every 1024 frames and at the end: frames replayed, and the last one's capture and record offset (for a percentage of bytes read). */
   onProgress?: (framesDone: number, at?: { file: string; offset: number }) => void;
+  /**
+   * Called with every captured frame's own fate, once per frame, as it
+   * comes (not in frame order: a fragment's comes when its datagram is
+   * complete), with the frame as captured and the conet unit it entered
+   * on. A fate that got through names the filter table's verdict that let
+   * it (`site`: the rule, or rule 0 for the policy), when the filter table
+   * saw it. The record is reused: valid during the call.
+   */
+  onFrameFate?: (fate: FateMsg, frame: SourceFrame, unit: number) => void;
   /** What the guest runs (the real rule loader and stack by default; tests pass fakes). */
   guest?: GuestDeps;
   /** Passage page size in bytes (64 KiB by default). */
@@ -333,8 +342,10 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
     return e;
   };
 
+  const onFrameFate = opts.onFrameFate;
   const onOutcome = (f: FateMsg, frame: SourceFrame | undefined, unit: number, tsNs: bigint): void => {
     const kind = f.kind;
+    if (onFrameFate && frame) onFrameFate(f, frame, unit);
     counts[kind] = counts[kind]! + 1;
     const original = frame?.data;
     const pass =

@@ -7,6 +7,8 @@ export const EXIT_BAD_INPUT = 1;
 export const EXIT_USAGE = 2;
 /** The replay finished but a capture was damaged; what could be read was replayed. */
 export const EXIT_DAMAGED = 3;
+/** Something was found: an expectation failed (`--expect`), or `diff` found a difference, or `check --shadowed` a shadowed rule. */
+export const EXIT_FINDINGS = 4;
 /** An internal error (a bug in cofw, such as a broken conservation law). */
 export const EXIT_INTERNAL = 70;
 

@@ -30,6 +30,7 @@ import { CaptureError } from '../capture/index.js';
 import { MachineFileError, loadMachineFile } from '../machine/machine-file.js';
 import { hostsTable } from '../netfilter/rules/hosts.js';
 import { ConservationError } from '../replay.js';
+import { ExpectFileError } from '../report/expect.js';
 import { OutputError } from '../io/output-file.js';
 import { EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, InputError } from './errors.js';
 import { captureNameProblem, openReplayOutputs } from './outputs.js';
@@ -141,6 +142,9 @@ export function buildProgram(state: RunState = { code: EXIT_OK }): Command {
       10,
     )
     .option('-q, --quiet', 'no progress on stderr')
+    .option('--expect <file>', 'check the expectations in this YAML file (exit 4 when one fails; see the README)')
+    .option('--junit <file>', 'with --expect: write the results as JUnit XML, for CI')
+    .option('--unused', 'also list the rules no packet hit, with their lines in the rule files')
     .addHelpText(
       'after',
       `
@@ -161,6 +165,7 @@ Only causes that dropped something get a file; the report lists them.`,
       if (!o.rules && !o.rules6)
         cmd.error('error: give a rule file: --rules FILE (iptables), --rules6 FILE (ip6tables), or both', { exitCode: EXIT_USAGE, code: 'cofw.usage' });
       if (o.save6 && !o.rules6) cmd.error('error: --save6 needs --rules6 FILE', { exitCode: EXIT_USAGE, code: 'cofw.usage' });
+      if (o.junit && !o.expect) usageError(cmd, '--junit needs --expect FILE (the expectations whose results it holds)');
       checkCommonUsage(captures, o, cmd);
       for (const [option, path] of [
         ['--accepted', o.accepted],
@@ -170,7 +175,7 @@ Only causes that dropped something get a file; the report lists them.`,
         if (problem) usageError(cmd, problem);
       }
       // Outputs are checked (not the same file as an input or another output) and opened before anything is read.
-      const outputs = openReplayOutputs({ captures, rules: o.rules, rules6: o.rules6, machine: o.machine }, o);
+      const outputs = openReplayOutputs({ captures, rules: o.rules, rules6: o.rules6, machine: o.machine, expect: o.expect }, o);
       try {
         const rules = o.rules ?? NO_RULES;
         state.code = await runReplay(
@@ -299,7 +304,14 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(printable(ruleFileErrorsText(e)));
       return EXIT_BAD_INPUT;
     }
-    if (e instanceof RuleFileError || e instanceof InputError || e instanceof MachineFileError || e instanceof CaptureError || e instanceof OutputError) {
+    if (
+      e instanceof RuleFileError ||
+      e instanceof InputError ||
+      e instanceof MachineFileError ||
+      e instanceof CaptureError ||
+      e instanceof OutputError ||
+      e instanceof ExpectFileError
+    ) {
       process.stderr.write(printable(e.message.replace(/^/gm, 'cofw: ') + '\n'));
       return EXIT_BAD_INPUT;
     }

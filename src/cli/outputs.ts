@@ -23,6 +23,8 @@ export interface ReplayInputs {
   rules?: string | undefined;
   rules6?: string | undefined;
   machine?: string | undefined;
+  /** The expectation file (--expect). */
+  expect?: string | undefined;
 }
 
 /** The outputs a replay is asked for (the command line's options). */
@@ -38,10 +40,11 @@ export interface ReplayOutputOptions {
   conntrack?: string | undefined;
   json?: string | undefined;
   report?: string | undefined;
+  junit?: string | undefined;
 }
 
 /** The text outputs, by option. */
-export type TextOutput = 'save' | 'save6' | 'console' | 'conntrack' | 'json' | 'report';
+export type TextOutput = 'save' | 'save6' | 'console' | 'conntrack' | 'json' | 'report' | 'junit';
 const TEXT_OUTPUTS: ReadonlyArray<[TextOutput, string]> = [
   ['save', '--save'],
   ['save6', '--save6'],
@@ -49,6 +52,7 @@ const TEXT_OUTPUTS: ReadonlyArray<[TextOutput, string]> = [
   ['conntrack', '--conntrack'],
   ['json', '--json'],
   ['report', '--report'],
+  ['junit', '--junit'],
 ];
 
 /** The opened outputs of one replay. */
@@ -114,6 +118,7 @@ export function refuseSameFiles(inputs: ReplayInputs, o: ReplayOutputOptions): v
   if (inputs.rules) ins.push([inputName('the rule file (--rules)', inputs.rules), inputs.rules]);
   if (inputs.rules6) ins.push([inputName('the ip6tables rule file (--rules6)', inputs.rules6), inputs.rules6]);
   if (inputs.machine) ins.push([inputName('the machine file (--machine)', inputs.machine), inputs.machine]);
+  if (inputs.expect) ins.push([inputName('the expectation file (--expect)', inputs.expect), inputs.expect]);
   const outs: Array<[string, string]> = [];
   if (o.accepted) outs.push(['--accepted', o.accepted]);
   if (o.dropped) outs.push(['--dropped', o.dropped]);

@@ -15,7 +15,8 @@ import { htmlReport } from '../report/html.js';
 import { jsonReportText } from '../report/json.js';
 import { partialNote, replay, type ReplayResult } from '../replay.js';
 import { prepareCaptures, type PreparedCaptures } from './captures.js';
-import { EXIT_DAMAGED, EXIT_OK, InputError } from './errors.js';
+import { EXIT_DAMAGED, EXIT_FINDINGS, EXIT_OK, InputError } from './errors.js';
+import { hostRuleSets, prepareChecks, type CheckResults } from './checks.js';
 import { Interrupts, type InterruptSignal } from './interrupts.js';
 import type { ReplayOutputs } from './outputs.js';
 import { printable } from './printable.js';
@@ -48,6 +49,11 @@ export interface ReplayCommandOptions {
   fail?: 'closed' | 'open';
   top: number;
   quiet?: boolean;
+  /** Expectations to check (YAML), and where to write their JUnit XML. */
+  expect?: string;
+  junit?: string;
+  /** List the rules no packet hit. */
+  unused?: boolean;
 }
 
 /** The machine guess was cut short by an interrupt: nothing is replayed. */
@@ -170,6 +176,11 @@ function interruptedEarly(intr: Interrupts): number {
   return intr.exitCode || 130;
 }
 
+/** The JSON report's fields for the checks: `expectations`, `unused`. */
+function jsonChecks(found: CheckResults | undefined): object {
+  return { ...(found?.expectations ? { expectations: found.expectations } : {}), ...(found?.unused ? { unused: found.unused } : {}) };
+}
+
 /** The temporary paths in a result's names replaced by the user's names. */
 function showNames(result: ReplayResult, caps: PreparedCaptures): void {
   for (const d of result.damage) {
@@ -207,11 +218,13 @@ export async function runReplay(captures: string[], o: ReplayCommandOptions, out
     const signal = intr.stage();
     let result: ReplayResult;
     let name: string;
+    let found: CheckResults | undefined;
     try {
       const m = await machineFor(caps.paths, o, signal);
       name = m.name;
       const spec: MachineSpec = o.fail ? { ...m.spec, failPolicy: o.fail } : m.spec;
       if (progress) bar = ReplayProgress.start(process.stderr, caps.paths);
+      const checks = o.expect || o.unused ? prepareChecks(o, spec, hostRuleSets(spec, { ...o, rules: o.rulesText ? o.rules : undefined })) : undefined;
       result = await replay({
         rulesFile: o.rules,
         rulesText: o.rulesText,
@@ -227,10 +240,12 @@ export async function runReplay(captures: string[], o: ReplayCommandOptions, out
         ...(o.splitBy ? { splitBy: o.splitBy } : {}),
         ...(o.splitDir ? { splitDir: o.splitDir } : {}),
         ...(o.report ? { details: true } : {}),
+        ...(checks?.onFrameFate ? { onFrameFate: checks.onFrameFate } : {}),
         ...(bar ? { onProgress: (n: number, at?: ProgressPosition) => bar!.update(n, at) } : {}),
       });
       bar?.stop();
       bar = undefined;
+      found = checks?.finish(result);
     } catch (e) {
       if (e instanceof GuessInterrupted) {
         outputs.files.discard();
@@ -250,15 +265,18 @@ export async function runReplay(captures: string[], o: ReplayCommandOptions, out
     t.console?.write(text(result.console.join('\n') + (result.console.length ? '\n' : '')));
     // Both families' entries, IPv4 first.
     t.conntrack?.write(text((result.conntrack ?? '') + (result.conntrack6 ?? '')));
-    t.json?.write(jsonReportText(result));
+    t.json?.write(jsonReportText(result, jsonChecks(found)));
     const context = { captures, rulesFile: o.rules, ...(o.rules6 ? { rules6File: o.rules6 } : {}), machine: name, top: o.top };
     t.report?.write(htmlReport(result, context));
+    if (found?.junit) t.junit?.write(found.junit);
     outputs.files.commit();
     process.stdout.write(printable(formatReport(result, context)));
+    if (found?.text) process.stdout.write(printable(found.text));
     if (note) {
       process.stderr.write(printable(`cofw: ${note.replace(/^cofw: PARTIAL: /, '')}; the report and every output cover only those (the outputs say so)\n`));
       return intr.exitCode;
     }
+    if (found?.failed) return EXIT_FINDINGS;
     return result.damage.length ? EXIT_DAMAGED : EXIT_OK;
   } finally {
     bar?.stop();

@@ -164,6 +164,10 @@ export class CompiledTable {
   private readonly stackRule = new Int32Array(MAX_STACK);
   /** Set by `run`: the chain and 1-based rule number (0 = policy) of the verdict. */
   readonly site: VerdictSite = { chain: '', rule: 0 };
+  /** The index of `site`'s chain, for siteRecord. */
+  private siteCi = 0;
+  /** siteRecord's objects: per chain, per rule number (0 = policy). */
+  private readonly siteRecords: Array<Array<{ readonly table: string; readonly chain: string; readonly rule: number; readonly ipv6?: boolean }>> = [];
   /**
    * When set, called as the kernel's TRACE would log: `rule` when a rule
    * matches, `return` when a user chain is left at its end, `policy` when
@@ -191,6 +195,16 @@ export class CompiledTable {
       this.chains.push({ chain: c, rules, policy: c.builtin ? (c.policy === 'ACCEPT' ? NF_ACCEPT : NF_DROP) : -1 });
       if (c.builtin) this.entry.set(CHAIN_HOOK[c.name]!, index.get(c.name)!);
     }
+  }
+
+  /**
+   * The last verdict's site as one object per site (the same object every
+   * time): `{ table, chain, rule }`, `ipv6: true` in an ip6tables table.
+   */
+  siteRecord(): { readonly table: string; readonly chain: string; readonly rule: number; readonly ipv6?: boolean } {
+    const byRule = (this.siteRecords[this.siteCi] ??= []);
+    const rule = this.site.rule;
+    return (byRule[rule] ??= this.v6 ? { table: this.name, chain: this.site.chain, rule, ipv6: true } : { table: this.name, chain: this.site.chain, rule });
   }
 
   /** Does this table have a chain on `hook`? */
@@ -232,6 +246,7 @@ export class CompiledTable {
         chain.chain.packets++;
         chain.chain.bytes += len;
         if (this.tracer) this.tracer(chain.chain.name, 'policy', chain.rules.length + 1);
+        this.siteCi = ci;
         this.site.chain = chain.chain.name;
         this.site.rule = 0;
         return chain.policy;
@@ -250,6 +265,7 @@ export class CompiledTable {
       }
       if (!(this.v6 ? ip6Match(r, skb, par) : ipMatch(r, skb, par)) || !this.matchAll(r, skb, par)) {
         if (par.hotdrop) {
+          this.siteCi = ci;
           this.site.chain = chain.chain.name;
           this.site.rule = ri + 1;
           return NF_DROP;
@@ -264,6 +280,7 @@ export class CompiledTable {
       switch (r.kind) {
         case Kind.Accept:
         case Kind.Drop:
+          this.siteCi = ci;
           this.site.chain = chain.chain.name;
           this.site.rule = ri + 1;
           return r.kind === Kind.Accept ? NF_ACCEPT : NF_DROP;
@@ -272,6 +289,7 @@ export class CompiledTable {
           continue;
         case Kind.Jump:
           if (sp >= MAX_STACK) {
+            this.siteCi = ci;
             this.site.chain = chain.chain.name;
             this.site.rule = ri + 1;
             return NF_DROP;
@@ -298,6 +316,7 @@ export class CompiledTable {
             continue;
           }
           if (v !== XT_RETURN) {
+            this.siteCi = ci;
             this.site.chain = chain.chain.name;
             this.site.rule = ri + 1;
             return v;

@@ -15,12 +15,12 @@ import type { ReplayResult } from '../replay.js';
 export const REPORT_VERSION = 1;
 
 /** The JSON report of a replay: `version`, then every field of the result but the loaded rule sets (their text is `save` and `save6`) and the page's details. */
-export function jsonReport(result: ReplayResult): Record<string, unknown> {
+export function jsonReport(result: ReplayResult, extra: object = {}): Record<string, unknown> {
   const { ruleset: _r, ruleset6: _r6, details: _d, ...rest } = result;
-  return { version: REPORT_VERSION, ...rest };
+  return { version: REPORT_VERSION, ...rest, ...extra };
 }
 
-/** The report as the file holds it: indented JSON and a final newline. */
-export function jsonReportText(result: ReplayResult): string {
-  return JSON.stringify(jsonReport(result), null, 2) + '\n';
+/** The report as the file holds it: indented JSON and a final newline. `extra`: fields of the checks asked for (`expectations`, `unused`). */
+export function jsonReportText(result: ReplayResult, extra: object = {}): string {
+  return JSON.stringify(jsonReport(result, extra), null, 2) + '\n';
 }

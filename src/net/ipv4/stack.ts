@@ -530,6 +530,12 @@ export class GuestStack {
   /** Its largest fragment (IPCB(skb)->frag_max_size). */
   private fragMaxSize = 0;
   private lastKind: FateKind = FateKind.DroppedByRule;
+  /**
+   * The filter table's last verdict for the packet in hand, when it
+   * accepted it: the site a passing fate names (the rule that accepted the
+   * packet, or the chain's policy). Cleared with every fate.
+   */
+  private passSite: DropSite | undefined;
   private lastDrop: { site?: DropSite; reason?: string } = {};
 
   /** Runs every table on `hook`; false (and the drop fate) when one drops. */
@@ -617,7 +623,10 @@ export class GuestStack {
     events?.emit({ e: 'table', f: frameNo, table: t.name, hook: HOOK_NAMES[par.hook] });
     const v = t.run(this.skb, par);
     events?.emit({ e: 'verdict', f: frameNo, table: t.name, v: verdictName(v, par.hotdrop), chain: t.site.chain, rule: t.site.rule });
-    if (v === NF_ACCEPT) return true;
+    if (v === NF_ACCEPT) {
+      if (t.name === 'filter') this.passSite = t.siteRecord();
+      return true;
+    }
     const site: DropSite =
       this.skb.family === Family.V6
         ? { table: t.name, chain: t.site.chain, rule: t.site.rule, ipv6: true }
@@ -748,6 +757,9 @@ export class GuestStack {
         ct: ct ? ctEntryText(this.skb, (c) => ct.expiresIn(c, this.clockNs)) : null,
       });
     }
+    // A packet that got through names the filter rule (or policy) that accepted it.
+    if (PASSING[kind] && !f.site) out.site = this.passSite;
+    this.passSite = undefined;
     if (this.fanout && frameNo === this.fanoutLast) {
       // A reassembled packet: each fragment shares its fate; the leaving frame goes with the last.
       for (const n of this.fanout) {
@@ -778,6 +790,10 @@ function verdictName(v: number, hotdrop: boolean): string {
   if (v === NF_DROP) return hotdrop ? 'DROP (a match could not read the packet)' : 'DROP';
   return `verdict ${v}`;
 }
+
+/** Fates of packets that got through (they name the filter verdict that let them). */
+const PASSING: boolean[] = [];
+for (const k of [FateKind.Forwarded, FateKind.Delivered, FateKind.Sent, FateKind.Generated]) PASSING[k] = true;
 
 const FATE_WORDS: Record<FateKind, string> = {
   [FateKind.Forwarded]: 'forwarded',
