@@ -66,6 +66,14 @@ describe('cofw library entry point', () => {
         'replay',
         'ruleText',
         'saveRuleset',
+        'ExpectationRun',
+        'ExpectFileError',
+        'formatExpectations',
+        'junitXml',
+        'parseExpectations',
+        'RuleSets',
+        'findShadowed',
+        'formatShadowed',
       ].sort(),
     );
   });

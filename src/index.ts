@@ -337,3 +337,30 @@ export { CaptureError } from './capture/index.js';
  * try { await replay({ ...opts, dropped: '/no/such/dir/d.pcapng' }); } catch (e) { if (e instanceof OutputError) console.error(e.message); }
  */
 export { OutputError } from './io/output-file.js';
+
+/**
+ * Expectations (`--expect`): read a YAML file of them against the rule
+ * files and the machine (ExpectFileError with positions when it is wrong),
+ * feed a replay's frame fates to an ExpectationRun, and read the results
+ * as text or JUnit XML.
+ *
+ * @example
+ * const rules = new RuleSets(loadRuleset(text, 'rules.v4'));
+ * const run = new ExpectationRun(parseExpectations(yaml, 'expect.yaml', { rules, devices: spec.devices }), { rules, spec });
+ * const r = await replay({ ...opts, onFrameFate: (f, frame, unit) => run.frame(f, frame, unit) });
+ * console.log(formatExpectations(run.finish(r), 'expect.yaml'));
+ */
+export { ExpectationRun, ExpectFileError, formatExpectations, junitXml, parseExpectations } from './report/expect.js';
+export type { Expectation, ExpectationResult, CounterExample } from './report/expect.js';
+export { RuleSets } from './report/frame-fates.js';
+export type { FrameFate } from './report/frame-fates.js';
+
+/**
+ * Shadowed rules (`cofw check --shadowed`): the rules earlier rules of
+ * their chain keep from ever matching, from the rules alone.
+ *
+ * @example
+ * for (const s of findShadowed(loadRuleset(text, 'rules.v4'))) console.log(s.line, s.text, s.by);
+ */
+export { findShadowed, formatShadowed } from './netfilter/rules/shadow.js';
+export type { ShadowedRule } from './netfilter/rules/shadow.js';

@@ -32,12 +32,14 @@ import { hostsTable } from '../netfilter/rules/hosts.js';
 import { ConservationError } from '../replay.js';
 import { ExpectFileError } from '../report/expect.js';
 import { OutputError } from '../io/output-file.js';
-import { EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, InputError } from './errors.js';
+import { EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, InputError } from './errors.js';
+import { findShadowed, formatShadowed } from '../netfilter/rules/shadow.js';
 import { captureNameProblem, openReplayOutputs } from './outputs.js';
 import { printable } from './printable.js';
 import { runReplay, runTrace, type ReplayCommandOptions } from './replay-command.js';
 import { compileFilter } from '../packet/filter.js';
 import { MAX_TRACED_FRAMES } from './trace-select.js';
+import { runDiff } from './diff-command.js';
 
 /** A screenful: a rule file's errors beyond this many are counted, not listed. */
 export const MAX_ERRORS_SHOWN = 20;
@@ -88,10 +90,17 @@ export function buildProgram(state: RunState = { code: EXIT_OK }): Command {
     .argument('<rules>', 'rule file in iptables-save / iptables-restore format')
     .option('-6, --ipv6', 'an ip6tables rule file (ip6tables-restore --test)')
     .option('-m, --machine <file>', "machine file (YAML): its hosts: are the guest's /etc/hosts, for host names in -s and -d")
-    .action((rules: string, o: { ipv6?: boolean; machine?: string }) => {
+    .option('--shadowed', 'also list the rules earlier rules of their chain keep from ever matching (exit 4 when there are any)')
+    .action((rules: string, o: { ipv6?: boolean; machine?: string; shadowed?: boolean }) => {
       const rs = loadRulesFile(rules, !!o.ipv6, o.machine);
       let n = 0;
       for (const t of rs.tables.values()) for (const c of t.chains.values()) n += c.rules.length;
+      if (o.shadowed) {
+        const found = findShadowed(rs);
+        process.stdout.write(printable(formatShadowed(found, rules, n)));
+        if (found.length) state.code = EXIT_FINDINGS;
+        return;
+      }
       process.stdout.write(`${rules}: OK (${rs.tables.size} table${rs.tables.size === 1 ? '' : 's'}, ${n} rule${n === 1 ? '' : 's'})\n`);
     });
 
@@ -193,6 +202,8 @@ Only causes that dropped something get a file; the report lists them.`,
       }
     });
 
+  addDiffCommand(program, state);
+
   program
     .command('trace')
     .description("replay and show, for chosen frames, every rule, chain return and policy they meet (as the kernel's TRACE target logs them) and their fate")
@@ -253,6 +264,76 @@ const TRACE_HELP = `
   joined with and (&&), or (||), not (!) and parentheses; and binds tighter than or.
 Examples: --match 'tcp and dport 22'   --match 'ip6 and not (icmp6 or src net 2001:db8::/32)'
 At most ${MAX_TRACED_FRAMES} frames are traced (the first that match).`;
+/** `cofw diff`: the captures through the old and the new rule files, and what changes. */
+function addDiffCommand(program: Command, state: RunState): void {
+  program
+    .command('diff')
+    .description('replay captures through the old and the new rule files and list every connection whose fate changes (exit 4 when one does)')
+    .argument('<captures...>', 'pcap / pcapng captures (optionally .gz); several are merged by timestamp')
+    .option('-r, --rules <file>', 'the old iptables rule file')
+    .option('--rules-new <file>', 'the new iptables rule file (default: the old one)')
+    .option('-6, --rules6 <file>', 'the old ip6tables rule file')
+    .option('--rules6-new <file>', 'the new ip6tables rule file (default: the old one)')
+    .option('-m, --machine <file>', 'machine file (YAML): interfaces, addresses, routes, fail policy')
+    .option('-l, --local <addr...>', "without a machine file: the firewall's own addresses (CIDR), on one interface eth0")
+    .option('--json <file>', 'write the diff as JSON')
+    .option('--expect <file>', 'check the expectations in this YAML file on the new rules (exit 4 when one fails)')
+    .option('--junit <file>', 'with --expect: write the results as JUnit XML')
+    .addOption(new Option('--fail <policy>', 'fail policy if the guest oopses (overrides the machine file)').choices(['closed', 'open']))
+    .option('--top <n>', 'how many connections to list (those with most changed packets)', wholeNumber, 20)
+    .option('-q, --quiet', 'no progress on stderr')
+    .action(
+      async (
+        captures: string[],
+        o: Record<string, string | undefined> & { local?: string[]; top: number; quiet?: boolean; fail?: 'closed' | 'open' },
+        cmd: Command,
+      ) => {
+        if (!o.rules && !o.rules6 && !o.rulesNew && !o.rules6New)
+          usageError(cmd, 'give the rule files to compare: --rules OLD --rules-new NEW (iptables), --rules6 OLD --rules6-new NEW (ip6tables), or both');
+        if (!o.rulesNew && !o.rules6New)
+          usageError(cmd, 'give the new rule file: --rules-new FILE or --rules6-new FILE (the old ones are --rules and --rules6)');
+        if (o.junit && !o.expect) usageError(cmd, '--junit needs --expect FILE (the expectations whose results it holds)');
+        checkCommonUsage(captures, o, cmd);
+        const outputs = openReplayOutputs(
+          { captures, rules: o.rules, rules6: o.rules6, machine: o.machine, expect: o.expect },
+          { json: o.json, junit: o.junit },
+        );
+        try {
+          const text = (p: string | undefined, what: string): string => (p ? readText(p, what) : '');
+          state.code = await runDiff(
+            captures,
+            {
+              ...(o.rules ? { rules: o.rules } : {}),
+              rulesText: text(o.rules, 'rule file'),
+              ...(o.rules6 ? { rules6: o.rules6, rules6Text: text(o.rules6, 'ip6tables rule file') } : {}),
+              ...(o.rulesNew ? { rulesNew: o.rulesNew } : {}),
+              rulesNewText: o.rulesNew ? text(o.rulesNew, 'rule file') : text(o.rules, 'rule file'),
+              ...(o.rules6New ? { rules6New: o.rules6New } : {}),
+              ...(o.rules6New || o.rules6 ? { rules6NewText: text(o.rules6New ?? o.rules6, 'ip6tables rule file') } : {}),
+              ...(o.machine ? { machine: o.machine } : {}),
+              ...(o.local ? { local: o.local } : {}),
+              ...(o.json ? { json: o.json } : {}),
+              ...(o.expect ? { expect: o.expect } : {}),
+              ...(o.junit ? { junit: o.junit } : {}),
+              ...(o.fail ? { fail: o.fail } : {}),
+              top: o.top,
+              ...(o.quiet ? { quiet: true } : {}),
+            },
+            outputs,
+          );
+        } finally {
+          outputs.files.discard();
+        }
+      },
+    );
+}
+
+/** A whole number option (`--top 10`). */
+function wholeNumber(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number, such as 10');
+  return n;
+}
 
 /** Ends the command with a usage error (exit 2). */
 function usageError(cmd: Command, message: string): never {

@@ -57,9 +57,13 @@ export interface ReplayCommandOptions {
 }
 
 /** The machine guess was cut short by an interrupt: nothing is replayed. */
-class GuessInterrupted extends Error {}
+export class GuessInterrupted extends Error {}
 
-async function machineFor(captures: string[], o: { machine?: string; local?: string[] }, signal?: AbortSignal): Promise<{ spec: MachineSpec; name: string }> {
+export async function machineFor(
+  captures: string[],
+  o: { machine?: string; local?: string[] },
+  signal?: AbortSignal,
+): Promise<{ spec: MachineSpec; name: string }> {
   if (o.machine) return { spec: loadMachineFile(o.machine), name: o.machine };
   if (o.local?.length) {
     const addrs = o.local.map((t) => {
@@ -171,7 +175,7 @@ export async function runTrace(captures: string[], o: TraceCommandOptions): Prom
 }
 
 /** An interrupt came before the replay could begin: nothing is written. */
-function interruptedEarly(intr: Interrupts): number {
+export function interruptedEarly(intr: Interrupts): number {
   process.stderr.write(`cofw: interrupted (${intr.received ?? 'signal'}) before the replay began: nothing replayed, no output written\n`);
   return intr.exitCode || 130;
 }
