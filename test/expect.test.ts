@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { cofw, HAVE_XMLLINT, xmlSchemaErrors } from './cli-run.js';
+import { expectValidReport } from './report-schema.js';
 
 const golden = join(import.meta.dirname, 'golden');
 const JUNIT_XSD = join(import.meta.dirname, 'fixtures/junit/junit.xsd');
@@ -166,6 +167,7 @@ describe('cofw replay --expect: the kernel counters as expectations', () => {
     expect(r.out).toMatch(
       /frame \d+ {2}tcp 203\.0\.113\.\d+:\d+ -> 198\.51\.100\.1:22 {2}dropped {2}filter:INPUT:7 {2}-A INPUT ! -i eth1 -p tcp -m tcp --dport 22 -j DROP/,
     );
+    expectValidReport(readFileSync(json, 'utf8'));
     const report = JSON.parse(readFileSync(json, 'utf8'));
     expect(report.expectations.failed).toBe(1);
     expect(report.expectations.results[0].examples).toHaveLength(5);
