@@ -47,7 +47,8 @@ function ruleView(r: Rule): unknown {
     proto: ip.proto,
     fragment: ip.fragment,
     invflags: ip.invflags,
-    matches: r.matches.map((m) => [m.module.name, m.module.save(m.config)]),
+    // tcp and udp matches are compared through the rule's text: iptables-save prints one match for all of them (nft-ports.ts).
+    matches: r.matches.filter((m) => m.module.name !== 'tcp' && m.module.name !== 'udp').map((m) => [m.module.name, m.module.save(m.config)]),
     target: t.kind === 'module' ? ['module', t.module.name, t.module.save(t.config)] : t,
     text: ruleText(r),
   };

@@ -13,8 +13,16 @@
  * - single source and destination ports with the same inversion are
  *   compared as one 32-bit word: `! --sport A ! --dport B` matches unless
  *   both are equal (xt would need both to differ);
- * - a port range 0:65535 without `!` is not tested at all.
+ * - a port range 0:65535 is not tested at all, with `!` or without
+ *   (`-p tcp ! --dport 0:65535` matches every TCP packet).
+ *
+ * iptables-save rebuilds the matches from those expressions
+ * (nft_parse_transport in nft-shared.c): every translated tcp or udp match
+ * of a rule writes into one match, made where the first expression is, so
+ * a rule with two prints one (see nativeSave).
  */
+
+import { formatTcpFlags } from './util.js';
 
 export const enum PortMode {
   /** Both ports single, same inversion: one 4-byte compare. */
@@ -37,8 +45,8 @@ export function compilePorts(spts: readonly [number, number], invSrc: boolean, d
   const combined = spts[0] !== 0 && spts[0] === spts[1] && dpts[0] !== 0 && dpts[0] === dpts[1] && invSrc === invDst;
   return {
     mode: combined ? PortMode.Combined : PortMode.Separate,
-    testSrc: spts[0] !== 0 || spts[1] < 65535 || invSrc,
-    testDst: dpts[0] !== 0 || dpts[1] < 65535 || invDst,
+    testSrc: spts[0] !== 0 || spts[1] < 65535,
+    testDst: dpts[0] !== 0 || dpts[1] < 65535,
     spts,
     dpts,
     invSrc,
@@ -80,4 +88,113 @@ export function savePortOption(name: 'sport' | 'dport', range: readonly [number,
     [lo, hi, inv] = [hi + 1, 65535, false];
   }
   return `${inv ? '! ' : ''}--${name} ${lo === hi ? lo : `${lo}:${hi}`}`;
+}
+
+/** What a tcp or udp match gives nf_tables: its ports, and for tcp its flags. */
+export interface NativeFields {
+  readonly spts: readonly [number, number];
+  readonly dpts: readonly [number, number];
+  readonly invSrc: boolean;
+  readonly invDst: boolean;
+  readonly flgMask?: number;
+  readonly flgCmp?: number;
+  readonly invFlags?: boolean;
+}
+
+/** The one match iptables-save rebuilds from a rule's tcp or udp payload expressions. */
+interface Rebuilt {
+  spts: [number, number];
+  dpts: [number, number];
+  invSrc: boolean;
+  invDst: boolean;
+  flgMask: number;
+  flgCmp: number;
+  invFlags: boolean;
+}
+
+/**
+ * One side's expression (expr_gen_range_cmp16) read back
+ * (port_match_single_to_range, nft_parse_tcp_range): a single port or a
+ * range sets both ends and, inverted, the inversion (never clears it); a
+ * range from 0 is "at most its end", which sets the end only, or inverted
+ * "greater than its end", which sets the start only.
+ */
+function readSide(ports: [number, number], inv: boolean, lo: number, hi: number, invert: boolean): boolean {
+  if (lo === hi || lo !== 0 || hi === 65535) {
+    ports[0] = lo;
+    ports[1] = hi;
+    return inv || invert;
+  }
+  if (invert) ports[0] = Math.min(hi + 1, 65535);
+  else ports[1] = hi;
+  return inv;
+}
+
+/**
+ * Applies one translated match's expressions (add_nft_tcp, add_nft_tcpudp)
+ * to what iptables-save rebuilds; false when it gives none (every field
+ * left at "any").
+ */
+function applyNative(r: Rebuilt, m: NativeFields): boolean {
+  let emitted = false;
+  if (m.flgMask) {
+    r.flgMask = m.flgMask;
+    r.flgCmp = m.flgCmp ?? 0;
+    r.invFlags ||= !!m.invFlags;
+    emitted = true;
+  }
+  const [s0, s1] = m.spts;
+  const [d0, d1] = m.dpts;
+  if (s0 !== 0 && s0 === s1 && d0 !== 0 && d0 === d1 && m.invSrc === m.invDst) {
+    // One 32-bit compare of both ports, read back as both with its inversion.
+    r.spts = [s0, s0];
+    r.dpts = [d0, d0];
+    r.invSrc ||= m.invSrc;
+    r.invDst ||= m.invDst;
+    return true;
+  }
+  if (s0 !== 0 || s1 < 65535) {
+    r.invSrc = readSide(r.spts, r.invSrc, s0, s1, m.invSrc);
+    emitted = true;
+  }
+  if (d0 !== 0 || d1 < 65535) {
+    r.invDst = readSide(r.dpts, r.invDst, d0, d1, m.invDst);
+    emitted = true;
+  }
+  return emitted;
+}
+
+/**
+ * The options iptables-save prints for a rule's tcp or udp matches that
+ * iptables-nft translated into payload expressions (`translated`, in rule
+ * order): one match made of all of them, in libxt_tcp's order (ports,
+ * then flags), or undefined when they gave no expression at all. Where two
+ * set the same field, the later one's value is printed (with an inversion
+ * either had): `-m tcp --dport 22 -m tcp --dport 23` saves as `-m tcp
+ * --dport 23`, though the kernel tests both.
+ */
+export function nativeSave(translated: readonly NativeFields[]): { first: number; text: string } | undefined {
+  const r: Rebuilt = { spts: [0, 65535], dpts: [0, 65535], invSrc: false, invDst: false, flgMask: 0, flgCmp: 0, invFlags: false };
+  let first = -1;
+  translated.forEach((m, i) => {
+    if (applyNative(r, m) && first < 0) first = i;
+  });
+  if (first < 0) return undefined;
+  const out = [savePortOption('sport', r.spts, r.invSrc, false), savePortOption('dport', r.dpts, r.invDst, false)].filter((o) => o);
+  if (r.flgMask || r.invFlags) out.push(`${r.invFlags ? '! ' : ''}--tcp-flags ${formatTcpFlags(r.flgMask)} ${formatTcpFlags(r.flgCmp)}`);
+  return { first, text: out.join(' ') };
+}
+
+/**
+ * The fields a tcp or udp match gives nf_tables as payload expressions, or
+ * undefined when iptables-nft hands it to xt_tcpudp whole (add_nft_tcp,
+ * add_nft_udp): a tcp match with `--tcp-option`, and a match that tests
+ * nothing at all (`-m tcp` alone), which keeps its place as written.
+ */
+export function translatedFields(name: string, c: NativeFields & { readonly option?: number; readonly invOption?: boolean }): NativeFields | undefined {
+  if (name !== 'tcp' && name !== 'udp') return undefined;
+  if (c.option || c.invOption) return undefined;
+  const any = (p: readonly [number, number]): boolean => p[0] === 0 && p[1] === 65535;
+  if (any(c.spts) && any(c.dpts) && !c.invSrc && !c.invDst && !c.flgMask && !c.flgCmp && !c.invFlags) return undefined;
+  return c;
 }

@@ -919,6 +919,17 @@ export class RestoreParser {
         (p.ip.invflags & INV_SRCIP ? shost : dhost)?.column ?? 1,
       );
     }
+    // iptables-nft turns `! -s 0.0.0.0/0` into a compare of no bytes, which nf_tables refuses at commit.
+    const zeroInverted =
+      p.ip.invflags & INV_SRCIP && p.srcs[0]?.[1].isZero() ? shost : p.ip.invflags & INV_DSTIP && p.dsts[0]?.[1].isZero() ? dhost : undefined;
+    if (zeroInverted && p.command & (CMD_APPEND | CMD_INSERT | CMD_REPLACE)) {
+      const op = p.command === CMD_APPEND ? 'RULE_APPEND' : p.command === CMD_INSERT ? 'RULE_INSERT' : 'RULE_REPLACE';
+      const opt = zeroInverted === shost ? '-s' : '-d';
+      throw new LineError(
+        `${op} failed (Invalid argument): \`! ${opt} ${zeroInverted.text}' (a /0 network, every address) can match no packet; iptables-nft makes it a compare of no bytes, which the kernel refuses. Remove the rule, or the \`! ${opt}' to match every packet`,
+        zeroInverted.column,
+      );
+    }
     if (p.command === CMD_REPLACE && (p.srcs.length !== 1 || p.dsts.length !== 1)) {
       throw new LineError('Replacement rule does not specify a unique address', p.commandColumn);
     }

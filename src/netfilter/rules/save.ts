@@ -5,6 +5,7 @@
  * in canonical form.
  */
 import type { InetAddr } from '../../packet/inet-addr.js';
+import { nativeSave, translatedFields } from '../matches/nft-ports.js';
 import { protocolName } from '../names.js';
 import {
   BUILTIN_CHAINS,
@@ -57,9 +58,17 @@ export function ruleText(rule: Rule): string {
     neg(INV_FRAG);
     out.push('-f');
   }
-  for (const m of rule.matches) {
+  // tcp and udp matches turned into payload expressions come back as one match (nft-ports.ts).
+  const translated = rule.matches.map((m) => translatedFields(m.module.name, m.config as Parameters<typeof translatedFields>[1]));
+  const native = nativeSave(translated.filter((f) => f !== undefined));
+  let nth = -1;
+  for (const [i, m] of rule.matches.entries()) {
+    let o: string;
+    if (translated[i]) {
+      if (++nth !== native?.first) continue;
+      o = native.text;
+    } else o = m.module.save(m.config);
     out.push('-m', m.module.name);
-    const o = m.module.save(m.config);
     if (o) out.push(o);
   }
   const t = rule.target;
