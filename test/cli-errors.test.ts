@@ -302,6 +302,20 @@ describe('messages', () => {
   });
 });
 
+describe('input files larger than any real one', () => {
+  it('a rule file over 64 MiB or a machine file over 16 MiB: exit 1, its size and the limit, nothing read', async () => {
+    const big = join(dir, 'huge.v4');
+    writeFileSync(big, '');
+    fs.truncateSync(big, 100 * 1024 * 1024); // sparse
+    userError(await cofw('check', big), new RegExp(`${esc(big)}: the rule file is 100 MiB; cofw reads rule files of at most 64 MiB`));
+    userError(await cofw('save', big), /the rule file is 100 MiB/);
+    const huge = join(dir, 'huge.yaml');
+    writeFileSync(huge, '');
+    fs.truncateSync(huge, 17 * 1024 * 1024);
+    userError(await cofw('check', RULES, '--machine', huge), /the machine file is 17 MiB; cofw reads machine files of at most 16 MiB/);
+  });
+});
+
 describe('replay() stopped by a signal', () => {
   it('already aborted: nothing read, the outputs written and marked partial, complete: false', async () => {
     const ctrl = new AbortController();

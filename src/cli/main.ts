@@ -22,9 +22,9 @@
  */
 import { Family } from '../packet/inet-addr.js';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { readFileSync } from 'node:fs';
 import { RuleFileError, RuleFileErrors } from '../netfilter/rules/api.js';
-import { loadRuleset } from '../netfilter/rules/restore.js';
+import { MAX_RULE_FILE_BYTES, loadRuleset, ruleFileTooLarge } from '../netfilter/rules/restore.js';
+import { InputTooLargeError, readInputText } from '../io/input-file.js';
 import { saveRuleset } from '../netfilter/rules/save.js';
 import { CaptureError } from '../capture/index.js';
 import { MachineFileError, loadMachineFile } from '../machine/machine-file.js';
@@ -46,8 +46,9 @@ export const MAX_ERRORS_SHOWN = 20;
 
 function readText(path: string, what: string): string {
   try {
-    return readFileSync(path, 'utf8');
+    return readInputText(path, MAX_RULE_FILE_BYTES);
   } catch (e) {
+    if (e instanceof InputTooLargeError) throw new InputError(ruleFileTooLarge(path, e.size, what), { cause: e });
     const code = (e as NodeJS.ErrnoException).code;
     throw new InputError(`${path}: cannot read the ${what} (${code ?? (e as Error).message}); check the path`, { cause: e });
   }

@@ -35,7 +35,7 @@
  * const spec2 = defaultMachine([parseIPv4('198.51.100.1')!]);
  * const spec3 = defaultMachine([parseInetCidr('2001:db8::1/64')!]);
  */
-import { readFileSync } from 'node:fs';
+import { InputTooLargeError, MiB, readInputText, sizeText } from '../io/input-file.js';
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
 import { formatIPv4, formatMac, parseMac, readIPv4 } from '../packet/addr.js';
 import { Family, familyBits, familyName, InetAddr, parseInetAddr } from '../packet/inet-addr.js';
@@ -117,12 +117,25 @@ function notAnInterfaceAddress(a: InetAddr): string | undefined {
   return undefined;
 }
 
+/** The largest machine file cofw reads (16 MiB): a few interfaces and routes, and hosts: as large as a blocklist /etc/hosts. */
+export const MAX_MACHINE_FILE_BYTES = 16 * MiB;
+
 /** Reads and validates a machine file. Throws MachineFileError. */
 export function loadMachineFile(path: string): MachineSpec {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readInputText(path, MAX_MACHINE_FILE_BYTES);
   } catch (e) {
+    if (e instanceof InputTooLargeError) {
+      const size = e.size === undefined ? `more than ${sizeText(MAX_MACHINE_FILE_BYTES)}` : sizeText(e.size);
+      throw new MachineFileError(path, [
+        {
+          line: 0,
+          column: 0,
+          message: `the machine file is ${size}; cofw reads machine files of at most ${sizeText(MAX_MACHINE_FILE_BYTES)}, room for a hosts: list of a few hundred thousand names: check that this is the machine file`,
+        },
+      ]);
+    }
     throw new MachineFileError(path, [{ line: 0, column: 0, message: `cannot read the machine file: ${(e as Error).message}` }]);
   }
   return parseMachineFile(text, path);

@@ -34,6 +34,7 @@
  * read and ignored (counters start at zero; a rule's own `-c P B` sets
  * them), unless `restoreCounters` is set.
  */
+import { MiB, sizeText } from '../../io/input-file.js';
 import { Family, InetAddr } from '../../packet/inet-addr.js';
 import { xtStrtoulAll } from '../args.js';
 import { MATCHES } from '../matches/index.js';
@@ -114,6 +115,25 @@ const KNOWN_TARGETS: Readonly<Record<number, ReadonlySet<string>>> = {
 const STANDARD_TARGETS = ['ACCEPT', 'DROP', 'QUEUE', 'RETURN'];
 
 const VALID_TABLES = Object.keys(BUILTIN_CHAINS);
+/**
+ * The largest rule file cofw reads (64 MiB). The largest of the corpus of
+ * real files (test/fixtures/corpus) is 0.7 MiB; kube-proxy's rules for
+ * thousands of services reach tens of MiB. iptables-restore has no limit.
+ */
+export const MAX_RULE_FILE_BYTES = 64 * MiB;
+/** The most rules one line's `-s` and `-d` lists may expand into (the product of their lengths). */
+export const MAX_LINE_RULES = 65_536;
+/** The most rules one load may build, lines and expansions together (about 900 bytes of memory each). */
+export const MAX_RULES = 1_000_000;
+
+/** Why a rule file over MAX_RULE_FILE_BYTES is refused. */
+export function ruleFileTooLarge(file: string, size: number | undefined, what = 'rule file'): string {
+  return (
+    `${file}: the ${what} is ${size === undefined ? `more than ${sizeText(MAX_RULE_FILE_BYTES)}` : sizeText(size)}; cofw reads ${what}s of at most ` +
+    `${sizeText(MAX_RULE_FILE_BYTES)}, more than any real rule set needs: check that this is the rule file, or split it`
+  );
+}
+
 /** XT_EXTENSION_MAXNAMELEN: chain and target names hold at most 28 bytes and a NUL. */
 const NAME_MAX = 29;
 const IFNAMSIZ = 16;
@@ -143,6 +163,8 @@ export interface LoadOptions {
    * and `cofw save` with `--machine`.
    */
   hosts?: HostsTable;
+  /** The most rules the load may build (MAX_RULES by default). */
+  maxRules?: number;
 }
 
 /** An error at a word, before it knows its file (filled in by the line loop). */
@@ -154,6 +176,12 @@ class LineError extends Error {
     super(message);
   }
 }
+
+/** The end of a LimitError's message. */
+const LIMIT_NOTE = 'the rest of the file is not read';
+
+/** A limit of cofw's own was passed: the load stops at that line. */
+class LimitError extends LineError {}
 
 /** A module loaded on a rule line, with the options given to it. */
 interface Loaded {
@@ -331,6 +359,8 @@ export class RestoreParser {
   /** Chain names a `:NAME` line announced: for the rest of the file, `-j NAME` is a chain, not a target (xtables_announce_chain). */
   private readonly announced = new Set<string>();
   readonly errors: RuleFileError[] = [];
+  /** Rules built so far in this load (MAX_RULES). */
+  private ruleCount = 0;
   /** State shared by name between the rules of this load (see ParseContext.shared). */
   private readonly shared = new Map<string, unknown>();
   private readonly hosts: HostsTable;
@@ -355,9 +385,15 @@ export class RestoreParser {
   }
 
   load(text: string): Ruleset {
+    // A character is one to three bytes of UTF-8 (a surrogate pair two characters, four bytes).
+    if (text.length > MAX_RULE_FILE_BYTES || (text.length * 3 > MAX_RULE_FILE_BYTES && byteLength(text) > MAX_RULE_FILE_BYTES)) {
+      this.err(ruleFileTooLarge(this.file, byteLength(text)), 1, 1);
+      throw new RuleFileErrors(this.errors);
+    }
     let pos = 0;
     let lineNo = 0;
-    while (pos < text.length) {
+    let stopped = false;
+    lines: while (pos < text.length) {
       const nl = text.indexOf('\n', pos);
       const raw = nl < 0 ? text.slice(pos) : text.slice(pos, nl);
       pos = nl < 0 ? text.length : nl + 1;
@@ -378,9 +414,13 @@ export class RestoreParser {
         if (!(e instanceof LineError || e instanceof TokenizeError)) throw e;
         const hint = raw.endsWith('\r') && !/carriage return/.test(e.message) ? `; ${CR_HINT}` : '';
         this.err(e.message + hint, lineNo, e.column);
+        if (e instanceof LimitError) {
+          stopped = true;
+          break lines;
+        }
       }
     }
-    if (this.table || this.skipping) {
+    if ((this.table || this.skipping) && !stopped) {
       this.err(
         `COMMIT expected at line ${lineNo + 1}: table \`${this.table?.name ?? '?'}' opened here is never committed; add a COMMIT line`,
         this.tableLine,
@@ -930,6 +970,13 @@ export class RestoreParser {
         zeroInverted.column,
       );
     }
+    if (p.srcs.length * p.dsts.length > MAX_LINE_RULES) {
+      throw new LineError(
+        `-s and -d lists of ${p.srcs.length} and ${p.dsts.length} addresses make ${p.srcs.length * p.dsts.length} rules, one for each pair; ` +
+          `cofw expands at most ${MAX_LINE_RULES} rules from one line: split the line, or match the addresses with -m iprange or -m set`,
+        (p.srcs.length >= p.dsts.length ? shost : dhost)?.column ?? 1,
+      );
+    }
     if (p.command === CMD_REPLACE && (p.srcs.length !== 1 || p.dsts.length !== 1)) {
       throw new LineError('Replacement rule does not specify a unique address', p.commandColumn);
     }
@@ -1285,6 +1332,16 @@ export class RestoreParser {
       if (p.jumpto !== undefined && target.kind === 'none') target = this.standardTarget(p.jumpto, p.jumpColumn, p.goto);
       return { matches, target };
     };
+    const n = p.srcs.length * p.dsts.length;
+    const max = this.opts.maxRules ?? MAX_RULES;
+    if (this.ruleCount + n > max) {
+      throw new LimitError(
+        `this line would make the file's rule ${this.ruleCount + 1}${n > 1 ? ` to ${this.ruleCount + n}` : ''}; cofw builds at most ${max} rules from one file ` +
+          `(each takes about 900 bytes of memory), more than any real rule set has: ${LIMIT_NOTE}`,
+        1,
+      );
+    }
+    this.ruleCount += n;
     const out: Rule[] = [];
     const counters: [number, number] = p.counters ?? [0, 0];
     for (const [src, smsk] of p.srcs) {
