@@ -291,7 +291,8 @@ export function formatIPv6Words(words: readonly number[]): string {
  * an address (zone indices and prefixes are not part of an address).
  */
 export function parseIPv6(text: string): InetAddr | undefined {
-  if (!text || text.includes('%') || text.includes('/') || !/^[0-9A-Fa-f:.]+$/.test(text)) return undefined;
+  // Every IPv6 text has a colon: without one (a prefix length such as 64) it is not one, and ip-address would throw to say so.
+  if (!text.includes(':') || text.includes('%') || text.includes('/') || !/^[0-9A-Fa-f:.]+$/.test(text)) return undefined;
   // inet_pton takes at most four hex digits a group and a dotted tail only at the end.
   if (text.split(':').some((g, i, all) => g.length > 4 && !(i === all.length - 1 && g.includes('.')))) return undefined;
   if (!Address6.isValid(text)) return undefined;
