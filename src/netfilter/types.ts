@@ -215,6 +215,12 @@ export class Skb {
   ctinfo = 0;
   /** conntrack's verdict on the packet: 'tracked', 'invalid' (no entry), 'untracked' (NOTRACK). */
   ctState: 0 | 1 | 2 = 0;
+  /**
+   * The template `CT` attached in the raw table (its zone, see
+   * `zoneTemplate` in conntrack/conn.ts), or -1 when none did. Conntrack
+   * looks the packet up in that zone; a later CT target leaves it alone.
+   */
+  ctZone = -1;
 
   /**
    * Re-reads the cached header fields of an IPv6 packet: the addresses, and

@@ -35,6 +35,7 @@ import * as dualStack from './gen/dual-stack.js';
 import * as nat6 from './gen/nat6.js';
 import * as ufw6 from './gen/ufw6.js';
 import * as sctpScenario from './gen/sctp.js';
+import * as zones from './gen/zones.js';
 import { blocklist300, filterCore, headerEdges, rejectLog } from './gen/legacy.js';
 import type { ScenarioName } from './scenarios.js';
 
@@ -61,6 +62,7 @@ export const BUILDERS: Partial<Record<ScenarioName, () => Scenario>> = {
   nat6: nat6.build,
   ufw6: ufw6.build,
   sctp: sctpScenario.build,
+  zones: zones.build,
   'filter-core': filterCore,
   'reject-log': rejectLog,
   'blocklist-300': blocklist300,

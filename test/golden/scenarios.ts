@@ -26,6 +26,7 @@ export const SCENARIOS = [
   'nat6',
   'ufw6',
   'sctp',
+  'zones',
   // Recorded earlier; kept as further kernel facts.
   'smoke',
   'filter-core',

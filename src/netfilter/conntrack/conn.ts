@@ -38,6 +38,27 @@ export const IP_CT_IS_REPLY = 3;
 export const IP_CT_ESTABLISHED_REPLY = 3;
 export const IP_CT_RELATED_REPLY = 4;
 
+/** Zone directions (NF_CT_ZONE_DIR_*): a zone may hold for one direction of an entry only. */
+export const ZONE_DIR_ORIG = 1;
+export const ZONE_DIR_REPL = 2;
+export const ZONE_DIR_BOTH = 3;
+/** In a zone template: the zone id is the packet's mark when it is looked up (NF_CT_FLAG_MARK). */
+export const ZONE_FROM_MARK = 1 << 20;
+
+/**
+ * A zone template as `Skb.ctZone` holds it (struct nf_conntrack_zone of a
+ * CT target's template): id in the low 16 bits, directions above, and
+ * ZONE_FROM_MARK.
+ */
+export function zoneTemplate(id: number, dirs: number, fromMark: boolean): number {
+  return (id & 0xffff) | ((dirs || ZONE_DIR_BOTH) << 16) | (fromMark ? ZONE_FROM_MARK : 0);
+}
+
+/** nf_ct_zone_id: the zone id `id` (directions `dirs`) has in direction `dir` (0 original, 1 reply): 0 where it does not hold. */
+export function zoneIdIn(id: number, dirs: number, dir: number): number {
+  return dirs & (1 << dir) ? id : 0;
+}
+
 /** Values of `Skb.ctState`. */
 export const CT_TRACKED = 0;
 export const CT_INVALID = 1;
@@ -176,6 +197,9 @@ export class Conn {
   udpStreamTs = 0;
   /** Set when the entry has been removed from the table (killed or expired). */
   dead = false;
+  /** The conntrack zone (nf_ct_zone): its id and the directions it holds for (ZONE_DIR_*). */
+  zone = 0;
+  zoneDirs = ZONE_DIR_BOTH;
 
   constructor(
     readonly proto: number,

@@ -46,7 +46,12 @@ import {
   IP_CT_RELATED,
   TCP_STATE_NAMES,
   TupleHash,
+  ZONE_DIR_BOTH,
+  ZONE_DIR_ORIG,
+  ZONE_DIR_REPL,
+  ZONE_FROM_MARK,
   type Tuple,
+  zoneIdIn,
 } from './conn.js';
 import { SCTP_STATE_NAMES, SctpVerdict, sctpError, sctpPacket, sctpTimeoutJiffies } from './sctp.js';
 import { TCP_UNACK_INDEX, TcpVerdict, takeShrink, tcpCanEarlyDrop, tcpMalformed, tcpNew, tcpPacket, tcpTimeoutJiffies, type TcpSettings } from './tcp.js';
@@ -238,17 +243,30 @@ export class Conntrack {
     return h % this.buckets;
   }
 
-  /** Finds the tuple hash for a tuple among confirmed entries; removes an expired one it meets. */
-  private find(proto: number, src: InetAddr, dst: InetAddr, sport: number, dport: number, now: number): TupleHash | null {
+  /**
+   * Finds the tuple hash for a tuple among confirmed entries of the zone
+   * `zid` (holding for directions `zdirs`): as nf_ct_key_equal, an entry
+   * found by its direction d is in the zone when both zones have the same
+   * id in direction d (a zone that does not hold for d has id 0 there).
+   * Removes the expired entries it meets on the way.
+   */
+  private find(proto: number, src: InetAddr, dst: InetAddr, sport: number, dport: number, now: number, zid = 0, zdirs = ZONE_DIR_BOTH): TupleHash | null {
     const b = this.bucketOf(proto, src, dst, sport, dport);
-    for (let h: TupleHash | null = this.heads[b] ?? null; h !== null; h = h.next) {
-      if (h.sport === sport && h.dport === dport && h.conn.proto === proto && h.src.equals(src) && h.dst.equals(dst)) {
-        if (h.conn.timeout - now <= 0) {
-          this.remove(h.conn);
-          return null;
-        }
-        return h;
+    for (let h: TupleHash | null = this.heads[b] ?? null; h !== null;) {
+      const next: TupleHash | null = h.next;
+      const c = h.conn;
+      if (
+        h.sport === sport &&
+        h.dport === dport &&
+        c.proto === proto &&
+        h.src.equals(src) &&
+        h.dst.equals(dst) &&
+        zoneIdIn(c.zone, c.zoneDirs, h.dir) === zoneIdIn(zid, zdirs, h.dir)
+      ) {
+        if (c.timeout - now > 0) return h;
+        this.remove(c);
       }
+      h = next;
     }
     return null;
   }
@@ -342,6 +360,14 @@ export class Conntrack {
   in(skb: Skb, hook: Hook, nowNs: bigint): number {
     if (skb.ct !== null || skb.ctState === CT_UNTRACKED) return NF_ACCEPT;
     const now = this.jiffies(nowNs);
+    // nf_ct_zone_tmpl: the zone of the template CT attached, the id from the mark when it says so.
+    const tmpl = skb.ctZone;
+    let zid = 0;
+    let zdirs = ZONE_DIR_BOTH;
+    if (tmpl >= 0) {
+      zid = tmpl & ZONE_FROM_MARK ? skb.mark & 0xffff : tmpl & 0xffff;
+      zdirs = (tmpl >>> 16) & ZONE_DIR_BOTH;
+    }
     skb.ctinfo = 0;
     skb.ctState = CT_INVALID;
     const d = skb.data;
@@ -360,7 +386,7 @@ export class Conntrack {
     // nf_conntrack_handle_icmp: the error handlers of ICMP in IPv4 and ICMPv6 in IPv6 only (the other
     // family's ICMP is tracked by its protocol's tuple and state, without the error path).
     if ((proto === 1 && skb.family === Family.V4) || (proto === 58 && skb.family === Family.V6)) {
-      const r = proto === 1 ? this.icmpError(skb, csum, now) : this.icmpv6Error(skb, csum, now);
+      const r = proto === 1 ? this.icmpError(skb, csum, now, zid, zdirs) : this.icmpv6Error(skb, csum, now, zid, zdirs);
       if (r < 0) return this.markInvalid();
       if (r > 0) return NF_ACCEPT;
     }
@@ -386,7 +412,7 @@ export class Conntrack {
       const dst = skb.dst;
       let conn: Conn;
       let ctinfo: number;
-      const h = this.find(proto, src, dst, sport, dport, now);
+      const h = this.find(proto, src, dst, sport, dport, now, zid, zdirs);
       if (h === null) {
         // init_conntrack
         let rsport = dport;
@@ -413,6 +439,8 @@ export class Conntrack {
         const s = src.clone();
         const t = dst.clone();
         conn = new Conn(proto, s, t, sport, dport, t, s, rsport, rdport);
+        conn.zone = zid;
+        conn.zoneDirs = zdirs;
         ctinfo = IP_CT_NEW;
       } else {
         conn = h.conn;
@@ -553,7 +581,7 @@ export class Conntrack {
    * RELATED to the entry of the quoted packet, or untracked (neighbour
    * discovery and MLD: `skb.ctState` CT_UNTRACKED).
    */
-  private icmpv6Error(skb: Skb, csum: boolean, now: number): number {
+  private icmpv6Error(skb: Skb, csum: boolean, now: number, zid: number, zdirs: number): number {
     const d = skb.data;
     const th = skb.thoff;
     const len = skb.len;
@@ -576,14 +604,14 @@ export class Conntrack {
     const il4 = ih + w.thoff;
     this.quotedSrc.readV6(d, ih + 8);
     this.quotedDst.readV6(d, ih + 24);
-    return this.relatedTo(skb, iproto, il4, now);
+    return this.relatedTo(skb, iproto, il4, now, zid, zdirs);
   }
 
   /**
    * nf_conntrack_icmpv4_error: -1 INVALID, 0 not an error (track as usual),
    * 1 RELATED to the entry of the quoted packet (set on `skb`).
    */
-  private icmpError(skb: Skb, csum: boolean, now: number): number {
+  private icmpError(skb: Skb, csum: boolean, now: number, zid: number, zdirs: number): number {
     const d = skb.data;
     const th = skb.thoff;
     const len = skb.len;
@@ -601,7 +629,7 @@ export class Conntrack {
     const iproto = d[ih + 9]!;
     this.quotedSrc.readV4(d, ih + 12);
     this.quotedDst.readV4(d, ih + 16);
-    return this.relatedTo(skb, iproto, il4, now);
+    return this.relatedTo(skb, iproto, il4, now, zid, zdirs);
   }
 
   /**
@@ -611,7 +639,7 @@ export class Conntrack {
    * addressed to that entry's end, makes the error RELATED (set on `skb`).
    * -1 when it is INVALID.
    */
-  private relatedTo(skb: Skb, iproto: number, il4: number, now: number): number {
+  private relatedTo(skb: Skb, iproto: number, il4: number, now: number, zid: number, zdirs: number): number {
     const d = skb.data;
     const len = skb.len;
     let sport = 0;
@@ -631,7 +659,8 @@ export class Conntrack {
       sport = greKey(d, il4, len);
       if (sport < 0) return -1;
     }
-    const h = this.find(iproto, this.quotedDst, this.quotedSrc, sport, dport, now);
+    // The error's own zone (its template's): an error about a flow of another zone is INVALID.
+    const h = this.find(iproto, this.quotedDst, this.quotedSrc, sport, dport, now, zid, zdirs);
     if (h === null) return -1;
     const conn = h.conn;
     if (!conn.tuple(h.dir).dst.equals(skb.dst)) return -1;
@@ -657,7 +686,9 @@ export class Conntrack {
     // the packet (stat insert_failed).
     const o = conn.orig;
     const r = conn.reply;
-    if (this.find(conn.proto, o.src, o.dst, o.sport, o.dport, now) || this.find(conn.proto, r.src, r.dst, r.sport, r.dport, now)) {
+    const z = conn.zone;
+    const zd = conn.zoneDirs;
+    if (this.find(conn.proto, o.src, o.dst, o.sport, o.dport, now, z, zd) || this.find(conn.proto, r.src, r.dst, r.sport, r.dport, now, z, zd)) {
       conn.dead = true;
       this.insertFailed++;
       return false;
@@ -676,13 +707,18 @@ export class Conntrack {
    * it considers, so that two connections never share one.
    */
   tupleTaken(tuple: Tuple, ignored: Conn | null, nowNs: bigint): boolean {
-    const h = this.find(tuple.proto, tuple.src, tuple.dst, tuple.sport, tuple.dport, this.jiffies(nowNs));
+    // In the zone of the entry asking (NAT keeps tuples unique per zone).
+    const z = ignored?.zone ?? 0;
+    const zd = ignored?.zoneDirs ?? ZONE_DIR_BOTH;
+    const h = this.find(tuple.proto, tuple.src, tuple.dst, tuple.sport, tuple.dport, this.jiffies(nowNs), z, zd);
     return h !== null && h.conn !== ignored;
   }
 
-  /** nf_conntrack_find_get: the live entry holding `tuple` in either direction, or null. */
-  findEntry(tuple: Tuple, nowNs: bigint): Conn | null {
-    return this.find(tuple.proto, tuple.src, tuple.dst, tuple.sport, tuple.dport, this.jiffies(nowNs))?.conn ?? null;
+  /** nf_conntrack_find_get: the live entry holding `tuple` in either direction in the zone of `zoneOf` (zone 0 without it), or null. */
+  findEntry(tuple: Tuple, nowNs: bigint, zoneOf: Conn | null = null): Conn | null {
+    const z = zoneOf?.zone ?? 0;
+    const zd = zoneOf?.zoneDirs ?? ZONE_DIR_BOTH;
+    return this.find(tuple.proto, tuple.src, tuple.dst, tuple.sport, tuple.dport, this.jiffies(nowNs), z, zd)?.conn ?? null;
   }
 
   /** Is the entry in the table and not expired at `nowNs`? */
@@ -753,10 +789,15 @@ export function formatEntry(c: Conn, expires: number): string {
   if (c.tcp) s += `${TCP_STATE_NAMES[c.tcp.state as number] ?? 'NONE'} `;
   else if (c.sctp) s += `${SCTP_STATE_NAMES[c.sctp.state as number] ?? 'NONE'} `;
   s += tupleText(c, c.orig);
+  // ctnetlink dumps a zone of one direction inside that tuple, a zone of both as CTA_ZONE (never zone 0).
+  if (c.zone !== 0 && c.zoneDirs === ZONE_DIR_ORIG) s += ` zone-orig=${c.zone}`;
   if (!(c.status & IPS_SEEN_REPLY)) s += ' [UNREPLIED]';
   s += ` ${tupleText(c, c.reply)}`;
+  if (c.zone !== 0 && c.zoneDirs === ZONE_DIR_REPL) s += ` zone-reply=${c.zone}`;
   if (c.status & IPS_ASSURED) s += ' [ASSURED]';
-  s += ` mark=${c.mark} use=1`;
+  s += ` mark=${c.mark}`;
+  if (c.zone !== 0 && c.zoneDirs === ZONE_DIR_BOTH) s += ` zone=${c.zone}`;
+  s += ' use=1';
   return s;
 }
 
@@ -765,6 +806,7 @@ export function resetCt(skb: Skb): void {
   skb.ct = null;
   skb.ctinfo = 0;
   skb.ctState = CT_TRACKED;
+  skb.ctZone = -1;
 }
 
 /**

@@ -29,7 +29,7 @@
 import { Family, InetAddr } from '../../packet/inet-addr.js';
 import { inetChecksum, l4Checksum6, setSctpChecksum } from '../../packet/checksum.js';
 import { ExtWalk, walkExtHeaders } from '../../net/ipv6/exthdr.js';
-import { Conn, Conntrack, IPS_DST_NAT, IPS_SRC_NAT, IP_CT_IS_REPLY, invertTuple, tupleEqual, type Tuple } from '../conntrack/index.js';
+import { Conn, Conntrack, IPS_DST_NAT, IPS_SRC_NAT, IP_CT_IS_REPLY, invertTuple, tupleEqual, zoneIdIn, type Tuple } from '../conntrack/index.js';
 import { SeededRandom, seedFromEnv } from '../matches/statistic.js';
 import { Hook, NF_ACCEPT, NF_DROP, type Skb } from '../types.js';
 import { jhash2, leWord, reciprocalScale } from './jhash.js';
@@ -137,7 +137,7 @@ export class NatCore {
       if (inRange(orig, range)) {
         if (!this.usedTupleNew(orig, conn)) return orig;
       } else {
-        const t = this.appropriateSource(orig, range);
+        const t = this.appropriateSource(orig, range, conn);
         if (t && !this.usedTuple(t, conn)) return t;
       }
     }
@@ -171,14 +171,15 @@ export class NatCore {
   private usedTupleNew(t: Tuple, ignored: Conn): boolean {
     if (!this.usedTuple(t, ignored)) return false;
     if (!allowClash(ignored.proto)) return true;
-    const other = this.ct.findEntry(t, this.nowNs) ?? this.ct.findEntry(invertTuple(t), this.nowNs);
+    const other = this.ct.findEntry(t, this.nowNs, ignored) ?? this.ct.findEntry(invertTuple(t), this.nowNs, ignored);
     if (!other) return false;
     if (other.status & IPS_NAT_MASK) return true;
     return !tupleEqual(other.orig, ignored.reply);
   }
 
-  /** find_appropriate_src: a live connection from the same source already mapped into the range. */
-  private appropriateSource(t: Tuple, range: NatRange): Tuple | null {
+  /** find_appropriate_src: a live connection of the same zone (in the original direction) from the same source already mapped into the range. */
+  private appropriateSource(t: Tuple, range: NatRange, conn: Conn): Tuple | null {
+    const zone = zoneIdIn(conn.zone, conn.zoneDirs, 0);
     const list = this.bySource.get(srcKey(t));
     if (!list) return null;
     for (let i = 0; i < list.length; i++) {
@@ -187,6 +188,7 @@ export class NatCore {
         list.splice(i--, 1);
         continue;
       }
+      if (zoneIdIn(c.zone, c.zoneDirs, 0) !== zone) continue;
       const r = invertTuple(c.reply);
       const result: Tuple = { proto: t.proto, src: r.src, sport: r.sport, dst: t.dst, dport: t.dport };
       if (inRange(result, range)) return result;

@@ -9,18 +9,26 @@
  * `-m state --state UNTRACKED` matches. A packet that already carries an
  * entry (looped back) is left as it is, as xt_ct_target does.
  *
- * Without --notrack, CT attaches a template; one with zone 0, no helper and
- * no timeout policy changes nothing, so `CT`, `CT --zone 0` and the event
- * masks (--ctevents, --expevents: netlink events only) are accepted as
- * no-ops. Zones other than 0, helpers and timeout policies change tracking
- * in ways cofw does not emulate yet and are refused by name. The kernel
- * refuses --helper without `-p` and --timeout naming a policy that does not
- * exist (a fresh machine has none); so does cofw, with its reasons.
+ * Without --notrack, CT attaches a template that conntrack reads when it
+ * looks the packet up: its zone (`--zone N`, `--zone-orig N`,
+ * `--zone-reply N`: the zone holds for that direction of the entry only,
+ * both named is both; `mark`: the zone id is the packet's mark, its low 16
+ * bits, when conntrack runs). The packet is looked up and its new entry
+ * made in that zone (nf_conntrack_zone). The first CT target a packet meets
+ * decides, as in xt_ct_target (the packet carries its template or its
+ * untracked state from then on): a later CT or NOTRACK rule counts the
+ * packet and changes nothing. The event masks (--ctevents, --expevents:
+ * netlink events only) change no verdict and are accepted. Helpers are
+ * refused (cofw emulates none: an FTP data connection would not be
+ * RELATED, so a rule set counting on it would be judged wrongly), after
+ * the kernel's own refusal without `-p`; --timeout names a timeout policy
+ * object, which a fresh machine has none of, and is refused as the kernel
+ * refuses it.
  *
  * The kernel accepts both only in the raw table ("CT target: only valid in
  * raw table").
  */
-import { CT_UNTRACKED } from '../conntrack/conn.js';
+import { CT_UNTRACKED, zoneTemplate } from '../conntrack/conn.js';
 import { XT_CONTINUE, type Skb } from '../types.js';
 import { xtStrtoulAll } from '../args.js';
 import { CheckError, defineTarget, OptionError, type OptionUse } from '../xt.js';
@@ -42,6 +50,8 @@ export interface CtConfig {
   readonly zone: number;
   /** ZONE_ORIG | ZONE_REPL: which directions `--zone-orig`/`--zone-reply` named. */
   readonly zoneDirs: number;
+  /** The template as `Skb.ctZone` holds it. */
+  readonly template: number;
 }
 
 function parseEvents(use: OptionUse, table: readonly string[]): number {
@@ -63,9 +73,13 @@ function parseZone(use: OptionUse): number {
   throw new OptionError(`Cannot parse ${a} as a zone ID`, use);
 }
 
+/** xt_ct_target: a packet that has an entry, a template or the untracked state already is left alone. */
+function attached(skb: Skb): boolean {
+  return skb.ct !== null || skb.ctZone >= 0 || skb.ctState === CT_UNTRACKED;
+}
+
 function notrack(skb: Skb): number {
-  // Previously seen (looped back): ignored.
-  if (skb.ct === null) skb.ctState = CT_UNTRACKED;
+  if (!attached(skb)) skb.ctState = CT_UNTRACKED;
   return XT_CONTINUE;
 }
 
@@ -91,7 +105,6 @@ export const ctTarget = defineTarget<CtConfig>({
     let expEvents = 0;
     let zone = 0;
     let zoneDirs = 0;
-    let zoneUse: OptionUse | undefined;
     let helperUse: OptionUse | undefined;
     for (const u of uses) {
       switch (u.spec.name) {
@@ -113,31 +126,29 @@ export const ctTarget = defineTarget<CtConfig>({
           break;
         case 'zone':
           zone = parseZone(u);
-          zoneUse = u;
           break;
         case 'zone-orig':
           zone = parseZone(u);
           zoneDirs |= ZONE_ORIG;
-          zoneUse = u;
           break;
         case 'zone-reply':
           zone = parseZone(u);
           zoneDirs |= ZONE_REPL;
-          zoneUse = u;
           break;
       }
     }
     if (!nt) {
       // With --notrack the kernel ignores everything else (xt_ct_tg_check).
-      if (zone !== 0 && zoneUse) {
-        throw new OptionError(`CT --${zoneUse.spec.name} ${zoneUse.args[0]}: conntrack zones are not emulated by cofw yet`, zoneUse);
-      }
       // Without -p the kernel's own refusal (check) comes first.
       if (helper && helperUse && ctx.head.proto !== 0 && !ctx.head.invProto) {
-        throw new OptionError(`CT --helper ${helper}: conntrack helpers are not emulated by cofw yet`, helperUse);
+        throw new OptionError(
+          `CT --helper ${helper}: cofw emulates no conntrack helpers (no expectations, so no RELATED data connections); remove the rule or judge its traffic without it`,
+          helperUse,
+        );
       }
     }
-    return { notrack: nt, helper, timeout, ctEvents, expEvents, zone, zoneDirs };
+    const template = zoneTemplate(zone < 0 ? 0 : zone, zoneDirs, zone < 0);
+    return { notrack: nt, helper, timeout, ctEvents, expEvents, zone, zoneDirs, template };
   },
 
   check(config, ctx) {
@@ -149,7 +160,9 @@ export const ctTarget = defineTarget<CtConfig>({
   },
 
   target(config, skb) {
-    return config.notrack ? notrack(skb) : XT_CONTINUE;
+    if (config.notrack) return notrack(skb);
+    if (!attached(skb)) skb.ctZone = config.template;
+    return XT_CONTINUE;
   },
 
   save(config) {
