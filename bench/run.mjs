@@ -1,100 +1,106 @@
 #!/usr/bin/env node
 /**
- * Replay throughput: builds a capture of N packets and a rule set with a
- * block list of B address rules plus port rules, replays it through the
- * whole machine (passage page, guest stack, engine) and prints packets per
- * second and peak RSS. Run after `npm run build`:
+ * The benchmark of issue 12 (`npm run bench`, after `npm run build`): a
+ * mixed capture of N packets (bench/mixed.mjs: TCP conversations with
+ * handshakes, UDP, ICMP) through ufw's stateful rule set, end to end as a
+ * user runs it (`cofw replay CAPTURE -r RULES -m MACHINE`, a process of its
+ * own: start, rule loading, reading, the guest, conntrack, the report), and
+ * tcpdump reading and filtering the same file. Each figure is the best of R
+ * runs (wall clock), with the CPU seconds (user + system) of that run and
+ * the load average when it started:
  *
- *   node bench/run.mjs [packets=200000] [blocklist=1000] [stateful|fragments]
+ *   node bench/run.mjs [packets=1000000] [--repeat R=2] [--only a,b,...] [--workers N]
+ *
+ * Figures: tcpdump; one-core (no output captures); with-output (-a and -d);
+ * cidr-10 / cidr-10000 (ufw with that many `-s CIDR -j DROP` rules in
+ * ufw-user-input); dport-10 / dport-10000 (that many `--dport` rules);
+ * workers (with --workers N). The capture is cached in the temporary
+ * folder between runs (its name carries N and the generator's version).
  */
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ethernet, ipv4, tcp, udp } from '../dist/packet/build.js';
-import { pcapHeader, pcapRecord } from '../dist/capture/pcap-write.js';
-import { formatIPv4 } from '../dist/packet/addr.js';
-import { parseMachineFile } from '../dist/machine/machine-file.js';
-import { replay } from '../dist/replay.js';
-import { openSync, writeSync, closeSync } from 'node:fs';
+import { MACHINE, ufwRules, ufwRulesWith, writeMixedCapture } from './mixed.mjs';
 
-const N = Number(process.argv[2] ?? 200_000);
-const B = Number(process.argv[3] ?? 1000);
-/** `stateful`: connection tracking on (an ESTABLISHED,RELATED rule first), every flow a new entry. */
-const STATEFUL = process.argv[4] === 'stateful';
-/** `fragments`: every packet is the first fragment of a datagram to the firewall that never completes (the reassembly flood). */
-const FRAGMENTS = process.argv[4] === 'fragments';
-const dir = mkdtempSync(join(tmpdir(), 'cofw-bench-'));
+const args = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : dflt;
+};
+const positional = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1].startsWith('--')));
+const N = Number(positional[0] ?? 1_000_000);
+const R = Number(opt('--repeat', 2));
+const only = opt('--only', '')
+  .split(',')
+  .filter((s) => s);
+const workers = Number(opt('--workers', 0));
+const want = (name) => only.length === 0 || only.includes(name);
 
-let seed = 7;
-const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
-
-const rules = ['*filter', ':INPUT DROP [0:0]', ':FORWARD DROP [0:0]', ':OUTPUT ACCEPT [0:0]'];
-for (let i = 0; i < B; i++) {
-  const net = (((100 + Math.floor(rand() * 20)) << 24) | (Math.floor(rand() * 0xffff) << 8)) >>> 0;
-  rules.push(`-A FORWARD -s ${formatIPv4(net)}/24 -j DROP`);
+const bin = new URL('../dist/cli/bin.js', import.meta.url).pathname;
+if (!existsSync(bin)) {
+  console.error('bench: run `npm run build` first (dist/cli/bin.js is missing)');
+  process.exit(2);
 }
-if (STATEFUL) rules.splice(4, 0, '-A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT');
-rules.push(
-  '-A FORWARD -p tcp -m multiport --dports 80,443 -j ACCEPT',
-  '-A FORWARD -p udp --dport 53 -j ACCEPT',
-  '-A INPUT -p tcp --dport 22 -j ACCEPT',
-  'COMMIT',
-  '',
-);
-writeFileSync(join(dir, 'rules.v4'), rules.join('\n'));
+if (spawnSync('tcpdump', ['--version']).status !== 0) {
+  console.error('bench: tcpdump is missing; installing it with apt-get');
+  spawnSync('apt-get', ['install', '-y', 'tcpdump'], { stdio: 'inherit' });
+}
 
-const W = { src: '02:00:00:00:00:02', dst: '02:00:00:00:00:01' };
-const fd = openSync(join(dir, 'capture.pcap'), 'w');
-writeSync(fd, pcapHeader());
-let t = 1_700_000_000_000_000_000n;
-const batch = [];
-for (let i = 0; i < N; i++) {
-  const src = (((100 + Math.floor(rand() * 40)) << 24) | Math.floor(rand() * 0xffffff)) >>> 0;
-  const l4 = i % 3 === 0 ? udp({ sport: 1024 + (i % 5000), dport: 53 }) : tcp({ sport: 1024 + (i % 5000), dport: i % 2 ? 443 : 8080, flags: 'A' });
-  const ip = FRAGMENTS
-    ? ipv4({ src, dst: '198.51.100.1', id: i & 0xffff, mf: true, proto: 17 }, udp({ sport: 1024 + (i % 5000), dport: 53, payload: new Uint8Array(16) }))
-    : ipv4({ src, dst: '192.0.2.10' }, l4);
-  batch.push(pcapRecord(t, ethernet(W, ip)));
-  t += 10_000n;
-  if (batch.length === 4096) {
-    writeSync(fd, Buffer.concat(batch));
-    batch.length = 0;
+const capture = join(tmpdir(), `cofw-bench-mixed-v1-${N}.pcap`);
+const g0 = Date.now();
+writeMixedCapture(capture, N);
+const dir = mkdtempSync(join(tmpdir(), 'cofw-bench-'));
+writeFileSync(join(dir, 'machine.yaml'), MACHINE);
+writeFileSync(join(dir, 'ufw.v4'), ufwRules());
+console.error(`bench: capture ${capture} (${N} packets) ready in ${((Date.now() - g0) / 1000).toFixed(1)} s`);
+
+/** Runs `cmd` under /usr/bin/time R times; the run with the least wall clock. */
+function measure(cmd, argv) {
+  let best;
+  for (let i = 0; i < R; i++) {
+    const load = loadavg()[0];
+    const timeFile = join(dir, 'time.txt');
+    const r = spawnSync('/usr/bin/time', ['-o', timeFile, '-f', '%e %U %S %M', cmd, ...argv], { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26 });
+    if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')} exited ${r.status}: ${r.stderr.toString().slice(-2000)}`);
+    const [wall, user, sys, rssKiB] = readFileSync(timeFile, 'utf8').trim().split('\n').pop().split(' ').map(Number);
+    const run = { wall, cpu: +(user + sys).toFixed(2), rssMiB: +(rssKiB / 1024).toFixed(0), load: +load.toFixed(2) };
+    if (!best || run.wall < best.wall) best = run;
+  }
+  return best;
+}
+
+const results = {};
+function report(name, m, extra = {}) {
+  results[name] = { ...m, packetsPerSecond: Math.round(N / m.wall), packetsPerCpuSecond: Math.round(N / m.cpu), ...extra };
+  console.log(JSON.stringify({ figure: name, ...results[name] }));
+}
+const cofw = (rules, more = []) => measure('node', [bin, 'replay', capture, '-r', rules, '-m', join(dir, 'machine.yaml'), '-q', ...more]);
+
+if (want('tcpdump') || want('one-core')) report('tcpdump', measure('tcpdump', ['-r', capture, '-w', join(dir, 'tcpdump.pcap'), 'not (tcp port 23 or udp port 161)']));
+if (want('one-core')) report('one-core', cofw(join(dir, 'ufw.v4')));
+if (want('with-output')) report('with-output', cofw(join(dir, 'ufw.v4'), ['-a', join(dir, 'a.pcap'), '-d', join(dir, 'd.pcapng')]));
+if (workers && want('workers')) report(`workers-${workers}`, cofw(join(dir, 'ufw.v4'), ['--workers', String(workers)]));
+for (const kind of ['cidr', 'dport']) {
+  for (const count of [10, 10_000]) {
+    const name = `${kind}-${count}`;
+    if (!want(name) && !want(kind)) continue;
+    const file = join(dir, `${name}.v4`);
+    writeFileSync(file, ufwRulesWith(kind, count));
+    report(name, cofw(file));
   }
 }
-if (batch.length) writeSync(fd, Buffer.concat(batch));
-closeSync(fd);
 
-const machine = parseMachineFile(
-  `hostname: bench
-interfaces:
-  - { name: eth0, mac: "02:00:00:00:00:01", addresses: [198.51.100.1/24] }
-  - { name: eth1, mac: "02:00:00:00:01:01", addresses: [192.0.2.1/24] }
-routes:
-  - { to: default, via: 198.51.100.254, dev: eth0 }
-`,
-  'bench.yaml',
-);
-
-let peak = 0;
-const timer = setInterval(() => {
-  peak = Math.max(peak, process.memoryUsage().rss);
-}, 50);
-const t0 = process.hrtime.bigint();
-const r = await replay({ rulesFile: join(dir, 'rules.v4'), machine, captures: [join(dir, 'capture.pcap')] });
-const secs = Number(process.hrtime.bigint() - t0) / 1e9;
-clearInterval(timer);
-peak = Math.max(peak, process.memoryUsage().rss);
+const ratio = (a, b) => (results[a] && results[b] ? +(results[a].wall / results[b].wall).toFixed(2) : undefined);
+const summary = {
+  packets: N,
+  repeat: R,
+  oneCorePacketsPerSecond: results['one-core']?.packetsPerSecond,
+  withOutputPacketsPerSecond: results['with-output']?.packetsPerSecond,
+  tcpdumpRatio: ratio('one-core', 'tcpdump'),
+  cidrScaling: ratio('cidr-10000', 'cidr-10'),
+  dportScaling: ratio('dport-10000', 'dport-10'),
+  workersSpeedup: workers ? ratio('one-core', `workers-${workers}`) : undefined,
+};
+console.log(JSON.stringify({ summary }));
 rmSync(dir, { recursive: true, force: true });
-console.log(
-  JSON.stringify({
-    packets: r.framesIn,
-    blocklistRules: B,
-    stateful: STATEFUL,
-    fragments: FRAGMENTS,
-    seconds: +secs.toFixed(2),
-    packetsPerSecond: Math.round(r.framesIn / secs),
-    peakRssMiB: +(peak / 2 ** 20).toFixed(1),
-    dropped: r.fates.droppedByRule + r.fates.droppedByPolicy,
-    switches: r.stats.switches,
-  }),
-);

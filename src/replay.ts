@@ -447,11 +447,10 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
     split?.discard();
     throw e;
   }
-  const it = caps.frames[Symbol.asyncIterator]();
+  const it = caps.batches[Symbol.asyncIterator]();
   let failed = false;
   let interrupted: ReplayInterruption | undefined;
   const signal = opts.signal;
-  const stopped: IteratorReturnResult<undefined> = { done: true, value: undefined };
   const checkGuest = (): void => {
     if (!failed && !machine.running) {
       failed = true;
@@ -461,14 +460,26 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
   let ok = false;
   try {
     // Once the signal is aborted, no further frame is read.
-    let next = signal?.aborted ? stopped : await it.next();
-    machine.boot(next.done ? 0n : next.value.tsNs);
+    let batch: CaptureFrame[] = [];
+    let at = 0;
+    const more = async (): Promise<boolean> => {
+      while (at >= batch.length) {
+        if (signal?.aborted) return false;
+        const r = await it.next();
+        if (r.done) return false;
+        batch = r.value;
+        at = 0;
+      }
+      return !signal?.aborted;
+    };
+    let has = await more();
+    machine.boot(has ? batch[at]!.tsNs : 0n);
     bootSave = machine.bootSave;
     checkGuest();
     let done = 0;
     let last: CaptureFrame | undefined;
-    for (; !next.done; next = signal?.aborted ? stopped : await it.next()) {
-      const f = (last = next.value);
+    for (; has; has = at < batch.length && !signal?.aborted ? true : await more()) {
+      const f = (last = batch[at++]!);
       if (failed) daemon.failNew(f, policy, machine.termination?.oops === false ? 'guest-stopped' : 'guest-oops');
       else {
         const frameNo = daemon.submit(f);

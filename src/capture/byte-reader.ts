@@ -14,9 +14,12 @@ export interface ByteStream {
   endError(): Error | undefined;
 }
 
-/** Opens the byte stream of a capture: the file, or its decompressed contents. */
-export function openByteStream(file: string, gzip: boolean): ByteStream {
-  const src = createReadStream(file, { highWaterMark: 64 * 1024 });
+/**
+ * Opens the byte stream of a capture: the file (in pieces of `piece` bytes), or its decompressed contents
+ * (read 64 KiB at a time, the steps in which the bomb guard watches the ratio).
+ */
+export function openByteStream(file: string, gzip: boolean, piece = 64 * 1024): ByteStream {
+  const src = createReadStream(file, { highWaterMark: gzip ? 64 * 1024 : piece });
   if (!gzip) return { stream: src, endError: () => undefined };
   return gunzip(src);
 }

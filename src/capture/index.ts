@@ -14,7 +14,7 @@
 import type { CaptureDamage, CaptureFrame, CaptureSkip } from './types.js';
 import { probeCapture } from './probe.js';
 import type { Probe } from './probe.js';
-import { readPcapMicro, readPcapNano } from './pcap-read.js';
+import { readPcapBatches } from './pcap-read.js';
 import { readPcapng } from './pcapng-read.js';
 import { linkTypeName } from './link.js';
 
@@ -38,20 +38,35 @@ export function skipText(s: CaptureSkip): string {
   return `${s.file}: ${recs}, ${linkTypeName(s.linkType)}, skipped (the first is record ${s.firstIndex} at byte ${s.firstOffset}): cofw does not read that link type`;
 }
 
-function readOne(p: Probe, damage: CaptureDamage[], skipped: CaptureSkip[]): AsyncGenerator<CaptureFrame> {
-  if (p.kind === 'pcapng') return readPcapng(p, damage, skipped);
-  if (p.kind === 'pcap-ns') return readPcapNano(p, damage);
-  return readPcapMicro(p, damage);
+/** Frames in the batches a merge of several files hands out. */
+const MERGE_BATCH = 512;
+
+/** A reader of single frames, its frames in batches (each as long as the frames ready without waiting). */
+async function* inBatches(frames: AsyncGenerator<CaptureFrame>): AsyncGenerator<CaptureFrame[]> {
+  try {
+    for await (const f of frames) yield [f];
+  } finally {
+    await frames.return(undefined);
+  }
 }
 
+function readOne(p: Probe, damage: CaptureDamage[], skipped: CaptureSkip[]): AsyncGenerator<CaptureFrame[]> {
+  if (p.kind === 'pcapng') return inBatches(readPcapng(p, damage, skipped));
+  return readPcapBatches(p, damage);
+}
+
+/** One file's place in the merge: its current batch and the next frame in it. */
 interface Head {
-  frame: CaptureFrame;
+  batch: CaptureFrame[];
+  at: number;
   src: number;
 }
 
 /** Min-heap on (timestamp, file order); each file's own order is kept by pulling one frame at a time. */
 function less(a: Head, b: Head): boolean {
-  return a.frame.tsNs < b.frame.tsNs || (a.frame.tsNs === b.frame.tsNs && a.src < b.src);
+  const x = a.batch[a.at]!.tsNs;
+  const y = b.batch[b.at]!.tsNs;
+  return x < y || (x === y && a.src < b.src);
 }
 
 function siftDown(h: Head[], i: number): void {
@@ -76,6 +91,15 @@ function siftUp(h: Head[], i: number): void {
   }
 }
 
+/** The next non-empty batch of a reader, or undefined at its end. */
+async function nextBatch(it: AsyncGenerator<CaptureFrame[]>): Promise<CaptureFrame[] | undefined> {
+  for (;;) {
+    const r = await it.next();
+    if (r.done) return undefined;
+    if (r.value.length) return r.value;
+  }
+}
+
 /**
  * Streams the frames of one or more captures merged by timestamp (stable
  * for ties: file order, then record order). Damage after the first good
@@ -87,11 +111,13 @@ function siftUp(h: Head[], i: number): void {
  * the pcapng interfaces whose records were skipped, with their counts
  * (complete once `frames` has been read to its end).
  *
- * `frames` can be iterated once; each file is opened when iteration starts
+ * `frames` (or `batches`: one of the two) can be iterated once; each file is opened when iteration starts
  * and closed when it ends or is abandoned.
  */
 export function openCaptures(paths: string[]): {
   frames: AsyncIterable<CaptureFrame>;
+  /** The same frames in batches (in order; each batch as many frames as were ready), for consumers that go fast. */
+  batches: AsyncIterable<CaptureFrame[]>;
   damage: CaptureDamage[];
   skipped: CaptureSkip[];
   formats: Map<string, string>;
@@ -102,37 +128,60 @@ export function openCaptures(paths: string[]): {
   const damage: CaptureDamage[] = [];
   const skipped: CaptureSkip[] = [];
   let started = false;
-  async function* merged(): AsyncGenerator<CaptureFrame> {
+  async function* merged(): AsyncGenerator<CaptureFrame[]> {
     if (started) throw new Error('openCaptures: frames can be iterated only once; call openCaptures again');
     started = true;
     const its = probes.map((p) => readOne(p, damage, skipped));
-    const heap: Head[] = [];
     try {
+      if (its.length === 1) {
+        yield* its[0]!;
+        return;
+      }
+      const heap: Head[] = [];
       for (let i = 0; i < its.length; i++) {
-        const r = await its[i]!.next();
-        if (!r.done) {
-          heap.push({ frame: r.value, src: i });
+        const batch = await nextBatch(its[i]!);
+        if (batch) {
+          heap.push({ batch, at: 0, src: i });
           siftUp(heap, heap.length - 1);
         }
       }
+      let out: CaptureFrame[] = [];
       while (heap.length) {
         const top = heap[0]!;
-        yield top.frame;
-        const r = await its[top.src]!.next();
-        if (r.done) {
+        out.push(top.batch[top.at]!);
+        if (++top.at < top.batch.length) {
+          siftDown(heap, 0);
+          continue;
+        }
+        // The file's batch is used up: hand out what is merged so far before waiting for its next one.
+        if (out.length) {
+          yield out;
+          out = [];
+        }
+        const batch = await nextBatch(its[top.src]!);
+        if (batch) {
+          top.batch = batch;
+          top.at = 0;
+          siftDown(heap, 0);
+        } else {
           const last = heap.pop()!;
           if (heap.length) {
             heap[0] = last;
             siftDown(heap, 0);
           }
-        } else {
-          heap[0] = { frame: r.value, src: top.src };
-          siftDown(heap, 0);
+        }
+        if (out.length >= MERGE_BATCH) {
+          yield out;
+          out = [];
         }
       }
+      if (out.length) yield out;
     } finally {
       await Promise.all(its.map((it) => it.return(undefined)));
     }
   }
-  return { frames: { [Symbol.asyncIterator]: () => merged() }, damage, skipped, formats };
+  async function* frames(): AsyncGenerator<CaptureFrame> {
+    for await (const batch of merged()) yield* batch;
+  }
+  return { frames: { [Symbol.asyncIterator]: () => frames() }, batches: { [Symbol.asyncIterator]: () => merged() }, damage, skipped, formats };
 }

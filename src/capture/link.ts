@@ -126,7 +126,9 @@ function familyEthertype(fam: number): number | undefined {
 
 /**
  * Converts the captured bytes of a frame of `linkType` (which must be
- * supported) to a fresh Ethernet frame. When the captured bytes do not even
+ * supported) to an Ethernet frame: Ethernet frames are the captured bytes
+ * themselves (a view, not a copy), other link types get a fresh frame.
+ * When the captured bytes do not even
  * hold the link-layer header, the frame is returned empty (all of it
  * counts as not captured).
  *
@@ -139,9 +141,9 @@ function familyEthertype(fam: number): number | undefined {
 export function toEthernet(linkType: number, captured: Uint8Array, origLen: number, fcsLen = 0): Converted {
   const hl = HEADER_LEN.get(linkType) ?? 0;
   if (linkType === LINKTYPE_ETHERNET) {
-    if (fcsLen <= 0) return { data: captured.slice(), origLen };
+    if (fcsLen <= 0) return { data: captured, origLen };
     const frameLen = Math.max(origLen - fcsLen, 0);
-    return { data: captured.slice(0, Math.min(captured.length, frameLen)), origLen: frameLen };
+    return { data: captured.subarray(0, Math.min(captured.length, frameLen)), origLen: frameLen };
   }
   const outOrig = Math.max(origLen - hl, 0) + ETH_HLEN;
   if (captured.length < hl) return { data: new Uint8Array(0), origLen: outOrig };

@@ -1,33 +1,28 @@
 /**
- * Classic pcap input.
+ * Classic pcap input, microsecond (magic a1b2c3d4) and nanosecond
+ * (a1b23c4d) files in either byte order, read by cofw itself.
  *
- * Microsecond files (magic a1b2c3d4, either byte order) are parsed by
- * `pcap-parser`, the project's base for classic pcap. It does not report
- * record offsets, truncation or impossible lengths, so this wrapper keeps
- * its own byte count (header + records consumed vs. bytes delivered) to
- * locate every record and to name what is left over at the end, checks
- * each record header before its body is buffered, and pauses the input
- * while frames wait to be consumed (pcap-parser itself never does).
- *
- * Nanosecond files (magic a1b23c4d) are not accepted by `pcap-parser`; a
- * small reader of our own handles them.
+ * Until 2026-11 the microsecond files went through `pcap-parser`; it
+ * cost about 2.3 CPU seconds per million frames (an event, a header
+ * object, a deprecated `new Buffer` and two promises per frame), more
+ * than twice the whole per-frame budget of a million frames a second,
+ * so cofw reads them as it reads the nanosecond ones (bench/RESULTS.md).
  */
-import pcapParser from 'pcap-parser';
-import type { PcapPacketHeader } from 'pcap-parser';
-import type { Readable } from 'node:stream';
 import type { CaptureDamage, CaptureFrame } from './types.js';
 import type { Probe } from './probe.js';
 import { MAX_CAPLEN } from './probe.js';
-import { ByteReader, openByteStream } from './byte-reader.js';
-import { toEthernet } from './link.js';
+import { openByteStream } from './byte-reader.js';
+import { LINKTYPE_ETHERNET, toEthernet } from './link.js';
 import { CUT_SHORT_ADVICE, keptNote, streamErrorText, where } from './damage.js';
 
 const FILE_HEADER = 24;
 const RECORD_HEADER = 16;
-/** Frames parsed ahead of the consumer before the input is paused. */
-const HIGH_WATER = 256;
 
 function makeFrame(p: Probe, index: number, offset: number, tsNs: bigint, captured: Uint8Array, origLen: number): CaptureFrame {
+  if (p.linkType === LINKTYPE_ETHERNET && p.fcsLen <= 0) {
+    const truncated = origLen > captured.length ? origLen - captured.length : 0;
+    return { tsNs, data: captured, origLen, truncated, linkType: p.linkType, file: p.file, index, offset };
+  }
   const c = toEthernet(p.linkType, captured, origLen, p.fcsLen);
   const f: CaptureFrame = {
     tsNs,
@@ -51,139 +46,101 @@ function cutShort(p: Probe, index: number, offset: number, into: number, of: num
   return `${where(p.file, 'record', index, offset, index - 1)} is cut short: the file ends ${into} bytes into its ${of}-byte ${part}; ${CUT_SHORT_ADVICE} (${keptNote(index - 1)})`;
 }
 
-/** Microsecond classic pcap through pcap-parser. */
-export async function* readPcapMicro(p: Probe, damage: CaptureDamage[]): AsyncGenerator<CaptureFrame> {
-  const bytes = openByteStream(p.file, p.gzip);
-  const stream: Readable = bytes.stream;
-  const parser = pcapParser.parse(stream);
-  const queue: CaptureFrame[] = [];
-  let received = 0;
-  let consumed = FILE_HEADER;
-  let index = 0;
-  let pending: PcapPacketHeader | undefined;
-  let done = false;
-  let paused = false;
-  let wake: (() => void) | undefined;
-  const notify = (): void => {
-    const w = wake;
-    wake = undefined;
-    w?.();
-  };
-  const stop = (message?: string): void => {
-    if (done) return;
-    if (message) damage.push({ file: p.file, index: index + 1, offset: consumed, message });
-    done = true;
-    parser.errored = true;
-    stream.destroy();
-    notify();
-  };
-  stream.on('data', (chunk: Buffer) => {
-    received += chunk.length;
-  });
-  parser.on('packetHeader', (h: PcapPacketHeader) => {
-    if (done) return;
-    if (h.capturedLength > MAX_CAPLEN) {
-      stop(badLength(p, index + 1, consumed, h.capturedLength));
-      return;
-    }
-    pending = h;
-  });
-  parser.on('packet', (pkt: { header: PcapPacketHeader; data: Buffer }) => {
-    if (done) return;
-    const h = pkt.header;
-    index++;
-    const tsNs = BigInt(h.timestampSeconds) * 1_000_000_000n + BigInt(h.timestampMicroseconds) * 1000n;
-    queue.push(makeFrame(p, index, consumed, tsNs, pkt.data, h.originalLength));
-    consumed += RECORD_HEADER + h.capturedLength;
-    pending = undefined;
-    if (queue.length >= HIGH_WATER && !paused) {
-      paused = true;
-      stream.pause();
-    }
-    notify();
-  });
-  parser.on('end', () => {
-    if (done) return;
-    const err = bytes.endError();
-    if (err) {
-      stop(`${where(p.file, 'record', index + 1, consumed, index)}: ${streamErrorText(err, p.gzip)} (${keptNote(index)})`);
-      return;
-    }
-    const left = received - consumed;
-    if (left > 0) {
-      if (pending && left >= RECORD_HEADER) stop(cutShort(p, index + 1, consumed, left - RECORD_HEADER, pending.capturedLength, 'body'));
-      else stop(cutShort(p, index + 1, consumed, left, RECORD_HEADER, 'record header'));
-    } else stop();
-  });
-  parser.on('error', (e: Error) => {
-    stop(`${where(p.file, 'record', index + 1, consumed, index)}: ${streamErrorText(e, p.gzip)} (${keptNote(index)})`);
-  });
-  try {
-    for (;;) {
-      const f = queue.shift();
-      if (f) {
-        if (paused && queue.length < HIGH_WATER / 4 && !done) {
-          paused = false;
-          stream.resume();
-        }
-        yield f;
-        continue;
-      }
-      if (done) return;
-      if (paused) {
-        paused = false;
-        stream.resume();
-      }
-      await new Promise<void>((r) => (wake = r));
-    }
-  } finally {
-    if (!done) {
-      done = true;
-      parser.errored = true;
-      stream.destroy();
-    }
-  }
-}
+/** Frames handed out together: a batch per piece of the file read (the reader never waits per frame). */
+const BATCH = 512;
 
-/** Nanosecond classic pcap (magic a1b23c4d), read by cofw itself. */
-export async function* readPcapNano(p: Probe, damage: CaptureDamage[]): AsyncGenerator<CaptureFrame> {
-  const r = new ByteReader(openByteStream(p.file, p.gzip));
+/**
+ * Classic pcap of either timestamp resolution (magic a1b2c3d4 microseconds,
+ * a1b23c4d nanoseconds; either byte order), read by cofw itself: the file
+ * arrives in pieces of 256 KiB, and every complete record in a piece is
+ * parsed at once into frames that are views into it (a record split
+ * between two pieces is copied). Frames come in batches, so the consumer
+ * waits once per piece, not once per frame.
+ */
+export async function* readPcapBatches(p: Probe, damage: CaptureDamage[]): AsyncGenerator<CaptureFrame[]> {
+  const bytes = openByteStream(p.file, p.gzip, 256 * 1024);
+  const stream = bytes.stream;
   const le = p.littleEndian;
+  const nano = p.kind === 'pcap-ns';
   let index = 0;
+  /** Offset in the file of `buf[0]`. */
+  let base = 0;
+  /** Bytes not yet parsed: the end of the last piece (a record cut between pieces), then the next piece. */
+  let buf: Uint8Array = new Uint8Array(0);
+  let pos = FILE_HEADER;
+  let secNs = 0n;
+  let lastSec = -1;
   const fail = (offset: number, message: string): void => {
     damage.push({ file: p.file, index: index + 1, offset, message });
   };
+  const chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   try {
-    await r.fill(FILE_HEADER);
-    r.read(FILE_HEADER);
     for (;;) {
-      const offset = r.pos;
-      if (!(await r.fill(RECORD_HEADER))) {
-        if (r.error) fail(offset, `${where(p.file, 'record', index + 1, offset, index)}: ${streamErrorText(r.error, p.gzip)} (${keptNote(index)})`);
-        else if (r.available > 0) fail(offset, cutShort(p, index + 1, offset, r.available, RECORD_HEADER, 'record header'));
+      let chunk: Buffer | undefined;
+      let streamError: Error | undefined;
+      try {
+        const r = await chunks.next();
+        if (!r.done) chunk = r.value;
+      } catch (e) {
+        streamError = e instanceof Error ? e : new Error(String(e));
+      }
+      if (chunk === undefined) {
+        const err = streamError ?? bytes.endError();
+        const offset = base + pos;
+        const left = Math.max(0, buf.length - pos);
+        if (err) fail(offset, `${where(p.file, 'record', index + 1, offset, index)}: ${streamErrorText(err, p.gzip)} (${keptNote(index)})`);
+        else if (left >= RECORD_HEADER) {
+          const dv = new DataView(buf.buffer, buf.byteOffset + pos, RECORD_HEADER);
+          fail(offset, cutShort(p, index + 1, offset, left - RECORD_HEADER, dv.getUint32(8, le), 'body'));
+        } else if (left > 0) fail(offset, cutShort(p, index + 1, offset, left, RECORD_HEADER, 'record header'));
         return;
       }
-      const hb = r.peek(RECORD_HEADER);
-      const dv = new DataView(hb.buffer, hb.byteOffset, RECORD_HEADER);
-      const sec = dv.getUint32(0, le);
-      const nsec = dv.getUint32(4, le);
-      const caplen = dv.getUint32(8, le);
-      const origLen = dv.getUint32(12, le);
-      if (caplen > MAX_CAPLEN) {
-        fail(offset, badLength(p, index + 1, offset, caplen));
-        return;
+      if (!chunk.length) continue;
+      if (pos >= buf.length) {
+        // Nothing left over (past the file header: skip what remains of it).
+        pos -= buf.length;
+        base += buf.length;
+        buf = chunk;
+      } else {
+        const joined = new Uint8Array(buf.length - pos + chunk.length);
+        joined.set(buf.subarray(pos), 0);
+        joined.set(chunk, buf.length - pos);
+        base += pos;
+        buf = joined;
+        pos = 0;
       }
-      if (!(await r.fill(RECORD_HEADER + caplen))) {
-        if (r.error) fail(offset, `${where(p.file, 'record', index + 1, offset, index)}: ${streamErrorText(r.error, p.gzip)} (${keptNote(index)})`);
-        else fail(offset, cutShort(p, index + 1, offset, r.available - RECORD_HEADER, caplen, 'body'));
-        return;
+      if (pos > buf.length) continue;
+      const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+      const ab = buf.buffer;
+      const abOff = buf.byteOffset;
+      let batch: CaptureFrame[] = [];
+      while (pos + RECORD_HEADER <= buf.length) {
+        const caplen = dv.getUint32(pos + 8, le);
+        if (caplen > MAX_CAPLEN) {
+          if (batch.length) yield batch;
+          fail(base + pos, badLength(p, index + 1, base + pos, caplen));
+          return;
+        }
+        if (pos + RECORD_HEADER + caplen > buf.length) break;
+        const sec = dv.getUint32(pos, le);
+        const frac = dv.getUint32(pos + 4, le);
+        const origLen = dv.getUint32(pos + 12, le);
+        if (sec !== lastSec) {
+          lastSec = sec;
+          secNs = BigInt(sec) * 1_000_000_000n;
+        }
+        index++;
+        const data = new Uint8Array(ab, abOff + pos + RECORD_HEADER, caplen);
+        batch.push(makeFrame(p, index, base + pos, secNs + BigInt(nano ? frac : frac * 1000), data, origLen));
+        pos += RECORD_HEADER + caplen;
+        if (batch.length === BATCH) {
+          yield batch;
+          batch = [];
+        }
       }
-      r.read(RECORD_HEADER);
-      const data = r.read(caplen);
-      index++;
-      yield makeFrame(p, index, offset, BigInt(sec) * 1_000_000_000n + BigInt(nsec), data, origLen);
+      if (batch.length) yield batch;
     }
   } finally {
-    r.close();
+    stream.destroy();
   }
 }

@@ -229,8 +229,9 @@ export class ConetDaemon {
     this.framesIn++;
     const slot = frameNo & MASK;
     const old = this.ringFrame[slot];
-    // A frame still in flight a ring's worth of frames later is one the guest holds: move it aside.
-    if (old) this.held.set(this.ringNo[slot]!, { frame: old, unit: this.ringUnit[slot]! });
+    // A frame still in flight a ring's worth of frames later is one the guest holds: move it aside, as a
+    // copy (a captured frame is a view into a piece of the file, which it would otherwise keep in memory).
+    if (old) this.held.set(this.ringNo[slot]!, { frame: { ...old, data: old.data.slice() }, unit: this.ringUnit[slot]! });
     this.ringFrame[slot] = f;
     this.ringNo[slot] = frameNo;
     this.ringUnit[slot] = this.unit;
