@@ -40,12 +40,13 @@ routes:
 /** The packets of round `k`: [ethernet frame], each a fresh buffer. */
 function round(k) {
   const out = [];
-  const client = (0x64400000 | ((k * 2654435761) >>> 0) % 16384) >>> 0; // 100.64.x.y
+  const client = (0x64400000 | (((k * 2654435761) >>> 0) % 16384)) >>> 0; // 100.64.x.y
   const sport = 1024 + ((k >>> 4) % 60000);
   const iss = (k * 7919) >>> 0;
   const fss = (k * 104729) >>> 0;
   const c2s = (flags, seq, ack, data) => ethernet(WIRE, ipv4({ src: client, dst: FW }, tcp({ sport, dport: 22, flags, seq, ack, window: 502, payload: data })));
-  const s2c = (flags, seq, ack, data) => ethernet(LOCAL, ipv4({ src: FW, dst: client }, tcp({ sport: 22, dport: sport, flags, seq, ack, window: 509, payload: data })));
+  const s2c = (flags, seq, ack, data) =>
+    ethernet(LOCAL, ipv4({ src: FW, dst: client }, tcp({ sport: 22, dport: sport, flags, seq, ack, window: 509, payload: data })));
   out.push(ethernet(WIRE, ipv4({ src: client, dst: FW }, tcp({ sport, dport: 22, flags: 'S', seq: iss, window: 64240 }))));
   out.push(ethernet(LOCAL, ipv4({ src: FW, dst: client }, tcp({ sport: 22, dport: sport, flags: 'SA', seq: fss, ack: iss + 1, window: 65160 }))));
   out.push(c2s('A', iss + 1, fss + 1));

@@ -77,7 +77,8 @@ function report(name, m, extra = {}) {
 }
 const cofw = (rules, more = []) => measure('node', [bin, 'replay', capture, '-r', rules, '-m', join(dir, 'machine.yaml'), '-q', ...more]);
 
-if (want('tcpdump') || want('one-core')) report('tcpdump', measure('tcpdump', ['-r', capture, '-w', join(dir, 'tcpdump.pcap'), 'not (tcp port 23 or udp port 161)']));
+if (want('tcpdump') || want('one-core'))
+  report('tcpdump', measure('tcpdump', ['-r', capture, '-w', join(dir, 'tcpdump.pcap'), 'not (tcp port 23 or udp port 161)']));
 if (want('one-core')) report('one-core', cofw(join(dir, 'ufw.v4')));
 if (want('with-output')) report('with-output', cofw(join(dir, 'ufw.v4'), ['-a', join(dir, 'a.pcap'), '-d', join(dir, 'd.pcapng')]));
 if (workers && want('workers')) report(`workers-${workers}`, cofw(join(dir, 'ufw.v4'), ['--workers', String(workers)]));
