@@ -15,7 +15,7 @@
  * Packets netfilter generates (REJECT) take the local output path after the
  * packet that caused them has finished.
  */
-import { HZ } from '../../netfilter/clock.js';
+import { JiffyClock } from '../../netfilter/clock.js';
 import { inetChecksum } from '../../packet/checksum.js';
 import { Fib } from '../fib.js';
 import { queueVerdicts, socketLookup } from '../../netfilter/sockets.js';
@@ -136,6 +136,7 @@ export class GuestStack {
   private readonly par: XtParams;
   private clockNs = 0n;
   private bootNs = -1n;
+  private readonly jiffyClock = new JiffyClock();
   private readonly pendingLocal: Array<{ ip: Uint8Array; frameNo: number; ct: Conn | null; ctinfo: number }> = [];
   /** Connection tracking, when the rule set needs it (the kernel registers its hooks lazily). */
   private readonly ct: Conntrack | null;
@@ -245,7 +246,7 @@ export class GuestStack {
   /** Jiffies at HZ=250 since boot (the first packet). */
   jiffies(): number {
     if (this.bootNs < 0n) return 0;
-    return Number(((this.clockNs - this.bootNs) * BigInt(HZ)) / 1_000_000_000n);
+    return this.jiffyClock.of(this.clockNs - this.bootNs);
   }
 
   /** Sets the virtual clock to the time of the next packet (ns since the epoch). */
