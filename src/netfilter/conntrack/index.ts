@@ -23,7 +23,7 @@
  * ct.confirm(skb, nowNs);
  * console.log(ct.list(nowNs));
  */
-import { HZ } from '../clock.js';
+import { HZ, JiffyClock } from '../clock.js';
 import { mix32 } from '../hash.js';
 import { InetAddr } from '../../packet/inet-addr.js';
 import { inetChecksum, l4Checksum, l4Checksum6 } from '../../packet/checksum.js';
@@ -192,6 +192,7 @@ export class Conntrack {
   private readonly sctpTimeouts = sctpTimeoutJiffies();
   private lastNs = -1n;
   private lastJ = 0;
+  private readonly clock = new JiffyClock();
   /** Scratch records for the packet an ICMP error quotes. */
   private readonly quotedSrc = new InetAddr();
   private readonly quotedDst = new InetAddr();
@@ -231,7 +232,7 @@ export class Conntrack {
   private jiffies(nowNs: bigint): number {
     if (nowNs !== this.lastNs) {
       this.lastNs = nowNs;
-      this.lastJ = nsToJiffies(nowNs);
+      this.lastJ = this.clock.of(nowNs);
     }
     return this.lastJ;
   }
@@ -764,8 +765,10 @@ export class Conntrack {
   list(nowNs: bigint, family?: Family): string {
     const lines: string[] = [];
     for (const c of this.entries(nowNs)) if (family === undefined || c.family === family) lines.push(formatEntry(c, this.expiresIn(c, nowNs)));
-    lines.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    return lines.map((l) => `${l}\n`).join('');
+    // The default sort compares UTF-16 code units, as `<` does (the lines are ASCII: C collation), without a
+    // call per comparison.
+    lines.sort();
+    return lines.length ? `${lines.join('\n')}\n` : '';
   }
 }
 
