@@ -33,26 +33,35 @@ function endpoint(addr: string, port: string | undefined): string {
   return addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;
 }
 
-/** Parses the key=value fields of one tuple starting at `from`; returns it and where the next tuple starts. */
-function tupleAt(words: string[], from: number): [Side, number] | undefined {
+/** Parses the key=value fields of one tuple of `line` starting at `from`; returns it and where the next tuple starts. */
+function tupleAt(line: string, from: number, end: number): [Side, number] | undefined {
   const side: Partial<Side> = {};
   let i = from;
-  for (; i < words.length; i++) {
-    const w = words[i]!;
-    const eq = w.indexOf('=');
-    if (eq < 0) {
-      if (w.startsWith('[')) continue;
+  while (i < end) {
+    if (line.charCodeAt(i) === 32) {
+      i++;
+      continue;
+    }
+    let e = line.indexOf(' ', i);
+    if (e < 0 || e > end) e = end;
+    const eq = line.indexOf('=', i);
+    if (eq < 0 || eq >= e) {
+      if (line.charCodeAt(i) === 91 /* [ */) {
+        i = e;
+        continue;
+      }
       break;
     }
-    const k = w.slice(0, eq);
-    const v = w.slice(eq + 1);
+    const k = line.slice(i, eq);
     if (k === 'src' && side.src !== undefined) break;
+    if (k === 'mark' || k === 'use' || k === 'zone') break;
+    const v = line.slice(eq + 1, e);
     if (k === 'src') side.src = v;
     else if (k === 'dst') side.dst = v;
     else if (k === 'sport') side.sport = v;
     else if (k === 'dport') side.dport = v;
     else if (k === 'id') side.id = v;
-    else if (k === 'mark' || k === 'use' || k === 'zone') break;
+    i = e;
   }
   if (side.src === undefined || side.dst === undefined) return undefined;
   return [side as Side, i];
@@ -61,20 +70,26 @@ function tupleAt(words: string[], from: number): [Side, number] | undefined {
 /** The translated connections in a `conntrack -L` text, in its order. */
 export function translations(conntrackText: string): Translation[] {
   const out: Translation[] = [];
-  for (const line of conntrackText.split('\n')) {
-    const words = line.split(/\s+/).filter((w) => w);
-    const start = words.findIndex((w) => w.startsWith('src='));
-    if (start < 0) continue;
-    const first = tupleAt(words, start);
+  for (let at = 0; at < conntrackText.length; ) {
+    let end = conntrackText.indexOf('\n', at);
+    if (end < 0) end = conntrackText.length;
+    const lineAt = at;
+    at = end + 1;
+    let start = conntrackText.indexOf('src=', lineAt);
+    // The first src= word of the line (at its start or after a blank).
+    while (start >= 0 && start < end && start > lineAt && !/\s/.test(conntrackText[start - 1]!)) start = conntrackText.indexOf('src=', start + 1);
+    if (start < 0 || start >= end) continue;
+    const first = tupleAt(conntrackText, start, end);
     if (!first) continue;
     const [orig, next] = first;
-    const second = tupleAt(words, next);
+    const second = tupleAt(conntrackText, next, end);
     if (!second) continue;
     const [reply] = second;
     const snat = reply.dst !== orig.src || (reply.dport ?? reply.id) !== (orig.sport ?? orig.id);
     const dnat = reply.src !== orig.dst || reply.sport !== orig.dport;
     if (!snat && !dnat) continue;
-    const proto = words[0]!;
+    const line = conntrackText.slice(lineAt, end).trim();
+    const proto = line.slice(0, line.search(/\s|$/));
     const origText = `${endpoint(orig.src, orig.sport)} -> ${endpoint(orig.dst, orig.dport)}`;
     const transText = `${endpoint(reply.dst, reply.dport)} -> ${endpoint(reply.src, reply.sport)}`;
     out.push({ proto, original: origText, translated: transText, kind: snat && dnat ? 'SNAT+DNAT' : snat ? 'SNAT' : 'DNAT' });
