@@ -18,6 +18,9 @@ import { CHAIN_HOOK, INV_DSTIP, INV_FRAG, INV_PROTO, INV_SRCIP, INV_VIA_IN, INV_
 import { NF_ACCEPT, NF_DROP, XT_CONTINUE, XT_RETURN, type Hook, type NetDevice, type Skb, type XtParams } from './types.js';
 import type { MatchModule, TargetModule } from './xt.js';
 import { Family, type InetAddr } from '../packet/inet-addr.js';
+import { tcpMatch, type TcpConfig } from './matches/tcp.js';
+import { udpMatch } from './matches/udp.js';
+import { PortMode, type PortTest } from './matches/nft-ports.js';
 
 const enum Kind {
   Accept,
@@ -69,8 +72,16 @@ interface CRule {
   jump: number;
   readonly target: TargetModule<unknown> | null;
   readonly targetCfg: unknown;
-  /** At the head of a run of plain address rules: the run's lookup set. */
-  set: AddrRun | null;
+  /** At the head of a run of plain address or port rules: the run's lookup. */
+  set: RuleRun | null;
+}
+
+/** A run of consecutive rules compiled into a lookup: the first rule of the run that can match a packet. */
+interface RuleRun {
+  /** Index of the first rule after the run. */
+  readonly end: number;
+  /** Index of the first rule in the run that matches the packet, or `end`. */
+  find(skb: Skb): number;
 }
 
 /** Fewest consecutive plain address rules worth a set lookup. */
@@ -82,7 +93,7 @@ const MIN_RUN = 8;
  * rule of the run that has it, so a lookup costs one probe per distinct mask
  * instead of one test per rule, and finds the rule a linear walk would.
  */
-class AddrRun {
+class AddrRun implements RuleRun {
   private readonly masks: number[] = [];
   private readonly maps: Map<number, number>[] = [];
 
@@ -107,6 +118,10 @@ class AddrRun {
     }
   }
 
+  find(skb: Skb): number {
+    return this.lookup(this.field === 'src' ? skb.saddr : skb.daddr);
+  }
+
   /** Index of the first rule in the run that matches `addr`, or `end`. */
   lookup(addr: number): number {
     let best = this.end;
@@ -126,13 +141,115 @@ function plainAddrField(r: CRule): 'src' | 'dst' | null {
   return null;
 }
 
+/**
+ * The protocol (6 or 17) of a rule that tests nothing but `-p tcp` or `-p
+ * udp` and one destination port or range of the tcp or udp match (as
+ * nf_tables tests it: no inversion, no source port, no flags or options),
+ * with a standard target, in an IPv4 table; 0 for any other rule.
+ */
+function plainPortRule(r: CRule): number {
+  if (r.src6 || r.inv || r.inIf || r.outIf || r.fragment || r.smsk || r.dmsk || r.kind === Kind.Module) return 0;
+  if ((r.proto !== 6 && r.proto !== 17) || r.matchFns.length !== 1) return 0;
+  const fn = r.matchFns[0];
+  if (fn !== (r.proto === 6 ? tcpMatch : udpMatch)) return 0;
+  const cfg = r.matchCfgs[0] as { native: PortTest | null; flgMask?: number };
+  const t = cfg.native;
+  if (!t || t.mode !== PortMode.Separate || t.testSrc || !t.testDst || t.invDst) return 0;
+  if (r.proto === 6 && (cfg as TcpConfig).flgMask) return 0;
+  return r.proto;
+}
+
+/**
+ * A run of consecutive plain port rules (plainPortRule), of tcp and udp in
+ * any mix: for each protocol, the ports cut into segments that each know
+ * the first rule of the run covering them, found by binary search. Exactly
+ * what the walk decides: such a rule matches when the packet's protocol is
+ * its own, its transport header holds the ports, and the destination port
+ * is in its range (nft-ports.ts), and no test has a side effect.
+ */
+class PortRun implements RuleRun {
+  /** Per protocol (0: tcp, 1: udp): the first port of each segment, and the segment's first rule (or `end`). */
+  private readonly starts: [Int32Array, Int32Array];
+  private readonly firsts: [Int32Array, Int32Array];
+
+  constructor(
+    rules: readonly CRule[],
+    readonly end: number,
+    start: number,
+  ) {
+    const starts: Int32Array[] = [];
+    const firsts: Int32Array[] = [];
+    for (const proto of [6, 17]) {
+      // Each port gets the first rule covering it: a skip list over the ports not yet given one.
+      const first = new Int32Array(65536).fill(end);
+      const next = new Int32Array(65537);
+      for (let p = 0; p <= 65536; p++) next[p] = p;
+      const free = (x: number): number => {
+        let root = x;
+        while (next[root] !== root) root = next[root]!;
+        while (next[x] !== root) {
+          const n = next[x]!;
+          next[x] = root;
+          x = n;
+        }
+        return root;
+      };
+      for (let i = start; i < end; i++) {
+        const r = rules[i]!;
+        if (r.proto !== proto) continue;
+        const [lo, hi] = (r.matchCfgs[0] as { native: PortTest }).native.dpts;
+        for (let p = free(lo); p <= hi; p = free(p)) {
+          first[p] = i;
+          next[p] = p + 1;
+        }
+      }
+      const s: number[] = [0];
+      const f: number[] = [first[0]!];
+      for (let p = 1; p < 65536; p++) {
+        if (first[p] !== first[p - 1]) {
+          s.push(p);
+          f.push(first[p]!);
+        }
+      }
+      starts.push(Int32Array.from(s));
+      firsts.push(Int32Array.from(f));
+    }
+    this.starts = [starts[0]!, starts[1]!];
+    this.firsts = [firsts[0]!, firsts[1]!];
+  }
+
+  find(skb: Skb): number {
+    const proto = skb.protocol;
+    if (proto !== 6 && proto !== 17) return this.end;
+    const th = skb.thoff;
+    if (th + 4 > skb.len) return this.end;
+    const port = (skb.data[th + 2]! << 8) | skb.data[th + 3]!;
+    const k = proto === 6 ? 0 : 1;
+    const starts = this.starts[k];
+    // The last segment starting at or before the port.
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= port) lo = mid;
+      else hi = mid - 1;
+    }
+    return this.firsts[k][lo]!;
+  }
+}
+
 function buildRuns(rules: CRule[]): void {
   let i = 0;
   while (i < rules.length) {
     const f = plainAddrField(rules[i]!);
     let j = i + 1;
-    if (f) while (j < rules.length && plainAddrField(rules[j]!) === f) j++;
-    if (f && j - i >= MIN_RUN) rules[i]!.set = new AddrRun(f, rules, j, i);
+    if (f) {
+      while (j < rules.length && plainAddrField(rules[j]!) === f) j++;
+      if (j - i >= MIN_RUN) rules[i]!.set = new AddrRun(f, rules, j, i);
+    } else if (plainPortRule(rules[i]!)) {
+      while (j < rules.length && plainPortRule(rules[j]!)) j++;
+      if (j - i >= MIN_RUN) rules[i]!.set = new PortRun(rules, j, i);
+    }
     i = j;
   }
 }
@@ -181,6 +298,8 @@ export class CompiledTable {
     readonly table: Table,
     /** The family of the rule set the table belongs to. */
     readonly family: Family = Family.V4,
+    /** `runs: false`: every rule is tested in turn (the plain path), no run becomes a lookup. */
+    opts: { runs?: boolean } = {},
   ) {
     this.name = table.name;
     this.v6 = family === Family.V6;
@@ -191,7 +310,7 @@ export class CompiledTable {
       c.rules.forEach((r, i) => {
         if (r.target.kind === 'jump') rules[i]!.jump = index.get(r.target.chain) ?? -1;
       });
-      buildRuns(rules);
+      if (opts.runs !== false) buildRuns(rules);
       this.chains.push({ chain: c, rules, policy: c.builtin ? (c.policy === 'ACCEPT' ? NF_ACCEPT : NF_DROP) : -1 });
       if (c.builtin) this.entry.set(CHAIN_HOOK[c.name]!, index.get(c.name)!);
     }
@@ -254,7 +373,7 @@ export class CompiledTable {
       let r = chain.rules[ri]!;
       if (r.set) {
         // Skip straight to the first rule of the run that can match.
-        const to = r.set.lookup(r.set.field === 'src' ? skb.saddr : skb.daddr);
+        const to = r.set.find(skb);
         if (this.tracer) for (let k = ri; k < to; k++) this.tracer(chain.chain.name, 'nomatch', k + 1);
         if (to === r.set.end) {
           ri = to;

@@ -70,7 +70,7 @@ function tupleAt(line: string, from: number, end: number): [Side, number] | unde
 /** The translated connections in a `conntrack -L` text, in its order. */
 export function translations(conntrackText: string): Translation[] {
   const out: Translation[] = [];
-  for (let at = 0; at < conntrackText.length; ) {
+  for (let at = 0; at < conntrackText.length;) {
     let end = conntrackText.indexOf('\n', at);
     if (end < 0) end = conntrackText.length;
     const lineAt = at;
