@@ -219,6 +219,8 @@ export interface ReplayResult {
   damage: CaptureDamage[];
   /** The records of pcapng interfaces of link types cofw does not read: skipped, counted by interface (when there were any). */
   skipped?: CaptureSkip[];
+  /** What the bridged frames were (ARP, PPPoE discovery, PPP LCP, protected 802.11 frames...), most frequent first (when there were any). */
+  notIp?: { reason: string; count: number }[];
   /** The connection tracking table at the end (`conntrack -L`, sorted), when the rules needed tracking. */
   conntrack?: string;
   /** The connections of that table that NAT translated: original and translated tuple. */
@@ -268,6 +270,10 @@ export function partialNote(i: ReplayInterruption): string {
  * files of their names stay as they were), and ConservationError if the
  * accounting does not add up.
  */
+/** Distinct kinds of non-IP frames the report names; the rest are counted together. */
+const MAX_NOT_IP_REASONS = 100;
+const OTHER_NOT_IP = 'other frames that are not IP';
+
 export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
   if (opts.rulesText === undefined && !existsSync(opts.rulesFile)) {
     throw new Error(`${opts.rulesFile}: rule file not found; give the path of an iptables-save file`);
@@ -294,6 +300,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
   const devName = (unit: number): string | undefined => opts.machine.devices.find((d) => d.unit === unit)?.name;
   const macOf = (unit: number): Uint8Array | undefined => opts.machine.devices.find((d) => d.unit === unit)?.mac;
   const counts = new Array<number>(FATE_NAMES.length + 1).fill(0);
+  const notIp = new Map<string, number>();
   // Per drop site (the host keeps one DropSite object per site the guest defined), per reason.
   const sites = new Map<DropSite, { count: DropSiteCount; comment: string; split?: SplitCapture }>();
   const reasons = new Map<string, { count: DropReasonCount; comment: string; split?: SplitCapture }>();
@@ -370,7 +377,15 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
       accepted.write(w);
       return;
     }
-    if (kind === FateKind.Bridged || kind === FateKind.Outbound) return;
+    if (kind === FateKind.Bridged) {
+      const reason = f.reason ?? 'not IP';
+      const n = notIp.get(reason);
+      if (n !== undefined) notIp.set(reason, n + 1);
+      else if (notIp.size < MAX_NOT_IP_REASONS) notIp.set(reason, 1);
+      else notIp.set(OTHER_NOT_IP, (notIp.get(OTHER_NOT_IP) ?? 0) + 1);
+      return;
+    }
+    if (kind === FateKind.Outbound) return;
     // A drop: by rule, policy, the stack, the fail policy, or of a generated packet.
     const data = original ?? f.frame;
     const bytes = data ? frameIpLength(data) : 0;
@@ -489,6 +504,12 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
           done++;
           continue;
         }
+        if (f.nonIp !== undefined) {
+          // A link-layer frame without an IP packet (PPP LCP, PPPoE discovery, a protected 802.11 frame): as the bridge passes ARP.
+          daemon.settle(frameNo, f.tsNs, FateKind.Bridged, f.nonIp);
+          done++;
+          continue;
+        }
         if (f.pktType !== undefined) restoreDestination(f.data, f.pktType, macOf(daemon.unit));
         if (!machine.deliverFrame(daemon.unit, frameNo, f.tsNs, (daemon.output ? FRAME_OUTPUT : 0) | (f.truncated > 0 ? FRAME_TRUNCATED : 0), f.data))
           checkGuest();
@@ -556,6 +577,9 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
     stats: { ...machine.stats },
     damage: caps.damage,
     ...(caps.skipped.length ? { skipped: caps.skipped } : {}),
+    ...(notIp.size
+      ? { notIp: [...notIp].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason)) }
+      : {}),
   };
   if (splitDone) result.split = splitDone;
   if (details) result.details = details.result(TOP_FLOWS);

@@ -90,10 +90,10 @@ describe('cofw replay on captures from the wild', () => {
     expect(r.err).toMatch(
       /^cofw: .*usb\.pcapng, byte \d+: interface 0 \(usbmon1\) is USB_LINUX_MMAPPED \(usbmon\) \(220\), which is not a link type cofw reads/,
     );
-    const q = put('ppp.pcap', pcapHeaderVariant({ linkType: 9 }));
+    const q = put('frelay.pcap', pcapHeaderVariant({ linkType: 107 }));
     const r2 = await cofw('replay', q, '--rules', RULES, '--machine', MACHINE, '-q');
     expect(r2.code).toBe(1);
-    expect(r2.err).toMatch(/ppp\.pcap, byte 20: PPP \(9\) is not a link type cofw reads/);
+    expect(r2.err).toMatch(/frelay\.pcap, byte 20: FRELAY \(107\) is not a link type cofw reads/);
   });
 
   it('pcapng version 1.1 is exit 1', async () => {

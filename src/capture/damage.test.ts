@@ -168,7 +168,7 @@ describe('files that are not captures throw up front', () => {
     expect(thrown(() => openCaptures([short])).message).toBe(`${short}, byte 0: the file ends 10 bytes into its 24-byte pcap file header; ${ADVICE}`);
     const usb = put('usb.pcap', pcapHeaderVariant({ linkType: 220 }));
     expect(thrown(() => openCaptures([usb])).message).toBe(
-      `${usb}, byte 20: USB_LINUX_MMAPPED (usbmon) (220) is not a link type cofw reads (it reads Ethernet (1), Linux cooked SLL (113) and SLL2 (276), raw IP (101, 12, 14, 228, 229), NULL (0) and LOOP (108)); capture on an Ethernet interface or with \`tcpdump -i any\``,
+      `${usb}, byte 20: USB_LINUX_MMAPPED (usbmon) (220) is not a link type cofw reads (it reads Ethernet (1), Linux cooked SLL (113) and SLL2 (276), raw IP (101, 12, 14, 228, 229), NULL (0), LOOP (108), NFLOG (239), PPP (9, 50), PPPoE (51), Cisco HDLC (104) and 802.11 (105, 127)); capture on an Ethernet interface or with \`tcpdump -i any\``,
     );
   });
 

@@ -35,6 +35,7 @@ function makeFrame(p: Probe, index: number, offset: number, tsNs: bigint, captur
     offset,
   };
   if (c.pktType !== undefined) f.pktType = c.pktType;
+  if (c.nonIp !== undefined) f.nonIp = c.nonIp;
   return f;
 }
 

@@ -278,6 +278,7 @@ export async function* readPcapng(p: Probe, damage: CaptureDamage[], skipped: Ca
           if (itf.name !== undefined) f.ifName = itf.name;
           if (direction) f.direction = direction;
           if (c.pktType !== undefined) f.pktType = c.pktType;
+          if (c.nonIp !== undefined) f.nonIp = c.nonIp;
           yield f;
           break;
         }

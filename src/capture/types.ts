@@ -28,6 +28,12 @@ export interface CaptureFrame {
   direction?: 'in' | 'out';
   /** Cooked capture packet type (0 host, 1 broadcast, 2 multicast, 3 otherhost, 4 outgoing) when known. */
   pktType?: number;
+  /**
+   * The frame carries no IP packet cofw can read (a PPP control protocol,
+   * PPPoE discovery, an 802.11 management or protected frame): what it is.
+   * It is accounted for as not IP and not replayed.
+   */
+  nonIp?: string;
   /** Original link type. */
   linkType: number;
   /** File path. */

@@ -110,10 +110,10 @@ describe('the link type field of a pcap file header', () => {
   });
 
   it('a link type cofw does not read is refused up front (exit 1) with its name', () => {
-    const p = pcapWith('ppp.pcap', 9, []);
+    const p = pcapWith('frelay.pcap', 107, []);
     const e = thrown(() => openCaptures([p]));
     expect(e).toBeInstanceOf(CaptureError);
-    expect(e.message).toMatch(/, byte 20: PPP \(9\) is not a link type cofw reads/);
+    expect(e.message).toMatch(/, byte 20: FRELAY \(107\) is not a link type cofw reads/);
   });
 });
 
@@ -212,9 +212,9 @@ describe('pcapng interfaces of link types cofw does not read', () => {
     expect(e.message).toMatch(
       /^.*usb\.pcapng, byte \d+: interface 0 \(usbmon1\) is USB_LINUX_MMAPPED \(usbmon\) \(220\), which is not a link type cofw reads \(it reads Ethernet/,
     );
-    const two = put('two.pcapng', Buffer.concat([pcapngSectionHeader(), pcapngInterface(9), pcapngInterface(239, { name: 'nflog' })]));
+    const two = put('two.pcapng', Buffer.concat([pcapngSectionHeader(), pcapngInterface(107), pcapngInterface(249, { name: 'usbpcap' })]));
     expect(thrown(() => openCaptures([two])).message).toMatch(
-      /two\.pcapng, byte \d+: none of its 2 interfaces is of a link type cofw reads \(interface 0: PPP \(9\); interface 1 \(nflog\): NFLOG \(Linux netfilter log\) \(239\)\) \(it reads/,
+      /two\.pcapng, byte \d+: none of its 2 interfaces is of a link type cofw reads \(interface 0: FRELAY \(107\); interface 1 \(usbpcap\): USBPCAP \(249\)\) \(it reads/,
     );
   });
 
@@ -223,25 +223,25 @@ describe('pcapng interfaces of link types cofw does not read', () => {
       'sections.pcapng',
       Buffer.concat([
         pcapngSectionHeader(),
-        pcapngInterface(9),
+        pcapngInterface(107),
         pcapngPacket(0, 1n, usbData),
         pcapngSectionHeader(),
         pcapngInterface(1, { tsresol: 9 }),
         pcapngPacket(0, eth.tsNs, eth.data),
       ]),
     );
-    // The first packet decides: all the interfaces before it are PPP, so the file is refused.
+    // The first packet decides: all the interfaces before it are frame relay, so the file is refused.
     expect(thrown(() => openCaptures([p]))).toBeInstanceOf(CaptureError);
     // With an Ethernet interface in the first section, it is read, section by section.
     const q = put(
       'sections2.pcapng',
       Buffer.concat([
         pcapngSectionHeader(),
-        pcapngInterface(9),
+        pcapngInterface(107),
         pcapngInterface(1, { tsresol: 9 }),
         pcapngPacket(0, 1n, usbData),
         pcapngSectionHeader(),
-        pcapngInterface(9),
+        pcapngInterface(107),
         pcapngPacket(0, 1n, usbData),
         pcapngPacket(0, 1n, usbData),
       ]),

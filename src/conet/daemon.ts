@@ -29,6 +29,7 @@ import type { FailPolicy, MachineSpec } from '../machine/spec.js';
 import { FateKind } from '../netfilter/fate.js';
 import { readIPv4 } from '../packet/addr.js';
 import { InetAddr } from '../packet/inet-addr.js';
+import { ETH_P_PPP_SES, PPPOE_SES_HLEN, pppoeSessionEthertype } from '../packet/pppoe.js';
 import type { NetDevice } from '../netfilter/types.js';
 
 /** The host's accounting does not add up: a bug in cofw, never in the input. */
@@ -51,6 +52,11 @@ export function etherPayload(data: Uint8Array): { off: number; type: number } {
   while ((type === 0x8100 || type === 0x88a8) && data.length >= off + 6) {
     off += 4;
     type = (data[off]! << 8) | data[off + 1]!;
+  }
+  // PPPoE session frames: the IP packet they carry.
+  if (type === ETH_P_PPP_SES) {
+    const inner = pppoeSessionEthertype(data, off + 2);
+    if (inner) return { off: off + 2 + PPPOE_SES_HLEN, type: inner };
   }
   return { off: off + 2, type };
 }
@@ -192,6 +198,10 @@ export class ConetDaemon {
     while ((type === 0x8100 || type === 0x88a8) && d.length >= off + 6) {
       off += 4;
       type = (d[off]! << 8) | d[off + 1]!;
+    }
+    if (type === ETH_P_PPP_SES && pppoeSessionEthertype(d, off + 2)) {
+      type = pppoeSessionEthertype(d, off + 2);
+      off += PPPOE_SES_HLEN;
     }
     off += 2;
     this.output = false;

@@ -39,6 +39,7 @@ import { InputTooLargeError, MiB, readInputText, sizeText } from '../io/input-fi
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
 import { formatIPv4, formatMac, parseMac, readIPv4 } from '../packet/addr.js';
 import { Family, familyBits, familyName, InetAddr, parseInetAddr } from '../packet/inet-addr.js';
+import { ETH_P_PPP_SES, PPPOE_SES_HLEN, pppoeSessionEthertype } from '../packet/pppoe.js';
 import type { IfAddress, NetDevice } from '../netfilter/types.js';
 import { MAX_CONET } from './passage/index.js';
 import type { ConntrackSettings, FailPolicy, MachineSpec, QueueSpec, RouteSpec, SocketSpec } from './spec.js';
@@ -643,6 +644,10 @@ export class LocalAddressGuesser {
     while ((type === 0x8100 || type === 0x88a8) && data.length >= off + 6) {
       off += 4;
       type = (data[off]! << 8) | data[off + 1]!;
+    }
+    if (type === ETH_P_PPP_SES && pppoeSessionEthertype(data, off + 2)) {
+      type = pppoeSessionEthertype(data, off + 2);
+      off += PPPOE_SES_HLEN;
     }
     off += 2;
     if (type === 0x0806 && data.length >= off + 28) {

@@ -16,6 +16,7 @@
  * if (readFrameFlow(frame, f)) console.log(f.src.toString(), f.proto, f.dport);
  */
 import { Family, InetAddr } from './inet-addr.js';
+import { ETH_P_PPP_SES, PPPOE_SES_HLEN, pppoeSessionEthertype } from './pppoe.js';
 
 const ETH_P_IP = 0x0800;
 const ETH_P_IPV6 = 0x86dd;
@@ -71,6 +72,10 @@ export function readFrameFlow(frame: Uint8Array, out: Flow): boolean {
     off += 4;
     type = (frame[off]! << 8) | frame[off + 1]!;
   }
+  if (type === ETH_P_PPP_SES && pppoeSessionEthertype(frame, off + 2)) {
+    type = pppoeSessionEthertype(frame, off + 2);
+    off += PPPOE_SES_HLEN;
+  }
   return readFlow(frame, off + 2, type, out);
 }
 
@@ -86,6 +91,10 @@ export function frameIpLength(frame: Uint8Array): number {
   while ((type === 0x8100 || type === 0x88a8) && frame.length >= off + 6) {
     off += 4;
     type = (frame[off]! << 8) | frame[off + 1]!;
+  }
+  if (type === ETH_P_PPP_SES && pppoeSessionEthertype(frame, off + 2)) {
+    type = pppoeSessionEthertype(frame, off + 2);
+    off += PPPOE_SES_HLEN;
   }
   off += 2;
   if (type === ETH_P_IP && frame.length >= off + 4) return (frame[off + 2]! << 8) | frame[off + 3]!;

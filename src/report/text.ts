@@ -45,6 +45,15 @@ export function formatReport(r: ReplayResult, ctx: ReportContext): string {
   row('delivered locally', f.delivered);
   row('sent by the firewall', f.sent);
   row('bridged (not IP)', f.bridged);
+  const notIp = r.notIp ?? [];
+  for (const n of notIp.slice(0, 8)) out.push(`    ${pad(n.count, w)}  ${n.reason}`);
+  if (notIp.length > 8)
+    out.push(
+      `    ${pad(
+        notIp.slice(8).reduce((s, n) => s + n.count, 0),
+        w,
+      )}  of ${notIp.length - 8} other kinds`,
+    );
   if (f.outbound) row('outbound copies (skipped)', f.outbound);
   row('dropped', dropped);
   out.push(`    ${'by a rule'.padEnd(22)}${pad(f.droppedByRule, w)}`);

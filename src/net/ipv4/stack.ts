@@ -32,6 +32,7 @@ import { formatLogLine } from '../../netfilter/targets/log.js';
 import { FateKind, type DropSite, type Fate } from '../../netfilter/fate.js';
 import type { Ruleset } from '../../netfilter/rules/model.js';
 import { attachRuleset } from '../../netfilter/xt.js';
+import { ETH_P_PPP_DISC, ETH_P_PPP_SES, PPPOE_SES_HLEN, pppoeSessionEthertype, pppoeText } from '../../packet/pppoe.js';
 import { HOOK_NAMES, Hook, NF_ACCEPT, NF_DROP, PacketType, RouteType, Skb, type GuestServices, type NetDevice, type XtParams } from '../../netfilter/types.js';
 
 export interface StackOptions {
@@ -282,13 +283,24 @@ export class GuestStack {
       this.fate(FateKind.DroppedByStack, frameNo, { reason: StackReason.tooShort });
       return;
     }
+    const macEnd = off + 2;
+    if (etype === ETH_P_PPP_SES || etype === ETH_P_PPP_DISC) {
+      // PPPoE: a session frame's IP packet is handled as received on this interface.
+      const inner = etype === ETH_P_PPP_SES ? pppoeSessionEthertype(frame, off + 2) : 0;
+      if (!inner) {
+        this.fate(FateKind.Bridged, frameNo, { reason: pppoeText(frame, etype, off + 2) });
+        return;
+      }
+      etype = inner;
+      off += PPPOE_SES_HLEN;
+    }
     if (etype !== ETH_P_IP && etype !== ETH_P_IPV6) {
       this.fate(FateKind.Bridged, frameNo, {
         reason: etype === 0x0806 ? 'ARP (not filtered by iptables)' : `ethertype 0x${etype.toString(16).padStart(4, '0')}`,
       });
       return;
     }
-    const mac = frame.subarray(0, off + 2);
+    const mac = frame.subarray(0, macEnd);
     const pktType = frame[0]! & 1 ? (frame.subarray(0, 6).every((b) => b === 0xff) ? PacketType.Broadcast : PacketType.Multicast) : PacketType.Host;
     if (etype === ETH_P_IPV6) {
       const ip = frame.subarray(off + 2);
