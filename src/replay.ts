@@ -219,6 +219,13 @@ export interface ReplayResult {
   damage: CaptureDamage[];
   /** The records of pcapng interfaces of link types cofw does not read: skipped, counted by interface (when there were any). */
   skipped?: CaptureSkip[];
+  /**
+   * What was odd about the capture's timestamps, said once each: frames
+   * whose timestamp goes back (the firewall's clock does not: it stays at
+   * the latest time seen, as the kernel's monotonic clock would), a jump
+   * forward of more than a year, timestamps past what pcapng can hold.
+   */
+  clockNotes?: string[];
   /** What the bridged frames were (ARP, PPPoE discovery, PPP LCP, protected 802.11 frames...), most frequent first (when there were any). */
   notIp?: { reason: string; count: number }[];
   /** The connection tracking table at the end (`conntrack -L`, sorted), when the rules needed tracking. */
@@ -270,6 +277,62 @@ export function partialNote(i: ReplayInterruption): string {
  * files of their names stay as they were), and ConservationError if the
  * accounting does not add up.
  */
+/** The latest timestamp a frame may have: pcapng's 64-bit nanoseconds (the year 2554); later ones are absurd. */
+const MAX_TS_NS = (1n << 64n) - 1n;
+/** A jump forward between consecutive frames this long (a year) is said. */
+const JUMP_NS = 365n * 86_400n * 1_000_000_000n;
+/** pcap's 32-bit seconds end in 2106. */
+const PCAP_MAX_NS = 0xffffffffn * 1_000_000_000n;
+
+const isoOf = (ns: bigint): string => {
+  const ms = ns / 1_000_000n;
+  return ms <= 8_640_000_000_000_000n ? new Date(Number(ms)).toISOString() : `${ns} ns after 1970`;
+};
+const seconds = (ns: bigint): string => (Number(ns / 1_000_000n) / 1000).toFixed(3);
+
+/** Gathers what is odd about the timestamps, for `clockNotes`: the first of each kind and how many. */
+class ClockNotes {
+  private back = 0;
+  private firstBack = '';
+  private jumps = 0;
+  private firstJump = '';
+  private huge = 0;
+  private firstHuge = '';
+  private pcapLate = false;
+
+  backwards(f: CaptureFrame, prev: CaptureFrame): void {
+    if (this.back++ === 0)
+      this.firstBack = `${f.file} record ${f.index}: its timestamp (${isoOf(f.tsNs)}) is ${seconds(prev.tsNs - f.tsNs)} s before that of ${prev.file} record ${prev.index} (${isoOf(prev.tsNs)})`;
+  }
+
+  absurd(f: CaptureFrame, prev: CaptureFrame | undefined): void {
+    if (f.tsNs > MAX_TS_NS) {
+      if (this.huge++ === 0)
+        this.firstHuge = `${f.file} record ${f.index}: its timestamp (${f.tsNs} ns after 1970) is past the year 2554, which pcapng cannot hold`;
+      return;
+    }
+    if (f.tsNs > PCAP_MAX_NS) this.pcapLate = true;
+    if (prev && this.jumps++ === 0)
+      this.firstJump = `${f.file} record ${f.index}: the clock jumps forward ${(Number((f.tsNs - prev.tsNs) / 1_000_000_000n) / 86_400).toFixed(1)} days (from ${isoOf(prev.tsNs)} to ${isoOf(f.tsNs)})`;
+  }
+
+  notes(): string[] {
+    const out: string[] = [];
+    if (this.back)
+      out.push(
+        `${this.firstBack}; ${this.back === 1 ? 'it is the only frame' : `${this.back} frames in all`} whose timestamp goes back: the firewall's clock does not go back (the kernel's is monotonic), so conntrack, fragment and limit timers count from the latest time seen; the outputs keep each frame's own timestamp`,
+      );
+    if (this.jumps)
+      out.push(
+        `${this.firstJump}${this.jumps > 1 ? ` (${this.jumps} such jumps)` : ''}: every connection tracking entry and fragment queue expires across it, as in the kernel`,
+      );
+    if (this.huge) out.push(`${this.firstHuge}${this.huge > 1 ? ` (${this.huge} such frames)` : ''}: each is replayed at the time of the frame before it`);
+    if (this.pcapLate)
+      out.push('timestamps after 2106-02-07T06:28:15Z cannot be written in pcap (32-bit seconds): pcap outputs hold that time for them; use pcapng');
+    return out;
+  }
+}
+
 /** Distinct kinds of non-IP frames the report names; the rest are counted together. */
 const MAX_NOT_IP_REASONS = 100;
 const OTHER_NOT_IP = 'other frames that are not IP';
@@ -463,6 +526,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
     throw e;
   }
   const it = caps.batches[Symbol.asyncIterator]();
+  const clock = new ClockNotes();
   let failed = false;
   let interrupted: ReplayInterruption | undefined;
   const signal = opts.signal;
@@ -494,7 +558,11 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
     let done = 0;
     let last: CaptureFrame | undefined;
     for (; has; has = at < batch.length && !signal?.aborted ? true : await more()) {
-      const f = (last = batch[at++]!);
+      const f = batch[at++]!;
+      if (last && f.tsNs < last.tsNs) clock.backwards(f, last);
+      else if (f.tsNs > MAX_TS_NS || (last && f.tsNs - last.tsNs > JUMP_NS)) clock.absurd(f, last);
+      if (f.tsNs > MAX_TS_NS) f.tsNs = last?.tsNs ?? 0n;
+      last = f;
       if (failed) daemon.failNew(f, policy, machine.termination?.oops === false ? 'guest-stopped' : 'guest-oops');
       else {
         const frameNo = daemon.submit(f);
@@ -577,6 +645,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
     stats: { ...machine.stats },
     damage: caps.damage,
     ...(caps.skipped.length ? { skipped: caps.skipped } : {}),
+    ...(clock.notes().length ? { clockNotes: clock.notes() } : {}),
     ...(notIp.size
       ? { notIp: [...notIp].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason)) }
       : {}),

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { openCaptures, type CaptureFrame } from './index.js';
 import { pcapHeader, pcapRecord } from './pcap-write.js';
 import { linkTypeName, toEthernet, LINKTYPE_NFLOG, LINKTYPE_PPP_ETHER, LINKTYPE_ETHERNET } from './link.js';
-import { LINK_SAMPLES, nflogRecord, V4_TCP } from './link-samples.js';
+import { LINK_SAMPLES, nflogRecord, V4_TCP } from './link-fixture.js';
 import { etherPayload } from '../conet/daemon.js';
 import { formatMac } from '../packet/addr.js';
 

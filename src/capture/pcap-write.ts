@@ -22,8 +22,10 @@ export function pcapHeader(linkType = LINKTYPE_ETHERNET, snaplen = 262144): Uint
 export function pcapRecord(tsNs: bigint, data: Uint8Array, origLen = data.length): Uint8Array {
   const b = new Uint8Array(16 + data.length);
   const dv = new DataView(b.buffer);
-  dv.setUint32(0, Number(tsNs / 1_000_000_000n), true);
-  dv.setUint32(4, Number((tsNs % 1_000_000_000n) / 1000n), true);
+  // pcap's seconds are 32 bits: a later time is written as the last one it holds (2106), never wrapped.
+  const late = tsNs > 4_294_967_295_999_999_999n;
+  dv.setUint32(0, late ? 0xffffffff : Number(tsNs / 1_000_000_000n), true);
+  dv.setUint32(4, late ? 999_999 : Number((tsNs % 1_000_000_000n) / 1000n), true);
   dv.setUint32(8, data.length, true);
   dv.setUint32(12, origLen, true);
   b.set(data, 16);

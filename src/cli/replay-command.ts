@@ -163,6 +163,14 @@ export async function runTrace(captures: string[], o: TraceCommandOptions): Prom
         if (/TRACE: frame=\d+ /.test(l)) out += '\n';
       }
     process.stdout.write(printable(out));
+    const cut = result.console.at(-1)?.match(/^cocon: (\d+) further console lines not kept$/);
+    if (cut) {
+      const last = [...lines].reverse().find((l) => /TRACE: frame=\d+ /.test(l))?.match(/TRACE: frame=(\d+) /)?.[1];
+      process.stderr.write(
+        `cofw: the trace was cut: the guest's console keeps ${result.console.length - 1} lines and ${cut[1]} more were not kept; ` +
+          `${last ? `the last frame traced in full is frame ${last}; ` : ''}trace fewer frames at a time (--frames ${last ? Number(last) + 1 : 'A'}-...)\n`,
+      );
+    }
     if (intr.received) {
       process.stderr.write(printable(`cofw: ${caps.shown(partialNote(result.interrupted ?? { reason: intr.received, framesRead: result.framesIn }))}\n`));
       return intr.exitCode;
@@ -274,6 +282,7 @@ export async function runReplay(captures: string[], o: ReplayCommandOptions, out
     t.report?.write(htmlReport(result, context));
     if (found?.junit) t.junit?.write(found.junit);
     outputs.files.commit();
+    for (const n of result.clockNotes ?? []) process.stderr.write(printable(`cofw: note: ${caps.shown(n)}\n`));
     process.stdout.write(printable(formatReport(result, context)));
     if (found?.text) process.stdout.write(printable(found.text));
     if (note) {

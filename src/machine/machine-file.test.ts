@@ -238,6 +238,57 @@ describe('local address guessing', () => {
     g.observe(ethernet({ src: FW, dst: '02:00:00:00:00:02' }, ipv4({ src: '198.51.100.1', dst: '192.0.2.9', ttl: 64 }, tcp({ sport: 22, dport: 2 }))));
     expect(g.propose().addrs).toEqual([parseIPv4('198.51.100.1')]);
   });
+  it("does not take a flooding attacker's forged sources for the firewall's own", () => {
+    const g = new LocalAddressGuesser();
+    const ATT = '02:00:00:00:00:66';
+    // The firewall answers two hosts on its segments now and then, with its own address.
+    for (const h of ['02:00:00:00:00:02', '02:00:00:00:00:03']) {
+      g.observe(ethernet({ src: h, dst: FW }, ipv4({ src: '192.0.2.20', dst: '198.51.100.1', ttl: 64 }, tcp({ sport: 1, dport: 22 }))));
+      g.observe(ethernet({ src: FW, dst: h }, ipv4({ src: '198.51.100.1', dst: '192.0.2.20', ttl: 64 }, tcp({ sport: 22, dport: 1 }))));
+    }
+    // A flood from one MAC, 3,000 forged sources with TTL 64, that the firewall drops silently.
+    for (let i = 0; i < 3000; i++)
+      g.observe(ethernet({ src: ATT, dst: FW }, ipv4({ src: (0x0a000000 + i * 7919) >>> 0, dst: '198.51.100.1', ttl: 64 }, tcp({ sport: 1, dport: 80 }))));
+    const p = g.propose();
+    expect(p.addrs).toEqual([parseIPv4('198.51.100.1')]);
+    expect(p.how).toContain(FW);
+  });
+  it('never proposes more than four addresses, and ignores the zero MAC of captures without a link layer', () => {
+    const g = new LocalAddressGuesser();
+    for (let i = 0; i < 50; i++)
+      g.observe(ethernet({ src: FW, dst: '02:00:00:00:00:02' }, ipv4({ src: `198.51.100.${i + 1}`, dst: '192.0.2.9', ttl: 64 }, tcp({ sport: 1, dport: 2 }))));
+    expect(g.propose().addrs.length).toBe(4);
+    const raw = new LocalAddressGuesser();
+    // A scanner (raw IP: zero MACs) sends to 500 addresses with TTL 64; one host exchanges packets with three peers.
+    for (let i = 0; i < 500; i++)
+      raw.observe(
+        ethernet(
+          { src: '00:00:00:00:00:00', dst: '00:00:00:00:00:00' },
+          ipv4({ src: '203.0.113.66', dst: 0xc6336400 + i, ttl: 64 }, tcp({ sport: 1, dport: 2 })),
+        ),
+      );
+    for (const peer of ['192.0.2.5', '192.0.2.6', '192.0.2.7']) {
+      raw.observe(
+        ethernet({ src: '00:00:00:00:00:00', dst: '00:00:00:00:00:00' }, ipv4({ src: peer, dst: '192.0.2.1', ttl: 64 }, tcp({ sport: 1, dport: 22 }))),
+      );
+      raw.observe(
+        ethernet({ src: '00:00:00:00:00:00', dst: '00:00:00:00:00:00' }, ipv4({ src: '192.0.2.1', dst: peer, ttl: 64 }, tcp({ sport: 22, dport: 1 }))),
+      );
+    }
+    expect(raw.propose()).toEqual({ addrs: [parseIPv4('192.0.2.1')], how: expect.stringContaining('both ways') });
+  });
+  it('keeps its tables bounded whatever the capture holds', () => {
+    const g = new LocalAddressGuesser();
+    for (let i = 0; i < 20_000; i++) {
+      const m = `02:00:00:${((i >> 16) & 255).toString(16).padStart(2, '0')}:${((i >> 8) & 255).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`;
+      g.observe(ethernet({ src: m, dst: FW }, ipv4({ src: 0x0a000000 + i, dst: 0x0b000000 + i, ttl: 64 }, tcp({ sport: 1, dport: 2 }))));
+    }
+    const t = g as unknown as { macFrames: Map<string, number>; sentTo: Map<number, Set<number>>; counterparts: Map<string, Set<string>> };
+    expect(t.macFrames.size).toBeLessThanOrEqual(4096);
+    expect(t.sentTo.size).toBeLessThanOrEqual(4096);
+    expect(t.counterparts.get(FW)!.size).toBeLessThanOrEqual(64);
+    expect(g.propose().addrs.length).toBeLessThanOrEqual(4);
+  });
 });
 
 describe('conntrack settings', () => {

@@ -8,6 +8,7 @@
  *     mac: "02:00:00:00:00:01"
  *     addresses: [198.51.100.1/24, 2001:db8:1::1/64]   # IPv4 and IPv6
  *     mtu: 1500            # optional
+ *     gro: true            # optional: TCP frames larger than the MTU are GRO super-packets
  * routes:
  *   - to: default          # or a CIDR of either family (::/0 is the IPv6 default)
  *     via: 198.51.100.254  # optional; `default` takes the family of `via` (IPv4 without one)
@@ -62,7 +63,7 @@ const SOCKET_KEYS = ['proto', 'port', 'uid', 'gid', 'groups'];
 const PORT_PROTOCOLS = new Set([6, 17, 33, 132, 136]);
 /** The largest user or group id: (uid_t)-1 is no id. */
 const MAX_ID = 0xfffffffe;
-const IF_KEYS = ['name', 'mac', 'addresses', 'mtu'];
+const IF_KEYS = ['name', 'mac', 'addresses', 'mtu', 'gro'];
 const ROUTE_KEYS = ['to', 'via', 'dev'];
 
 /** An interface address (either family; a number is an IPv4 address), with its broadcast computed for IPv4. */
@@ -383,6 +384,13 @@ export function parseMachineFile(text: string, file: string): MachineSpec {
           at(mt.node, 'mtu must be a whole number from 68 to 65535 (1500 when left out)');
         else mtu = v;
       }
+      let gro = false;
+      const g = k.get('gro');
+      if (g) {
+        const v = isScalar(g.node) ? g.node.value : undefined;
+        if (typeof v !== 'boolean') at(g.node ?? (g.pair.key as Node), 'gro must be true or false (false when left out)');
+        else gro = v;
+      }
       const addrs: IfAddress[] = [];
       const a = k.get('addresses');
       if (a) {
@@ -399,7 +407,7 @@ export function parseMachineFile(text: string, file: string): MachineSpec {
           }
         }
       }
-      devices.push({ name, index: devices.length + 1, unit: i, mac, mtu, addrs });
+      devices.push({ name, index: devices.length + 1, unit: i, mac, mtu, addrs, ...(gro ? { gro } : {}) });
     });
     // Addresses must be unique across the machine.
     const seen = new Map<string, string>();
@@ -571,6 +579,7 @@ export function machineFileText(spec: MachineSpec): string {
       `    addresses: [${d.addrs.map((a) => `${a.addr.toString()}/${a.prefix}`).join(', ')}]`,
     );
     if (d.mtu !== 1500) lines.push(`    mtu: ${d.mtu}`);
+    if (d.gro) lines.push('    gro: true');
   }
   if (spec.routes.length) {
     lines.push('routes:');
@@ -617,28 +626,62 @@ export interface LocalGuess {
   readonly how: string;
 }
 
+/** Bounds of the guesser's tables, so that a capture of any size (or a flood of forged addresses) is read in bounded memory. */
+const GUESS_MAX_MACS = 4096;
+const GUESS_MAX_COUNTERPARTS = 64;
+const GUESS_MAX_ADDRS_PER_MAC = 256;
+const GUESS_MAX_SOURCES = 4096;
+const GUESS_MAX_PEERS = 256;
+/** At most this many addresses are proposed. */
+export const GUESS_MAX_RESULT = 4;
+
 /**
  * Proposes the firewall's own addresses from a first pass over a capture.
  *
- * How: the firewall's MAC is taken to be the busiest one (on one side of
- * the most IPv4 frames, as a router's MAC is in a capture taken at it).
- * Its addresses are (1) the sender addresses of the ARP packets it sends,
- * else (2) the IPv4 sources of frames it sends with TTL 64 or 255 (Linux's
- * initial TTLs: forwarded packets arrive decremented), else (3) the
- * address talking to the most distinct peers. Each is assumed to be a /24.
+ * How: the firewall's MAC is taken to be the one that exchanges frames
+ * with the most distinct other MACs (a router talks with every host of
+ * its segments and with the next router; a host, or an attacker flooding
+ * the firewall from one MAC, talks with the router alone), then the one on
+ * one side of the most IPv4 frames. The zero MAC of captures without a
+ * link layer (raw IP, PPP) and group MACs are never candidates. Its
+ * addresses are (1) the sender addresses of the ARP packets it sends (the
+ * ARP sender MAC being the frame's), else (2) the IPv4 sources of frames
+ * it sends with TTL 64 or 255 (Linux's initial TTLs: forwarded packets
+ * arrive decremented), most frequent first, else (3) the address that
+ * exchanges packets in both directions with the most distinct peers (a
+ * scanner sending to many addresses that do not answer does not count).
+ * Each is assumed to be a /24; at most GUESS_MAX_RESULT are proposed; every
+ * table is bounded.
  */
 export class LocalAddressGuesser {
   private readonly macFrames = new Map<string, number>();
-  private readonly arpBy = new Map<string, Set<number>>();
+  private readonly counterparts = new Map<string, Set<string>>();
+  private readonly arpBy = new Map<string, Map<number, number>>();
   private readonly initialTtlBy = new Map<string, Map<number, number>>();
-  private readonly peers = new Map<number, Set<number>>();
+  /** Per source address: the destinations it sent to. */
+  private readonly sentTo = new Map<number, Set<number>>();
   private frames = 0;
+
+  private static bump<K>(m: Map<K, number>, k: K, cap: number): void {
+    const n = m.get(k);
+    if (n !== undefined) m.set(k, n + 1);
+    else if (m.size < cap) m.set(k, 1);
+  }
+
+  private static tableFor<K, V>(m: Map<K, V>, k: K, make: () => V, cap: number): V | undefined {
+    let v = m.get(k);
+    if (v === undefined && m.size < cap) m.set(k, (v = make()));
+    return v;
+  }
 
   observe(data: Uint8Array): void {
     if (data.length < 14) return;
     this.frames++;
     const dst = formatMac(data, 0);
     const src = formatMac(data, 6);
+    // The zero MAC is what captures without a link layer get; group MACs are never a host's own.
+    const srcOk = !(data[6]! & 1) && src !== '00:00:00:00:00:00';
+    const dstOk = !(data[0]! & 1) && dst !== '00:00:00:00:00:00';
     let off = 12;
     let type = (data[12]! << 8) | data[13]!;
     while ((type === 0x8100 || type === 0x88a8) && data.length >= off + 6) {
@@ -652,50 +695,71 @@ export class LocalAddressGuesser {
     off += 2;
     if (type === 0x0806 && data.length >= off + 28) {
       const sip = readIPv4(data, off + 14);
-      if (sip !== 0) {
-        const s = this.arpBy.get(src) ?? new Set<number>();
-        s.add(sip);
-        this.arpBy.set(src, s);
+      // The ARP sender hardware address must be the frame's source: a proxy or a forger announcing for another MAC does not count.
+      if (sip !== 0 && srcOk && formatMac(data, off + 8) === src) {
+        const m = LocalAddressGuesser.tableFor(this.arpBy, src, () => new Map<number, number>(), GUESS_MAX_MACS);
+        if (m) LocalAddressGuesser.bump(m, sip, GUESS_MAX_ADDRS_PER_MAC);
       }
       return;
     }
     if (type !== 0x0800 || data.length < off + 20) return;
-    this.macFrames.set(src, (this.macFrames.get(src) ?? 0) + 1);
-    if (!(data[0]! & 1)) this.macFrames.set(dst, (this.macFrames.get(dst) ?? 0) + 1);
+    if (srcOk) LocalAddressGuesser.bump(this.macFrames, src, GUESS_MAX_MACS);
+    if (dstOk) LocalAddressGuesser.bump(this.macFrames, dst, GUESS_MAX_MACS);
+    if (srcOk && dstOk && src !== dst) {
+      const a = LocalAddressGuesser.tableFor(this.counterparts, src, () => new Set<string>(), GUESS_MAX_MACS);
+      if (a && a.size < GUESS_MAX_COUNTERPARTS) a.add(dst);
+      const b = LocalAddressGuesser.tableFor(this.counterparts, dst, () => new Set<string>(), GUESS_MAX_MACS);
+      if (b && b.size < GUESS_MAX_COUNTERPARTS) b.add(src);
+    }
     const ttl = data[off + 8]!;
     const sa = readIPv4(data, off + 12);
     const da = readIPv4(data, off + 16);
-    if (ttl === 64 || ttl === 255) {
-      const m = this.initialTtlBy.get(src) ?? new Map<number, number>();
-      m.set(sa, (m.get(sa) ?? 0) + 1);
-      this.initialTtlBy.set(src, m);
+    if ((ttl === 64 || ttl === 255) && srcOk) {
+      const m = LocalAddressGuesser.tableFor(this.initialTtlBy, src, () => new Map<number, number>(), GUESS_MAX_MACS);
+      if (m) LocalAddressGuesser.bump(m, sa, GUESS_MAX_ADDRS_PER_MAC);
     }
-    if (this.peers.size < 100_000 || this.peers.has(sa)) {
-      const p = this.peers.get(sa) ?? new Set<number>();
-      if (p.size < 10_000) p.add(da);
-      this.peers.set(sa, p);
-    }
+    const p = LocalAddressGuesser.tableFor(this.sentTo, sa, () => new Set<number>(), GUESS_MAX_SOURCES);
+    if (p && p.size < GUESS_MAX_PEERS) p.add(da);
   }
 
   propose(): LocalGuess {
     let busiest: string | undefined;
+    let bestParts = 0;
     let most = 0;
-    for (const [mac, n] of this.macFrames) if (n > most) [busiest, most] = [mac, n];
+    for (const [mac, n] of this.macFrames) {
+      const parts = this.counterparts.get(mac)?.size ?? 0;
+      if (parts > bestParts || (parts === bestParts && n > most)) [busiest, bestParts, most] = [mac, parts, n];
+    }
     const usable = (a: number): boolean => a >>> 24 !== 127 && a >>> 24 !== 0 && a >>> 28 < 0xe && a !== 0xffffffff;
+    // Most frequent first, then in address order; at most GUESS_MAX_RESULT.
+    const top = (m: Map<number, number> | undefined): number[] =>
+      [...(m ?? new Map<number, number>())]
+        .filter(([a]) => usable(a))
+        .sort((x, y) => y[1] - x[1] || x[0] - y[0])
+        .slice(0, GUESS_MAX_RESULT)
+        .map(([a]) => a)
+        .sort((a, b) => a - b);
+    const side = `on one side of ${most} of ${this.frames} frames, talking with ${bestParts}${bestParts >= GUESS_MAX_COUNTERPARTS ? ' or more' : ''} other MACs`;
     if (busiest) {
-      const arp = [...(this.arpBy.get(busiest) ?? [])].filter(usable).sort((a, b) => a - b);
-      if (arp.length) return { addrs: arp, how: `the addresses MAC ${busiest} (on one side of ${most} of ${this.frames} frames) announces in ARP` };
-      const ttl = [...(this.initialTtlBy.get(busiest) ?? new Map<number, number>()).keys()].filter(usable).sort((a, b) => a - b);
+      const arp = top(this.arpBy.get(busiest));
+      if (arp.length) return { addrs: arp, how: `the addresses MAC ${busiest} (${side}) announces in ARP` };
+      const ttl = top(this.initialTtlBy.get(busiest));
       if (ttl.length)
         return {
-          addrs: ttl.slice(0, 4),
-          how: `IPv4 sources of frames sent by MAC ${busiest} (on one side of ${most} of ${this.frames} frames) with an initial TTL (64 or 255), i.e. not forwarded`,
+          addrs: ttl,
+          how: `IPv4 sources of frames sent by MAC ${busiest} (${side}) with an initial TTL (64 or 255), i.e. not forwarded`,
         };
     }
+    // Peers in both directions: it sent to them and they sent to it.
     let best: number | undefined;
     let bestPeers = 0;
-    for (const [a, p] of this.peers) if (usable(a) && p.size > bestPeers) [best, bestPeers] = [a, p.size];
-    if (best !== undefined) return { addrs: [best], how: `the address talking to the most distinct peers (${bestPeers})` };
+    for (const [a, to] of this.sentTo) {
+      if (!usable(a) || to.size <= bestPeers) continue;
+      let both = 0;
+      for (const d of to) if (this.sentTo.get(d)?.has(a)) both++;
+      if (both > bestPeers) [best, bestPeers] = [a, both];
+    }
+    if (best !== undefined) return { addrs: [best], how: `the address exchanging packets both ways with the most distinct peers (${bestPeers})` };
     return { addrs: [], how: 'no IPv4 traffic to guess from' };
   }
 }

@@ -60,6 +60,7 @@ export function encodeBoot(b: BootMsg): Uint8Array {
       .u8(d.unit & 0xff)
       .bytes(d.mac.subarray(0, 6))
       .u32(d.mtu)
+      .u8(d.gro ? 1 : 0)
       .u8(d.addrs.length);
     for (const a of d.addrs) {
       writeInet(w, a.addr);
@@ -124,6 +125,7 @@ export function decodeBoot(b: Uint8Array): BootMsg {
     const unit = r.i8();
     const mac = r.bytes(6).slice();
     const mtu = r.u32();
+    const gro = (r.u8() & 1) === 1;
     const addrs: IfAddress[] = [];
     for (let k = r.u8(), j = 0; j < k; j++) {
       const addr = readInet(r, `an address on ${name}`);
@@ -135,7 +137,7 @@ export function decodeBoot(b: Uint8Array): BootMsg {
         addrs.push({ addr, prefix, broadcast });
       } else addrs.push({ addr, prefix });
     }
-    devices.push({ name, index, unit, mac, mtu, addrs });
+    devices.push({ name, index, unit, mac, mtu, addrs, ...(gro ? { gro } : {}) });
   }
   const routes: RouteSpec[] = [];
   for (let n = r.u16(), i = 0; i < n; i++) {

@@ -32,6 +32,7 @@ import { formatLogLine } from '../../netfilter/targets/log.js';
 import { FateKind, type DropSite, type Fate } from '../../netfilter/fate.js';
 import type { Ruleset } from '../../netfilter/rules/model.js';
 import { attachRuleset } from '../../netfilter/xt.js';
+import { gsoFits, markGro } from '../gro.js';
 import { ETH_P_PPP_DISC, ETH_P_PPP_SES, PPPOE_SES_HLEN, pppoeSessionEthertype, pppoeText } from '../../packet/pppoe.js';
 import { HOOK_NAMES, Hook, NF_ACCEPT, NF_DROP, PacketType, RouteType, Skb, type GuestServices, type NetDevice, type XtParams } from '../../netfilter/types.js';
 
@@ -381,6 +382,7 @@ export class GuestStack {
     // frame is a view into a page message the guest has consumed).
     const ip = ipIn.subarray(0, (ipIn[2]! << 8) | ipIn[3]!);
     const skb = this.skb.load(ip).begin(mac, pktType, frameNo);
+    if (dev.gro) markGro(skb, dev);
     if (this.ct && (skb.fragoff !== 0 || ip[6]! & 0x20)) {
       // With conntrack, nf_defrag_ipv4 reassembles at -400, before everything.
       const r = this.frags.add(skb, DefragUser.ConntrackIn, frameNo, this.clockNs);
@@ -425,8 +427,10 @@ export class GuestStack {
     c = (c & 0xffff) + (c >> 16);
     ip[10] = c >> 8;
     ip[11] = c & 0xff;
-    // ip_exceeds_mtu: a reassembled packet (ignore_df) is too big only when one of its fragments was.
-    if (skb.totLen > outDev.mtu && ip[6]! & 0x40 && (!this.fanout || this.fragMaxSize > outDev.mtu)) return this.stackDrop(frameNo, StackReason.tooBig);
+    // ip_exceeds_mtu: a reassembled packet (ignore_df) is too big only when one of its fragments was,
+    // a GRO super-packet only when its segments are.
+    if (skb.totLen > outDev.mtu && ip[6]! & 0x40 && (this.fanout ? this.fragMaxSize > outDev.mtu : !gsoFits(skb, outDev.mtu)))
+      return this.stackDrop(frameNo, StackReason.tooBig);
     if (!this.hook(Hook.Forward, inDev, outDev, frameNo)) return;
     if (!this.hook(Hook.PostRouting, null, outDev, frameNo)) return;
     if (!this.confirm(frameNo, false)) return;

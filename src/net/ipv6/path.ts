@@ -27,6 +27,7 @@ import { FateKind } from '../../netfilter/fate.js';
 import { Hook, PacketType, RouteType, type NetDevice, type Skb } from '../../netfilter/types.js';
 import type { Fib } from '../fib.js';
 import { Ipv6Defrag } from './defrag.js';
+import { gsoFits, markGro } from '../gro.js';
 
 /** What the IPv6 path needs of the stack it runs on. */
 export interface StackCore {
@@ -104,6 +105,7 @@ export class Ipv6Path {
   receive(ip: Uint8Array, dev: NetDevice, mac: Uint8Array | null, pktType: PacketType, frameNo: number): void {
     const core = this.core;
     const skb = core.skb.loadV6(ip).begin(mac, pktType, frameNo);
+    if (dev.gro) markGro(skb, dev);
     // A malformed extension header chain still reaches the rules (whose -p then matches nothing);
     // the kernel notices it only when a protocol handler reads the chain, after INPUT.
     if (core.tracking && skb.ext.fragment && skb.protocol >= 0) {
@@ -182,7 +184,8 @@ export class Ipv6Path {
     const src = skb.src;
     if (src.isZero() || isMulticast(src) || isLoopback(src)) return core.stackDrop(frameNo, Ipv6Reason.badSource);
     if (isLinkLocal(src) || isLinkLocal(skb.dst)) return core.stackDrop(frameNo, Ipv6Reason.linkLocal);
-    if (skb.totLen > outDev.mtu) return core.stackDrop(frameNo, Ipv6Reason.tooBig);
+    // ip6_pkt_too_big: a GRO super-packet is too big only when its segments are.
+    if (skb.totLen > outDev.mtu && !gsoFits(skb, outDev.mtu)) return core.stackDrop(frameNo, Ipv6Reason.tooBig);
     ip[7] = ip[7]! - 1;
     if (!core.hook(Hook.Forward, inDev, outDev, frameNo)) return;
     if (!core.hook(Hook.PostRouting, null, outDev, frameNo)) return;
