@@ -87,7 +87,8 @@ export function describeNotCapture(b: Uint8Array): string {
   if (startsWith(b, [0x04, 0x22, 0x4d, 0x18])) return 'it is lz4-compressed; decompress it first (cofw reads gzip directly, not lz4)';
   if (startsWith(b, '\x7fELF')) return 'it is an ELF executable';
   // Too short for any magic number: a cut download or a stray file, not "text".
-  if (b.length < 4) return `the file is only ${b.length} byte${b.length === 1 ? '' : 's'} long (${hex(b, b.length)}): too short to be a capture (a pcap file header is 24 bytes, a pcapng section header at least 28)`;
+  if (b.length < 4)
+    return `the file is only ${b.length} byte${b.length === 1 ? '' : 's'} long (${hex(b, b.length)}): too short to be a capture (a pcap file header is 24 bytes, a pcapng section header at least 28)`;
   if (looksLikeText(b)) {
     const text = Buffer.from(b.subarray(0, 64)).toString('utf8').split(/\r?\n/)[0] ?? '';
     const shown = text.length > 40 ? `${text.slice(0, 40)}...` : text;

@@ -165,7 +165,10 @@ export async function runTrace(captures: string[], o: TraceCommandOptions): Prom
     process.stdout.write(printable(out));
     const cut = result.console.at(-1)?.match(/^cocon: (\d+) further console lines not kept$/);
     if (cut) {
-      const last = [...lines].reverse().find((l) => /TRACE: frame=\d+ /.test(l))?.match(/TRACE: frame=(\d+) /)?.[1];
+      const last = [...lines]
+        .reverse()
+        .find((l) => /TRACE: frame=\d+ /.test(l))
+        ?.match(/TRACE: frame=(\d+) /)?.[1];
       process.stderr.write(
         `cofw: the trace was cut: the guest's console keeps ${result.console.length - 1} lines and ${cut[1]} more were not kept; ` +
           `${last ? `the last frame traced in full is frame ${last}; ` : ''}trace fewer frames at a time (--frames ${last ? Number(last) + 1 : 'A'}-...)\n`,
