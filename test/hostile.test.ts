@@ -135,6 +135,15 @@ export function makeHostile(): Map<string, Uint8Array | string> {
   f.set('deep.yaml', `interfaces: ${'['.repeat(3000)}${']'.repeat(3000)}\n`);
   f.set('gro-bad.yaml', MACHINE.replace('    addresses: [198.51.100.1/24]\n', '    addresses: [198.51.100.1/24]\n    gro: sometimes\n'));
   f.set('unknown-key.yaml', MACHINE.replace('hostname: hostile\n', 'hostname: hostile\nfirewall: yes\n'));
+  // A rule set where every packet meets 500 rules: tracing 250 frames logs more than the console keeps.
+  f.set('trace.v4', `*filter\n:INPUT ACCEPT [0:0]\n${'-A INPUT -m comment --comment seen\n'.repeat(500)}COMMIT\n`);
+  f.set(
+    'trace.pcap',
+    pcap(
+      1,
+      Array.from({ length: 250 }, (_, i) => ethernet(WIRE, ipv4({ src: '203.0.113.9', dst: '198.51.100.1', id: i }, udp({ sport: 1000 + i, dport: 53 })))),
+    ),
+  );
   // UDP to port 53 from the LAN (dropped by the rule) for output tests.
   f.set('dns.pcap', pcap(1, [ethernet(LAN, ipv4({ src: '192.0.2.10', dst: '203.0.113.53' }, udp({ sport: 5000, dport: 53 })))]));
   return f;
@@ -311,6 +320,15 @@ const CASES: Case[] = [
     exit: 1,
     stderr: /--save no\/such\/dir\/out\.v4/,
     notMade: ['d.pcap'],
+  },
+  {
+    name: 'trace cut by the console limit',
+    issue: 'trace --frames 1-50000 stops silently at the console limit',
+    args: ['trace', 'trace.pcap', '-r', 'trace.v4', '-m', 'machine.yaml', '--frames', '1-250'],
+    exit: 0,
+    stdout: /TRACE: filter:INPUT:rule:500 /,
+    stderr:
+      /the trace was cut: the guest's console keeps \d+ lines and \d+ more were not kept; the last frame traced in full is frame \d+; trace fewer frames at a time \(--frames \d+-\.\.\.\)/,
   },
   {
     name: 'without a machine file',
