@@ -52,9 +52,9 @@ routes:
   });
 
   it('refuses an unknown address family and a prefix too long for its family', () => {
-    // A device list with one device holding one address of family 7.
+    // A device list with one device (MTU 1500, no flags) holding one address of family 7.
     const bad = new ByteWriter().u64(0n).str('r', 2).str('h', 2).u8(0).u8(1);
-    bad.str('eth0', 1).u16(2).u8(0).bytes(new Uint8Array(6)).u32(1500).u8(1).u8(7).bytes(new Uint8Array(4));
+    bad.str('eth0', 1).u16(2).u8(0).bytes(new Uint8Array(6)).u32(1500).u8(0).u8(1).u8(7).bytes(new Uint8Array(4));
     expect(() => decodeBoot(bad.done())).toThrow(/address family 7/);
     const long = new ByteWriter().u64(0n).str('r', 2).str('h', 2).u8(0).u8(0).u16(1);
     long.u8(Family.V4).bytes(new Uint8Array(4)).u8(33).u8(0).str('eth0', 1);
