@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli/main.js';
+import { expectValidReport } from './report-schema.js';
 import { pcapHeader, pcapRecord } from '../src/capture/pcap-write.js';
 import { pcapngInterface, pcapngPacket, pcapngSectionHeader } from '../src/capture/writer.js';
 import { LINK_SAMPLES } from '../src/capture/link-fixture.js';
@@ -209,7 +210,7 @@ const CASES: Case[] = [
   {
     name: 'timestamps',
     issue: 'absurd or backwards timestamps wrap silently',
-    args: ['replay', 'clock.pcap', ...R],
+    args: ['replay', 'clock.pcap', ...R, '--json', 'clock.json'],
     exit: 0,
     stderr:
       /note: .*clock\.pcap record 2: its timestamp .* is 100\.000 s before .*the firewall's clock does not go back[\s\S]*note: .*clock\.pcap record 3: the clock jumps forward 14600\.0 days/,
@@ -324,7 +325,7 @@ const CASES: Case[] = [
   {
     name: 'trace cut by the console limit',
     issue: 'trace --frames 1-50000 stops silently at the console limit',
-    args: ['trace', 'trace.pcap', '-r', 'trace.v4', '-m', 'machine.yaml', '--frames', '1-250'],
+    args: ['trace', 'trace.pcap', '-r', 'trace.v4', '-m', 'machine.yaml', '--frames', '1-250', '--format', 'kernel'],
     exit: 0,
     stdout: /TRACE: filter:INPUT:rule:500 /,
     stderr:
@@ -396,6 +397,8 @@ describe('the corpus of hostile inputs', () => {
       // No raw control character reaches the terminal.
       expect([...r.err].filter((ch) => (ch < ' ' && ch !== '\n' && ch !== '\t') || ch === '\x7f')).toEqual([]);
       for (const n of c.made ?? []) expect(existsSync(join(dir, n)), n).toBe(true);
+      // Every JSON report follows the schema.
+      for (const n of readdirSync(dir).filter((x) => x.endsWith('.json'))) expectValidReport(readFileSync(join(dir, n), 'utf8'));
       for (const n of c.notMade ?? []) expect(existsSync(join(dir, n)), n).toBe(false);
       // Inputs are never changed.
       for (const n of made.keys()) expect(Buffer.compare(readFileSync(join(dir, n)), readFileSync(join(FIXTURES, n))), `${n} unchanged`).toBe(0);
