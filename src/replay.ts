@@ -23,7 +23,8 @@
  */
 import { translations, type Translation } from './report/translations.js';
 import { Family } from './packet/inet-addr.js';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { parseIpsets, type IpsetStore } from './netfilter/ipset/ipset.js';
 import { openCaptures, openCaptureWriter, type CaptureDamage, type CaptureFrame, type CaptureSkip, type CaptureWriter } from './capture/index.js';
 import { ConetDaemon, restoreDestination, type SourceFrame } from './conet/daemon.js';
 import { fileBlockDevice, memoryBlockDevice } from './machine/cobd.js';
@@ -54,6 +55,13 @@ export interface ReplayOptions {
   rules6File?: string;
   /** Its text, when it is not read from `rules6File`. */
   rules6Text?: string;
+  /**
+   * An ipset file (`ipset save` format): the guest restores its sets before
+   * loading the rules, which may name them (`-m set`, `-j SET`).
+   */
+  ipsetsFile?: string;
+  /** Its text, when it is not read from `ipsetsFile`. */
+  ipsetsText?: string;
   machine: MachineSpec;
   captures: string[];
   /**
@@ -236,11 +244,14 @@ export interface ReplayResult {
   split?: SplitFile[];
   /** With `details`: what the HTML report shows beyond this (src/report/details.ts). Not in the JSON report. */
   details?: ReplayDetails;
+  /** With `ipsetsFile`: the guest's sets after the replay, as `ipset save` prints them (with counters when a set has them). */
+  ipsets?: string;
 }
 
 /** The guest's software: cofw's rule loader and IPv4 stack. */
 export const linuxGuest: GuestDeps = {
-  loadRuleset: (text, file, ipv6, hosts) => loadRuleset(text, file, { ...(ipv6 ? { family: Family.V6 } : {}), ...(hosts ? { hosts } : {}) }),
+  loadRuleset: (text, file, ipv6, hosts, ipsets) =>
+    loadRuleset(text, file, { ...(ipv6 ? { family: Family.V6 } : {}), ...(hosts ? { hosts } : {}), ...(ipsets ? { ipsets } : {}) }),
   createStack: (opts, rs, rs6) => new GuestStack(opts, rs, rs6 ?? null),
   saveRuleset: (rs, opts) => saveRuleset(rs, opts),
 };
@@ -248,10 +259,10 @@ export const linuxGuest: GuestDeps = {
 const TOP_FLOWS = 20;
 
 /** The guest's boot-time iptables-save text, loaded; undefined when there is none or it does not load (a fake guest's). */
-function loadBooted(save: string | undefined, file: string, family: Family = Family.V4): Ruleset | undefined {
+function loadBooted(save: string | undefined, file: string, family: Family = Family.V4, ipsets?: IpsetStore): Ruleset | undefined {
   if (!save) return undefined;
   try {
-    return loadRuleset(save, file, { family });
+    return loadRuleset(save, file, { family, ...(ipsets ? { ipsets } : {}) });
   } catch {
     return undefined;
   }
@@ -341,6 +352,17 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
   if (opts.rulesText === undefined && !existsSync(opts.rulesFile)) {
     throw new Error(`${opts.rulesFile}: rule file not found; give the path of an iptables-save file`);
   }
+  // The sets the rules name, for the host's own loads of the guest's rule texts (report texts, final counters).
+  let hostIpsets: IpsetStore | undefined;
+  let ipsetsText = opts.ipsetsText;
+  if (opts.ipsetsFile !== undefined) {
+    ipsetsText ??= readFileSync(opts.ipsetsFile, 'utf8');
+    try {
+      hostIpsets = parseIpsets(ipsetsText, opts.ipsetsFile);
+    } catch {
+      // The guest refuses it, with its position.
+    }
+  }
   // Every output is opened before the first frame is read, so that a bad path fails at once.
   const fmt = opts.outFormat ? { format: opts.outFormat } : {};
   const files = opts.outputs ? { files: opts.outputs } : {};
@@ -388,8 +410,8 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
 
   const siteOf = (site: DropSite): { count: DropSiteCount; comment: string; split?: SplitCapture } => {
     let rs: Ruleset | null;
-    if (site.ipv6) rs = booted6 ??= loadBooted(machine.bootSave6, opts.rules6File ?? '', Family.V6) ?? null;
-    else rs = booted ??= loadBooted(bootSave, opts.rulesFile) ?? null;
+    if (site.ipv6) rs = booted6 ??= loadBooted(machine.bootSave6, opts.rules6File ?? '', Family.V6, hostIpsets) ?? null;
+    else rs = booted ??= loadBooted(bootSave, opts.rulesFile, Family.V4, hostIpsets) ?? null;
     const text = rs ? ruleTextAt(rs, site.table, site.chain, site.rule) : undefined;
     const count: DropSiteCount = {
       table: site.table,
@@ -505,10 +527,12 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
       opts.rules6Text !== undefined ? memoryBlockDevice(opts.rules6File, new TextEncoder().encode(opts.rules6Text)) : fileBlockDevice(opts.rules6File),
     );
   }
+  if (opts.ipsetsFile !== undefined) disks.push(memoryBlockDevice(opts.ipsetsFile, new TextEncoder().encode(ipsetsText ?? '')));
   const machine = new Machine({
     spec: opts.machine,
     rulesFile: opts.rulesFile,
     ...(opts.rules6File !== undefined ? { rules6File: opts.rules6File } : {}),
+    ...(opts.ipsetsFile !== undefined ? { ipsetsFile: opts.ipsetsFile } : {}),
     disks,
     guest: opts.guest ?? linuxGuest,
     onFate: (f) => daemon.fate(f),
@@ -623,7 +647,9 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
   const save = machine.finalSave ?? machine.bootSave ?? '';
   let ruleset: Ruleset;
   try {
-    ruleset = save ? loadRuleset(save, opts.rulesFile, { restoreCounters: true }) : { family: Family.V4, tables: new Map(), file: opts.rulesFile };
+    ruleset = save
+      ? loadRuleset(save, opts.rulesFile, { restoreCounters: true, ...(hostIpsets ? { ipsets: hostIpsets } : {}) })
+      : { family: Family.V4, tables: new Map(), file: opts.rulesFile };
   } catch {
     // The guest's own save text should always load; a fake guest's may not.
     ruleset = { family: Family.V4, tables: new Map(), file: opts.rulesFile };
@@ -667,12 +693,14 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
     result.save6 = save6;
     try {
       // With the final counters, as the IPv4 rule set.
-      if (save6) result.ruleset6 = loadRuleset(save6, opts.rules6File, { family: Family.V6, restoreCounters: true });
+      if (save6)
+        result.ruleset6 = loadRuleset(save6, opts.rules6File, { family: Family.V6, restoreCounters: true, ...(hostIpsets ? { ipsets: hostIpsets } : {}) });
     } catch {
       // A fake guest's save text may not load.
     }
     if (machine.conntrack6 !== undefined) result.conntrack6 = machine.conntrack6;
   }
+  if (machine.ipsets !== undefined) result.ipsets = machine.ipsets;
   if (t?.oops) result.oops = { message: t.message, frameNo: t.frameNo, reason: t.reason };
   return result;
 }

@@ -6,6 +6,7 @@
  *   cofw save rules.v4       prints the rule file in canonical iptables-save form
  *   cofw trace CAPTURE... --rules rules.v4 --frames 3,7-9   each rule chosen frames meet, and their fates
  *                                            (or --match 'tcp and dport 22', --flow N; --format kernel: TRACE lines)
+ *   cofw replay ... --ipsets sets.save --save-ipsets after.save   rules naming IP sets, and the sets afterwards
  *   cofw replay ... --dropped d.pcapng --split-by rule      also d-filter-INPUT-rule3.pcapng, ... one per cause
  *
  * Exit codes: 0 success, 1 bad input or an output that cannot be written
@@ -29,6 +30,7 @@ import { saveRuleset } from '../netfilter/rules/save.js';
 import { CaptureError } from '../capture/index.js';
 import { MachineFileError, loadMachineFile } from '../machine/machine-file.js';
 import { hostsTable } from '../netfilter/rules/hosts.js';
+import { IpsetError, parseIpsets } from '../netfilter/ipset/ipset.js';
 import { ConservationError } from '../replay.js';
 import { ExpectFileError } from '../report/expect.js';
 import { OutputError } from '../io/output-file.js';
@@ -54,12 +56,20 @@ function readText(path: string, what: string): string {
   }
 }
 
-/** A rule file as the guest loads it; with a machine file, its `hosts:` are the guest's /etc/hosts for host names in -s and -d. */
-function loadRulesFile(path: string, ipv6 = false, machine?: string): ReturnType<typeof loadRuleset> {
+/**
+ * A rule file as the guest loads it; with a machine file, its `hosts:` are
+ * the guest's /etc/hosts for host names in -s and -d; the sets of --ipsets
+ * (else of the machine file's `ipsets:`) are restored first.
+ */
+function loadRulesFile(path: string, ipv6 = false, machine?: string, ipsetsPath?: string): ReturnType<typeof loadRuleset> {
   const spec = machine === undefined ? undefined : loadMachineFile(machine);
   const hosts = hostsTable(spec?.hosts, spec?.hostname);
-  return loadRuleset(readText(path, 'rule file'), path, { ...(ipv6 ? { family: Family.V6 } : {}), hosts });
+  const setsFile = ipsetsPath ?? spec?.ipsets;
+  const ipsets = setsFile === undefined ? undefined : parseIpsets(readText(setsFile, 'ipset file'), setsFile);
+  return loadRuleset(readText(path, 'rule file'), path, { ...(ipv6 ? { family: Family.V6 } : {}), hosts, ...(ipsets ? { ipsets } : {}) });
 }
+
+const IPSETS_HELP = 'IP sets the rules name (-m set, -j SET), in `ipset save` format; restored before the rules';
 
 /** With only --rules6, the IPv4 side runs an empty rule set (everything passes, as on a host without iptables rules). */
 const NO_RULES = '(no iptables rule file)';
@@ -92,8 +102,9 @@ export function buildProgram(state: RunState = { code: EXIT_OK }): Command {
     .option('-6, --ipv6', 'an ip6tables rule file (ip6tables-restore --test)')
     .option('-m, --machine <file>', "machine file (YAML): its hosts: are the guest's /etc/hosts, for host names in -s and -d")
     .option('--shadowed', 'also list the rules earlier rules of their chain keep from ever matching (exit 4 when there are any)')
-    .action((rules: string, o: { ipv6?: boolean; machine?: string; shadowed?: boolean }) => {
-      const rs = loadRulesFile(rules, !!o.ipv6, o.machine);
+    .option('--ipsets <file>', IPSETS_HELP)
+    .action((rules: string, o: { ipv6?: boolean; machine?: string; shadowed?: boolean; ipsets?: string }) => {
+      const rs = loadRulesFile(rules, !!o.ipv6, o.machine, o.ipsets);
       let n = 0;
       for (const t of rs.tables.values()) for (const c of t.chains.values()) n += c.rules.length;
       if (o.shadowed) {
@@ -112,8 +123,9 @@ export function buildProgram(state: RunState = { code: EXIT_OK }): Command {
     .option('-c, --counters', 'print [packets:bytes] counters (all zero without a replay)')
     .option('-6, --ipv6', 'an ip6tables rule file, printed as ip6tables-save does')
     .option('-m, --machine <file>', "machine file (YAML): its hosts: are the guest's /etc/hosts, for host names in -s and -d")
-    .action((rules: string, o: { counters?: boolean; ipv6?: boolean; machine?: string }) => {
-      process.stdout.write(saveRuleset(loadRulesFile(rules, !!o.ipv6, o.machine), { counters: !!o.counters }));
+    .option('--ipsets <file>', IPSETS_HELP)
+    .action((rules: string, o: { counters?: boolean; ipv6?: boolean; machine?: string; ipsets?: string }) => {
+      process.stdout.write(saveRuleset(loadRulesFile(rules, !!o.ipv6, o.machine, o.ipsets), { counters: !!o.counters }));
     });
 
   program
@@ -124,6 +136,8 @@ export function buildProgram(state: RunState = { code: EXIT_OK }): Command {
     .option('-6, --rules6 <file>', 'rule file in ip6tables-save / ip6tables-restore format (IPv6); without it IPv6 passes unfiltered')
     .option('-m, --machine <file>', 'machine file (YAML): interfaces, addresses, routes, fail policy')
     .option('-l, --local <addr...>', "without a machine file: the firewall's own addresses (CIDR), on one interface eth0")
+    .option('--ipsets <file>', `${IPSETS_HELP} (default: the machine file's ipsets:)`)
+    .option('--save-ipsets <file>', 'write the IP sets after the replay, as `ipset save` prints them (with counters where a set has them)')
     .option('-a, --accepted <file>', 'write the packets that left the firewall or reached it (and generated replies)')
     .option('-d, --dropped <file>', 'write the dropped packets')
     .addOption(new Option('--out-format <format>', 'format of --accepted/--dropped and the split captures (default: by extension)').choices(['pcap', 'pcapng']))
@@ -176,6 +190,8 @@ Only causes that dropped something get a file; the report lists them.`,
         cmd.error('error: give a rule file: --rules FILE (iptables), --rules6 FILE (ip6tables), or both', { exitCode: EXIT_USAGE, code: 'cofw.usage' });
       if (o.save6 && !o.rules6) cmd.error('error: --save6 needs --rules6 FILE', { exitCode: EXIT_USAGE, code: 'cofw.usage' });
       if (o.junit && !o.expect) usageError(cmd, '--junit needs --expect FILE (the expectations whose results it holds)');
+      if (o.saveIpsets && !o.ipsets && !o.machine)
+        cmd.error('error: --save-ipsets needs the sets: --ipsets FILE, or a machine file with ipsets:', { exitCode: EXIT_USAGE, code: 'cofw.usage' });
       checkCommonUsage(captures, o, cmd);
       for (const [option, path] of [
         ['--accepted', o.accepted],
@@ -185,7 +201,7 @@ Only causes that dropped something get a file; the report lists them.`,
         if (problem) usageError(cmd, problem);
       }
       // Outputs are checked (not the same file as an input or another output) and opened before anything is read.
-      const outputs = openReplayOutputs({ captures, rules: o.rules, rules6: o.rules6, machine: o.machine, expect: o.expect }, o);
+      const outputs = openReplayOutputs({ captures, rules: o.rules, rules6: o.rules6, machine: o.machine, expect: o.expect, ipsets: o.ipsets }, o);
       try {
         const rules = o.rules ?? NO_RULES;
         state.code = await runReplay(
@@ -195,6 +211,7 @@ Only causes that dropped something get a file; the report lists them.`,
             rules,
             rulesText: o.rules ? readText(o.rules, 'rule file') : '',
             ...(o.rules6 ? { rules6Text: readText(o.rules6, 'ip6tables rule file') } : {}),
+            ...(o.ipsets ? { ipsetsText: readText(o.ipsets, 'ipset file') } : {}),
           },
           outputs,
         );
@@ -239,6 +256,7 @@ Only causes that dropped something get a file; the report lists them.`,
     .addHelpText('after', TRACE_HELP)
     .option('-m, --machine <file>', 'machine file (YAML)')
     .option('-l, --local <addr...>', "without a machine file: the firewall's own addresses (CIDR)")
+    .option('--ipsets <file>', `${IPSETS_HELP} (default: the machine file's ipsets:)`)
     .action(async (captures: string[], o, cmd: Command) => {
       if (!o.rules && !o.rules6)
         cmd.error('error: give a rule file: --rules FILE (iptables), --rules6 FILE (ip6tables), or both', { exitCode: EXIT_USAGE, code: 'cofw.usage' });
@@ -250,6 +268,7 @@ Only causes that dropped something get a file; the report lists them.`,
         rules: o.rules ?? NO_RULES,
         rulesText: o.rules ? readText(o.rules, 'rule file') : '',
         ...(o.rules6 ? { rules6Text: readText(o.rules6, 'ip6tables rule file') } : {}),
+        ...(o.ipsets ? { ipsetsText: readText(o.ipsets, 'ipset file') } : {}),
       });
     });
 
@@ -388,6 +407,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (
       e instanceof RuleFileError ||
+      e instanceof IpsetError ||
       e instanceof InputError ||
       e instanceof MachineFileError ||
       e instanceof CaptureError ||

@@ -25,6 +25,7 @@ export interface ReplayInputs {
   machine?: string | undefined;
   /** The expectation file (--expect). */
   expect?: string | undefined;
+  ipsets?: string | undefined;
 }
 
 /** The outputs a replay is asked for (the command line's options). */
@@ -38,18 +39,20 @@ export interface ReplayOutputOptions {
   save6?: string | undefined;
   console?: string | undefined;
   conntrack?: string | undefined;
+  saveIpsets?: string | undefined;
   json?: string | undefined;
   report?: string | undefined;
   junit?: string | undefined;
 }
 
 /** The text outputs, by option. */
-export type TextOutput = 'save' | 'save6' | 'console' | 'conntrack' | 'json' | 'report' | 'junit';
+export type TextOutput = 'save' | 'save6' | 'console' | 'conntrack' | 'saveIpsets' | 'json' | 'report' | 'junit';
 const TEXT_OUTPUTS: ReadonlyArray<[TextOutput, string]> = [
   ['save', '--save'],
   ['save6', '--save6'],
   ['console', '--console'],
   ['conntrack', '--conntrack'],
+  ['saveIpsets', '--save-ipsets'],
   ['json', '--json'],
   ['report', '--report'],
   ['junit', '--junit'],
@@ -119,6 +122,7 @@ export function refuseSameFiles(inputs: ReplayInputs, o: ReplayOutputOptions): v
   if (inputs.rules6) ins.push([inputName('the ip6tables rule file (--rules6)', inputs.rules6), inputs.rules6]);
   if (inputs.machine) ins.push([inputName('the machine file (--machine)', inputs.machine), inputs.machine]);
   if (inputs.expect) ins.push([inputName('the expectation file (--expect)', inputs.expect), inputs.expect]);
+  if (inputs.ipsets) ins.push([inputName('the ipset file (--ipsets)', inputs.ipsets), inputs.ipsets]);
   const outs: Array<[string, string]> = [];
   if (o.accepted) outs.push(['--accepted', o.accepted]);
   if (o.dropped) outs.push(['--dropped', o.dropped]);

@@ -6,6 +6,7 @@
  * the report. An interrupt (src/cli/interrupts.ts) stops the reading; the
  * outputs are still written, for the frames replayed, and marked partial.
  */
+import { readFileSync } from 'node:fs';
 import { openCaptures } from '../capture/index.js';
 import { defaultMachine, LocalAddressGuesser, loadMachineFile, machineFileText, parseCidr } from '../machine/machine-file.js';
 import type { MachineSpec } from '../machine/spec.js';
@@ -33,6 +34,11 @@ export interface ReplayCommandOptions {
   rules6Text?: string;
   /** Where to write the ip6tables rules with their counters. */
   save6?: string;
+  /** An ipset file (`ipset save` format), and its text: restored before the rules load. */
+  ipsets?: string;
+  ipsetsText?: string;
+  /** Where to write the sets after the replay (`ipset save`). */
+  saveIpsets?: string;
   machine?: string;
   local?: string[];
   accepted?: string;
@@ -100,6 +106,8 @@ export interface TraceCommandOptions {
   rulesText: string;
   rules6?: string;
   rules6Text?: string;
+  ipsets?: string;
+  ipsetsText?: string;
   machine?: string;
   local?: string[];
   /** Which frames: a list, a filter expression (src/packet/filter.ts), or the connection of a frame. */
@@ -108,6 +116,20 @@ export interface TraceCommandOptions {
   flow?: number;
   /** human (src/report/trace-text.ts) or kernel (the TRACE target's lines). */
   format?: 'human' | 'kernel';
+}
+
+/** The ipset file of a replay: --ipsets, else the machine file's `ipsets:` (read here), else none. */
+function ipsetsOf(o: { ipsets?: string; ipsetsText?: string }, spec: MachineSpec): { ipsetsFile?: string; ipsetsText?: string } {
+  if (o.ipsets !== undefined) return { ipsetsFile: o.ipsets, ipsetsText: o.ipsetsText ?? '' };
+  if (spec.ipsets === undefined) return {};
+  try {
+    return { ipsetsFile: spec.ipsets, ipsetsText: readFileSync(spec.ipsets, 'utf8') };
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new InputError(`${spec.ipsets}: cannot read the ipset file the machine file names (ipsets:) (${code ?? (e as Error).message}); check the path`, {
+      cause: e,
+    });
+  }
 }
 
 /** `cofw trace`: replays with the chosen frames traced and prints what they met (or the TRACE lines, with format kernel). */
@@ -143,6 +165,7 @@ export async function runTrace(captures: string[], o: TraceCommandOptions): Prom
         rulesFile: o.rules,
         rulesText: o.rulesText,
         ...(o.rules6 !== undefined ? { rules6File: o.rules6, rules6Text: o.rules6Text ?? '' } : {}),
+        ...ipsetsOf(o, spec),
         machine: spec,
         captures: caps.paths,
         trace: frames,
@@ -244,6 +267,7 @@ export async function runReplay(captures: string[], o: ReplayCommandOptions, out
         rulesFile: o.rules,
         rulesText: o.rulesText,
         ...(o.rules6 !== undefined ? { rules6File: o.rules6, rules6Text: o.rules6Text ?? '' } : {}),
+        ...ipsetsOf(o, spec),
         machine: spec,
         captures: caps.paths,
         outputs: outputs.files,
@@ -280,6 +304,7 @@ export async function runReplay(captures: string[], o: ReplayCommandOptions, out
     t.console?.write(text(result.console.join('\n') + (result.console.length ? '\n' : '')));
     // Both families' entries, IPv4 first.
     t.conntrack?.write(text((result.conntrack ?? '') + (result.conntrack6 ?? '')));
+    t.saveIpsets?.write(text(result.ipsets ?? ''));
     t.json?.write(jsonReportText(result, jsonChecks(found)));
     const context = { captures, rulesFile: o.rules, ...(o.rules6 ? { rules6File: o.rules6 } : {}), machine: name, top: o.top };
     t.report?.write(htmlReport(result, context));

@@ -25,6 +25,8 @@
 import type { Fate } from '../netfilter/fate.js';
 import type { Ruleset } from '../netfilter/rules/model.js';
 import { hostsTable, type HostsTable } from '../netfilter/rules/hosts.js';
+import { parseIpsets, type IpsetStore } from '../netfilter/ipset/ipset.js';
+import { HZ } from '../netfilter/clock.js';
 import type { StackOptions } from '../net/ipv4/stack.js';
 import { formatMac } from '../packet/addr.js';
 import { ConetDriver, type NetStack } from '../conet/driver.js';
@@ -59,7 +61,7 @@ import {
 /** What the guest links against: the rule loader and the network stack. Tests pass fakes. */
 export interface GuestDeps {
   /** Throws RuleFileError(s) on a bad rule file; `ipv6` for an ip6tables rule file; `hosts`, the guest's /etc/hosts, for host names in -s and -d. */
-  loadRuleset(text: string, file: string, ipv6?: boolean, hosts?: HostsTable): Ruleset;
+  loadRuleset(text: string, file: string, ipv6?: boolean, hosts?: HostsTable, ipsets?: IpsetStore): Ruleset;
   /** Boots the stack with the iptables and (when loaded) ip6tables rule sets; may throw when they cannot run. */
   createStack(opts: StackOptions, ruleset: Ruleset, ruleset6?: Ruleset | null): NetStack;
   /** iptables-save text, with counters when asked. */
@@ -118,6 +120,8 @@ class GuestKernel {
   private stack: NetStack | undefined;
   private ruleset: Ruleset | undefined;
   private ruleset6: Ruleset | null = null;
+  /** The IP sets `ipset restore` loaded at init, when an ipset file is attached. */
+  private ipsets: IpsetStore | undefined;
   private driver: ConetDriver | undefined;
   // The message nextMessage() found: payload at m8[mAt, mAt + mSize).
   private m8: Uint8Array;
@@ -281,7 +285,29 @@ class GuestKernel {
         return false;
       }
     }
+    let ipsetBytes: Uint8Array | null = null;
+    if (boot.ipsetsFile) {
+      try {
+        ipsetBytes = yield* this.readDisk(boot.rules6File ? 2 : 1);
+      } catch (e) {
+        yield* this.initFailed(e, '', boot.ipsetsFile);
+        return false;
+      }
+    }
     yield* this.flush();
+    // `ipset restore < /dev/cobdN`, before the rules that name the sets.
+    let ipsets: IpsetStore | undefined;
+    if (ipsetBytes && boot.ipsetsFile) {
+      const ipsetText = new TextDecoder('utf-8').decode(ipsetBytes);
+      try {
+        ipsets = parseIpsets(ipsetText, boot.ipsetsFile);
+      } catch (e) {
+        yield* this.initFailed(e, ipsetText, boot.ipsetsFile);
+        return false;
+      }
+      this.ipsets = ipsets;
+      this.printk(6, `ipset restore: ${ipsets.sets.size} set${ipsets.sets.size === 1 ? '' : 's'}`);
+    }
     // The rule files as iptables-restore reads them: a byte-order mark stays (and is refused) rather than being skipped.
     const text = new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes);
     const hosts = hostsTable(spec.hosts, spec.hostname);
@@ -290,14 +316,14 @@ class GuestKernel {
     if (bytes6 && boot.rules6File) {
       const text6 = new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes6);
       try {
-        ruleset6 = this.deps.loadRuleset(text6, boot.rules6File, true, hosts);
+        ruleset6 = this.deps.loadRuleset(text6, boot.rules6File, true, hosts, ipsets);
       } catch (e) {
         yield* this.initFailed(e, text6, boot.rules6File);
         return false;
       }
     }
     try {
-      ruleset = this.deps.loadRuleset(text, boot.rulesFile, false, hosts);
+      ruleset = this.deps.loadRuleset(text, boot.rulesFile, false, hosts, ipsets);
       this.stack = this.deps.createStack(
         {
           spec,
@@ -418,6 +444,11 @@ class GuestKernel {
     if (ct !== undefined) yield* this.send(Module.LINUX, Module.MONITOR, MsgType.Conntrack, new TextEncoder().encode(ct));
     const ct6 = this.ruleset6 ? this.stack!.conntrackList6?.() : undefined;
     if (ct6 !== undefined) yield* this.send(Module.LINUX, Module.MONITOR, MsgType.Conntrack6, new TextEncoder().encode(ct6));
+    if (this.ipsets) {
+      // `ipset save` at the last packet's time, in jiffies since boot (when the sets were restored).
+      const now = Number(((this.clockNs - this.boot!.bootTsNs) * BigInt(HZ)) / 1_000_000_000n);
+      yield* this.send(Module.LINUX, Module.MONITOR, MsgType.Ipsets, new TextEncoder().encode(this.ipsets.save(now)));
+    }
     yield* this.terminate(Termination.POWEROFF, 0, 'power down');
   }
 

@@ -23,6 +23,7 @@
  * hosts:                   # optional: the guest's /etc/hosts, for host names in -s and -d
  *   web1: 192.0.2.10
  *   db: [198.51.100.5, 2001:db8::5]
+ * ipsets: sets.save        # optional: `ipset save` output restored before the rules (relative to this file)
  * ```
  *
  * `lo` (index 1, 127.0.0.1/8 and ::1/128) is always there; the interfaces
@@ -37,6 +38,7 @@
  * const spec3 = defaultMachine([parseInetCidr('2001:db8::1/64')!]);
  */
 import { InputTooLargeError, MiB, readInputText, sizeText } from '../io/input-file.js';
+import { dirname, resolve } from 'node:path';
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
 import { formatIPv4, formatMac, parseMac, readIPv4 } from '../packet/addr.js';
 import { Family, familyBits, familyName, InetAddr, parseInetAddr } from '../packet/inet-addr.js';
@@ -57,7 +59,7 @@ export class MachineFileError extends Error {
   }
 }
 
-const TOP_KEYS = ['hostname', 'interfaces', 'routes', 'fail', 'conntrack', 'sockets', 'queues', 'hosts'];
+const TOP_KEYS = ['hostname', 'interfaces', 'routes', 'fail', 'conntrack', 'sockets', 'queues', 'hosts', 'ipsets'];
 const SOCKET_KEYS = ['proto', 'port', 'uid', 'gid', 'groups'];
 /** Protocols whose packets carry a source port in their first two bytes: TCP, UDP, DCCP, SCTP, UDP-Lite. */
 const PORT_PROTOCOLS = new Set([6, 17, 33, 132, 136]);
@@ -489,6 +491,12 @@ export function parseMachineFile(text: string, file: string): MachineSpec {
   }
 
   const hosts = parseHosts(top.get('hosts'), at);
+  let ipsets: string | undefined;
+  const ip = top.get('ipsets');
+  if (ip) {
+    const v = str(ip.node, 'ipsets', 'the path of an ipset file (`ipset save` output), relative to the machine file');
+    if (v !== undefined) ipsets = resolve(dirname(file), v);
+  }
 
   if (problems.length) throw new MachineFileError(file, problems);
   return {
@@ -500,6 +508,7 @@ export function parseMachineFile(text: string, file: string): MachineSpec {
     ...(sockets.length ? { sockets } : {}),
     ...(queues.length ? { queues } : {}),
     ...(hosts ? { hosts } : {}),
+    ...(ipsets !== undefined ? { ipsets } : {}),
   };
 }
 
@@ -617,6 +626,7 @@ export function machineFileText(spec: MachineSpec): string {
     lines.push('hosts:');
     for (const [name, addrs] of hosts) lines.push(`  ${name}: ${addrs.length === 1 ? addrs[0]!.toString() : `[${addrs.map((a) => a.toString()).join(', ')}]`}`);
   }
+  if (spec.ipsets !== undefined) lines.push(`ipsets: ${JSON.stringify(spec.ipsets)}`);
   return lines.join('\n') + '\n';
 }
 

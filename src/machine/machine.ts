@@ -64,6 +64,8 @@ export interface MachineOptions {
   readonly rulesFile: string;
   /** Name of the ip6tables rule file on cobd1, when there is one. */
   readonly rules6File?: string;
+  /** Name of the ipset file on the disk after the rule files, when there is one. */
+  readonly ipsetsFile?: string;
   /** cobd0, cobd1, ...: cobd0 holds the rule file. */
   readonly disks: readonly BlockDevice[];
   readonly guest: GuestDeps;
@@ -126,6 +128,8 @@ export class Machine {
   conntrack: string | undefined;
   /** Its IPv6 entries (`conntrack -L -f ipv6`). */
   conntrack6: string | undefined;
+  /** The guest's IP sets at shutdown (`ipset save`), when an ipset file was restored. */
+  ipsets: string | undefined;
   private initFailure: InitFailedMsg | undefined;
   private guest: Generator<void, void, void> | null = null;
   private readonly assembler = new Assembler();
@@ -160,6 +164,7 @@ export class Machine {
       spec: this.opts.spec,
       ...(this.opts.trace ? { trace: this.opts.trace } : {}),
       ...(this.opts.rules6File ? { rules6File: this.opts.rules6File } : {}),
+      ...(this.opts.ipsetsFile ? { ipsetsFile: this.opts.ipsetsFile } : {}),
     });
     this.hostSend(Module.MONITOR, Module.LINUX, MsgType.Boot, data);
     this.enter();
@@ -358,6 +363,9 @@ export class Machine {
         return;
       case MsgType.Conntrack6:
         this.conntrack6 = new TextDecoder('utf-8', { fatal: false }).decode(data);
+        return;
+      case MsgType.Ipsets:
+        this.ipsets = new TextDecoder('utf-8', { fatal: false }).decode(data);
         return;
     }
   }

@@ -78,4 +78,10 @@ export interface MachineSpec {
    * names in `-s` and `-d` are resolved from them (rules/hosts.ts).
    */
   readonly hosts?: Readonly<Record<string, readonly InetAddr[]>>;
+  /**
+   * The ipset file (`ipset save` format) the guest restores before its
+   * rules (machine file `ipsets:`, a path relative to the machine file).
+   * Read by the host; the guest gets the file on a block device.
+   */
+  readonly ipsets?: string;
 }

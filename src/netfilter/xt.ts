@@ -12,6 +12,7 @@
 import { Family } from '../packet/inet-addr.js';
 import type { GuestServices, Hook, Skb, XtParams } from './types.js';
 import type { Ruleset } from './rules/model.js';
+import type { IpsetStore } from './ipset/ipset.js';
 
 export { Family };
 
@@ -72,6 +73,8 @@ export interface ParseContext {
    * it sets it up, as when iptables-restore loads the rules in order.
    */
   readonly shared?: Map<string, unknown>;
+  /** The IP sets `-m set` and `-j SET` may name (the guest's, restored before the rules); none when absent. */
+  readonly ipsets?: IpsetStore;
 }
 
 /** What `check` knows: the hooks from which the rule's chain is reachable. */

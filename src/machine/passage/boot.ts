@@ -35,6 +35,8 @@ export interface BootMsg {
   readonly trace?: ReadonlyArray<readonly [number, number]>;
   /** The ip6tables rule file's name, when one is attached (on cobd1). */
   readonly rules6File?: string;
+  /** The ipset file's name, when one is attached (on the disk after the rule files): `ipset restore` runs before the rules load. */
+  readonly ipsetsFile?: string;
 }
 function writeInet(w: ByteWriter, a: InetAddr): void {
   w.u8(a.family).bytes(a.bytes());
@@ -87,6 +89,8 @@ export function encodeBoot(b: BootMsg): Uint8Array {
       .u8(ct.tcpBeLiberal === undefined ? 2 : ct.tcpBeLiberal ? 1 : 0);
   // The ip6tables rule file's name ('' when none).
   w.str(b.rules6File ?? '', 2);
+  // The ipset file's name ('' when none).
+  w.str(b.ipsetsFile ?? '', 2);
   const sockets = b.spec.sockets ?? [];
   const queues = b.spec.queues ?? [];
   const hosts = Object.entries(b.spec.hosts ?? {});
@@ -169,6 +173,7 @@ export function decodeBoot(b: Uint8Array): BootMsg {
     if (liberal !== 2) conntrack.tcpBeLiberal = liberal === 1;
   }
   const rules6File = r.str(2);
+  const ipsetsFile = r.str(2);
   const sockets: SocketSpec[] = [];
   const queues: QueueSpec[] = [];
   const hosts: Record<string, InetAddr[]> = {};
@@ -212,5 +217,5 @@ export function decodeBoot(b: Uint8Array): BootMsg {
     ...(queues.length ? { queues } : {}),
     ...(Object.keys(hosts).length ? { hosts } : {}),
   };
-  return { bootTsNs, rulesFile, spec, trace, ...(rules6File ? { rules6File } : {}) };
+  return { bootTsNs, rulesFile, spec, trace, ...(rules6File ? { rules6File } : {}), ...(ipsetsFile ? { ipsetsFile } : {}) };
 }

@@ -77,6 +77,8 @@ export const MsgType = {
   Conntrack: 7,
   /** LINUX -> MONITOR: the IPv6 connection tracking table at shutdown (`conntrack -L -f ipv6`). */
   Conntrack6: 8,
+  /** LINUX -> MONITOR: the IP sets at shutdown, as `ipset save` prints them. */
+  Ipsets: 9,
   /** DAEMON -> CONETn: a frame for the guest. */
   Frame: 16,
   /** CONETn (or LINUX) -> DAEMON: a fate record. */
@@ -109,7 +111,7 @@ function accept(to: number, types: readonly number[]): void {
   for (const t of types) ACCEPTS[to * TYPE_SLOTS + t] = 1;
 }
 accept(Module.LINUX, [MsgType.Boot, MsgType.Shutdown, MsgType.BlkReply]);
-accept(Module.MONITOR, [MsgType.Terminate, MsgType.InitFailed, MsgType.Save, MsgType.Booted, MsgType.Conntrack, MsgType.Conntrack6]);
+accept(Module.MONITOR, [MsgType.Terminate, MsgType.InitFailed, MsgType.Save, MsgType.Booted, MsgType.Conntrack, MsgType.Conntrack6, MsgType.Ipsets]);
 accept(Module.DAEMON, [MsgType.Fate, MsgType.Intern]);
 accept(Module.CONSOLE, [MsgType.ConsoleLine]);
 for (let m = Module.CONET0; m <= Module.CONET_END; m++) accept(m, [MsgType.Frame]);

@@ -46,6 +46,7 @@ import { mhMatch } from './mh.js';
 import { eui64Match } from './eui64.js';
 import { ahMatch } from './ah.js';
 import { espMatch } from './esp.js';
+import { setMatch } from './set.js';
 
 export const MATCHES: readonly MatchModule<any>[] = [
   tcpMatch,
@@ -92,4 +93,5 @@ export const MATCHES: readonly MatchModule<any>[] = [
   eui64Match,
   ahMatch,
   espMatch,
+  setMatch,
 ];

@@ -58,6 +58,7 @@ import { RuleFileError, RuleFileErrors } from './api.js';
 import { Getopt, GETOPT_MISSING, GETOPT_NONOPTION, GETOPT_UNKNOWN, type GetoptResult, type LongOption } from './getopt.js';
 import { JUMP_STACK_SIZE, hookMasks, jumpProblems } from './graph.js';
 import { hostsTable, type HostsTable } from './hosts.js';
+import type { IpsetStore } from '../ipset/ipset.js';
 import {
   BUILTIN_CHAINS,
   INV_DSTIP,
@@ -165,6 +166,12 @@ export interface LoadOptions {
   hosts?: HostsTable;
   /** The most rules the load may build (MAX_RULES by default). */
   maxRules?: number;
+  /**
+   * The IP sets the rules may name (`-m set`, `-j SET`), as `ipset restore`
+   * left them before iptables-restore ran; a rule naming another set is
+   * refused as iptables refuses it (`Set NAME doesn't exist.`).
+   */
+  ipsets?: IpsetStore;
 }
 
 /** An error at a word, before it knows its file (filled in by the line loop). */
@@ -1301,7 +1308,14 @@ export class RestoreParser {
       fragment: p.ip.fragment,
       invFragment: (p.ip.invflags & INV_FRAG) !== 0,
     };
-    const ctx: ParseContext = { family: this.family, table: table.name, chain: chain.name, head, shared: this.shared };
+    const ctx: ParseContext = {
+      family: this.family,
+      table: table.name,
+      chain: chain.name,
+      head,
+      shared: this.shared,
+      ...(this.opts.ipsets ? { ipsets: this.opts.ipsets } : {}),
+    };
     for (const l of p.loaded) for (const u of l.uses) (u.pos as { line: number }).line = lineNo;
     // Each rule a comma list expands into gets modules of its own (their state is per rule).
     const bind = (): { matches: BoundMatch[]; target: Rule['target'] } => {

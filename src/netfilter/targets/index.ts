@@ -19,6 +19,7 @@ import { tcpmssTarget } from './tcpmss.js';
 import { traceTarget } from './trace.js';
 import { ttlTarget } from './ttl.js';
 import { hlTarget } from './hl.js';
+import { setTarget } from './set.js';
 
 export const TARGETS: readonly TargetModule<any>[] = [
   logTarget,
@@ -38,5 +39,6 @@ export const TARGETS: readonly TargetModule<any>[] = [
   nfqueueTarget,
   tproxyTarget,
   traceTarget,
+  setTarget,
   ...NAT_TARGETS,
 ];
