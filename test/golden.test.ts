@@ -113,10 +113,12 @@ describe('golden: counters equal the real kernel', () => {
     const tmp = recorded.length ? mkdtempSync(join(tmpdir(), 'cofw-golden-')) : undefined;
     const accepted = tmp ? join(tmp, 'accepted.pcapng') : undefined;
     const rules6File = existsSync(join(dir, 'rules.v6')) ? join(dir, 'rules.v6') : undefined;
+    const ipsetsFile = existsSync(join(dir, 'ipsets')) ? join(dir, 'ipsets') : undefined;
     const machine = loadMachineFile(machineFile);
     const own = ownAddresses(machine);
     const result = await replay({
       ...(rules6File ? { rules6File } : {}),
+      ...(ipsetsFile ? { ipsetsFile } : {}),
       rulesFile: join(dir, 'rules.v4'),
       machine,
       captures: [join(dir, 'capture.pcap')],
@@ -176,6 +178,36 @@ describe('golden: counters equal the real kernel', () => {
       const theirs6 = ctEntries(kernelCt6);
       expect(ours6.map((e) => e.key)).toEqual(theirs6.map((e) => e.key));
       ours6.forEach((e, i) => expect(e.timeout - theirs6[i]!.timeout, e.key).toBeOneOf([0, 1]));
+    }
+    // The IP sets after the capture (`ipset save`), set by set: the create line and every entry with its
+    // counters; the remaining timeouts within a second, as for conntrack. Not compared: the initval the
+    // kernel drew, and the order of the entries (the kernel's hash buckets).
+    if (ipsetsFile) {
+      const sets = (t: string): Map<string, { create: string; adds: Array<{ key: string; timeout: number }> }> => {
+        const out = new Map<string, { create: string; adds: Array<{ key: string; timeout: number }> }>();
+        for (const l of t.split('\n').filter(Boolean)) {
+          const name = l.split(' ')[1]!;
+          if (l.startsWith('create ')) out.set(name, { create: l.replace(/ initval 0x[0-9a-f]+$/, ''), adds: [] });
+          else {
+            const m = / timeout (\d+)/.exec(l);
+            out.get(name)!.adds.push({ key: l.replace(/ timeout \d+/, ''), timeout: m ? Number(m[1]) : -1 });
+          }
+        }
+        for (const s of out.values()) s.adds.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+        return out;
+      };
+      const ours = sets(result.ipsets ?? '');
+      const theirs = sets(readFileSync(join(dir, 'kernel.ipsets'), 'utf8'));
+      expect([...ours.keys()]).toEqual([...theirs.keys()]);
+      for (const [name, k] of theirs) {
+        const o = ours.get(name)!;
+        expect(o.create, name).toBe(k.create);
+        expect(
+          o.adds.map((e) => e.key),
+          name,
+        ).toEqual(k.adds.map((e) => e.key));
+        o.adds.forEach((e, i) => expect(e.timeout - k.adds[i]!.timeout, e.key).toBeOneOf(e.timeout <= 0 ? [0] : [0, 1]));
+      }
     }
   });
 });

@@ -36,6 +36,7 @@ import * as nat6 from './gen/nat6.js';
 import * as ufw6 from './gen/ufw6.js';
 import * as sctpScenario from './gen/sctp.js';
 import * as zones from './gen/zones.js';
+import * as ipset from './gen/ipset.js';
 import { blocklist300, filterCore, headerEdges, rejectLog } from './gen/legacy.js';
 import type { ScenarioName } from './scenarios.js';
 
@@ -63,6 +64,7 @@ export const BUILDERS: Partial<Record<ScenarioName, () => Scenario>> = {
   ufw6: ufw6.build,
   sctp: sctpScenario.build,
   zones: zones.build,
+  ipset: ipset.build,
   'filter-core': filterCore,
   'reject-log': rejectLog,
   'blocklist-300': blocklist300,
@@ -87,6 +89,9 @@ function main(argv: string[]): void {
     writeFileSync(join(dir, 'rules.v4'), rules);
     const rules6 = 'rules6' in built ? (built as { rules6: string }).rules6 : undefined;
     if (rules6) writeFileSync(join(dir, 'rules.v6'), rules6);
+    // The IP sets the rules name (`ipset save` format), restored before the rules: record these with a copy of the oracle that does (see README.md).
+    const ipsets = 'ipsets' in built ? (built as { ipsets: string }).ipsets : undefined;
+    if (ipsets) writeFileSync(join(dir, 'ipsets'), ipsets);
     writePcapFile(join(dir, 'capture.pcap'), capture.frames);
     if (name === 'sample') {
       writeFileSync(join(repo, 'rules', 'sample.v4'), rules);

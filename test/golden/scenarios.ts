@@ -27,6 +27,7 @@ export const SCENARIOS = [
   'ufw6',
   'sctp',
   'zones',
+  'ipset',
   // Recorded earlier; kept as further kernel facts.
   'smoke',
   'filter-core',
