@@ -37,6 +37,7 @@ import * as ufw6 from './gen/ufw6.js';
 import * as sctpScenario from './gen/sctp.js';
 import * as zones from './gen/zones.js';
 import * as ipset from './gen/ipset.js';
+import * as ip6Matches from './gen/ip6-matches.js';
 import { blocklist300, filterCore, headerEdges, rejectLog } from './gen/legacy.js';
 import type { ScenarioName } from './scenarios.js';
 
@@ -65,6 +66,7 @@ export const BUILDERS: Partial<Record<ScenarioName, () => Scenario>> = {
   sctp: sctpScenario.build,
   zones: zones.build,
   ipset: ipset.build,
+  'ip6-matches': ip6Matches.build,
   'filter-core': filterCore,
   'reject-log': rejectLog,
   'blocklist-300': blocklist300,

@@ -28,6 +28,7 @@ export const SCENARIOS = [
   'sctp',
   'zones',
   'ipset',
+  'ip6-matches',
   // Recorded earlier; kept as further kernel facts.
   'smoke',
   'filter-core',
