@@ -450,7 +450,8 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
       if (details && kind !== FateKind.Generated) details.passed(tsNs);
       if (!accepted) return;
       const data = f.frame ?? original;
-      if (!data) return;
+      // An empty leaving frame: the packet left in the pieces other frames carry (an IPv6 packet cut again).
+      if (!data || data.length === 0) return;
       const out = f.unit >= 0;
       const ifName = out ? devName(f.unit) : frame ? devName(unit) : undefined;
       const w: Parameters<CaptureWriter['write']>[0] = { tsNs, data, direction: out ? 'out' : 'in' };

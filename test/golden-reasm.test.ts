@@ -3,8 +3,12 @@
  * with kernel.nstat (`nstat -asz` in the firewall's namespace after the
  * capture, its reassembly lines) must leave cofw's IPv4 reassembly with the
  * same IpReasmReqds, IpReasmOKs, IpReasmFails, IpReasmTimeout and
- * IpExtReasmOverlaps. (The ICMP errors ip_expire sends are counted in the
- * scenario's OUTPUT rules, which golden.test.ts compares.)
+ * IpExtReasmOverlaps, and, for a scenario with an ip6tables rule set, the
+ * same Ip6ReasmReqds, Ip6ReasmOKs, Ip6ReasmFails and Ip6ReasmTimeout (both
+ * reassemblies count into them: nf_defrag_ipv6 its timeouts, the stack's
+ * own reassembly of what it delivers everything). (The ICMP errors ip_expire
+ * sends are counted in the scenario's OUTPUT rules, which golden.test.ts
+ * compares.)
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -36,7 +40,9 @@ describe('golden: reassembly counters equal the kernel', () => {
     const dir = join(root, name);
     const machineFile = existsSync(join(dir, 'machine.yaml')) ? join(dir, 'machine.yaml') : join(root, 'machine.yaml');
     let stack: NetStack | undefined;
+    const rules6File = existsSync(join(dir, 'rules.v6')) ? join(dir, 'rules.v6') : undefined;
     await replay({
+      ...(rules6File ? { rules6File } : {}),
       rulesFile: join(dir, 'rules.v4'),
       machine: loadMachineFile(machineFile),
       captures: [join(dir, 'capture.pcap')],
@@ -58,5 +64,19 @@ describe('golden: reassembly counters equal the kernel', () => {
       IpReasmTimeout: k.get('IpReasmTimeout'),
       IpExtReasmOverlaps: k.get('IpExtReasmOverlaps'),
     });
+    if (rules6File) {
+      const s6 = (stack as GuestStack).fragStats6();
+      expect({
+        Ip6ReasmReqds: s6.reasmReqds,
+        Ip6ReasmOKs: s6.reasmOKs,
+        Ip6ReasmFails: s6.reasmFails,
+        Ip6ReasmTimeout: s6.reasmTimeout,
+      }).toEqual({
+        Ip6ReasmReqds: k.get('Ip6ReasmReqds'),
+        Ip6ReasmOKs: k.get('Ip6ReasmOKs'),
+        Ip6ReasmFails: k.get('Ip6ReasmFails'),
+        Ip6ReasmTimeout: k.get('Ip6ReasmTimeout'),
+      });
+    }
   });
 });

@@ -48,14 +48,25 @@ function finishPartialChecksum(ip: Uint8Array): void {
  * itself (REJECT's, the stack's): the IPv4 identification
  * (ip_select_ident: a per-destination counter with a random start and
  * random steps) and the ICMPv6 error's flow label (ip6_make_flowlabel: a
- * flow hash keyed by a secret drawn at boot). Neither can be replayed, so
- * both are zeroed on either side before comparing, the IPv4 header
- * checksum with the identification once it is found right. `own` holds the
- * firewall's addresses as hex.
+ * flow hash keyed by a secret drawn at boot), and the identification of an
+ * IPv6 fragment header (a packet the firewall cuts again draws a new one in
+ * ip6_fragment, ipv6_select_ident; forwarded fragments keep theirs, and
+ * lose only this from the comparison). None can be replayed, so they are
+ * zeroed on either side before comparing, the IPv4 header checksum with
+ * the identification once it is found right. `own` holds the firewall's
+ * addresses as hex.
  */
 function maskDrawn(ip: Uint8Array, own: ReadonlySet<string>): void {
   const hex = (from: number, to: number): string => Buffer.from(ip.subarray(from, to)).toString('hex');
   if (ip[0]! >> 4 === 6) {
+    for (let nh = ip[6]!, at = 40; at + 8 <= ip.length && (nh === 0 || nh === 43 || nh === 44 || nh === 60);) {
+      if (nh === 44) {
+        ip.fill(0, at + 4, at + 8);
+        break;
+      }
+      nh = ip[at]!;
+      at += (ip[at + 1]! + 1) << 3;
+    }
     if (ip.length >= 41 && ip[6] === 58 && ip[40]! < 128 && own.has(hex(8, 24))) {
       ip[1] = ip[1]! & 0xf0;
       ip[2] = 0;

@@ -439,6 +439,60 @@ export function icmp6ErrorFlowLabel(orig: Uint8Array): number {
  *   MTU (1280 bytes with its own 40-byte IPv6 and 8-byte ICMPv6 headers);
  *   traffic class 0, the automatic flow label, hop limit 64.
  */
+/**
+ * An ICMPv6 error the IPv6 stack itself sends (icmp6_send): `type`, `code`
+ * and the 32-bit `info` (a parameter problem's pointer, a packet too big's
+ * MTU), quoting as much of `orig` as fits in 1280 bytes, from `saddr`,
+ * traffic class 0, the automatic flow label, hop limit 64. Null where
+ * icmp6_send sends nothing: a source that names no single node (unspecified
+ * or multicast), an error about an ICMPv6 error (is_ineligible), or a
+ * multicast destination or a frame not addressed to the host
+ * (`toHost` false) unless it is a packet too big or a parameter problem
+ * about an option whose type asks for one even then (its two high bits 10).
+ */
+export function buildIcmp6Error(
+  orig: Uint8Array,
+  type: number,
+  code: number,
+  info: number,
+  saddr: InetAddr,
+  opts: Icmp6ErrorOptions & { toHost?: boolean } = {},
+): Uint8Array | null {
+  if (orig.length < 40) return null;
+  const len = ip6Len(orig);
+  if (orig[24] === 0xff || opts.toHost === false) {
+    const unrecOption = type === 4 && code === 2 && info < len && (orig[info]! & 0xc0) === 0x80;
+    if (type !== 2 && !unrecOption) return null;
+  }
+  if (orig[8] === 0xff || orig.subarray(8, 24).every((b) => b === 0)) return null;
+  if (icmp6Ineligible(orig, len)) return null;
+  const dataLen = len < ICMPV6_QUOTE_MAX ? len : ICMPV6_QUOTE_MAX;
+  const plen = 8 + dataLen;
+  const out = new Uint8Array(40 + plen);
+  const fl = opts.flowLabel ?? icmp6ErrorFlowLabel(orig);
+  out[0] = 0x60;
+  out[1] = (fl >> 16) & 0x0f;
+  out[2] = (fl >> 8) & 255;
+  out[3] = fl & 255;
+  out[4] = plen >> 8;
+  out[5] = plen & 255;
+  out[6] = IPPROTO_ICMPV6;
+  out[7] = opts.hopLimit ?? 64;
+  saddr.write(out, 8);
+  out.set(orig.subarray(8, 24), 24);
+  out[40] = type;
+  out[41] = code;
+  out[44] = (info >>> 24) & 255;
+  out[45] = (info >>> 16) & 255;
+  out[46] = (info >>> 8) & 255;
+  out[47] = info & 255;
+  out.set(orig.subarray(0, dataLen), 48);
+  const c = l4Checksum6(out, 40, plen, IPPROTO_ICMPV6);
+  out[42] = c >> 8;
+  out[43] = c & 255;
+  return out;
+}
+
 export function buildIcmp6Unreach(orig: Uint8Array, code: number, saddr: InetAddr, opts: Icmp6ErrorOptions = {}): Uint8Array | null {
   if (orig.length < 40) return null;
   const len = ip6Len(orig);

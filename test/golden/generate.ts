@@ -38,6 +38,7 @@ import * as sctpScenario from './gen/sctp.js';
 import * as zones from './gen/zones.js';
 import * as ipset from './gen/ipset.js';
 import * as ip6Matches from './gen/ip6-matches.js';
+import * as frag6 from './gen/frag6.js';
 import { blocklist300, filterCore, headerEdges, rejectLog } from './gen/legacy.js';
 import type { ScenarioName } from './scenarios.js';
 
@@ -67,6 +68,8 @@ export const BUILDERS: Partial<Record<ScenarioName, () => Scenario>> = {
   zones: zones.build,
   ipset: ipset.build,
   'ip6-matches': ip6Matches.build,
+  frag6: () => frag6.build(),
+  'frag6-ct': frag6.buildCt,
   'filter-core': filterCore,
   'reject-log': rejectLog,
   'blocklist-300': blocklist300,

@@ -29,6 +29,8 @@ export const SCENARIOS = [
   'zones',
   'ipset',
   'ip6-matches',
+  'frag6',
+  'frag6-ct',
   // Recorded earlier; kept as further kernel facts.
   'smoke',
   'filter-core',

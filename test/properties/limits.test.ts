@@ -190,10 +190,11 @@ describe('IPv6 reassembly', () => {
           let now = 0n;
           frags.forEach(([p, dt], i) => {
             now += BigInt(dt) * S;
-            for (const f of d.expire(now)) count(f);
+            for (const q of d.expire(now)) q.frames.forEach(count);
             skb.loadV6(p);
             const r = d.add(skb, DEV, i + 1, now);
             for (const f of r.dropped ?? []) count(f);
+            if (r.pass) count(i + 1);
             for (const f of r.whole?.frames ?? []) count(f);
             expect(mem()).toBeGreaterThanOrEqual(0);
             expect(mem()).toBeLessThanOrEqual(HIGH6 + 65_536 + 256);

@@ -28,6 +28,7 @@ import { Family, InetAddr } from '../../packet/inet-addr.js';
 import { Ipv6Path, type StackCore } from '../ipv6/path.js';
 import { CompiledTable, type TraceKind } from '../../netfilter/engine.js';
 import { TraceEvents, ctEntryText, ctStateText } from '../trace-events.js';
+import type { Ipv6ReasmStats } from '../ipv6/defrag.js';
 import { formatLogLine } from '../../netfilter/targets/log.js';
 import { FateKind, type DropSite, type Fate } from '../../netfilter/fate.js';
 import type { Ruleset } from '../../netfilter/rules/model.js';
@@ -241,6 +242,8 @@ export class GuestStack {
       delivered: (frameNo, unit) => self.fate(FateKind.Delivered, frameNo, unit === undefined ? {} : { unit }),
       transmit: (kind, dev, frameNo) => self.transmit(kind, dev, frameNo),
       asWhole: (frames, last, go) => self.asWhole({ frames, last }, go),
+      sendIcmp6: (ip, frameNo) => self.pendingLocal.push({ ip, frameNo, ct: null, ctinfo: 0 }),
+      transmitPieces: (kind, dev, frameNo, pieces) => self.transmitPieces(kind, dev, frameNo, pieces),
     };
     this.v6 = new Ipv6Path(core);
   }
@@ -259,6 +262,7 @@ export class GuestStack {
     // ip_expire: its ICMP errors leave before the next frame.
     if (this.frags.expire(this.clockNs)) this.drainLocal();
     this.v6.expire(this.clockNs);
+    this.drainLocal();
   }
 
   /**
@@ -702,6 +706,11 @@ export class GuestStack {
   }
 
   /** Reassembly's counters (nstat's IpReasm*), with the queues waiting and the memory they hold. */
+  /** The IPv6 reassembly counters (nf_defrag_ipv6's timeouts and the stack's own reassembly). */
+  fragStats6(): Ipv6ReasmStats {
+    return { ...this.v6.reasmStats };
+  }
+
   fragStats(): DefragStats {
     return this.frags.stats();
   }
@@ -748,6 +757,36 @@ export class GuestStack {
     frame[13] = this.skb.family === Family.V6 ? 0xdd : 0x00;
     frame.set(this.skb.data.subarray(0, len), 14);
     this.fate(kind, frameNo, { unit: dev.unit, frame });
+  }
+
+  /**
+   * A packet leaving `dev` as several pieces (an IPv6 packet nf_defrag_ipv6
+   * reassembled, cut again on output): each frame of the reassembled packet
+   * leaves with one piece, in order; a frame left without one has an empty
+   * leaving frame (its bytes went out in the others); pieces beyond the
+   * frames leave as generated packets.
+   */
+  private transmitPieces(kind: FateKind, dev: NetDevice, frameNo: number, pieces: Uint8Array[]): void {
+    const frames = this.fanout && frameNo === this.fanoutLast ? [...this.fanout.filter((n) => n !== frameNo), frameNo] : [frameNo];
+    const mac = this.skb.mac;
+    const frameOf = (ip: Uint8Array): Uint8Array => {
+      const f = new Uint8Array(14 + ip.length);
+      if (mac) f.set(mac.subarray(0, 6), 0);
+      else f.fill(0xff, 0, 6);
+      f.set(dev.mac, 6);
+      f[12] = 0x86;
+      f[13] = 0xdd;
+      f.set(ip, 14);
+      return f;
+    };
+    const fanout = this.fanout;
+    this.fanout = null;
+    try {
+      frames.forEach((n, i) => this.fate(kind, n, { unit: dev.unit, frame: pieces[i] ? frameOf(pieces[i]) : new Uint8Array(0) }));
+      for (let i = frames.length; i < pieces.length; i++) this.fate(FateKind.Generated, frameNo, { unit: dev.unit, frame: frameOf(pieces[i]!) });
+    } finally {
+      this.fanout = fanout;
+    }
   }
 
   /**

@@ -15,18 +15,21 @@
  *                       destination -> not forwarded; hop limit <= 1 -> drop
  *                       (the kernel's time-exceeded is not generated); larger
  *                       than the output MTU -> drop (IPv6 routers never
- *                       fragment); hop limit - 1 -> FORWARD -> POSTROUTING -> out
+ *                       fragment; a packet nf_defrag_ipv6 reassembled is
+ *                       judged by its largest fragment, and leaves cut as it
+ *                       came); hop limit - 1 -> FORWARD -> POSTROUTING -> out
  *   local out: route -> OUTPUT -> POSTROUTING -> out (or looped back in)
  *
  * Without conntrack, fragments reach INPUT one by one: the kernel
  * reassembles IPv6 for local delivery only after the INPUT hook (the
  * fragment header is a protocol handler), unlike IPv4.
  */
-import { Family } from '../../packet/inet-addr.js';
+import { Family, InetAddr } from '../../packet/inet-addr.js';
+import { buildIcmp6Error } from '../../packet/reject.js';
 import { FateKind } from '../../netfilter/fate.js';
 import { Hook, PacketType, RouteType, type NetDevice, type Skb } from '../../netfilter/types.js';
 import type { Fib } from '../fib.js';
-import { Ipv6Defrag } from './defrag.js';
+import { Ipv6Defrag, refragment, type Expired, type Ipv6ReasmStats, type Whole } from './defrag.js';
 import { gsoFits, markGro } from '../gro.js';
 
 /** What the IPv6 path needs of the stack it runs on. */
@@ -48,6 +51,10 @@ export interface StackCore {
   transmit(kind: FateKind, dev: NetDevice, frameNo: number): void;
   /** Runs `go` with the fates of a reassembled packet fanned out to each of its fragments. */
   asWhole(frames: number[], last: number, go: () => void): void;
+  /** An ICMPv6 error the stack sends (about frame `frameNo`): it leaves through OUTPUT after the packet at hand. */
+  sendIcmp6(ip: Uint8Array, frameNo: number): void;
+  /** Like transmit, the packet leaving as `pieces` (fragments of it): one with each frame of the reassembled packet. */
+  transmitPieces(kind: FateKind, dev: NetDevice, frameNo: number, pieces: Uint8Array[]): void;
 }
 
 /** Stack drop reasons of the IPv6 path, named after the kernel's SKB_DROP_REASON_* and counters. */
@@ -63,7 +70,69 @@ export const Ipv6Reason = {
   linkLocal: 'IPV6 link-local address not forwarded',
   multicastNotJoined: 'IP_INNOROUTES (IPv6 multicast not joined)',
   badExtHeader: 'IP_INHDR (IPv6 extension headers)',
+  badHopOpts: 'IP_INHDR (IPv6 hop-by-hop options)',
+  unknownHopOpt: 'UNHANDLED_PROTO (IPv6 unknown hop-by-hop option)',
 } as const;
+
+/** ICMPv6 parameter problem and its codes (linux/icmpv6.h). */
+const ICMPV6_PARAMPROB = 4;
+const ICMPV6_UNK_OPTION = 2;
+const ICMPV6_TIME_EXCEED = 3;
+const ICMPV6_EXC_FRAGTIME = 1;
+
+/**
+ * ipv6_parse_hopopts and ip6_parse_tlv(hopbyhop) for a packet whose first
+ * header is hop-by-hop options: undefined when it may go on, else why it is
+ * dropped and, for an unknown option whose type asks for it (its two high
+ * bits 10, or 11 to a unicast destination), the offset of that option for
+ * the ICMPv6 parameter problem. Padding is at most 7 bytes in a row and
+ * PadN's bytes are zeros (RFC 4942); router alert is 2 bytes of data; at
+ * most 8 options that are not padding (max_hbh_opts_cnt). The other options
+ * the kernel knows (jumbo payload, CALIPSO, IOAM) are taken as valid.
+ */
+export function parseHopOpts(ip: Uint8Array, len: number): { reason: string; pointer?: number } | undefined {
+  if (48 > len) return { reason: Ipv6Reason.badHopOpts };
+  const hlen = (ip[41]! + 1) << 3;
+  if (40 + hlen > len) return { reason: Ipv6Reason.badHopOpts };
+  let off = 42;
+  let left = hlen - 2;
+  let padlen = 0;
+  let count = 0;
+  while (left > 0) {
+    const t = ip[off]!;
+    if (t === 0) {
+      if (++padlen > 7) return { reason: Ipv6Reason.badHopOpts };
+      off++;
+      left--;
+      continue;
+    }
+    if (left < 2) return { reason: Ipv6Reason.badHopOpts };
+    const optlen = ip[off + 1]! + 2;
+    if (optlen > left) return { reason: Ipv6Reason.badHopOpts };
+    if (t === 1) {
+      padlen += optlen;
+      if (padlen > 7) return { reason: Ipv6Reason.badHopOpts };
+      for (let i = 2; i < optlen; i++) if (ip[off + i] !== 0) return { reason: Ipv6Reason.badHopOpts };
+    } else {
+      if (++count > 8) return { reason: Ipv6Reason.badHopOpts };
+      if (t === 5) {
+        if (optlen !== 4) return { reason: Ipv6Reason.badHopOpts };
+      } else if (t !== 0xc2 && t !== 7 && t !== 0x31) {
+        const action = t >> 6;
+        if (action === 2 || (action === 3 && ip[24] !== 0xff)) return { reason: Ipv6Reason.unknownHopOpt, pointer: off };
+        if (action !== 0) return { reason: Ipv6Reason.unknownHopOpt };
+      }
+      padlen = 0;
+    }
+    off += optlen;
+    left -= optlen;
+  }
+  return undefined;
+}
+
+function word(b: Uint8Array, o: number): number {
+  return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
+}
 
 function isMulticast(a: { w0: number }): boolean {
   return a.w0 >>> 24 === 0xff;
@@ -78,7 +147,15 @@ function isLoopback(a: { w0: number; w1: number; w2: number; w3: number }): bool
 }
 
 export class Ipv6Path {
-  private readonly defrag = new Ipv6Defrag();
+  /** Ip6ReasmReqds, Ip6ReasmOKs, Ip6ReasmFails, Ip6ReasmTimeout: both reassemblies count into them. */
+  readonly reasmStats: Ipv6ReasmStats = { reasmReqds: 0, reasmOKs: 0, reasmFails: 0, reasmTimeout: 0 };
+  /** nf_defrag_ipv6, before conntrack. */
+  private readonly defrag = new Ipv6Defrag('conntrack', this.reasmStats);
+  /** The stack's reassembly of what is delivered (ipv6_frag_rcv, after INPUT): counted, its verdicts silent. */
+  private readonly localReasm = new Ipv6Defrag('local', this.reasmStats);
+
+  /** The packet nf_defrag_ipv6 reassembled that is on its way (IP6CB(skb)->frag_max_size and its pieces), else null. */
+  private whole: Whole | null = null;
 
   constructor(private readonly core: StackCore) {}
 
@@ -104,19 +181,34 @@ export class Ipv6Path {
   /** A received IPv6 packet (`ip` trimmed to its length by the caller's validation). */
   receive(ip: Uint8Array, dev: NetDevice, mac: Uint8Array | null, pktType: PacketType, frameNo: number): void {
     const core = this.core;
+    // ip6_rcv_core: hop-by-hop options are read before PREROUTING; an unknown option may ask for a parameter problem.
+    if (ip[6] === 0) {
+      const bad = parseHopOpts(ip, ip.length);
+      if (bad) {
+        if (bad.pointer !== undefined) this.sendError(ip, dev, pktType, ICMPV6_PARAMPROB, ICMPV6_UNK_OPTION, bad.pointer, frameNo);
+        return core.stackDrop(frameNo, bad.reason);
+      }
+    }
     const skb = core.skb.loadV6(ip).begin(mac, pktType, frameNo);
     if (dev.gro) markGro(skb, dev);
     // A malformed extension header chain still reaches the rules (whose -p then matches nothing);
     // the kernel notices it only when a protocol handler reads the chain, after INPUT.
-    if (core.tracking && skb.ext.fragment && skb.protocol >= 0) {
+    // nf_defrag_ipv6 takes every packet whose chain leads to a fragment header (find_prev_fhdr), whatever follows it.
+    if (core.tracking && skb.ext.fragment && skb.ext.fragHdr >= 0) {
       // nf_defrag_ipv6 at -400: the fragments wait for their whole packet.
       const done = this.defrag.add(skb, dev, frameNo, core.clock());
-      if (done.dropped) for (const f of done.dropped) core.stackDrop(f, done.reason);
+      if (done.dropped) for (const f of done.dropped) if (f !== frameNo || !done.pass) core.stackDrop(f, done.reason);
+      if (done.pass) return this.prerouting(dev, frameNo);
       if (!done.whole) return;
       const whole = done.whole;
       core.asWhole(whole.frames, frameNo, () => {
         core.skb.loadV6(whole.packet).begin(whole.mac, whole.pktType, frameNo);
-        this.prerouting(whole.dev, frameNo);
+        this.whole = whole;
+        try {
+          this.prerouting(whole.dev, frameNo);
+        } finally {
+          this.whole = null;
+        }
       });
       return;
     }
@@ -126,11 +218,48 @@ export class Ipv6Path {
   /** Ends the run: fragments still waiting are dropped. */
   finish(): void {
     for (const f of this.defrag.flush()) this.core.stackDrop(f, 'FRAG_REASM_TIMEOUT (IPv6)');
+    this.localReasm.flush();
   }
 
-  /** The clock moved: queues older than 60 s (ip6frag_time) expire. */
+  /**
+   * The clock moved: queues older than 60 s (ip6frag_time) expire. When
+   * nf_defrag_ipv6's queue held its first fragment, the kernel sends an
+   * ICMPv6 time exceeded about it (ip6frag_expire_frag_queue), which goes
+   * through OUTPUT. The stack's own queues are only counted: their frames
+   * were delivered, and what it would send about them comes after INPUT
+   * (see README: the oracle's stack is silent).
+   */
   expire(nowNs: bigint): void {
-    for (const f of this.defrag.expire(nowNs)) this.core.stackDrop(f, 'FRAG_REASM_TIMEOUT (IPv6)');
+    for (const q of this.defrag.expire(nowNs)) {
+      for (const f of q.frames) this.core.stackDrop(f, 'FRAG_REASM_TIMEOUT (IPv6)');
+      this.timeExceeded(q);
+    }
+    this.localReasm.expire(nowNs);
+  }
+
+  private timeExceeded(q: Expired): void {
+    if (!q.head) return;
+    this.sendError(q.head, q.dev, q.pktType, ICMPV6_TIME_EXCEED, ICMPV6_EXC_FRAGTIME, 0, q.frames[0] ?? 0);
+  }
+
+  /**
+   * icmp6_send about `orig` (received on `dev`): from the original
+   * destination when it is one of the firewall's addresses, else from the
+   * address the route back to the sender chooses.
+   */
+  private sendError(orig: Uint8Array, dev: NetDevice, pktType: PacketType, type: number, code: number, info: number, frameNo: number): void {
+    const core = this.core;
+    if (orig.length < 40) return;
+    const dst = InetAddr.v6(word(orig, 24), word(orig, 28), word(orig, 32), word(orig, 36));
+    const src = InetAddr.v6(word(orig, 8), word(orig, 12), word(orig, 16), word(orig, 20));
+    let saddr: InetAddr | undefined = !isMulticast(dst) && core.fib.isLocal(dst) ? dst : undefined;
+    if (!saddr) {
+      const back = core.fib.lookup(src).dev ?? dev;
+      saddr = core.fib.selectSource(back, src);
+    }
+    if (!saddr) return;
+    const out = buildIcmp6Error(orig, type, code, info, saddr, { toHost: pktType === PacketType.Host });
+    if (out) core.sendIcmp6(out, frameNo);
   }
 
   private prerouting(dev: NetDevice, frameNo: number): void {
@@ -171,6 +300,8 @@ export class Ipv6Path {
     const core = this.core;
     if (!core.hook(Hook.LocalIn, dev, null, frameNo)) return;
     if (!core.confirm(frameNo)) return;
+    // ipv6_frag_rcv: counted; what it decides is the stack's own business, after INPUT.
+    if (core.skb.ext.fragment && core.skb.ext.fragHdr >= 0) this.localReasm.add(core.skb, dev, frameNo, core.clock());
     if (core.skb.protocol < 0) return core.stackDrop(frameNo, Ipv6Reason.badExtHeader);
     core.delivered(frameNo);
   }
@@ -184,12 +315,18 @@ export class Ipv6Path {
     const src = skb.src;
     if (src.isZero() || isMulticast(src) || isLoopback(src)) return core.stackDrop(frameNo, Ipv6Reason.badSource);
     if (isLinkLocal(src) || isLinkLocal(skb.dst)) return core.stackDrop(frameNo, Ipv6Reason.linkLocal);
-    // ip6_pkt_too_big: a GRO super-packet is too big only when its segments are.
-    if (skb.totLen > outDev.mtu && !gsoFits(skb, outDev.mtu)) return core.stackDrop(frameNo, Ipv6Reason.tooBig);
+    // ip6_pkt_too_big: a reassembled packet is judged by its largest fragment, a GRO super-packet by its segments.
+    const whole = this.whole;
+    if (whole ? whole.maxSize > outDev.mtu : skb.totLen > outDev.mtu && !gsoFits(skb, outDev.mtu)) return core.stackDrop(frameNo, Ipv6Reason.tooBig);
     ip[7] = ip[7]! - 1;
     if (!core.hook(Hook.Forward, inDev, outDev, frameNo)) return;
     if (!core.hook(Hook.PostRouting, null, outDev, frameNo)) return;
     if (!core.confirm(frameNo)) return;
+    // ip6_finish_output: larger than its largest fragment or the MTU, it leaves in fragments again.
+    if (whole && (skb.len > whole.maxSize || skb.len > outDev.mtu)) {
+      const pieces = refragment(skb.data.subarray(0, skb.len), whole, Math.min(whole.maxSize, outDev.mtu));
+      if (pieces) return core.transmitPieces(FateKind.Forwarded, outDev, frameNo, pieces);
+    }
     core.transmit(FateKind.Forwarded, outDev, frameNo);
   }
 
