@@ -39,6 +39,7 @@ import * as zones from './gen/zones.js';
 import * as ipset from './gen/ipset.js';
 import * as ip6Matches from './gen/ip6-matches.js';
 import * as frag6 from './gen/frag6.js';
+import * as ip6Nd from './gen/ip6-nd.js';
 import { blocklist300, filterCore, headerEdges, rejectLog } from './gen/legacy.js';
 import type { ScenarioName } from './scenarios.js';
 
@@ -70,6 +71,7 @@ export const BUILDERS: Partial<Record<ScenarioName, () => Scenario>> = {
   'ip6-matches': ip6Matches.build,
   frag6: () => frag6.build(),
   'frag6-ct': frag6.buildCt,
+  'ip6-nd': ip6Nd.build,
   'filter-core': filterCore,
   'reject-log': rejectLog,
   'blocklist-300': blocklist300,

@@ -31,6 +31,7 @@ export const SCENARIOS = [
   'ip6-matches',
   'frag6',
   'frag6-ct',
+  'ip6-nd',
   // Recorded earlier; kept as further kernel facts.
   'smoke',
   'filter-core',

@@ -242,7 +242,7 @@ export class GuestStack {
       delivered: (frameNo, unit) => self.fate(FateKind.Delivered, frameNo, unit === undefined ? {} : { unit }),
       transmit: (kind, dev, frameNo) => self.transmit(kind, dev, frameNo),
       asWhole: (frames, last, go) => self.asWhole({ frames, last }, go),
-      sendIcmp6: (ip, frameNo) => self.pendingLocal.push({ ip, frameNo, ct: null, ctinfo: 0 }),
+      sendIcmp6: (ip, frameNo, related) => self.pendingLocal.push({ ip, frameNo, ct: related ? self.skb.ct : null, ctinfo: related ? self.skb.ctinfo : 0 }),
       transmitPieces: (kind, dev, frameNo, pieces) => self.transmitPieces(kind, dev, frameNo, pieces),
     };
     this.v6 = new Ipv6Path(core);

@@ -8,13 +8,17 @@
  *              or 1 from outside, hop-by-hop header first) -> PREROUTING
  *              (with conntrack, nf_defrag_ipv6 reassembles first) -> route:
  *              local:   INPUT -> delivered (multicast: only groups the
- *                       interfaces joined: all-nodes ff02::1, ff01::1 and
- *                       each address's solicited-node group)
- *              forward: not PACKET_HOST -> drop; source unspecified,
- *                       multicast or loopback -> drop; link-local source or
- *                       destination -> not forwarded; hop limit <= 1 -> drop
- *                       (the kernel's time-exceeded is not generated); larger
- *                       than the output MTU -> drop (IPv6 routers never
+ *                       interfaces joined: all-nodes ff02::1, ff01::1,
+ *                       all-routers ff01::2, ff02::2, ff05::2 and each
+ *                       address's solicited-node group)
+ *              (a link-local destination only by a route on the
+ *              receiving interface; no route: ICMPv6 no route)
+ *              forward: not PACKET_HOST -> drop; hop limit <= 1 -> drop
+ *                       (the kernel's time-exceeded is not generated); out
+ *                       of another interface: source unspecified, multicast
+ *                       or loopback -> drop, link-local -> ICMPv6 beyond
+ *                       scope, drop; larger than the output MTU -> ICMPv6
+ *                       packet too big, drop (IPv6 routers never
  *                       fragment; a packet nf_defrag_ipv6 reassembled is
  *                       judged by its largest fragment, and leaves cut as it
  *                       came); hop limit - 1 -> FORWARD -> POSTROUTING -> out
@@ -51,8 +55,11 @@ export interface StackCore {
   transmit(kind: FateKind, dev: NetDevice, frameNo: number): void;
   /** Runs `go` with the fates of a reassembled packet fanned out to each of its fragments. */
   asWhole(frames: number[], last: number, go: () => void): void;
-  /** An ICMPv6 error the stack sends (about frame `frameNo`): it leaves through OUTPUT after the packet at hand. */
-  sendIcmp6(ip: Uint8Array, frameNo: number): void;
+  /**
+   * An ICMPv6 error the stack sends (about frame `frameNo`): it leaves through OUTPUT after the packet at
+   * hand; `related`: RELATED to the connection of the packet loaded now (the kernel attaches its entry).
+   */
+  sendIcmp6(ip: Uint8Array, frameNo: number, related: boolean): void;
   /** Like transmit, the packet leaving as `pieces` (fragments of it): one with each frame of the reassembled packet. */
   transmitPieces(kind: FateKind, dev: NetDevice, frameNo: number, pieces: Uint8Array[]): void;
 }
@@ -79,6 +86,10 @@ const ICMPV6_PARAMPROB = 4;
 const ICMPV6_UNK_OPTION = 2;
 const ICMPV6_TIME_EXCEED = 3;
 const ICMPV6_EXC_FRAGTIME = 1;
+const ICMPV6_DEST_UNREACH = 1;
+const ICMPV6_NOROUTE = 0;
+const ICMPV6_NOT_NEIGHBOUR = 2;
+const ICMPV6_PKT_TOOBIG = 2;
 
 /**
  * ipv6_parse_hopopts and ip6_parse_tlv(hopbyhop) for a packet whose first
@@ -247,19 +258,20 @@ export class Ipv6Path {
    * destination when it is one of the firewall's addresses, else from the
    * address the route back to the sender chooses.
    */
-  private sendError(orig: Uint8Array, dev: NetDevice, pktType: PacketType, type: number, code: number, info: number, frameNo: number): void {
+  private sendError(orig: Uint8Array, dev: NetDevice, pktType: PacketType, type: number, code: number, info: number, frameNo: number, related = false): void {
     const core = this.core;
     if (orig.length < 40) return;
     const dst = InetAddr.v6(word(orig, 24), word(orig, 28), word(orig, 32), word(orig, 36));
     const src = InetAddr.v6(word(orig, 8), word(orig, 12), word(orig, 16), word(orig, 20));
     let saddr: InetAddr | undefined = !isMulticast(dst) && core.fib.isLocal(dst) ? dst : undefined;
     if (!saddr) {
-      const back = core.fib.lookup(src).dev ?? dev;
+      // A link-local sender is answered on the interface it came from (icmp6_iif).
+      const back = isLinkLocal(src) ? dev : (core.fib.lookup(src).dev ?? dev);
       saddr = core.fib.selectSource(back, src);
     }
     if (!saddr) return;
     const out = buildIcmp6Error(orig, type, code, info, saddr, { toHost: pktType === PacketType.Host });
-    if (out) core.sendIcmp6(out, frameNo);
+    if (out) core.sendIcmp6(out, frameNo, related);
   }
 
   private prerouting(dev: NetDevice, frameNo: number): void {
@@ -280,15 +292,28 @@ export class Ipv6Path {
     }
     const rt = core.fib.lookup(dst);
     if (rt.type === RouteType.Local || rt.type === RouteType.Anycast) return this.localDeliver(dev, frameNo);
-    if (rt.type !== RouteType.Unicast || !rt.dev) return core.stackDrop(frameNo, Ipv6Reason.noRoute);
+    // A link-local destination is looked up on the receiving interface only (rt6_need_strict);
+    // no route: ip6_pkt_drop answers "no route to destination".
+    if (rt.type !== RouteType.Unicast || !rt.dev || (isLinkLocal(dst) && rt.dev !== dev)) {
+      this.sendError(skb.data.subarray(0, skb.len), dev, skb.pktType, ICMPV6_DEST_UNREACH, ICMPV6_NOROUTE, 0, frameNo, true);
+      return core.stackDrop(frameNo, Ipv6Reason.noRoute);
+    }
     this.forward(dev, rt.dev, frameNo);
   }
 
-  /** Multicast groups an interface has joined: all-nodes and each address's solicited-node group. */
+  /**
+   * Multicast groups an interface has joined: all-nodes, each address's
+   * solicited-node group and, as the firewall is a router (forwarding on:
+   * addrconf's dev_forward_change), the all-routers groups of interface,
+   * link and site scope.
+   */
   private joined(dev: NetDevice): boolean {
     const d = this.core.skb.dst;
-    // ff01::1 and ff02::1 (all nodes).
-    if ((d.w0 === 0xff010000 || d.w0 === 0xff020000) && d.w1 === 0 && d.w2 === 0 && d.w3 === 1) return true;
+    // ff01::1 and ff02::1 (all nodes); ff01::2, ff02::2 and ff05::2 (all routers).
+    if (d.w1 === 0 && d.w2 === 0) {
+      if ((d.w0 === 0xff010000 || d.w0 === 0xff020000) && (d.w3 === 1 || d.w3 === 2)) return true;
+      if (d.w0 === 0xff050000 && d.w3 === 2) return true;
+    }
     // ff02::1:ffXX:XXXX for each of the interface's addresses.
     if (d.w0 === 0xff020000 && d.w1 === 0 && d.w2 === 1 && d.w3 >>> 24 === 0xff) {
       for (const a of dev.addrs) if (a.addr.family === Family.V6 && (a.addr.w3 & 0xffffff) === (d.w3 & 0xffffff)) return true;
@@ -313,11 +338,21 @@ export class Ipv6Path {
     const ip = skb.data;
     if (ip[7]! <= 1) return core.stackDrop(frameNo, Ipv6Reason.hopLimit);
     const src = skb.src;
-    if (src.isZero() || isMulticast(src) || isLoopback(src)) return core.stackDrop(frameNo, Ipv6Reason.badSource);
-    if (isLinkLocal(src) || isLinkLocal(skb.dst)) return core.stackDrop(frameNo, Ipv6Reason.linkLocal);
+    // Leaving by the interface it came in on, it would be redirected (the oracle's stack sends no
+    // redirect) and its source is not checked; else a link-local source is "beyond scope".
+    if (outDev !== inDev) {
+      if (src.isZero() || isMulticast(src) || isLoopback(src)) return core.stackDrop(frameNo, Ipv6Reason.badSource);
+      if (isLinkLocal(src)) {
+        this.sendError(ip.subarray(0, skb.len), inDev, skb.pktType, ICMPV6_DEST_UNREACH, ICMPV6_NOT_NEIGHBOUR, 0, frameNo, true);
+        return core.stackDrop(frameNo, Ipv6Reason.linkLocal);
+      }
+    }
     // ip6_pkt_too_big: a reassembled packet is judged by its largest fragment, a GRO super-packet by its segments.
     const whole = this.whole;
-    if (whole ? whole.maxSize > outDev.mtu : skb.totLen > outDev.mtu && !gsoFits(skb, outDev.mtu)) return core.stackDrop(frameNo, Ipv6Reason.tooBig);
+    if (whole ? whole.maxSize > outDev.mtu : skb.totLen > outDev.mtu && !gsoFits(skb, outDev.mtu)) {
+      this.sendError(ip.subarray(0, skb.len), inDev, skb.pktType, ICMPV6_PKT_TOOBIG, 0, Math.max(outDev.mtu, 1280), frameNo, true);
+      return core.stackDrop(frameNo, Ipv6Reason.tooBig);
+    }
     ip[7] = ip[7]! - 1;
     if (!core.hook(Hook.Forward, inDev, outDev, frameNo)) return;
     if (!core.hook(Hook.PostRouting, null, outDev, frameNo)) return;
