@@ -420,26 +420,6 @@ export function icmp6ErrorFlowLabel(orig: Uint8Array): number {
 }
 
 /**
- * The ICMPv6 destination-unreachable error with `code` that nf_send_unreach6
- * sends from `saddr` about `orig`, or null when it sends none. Routing,
- * the source address, the link-layer type of the original (pkt_type) and
- * rate limits are the caller's.
- *
- * Kernel rules, in order:
- * - reject6_csum_ok: nothing when the headers after the extension headers
- *   (ipv6_skip_exthdr) are missing or start at the end of the packet, for
- *   a non-first fragment, or when the transport checksum is wrong (the
- *   protocols nf_reject_verify_csum checks: every one but GRE, AH, ESP,
- *   SCTP, UDP-Lite and DCCP, and UDP with a zero checksum). The check
- *   covers unknown protocols too, with their number in the pseudo header,
- *   so they are seldom answered.
- * - icmp6_send: nothing to a multicast destination, from an unspecified or
- *   multicast source, or about an ICMPv6 error (is_ineligible).
- * - The error quotes as much of the original as fits in the IPv6 minimum
- *   MTU (1280 bytes with its own 40-byte IPv6 and 8-byte ICMPv6 headers);
- *   traffic class 0, the automatic flow label, hop limit 64.
- */
-/**
  * An ICMPv6 error the IPv6 stack itself sends (icmp6_send): `type`, `code`
  * and the 32-bit `info` (a parameter problem's pointer, a packet too big's
  * MTU), quoting as much of `orig` as fits in 1280 bytes, from `saddr`,
@@ -493,6 +473,26 @@ export function buildIcmp6Error(
   return out;
 }
 
+/**
+ * The ICMPv6 destination-unreachable error with `code` that nf_send_unreach6
+ * sends from `saddr` about `orig`, or null when it sends none. Routing,
+ * the source address, the link-layer type of the original (pkt_type) and
+ * rate limits are the caller's.
+ *
+ * Kernel rules, in order:
+ * - reject6_csum_ok: nothing when the headers after the extension headers
+ *   (ipv6_skip_exthdr) are missing or start at the end of the packet, for
+ *   a non-first fragment, or when the transport checksum is wrong (the
+ *   protocols nf_reject_verify_csum checks: every one but GRE, AH, ESP,
+ *   SCTP, UDP-Lite and DCCP, and UDP with a zero checksum). The check
+ *   covers unknown protocols too, with their number in the pseudo header,
+ *   so they are seldom answered.
+ * - icmp6_send: nothing to a multicast destination, from an unspecified or
+ *   multicast source, or about an ICMPv6 error (is_ineligible).
+ * - The error quotes as much of the original as fits in the IPv6 minimum
+ *   MTU (1280 bytes with its own 40-byte IPv6 and 8-byte ICMPv6 headers);
+ *   traffic class 0, the automatic flow label, hop limit 64.
+ */
 export function buildIcmp6Unreach(orig: Uint8Array, code: number, saddr: InetAddr, opts: Icmp6ErrorOptions = {}): Uint8Array | null {
   if (orig.length < 40) return null;
   const len = ip6Len(orig);
@@ -501,28 +501,5 @@ export function buildIcmp6Unreach(orig: Uint8Array, code: number, saddr: InetAdd
   if ((opts.verifyChecksum ?? true) && reject6VerifiesChecksum(orig, sk.off, len, sk.nexthdr) && l4Checksum6(orig, sk.off, len - sk.off, sk.nexthdr) !== 0) {
     return null;
   }
-  if (orig[24] === 0xff) return null;
-  if (orig[8] === 0xff || orig.subarray(8, 24).every((b) => b === 0)) return null;
-  if (icmp6Ineligible(orig, len)) return null;
-  const dataLen = len < ICMPV6_QUOTE_MAX ? len : ICMPV6_QUOTE_MAX;
-  const plen = 8 + dataLen;
-  const out = new Uint8Array(40 + plen);
-  const fl = opts.flowLabel ?? icmp6ErrorFlowLabel(orig);
-  out[0] = 0x60;
-  out[1] = (fl >> 16) & 0x0f;
-  out[2] = (fl >> 8) & 255;
-  out[3] = fl & 255;
-  out[4] = plen >> 8;
-  out[5] = plen & 255;
-  out[6] = IPPROTO_ICMPV6;
-  out[7] = opts.hopLimit ?? 64;
-  saddr.write(out, 8);
-  out.set(orig.subarray(8, 24), 24);
-  out[40] = ICMPV6_DEST_UNREACH;
-  out[41] = code;
-  out.set(orig.subarray(0, dataLen), 48);
-  const c = l4Checksum6(out, 40, plen, IPPROTO_ICMPV6);
-  out[42] = c >> 8;
-  out[43] = c & 255;
-  return out;
+  return buildIcmp6Error(orig, ICMPV6_DEST_UNREACH, code, 0, saddr, opts);
 }
