@@ -14,47 +14,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openCaptures } from '../src/capture/index.js';
-import { MAX_ERRORS_SHOWN, main } from '../src/cli/main.js';
+import { MAX_ERRORS_SHOWN } from '../src/cli/main.js';
 import { printable } from '../src/cli/printable.js';
 import { TEMP_SUFFIX } from '../src/io/output-file.js';
 import { loadMachineFile } from '../src/machine/machine-file.js';
 import { writePcapFile } from '../src/capture/pcap-write.js';
 import { ethernet, ipv4, udp } from '../src/packet/build.js';
 import { replay } from '../src/replay.js';
+import { cofw, type Run } from './cli-run.js';
 
 const root = join(import.meta.dirname, '..');
 const SAMPLE = join(root, 'pcaps/sample.pcap');
 const RULES = join(root, 'rules/sample.v4');
 const MACHINE = join(root, 'machines/sample.yaml');
-
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
-
-/** Runs `cofw ...args` in-process and returns its exit code and what it printed. */
-async function cofw(...args: string[]): Promise<Run> {
-  let out = '';
-  let err = '';
-  const grab =
-    (add: (s: string) => void) =>
-    (chunk: string | Uint8Array, ...rest: unknown[]): boolean => {
-      add(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-      const cb = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
-      cb?.();
-      return true;
-    };
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation(grab((s) => (out += s)) as typeof process.stdout.write);
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation(grab((s) => (err += s)) as typeof process.stderr.write);
-  try {
-    const code = await main(['node', 'cofw', ...args]);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
 
 /** A user error: exit 1, one `cofw: ` message and no stack trace, nothing on stdout. */
 function userError(r: Run, message: RegExp): void {

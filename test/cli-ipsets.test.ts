@@ -8,35 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { writePcapFile } from '../src/capture/pcap-write.js';
-import { main } from '../src/cli/main.js';
 import { ethernet, ipv4, udp } from '../src/packet/build.js';
-
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
-
-async function cofw(...args: string[]): Promise<Run> {
-  let out = '';
-  let err = '';
-  const grab =
-    (add: (s: string) => void) =>
-    (chunk: string | Uint8Array, ...rest: unknown[]): boolean => {
-      add(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-      const cb = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
-      cb?.();
-      return true;
-    };
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation(grab((s) => (out += s)) as typeof process.stdout.write);
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation(grab((s) => (err += s)) as typeof process.stderr.write);
-  try {
-    return { code: await main(['node', 'cofw', ...args]), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+import { cofw } from './cli-run.js';
 
 let dir: string;
 let rules: string;

@@ -16,6 +16,7 @@ import { main } from '../src/cli/main.js';
 import { ethernet, ipv4, udp } from '../src/packet/build.js';
 import type { ReplayResult } from '../src/replay.js';
 import { expectValidReport } from './report-schema.js';
+import { cofw } from './cli-run.js';
 
 const root = join(import.meta.dirname, '..');
 const SAMPLE = join(root, 'pcaps/sample.pcap');
@@ -37,35 +38,6 @@ beforeAll(() => {
 afterEach(() => {
   vi.restoreAllMocks();
 });
-
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
-
-/** Runs `cofw ...args` in-process and returns its exit code and what it printed. */
-async function cofw(...args: string[]): Promise<Run> {
-  let out = '';
-  let err = '';
-  const grab =
-    (add: (s: string) => void) =>
-    (chunk: string | Uint8Array, ...rest: unknown[]): boolean => {
-      add(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-      const cb = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
-      cb?.();
-      return true;
-    };
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation(grab((s) => (out += s)) as typeof process.stdout.write);
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation(grab((s) => (err += s)) as typeof process.stderr.write);
-  try {
-    const code = await main(['node', 'cofw', ...args]);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
 
 async function readFrames(path: string): Promise<CaptureFrame[]> {
   const got: CaptureFrame[] = [];
