@@ -40,6 +40,7 @@ import * as ipset from './gen/ipset.js';
 import * as ip6Matches from './gen/ip6-matches.js';
 import * as frag6 from './gen/frag6.js';
 import * as ip6Nd from './gen/ip6-nd.js';
+import * as tcpudpFrags from './gen/tcpudp-frags.js';
 import { blocklist300, filterCore, headerEdges, rejectLog } from './gen/legacy.js';
 import type { ScenarioName } from './scenarios.js';
 
@@ -72,6 +73,7 @@ export const BUILDERS: Partial<Record<ScenarioName, () => Scenario>> = {
   frag6: () => frag6.build(),
   'frag6-ct': frag6.buildCt,
   'ip6-nd': ip6Nd.build,
+  'tcpudp-frags': tcpudpFrags.build,
   'filter-core': filterCore,
   'reject-log': rejectLog,
   'blocklist-300': blocklist300,

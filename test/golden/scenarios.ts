@@ -32,6 +32,7 @@ export const SCENARIOS = [
   'frag6',
   'frag6-ct',
   'ip6-nd',
+  'tcpudp-frags',
   // Recorded earlier; kept as further kernel facts.
   'smoke',
   'filter-core',

@@ -4,10 +4,16 @@
  * iptables-nft (1.8.9, the iptables Debian ships) does not hand `-m tcp` and
  * `-m udp` to the kernel's xt_tcpudp: it translates them into native payload
  * expressions (add_nft_tcpudp, add_nft_tcp), unless the rule uses
- * `--tcp-option`. Recorded with the kernel oracle, that means:
- * - a non-first fragment is read as if its payload began with the transport
- *   header (nft's payload expression does not look at the fragment offset):
- *   `! --dport 22` can match one, and nothing is hot-dropped;
+ * `--tcp-option` or the match tests nothing it can translate (full port
+ * ranges without `!`, no flags: nothingToTranslate), which stay xt_tcpudp.
+ * Recorded with the kernel oracle (golden tcpudp-frags), that means:
+ * - a non-first fragment is read as if a transport header were where nft's
+ *   pktinfo puts it (nft's payload expression does not look at the fragment
+ *   offset): in IPv4 at the fragment's payload, in IPv6 at the start of the
+ *   IPv6 header itself (ipv6_find_hdr returns early for a non-first fragment
+ *   without setting the offset, which nft_set_pktinfo_ipv6 started at 0; see
+ *   nftTransportOffset). `! --dport 22` can match one, and nothing is
+ *   hot-dropped;
  * - a field that lies beyond the end of the packet does not match, and the
  *   packet is not dropped (xt_tcpudp would drop a short header);
  * - single source and destination ports with the same inversion are
@@ -23,6 +29,8 @@
  */
 
 import { formatTcpFlags } from './util.js';
+import { Family } from '../../packet/inet-addr.js';
+import type { Skb } from '../types.js';
 
 export const enum PortMode {
   /** Both ports single, same inversion: one 4-byte compare. */
@@ -52,6 +60,21 @@ export function compilePorts(spts: readonly [number, number], invSrc: boolean, d
     invSrc,
     invDst,
   };
+}
+
+/**
+ * Whether a tcp or udp match holds nothing iptables-nft can translate: full
+ * port ranges, no inversion (and, for tcp, no flags). iptables-nft then adds
+ * the xt match itself (`nft list` shows no expression for it), so the
+ * kernel's xt_tcpudp decides: a non-first fragment does not match.
+ */
+export function nothingToTranslate(spts: readonly [number, number], invSrc: boolean, dpts: readonly [number, number], invDst: boolean): boolean {
+  return spts[0] === 0 && spts[1] === 65535 && dpts[0] === 0 && dpts[1] === 65535 && !invSrc && !invDst;
+}
+
+/** Where nf_tables reads a packet's transport header: the network header for an IPv6 non-first fragment (see above). */
+export function nftTransportOffset(skb: Skb): number {
+  return skb.fragoff !== 0 && skb.family === Family.V6 ? 0 : skb.thoff;
 }
 
 /** Ports of the transport header at `th` of a first fragment whose packet is `len` bytes long. */

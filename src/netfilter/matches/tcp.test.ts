@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ipv4, tcp, udp } from '../../packet/build.js';
+import { ipv4, ipv6, raw, tcp, udp } from '../../packet/build.js';
+import { Skb } from '../types.js';
 import { tcpMatch } from './tcp.js';
 import { udpMatch } from './udp.js';
 import { checkCtx, params, parseError, roundTrip, run, skbOf, truncate, usesOf, parseCtx } from './test-util.js';
@@ -214,7 +215,10 @@ describe('tcp: matching', () => {
     const p = skbOf(truncate(tcpPkt({ sport: 1, dport: 22 }), 20 + 10));
     expect(run(tcpMatch, tcpCfg('--dport 22'), p)).toEqual({ matched: true, hotdrop: false });
     expect(run(tcpMatch, tcpCfg('--syn'), p)).toEqual({ matched: false, hotdrop: false });
-    expect(run(tcpMatch, tcpCfg(''), p)).toEqual({ matched: true, hotdrop: false });
+    // Nothing to translate: the xt match, which drops a header cut short.
+    expect(run(tcpMatch, tcpCfg(''), p)).toEqual({ matched: false, hotdrop: true });
+    expect(run(tcpMatch, tcpCfg('--sport 0:65535'), p)).toEqual({ matched: false, hotdrop: true });
+    expect(run(tcpMatch, tcpCfg('! --dport 0:65535'), p)).toEqual({ matched: true, hotdrop: false });
     const short = skbOf(truncate(tcpPkt({ sport: 1, dport: 22 }), 20 + 19));
     expect(run(tcpMatch, tcpCfg('--tcp-option 2'), short)).toEqual({ matched: false, hotdrop: true });
   });
@@ -244,6 +248,33 @@ describe('tcp: matching', () => {
     const evil = skbOf(ipv4({ src: SRC, dst: DST, fragoff: 1, proto: 6 }, { proto: 6, bytes: new Uint8Array(16) }));
     expect(run(tcpMatch, tcpCfg('--tcp-option 2'), evil)).toEqual({ matched: false, hotdrop: true });
   });
+
+  it('with nothing to translate stays xt_tcpudp: no non-first fragment matches, offset 1 is dropped', () => {
+    const frag = skbOf(ipv4({ src: SRC, dst: DST, fragoff: 2, proto: 6 }, { proto: 6, bytes: new Uint8Array(16) }));
+    const evil = skbOf(ipv4({ src: SRC, dst: DST, fragoff: 1, proto: 6 }, { proto: 6, bytes: new Uint8Array(16) }));
+    for (const text of ['', '--sport 0:65535', '--dport 0:65535 --sport 0:65535', '--tcp-flags NONE NONE']) {
+      expect(run(tcpMatch, tcpCfg(text), frag), text).toEqual({ matched: false, hotdrop: false });
+      expect(run(tcpMatch, tcpCfg(text), evil), text).toEqual({ matched: false, hotdrop: true });
+      expect(run(tcpMatch, tcpCfg(text), skbOf(tcpPkt({ sport: 1, dport: 2 }))).matched, text).toBe(true);
+    }
+    // Anything translated (even a test of nothing, such as `!` of the full range) is nf_tables.
+    for (const text of ['! --dport 0:65535', '! --tcp-flags NONE NONE', '--dport 1:65535']) {
+      expect(run(tcpMatch, tcpCfg(text), evil).hotdrop, text).toBe(false);
+    }
+  });
+
+  it('reads an IPv6 non-first fragment from the IPv6 header itself (nf_tables)', () => {
+    const frag6 = new Skb().loadV6(
+      ipv6(
+        { src: '2001:db8:99::5', dst: '2001:db8:2::10', ext: [{ type: 44, bytes: Uint8Array.of(0, 0, 0, 24, 0, 0, 0, 1) }], rawL4: true },
+        raw(6, new Uint8Array(16).fill(0x43)),
+      ),
+    );
+    // Ports are the first four bytes of the IPv6 header (0x6000, 0x0000); byte 13 is a source address byte (0x99).
+    expect(run(tcpMatch, tcpCfg('--sport 24576 --dport 0:1'), frag6).matched).toBe(true);
+    expect(run(tcpMatch, tcpCfg('--tcp-flags SYN SYN'), frag6).matched).toBe(false);
+    expect(run(tcpMatch, tcpCfg('--tcp-flags ALL FIN,PSH,ACK'), frag6).matched).toBe(true);
+  });
 });
 
 describe('udp: matching', () => {
@@ -260,6 +291,12 @@ describe('udp: matching', () => {
     expect(run(udpMatch, cfg('--sport 1'), skbOf(truncate(pkt(1, 53), 23)))).toEqual({ matched: true, hotdrop: false });
     const frag = skbOf(ipv4({ src: SRC, dst: DST, fragoff: 1, proto: 17 }, { proto: 17, bytes: new Uint8Array(8) }));
     expect(run(udpMatch, cfg('! --dport 53'), frag)).toEqual({ matched: true, hotdrop: false });
+  });
+  it('with nothing to translate stays xt_tcpudp: no non-first fragment, a short header dropped', () => {
+    const frag = skbOf(ipv4({ src: SRC, dst: DST, fragoff: 1, proto: 17 }, { proto: 17, bytes: new Uint8Array(8) }));
+    expect(run(udpMatch, cfg(''), frag)).toEqual({ matched: false, hotdrop: false });
+    expect(run(udpMatch, cfg('--sport 0:65535'), skbOf(pkt(1, 53)))).toEqual({ matched: true, hotdrop: false });
+    expect(run(udpMatch, cfg(''), skbOf(truncate(pkt(1, 53), 27)))).toEqual({ matched: false, hotdrop: true });
   });
   it('an exactly 8-byte header is enough', () => {
     expect(run(udpMatch, cfg('--dport 53'), skbOf(pkt(1, 53))).matched).toBe(true);

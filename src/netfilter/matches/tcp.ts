@@ -6,7 +6,7 @@
  * @example
  * -p tcp -m tcp --sport 1024:65535 --dport 22 --tcp-flags FIN,SYN,RST,ACK SYN
  */
-import { compilePorts, matchPorts, savePortOption, type PortTest } from './nft-ports.js';
+import { compilePorts, matchPorts, nftTransportOffset, nothingToTranslate, savePortOption, type PortTest } from './nft-ports.js';
 import { CheckError, OptionError, defineMatch, type CheckContext, type OptionSpec } from '../xt.js';
 import type { Skb, XtParams } from '../types.js';
 import { SVC_SCTP, SVC_TCP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, checkUses, formatTcpFlags, parsePortRange, parseTcpFlags } from './util.js';
@@ -25,7 +25,10 @@ export interface TcpConfig {
   /** TCP option kind to look for, 0 for none. */
   readonly option: number;
   readonly invOption: boolean;
-  /** Ports as nf_tables tests them; null when `--tcp-option` makes the rule use xt_tcpudp. */
+  /**
+   * Ports as nf_tables tests them; null when the rule uses xt_tcpudp: with
+   * `--tcp-option`, or when there is nothing to translate (nothingToTranslate, no flags).
+   */
   readonly native: PortTest | null;
 }
 
@@ -109,7 +112,8 @@ export const tcpMatch = defineMatch<TcpConfig>({
         }
       }
     }
-    const native = option ? null : compilePorts(spts, invSrc, dpts, invDst);
+    const xt = option !== 0 || (flgMask === 0 && !invFlags && nothingToTranslate(spts, invSrc, dpts, invDst));
+    const native = xt ? null : compilePorts(spts, invSrc, dpts, invDst);
     return { spts, dpts, invSrc, invDst, flgMask, flgCmp, invFlags, option, invOption, native };
   },
   check(_c, ctx) {
@@ -134,7 +138,7 @@ export const tcpMatch = defineMatch<TcpConfig>({
 /** Per packet, as nf_tables evaluates iptables-nft's translation (see nft-ports.ts). */
 function tcpMatchesNative(c: TcpConfig, ports: PortTest, skb: Skb): boolean {
   const d = skb.data;
-  const th = skb.thoff;
+  const th = nftTransportOffset(skb);
   if (!matchPorts(ports, d, th, skb.len)) return false;
   if (c.flgMask) {
     if (th + 14 > skb.len) return false;
@@ -143,7 +147,7 @@ function tcpMatchesNative(c: TcpConfig, ports: PortTest, skb: Skb): boolean {
   return true;
 }
 
-/** Per packet, as xt_tcpudp does (rules with `--tcp-option`). */
+/** Per packet, as xt_tcpudp does (rules with `--tcp-option` or nothing to translate). */
 export function tcpMatches(c: TcpConfig, skb: Skb, par: XtParams): boolean {
   if (skb.fragoff !== 0) {
     // A fragment at offset 8 bytes could overwrite the flags: the kernel drops it.

@@ -5,8 +5,9 @@
  * @example
  * -p udp -m udp --sport 1024:65535 --dport 53
  */
-import { compilePorts, matchPorts, savePortOption, type PortTest } from './nft-ports.js';
+import { compilePorts, matchPorts, nftTransportOffset, nothingToTranslate, savePortOption, type PortTest } from './nft-ports.js';
 import { OptionError, defineMatch, type OptionSpec } from '../xt.js';
+import type { Skb, XtParams } from '../types.js';
 import { checkProto } from './tcp.js';
 import { SVC_SCTP, SVC_TCP, SVC_UDP, checkUses, parsePortRange } from './util.js';
 
@@ -17,8 +18,8 @@ export interface UdpConfig {
   readonly dpts: readonly [number, number];
   readonly invSrc: boolean;
   readonly invDst: boolean;
-  /** Ports as nf_tables tests them (see nft-ports.ts). */
-  readonly native: PortTest;
+  /** Ports as nf_tables tests them (see nft-ports.ts); null when there is nothing to translate and xt_tcpudp decides. */
+  readonly native: PortTest | null;
 }
 
 const OPTIONS: readonly OptionSpec[] = [
@@ -53,7 +54,8 @@ export const udpMatch = defineMatch<UdpConfig>({
         invDst = u.invert;
       }
     }
-    return { spts, dpts, invSrc, invDst, native: compilePorts(spts, invSrc, dpts, invDst) };
+    const native = nothingToTranslate(spts, invSrc, dpts, invDst) ? null : compilePorts(spts, invSrc, dpts, invDst);
+    return { spts, dpts, invSrc, invDst, native };
   },
   check(_c, ctx) {
     checkProto('udp', IPPROTO_UDP, ctx);
@@ -61,8 +63,18 @@ export const udpMatch = defineMatch<UdpConfig>({
   save(c) {
     return [savePortOption('sport', c.spts, c.invSrc, true), savePortOption('dport', c.dpts, c.invDst, true)].filter((o) => o).join(' ');
   },
-  match(c, skb) {
+  match(c, skb, par) {
     // As nf_tables evaluates iptables-nft's translation (see nft-ports.ts).
-    return matchPorts(c.native, skb.data, skb.thoff, skb.len);
+    return c.native ? matchPorts(c.native, skb.data, nftTransportOffset(skb), skb.len) : udpMatchesXt(skb, par);
   },
 });
+
+/** `-m udp` with full port ranges, as xt_tcpudp's udp_mt decides it: first fragments with a whole UDP header. */
+function udpMatchesXt(skb: Skb, par: XtParams): boolean {
+  if (skb.fragoff !== 0) return false;
+  if (skb.thoff + 8 > skb.len) {
+    par.hotdrop = true;
+    return false;
+  }
+  return true;
+}
