@@ -435,7 +435,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
   };
 
   const onFrameFate = opts.onFrameFate;
-  const onOutcome = (f: FateMsg, frame: SourceFrame | undefined, unit: number, tsNs: bigint): void => {
+  const onOutcome = (f: FateMsg, frame: SourceFrame | undefined, unit: number, tsNs: bigint, output = false): void => {
     const kind = f.kind;
     if (onFrameFate && frame) onFrameFate(f, frame, unit);
     counts[kind] = counts[kind]! + 1;
@@ -454,7 +454,10 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
       if (!data || data.length === 0) return;
       const out = f.unit >= 0;
       const ifName = out ? devName(f.unit) : frame ? devName(unit) : undefined;
-      const w: Parameters<CaptureWriter['write']>[0] = { tsNs, data, direction: out ? 'out' : 'in' };
+      // A locally generated frame delivered to the firewall itself has no direction: replaying the capture makes it local again.
+      const w: Parameters<CaptureWriter['write']>[0] = { tsNs, data };
+      if (out) w.direction = 'out';
+      else if (!output) w.direction = 'in';
       if (ifName) w.ifName = ifName;
       if (kind === FateKind.FailPolicy) w.comment = `fail policy (open): ${f.reason ?? ''}`;
       else if (kind === FateKind.Generated)
@@ -511,7 +514,9 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
     if (readFrameFlow(data, flow)) flows.add(flow);
     if (dropped || to) {
       if (kind === FateKind.GeneratedDropped) comment = `generated for frame ${f.frameNo}, dropped: ${comment}`;
-      const w: Parameters<CaptureWriter['write']>[0] = { tsNs, data, comment, direction: 'in' };
+      // A locally generated frame has no direction: replaying the capture makes it local again.
+      const w: Parameters<CaptureWriter['write']>[0] = { tsNs, data, comment };
+      if (!output) w.direction = 'in';
       const ifName = frame ? devName(unit) : undefined;
       if (ifName) w.ifName = ifName;
       if (data === original && frame && frame.origLen > data.length) w.origLen = frame.origLen;

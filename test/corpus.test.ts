@@ -60,8 +60,6 @@ const dir = process.env.COFW_CORPUS_DIR ?? join(fixtures, 'files');
  * true).
  */
 const EXPECTED_TO_DIFFER: Record<string, string> = {
-  'netnet-configs_medium-sized-company-iptables-save.iptables_mainfw_30.01.2016.v4': 'match rpfilter is not emulated yet',
-  'netnet-configs_medium-sized-company-iptables-save.iptables_mainfw_31.01.2016.v4': 'match rpfilter is not emulated yet',
   'netnet-configs_openlab-stettenstr-doku-iptables-save.txt.v4': 'physdev is refused: the machine has no bridge',
   'netnet-configs_sqrl_shorewall-2014_sep_iptables-saveakachan.v4': 'CT --helper: conntrack helpers are not emulated yet',
 };

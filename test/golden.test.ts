@@ -132,7 +132,7 @@ describe('golden: counters equal the real kernel', () => {
       ...(ipsetsFile ? { ipsetsFile } : {}),
       rulesFile: join(dir, 'rules.v4'),
       machine,
-      captures: [join(dir, 'capture.pcap')],
+      captures: [join(dir, existsSync(join(dir, 'capture.pcapng')) ? 'capture.pcapng' : 'capture.pcap')],
       ...(accepted ? { accepted } : {}),
     });
     try {

@@ -70,6 +70,15 @@ describe('conet ingress decision', () => {
     expect(ing(pkt('203.0.113.5'), 'wlan0')).toEqual({ unit: 0, output: false });
     expect(ing(pkt('192.0.2.1'), 'eth2')).toEqual({ unit: 2, output: true });
   });
+  it('with the inbound direction flag, even a packet from a guest address arrives on the named interface', () => {
+    const dir = (data: Uint8Array, ifName: string | undefined, direction: 'in' | 'out') => decideIngress({ data, ifName, direction }, fib, SPEC.devices);
+    expect(dir(pkt('192.0.2.1'), 'eth0', 'in')).toEqual({ unit: 0, output: false });
+    expect(dir(pkt('127.0.0.1'), 'eth2', 'in')).toEqual({ unit: 2, output: false });
+    expect(dir(pkt6('2001:db8:9::1'), 'eth1', 'in')).toEqual({ unit: 1, output: false });
+    expect(dir(pkt('192.0.2.1'), 'eth0', 'out')).toEqual({ unit: 0, output: true });
+    expect(dir(pkt('192.0.2.1'), undefined, 'in')).toEqual({ unit: 0, output: true });
+    expect(dir(pkt('192.0.2.1'), 'wlan0', 'in')).toEqual({ unit: 0, output: true });
+  });
   it('IPv6 frames: the same decision in the IPv6 table', () => {
     expect(ing(pkt6('2001:db8:9::1'))).toEqual({ unit: 0, output: true });
     expect(ing(pkt6('::1'))).toEqual({ unit: 0, output: true });

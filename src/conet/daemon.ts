@@ -9,7 +9,11 @@
  *
  * The ingress decision:
  * 1. A frame whose IPv4 or IPv6 source is one of the guest's own addresses
- *    is locally generated: it takes the OUTPUT path.
+ *    is locally generated: it takes the OUTPUT path, unless the capture
+ *    says it was received (a pcapng interface name that names a guest
+ *    interface and the inbound direction flag): then it arrives on that
+ *    interface, as a spoofed or reflected packet with the firewall's own
+ *    source would.
  * 2. A pcapng interface name that names a guest interface (`eth1`) decides
  *    the receiving unit.
  * 3. Any other IPv4 or IPv6 frame enters on the unit of the route back to
@@ -62,8 +66,14 @@ export function etherPayload(data: Uint8Array): { off: number; type: number } {
 }
 
 /** Decides the ingress of one frame (see the module comment). */
-export function decideIngress(frame: { data: Uint8Array; ifName?: string | undefined }, fib: Fib, devices: readonly NetDevice[]): Ingress {
+export function decideIngress(
+  frame: { data: Uint8Array; ifName?: string | undefined; direction?: 'in' | 'out' | undefined },
+  fib: Fib,
+  devices: readonly NetDevice[],
+): Ingress {
   const named = frame.ifName !== undefined ? devices.find((d) => d.name === frame.ifName && d.unit >= 0) : undefined;
+  // Received, says the capture: arriving on the named interface whatever its source.
+  if (named && frame.direction === 'in') return { unit: named.unit, output: false };
   const first = devices.find((d) => d.unit >= 0)?.unit ?? 0;
   const { off, type } = etherPayload(frame.data);
   if (type === 0x0800 && frame.data.length >= off + 20) {
@@ -114,6 +124,8 @@ export interface SourceFrame {
   readonly data: Uint8Array;
   readonly origLen: number;
   readonly ifName?: string | undefined;
+  /** pcapng direction flag: `in` with an interface name makes the frame arrive there even from an own address. */
+  readonly direction?: 'in' | 'out' | undefined;
   readonly file: string;
   readonly index: number;
 }
@@ -124,9 +136,13 @@ export interface SourceFrame {
  * packets), `unit` the conet unit that frame entered on (-1 without one),
  * `tsNs` the time to write it with (the frame's capture time, or the
  * guest's clock for generated packets). `fate` may be a reused record:
- * valid during the call.
+ * valid during the call. `output` says the frame took the OUTPUT path
+ * (locally generated).
  */
-export type OutcomeSink = (fate: FateMsg, frame: SourceFrame | undefined, unit: number, tsNs: bigint) => void;
+export type OutcomeSink = (fate: FateMsg, frame: SourceFrame | undefined, unit: number, tsNs: bigint, output?: boolean) => void;
+
+/** In the ring's unit slot: the frame took the OUTPUT path (units are below 16). */
+const OUTPUT_BIT = 64;
 
 /** Kinds that are a captured frame's own fate (the others are generated packets). */
 const OWN_FATE: boolean[] = [];
@@ -244,7 +260,7 @@ export class ConetDaemon {
     if (old) this.held.set(this.ringNo[slot]!, { frame: { ...old, data: old.data.slice() }, unit: this.ringUnit[slot]! });
     this.ringFrame[slot] = f;
     this.ringNo[slot] = frameNo;
-    this.ringUnit[slot] = this.unit;
+    this.ringUnit[slot] = this.output ? this.unit | OUTPUT_BIT : this.unit;
     this.inFlight++;
     return frameNo;
   }
@@ -278,7 +294,7 @@ export class ConetDaemon {
     this.byKind[kind] = (this.byKind[kind] ?? 0) + 1;
     this.inFlight--;
     this.fated++;
-    this.sink(f, frame, unit, frame.tsNs);
+    this.sink(f, frame, unit & ~OUTPUT_BIT, frame.tsNs, (unit & OUTPUT_BIT) !== 0);
   }
 
   /** Frame numbers in flight, in order. */

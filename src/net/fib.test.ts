@@ -54,6 +54,21 @@ describe('IPv4 table (numbers, the per-packet path)', () => {
     expect(fib.selectSourceV4(dev('eth1'), n4('203.0.113.5'))).toBe(n4('192.0.2.1'));
   });
 
+  it("the network address is no broadcast (Linux 6.18's local table has none for it)", () => {
+    expect(fib.addrTypeV4(n4('192.0.2.0'))).toBe(RouteType.Unicast);
+    expect(fib.lookupV4(n4('192.0.2.0'))).toEqual({ type: RouteType.Unicast, dev: dev('eth1'), gateway: n4('192.0.2.0') });
+  });
+
+  it('fib_lookup as rpfilter asks it: local routes on their interface, no special case for 255.255.255.255 or multicast', () => {
+    expect(fib.fibLookupV4(n4('192.0.2.1'))).toEqual({ type: RouteType.Local, dev: dev('eth1') });
+    expect(fib.fibLookupV4(n4('127.0.0.1'))).toEqual({ type: RouteType.Local, dev: dev('lo') });
+    expect(fib.fibLookupV4(n4('192.0.2.255')).type).toBe(RouteType.Broadcast);
+    expect(fib.fibLookupV4(n4('255.255.255.255'))).toEqual({ type: RouteType.Unicast, dev: dev('eth0') });
+    expect(fib.fibLookupV4(n4('224.1.1.1'))).toEqual({ type: RouteType.Unicast, dev: dev('eth0') });
+    expect(fib.fibLookupV4(n4('0.0.0.0'))).toEqual({ type: RouteType.Unicast, dev: dev('eth0') });
+    expect(fib.fibLookupV4(n4('10.200.0.1'))).toEqual({ type: RouteType.Unicast, dev: dev('eth2') });
+  });
+
   it('the IPv6 addresses and routes stay out of it', () => {
     const v4only = new Fib({ ...SPEC, routes: SPEC.routes.filter((r) => r.dst.family === Family.V6) });
     expect(v4only.lookupV4(n4('203.0.113.5')).type).toBe(RouteType.Unreachable);

@@ -73,10 +73,9 @@ export class Fib {
           // 127.0.0.0/8 is local as a whole on lo.
           continue;
         }
-        if (a.prefix < 31) {
-          this.setBroadcast(a.broadcast ? a.broadcast.w0 : (addr | ~mask) >>> 0, dev);
-          this.setBroadcast((addr & mask) >>> 0, dev);
-        }
+        // The subnet's broadcast address only: the reference kernel (6.18) no longer adds a broadcast
+        // route for the network address (`ip route show table local`), so that one is an ordinary unicast.
+        if (a.prefix < 31) this.setBroadcast(a.broadcast ? a.broadcast.w0 : (addr | ~mask) >>> 0, dev);
         this.main.push({ net: (addr & mask) >>> 0, mask, prefix: a.prefix, via: 0, dev });
       }
     }
@@ -116,6 +115,25 @@ export class Fib {
         return { type: RouteType.Unicast, dev: e.dev, gateway: e.via || daddr };
       }
     }
+    return UNREACHABLE;
+  }
+
+  /**
+   * The kernel's plain `fib_lookup` of the IPv4 address `addr`, as
+   * xt_rpfilter asks it for the route back to a packet's source: the local
+   * table first (the guest's addresses, LOCAL on the interface that holds
+   * them, 127.0.0.0/8 LOCAL on lo; subnet and network broadcast addresses
+   * BROADCAST), then the longest prefix of the main table (UNICAST with the
+   * next hop's device), else UNREACHABLE. Unlike `lookupV4` (the output
+   * route), 255.255.255.255 and multicast addresses have no route of their
+   * own here: the main table answers for them (the default route). No
+   * policy routing: the mark and TOS of the flow play no part.
+   */
+  fibLookupV4(addr: number): { readonly type: RouteType; readonly dev: NetDevice | null } {
+    const l = this.local.get(addr);
+    if (l) return l;
+    if (addr >>> 24 === 127) return this.lo ? { type: RouteType.Local, dev: this.lo } : UNREACHABLE;
+    for (const e of this.main) if ((addr & e.mask) >>> 0 === e.net) return { type: RouteType.Unicast, dev: e.dev };
     return UNREACHABLE;
   }
 

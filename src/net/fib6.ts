@@ -176,6 +176,52 @@ export class Fib6 {
   }
 
   /**
+   * `ip6_route_lookup` of `addr` as xt_rpfilter's reverse lookup makes it
+   * (the route back to a packet's source): the local table first (the
+   * guest's addresses, LOCAL; subnet-router anycast addresses, ANYCAST; the
+   * ff00::/8 MULTICAST route every interface but lo has; ::1 LOCAL on lo),
+   * then the main table's longest prefix (UNICAST with its device), else
+   * UNREACHABLE. `oif` is preferred among routes of the same prefix
+   * (rt6_device_match); with `strictIface` (RT6_LOOKUP_F_IFACE, for a
+   * link-local source) only a route through `oif` counts, and a prefix
+   * without one falls back to shorter prefixes (fib6_backtrack). The
+   * fe80::/64 route is not taken for granted here: an interface has it
+   * only with a link-local address, which the machine file does not give.
+   */
+  reverseLookup(addr: InetAddr, oif: NetDevice | null, strictIface: boolean): { readonly type: RouteType; readonly dev: NetDevice | null } {
+    const bound = strictIface && oif !== null;
+    if (isMulticast6(addr)) {
+      if (oif !== null && oif !== this.lo) return { type: RouteType.Multicast, dev: oif };
+      if (bound) return this.reverseMain(addr, oif, bound);
+      const first = this.local.find((l) => l.dev !== this.lo)?.dev ?? null;
+      return first ? { type: RouteType.Multicast, dev: first } : this.reverseMain(addr, oif, bound);
+    }
+    let found: Local6 | undefined;
+    for (const l of this.local) {
+      if (!l.addr.equals(addr)) continue;
+      if (oif === null || l.dev === oif) {
+        found = l;
+        break;
+      }
+      if (!bound) found ??= l;
+    }
+    if (found) return { type: found.type, dev: found.dev };
+    if (addr.equals(LOOPBACK6) && this.lo && (!bound || oif === this.lo)) return { type: RouteType.Local, dev: this.lo };
+    return this.reverseMain(addr, oif, bound);
+  }
+
+  private reverseMain(addr: InetAddr, oif: NetDevice | null, bound: boolean): { readonly type: RouteType; readonly dev: NetDevice | null } {
+    let best: Entry6 | undefined;
+    for (const e of this.main) {
+      if (best !== undefined && e.prefix < best.prefix) break;
+      if (!addr.inNet(e.net, e.mask)) continue;
+      if (oif !== null && e.dev === oif) return { type: RouteType.Unicast, dev: e.dev };
+      if (!bound) best ??= e;
+    }
+    return best ? { type: RouteType.Unicast, dev: best.dev } : { type: RouteType.Unreachable, dev: null };
+  }
+
+  /**
    * A source address for a packet to `dst` leaving on `dev`: an IPv6
    * address of `dev` on `dst`'s prefix, else its first IPv6 address; without
    * a device (or one without IPv6 addresses), the first IPv6 address of any

@@ -147,6 +147,14 @@ export interface GuestServices {
    * `dev`, the lookup bound to that device (--limit-iface-*).
    */
   addrType6(addr: InetAddr, dev: NetDevice | null): RouteType;
+  /**
+   * Either family: the route back to `addr` as xt_rpfilter looks it up
+   * (IPv4 fib_lookup, Fib.fibLookupV4; IPv6 ip6_route_lookup,
+   * Fib6.reverseLookup with `oif` preferred, and required with
+   * `strictIface`): its type and the device of its next hop. Optional: a
+   * guest without it has no routes (every lookup unreachable).
+   */
+  reverseRoute?(addr: InetAddr, oif: NetDevice | null, strictIface: boolean): { readonly type: RouteType; readonly dev: NetDevice | null };
   /** A kernel log line at syslog `level` (0-7), as printk would emit it. */
   printk(level: number, text: string): void;
   /**

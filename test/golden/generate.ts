@@ -13,8 +13,9 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { writePcapFile } from '../../src/capture/pcap-write.js';
-import type { Scenario } from './gen/capture.js';
+import { LINKTYPE_ETHERNET, writePcapFile } from '../../src/capture/pcap-write.js';
+import { pcapngInterface, pcapngPacket, pcapngSectionHeader } from '../../src/capture/writer.js';
+import type { Frame, Scenario } from './gen/capture.js';
 import * as filterBasic from './gen/filter-basic.js';
 import * as userChains from './gen/user-chains.js';
 import * as matches from './gen/matches.js';
@@ -41,6 +42,7 @@ import * as ip6Matches from './gen/ip6-matches.js';
 import * as frag6 from './gen/frag6.js';
 import * as ip6Nd from './gen/ip6-nd.js';
 import * as tcpudpFrags from './gen/tcpudp-frags.js';
+import * as rpfilter from './gen/rpfilter.js';
 import { blocklist300, filterCore, headerEdges, rejectLog } from './gen/legacy.js';
 import type { ScenarioName } from './scenarios.js';
 
@@ -74,11 +76,28 @@ export const BUILDERS: Partial<Record<ScenarioName, () => Scenario>> = {
   'frag6-ct': frag6.buildCt,
   'ip6-nd': ip6Nd.build,
   'tcpudp-frags': tcpudpFrags.build,
+  rpfilter: rpfilter.build,
   'filter-core': filterCore,
   'reject-log': rejectLog,
   'blocklist-300': blocklist300,
   'header-edges': headerEdges,
 };
+
+/** A pcapng capture of `frames`: one Ethernet interface per name (eth0 when unnamed), nanosecond timestamps, direction flags. */
+function pcapngOf(frames: readonly Frame[]): Buffer {
+  const ifs = new Map<string, number>();
+  const blocks: Uint8Array[] = [pcapngSectionHeader()];
+  for (const f of frames) {
+    const name = f.ifName ?? 'eth0';
+    let id = ifs.get(name);
+    if (id === undefined) {
+      ifs.set(name, (id = ifs.size));
+      blocks.push(pcapngInterface(LINKTYPE_ETHERNET, { name, tsresol: 9 }));
+    }
+    blocks.push(pcapngPacket(id, f.tsNs, f.data, f.data.length, f.direction ? { direction: f.direction } : {}));
+  }
+  return Buffer.concat(blocks);
+}
 
 function main(argv: string[]): void {
   const repo = process.cwd();
@@ -101,13 +120,17 @@ function main(argv: string[]): void {
     // The IP sets the rules name (`ipset save` format), restored before the rules: record these with a copy of the oracle that does (see README.md).
     const ipsets = 'ipsets' in built ? (built as { ipsets: string }).ipsets : undefined;
     if (ipsets) writeFileSync(join(dir, 'ipsets'), ipsets);
-    writePcapFile(join(dir, 'capture.pcap'), capture.frames);
+    // Frames that name their interface make a pcapng capture (capture.pcapng): the interface decides where they arrive.
+    const pcapng = capture.frames.some((f) => f.ifName !== undefined);
+    const captureFile = join(dir, pcapng ? 'capture.pcapng' : 'capture.pcap');
+    if (pcapng) writeFileSync(captureFile, pcapngOf(capture.frames));
+    else writePcapFile(captureFile, capture.frames);
     if (name === 'sample') {
       writeFileSync(join(repo, 'rules', 'sample.v4'), rules);
       writePcapFile(join(repo, 'pcaps', 'sample.pcap'), capture.frames);
       copyFileSync(join(repo, 'machines', 'sample.yaml'), join(golden, 'machine.yaml'));
     }
-    if (kernel) execFileSync(oracle, [join(dir, 'rules.v4'), join(dir, 'capture.pcap'), dir, ...(rules6 ? [join(dir, 'rules.v6')] : [])], { stdio: 'inherit' });
+    if (kernel) execFileSync(oracle, [join(dir, 'rules.v4'), captureFile, dir, ...(rules6 ? [join(dir, 'rules.v6')] : [])], { stdio: 'inherit' });
     console.log(`${name}: ${capture.frames.length} frames`);
   }
 }

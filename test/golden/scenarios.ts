@@ -33,6 +33,7 @@ export const SCENARIOS = [
   'frag6-ct',
   'ip6-nd',
   'tcpudp-frags',
+  'rpfilter',
   // Recorded earlier; kept as further kernel facts.
   'smoke',
   'filter-core',

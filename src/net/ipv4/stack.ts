@@ -203,6 +203,7 @@ export class GuestStack {
       queueVerdict: queueVerdicts(opts.spec),
       addrType: (addr, dev) => (dev ? fib.addrTypeOnV4(addr, dev) : fib.addrTypeV4(addr)),
       addrType6: (addr, dev) => fib.v6.routeType(addr, dev),
+      reverseRoute: (addr, oif, strictIface) => (addr.family === Family.V6 ? fib.v6.reverseLookup(addr, oif, strictIface) : fib.fibLookupV4(addr.w0)),
       printk: (level, text) => opts.printk(level, text),
       sendLocal: (ip, cause) => self.pendingLocal.push({ ip, frameNo: cause.frameNo, ct: cause.ct, ctinfo: cause.ctinfo }),
       selectSource: (daddr) => fib.selectSourceV4(fib.lookupV4(daddr).dev, daddr),

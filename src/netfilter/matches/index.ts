@@ -47,6 +47,7 @@ import { eui64Match } from './eui64.js';
 import { ahMatch } from './ah.js';
 import { espMatch } from './esp.js';
 import { setMatch } from './set.js';
+import { rpfilterMatch } from './rpfilter.js';
 
 export const MATCHES: readonly MatchModule<any>[] = [
   tcpMatch,
@@ -94,4 +95,5 @@ export const MATCHES: readonly MatchModule<any>[] = [
   ahMatch,
   espMatch,
   setMatch,
+  rpfilterMatch,
 ];

@@ -49,6 +49,44 @@ export function hookMasks(table: Table): Map<string, number> {
   return masks;
 }
 
+/**
+ * When each chain became reachable from each hook, as the kernel saw the
+ * rules arrive one by one: for chain C and hook h, the smallest L such that
+ * the rules with lines up to L hold a path of jumps from h's built-in chain
+ * to C (0 for the built-in chain itself; absent when unreachable). nf_tables
+ * validates a rule's matches and target against the hooks its chain is
+ * reached from when the rule is added, and again for a chain's rules when a
+ * jump makes it reachable from a new hook: a refusal names that line.
+ */
+export function hookReachLines(table: Table, lineOf: (rule: Rule) => number): Map<string, Map<number, number>> {
+  const reach = new Map<string, Map<number, number>>();
+  for (const c of table.chains.values()) {
+    if (!c.builtin) continue;
+    const hook = CHAIN_HOOK[c.name]!;
+    // Bottleneck shortest paths: a path's line is its latest jump's; keep the earliest per chain.
+    const best = new Map<string, number>([[c.name, 0]]);
+    let changed = true;
+    while (changed) {
+      changed = false;
+      for (const [from, at] of [...best]) {
+        for (const e of edges(table, from)) {
+          const l = Math.max(at, lineOf(e.rule));
+          if (l < (best.get(e.to) ?? Infinity)) {
+            best.set(e.to, l);
+            changed = true;
+          }
+        }
+      }
+    }
+    for (const [name, l] of best) {
+      let m = reach.get(name);
+      if (!m) reach.set(name, (m = new Map()));
+      m.set(hook, l);
+    }
+  }
+  return reach;
+}
+
 /** A rule the kernel's jump validation refuses. */
 export interface JumpProblem {
   readonly kind: 'loop' | 'depth';

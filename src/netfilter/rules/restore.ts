@@ -56,7 +56,7 @@ import {
 import { AddressError, parseAddressList } from './addresses.js';
 import { RuleFileError, RuleFileErrors } from './api.js';
 import { Getopt, GETOPT_MISSING, GETOPT_NONOPTION, GETOPT_UNKNOWN, type GetoptResult, type LongOption } from './getopt.js';
-import { JUMP_STACK_SIZE, hookMasks, jumpProblems } from './graph.js';
+import { JUMP_STACK_SIZE, hookMasks, hookReachLines, jumpProblems } from './graph.js';
 import { hostsTable, type HostsTable } from './hosts.js';
 import type { IpsetStore } from '../ipset/ipset.js';
 import {
@@ -1424,17 +1424,19 @@ export class RestoreParser {
         );
       }
     }
+    let reach: Map<string, Map<number, number>> | undefined;
     for (const x of this.pending) {
       const mask = masks.get(x.chain) ?? 0;
       const r = x.rule;
-      const ctx: CheckContext = {
+      const ctxFor = (hookMask: number): CheckContext => ({
         family: this.family,
         table: table.name,
         chain: x.chain,
-        hookMask: mask,
+        hookMask,
         head: { proto: r.ip.proto, invProto: (r.ip.invflags & INV_PROTO) !== 0, fragment: r.ip.fragment, invFragment: (r.ip.invflags & INV_FRAG) !== 0 },
-      };
-      try {
+      });
+      const check = (hookMask: number): void => {
+        const ctx = ctxFor(hookMask);
         for (const m of r.matches) m.module.check?.(m.config, ctx);
         const t = r.target;
         if (t.kind === 'module') {
@@ -1443,15 +1445,46 @@ export class RestoreParser {
               `${t.module.name} target is only valid in the ${t.module.tables.join(', ')} table${t.module.tables.length > 1 ? 's' : ''}, not ${table.name}`,
             );
           }
-          if (t.module.hooks !== undefined && mask & ~t.module.hooks) {
-            const bad = HOOK_NAMES.filter((_, h) => mask & ~t.module.hooks! & (1 << h));
+          if (t.module.hooks !== undefined && hookMask & ~t.module.hooks) {
+            const bad = HOOK_NAMES.filter((_, h) => hookMask & ~t.module.hooks! & (1 << h));
             throw new CheckError(`${t.module.name} target used from hook ${bad.join(', ')}, where it is not valid (chain ${x.chain} is reached from there)`);
           }
           t.module.check?.(t.config, ctx);
         }
+      };
+      try {
+        check(mask);
       } catch (e) {
-        if (e instanceof CheckError) this.err(`${e.message} (refused when loading the table, as the kernel's checkentry does)`, x.line, x.column);
-        else throw e;
+        if (!(e instanceof CheckError)) throw e;
+        // The kernel refuses at the line where the conflict first exists: the rule's own, or a later
+        // jump that made its chain reachable from a hook the rule is not valid from.
+        reach ??= hookReachLines(table, (rule) => lineOf(rule).line);
+        const throws = (hookMask: number): boolean => {
+          try {
+            check(hookMask);
+            return false;
+          } catch (e2) {
+            if (e2 instanceof CheckError) return true;
+            throw e2;
+          }
+        };
+        const byHook = [...(reach.get(x.chain) ?? new Map<number, number>())].sort((a, b) => a[1] - b[1]);
+        let sofar = 0;
+        let i = 0;
+        for (; i < byHook.length && byHook[i]![1] <= x.line; i++) sofar |= 1 << byHook[i]![0];
+        let at = { line: x.line, column: x.column };
+        if (!throws(sofar)) {
+          while (i < byHook.length) {
+            const l = byHook[i]![1];
+            for (; i < byHook.length && byHook[i]![1] === l; i++) sofar |= 1 << byHook[i]![0];
+            if (throws(sofar)) {
+              const jump = this.pending.find((p) => p.line === l);
+              at = { line: l, column: jump ? (jump.targetColumn ?? jump.column) : 1 };
+              break;
+            }
+          }
+        }
+        this.err(`${e.message} (refused when loading the table, as the kernel's checkentry does)`, at.line, at.column);
       }
     }
     this.tables.delete(table.name);

@@ -29,6 +29,9 @@ export const EPOCH_NS = 1_767_225_600_000_000_000n;
 export interface Frame {
   tsNs: bigint;
   data: Uint8Array;
+  /** pcapng only: the interface the frame was captured on, and that it was received there. */
+  ifName?: string;
+  direction?: 'in' | 'out';
 }
 
 /**
