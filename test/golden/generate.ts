@@ -43,6 +43,7 @@ import * as frag6 from './gen/frag6.js';
 import * as ip6Nd from './gen/ip6-nd.js';
 import * as tcpudpFrags from './gen/tcpudp-frags.js';
 import * as rpfilter from './gen/rpfilter.js';
+import * as ipsetTypes from './gen/ipset-types.js';
 import { blocklist300, filterCore, headerEdges, rejectLog } from './gen/legacy.js';
 import type { ScenarioName } from './scenarios.js';
 
@@ -77,6 +78,7 @@ export const BUILDERS: Partial<Record<ScenarioName, () => Scenario>> = {
   'ip6-nd': ip6Nd.build,
   'tcpudp-frags': tcpudpFrags.build,
   rpfilter: rpfilter.build,
+  'ipset-types': ipsetTypes.build,
   'filter-core': filterCore,
   'reject-log': rejectLog,
   'blocklist-300': blocklist300,

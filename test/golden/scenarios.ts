@@ -34,6 +34,7 @@ export const SCENARIOS = [
   'ip6-nd',
   'tcpudp-frags',
   'rpfilter',
+  'ipset-types',
   // Recorded earlier; kept as further kernel facts.
   'smoke',
   'filter-core',

@@ -11,16 +11,24 @@
  * restored), and {@link IpsetStore.save} prints them back as `ipset save`.
  *
  * Types: hash:ip, hash:net, hash:ip,port, hash:net,port, hash:ip,port,ip,
- * hash:net,iface, hash:mac, bitmap:ip, bitmap:port, list:set. Extensions:
+ * hash:ip,port,net, hash:net,net, hash:net,port,net, hash:ip,mark,
+ * hash:ip,mac, hash:net,iface, hash:mac, bitmap:ip, bitmap:ip,mac,
+ * bitmap:port, list:set (every type of ipset 7.17). Extensions:
  * timeout, counters, comment (skbinfo is read and kept; its values never
  * change a packet here). hash:net* lookups try the set's prefix lengths from
  * the most specific down, as mtype_test_cidrs does: the first entry found
  * decides (a `nomatch` entry makes the address not match), an expired one
- * or one whose counters do not compare lets the next length be tried.
+ * or one whose counters do not compare lets the next length be tried; the
+ * types with two networks (hash:net,net, hash:net,port,net) try every pair,
+ * the first network's lengths outermost. bitmap:ip,mac keeps an entry
+ * added without a MAC until a packet from its address fills the MAC in
+ * (bitmap_ipmac's -EAGAIN): that packet matches, and the entry's timeout
+ * starts then.
  *
- * What the kernel does that cofw does not model: entries are printed in the
- * order they were added (the kernel prints them in the order of its hash
- * buckets, which depends on the random initval); hashsize is printed as
+ * What the kernel does that cofw does not model: hash sets' entries are
+ * printed in the order they were added (the kernel prints them in the order
+ * of its hash buckets, which depends on the random initval, so no two
+ * machines agree; bitmaps print by address in both); hashsize is printed as
  * created (rounded up to a power of two, at least 64: the kernel grows it
  * when buckets fill); a set created without `initval` prints one derived
  * from its name (the kernel draws it at random).
@@ -57,6 +65,8 @@ export interface SetType {
   readonly families: 'both' | 'inet' | 'unspec';
   /** netmask is an option of the type. */
   readonly netmask?: boolean;
+  /** markmask is an option of the type (hash:ip,mark). */
+  readonly markmask?: boolean;
 }
 
 const TYPES: readonly SetType[] = [
@@ -65,24 +75,38 @@ const TYPES: readonly SetType[] = [
   { name: 'hash:ip,port', dimension: 2, kind: 'hash', nets: false, families: 'both' },
   { name: 'hash:net,port', dimension: 2, kind: 'hash', nets: true, families: 'both' },
   { name: 'hash:ip,port,ip', dimension: 3, kind: 'hash', nets: false, families: 'both' },
+  { name: 'hash:ip,port,net', dimension: 3, kind: 'hash', nets: true, families: 'both' },
+  { name: 'hash:net,net', dimension: 2, kind: 'hash', nets: true, families: 'both' },
+  { name: 'hash:net,port,net', dimension: 3, kind: 'hash', nets: true, families: 'both' },
+  { name: 'hash:ip,mark', dimension: 2, kind: 'hash', nets: false, families: 'both', markmask: true },
+  { name: 'hash:ip,mac', dimension: 2, kind: 'hash', nets: false, families: 'both' },
   { name: 'hash:net,iface', dimension: 2, kind: 'hash', nets: true, families: 'both' },
   { name: 'hash:mac', dimension: 1, kind: 'hash', nets: false, families: 'unspec' },
   { name: 'bitmap:ip', dimension: 1, kind: 'bitmap', nets: false, families: 'inet', netmask: true },
+  { name: 'bitmap:ip,mac', dimension: 2, kind: 'bitmap', nets: false, families: 'inet' },
   { name: 'bitmap:port', dimension: 1, kind: 'bitmap', nets: false, families: 'unspec' },
   { name: 'list:set', dimension: 1, kind: 'list', nets: false, families: 'unspec' },
 ];
 const TYPE_BY_NAME = new Map(TYPES.map((t) => [t.name, t]));
-/** Types the kernel has that cofw does not emulate (refused with their name). */
-const OTHER_TYPES = ['hash:ip,mark', 'hash:ip,mac', 'hash:net,net', 'hash:net,port,net', 'hash:ip,port,net', 'bitmap:ip,mac'];
+/** The types whose second address part (ip2) is a network: its prefix length is the entry's `cidr` (hash:ip,port,net) or `cidr2`. */
+const NET_IP2 = new Set(['hash:ip,port,net', 'hash:net,net', 'hash:net,port,net']);
+/** The types with two networks (IPSET_NET_COUNT 2). */
+const TWO_NETS = new Set(['hash:net,net', 'hash:net,port,net']);
 
 /** One entry of a set (struct mtype_elem with its extensions). */
 export interface IpsetElem {
   /** The key it is found by (parts as numbers, prefix length, interface). */
   readonly key: string;
-  /** The entry as `ipset save` prints it. */
-  readonly text: string;
-  /** hash:net*: the prefix length; the family's width otherwise. */
+  /** The entry as `ipset save` prints it (bitmap:ip,mac: changes when a packet fills the MAC in). */
+  text: string;
+  /** hash:net*: the prefix length (of the third part for hash:ip,port,net); the family's width otherwise. */
   readonly cidr: number;
+  /** hash:net,net and hash:net,port,net: the second network's prefix length. */
+  readonly cidr2?: number;
+  /** bitmap:ip,mac: the MAC, '' while unset (added without one). */
+  mac?: string;
+  /** bitmap:ip,mac without a MAC: the timeout (seconds) that starts when the MAC is filled in (the kernel's stored timeout). */
+  pendingTimeout?: number;
   nomatch: boolean;
   /** Jiffies after which it has expired; Infinity when permanent. */
   expires: number;
@@ -236,6 +260,8 @@ export interface IpSetOptions {
   to: number;
   /** list:set: how many members (at least 4). */
   size: number;
+  /** hash:ip,mark: the mask applied to marks (0xffffffff by default). */
+  markmask: number;
 }
 
 /**
@@ -251,6 +277,8 @@ export interface Probe {
   iface: string;
   physdev: boolean;
   mac: string;
+  /** hash:ip,mark: the packet's mark (masked by the set's markmask). */
+  mark: number;
 }
 
 export const COUNTER_NONE = 0;
@@ -293,6 +321,9 @@ export class IpSet {
   /** hash:net*: how many entries of each prefix length, and the lengths, most specific first. */
   private readonly cidrCount = new Map<number, number>();
   cidrs: number[] = [];
+  /** hash:net,net and hash:net,port,net: the same for the second network. */
+  private readonly cidrCount2 = new Map<number, number>();
+  cidrs2: number[] = [];
   /** list:set members in order. */
   members: IpsetElem[] = [];
   /** Sets that name this one as a member (list:set references). */
@@ -334,12 +365,15 @@ export class IpSet {
     let s = `create ${this.name} ${this.type.name}`;
     const bits = familyBits(o.family);
     if (this.type.kind === 'hash') {
-      s += ` family ${o.family === Family.V6 ? 'inet6' : 'inet'} hashsize ${o.hashsize} maxelem ${o.maxelem}`;
+      s += ` family ${o.family === Family.V6 ? 'inet6' : 'inet'}`;
+      if (this.type.markmask) s += ` markmask ${hex32(o.markmask)}`;
+      s += ` hashsize ${o.hashsize} maxelem ${o.maxelem}`;
       if (this.type.netmask && o.netmask !== bits) s += ` netmask ${o.netmask}`;
     } else if (this.type.name === 'bitmap:ip') {
       s += ` range ${InetAddr.v4(o.from).toString()}-${InetAddr.v4(o.to).toString()}`;
       if (o.netmask !== 32) s += ` netmask ${o.netmask}`;
-    } else if (this.type.name === 'bitmap:port') s += ` range ${o.from}-${o.to}`;
+    } else if (this.type.name === 'bitmap:ip,mac') s += ` range ${InetAddr.v4(o.from).toString()}-${InetAddr.v4(o.to).toString()}`;
+    else if (this.type.name === 'bitmap:port') s += ` range ${o.from}-${o.to}`;
     else s += ` size ${o.size}`;
     if (o.timeout !== undefined) s += ` timeout ${o.timeout}`;
     if (o.counters) s += ' counters';
@@ -349,13 +383,14 @@ export class IpSet {
     return s;
   }
 
-  /** The `add` lines of `ipset save` at `now` (jiffies): live entries, with their remaining timeout and counters. */
+  /** The `add` lines of `ipset save` at `now` (jiffies): live entries, with their remaining timeout and counters; a bitmap's by address, as the kernel lists them. */
   addLines(now: number): string[] {
     const out: string[] = [];
-    for (const e of this.entries()) {
+    const all = this.type.kind === 'bitmap' ? [...this.elems.values()].sort((a, b) => Number(a.key) - Number(b.key)) : this.entries();
+    for (const e of all) {
       if (e.expires < now) continue;
       let s = `add ${this.name} ${e.text}`;
-      if (this.opts.timeout !== undefined) s += ` timeout ${timeoutLeft(e.expires, now)}`;
+      if (this.opts.timeout !== undefined) s += ` timeout ${e.pendingTimeout ?? timeoutLeft(e.expires, now)}`;
       if (e.nomatch) s += ' nomatch';
       if (this.opts.counters) s += ` packets ${e.packets} bytes ${e.bytes}`;
       if (this.opts.comment && e.comment !== undefined) s += ` comment "${e.comment}"`;
@@ -365,12 +400,16 @@ export class IpSet {
     return out;
   }
 
-  private noteCidr(cidr: number, delta: number): void {
+  private noteCidr(e: IpsetElem, delta: number): void {
     if (!this.type.nets) return;
-    const n = (this.cidrCount.get(cidr) ?? 0) + delta;
-    if (n > 0) this.cidrCount.set(cidr, n);
-    else this.cidrCount.delete(cidr);
-    this.cidrs = [...this.cidrCount.keys()].sort((a, b) => b - a);
+    const note = (counts: Map<number, number>, cidr: number): number[] => {
+      const n = (counts.get(cidr) ?? 0) + delta;
+      if (n > 0) counts.set(cidr, n);
+      else counts.delete(cidr);
+      return [...counts.keys()].sort((a, b) => b - a);
+    };
+    this.cidrs = note(this.cidrCount, e.cidr);
+    if (e.cidr2 !== undefined) this.cidrs2 = note(this.cidrCount2, e.cidr2);
   }
 
   /** Forgets the entries that have expired at `now` (the kernel's garbage collector, run when the set is full). */
@@ -394,7 +433,7 @@ export class IpSet {
       return;
     }
     this.elems.delete(e.key);
-    this.noteCidr(e.cidr, -1);
+    this.noteCidr(e, -1);
   }
 
   /**
@@ -404,6 +443,7 @@ export class IpSet {
    */
   add(e: IpsetElem, exist: boolean, now: number): 0 | 'exists' | 'full' {
     const have = this.elems.get(e.key);
+    if (have && this.type.name === 'bitmap:ip,mac' && !(have.expires < now)) return this.addIpMac(have, e, exist, now);
     if (have) {
       if (!exist && !(have.expires < now)) return 'exists';
       have.nomatch = e.nomatch;
@@ -412,13 +452,59 @@ export class IpSet {
       have.comment = e.comment;
       have.skbinfo = e.skbinfo;
       have.expires = e.expires;
+      if (have.mac !== undefined) {
+        have.mac = e.mac;
+        have.text = e.text;
+        have.pendingTimeout = e.mac === '' ? e.pendingTimeout : undefined;
+      }
       return 0;
     }
     if (this.elems.size >= this.opts.maxelem && this.withTimeout) this.expire(now);
     if (this.elems.size >= this.opts.maxelem) return 'full';
+    if (e.mac !== undefined && e.mac !== '') e.pendingTimeout = undefined;
     this.elems.set(e.key, e);
-    this.noteCidr(e.cidr, 1);
+    this.noteCidr(e, 1);
     return 0;
+  }
+
+  /**
+   * bitmap_ipmac_do_add on a live entry: one with a MAC is there already
+   * (with `exist`, it takes the new MAC and extensions); one without takes
+   * the MAC now given and starts its timeout (the stored one, unless the add
+   * named another), or is there already when none is given.
+   */
+  private addIpMac(have: IpsetElem, e: IpsetElem, exist: boolean, now: number): 0 | 'exists' {
+    if (have.mac === '' && e.mac !== '') {
+      // The stored timeout, unless the add asks for another than the set's (bitmap_ipmac_add_timeout).
+      const stored = have.pendingTimeout;
+      const t = e.pendingTimeout;
+      this.fillMac(have, e.mac!, now, t === this.opts.timeout && stored !== undefined ? stored : t);
+      have.packets = e.packets;
+      have.bytes = e.bytes;
+      have.comment = e.comment;
+      have.skbinfo = e.skbinfo;
+      return 0;
+    }
+    if (!exist) return 'exists';
+    if (e.mac !== '') {
+      have.mac = e.mac;
+      have.text = e.text;
+    }
+    have.expires = e.expires;
+    have.pendingTimeout = have.mac === '' ? e.pendingTimeout : undefined;
+    have.packets = e.packets;
+    have.bytes = e.bytes;
+    have.comment = e.comment;
+    have.skbinfo = e.skbinfo;
+    return 0;
+  }
+
+  /** bitmap:ip,mac: the entry takes `mac`, and its timeout of `seconds` starts. */
+  private fillMac(e: IpsetElem, mac: string, now: number, seconds: number | undefined): void {
+    e.mac = mac;
+    e.text = `${e.text.split(',')[0]!},${mac.toUpperCase()}`;
+    e.expires = this.withTimeout ? expiresAt(seconds ?? this.opts.timeout!, now) : Infinity;
+    e.pendingTimeout = undefined;
   }
 
   /**
@@ -428,6 +514,33 @@ export class IpSet {
    */
   test(p: Probe, now: number, len: number, o: TestOpts): number {
     const bits = familyBits(p.ip.family);
+    if (this.type.name === 'bitmap:ip,mac') {
+      // bitmap_ipmac_do_test: an entry without a MAC asks for it (-EAGAIN): ip_set_test adds the packet's,
+      // with counters from this packet, and answers "in the set" without looking at the extensions.
+      const e = this.elems.get(this.keyOf(p, bits));
+      if (!e) return 0;
+      if (e.mac === '') {
+        this.fillMac(e, p.mac, now, e.pendingTimeout);
+        if (this.opts.counters) {
+          e.packets = 1;
+          e.bytes = len;
+        }
+        return 1;
+      }
+      if (e.mac !== p.mac) return 0;
+      return this.matchExt(e, now, len, o) ? 1 : 0;
+    }
+    if (TWO_NETS.has(this.type.name)) {
+      for (const cidr of this.cidrs) {
+        for (const cidr2 of this.cidrs2) {
+          const e = this.elems.get(this.keyOf(p, cidr, cidr2));
+          if (!e) continue;
+          if (!this.matchExt(e, now, len, o)) continue;
+          return e.nomatch ? -1 : 1;
+        }
+      }
+      return 0;
+    }
     if (!this.type.nets) {
       const e = this.elems.get(this.keyOf(p, bits));
       if (!e) return 0;
@@ -455,10 +568,19 @@ export class IpSet {
     return true;
   }
 
-  /** The key of the entry a probe names, with the address masked to `cidr` (hash:net*) or the set's netmask. */
-  keyOf(p: Probe, cidr: number): string {
+  /**
+   * The key of the entry a probe names, with the address masked to `cidr`
+   * (hash:net*; hash:ip,port,net masks its third part) or the set's
+   * netmask, and the second network of hash:net,net and hash:net,port,net
+   * to `cidr2`.
+   */
+  keyOf(p: Probe, cidr: number, cidr2 = 128): string {
     const t = this.type.name;
-    const ip = MASKED.copyFrom(p.ip).and(InetAddr.mask(p.ip.family, this.type.netmask ? this.opts.netmask : cidr));
+    const bits = familyBits(p.ip.family);
+    const ipCidr = this.type.netmask ? this.opts.netmask : t === 'hash:ip,port,net' ? bits : cidr;
+    const ip = MASKED.copyFrom(p.ip).and(InetAddr.mask(p.ip.family, ipCidr));
+    const c2 = TWO_NETS.has(t) ? Math.min(cidr2, bits) : cidr;
+    const ip2 = NET_IP2.has(t) ? MASKED2.copyFrom(p.ip2).and(InetAddr.mask(p.ip2.family, c2)) : p.ip2;
     switch (t) {
       case 'hash:ip':
       case 'bitmap:ip':
@@ -471,6 +593,18 @@ export class IpSet {
         return `${addrKey(ip)}/${cidr},${p.proto}:${p.port}`;
       case 'hash:ip,port,ip':
         return `${addrKey(ip)},${p.proto}:${p.port},${addrKey(p.ip2)}`;
+      case 'hash:ip,port,net':
+        return `${addrKey(ip)},${p.proto}:${p.port},${addrKey(ip2)}/${c2}`;
+      case 'hash:net,net':
+        return `${addrKey(ip)}/${cidr},${addrKey(ip2)}/${c2}`;
+      case 'hash:net,port,net':
+        return `${addrKey(ip)}/${cidr},${p.proto}:${p.port},${addrKey(ip2)}/${c2}`;
+      case 'hash:ip,mark':
+        return `${addrKey(ip)},${p.mark}`;
+      case 'hash:ip,mac':
+        return `${addrKey(ip)},${p.mac}`;
+      case 'bitmap:ip,mac':
+        return addrKey(ip);
       case 'hash:net,iface':
         return `${addrKey(ip)}/${cidr},${p.physdev ? 'physdev:' : ''}${p.iface}`;
       case 'hash:mac':
@@ -482,12 +616,20 @@ export class IpSet {
     }
   }
 
-  /** An entry for the probe, as the kernel's kadt IPSET_ADD makes it (counters start at this packet). */
-  entryOf(p: Probe, cidr: number, expires: number, len: number): IpsetElem {
-    const key = this.keyOf(p, cidr);
+  /**
+   * An entry for the probe, as the kernel's kadt IPSET_ADD makes it
+   * (counters start at this packet). bitmap:ip,mac: a probe without a MAC
+   * ('') makes an entry waiting for one, whose timeout waits too.
+   */
+  entryOf(p: Probe, cidr: number, expires: number, len: number, cidr2 = 128): IpsetElem {
+    const key = this.keyOf(p, cidr, cidr2);
     const bits = familyBits(p.ip.family);
-    const ip = MASKED.copyFrom(p.ip).and(InetAddr.mask(p.ip.family, this.type.netmask ? this.opts.netmask : cidr));
+    const t = this.type.name;
+    const ip = MASKED.copyFrom(p.ip).and(InetAddr.mask(p.ip.family, this.type.netmask ? this.opts.netmask : t === 'hash:ip,port,net' ? bits : cidr));
     const net = cidr === bits ? ip.toString() : `${ip.toString()}/${cidr}`;
+    const c2 = TWO_NETS.has(t) ? Math.min(cidr2, bits) : cidr;
+    const ip2 = MASKED2.copyFrom(p.ip2).and(InetAddr.mask(p.ip2.family, NET_IP2.has(t) ? c2 : bits));
+    const net2 = c2 === bits ? ip2.toString() : `${ip2.toString()}/${c2}`;
     let text: string;
     switch (this.type.name) {
       case 'hash:ip':
@@ -506,6 +648,24 @@ export class IpSet {
       case 'hash:ip,port,ip':
         text = `${ip.toString()},${portText(p.proto, p.port)},${p.ip2.toString()}`;
         break;
+      case 'hash:ip,port,net':
+        text = `${ip.toString()},${portText(p.proto, p.port)},${net2}`;
+        break;
+      case 'hash:net,net':
+        text = `${net},${net2}`;
+        break;
+      case 'hash:net,port,net':
+        text = `${net},${portText(p.proto, p.port)},${net2}`;
+        break;
+      case 'hash:ip,mark':
+        text = `${ip.toString()},${hex32(p.mark)}`;
+        break;
+      case 'hash:ip,mac':
+        text = `${ip.toString()},${p.mac.toUpperCase()}`;
+        break;
+      case 'bitmap:ip,mac':
+        text = p.mac ? `${ip.toString()},${p.mac.toUpperCase()}` : ip.toString();
+        break;
       case 'hash:net,iface':
         text = `${net},${p.physdev ? 'physdev:' : ''}${p.iface}`;
         break;
@@ -515,7 +675,7 @@ export class IpSet {
       default:
         text = `${p.port}`;
     }
-    return {
+    const e: IpsetElem = {
       key,
       text,
       cidr: this.type.nets ? cidr : bits,
@@ -526,10 +686,14 @@ export class IpSet {
       comment: undefined,
       skbinfo: undefined,
     };
+    if (TWO_NETS.has(t)) (e as { cidr2?: number }).cidr2 = c2;
+    if (t === 'bitmap:ip,mac') e.mac = p.mac;
+    return e;
   }
 }
 
 const MASKED = new InetAddr();
+const MASKED2 = new InetAddr();
 
 /** ip_set_timeout_get: seconds left, at least 1 (0 means permanent). */
 function timeoutLeft(expires: number, now: number): number {
@@ -745,12 +909,6 @@ function createSet(store: IpsetStore, name: string, ws: Array<{ text: string; co
   if (!typeWord) throw new WordError('Syntax error: create needs a set type (hash:ip, hash:net, ...)', at - 1);
   const type = TYPE_BY_NAME.get(typeWord.text);
   if (!type) {
-    if (OTHER_TYPES.includes(typeWord.text)) {
-      throw new WordError(
-        `set type ${typeWord.text} is not emulated by cofw (supported: ${TYPES.map((t) => t.name).join(', ')}); see the README's ipset section`,
-        at,
-      );
-    }
     throw new WordError(`Syntax error: typename '${typeWord.text}' is unknown`, at);
   }
   const typeAt = at;
@@ -769,6 +927,7 @@ function createSet(store: IpsetStore, name: string, ws: Array<{ text: string; co
     from: 0,
     to: 0,
     size: 8,
+    markmask: 0xffffffff,
   };
   let range: string | undefined;
   let rangeAt = typeAt;
@@ -825,6 +984,15 @@ function createSet(store: IpsetStore, name: string, ws: Array<{ text: string; co
       case 'timeout':
         o.timeout = Math.min(num(0xffffffff), IPSET_MAX_TIMEOUT);
         break;
+      case 'markmask': {
+        if (!type.markmask) throw new WordError(`Unknown argument: \`${w}'`, at);
+        const v = arg();
+        const n = uint(v, 0xffffffff);
+        if (n === undefined) throw new WordError(`Syntax error: '${v}' is invalid as number`, at);
+        if (n === 0) throw new WordError('Invalid markmask: 0 masks every mark away; write a non-zero mask such as 0xffffffff', at);
+        o.markmask = n;
+        break;
+      }
       case 'range':
         if (type.kind !== 'bitmap') throw new WordError(`Unknown argument: \`${w}'`, at);
         range = arg();
@@ -852,7 +1020,7 @@ function createSet(store: IpsetStore, name: string, ws: Array<{ text: string; co
   }
   if (type.kind === 'bitmap') {
     if (range === undefined) throw new WordError(`Syntax error: ${type.name} needs \`range FROM-TO'`, typeAt);
-    if (type.name === 'bitmap:ip') {
+    if (type.name === 'bitmap:ip' || type.name === 'bitmap:ip,mac') {
       let spec: ReturnType<typeof parseAddrSpec>;
       try {
         spec = parseAddrSpec(range, Family.V4);
@@ -867,7 +1035,14 @@ function createSet(store: IpsetStore, name: string, ws: Array<{ text: string; co
         o.from = spec.from.w0;
         o.to = spec.to?.w0 ?? spec.from.w0;
       }
-      if (o.to - o.from >= 65536 * 2 ** (32 - o.netmask)) throw new WordError('Range too big: bitmap:ip holds at most 65536 addresses', rangeAt);
+      if (o.to - o.from >= 65536 * 2 ** (32 - o.netmask)) {
+        throw new WordError(
+          type.name === 'bitmap:ip'
+            ? 'Range too big: bitmap:ip holds at most 65536 addresses'
+            : 'The range you specified exceeds the size limit of the set type: bitmap:ip,mac holds at most 65536 addresses',
+          rangeAt,
+        );
+      }
     } else {
       const m = /^(\d+)-(\d+)$/.exec(range);
       const lo = m ? uint(m[1]!, 65535) : undefined;
@@ -989,26 +1164,27 @@ function entriesOf(set: IpSet, store: IpsetStore, text: string, ext: Ext): Ipset
   const fam = set.family;
   const bits = familyBits(fam);
   const out: IpsetElem[] = [];
-  const probe: Probe = { ip: new InetAddr(fam), ip2: new InetAddr(fam), proto: 0, port: 0, iface: '', physdev: false, mac: '' };
-  const push = (cidr: number): void => {
+  const probe: Probe = { ip: new InetAddr(fam), ip2: new InetAddr(fam), proto: 0, port: 0, iface: '', physdev: false, mac: '', mark: 0 };
+  const push = (cidr: number, cidr2?: number): void => {
     if (out.length > set.opts.maxelem) throw new Error(`Hash is full, cannot add more elements (maxelem ${set.opts.maxelem})`);
-    const e = set.entryOf(probe, cidr, ext.expires, 0);
+    const e = set.entryOf(probe, cidr, ext.expires, 0, cidr2);
     out.push({ ...e, ...ext });
   };
-  // The address part, with each of its addresses or networks.
-  const eachAddr = (spec: string, nets: boolean, body: (cidr: number) => void): void => {
+  // The address part (probe.ip, or probe.ip2 with `second`), with each of its addresses or networks.
+  const eachAddr = (spec: string, nets: boolean, body: (cidr: number) => void, second = false): void => {
     const a = parseAddrSpec(spec, fam);
+    const target = second ? probe.ip2 : probe.ip;
     if (nets) {
       if (a.to) {
         for (const [n, c] of rangeToCidrs(a.from.w0, a.to.w0)) {
-          probe.ip.setV4(n);
+          target.setV4(n);
           body(c);
         }
         return;
       }
       const c = a.cidr ?? bits;
       if (c === 0) throw new Error('The value of the CIDR parameter of the IP address is invalid');
-      probe.ip.copyFrom(a.from).and(InetAddr.mask(fam, c));
+      target.copyFrom(a.from).and(InetAddr.mask(fam, c));
       body(c);
       return;
     }
@@ -1035,8 +1211,15 @@ function entriesOf(set: IpSet, store: IpsetStore, text: string, ext: Ext): Ipset
     }
   };
   const parts = text.split(',');
-  const want = t === 'list:set' || t === 'hash:mac' || t === 'hash:ip' || t === 'hash:net' || t.startsWith('bitmap') ? 1 : t === 'hash:ip,port,ip' ? 3 : 2;
-  if (parts.length !== want) throw new Error(`Syntax error: ${t} entries are ${ENTRY_FORMS[t]}: cannot parse '${text}'`);
+  const want =
+    t === 'list:set' || t === 'hash:mac' || t === 'hash:ip' || t === 'hash:net' || t === 'bitmap:ip' || t === 'bitmap:port'
+      ? 1
+      : t === 'hash:ip,port,ip' || t === 'hash:ip,port,net' || t === 'hash:net,port,net'
+        ? 3
+        : 2;
+  // bitmap:ip,mac: the MAC is optional (the kernel fills it in from the first packet of the address).
+  const ok = parts.length === want || (t === 'bitmap:ip,mac' && parts.length === 1);
+  if (!ok) throw new Error(`Syntax error: ${t} entries are ${ENTRY_FORMS[t]}: cannot parse '${text}'`);
   switch (t) {
     case 'hash:ip':
     case 'hash:net':
@@ -1064,6 +1247,72 @@ function entriesOf(set: IpSet, store: IpsetStore, text: string, ext: Ext): Ipset
       });
       break;
     }
+    case 'hash:ip,port,net':
+    case 'hash:net,port,net': {
+      const ps = parsePortSpec(parts[1]!, fam);
+      eachAddr(parts[0]!, t === 'hash:net,port,net', (c) => {
+        const first = probe.ip.clone();
+        eachAddr(
+          parts[2]!,
+          true,
+          (c2) => {
+            probe.ip.copyFrom(first);
+            probe.proto = ps.proto;
+            for (let p = ps.lo; p <= ps.hi; p++) {
+              probe.port = p;
+              if (t === 'hash:ip,port,net') push(c2);
+              else push(c, c2);
+            }
+          },
+          true,
+        );
+      });
+      break;
+    }
+    case 'hash:net,net':
+      eachAddr(parts[0]!, true, (c) => {
+        const first = probe.ip.clone();
+        eachAddr(
+          parts[1]!,
+          true,
+          (c2) => {
+            probe.ip.copyFrom(first);
+            push(c, c2);
+          },
+          true,
+        );
+      });
+      break;
+    case 'hash:ip,mark': {
+      const m = uint(parts[1]!, 0xffffffff);
+      if (m === undefined) throw new Error(`Syntax error: cannot parse '${parts[1]}' as a mark (a number up to 0xffffffff)`);
+      probe.mark = (m & set.opts.markmask) >>> 0;
+      eachAddr(parts[0]!, false, push);
+      break;
+    }
+    case 'hash:ip,mac': {
+      probe.mac = parseMac(parts[1]!);
+      if (probe.mac === '00:00:00:00:00:00') throw new Error('Syntax error: the zero MAC address cannot be added');
+      const a = parseAddrSpec(parts[0]!, fam);
+      if (a.to || (a.cidr !== undefined && a.cidr !== bits)) throw new Error(`Syntax error: plain IP address must be supplied: ${parts[0]}`);
+      probe.ip.copyFrom(a.from);
+      push(bits);
+      break;
+    }
+    case 'bitmap:ip,mac': {
+      const a = parseAddrSpec(parts[0]!, Family.V4);
+      if (a.to || a.cidr !== undefined) throw new Error(`Syntax error: plain IP address must be supplied: ${parts[0]}`);
+      const n = a.from.w0;
+      if (n < set.opts.from || n > set.opts.to) throw new Error('Element is out of the range of the set');
+      probe.ip.copyFrom(a.from);
+      probe.mac = parts.length > 1 ? parseMac(parts[1]!) : '';
+      const e = { ...set.entryOf(probe, bits, ext.expires, 0), ...ext };
+      // The timeout asked for: running with a MAC, stored until one is filled in without.
+      if (set.withTimeout) e.pendingTimeout = ext.expires === Infinity ? 0 : Math.round(ext.expires / HZ);
+      if (probe.mac === '') e.expires = Infinity;
+      out.push(e);
+      break;
+    }
     case 'hash:net,iface': {
       let iface = parts[1]!;
       probe.physdev = iface.startsWith('physdev:');
@@ -1074,11 +1323,7 @@ function entriesOf(set: IpSet, store: IpsetStore, text: string, ext: Ext): Ipset
       break;
     }
     case 'hash:mac': {
-      if (!/^[0-9a-fA-F]{1,2}(:[0-9a-fA-F]{1,2}){5}$/.test(parts[0]!)) throw new Error(`Syntax error: cannot parse '${parts[0]}' as a MAC address`);
-      probe.mac = parts[0]!
-        .split(':')
-        .map((x) => x.padStart(2, '0').toLowerCase())
-        .join(':');
+      probe.mac = parseMac(parts[0]!);
       if (probe.mac === '00:00:00:00:00:00') throw new Error('Syntax error: the zero MAC address cannot be added');
       push(48);
       break;
@@ -1103,12 +1348,27 @@ function entriesOf(set: IpSet, store: IpsetStore, text: string, ext: Ext): Ipset
   return out;
 }
 
+/** A MAC address as ipset reads it (six hex bytes of one or two digits), in lower case with two digits each. */
+function parseMac(text: string): string {
+  if (!/^[0-9a-fA-F]{1,2}(:[0-9a-fA-F]{1,2}){5}$/.test(text)) throw new Error(`Syntax error: cannot parse '${text}' as a MAC address`);
+  return text
+    .split(':')
+    .map((x) => x.padStart(2, '0').toLowerCase())
+    .join(':');
+}
+
 const ENTRY_FORMS: Record<string, string> = {
   'hash:ip': 'IP, IP/CIDR or FROM-TO',
   'hash:net': 'IP[/CIDR] or FROM-TO',
   'hash:ip,port': 'IP,[PROTO:]PORT',
   'hash:net,port': 'IP[/CIDR],[PROTO:]PORT',
   'hash:ip,port,ip': 'IP,[PROTO:]PORT,IP',
+  'hash:ip,port,net': 'IP,[PROTO:]PORT,IP[/CIDR]',
+  'hash:net,net': 'IP[/CIDR],IP[/CIDR]',
+  'hash:net,port,net': 'IP[/CIDR],[PROTO:]PORT,IP[/CIDR]',
+  'hash:ip,mark': 'IP,MARK',
+  'hash:ip,mac': 'IP,MAC',
+  'bitmap:ip,mac': 'IP[,MAC] within `range`',
   'hash:net,iface': 'IP[/CIDR],[physdev:]IFACE',
   'hash:mac': 'MAC',
   'bitmap:ip': 'IP, IP/CIDR or FROM-TO',

@@ -22,7 +22,7 @@
  */
 import { Family, InetAddr } from '../../packet/inet-addr.js';
 import type { Skb, XtParams } from '../types.js';
-import { expiresAt, type IpSet, type Probe, type TestOpts } from './ipset.js';
+import { IPSET_MAX_TIMEOUT, expiresAt, type IpSet, type Probe, type TestOpts } from './ipset.js';
 
 const IPPROTO_ICMP = 1;
 const IPPROTO_TCP = 6;
@@ -37,7 +37,7 @@ export interface SetDirs {
   readonly flags: number;
 }
 
-const PROBE: Probe = { ip: new InetAddr(), ip2: new InetAddr(), proto: 0, port: 0, iface: '', physdev: false, mac: '' };
+const PROBE: Probe = { ip: new InetAddr(), ip2: new InetAddr(), proto: 0, port: 0, iface: '', physdev: false, mac: '', mark: 0 };
 
 /** ip_set_get_ip4_port / ip_set_get_ip6_port: the packet's protocol and port; false when it has none to give. */
 function getPort(skb: Skb, src: boolean, p: Probe): boolean {
@@ -90,9 +90,27 @@ function fill(set: IpSet, skb: Skb, par: XtParams, dirs: SetDirs, physdev: boole
     case 'hash:net,port':
       return getPort(skb, two, p);
     case 'hash:ip,port,ip':
+    case 'hash:ip,port,net':
+    case 'hash:net,port,net':
       if (!getPort(skb, two, p)) return false;
       p.ip2.copyFrom((f & (1 << 3)) !== 0 ? skb.src : skb.dst);
       return true;
+    case 'hash:net,net':
+      p.ip2.copyFrom(two ? skb.src : skb.dst);
+      return true;
+    case 'hash:ip,mark':
+      // hash_ipmark_kadt: the packet's mark under the set's markmask.
+      p.mark = (skb.mark & set.opts.markmask) >>> 0;
+      return true;
+    case 'hash:ip,mac':
+    case 'bitmap:ip,mac': {
+      // The MAC of a received frame: the source with the second flag src, else the destination; zero names nothing.
+      if (set.typeName === 'bitmap:ip,mac' && (p.ip.w0 < set.opts.from || p.ip.w0 > set.opts.to)) return false;
+      const m = skb.mac;
+      if (!m || m.length < 14) return false;
+      p.mac = macText(m, two ? 6 : 0);
+      return p.mac !== '00:00:00:00:00:00';
+    }
     case 'hash:net,iface': {
       if (physdev) return false;
       const dev = two ? par.inDev : par.outDev;
@@ -167,8 +185,10 @@ export function ipSetAdd(set: IpSet, skb: Skb, par: XtParams, dirs: SetDirs, exi
   if (!fill(set, skb, par, dirs, false)) return -1;
   const bits = PROBE.ip.family === Family.V6 ? 128 : 32;
   const cidr = set.type.nets ? (set.cidrs[0] ?? bits) : bits;
+  const cidr2 = set.type.nets ? (set.cidrs2[0] ?? bits) : bits;
   const expires = set.withTimeout ? expiresAt(timeout ?? set.opts.timeout!, now) : Infinity;
-  const e = set.entryOf(PROBE, cidr, expires, skb.totLen);
+  const e = set.entryOf(PROBE, cidr, expires, skb.totLen, cidr2);
+  if (set.typeName === 'bitmap:ip,mac' && set.withTimeout) e.pendingTimeout = Math.min(timeout ?? set.opts.timeout!, IPSET_MAX_TIMEOUT);
   if (!set.opts.counters) {
     e.packets = 0;
     e.bytes = 0;
@@ -190,7 +210,7 @@ export function ipSetDel(set: IpSet, skb: Skb, par: XtParams, dirs: SetDirs): nu
   if (!fill(set, skb, par, dirs, false)) return -1;
   const bits = PROBE.ip.family === Family.V6 ? 128 : 32;
   const cidr = set.type.nets ? (set.cidrs[0] ?? bits) : bits;
-  const have = set.elems.get(set.keyOf(PROBE, cidr));
+  const have = set.elems.get(set.keyOf(PROBE, cidr, set.type.nets ? (set.cidrs2[0] ?? bits) : bits));
   if (!have || have.expires < now) return -1;
   set.remove(have);
   return 0;
