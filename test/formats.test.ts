@@ -155,3 +155,24 @@ describe('pcapng direction flags', () => {
     expect(saveLines(r.save)).toEqual(saveLines(KERNEL));
   });
 });
+
+describe('direction flags in the captures cofw writes', () => {
+  it("the firewall's own frames carry no direction, so that replaying the capture takes them as locally generated again", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cofw-own-'));
+    const accepted = join(dir, 'accepted.pcapng');
+    const dropped = join(dir, 'dropped.pcapng');
+    await replay({ rulesFile: RULES, machine: MACHINE, captures: [SAMPLE], accepted, dropped });
+    const fib = new Fib(MACHINE);
+    let own = 0;
+    for (const file of [accepted, dropped]) {
+      for await (const f of openCaptures([file]).frames) {
+        // Frames from one of the firewall's addresses, as the firewall received them (not as it sent them out).
+        if (!decideIngress({ data: f.data }, fib, MACHINE.devices).output || f.direction === 'out') continue;
+        own++;
+        expect(f.direction).toBeUndefined();
+        expect(decideIngress(f, fib, MACHINE.devices).output).toBe(true);
+      }
+    }
+    expect(own).toBeGreaterThan(0);
+  });
+});
