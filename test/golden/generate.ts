@@ -44,6 +44,7 @@ import * as ip6Nd from './gen/ip6-nd.js';
 import * as tcpudpFrags from './gen/tcpudp-frags.js';
 import * as rpfilter from './gen/rpfilter.js';
 import * as ipsetTypes from './gen/ipset-types.js';
+import * as ctHelpers from './gen/ct-helpers.js';
 import { blocklist300, filterCore, headerEdges, rejectLog } from './gen/legacy.js';
 import type { ScenarioName } from './scenarios.js';
 
@@ -79,6 +80,7 @@ export const BUILDERS: Partial<Record<ScenarioName, () => Scenario>> = {
   'tcpudp-frags': tcpudpFrags.build,
   rpfilter: rpfilter.build,
   'ipset-types': ipsetTypes.build,
+  'ct-helpers': ctHelpers.build,
   'filter-core': filterCore,
   'reject-log': rejectLog,
   'blocklist-300': blocklist300,

@@ -35,6 +35,7 @@ export const SCENARIOS = [
   'tcpudp-frags',
   'rpfilter',
   'ipset-types',
+  'ct-helpers',
   // Recorded earlier; kept as further kernel facts.
   'smoke',
   'filter-core',

@@ -697,11 +697,11 @@ export class GuestStack {
     return false;
   }
 
-  /** nf_conntrack_confirm, at the end of INPUT and POSTROUTING: false (and a stack drop) when the entry clashes. */
+  /** nf_confirm, at the end of INPUT and POSTROUTING: false (and a stack drop) when the entry clashes or its helper drops the packet. */
   private confirm(frameNo: number, generated = false): boolean {
     if (!this.ct || this.ct.confirm(this.skb, this.clockNs)) return true;
     this.lastKind = generated ? FateKind.GeneratedDropped : FateKind.DroppedByStack;
-    this.lastDrop = { reason: StackReason.conntrackClash };
+    this.lastDrop = { reason: this.ct.helperDropReason ?? StackReason.conntrackClash };
     this.fate(this.lastKind, frameNo, this.lastDrop);
     return false;
   }

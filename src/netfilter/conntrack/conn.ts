@@ -12,6 +12,7 @@
  */
 import type { Family, InetAddr } from '../../packet/inet-addr.js';
 import { SctpCt } from './sctp.js';
+import type { Expectation, Helper } from './helpers.js';
 
 /** A tuple as a value, for the NAT core's questions ("is this tuple taken?"). */
 export interface Tuple {
@@ -45,13 +46,17 @@ export const ZONE_DIR_BOTH = 3;
 /** In a zone template: the zone id is the packet's mark when it is looked up (NF_CT_FLAG_MARK). */
 export const ZONE_FROM_MARK = 1 << 20;
 
+/** In a template: the index of the template's helper in HELPER_TABLE (helpers.ts), 0 for none. */
+export const TEMPLATE_HELPER_SHIFT = 21;
+export const TEMPLATE_HELPER_MASK = 0xf;
+
 /**
  * A zone template as `Skb.ctZone` holds it (struct nf_conntrack_zone of a
  * CT target's template): id in the low 16 bits, directions above, and
- * ZONE_FROM_MARK.
+ * ZONE_FROM_MARK, and the template's helper (TEMPLATE_HELPER_SHIFT).
  */
-export function zoneTemplate(id: number, dirs: number, fromMark: boolean): number {
-  return (id & 0xffff) | ((dirs || ZONE_DIR_BOTH) << 16) | (fromMark ? ZONE_FROM_MARK : 0);
+export function zoneTemplate(id: number, dirs: number, fromMark: boolean, helperIndex = 0): number {
+  return (id & 0xffff) | ((dirs || ZONE_DIR_BOTH) << 16) | (fromMark ? ZONE_FROM_MARK : 0) | (helperIndex << TEMPLATE_HELPER_SHIFT);
 }
 
 /** nf_ct_zone_id: the zone id `id` (directions `dirs`) has in direction `dir` (0 original, 1 reply): 0 where it does not hold. */
@@ -200,6 +205,18 @@ export class Conn {
   /** The conntrack zone (nf_ct_zone): its id and the directions it holds for (ZONE_DIR_*). */
   zone = 0;
   zoneDirs = ZONE_DIR_BOTH;
+  /**
+   * The conntrack helper (nfct_help(ct)->helper), from the template of a
+   * `CT --helper` rule when the entry was made; null for almost every entry,
+   * which is all `confirm` tests on its way.
+   */
+  helper: Helper | null = null;
+  /** The helper's own state for this entry (struct nf_ct_ftp_master, ...). */
+  helpData: unknown = null;
+  /** This entry's pending expectations, newest first (nf_conn_help.expectations). */
+  expectations: Expectation[] | null = null;
+  /** The entry whose expectation this one matched (ct->master), or null. */
+  master: Conn | null = null;
 
   constructor(
     readonly proto: number,

@@ -44,7 +44,10 @@ import {
   IP_CT_IS_REPLY,
   IP_CT_NEW,
   IP_CT_RELATED,
+  IP_CT_RELATED_REPLY,
   TCP_STATE_NAMES,
+  TEMPLATE_HELPER_MASK,
+  TEMPLATE_HELPER_SHIFT,
   TupleHash,
   ZONE_DIR_BOTH,
   ZONE_DIR_ORIG,
@@ -53,6 +56,8 @@ import {
   type Tuple,
   zoneIdIn,
 } from './conn.js';
+import { templateHelper } from './helper-registry.js';
+import { Expectation, helperLog, type HelperHost } from './helpers.js';
 import { SCTP_STATE_NAMES, SctpVerdict, sctpError, sctpPacket, sctpTimeoutJiffies } from './sctp.js';
 import { TCP_UNACK_INDEX, TcpVerdict, takeShrink, tcpCanEarlyDrop, tcpMalformed, tcpNew, tcpPacket, tcpTimeoutJiffies, type TcpSettings } from './tcp.js';
 
@@ -175,7 +180,7 @@ const PROTO_NAMES: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 33
  * Hot path: `in` and `confirm` read the packet in place; the only
  * allocation is a new entry for a packet that opens a connection.
  */
-export class Conntrack {
+export class Conntrack implements HelperHost {
   /** nf_conntrack_max. */
   readonly max: number;
   readonly buckets: number;
@@ -203,6 +208,19 @@ export class Conntrack {
   drops = 0;
   /** Packets dropped at confirmation because their tuple clashed (stat insert_failed). */
   insertFailed = 0;
+  /** Pending expectations, oldest first (the kernel's expectation hash, as one list). */
+  private readonly expects: Expectation[] = [];
+  /** nf_ct_expect_max: nf_ct_expect_hsize (buckets / 256, at least 1) times 4. */
+  private readonly expectMax: number;
+  /** The jiffy a helper runs at (for `expectRelated`). */
+  private helperNow = 0;
+  /** Entries made for an expectation (stat expect_new). */
+  expectNew = 0;
+  /** Expectations made (stat expect_create) and removed (expect_delete). */
+  expectCreate = 0;
+  expectDelete = 0;
+  /** Why `confirm` last returned false because a helper dropped the packet (nf_ct_helper_log), or null for a clash. */
+  helperDropReason: string | null = null;
   /** Packets found INVALID (stat invalid). */
   invalid = 0;
   /** When set (cofw trace), told the entry a packet found, as conntrack -L prints it, before the packet changes it (null: none). */
@@ -214,6 +232,7 @@ export class Conntrack {
     if (!Number.isInteger(this.max) || this.max < 0) throw new RangeError(`conntrack max must be a non-negative integer, got ${opts.max}`);
     if (!Number.isInteger(this.buckets)) throw new RangeError(`conntrack buckets must be an integer, got ${opts.buckets}`);
     this.heads = new Array<TupleHash | null>(this.buckets).fill(null);
+    this.expectMax = Math.max(1, Math.floor(this.buckets / 256)) * 4;
     this.checksum = opts.checksum ?? true;
     this.tcp = {
       loose: opts.tcpLoose ?? true,
@@ -294,6 +313,8 @@ export class Conntrack {
 
   /** Removes an entry from the table (nf_ct_delete). */
   remove(conn: Conn): void {
+    // clean_from_lists: the entry's pending expectations go with it.
+    if (conn.expectations !== null && conn.expectations.length !== 0) this.removeExpectations(conn);
     if (conn.dead || !conn.confirmed) {
       conn.dead = true;
       return;
@@ -437,12 +458,29 @@ export class Conntrack {
             }
           }
         }
+        // An expectation this tuple fulfils is used up here, whatever then becomes of the packet.
+        const exp = this.expects.length !== 0 ? this.findExpectation(proto, src, dst, sport, dport, zid, now) : null;
         const s = src.clone();
         const t = dst.clone();
         conn = new Conn(proto, s, t, sport, dport, t, s, rsport, rdport);
         conn.zone = zid;
         conn.zoneDirs = zdirs;
         ctinfo = IP_CT_NEW;
+        if (exp !== null) {
+          // "Welcome, Mr. Bond": RELATED to the expectation's master, with its mark.
+          conn.status |= IPS_EXPECTED;
+          conn.master = exp.master;
+          conn.mark = exp.master.mark;
+          ctinfo = IP_CT_RELATED;
+          this.expectNew++;
+        } else if (tmpl >= 0) {
+          // __nf_ct_try_assign_helper: the template's helper (CT --helper).
+          const helper = templateHelper((tmpl >>> TEMPLATE_HELPER_SHIFT) & TEMPLATE_HELPER_MASK);
+          if (helper !== null) {
+            conn.helper = helper;
+            conn.helpData = helper.init();
+          }
+        }
       } else {
         conn = h.conn;
         if (h.dir === 1) ctinfo = IP_CT_ESTABLISHED_REPLY;
@@ -678,7 +716,10 @@ export class Conntrack {
    */
   confirm(skb: Skb, nowNs: bigint): boolean {
     const conn = skb.ct;
-    if (conn === null || conn.confirmed || conn.dead) return true;
+    if (conn === null) return true;
+    // nf_confirm: the entry's helper sees the packet first (not an ICMP error of the reply direction).
+    if (conn.helper !== null && skb.ctinfo !== IP_CT_RELATED_REPLY && !this.runHelper(conn, skb, nowNs)) return false;
+    if (conn.confirmed || conn.dead) return true;
     if (skb.ctinfo >= IP_CT_IS_REPLY) return true;
     const now = this.jiffies(nowNs);
     // A clash: an entry holds one of the tuples already. Without NAT only a
@@ -690,8 +731,9 @@ export class Conntrack {
     const z = conn.zone;
     const zd = conn.zoneDirs;
     if (this.find(conn.proto, o.src, o.dst, o.sport, o.dport, now, z, zd) || this.find(conn.proto, r.src, r.dst, r.sport, r.dport, now, z, zd)) {
-      conn.dead = true;
+      this.remove(conn);
       this.insertFailed++;
+      this.helperDropReason = null;
       return false;
     }
     conn.timeout += now;
@@ -700,6 +742,110 @@ export class Conntrack {
     this.link(r);
     this.count++;
     return true;
+  }
+
+  /** helper->help for a packet of an entry with a helper: false when it drops the packet (reason in `helperDropReason`). */
+  private runHelper(conn: Conn, skb: Skb, nowNs: bigint): boolean {
+    this.helperNow = this.jiffies(nowNs);
+    if (conn.helper!.help(this, skb, skb.thoff, conn, skb.ctinfo) === NF_ACCEPT) return true;
+    this.helperDropReason = helperLog.reason;
+    return false;
+  }
+
+  /**
+   * nf_ct_expect_related (__nf_ct_expect_check, then nf_ct_expect_insert):
+   * 0, -EALREADY (the same expectation of another class), -EBUSY (it
+   * clashes with another master's), -EMFILE (over the helper's limit after
+   * evicting the master's oldest, or the table's).
+   */
+  expectRelated(exp: Expectation): number {
+    const now = this.helperNow;
+    this.expireExpectations(now);
+    const master = exp.master;
+    const helper = master.helper;
+    if (helper === null) return -108; // -ESHUTDOWN
+    for (const i of this.expects) {
+      if (i.master === master && i.sameAs(exp)) {
+        if (i.cls !== exp.cls) return -114; // -EALREADY
+        this.unlinkExpectation(i);
+        break;
+      } else if (i.clashes(exp)) return -16; // -EBUSY
+    }
+    const mine = master.expectations ?? (master.expectations = []);
+    const max = helper.policy.maxExpected;
+    const count = (): number => mine.reduce((n, e) => n + (e.cls === exp.cls ? 1 : 0), 0);
+    if (max && count() >= max) {
+      // evict_oldest_expect: the master's oldest of that class.
+      for (let k = mine.length - 1; k >= 0; k--) {
+        if (mine[k]!.cls === exp.cls) {
+          this.unlinkExpectation(mine[k]!);
+          break;
+        }
+      }
+      if (count() >= max) return -24; // -EMFILE
+    }
+    if (this.expects.length >= this.expectMax) return -24;
+    exp.timeout = now + helper.policy.timeout * HZ;
+    mine.unshift(exp);
+    this.expects.push(exp);
+    this.expectCreate++;
+    return 0;
+  }
+
+  /** nf_ct_find_expectation: the live expectation this new tuple fulfils (used up unless permanent), or null. */
+  private findExpectation(proto: number, src: InetAddr, dst: InetAddr, sport: number, dport: number, zid: number, now: number): Expectation | null {
+    this.expireExpectations(now);
+    for (const e of this.expects) {
+      if (!e.matches(proto, src, dst, sport, dport) || e.master.zone !== zid) continue;
+      // The master must have left this machine: how else could the other end know?
+      if (!e.master.confirmed) return null;
+      if (!(e.flags & 1)) this.unlinkExpectation(e);
+      return e;
+    }
+    return null;
+  }
+
+  /** Removes the expectations whose time is up or whose master is gone (their timers, the gc worker). */
+  private expireExpectations(now: number): void {
+    for (let k = 0; k < this.expects.length; k++) {
+      const e = this.expects[k]!;
+      const m = e.master;
+      if (e.timeout - now <= 0 || m.dead || (m.confirmed && m.timeout - now <= 0)) {
+        this.unlinkExpectation(e);
+        k--;
+      }
+    }
+  }
+
+  private unlinkExpectation(e: Expectation): void {
+    if (e.dead) return;
+    e.dead = true;
+    const k = this.expects.indexOf(e);
+    if (k >= 0) this.expects.splice(k, 1);
+    const mine = e.master.expectations;
+    if (mine) {
+      const j = mine.indexOf(e);
+      if (j >= 0) mine.splice(j, 1);
+    }
+    this.expectDelete++;
+  }
+
+  /** nf_ct_remove_expectations. */
+  private removeExpectations(conn: Conn): void {
+    for (const e of [...conn.expectations!]) this.unlinkExpectation(e);
+  }
+
+  /**
+   * The expectation table as `conntrack -L expect | sort` prints it
+   * (LC_COLLATE=C), one per line, each line ending with a newline.
+   */
+  listExpectations(nowNs: bigint, family?: Family): string {
+    const now = this.jiffies(nowNs);
+    this.expireExpectations(now);
+    const lines: string[] = [];
+    for (const e of this.expects) if (family === undefined || e.family === family) lines.push(formatExpectation(e, Math.max(0, Math.floor((e.timeout - now) / HZ))));
+    lines.sort();
+    return lines.length ? `${lines.join('\n')}\n` : '';
   }
 
   /**
@@ -785,6 +931,21 @@ function tupleText(c: Conn, h: TupleHash): string {
   return s;
 }
 
+/** One expectation as `conntrack -L expect` prints it. */
+export function formatExpectation(e: Expectation, expires: number): string {
+  const f = e.family;
+  const full = InetAddr.mask(f, f === Family.V6 ? 128 : 32).toString();
+  const none = InetAddr.any(f).toString();
+  const m = e.master.orig;
+  let s = `${expires} proto=${e.proto} src=${(e.src ?? InetAddr.any(f)).toString()} dst=${e.dst.toString()} sport=${Math.max(0, e.sport)} dport=${e.dport}`;
+  s += ` mask-src=${e.src ? full : none} mask-dst=${full} sport=${e.sport < 0 ? 0 : 65535} dport=65535`;
+  s += ` master-src=${m.src.toString()} master-dst=${m.dst.toString()} sport=${m.sport} dport=${m.dport}`;
+  if (e.flags & 1) s += ' PERMANENT';
+  s += ` class=${e.cls}`;
+  if (e.master.helper) s += ` helper=${e.master.helper.name}`;
+  return s;
+}
+
 /** One entry as conntrack-tools prints it by default. */
 export function formatEntry(c: Conn, expires: number): string {
   const name = PROTO_NAMES[c.proto] ?? 'unknown';
@@ -800,6 +961,7 @@ export function formatEntry(c: Conn, expires: number): string {
   if (c.status & IPS_ASSURED) s += ' [ASSURED]';
   s += ` mark=${c.mark}`;
   if (c.zone !== 0 && c.zoneDirs === ZONE_DIR_BOTH) s += ` zone=${c.zone}`;
+  if (c.helper !== null) s += ` helper=${c.helper.name}`;
   s += ' use=1';
   return s;
 }

@@ -6,12 +6,13 @@
  * the kernel's 30-byte field keeps them.
  *
  * The kernel returns the inversion flag unless the packet's entry has a
- * master with a helper: without helpers nothing is ever expected, so
- * `--helper X` (even `--helper ""`) matches no packet and `! --helper X`
- * matches every packet, tracked or not. cofw's conntrack has no helpers
- * (and Linux 6.18 assigns none automatically: nf_conntrack_helper is 0 and
- * only a CT --helper rule would attach one), so that is exactly its
- * behaviour. The match makes the kernel register conntrack's hooks.
+ * master with a helper: packets of connections nobody expected (and
+ * untracked packets) match `! --helper X` and never `--helper X`, not even
+ * `--helper ""`. A name matches when it begins with the master's helper's
+ * name (strncmp over the helper name's length: `--helper ftpx` matches
+ * ftp). On Linux 6.18 a connection gets a helper only from a `CT --helper`
+ * rule (nf_conntrack_helper is gone), and cofw emulates the ftp and tftp
+ * helpers. The match makes the kernel register conntrack's hooks.
  *
  * @example
  * -m helper --helper ftp
@@ -38,8 +39,13 @@ export const helperMatch = defineMatch<HelperMatchConfig>({
   save(c) {
     return `${c.invert ? '! ' : ''}--helper ${saveString(c.name)}`;
   },
-  match(c) {
-    // No entry ever has a master connection with a helper (see above).
-    return c.invert;
+  match(c, skb) {
+    // helper_mt: the helper of the entry's master; a name matches when it starts with the helper's name (strncmp over strlen(helper->name)).
+    const ct = skb.ct;
+    if (ct === null || ct.master === null) return c.invert;
+    const h = ct.master.helper;
+    if (h === null) return c.invert;
+    if (c.name === '') return !c.invert;
+    return c.invert !== c.name.startsWith(h.name);
   },
 });

@@ -18,17 +18,24 @@
  * decides, as in xt_ct_target (the packet carries its template or its
  * untracked state from then on): a later CT or NOTRACK rule counts the
  * packet and changes nothing. The event masks (--ctevents, --expevents:
- * netlink events only) change no verdict and are accepted. Helpers are
- * refused (cofw emulates none: an FTP data connection would not be
- * RELATED, so a rule set counting on it would be judged wrongly), after
- * the kernel's own refusal without `-p`; --timeout names a timeout policy
- * object, which a fresh machine has none of, and is refused as the kernel
- * refuses it.
+ * netlink events only) change no verdict and are accepted.
+ *
+ * `--helper NAME` gives the entry conntrack makes for the packet that
+ * helper (conntrack/helpers.ts): the template carries its index. The rule
+ * must name the helper's protocol with `-p` (xt_ct_find_proto: "You must
+ * specify a L4 protocol and not use inversions on it"), and the kernel must
+ * have the helper for that family and protocol ("No such helper"). cofw
+ * emulates ftp and tftp; the other helpers the kernel has (irc, sip,
+ * amanda, netbios-ns, snmp, sane, pptp, the H.323 ones) are refused with a
+ * message that says so, since their related connections would be judged
+ * wrongly. --timeout names a timeout policy object, which a fresh machine
+ * has none of, and is refused as the kernel refuses it.
  *
  * The kernel accepts both only in the raw table ("CT target: only valid in
  * raw table").
  */
 import { CT_UNTRACKED, zoneTemplate } from '../conntrack/conn.js';
+import { emulatedHelperNames, helperIndex, lookupHelper } from '../conntrack/helper-registry.js';
 import { XT_CONTINUE, type Skb } from '../types.js';
 import { xtStrtoulAll } from '../args.js';
 import { CheckError, defineTarget, OptionError, type OptionUse } from '../xt.js';
@@ -140,14 +147,14 @@ export const ctTarget = defineTarget<CtConfig>({
     if (!nt) {
       // With --notrack the kernel ignores everything else (xt_ct_tg_check).
       // Without -p the kernel's own refusal (check) comes first.
-      if (helper && helperUse && ctx.head.proto !== 0 && !ctx.head.invProto) {
+      if (helper && helperUse && ctx.head.proto !== 0 && !ctx.head.invProto && lookupHelper(helper, ctx.family, ctx.head.proto) === 'unemulated') {
         throw new OptionError(
-          `CT --helper ${helper}: cofw emulates no conntrack helpers (no expectations, so no RELATED data connections); remove the rule or judge its traffic without it`,
+          `CT --helper ${helper}: cofw emulates the ${emulatedHelperNames().join(' and ')} conntrack helpers only (no ${helper} expectations, so its related connections would be judged wrongly); remove the rule or judge its traffic without it`,
           helperUse,
         );
       }
     }
-    const template = zoneTemplate(zone < 0 ? 0 : zone, zoneDirs, zone < 0);
+    const template = zoneTemplate(zone < 0 ? 0 : zone, zoneDirs, zone < 0, nt || !helper ? 0 : helperIndex(helper));
     return { notrack: nt, helper, timeout, ctEvents, expEvents, zone, zoneDirs, template };
   },
 
@@ -156,6 +163,7 @@ export const ctTarget = defineTarget<CtConfig>({
     if (config.helper && (ctx.head.proto === 0 || ctx.head.invProto)) {
       throw new CheckError('xt_CT: You must specify a L4 protocol and not use inversions on it');
     }
+    if (config.helper && lookupHelper(config.helper, ctx.family, ctx.head.proto) === 'absent') throw new CheckError(`xt_CT: No such helper "${config.helper}"`);
     if (config.timeout) throw new CheckError(`xt_CT: No such timeout policy "${config.timeout}" (cofw's guest has no nfct timeout objects)`);
   },
 

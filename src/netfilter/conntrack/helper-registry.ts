@@ -1,0 +1,13 @@
+/**
+ * The helpers cofw emulates, registered in one place (each in its own
+ * module): ftp and tftp. Import helper look-ups from here so that the
+ * registry is filled before anyone asks it.
+ */
+import { ftpHelper } from './helper-ftp.js';
+import { tftpHelper } from './helper-tftp.js';
+import { registerHelper } from './helpers.js';
+
+registerHelper(ftpHelper);
+registerHelper(tftpHelper);
+
+export { emulatedHelperNames, helperIndex, KERNEL_HELPERS, lookupHelper, templateHelper } from './helpers.js';

@@ -1,0 +1,197 @@
+/**
+ * Conntrack helpers and expectations (net/netfilter/nf_conntrack_helper.c,
+ * nf_conntrack_expect.c).
+ *
+ * A helper watches a connection's packets and announces the connections it
+ * expects (an FTP data connection, a TFTP transfer's answer). On the
+ * reference kernel (6.18, no `nf_conntrack_helper` sysctl) an entry gets a
+ * helper only from the template of a `CT --helper NAME` rule in the raw
+ * table, when the entry is made; an entry that matched an expectation gets
+ * none (the ftp and tftp expectations carry no helper of their own).
+ *
+ * The helper runs where the kernel runs it, in nf_confirm at the confirm
+ * hook (last on INPUT and POSTROUTING), for every packet of its entry but
+ * the RELATED replies (ICMP errors), before the entry is confirmed.
+ *
+ * An expectation is a tuple and a mask: the source address (all or
+ * nothing), the source port (all or nothing), the destination exact. A new
+ * entry whose original tuple matches one in its zone is RELATED: its status
+ * has IPS_EXPECTED, its master is the expectation's master and it takes the
+ * master's mark; the expectation is used up (unless permanent), even if the
+ * packet is then dropped. Each helper's policy bounds the expectations a
+ * master may have (the oldest is evicted past it) and how long they live.
+ */
+import { Family, InetAddr } from '../../packet/inet-addr.js';
+import { NF_ACCEPT, type Skb } from '../types.js';
+import type { Conn } from './conn.js';
+
+/** struct nf_conntrack_expect_policy. */
+export interface ExpectPolicy {
+  readonly maxExpected: number;
+  /** Seconds. */
+  readonly timeout: number;
+}
+
+/** What a helper may ask of the tracker while it looks at a packet. */
+export interface HelperHost {
+  /** nf_ct_expect_related: 0, or a negative errno (-EBUSY, -EALREADY, -EMFILE). */
+  expectRelated(exp: Expectation): number;
+}
+
+/** struct nf_conntrack_helper: one emulated helper. */
+export interface Helper {
+  readonly name: string;
+  /** Its transport protocol (the CT rule's `-p` must name it). */
+  readonly proto: number;
+  readonly policy: ExpectPolicy;
+  /** Fresh per-entry state (nf_ct_helper_ext_add's data). */
+  init(): unknown;
+  /**
+   * helper->help: NF_ACCEPT, or NF_DROP (with `reason` set, nf_ct_helper_log's text).
+   * `thoff` is the transport header's offset in `skb.data`.
+   */
+  help(host: HelperHost, skb: Skb, thoff: number, conn: Conn, ctinfo: number): number;
+}
+
+/** The text nf_ct_helper_log gives for the last NF_DROP a helper returned. */
+export const helperLog = { reason: '' };
+
+/** NF_CT_EXPECT_PERMANENT and friends (only listed: ftp and tftp set none). */
+export const NF_CT_EXPECT_PERMANENT = 1;
+export const NF_CT_EXPECT_INACTIVE = 2;
+export const NF_CT_EXPECT_USERSPACE = 4;
+
+/** struct nf_conntrack_expect. */
+export class Expectation {
+  /** The jiffy at which it expires (set when inserted). */
+  timeout = 0;
+  flags = 0;
+  /** Removed (used, evicted, expired, or its master gone). */
+  dead = false;
+  constructor(
+    readonly master: Conn,
+    readonly cls: number,
+    readonly proto: number,
+    /** Source address, or null for any (nf_ct_expect_init with no saddr). */
+    readonly src: InetAddr | null,
+    readonly dst: InetAddr,
+    /** Source port, or -1 for any. */
+    readonly sport: number,
+    readonly dport: number,
+  ) {}
+
+  get family(): Family {
+    return this.dst.family;
+  }
+
+  /** nf_ct_tuple_mask_cmp: does a new entry's original tuple fall under this expectation? */
+  matches(proto: number, src: InetAddr, dst: InetAddr, sport: number, dport: number): boolean {
+    return (
+      this.dport === dport &&
+      this.proto === proto &&
+      this.dst.equals(dst) &&
+      (this.sport < 0 || this.sport === sport) &&
+      (this.src === null ? this.dst.family === src.family : this.src.equals(src))
+    );
+  }
+
+  /** expect_matches: the same tuple and mask, in the same zone. */
+  sameAs(o: Expectation): boolean {
+    return (
+      this.proto === o.proto &&
+      this.dport === o.dport &&
+      this.sport === o.sport &&
+      this.dst.equals(o.dst) &&
+      (this.src === null ? o.src === null : o.src !== null && this.src.equals(o.src)) &&
+      this.master.zone === o.master.zone
+    );
+  }
+
+  /** expect_clash: the two could match one tuple (their masks intersected), in the same zone. */
+  clashes(o: Expectation): boolean {
+    return (
+      this.proto === o.proto &&
+      this.dport === o.dport &&
+      this.dst.equals(o.dst) &&
+      (this.sport < 0 || o.sport < 0 || this.sport === o.sport) &&
+      (this.src === null || o.src === null || this.src.equals(o.src)) &&
+      this.master.zone === o.master.zone
+    );
+  }
+}
+
+/** Helpers cofw emulates, by name. */
+const EMULATED = new Map<string, Helper>();
+
+/**
+ * Index of each emulated helper in a template (TEMPLATE_HELPER_SHIFT): the
+ * CT target writes it, conntrack reads it when it makes an entry.
+ */
+export const HELPER_TABLE: Array<Helper | null> = [null];
+
+/** Registers an emulated helper (each helper module calls this once). */
+export function registerHelper(h: Helper): void {
+  EMULATED.set(h.name, h);
+  HELPER_TABLE.push(h);
+}
+
+/** The emulated helper's template index, or 0. */
+export function helperIndex(name: string): number {
+  const h = EMULATED.get(name);
+  return h ? HELPER_TABLE.indexOf(h) : 0;
+}
+
+/** The helper of a template (`Skb.ctZone`), or null. */
+export function templateHelper(index: number): Helper | null {
+  return HELPER_TABLE[index] ?? null;
+}
+
+const BOTH = [Family.V4, Family.V6];
+const V4 = [Family.V4];
+
+/**
+ * The helpers the reference kernel registers (nf_conntrack_helper_try_module_get
+ * by name, family and protocol), as `CT --helper` finds them: the name is
+ * case-sensitive. Measured: `-p tcp -j CT --helper irc` loads in iptables
+ * and fails in ip6tables ("No such helper").
+ */
+export const KERNEL_HELPERS: ReadonlyArray<{ name: string; proto: number; families: readonly Family[] }> = [
+  { name: 'ftp', proto: 6, families: BOTH },
+  { name: 'tftp', proto: 17, families: BOTH },
+  { name: 'irc', proto: 6, families: V4 },
+  { name: 'sip', proto: 17, families: BOTH },
+  { name: 'sip', proto: 6, families: BOTH },
+  { name: 'amanda', proto: 17, families: BOTH },
+  { name: 'netbios-ns', proto: 17, families: V4 },
+  { name: 'snmp', proto: 17, families: V4 },
+  { name: 'snmp_trap', proto: 17, families: V4 },
+  { name: 'sane', proto: 6, families: BOTH },
+  { name: 'pptp', proto: 6, families: V4 },
+  { name: 'RAS', proto: 17, families: BOTH },
+  { name: 'Q.931', proto: 6, families: BOTH },
+  { name: 'H.245', proto: 17, families: BOTH },
+];
+
+/**
+ * xt_ct_set_helper's look-up: 'ok' (cofw emulates it), 'absent' (the kernel
+ * has no such helper for that family and protocol: "No such helper"), or
+ * 'unemulated' (the kernel has it, cofw does not).
+ */
+export function lookupHelper(name: string, family: Family, proto: number): 'ok' | 'absent' | 'unemulated' {
+  if (!KERNEL_HELPERS.some((k) => k.name === name && k.proto === proto && k.families.includes(family))) return 'absent';
+  const h = EMULATED.get(name);
+  return h && h.proto === proto ? 'ok' : 'unemulated';
+}
+
+/** Names of the emulated helpers, for messages and the README. */
+export function emulatedHelperNames(): string[] {
+  return [...EMULATED.keys()];
+}
+
+/** For a helper's NF_DROP: records nf_ct_helper_log's text and returns 0 (NF_DROP). */
+export function helperDrop(h: Helper, text: string): number {
+  helperLog.reason = `nf_ct_${h.name}: dropping packet: ${text}`;
+  return 0;
+}
+
+export { NF_ACCEPT };
