@@ -202,6 +202,12 @@ export interface ReplayResult {
   save6?: string;
   /** The IPv6 connection tracking table at the end (`conntrack -L -f ipv6`, sorted). */
   conntrack6?: string;
+  /**
+   * The conntrack expectations still pending at the end, as `conntrack -L
+   * expect` prints them (each family sorted, IPv4 first), when the rules
+   * track connections.
+   */
+  conntrackExpect?: string;
   /** iptables-save -c after the run. */
   save: string;
   /** Fates by kind. */
@@ -706,6 +712,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
     }
     if (machine.conntrack6 !== undefined) result.conntrack6 = machine.conntrack6;
   }
+  if (machine.conntrackExpect !== undefined) result.conntrackExpect = machine.conntrackExpect;
   if (machine.ipsets !== undefined) result.ipsets = machine.ipsets;
   if (t?.oops) result.oops = { message: t.message, frameNo: t.frameNo, reason: t.reason };
   return result;

@@ -366,3 +366,35 @@ describe.skipIf(!hasTshark)(`end to end with tshark${hasTshark ? '' : ' (skipped
 it('the test captures exist', () => {
   for (const p of [SAMPLE, RULES, MACHINE]) expect(existsSync(p), basename(p)).toBe(true);
 });
+
+describe('replay --conntrack-expect', () => {
+  it('writes the pending expectations of CT --helper connections as conntrack -L expect does (golden ct-helpers)', async () => {
+    const g = join(root, 'test/golden/ct-helpers');
+    const out = join(dir, 'expect.txt');
+    const ct = join(dir, 'ct-helpers.txt');
+    const r = await cofw(
+      'replay',
+      join(g, 'capture.pcap'),
+      '--rules',
+      join(g, 'rules.v4'),
+      '--rules6',
+      join(g, 'rules.v6'),
+      '-m',
+      join(g, 'machine.yaml'),
+      '--conntrack-expect',
+      out,
+      '--conntrack',
+      ct,
+      '-q',
+    );
+    expect(r.code, r.err).toBe(0);
+    const strip = (t: string): string[] =>
+      t
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.replace(/^\d+ /, ''));
+    const kernel = readFileSync(join(g, 'kernel.expect'), 'utf8') + readFileSync(join(g, 'kernel.expect6'), 'utf8');
+    expect(strip(readFileSync(out, 'utf8')).sort()).toEqual(strip(kernel).sort());
+    expect(readFileSync(ct, 'utf8')).toContain('sport=21 dport=40000 [ASSURED] mark=0 helper=ftp use=1');
+  });
+});

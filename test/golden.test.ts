@@ -190,6 +190,23 @@ describe('golden: counters equal the real kernel', () => {
       expect(ours6.map((e) => e.key)).toEqual(theirs6.map((e) => e.key));
       ours6.forEach((e, i) => expect(e.timeout - theirs6[i]!.timeout, e.key).toBeOneOf([0, 1]));
     }
+    // The pending conntrack expectations (`conntrack -L expect -f ipv4`, and `-f ipv6`), when the scenario
+    // recorded them: line for line, the remaining timeout within a second as for the entries.
+    const expFile = join(dir, 'kernel.expect');
+    if (existsSync(expFile)) {
+      const exp6File = join(dir, 'kernel.expect6');
+      const kernelExp = readFileSync(expFile, 'utf8') + (existsSync(exp6File) ? readFileSync(exp6File, 'utf8') : '');
+      const split = (t: string): Array<{ key: string; timeout: number }> =>
+        t
+          .split('\n')
+          .filter((l) => l)
+          .map((l) => ({ key: l.replace(/^\d+ /, ''), timeout: Number(l.split(' ')[0]) }))
+          .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      const ours = split(result.conntrackExpect ?? '');
+      const theirs = split(kernelExp);
+      expect(ours.map((e) => e.key)).toEqual(theirs.map((e) => e.key));
+      ours.forEach((e, i) => expect(e.timeout - theirs[i]!.timeout, e.key).toBeOneOf([0, 1]));
+    }
     // The IP sets after the capture (`ipset save`), set by set: the create line and every entry with its
     // counters; the remaining timeouts within a second, as for conntrack. Not compared: the initval the
     // kernel drew, and the order of the entries (the kernel's hash buckets).

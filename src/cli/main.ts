@@ -152,6 +152,7 @@ export function buildProgram(state: RunState = { code: EXIT_OK }): Command {
     .option('--save6 <file>', 'write the ip6tables rules with their counters in ip6tables-save -c format')
     .option('--console <file>', "write the guest's console (kernel log: boot, LOG lines, oops)")
     .option('--conntrack <file>', 'write the final connection tracking table, as `conntrack -L` prints it (empty when the rules track nothing)')
+    .option('--conntrack-expect <file>', 'write the conntrack expectations still pending at the end (CT --helper), as `conntrack -L expect` prints them')
     .option('--json <file>', 'write the report as JSON')
     .option('--report <file>', 'write the report as one self-contained HTML page (charts, top lists, the rule sets with counters, dropped frames)')
     .addOption(new Option('--fail <policy>', 'fail policy if the guest oopses (overrides the machine file)').choices(['closed', 'open']))

@@ -39,6 +39,7 @@ export interface ReplayOutputOptions {
   save6?: string | undefined;
   console?: string | undefined;
   conntrack?: string | undefined;
+  conntrackExpect?: string | undefined;
   saveIpsets?: string | undefined;
   json?: string | undefined;
   report?: string | undefined;
@@ -46,12 +47,13 @@ export interface ReplayOutputOptions {
 }
 
 /** The text outputs, by option. */
-export type TextOutput = 'save' | 'save6' | 'console' | 'conntrack' | 'saveIpsets' | 'json' | 'report' | 'junit';
+export type TextOutput = 'save' | 'save6' | 'console' | 'conntrack' | 'conntrackExpect' | 'saveIpsets' | 'json' | 'report' | 'junit';
 const TEXT_OUTPUTS: ReadonlyArray<[TextOutput, string]> = [
   ['save', '--save'],
   ['save6', '--save6'],
   ['console', '--console'],
   ['conntrack', '--conntrack'],
+  ['conntrackExpect', '--conntrack-expect'],
   ['saveIpsets', '--save-ipsets'],
   ['json', '--json'],
   ['report', '--report'],

@@ -49,6 +49,7 @@ export interface ReplayCommandOptions {
   save?: string;
   console?: string;
   conntrack?: string;
+  conntrackExpect?: string;
   json?: string;
   /** The HTML report (src/report/html.ts). */
   report?: string;
@@ -304,6 +305,7 @@ export async function runReplay(captures: string[], o: ReplayCommandOptions, out
     t.console?.write(text(result.console.join('\n') + (result.console.length ? '\n' : '')));
     // Both families' entries, IPv4 first.
     t.conntrack?.write(text((result.conntrack ?? '') + (result.conntrack6 ?? '')));
+    t.conntrackExpect?.write(text(result.conntrackExpect ?? ''));
     t.saveIpsets?.write(text(result.ipsets ?? ''));
     t.json?.write(jsonReportText(result, jsonChecks(found)));
     const context = { captures, rulesFile: o.rules, ...(o.rules6 ? { rules6File: o.rules6 } : {}), machine: name, top: o.top };

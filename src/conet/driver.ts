@@ -23,6 +23,8 @@ export interface NetStack {
   conntrackList?(): string | undefined;
   /** Its IPv6 entries (`conntrack -L -f ipv6`). */
   conntrackList6?(): string | undefined;
+  /** The pending expectations (`conntrack -L expect -f ipv4`, then `-f ipv6` when `ipv6`). */
+  conntrackExpect?(ipv6: boolean): string | undefined;
   /** End of the run: anything still held (fragments) gets its fate. */
   finish?(): void;
 }

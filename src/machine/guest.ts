@@ -444,6 +444,8 @@ class GuestKernel {
     if (ct !== undefined) yield* this.send(Module.LINUX, Module.MONITOR, MsgType.Conntrack, new TextEncoder().encode(ct));
     const ct6 = this.ruleset6 ? this.stack!.conntrackList6?.() : undefined;
     if (ct6 !== undefined) yield* this.send(Module.LINUX, Module.MONITOR, MsgType.Conntrack6, new TextEncoder().encode(ct6));
+    const exp = ct !== undefined ? this.stack!.conntrackExpect?.(this.ruleset6 !== undefined) : undefined;
+    if (exp !== undefined) yield* this.send(Module.LINUX, Module.MONITOR, MsgType.ConntrackExpect, new TextEncoder().encode(exp));
     if (this.ipsets) {
       // `ipset save` at the last packet's time, in jiffies since boot (when the sets were restored).
       const now = Number(((this.clockNs - this.boot!.bootTsNs) * BigInt(HZ)) / 1_000_000_000n);

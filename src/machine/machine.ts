@@ -128,6 +128,8 @@ export class Machine {
   conntrack: string | undefined;
   /** Its IPv6 entries (`conntrack -L -f ipv6`). */
   conntrack6: string | undefined;
+  /** The pending expectations at shutdown (`conntrack -L expect`, IPv4 then IPv6), when it tracked connections. */
+  conntrackExpect: string | undefined;
   /** The guest's IP sets at shutdown (`ipset save`), when an ipset file was restored. */
   ipsets: string | undefined;
   private initFailure: InitFailedMsg | undefined;
@@ -363,6 +365,9 @@ export class Machine {
         return;
       case MsgType.Conntrack6:
         this.conntrack6 = new TextDecoder('utf-8', { fatal: false }).decode(data);
+        return;
+      case MsgType.ConntrackExpect:
+        this.conntrackExpect = new TextDecoder('utf-8', { fatal: false }).decode(data);
         return;
       case MsgType.Ipsets:
         this.ipsets = new TextDecoder('utf-8', { fatal: false }).decode(data);

@@ -79,6 +79,8 @@ export const MsgType = {
   Conntrack6: 8,
   /** LINUX -> MONITOR: the IP sets at shutdown, as `ipset save` prints them. */
   Ipsets: 9,
+  /** LINUX -> MONITOR: the pending conntrack expectations at shutdown (`conntrack -L expect`, IPv4 then IPv6). */
+  ConntrackExpect: 10,
   /** DAEMON -> CONETn: a frame for the guest. */
   Frame: 16,
   /** CONETn (or LINUX) -> DAEMON: a fate record. */
@@ -111,7 +113,16 @@ function accept(to: number, types: readonly number[]): void {
   for (const t of types) ACCEPTS[to * TYPE_SLOTS + t] = 1;
 }
 accept(Module.LINUX, [MsgType.Boot, MsgType.Shutdown, MsgType.BlkReply]);
-accept(Module.MONITOR, [MsgType.Terminate, MsgType.InitFailed, MsgType.Save, MsgType.Booted, MsgType.Conntrack, MsgType.Conntrack6, MsgType.Ipsets]);
+accept(Module.MONITOR, [
+  MsgType.Terminate,
+  MsgType.InitFailed,
+  MsgType.Save,
+  MsgType.Booted,
+  MsgType.Conntrack,
+  MsgType.Conntrack6,
+  MsgType.Ipsets,
+  MsgType.ConntrackExpect,
+]);
 accept(Module.DAEMON, [MsgType.Fate, MsgType.Intern]);
 accept(Module.CONSOLE, [MsgType.ConsoleLine]);
 for (let m = Module.CONET0; m <= Module.CONET_END; m++) accept(m, [MsgType.Frame]);

@@ -721,6 +721,12 @@ export class GuestStack {
     return this.ct?.list(this.clockNs, Family.V4);
   }
 
+  /** The pending expectations as `conntrack -L expect` prints them (IPv4, then IPv6 when `ipv6`), or undefined when nothing is tracked. */
+  conntrackExpect(ipv6: boolean): string | undefined {
+    if (!this.ct) return undefined;
+    return this.ct.listExpectations(this.clockNs, Family.V4) + (ipv6 ? this.ct.listExpectations(this.clockNs, Family.V6) : '');
+  }
+
   /** The IPv6 entries as `conntrack -L -f ipv6` prints them, or undefined when nothing is tracked. */
   conntrackList6(): string | undefined {
     return this.ct?.list(this.clockNs, Family.V6);

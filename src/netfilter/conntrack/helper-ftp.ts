@@ -11,7 +11,7 @@
  * numbers wherever its first digit is) and the `229 ` reply to EPSV
  * (`(|||port|)`), case-insensitively. A command that names an address other
  * than its sender's is ignored (the module's `loose` is 0); one that starts
- * like a command but does not parse (`PORT\r\n`, a number above 255, an
+ * like a command but does not parse (`PORT\r\n`, seven numbers, port 0, an
  * IPv4 EPRT on IPv6) makes the helper drop the packet. A match expects a
  * TCP connection from the other end (any source port) to the address and
  * port named; a second expectation from the same control connection evicts
@@ -46,16 +46,19 @@ function isDigit(c: number): boolean {
   return c >= 0x30 && c <= 0x39;
 }
 
-/** try_number: `size` numbers (each at most 255) separated by `sep`, ended by `term` (any non-number when 0); its length, or 0. */
+/**
+ * try_number: `size` numbers separated by `sep`, ended by `term` (any
+ * non-number when 0); its length, or 0. The reference kernel checks no
+ * range: each number is a u32 that wraps (measured: `PORT 192,0,2,10,300,1`
+ * expects port 11265, `192,0,2,266` names 192.0.3.10).
+ */
 function tryNumber(d: Uint8Array, off: number, dlen: number, out: number[], size: number, sep: number, term: number): number {
   out.fill(0);
   let i = 0;
   for (let len = 0; len < dlen && i < size; len++) {
     const c = d[off + len]!;
-    if (isDigit(c)) {
-      out[i] = out[i]! * 10 + c - 0x30;
-      if (out[i]! > 255) return 0;
-    } else if (c === sep) i++;
+    if (isDigit(c)) out[i] = (Math.imul(out[i]!, 10) + c - 0x30) >>> 0;
+    else if (c === sep) i++;
     else return (c === term || term === 0) && i === size - 1 ? len : 0;
   }
   return 0;
@@ -68,7 +71,7 @@ const tryRfc959: GetNum = (d, off, dlen, cmd, term) => {
   const length = tryNumber(d, off, dlen, nums, 6, 0x2c, term);
   if (length === 0) return 0;
   cmd.addr.w0 = ((nums[0]! << 24) | (nums[1]! << 16) | (nums[2]! << 8) | nums[3]!) >>> 0;
-  cmd.port = (nums[4]! << 8) | nums[5]!;
+  cmd.port = ((nums[4]! << 8) | nums[5]!) & 0xffff;
   return length;
 };
 
@@ -81,7 +84,7 @@ const tryRfc1123: GetNum = (d, off, dlen, cmd, _term, numoff) => {
   return tryRfc959(d, off + i, dlen - i, cmd, 0, numoff);
 };
 
-/** get_port: a port (1 to 65535) up to `delim`; the offset after the delimiter, or 0. */
+/** get_port: a port up to `delim`, a u16 that wraps (measured: 70000 is 4464, 65536 is 0 and refused); the offset after the delimiter, or 0. */
 function getPort(d: Uint8Array, off: number, start: number, dlen: number, delim: number, cmd: Cmd): number {
   let port = 0;
   for (let i = start; i < dlen; i++) {
@@ -92,8 +95,7 @@ function getPort(d: Uint8Array, off: number, start: number, dlen: number, delim:
       return i + 1;
     }
     if (!isDigit(c)) break;
-    port = port * 10 + c - 0x30;
-    if (port > 65535) break;
+    port = (port * 10 + c - 0x30) & 0xffff;
   }
   return 0;
 }
@@ -285,5 +287,3 @@ export const ftpHelper: Helper = {
     return verdict;
   },
 };
-
-

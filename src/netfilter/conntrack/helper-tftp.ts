@@ -26,5 +26,3 @@ export const tftpHelper: Helper = {
     return NF_ACCEPT;
   },
 };
-
-

@@ -133,8 +133,15 @@ describe('ftp helper', () => {
     expect(r.cl('PORT\r\n')).toBe(false);
     expect(r.ct.helperDropReason).toBe("nf_ct_ftp: dropping packet: partial matching of `PORT'");
     // After a drop the next line start is unknown.
+    expect(r.cl('PORT 192,0,2,10,160,1,2\r\n')).toBe(true);
+    expect(r.cl('PORT 192,0,2,10,160,1,2\r\n')).toBe(false);
+    expect(r.cl('NOOP\r\n')).toBe(true);
+    // No range check (measured on 6.18): numbers wrap.
     expect(r.cl('PORT 192,0,2,10,300,1\r\n')).toBe(true);
-    expect(r.cl('PORT 192,0,2,10,300,1\r\n')).toBe(false);
+    expect(r.expectations()).toContain(' dport=11265 ');
+    expect(r.cl('EPRT |1|192.0.2.10|70000|\r\n')).toBe(true);
+    expect(r.expectations()).toContain(' dport=4464 ');
+    expect(r.cl('EPRT |1|192.0.2.10|65536|\r\n')).toBe(false);
   });
 
   it('keeps one expectation per control connection: the second evicts the first', () => {

@@ -843,7 +843,8 @@ export class Conntrack implements HelperHost {
     const now = this.jiffies(nowNs);
     this.expireExpectations(now);
     const lines: string[] = [];
-    for (const e of this.expects) if (family === undefined || e.family === family) lines.push(formatExpectation(e, Math.max(0, Math.floor((e.timeout - now) / HZ))));
+    for (const e of this.expects)
+      if (family === undefined || e.family === family) lines.push(formatExpectation(e, Math.max(0, Math.floor((e.timeout - now) / HZ))));
     lines.sort();
     return lines.length ? `${lines.join('\n')}\n` : '';
   }

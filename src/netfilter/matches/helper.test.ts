@@ -28,7 +28,14 @@ describe('helper', () => {
     data.master = master;
     s.ct = data;
     const m = (t: string): boolean => run(helperMatch, cfg(t), s).matched;
-    expect([m('--helper ftp'), m("--helper ''"), m('--helper ftpx'), m('--helper ft'), m('--helper tftp'), m('! --helper ftp')]).toEqual([true, true, true, false, false, false]);
+    expect([m('--helper ftp'), m("--helper ''"), m('--helper ftpx'), m('--helper ft'), m('--helper tftp'), m('! --helper ftp')]).toEqual([
+      true,
+      true,
+      true,
+      false,
+      false,
+      false,
+    ]);
     // The master itself has the helper but no master: it does not match.
     s.ct = master;
     expect(m('--helper ftp')).toBe(false);
