@@ -45,6 +45,7 @@ import * as tcpudpFrags from './gen/tcpudp-frags.js';
 import * as rpfilter from './gen/rpfilter.js';
 import * as ipsetTypes from './gen/ipset-types.js';
 import * as ctHelpers from './gen/ct-helpers.js';
+import * as ctNetbios from './gen/ct-netbios.js';
 import { blocklist300, filterCore, headerEdges, rejectLog } from './gen/legacy.js';
 import type { ScenarioName } from './scenarios.js';
 
@@ -81,6 +82,7 @@ export const BUILDERS: Partial<Record<ScenarioName, () => Scenario>> = {
   rpfilter: rpfilter.build,
   'ipset-types': ipsetTypes.build,
   'ct-helpers': ctHelpers.build,
+  'ct-netbios': ctNetbios.build,
   'filter-core': filterCore,
   'reject-log': rejectLog,
   'blocklist-300': blocklist300,

@@ -36,6 +36,7 @@ export const SCENARIOS = [
   'rpfilter',
   'ipset-types',
   'ct-helpers',
+  'ct-netbios',
   // Recorded earlier; kept as further kernel facts.
   'smoke',
   'filter-core',

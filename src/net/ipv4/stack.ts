@@ -18,6 +18,7 @@
 import { JiffyClock } from '../../netfilter/clock.js';
 import { inetChecksum } from '../../packet/checksum.js';
 import { Fib } from '../fib.js';
+import { prefixMask } from '../../packet/addr.js';
 import { queueVerdicts, socketLookup } from '../../netfilter/sockets.js';
 import { DefragUser, Ipv4Defrag, loadReassembled, type DefragStats } from './defrag.js';
 import type { MachineSpec } from '../../machine/spec.js';
@@ -178,6 +179,7 @@ export class GuestStack {
         : null;
     // Loading a nat table registers the NAT hooks (and conntrack with them).
     this.nat = this.ct && (ruleset.tables.has('nat') || ruleset6?.tables.has('nat')) ? new NatCore(this.ct) : null;
+    if (this.ct) this.ct.broadcastMask = (skb) => this.broadcastMask(skb);
     for (const d of opts.spec.devices) if (d.unit >= 0) this.devByUnit[d.unit] = d;
     this.lo = opts.spec.devices.find((d) => d.name === 'lo') ?? opts.spec.devices[0]!;
     for (const [rs, hooks] of [
@@ -468,8 +470,41 @@ export class GuestStack {
 
   // -- local output ----------------------------------------------------------
 
-  /** `ip` is the stack's to change: a consumed page message's bytes, or a packet netfilter built. */
+  /** A packet of the machine's own on its way out: from a socket unless netfilter `generated` it (REJECT). */
   private localOut(ip: Uint8Array, frameNo: number, generated: boolean, cause?: { ct: Conn | null; ctinfo: number }): void {
+    this.fromSocket = !generated;
+    try {
+      this.localOutPath(ip, frameNo, generated, cause);
+    } finally {
+      this.fromSocket = false;
+    }
+  }
+
+  /**
+   * nf_conntrack_broadcast_help's question (the netbios-ns helper): for a
+   * packet from a local socket routed as a broadcast, the netmask of the
+   * output interface's primary IPv4 address whose broadcast address is the
+   * destination; 0 otherwise.
+   */
+  private broadcastMask(skb: Skb): number {
+    if (!this.fromSocket || skb.family !== Family.V4) return 0;
+    const rt = this.fib.lookupV4(skb.daddr);
+    if (rt.type !== RouteType.Broadcast || !rt.dev) return 0;
+    const nets: number[] = [];
+    for (const a of rt.dev.addrs) {
+      if (a.addr.family !== Family.V4) continue;
+      const mask = prefixMask(a.prefix);
+      // A secondary address (another of the same subnet came first) is skipped.
+      const key = (a.addr.w0 & mask) >>> 0;
+      const secondary = nets.some((n, i) => i % 2 === 0 && n === key && nets[i + 1] === mask);
+      nets.push(key, mask);
+      if (!secondary && a.broadcast !== undefined && a.broadcast.w0 === skb.daddr) return mask;
+    }
+    return 0;
+  }
+
+  /** `ip` is the stack's to change: a consumed page message's bytes, or a packet netfilter built. */
+  private localOutPath(ip: Uint8Array, frameNo: number, generated: boolean, cause?: { ct: Conn | null; ctinfo: number }): void {
     const skb = this.skb.load(ip).begin(null, PacketType.Host, frameNo, generated);
     resetCt(skb);
     // REJECT's reply is RELATED to the connection of the packet it answers.
@@ -548,6 +583,8 @@ export class GuestStack {
 
   /** Frames of the reassembled packet being processed, and the one that completed it. */
   private fanout: number[] | null = null;
+  /** The packet in hand comes from a local socket (the local output path, not netfilter's own). */
+  private fromSocket = false;
   private fanoutLast = 0;
   /** Its largest fragment (IPCB(skb)->frag_max_size). */
   private fragMaxSize = 0;

@@ -1,13 +1,15 @@
 /**
  * The helpers cofw emulates, registered in one place (each in its own
- * module): ftp and tftp. Import helper look-ups from here so that the
+ * module): ftp, tftp and netbios-ns. Import helper look-ups from here so that the
  * registry is filled before anyone asks it.
  */
 import { ftpHelper } from './helper-ftp.js';
+import { netbiosNsHelper } from './helper-netbios-ns.js';
 import { tftpHelper } from './helper-tftp.js';
 import { registerHelper } from './helpers.js';
 
 registerHelper(ftpHelper);
 registerHelper(tftpHelper);
+registerHelper(netbiosNsHelper);
 
 export { emulatedHelperNames, helperIndex, KERNEL_HELPERS, lookupHelper, templateHelper } from './helpers.js';

@@ -36,6 +36,15 @@ export interface ExpectPolicy {
 export interface HelperHost {
   /** nf_ct_expect_related: 0, or a negative errno (-EBUSY, -EALREADY, -EMFILE). */
   expectRelated(exp: Expectation): number;
+  /** nf_ct_refresh: the entry expires `seconds` from now (from its confirmation when unconfirmed). */
+  refreshTimeout(conn: Conn, seconds: number): void;
+  /**
+   * nf_conntrack_broadcast_help's test: for a packet from a local socket
+   * routed as a broadcast, the netmask of the output interface's primary
+   * IPv4 address whose broadcast address is the packet's destination; 0
+   * otherwise.
+   */
+  localBroadcastMask(skb: Skb): number;
 }
 
 /** struct nf_conntrack_helper: one emulated helper. */
@@ -78,7 +87,23 @@ export class Expectation {
     /** Source port, or -1 for any. */
     readonly sport: number,
     readonly dport: number,
+    /** The source address's mask when not all of it counts (nf_conntrack_broadcast's netmask); null for all of it. */
+    readonly srcMask: InetAddr | null = null,
   ) {}
+
+  /** Does `a` fall under this expectation's source address and mask? */
+  private srcMatches(a: InetAddr): boolean {
+    const s = this.src!;
+    if (this.srcMask === null) return s.equals(a);
+    const m = this.srcMask;
+    return (
+      s.family === a.family && ((s.w0 ^ a.w0) & m.w0) === 0 && ((s.w1 ^ a.w1) & m.w1) === 0 && ((s.w2 ^ a.w2) & m.w2) === 0 && ((s.w3 ^ a.w3) & m.w3) === 0
+    );
+  }
+
+  private sameMask(o: Expectation): boolean {
+    return this.srcMask === null ? o.srcMask === null : o.srcMask !== null && this.srcMask.equals(o.srcMask);
+  }
 
   get family(): Family {
     return this.dst.family;
@@ -91,7 +116,7 @@ export class Expectation {
       this.proto === proto &&
       this.dst.equals(dst) &&
       (this.sport < 0 || this.sport === sport) &&
-      (this.src === null ? this.dst.family === src.family : this.src.equals(src))
+      (this.src === null ? this.dst.family === src.family : this.srcMatches(src))
     );
   }
 
@@ -103,6 +128,7 @@ export class Expectation {
       this.sport === o.sport &&
       this.dst.equals(o.dst) &&
       (this.src === null ? o.src === null : o.src !== null && this.src.equals(o.src)) &&
+      this.sameMask(o) &&
       this.master.zone === o.master.zone
     );
   }
@@ -114,7 +140,7 @@ export class Expectation {
       this.dport === o.dport &&
       this.dst.equals(o.dst) &&
       (this.sport < 0 || o.sport < 0 || this.sport === o.sport) &&
-      (this.src === null || o.src === null || this.src.equals(o.src)) &&
+      (this.src === null || o.src === null || (this.srcMask === null && o.srcMask === null ? this.src.equals(o.src) : this.srcMatches(o.src))) &&
       this.master.zone === o.master.zone
     );
   }

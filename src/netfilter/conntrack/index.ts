@@ -57,7 +57,7 @@ import {
   zoneIdIn,
 } from './conn.js';
 import { templateHelper } from './helper-registry.js';
-import { Expectation, helperLog, type HelperHost } from './helpers.js';
+import { Expectation, helperLog, NF_CT_EXPECT_PERMANENT, type HelperHost } from './helpers.js';
 import { SCTP_STATE_NAMES, SctpVerdict, sctpError, sctpPacket, sctpTimeoutJiffies } from './sctp.js';
 import { TCP_UNACK_INDEX, TcpVerdict, takeShrink, tcpCanEarlyDrop, tcpMalformed, tcpNew, tcpPacket, tcpTimeoutJiffies, type TcpSettings } from './tcp.js';
 
@@ -219,6 +219,8 @@ export class Conntrack implements HelperHost {
   /** Expectations made (stat expect_create) and removed (expect_delete). */
   expectCreate = 0;
   expectDelete = 0;
+  /** The stack's answer to nf_conntrack_broadcast_help's question (see HelperHost); none without a stack. */
+  broadcastMask: (skb: Skb) => number = () => 0;
   /** Why `confirm` last returned false because a helper dropped the packet (nf_ct_helper_log), or null for a clash. */
   helperDropReason: string | null = null;
   /** Packets found INVALID (stat invalid). */
@@ -792,6 +794,16 @@ export class Conntrack implements HelperHost {
     return 0;
   }
 
+  /** HelperHost.refreshTimeout: nf_ct_refresh from a helper. */
+  refreshTimeout(conn: Conn, seconds: number): void {
+    this.refresh(conn, seconds * HZ, this.helperNow);
+  }
+
+  /** HelperHost.localBroadcastMask. */
+  localBroadcastMask(skb: Skb): number {
+    return this.broadcastMask(skb);
+  }
+
   /** nf_ct_find_expectation: the live expectation this new tuple fulfils (used up unless permanent), or null. */
   private findExpectation(proto: number, src: InetAddr, dst: InetAddr, sport: number, dport: number, zid: number, now: number): Expectation | null {
     this.expireExpectations(now);
@@ -799,7 +811,7 @@ export class Conntrack implements HelperHost {
       if (!e.matches(proto, src, dst, sport, dport) || e.master.zone !== zid) continue;
       // The master must have left this machine: how else could the other end know?
       if (!e.master.confirmed) return null;
-      if (!(e.flags & 1)) this.unlinkExpectation(e);
+      if (!(e.flags & NF_CT_EXPECT_PERMANENT)) this.unlinkExpectation(e);
       return e;
     }
     return null;
@@ -939,9 +951,10 @@ export function formatExpectation(e: Expectation, expires: number): string {
   const none = InetAddr.any(f).toString();
   const m = e.master.orig;
   let s = `${expires} proto=${e.proto} src=${(e.src ?? InetAddr.any(f)).toString()} dst=${e.dst.toString()} sport=${Math.max(0, e.sport)} dport=${e.dport}`;
-  s += ` mask-src=${e.src ? full : none} mask-dst=${full} sport=${e.sport < 0 ? 0 : 65535} dport=65535`;
+  const maskSrc = e.src === null ? none : (e.srcMask?.toString() ?? full);
+  s += ` mask-src=${maskSrc} mask-dst=${full} sport=${e.sport < 0 ? 0 : 65535} dport=65535`;
   s += ` master-src=${m.src.toString()} master-dst=${m.dst.toString()} sport=${m.sport} dport=${m.dport}`;
-  if (e.flags & 1) s += ' PERMANENT';
+  if (e.flags & NF_CT_EXPECT_PERMANENT) s += ' PERMANENT';
   s += ` class=${e.cls}`;
   if (e.master.helper) s += ` helper=${e.master.helper.name}`;
   return s;

@@ -25,8 +25,8 @@
  * must name the helper's protocol with `-p` (xt_ct_find_proto: "You must
  * specify a L4 protocol and not use inversions on it"), and the kernel must
  * have the helper for that family and protocol ("No such helper"). cofw
- * emulates ftp and tftp; the other helpers the kernel has (irc, sip,
- * amanda, netbios-ns, snmp, sane, pptp, the H.323 ones) are refused with a
+ * emulates ftp, tftp and netbios-ns; the other helpers the kernel has (irc,
+ * sip, amanda, snmp, sane, pptp, the H.323 ones) are refused with a
  * message that says so, since their related connections would be judged
  * wrongly. --timeout names a timeout policy object, which a fresh machine
  * has none of, and is refused as the kernel refuses it.
@@ -59,6 +59,11 @@ export interface CtConfig {
   readonly zoneDirs: number;
   /** The template as `Skb.ctZone` holds it. */
   readonly template: number;
+}
+
+/** `a, b and c`. */
+function listText(xs: readonly string[]): string {
+  return xs.length > 1 ? `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}` : (xs[0] ?? '');
 }
 
 function parseEvents(use: OptionUse, table: readonly string[]): number {
@@ -149,7 +154,7 @@ export const ctTarget = defineTarget<CtConfig>({
       // Without -p the kernel's own refusal (check) comes first.
       if (helper && helperUse && ctx.head.proto !== 0 && !ctx.head.invProto && lookupHelper(helper, ctx.family, ctx.head.proto) === 'unemulated') {
         throw new OptionError(
-          `CT --helper ${helper}: cofw emulates the ${emulatedHelperNames().join(' and ')} conntrack helpers only (no ${helper} expectations, so its related connections would be judged wrongly); remove the rule or judge its traffic without it`,
+          `CT --helper ${helper}: cofw emulates the ${listText(emulatedHelperNames())} conntrack helpers only (no ${helper} expectations, so its related connections would be judged wrongly); remove the rule or judge its traffic without it`,
           helperUse,
         );
       }

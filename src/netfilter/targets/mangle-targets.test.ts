@@ -112,6 +112,7 @@ const SAVE_ROWS: Array<[string, string, string]> = [
   ['raw', '-A PREROUTING -j CT --expevents new', '-A PREROUTING -j CT --expevents new'],
   ['raw', '-A PREROUTING -p tcp -m tcp --dport 21 -j CT --helper ftp', '-A PREROUTING -p tcp -m tcp --dport 21 -j CT --helper ftp'],
   ['raw', '-A OUTPUT -p udp -j CT --helper tftp --zone 2', '-A OUTPUT -p udp -j CT --helper tftp --zone 2'],
+  ['raw', '-A OUTPUT -p udp -m udp --dport 137 -j CT --helper netbios-ns', '-A OUTPUT -p udp -m udp --dport 137 -j CT --helper netbios-ns'],
   ['raw', '-A OUTPUT -p udp -j CT --notrack --helper sip', '-A OUTPUT -p udp -j CT --notrack --helper sip'],
   ['raw', '-A PREROUTING -j CT --notrack --ctevents new', '-A PREROUTING -j CT --notrack --ctevents new'],
   [
@@ -223,8 +224,8 @@ const REFUSALS: Array<[string, string, string]> = [
   ['raw', '-A PREROUTING -p udp -j CT --helper ftp', 'xt_CT: No such helper "ftp"'],
   ['raw', '-A PREROUTING -p tcp -j CT --helper tftp', 'xt_CT: No such helper "tftp"'],
   ['raw', '-A PREROUTING -p tcp -j CT --helper FTP', 'xt_CT: No such helper "FTP"'],
-  ['raw', '-A PREROUTING -p tcp -j CT --helper irc', 'cofw emulates the ftp and tftp conntrack helpers only'],
-  ['raw', '-A PREROUTING -p udp -j CT --helper sip', 'cofw emulates the ftp and tftp conntrack helpers only'],
+  ['raw', '-A PREROUTING -p tcp -j CT --helper irc', 'cofw emulates the ftp, tftp and netbios-ns conntrack helpers only'],
+  ['raw', '-A PREROUTING -p udp -j CT --helper sip', 'cofw emulates the ftp, tftp and netbios-ns conntrack helpers only'],
   ['raw', '-A PREROUTING -j CT --zone 1 --zone 2', 'CT: option "--zone" can only be used once.'],
   ['filter', '-A INPUT -j CT --zone 1', 'CT target is only valid in the raw table'],
   ['raw', '-A OUTPUT -j NOTRACK --notrack', 'unknown option "--notrack"'],
