@@ -30,6 +30,7 @@ import { saveRuleset } from '../netfilter/rules/save.js';
 import { CaptureError } from '../capture/index.js';
 import { MachineFileError, loadMachineFile } from '../machine/machine-file.js';
 import { hostsTable } from '../netfilter/rules/hosts.js';
+import { bridgePorts } from '../machine/spec.js';
 import { IpsetError, parseIpsets } from '../netfilter/ipset/ipset.js';
 import { ConservationError } from '../replay.js';
 import { ExpectFileError } from '../report/expect.js';
@@ -66,7 +67,13 @@ function loadRulesFile(path: string, ipv6 = false, machine?: string, ipsetsPath?
   const hosts = hostsTable(spec?.hosts, spec?.hostname);
   const setsFile = ipsetsPath ?? spec?.ipsets;
   const ipsets = setsFile === undefined ? undefined : parseIpsets(readText(setsFile, 'ipset file'), setsFile);
-  return loadRuleset(readText(path, 'rule file'), path, { ...(ipv6 ? { family: Family.V6 } : {}), hosts, ...(ipsets ? { ipsets } : {}) });
+  const ports = spec ? bridgePorts(spec) : undefined;
+  return loadRuleset(readText(path, 'rule file'), path, {
+    ...(ipv6 ? { family: Family.V6 } : {}),
+    hosts,
+    ...(ipsets ? { ipsets } : {}),
+    ...(ports ? { bridgePorts: ports } : {}),
+  });
 }
 
 const IPSETS_HELP = 'IP sets the rules name (-m set, -j SET), in `ipset save` format; restored before the rules';

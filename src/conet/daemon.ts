@@ -21,6 +21,11 @@
  *    route last).
  * 4. Other frames (ARP...) enter on the named unit or eth0; the guest's
  *    bridge passes them unfiltered (fate Bridged), as it passes IPv6 for now.
+ * 5. When the interface so decided is a bridge (machine file `bridges:`),
+ *    the frame enters by one of its ports: the port whose `from:` names
+ *    its source MAC, else its source address (longest prefix; for ARP the
+ *    sender's), else the bridge's first port. A pcapng interface name
+ *    that names a port decides, as for any interface.
  *
  * Conservation: every frame submitted gets exactly one fate of its own;
  * generated packets are counted apart. A fate for an unknown frame, a
@@ -32,7 +37,7 @@ import type { FateMsg } from '../machine/passage/index.js';
 import type { FailPolicy, MachineSpec } from '../machine/spec.js';
 import { FateKind } from '../netfilter/fate.js';
 import { readIPv4 } from '../packet/addr.js';
-import { InetAddr } from '../packet/inet-addr.js';
+import { Family, InetAddr } from '../packet/inet-addr.js';
 import { ETH_P_PPP_SES, PPPOE_SES_HLEN, pppoeSessionEthertype } from '../packet/pppoe.js';
 import type { NetDevice } from '../netfilter/types.js';
 
@@ -65,32 +70,57 @@ export function etherPayload(data: Uint8Array): { off: number; type: number } {
   return { off: off + 2, type };
 }
 
+/**
+ * The port of bridge `br` a frame from `src` (its source address, or
+ * null) enters by: the port whose `from:` names the frame's source MAC,
+ * else the one whose `from:` holds `src` (longest prefix), else the first.
+ */
+export function bridgePort(br: NetDevice, devices: readonly NetDevice[], frame: Uint8Array, src: InetAddr | null): number {
+  const ports = br.bridge!.ports.map((n) => devices.find((d) => d.name === n)).filter((d): d is NetDevice => d !== undefined && d.unit >= 0);
+  if (frame.length >= 12) for (const p of ports) if (p.from?.macs.some((m) => m.every((b, i) => b === frame[6 + i]))) return p.unit;
+  let best: NetDevice | undefined;
+  let bestLen = -1;
+  if (src)
+    for (const p of ports)
+      for (const n of p.from?.nets ?? [])
+        if (n.addr.family === src.family && n.prefix > bestLen && src.inNet(n.addr, InetAddr.mask(src.family, n.prefix))) {
+          best = p;
+          bestLen = n.prefix;
+        }
+  return (best ?? ports[0])?.unit ?? 0;
+}
+
 /** Decides the ingress of one frame (see the module comment). */
 export function decideIngress(
   frame: { data: Uint8Array; ifName?: string | undefined; direction?: 'in' | 'out' | undefined },
   fib: Fib,
   devices: readonly NetDevice[],
 ): Ingress {
-  const named = frame.ifName !== undefined ? devices.find((d) => d.name === frame.ifName && d.unit >= 0) : undefined;
-  // Received, says the capture: arriving on the named interface whatever its source.
-  if (named && frame.direction === 'in') return { unit: named.unit, output: false };
+  const byName = frame.ifName !== undefined ? devices.find((d) => d.name === frame.ifName && (d.unit >= 0 || d.bridge)) : undefined;
   const first = devices.find((d) => d.unit >= 0)?.unit ?? 0;
   const { off, type } = etherPayload(frame.data);
-  if (type === 0x0800 && frame.data.length >= off + 20) {
-    const saddr = readIPv4(frame.data, off + 12);
-    if (fib.isLocalV4(saddr)) return { unit: named?.unit ?? first, output: true };
-    if (named) return { unit: named.unit, output: false };
-    const dev = fib.deviceForV4(saddr);
-    return { unit: dev && dev.unit >= 0 ? dev.unit : first, output: false };
+  let src: InetAddr | null = null;
+  if (type === 0x0800 && frame.data.length >= off + 20) src = InetAddr.v4(readIPv4(frame.data, off + 12));
+  else if (type === 0x86dd && frame.data.length >= off + 40) src = new InetAddr().readV6(frame.data, off + 8);
+  else if (type === 0x0806 && frame.data.length >= off + 18) src = InetAddr.v4(readIPv4(frame.data, off + 14));
+  const unitOf = (dev: NetDevice | null | undefined): number | undefined =>
+    !dev ? undefined : dev.unit >= 0 ? dev.unit : dev.bridge ? bridgePort(dev, devices, frame.data, src) : undefined;
+  const named = unitOf(byName);
+  // Received, says the capture: arriving on the named interface whatever its source.
+  if (named !== undefined && frame.direction === 'in') return { unit: named, output: false };
+  if (src && type !== 0x0806) {
+    const v6 = src.family === Family.V6;
+    if (v6 ? fib.v6.isLocal(src) : fib.isLocalV4(src.w0)) return { unit: named ?? first, output: true };
+    if (named !== undefined) return { unit: named, output: false };
+    return { unit: unitOf(v6 ? fib.v6.deviceFor(src) : fib.deviceForV4(src.w0)) ?? first, output: false };
   }
-  if (type === 0x86dd && frame.data.length >= off + 40) {
-    const saddr = new InetAddr().readV6(frame.data, off + 8);
-    if (fib.v6.isLocal(saddr)) return { unit: named?.unit ?? first, output: true };
-    if (named) return { unit: named.unit, output: false };
-    const dev = fib.v6.deviceFor(saddr);
-    return { unit: dev && dev.unit >= 0 ? dev.unit : first, output: false };
+  if (named !== undefined) return { unit: named, output: false };
+  // ARP: by a bridge's port when the route back to its sender is the bridge (else on the first interface, as other frames).
+  if (src) {
+    const dev = fib.deviceForV4(src.w0);
+    if (dev?.bridge) return { unit: bridgePort(dev, devices, frame.data, src), output: false };
   }
-  return { unit: named?.unit ?? first, output: false };
+  return { unit: first, output: false };
 }
 
 /**
@@ -193,7 +223,11 @@ export class ConetDaemon {
   ) {
     this.fib = new Fib(spec);
     this.firstUnit = spec.devices.find((d) => d.unit >= 0)?.unit ?? 0;
+    this.bridges = spec.devices.some((d) => d.bridge);
   }
+
+  /** The machine declares bridges: every frame takes decideIngress (which picks bridge ports). */
+  private readonly bridges: boolean;
 
   /** Frames in flight now. */
   get pending(): number {
@@ -202,7 +236,7 @@ export class ConetDaemon {
 
   /** Decides the ingress (into `unit`, `output`) without allocating for the common case. */
   private ingress(f: SourceFrame): void {
-    if (f.ifName !== undefined) {
+    if (f.ifName !== undefined || this.bridges) {
       const i = decideIngress(f, this.fib, this.spec.devices);
       this.unit = i.unit;
       this.output = i.output;
@@ -270,7 +304,7 @@ export class ConetDaemon {
     const kind = f.kind;
     if (!OWN_FATE[kind]) {
       this.byKind[kind] = (this.byKind[kind] ?? 0) + 1;
-      this.generated++;
+      if (kind !== FateKind.Copy) this.generated++;
       this.sink(f, undefined, -1, f.tsNs);
       return;
     }

@@ -62,7 +62,7 @@ describe('machine file', () => {
     [
       'unknown top-level key',
       SAMPLE.replace('fail: closed', 'fial: closed'),
-      "m.yaml:14:1: unknown key `fial' in the machine file; accepted: hostname, interfaces, routes, fail",
+      "m.yaml:14:1: unknown key `fial' in the machine file; accepted: hostname, interfaces, bridges, routes, fail",
     ],
     [
       'bad fail policy',
@@ -126,7 +126,7 @@ describe('machine file', () => {
     ['duplicate interface', SAMPLE.replace('name: eth1', 'name: eth0'), "m.yaml:7:11: interface name `eth0' is used twice"],
     ['lo declared', SAMPLE.replace('name: eth1', 'name: lo'), 'm.yaml:7:11: `lo` is implicit (127.0.0.1/8); name the interfaces eth0, eth1, ...'],
     ['no interfaces', 'hostname: x\n', 'm.yaml:1:1: the machine needs `interfaces:`, a list of interfaces with name, mac and addresses'],
-    ['not a mapping', '- a\n- b\n', 'm.yaml:1:1: a machine file is a mapping with the keys hostname, interfaces, routes, fail'],
+    ['not a mapping', '- a\n- b\n', 'm.yaml:1:1: a machine file is a mapping with the keys hostname, interfaces, bridges, routes, fail'],
     ['broken YAML', 'interfaces: [\n', 'm.yaml:1:1: not valid YAML:'],
   ])('reports %s with file, line and column', (_name, text, expected) => {
     const p = problems(text);
@@ -371,5 +371,73 @@ queues:
     expect(decodeBoot(old).spec).toEqual(plain);
     const withBoth = encodeBoot({ bootTsNs: 1n, rulesFile: 'r', spec });
     expect(withBoth.subarray(0, old.length)).toEqual(old);
+  });
+});
+
+describe('machine file bridges', () => {
+  const BASE = `interfaces:
+  - {name: eth0, mac: "02:00:00:00:00:01", addresses: [198.51.100.1/24]}
+  - {name: eth1, mac: "02:00:00:00:01:09"}
+  - {name: eth2, mac: "02:00:00:00:01:05"}
+`;
+  const bad = (extra: string): string[] => problems(BASE + extra);
+
+  it('declares a bridge: ports marked with their master, the bridge device after the interfaces with the smallest port MAC', () => {
+    const s = parseMachineFile(
+      BASE +
+        `bridges:
+  - name: br0
+    ports: [eth1, {name: eth2, from: [192.0.2.128/25, "02:00:00:00:02:10", 2001:db8:2::/64]}]
+    addresses: [192.0.2.1/24]
+    bridge-nf-call-ip6tables: 0
+    bridge-nf-filter-vlan-tagged: true
+routes:
+  - {to: 10.0.0.0/8, via: 192.0.2.254}
+`,
+      'm.yaml',
+    );
+    const br = s.devices.find((d) => d.name === 'br0')!;
+    expect(br).toMatchObject({
+      index: 5,
+      unit: -1,
+      mtu: 1500,
+      bridge: { ports: ['eth1', 'eth2'], callIptables: true, callIp6tables: false, filterVlanTagged: true },
+    });
+    expect([...br.mac]).toEqual([2, 0, 0, 0, 1, 5]);
+    expect(br.addrs.map((a) => `${a.addr.toString()}/${a.prefix}`)).toEqual(['192.0.2.1/24']);
+    const eth2 = s.devices.find((d) => d.name === 'eth2')!;
+    expect(eth2.master).toBe('br0');
+    expect(eth2.from!.nets.map((n) => `${n.addr.toString()}/${n.prefix}`)).toEqual(['192.0.2.128/25', '2001:db8:2::/64']);
+    expect(eth2.from!.macs).toHaveLength(1);
+    expect(s.devices.find((d) => d.name === 'eth1')!.master).toBe('br0');
+    expect(s.routes).toEqual([{ dst: v4('10.0.0.0'), prefix: 8, via: v4('192.0.2.254'), dev: 'br0' }]);
+    // The guest gets the bridge and its ports (not the host-side `from:`).
+    const boot = decodeBoot(encodeBoot({ bootTsNs: 1n, rulesFile: 'r', spec: s }));
+    expect(boot.spec.devices.find((d) => d.name === 'br0')).toEqual(br);
+    expect(boot.spec.devices.find((d) => d.name === 'eth2')).toEqual({ ...eth2, from: undefined });
+  });
+
+  it('refuses what cannot be a bridge, saying where and what to do', () => {
+    expect(bad('bridges:\n  - {name: eth1, ports: [eth2]}\n')[0]).toMatch(
+      /^m.yaml:6:12: bridge name `eth1' is taken \(by an interface or another bridge\): give the bridge a name of its own/,
+    );
+    expect(bad('bridges:\n  - {name: br0, ports: [eth7]}\n')[0]).toMatch(
+      /^m.yaml:6:\d+: bridge port `eth7' is not an interface of this machine; interfaces: eth0, eth1, eth2/,
+    );
+    expect(bad('bridges:\n  - {name: br0, ports: [eth0]}\n')[0]).toMatch(
+      /eth0 is a port of bridge br0, so its addresses \(198.51.100.1\/24\) would never be used: move them/,
+    );
+    expect(bad('bridges:\n  - {name: br0, ports: [eth1]}\n  - {name: br1, ports: [eth1, eth2]}\n')[0]).toMatch(/eth1 is already a port of bridge br0/);
+    expect(bad('bridges:\n  - {name: br0, ports: []}\n')[0]).toMatch(/ports must be a non-empty list of interfaces/);
+    expect(bad('bridges:\n  - {name: br0}\n')[0]).toMatch(/bridge br0 has no `ports'/);
+    expect(bad('bridges:\n  - {name: br0, ports: [eth1], bridge-nf-call-iptables: 2}\n')[0]).toMatch(/bridge-nf-call-iptables must be 1 or 0/);
+    expect(bad('bridges:\n  - {name: br0, ports: [eth1], stp: 1}\n')[0]).toMatch(
+      /unknown key `stp' in bridge 1; accepted: name, mac, ports, addresses, bridge-nf-call-iptables/,
+    );
+    expect(bad('bridges:\n  - {name: br0, ports: [{name: eth1, from: [nowhere]}]}\n')[0]).toMatch(/`nowhere' behind eth1: accepted are networks/);
+    expect(bad('bridges:\n  - {name: br0, ports: [eth1], addresses: [198.51.100.1/24]}\n')[0]).toMatch(/address 198.51.100.1 is already on eth0/);
+    expect(bad('bridges:\n  - {name: br0, ports: [eth1]}\nroutes:\n  - {to: default, dev: eth1}\n')[0]).toMatch(
+      /route device eth1 is a port of bridge br0: route through br0/,
+    );
   });
 });

@@ -43,7 +43,7 @@ import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Pai
 import { formatIPv4, formatMac, parseMac, readIPv4 } from '../packet/addr.js';
 import { Family, familyBits, familyName, InetAddr, parseInetAddr } from '../packet/inet-addr.js';
 import { ETH_P_PPP_SES, PPPOE_SES_HLEN, pppoeSessionEthertype } from '../packet/pppoe.js';
-import type { IfAddress, NetDevice } from '../netfilter/types.js';
+import type { BridgeConfig, IfAddress, NetDevice, PortHosts } from '../netfilter/types.js';
 import { MAX_CONET } from './passage/index.js';
 import type { ConntrackSettings, FailPolicy, MachineSpec, QueueSpec, RouteSpec, SocketSpec } from './spec.js';
 import { parseProtocol, protocolName } from '../netfilter/names.js';
@@ -59,7 +59,7 @@ export class MachineFileError extends Error {
   }
 }
 
-const TOP_KEYS = ['hostname', 'interfaces', 'routes', 'fail', 'conntrack', 'sockets', 'queues', 'hosts', 'ipsets'];
+const TOP_KEYS = ['hostname', 'interfaces', 'bridges', 'routes', 'fail', 'conntrack', 'sockets', 'queues', 'hosts', 'ipsets'];
 const SOCKET_KEYS = ['proto', 'port', 'uid', 'gid', 'groups'];
 /** Protocols whose packets carry a source port in their first two bytes: TCP, UDP, DCCP, SCTP, UDP-Lite. */
 const PORT_PROTOCOLS = new Set([6, 17, 33, 132, 136]);
@@ -67,6 +67,8 @@ const PORT_PROTOCOLS = new Set([6, 17, 33, 132, 136]);
 const MAX_ID = 0xfffffffe;
 const IF_KEYS = ['name', 'mac', 'addresses', 'mtu', 'gro'];
 const ROUTE_KEYS = ['to', 'via', 'dev'];
+const BRIDGE_KEYS = ['name', 'mac', 'ports', 'addresses', 'bridge-nf-call-iptables', 'bridge-nf-call-ip6tables', 'bridge-nf-filter-vlan-tagged'];
+const PORT_KEYS = ['name', 'from'];
 
 /** An interface address (either family; a number is an IPv4 address), with its broadcast computed for IPv4. */
 export function ifAddress(addr: InetAddr | number, prefix: number): IfAddress {
@@ -423,6 +425,8 @@ export function parseMachineFile(text: string, file: string): MachineSpec {
       }
   }
 
+  parseBridges(top.get('bridges'), devices, at, keysOf, str);
+
   const routes: RouteSpec[] = [];
   const r = top.get('routes');
   if (r) {
@@ -474,14 +478,18 @@ export function parseMachineFile(text: string, file: string): MachineSpec {
         if (dv) {
           const v = str(dv.node, '`dev`', 'an interface name');
           if (v !== undefined) {
+            const port = devices.find((d) => d.name === v && d.master !== undefined);
             if (v !== 'lo' && !devices.some((d) => d.name === v))
               at(dv.node, `route device \`${v}' is not an interface of this machine; interfaces: ${devices.map((d) => d.name).join(', ')}`);
+            else if (port) at(dv.node, `route device ${v} is a port of bridge ${port.master}: route through ${port.master} (dev: ${port.master})`);
             else dev = v;
           }
         } else if (via !== undefined) {
           const gw = via;
           dev = devices.find(
-            (d) => d.unit >= 0 && d.addrs.some((a) => a.addr.family === gw.family && networkOf(gw, a.prefix).equals(networkOf(a.addr, a.prefix))),
+            (d) =>
+              (d.unit >= 0 || d.bridge !== undefined) &&
+              d.addrs.some((a) => a.addr.family === gw.family && networkOf(gw, a.prefix).equals(networkOf(a.addr, a.prefix))),
           )?.name;
           if (!dev) at(vi!.node, `gateway ${gw.toString()} is not on any interface's subnet: add \`dev:'`);
         } else if (vi === undefined) at(node, 'a route needs `dev:` (the interface) or `via:` (a gateway on a connected subnet)');
@@ -510,6 +518,188 @@ export function parseMachineFile(text: string, file: string): MachineSpec {
     ...(hosts ? { hosts } : {}),
     ...(ipsets !== undefined ? { ipsets } : {}),
   };
+}
+
+type At = (node: Node | null | undefined, message: string) => void;
+type KeysOf = (map: YAMLMap, allowed: string[], what: string) => Map<string, { pair: Pair; node: Node | null }>;
+type Str = (node: Node | null, what: string, accepted: string) => string | undefined;
+
+/** A br_netfilter sysctl's value: true or false, or 1 or 0 as in /proc/sys/net/bridge. */
+function sysctlFlag(node: Node | null, key: string, at: At, fallback: boolean): boolean {
+  const v = isScalar(node) ? node.value : undefined;
+  if (typeof v === 'boolean') return v;
+  if (v === 0 || v === 1) return v === 1;
+  at(node, `${key} must be 1 or 0 (true or false), as net.bridge.${key} is written`);
+  return fallback;
+}
+
+/**
+ * `bridges:`: Linux bridges made of the machine's interfaces. Each has a
+ * name (not an interface's), its ports (interfaces of this machine, each
+ * in one bridge at most, without addresses of their own: the bridge
+ * device carries them), its own addresses, a MAC (the smallest of its
+ * ports' when left out, as the kernel picks it), and the br_netfilter
+ * sysctls: bridge-nf-call-iptables and bridge-nf-call-ip6tables (1 by
+ * default, as when br_netfilter is loaded), bridge-nf-filter-vlan-tagged
+ * (0). A port may be written `{name: eth2, from: [192.0.2.128/25,
+ * "02:00:00:00:02:10"]}`: frames from those networks or MACs enter the
+ * bridge on it. The bridges are appended to `devices` (after the
+ * interfaces, unit -1) and their ports marked with `master`.
+ */
+function parseBridges(entry: { pair: Pair; node: Node | null } | undefined, devices: NetDevice[], at: At, keysOf: KeysOf, str: Str): void {
+  if (!entry) return;
+  if (!isSeq(entry.node)) {
+    at(entry.node ?? (entry.pair.key as Node), 'bridges must be a list of bridges, such as [{name: br0, ports: [eth1, eth2], addresses: [192.0.2.1/24]}]');
+    return;
+  }
+  const taken = new Map<string, string>();
+  entry.node.items.forEach((item, i) => {
+    const node = item as Node;
+    if (!isMap(node)) {
+      at(node, 'a bridge is a mapping with name, ports, addresses and (optionally) mac and the bridge-nf-* sysctls');
+      return;
+    }
+    const k = keysOf(node, BRIDGE_KEYS, `bridge ${i + 1}`);
+    let name: string | undefined;
+    const n = k.get('name');
+    if (!n) at(node, `bridge ${i + 1} has no \`name' (such as br${i})`);
+    else {
+      const v = str(n.node, 'the bridge name', 'a name such as br0');
+      if (v !== undefined) {
+        if (!/^[^\s/:]{1,15}$/.test(v)) at(n.node, `bridge name \`${v}' is not valid: 1 to 15 characters without spaces, \`/' or \`:'`);
+        else if (devices.some((d) => d.name === v))
+          at(n.node, `bridge name \`${v}' is taken (by ${v === 'lo' ? 'loopback' : 'an interface or another bridge'}): give the bridge a name of its own`);
+        else name = v;
+      }
+    }
+    const ports: NetDevice[] = [];
+    const froms = new Map<string, PortHosts>();
+    const p = k.get('ports');
+    if (!p) at(node, `bridge ${name ?? i + 1} has no \`ports' (the interfaces it joins, such as [eth1, eth2])`);
+    else if (!isSeq(p.node) || p.node.items.length === 0)
+      at(p.node ?? (p.pair.key as Node), 'ports must be a non-empty list of interfaces, such as [eth1, eth2]');
+    else {
+      for (const it of p.node.items) {
+        let pn: Node | null = it as Node;
+        let pk: Map<string, { pair: Pair; node: Node | null }> | undefined;
+        if (isMap(it)) {
+          pk = keysOf(it, PORT_KEYS, `a port of bridge ${name ?? i + 1}`);
+          pn = pk.get('name')?.node ?? null;
+          if (!pk.has('name')) {
+            at(it, 'a port written as a mapping needs `name` (such as {name: eth2, from: [192.0.2.128/25]})');
+            continue;
+          }
+        }
+        const v = str(pn, 'a bridge port', 'the name of an interface of this machine, such as eth1');
+        if (v === undefined) continue;
+        const dev = devices.find((d) => d.name === v);
+        if (!dev || dev.unit < 0) {
+          at(
+            pn,
+            `bridge port \`${v}' is not an interface of this machine; interfaces: ${devices
+              .filter((d) => d.unit >= 0)
+              .map((d) => d.name)
+              .join(', ')}`,
+          );
+          continue;
+        }
+        const other = taken.get(v);
+        if (other !== undefined) {
+          at(pn, other === name ? `port ${v} is listed twice` : `${v} is already a port of bridge ${other}: an interface joins one bridge at most`);
+          continue;
+        }
+        if (dev.addrs.length)
+          at(
+            pn,
+            `${v} is a port of bridge ${name ?? i + 1}, so its addresses (${dev.addrs.map((a) => `${a.addr.toString()}/${a.prefix}`).join(', ')}) would never be used: move them to the bridge's addresses`,
+          );
+        taken.set(v, name ?? '');
+        ports.push(dev);
+        const from = pk?.get('from');
+        if (from) {
+          const hosts = parsePortHosts(from, v, at);
+          if (hosts) froms.set(v, hosts);
+        }
+      }
+    }
+    let mac: Uint8Array | undefined;
+    const m = k.get('mac');
+    if (m) {
+      const v = isScalar(m.node) && typeof m.node.value === 'string' ? m.node.value : undefined;
+      const parsed = v !== undefined ? parseMac(v) : undefined;
+      if (!parsed) at(m.node, `mac must be six hex bytes such as "02:00:00:00:00:01" (quote it)`);
+      else if (parsed[0]! & 1) at(m.node, `mac ${v} is a multicast address; a bridge needs a unicast one (first byte even)`);
+      else mac = parsed;
+    }
+    // Without one, the bridge takes the smallest MAC of its ports (br_stp_recalculate_bridge_id).
+    if (!mac && ports.length) mac = ports.map((d) => d.mac).reduce((a, b) => (compareMac(b, a) < 0 ? b : a));
+    const addrs: IfAddress[] = [];
+    const a = k.get('addresses');
+    if (a) {
+      if (!isSeq(a.node)) at(a.node ?? (a.pair.key as Node), 'addresses must be a list such as [192.0.2.1/24]');
+      else
+        for (const it of a.node.items) {
+          const v = isScalar(it) ? String(it.value) : '';
+          const c = parseInetCidr(v);
+          const refused = c ? notAnInterfaceAddress(c.addr) : undefined;
+          if (!c || !/\//.test(v))
+            at(it as Node, `address \`${v}' must be an IPv4 or IPv6 address with its prefix length, such as 192.0.2.1/24 or 2001:db8::1/64`);
+          else if (refused) at(it as Node, `address ${v} cannot be an interface address (${refused})`);
+          else if (devices.some((d) => d.addrs.some((x) => x.addr.equals(c.addr))))
+            at(it as Node, `address ${c.addr.toString()} is already on ${devices.find((d) => d.addrs.some((x) => x.addr.equals(c.addr)))!.name}`);
+          else addrs.push(ifAddress(c.addr, c.prefix));
+        }
+    }
+    const flag = (key: string, fallback: boolean): boolean => {
+      const e = k.get(key);
+      return e ? sysctlFlag(e.node, key, at, fallback) : fallback;
+    };
+    const bridge: BridgeConfig = {
+      ports: ports.map((d) => d.name),
+      callIptables: flag('bridge-nf-call-iptables', true),
+      callIp6tables: flag('bridge-nf-call-ip6tables', true),
+      filterVlanTagged: flag('bridge-nf-filter-vlan-tagged', false),
+    };
+    if (name === undefined || !mac || !ports.length) return;
+    for (const port of ports) {
+      const idx = devices.indexOf(port);
+      const from = froms.get(port.name);
+      devices[idx] = { ...port, master: name, ...(from ? { from } : {}) };
+    }
+    const mtu = Math.min(...ports.map((d) => d.mtu));
+    devices.push({ name, index: devices.length + 1, unit: -1, mac, mtu, addrs, bridge });
+  });
+}
+
+function compareMac(a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < 6; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return 0;
+}
+
+/** A port's `from:`: networks (either family; a bare address is a host) and MACs behind it. */
+function parsePortHosts(from: { pair: Pair; node: Node | null }, port: string, at: At): PortHosts | undefined {
+  if (!isSeq(from.node)) {
+    at(from.node ?? (from.pair.key as Node), `from must be a list of networks and MACs behind ${port}, such as [192.0.2.128/25, "02:00:00:00:02:10"]`);
+    return undefined;
+  }
+  const nets: IfAddress[] = [];
+  const macs: Uint8Array[] = [];
+  for (const it of from.node.items) {
+    const v = isScalar(it) ? String(it.value) : '';
+    const mac = /^[0-9A-Fa-f]{1,2}(:[0-9A-Fa-f]{1,2}){5}$/.test(v) ? parseMac(v) : undefined;
+    if (mac) {
+      macs.push(mac);
+      continue;
+    }
+    const c = parseInetCidr(v);
+    if (!c)
+      at(
+        it as Node,
+        `\`${v}' behind ${port}: accepted are networks such as 192.0.2.128/25 or 2001:db8:2::/64, addresses, and MACs such as "02:00:00:00:02:10" (quoted)`,
+      );
+    else nets.push({ addr: networkOf(c.addr, c.prefix), prefix: c.prefix });
+  }
+  return { nets, macs };
 }
 
 /**

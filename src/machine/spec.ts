@@ -85,3 +85,10 @@ export interface MachineSpec {
    */
   readonly ipsets?: string;
 }
+
+/** The bridge ports of a machine (every bridge's), or undefined when it declares no bridge. */
+export function bridgePorts(spec: Pick<MachineSpec, 'devices'>): string[] | undefined {
+  const ports: string[] = [];
+  for (const d of spec.devices) if (d.bridge) ports.push(...d.bridge.ports);
+  return ports.length ? ports : undefined;
+}

@@ -31,6 +31,15 @@ export const enum FateKind {
    * replayed, so this one is not (it would be counted twice).
    */
   Outbound = 11,
+  /**
+   * A copy of a frame that a bridge sent out of a port beyond the frame's
+   * own fate: the second and later copies of a flooded frame (broadcast,
+   * multicast, unknown unicast; the frame's own fate names the first copy
+   * that left), and every copy of a frame iptables does not see (ARP and
+   * the like, whose own fate is Bridged). Counted apart, as generated
+   * packets are.
+   */
+  Copy = 12,
 }
 
 /** Where a drop happened, for rule and policy drops. */

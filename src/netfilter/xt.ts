@@ -75,6 +75,8 @@ export interface ParseContext {
   readonly shared?: Map<string, unknown>;
   /** The IP sets `-m set` and `-j SET` may name (the guest's, restored before the rules); none when absent. */
   readonly ipsets?: IpsetStore;
+  /** The machine's bridge ports (machine file `bridges:`); none when absent: `-m physdev` is refused. */
+  readonly bridgePorts?: readonly string[];
 }
 
 /** What `check` knows: the hooks from which the rule's chain is reachable. */

@@ -25,6 +25,7 @@ function result(causes: number, rules: string): ReplayResult {
       bridged: 0,
       failPolicy: 0,
       outbound: 0,
+      copies: 0,
     },
     drops: { sites, reasons: [] },
     flows: [],

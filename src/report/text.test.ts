@@ -16,6 +16,7 @@ function result(flows: ReplayResult['flows']): ReplayResult {
     bridged: 0,
     failPolicy: 0,
     outbound: 0,
+    copies: 0,
   };
   return {
     ruleset: { family: Family.V4, tables: new Map(), file: 'r.v4' },

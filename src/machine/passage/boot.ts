@@ -22,7 +22,7 @@
  * names, each `str8 name, u16 count, inet addresses...`.
  */
 import { Family, familyBits, InetAddr } from '../../packet/inet-addr.js';
-import type { IfAddress, NetDevice } from '../../netfilter/types.js';
+import type { BridgeConfig, IfAddress, NetDevice } from '../../netfilter/types.js';
 import type { FailPolicy, MachineSpec, QueueSpec, RouteSpec, SocketSpec } from '../spec.js';
 import { ByteReader, ByteWriter } from './bytes.js';
 import { PassageError } from './page.js';
@@ -62,13 +62,20 @@ export function encodeBoot(b: BootMsg): Uint8Array {
       .u8(d.unit & 0xff)
       .bytes(d.mac.subarray(0, 6))
       .u32(d.mtu)
-      .u8(d.gro ? 1 : 0)
+      .u8((d.gro ? 1 : 0) | (d.bridge ? 2 : 0) | (d.master !== undefined ? 4 : 0))
       .u8(d.addrs.length);
     for (const a of d.addrs) {
       writeInet(w, a.addr);
       w.u8(a.prefix).u8(a.broadcast ? 1 : 0);
       if (a.broadcast) writeInet(w, a.broadcast);
     }
+    // A bridge: its br_netfilter flags and ports; a port: its bridge. (A port's `from:` is the host's alone.)
+    if (d.bridge) {
+      const b = d.bridge;
+      w.u8((b.callIptables ? 1 : 0) | (b.callIp6tables ? 2 : 0) | (b.filterVlanTagged ? 4 : 0)).u8(b.ports.length);
+      for (const p of b.ports) w.str(p, 1);
+    }
+    if (d.master !== undefined) w.str(d.master, 1);
   }
   w.u16(b.spec.routes.length);
   for (const r of b.spec.routes) {
@@ -129,7 +136,8 @@ export function decodeBoot(b: Uint8Array): BootMsg {
     const unit = r.i8();
     const mac = r.bytes(6).slice();
     const mtu = r.u32();
-    const gro = (r.u8() & 1) === 1;
+    const flags = r.u8();
+    const gro = (flags & 1) === 1;
     const addrs: IfAddress[] = [];
     for (let k = r.u8(), j = 0; j < k; j++) {
       const addr = readInet(r, `an address on ${name}`);
@@ -141,7 +149,15 @@ export function decodeBoot(b: Uint8Array): BootMsg {
         addrs.push({ addr, prefix, broadcast });
       } else addrs.push({ addr, prefix });
     }
-    devices.push({ name, index, unit, mac, mtu, addrs, ...(gro ? { gro } : {}) });
+    let bridge: BridgeConfig | undefined;
+    if (flags & 2) {
+      const f = r.u8();
+      const ports: string[] = [];
+      for (let k = r.u8(), j = 0; j < k; j++) ports.push(r.str(1));
+      bridge = { ports, callIptables: (f & 1) !== 0, callIp6tables: (f & 2) !== 0, filterVlanTagged: (f & 4) !== 0 };
+    }
+    const master = flags & 4 ? r.str(1) : undefined;
+    devices.push({ name, index, unit, mac, mtu, addrs, ...(gro ? { gro } : {}), ...(bridge ? { bridge } : {}), ...(master !== undefined ? { master } : {}) });
   }
   const routes: RouteSpec[] = [];
   for (let n = r.u16(), i = 0; i < n; i++) {

@@ -19,7 +19,7 @@ import { PassageError } from './page.js';
 export interface FateMsg extends Fate {
   readonly tsNs: bigint;
 }
-const FATE_KIND_MAX = 10;
+const FATE_KIND_MAX = 12;
 /** Bytes of a fate record before its optional parts. */
 export const FATE_HEADER = 15;
 /** Most sites, and most reasons, a guest may define. */

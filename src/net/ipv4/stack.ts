@@ -35,6 +35,7 @@ import { FateKind, type DropSite, type Fate } from '../../netfilter/fate.js';
 import type { Ruleset } from '../../netfilter/rules/model.js';
 import { attachRuleset } from '../../netfilter/xt.js';
 import { gsoFits, markGro } from '../gro.js';
+import { Bridge, L2 } from '../bridge.js';
 import { ETH_P_PPP_DISC, ETH_P_PPP_SES, PPPOE_SES_HLEN, pppoeSessionEthertype, pppoeText } from '../../packet/pppoe.js';
 import { HOOK_NAMES, Hook, NF_ACCEPT, NF_DROP, PacketType, RouteType, Skb, type GuestServices, type NetDevice, type XtParams } from '../../netfilter/types.js';
 
@@ -127,6 +128,23 @@ export const StackReason = {
   multicastNoRoute: 'IP_INNOROUTES (multicast not joined)',
 } as const;
 
+/** Why a bridge drops a frame (net/bridge/br_input.c, br_forward.c). */
+export const BridgeReason = {
+  badSource: 'bridge: source MAC is multicast or zero (br_handle_frame)',
+  pause: 'bridge: 802.3x pause frame (01:80:c2:00:00:01)',
+  samePort: 'bridge: destination learned on the port the frame came in by (not sent back)',
+  noPort: 'bridge: no other port to send the frame to',
+} as const;
+
+/** What became of one copy of a frame a bridge sends out of several ports. */
+interface CopyFate {
+  kind: FateKind;
+  unit: number;
+  site: DropSite | undefined;
+  reason: string | undefined;
+  frame: Uint8Array | undefined;
+}
+
 export class GuestStack {
   readonly fib: Fib;
   private readonly hooks: CompiledTable[][] = [[], [], [], [], []];
@@ -155,8 +173,26 @@ export class GuestStack {
     printk: (level, text) => this.opts.printk(level, text),
   });
   private readonly services: GuestServices;
-  /** Frames leave through this buffer (the largest IPv4 packet plus an Ethernet header). */
-  private readonly txBuf = new Uint8Array(14 + 65535);
+  /** Frames leave through this buffer (the largest IPv4 packet plus an Ethernet header with VLAN tags). */
+  private readonly txBuf = new Uint8Array(30 + 65535);
+  /** The bridge each conet unit is a port of; null when the machine declares no bridge. */
+  private readonly bridgeOfUnit: Array<Bridge | undefined> | null = null;
+  /** The bridges by their device; null when there is none. */
+  private readonly bridgeOfDev: Map<NetDevice, Bridge> | null = null;
+  /** While a bridge sends one frame out of several ports (and up): what became of each copy. */
+  private copies: CopyFate[] | null = null;
+  private copiesFrame = 0;
+  // The frame a bridge port received, while br_netfilter has its packet in PREROUTING.
+  private brBridge: Bridge | null = null;
+  private brPort: NetDevice | null = null;
+  private brFrame: Uint8Array = new Uint8Array(0);
+  /** Its link header: up to the IP header (VLAN tags included). */
+  private brL2 = 14;
+  /** Not to the bridge's MAC (PACKET_OTHERHOST), HOST while iptables looks at it. */
+  private brOtherHost = false;
+  /** Its destination before PREROUTING (DNAT detection). */
+  private brDaddr = 0;
+  private readonly brDst6 = new InetAddr();
   private readonly fateRec: { -readonly [K in keyof Fate]: Fate[K] } = { kind: FateKind.Delivered, frameNo: 0, unit: -1 };
   /** `cofw trace`'s events for the frames it names (trace-events.ts). */
   private readonly events = new TraceEvents((level, text) => this.opts.printk(level, text));
@@ -181,6 +217,17 @@ export class GuestStack {
     this.nat = this.ct && (ruleset.tables.has('nat') || ruleset6?.tables.has('nat')) ? new NatCore(this.ct) : null;
     if (this.ct) this.ct.broadcastMask = (skb) => this.broadcastMask(skb);
     for (const d of opts.spec.devices) if (d.unit >= 0) this.devByUnit[d.unit] = d;
+    const bridges = opts.spec.devices.filter((d) => d.bridge);
+    if (bridges.length) {
+      this.bridgeOfUnit = [];
+      this.bridgeOfDev = new Map();
+      for (const b of bridges) {
+        const ports = b.bridge!.ports.map((n) => opts.spec.devices.find((d) => d.name === n && d.unit >= 0)).filter((d): d is NetDevice => !!d);
+        const br = new Bridge(b, b.bridge!, ports);
+        this.bridgeOfDev.set(b, br);
+        for (const p of ports) this.bridgeOfUnit[p.unit] = br;
+      }
+    }
     this.lo = opts.spec.devices.find((d) => d.name === 'lo') ?? opts.spec.devices[0]!;
     for (const [rs, hooks] of [
       [ruleset, this.hooks],
@@ -247,6 +294,12 @@ export class GuestStack {
       asWhole: (frames, last, go) => self.asWhole({ frames, last }, go),
       sendIcmp6: (ip, frameNo, related) => self.pendingLocal.push({ ip, frameNo, ct: related ? self.skb.ct : null, ctinfo: related ? self.skb.ctinfo : 0 }),
       transmitPieces: (kind, dev, frameNo, pieces) => self.transmitPieces(kind, dev, frameNo, pieces),
+      ...(this.bridgeOfDev
+        ? {
+            bridgeIn: () => self.brDst6.copyFrom(self.skb.dst),
+            bridgeOn: (frameNo: number) => self.brAfterPrerouting(frameNo),
+          }
+        : {}),
     };
     this.v6 = new Ipv6Path(core);
   }
@@ -280,6 +333,19 @@ export class GuestStack {
       this.fate(FateKind.DroppedByStack, frameNo, { reason: `no device for conet unit ${unit}` });
       return;
     }
+    if (this.bridgeOfUnit !== null) {
+      const br = this.bridgeOfUnit[unit];
+      if (br) {
+        this.bridgeRx(br, dev, frame, frameNo, truncated);
+        this.drainLocal();
+        return;
+      }
+    }
+    this.receiveOn(dev, frame, frameNo, truncated);
+  }
+
+  /** A frame received on `dev` (an interface, or a bridge passing it up), for the IP stack. */
+  private receiveOn(dev: NetDevice, frame: Uint8Array, frameNo: number, truncated: boolean): void {
     let off = 12;
     let etype = frame.length >= 14 ? (frame[12]! << 8) | frame[13]! : -1;
     // 802.1Q: the tag is stripped, the packet handled as received on the unit.
@@ -320,6 +386,283 @@ export class GuestStack {
     }
     this.ipRcv(frame.subarray(off + 2), dev, mac, pktType, frameNo, truncated);
     this.drainLocal();
+  }
+
+  // -- bridge (net/bridge, br_netfilter) ---------------------------------------
+
+  /**
+   * br_handle_frame: a frame received by a bridge port. IPv4 and IPv6 (one
+   * 802.1Q tag at most, and only with bridge-nf-filter-vlan-tagged) go
+   * through br_netfilter when its sysctl for their family is on; the rest
+   * is bridged (or passed up) as it is, unseen by iptables.
+   */
+  private bridgeRx(br: Bridge, port: NetDevice, frame: Uint8Array, frameNo: number, truncated: boolean): void {
+    if (frame.length < 14) return this.stackDrop(frameNo, StackReason.tooShort);
+    if (frame[6]! & 1 || (frame[6]! | frame[7]! | frame[8]! | frame[9]! | frame[10]! | frame[11]!) === 0)
+      return this.stackDrop(frameNo, BridgeReason.badSource);
+    if (frame[0] === 0x01 && frame[1] === 0x80 && frame[2] === 0xc2 && frame[3] === 0 && frame[4] === 0 && (frame[5]! & 0xf0) === 0) {
+      // The 802.1D link-local group: with STP off a BPDU (…:00) is bridged like any frame, pause frames are
+      // dropped, the rest go to the port's own stack (never bridged, never to iptables).
+      const x = frame[5]!;
+      if (x === 1) return this.stackDrop(frameNo, BridgeReason.pause);
+      if (x !== 0)
+        return this.fate(FateKind.Bridged, frameNo, {
+          reason: `link-local 01:80:c2:00:00:${x.toString(16).padStart(2, '0')} (to ${port.name} itself, never bridged)`,
+        });
+    }
+    let off = 12;
+    let etype = (frame[12]! << 8) | frame[13]!;
+    let tags = 0;
+    while ((etype === 0x8100 || etype === 0x88a8) && frame.length >= off + 6) {
+      off += 4;
+      etype = (frame[off]! << 8) | frame[off + 1]!;
+      tags++;
+    }
+    const ipOff = off + 2;
+    const cfg = br.cfg;
+    const filtered = tags === 0 || (tags === 1 && cfg.filterVlanTagged);
+    if (etype === ETH_P_IP && frame.length >= ipOff + 20)
+      br.learnNeigh4(((frame[ipOff + 12]! << 24) | (frame[ipOff + 13]! << 16) | (frame[ipOff + 14]! << 8) | frame[ipOff + 15]!) >>> 0, frame);
+    else if (etype === ETH_P_IPV6 && frame.length >= ipOff + 40) br.learnNeigh6(new InetAddr().readV6(frame, ipOff + 8).toString(), frame);
+    this.brBridge = br;
+    this.brPort = port;
+    this.brFrame = frame;
+    this.brL2 = ipOff;
+    this.brOtherHost = !(frame[0]! & 1) && !br.isOwn(frame, 0);
+    const pktType = frame[0]! & 1 ? (frame.subarray(0, 6).every((b) => b === 0xff) ? PacketType.Broadcast : PacketType.Multicast) : PacketType.Host;
+    const mac = frame.subarray(0, ipOff);
+    if (etype === ETH_P_IP && cfg.callIptables && filtered) {
+      // br_nf_pre_routing: br_validate_ipv4, then PREROUTING with IN=the bridge.
+      const ipIn = frame.subarray(ipOff);
+      const bad = this.validate(ipIn, truncated);
+      if (bad) return this.stackDrop(frameNo, bad);
+      const ip = ipIn.subarray(0, (ipIn[2]! << 8) | ipIn[3]!);
+      const skb = this.skb.load(ip).begin(mac, pktType, frameNo);
+      skb.physIn = port;
+      if (port.gro) markGro(skb, port);
+      if (this.ct && (skb.fragoff !== 0 || ip[6]! & 0x20)) {
+        const r = this.frags.add(skb, DefragUser.ConntrackIn, frameNo, this.clockNs);
+        if (r)
+          this.asWhole(r, () => {
+            loadReassembled(this.skb, r).physIn = port;
+            this.brPrerouting(frameNo);
+          });
+        return;
+      }
+      return this.brPrerouting(frameNo);
+    }
+    if (etype === ETH_P_IPV6 && cfg.callIp6tables && filtered) {
+      const ip = frame.subarray(ipOff);
+      const bad = this.v6.validate(ip, port, truncated);
+      if (bad) return this.stackDrop(frameNo, bad);
+      return this.v6.receive(ip.subarray(0, 40 + ((ip[4]! << 8) | ip[5]!)), br.dev, mac, pktType, frameNo, port);
+    }
+    // Not for iptables: learned, then bridged or passed up as it is.
+    br.learn(frame, port, this.clockNs);
+    const d = br.decide(frame, port, this.clockNs);
+    const ip = etype === ETH_P_IP || etype === ETH_P_IPV6;
+    if (d === L2.SamePort) return this.stackDrop(frameNo, BridgeReason.samePort);
+    // Passed up to the bridge device: the IP stack runs it from PREROUTING on (no nf_bridge_info, so no physdev);
+    // to a port's MAC it is another host's packet, which ip_rcv drops.
+    if (d === L2.LocalOther && ip) return this.stackDrop(frameNo, StackReason.notForUs);
+    if (d === L2.Local || d === L2.LocalOther) return this.receiveOn(br.dev, frame, frameNo, truncated);
+    if (!ip) {
+      // Its own fate says it was bridged; every copy that leaves is a copy.
+      this.fate(FateKind.Bridged, frameNo, {
+        reason: etype === 0x0806 ? 'ARP (not filtered by iptables)' : `ethertype 0x${etype.toString(16).padStart(4, '0')}`,
+      });
+      if (d === L2.Forward) this.fate(FateKind.Copy, frameNo, { unit: br.port!.unit, frame });
+      else for (const p of br.floodOrder) if (p !== port) this.fate(FateKind.Copy, frameNo, { unit: p.unit, frame });
+      return;
+    }
+    // IP the bridge's sysctl keeps from iptables: forwarded as it came, or flooded (and passed up to the bridge's own stack).
+    if (d === L2.Forward) return this.fate(FateKind.Forwarded, frameNo, { unit: br.port!.unit, frame });
+    this.gatherCopies(frameNo, () => {
+      for (const p of br.floodOrder) if (p !== port) this.fate(FateKind.Forwarded, frameNo, { unit: p.unit, frame });
+      if (d === L2.FloodLocal) this.receiveOn(br.dev, frame, frameNo, truncated);
+    });
+  }
+
+  /** br_nf_pre_routing: the IPv4 packet of a frame a port received crosses PREROUTING as the bridge's. */
+  private brPrerouting(frameNo: number): void {
+    const skb = this.skb;
+    resetCt(skb);
+    if (this.brOtherHost) skb.pktType = PacketType.Host;
+    this.brDaddr = skb.daddr;
+    if (!this.hook(Hook.PreRouting, this.brBridge!.dev, null, frameNo)) return;
+    this.brAfterPrerouting(frameNo);
+  }
+
+  /**
+   * br_nf_pre_routing_finish and br_handle_frame_finish: after PREROUTING,
+   * a packet whose destination DNAT moved off the bridge's segment is
+   * passed up to be routed; otherwise the bridge learns the source MAC and
+   * decides on the destination MAC.
+   */
+  private brAfterPrerouting(frameNo: number): void {
+    const br = this.brBridge!;
+    const port = this.brPort!;
+    const frame = this.brFrame;
+    const skb = this.skb;
+    const now = this.clockNs;
+    if (this.brOtherHost) skb.pktType = PacketType.OtherHost;
+    const moved = skb.family === Family.V6 ? !skb.dst.equals(this.brDst6) : skb.daddr !== this.brDaddr;
+    let d: L2 | -1 = -1;
+    if (moved) {
+      const rt = this.fib.lookup(skb.dst);
+      if (rt.dev !== br.dev) {
+        // Routed: the destination MAC becomes the bridge's and the packet goes up to be routed.
+        skb.pktType = PacketType.Host;
+        d = L2.Local;
+      } else {
+        // Still on the bridge's segment: to the new destination's MAC, when the bridge has seen it.
+        const m = skb.family === Family.V6 ? br.neighbour6(skb.dst.toString()) : br.neighbour4(skb.daddr);
+        if (m) frame.set(m, 0);
+      }
+    }
+    br.learn(frame, port, now);
+    if (d === -1) d = br.decide(frame, port, now);
+    switch (d) {
+      case L2.Local:
+        return this.brUp(br, frameNo);
+      case L2.LocalOther:
+        // Passed up as another host's packet: ip_rcv drops it.
+        return this.stackDrop(frameNo, StackReason.notForUs);
+      case L2.SamePort:
+        return this.stackDrop(frameNo, BridgeReason.samePort);
+      case L2.Forward:
+        return this.brForward(br, br.port!, frameNo);
+      default: {
+        const local = d === L2.FloodLocal;
+        let n = 0;
+        for (const p of br.floodOrder) if (p !== port) n++;
+        if (n === 0 && !local) return this.stackDrop(frameNo, BridgeReason.noPort);
+        if (n === 1 && !local) {
+          for (const p of br.floodOrder) if (p !== port) this.brForward(br, p, frameNo);
+          return;
+        }
+        // Each copy starts from the packet as PREROUTING left it (its own clone in the kernel).
+        const len = skb.len;
+        const saved = skb.data.slice(0, len);
+        const mark = skb.mark;
+        const pktType = skb.pktType;
+        const nftrace = skb.nftrace;
+        const data = skb.data;
+        const restore = (): void => {
+          data.set(saved, 0);
+          if (skb.family === Family.V6) skb.loadV6(data);
+          else skb.load(data);
+          skb.mark = mark;
+          skb.pktType = pktType;
+          skb.nftrace = nftrace;
+          skb.physIn = port;
+          skb.physOut = null;
+        };
+        this.gatherCopies(frameNo, () => {
+          let first = true;
+          for (const p of br.floodOrder) {
+            if (p === port) continue;
+            if (!first) restore();
+            first = false;
+            this.brForward(br, p, frameNo);
+          }
+          if (local) {
+            if (!first) restore();
+            this.brUp(br, frameNo);
+          }
+        });
+      }
+    }
+  }
+
+  /** br_pass_frame_up for a packet br_netfilter saw: its PREROUTING is done (ip_sabotage_in), so it is routed at once. */
+  private brUp(br: Bridge, frameNo: number): void {
+    const skb = this.skb;
+    // br_nf_local_in: a broadcast or multicast packet's entry is confirmed before it goes up.
+    if (skb.pktType !== PacketType.Host && !this.confirm(frameNo)) return;
+    if (skb.family === Family.V6) this.v6.routeBridged(br.dev, frameNo);
+    else this.routeInput(skb, br.dev, frameNo);
+  }
+
+  /** br_nf_forward_ip and br_nf_post_routing: one copy leaving by `out`, through FORWARD and POSTROUTING as the bridge's. */
+  private brForward(br: Bridge, out: NetDevice, frameNo: number): void {
+    const skb = this.skb;
+    skb.physOut = out;
+    const other = skb.pktType === PacketType.OtherHost;
+    if (other) skb.pktType = PacketType.Host;
+    if (!this.hook(Hook.Forward, br.dev, br.dev, frameNo)) return;
+    if (!this.hook(Hook.PostRouting, null, br.dev, frameNo)) return;
+    if (!this.confirm(frameNo)) return;
+    if (other) skb.pktType = PacketType.OtherHost;
+    // The frame leaves with the link header it came with (source MAC and tags kept).
+    const hl = this.brL2;
+    const len = skb.len;
+    const frame = this.txBuf.subarray(0, hl + len);
+    frame.set(this.brFrame.subarray(0, hl), 0);
+    frame.set(skb.data.subarray(0, len), hl);
+    this.fate(FateKind.Forwarded, frameNo, { unit: out.unit, frame });
+  }
+
+  /**
+   * br_dev_xmit: a packet the stack routes (or sends) out of a bridge
+   * leaves by the port the destination MAC was learned on, or by every port
+   * when it is unknown, broadcast or multicast. The destination MAC is the
+   * next hop's as the ports saw it (cofw has no ARP), else the original
+   * frame's. No iptables hook runs on the way (br_netfilter has no
+   * LOCAL_OUT hook, and POSTROUTING ran in the IP stack).
+   */
+  private brEgress(br: Bridge, kind: FateKind, frameNo: number): void {
+    const skb = this.skb;
+    const len = skb.len;
+    const frame = this.txBuf.subarray(0, 14 + len);
+    const rt = this.fib.lookup(skb.dst);
+    const hop = rt.gateway && !rt.gateway.isZero() ? rt.gateway : skb.dst;
+    const m = hop.family === Family.V6 ? br.neighbour6(hop.toString()) : br.neighbour4(hop.w0);
+    if (m) frame.set(m, 0);
+    else if (skb.mac) frame.set(skb.mac.subarray(0, 6), 0);
+    else frame.fill(0xff, 0, 6);
+    frame.set(br.dev.mac, 6);
+    frame[12] = skb.family === Family.V6 ? 0x86 : 0x08;
+    frame[13] = skb.family === Family.V6 ? 0xdd : 0x00;
+    frame.set(skb.data.subarray(0, len), 14);
+    const d = br.decide(frame, null, this.clockNs);
+    if (d === L2.Forward) return this.fate(kind, frameNo, { unit: br.port!.unit, frame });
+    // Flooded: nothing filters the copies, so the first is the packet's fate and the others are copies.
+    let first = true;
+    for (const p of br.floodOrder) {
+      this.fate(first ? kind : FateKind.Copy, frameNo, { unit: p.unit, frame });
+      first = false;
+    }
+  }
+
+  /**
+   * Runs `go`, which sends one frame out of several ports (and maybe up to
+   * the stack), gathering what became of each copy; then gives the frame
+   * its one fate: the first copy that got through (or was delivered), else
+   * the first drop; each further copy that left is a Copy.
+   */
+  private gatherCopies(frameNo: number, go: () => void): void {
+    const list: CopyFate[] = [];
+    this.copies = list;
+    this.copiesFrame = frameNo;
+    try {
+      go();
+    } finally {
+      this.copies = null;
+    }
+    const own = list.find((c) => PASSING[c.kind]) ?? list.find((c) => c.kind === FateKind.Bridged) ?? list.find((c) => c.kind !== FateKind.Copy);
+    if (!own) {
+      this.fate(FateKind.DroppedByStack, frameNo, { reason: BridgeReason.noPort });
+      for (const c of list) if (c.frame && c.unit >= 0) this.fate(FateKind.Copy, frameNo, { unit: c.unit, frame: c.frame });
+      return;
+    }
+    this.fate(own.kind, frameNo, {
+      unit: own.unit,
+      ...(own.site ? { site: own.site } : {}),
+      ...(own.reason ? { reason: own.reason } : {}),
+      ...(own.frame ? { frame: own.frame } : {}),
+    });
+    for (const c of list) if (c !== own && c.frame && c.unit >= 0) this.fate(FateKind.Copy, frameNo, { unit: c.unit, frame: c.frame });
   }
 
   /** A locally generated packet (its source is a guest address), as an Ethernet frame. */
@@ -790,6 +1133,10 @@ export class GuestStack {
 
   /** A packet leaves on `dev`: Ethernet header with the device's MAC as source. */
   private transmit(kind: FateKind, dev: NetDevice, frameNo: number): void {
+    if (this.bridgeOfDev !== null) {
+      const br = this.bridgeOfDev.get(dev);
+      if (br) return this.brEgress(br, kind, frameNo);
+    }
     const len = this.skb.len;
     const frame = this.txBuf.subarray(0, 14 + len);
     const mac = this.skb.mac;
@@ -860,7 +1207,12 @@ export class GuestStack {
     // A packet that got through names the filter rule (or policy) that accepted it.
     if (PASSING[kind] && !f.site) out.site = this.passSite;
     this.passSite = undefined;
-    if (this.fanout && frameNo === this.fanoutLast) {
+    if (this.copies !== null && frameNo === this.copiesFrame && kind !== FateKind.Generated && kind !== FateKind.GeneratedDropped) {
+      // One copy of a frame a bridge sends out of several ports: the frame's fate is decided once all are out.
+      this.copies.push({ kind, unit: out.unit, site: out.site, reason: out.reason, frame: out.frame?.slice() });
+      return;
+    }
+    if (this.fanout && frameNo === this.fanoutLast && kind !== FateKind.Copy) {
       // A reassembled packet: each fragment shares its fate; the leaving frame goes with the last.
       for (const n of this.fanout) {
         if (n === frameNo) continue;
@@ -907,4 +1259,5 @@ const FATE_WORDS: Record<FateKind, string> = {
   [FateKind.Bridged]: 'bridged',
   [FateKind.FailPolicy]: 'fail policy',
   [FateKind.Outbound]: 'outbound copy, not replayed',
+  [FateKind.Copy]: 'copy sent by the bridge',
 };

@@ -62,6 +62,10 @@ export interface StackCore {
   sendIcmp6(ip: Uint8Array, frameNo: number, related: boolean): void;
   /** Like transmit, the packet leaving as `pieces` (fragments of it): one with each frame of the reassembled packet. */
   transmitPieces(kind: FateKind, dev: NetDevice, frameNo: number, pieces: Uint8Array[]): void;
+  /** A packet that entered by a bridge port is about to cross PREROUTING (br_netfilter): the bridge notes its destination. */
+  bridgeIn?(): void;
+  /** ... and has crossed it: the bridge takes it on (br_nf_pre_routing_finish_ipv6). */
+  bridgeOn?(frameNo: number): void;
 }
 
 /** Stack drop reasons of the IPv6 path, named after the kernel's SKB_DROP_REASON_* and counters. */
@@ -190,7 +194,7 @@ export class Ipv6Path {
   }
 
   /** A received IPv6 packet (`ip` trimmed to its length by the caller's validation). */
-  receive(ip: Uint8Array, dev: NetDevice, mac: Uint8Array | null, pktType: PacketType, frameNo: number): void {
+  receive(ip: Uint8Array, dev: NetDevice, mac: Uint8Array | null, pktType: PacketType, frameNo: number, physIn: NetDevice | null = null): void {
     const core = this.core;
     // ip6_rcv_core: hop-by-hop options are read before PREROUTING; an unknown option may ask for a parameter problem.
     if (ip[6] === 0) {
@@ -201,7 +205,8 @@ export class Ipv6Path {
       }
     }
     const skb = core.skb.loadV6(ip).begin(mac, pktType, frameNo);
-    if (dev.gro) markGro(skb, dev);
+    skb.physIn = physIn;
+    if ((physIn ?? dev).gro) markGro(skb, physIn ?? dev);
     // A malformed extension header chain still reaches the rules (whose -p then matches nothing);
     // the kernel notices it only when a protocol handler reads the chain, after INPUT.
     // nf_defrag_ipv6 takes every packet whose chain leads to a fragment header (find_prev_fhdr), whatever follows it.
@@ -213,7 +218,7 @@ export class Ipv6Path {
       if (!done.whole) return;
       const whole = done.whole;
       core.asWhole(whole.frames, frameNo, () => {
-        core.skb.loadV6(whole.packet).begin(whole.mac, whole.pktType, frameNo);
+        core.skb.loadV6(whole.packet).begin(whole.mac, whole.pktType, frameNo).physIn = physIn;
         this.whole = whole;
         try {
           this.prerouting(whole.dev, frameNo);
@@ -277,7 +282,16 @@ export class Ipv6Path {
   private prerouting(dev: NetDevice, frameNo: number): void {
     const core = this.core;
     core.resetCt();
+    // br_nf_pre_routing_ipv6: a packet that entered by a bridge port crosses PREROUTING as the bridge's, then goes back to it.
+    const bridged = core.skb.physIn !== null;
+    if (bridged) core.bridgeIn?.();
     if (!core.hook(Hook.PreRouting, dev, null, frameNo)) return;
+    if (bridged && core.bridgeOn) return core.bridgeOn(frameNo);
+    this.routeInput(dev, frameNo);
+  }
+
+  /** A packet the bridge `dev` passes up, its PREROUTING done (ip_sabotage_in): routed from here. */
+  routeBridged(dev: NetDevice, frameNo: number): void {
     this.routeInput(dev, frameNo);
   }
 

@@ -35,7 +35,7 @@ export const eui64Match = defineMatch<null>({
   match(_c, skb, par) {
     const mac = skb.mac;
     // skb->dev must be an Ethernet device with a MAC header (loopback's is not).
-    if (!par.inDev || par.inDev.unit < 0 || !mac || mac.length < 14) return false;
+    if (!par.inDev || (par.inDev.unit < 0 && !par.inDev.bridge) || !mac || mac.length < 14) return false;
     // eth_hdr(skb)->h_proto (the VLAN tag, when there was one, is already gone).
     if (mac[mac.length - 2] !== 0x86 || mac[mac.length - 1] !== 0xdd) return false;
     if (skb.data[0]! >> 4 !== 6) return false;

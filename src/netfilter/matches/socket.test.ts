@@ -67,7 +67,7 @@ describe('physdev', () => {
   it('is refused with the reason: no bridge in the machine', () => {
     const m = refusal('-A FORWARD -m physdev --physdev-is-bridged -j ACCEPT', Family.V4, 'filter');
     expect(m).toContain(PHYSDEV_REFUSAL);
-    expect(m).toMatch(/no bridge.*Remove the rule, or match the routed interface with -i\/-o instead/);
+    expect(m).toMatch(/has no bridge.*declare the bridge in the machine file \(`bridges:`.*match the routed interface with -i\/-o instead/);
     expect(refusal('-A FORWARD -m physdev --physdev-in eth0 ! --physdev-out eth1', Family.V6, 'filter')).toContain(PHYSDEV_REFUSAL);
   });
   it("gives iptables' own message for a malformed rule first", () => {

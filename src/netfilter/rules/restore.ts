@@ -172,6 +172,11 @@ export interface LoadOptions {
    * refused as iptables refuses it (`Set NAME doesn't exist.`).
    */
   ipsets?: IpsetStore;
+  /**
+   * The machine's bridge ports (`bridgePorts(spec)`, from the machine
+   * file's `bridges:`): `-m physdev` is read only when there are some.
+   */
+  bridgePorts?: readonly string[];
 }
 
 /** An error at a word, before it knows its file (filled in by the line loop). */
@@ -1315,6 +1320,7 @@ export class RestoreParser {
       head,
       shared: this.shared,
       ...(this.opts.ipsets ? { ipsets: this.opts.ipsets } : {}),
+      ...(this.opts.bridgePorts ? { bridgePorts: this.opts.bridgePorts } : {}),
     };
     for (const l of p.loaded) for (const u of l.uses) (u.pos as { line: number }).line = lineNo;
     // Each rule a comma list expands into gets modules of its own (their state is per rule).

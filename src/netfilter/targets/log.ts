@@ -16,7 +16,7 @@
  * or hold a newline and is cut to 29 bytes without a word.
  *
  * Known limitations: --log-uid prints nothing (cofw's packets have no
- * owning sockets); bridge PHYSIN=/PHYSOUT= are never printed.
+ * owning sockets).
  */
 import { saveString } from '../rules/tokenize.js';
 import { XT_CONTINUE, type Skb, type XtParams } from '../types.js';
@@ -169,7 +169,7 @@ const LOOPBACK_MAC6 = 'MAC=00:00:00:00:00:00:00:00:00:00:00:00:86:dd ';
 function macPart(flags: number, skb: Skb, par: XtParams): string {
   const dev = par.inDev!;
   const mac = skb.mac;
-  if (dev.unit < 0) return skb.family === Family.V6 ? LOOPBACK_MAC6 : LOOPBACK_MAC; // ARPHRD_LOOPBACK: never decoded
+  if (dev.unit < 0 && !dev.bridge) return skb.family === Family.V6 ? LOOPBACK_MAC6 : LOOPBACK_MAC; // ARPHRD_LOOPBACK: never decoded
   if (!mac || mac.length < 14) return 'MAC= ';
   const tagged = mac.length >= 18 && mac[12] === 0x81 && mac[13] === 0x00;
   const protoOff = tagged ? 16 : 12;
@@ -186,6 +186,9 @@ function macPart(flags: number, skb: Skb, par: XtParams): string {
 /** The log line nf_log_ip_packet writes (without the level), trailing space included. */
 export function formatLogLine(config: LogConfig, skb: Skb, par: XtParams): string {
   let s = `${config.prefix}IN=${par.inDev?.name ?? ''} OUT=${par.outDev?.name ?? ''} `;
+  // nf_log_dump_packet_common: the bridge ports of a packet that entered by one (br_netfilter), when not already named.
+  if (skb.physIn && skb.physIn !== par.inDev) s += `PHYSIN=${skb.physIn.name} `;
+  if (skb.physOut && skb.physOut !== par.outDev) s += `PHYSOUT=${skb.physOut.name} `;
   if (par.inDev) s += macPart(config.flags, skb, par);
   const out = { s };
   if (skb.family === Family.V6) dumpIpv6(out, skb.data, skb.len, 0, config.flags, skb.mark, true);
