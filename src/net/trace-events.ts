@@ -7,6 +7,9 @@
  *
  * Events, in the order a frame meets them (`f` is the frame number):
  *   {e:'hook', f, hook, in, out, pkt}           a hook starts; pkt as the packet is now
+ *                                               (physin, physout: the bridge ports of a bridged packet, when it has them)
+ *   {e:'copy', f, port}                         a bridge sends a copy of the frame out of `port` (null: up to its own stack)
+ *   {e:'copies', f, n}                          ... and is done: the frame's own fate follows
  *   {e:'ct', f, before, state, after}           conntrack looked the packet up: the entry before and after, the packet's state
  *   {e:'table', f, table, hook}                 a table's chain for the hook starts
  *   {e:'rule', f, table, chain, n, m, line}     rule n met: m 1 matched, 0 did not; line in the rule file

@@ -78,7 +78,14 @@ function formatFrame(frame: number, evs: Event[], o: TraceTextOptions): string {
     switch (e.e) {
       case 'hook': {
         fam = e.fam === 6 ? 6 : 4;
-        const dev = [e.in ? `in ${String(e.in)}` : '', e.out ? `out ${String(e.out)}` : ''].filter(Boolean).join(', ');
+        const dev = [
+          e.in ? `in ${String(e.in)}` : '',
+          e.out ? `out ${String(e.out)}` : '',
+          e.physin ? `physdev-in ${String(e.physin)}` : '',
+          e.physout ? `physdev-out ${String(e.physout)}` : '',
+        ]
+          .filter(Boolean)
+          .join(', ');
         if (fates > 0 && !generated) {
           generated = true;
           out.push(`  then a packet netfilter generated for it (REJECT's reply): ${String(e.pkt)}`);
@@ -116,6 +123,18 @@ function formatFrame(frame: number, evs: Event[], o: TraceTextOptions): string {
       }
       case 'natbound':
         out.push(`    nat: not consulted (only a connection's first packet goes through the nat table; this one's translation is already decided)`);
+        break;
+      case 'copy':
+        out.push(e.port ? `  copy out of ${String(e.port)} (the bridge sends the frame out of several ports):` : `  copy passed up to the bridge's own stack:`);
+        fates = 0;
+        generated = false;
+        break;
+      case 'copies':
+        out.push(`  the frame, from its ${String(e.n)} copies:`);
+        fates = 0;
+        generated = false;
+        ctBefore = undefined;
+        firstPkt = '';
         break;
       case 'fate': {
         fates++;

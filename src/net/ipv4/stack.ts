@@ -560,14 +560,17 @@ export class GuestStack {
         };
         this.gatherCopies(frameNo, () => {
           let first = true;
+          const events = this.opts.trace?.(frameNo) ? this.events : null;
           for (const p of br.floodOrder) {
             if (p === port) continue;
             if (!first) restore();
             first = false;
+            events?.emit({ e: 'copy', f: frameNo, port: p.name });
             this.brForward(br, p, frameNo);
           }
           if (local) {
             if (!first) restore();
+            events?.emit({ e: 'copy', f: frameNo, port: null });
             this.brUp(br, frameNo);
           }
         });
@@ -650,6 +653,7 @@ export class GuestStack {
     } finally {
       this.copies = null;
     }
+    if (this.opts.trace?.(frameNo)) this.events.emit({ e: 'copies', f: frameNo, n: list.length });
     const own = list.find((c) => PASSING[c.kind]) ?? list.find((c) => c.kind === FateKind.Bridged) ?? list.find((c) => c.kind !== FateKind.Copy);
     if (!own) {
       this.fate(FateKind.DroppedByStack, frameNo, { reason: BridgeReason.noPort });
@@ -959,6 +963,8 @@ export class GuestStack {
         hook: HOOK_NAMES[hook],
         in: inDev?.name ?? null,
         out: outDev?.name ?? null,
+        ...(this.skb.physIn ? { physin: this.skb.physIn.name } : {}),
+        ...(this.skb.physOut ? { physout: this.skb.physOut.name } : {}),
         pkt: this.events.packet(this.skb),
       });
     for (const t of tables) {
