@@ -120,7 +120,7 @@ describe('golden: counters equal the real kernel', () => {
   it.each(scenarios.filter((d) => !pending.includes(d)))('%s', async (name) => {
     const dir = join(root, name);
     const machineFile = existsSync(join(dir, 'machine.yaml')) ? join(dir, 'machine.yaml') : join(root, 'machine.yaml');
-    const recorded = ['eth0', 'eth1'].filter((i) => existsSync(join(dir, `kernel-${i}.pcap`)));
+    const recorded = ['eth0', 'eth1', 'eth2', 'eth3'].filter((i) => existsSync(join(dir, `kernel-${i}.pcap`)));
     const tmp = recorded.length ? mkdtempSync(join(tmpdir(), 'cofw-golden-')) : undefined;
     const accepted = tmp ? join(tmp, 'accepted.pcapng') : undefined;
     const rules6File = existsSync(join(dir, 'rules.v6')) ? join(dir, 'rules.v6') : undefined;

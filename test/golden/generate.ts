@@ -46,6 +46,7 @@ import * as rpfilter from './gen/rpfilter.js';
 import * as ipsetTypes from './gen/ipset-types.js';
 import * as ctHelpers from './gen/ct-helpers.js';
 import * as ctNetbios from './gen/ct-netbios.js';
+import * as bridge from './gen/bridge.js';
 import { blocklist300, filterCore, headerEdges, rejectLog } from './gen/legacy.js';
 import type { ScenarioName } from './scenarios.js';
 
@@ -83,6 +84,7 @@ export const BUILDERS: Partial<Record<ScenarioName, () => Scenario>> = {
   'ipset-types': ipsetTypes.build,
   'ct-helpers': ctHelpers.build,
   'ct-netbios': ctNetbios.build,
+  bridge: bridge.build,
   'filter-core': filterCore,
   'reject-log': rejectLog,
   'blocklist-300': blocklist300,
@@ -126,6 +128,9 @@ function main(argv: string[]): void {
     // The IP sets the rules name (`ipset save` format), restored before the rules: record these with a copy of the oracle that does (see README.md).
     const ipsets = 'ipsets' in built ? (built as { ipsets: string }).ipsets : undefined;
     if (ipsets) writeFileSync(join(dir, 'ipsets'), ipsets);
+    // A machine of its own (the topology of a private copy of the oracle: see the scenario's README).
+    const machine = 'machine' in built ? (built as { machine: string }).machine : undefined;
+    if (machine) writeFileSync(join(dir, 'machine.yaml'), machine);
     // Frames that name their interface make a pcapng capture (capture.pcapng): the interface decides where they arrive.
     const pcapng = capture.frames.some((f) => f.ifName !== undefined);
     const captureFile = join(dir, pcapng ? 'capture.pcapng' : 'capture.pcap');

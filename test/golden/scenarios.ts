@@ -37,6 +37,7 @@ export const SCENARIOS = [
   'ipset-types',
   'ct-helpers',
   'ct-netbios',
+  'bridge',
   // Recorded earlier; kept as further kernel facts.
   'smoke',
   'filter-core',
