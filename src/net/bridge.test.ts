@@ -262,3 +262,34 @@ describe('ingress by bridge ports', () => {
     expect(decideIngress({ data: arpFromB }, fib, spec.devices).unit).toBe(2);
   });
 });
+
+describe('physdev with a bridge: parse, save, checkentry', () => {
+  const load = (rule: string, table = 'filter'): string => {
+    try {
+      return saveRuleset(loadRuleset(`*${table}\n${rule}\nCOMMIT\n`, 'p.v4', { bridgePorts: ['eth1', 'eth2'] }), {})
+        .split('\n')
+        .filter((l) => l.startsWith('-A'))
+        .join('\n');
+    } catch (e) {
+      return (e as Error).message;
+    }
+  };
+  it('saves options in iptables-save order: is-in, in, is-out, out, is-bridged', () => {
+    expect(load('-A FORWARD -m physdev ! --physdev-in eth+ --physdev-out eth2 ! --physdev-is-bridged --physdev-is-in ! --physdev-is-out')).toBe(
+      '-A FORWARD -m physdev --physdev-is-in ! --physdev-in eth+ ! --physdev-is-out --physdev-out eth2 ! --physdev-is-bridged',
+    );
+    expect(load('-A FORWARD -m physdev --physdev-is-bridged --physdev-out eth2 --physdev-in eth1')).toBe(
+      '-A FORWARD -m physdev --physdev-in eth1 --physdev-out eth2 --physdev-is-bridged',
+    );
+    expect(load('-A FORWARD -m physdev --physdev-in +')).toBe('-A FORWARD -m physdev --physdev-in +');
+  });
+  it('refuses what iptables and the kernel refuse, in their words', () => {
+    expect(load('-A FORWARD -m physdev --physdev-in eth1 --physdev-in eth2')).toMatch(/physdev: option "--physdev-in" can only be used once/);
+    expect(load('-A OUTPUT -m physdev --physdev-out eth1')).toMatch(/RULE_APPEND failed \(Invalid argument\): rule in chain OUTPUT/);
+    expect(load('-A OUTPUT -m physdev ! --physdev-is-bridged --physdev-is-out', 'mangle')).toMatch(/RULE_APPEND failed/);
+    // With a plain --physdev-is-bridged, in POSTROUTING, and in a user chain reached from OUTPUT, it loads (as with iptables-nft).
+    expect(load('-A OUTPUT -m physdev --physdev-is-bridged --physdev-out eth1')).toBe('-A OUTPUT -m physdev --physdev-out eth1 --physdev-is-bridged');
+    expect(load('-A POSTROUTING -m physdev --physdev-out eth1', 'mangle')).toBe('-A POSTROUTING -m physdev --physdev-out eth1');
+    expect(load(':X - [0:0]\n-A OUTPUT -j X\n-A X -m physdev --physdev-out eth1')).toBe('-A OUTPUT -j X\n-A X -m physdev --physdev-out eth1');
+  });
+});
