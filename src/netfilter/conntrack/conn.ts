@@ -162,24 +162,86 @@ export class TcpCt {
 
 /**
  * One direction of an entry as it sits in a hash chain
- * (struct nf_conntrack_tuple_hash).
+ * (struct nf_conntrack_tuple_hash). Its key is also held inline as numbers
+ * (the protocol, the family and the address words), so that a lookup
+ * compares the entries of a chain without reaching the address records.
  */
 export class TupleHash implements Tuple {
   next: TupleHash | null = null;
   bucket = -1;
+  readonly proto: number;
+  /** The inline key: the addresses' family and words (kept in step with `src` and `dst`). */
+  fam = 0;
+  s0 = 0;
+  s1 = 0;
+  s2 = 0;
+  s3 = 0;
+  d0 = 0;
+  d1 = 0;
+  d2 = 0;
+  d3 = 0;
+  private src_: InetAddr;
+  private dst_: InetAddr;
+
   constructor(
     readonly conn: Conn,
     /** 0 original, 1 reply. */
     readonly dir: 0 | 1,
     /** Set when the entry is made; the reply tuple changes only while unconfirmed (nf_conntrack_alter_reply). */
-    public src: InetAddr,
-    public dst: InetAddr,
+    src: InetAddr,
+    dst: InetAddr,
     public sport: number,
     public dport: number,
-  ) {}
+  ) {
+    this.proto = conn.proto;
+    this.src_ = src;
+    this.dst_ = dst;
+    this.src = src;
+    this.dst = dst;
+  }
 
-  get proto(): number {
-    return this.conn.proto;
+  get src(): InetAddr {
+    return this.src_;
+  }
+
+  set src(a: InetAddr) {
+    this.src_ = a;
+    this.fam = a.family;
+    this.s0 = a.w0;
+    this.s1 = a.w1;
+    this.s2 = a.w2;
+    this.s3 = a.w3;
+  }
+
+  get dst(): InetAddr {
+    return this.dst_;
+  }
+
+  set dst(a: InetAddr) {
+    this.dst_ = a;
+    this.d0 = a.w0;
+    this.d1 = a.w1;
+    this.d2 = a.w2;
+    this.d3 = a.w3;
+  }
+
+  /** Does this direction hold the tuple (proto, src, dst, sport, dport) (nf_ct_tuple_equal)? Reads only inline numbers. */
+  holds(proto: number, src: InetAddr, dst: InetAddr, sport: number, dport: number): boolean {
+    return (
+      this.sport === sport &&
+      this.dport === dport &&
+      this.s0 === src.w0 &&
+      this.d0 === dst.w0 &&
+      this.proto === proto &&
+      this.s1 === src.w1 &&
+      this.d1 === dst.w1 &&
+      this.s2 === src.w2 &&
+      this.d2 === dst.w2 &&
+      this.s3 === src.w3 &&
+      this.d3 === dst.w3 &&
+      this.fam === src.family &&
+      (dst.family as number) === this.fam
+    );
   }
 }
 

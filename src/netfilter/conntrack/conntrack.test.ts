@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { icmp, ipv4, raw, tcp, udp } from '../../packet/build.js';
+import { icmp, icmp6, ipv4, ipv6, raw, sctp, sctpInit, tcp, udp } from '../../packet/build.js';
 import { Hook, NF_ACCEPT, NF_DROP, Skb } from '../types.js';
+import { Family } from '../../packet/inet-addr.js';
 import {
   CT_INVALID,
   CT_TRACKED,
@@ -14,7 +15,12 @@ import {
   IP_CT_RELATED,
   IP_CT_RELATED_REPLY,
   TCP_STATE_NAMES,
+  ZONE_DIR_BOTH,
+  ZONE_DIR_ORIG,
+  ZONE_DIR_REPL,
   attachRelated,
+  formatEntry,
+  zoneTemplate,
   type ConntrackOptions,
 } from './index.js';
 
@@ -409,5 +415,37 @@ describe('what the NAT core asks of the table', () => {
     expect(back.ct).toBe(c);
     expect(back.ctinfo).toBe(IP_CT_ESTABLISHED_REPLY);
     expect(() => r.ct.alterReply(c, c.reply)).toThrow(/confirmed/);
+  });
+});
+
+describe('the conntrack -L text', () => {
+  it('list() writes each entry as formatEntry prints it, sorted, for every protocol, family and zone', () => {
+    const r = new Rig();
+    const send = (ip: Uint8Array, zone = -1, mark = 0): void => {
+      const skb = ip[0]! >> 4 === 6 ? new Skb().loadV6(ip) : new Skb().load(ip);
+      skb.ctZone = zone;
+      if (r.ct.in(skb, Hook.PreRouting, r.now) === NF_ACCEPT) r.ct.confirm(skb, r.now);
+      if (skb.ct) skb.ct.mark = mark;
+    };
+    handshake(r);
+    r.tcp('c', 'S', 7, 0, { sport: 9, dport: 65535 });
+    send(ipv4({ src: A, dst: B }, udp({ sport: 53, dport: 1 })), -1, 0xffffffff);
+    send(ipv4({ src: B, dst: A }, udp({ sport: 1, dport: 53 })));
+    send(ipv4({ src: '0.0.0.0', dst: '255.255.255.255' }, udp({ sport: 68, dport: 67 })));
+    send(ipv4({ src: A, dst: B }, icmp({ type: 8, code: 0, id: 4321, seq: 1 })));
+    send(ipv4({ src: A, dst: B }, raw(50, new Uint8Array(20))));
+    send(ipv4({ src: A, dst: B }, raw(47, new Uint8Array([0x20, 0x01, 0x88, 0x0b, 0, 0, 0xbe, 0xef]))));
+    send(ipv4({ src: A, dst: B }, sctp({ sport: 5000, dport: 6000, vtag: 0, chunks: [{ type: 1, value: sctpInit(77) }] })));
+    send(ipv6({ src: '2001:db8::1', dst: 'fe80::1:2' }, tcp({ sport: 1000, dport: 22, flags: 'S', seq: 1 })));
+    send(ipv6({ src: '::ffff:192.0.2.1', dst: '2001:db8::' }, icmp6({ type: 128, code: 0, id: 1, seq: 1 })));
+    for (const [i, dirs] of [ZONE_DIR_ORIG, ZONE_DIR_REPL, ZONE_DIR_BOTH].entries())
+      send(ipv4({ src: A, dst: B }, udp({ sport: 100 + i, dport: 200 })), zoneTemplate(10 + i * 1000, dirs, false));
+    r.now += 7n * S;
+    const all = [...r.ct.entries(r.now)];
+    expect(all.length).toBe(13);
+    const expected = all.map((c) => `${formatEntry(c, r.ct.expiresIn(c, r.now))}\n`).sort();
+    expect(r.ct.list(r.now)).toBe(expected.join(''));
+    expect(r.ct.list(r.now, Family.V6)).toBe(expected.filter((l) => l.includes('src=2001') || l.includes('src=::')).join(''));
+    expect(r.ct.list(r.now)).toMatch(/zone-orig=10 .*zone-reply=1010 .*zone=2010 use=1/s);
   });
 });

@@ -276,15 +276,8 @@ export class Conntrack implements HelperHost {
     const b = this.bucketOf(proto, src, dst, sport, dport);
     for (let h: TupleHash | null = this.heads[b] ?? null; h !== null;) {
       const next: TupleHash | null = h.next;
-      const c = h.conn;
-      if (
-        h.sport === sport &&
-        h.dport === dport &&
-        c.proto === proto &&
-        h.src.equals(src) &&
-        h.dst.equals(dst) &&
-        zoneIdIn(c.zone, c.zoneDirs, h.dir) === zoneIdIn(zid, zdirs, h.dir)
-      ) {
+      if (h.holds(proto, src, dst, sport, dport) && zoneIdIn(h.conn.zone, h.conn.zoneDirs, h.dir) === zoneIdIn(zid, zdirs, h.dir)) {
+        const c = h.conn;
         if (c.timeout - now > 0) return h;
         this.remove(c);
       }
@@ -922,8 +915,24 @@ export class Conntrack implements HelperHost {
    * per line, each line ending with a newline.
    */
   list(nowNs: bigint, family?: Family): string {
-    const lines: string[] = [];
-    for (const c of this.entries(nowNs)) if (family === undefined || c.family === family) lines.push(formatEntry(c, this.expiresIn(c, nowNs)));
+    // Each line is written as ASCII bytes and read back as one flat string: formatting tens of
+    // thousands of entries as concatenated strings left most of the time to the garbage collector.
+    const w = new AsciiWriter();
+    const starts: number[] = [];
+    const now = this.jiffies(nowNs);
+    for (let b = 0; b < this.buckets; b++) {
+      for (let h: TupleHash | null = this.heads[b] ?? null; h !== null; h = h.next) {
+        if (h.dir !== 0 || (family !== undefined && h.fam !== family)) continue;
+        // Confirmed entries only are in the table: their timeout is absolute.
+        const left = h.conn.timeout - now;
+        if (left <= 0) continue;
+        starts.push(w.pos);
+        writeEntry(w, h.conn, Math.floor(left / HZ));
+      }
+    }
+    starts.push(w.pos);
+    const lines = new Array<string>(starts.length - 1);
+    for (let i = 0; i < lines.length; i++) lines[i] = w.text(starts[i]!, starts[i + 1]!);
     // The default sort compares UTF-16 code units, as `<` does (the lines are ASCII: C collation), without a
     // call per comparison.
     lines.sort();
@@ -935,6 +944,127 @@ const HANDLE_OK = 0;
 const HANDLE_INVALID = 1;
 const HANDLE_REPEAT = 2;
 const HANDLE_KILL = 3;
+
+/** A growing buffer of ASCII text (the `conntrack -L` lines), read back as flat strings. */
+class AsciiWriter {
+  buf = Buffer.allocUnsafe(1 << 16);
+  pos = 0;
+
+  private room(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const b = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    this.buf.copy(b, 0, 0, this.pos);
+    this.buf = b;
+  }
+
+  str(s: string): void {
+    this.room(s.length);
+    const b = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < s.length; i++) b[p++] = s.charCodeAt(i);
+    this.pos = p;
+  }
+
+  /** A non-negative integer in decimal. */
+  num(n: number): void {
+    if (n < 10) {
+      this.room(1);
+      this.buf[this.pos++] = 48 + n;
+      return;
+    }
+    this.str(String(n));
+  }
+
+  /** An IPv4 address as a dotted quad (the word's four bytes). */
+  v4(w: number): void {
+    this.room(15);
+    this.byteNum(w >>> 24);
+    this.buf[this.pos++] = 46;
+    this.byteNum((w >>> 16) & 255);
+    this.buf[this.pos++] = 46;
+    this.byteNum((w >>> 8) & 255);
+    this.buf[this.pos++] = 46;
+    this.byteNum(w & 255);
+  }
+
+  private byteNum(n: number): void {
+    const b = this.buf;
+    if (n >= 100) {
+      b[this.pos++] = 48 + Math.floor(n / 100);
+      b[this.pos++] = 48 + (Math.floor(n / 10) % 10);
+    } else if (n >= 10) b[this.pos++] = 48 + Math.floor(n / 10);
+    b[this.pos++] = 48 + (n % 10);
+  }
+
+  text(from: number, to: number): string {
+    return this.buf.toString('latin1', from, to);
+  }
+}
+
+function writeAddr(w: AsciiWriter, a: InetAddr): void {
+  if (a.family === Family.V6) w.str(a.toString());
+  else w.v4(a.w0);
+}
+
+function writeTuple(w: AsciiWriter, c: Conn, h: TupleHash): void {
+  w.str('src=');
+  writeAddr(w, h.src);
+  w.str(' dst=');
+  writeAddr(w, h.dst);
+  if (c.proto === 1 || c.proto === 58) {
+    w.str(' type=');
+    w.num(h.dport >>> 8);
+    w.str(' code=');
+    w.num(h.dport & 0xff);
+    w.str(' id=');
+    w.num(h.sport);
+  } else if (hasPorts(c.proto)) {
+    w.str(' sport=');
+    w.num(h.sport);
+    w.str(' dport=');
+    w.num(h.dport);
+  } else if (c.proto === 47) w.str(` srckey=0x${h.sport.toString(16)} dstkey=0x${h.dport.toString(16)}`);
+}
+
+/** formatEntry's line, written into `w` (the same text, byte for byte: conntrack.test.ts compares them). */
+function writeEntry(w: AsciiWriter, c: Conn, expires: number): void {
+  w.str(PROTO_PADDED[c.proto] ?? 'unknown ');
+  w.str(' ');
+  w.num(c.proto);
+  w.str(' ');
+  w.num(expires);
+  w.str(' ');
+  if (c.tcp) w.str(TCP_STATE_NAMES[c.tcp.state as number] ?? 'NONE');
+  else if (c.sctp) w.str(SCTP_STATE_NAMES[c.sctp.state as number] ?? 'NONE');
+  if (c.tcp || c.sctp) w.str(' ');
+  writeTuple(w, c, c.orig);
+  if (c.zone !== 0 && c.zoneDirs === ZONE_DIR_ORIG) {
+    w.str(' zone-orig=');
+    w.num(c.zone);
+  }
+  if (!(c.status & IPS_SEEN_REPLY)) w.str(' [UNREPLIED]');
+  w.str(' ');
+  writeTuple(w, c, c.reply);
+  if (c.zone !== 0 && c.zoneDirs === ZONE_DIR_REPL) {
+    w.str(' zone-reply=');
+    w.num(c.zone);
+  }
+  if (c.status & IPS_ASSURED) w.str(' [ASSURED]');
+  w.str(' mark=');
+  w.num(c.mark);
+  if (c.zone !== 0 && c.zoneDirs === ZONE_DIR_BOTH) {
+    w.str(' zone=');
+    w.num(c.zone);
+  }
+  if (c.helper !== null) {
+    w.str(' helper=');
+    w.str(c.helper.name);
+  }
+  w.str(' use=1');
+}
+
+/** PROTO_NAMES padded as conntrack-tools prints them (%-8s). */
+const PROTO_PADDED: Record<number, string> = Object.fromEntries(Object.entries(PROTO_NAMES).map(([k, v]) => [k, v.padEnd(8)]));
 
 function tupleText(c: Conn, h: TupleHash): string {
   let s = `src=${h.src.toString()} dst=${h.dst.toString()}`;
@@ -960,7 +1090,7 @@ export function formatExpectation(e: Expectation, expires: number): string {
   return s;
 }
 
-/** One entry as conntrack-tools prints it by default. */
+/** One entry as conntrack-tools prints it by default (`Conntrack.list` writes the same text as bytes). */
 export function formatEntry(c: Conn, expires: number): string {
   const name = PROTO_NAMES[c.proto] ?? 'unknown';
   let s = `${name.padEnd(8)} ${c.proto} ${expires} `;
