@@ -931,12 +931,7 @@ export class Conntrack implements HelperHost {
       }
     }
     starts.push(w.pos);
-    const lines = new Array<string>(starts.length - 1);
-    for (let i = 0; i < lines.length; i++) lines[i] = w.text(starts[i]!, starts[i + 1]!);
-    // The default sort compares UTF-16 code units, as `<` does (the lines are ASCII: C collation), without a
-    // call per comparison.
-    lines.sort();
-    return lines.length ? `${lines.join('\n')}\n` : '';
+    return w.sortedLines(starts);
   }
 }
 
@@ -998,6 +993,16 @@ class AsciiWriter {
 
   text(from: number, to: number): string {
     return this.buf.toString('latin1', from, to);
+  }
+
+  /** The lines written (line i from starts[i] to starts[i + 1]), sorted as `sort` sorts them in the C locale, each ending with a newline. */
+  sortedLines(starts: number[]): string {
+    const lines = new Array<string>(starts.length - 1);
+    for (let i = 0; i < lines.length; i++) lines[i] = this.text(starts[i]!, starts[i + 1]!);
+    // The default sort compares UTF-16 code units, as `<` does (the lines are ASCII: C collation), without a
+    // call per comparison.
+    lines.sort();
+    return lines.length ? `${lines.join('\n')}\n` : '';
   }
 }
 
