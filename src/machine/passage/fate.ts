@@ -46,7 +46,18 @@ export class FateEncoder {
   private reasons = 0;
   constructor(private readonly out: MessageBuffer) {}
 
+  /** Ids by site record: the stack passes one record per site, so most fates find theirs here. */
+  private readonly idOfRecord = new WeakMap<DropSite, number>();
+
   private siteId(s: DropSite): number {
+    const known = this.idOfRecord.get(s);
+    if (known !== undefined) return known;
+    const id = this.siteIdByName(s);
+    this.idOfRecord.set(s, id);
+    return id;
+  }
+
+  private siteIdByName(s: DropSite): number {
     const tableKey = s.ipv6 ? `6 ${s.table}` : s.table;
     let chains = this.siteIds.get(tableKey);
     if (!chains) this.siteIds.set(tableKey, (chains = new Map()));

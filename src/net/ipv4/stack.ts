@@ -193,6 +193,8 @@ export class GuestStack {
   /** Its destination before PREROUTING (DNAT detection). */
   private brDaddr = 0;
   private readonly brDst6 = new InetAddr();
+  /** transmit's fate details (reused). */
+  private readonly txFate: { unit: number; frame: Uint8Array | undefined } = { unit: -1, frame: undefined };
   private readonly fateRec: { -readonly [K in keyof Fate]: Fate[K] } = { kind: FateKind.Delivered, frameNo: 0, unit: -1 };
   /** `cofw trace`'s events for the frames it names (trace-events.ts). */
   private readonly events = new TraceEvents((level, text) => this.opts.printk(level, text));
@@ -384,7 +386,7 @@ export class GuestStack {
       this.drainLocal();
       return;
     }
-    this.ipRcv(frame.subarray(off + 2), dev, mac, pktType, frameNo, truncated);
+    this.ipRcv(frame, off + 2, dev, mac, pktType, frameNo, truncated);
     this.drainLocal();
   }
 
@@ -434,7 +436,7 @@ export class GuestStack {
     if (etype === ETH_P_IP && cfg.callIptables && filtered) {
       // br_nf_pre_routing: br_validate_ipv4, then PREROUTING with IN=the bridge.
       const ipIn = frame.subarray(ipOff);
-      const bad = this.validate(ipIn, truncated);
+      const bad = this.validate(ipIn, truncated, 0);
       if (bad) return this.stackDrop(frameNo, bad);
       const ip = ipIn.subarray(0, (ipIn[2]! << 8) | ipIn[3]!);
       const skb = this.skb.load(ip).begin(mac, pktType, frameNo);
@@ -685,13 +687,12 @@ export class GuestStack {
       return;
     }
     // The frame is the guest's to change (a view into the consumed page message).
-    const ip = frame.subarray(14);
-    const bad = this.validate(ip, truncated);
+    const bad = this.validate(frame, truncated, 14);
     if (bad) {
       this.fate(FateKind.DroppedByStack, frameNo, { reason: bad });
       return;
     }
-    const pkt = ip.subarray(0, (ip[2]! << 8) | ip[3]!);
+    const pkt = frame.subarray(14, 14 + ((frame[16]! << 8) | frame[17]!));
     if (this.ct && (pkt[6]! & 0x3f || pkt[7]!)) {
       // With conntrack, nf_defrag_ipv4 reassembles on OUTPUT too, at -400.
       const s = this.skb.load(pkt);
@@ -713,28 +714,30 @@ export class GuestStack {
 
   // -- receive path ---------------------------------------------------------
 
-  /** ip_rcv_core's checks; returns a drop reason or undefined. */
-  private validate(ip: Uint8Array, truncated = false): string | undefined {
-    if (ip.length < 20) return StackReason.tooShort;
-    const ihl = (ip[0]! & 0x0f) * 4;
-    if (ip[0]! >> 4 !== 4 || ihl < 20) return StackReason.badHeader;
-    if (ip.length < ihl) return StackReason.tooShort;
-    if (inetChecksum(ip, 0, ihl) !== 0) return StackReason.badChecksum;
-    const tot = (ip[2]! << 8) | ip[3]!;
-    if (tot > ip.length && !truncated) return StackReason.tooShort;
+  /** ip_rcv_core's checks on the packet at `at` of `b` (the rest of `b`); returns a drop reason or undefined. */
+  private validate(b: Uint8Array, truncated: boolean, at: number): string | undefined {
+    const avail = b.length - at;
+    if (avail < 20) return StackReason.tooShort;
+    const ihl = (b[at]! & 0x0f) * 4;
+    if (b[at]! >> 4 !== 4 || ihl < 20) return StackReason.badHeader;
+    if (avail < ihl) return StackReason.tooShort;
+    if (inetChecksum(b, at, ihl) !== 0) return StackReason.badChecksum;
+    const tot = (b[at + 2]! << 8) | b[at + 3]!;
+    if (tot > avail && !truncated) return StackReason.tooShort;
     if (tot < ihl) return StackReason.badHeader;
     return undefined;
   }
 
-  private ipRcv(ipIn: Uint8Array, dev: NetDevice, mac: Uint8Array | null, pktType: PacketType, frameNo: number, truncated: boolean): void {
-    const bad = this.validate(ipIn, truncated);
+  /** The IPv4 packet at `at` of `frame` (the rest of the frame, possibly padded). */
+  private ipRcv(frame: Uint8Array, at: number, dev: NetDevice, mac: Uint8Array | null, pktType: PacketType, frameNo: number, truncated: boolean): void {
+    const bad = this.validate(frame, truncated, at);
     if (bad) {
       this.fate(FateKind.DroppedByStack, frameNo, { reason: bad });
       return;
     }
     // Link-layer padding trimmed; targets rewrite the packet in place (the
     // frame is a view into a page message the guest has consumed).
-    const ip = ipIn.subarray(0, (ipIn[2]! << 8) | ipIn[3]!);
+    const ip = frame.subarray(at, at + ((frame[at + 2]! << 8) | frame[at + 3]!));
     const skb = this.skb.load(ip).begin(mac, pktType, frameNo);
     if (dev.gro) markGro(skb, dev);
     if (this.ct && (skb.fragoff !== 0 || ip[6]! & 0x20)) {
@@ -800,7 +803,7 @@ export class GuestStack {
     }
     if (!this.hook(Hook.LocalIn, dev, null, frameNo)) return;
     if (!this.confirm(frameNo, false)) return;
-    this.fate(FateKind.Delivered, frameNo, {});
+    this.fate(FateKind.Delivered, frameNo, NO_DETAILS);
   }
 
   /** Runs `go` on a reassembled packet: the fate it gets is the fate of each of its fragments. */
@@ -1035,10 +1038,8 @@ export class GuestStack {
       if (t.name === 'filter') this.passSite = t.siteRecord();
       return true;
     }
-    const site: DropSite =
-      this.skb.family === Family.V6
-        ? { table: t.name, chain: t.site.chain, rule: t.site.rule, ipv6: true }
-        : { table: t.name, chain: t.site.chain, rule: t.site.rule };
+    // The table's one record for this site (the same object every time it drops).
+    const site: DropSite = t.siteRecord();
     if (par.hotdrop) {
       this.lastKind = generated ? FateKind.GeneratedDropped : FateKind.DroppedByStack;
       this.lastDrop = { site, reason: this.skb.truncated ? StackReason.hotdropTruncated : StackReason.hotdrop };
@@ -1147,13 +1148,17 @@ export class GuestStack {
     const frame = this.txBuf.subarray(0, 14 + len);
     const mac = this.skb.mac;
     // Destination: the original frame's, when there was one (cofw keeps no neighbour table).
-    if (mac) frame.set(mac.subarray(0, 6), 0);
+    if (mac) for (let i = 0; i < 6; i++) frame[i] = mac[i]!;
     else frame.fill(0xff, 0, 6);
     frame.set(dev.mac, 6);
     frame[12] = this.skb.family === Family.V6 ? 0x86 : 0x08;
     frame[13] = this.skb.family === Family.V6 ? 0xdd : 0x00;
-    frame.set(this.skb.data.subarray(0, len), 14);
-    this.fate(kind, frameNo, { unit: dev.unit, frame });
+    const data = this.skb.data;
+    frame.set(data.length === len ? data : data.subarray(0, len), 14);
+    const out = this.txFate;
+    out.unit = dev.unit;
+    out.frame = frame;
+    this.fate(kind, frameNo, out);
   }
 
   /**
@@ -1241,6 +1246,9 @@ export class GuestStack {
     return parts.join(' ');
   }
 }
+
+/** The fate details of a fate that has none. */
+const NO_DETAILS: { unit?: number } = {};
 
 /** A table's verdict in words. */
 function verdictName(v: number, hotdrop: boolean): string {
