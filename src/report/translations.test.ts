@@ -108,10 +108,11 @@ describe('translations against a plain reading', () => {
       const o = tuple();
       let r = tuple();
       // Mostly the mirror of the original, as without NAT.
-      if (rnd(3) > 0)
-        r = o.replace(/src=(\S+) dst=(\S+)/, 'src=$2 dst=$1').replace(/sport=(\S+) dport=(\S+)/, 'sport=$2 dport=$1');
+      if (rnd(3) > 0) r = o.replace(/src=(\S+) dst=(\S+)/, 'src=$2 dst=$1').replace(/sport=(\S+) dport=(\S+)/, 'sport=$2 dport=$1');
       const extra = ['', ' zone-orig=3', ' [UNREPLIED]'][rnd(3)];
-      lines.push(`${['tcp     ', 'udp     ', 'icmp    ', 'gre     '][rnd(4)]} 6 ${rnd(500)} ${o}${extra} ${r}${rnd(2) ? ' [ASSURED]' : ''} mark=${rnd(3)}${rnd(2) ? ' zone=5' : ''} use=1`);
+      lines.push(
+        `${['tcp     ', 'udp     ', 'icmp    ', 'gre     '][rnd(4)]} 6 ${rnd(500)} ${o}${extra} ${r}${rnd(2) ? ' [ASSURED]' : ''} mark=${rnd(3)}${rnd(2) ? ' zone=5' : ''} use=1`,
+      );
     }
     lines.push('', 'garbage', 'tcp 6 1 xsrc=1 src=1.2.3.4', 'tcp 6 1 src=1.2.3.4 dst=5.6.7.8 src=9.9.9.9');
     const text = `${lines.join('\n')}\n`;
