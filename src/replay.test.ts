@@ -144,6 +144,18 @@ describe('replay', () => {
     expect(r.console.some((l) => l.includes('Kernel panic - not syncing'))).toBe(true);
   });
 
+  it('without an accepted capture the leaving frames stay in the guest, and nothing else changes', async () => {
+    const { dir, cap } = setup();
+    const base = { rulesFile: 'rules.v4', rulesText: RULES, machine: MACHINE, captures: [cap] };
+    const withFrames = await replay({ ...base, accepted: join(dir, 'acc.pcap'), dropped: join(dir, 'd1.pcap') });
+    const without = await replay({ ...base, dropped: join(dir, 'd2.pcap') });
+    const strip = (r: typeof without) => ({ ...r, stats: { ...r.stats, bytesThroughPage: 0 }, console: r.console.filter((l) => !l.includes('cobd')) });
+    expect(strip(without)).toEqual(strip(withFrames));
+    expect(readFileSync(join(dir, 'd2.pcap'))).toEqual(readFileSync(join(dir, 'd1.pcap')));
+    // The forwarded and the sent frame (14 + 40 bytes each, and their fate headers) did not cross back.
+    expect(withFrames.stats.bytesThroughPage - without.stats.bytesThroughPage).toBe(2 * 54);
+  });
+
   it('fail open passes the rest and marks it', async () => {
     const { dir, cap } = setup();
     const crashy: GuestDeps = {

@@ -561,6 +561,8 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
     onFate: (f) => daemon.fate(f),
     ...(opts.pageSize ? { pageSize: opts.pageSize } : {}),
     ...(opts.trace ? { trace: opts.trace } : {}),
+    // Only the accepted capture and the frame callback read the frames of packets that got through.
+    ...(accepted === undefined && !opts.onFrameFate ? { noLeavingFrames: true } : {}),
   });
 
   let splitDone: SplitFile[] | undefined;

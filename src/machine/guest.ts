@@ -331,6 +331,7 @@ class GuestKernel {
           spec,
           printk: (level, line) => this.printk(level, line),
           fate: (f) => this.fates.fate(f, this.clockNs),
+          ...(boot.noLeavingFrames ? { leavingFrames: false } : {}),
           ...(boot.trace?.length ? { trace: (n: number) => boot.trace!.some(([lo, hi]) => n >= lo && n <= hi) } : {}),
         },
         ruleset,

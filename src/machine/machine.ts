@@ -71,6 +71,8 @@ export interface MachineOptions {
   readonly guest: GuestDeps;
   /** Frame number ranges the guest traces (TRACE lines on the console). */
   readonly trace?: ReadonlyArray<readonly [number, number]>;
+  /** The host keeps no leaving frames (no accepted capture): fates of packets that got through cross without them. */
+  readonly noLeavingFrames?: boolean;
   /**
    * Every fate the guest reports, in order. The record is reused for the
    * next fate: it is valid during the call; copy what you keep (its
@@ -167,6 +169,7 @@ export class Machine {
       ...(this.opts.trace ? { trace: this.opts.trace } : {}),
       ...(this.opts.rules6File ? { rules6File: this.opts.rules6File } : {}),
       ...(this.opts.ipsetsFile ? { ipsetsFile: this.opts.ipsetsFile } : {}),
+      ...(this.opts.noLeavingFrames ? { noLeavingFrames: true } : {}),
     });
     this.hostSend(Module.MONITOR, Module.LINUX, MsgType.Boot, data);
     this.enter();

@@ -15,6 +15,16 @@ describe('boot parameters', () => {
     expect(boot.spec).toEqual(spec);
   });
 
+  it('round-trip of the fail policy and whether the host keeps leaving frames', () => {
+    const spec = defaultMachine([0xc6336401]);
+    for (const failPolicy of ['open', 'closed'] as const)
+      for (const noLeavingFrames of [false, true]) {
+        const boot = decodeBoot(encodeBoot({ bootTsNs: 1n, rulesFile: 'r', spec: { ...spec, failPolicy }, noLeavingFrames }));
+        expect(boot.spec.failPolicy).toBe(failPolicy);
+        expect(boot.noLeavingFrames ?? false).toBe(noLeavingFrames);
+      }
+  });
+
   it('round-trip of addresses and routes of both families', () => {
     const spec = parseMachineFile(
       `interfaces:

@@ -37,6 +37,12 @@ export interface BootMsg {
   readonly rules6File?: string;
   /** The ipset file's name, when one is attached (on the disk after the rule files): `ipset restore` runs before the rules load. */
   readonly ipsetsFile?: string;
+  /**
+   * The host keeps no leaving frames (it writes no accepted capture): the
+   * fates of packets that got through cross without their frame. Sent as
+   * bit 1 of the fail policy byte.
+   */
+  readonly noLeavingFrames?: boolean;
 }
 function writeInet(w: ByteWriter, a: InetAddr): void {
   w.u8(a.family).bytes(a.bytes());
@@ -54,7 +60,7 @@ export function encodeBoot(b: BootMsg): Uint8Array {
     .u64(b.bootTsNs)
     .str(b.rulesFile, 2)
     .str(b.spec.hostname, 2)
-    .u8(b.spec.failPolicy === 'open' ? 1 : 0);
+    .u8((b.spec.failPolicy === 'open' ? 1 : 0) | (b.noLeavingFrames ? 2 : 0));
   w.u8(b.spec.devices.length);
   for (const d of b.spec.devices) {
     w.str(d.name, 1)
@@ -128,7 +134,9 @@ export function decodeBoot(b: Uint8Array): BootMsg {
   const bootTsNs = r.u64();
   const rulesFile = r.str(2);
   const hostname = r.str(2);
-  const failPolicy: FailPolicy = r.u8() === 1 ? 'open' : 'closed';
+  const policyByte = r.u8();
+  if (policyByte > 3) throw new PassageError(`boot parameters: fail policy byte ${policyByte}`);
+  const failPolicy: FailPolicy = policyByte & 1 ? 'open' : 'closed';
   const devices: NetDevice[] = [];
   for (let n = r.u8(), i = 0; i < n; i++) {
     const name = r.str(1);
@@ -233,5 +241,13 @@ export function decodeBoot(b: Uint8Array): BootMsg {
     ...(queues.length ? { queues } : {}),
     ...(Object.keys(hosts).length ? { hosts } : {}),
   };
-  return { bootTsNs, rulesFile, spec, trace, ...(rules6File ? { rules6File } : {}), ...(ipsetsFile ? { ipsetsFile } : {}) };
+  return {
+    bootTsNs,
+    rulesFile,
+    spec,
+    trace,
+    ...(rules6File ? { rules6File } : {}),
+    ...(ipsetsFile ? { ipsetsFile } : {}),
+    ...(policyByte & 2 ? { noLeavingFrames: true } : {}),
+  };
 }

@@ -50,6 +50,8 @@ export interface StackOptions {
    * rule, chain return and policy is logged as `TRACE: table:chain:kind:num`.
    */
   readonly trace?: (frameNo: number) => boolean;
+  /** False when the host keeps no leaving frames: a packet that got through is reported without its frame (default true). */
+  readonly leavingFrames?: boolean;
 }
 
 /** Tables and their priority on each hook (include/uapi/linux/netfilter_ipv4.h). */
@@ -1144,6 +1146,13 @@ export class GuestStack {
       const br = this.bridgeOfDev.get(dev);
       if (br) return this.brEgress(br, kind, frameNo);
     }
+    const out = this.txFate;
+    out.unit = dev.unit;
+    if (this.opts.leavingFrames === false) {
+      out.frame = undefined;
+      this.fate(kind, frameNo, out);
+      return;
+    }
     const len = this.skb.len;
     const frame = this.txBuf.subarray(0, 14 + len);
     const mac = this.skb.mac;
@@ -1155,8 +1164,6 @@ export class GuestStack {
     frame[13] = this.skb.family === Family.V6 ? 0xdd : 0x00;
     const data = this.skb.data;
     frame.set(data.length === len ? data : data.subarray(0, len), 14);
-    const out = this.txFate;
-    out.unit = dev.unit;
     out.frame = frame;
     this.fate(kind, frameNo, out);
   }
