@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { OutputError, OutputFiles, TEMP_SUFFIX, type OutputIo } from '../io/output-file.js';
 import { openCaptures } from './index.js';
-import { openCaptureWriter } from './writer.js';
+import { openCaptureWriter, pcapngPacket, RecordWriter } from './writer.js';
+import { pcapHeader, pcapRecord } from './pcap-write.js';
 
 let dir: string;
 beforeEach(() => {
@@ -141,5 +142,87 @@ describe('openCaptureWriter', () => {
     expect(readdirSync(dir)).toEqual(temps());
     files.commit();
     expect(readdirSync(dir)).toEqual(['a.pcap']);
+  });
+});
+
+describe('records written into the buffer', () => {
+  it('are byte for byte those pcapRecord and pcapngPacket build, for any timestamp, length, comment and direction', () => {
+    let seed = 99;
+    const rnd = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    const times = [
+      0n,
+      999n,
+      1_000_000_000n,
+      1_700_000_000_999_999_999n,
+      1_700_000_001_000_000_000n,
+      (1n << 32n) - 1n,
+      1n << 32n,
+      4_294_967_295_999_999_999n,
+      4_294_967_296_000_000_000n,
+      (1n << 64n) - 1n,
+    ];
+    const comments = [undefined, '', 'a', 'filter/INPUT rule 3: -A INPUT -j DROP', 'é€𝄞 ünïcode', 'x'.repeat(21_000)];
+    const w = new RecordWriter(1 << 20);
+    const pcapWant: Uint8Array[] = [];
+    const ngWant: Uint8Array[] = [];
+    const ng = new RecordWriter(1 << 20);
+    let t = 1_700_000_000_000_000_000n;
+    for (let i = 0; i < 2000; i++) {
+      t = i % 97 === 0 || t > 1n << 63n ? times[rnd(times.length - 1)]! : t + BigInt(rnd(3_000_000));
+      if (i % 500 === 499) t = (1n << 64n) - 1n;
+      const data = new Uint8Array(rnd(200)).map(() => rnd(256));
+      const origLen = rnd(2) ? data.length : data.length + rnd(1000);
+      expect(w.pcap(t, data, origLen)).toBe(true);
+      pcapWant.push(pcapRecord(t, data, origLen));
+      const comment = comments[rnd(comments.length)];
+      const direction = (['in', 'out', undefined] as const)[rnd(3)];
+      const ifId = rnd(4);
+      expect(ng.epb(ifId, t, data, origLen, comment, direction)).toBe(true);
+      ngWant.push(pcapngPacket(ifId, t, data, origLen, { ...(comment !== undefined ? { comment } : {}), ...(direction ? { direction } : {}) }));
+      if (w.pos > 1 << 19) {
+        expect(Buffer.from(w.buf.subarray(0, w.pos)).equals(Buffer.concat(pcapWant.splice(0)))).toBe(true);
+        w.pos = 0;
+      }
+      if (ng.pos > 1 << 19) {
+        expect(Buffer.from(ng.buf.subarray(0, ng.pos)).equals(Buffer.concat(ngWant.splice(0)))).toBe(true);
+        ng.pos = 0;
+      }
+    }
+    expect(Buffer.from(w.buf.subarray(0, w.pos)).equals(Buffer.concat(pcapWant))).toBe(true);
+    expect(Buffer.from(ng.buf.subarray(0, ng.pos)).equals(Buffer.concat(ngWant))).toBe(true);
+    // Left to the general builders: times before 1970, past pcapng's 64 bits.
+    expect(w.pcap(-1n, new Uint8Array(1), 1)).toBe(false);
+    expect(ng.epb(0, 1n << 64n, new Uint8Array(1), 1, undefined, undefined)).toBe(false);
+  });
+
+  it('a writer of either format reads back every frame; a record larger than its buffer is written whole, in order', async () => {
+    const frames = (i: number): { tsNs: bigint; data: Uint8Array; comment?: string; ifName: string } => {
+      const n = i === 1 ? 200_000 : 60 + (i % 1400);
+      return {
+        tsNs: 1_700_000_000_000_000_000n + BigInt(i) * 1_000n,
+        data: new Uint8Array(n).fill(i & 0xff),
+        ...(i % 3 ? { comment: `c${i}` } : {}),
+        ifName: i % 2 ? 'eth0' : 'eth1',
+      };
+    };
+    for (const name of ['many.pcap', 'many.pcapng']) {
+      const path = join(dir, name);
+      const w = openCaptureWriter(path);
+      for (let i = 0; i < 3000; i++) w.write(frames(i));
+      await w.close({ sectionComment: 'part' });
+      expect(await count(path)).toBe(3000);
+    }
+    const path = join(dir, 'huge.pcap');
+    const w = openCaptureWriter(path);
+    const huge = new Uint8Array(1_500_000).fill(7);
+    w.write(frames(0));
+    w.write({ tsNs: 5n, data: huge });
+    w.write(frames(2));
+    await w.close();
+    const want = Buffer.concat([pcapHeader(), pcapRecord(frames(0).tsNs, frames(0).data), pcapRecord(5n, huge), pcapRecord(frames(2).tsNs, frames(2).data)]);
+    expect(readFileSync(path).equals(want)).toBe(true);
   });
 });

@@ -122,6 +122,125 @@ export function pcapngPacket(
   return pcapngBlock(6, body, o, le);
 }
 
+/**
+ * Capture records written straight into one buffer, byte for byte as
+ * `pcapRecord` and `pcapngPacket` build them (writer.test.ts compares
+ * them), without an object per record, and timestamps converted without
+ * BigInt division while they stay in one second (pcap) or one 2^32 ns span
+ * (pcapng). `pcap` and `epb` return false, writing nothing, for what they
+ * leave to those functions: a record that does not fit, a timestamp before
+ * 1970, a comment longer than an option holds.
+ */
+export class RecordWriter {
+  readonly buf: Buffer;
+  pos = 0;
+  private secBase = 0n;
+  private secNext = -1n;
+  private sec = 0;
+  private hiBase = 0n;
+  private hiNext = -1n;
+  private hi = 0;
+
+  constructor(size: number) {
+    this.buf = Buffer.allocUnsafe(size);
+  }
+
+  /** Do `n` more bytes fit? */
+  fits(n: number): boolean {
+    return this.pos + n <= this.buf.length;
+  }
+
+  /** At most how many bytes an Enhanced Packet Block of `dataLength` bytes with `comment` takes. */
+  static epbBound(dataLength: number, comment: string | undefined): number {
+    return 32 + dataLength + 3 + (comment === undefined ? 0 : 8 + comment.length * 3) + 12;
+  }
+
+  bytes(b: Uint8Array): void {
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+  }
+
+  /** A classic pcap record (microseconds, little-endian). */
+  pcap(tsNs: bigint, data: Uint8Array, origLen: number): boolean {
+    if (tsNs < 0n || !this.fits(16 + data.length)) return false;
+    const b = this.buf;
+    let p = this.pos;
+    let sec: number;
+    let usec: number;
+    if (tsNs > 4_294_967_295_999_999_999n) {
+      // pcap's seconds are 32 bits: a later time is written as the last one it holds (2106), never wrapped.
+      sec = 0xffffffff;
+      usec = 999_999;
+    } else {
+      if (!(tsNs >= this.secBase && tsNs < this.secNext)) {
+        this.sec = Number(tsNs / 1_000_000_000n);
+        this.secBase = BigInt(this.sec) * 1_000_000_000n;
+        this.secNext = this.secBase + 1_000_000_000n;
+      }
+      sec = this.sec;
+      usec = Math.floor(Number(tsNs - this.secBase) / 1000);
+    }
+    b.writeUInt32LE(sec, p);
+    b.writeUInt32LE(usec, p + 4);
+    b.writeUInt32LE(data.length, p + 8);
+    b.writeUInt32LE(origLen >>> 0, p + 12);
+    p += 16;
+    b.set(data, p);
+    this.pos = p + data.length;
+    return true;
+  }
+
+  /** An Enhanced Packet Block, timestamp in nanoseconds (the interface's if_tsresol 9), with a comment and a direction when given. */
+  epb(ifId: number, tsNs: bigint, data: Uint8Array, origLen: number, comment: string | undefined, direction: 'in' | 'out' | undefined): boolean {
+    if (tsNs < 0n || tsNs >= 1n << 64n || (comment !== undefined && comment.length * 3 > 0xffff)) return false;
+    if (!this.fits(RecordWriter.epbBound(data.length, comment))) return false;
+    if (!(tsNs >= this.hiBase && tsNs < this.hiNext)) {
+      this.hiBase = (tsNs >> 32n) << 32n;
+      this.hiNext = this.hiBase + (1n << 32n);
+      this.hi = Number(tsNs >> 32n);
+    }
+    const b = this.buf;
+    const start = this.pos;
+    let p = start;
+    b.writeUInt32LE(6, p);
+    b.writeUInt32LE(ifId >>> 0, p + 8);
+    b.writeUInt32LE(this.hi, p + 12);
+    b.writeUInt32LE(Number(tsNs - this.hiBase), p + 16);
+    b.writeUInt32LE(data.length, p + 20);
+    b.writeUInt32LE(origLen >>> 0, p + 24);
+    p += 28;
+    b.set(data, p);
+    p = this.zeroPad(start, p + data.length);
+    if (comment !== undefined || direction) {
+      if (comment !== undefined) {
+        const n = b.write(comment, p + 4, 'utf8');
+        b.writeUInt16LE(1, p);
+        b.writeUInt16LE(n, p + 2);
+        p = this.zeroPad(start, p + 4 + n);
+      }
+      if (direction) {
+        b.writeUInt16LE(2, p);
+        b.writeUInt16LE(4, p + 2);
+        b.writeUInt32LE(direction === 'in' ? 1 : 2, p + 4);
+        p += 8;
+      }
+      b.writeUInt32LE(0, p);
+      p += 4;
+    }
+    const len = p + 4 - start;
+    b.writeUInt32LE(len, start + 4);
+    b.writeUInt32LE(len, p);
+    this.pos = p + 4;
+    return true;
+  }
+
+  /** Zeros from `p` to the next multiple of 4 bytes from the block's `start`; returns that offset. */
+  private zeroPad(start: number, p: number): number {
+    while ((p - start) & 3) this.buf[p++] = 0;
+    return p;
+  }
+}
+
 /** The format of an output capture: `format`, else by its name (`.pcapng` is pcapng, anything else pcap). */
 export function captureFormatFor(path: string, format?: 'pcap' | 'pcapng'): 'pcap' | 'pcapng' {
   return format ?? (/\.pcapng$/i.test(path) ? 'pcapng' : 'pcap');
@@ -159,52 +278,60 @@ export function openCaptureWriter(path: string, opts: CaptureWriterOptions = {})
   const own = !opts.files;
   const files = opts.files ?? new OutputFiles();
   const out: OutputFile = files.open(path, opts.option);
-  const parts: Uint8Array[] = [];
-  let buffered = 0;
-  /** Bytes of the header at the start of the file, until it is written out (then it can only be rewritten). */
-  let headerInBuffer = true;
-  const header = format === 'pcapng' ? pcapngSectionHeader() : pcapHeader(LINKTYPE_ETHERNET);
+  /** The header at the start of the file, until it is written out (then it can only be rewritten). */
+  let head: Uint8Array | null = format === 'pcapng' ? pcapngSectionHeader() : pcapHeader(LINKTYPE_ETHERNET);
+  const headerLength = head.length;
+  // Everything after the header is written straight into `rec` (no object per record).
+  const rec = new RecordWriter(FLUSH_AT + 128 * 1024);
   const ifIds = new Map<string, number>();
   let closed = false;
-  const push = (b: Uint8Array): void => {
-    parts.push(b);
-    buffered += b.length;
-    if (buffered >= FLUSH_AT) flush();
-  };
   const flush = (): void => {
-    if (buffered === 0) return;
-    out.write(Buffer.concat(parts, buffered));
-    headerInBuffer = false;
-    parts.length = 0;
-    buffered = 0;
+    if (head === null && rec.pos === 0) return;
+    const body = rec.buf.subarray(0, rec.pos);
+    out.write(head === null ? Buffer.from(body) : Buffer.concat([head, body]));
+    head = null;
+    rec.pos = 0;
+  };
+  /** Bytes built elsewhere (an interface block, a record too large for the buffer), in order. */
+  const push = (b: Uint8Array): void => {
+    if (!rec.fits(b.length)) flush();
+    if (rec.fits(b.length)) rec.bytes(b);
+    else {
+      flush();
+      out.write(b);
+    }
   };
   const abort = (): void => {
     closed = true;
-    parts.length = 0;
-    buffered = 0;
+    rec.pos = 0;
     if (own) files.discard();
     else out.discard();
   };
-  push(header);
   return {
     path,
     write(f) {
       if (closed) throw new Error(`${path}: write after close`);
+      const origLen = f.origLen ?? f.data.length;
       if (format === 'pcap') {
-        push(pcapRecord(f.tsNs, f.data, f.origLen ?? f.data.length));
-        return;
+        if (!rec.fits(16 + f.data.length)) flush();
+        if (!rec.pcap(f.tsNs, f.data, origLen)) push(pcapRecord(f.tsNs, f.data, origLen));
+      } else {
+        const key = f.ifName ?? '';
+        let id = ifIds.get(key);
+        if (id === undefined) {
+          id = ifIds.size;
+          ifIds.set(key, id);
+          push(pcapngInterface(LINKTYPE_ETHERNET, f.ifName === undefined ? { tsresol: 9 } : { name: f.ifName, tsresol: 9 }));
+        }
+        if (!rec.fits(RecordWriter.epbBound(f.data.length, f.comment))) flush();
+        if (!rec.epb(id, f.tsNs, f.data, origLen, f.comment, f.direction)) {
+          const o: { comment?: string; direction?: 'in' | 'out' } = {};
+          if (f.comment !== undefined) o.comment = f.comment;
+          if (f.direction) o.direction = f.direction;
+          push(pcapngPacket(id, f.tsNs, f.data, origLen, o));
+        }
       }
-      const key = f.ifName ?? '';
-      let id = ifIds.get(key);
-      if (id === undefined) {
-        id = ifIds.size;
-        ifIds.set(key, id);
-        push(pcapngInterface(LINKTYPE_ETHERNET, f.ifName === undefined ? { tsresol: 9 } : { name: f.ifName, tsresol: 9 }));
-      }
-      const o: { comment?: string; direction?: 'in' | 'out' } = {};
-      if (f.comment !== undefined) o.comment = f.comment;
-      if (f.direction) o.direction = f.direction;
-      push(pcapngPacket(id, f.tsNs, f.data, f.origLen ?? f.data.length, o));
+      if (rec.pos >= FLUSH_AT) flush();
     },
     close(o = {}) {
       if (closed) return Promise.resolve();
@@ -212,12 +339,10 @@ export function openCaptureWriter(path: string, opts: CaptureWriterOptions = {})
       try {
         if (format === 'pcapng' && o.sectionComment !== undefined) {
           const commented = pcapngSectionHeader(true, o.sectionComment);
-          if (headerInBuffer) {
-            buffered += commented.length - parts[0]!.length;
-            parts[0] = commented;
-          } else {
+          if (head !== null) head = commented;
+          else {
             flush();
-            out.rewriteHead(header.length, commented);
+            out.rewriteHead(headerLength, commented);
           }
         }
         flush();
