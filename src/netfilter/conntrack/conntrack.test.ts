@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { icmp, icmp6, ipv4, ipv6, raw, sctp, sctpInit, tcp, udp } from '../../packet/build.js';
 import { Hook, NF_ACCEPT, NF_DROP, Skb } from '../types.js';
 import { Family } from '../../packet/inet-addr.js';
+import { helperIndex } from './helper-registry.js';
 import {
   CT_INVALID,
   CT_TRACKED,
@@ -438,6 +439,7 @@ describe('the conntrack -L text', () => {
     send(ipv4({ src: A, dst: B }, sctp({ sport: 5000, dport: 6000, vtag: 0, chunks: [{ type: 1, value: sctpInit(77) }] })));
     send(ipv6({ src: '2001:db8::1', dst: 'fe80::1:2' }, tcp({ sport: 1000, dport: 22, flags: 'S', seq: 1 })));
     send(ipv6({ src: '::ffff:192.0.2.1', dst: '2001:db8::' }, icmp6({ type: 128, code: 0, id: 1, seq: 1 })));
+    send(ipv4({ src: A, dst: B }, tcp({ sport: 4000, dport: 21, flags: 'S', seq: 1 })), zoneTemplate(0, ZONE_DIR_BOTH, false, helperIndex('ftp')));
     for (const [i, dirs] of [ZONE_DIR_ORIG, ZONE_DIR_REPL, ZONE_DIR_BOTH].entries())
       send(ipv4({ src: A, dst: B }, udp({ sport: 100 + i, dport: 200 })), zoneTemplate(10 + i * 1000, dirs, false));
     // Many lines sharing long beginnings, some a prefix of others' text up to a field, in a random order.
@@ -455,5 +457,6 @@ describe('the conntrack -L text', () => {
     expect(r.ct.list(r.now)).toBe(expected.join(''));
     expect(r.ct.list(r.now, Family.V6)).toBe(expected.filter((l) => l.includes('src=2001') || l.includes('src=::')).join(''));
     expect(r.ct.list(r.now)).toMatch(/zone-orig=10 .*zone-reply=1010 .*zone=2010 use=1/s);
+    expect(r.ct.list(r.now)).toContain(' helper=ftp use=1');
   });
 });
