@@ -47,6 +47,7 @@ import * as ipsetTypes from './gen/ipset-types.js';
 import * as ctHelpers from './gen/ct-helpers.js';
 import * as ctNetbios from './gen/ct-netbios.js';
 import * as bridge from './gen/bridge.js';
+import * as ctAmanda from './gen/ct-amanda.js';
 import { blocklist300, filterCore, headerEdges, rejectLog } from './gen/legacy.js';
 import type { ScenarioName } from './scenarios.js';
 
@@ -85,6 +86,7 @@ export const BUILDERS: Partial<Record<ScenarioName, () => Scenario>> = {
   'ct-helpers': ctHelpers.build,
   'ct-netbios': ctNetbios.build,
   bridge: bridge.build,
+  'ct-amanda': ctAmanda.build,
   'filter-core': filterCore,
   'reject-log': rejectLog,
   'blocklist-300': blocklist300,

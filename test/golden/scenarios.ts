@@ -38,6 +38,7 @@ export const SCENARIOS = [
   'ct-helpers',
   'ct-netbios',
   'bridge',
+  'ct-amanda',
   // Recorded earlier; kept as further kernel facts.
   'smoke',
   'filter-core',

@@ -1,9 +1,10 @@
 /**
  * The helpers cofw emulates, registered in one place (each in its own
- * module): ftp, tftp and netbios-ns. Import helper look-ups from here so that the
+ * module): ftp, tftp, netbios-ns and amanda. Import helper look-ups from here so that the
  * registry is filled before anyone asks it.
  */
 import { ftpHelper } from './helper-ftp.js';
+import { amandaHelper } from './helper-amanda.js';
 import { netbiosNsHelper } from './helper-netbios-ns.js';
 import { tftpHelper } from './helper-tftp.js';
 import { registerHelper } from './helpers.js';
@@ -11,5 +12,6 @@ import { registerHelper } from './helpers.js';
 registerHelper(ftpHelper);
 registerHelper(tftpHelper);
 registerHelper(netbiosNsHelper);
+registerHelper(amandaHelper);
 
 export { emulatedHelperNames, helperIndex, KERNEL_HELPERS, lookupHelper, templateHelper } from './helpers.js';
