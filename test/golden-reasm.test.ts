@@ -45,7 +45,7 @@ describe('golden: reassembly counters equal the kernel', () => {
       ...(rules6File ? { rules6File } : {}),
       rulesFile: join(dir, 'rules.v4'),
       machine: loadMachineFile(machineFile),
-      captures: [join(dir, 'capture.pcap')],
+      captures: [existsSync(join(dir, 'capture.pcapng')) ? join(dir, 'capture.pcapng') : join(dir, 'capture.pcap')],
       guest: { ...linuxGuest, createStack: (o, rs, rs6) => (stack = linuxGuest.createStack(o, rs, rs6)) },
     });
     expect(stack).toBeInstanceOf(GuestStack);

@@ -48,6 +48,7 @@ import * as ctHelpers from './gen/ct-helpers.js';
 import * as ctNetbios from './gen/ct-netbios.js';
 import * as bridge from './gen/bridge.js';
 import * as ctAmanda from './gen/ct-amanda.js';
+import * as rcvChecks from './gen/rcv-checks.js';
 import { blocklist300, filterCore, headerEdges, rejectLog } from './gen/legacy.js';
 import type { ScenarioName } from './scenarios.js';
 
@@ -87,6 +88,7 @@ export const BUILDERS: Partial<Record<ScenarioName, () => Scenario>> = {
   'ct-netbios': ctNetbios.build,
   bridge: bridge.build,
   'ct-amanda': ctAmanda.build,
+  'rcv-checks': rcvChecks.build,
   'filter-core': filterCore,
   'reject-log': rejectLog,
   'blocklist-300': blocklist300,

@@ -39,6 +39,7 @@ export const SCENARIOS = [
   'ct-netbios',
   'bridge',
   'ct-amanda',
+  'rcv-checks',
   // Recorded earlier; kept as further kernel facts.
   'smoke',
   'filter-core',

@@ -163,4 +163,36 @@ COMMIT
     const trace = lines.filter((l) => l.startsWith('TRACE: '));
     expect(trace.map((l) => l.split(' IN=')[0])).toEqual(['TRACE: filter:INPUT:rule:2', 'TRACE: frame=1 delivered']);
   });
+
+  it('routes received packets as ip_route_input does: the martians the rcv-checks scenario does not record', () => {
+    const rules = `*filter
+:INPUT ACCEPT [0:0]
+:FORWARD ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+-A INPUT -p udp
+COMMIT
+`;
+    const u = udp({ sport: 1, dport: 2 });
+    const mc = { src: WIRE.src, dst: '01:00:5e:00:00:01' };
+    const { fates, save } = run(rules, [
+      // 0.0.0.0 to 0.0.0.0 is taken as a broadcast (brd_input), delivered.
+      [0, ethernet(WIRE, ipv4({ src: '0.0.0.0', dst: '0.0.0.0' }, u))],
+      // To a joined group (ip_route_input_mc): a loopback or multicast source is a martian, 0.0.0.0 is not.
+      [0, ethernet(mc, ipv4({ src: '127.0.0.1', dst: '224.0.0.1' }, u))],
+      [0, ethernet(mc, ipv4({ src: '224.0.0.5', dst: '224.0.0.1' }, u))],
+      [0, ethernet(mc, ipv4({ src: '0.0.0.0', dst: '224.0.0.1' }, u))],
+      // A loopback destination before a loopback source; 0.0.0.0 as destination.
+      [0, ethernet(WIRE, ipv4({ src: '127.0.0.1', dst: '127.0.0.2' }, u))],
+      [0, ethernet(WIRE, ipv4({ src: '203.0.113.5', dst: '0.0.0.0' }, u))],
+    ]);
+    expect(fates.map((f) => [f.kind, f.reason])).toEqual([
+      [FateKind.Delivered, undefined],
+      [FateKind.DroppedByStack, 'IP_LOCALNET (loopback address from outside)'],
+      [FateKind.DroppedByStack, 'IP_INVALID_SOURCE (martian source)'],
+      [FateKind.Delivered, undefined],
+      [FateKind.DroppedByStack, 'IP_LOCALNET (loopback address from outside)'],
+      [FateKind.DroppedByStack, 'IP_INVALID_DEST (martian destination 0.0.0.0)'],
+    ]);
+    expect(save).toContain('[2:56] -A INPUT -p udp');
+  });
 });

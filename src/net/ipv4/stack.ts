@@ -107,8 +107,11 @@ export const StackReason = {
   tooShort: 'PKT_TOO_SMALL',
   badHeader: 'IP_INHDR',
   badChecksum: 'IP_CSUM',
-  martianSource: 'IP_INADDRERRORS (martian source)',
-  martianDest: 'IP_INADDRERRORS (martian destination)',
+  headerShort: 'IP_INHDR (shorter than its header)',
+  truncated: 'PKT_TOO_SMALL (shorter than its total length)',
+  invalidSource: 'IP_INVALID_SOURCE (martian source)',
+  invalidDest: 'IP_INVALID_DEST (martian destination 0.0.0.0)',
+  localnet: 'IP_LOCALNET (loopback address from outside)',
   noRoute: 'IP_INNOROUTES',
   notForUs: 'OTHERHOST (not for this host)',
   ttlExpired: 'IP_INHDR (TTL expired in transit)',
@@ -127,7 +130,7 @@ export const StackReason = {
   fragMemory: 'IP_REASMFAILS (fragment memory limit, ipfrag_high_thresh)',
   fragTooFar: 'FRAG_TOO_FAR (more than ipfrag_max_dist fragments from its source in between)',
   fragEcn: 'IP_REASMFAILS (fragments with and without ECN)',
-  multicastNoRoute: 'IP_INNOROUTES (multicast not joined)',
+  multicastNoRoute: 'NOT_SPECIFIED (multicast group not joined)',
 } as const;
 
 /** Why a bridge drops a frame (net/bridge/br_input.c, br_forward.c). */
@@ -716,16 +719,20 @@ export class GuestStack {
 
   // -- receive path ---------------------------------------------------------
 
-  /** ip_rcv_core's checks on the packet at `at` of `b` (the rest of `b`); returns a drop reason or undefined. */
+  /**
+   * ip_rcv_core's checks on the packet at `at` of `b` (the rest of `b`); returns a drop reason or undefined.
+   * All count IpInHdrErrors but a total length beyond the packet (IpExtInTruncatedPkts); a bad checksum
+   * also counts IpExtInCsumErrors.
+   */
   private validate(b: Uint8Array, truncated: boolean, at: number): string | undefined {
     const avail = b.length - at;
-    if (avail < 20) return StackReason.tooShort;
+    if (avail < 20) return StackReason.headerShort;
     const ihl = (b[at]! & 0x0f) * 4;
     if (b[at]! >> 4 !== 4 || ihl < 20) return StackReason.badHeader;
-    if (avail < ihl) return StackReason.tooShort;
+    if (avail < ihl) return StackReason.headerShort;
     if (inetChecksum(b, at, ihl) !== 0) return StackReason.badChecksum;
     const tot = (b[at + 2]! << 8) | b[at + 3]!;
-    if (tot > avail && !truncated) return StackReason.tooShort;
+    if (tot > avail && !truncated) return StackReason.truncated;
     if (tot < ihl) return StackReason.badHeader;
     return undefined;
   }
@@ -759,17 +766,23 @@ export class GuestStack {
 
   private routeInput(skb: Skb, dev: NetDevice, frameNo: number): void {
     const { saddr, daddr } = skb;
-    if (saddr >>> 28 === 0xe || saddr === 0xffffffff) return this.stackDrop(frameNo, StackReason.martianSource);
-    if (daddr === 0xffffffff || (saddr === 0 && daddr === 0xffffffff)) return this.localDeliver(skb, dev, frameNo);
-    if (saddr === 0) return this.stackDrop(frameNo, StackReason.martianSource);
+    // A packet looped back over lo keeps the route it left with: none of these checks apply.
+    const outside = dev !== this.lo;
     if (daddr >>> 28 === 0xe) {
-      // Only groups the host has joined are received: all-hosts 224.0.0.1.
-      if (daddr === 0xe0000001) return this.localDeliver(skb, dev, frameNo);
-      return this.stackDrop(frameNo, StackReason.multicastNoRoute);
+      // ip_route_input_rcu: only groups the host has joined are received (all-hosts 224.0.0.1), then
+      // ip_route_input_mc checks the source: 0.0.0.0 only to 224.0.0.0/24 or for IGMP.
+      if (daddr !== 0xe0000001) return this.stackDrop(frameNo, StackReason.multicastNoRoute);
+      if (saddr >>> 28 === 0xe || saddr === 0xffffffff) return this.stackDrop(frameNo, StackReason.invalidSource);
+      if (outside && saddr >>> 24 === 127) return this.stackDrop(frameNo, StackReason.localnet);
+      if (saddr === 0 && daddr >>> 8 !== 0xe00000 && skb.protocol !== 2) return this.stackDrop(frameNo, StackReason.invalidSource);
+      return this.localDeliver(skb, dev, frameNo);
     }
-    if (daddr >>> 24 === 0 || (dev !== this.lo && (daddr >>> 24 === 127 || saddr >>> 24 === 127))) {
-      return this.stackDrop(frameNo, daddr >>> 24 === 127 || daddr >>> 24 === 0 ? StackReason.martianDest : StackReason.martianSource);
-    }
+    // ip_route_input_slow, in its order. Of 0.0.0.0/8 only 0.0.0.0 itself is a martian (ipv4_is_zeronet).
+    if (saddr >>> 28 === 0xe || saddr === 0xffffffff) return this.stackDrop(frameNo, StackReason.invalidSource);
+    if (daddr === 0xffffffff || (saddr === 0 && daddr === 0)) return this.localDeliver(skb, dev, frameNo);
+    if (saddr === 0) return this.stackDrop(frameNo, StackReason.invalidSource);
+    if (daddr === 0) return this.stackDrop(frameNo, StackReason.invalidDest);
+    if (outside && (daddr >>> 24 === 127 || saddr >>> 24 === 127)) return this.stackDrop(frameNo, StackReason.localnet);
     const rt = this.fib.lookupV4(daddr);
     if (rt.type === RouteType.Local || rt.type === RouteType.Broadcast) return this.localDeliver(skb, dev, frameNo);
     if (rt.type !== RouteType.Unicast || !rt.dev) return this.stackDrop(frameNo, StackReason.noRoute);

@@ -3,9 +3,9 @@
  * ip6_output run it for netfilter, on the shared core of the stack (hooks,
  * conntrack, fates, transmission):
  *
- *   received:  ipv6_rcv checks (version, payload length, truncation, source
- *              not multicast, loopback only on lo, no multicast of scope 0
- *              or 1 from outside, hop-by-hop header first) -> PREROUTING
+ *   received:  ip6_rcv_core checks (version, loopback only on lo, no
+ *              multicast of scope 1 from outside nor of scope 0, source
+ *              not multicast, payload length, hop-by-hop header) -> PREROUTING
  *              (with conntrack, nf_defrag_ipv6 reassembles first) -> route:
  *              local:   INPUT -> delivered (multicast: only groups the
  *                       interfaces joined: all-nodes ff02::1, ff01::1,
@@ -70,16 +70,21 @@ export interface StackCore {
 
 /** Stack drop reasons of the IPv6 path, named after the kernel's SKB_DROP_REASON_* and counters. */
 export const Ipv6Reason = {
-  tooShort: 'PKT_TOO_SMALL (IPv6)',
+  tooShort: 'PKT_TOO_SMALL (IPv6 payload length beyond the packet)',
+  headerShort: 'IP_INHDR (IPv6 header cut short)',
+  badVersion: 'UNHANDLED_PROTO (IPv6 header of another version)',
   badHeader: 'IP_INHDR (IPv6 header)',
-  badSource: 'IP_INADDRERRORS (IPv6 martian source)',
-  badDest: 'IP_INADDRERRORS (IPv6 martian destination)',
+  multicastSource: 'IP_INHDR (IPv6 multicast source)',
+  loopback: 'IP_INHDR (IPv6 loopback address from outside)',
+  interfaceLocal: 'IP_INHDR (IPv6 interface-local multicast from outside)',
+  scopeZero: 'IP_INHDR (IPv6 multicast of reserved scope 0)',
+  badSource: 'IP_INADDRERRORS (IPv6 source not forwarded)',
   noRoute: 'IP_INNOROUTES (IPv6)',
   notForUs: 'OTHERHOST (not for this host)',
   hopLimit: 'IP_INHDR (hop limit expired in transit)',
   tooBig: 'PKT_TOO_BIG (IPv6 packets are not fragmented on the way)',
   linkLocal: 'IPV6 link-local address not forwarded',
-  multicastNotJoined: 'IP_INNOROUTES (IPv6 multicast not joined)',
+  multicastNotJoined: 'NOT_SPECIFIED (IPv6 multicast group not joined)',
   badExtHeader: 'IP_INHDR (IPv6 extension headers)',
   badHopOpts: 'IP_INHDR (IPv6 hop-by-hop options)',
   unknownHopOpt: 'UNHANDLED_PROTO (IPv6 unknown hop-by-hop option)',
@@ -174,22 +179,28 @@ export class Ipv6Path {
 
   constructor(private readonly core: StackCore) {}
 
-  /** ipv6_rcv's checks; a drop reason or undefined. `ip` starts at the IPv6 header. */
+  /**
+   * ip6_rcv_core's checks, in its order; a drop reason or undefined. `ip`
+   * starts at the IPv6 header. All count Ip6InHdrErrors but a payload
+   * length beyond the packet (Ip6InTruncatedPkts). An IPv4-mapped source
+   * (::ffff:0:0/96) passes: the kernel checks it only in TCP's connection
+   * request.
+   */
   validate(ip: Uint8Array, dev: NetDevice, truncated: boolean): string | undefined {
-    if (ip.length < 40) return Ipv6Reason.tooShort;
-    if (ip[0]! >> 4 !== 6) return Ipv6Reason.badHeader;
+    if (ip.length < 40) return Ipv6Reason.headerShort;
+    if (ip[0]! >> 4 !== 6) return Ipv6Reason.badVersion;
+    const s0 = word(ip, 8);
+    const d0 = word(ip, 24);
+    const fromOutside = dev !== this.core.lo;
+    const loop = (o: number): boolean => ip.subarray(o, o + 15).every((b) => b === 0) && ip[o + 15] === 1;
+    if (fromOutside && (loop(8) || loop(24))) return Ipv6Reason.loopback;
+    // Multicast of interface-local scope (1) does not come from another node; of reserved scope (0) from nowhere.
+    if (fromOutside && d0 >>> 24 === 0xff && ((d0 >>> 16) & 0xf) === 1) return Ipv6Reason.interfaceLocal;
+    if (d0 >>> 24 === 0xff && ((d0 >>> 16) & 0xf) === 0) return Ipv6Reason.scopeZero;
+    if (s0 >>> 24 === 0xff) return Ipv6Reason.multicastSource;
     const plen = (ip[4]! << 8) | ip[5]!;
     if (plen === 0 && ip[6] === 0) return Ipv6Reason.badHeader; // jumbograms are not emulated
     if (40 + plen > ip.length && !truncated) return Ipv6Reason.tooShort;
-    const s0 = ((ip[8]! << 24) | (ip[9]! << 16) | (ip[10]! << 8) | ip[11]!) >>> 0;
-    const d0 = ((ip[24]! << 24) | (ip[25]! << 16) | (ip[26]! << 8) | ip[27]!) >>> 0;
-    if (s0 >>> 24 === 0xff) return Ipv6Reason.badSource;
-    if (dev !== this.core.lo) {
-      const loop = (o: number): boolean => ip.subarray(o, o + 15).every((b) => b === 0) && ip[o + 15] === 1;
-      if (loop(8) || loop(24)) return loop(8) ? Ipv6Reason.badSource : Ipv6Reason.badDest;
-      // Multicast of interface-local (1) or reserved (0) scope does not come from the wire.
-      if (d0 >>> 24 === 0xff && ((d0 >>> 16) & 0xf) <= 1) return Ipv6Reason.badDest;
-    }
     return undefined;
   }
 
