@@ -43,6 +43,8 @@ import { FlowTable, type DroppedFlow } from './report/flows.js';
 import { splitCapturesFor, type SplitCapture, type SplitFile } from './report/split-captures.js';
 import type { OutputFiles } from './io/output-file.js';
 import { DetailsCollector, type ReplayDetails } from './report/details.js';
+import { ShardedMachine } from './workers/sharded.js';
+import { oneWorkerNote, sharedState } from './workers/exactness.js';
 
 export { ConservationError, restoreDestination } from './conet/daemon.js';
 export { FlowTable, FLOW_TABLE_CAP, type DroppedFlow } from './report/flows.js';
@@ -127,6 +129,25 @@ export interface ReplayOptions {
   trace?: ReadonlyArray<readonly [number, number]>;
   /** Gather what the HTML report shows (`ReplayResult.details`): a timeline, the most-dropped sources and ports, samples of each cause's drops. */
   details?: boolean;
+  /**
+   * Worker threads, each a guest of its own, among which the connections
+   * are sharded by a symmetric hash of their address pair (1 by default:
+   * the calling thread's one guest). The results are those of one guest;
+   * where they could not be (state the rules share across connections,
+   * fragments on several workers...), the replay runs on one worker and
+   * `onNote` says why (src/workers/).
+   */
+  workers?: number;
+  /** The worker script (dist/workers/worker.js by default; tests pass a transpiled one). */
+  workerUrl?: URL;
+  /** Why a replay asked for several workers runs on one (a line for stderr, `cofw: ...`). */
+  onNote?: (note: string) => void;
+  /**
+   * Called when a replay on several workers is done again on one (what it
+   * found could not be exact): whatever `onFrameFate` and `onProgress`
+   * gathered is to be forgotten.
+   */
+  onRestart?: () => void;
 }
 
 export type FateName =
@@ -366,6 +387,76 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
   if (opts.rulesText === undefined && !existsSync(opts.rulesFile)) {
     throw new Error(`${opts.rulesFile}: rule file not found; give the path of an iptables-save file`);
   }
+  const n = opts.workers ?? 1;
+  if (n <= 1) return (await replayOnce(opts, 1)) as ReplayResult;
+  const asked = `--workers ${n}`;
+  const why = shardRefusal(opts);
+  if (why) {
+    opts.onNote?.(why.startsWith('cofw: ') ? why : `cofw: ${asked}: replaying on one worker: ${why}`);
+    return (await replayOnce(opts, 1)) as ReplayResult;
+  }
+  // The captures are opened here, so that a run found not exact can write them again from the start.
+  const fmt = opts.outFormat ? { format: opts.outFormat } : {};
+  const files = opts.outputs ? { files: opts.outputs } : {};
+  const own: CaptureWriter[] = [];
+  const o: ReplayOptions = { ...opts };
+  try {
+    if (typeof opts.accepted === 'string') own.push((o.accepted = openCaptureWriter(opts.accepted, { ...fmt, ...files })));
+    if (typeof opts.dropped === 'string') own.push((o.dropped = openCaptureWriter(opts.dropped, { ...fmt, ...files })));
+  } catch (e) {
+    for (const w of own) w.abort();
+    throw e;
+  }
+  const writers = [o.accepted, o.dropped].filter((w): w is CaptureWriter => typeof w === 'object');
+  if (writers.some((w) => !w.restart)) {
+    opts.onNote?.(`cofw: ${asked}: replaying on one worker: an output capture cannot be written again from the start`);
+    return (await replayOnce(o, 1)) as ReplayResult;
+  }
+  let r: ReplayResult | NotExact;
+  try {
+    r = await replayOnce(o, n);
+  } catch (e) {
+    for (const w of own) w.abort();
+    throw e;
+  }
+  if (!(r instanceof NotExact)) return r;
+  opts.onNote?.(`cofw: ${asked}: replaying again on one worker: ${r.reason}, so several workers would not give the same results`);
+  if (!writers.every((w) => w.restart!())) {
+    for (const w of own) w.abort();
+    throw new Error(`an output capture could not be written again from the start`);
+  }
+  opts.onRestart?.();
+  return (await replayOnce(o, 1)) as ReplayResult;
+}
+
+/** A replay on several workers found what it could not do exactly: it is done again on one. */
+class NotExact {
+  constructor(readonly reason: string) {}
+}
+
+/** Why a replay cannot be sharded at all (from its options and rule sets), or undefined. */
+function shardRefusal(opts: ReplayOptions): string | undefined {
+  if (opts.guest && opts.guest !== linuxGuest) return 'the guest is not the real one';
+  if (opts.splitBy) return '--split-by writes its captures as one replay does';
+  for (const w of [opts.accepted, opts.dropped]) if (typeof w === 'object' && !w.restart) return 'an output capture cannot be written again from the start';
+  let rs: Ruleset | undefined;
+  let rs6: Ruleset | undefined;
+  let sets: IpsetStore | undefined;
+  try {
+    if (opts.ipsetsFile !== undefined) sets = parseIpsets(opts.ipsetsText ?? readFileSync(opts.ipsetsFile, 'utf8'), opts.ipsetsFile);
+    rs = loadRuleset(opts.rulesText ?? readFileSync(opts.rulesFile, 'utf8'), opts.rulesFile, sets ? { ipsets: sets } : {});
+    if (opts.rules6File !== undefined)
+      rs6 = loadRuleset(opts.rules6Text ?? readFileSync(opts.rules6File, 'utf8'), opts.rules6File, { family: Family.V6, ...(sets ? { ipsets: sets } : {}) });
+  } catch {
+    // The guest refuses it, with its position: one worker says so.
+    return 'the rule files do not load';
+  }
+  const shared = sharedState(rs, rs6, sets);
+  if (shared.length) return oneWorkerNote(`--workers ${opts.workers}`, shared);
+  return undefined;
+}
+
+async function replayOnce(opts: ReplayOptions, workers: number): Promise<ReplayResult | NotExact> {
   // The sets the rules name, for the host's own loads of the guest's rule texts (report texts, final counters).
   let hostIpsets: IpsetStore | undefined;
   const hostPorts = bridgePorts(opts.machine);
@@ -551,19 +642,41 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
     );
   }
   if (opts.ipsetsFile !== undefined) disks.push(memoryBlockDevice(opts.ipsetsFile, new TextEncoder().encode(ipsetsText ?? '')));
-  const machine = new Machine({
-    spec: opts.machine,
-    rulesFile: opts.rulesFile,
-    ...(opts.rules6File !== undefined ? { rules6File: opts.rules6File } : {}),
-    ...(opts.ipsetsFile !== undefined ? { ipsetsFile: opts.ipsetsFile } : {}),
-    disks,
-    guest: opts.guest ?? linuxGuest,
-    onFate: (f) => daemon.fate(f),
-    ...(opts.pageSize ? { pageSize: opts.pageSize } : {}),
-    ...(opts.trace ? { trace: opts.trace } : {}),
-    // Only the accepted capture and the frame callback read the frames of packets that got through.
-    ...(accepted === undefined && !opts.onFrameFate ? { noLeavingFrames: true } : {}),
-  });
+  const sharded =
+    workers > 1
+      ? new ShardedMachine({
+          workers,
+          boot: {
+            rulesFile: opts.rulesFile,
+            spec: opts.machine,
+            ...(opts.trace ? { trace: opts.trace } : {}),
+            ...(opts.rules6File !== undefined ? { rules6File: opts.rules6File } : {}),
+            ...(opts.ipsetsFile !== undefined ? { ipsetsFile: opts.ipsetsFile } : {}),
+            ...(accepted === undefined && !opts.onFrameFate ? { noLeavingFrames: true } : {}),
+          },
+          rulesText: opts.rulesText ?? readFileSync(opts.rulesFile, 'utf8'),
+          ...(opts.rules6File !== undefined ? { rules6Text: opts.rules6Text ?? readFileSync(opts.rules6File, 'utf8') } : {}),
+          ...(opts.ipsetsFile !== undefined ? { ipsetsText: ipsetsText ?? '' } : {}),
+          ...(opts.pageSize ? { pageSize: opts.pageSize } : {}),
+          ...(opts.workerUrl ? { workerUrl: opts.workerUrl } : {}),
+          onFate: (f) => daemon.fate(f),
+        })
+      : undefined;
+  const machine: Machine | ShardedMachine =
+    sharded ??
+    new Machine({
+      spec: opts.machine,
+      rulesFile: opts.rulesFile,
+      ...(opts.rules6File !== undefined ? { rules6File: opts.rules6File } : {}),
+      ...(opts.ipsetsFile !== undefined ? { ipsetsFile: opts.ipsetsFile } : {}),
+      disks,
+      guest: opts.guest ?? linuxGuest,
+      onFate: (f) => daemon.fate(f),
+      ...(opts.pageSize ? { pageSize: opts.pageSize } : {}),
+      ...(opts.trace ? { trace: opts.trace } : {}),
+      // Only the accepted capture and the frame callback read the frames of packets that got through.
+      ...(accepted === undefined && !opts.onFrameFate ? { noLeavingFrames: true } : {}),
+    });
 
   let splitDone: SplitFile[] | undefined;
   let caps: ReturnType<typeof openCaptures>;
@@ -584,7 +697,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
   const checkGuest = (): void => {
     if (!failed && !machine.running) {
       failed = true;
-      daemon.failInFlight(policy, machine.termination?.oops === false ? 'guest-stopped' : 'guest-oops');
+      daemon.failInFlight(policy, (machine as Machine).termination?.oops === false ? 'guest-stopped' : 'guest-oops');
     }
   };
   let ok = false;
@@ -603,9 +716,16 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
       return !signal?.aborted;
     };
     let has = await more();
-    machine.boot(has ? batch[at]!.tsNs : 0n);
+    if (sharded) {
+      if (!(await sharded.boot(has ? batch[at]!.tsNs : 0n))) {
+        ok = true;
+        return new NotExact(sharded.notExact ?? 'a worker did not boot');
+      }
+    } else (machine as Machine).boot(has ? batch[at]!.tsNs : 0n);
     bootSave = machine.bootSave;
     checkGuest();
+    // The firewall's clock: the latest time seen (what each worker's guest is told).
+    let fwClock = -1n;
     let done = 0;
     let last: CaptureFrame | undefined;
     for (; has; has = at < batch.length && !signal?.aborted ? true : await more()) {
@@ -618,7 +738,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
         else jumpLimit = f.tsNs + JUMP_NS;
       }
       last = f;
-      if (failed) daemon.failNew(f, policy, machine.termination?.oops === false ? 'guest-stopped' : 'guest-oops');
+      if (failed) daemon.failNew(f, policy, (machine as Machine).termination?.oops === false ? 'guest-stopped' : 'guest-oops');
       else {
         const frameNo = daemon.submit(f);
         if (f.direction === 'out' && !daemon.output) {
@@ -634,8 +754,18 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
           continue;
         }
         if (f.pktType !== undefined) restoreDestination(f.data, f.pktType, macOf(daemon.unit));
-        if (!machine.deliverFrame(daemon.unit, frameNo, f.tsNs, (daemon.output ? FRAME_OUTPUT : 0) | (f.truncated > 0 ? FRAME_TRUNCATED : 0), f.data))
-          checkGuest();
+        const flags = (daemon.output ? FRAME_OUTPUT : 0) | (f.truncated > 0 ? FRAME_TRUNCATED : 0);
+        if (sharded) {
+          if (f.tsNs > fwClock) fwClock = f.tsNs;
+          sharded.deliverFrame(daemon.unit, frameNo, fwClock, flags, f.data);
+          if (sharded.needsFlush) {
+            await sharded.flush();
+            if (sharded.notExact) {
+              ok = true;
+              return new NotExact(sharded.notExact);
+            }
+          }
+        } else if (!machine.deliverFrame(daemon.unit, frameNo, f.tsNs, flags, f.data)) checkGuest();
       }
       done++;
       if (opts.onProgress && done % 1024 === 0) opts.onProgress(done, { file: f.file, offset: f.offset });
@@ -646,13 +776,20 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
       if (last) interrupted.lastFrame = { number: done, file: last.file, record: last.index };
     }
     // The frames in flight are finished.
-    machine.shutdown();
+    if (sharded) {
+      await sharded.shutdown();
+      if (sharded.notExact) {
+        ok = true;
+        return new NotExact(sharded.notExact);
+      }
+    } else (machine as Machine).shutdown();
     checkGuest();
     if (opts.onProgress) opts.onProgress(done);
     daemon.assertConservation();
     ok = true;
   } finally {
     await it.return?.();
+    await sharded?.terminate();
     if (!ok) {
       for (const w of writers) w.abort();
       split?.discard();
@@ -685,7 +822,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
   }
   const console = machine.console.slice();
   if (machine.consoleDropped) console.push(`cocon: ${machine.consoleDropped} further console lines not kept`);
-  const t = machine.termination;
+  const t = sharded ? undefined : (machine as Machine).termination;
   const result: ReplayResult = {
     complete: !interrupted,
     ...(interrupted ? { interrupted } : {}),

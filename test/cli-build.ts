@@ -13,6 +13,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { transformWithOxc } from 'vite';
 
 const root = join(import.meta.dirname, '..');
@@ -41,6 +42,11 @@ export async function buildCli(): Promise<string> {
   }
   built = join(out, 'cli', 'bin.js');
   return built;
+}
+
+/** The replay worker's script in the transpiled CLI (ReplayOptions.workerUrl), for tests that replay on several workers in-process. */
+export async function workerScript(): Promise<URL> {
+  return pathToFileURL(join(dirname(dirname(await buildCli())), 'workers', 'worker.js'));
 }
 
 /** Removes the transpiled CLI (call it in afterAll). */

@@ -26,6 +26,8 @@ export interface CaptureWriter {
   close(opts?: { sectionComment?: string }): Promise<void>;
   /** Abandons the capture: nothing is put in place, an earlier file of that name stays as it was. */
   abort(): void;
+  /** Starts the capture again, empty (a replay done again); false when it cannot (written in place, to a pipe). */
+  restart?(): boolean;
 }
 
 const FLUSH_AT = 1024 * 1024;
@@ -356,5 +358,13 @@ export function openCaptureWriter(path: string, opts: CaptureWriterOptions = {})
       return Promise.resolve();
     },
     abort,
+    restart() {
+      if (closed || out.inPlace) return false;
+      rec.pos = 0;
+      ifIds.clear();
+      if (!out.restart()) return false;
+      head = format === 'pcapng' ? pcapngSectionHeader() : pcapHeader(LINKTYPE_ETHERNET);
+      return true;
+    },
   };
 }

@@ -6,7 +6,8 @@
  * the report. An interrupt (src/cli/interrupts.ts) stops the reading; the
  * outputs are still written, for the frames replayed, and marked partial.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { openCaptures } from '../capture/index.js';
 import { defaultMachine, LocalAddressGuesser, loadMachineFile, machineFileText, parseCidr } from '../machine/machine-file.js';
 import type { MachineSpec } from '../machine/spec.js';
@@ -61,6 +62,29 @@ export interface ReplayCommandOptions {
   junit?: string;
   /** List the rules no packet hit. */
   unused?: boolean;
+  /** Worker threads (src/workers/); by default the number of cores for captures of AUTO_WORKERS_MIB or more. */
+  workers?: number;
+}
+
+/**
+ * Captures of this many MiB or more are replayed on every core by default:
+ * below it, starting the workers (each loads the modules and boots its
+ * guest, about 0.2 s of CPU) costs more than the sharing saves.
+ */
+export const AUTO_WORKERS_MIB = 32;
+
+/** The workers of a replay: as asked, else every core for a large capture. */
+function workersFor(o: { workers?: number }, paths: readonly string[]): number {
+  if (o.workers !== undefined) return o.workers;
+  let bytes = 0;
+  for (const p of paths) {
+    try {
+      bytes += statSync(p).size;
+    } catch {
+      // The replay says what is wrong with it.
+    }
+  }
+  return bytes >= AUTO_WORKERS_MIB * 1024 * 1024 ? Math.max(1, availableParallelism()) : 1;
 }
 
 /** The machine guess was cut short by an interrupt: nothing is replayed. */
@@ -263,8 +287,18 @@ export async function runReplay(captures: string[], o: ReplayCommandOptions, out
       name = m.name;
       const spec: MachineSpec = o.fail ? { ...m.spec, failPolicy: o.fail } : m.spec;
       if (progress) bar = ReplayProgress.start(process.stderr, caps.paths);
-      const checks = o.expect || o.unused ? prepareChecks(o, spec, hostRuleSets(spec, { ...o, rules: o.rulesText ? o.rules : undefined })) : undefined;
+      const makeChecks = (): ReturnType<typeof prepareChecks> | undefined =>
+        o.expect || o.unused ? prepareChecks(o, spec, hostRuleSets(spec, { ...o, rules: o.rulesText ? o.rules : undefined })) : undefined;
+      let checks = makeChecks();
+      const onFrameFate = checks?.onFrameFate;
       result = await replay({
+        workers: workersFor(o, caps.paths),
+        onNote: (note) => {
+          if (!o.quiet || o.workers !== undefined) process.stderr.write(printable(`${progress ? '\r\x1b[K' : ''}${caps!.shown(note)}\n`));
+        },
+        onRestart: () => {
+          checks = makeChecks();
+        },
         rulesFile: o.rules,
         rulesText: o.rulesText,
         ...(o.rules6 !== undefined ? { rules6File: o.rules6, rules6Text: o.rules6Text ?? '' } : {}),
@@ -280,7 +314,7 @@ export async function runReplay(captures: string[], o: ReplayCommandOptions, out
         ...(o.splitBy ? { splitBy: o.splitBy } : {}),
         ...(o.splitDir ? { splitDir: o.splitDir } : {}),
         ...(o.report ? { details: true } : {}),
-        ...(checks?.onFrameFate ? { onFrameFate: checks.onFrameFate } : {}),
+        ...(onFrameFate ? { onFrameFate: (f, frame, unit) => checks!.onFrameFate!(f, frame, unit) } : {}),
         ...(bar ? { onProgress: (n: number, at?: ProgressPosition) => bar!.update(n, at) } : {}),
       });
       bar?.stop();

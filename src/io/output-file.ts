@@ -280,6 +280,23 @@ export class OutputFile {
   }
 
   /**
+   * Empties the file, to be written again from the start (a replay done
+   * again). Not possible in place: returns false there.
+   */
+  restart(): boolean {
+    if (this.inPlace || this.state !== 'open') return false;
+    this.ensureOpen();
+    this.release();
+    try {
+      this.io.closeSync(this.io.openSync(this.current, 'w'));
+    } catch (e) {
+      throw (this.failure = this.error('cannot write it', e));
+    }
+    this.size = 0;
+    return true;
+  }
+
+  /**
    * Replaces the first `oldLength` bytes written with `head` (of any
    * length), copying the rest into a new temporary file. Not possible in
    * place: returns false there.

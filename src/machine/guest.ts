@@ -118,6 +118,16 @@ class GuestKernel {
   /** Frame being handled (for the oops report), 0 when none. */
   private current = 0;
   private currentUnit = -1;
+  /**
+   * Marks (asked by a host that runs several guests, one per worker): the
+   * frame whose arrival caused what is written now, and the phase (0 its
+   * timers, 1 its handling, 2 the shutdown); and the last mark written.
+   */
+  private marks = false;
+  private cause = 0;
+  private phase = 0;
+  private markedCause = -1;
+  private markedPhase = -1;
   private stack: NetStack | undefined;
   private ruleset: Ruleset | undefined;
   private ruleset6: Ruleset | null = null;
@@ -218,7 +228,20 @@ class GuestKernel {
     return this.clockNs > boot ? this.clockNs - boot : 0n;
   }
 
+  /** Writes a Mark message when the cause or phase changed since the last one. */
+  private mark(): void {
+    if (this.cause === this.markedCause && this.phase === this.markedPhase) return;
+    this.markedCause = this.cause;
+    this.markedPhase = this.phase;
+    const b = this.out;
+    const o = b.begin(Module.LINUX, Module.DAEMON, MsgType.Mark, 5);
+    b.view.setUint32(o, this.cause >>> 0, true);
+    b.bytes[o + 4] = this.phase;
+    b.end(o + 5);
+  }
+
   private printk(level: number, text: string): void {
+    if (this.marks) this.mark();
     putConsole(this.out, level, this.sinceBoot(), text);
   }
 
@@ -330,7 +353,10 @@ class GuestKernel {
         {
           spec,
           printk: (level, line) => this.printk(level, line),
-          fate: (f) => this.fates.fate(f, this.clockNs),
+          fate: (f) => {
+            if (this.marks) this.mark();
+            this.fates.fate(f, this.clockNs);
+          },
           ...(boot.noLeavingFrames ? { leavingFrames: false } : {}),
           ...(boot.trace?.length ? { trace: (n: number) => boot.trace!.some(([lo, hi]) => n >= lo && n <= hi) } : {}),
         },
@@ -410,10 +436,28 @@ class GuestKernel {
           this.current = frameNo;
           this.currentUnit = this.mTo - Module.CONET0;
           if (tsNs > this.clockNs) this.clockNs = tsNs;
+          if (this.marks) {
+            // Its timers first (they fire as the clock reaches it), then its handling.
+            this.cause = frameNo;
+            this.phase = 0;
+            this.stack!.setClock(tsNs);
+            this.phase = 1;
+          }
           driver.deliver(this.currentUnit, frameNo, tsNs, flags, u8.subarray(at + FRAME_HEADER, at + this.mSize));
           this.current = 0;
+        } else if (this.mType === MsgType.Tick) {
+          if (this.mSize !== 12) throw new PassageError(`tick: payload of ${this.mSize} bytes, 12 expected`);
+          const tsNs = this.mView.getBigUint64(this.mAt + 4, true);
+          if (tsNs > this.clockNs) this.clockNs = tsNs;
+          this.cause = this.mView.getUint32(this.mAt, true);
+          this.phase = 0;
+          this.stack!.setClock(tsNs);
+        } else if (this.mType === MsgType.MarksOn) {
+          this.marks = true;
         } else if (this.mType === MsgType.Shutdown) {
           if (!this.page.empty) throw new Error(`messages after the shutdown request`);
+          this.cause = 0;
+          this.phase = 2;
           yield* this.shutdown();
           return;
         } else {

@@ -83,6 +83,14 @@ export interface MachineOptions {
   readonly pageSize?: number;
   /** Console lines kept (LOG rules can print one per packet); later ones are counted. */
   readonly consoleLimit?: number;
+  /** Every console line instead of `console` (no limit then), in order with the fates and marks. */
+  readonly onConsole?: (line: string) => void;
+  /**
+   * With `marks()`: the frame whose arrival caused the fates and console
+   * lines that follow, and the phase (0 its timers, 1 its handling, 2 the
+   * shutdown).
+   */
+  readonly onMark?: (cause: number, phase: number) => void;
 }
 
 export interface MachineStats {
@@ -200,6 +208,27 @@ export class Machine {
       at = page.reserve(Module.DAEMON, conet(unit), MsgType.Frame, FRAME_HEADER + data.length);
     }
     putFrame(page.bytes, page.view, at, frameNo, tsNs, flags, data);
+    this.stats.messagesToGuest++;
+    return true;
+  }
+
+  /** Asks the guest to mark what each frame caused (`onMark`): for a machine that is one of several workers. */
+  marks(): boolean {
+    return !!this.guest && this.hostSend(Module.MONITOR, Module.LINUX, MsgType.MarksOn, new Uint8Array(0));
+  }
+
+  /** Moves the guest's clock to frame `frameNo`'s time, which another worker handles: its timers fire as they would have. */
+  tick(frameNo: number, tsNs: bigint): boolean {
+    if (!this.guest) return false;
+    const page = this.page;
+    let at = page.reserve(Module.MONITOR, Module.LINUX, MsgType.Tick, 12);
+    while (at < 0) {
+      this.enter();
+      if (!this.guest) return false;
+      at = page.reserve(Module.MONITOR, Module.LINUX, MsgType.Tick, 12);
+    }
+    page.view.setUint32(at, frameNo >>> 0, true);
+    page.view.setBigUint64(at + 4, tsNs, true);
     this.stats.messagesToGuest++;
     return true;
   }
@@ -324,12 +353,16 @@ export class Machine {
       if (type === MsgType.Fate) {
         this.fates.decode(this.fate, u8, dv, at, size);
         this.opts.onFate(this.fate);
+      } else if (type === MsgType.Mark) {
+        if (size !== 5) throw new PassageError(`mark: payload of ${size} bytes, 5 expected`);
+        this.opts.onMark?.(dv.getUint32(at, true), u8[at + 4]!);
       } else this.fates.intern(u8, at, size);
     } else if (to === Module.CONSOLE) {
       if (size < 9) throw new PassageError(`console line: payload of ${size} bytes, 9 needed before the text`);
       const level = u8[at]!;
       if (level > 7) throw new PassageError(`console line: log level ${level} out of range (0-7)`);
-      if (this.console.length >= this.consoleLimit) this.consoleDropped++;
+      if (this.opts.onConsole) this.opts.onConsole(kernelTimestamp(dv.getBigUint64(at + 1, true)) + this.text.decode(u8.subarray(at + 9, at + size)));
+      else if (this.console.length >= this.consoleLimit) this.consoleDropped++;
       else this.console.push(kernelTimestamp(dv.getBigUint64(at + 1, true)) + this.text.decode(u8.subarray(at + 9, at + size)));
     } else if (to === Module.MONITOR) {
       this.monitor(type, u8.subarray(at, at + size));
@@ -405,6 +438,10 @@ export class Machine {
   }
 
   private log(sinceBootNs: bigint, text: string): void {
+    if (this.opts.onConsole) {
+      this.opts.onConsole(kernelTimestamp(sinceBootNs) + text);
+      return;
+    }
     if (this.console.length >= this.consoleLimit) {
       this.consoleDropped++;
       return;

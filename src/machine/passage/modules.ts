@@ -81,6 +81,12 @@ export const MsgType = {
   Ipsets: 9,
   /** LINUX -> MONITOR: the pending conntrack expectations at shutdown (`conntrack -L expect`, IPv4 then IPv6). */
   ConntrackExpect: 10,
+  /** MONITOR -> LINUX: from now on, say which frame caused what follows (Mark messages); a machine that is one of several workers asks it. */
+  MarksOn: 13,
+  /** MONITOR -> LINUX: the clock moves to a frame another worker handles (u32 frame, u64 ns): timers fire as they would have. */
+  Tick: 11,
+  /** LINUX -> DAEMON: the fates and console lines that follow come from frame N's timers (phase 0), its handling (1), or the shutdown (2). */
+  Mark: 19,
   /** DAEMON -> CONETn: a frame for the guest. */
   Frame: 16,
   /** CONETn (or LINUX) -> DAEMON: a fate record. */
@@ -112,7 +118,7 @@ export const ACCEPTS = new Uint8Array(MODULES_MAX * TYPE_SLOTS);
 function accept(to: number, types: readonly number[]): void {
   for (const t of types) ACCEPTS[to * TYPE_SLOTS + t] = 1;
 }
-accept(Module.LINUX, [MsgType.Boot, MsgType.Shutdown, MsgType.BlkReply]);
+accept(Module.LINUX, [MsgType.Boot, MsgType.Shutdown, MsgType.BlkReply, MsgType.MarksOn, MsgType.Tick]);
 accept(Module.MONITOR, [
   MsgType.Terminate,
   MsgType.InitFailed,
@@ -123,7 +129,7 @@ accept(Module.MONITOR, [
   MsgType.Ipsets,
   MsgType.ConntrackExpect,
 ]);
-accept(Module.DAEMON, [MsgType.Fate, MsgType.Intern]);
+accept(Module.DAEMON, [MsgType.Fate, MsgType.Intern, MsgType.Mark]);
 accept(Module.CONSOLE, [MsgType.ConsoleLine]);
 for (let m = Module.CONET0; m <= Module.CONET_END; m++) accept(m, [MsgType.Frame]);
 for (let m = Module.COBD0; m <= Module.COBD_END; m++) accept(m, [MsgType.BlkOpen, MsgType.BlkStat, MsgType.BlkRead, MsgType.BlkClose]);

@@ -1,0 +1,112 @@
+/**
+ * Can a replay be split by connection (across worker threads, or across
+ * machines with --shard) and still give exactly what one guest gives?
+ *
+ * Each worker is a guest of its own, with its own conntrack table and its
+ * own copy of every rule's state. Connections are sharded by their address
+ * pair (src/workers/shard-key.ts), so whatever a connection's packets touch
+ * (its conntrack entry, CONNMARK, per-connection counters, its fragment
+ * queues) lives in one worker. State that rules share across connections
+ * does not: a `limit` rule's token bucket sees every packet that reaches
+ * it, whichever connection it belongs to. Such a rule set is replayed on
+ * one worker, and this module says why.
+ *
+ * The decision is made from the loaded rule sets (both families) and the
+ * ipsets, never from the traffic; the traffic's own shared state (fragment
+ * memory, the conntrack table's limit) is checked during and after the run
+ * (src/workers/sharded.ts).
+ */
+import type { Ruleset } from '../netfilter/rules/model.js';
+import type { IpsetStore } from '../netfilter/ipset/ipset.js';
+
+/** A reason the rule sets hold state shared across connections: where, and what. */
+export interface SharedState {
+  /** `filter/INPUT rule 3` (`ip6 ` first for the ip6tables rule set), or the set's name. */
+  readonly where: string;
+  readonly why: string;
+}
+
+/** Why a match with this name and configuration shares state across connections; undefined when it does not. */
+function matchShares(name: string, config: unknown): string | undefined {
+  switch (name) {
+    case 'limit':
+      return '-m limit keeps one token bucket per rule for every packet that reaches it';
+    case 'recent':
+      return '-m recent keeps address lists that packets of every connection read and change';
+    case 'connlimit':
+      return '-m connlimit counts the connections of an address group';
+    case 'quota':
+      return '-m quota counts the bytes of every packet that reaches it';
+    case 'statistic': {
+      const c = config as { mode?: number };
+      return c.mode === 1
+        ? '-m statistic --mode nth keeps one packet counter per rule'
+        : '-m statistic --mode random draws from one random sequence for every packet';
+    }
+    case 'hashlimit':
+      // Even keyed by the whole address pair, its table's size limit (--hashlimit-htable-max) and garbage collection span every pair.
+      return '-m hashlimit keeps one table of buckets, with a size limit, for the packets of every connection';
+    case 'cluster':
+      return '-m cluster shares its hash among the cluster nodes';
+    default:
+      return undefined;
+  }
+}
+
+/** Why a target with this name shares state across connections. */
+function targetShares(name: string): string | undefined {
+  switch (name) {
+    case 'SNAT':
+    case 'DNAT':
+    case 'MASQUERADE':
+    case 'REDIRECT':
+    case 'NETMAP':
+      return `-j ${name}: NAT allocates addresses and ports among every connection, and replies come to the translated address`;
+    case 'SET':
+      return '-j SET adds and removes set entries that packets of every connection test';
+    case 'CLUSTERIP':
+      return '-j CLUSTERIP shares its hash among the cluster nodes';
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The rule sets' state shared across connections, each place once (empty:
+ * the replay can be sharded by connection).
+ *
+ * @example
+ * const shared = sharedState(loadRuleset(text, 'rules.v4'));
+ * if (shared.length) console.error(`one worker: ${shared[0].where}: ${shared[0].why}`);
+ */
+export function sharedState(ruleset: Ruleset | undefined, ruleset6?: Ruleset, ipsets?: IpsetStore): SharedState[] {
+  const out: SharedState[] = [];
+  for (const rs of [ruleset, ruleset6]) {
+    if (!rs) continue;
+    const fam = rs === ruleset6 ? 'ip6 ' : '';
+    for (const t of rs.tables.values())
+      for (const c of t.chains.values())
+        c.rules.forEach((r, i) => {
+          const where = `${fam}${t.name}/${c.name} rule ${i + 1}`;
+          for (const m of r.matches) {
+            const why = matchShares(m.module.name, m.config);
+            if (why) out.push({ where, why });
+          }
+          if (r.target.kind === 'module') {
+            const why = targetShares(r.target.module.name);
+            if (why) out.push({ where, why });
+          }
+        });
+  }
+  for (const s of ipsets?.sets.values() ?? []) {
+    if (s.opts.counters) out.push({ where: `ipset ${s.name}`, why: 'the set counts the packets and bytes of every connection that matches it (counters)' });
+  }
+  return out;
+}
+
+/** The stderr note of a replay that runs on one worker because of shared state. */
+export function oneWorkerNote(asked: string, shared: readonly SharedState[]): string {
+  const first = shared[0]!;
+  const more = shared.length > 1 ? ` (and ${shared.length - 1} more place${shared.length > 2 ? 's' : ''})` : '';
+  return `cofw: ${asked}: replaying on one worker: ${first.where}: ${first.why}${more}; sharding by connection would not give the same results`;
+}

@@ -1,0 +1,459 @@
+/**
+ * The replay on several workers: the main thread reads the captures,
+ * numbers the frames and decides their ingress (as for one guest), then
+ * hands each frame to the worker its connection hashes to
+ * (src/workers/shard-key.ts); each worker runs a guest of its own
+ * (src/workers/worker.ts). What the guests report comes back per batch and
+ * is put in the order one guest would have reported it, by the marks the
+ * guests write (the frame whose arrival caused each fate and console line,
+ * and whether its timers or its handling did), so that the report, the
+ * counters, the conntrack table and the output captures are those of one
+ * guest.
+ *
+ * The clock: every worker's guest gets each of its frames with the time of
+ * the latest frame of the whole capture so far (the firewall's clock, which
+ * never goes back), and a worker that holds fragments gets a tick for every
+ * other worker's frame while they may time out, so that its timers fire at
+ * the frame where one guest's would have. Every worker gets the last frame's
+ * time before it powers off (conntrack -L counts the timeouts from it).
+ *
+ * What cannot be made exact is found and said (`notExact`); the caller then
+ * replays on one worker: IPv4 (or IPv6) fragments on more than one worker
+ * (fragment memory and ipfrag_max_dist span every datagram), a fragmented
+ * ICMP error, the timers of two workers firing at one frame, a guest that
+ * stops (an oops), and the conntrack tables of the workers holding, at
+ * their peaks, more entries together than one table may hold.
+ */
+import { Worker } from 'node:worker_threads';
+import { encodeBoot, type BootMsg } from '../machine/passage/index.js';
+import type { FateMsg } from '../machine/passage/index.js';
+import type { MachineStats } from '../machine/machine.js';
+import type { DropSite, FateKind } from '../netfilter/fate.js';
+import { keyFrame, type FrameKey } from './shard-key.js';
+import { ByteIn, ByteOut, OUT_CONSOLE, OUT_FATE, OUT_MARK, OUT_REASON, OUT_SITE, REC_FRAME, REC_TICK } from './wire.js';
+import { WORKER_TAG, type FromWorker, type WorkerFinal, type WorkerInit } from './worker.js';
+import { mergeConntrack, mergeSaves } from './merge.js';
+
+/** Frames per batch (all workers together). */
+const BATCH = 4096;
+/** Batches in flight before the oldest is awaited. */
+const DEPTH = 4;
+/** How long a worker that got a fragment gets ticks: longer than any fragment queue lives (30 s IPv4, 60 s IPv6). */
+const FRAG_HORIZON_NS = 120_000_000_000n;
+
+export interface ShardedOptions {
+  workers: number;
+  /** The boot parameters without the boot time (known at the first frame). */
+  boot: Omit<BootMsg, 'bootTsNs'>;
+  rulesText: string;
+  rules6Text?: string;
+  ipsetsText?: string;
+  pageSize?: number;
+  /** The worker script (dist/workers/worker.js beside this module by default). */
+  workerUrl?: URL;
+  /** Every fate, in one guest's order. The record is valid during the call. */
+  onFate: (f: FateMsg) => void;
+  /** Console lines kept; later ones are counted. */
+  consoleLimit?: number;
+}
+
+interface Pending {
+  seq: number;
+  outs: Array<ArrayBuffer | undefined>;
+  left: number;
+  done: Promise<void>;
+  resolve: () => void;
+}
+
+/** A fate as decoded from a worker's record. */
+interface Fate {
+  kind: FateKind;
+  unit: number;
+  frameNo: number;
+  tsNs: bigint;
+  site?: DropSite;
+  reason?: string;
+  frame?: Uint8Array;
+}
+
+/** One run of records a worker wrote under one mark. */
+interface Segment {
+  cause: number;
+  phase: number;
+  worker: number;
+  /** [start, end) in the worker's buffer `r`. */
+  r: ByteIn;
+  start: number;
+  end: number;
+}
+
+/** A cause of 0 is the shutdown: after every frame. */
+const causeKey = (c: number): number => (c === 0 ? Number.MAX_SAFE_INTEGER : c);
+
+export class ShardedMachine {
+  readonly n: number;
+  /** Set when the run cannot be exact: why (the caller replays on one worker). */
+  notExact: string | undefined;
+  bootSave: string | undefined;
+  bootSave6: string | undefined;
+  finalSave: string | undefined;
+  finalSave6: string | undefined;
+  conntrack: string | undefined;
+  conntrack6: string | undefined;
+  ipsets: string | undefined;
+  readonly console: string[] = [];
+  consoleDropped = 0;
+  readonly stats: MachineStats = { switches: 0, messagesToGuest: 0, messagesToHost: 0, bytesThroughPage: 0 };
+  /** Frames delivered since the last batch was sent. */
+  private count = 0;
+  private readonly batches: ByteOut[];
+  private readonly workers: Worker[] = [];
+  private readonly pending: Pending[] = [];
+  private readonly bySeq = new Map<number, Pending>();
+  private seq = 0;
+  private failure: Error | undefined;
+  private finals: Array<WorkerFinal | undefined> = [];
+  private finalWait: (() => void) | undefined;
+  private readonly key: FrameKey = { shard: 0, fragment: 0, fragmentedError: false };
+  /** Per worker: the clock of its latest fragment (-1: none). */
+  private readonly lastFrag: bigint[];
+  private readonly frag4 = new Set<number>();
+  private readonly frag6 = new Set<number>();
+  private lastFrameNo = 0;
+  private lastClock = 0n;
+  private lastOwner = -1;
+  /** Per worker: the last frame it got a tick for. */
+  private readonly ticked: number[];
+  /** Per worker: drop sites and reasons by the ids its records give them. */
+  private readonly sites: DropSite[][];
+  private readonly reasons: string[][];
+  /** Drop sites, one object per site of either rule set. */
+  private readonly siteObjs = new Map<string, DropSite>();
+  /** Per worker: the mark in force at the end of its last batch. */
+  private readonly marks: Array<{ cause: number; phase: number }>;
+  private readonly consoleLimit: number;
+  private readonly fateRec: Fate = { kind: 1 as FateKind, unit: -1, frameNo: 0, tsNs: 0n };
+
+  constructor(private readonly opts: ShardedOptions) {
+    this.n = opts.workers;
+    this.batches = Array.from({ length: this.n }, () => new ByteOut(1 << 18));
+    this.lastFrag = new Array<bigint>(this.n).fill(-1n);
+    this.ticked = new Array<number>(this.n).fill(0);
+    this.sites = Array.from({ length: this.n }, () => []);
+    this.reasons = Array.from({ length: this.n }, () => []);
+    this.marks = Array.from({ length: this.n }, () => ({ cause: 0, phase: 0 }));
+    this.consoleLimit = opts.consoleLimit ?? 100_000;
+  }
+
+  get running(): boolean {
+    return !this.failure;
+  }
+
+  /** Starts the workers and boots their guests; false (with `notExact`) when one could not boot. */
+  async boot(bootTsNs: bigint): Promise<boolean> {
+    const init: WorkerInit = {
+      boot: encodeBoot({ ...this.opts.boot, bootTsNs }),
+      rulesText: this.opts.rulesText,
+      ...(this.opts.rules6Text !== undefined ? { rules6Text: this.opts.rules6Text } : {}),
+      ...(this.opts.ipsetsText !== undefined ? { ipsetsText: this.opts.ipsetsText } : {}),
+      ...(this.opts.pageSize ? { pageSize: this.opts.pageSize } : {}),
+    };
+    const url = this.opts.workerUrl ?? new URL('./worker.js', import.meta.url);
+    const booted = await Promise.all(
+      Array.from(
+        { length: this.n },
+        (_, i) =>
+          new Promise<FromWorker>((resolve) => {
+            const w = new Worker(url, { workerData: { cofw: WORKER_TAG, init } });
+            this.workers.push(w);
+            w.once('message', (m: FromWorker) => {
+              resolve(m);
+              w.on('message', (msg: FromWorker) => this.onMessage(i, msg));
+            });
+            w.on('error', (e) => {
+              this.fail(e);
+              resolve({ type: 'error', message: e.message });
+            });
+          }),
+      ),
+    );
+    for (const b of booted) {
+      if (b.type !== 'booted' || !b.ok) {
+        this.notExact = `a worker could not boot its guest (${b.type === 'booted' ? b.error : b.type === 'error' ? b.message : b.type})`;
+        await this.terminate();
+        return false;
+      }
+    }
+    const first = booted[0] as Extract<FromWorker, { type: 'booted' }>;
+    this.bootSave = first.bootSave;
+    this.bootSave6 = first.bootSave6;
+    for (const l of first.console ?? []) this.log(l);
+    return true;
+  }
+
+  private fail(e: Error): void {
+    this.failure ??= e;
+    for (const p of this.pending) p.resolve();
+    this.finalWait?.();
+  }
+
+  private onMessage(i: number, m: FromWorker): void {
+    if (m.type === 'batch') {
+      const p = this.bySeq.get(m.seq);
+      if (!p) return;
+      p.outs[i] = m.out;
+      if (--p.left === 0) p.resolve();
+    } else if (m.type === 'final') {
+      this.finals[i] = m;
+      if (this.finals.filter((f) => f).length === this.n) this.finalWait?.();
+    } else if (m.type === 'error') this.fail(new Error(`replay worker ${i}: ${m.message}`));
+  }
+
+  /** Queues a frame for its worker, with ticks for the workers whose fragments may time out. `clockNs`: the firewall's clock at it. */
+  deliverFrame(unit: number, frameNo: number, clockNs: bigint, flags: number, data: Uint8Array): boolean {
+    const k = keyFrame(data, this.n, this.key);
+    const w = k.shard;
+    if (k.fragment) {
+      const set = k.fragment === 4 ? this.frag4 : this.frag6;
+      set.add(w);
+      if (set.size > 1 && !this.notExact)
+        this.notExact = `IPv${k.fragment} fragments reached more than one worker (fragment memory and ipfrag_max_dist span every datagram)`;
+      if (k.fragmentedError && !this.notExact) this.notExact = `frame ${frameNo} is a fragment of an ICMP error (its connection may be on another worker)`;
+      this.lastFrag[w] = clockNs;
+    }
+    const prev = this.lastClock;
+    for (let i = 0; i < this.n; i++) {
+      const lf = this.lastFrag[i]!;
+      if (i !== w && lf >= 0n && prev <= lf + FRAG_HORIZON_NS) {
+        this.put(i, REC_TICK, 0, 0, frameNo, clockNs, undefined);
+        this.ticked[i] = frameNo;
+      }
+    }
+    this.put(w, REC_FRAME, unit, flags, frameNo, clockNs, data);
+    this.lastFrameNo = frameNo;
+    this.lastClock = clockNs;
+    this.lastOwner = w;
+    this.count++;
+    return true;
+  }
+
+  private put(w: number, kind: number, unit: number, flags: number, frameNo: number, clockNs: bigint, data: Uint8Array | undefined): void {
+    const b = this.batches[w]!;
+    const len = data ? data.length : 0;
+    b.ensure(20 + len);
+    const at = b.len;
+    b.bytes[at] = kind;
+    b.bytes[at + 1] = unit;
+    b.bytes[at + 2] = flags;
+    b.bytes[at + 3] = 0;
+    b.view.setUint32(at + 4, frameNo, true);
+    b.view.setBigUint64(at + 8, clockNs, true);
+    b.view.setUint32(at + 16, len, true);
+    if (data) b.bytes.set(data, at + 20);
+    b.len = at + 20 + len;
+  }
+
+  /** A batch is full: send it (the caller awaits `flush`). */
+  get needsFlush(): boolean {
+    return this.count >= BATCH;
+  }
+
+  /** Sends the batch and merges the oldest ones in flight beyond the window. */
+  async flush(): Promise<void> {
+    this.send();
+    while (this.pending.length > DEPTH) await this.mergeOldest();
+  }
+
+  private send(): void {
+    if (this.failure) throw this.failure;
+    const seq = this.seq++;
+    let resolve!: () => void;
+    const done = new Promise<void>((r) => (resolve = r));
+    const p: Pending = { seq, outs: new Array<ArrayBuffer | undefined>(this.n), left: this.n, done, resolve };
+    this.pending.push(p);
+    this.bySeq.set(seq, p);
+    for (let i = 0; i < this.n; i++) {
+      const buf = this.batches[i]!.take();
+      this.workers[i]!.postMessage({ type: 'batch', seq, buf }, [buf]);
+    }
+    this.count = 0;
+  }
+
+  private async mergeOldest(): Promise<void> {
+    const p = this.pending.shift()!;
+    await p.done;
+    this.bySeq.delete(p.seq);
+    if (this.failure) throw this.failure;
+    this.merge(p.outs.map((o) => o!));
+  }
+
+  /** Puts the workers' records of one batch in one guest's order and hands them on. */
+  private merge(outs: ArrayBuffer[]): void {
+    const segs: Segment[] = [];
+    for (let w = 0; w < outs.length; w++) {
+      const r = new ByteIn(outs[w]!);
+      let cur: Segment | undefined;
+      const open = (cause: number, phase: number): void => {
+        if (cur) cur.end = r.pos;
+        cur = { cause, phase, worker: w, r, start: r.pos, end: r.pos };
+        segs.push(cur);
+      };
+      while (r.more) {
+        const at = r.pos;
+        const t = r.u8();
+        if (t === OUT_MARK) {
+          const cause = r.u32();
+          const phase = r.u8();
+          this.marks[w] = { cause, phase };
+          if (cur) cur.end = at;
+          cur = undefined;
+          open(cause, phase);
+          continue;
+        }
+        if (!cur) {
+          r.pos = at;
+          open(this.marks[w]!.cause, this.marks[w]!.phase);
+          r.u8();
+        }
+        this.skip(t, r);
+      }
+      if (cur) cur.end = r.pos;
+    }
+    // Stable: within one (cause, phase), the workers in order; a worker's segments keep theirs.
+    segs.sort((a, b) => causeKey(a.cause) - causeKey(b.cause) || a.phase - b.phase || a.worker - b.worker);
+    for (let i = 1; i < segs.length; i++) {
+      const a = segs[i - 1]!;
+      const b = segs[i]!;
+      if (a.cause === b.cause && a.phase === b.phase && a.worker !== b.worker && b.phase !== 2 && !this.notExact)
+        this.notExact = `the timers of two workers fired at frame ${b.cause} (fragment queues timing out at once)`;
+    }
+    for (const s of segs) if (s.phase !== 2) this.play(s);
+    const ends = segs.filter((s) => s.phase === 2);
+    if (ends.length) this.playEnd(ends);
+  }
+
+  /** Skips the body of a record of type `t`. */
+  private skip(t: number, r: ByteIn): void {
+    if (t === OUT_FATE) {
+      r.pos += 1 + 1 + 4 + 8 + 4 + 4;
+      const len = r.i32();
+      if (len > 0) r.pos += len;
+    } else if (t === OUT_CONSOLE) r.pos += 4 + r.view.getUint32(r.pos, true);
+    else if (t === OUT_SITE) {
+      r.pos += 9;
+      r.str();
+      r.str();
+    } else if (t === OUT_REASON) {
+      r.pos += 4;
+      r.str();
+    } else throw new Error(`replay worker: record type ${t} at ${r.pos - 1}`);
+  }
+
+  /** Hands on the records of one segment. */
+  private play(s: Segment): void {
+    const r = s.r;
+    r.pos = s.start;
+    const w = s.worker;
+    while (r.pos < s.end) {
+      const t = r.u8();
+      if (t === OUT_MARK) {
+        r.pos += 5;
+      } else if (t === OUT_FATE) {
+        const f = this.fateRec;
+        f.kind = r.u8() as FateKind;
+        const unit = r.u8();
+        f.unit = unit === 0xff ? -1 : unit;
+        f.frameNo = r.u32();
+        f.tsNs = r.u64();
+        const site = r.i32();
+        const reason = r.i32();
+        const len = r.i32();
+        if (site >= 0) f.site = this.sites[w]![site];
+        else delete f.site;
+        if (reason >= 0) f.reason = this.reasons[w]![reason];
+        else delete f.reason;
+        if (len >= 0) f.frame = r.raw(len).slice();
+        else delete f.frame;
+        this.opts.onFate(f);
+      } else if (t === OUT_CONSOLE) this.log(r.text());
+      else if (t === OUT_SITE) {
+        const id = r.u32();
+        const ipv6 = r.u8() === 1;
+        const rule = r.u32();
+        const table = r.str();
+        const chain = r.str();
+        const key = `${ipv6 ? 6 : 4} ${table} ${chain} ${rule}`;
+        let site = this.siteObjs.get(key);
+        if (!site) this.siteObjs.set(key, (site = { table, chain, rule, ...(ipv6 ? { ipv6: true } : {}) }));
+        this.sites[w]![id] = site;
+      } else if (t === OUT_REASON) {
+        const id = r.u32();
+        this.reasons[w]![id] = r.str();
+      }
+    }
+  }
+
+  /**
+   * The shutdown's records: every worker powers off (its last line), but
+   * only one guest's finishing (fragments still held) may say more.
+   */
+  private playEnd(ends: Segment[]): void {
+    const lines = (s: Segment): number => {
+      let n = 0;
+      const r = s.r;
+      r.pos = s.start;
+      while (r.pos < s.end) {
+        const t = r.u8();
+        if (t === OUT_MARK) r.pos += 5;
+        else {
+          if (t !== OUT_CONSOLE) n += 1000;
+          else n++;
+          this.skip(t, r);
+        }
+      }
+      return n;
+    };
+    const more = ends.filter((s) => lines(s) > 1);
+    if (more.length > 1 && !this.notExact) this.notExact = 'the guests of two workers held fragments at the end';
+    this.play(more[0] ?? ends[0]!);
+  }
+
+  private log(line: string): void {
+    if (this.console.length >= this.consoleLimit) this.consoleDropped++;
+    else this.console.push(line);
+  }
+
+  /** Ends the run: what is in flight is finished, the workers power off at the last frame's time, and their results are merged. */
+  async shutdown(): Promise<void> {
+    // Every worker's clock reaches the last frame (the one that had it has it).
+    if (this.lastFrameNo > 0)
+      for (let i = 0; i < this.n; i++)
+        if (i !== this.lastOwner && this.ticked[i] !== this.lastFrameNo) this.put(i, REC_TICK, 0, 0, this.lastFrameNo, this.lastClock, undefined);
+    this.send();
+    while (this.pending.length) await this.mergeOldest();
+    const all = new Promise<void>((r) => (this.finalWait = r));
+    for (const w of this.workers) w.postMessage({ type: 'finish', lastFrameNo: 0, lastClock: this.lastClock });
+    await all;
+    if (this.failure) throw this.failure;
+    const finals = this.finals.map((f) => f!);
+    this.merge(finals.map((f) => f.out));
+    for (const f of finals) {
+      this.stats.switches += f.stats.switches;
+      this.stats.messagesToGuest += f.stats.messagesToGuest;
+      this.stats.messagesToHost += f.stats.messagesToHost;
+      this.stats.bytesThroughPage += f.stats.bytesThroughPage;
+      if (f.stopped && !this.notExact) this.notExact = `a worker's guest stopped (${f.stopped})`;
+    }
+    this.finalSave = mergeSaves(finals.map((f) => f.finalSave));
+    this.finalSave6 = mergeSaves(finals.map((f) => f.finalSave6));
+    this.conntrack = mergeConntrack(finals.map((f) => f.conntrack));
+    this.conntrack6 = mergeConntrack(finals.map((f) => f.conntrack6));
+    this.ipsets = finals[0]!.ipsets;
+    await this.terminate();
+  }
+
+  /** Stops the workers. */
+  async terminate(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
