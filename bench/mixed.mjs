@@ -115,6 +115,20 @@ export function ufwRules() {
   return readFileSync(new URL('../test/golden/ufw/rules.v4', import.meta.url), 'utf8');
 }
 
+/**
+ * ufw's rule set without its rules whose state spans connections (the
+ * rate-limited LOG rules, `-m limit`, and `ufw limit`'s `-m recent`), which
+ * `--workers` must replay on one worker: every other rule, the conntrack
+ * states and the policies as ufw writes them, so that the capture can be
+ * sharded by connection.
+ */
+export function ufwStatefulRules() {
+  return ufwRules()
+    .split('\n')
+    .filter((l) => !/ -m (limit|recent) /.test(l))
+    .join('\n');
+}
+
 let seed = 7;
 const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
 

@@ -14,14 +14,15 @@
  * Figures: tcpdump; one-core (no output captures); with-output (-a and -d);
  * cidr-10 / cidr-10000 (ufw with that many `-s CIDR -j DROP` rules in
  * ufw-user-input); dport-10 / dport-10000 (that many `--dport` rules);
- * workers (with --workers N). The capture is cached in the temporary
+ * workers (with --workers N: ufw's rules, which run on one worker, and
+ * ufw's rules without -m limit and -m recent on 1 and on N workers). The capture is cached in the temporary
  * folder between runs (its name carries N and the generator's version).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MACHINE, ufwRules, ufwRulesWith, writeMixedCapture } from './mixed.mjs';
+import { MACHINE, ufwRules, ufwRulesWith, ufwStatefulRules, writeMixedCapture } from './mixed.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -53,6 +54,7 @@ writeMixedCapture(capture, N);
 const dir = mkdtempSync(join(tmpdir(), 'cofw-bench-'));
 writeFileSync(join(dir, 'machine.yaml'), MACHINE);
 writeFileSync(join(dir, 'ufw.v4'), ufwRules());
+writeFileSync(join(dir, 'stateful.v4'), ufwStatefulRules());
 console.error(`bench: capture ${capture} (${N} packets) ready in ${((Date.now() - g0) / 1000).toFixed(1)} s`);
 
 /** Runs `cmd` under /usr/bin/time R times; the run with the least wall clock. */
@@ -81,7 +83,13 @@ if (want('tcpdump') || want('one-core'))
   report('tcpdump', measure('tcpdump', ['-r', capture, '-w', join(dir, 'tcpdump.pcap'), 'not (tcp port 23 or udp port 161)']));
 if (want('one-core')) report('one-core', cofw(join(dir, 'ufw.v4')));
 if (want('with-output')) report('with-output', cofw(join(dir, 'ufw.v4'), ['-a', join(dir, 'a.pcap'), '-d', join(dir, 'd.pcapng')]));
-if (workers && want('workers')) report(`workers-${workers}`, cofw(join(dir, 'ufw.v4'), ['--workers', String(workers)]));
+// ufw's rule set has -m limit and -m recent, whose state spans connections: --workers replays it on one worker (and says so).
+// The speedup is measured on ufw's rules without those (bench/mixed.mjs ufwStatefulRules), on one worker and on N.
+if (workers && want('workers')) {
+  report(`workers-${workers}-ufw`, cofw(join(dir, 'ufw.v4'), ['--workers', String(workers)]));
+  report('stateful-1', cofw(join(dir, 'stateful.v4'), ['--workers', '1']));
+  report(`stateful-${workers}`, cofw(join(dir, 'stateful.v4'), ['--workers', String(workers)]));
+}
 for (const kind of ['cidr', 'dport']) {
   for (const count of [10, 10_000]) {
     const name = `${kind}-${count}`;
@@ -101,7 +109,8 @@ const summary = {
   tcpdumpRatio: ratio('one-core', 'tcpdump'),
   cidrScaling: ratio('cidr-10000', 'cidr-10'),
   dportScaling: ratio('dport-10000', 'dport-10'),
-  workersSpeedup: workers ? ratio('one-core', `workers-${workers}`) : undefined,
+  workersSpeedup: workers ? ratio('stateful-1', `stateful-${workers}`) : undefined,
+  workersCpuRatio: workers && results['stateful-1'] ? +(results[`stateful-${workers}`].cpu / results['stateful-1'].cpu).toFixed(2) : undefined,
 };
 console.log(JSON.stringify({ summary }));
 rmSync(dir, { recursive: true, force: true });

@@ -236,6 +236,17 @@ describe('replay on several workers', () => {
     expect(one.files.get('console')!.toString()).toContain('DROP25 ');
   });
 
+  it("replays again on one worker when the workers' conntrack tables could have filled one guest's", () => {
+    writeFileSync(join(dir, 'small.yaml'), `${MACHINE}conntrack:\n  max: 2000\n`);
+    spawnSync('mkdir', ['-p', join(dir, 'small')]);
+    const r = run('small', 'rules.v4', '--workers', '3', '-m', join(dir, 'small.yaml'));
+    // The table fills (early drop changes what the expectations see: exit 4 as on one worker).
+    expect(r.code).toBe(4);
+    expect(r.stderr.split('\n')[0]).toMatch(
+      /^cofw: --workers 3: replaying again on one worker: the workers' conntrack tables held up to \d+ entries together, more than one table holds \(2000, nf_conntrack_max\)/,
+    );
+  });
+
   it('runs a rule set with state shared across connections on one worker, and says why', () => {
     writeFileSync(join(dir, 'limit.v4'), RULES.replace('-A logdrop -p tcp --dport 25 -j LOG', '-A logdrop -p tcp --dport 25 -m limit --limit 3/min -j LOG'));
     spawnSync('mkdir', ['-p', join(dir, 'limit')]);

@@ -25,6 +25,8 @@ export interface NetStack {
   conntrackList6?(): string | undefined;
   /** The pending expectations (`conntrack -L expect -f ipv4`, then `-f ipv6` when `ipv6`). */
   conntrackExpect?(ipv6: boolean): string | undefined;
+  /** The most entries the conntrack table held at once, and its limit (0 unlimited). */
+  conntrackPeak?(): { peak: number; max: number } | undefined;
   /** End of the run: anything still held (fragments) gets its fate. */
   finish?(): void;
 }

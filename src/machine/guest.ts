@@ -489,6 +489,14 @@ class GuestKernel {
     }
     const ct = this.stack!.conntrackList?.();
     if (ct !== undefined) yield* this.send(Module.LINUX, Module.MONITOR, MsgType.Conntrack, new TextEncoder().encode(ct));
+    const peak = this.marks ? this.stack!.conntrackPeak?.() : undefined;
+    if (peak) {
+      const b = new Uint8Array(8);
+      const dv = new DataView(b.buffer);
+      dv.setUint32(0, peak.peak, true);
+      dv.setUint32(4, peak.max, true);
+      yield* this.send(Module.LINUX, Module.MONITOR, MsgType.ConntrackPeak, b);
+    }
     const ct6 = this.ruleset6 ? this.stack!.conntrackList6?.() : undefined;
     if (ct6 !== undefined) yield* this.send(Module.LINUX, Module.MONITOR, MsgType.Conntrack6, new TextEncoder().encode(ct6));
     const exp = ct !== undefined ? this.stack!.conntrackExpect?.(this.ruleset6 !== undefined) : undefined;

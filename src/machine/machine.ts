@@ -140,6 +140,8 @@ export class Machine {
   conntrack6: string | undefined;
   /** The pending expectations at shutdown (`conntrack -L expect`, IPv4 then IPv6), when it tracked connections. */
   conntrackExpect: string | undefined;
+  /** With marks: the most entries the guest's conntrack table held at once, and its limit (0 unlimited). */
+  conntrackPeak: { peak: number; max: number } | undefined;
   /** The guest's IP sets at shutdown (`ipset save`), when an ipset file was restored. */
   ipsets: string | undefined;
   private initFailure: InitFailedMsg | undefined;
@@ -404,6 +406,13 @@ export class Machine {
         return;
       case MsgType.ConntrackExpect:
         this.conntrackExpect = new TextDecoder('utf-8', { fatal: false }).decode(data);
+        return;
+      case MsgType.ConntrackPeak:
+        if (data.length !== 8) throw new PassageError(`conntrack peak: payload of ${data.length} bytes, 8 expected`);
+        this.conntrackPeak = {
+          peak: new DataView(data.buffer, data.byteOffset).getUint32(0, true),
+          max: new DataView(data.buffer, data.byteOffset).getUint32(4, true),
+        };
         return;
       case MsgType.Ipsets:
         this.ipsets = new TextDecoder('utf-8', { fatal: false }).decode(data);

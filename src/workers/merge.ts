@@ -49,3 +49,14 @@ export function mergeConntrack(tables: ReadonlyArray<string | undefined>): strin
   lines.sort();
   return lines.length ? `${lines.join('\n')}\n` : '';
 }
+
+/** Several `conntrack -L expect` lists (IPv4 lines, then IPv6, each sorted) as one; undefined when none has one. */
+export function mergeExpectations(lists: ReadonlyArray<string | undefined>): string | undefined {
+  const have = lists.filter((t): t is string => t !== undefined);
+  if (!have.length) return undefined;
+  const v4: string[] = [];
+  const v6: string[] = [];
+  for (const t of have) for (const l of t.split('\n')) if (l) (/ dst=[^ ]*:/.test(l) ? v6 : v4).push(l);
+  const lines = [...v4.sort(), ...v6.sort()];
+  return lines.length ? `${lines.join('\n')}\n` : '';
+}

@@ -22,7 +22,8 @@
  * (fragment memory and ipfrag_max_dist span every datagram), a fragmented
  * ICMP error, the timers of two workers firing at one frame, a guest that
  * stops (an oops), and the conntrack tables of the workers holding, at
- * their peaks, more entries together than one table may hold.
+ * their peaks, more entries together than one table may hold (one guest's
+ * table may then have filled, and dropped early).
  */
 import { Worker } from 'node:worker_threads';
 import { encodeBoot, type BootMsg } from '../machine/passage/index.js';
@@ -32,7 +33,7 @@ import type { DropSite, FateKind } from '../netfilter/fate.js';
 import { keyFrame, type FrameKey } from './shard-key.js';
 import { ByteIn, ByteOut, OUT_CONSOLE, OUT_FATE, OUT_MARK, OUT_REASON, OUT_SITE, REC_FRAME, REC_TICK } from './wire.js';
 import { WORKER_TAG, type FromWorker, type WorkerFinal, type WorkerInit } from './worker.js';
-import { mergeConntrack, mergeSaves } from './merge.js';
+import { mergeConntrack, mergeExpectations, mergeSaves } from './merge.js';
 
 /** Frames per batch (all workers together). */
 const BATCH = 4096;
@@ -100,6 +101,7 @@ export class ShardedMachine {
   finalSave6: string | undefined;
   conntrack: string | undefined;
   conntrack6: string | undefined;
+  conntrackExpect: string | undefined;
   ipsets: string | undefined;
   readonly console: string[] = [];
   consoleDropped = 0;
@@ -444,10 +446,17 @@ export class ShardedMachine {
       this.stats.bytesThroughPage += f.stats.bytesThroughPage;
       if (f.stopped && !this.notExact) this.notExact = `a worker's guest stopped (${f.stopped})`;
     }
+    // The tables together never held more than the sum of their peaks: below one table's limit, no guest's filled.
+    const peaks = finals.map((f) => f.conntrackPeak).filter((p) => p !== undefined);
+    const sum = peaks.reduce((n, p) => n + p.peak, 0);
+    const max = peaks[0]?.max ?? 0;
+    if (max && sum > max && !this.notExact)
+      this.notExact = `the workers' conntrack tables held up to ${sum} entries together, more than one table holds (${max}, nf_conntrack_max): one guest's may have filled`;
     this.finalSave = mergeSaves(finals.map((f) => f.finalSave));
     this.finalSave6 = mergeSaves(finals.map((f) => f.finalSave6));
     this.conntrack = mergeConntrack(finals.map((f) => f.conntrack));
     this.conntrack6 = mergeConntrack(finals.map((f) => f.conntrack6));
+    this.conntrackExpect = mergeExpectations(finals.map((f) => f.conntrackExpect));
     this.ipsets = finals[0]!.ipsets;
     await this.terminate();
   }

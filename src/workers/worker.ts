@@ -46,8 +46,11 @@ export interface WorkerFinal {
   finalSave6?: string;
   conntrack?: string;
   conntrack6?: string;
+  conntrackExpect?: string;
   ipsets?: string;
   stats: MachineStats;
+  /** The most conntrack entries its guest held at once, and the table's limit. */
+  conntrackPeak?: { peak: number; max: number };
   /** The guest stopped by itself (an oops): the run is not exact and is done again on one worker. */
   stopped?: string;
 }
@@ -192,8 +195,10 @@ export class WorkerGuest {
       ...(m.finalSave6 !== undefined ? { finalSave6: m.finalSave6 } : {}),
       ...(m.conntrack !== undefined ? { conntrack: m.conntrack } : {}),
       ...(m.conntrack6 !== undefined ? { conntrack6: m.conntrack6 } : {}),
+      ...(m.conntrackExpect !== undefined ? { conntrackExpect: m.conntrackExpect } : {}),
       ...(m.ipsets !== undefined ? { ipsets: m.ipsets } : {}),
       stats: { ...m.stats },
+      ...(m.conntrackPeak ? { conntrackPeak: m.conntrackPeak } : {}),
       ...(stopped ? { stopped } : {}),
     };
   }

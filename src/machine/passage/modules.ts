@@ -85,6 +85,8 @@ export const MsgType = {
   MarksOn: 13,
   /** MONITOR -> LINUX: the clock moves to a frame another worker handles (u32 frame, u64 ns): timers fire as they would have. */
   Tick: 11,
+  /** LINUX -> MONITOR, with marks, at shutdown: the most conntrack entries held at once and the table's limit (u32, u32). */
+  ConntrackPeak: 12,
   /** LINUX -> DAEMON: the fates and console lines that follow come from frame N's timers (phase 0), its handling (1), or the shutdown (2). */
   Mark: 19,
   /** DAEMON -> CONETn: a frame for the guest. */
@@ -128,6 +130,7 @@ accept(Module.MONITOR, [
   MsgType.Conntrack6,
   MsgType.Ipsets,
   MsgType.ConntrackExpect,
+  MsgType.ConntrackPeak,
 ]);
 accept(Module.DAEMON, [MsgType.Fate, MsgType.Intern, MsgType.Mark]);
 accept(Module.CONSOLE, [MsgType.ConsoleLine]);

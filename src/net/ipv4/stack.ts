@@ -1129,6 +1129,11 @@ export class GuestStack {
     return this.ct.listExpectations(this.clockNs, Family.V4) + (ipv6 ? this.ct.listExpectations(this.clockNs, Family.V6) : '');
   }
 
+  /** The most entries the conntrack table held at once, and its limit (nf_conntrack_max, 0 unlimited); undefined without tracking. */
+  conntrackPeak(): { peak: number; max: number } | undefined {
+    return this.ct ? { peak: this.ct.peak, max: this.ct.max } : undefined;
+  }
+
   /** The IPv6 entries as `conntrack -L -f ipv6` prints them, or undefined when nothing is tracked. */
   conntrackList6(): string | undefined {
     return this.ct?.list(this.clockNs, Family.V6);

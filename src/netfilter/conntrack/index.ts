@@ -245,6 +245,9 @@ export class Conntrack implements HelperHost {
     };
   }
 
+  /** The most entries the table held at once. */
+  peak = 0;
+
   /** Entries in the table (confirmed, not yet removed; expired ones go at lookup or sweep). */
   get size(): number {
     return this.count;
@@ -735,7 +738,7 @@ export class Conntrack implements HelperHost {
     conn.status |= IPS_CONFIRMED;
     this.link(o);
     this.link(r);
-    this.count++;
+    if (++this.count > this.peak) this.peak = this.count;
     return true;
   }
 
