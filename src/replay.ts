@@ -438,6 +438,8 @@ class NotExact {
 function shardRefusal(opts: ReplayOptions): string | undefined {
   if (opts.guest && opts.guest !== linuxGuest) return 'the guest is not the real one';
   if (opts.splitBy) return '--split-by writes its captures as one replay does';
+  if (bridgePorts(opts.machine))
+    return 'the machine has a bridge, whose forwarding database (and the MACs its next hops were seen with) every connection teaches';
   for (const w of [opts.accepted, opts.dropped]) if (typeof w === 'object' && !w.restart) return 'an output capture cannot be written again from the start';
   let rs: Ruleset | undefined;
   let rs6: Ruleset | undefined;
