@@ -53,6 +53,14 @@ describe('state shared across connections', () => {
     ]);
   });
 
+  it('finds helpers that expect connections from other addresses, not ftp or tftp', () => {
+    const raw = (rule: string): string => `*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n${rule}\nCOMMIT\n`;
+    expect(why(raw('-A OUTPUT -p udp --dport 137 -j CT --helper netbios-ns'))).toEqual([
+      "raw/OUTPUT rule 1: -j CT --helper netbios-ns: the connections it expects come from other addresses than its own (a broadcast's answers), which may be on another worker",
+    ]);
+    expect(why(raw('-A PREROUTING -p tcp --dport 21 -j CT --helper ftp'))).toEqual([]);
+  });
+
   it('finds SET targets and sets with counters', () => {
     const sets = parseIpsets('create ban hash:ip counters\ncreate seen hash:ip\n', 'sets');
     const rs = loadRuleset(filter('-A INPUT -j SET --add-set seen src\n-A INPUT -m set --match-set ban src -j DROP'), 'r', { ipsets: sets });

@@ -53,9 +53,18 @@ function matchShares(name: string, config: unknown): string | undefined {
   }
 }
 
-/** Why a target with this name shares state across connections. */
-function targetShares(name: string): string | undefined {
+/** Helpers whose expected connections share the master's address pair (ftp's data connections, tftp's replies). */
+const PAIR_HELPERS = new Set(['ftp', 'tftp']);
+
+/** Why a target with this name and configuration shares state across connections. */
+function targetShares(name: string, config: unknown): string | undefined {
   switch (name) {
+    case 'CT': {
+      const helper = (config as { helper?: string }).helper;
+      return helper && !PAIR_HELPERS.has(helper)
+        ? `-j CT --helper ${helper}: the connections it expects come from other addresses than its own (a broadcast's answers), which may be on another worker`
+        : undefined;
+    }
     case 'SNAT':
     case 'DNAT':
     case 'MASQUERADE':
@@ -93,7 +102,7 @@ export function sharedState(ruleset: Ruleset | undefined, ruleset6?: Ruleset, ip
             if (why) out.push({ where, why });
           }
           if (r.target.kind === 'module') {
-            const why = targetShares(r.target.module.name);
+            const why = targetShares(r.target.module.name, r.target.config);
             if (why) out.push({ where, why });
           }
         });
