@@ -39,7 +39,7 @@ import { EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, Inpu
 import { findShadowed, formatShadowed } from '../netfilter/rules/shadow.js';
 import { captureNameProblem, openReplayOutputs } from './outputs.js';
 import { printable } from './printable.js';
-import { AUTO_WORKERS_MIB, runReplay, runTrace, type ReplayCommandOptions } from './replay-command.js';
+import { runReplay, runTrace, type ReplayCommandOptions } from './replay-command.js';
 import { compileFilter } from '../packet/filter.js';
 import { MAX_TRACED_FRAMES } from './trace-select.js';
 import { runDiff } from './diff-command.js';
@@ -179,7 +179,7 @@ export function buildProgram(state: RunState = { code: EXIT_OK }): Command {
     .option('--unused', 'also list the rules no packet hit, with their lines in the rule files')
     .option(
       '--workers <n>',
-      `worker threads, each a guest of its own, among which connections are sharded (default: the number of cores for captures of ${AUTO_WORKERS_MIB} MiB or more, else 1; 1 is one guest in this thread); the results are those of one guest, and where the rules share state across connections the replay runs on one worker and says why`,
+      `worker threads, each a guest of its own, among which connections are sharded (default 1: one guest in this thread; not yet faster than one guest, see bench/RESULTS.md); the results are those of one guest, and where the rules share state across connections the replay runs on one worker and says why`,
       (v) => {
         const n = Number(v);
         if (!Number.isInteger(n) || n < 1 || n > 256) throw new InvalidArgumentError('expected a whole number from 1 to 256, such as 2');

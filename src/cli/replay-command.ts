@@ -62,29 +62,16 @@ export interface ReplayCommandOptions {
   junit?: string;
   /** List the rules no packet hit. */
   unused?: boolean;
-  /** Worker threads (src/workers/); by default the number of cores for captures of AUTO_WORKERS_MIB or more. */
+  /** Worker threads (src/workers/); 1 unless asked (sharding is not yet faster than one guest: bench/RESULTS.md). */
   workers?: number;
 }
 
 /**
- * Captures of this many MiB or more are replayed on every core by default:
- * below it, starting the workers (each loads the modules and boots its
- * guest, about 0.2 s of CPU) costs more than the sharing saves.
+ * The workers of a replay: as asked, else one. Two workers measured slower
+ * than one on 2 cores (bench/RESULTS.md), so sharding is opt-in until it pays.
  */
-export const AUTO_WORKERS_MIB = 32;
-
-/** The workers of a replay: as asked, else every core for a large capture. */
-function workersFor(o: { workers?: number }, paths: readonly string[]): number {
-  if (o.workers !== undefined) return o.workers;
-  let bytes = 0;
-  for (const p of paths) {
-    try {
-      bytes += statSync(p).size;
-    } catch {
-      // The replay says what is wrong with it.
-    }
-  }
-  return bytes >= AUTO_WORKERS_MIB * 1024 * 1024 ? Math.max(1, availableParallelism()) : 1;
+function workersFor(o: { workers?: number }): number {
+  return o.workers ?? 1;
 }
 
 /** The machine guess was cut short by an interrupt: nothing is replayed. */
@@ -292,7 +279,7 @@ export async function runReplay(captures: string[], o: ReplayCommandOptions, out
       let checks = makeChecks();
       const onFrameFate = checks?.onFrameFate;
       result = await replay({
-        workers: workersFor(o, caps.paths),
+        workers: workersFor(o),
         onNote: (note) => {
           if (!o.quiet || o.workers !== undefined) process.stderr.write(printable(`${progress ? '\r\x1b[K' : ''}${caps!.shown(note)}\n`));
         },

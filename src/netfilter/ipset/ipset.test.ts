@@ -5,7 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { IpsetError, parseIpsets } from './ipset.js';
+import { parseIpsets } from './ipset.js';
+import { refusal } from './test-util.js';
 
 const FIXTURES = new URL('../matches/fixtures/set/', import.meta.url);
 
@@ -19,16 +20,6 @@ function bySet(text: string): Map<string, { create: string; adds: string[] }> {
   }
   for (const v of out.values()) v.adds.sort();
   return out;
-}
-
-function refusal(text: string): string {
-  try {
-    parseIpsets(text, 'sets');
-  } catch (e) {
-    expect(e).toBeInstanceOf(IpsetError);
-    return (e as Error).message;
-  }
-  return 'accepted';
 }
 
 function saveOf(text: string, now = 0): string {

@@ -16,7 +16,8 @@ import { setMatch, type SetMatchConfig } from '../matches/set.js';
 import { setTarget, type SetTargetConfig } from '../targets/set.js';
 import { params, skbOf } from '../matches/test-util.js';
 import type { Skb, XtParams } from '../types.js';
-import { IpsetError, parseIpsets, type IpsetStore } from './ipset.js';
+import { parseIpsets, type IpsetStore } from './ipset.js';
+import { refusal } from './test-util.js';
 
 /** The sets' lines after restore: per set, the create line (without initval) and the sorted add lines. */
 function saved(text: string, now = 0): string {
@@ -25,16 +26,6 @@ function saved(text: string, now = 0): string {
     .map((l) => l.replace(/ initval 0x[0-9a-f]+$/, ''))
     .sort((a, b) => (a.startsWith('create') === b.startsWith('create') ? (a < b ? -1 : 1) : a.startsWith('create') ? -1 : 1))
     .join('\n');
-}
-
-function refusal(text: string): string {
-  try {
-    parseIpsets(text, 'sets');
-  } catch (e) {
-    expect(e).toBeInstanceOf(IpsetError);
-    return (e as Error).message;
-  }
-  return 'accepted';
 }
 
 function bind<C>(store: IpsetStore, rule: string): C {
