@@ -19,8 +19,7 @@
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeTemplateCapture } from './template-capture.mjs';
-import { formatIPv4 } from '../dist/packet/addr.js';
+import { blockListRules, writeTemplateCapture } from './template-capture.mjs';
 import { parseMachineFile } from '../dist/machine/machine-file.js';
 import { replay } from '../dist/replay.js';
 
@@ -33,19 +32,7 @@ const dir = mkdtempSync(join(tmpdir(), 'cofw-mem-'));
 let seed = 11;
 const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
 
-const rules = ['*filter', ':INPUT DROP [0:0]', ':FORWARD DROP [0:0]', ':OUTPUT ACCEPT [0:0]'];
-for (let i = 0; i < B; i++) {
-  const net = (((100 + Math.floor(rand() * 20)) << 24) | (Math.floor(rand() * 0xffff) << 8)) >>> 0;
-  rules.push(`-A FORWARD -s ${formatIPv4(net)}/24 -j DROP`);
-}
-rules.push(
-  '-A FORWARD -p tcp -m multiport --dports 80,443 -j ACCEPT',
-  '-A FORWARD -p udp --dport 53 -j ACCEPT',
-  '-A INPUT -p tcp --dport 22 -j ACCEPT',
-  'COMMIT',
-  '',
-);
-writeFileSync(join(dir, 'rules.v4'), rules.join('\n'));
+writeFileSync(join(dir, 'rules.v4'), blockListRules(B, rand));
 
 const capPath = join(dir, 'capture.pcap');
 const genSecs = writeTemplateCapture(capPath, N, rand);

@@ -9,6 +9,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { ethernet, ipv4, tcp, udp } from '../dist/packet/build.js';
 import { setIPv4Checksum } from '../dist/packet/checksum.js';
+import { formatIPv4 } from '../dist/packet/addr.js';
 
 /** Writes the capture to `path`; returns the seconds it took. */
 export function writeTemplateCapture(path, N, rand) {
@@ -57,4 +58,25 @@ export function writeTemplateCapture(path, N, rand) {
   writeSync(fd, buf, 0, len);
   closeSync(fd);
   return Number(process.hrtime.bigint() - t0) / 1e9;
+}
+
+/**
+ * The memory benchmarks' rule file: `count` /24 block-list rules in
+ * FORWARD drawn from `rand` (in 100.0.0.0–119.255.255.255), then web, DNS
+ * and SSH accepts.
+ */
+export function blockListRules(count, rand) {
+  const rules = ['*filter', ':INPUT DROP [0:0]', ':FORWARD DROP [0:0]', ':OUTPUT ACCEPT [0:0]'];
+  for (let i = 0; i < count; i++) {
+    const net = (((100 + Math.floor(rand() * 20)) << 24) | (Math.floor(rand() * 0xffff) << 8)) >>> 0;
+    rules.push(`-A FORWARD -s ${formatIPv4(net)}/24 -j DROP`);
+  }
+  rules.push(
+    '-A FORWARD -p tcp -m multiport --dports 80,443 -j ACCEPT',
+    '-A FORWARD -p udp --dport 53 -j ACCEPT',
+    '-A INPUT -p tcp --dport 22 -j ACCEPT',
+    'COMMIT',
+    '',
+  );
+  return rules.join('\n');
 }
