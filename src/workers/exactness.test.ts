@@ -59,6 +59,11 @@ describe('state shared across connections', () => {
       "raw/OUTPUT rule 1: -j CT --helper netbios-ns: the connections it expects come from other addresses than its own (a broadcast's answers), which may be on another worker",
     ]);
     expect(why(raw('-A PREROUTING -p tcp --dport 21 -j CT --helper ftp'))).toEqual([]);
+    expect(why(raw('-A PREROUTING -p tcp --dport 6667 -j CT --helper irc'))).toEqual([
+      'raw/PREROUTING rule 1: -j CT --helper irc: the connections it expects come from other addresses than its own (DCC peers), which may be on another worker',
+    ]);
+    for (const h of ['-p tcp -j CT --helper sane', '-p udp -j CT --helper amanda', '-p udp -j CT --helper snmp_trap'])
+      expect(why(raw(`-A PREROUTING ${h}`))).toEqual([]);
   });
 
   it('finds SET targets and sets with counters', () => {

@@ -53,8 +53,14 @@ function matchShares(name: string, config: unknown): string | undefined {
   }
 }
 
-/** Helpers whose expected connections share the master's address pair (ftp's data connections, tftp's replies). */
-const PAIR_HELPERS = new Set(['ftp', 'tftp']);
+/**
+ * Helpers whose expected connections share the master's address pair (ftp's data connections, tftp's replies,
+ * amanda's and sane's data connections) or that expect none (snmp_trap).
+ */
+const PAIR_HELPERS = new Set(['ftp', 'tftp', 'amanda', 'sane', 'snmp_trap']);
+
+/** Whose connections the helpers that expect other address pairs expect. */
+const EXPECTED_PEERS: Record<string, string> = { irc: 'DCC peers', 'netbios-ns': "a broadcast's answers", snmp: "a broadcast's answers" };
 
 /** Why a target with this name and configuration shares state across connections. */
 function targetShares(name: string, config: unknown): string | undefined {
@@ -62,7 +68,7 @@ function targetShares(name: string, config: unknown): string | undefined {
     case 'CT': {
       const helper = (config as { helper?: string }).helper;
       return helper && !PAIR_HELPERS.has(helper)
-        ? `-j CT --helper ${helper}: the connections it expects come from other addresses than its own (a broadcast's answers), which may be on another worker`
+        ? `-j CT --helper ${helper}: the connections it expects come from other addresses than its own${EXPECTED_PEERS[helper] ? ` (${EXPECTED_PEERS[helper]})` : ''}, which may be on another worker`
         : undefined;
     }
     case 'SNAT':

@@ -49,6 +49,9 @@ import * as ctNetbios from './gen/ct-netbios.js';
 import * as bridge from './gen/bridge.js';
 import * as ctAmanda from './gen/ct-amanda.js';
 import * as rcvChecks from './gen/rcv-checks.js';
+import * as ctIrc from './gen/ct-irc.js';
+import * as ctSane from './gen/ct-sane.js';
+import * as ctSnmp from './gen/ct-snmp.js';
 import { blocklist300, filterCore, headerEdges, rejectLog } from './gen/legacy.js';
 import type { ScenarioName } from './scenarios.js';
 
@@ -89,6 +92,9 @@ export const BUILDERS: Partial<Record<ScenarioName, () => Scenario>> = {
   bridge: bridge.build,
   'ct-amanda': ctAmanda.build,
   'rcv-checks': rcvChecks.build,
+  'ct-irc': ctIrc.build,
+  'ct-sane': ctSane.build,
+  'ct-snmp': ctSnmp.build,
   'filter-core': filterCore,
   'reject-log': rejectLog,
   'blocklist-300': blocklist300,

@@ -40,6 +40,9 @@ export const SCENARIOS = [
   'bridge',
   'ct-amanda',
   'rcv-checks',
+  'ct-irc',
+  'ct-sane',
+  'ct-snmp',
   // Recorded earlier; kept as further kernel facts.
   'smoke',
   'filter-core',

@@ -1,11 +1,14 @@
 /**
  * The helpers cofw emulates, registered in one place (each in its own
- * module): ftp, tftp, netbios-ns and amanda. Import helper look-ups from here so that the
+ * module): ftp, tftp, netbios-ns, amanda, irc, sane, snmp and snmp_trap. Import helper look-ups from here so that the
  * registry is filled before anyone asks it.
  */
 import { ftpHelper } from './helper-ftp.js';
 import { amandaHelper } from './helper-amanda.js';
+import { ircHelper } from './helper-irc.js';
 import { netbiosNsHelper } from './helper-netbios-ns.js';
+import { saneHelper } from './helper-sane.js';
+import { snmpHelper, snmpTrapHelper } from './helper-snmp.js';
 import { tftpHelper } from './helper-tftp.js';
 import { registerHelper } from './helpers.js';
 
@@ -13,5 +16,9 @@ registerHelper(ftpHelper);
 registerHelper(tftpHelper);
 registerHelper(netbiosNsHelper);
 registerHelper(amandaHelper);
+registerHelper(ircHelper);
+registerHelper(saneHelper);
+registerHelper(snmpHelper);
+registerHelper(snmpTrapHelper);
 
 export { emulatedHelperNames, helperIndex, KERNEL_HELPERS, lookupHelper, templateHelper } from './helpers.js';

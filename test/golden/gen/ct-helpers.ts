@@ -64,9 +64,9 @@ ${RAW}${COMMON_FILTER('ipv6-icmp')}`;
 
 const enc = new TextEncoder();
 
-type Send = (ip: Uint8Array) => void;
+export type Send = (ip: Uint8Array) => void;
 
-interface Ends {
+export interface Ends {
   v6: boolean;
   /** The inside end (arrives on eth1) and the outside end (arrives on eth0). */
   inside: string;
@@ -76,7 +76,7 @@ interface Ends {
 }
 
 /** A TCP connection between the two ends, with the sequence numbers each side has sent. */
-class Conn {
+export class Conn {
   private aSeq: number;
   private bSeq: number;
   constructor(
