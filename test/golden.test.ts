@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openCaptures } from '../src/capture/index.js';
-import { fold, l4Checksum, sum16 } from '../src/packet/checksum.js';
+import { fold, l4Checksum, l4Checksum6, sum16 } from '../src/packet/checksum.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { removeCliBuild, workerScript } from './cli-build.js';
 import { loadMachineFile } from '../src/machine/machine-file.js';
@@ -25,21 +25,26 @@ function saveLines(text: string): string[] {
 
 /**
  * The oracle's links are veth pairs, which hand a packet whose transport
- * checksum the stack left to the device (CHECKSUM_PARTIAL: REJECT's resets)
- * to the far end unfinished: its checksum field holds only the pseudo
- * header's sum. A real interface finishes it; so does this, before comparing.
+ * checksum the stack left to the device (CHECKSUM_PARTIAL: REJECT's resets,
+ * a payload a NAT helper rewrote, nf_nat_csum_recalc) to the far end
+ * unfinished: its checksum field holds only the pseudo header's sum. A real
+ * interface finishes it; so does this, before comparing (IPv4, and IPv6
+ * without extension headers).
  */
 function finishPartialChecksum(ip: Uint8Array): void {
-  const ihl = (ip[0]! & 15) * 4;
-  const proto = ip[9]!;
+  const v6 = ip[0]! >> 4 === 6;
+  const ihl = v6 ? 40 : (ip[0]! & 15) * 4;
+  const proto = ip[v6 ? 6 : 9]!;
   const at = proto === 6 ? ihl + 16 : proto === 17 ? ihl + 6 : -1;
   if (at < 0 || at + 2 > ip.length) return;
-  let pseudo = sum16(ip, 12, 8) + proto + (ip.length - ihl);
+  const l4len = ip.length - ihl;
+  let pseudo = (v6 ? sum16(ip, 8, 32) : sum16(ip, 12, 8)) + proto + l4len;
   while (pseudo > 0xffff) pseudo = (pseudo & 0xffff) + (pseudo >>> 16);
   if (((ip[at]! << 8) | ip[at + 1]!) !== pseudo) return;
   ip[at] = 0;
   ip[at + 1] = 0;
-  const c = l4Checksum(ip, ihl, ip.length - ihl, proto);
+  let c = v6 ? l4Checksum6(ip, ihl, l4len, proto) : l4Checksum(ip, ihl, l4len, proto);
+  if (proto === 17 && c === 0) c = 0xffff;
   ip[at] = c >> 8;
   ip[at + 1] = c & 0xff;
 }
@@ -100,7 +105,7 @@ async function sentPackets(file: string, own: ReadonlySet<string>, ifName?: stri
     const v6 = d[12] === 0x86 && d[13] === 0xdd;
     if (!v6 && (d[12] !== 0x08 || d[13] !== 0x00)) continue;
     const ip = d.slice(14, 14 + (v6 ? 40 + ((d[18]! << 8) | d[19]!) : (d[16]! << 8) | d[17]!));
-    if (ifName === undefined && !v6) finishPartialChecksum(ip);
+    if (ifName === undefined) finishPartialChecksum(ip);
     maskDrawn(ip, own);
     out.push(Buffer.from(ip).toString('hex'));
   }

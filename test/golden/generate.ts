@@ -48,6 +48,7 @@ import * as ctHelpers from './gen/ct-helpers.js';
 import * as ctNetbios from './gen/ct-netbios.js';
 import * as bridge from './gen/bridge.js';
 import * as ctAmanda from './gen/ct-amanda.js';
+import * as natHelpers from './gen/nat-helpers.js';
 import * as rcvChecks from './gen/rcv-checks.js';
 import * as ctIrc from './gen/ct-irc.js';
 import * as ctSane from './gen/ct-sane.js';
@@ -91,6 +92,7 @@ export const BUILDERS: Partial<Record<ScenarioName, () => Scenario>> = {
   'ct-netbios': ctNetbios.build,
   bridge: bridge.build,
   'ct-amanda': ctAmanda.build,
+  'nat-helpers': natHelpers.build,
   'rcv-checks': rcvChecks.build,
   'ct-irc': ctIrc.build,
   'ct-sane': ctSane.build,

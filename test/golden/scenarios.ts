@@ -39,6 +39,7 @@ export const SCENARIOS = [
   'ct-netbios',
   'bridge',
   'ct-amanda',
+  'nat-helpers',
   'rcv-checks',
   'ct-irc',
   'ct-sane',

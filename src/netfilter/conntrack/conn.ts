@@ -13,6 +13,7 @@
 import type { Family, InetAddr } from '../../packet/inet-addr.js';
 import { SctpCt } from './sctp.js';
 import type { Expectation, Helper } from './helpers.js';
+import type { SeqAdj } from './seqadj.js';
 
 /** A tuple as a value, for the NAT core's questions ("is this tuple taken?"). */
 export interface Tuple {
@@ -30,6 +31,8 @@ export const IPS_ASSURED = 1 << 2;
 export const IPS_CONFIRMED = 1 << 3;
 export const IPS_SRC_NAT = 1 << 4;
 export const IPS_DST_NAT = 1 << 5;
+/** Set once a NAT helper changed a TCP payload's length: nf_confirm adjusts every later packet (seqadj.ts). */
+export const IPS_SEQ_ADJUST = 1 << 6;
 
 /** ctinfo (enum ip_conntrack_info). */
 export const IP_CT_ESTABLISHED = 0;
@@ -279,6 +282,12 @@ export class Conn {
   expectations: Expectation[] | null = null;
   /** The entry whose expectation this one matched (ct->master), or null. */
   master: Conn | null = null;
+  /**
+   * The TCP sequence offsets a NAT helper's rewrites left (the seqadj
+   * extension, seqadj.ts): only an entry with a helper whose tuple NAT
+   * changed has one.
+   */
+  seqadj: SeqAdj | null = null;
 
   constructor(
     readonly proto: number,

@@ -10,8 +10,27 @@
  * reference kernel), 180 seconds each.
  */
 import { NF_ACCEPT, type Skb } from '../types.js';
-import { IP_CT_IS_REPLY, type Conn } from './conn.js';
+import { IPS_DST_NAT, IPS_SRC_NAT, IP_CT_IS_REPLY, type Conn } from './conn.js';
 import { Expectation, helperDrop, type Helper, type HelperHost } from './helpers.js';
+
+/**
+ * nf_nat_amanda_hook: the NAT side (src/netfilter/nat/helper-amanda.ts sets
+ * it), given the port's digits at `matchoff` (from the UDP payload's start)
+ * and their count; NF_ACCEPT or NF_DROP.
+ */
+export type AmandaNatHook = (
+  host: HelperHost,
+  skb: Skb,
+  conn: Conn,
+  ctinfo: number,
+  protoff: number,
+  matchoff: number,
+  matchlen: number,
+  exp: Expectation,
+) => number;
+
+/** The hook slot (null until the NAT helpers are loaded). */
+export const amandaNatHook: { fn: AmandaNatHook | null } = { fn: null };
 
 /** The module's master_timeout (seconds). */
 const MASTER_TIMEOUT = 300;
@@ -51,19 +70,24 @@ export const amandaHelper: Helper = {
     if (stop < 0) return NF_ACCEPT;
     let verdict = NF_ACCEPT;
     for (const w of WORDS) {
-      let off = findText(d, start, stop, w);
+      // A NAT rewrite may have moved the packet to a larger buffer.
+      const b = skb.data;
+      let off = findText(b, start, stop, w);
       if (off < 0) continue;
       off += w.length;
       // simple_strtoul over at most five characters.
       const n = Math.min(5, stop - off);
       let digits = 0;
       let value = 0;
-      while (digits < n && d[off + digits]! >= 0x30 && d[off + digits]! <= 0x39) value = value * 10 + d[off + digits++]! - 0x30;
+      while (digits < n && b[off + digits]! >= 0x30 && b[off + digits]! <= 0x39) value = value * 10 + b[off + digits++]! - 0x30;
       const port = value & 0xffff;
       if (port === 0) break;
       const o = conn.orig;
       const exp = new Expectation(conn, 0, 6, o.src.clone(), o.dst.clone(), -1, port);
-      if (host.expectRelated(exp) !== 0) verdict = helperDrop(amandaHelper, 'cannot add expectation');
+      // The NAT side rewrites the digits in place; the words after them are then read from the rewritten packet.
+      const nat = amandaNatHook.fn;
+      if (nat !== null && conn.status & (IPS_SRC_NAT | IPS_DST_NAT)) verdict = nat(host, skb, conn, ctinfo, thoff, off - dataoff, digits, exp);
+      else if (host.expectRelated(exp) !== 0) verdict = helperDrop(amandaHelper, 'cannot add expectation');
     }
     return verdict;
   },

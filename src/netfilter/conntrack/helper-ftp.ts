@@ -22,8 +22,41 @@
  */
 import { Family, InetAddr } from '../../packet/inet-addr.js';
 import { NF_ACCEPT, type Skb } from '../types.js';
-import { IP_CT_ESTABLISHED, IP_CT_ESTABLISHED_REPLY, IP_CT_IS_REPLY, type Conn } from './conn.js';
+import { IPS_DST_NAT, IPS_SRC_NAT, IP_CT_ESTABLISHED, IP_CT_ESTABLISHED_REPLY, IP_CT_IS_REPLY, type Conn } from './conn.js';
 import { Expectation, helperDrop, type Helper, type HelperHost } from './helpers.js';
+
+/** enum nf_ct_ftp_type: which command or reply a match was. */
+export const enum FtpType {
+  /** PORT a,b,c,d,p,q */
+  Port = 0,
+  /** 227 reply to PASV */
+  Pasv = 1,
+  /** EPRT |1|a.b.c.d|port| */
+  Eprt = 2,
+  /** 229 reply to EPSV */
+  Epsv = 3,
+}
+
+/**
+ * nf_nat_ftp_hook: the NAT side of the helper (src/netfilter/nat/helper-ftp.ts
+ * sets it), called instead of registering the expectation when the entry is
+ * NATed. `matchoff` and `matchlen` locate the address and port text in the
+ * TCP payload. Returns NF_ACCEPT or NF_DROP.
+ */
+export type FtpNatHook = (
+  host: HelperHost,
+  skb: Skb,
+  conn: Conn,
+  ctinfo: number,
+  type: FtpType,
+  protoff: number,
+  matchoff: number,
+  matchlen: number,
+  exp: Expectation,
+) => number;
+
+/** The hook slot (null until the NAT helpers are loaded). */
+export const ftpNatHook: { fn: FtpNatHook | null } = { fn: null };
 
 /** struct nf_ct_ftp_master: up to two sequence numbers after a newline, per direction. */
 interface FtpState {
@@ -182,17 +215,18 @@ interface Search {
   skip: number;
   term: number;
   getnum: GetNum;
+  type: FtpType;
 }
 
 const enc = new TextEncoder();
 const SEARCH: readonly [readonly Search[], readonly Search[]] = [
   [
-    { pattern: enc.encode('PORT'), text: 'PORT', skip: 0x20, term: CR, getnum: tryRfc959 },
-    { pattern: enc.encode('EPRT'), text: 'EPRT', skip: 0x20, term: CR, getnum: tryEprt },
+    { pattern: enc.encode('PORT'), text: 'PORT', skip: 0x20, term: CR, getnum: tryRfc959, type: FtpType.Port },
+    { pattern: enc.encode('EPRT'), text: 'EPRT', skip: 0x20, term: CR, getnum: tryEprt, type: FtpType.Eprt },
   ],
   [
-    { pattern: enc.encode('227 '), text: '227 ', skip: 0, term: 0, getnum: tryRfc1123 },
-    { pattern: enc.encode('229 '), text: '229 ', skip: 0x28, term: 0x29, getnum: tryEpsv },
+    { pattern: enc.encode('227 '), text: '227 ', skip: 0, term: 0, getnum: tryRfc1123, type: FtpType.Pasv },
+    { pattern: enc.encode('229 '), text: '229 ', skip: 0x28, term: 0x29, getnum: tryEpsv, type: FtpType.Epsv },
   ],
 ];
 
@@ -206,7 +240,10 @@ function prefixIs(d: Uint8Array, off: number, p: Uint8Array, n: number): boolean
   return true;
 }
 
-/** find_pattern: 1 match, 0 no match, -1 partial (or unparsable). */
+/** Where find_pattern found the numbers (numoff, numlen), from the payload's start. */
+const match = { off: 0, len: 0 };
+
+/** find_pattern: 1 match (`match` says where), 0 no match, -1 partial (or unparsable). */
 function findPattern(d: Uint8Array, off: number, dlen: number, s: Search, cmd: Cmd): number {
   const plen = s.pattern.length;
   if (dlen <= plen) return prefixIs(d, off, s.pattern, dlen) ? -1 : 0;
@@ -217,7 +254,11 @@ function findPattern(d: Uint8Array, off: number, dlen: number, s: Search, cmd: C
     i++;
   }
   const numoff = { v: i };
-  return s.getnum(d, off + i, dlen - i, cmd, s.term, numoff) ? 1 : -1;
+  const numlen = s.getnum(d, off + i, dlen - i, cmd, s.term, numoff);
+  if (!numlen) return -1;
+  match.off = numoff.v;
+  match.len = numlen;
+  return 1;
 }
 
 /** before(a, b) on 32-bit sequence numbers. */
@@ -281,7 +322,10 @@ export const ftpHelper: Helper = {
     if (found === 1 && cmd.addr.equals(sender)) {
       const other = conn.tuple(1 - dir);
       const exp = new Expectation(conn, 0, 6, other.src.clone(), other.dst.clone(), -1, cmd.port);
-      if (host.expectRelated(exp) !== 0) verdict = helperDrop(ftpHelper, 'cannot add expectation');
+      // NAT might want to mangle the packet, and register the (possibly changed) expectation itself.
+      const nat = ftpNatHook.fn;
+      if (nat !== null && conn.status & (IPS_SRC_NAT | IPS_DST_NAT)) verdict = nat(host, skb, conn, ctinfo, which!.type, thoff, match.off, match.len, exp);
+      else if (host.expectRelated(exp) !== 0) verdict = helperDrop(ftpHelper, 'cannot add expectation');
     }
     if (endsInNl) updateNlSeq(seqs, nextSeq);
     return verdict;

@@ -22,6 +22,7 @@
  * master may have (the oldest is evicted past it) and how long they live.
  */
 import { Family, InetAddr } from '../../packet/inet-addr.js';
+import type { Manip, NatRange } from '../nat/range.js';
 import { NF_ACCEPT, type Skb } from '../types.js';
 import type { Conn } from './conn.js';
 
@@ -32,10 +33,32 @@ export interface ExpectPolicy {
   readonly timeout: number;
 }
 
+/**
+ * What the NAT core offers helpers and their expectations (present when
+ * the rule set has a nat table, as the kernel's NAT hooks are then
+ * registered): see src/netfilter/nat/helper.ts for the NAT helper API.
+ */
+export interface NatHost {
+  /** nf_nat_setup_info: binds side `manip` of an unconfirmed entry to `range`; NF_ACCEPT or NF_DROP. */
+  setup(conn: Conn, range: NatRange, manip: Manip): number;
+  /** get_random_u32, from the NAT core's seeded generator (COFW_RANDOM_SEED). */
+  random(): number;
+}
+
+/**
+ * exp->expectfn: called when a new entry matched the expectation, before
+ * its first packet is tracked (init_conntrack), e.g. nf_nat_follow_master.
+ */
+export type ExpectFn = (host: HelperHost, conn: Conn, exp: Expectation) => void;
+
 /** What a helper may ask of the tracker while it looks at a packet. */
 export interface HelperHost {
   /** nf_ct_expect_related: 0, or a negative errno (-EBUSY, -EALREADY, -EMFILE). */
   expectRelated(exp: Expectation): number;
+  /** nf_ct_unexpect_related: takes an expectation back (a NAT helper that could not rewrite the packet). */
+  unexpectRelated(exp: Expectation): void;
+  /** The NAT core, or null when the rule set has no nat table (then no entry is ever NATed). */
+  readonly nat: NatHost | null;
   /** nf_ct_refresh: the entry expires `seconds` from now (from its confirmation when unconfirmed). */
   refreshTimeout(conn: Conn, seconds: number): void;
   /**
@@ -77,6 +100,12 @@ export class Expectation {
   flags = 0;
   /** Removed (used, evicted, expired, or its master gone). */
   dead = false;
+  /** exp->expectfn: run on the entry that matches it (nf_nat_follow_master), or null. */
+  expectfn: ExpectFn | null = null;
+  /** exp->saved_proto: the port the expected connection is really for (a NAT helper may expect another). */
+  savedProto = 0;
+  /** exp->dir: the direction of the master the expected connection goes in (IP_CT_DIR_*). */
+  dir = 0;
   constructor(
     readonly master: Conn,
     readonly cls: number,
@@ -86,7 +115,8 @@ export class Expectation {
     readonly dst: InetAddr,
     /** Source port, or -1 for any. */
     readonly sport: number,
-    readonly dport: number,
+    /** Destination port (a NAT helper's port search changes it before inserting: nf_nat_exp_find_port). */
+    public dport: number,
     /** The source address's mask when not all of it counts (nf_conntrack_broadcast's netmask); null for all of it. */
     readonly srcMask: InetAddr | null = null,
   ) {}

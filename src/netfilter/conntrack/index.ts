@@ -39,6 +39,7 @@ import {
   IPS_CONFIRMED,
   IPS_EXPECTED,
   IPS_SEEN_REPLY,
+  IPS_SEQ_ADJUST,
   IP_CT_ESTABLISHED,
   IP_CT_ESTABLISHED_REPLY,
   IP_CT_IS_REPLY,
@@ -57,7 +58,8 @@ import {
   zoneIdIn,
 } from './conn.js';
 import { templateHelper } from './helper-registry.js';
-import { Expectation, helperLog, NF_CT_EXPECT_PERMANENT, type HelperHost } from './helpers.js';
+import { Expectation, helperLog, NF_CT_EXPECT_PERMANENT, type HelperHost, type NatHost } from './helpers.js';
+import { seqAdjust } from './seqadj.js';
 import { SCTP_STATE_NAMES, SctpVerdict, sctpError, sctpPacket, sctpTimeoutJiffies } from './sctp.js';
 import { TCP_UNACK_INDEX, TcpVerdict, takeShrink, tcpCanEarlyDrop, tcpMalformed, tcpNew, tcpPacket, tcpTimeoutJiffies, type TcpSettings } from './tcp.js';
 
@@ -77,6 +79,9 @@ export const TIMEOUTS_S = {
   greUnreplied: 30,
   greReplied: 180,
 } as const;
+
+/** The reason of a packet nf_ct_seq_adjust could not adjust (a partial TCP option: the kernel's `drop` statistic). */
+export const SEQADJ_DROP = 'nf_conntrack: TCP sequence adjustment failed (partial option)';
 
 /** Buckets scanned by early drop (NF_CT_EVICTION_RANGE). */
 const EVICTION_RANGE = 8;
@@ -471,6 +476,11 @@ export class Conntrack implements HelperHost {
           conn.mark = exp.master.mark;
           ctinfo = IP_CT_RELATED;
           this.expectNew++;
+          // exp->expectfn (nf_nat_follow_master: the new entry is translated as its master is).
+          if (exp.expectfn !== null) {
+            this.helperNow = now;
+            exp.expectfn(this, conn, exp);
+          }
         } else if (tmpl >= 0) {
           // __nf_ct_try_assign_helper: the template's helper (CT --helper).
           const helper = templateHelper((tmpl >>> TEMPLATE_HELPER_SHIFT) & TEMPLATE_HELPER_MASK);
@@ -715,7 +725,9 @@ export class Conntrack implements HelperHost {
   confirm(skb: Skb, nowNs: bigint): boolean {
     const conn = skb.ct;
     if (conn === null) return true;
-    // nf_confirm: the entry's helper sees the packet first (not an ICMP error of the reply direction).
+    // nf_confirm: the entry's helper sees the packet first (not an ICMP error of the reply direction),
+    // then the TCP sequence numbers are adjusted for what NAT helpers rewrote (only entries with a helper
+    // have a seqadj record: one field test for the others).
     if (conn.helper !== null && skb.ctinfo !== IP_CT_RELATED_REPLY && !this.runHelper(conn, skb, nowNs)) return false;
     if (conn.confirmed || conn.dead) return true;
     if (skb.ctinfo >= IP_CT_IS_REPLY) return true;
@@ -742,12 +754,33 @@ export class Conntrack implements HelperHost {
     return true;
   }
 
-  /** helper->help for a packet of an entry with a helper: false when it drops the packet (reason in `helperDropReason`). */
+  /**
+   * helper->help for a packet of an entry with a helper, then
+   * nf_ct_seq_adjust when a NAT helper changed a length on this entry:
+   * false when either drops the packet (reason in `helperDropReason`).
+   * A non-first IPv6 fragment (no transport header) passes both untouched.
+   */
   private runHelper(conn: Conn, skb: Skb, nowNs: bigint): boolean {
+    if (skb.fragoff !== 0) return true;
     this.helperNow = this.jiffies(nowNs);
-    if (conn.helper!.help(this, skb, skb.thoff, conn, skb.ctinfo) === NF_ACCEPT) return true;
-    this.helperDropReason = helperLog.reason;
-    return false;
+    if (conn.helper!.help(this, skb, skb.thoff, conn, skb.ctinfo) !== NF_ACCEPT) {
+      this.helperDropReason = helperLog.reason;
+      return false;
+    }
+    if (conn.status & IPS_SEQ_ADJUST && !seqAdjust(skb, conn, skb.ctinfo, skb.thoff)) {
+      this.drops++;
+      this.helperDropReason = SEQADJ_DROP;
+      return false;
+    }
+    return true;
+  }
+
+  /** HelperHost.nat: the NAT core, once it attached itself (NatCore's constructor). */
+  nat: NatHost | null = null;
+
+  /** nf_ct_unexpect_related: removes the expectation if it is still pending. */
+  unexpectRelated(exp: Expectation): void {
+    if (!exp.dead && this.expects.includes(exp)) this.unlinkExpectation(exp);
   }
 
   /**

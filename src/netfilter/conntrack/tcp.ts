@@ -5,7 +5,10 @@
  * (tcp_in_window) and the timeouts chosen after each packet (tcp_packet).
  *
  * Sequence numbers are unsigned 32-bit values compared modulo 2^32 as the
- * kernel's before()/after() do. Everything reads the packet in place.
+ * kernel's before()/after() do. Everything reads the packet in place. An
+ * entry whose payload a NAT helper resized (seqadj.ts) has the offsets taken
+ * off the acknowledgements it checks, as tcp_in_window does with
+ * nf_ct_seq_offset.
  */
 import { HZ } from '../clock.js';
 import {
@@ -24,6 +27,7 @@ import {
   TcpSide,
   TcpState,
 } from './conn.js';
+import { seqOffset, type SeqAdj } from './seqadj.js';
 
 /** Default timeouts in seconds (nf_conntrack_tcp_timeout_*), indexed by TcpState, then RETRANS and UNACK. */
 export const TCP_TIMEOUTS_S = {
@@ -278,7 +282,7 @@ function logInvalid(sender: TcpSide, s: TcpSettings, ret: WinResult): WinResult 
   return sender.flags & TCP_FLAG_BE_LIBERAL || s.beLiberal ? WinResult.Accept : ret;
 }
 
-function inWindow(ct: TcpCt, dir: number, index: number, d: Uint8Array, th: number, len: number, s: TcpSettings): WinResult {
+function inWindow(ct: TcpCt, dir: number, index: number, d: Uint8Array, th: number, len: number, s: TcpSettings, adj: SeqAdj | null): WinResult {
   const sender = ct.seen[dir]!;
   const receiver = ct.seen[dir ^ 1]!;
   const flags = flagsOf(d, th);
@@ -289,6 +293,12 @@ function inWindow(ct: TcpCt, dir: number, index: number, d: Uint8Array, th: numb
   let win = winRaw;
   let end = segEnd(d, th, len, seq);
   if (receiver.flags & TCP_FLAG_SACK_PERM) sack = highestSack(d, th, sack);
+  if (adj !== null) {
+    // Take into account NAT sequence number mangling: the receiver's data as its sender numbered it.
+    const receiverOffset = seqOffset(adj, dir ^ 1, (ack - 1) >>> 0);
+    ack = (ack - receiverOffset) >>> 0;
+    sack = (sack - receiverOffset) >>> 0;
+  }
 
   if (sender.tdMaxwin === 0) {
     if (flags & F_SYN) {
@@ -491,7 +501,7 @@ export function tcpPacket(conn: Conn, dir: number, d: Uint8Array, th: number, le
   }
 
   if (!skipWindow) {
-    const r = inWindow(ct, dir, index, d, th, len, s);
+    const r = inWindow(ct, dir, index, d, th, len, s, conn.seqadj);
     if (r === WinResult.Ignore) return result(TcpVerdict.AcceptNoRefresh);
     if (r === WinResult.Invalid) {
       handleInvalid(conn, dir, index);

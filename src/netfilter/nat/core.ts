@@ -30,6 +30,10 @@ import { Family, InetAddr } from '../../packet/inet-addr.js';
 import { inetChecksum, l4Checksum6, setSctpChecksum } from '../../packet/checksum.js';
 import { ExtWalk, walkExtHeaders } from '../../net/ipv6/exthdr.js';
 import { Conn, Conntrack, IPS_DST_NAT, IPS_SRC_NAT, IP_CT_IS_REPLY, invertTuple, tupleEqual, zoneIdIn, type Tuple } from '../conntrack/index.js';
+import type { NatHost } from '../conntrack/helpers.js';
+import { seqadjExtAdd } from '../conntrack/seqadj.js';
+// The NAT helpers (nf_nat_ftp, nf_nat_tftp, nf_nat_amanda) hook into their conntrack helpers when loaded.
+import './helper-registry.js';
 import { SeededRandom, seedFromEnv } from '../matches/statistic.js';
 import { Hook, NF_ACCEPT, NF_DROP, type Skb } from '../types.js';
 import { jhash2, leWord, reciprocalScale } from './jhash.js';
@@ -76,7 +80,7 @@ function allowClash(p: number): boolean {
 /** What the stack tells the core about a failed rewrite (the packet is dropped). */
 export const NAT_MANGLE_FAILED = 'nat: the packet is too short to rewrite';
 
-export class NatCore {
+export class NatCore implements NatHost {
   /** Connections with a source binding, by original source (the kernel's nf_nat_bysource), newest first. */
   private readonly bySource = new Map<string, Conn[]>();
   private readonly rng: SeededRandom;
@@ -87,6 +91,13 @@ export class NatCore {
     seed: number = seedFromEnv(),
   ) {
     this.rng = new SeededRandom(seed ^ 0x4e4154);
+    // Helpers reach the NAT core through conntrack (follow_master, the port search).
+    ct.nat = this;
+  }
+
+  /** NatHost.random: get_random_u32 for the NAT helpers (nf_nat_exp_find_port). */
+  random(): number {
+    return this.rng.next();
   }
 
   /** nf_nat_initialized: has the side `manip` of the connection been bound? */
@@ -111,6 +122,8 @@ export class NatCore {
     if (!tupleEqual(next, curr)) {
       this.ct.alterReply(conn, invertTuple(next));
       conn.status |= manip === Manip.Src ? IPS_SRC_NAT : IPS_DST_NAT;
+      // An entry with a helper may have its payload resized by the NAT helper: it gets the seqadj extension.
+      if (conn.helper !== null) seqadjExtAdd(conn);
     }
     if (manip === Manip.Src) {
       const key = srcKey(conn.orig);
