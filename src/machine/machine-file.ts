@@ -13,6 +13,12 @@
  *   - to: default          # or a CIDR of either family (::/0 is the IPv6 default)
  *     via: 198.51.100.254  # optional; `default` takes the family of `via` (IPv4 without one)
  *     dev: eth0            # optional when via is on an interface's subnet
+ *     table: 100           # optional: a table number or local, main (the default), default
+ *   - {to: 10.0.0.0/8, type: blackhole}   # or unreachable, prohibit, throw (no via, no dev)
+ * rules:                   # optional: policy routing (ip rule), besides 0 local, 32766 main, 32767 default
+ *   - {not: true, fwmark: 51820, table: 51820}
+ *   - {table: main, suppress_prefixlength: 0}
+ *   - {from: 192.0.2.0/24, iif: eth1, priority: 100, action: prohibit}
  * fail: closed             # or open
  * conntrack:               # optional: nf_conntrack_max, _tcp_loose, _tcp_be_liberal
  *   max: 262144
@@ -45,7 +51,8 @@ import { Family, familyBits, familyName, InetAddr, parseInetAddr } from '../pack
 import { ETH_P_PPP_SES, PPPOE_SES_HLEN, pppoeSessionEthertype } from '../packet/pppoe.js';
 import type { BridgeConfig, IfAddress, NetDevice, PortHosts } from '../netfilter/types.js';
 import { MAX_CONET } from './passage/index.js';
-import type { ConntrackSettings, FailPolicy, MachineSpec, QueueSpec, RouteSpec, SocketSpec } from './spec.js';
+import { RT_TABLE_DEFAULT, RT_TABLE_LOCAL, RT_TABLE_MAIN } from './spec.js';
+import type { ConntrackSettings, FailPolicy, MachineSpec, QueueSpec, RouteKind, RouteSpec, RuleAction, RuleSpec, SocketSpec } from './spec.js';
 import { parseProtocol, protocolName } from '../netfilter/names.js';
 
 /** One or more problems in a machine file, each `file:line:column: message`. */
@@ -59,14 +66,20 @@ export class MachineFileError extends Error {
   }
 }
 
-const TOP_KEYS = ['hostname', 'interfaces', 'bridges', 'routes', 'fail', 'conntrack', 'sockets', 'queues', 'hosts', 'ipsets'];
+const TOP_KEYS = ['hostname', 'interfaces', 'bridges', 'routes', 'fail', 'conntrack', 'sockets', 'queues', 'hosts', 'ipsets', 'rules'];
 const SOCKET_KEYS = ['proto', 'port', 'uid', 'gid', 'groups'];
 /** Protocols whose packets carry a source port in their first two bytes: TCP, UDP, DCCP, SCTP, UDP-Lite. */
 const PORT_PROTOCOLS = new Set([6, 17, 33, 132, 136]);
 /** The largest user or group id: (uid_t)-1 is no id. */
 const MAX_ID = 0xfffffffe;
 const IF_KEYS = ['name', 'mac', 'addresses', 'mtu', 'gro'];
-const ROUTE_KEYS = ['to', 'via', 'dev'];
+const ROUTE_KEYS = ['to', 'via', 'dev', 'table', 'type'];
+const RULE_KEYS = ['priority', 'family', 'not', 'from', 'to', 'fwmark', 'iif', 'oif', 'ipproto', 'sport', 'dport', 'table', 'action', 'suppress_prefixlength'];
+const ROUTE_TYPES: readonly RouteKind[] = ['unicast', 'blackhole', 'unreachable', 'prohibit', 'throw'];
+const RULE_ACTIONS: readonly RuleAction[] = ['blackhole', 'unreachable', 'prohibit', 'nop'];
+/** /etc/iproute2/rt_tables' names. */
+const TABLE_NAMES: Readonly<Record<string, number>> = { local: RT_TABLE_LOCAL, main: RT_TABLE_MAIN, default: RT_TABLE_DEFAULT };
+const U32_MAX = 0xffffffff;
 const BRIDGE_KEYS = ['name', 'mac', 'ports', 'addresses', 'bridge-nf-call-iptables', 'bridge-nf-call-ip6tables', 'bridge-nf-filter-vlan-tagged'];
 const PORT_KEYS = ['name', 'from'];
 
@@ -473,6 +486,26 @@ export function parseMachineFile(text: string, file: string): MachineSpec {
           via = undefined;
           dst = undefined;
         }
+        let table: number | undefined;
+        const tb = k.get('table');
+        if (tb) table = tableId(tb.node, at);
+        let kind: RouteKind = 'unicast';
+        const ty = k.get('type');
+        if (ty) {
+          const v = str(ty.node, 'a route type', `one of ${ROUTE_TYPES.join(', ')}`);
+          if (v !== undefined && !(ROUTE_TYPES as readonly string[]).includes(v))
+            at(ty.node, `route type \`${v}': accepted are ${ROUTE_TYPES.join(', ')} (ip route add TYPE ...)`);
+          else if (v !== undefined) kind = v as RouteKind;
+        }
+        if (kind !== 'unicast') {
+          // A route that sends nothing has no next hop.
+          if (vi) at(vi.node, `a ${kind} route has no gateway: leave out \`via'`);
+          if (k.get('dev')) at(k.get('dev')!.node, `a ${kind} route has no device: leave out \`dev'`);
+          if (dst !== undefined && !vi && !k.get('dev'))
+            routes.push({ dst, prefix, dev: 'lo', ...(table !== undefined && table !== RT_TABLE_MAIN ? { table } : {}), type: kind });
+          return;
+        }
+        const inTable = table !== undefined && table !== RT_TABLE_MAIN ? { table } : {};
         let dev: string | undefined;
         const dv = k.get('dev');
         if (dv) {
@@ -493,10 +526,12 @@ export function parseMachineFile(text: string, file: string): MachineSpec {
           )?.name;
           if (!dev) at(vi!.node, `gateway ${gw.toString()} is not on any interface's subnet: add \`dev:'`);
         } else if (vi === undefined) at(node, 'a route needs `dev:` (the interface) or `via:` (a gateway on a connected subnet)');
-        if (dev !== undefined && dst !== undefined) routes.push(via !== undefined ? { dst, prefix, via, dev } : { dst, prefix, dev });
+        if (dev !== undefined && dst !== undefined) routes.push(via !== undefined ? { dst, prefix, via, dev, ...inTable } : { dst, prefix, dev, ...inTable });
       });
     }
   }
+
+  const rules = parseRules(top.get('rules'), devices, at, keysOf, str);
 
   const hosts = parseHosts(top.get('hosts'), at);
   let ipsets: string | undefined;
@@ -511,6 +546,7 @@ export function parseMachineFile(text: string, file: string): MachineSpec {
     hostname,
     devices,
     routes,
+    ...(rules.length ? { rules } : {}),
     failPolicy,
     ...(conntrack ? { conntrack } : {}),
     ...(sockets.length ? { sockets } : {}),
@@ -521,6 +557,203 @@ export function parseMachineFile(text: string, file: string): MachineSpec {
 }
 
 type At = (node: Node | null | undefined, message: string) => void;
+
+/** A table: a number from 1 to 2^32-1, or local, main, default (/etc/iproute2/rt_tables); undefined (and a problem) otherwise. */
+function tableId(node: Node | null, at: At): number | undefined {
+  const v = isScalar(node) ? node.value : undefined;
+  if (typeof v === 'string' && TABLE_NAMES[v] !== undefined) return TABLE_NAMES[v];
+  if (typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= U32_MAX) return v;
+  at(node, `table \`${String(v)}': accepted are a number from 1 to ${U32_MAX} and the names local (255), main (254) and default (253)`);
+  return undefined;
+}
+
+/** The priority the kernel gives a rule added without one (fib_default_rule_pref): the second rule's minus one, or 0. */
+function defaultRulePriority(list: readonly RuleSpec[]): number {
+  const second = list[1];
+  return second && second.priority ? second.priority - 1 : 0;
+}
+
+/** `A` or `A-B`, ports 0 to 65535. */
+function portRange(node: Node | null, key: string, at: At): readonly [number, number] | undefined {
+  const v = isScalar(node) ? String(node.value) : '';
+  const m = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(v);
+  const a = m ? Number(m[1]) : NaN;
+  const b = m && m[2] !== undefined ? Number(m[2]) : a;
+  if (!m || a > 65535 || b > 65535 || b < a) {
+    at(node, `${key} \`${v}': accepted are a port (0 to 65535) or a range such as 1024-65535`);
+    return undefined;
+  }
+  return [a, b];
+}
+
+/**
+ * `rules:`: policy routing rules (ip rule). Each has an action, `table`
+ * (a number or local, main, default) or `action` (blackhole, unreachable,
+ * prohibit, nop), and selectors: from, to (prefixes), fwmark (a number,
+ * or "MARK/MASK"), iif, oif (interfaces of this machine or lo), ipproto,
+ * sport, dport, not; and `suppress_prefixlength` with a table. Its family
+ * is that of its addresses, else `family` (ipv4, ipv6), else both: such a
+ * rule is added to each family's list. Without `priority`, each family's
+ * rule gets the one the kernel would give it: the priority of the second
+ * rule of the list minus one (32765, 32764... after the kernel's own 0,
+ * 32766, 32767), so that later rules come first, as with `ip rule add`.
+ */
+function parseRules(entry: { pair: Pair; node: Node | null } | undefined, devices: readonly NetDevice[], at: At, keysOf: KeysOf, str: Str): RuleSpec[] {
+  if (!entry) return [];
+  if (!isSeq(entry.node)) {
+    at(entry.node ?? (entry.pair.key as Node), 'rules must be a list of policy routing rules, such as [{not: true, fwmark: 51820, table: 51820}]');
+    return [];
+  }
+  const lists = new Map<Family, RuleSpec[]>([
+    [Family.V4, [{ family: Family.V4, priority: 0, action: 'table' }, { family: Family.V4, priority: 32766, action: 'table' }, { family: Family.V4, priority: 32767, action: 'table' }]],
+    [Family.V6, [{ family: Family.V6, priority: 0, action: 'table' }, { family: Family.V6, priority: 32766, action: 'table' }]],
+  ]);
+  const out: RuleSpec[] = [];
+  entry.node.items.forEach((item, i) => {
+    const node = item as Node;
+    const what = `rule ${i + 1}`;
+    if (!isMap(node)) {
+      at(node, 'a rule is a mapping of selectors (from, to, fwmark, iif, oif, ipproto, sport, dport, not) and an action (table or action), such as {fwmark: 1, table: 100}');
+      return;
+    }
+    const k = keysOf(node, RULE_KEYS, what);
+    let ok = true;
+    const bad = (n: Node | null, message: string): void => {
+      at(n, message);
+      ok = false;
+    };
+    let family: Family | undefined;
+    const fa = k.get('family');
+    if (fa) {
+      const v = str(fa.node, 'family', 'ipv4 or ipv6');
+      if (v === 'ipv4' || v === 'inet') family = Family.V4;
+      else if (v === 'ipv6' || v === 'inet6') family = Family.V6;
+      else bad(fa.node, `family \`${v ?? ''}': accepted are ipv4 and ipv6 (leave it out for a rule of both families)`);
+    }
+    const prefixOf = (key: 'from' | 'to'): { addr: InetAddr; prefix: number } | undefined => {
+      const e = k.get(key);
+      if (!e) return undefined;
+      const v = str(e.node, `\`${key}'`, 'a prefix such as 10.0.0.0/8, an address, or all');
+      if (v === undefined) return (ok = false), undefined;
+      if (v === 'all') return undefined;
+      const c = parseInetCidr(v);
+      if (!c) return bad(e.node, `${key} \`${v}': accepted are a prefix such as 10.0.0.0/8 or 2001:db8::/32, an address, and all`), undefined;
+      if (family !== undefined && c.addr.family !== family)
+        return bad(e.node, `${key} ${v} is an ${familyName(c.addr.family)} prefix in a rule of family ${familyName(family)}`), undefined;
+      family = c.addr.family;
+      if (!networkOf(c.addr, c.prefix).equals(c.addr))
+        return bad(e.node, `${key} ${v} has host bits set for /${c.prefix}: did you mean ${networkOf(c.addr, c.prefix).toString()}/${c.prefix}?`), undefined;
+      return c;
+    };
+    const from = prefixOf('from');
+    const to = prefixOf('to');
+    let priority: number | undefined;
+    const pr = k.get('priority');
+    if (pr) {
+      const v = isScalar(pr.node) ? pr.node.value : undefined;
+      if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= U32_MAX) priority = v;
+      else bad(pr.node, `a rule's priority must be a whole number from 0 to ${U32_MAX} (leave it out for the kernel's choice)`);
+    }
+    let not = false;
+    const nt = k.get('not');
+    if (nt) {
+      const v = isScalar(nt.node) ? nt.node.value : undefined;
+      if (typeof v === 'boolean') not = v;
+      else bad(nt.node, 'not must be true or false');
+    }
+    let fwmark: { mark: number; mask: number } | undefined;
+    const fm = k.get('fwmark');
+    if (fm) {
+      const v = isScalar(fm.node) ? String(fm.node.value) : '';
+      const m = /^(0x[0-9a-fA-F]+|\d+)(?:\/(0x[0-9a-fA-F]+|\d+))?$/.exec(v);
+      const mark = m ? Number(m[1]) : NaN;
+      const mask = m && m[2] !== undefined ? Number(m[2]) : undefined;
+      if (!m || mark > U32_MAX || (mask !== undefined && mask > U32_MAX))
+        bad(fm.node, `fwmark \`${v}': accepted are a mark such as 51820 or 0x1, optionally with a mask such as "0x1/0xff" (numbers up to 0xffffffff)`);
+      // fib_nl2rule: a mark of 0 without a mask has mask 0, and matches every packet.
+      else fwmark = { mark, mask: mask ?? (mark ? U32_MAX : 0) };
+    }
+    const ifName = (key: 'iif' | 'oif'): string | undefined => {
+      const e = k.get(key);
+      if (!e) return undefined;
+      const v = str(e.node, `\`${key}'`, 'an interface name');
+      if (v === undefined) return (ok = false), undefined;
+      const dev = devices.find((d) => d.name === v);
+      if (!dev)
+        return bad(e.node, `${key} \`${v}' is not an interface of this machine; interfaces: ${devices.map((d) => d.name).join(', ')}`), undefined;
+      if (dev.master !== undefined) return bad(e.node, `${key} ${v} is a port of bridge ${dev.master}: its packets are routed as ${dev.master}'s (${key}: ${dev.master})`), undefined;
+      return v;
+    };
+    const iif = ifName('iif');
+    const oif = ifName('oif');
+    let ipproto: number | undefined;
+    const ip = k.get('ipproto');
+    if (ip) {
+      const v = str(ip.node, 'ipproto', 'a protocol such as tcp or udp, or a number');
+      const n = v !== undefined ? parseProtocol(v) : undefined;
+      if (n === undefined || n === 0) bad(ip.node, `ipproto \`${v ?? ''}': accepted are a protocol name such as tcp, udp or icmp and a number from 1 to 255`);
+      else ipproto = n;
+    }
+    const sp = k.get('sport');
+    const sport = sp ? portRange(sp.node, 'sport', at) : undefined;
+    const dp = k.get('dport');
+    const dport = dp ? portRange(dp.node, 'dport', at) : undefined;
+    if ((sp && !sport) || (dp && !dport)) ok = false;
+    let action: RuleAction | undefined;
+    let table: number | undefined;
+    const tb = k.get('table');
+    const ac = k.get('action');
+    if (tb && ac) bad(ac.node, 'a rule has one action: `table` (look up a table) or `action` (blackhole, unreachable, prohibit, nop), not both');
+    else if (tb) {
+      table = tableId(tb.node, at);
+      if (table === undefined) ok = false;
+      action = 'table';
+    } else if (ac) {
+      const v = str(ac.node, 'action', RULE_ACTIONS.join(', '));
+      if (v !== undefined && (RULE_ACTIONS as readonly string[]).includes(v)) action = v as RuleAction;
+      else bad(ac.node, `rule action \`${v ?? ''}': accepted are ${RULE_ACTIONS.join(', ')} (or \`table' to look up a table)`);
+    } else bad(node, `${what} has no action: give \`table' (a number or local, main, default) or \`action' (${RULE_ACTIONS.join(', ')})`);
+    let suppress: number | undefined;
+    const su = k.get('suppress_prefixlength');
+    if (su) {
+      const v = isScalar(su.node) ? su.node.value : undefined;
+      const max = family === Family.V4 ? 32 : 128;
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > max)
+        bad(su.node, `suppress_prefixlength must be a prefix length from 0 to ${max} (routes with that many bits or fewer are ignored)`);
+      else if (ac) bad(su.node, 'suppress_prefixlength goes with `table` (it ignores some of the routes the table gives)');
+      else suppress = v;
+    }
+    if (!ok || action === undefined) return;
+    for (const fam of family !== undefined ? [family] : [Family.V4, Family.V6]) {
+      const list = lists.get(fam)!;
+      const rule: RuleSpec = {
+        family: fam,
+        priority: priority ?? defaultRulePriority(list),
+        ...(not ? { not } : {}),
+        ...(from ? { from } : {}),
+        ...(to ? { to } : {}),
+        ...(fwmark ? { fwmark } : {}),
+        ...(iif !== undefined ? { iif } : {}),
+        ...(oif !== undefined ? { oif } : {}),
+        ...(ipproto !== undefined ? { ipproto } : {}),
+        ...(sport ? { sport } : {}),
+        ...(dport ? { dport } : {}),
+        action,
+        ...(table !== undefined ? { table } : {}),
+        ...(suppress !== undefined ? { suppressPrefixlength: suppress } : {}),
+      };
+      // After the last rule of the same or a smaller priority (fib_nl_newrule).
+      let at2 = list.length;
+      for (let j = 0; j < list.length; j++) if (list[j]!.priority > rule.priority) {
+        at2 = j;
+        break;
+      }
+      list.splice(at2, 0, rule);
+      out.push(rule);
+    }
+  });
+  return out;
+}
 type KeysOf = (map: YAMLMap, allowed: string[], what: string) => Map<string, { pair: Pair; node: Node | null }>;
 type Str = (node: Node | null, what: string, accepted: string) => string | undefined;
 
@@ -785,8 +1018,32 @@ export function machineFileText(spec: MachineSpec): string {
     for (const r of spec.routes) {
       // `default` is read back as IPv4's unless a gateway says otherwise: the IPv6 default is written ::/0.
       lines.push(`  - to: ${r.prefix === 0 && r.dst.family === Family.V4 ? 'default' : `${r.dst.toString()}/${r.prefix}`}`);
-      if (r.via !== undefined) lines.push(`    via: ${r.via.toString()}`);
-      lines.push(`    dev: ${r.dev}`);
+      if (r.type !== undefined && r.type !== 'unicast') {
+        if (r.prefix === 0 && r.dst.family === Family.V4) lines[lines.length - 1] = `  - to: 0.0.0.0/0`;
+        lines.push(`    type: ${r.type}`);
+      } else {
+        if (r.via !== undefined) lines.push(`    via: ${r.via.toString()}`);
+        lines.push(`    dev: ${r.dev}`);
+      }
+      if (r.table !== undefined && r.table !== RT_TABLE_MAIN) lines.push(`    table: ${r.table}`);
+    }
+  }
+  if (spec.rules?.length) {
+    lines.push('rules:');
+    for (const r of spec.rules) {
+      const f = [`family: ${r.family === Family.V6 ? 'ipv6' : 'ipv4'}`, `priority: ${r.priority}`];
+      if (r.not) f.push('not: true');
+      if (r.from) f.push(`from: ${r.from.addr.toString()}/${r.from.prefix}`);
+      if (r.to) f.push(`to: ${r.to.addr.toString()}/${r.to.prefix}`);
+      if (r.fwmark) f.push(`fwmark: "0x${r.fwmark.mark.toString(16)}/0x${r.fwmark.mask.toString(16)}"`);
+      if (r.iif !== undefined) f.push(`iif: ${r.iif}`);
+      if (r.oif !== undefined) f.push(`oif: ${r.oif}`);
+      if (r.ipproto !== undefined) f.push(`ipproto: ${r.ipproto}`);
+      if (r.sport) f.push(`sport: "${r.sport[0]}-${r.sport[1]}"`);
+      if (r.dport) f.push(`dport: "${r.dport[0]}-${r.dport[1]}"`);
+      f.push(r.action === 'table' ? `table: ${r.table}` : `action: ${r.action}`);
+      if (r.suppressPrefixlength !== undefined) f.push(`suppress_prefixlength: ${r.suppressPrefixlength}`);
+      lines.push(`  - {${f.join(', ')}}`);
     }
   }
   lines.push(`fail: ${spec.failPolicy}`);

@@ -3,7 +3,7 @@
  * guest kernel boots it: devices, routes, fail policy. Addresses and routes
  * are of either family (InetAddr).
  */
-import type { InetAddr } from '../packet/inet-addr.js';
+import type { Family, InetAddr } from '../packet/inet-addr.js';
 import type { NetDevice } from '../netfilter/types.js';
 
 export type FailPolicy = 'closed' | 'open';
@@ -18,8 +18,59 @@ export interface RouteSpec {
   readonly prefix: number;
   /** Gateway, when the route is not on-link. */
   readonly via?: InetAddr;
-  /** Output device name. */
+  /** Output device name (`lo` for the routes that send nothing: blackhole, unreachable, prohibit, throw). */
   readonly dev: string;
+  /**
+   * The routing table (`ip route add ... table N`): 1 to 2^32-1; 255 is
+   * local, 254 main (the default when absent), 253 default.
+   */
+  readonly table?: number;
+  /** The route's type (`ip route add TYPE ...`): unicast when absent. */
+  readonly type?: RouteKind;
+}
+
+/** Route types a machine file may give (rtnetlink's RTN_*): unicast, and the ones that send nothing. */
+export type RouteKind = 'unicast' | 'blackhole' | 'unreachable' | 'prohibit' | 'throw';
+
+/** The kernel's table numbers (/etc/iproute2/rt_tables). */
+export const RT_TABLE_LOCAL = 255;
+export const RT_TABLE_MAIN = 254;
+export const RT_TABLE_DEFAULT = 253;
+
+/** What a policy rule does when it matches (FR_ACT_*): look up a table, or end the lookup with an error. */
+export type RuleAction = 'table' | 'blackhole' | 'unreachable' | 'prohibit' | 'nop';
+
+/**
+ * A policy routing rule (`ip rule add ...`, `ip -6 rule add ...`) of one
+ * family. Every selector present must match (`not` inverts the whole
+ * rule, as FIB_RULE_INVERT does); rules are tried by priority, then in
+ * the order they were added.
+ */
+export interface RuleSpec {
+  readonly family: Family;
+  /** 0 to 2^32-1; the machine file's value, or the one the kernel would have chosen (see machine-file.ts). */
+  readonly priority: number;
+  readonly not?: boolean;
+  /** `from PREFIX`: the flow's source address. */
+  readonly from?: { readonly addr: InetAddr; readonly prefix: number };
+  /** `to PREFIX`: the flow's destination address. */
+  readonly to?: { readonly addr: InetAddr; readonly prefix: number };
+  /** `fwmark MARK[/MASK]`: (flow mark ^ mark) & mask == 0; the mask is 0xffffffff when absent. */
+  readonly fwmark?: { readonly mark: number; readonly mask: number };
+  /** `iif NAME`: the flow's input interface (lo for locally generated packets). */
+  readonly iif?: string;
+  /** `oif NAME`: the flow's output interface (a socket bound to a device; never set for forwarded packets). */
+  readonly oif?: string;
+  /** `ipproto N`. */
+  readonly ipproto?: number;
+  /** `sport A[-B]`, `dport A[-B]`. */
+  readonly sport?: readonly [number, number];
+  readonly dport?: readonly [number, number];
+  readonly action: RuleAction;
+  /** The table looked up when `action` is `table`. */
+  readonly table?: number;
+  /** `suppress_prefixlength N`: a route found with a prefix of N bits or fewer is ignored (the next rule is tried). */
+  readonly suppressPrefixlength?: number;
 }
 
 /** Connection tracking settings (the kernel's nf_conntrack sysctls). */
@@ -66,6 +117,12 @@ export interface MachineSpec {
   /** Explicit routes of both families; connected routes of each address are implied. */
   readonly routes: readonly RouteSpec[];
   readonly failPolicy: FailPolicy;
+  /**
+   * Policy routing rules of both families (machine file `rules:`), besides
+   * the kernel's own (0 lookup local, 32766 lookup main and, IPv4 only,
+   * 32767 lookup default); none when absent.
+   */
+  readonly rules?: readonly RuleSpec[];
   /** Connection tracking settings; the kernel's defaults when absent. */
   readonly conntrack?: ConntrackSettings;
   /** The firewall's own sockets (owner match); none when absent: its packets have no socket. */

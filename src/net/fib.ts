@@ -5,6 +5,16 @@
  * wins; lookups are what the stack's routing decision, addrtype and the
  * host's ingress decision use.
  *
+ * With policy rules (machine file `rules:`) or routes in tables other
+ * than main, each family's lookups go through its rules and tables
+ * (src/net/policy.ts): `inputV4` for a received packet, `outputV4` for one
+ * the machine sends (its mark and source), `fibLookupV4` for rpfilter;
+ * `lookupV4` is an output lookup without a mark. Without any, the
+ * lookups read the local and main tables directly and the per-packet cost
+ * is one field test. The ingress decision (`deviceForV4`), `isLocalV4` and
+ * the address types (`addrTypeV4`, inet_addr_type reads the local table
+ * alone) never go through rules.
+ *
  * Two tables, one per family. The IPv4 one works on addresses as unsigned
  * 32-bit numbers (a map and a short array, no allocation but the result):
  * it is on the per-packet path, and its methods say so in their names
@@ -21,8 +31,9 @@
 import { prefixMask } from '../packet/addr.js';
 import { Family, InetAddr } from '../packet/inet-addr.js';
 import { RouteType, type NetDevice } from '../netfilter/types.js';
-import type { MachineSpec } from '../machine/spec.js';
+import { RT_TABLE_LOCAL, RT_TABLE_MAIN, type MachineSpec } from '../machine/spec.js';
 import { Fib6 } from './fib6.js';
+import { PolicyRouting, routeKindType, type PolicyResult, type PolicyRoute } from './policy.js';
 
 /** A route lookup's answer, addresses of either family. */
 export interface FibResult {
@@ -40,6 +51,12 @@ export interface FibResultV4 {
   readonly dev: NetDevice | null;
   /** Next hop: the gateway, or the destination itself when on-link. */
   readonly gateway: number;
+  /**
+   * Without a route: the ICMP destination unreachable code ip_error sends
+   * back about a forwarded packet (0 net, 1 host, 13 filtered), -1 for none
+   * (a blackhole). Absent: net unreachable.
+   */
+  readonly code?: number;
 }
 
 interface Entry {
@@ -48,6 +65,8 @@ interface Entry {
   readonly prefix: number;
   readonly via: number;
   readonly dev: NetDevice;
+  /** UNICAST, or BLACKHOLE, UNREACHABLE, PROHIBIT, THROW for routes that send nothing. */
+  readonly type: RouteType;
 }
 
 const UNREACHABLE: FibResultV4 = { type: RouteType.Unreachable, dev: null, gateway: 0 };
@@ -60,6 +79,12 @@ export class Fib {
   private readonly lo: NetDevice | undefined;
   /** The IPv6 table: the machine's IPv6 addresses and routes. */
   readonly v6: Fib6;
+  /**
+   * IPv4 policy routing, when the machine has IPv4 rules, or routes in a
+   * table other than main; null otherwise, and every lookup is the main
+   * table's (the kernel's fib_lookup without custom rules).
+   */
+  readonly policy4: PolicyRouting | null = null;
 
   constructor(spec: MachineSpec) {
     this.lo = spec.devices.find((d) => d.name === 'lo');
@@ -76,20 +101,74 @@ export class Fib {
         // The subnet's broadcast address only: the reference kernel (6.18) no longer adds a broadcast
         // route for the network address (`ip route show table local`), so that one is an ordinary unicast.
         if (a.prefix < 31) this.setBroadcast(a.broadcast ? a.broadcast.w0 : (addr | ~mask) >>> 0, dev);
-        this.main.push({ net: (addr & mask) >>> 0, mask, prefix: a.prefix, via: 0, dev });
+        this.main.push({ net: (addr & mask) >>> 0, mask, prefix: a.prefix, via: 0, dev, type: RouteType.Unicast });
       }
     }
     const byName = new Map(spec.devices.map((d) => [d.name, d]));
+    const others = new Map<number, PolicyRoute[]>();
     for (const r of spec.routes) {
       if (r.dst.family !== Family.V4) continue;
       const dev = byName.get(r.dev);
       if (!dev) throw new Error(`route ${r.dst.toString()}/${r.prefix} names unknown device ${r.dev}`);
       if (r.via && r.via.family !== Family.V4) throw new Error(`route ${r.dst.toString()}/${r.prefix}: gateway ${r.via.toString()} is not an IPv4 address`);
       const mask = prefixMask(r.prefix);
-      this.main.push({ net: (r.dst.w0 & mask) >>> 0, mask, prefix: r.prefix, via: r.via ? r.via.w0 : 0, dev });
+      const type = routeKindType(r.type);
+      const table = r.table ?? RT_TABLE_MAIN;
+      if (table !== RT_TABLE_MAIN) {
+        const list = others.get(table) ?? [];
+        others.set(table, list);
+        list.push({ net: InetAddr.v4((r.dst.w0 & mask) >>> 0), mask: InetAddr.v4(mask), prefix: r.prefix, via: r.via ? r.via.clone() : null, dev, type });
+        continue;
+      }
+      this.main.push({ net: (r.dst.w0 & mask) >>> 0, mask, prefix: r.prefix, via: r.via ? r.via.w0 : 0, dev, type });
     }
     this.main.sort((a, b) => b.prefix - a.prefix);
-    this.v6 = new Fib6(spec.devices, spec.routes);
+    this.v6 = new Fib6(spec.devices, spec.routes, spec.rules ?? []);
+    const rules = (spec.rules ?? []).filter((r) => r.family === Family.V4);
+    if (rules.length || others.size) {
+      const tables = new Map<number, PolicyRoute[]>(others);
+      const local: PolicyRoute[] = [];
+      for (const [addr, l] of this.local) local.push({ net: InetAddr.v4(addr), mask: InetAddr.v4(0xffffffff), prefix: 32, via: null, dev: l.dev, type: l.type });
+      if (this.lo) local.push({ net: InetAddr.v4(0x7f000000), mask: InetAddr.v4(0xff000000), prefix: 8, via: null, dev: this.lo, type: RouteType.Local });
+      tables.set(RT_TABLE_LOCAL, [...local, ...(others.get(RT_TABLE_LOCAL) ?? [])]);
+      tables.set(
+        RT_TABLE_MAIN,
+        this.main.map((e) => ({ net: InetAddr.v4(e.net), mask: InetAddr.v4(e.mask), prefix: e.prefix, via: e.via ? InetAddr.v4(e.via) : null, dev: e.dev, type: e.type })),
+      );
+      this.policy4 = new PolicyRouting(Family.V4, rules, tables, spec.devices);
+    }
+  }
+
+  /**
+   * The route of an IPv4 packet the machine sends (ip_route_output_key):
+   * to `daddr` from `saddr` (0: none chosen yet) with the mark `mark`,
+   * through the rules when the machine has any. 255.255.255.255 and
+   * multicast destinations are decided before the rules, as
+   * __ip_route_output_key does.
+   */
+  outputV4(daddr: number, saddr: number, mark: number, proto = 0, sport = 0, dport = 0): FibResultV4 {
+    const p = this.policy4;
+    if (p === null) return this.mainV4(daddr);
+    if (daddr === 0xffffffff) return { type: RouteType.Broadcast, dev: null, gateway: daddr };
+    if (daddr >>> 28 === 0xe) return { type: RouteType.Multicast, dev: null, gateway: daddr };
+    return this.resultV4(p.lookup({ dst: InetAddr.v4(daddr), src: saddr ? InetAddr.v4(saddr) : null, mark, iif: 1, oif: 0, proto, sport, dport }), daddr);
+  }
+
+  /**
+   * The route of an IPv4 packet received on `iif` (ip_route_input_slow's
+   * fib_lookup, after its martian checks): the mark, the source and the
+   * input interface take part when the machine has rules.
+   */
+  inputV4(daddr: number, saddr: number, mark: number, iif: NetDevice, proto = 0, sport = 0, dport = 0): FibResultV4 {
+    const p = this.policy4;
+    if (p === null) return this.mainV4(daddr);
+    return this.resultV4(p.lookup({ dst: InetAddr.v4(daddr), src: InetAddr.v4(saddr), mark, iif: iif.index, oif: 0, proto, sport, dport }), daddr);
+  }
+
+  private resultV4(r: PolicyResult, daddr: number): FibResultV4 {
+    if (r.dev === null) return { type: r.type, dev: null, gateway: 0, code: r.code };
+    if (r.type === RouteType.Local) return { type: r.type, dev: this.lo ?? r.dev, gateway: daddr };
+    return { type: r.type, dev: r.dev, gateway: r.gateway ? r.gateway.w0 : daddr };
   }
 
   private setBroadcast(addr: number, dev: NetDevice): void {
@@ -103,8 +182,14 @@ export class Fib {
     return addr >>> 24 === 127;
   }
 
-  /** The route the kernel would pick for an IPv4 packet to `daddr`. */
+  /** The route the kernel would pick for an IPv4 packet to `daddr` that the machine sends (no mark, no source yet). */
   lookupV4(daddr: number): FibResultV4 {
+    if (this.policy4 !== null) return this.outputV4(daddr, 0, 0);
+    return this.mainV4(daddr);
+  }
+
+  /** The local and main tables' answer for `daddr` (no rules). */
+  private mainV4(daddr: number): FibResultV4 {
     const l = this.local.get(daddr);
     if (l) return { type: l.type, dev: l.type === RouteType.Local ? (this.lo ?? l.dev) : l.dev, gateway: daddr };
     if (daddr >>> 24 === 127 && this.lo) return { type: RouteType.Local, dev: this.lo, gateway: daddr };
@@ -112,6 +197,7 @@ export class Fib {
     if (daddr >>> 28 === 0xe) return { type: RouteType.Multicast, dev: null, gateway: daddr };
     for (const e of this.main) {
       if ((daddr & e.mask) >>> 0 === e.net) {
+        if (e.type !== RouteType.Unicast) return rejectRoute(e.type);
         return { type: RouteType.Unicast, dev: e.dev, gateway: e.via || daddr };
       }
     }
@@ -126,14 +212,23 @@ export class Fib {
    * BROADCAST), then the longest prefix of the main table (UNICAST with the
    * next hop's device), else UNREACHABLE. Unlike `lookupV4` (the output
    * route), 255.255.255.255 and multicast addresses have no route of their
-   * own here: the main table answers for them (the default route). No
-   * policy routing: the mark and TOS of the flow play no part.
+   * own here: the main table answers for them (the default route). With
+   * rules, the lookup goes through them as xt_rpfilter makes it: from lo,
+   * with `mark` (the packet's with --validmark, else 0) and `saddr` (the
+   * packet's destination, 0 when it is multicast, broadcast or 0/8).
    */
-  fibLookupV4(addr: number): { readonly type: RouteType; readonly dev: NetDevice | null } {
+  fibLookupV4(addr: number, mark = 0, saddr = 0): { readonly type: RouteType; readonly dev: NetDevice | null } {
+    const p = this.policy4;
+    if (p !== null) {
+      const r = p.lookup({ dst: InetAddr.v4(addr), src: saddr ? InetAddr.v4(saddr) : null, mark, iif: 1, oif: 0, proto: 0, sport: 0, dport: 0 });
+      return { type: r.type, dev: r.dev };
+    }
     const l = this.local.get(addr);
     if (l) return l;
     if (addr >>> 24 === 127) return this.lo ? { type: RouteType.Local, dev: this.lo } : UNREACHABLE;
-    for (const e of this.main) if ((addr & e.mask) >>> 0 === e.net) return { type: RouteType.Unicast, dev: e.dev };
+    for (const e of this.main) {
+      if ((addr & e.mask) >>> 0 === e.net) return e.type === RouteType.Unicast ? { type: RouteType.Unicast, dev: e.dev } : rejectRoute(e.type);
+    }
     return UNREACHABLE;
   }
 
@@ -172,7 +267,7 @@ export class Fib {
     if (l) return l.type === RouteType.Local ? (this.lo ?? l.dev) : l.dev;
     if (addr >>> 24 === 127) return this.lo ?? null;
     if (addr === 0xffffffff || addr >>> 28 === 0xe) return null;
-    for (const e of this.main) if ((addr & e.mask) >>> 0 === e.net) return e.dev;
+    for (const e of this.main) if ((addr & e.mask) >>> 0 === e.net) return e.type === RouteType.Unicast ? e.dev : null;
     return null;
   }
 
@@ -241,6 +336,14 @@ export class Fib {
       }
     }
   }
+}
+
+/** A route that sends nothing (blackhole, unreachable, prohibit; throw in main finds nothing further), with ip_error's ICMP code. */
+function rejectRoute(type: RouteType): FibResultV4 {
+  if (type === RouteType.Blackhole) return { type, dev: null, gateway: 0, code: -1 };
+  if (type === RouteType.Prohibit) return { type, dev: null, gateway: 0, code: 13 };
+  if (type === RouteType.Unreachable) return { type, dev: null, gateway: 0, code: 1 };
+  return UNREACHABLE;
 }
 
 /** The first IPv4 address of `dev`, as a number, or undefined. */

@@ -27,8 +27,9 @@
  */
 import { Family, InetAddr } from '../packet/inet-addr.js';
 import { RouteType, type NetDevice } from '../netfilter/types.js';
-import type { RouteSpec } from '../machine/spec.js';
+import { RT_TABLE_LOCAL, RT_TABLE_MAIN, type RouteSpec, type RuleSpec } from '../machine/spec.js';
 import type { FibResult } from './fib.js';
+import { PolicyRouting, routeKindType, type PolicyResult, type PolicyRoute } from './policy.js';
 
 interface Entry6 {
   readonly net: InetAddr;
@@ -36,6 +37,14 @@ interface Entry6 {
   readonly prefix: number;
   readonly via: InetAddr | null;
   readonly dev: NetDevice;
+  /** UNICAST, or BLACKHOLE, UNREACHABLE, PROHIBIT, THROW for routes that send nothing. */
+  readonly type: RouteType;
+}
+
+/** The answer of an IPv6 lookup that went through the rules: a FibResult, and the ICMPv6 code a forwarded packet gets back without a route. */
+export interface FibResult6 extends FibResult {
+  /** ICMPv6 destination unreachable code (0 no route, 1 administratively prohibited), -1 for none (blackhole). */
+  readonly code: number;
 }
 
 interface Local6 {
@@ -57,10 +66,13 @@ export class Fib6 {
   /** Main table, longest prefix first. */
   private readonly main: Entry6[] = [];
   private readonly lo: NetDevice | undefined;
+  /** IPv6 policy routing, when the machine has IPv6 rules or routes in tables other than main; null otherwise. */
+  readonly policy: PolicyRouting | null = null;
 
-  constructor(devices: readonly NetDevice[], routes: readonly RouteSpec[]) {
+  constructor(devices: readonly NetDevice[], routes: readonly RouteSpec[], rules: readonly RuleSpec[] = []) {
     this.lo = devices.find((d) => d.name === 'lo');
     const anycast: Local6[] = [];
+    const others = new Map<number, Entry6[]>();
     for (const dev of devices) {
       for (const a of dev.addrs) {
         if (a.addr.family !== Family.V6) continue;
@@ -69,7 +81,7 @@ export class Fib6 {
         const mask = InetAddr.mask(Family.V6, a.prefix);
         const net = a.addr.clone().and(mask);
         if (a.prefix < 127) anycast.push({ addr: net, type: RouteType.Anycast, dev });
-        this.main.push({ net, mask, prefix: a.prefix, via: null, dev });
+        this.main.push({ net, mask, prefix: a.prefix, via: null, dev, type: RouteType.Unicast });
       }
     }
     // An address configured on an interface wins over an anycast address of the same value.
@@ -81,9 +93,51 @@ export class Fib6 {
       if (!dev) throw new Error(`route ${r.dst.toString()}/${r.prefix} names unknown device ${r.dev}`);
       if (r.via && r.via.family !== Family.V6) throw new Error(`route ${r.dst.toString()}/${r.prefix}: gateway ${r.via.toString()} is not an IPv6 address`);
       const mask = InetAddr.mask(Family.V6, r.prefix);
-      this.main.push({ net: r.dst.clone().and(mask), mask, prefix: r.prefix, via: r.via ? r.via.clone() : null, dev });
+      const e: Entry6 = { net: r.dst.clone().and(mask), mask, prefix: r.prefix, via: r.via ? r.via.clone() : null, dev, type: routeKindType(r.type) };
+      const table = r.table ?? RT_TABLE_MAIN;
+      if (table === RT_TABLE_MAIN) this.main.push(e);
+      else {
+        const list = others.get(table) ?? [];
+        others.set(table, list);
+        list.push(e);
+      }
     }
     this.main.sort((a, b) => b.prefix - a.prefix);
+    const own = rules.filter((r) => r.family === Family.V6);
+    if (own.length || others.size) {
+      const tables = new Map<number, PolicyRoute[]>(others);
+      const local: PolicyRoute[] = this.local.map((l) => ({ net: l.addr, mask: InetAddr.mask(Family.V6, 128), prefix: 128, via: null, dev: l.dev, type: l.type }));
+      if (this.lo && !this.findLocal(LOOPBACK6))
+        local.push({ net: LOOPBACK6, mask: InetAddr.mask(Family.V6, 128), prefix: 128, via: null, dev: this.lo, type: RouteType.Local });
+      tables.set(RT_TABLE_LOCAL, [...local, ...(others.get(RT_TABLE_LOCAL) ?? [])]);
+      tables.set(RT_TABLE_MAIN, this.main);
+      this.policy = new PolicyRouting(Family.V6, own, tables, devices);
+    }
+  }
+
+  /**
+   * The route of an IPv6 packet the machine sends (ip6_route_output): to
+   * `daddr` from `saddr` (null: none chosen yet) with the mark `mark`,
+   * through the rules when the machine has any (multicast destinations are
+   * decided before, as `lookup` does).
+   */
+  output(daddr: InetAddr, saddr: InetAddr | null, mark: number, proto = 0, sport = 0, dport = 0): FibResult6 {
+    const p = this.policy;
+    if (p === null || isMulticast6(daddr)) return { ...this.mainLookup(daddr), code: 0 };
+    return this.result6(p.lookup({ dst: daddr, src: saddr, mark, iif: 1, oif: 0, proto, sport, dport }), daddr);
+  }
+
+  /** The route of an IPv6 packet received on `iif` (ip6_route_input): its source, mark and input interface take part with rules. */
+  input(daddr: InetAddr, saddr: InetAddr, mark: number, iif: NetDevice, proto = 0, sport = 0, dport = 0): FibResult6 {
+    const p = this.policy;
+    if (p === null) return { ...this.mainLookup(daddr), code: 0 };
+    return this.result6(p.lookup({ dst: daddr, src: saddr, mark, iif: iif.index, oif: 0, proto, sport, dport }), daddr);
+  }
+
+  private result6(r: PolicyResult, daddr: InetAddr): FibResult6 {
+    if (r.dev === null) return { type: r.type, dev: null, gateway: InetAddr.any(Family.V6), code: r.code };
+    if (r.type === RouteType.Local || r.type === RouteType.Anycast) return { type: r.type, dev: this.lo ?? r.dev, gateway: daddr.clone(), code: -1 };
+    return { type: r.type, dev: r.dev, gateway: r.gateway ? r.gateway.clone() : daddr.clone(), code: -1 };
   }
 
   private findLocal(addr: InetAddr): Local6 | undefined {
@@ -104,14 +158,20 @@ export class Fib6 {
     return addr.equals(LOOPBACK6);
   }
 
-  /** The route the kernel would pick for a packet to `daddr`: multicast, the local table, then the longest prefix. */
+  /** The route the kernel would pick for a packet to `daddr` the machine sends (no mark, no source yet): multicast, the local table, then the longest prefix. */
   lookup(daddr: InetAddr): FibResult {
+    if (this.policy !== null) return this.output(daddr, null, 0);
+    return this.mainLookup(daddr);
+  }
+
+  private mainLookup(daddr: InetAddr): FibResult {
     if (isMulticast6(daddr)) return { type: RouteType.Multicast, dev: null, gateway: daddr.clone() };
     const l = this.findLocal(daddr);
     if (l) return { type: l.type, dev: this.lo ?? l.dev, gateway: daddr.clone() };
     if (daddr.equals(LOOPBACK6) && this.lo) return { type: RouteType.Local, dev: this.lo, gateway: daddr.clone() };
     const e = this.findRoute(daddr);
-    if (e) return { type: RouteType.Unicast, dev: e.dev, gateway: e.via ? e.via.clone() : daddr.clone() };
+    if (e && e.type === RouteType.Unicast) return { type: RouteType.Unicast, dev: e.dev, gateway: e.via ? e.via.clone() : daddr.clone() };
+    if (e && e.type !== RouteType.Throw) return { type: e.type, dev: null, gateway: InetAddr.any(Family.V6) };
     return { type: RouteType.Unreachable, dev: null, gateway: InetAddr.any(Family.V6) };
   }
 
@@ -121,7 +181,8 @@ export class Fib6 {
     const l = this.findLocal(addr);
     if (l) return this.lo ?? l.dev;
     if (addr.equals(LOOPBACK6)) return this.lo ?? null;
-    return this.findRoute(addr)?.dev ?? null;
+    const e = this.findRoute(addr);
+    return e && e.type === RouteType.Unicast ? e.dev : null;
   }
 
   /**
@@ -164,11 +225,20 @@ export class Fib6 {
   routeType(addr: InetAddr, oif: NetDevice | null): RouteType {
     const onLo = oif !== null && oif === this.lo;
     if (isMulticast6(addr)) return onLo ? RouteType.Unreachable : RouteType.Multicast;
+    const p = this.policy;
+    if (p !== null) {
+      if (!onLo && addr.w0 === 0xfe800000 && addr.w1 === 0) return RouteType.Unicast;
+      const r = p.lookup({ dst: addr, src: null, mark: 0, iif: 1, oif: oif?.index ?? 0, proto: 0, sport: 0, dport: 0 }, oif, oif !== null);
+      if (r.dev === null) return RouteType.Unreachable;
+      if (r.type !== RouteType.Unicast) return r.type;
+      return r.gateway === null && r.prefix < 127 && r.net !== null && addr.equals(r.net) ? RouteType.Anycast : RouteType.Unicast;
+    }
     for (const l of this.local) if (l.addr.equals(addr) && (oif === null || l.dev === oif)) return l.type;
     if (addr.equals(LOOPBACK6) && (oif === null || onLo)) return RouteType.Local;
     if (!onLo && addr.w0 === 0xfe800000 && addr.w1 === 0) return RouteType.Unicast;
     for (const e of this.main) {
       if ((oif === null || e.dev === oif) && addr.inNet(e.net, e.mask)) {
+        if (e.type !== RouteType.Unicast) return RouteType.Unreachable;
         return e.via === null && e.prefix < 127 && addr.equals(e.net) ? RouteType.Anycast : RouteType.Unicast;
       }
     }
@@ -188,13 +258,24 @@ export class Fib6 {
    * fe80::/64 route is not taken for granted here: an interface has it
    * only with a link-local address, which the machine file does not give.
    */
-  reverseLookup(addr: InetAddr, oif: NetDevice | null, strictIface: boolean): { readonly type: RouteType; readonly dev: NetDevice | null } {
+  reverseLookup(
+    addr: InetAddr,
+    oif: NetDevice | null,
+    strictIface: boolean,
+    mark = 0,
+    saddr: InetAddr | null = null,
+  ): { readonly type: RouteType; readonly dev: NetDevice | null } {
     const bound = strictIface && oif !== null;
     if (isMulticast6(addr)) {
       if (oif !== null && oif !== this.lo) return { type: RouteType.Multicast, dev: oif };
       if (bound) return this.reverseMain(addr, oif, bound);
       const first = this.local.find((l) => l.dev !== this.lo)?.dev ?? null;
       return first ? { type: RouteType.Multicast, dev: first } : this.reverseMain(addr, oif, bound);
+    }
+    const p = this.policy;
+    if (p !== null) {
+      const r = p.lookup({ dst: addr, src: saddr, mark, iif: 1, oif: oif?.index ?? 0, proto: 0, sport: 0, dport: 0 }, oif, bound);
+      return { type: r.type, dev: r.dev };
     }
     let found: Local6 | undefined;
     for (const l of this.local) {
@@ -215,9 +296,10 @@ export class Fib6 {
     for (const e of this.main) {
       if (best !== undefined && e.prefix < best.prefix) break;
       if (!addr.inNet(e.net, e.mask)) continue;
-      if (oif !== null && e.dev === oif) return { type: RouteType.Unicast, dev: e.dev };
+      if (oif !== null && e.dev === oif) return e.type === RouteType.Unicast ? { type: RouteType.Unicast, dev: e.dev } : { type: e.type, dev: null };
       if (!bound) best ??= e;
     }
+    if (best && best.type !== RouteType.Unicast) return { type: best.type === RouteType.Throw ? RouteType.Unreachable : best.type, dev: null };
     return best ? { type: RouteType.Unicast, dev: best.dev } : { type: RouteType.Unreachable, dev: null };
   }
 

@@ -179,10 +179,19 @@ export interface GuestServices {
    * Either family: the route back to `addr` as xt_rpfilter looks it up
    * (IPv4 fib_lookup, Fib.fibLookupV4; IPv6 ip6_route_lookup,
    * Fib6.reverseLookup with `oif` preferred, and required with
-   * `strictIface`): its type and the device of its next hop. Optional: a
+   * `strictIface`): its type and the device of its next hop. With policy
+   * rules, `mark` (the packet's with --validmark, else 0) and `saddr` (the
+   * packet's destination, null when rpfilter leaves it out) take part, and
+   * the lookup comes from lo. Optional: a
    * guest without it has no routes (every lookup unreachable).
    */
-  reverseRoute?(addr: InetAddr, oif: NetDevice | null, strictIface: boolean): { readonly type: RouteType; readonly dev: NetDevice | null };
+  reverseRoute?(
+    addr: InetAddr,
+    oif: NetDevice | null,
+    strictIface: boolean,
+    mark?: number,
+    saddr?: InetAddr | null,
+  ): { readonly type: RouteType; readonly dev: NetDevice | null };
   /** A kernel log line at syslog `level` (0-7), as printk would emit it. */
   printk(level: number, text: string): void;
   /**

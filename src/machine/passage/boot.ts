@@ -9,8 +9,9 @@
  * gateways) are of either family, each written as `inet`: u8 family
  * (NFPROTO_IPV4 2 or NFPROTO_IPV6 10), then the address's 4 or 16 bytes in
  * network order. An interface address is `inet addr, u8 prefix, u8 has
- * broadcast, [inet broadcast]`; a route is `inet dst, u8 prefix, u8 has
- * via, [inet via], str8 dev`.
+ * broadcast, [inet broadcast]`; a route is `inet dst, u8 prefix, u8 flags
+ * (bit 0 has via, bit 1 has table, bits 2-4 type: 0 unicast, 1 blackhole,
+ * 2 unreachable, 3 prohibit, 4 throw), [inet via], str8 dev, [u32 table]`.
  *
  * The firewall's own sockets and the NFQUEUE queues a program answers
  * follow, when the machine has any (a message without them, as older
@@ -19,11 +20,21 @@
  * u16 count, u32 groups...`; u16 count of queues, each `u16 num, u8
  * verdict (0 drop, 1 accept)`. The guest's /etc/hosts lines of the
  * machine file's `hosts:` follow them when there are any: u16 count of
- * names, each `str8 name, u16 count, inet addresses...`.
+ * names, each `str8 name, u16 count, inet addresses...`. The policy
+ * routing rules follow (the hosts' count written, 0 when none): u16 count,
+ * each `u8 family, u32 priority, u16 flags (bit 0 not, 1 from, 2 to, 3
+ * fwmark, 4 iif, 5 oif, 6 ipproto, 7 sport, 8 dport, 9 suppress), u8
+ * action (0 table, 1 blackhole, 2 unreachable, 3 prohibit, 4 nop), u32
+ * table, [inet from, u8 prefix], [inet to, u8 prefix], [u32 mark, u32
+ * mask], [str8 iif], [str8 oif], [u8 ipproto], [u16 lo, u16 hi] (sport),
+ * [u16 lo, u16 hi] (dport), [u8 suppress_prefixlength]`.
  */
 import { Family, familyBits, InetAddr } from '../../packet/inet-addr.js';
 import type { BridgeConfig, IfAddress, NetDevice } from '../../netfilter/types.js';
-import type { FailPolicy, MachineSpec, QueueSpec, RouteSpec, SocketSpec } from '../spec.js';
+import type { FailPolicy, MachineSpec, QueueSpec, RouteKind, RouteSpec, RuleAction, RuleSpec, SocketSpec } from '../spec.js';
+
+const ROUTE_KINDS: readonly RouteKind[] = ['unicast', 'blackhole', 'unreachable', 'prohibit', 'throw'];
+const RULE_ACTIONS: readonly RuleAction[] = ['table', 'blackhole', 'unreachable', 'prohibit', 'nop'];
 import { ByteReader, ByteWriter } from './bytes.js';
 import { PassageError } from './page.js';
 
@@ -53,6 +64,71 @@ function readInet(r: ByteReader, what: string): InetAddr {
   if (family === Family.V4) return new InetAddr().readV4(r.bytes(4), 0);
   if (family === Family.V6) return new InetAddr().readV6(r.bytes(16), 0);
   throw new PassageError(`boot parameters: ${what} of address family ${family} (accepted: 2 IPv4, 10 IPv6)`);
+}
+
+function writeRule(w: ByteWriter, r: RuleSpec): void {
+  const flags =
+    (r.not ? 1 : 0) |
+    (r.from ? 2 : 0) |
+    (r.to ? 4 : 0) |
+    (r.fwmark ? 8 : 0) |
+    (r.iif !== undefined ? 16 : 0) |
+    (r.oif !== undefined ? 32 : 0) |
+    (r.ipproto !== undefined ? 64 : 0) |
+    (r.sport ? 128 : 0) |
+    (r.dport ? 256 : 0) |
+    (r.suppressPrefixlength !== undefined ? 512 : 0);
+  w.u8(r.family).u32(r.priority).u16(flags).u8(RULE_ACTIONS.indexOf(r.action)).u32(r.table ?? 0);
+  if (r.from) writeInet(w, r.from.addr), w.u8(r.from.prefix);
+  if (r.to) writeInet(w, r.to.addr), w.u8(r.to.prefix);
+  if (r.fwmark) w.u32(r.fwmark.mark).u32(r.fwmark.mask);
+  if (r.iif !== undefined) w.str(r.iif, 1);
+  if (r.oif !== undefined) w.str(r.oif, 1);
+  if (r.ipproto !== undefined) w.u8(r.ipproto);
+  if (r.sport) w.u16(r.sport[0]).u16(r.sport[1]);
+  if (r.dport) w.u16(r.dport[0]).u16(r.dport[1]);
+  if (r.suppressPrefixlength !== undefined) w.u8(r.suppressPrefixlength);
+}
+
+function readRule(t: ByteReader): RuleSpec {
+  const family = t.u8();
+  if (family !== Family.V4 && family !== Family.V6) throw new PassageError(`boot parameters: a rule of address family ${family}`);
+  const priority = t.u32();
+  const flags = t.u16();
+  const action = RULE_ACTIONS[t.u8()];
+  if (action === undefined || flags >= 1024) throw new PassageError(`boot parameters: a rule's action or flags (${flags})`);
+  const table = t.u32();
+  const prefix = (what: string): { addr: InetAddr; prefix: number } => {
+    const addr = readInet(t, what);
+    const p = t.u8();
+    if (addr.family !== family || p > familyBits(family)) throw new PassageError(`boot parameters: a rule's ${what} ${addr.toString()}/${p}`);
+    return { addr, prefix: p };
+  };
+  const from = flags & 2 ? prefix('source') : undefined;
+  const to = flags & 4 ? prefix('destination') : undefined;
+  const fwmark = flags & 8 ? { mark: t.u32(), mask: t.u32() } : undefined;
+  const iif = flags & 16 ? t.str(1) : undefined;
+  const oif = flags & 32 ? t.str(1) : undefined;
+  const ipproto = flags & 64 ? t.u8() : undefined;
+  const sport = flags & 128 ? ([t.u16(), t.u16()] as const) : undefined;
+  const dport = flags & 256 ? ([t.u16(), t.u16()] as const) : undefined;
+  const suppress = flags & 512 ? t.u8() : undefined;
+  return {
+    family,
+    priority,
+    ...(flags & 1 ? { not: true } : {}),
+    ...(from ? { from } : {}),
+    ...(to ? { to } : {}),
+    ...(fwmark ? { fwmark } : {}),
+    ...(iif !== undefined ? { iif } : {}),
+    ...(oif !== undefined ? { oif } : {}),
+    ...(ipproto !== undefined ? { ipproto } : {}),
+    ...(sport ? { sport } : {}),
+    ...(dport ? { dport } : {}),
+    action,
+    ...(action === 'table' ? { table } : {}),
+    ...(suppress !== undefined ? { suppressPrefixlength: suppress } : {}),
+  };
 }
 
 export function encodeBoot(b: BootMsg): Uint8Array {
@@ -86,9 +162,10 @@ export function encodeBoot(b: BootMsg): Uint8Array {
   w.u16(b.spec.routes.length);
   for (const r of b.spec.routes) {
     writeInet(w, r.dst);
-    w.u8(r.prefix).u8(r.via !== undefined ? 1 : 0);
+    w.u8(r.prefix).u8((r.via !== undefined ? 1 : 0) | (r.table !== undefined ? 2 : 0) | (ROUTE_KINDS.indexOf(r.type ?? 'unicast') << 2));
     if (r.via !== undefined) writeInet(w, r.via);
     w.str(r.dev, 1);
+    if (r.table !== undefined) w.u32(r.table);
   }
   const trace = b.trace ?? [];
   w.u16(trace.length);
@@ -107,7 +184,8 @@ export function encodeBoot(b: BootMsg): Uint8Array {
   const sockets = b.spec.sockets ?? [];
   const queues = b.spec.queues ?? [];
   const hosts = Object.entries(b.spec.hosts ?? {});
-  if (sockets.length || queues.length || hosts.length) {
+  const rules = b.spec.rules ?? [];
+  if (sockets.length || queues.length || hosts.length || rules.length) {
     w.u16(sockets.length);
     for (const s of sockets) {
       w.u16(s.proto < 0 ? 0xffff : s.proto).u8(s.port !== undefined ? 1 : 0);
@@ -119,12 +197,16 @@ export function encodeBoot(b: BootMsg): Uint8Array {
     }
     w.u16(queues.length);
     for (const q of queues) w.u16(q.num).u8(q.verdict === 'accept' ? 1 : 0);
-    if (hosts.length) {
+    if (hosts.length || rules.length) {
       w.u16(hosts.length);
       for (const [name, addrs] of hosts) {
         w.str(name, 1).u16(addrs.length);
         for (const a of addrs) writeInet(w, a);
       }
+    }
+    if (rules.length) {
+      w.u16(rules.length);
+      for (const r of rules) writeRule(w, r);
     }
   }
   return w.done();
@@ -171,12 +253,17 @@ export function decodeBoot(b: Uint8Array): BootMsg {
   for (let n = r.u16(), i = 0; i < n; i++) {
     const dst = readInet(r, 'a route destination');
     const prefix = r.u8();
-    const via = r.u8() ? readInet(r, 'a route gateway') : undefined;
+    const flags = r.u8();
+    const kind = ROUTE_KINDS[flags >> 2];
+    if (kind === undefined) throw new PassageError(`boot parameters: route flags ${flags} for ${dst.toString()}/${prefix}`);
+    const via = flags & 1 ? readInet(r, 'a route gateway') : undefined;
     const dev = r.str(1);
+    const table = flags & 2 ? r.u32() : undefined;
     if (prefix > familyBits(dst.family)) throw new PassageError(`boot parameters: route prefix /${prefix} for ${dst.toString()}`);
     if (via && via.family !== dst.family)
       throw new PassageError(`boot parameters: route to ${dst.toString()}/${prefix} via ${via.toString()}: families differ`);
-    routes.push(via ? { dst, prefix, via, dev } : { dst, prefix, dev });
+    const extra = { ...(table !== undefined ? { table } : {}), ...(kind !== 'unicast' ? { type: kind } : {}) };
+    routes.push(via ? { dst, prefix, via, dev, ...extra } : { dst, prefix, dev, ...extra });
   }
   const trace: Array<[number, number]> = [];
   for (let n = r.u16(), i = 0; i < n; i++) {
@@ -201,6 +288,7 @@ export function decodeBoot(b: Uint8Array): BootMsg {
   const sockets: SocketSpec[] = [];
   const queues: QueueSpec[] = [];
   const hosts: Record<string, InetAddr[]> = {};
+  const rules: RuleSpec[] = [];
   const tail = r.rest();
   if (tail.length) {
     const t = new ByteReader(tail, 'boot parameters (sockets and queues)');
@@ -228,6 +316,7 @@ export function decodeBoot(b: Uint8Array): BootMsg {
         (hosts[name] ??= []).push(...addrs);
       }
     }
+    if (t.pos < tail.length) for (let n = t.u16(), i = 0; i < n; i++) rules.push(readRule(t));
     t.end();
   }
   r.end();
@@ -235,6 +324,7 @@ export function decodeBoot(b: Uint8Array): BootMsg {
     hostname,
     devices,
     routes,
+    ...(rules.length ? { rules } : {}),
     failPolicy,
     ...(conntrack ? { conntrack } : {}),
     ...(sockets.length ? { sockets } : {}),

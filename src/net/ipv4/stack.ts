@@ -17,7 +17,9 @@
  */
 import { JiffyClock } from '../../netfilter/clock.js';
 import { inetChecksum } from '../../packet/checksum.js';
-import { Fib } from '../fib.js';
+import { Fib, type FibResultV4 } from '../fib.js';
+import { flowPort } from '../policy.js';
+import { buildIcmpError, icmpErrorId } from '../../packet/reject.js';
 import { prefixMask } from '../../packet/addr.js';
 import { queueVerdicts, socketLookup } from '../../netfilter/sockets.js';
 import { DefragUser, Ipv4Defrag, loadReassembled, type DefragStats } from './defrag.js';
@@ -85,6 +87,15 @@ const CONNTRACK_USERS = new Set([
 ]);
 
 /** Does any rule use connection tracking? */
+/** Why a packet the machine sends has no route: the error of its route or rule. */
+function outputDropReason(rt: FibResultV4): string {
+  return rt.type === RouteType.Blackhole ? StackReason.blackhole : rt.type === RouteType.Prohibit ? StackReason.prohibited : StackReason.noRoute;
+}
+
+function isMulticast6(a: InetAddr): boolean {
+  return a.w0 >>> 24 === 0xff;
+}
+
 function needsConntrack(rs: Ruleset): boolean {
   // The nat table cannot work without it: loading it registers conntrack.
   if (rs.tables.has('nat')) return true;
@@ -113,6 +124,10 @@ export const StackReason = {
   invalidDest: 'IP_INVALID_DEST (martian destination 0.0.0.0)',
   localnet: 'IP_LOCALNET (loopback address from outside)',
   noRoute: 'IP_INNOROUTES',
+  blackhole: 'NOT_SPECIFIED (blackhole route or rule)',
+  hostUnreachable: 'NOT_SPECIFIED (unreachable route: ICMP host unreachable sent)',
+  prohibited: 'NOT_SPECIFIED (prohibit route or rule: ICMP communication administratively prohibited sent)',
+  rerouteFailed: 'ip_route_me_harder: no route after mangle OUTPUT changed the mark, addresses or TOS',
   notForUs: 'OTHERHOST (not for this host)',
   ttlExpired: 'IP_INHDR (TTL expired in transit)',
   tooBig: 'PKT_TOO_BIG (DF set, larger than the MTU)',
@@ -211,6 +226,7 @@ export class GuestStack {
     readonly ruleset6: Ruleset | null = null,
   ) {
     this.fib = new Fib(opts.spec);
+    this.policyRouting = this.fib.policy4 !== null || this.fib.v6.policy !== null;
     const cts = opts.spec.conntrack;
     this.ct =
       needsConntrack(ruleset) || (ruleset6 !== null && needsConntrack(ruleset6))
@@ -259,7 +275,8 @@ export class GuestStack {
       queueVerdict: queueVerdicts(opts.spec),
       addrType: (addr, dev) => (dev ? fib.addrTypeOnV4(addr, dev) : fib.addrTypeV4(addr)),
       addrType6: (addr, dev) => fib.v6.routeType(addr, dev),
-      reverseRoute: (addr, oif, strictIface) => (addr.family === Family.V6 ? fib.v6.reverseLookup(addr, oif, strictIface) : fib.fibLookupV4(addr.w0)),
+      reverseRoute: (addr, oif, strictIface, mark = 0, saddr = null) =>
+        addr.family === Family.V6 ? fib.v6.reverseLookup(addr, oif, strictIface, mark, saddr) : fib.fibLookupV4(addr.w0, mark, saddr ? saddr.w0 : 0),
       printk: (level, text) => opts.printk(level, text),
       sendLocal: (ip, cause) => self.pendingLocal.push({ ip, frameNo: cause.frameNo, ct: cause.ct, ctinfo: cause.ctinfo }),
       selectSource: (daddr) => fib.selectSourceV4(fib.lookupV4(daddr).dev, daddr),
@@ -292,6 +309,11 @@ export class GuestStack {
       lo: this.lo,
       tracking: this.ct !== null,
       clock: () => self.clockNs,
+      rerouted: (clear) => {
+        const r = self.rerouted;
+        if (clear) self.rerouted = false;
+        return r;
+      },
       hook: (hook, inDev, outDev, frameNo, generated) => self.hook(hook, inDev, outDev, frameNo, generated),
       confirm: (frameNo, generated) => self.confirm(frameNo, generated),
       resetCt: () => resetCt(self.skb),
@@ -783,10 +805,40 @@ export class GuestStack {
     if (saddr === 0) return this.stackDrop(frameNo, StackReason.invalidSource);
     if (daddr === 0) return this.stackDrop(frameNo, StackReason.invalidDest);
     if (outside && (daddr >>> 24 === 127 || saddr >>> 24 === 127)) return this.stackDrop(frameNo, StackReason.localnet);
-    const rt = this.fib.lookupV4(daddr);
+    const rt =
+      this.fib.policy4 === null
+        ? this.fib.lookupV4(daddr)
+        : this.fib.inputV4(daddr, saddr, skb.mark, dev, skb.protocol, flowPort(skb, 0), flowPort(skb, 2));
     if (rt.type === RouteType.Local || rt.type === RouteType.Broadcast) return this.localDeliver(skb, dev, frameNo);
-    if (rt.type !== RouteType.Unicast || !rt.dev) return this.stackDrop(frameNo, StackReason.noRoute);
+    if (rt.type !== RouteType.Unicast || !rt.dev) return this.ipError(skb, rt, frameNo);
     this.forward(skb, dev, rt.dev, frameNo);
+  }
+
+  /**
+   * ip_error: a received packet without a route (no route, or a blackhole,
+   * unreachable or prohibit route or rule) is dropped; but for a
+   * blackhole, the sender is told with an ICMP destination unreachable
+   * (net, host, or communication administratively prohibited), from the
+   * address the route back to it chooses. Not modelled: the per-source
+   * rate limit of these errors (ip_rt_error_cost, ip_rt_error_burst).
+   */
+  private ipError(skb: Skb, rt: FibResultV4, frameNo: number): void {
+    const code = rt.code ?? 0;
+    const reason =
+      rt.type === RouteType.Blackhole
+        ? StackReason.blackhole
+        : rt.type === RouteType.Prohibit
+          ? StackReason.prohibited
+          : code === 1
+            ? StackReason.hostUnreachable
+            : StackReason.noRoute;
+    if (code >= 0 && skb.pktType === PacketType.Host) {
+      const back = this.fib.lookupV4(skb.saddr).dev;
+      const saddr = this.fib.selectSourceV4(back, skb.saddr);
+      const icmp = saddr ? buildIcmpError(skb.data.subarray(0, skb.len), 3, code, saddr, { id: icmpErrorId(skb.data), mtu: back?.mtu ?? 1500, verifyChecksum: false }) : null;
+      if (icmp) this.pendingLocal.push({ ip: icmp, frameNo, ct: null, ctinfo: 0 });
+    }
+    this.stackDrop(frameNo, reason);
   }
 
   private forward(skb: Skb, inDev: NetDevice, outDev: NetDevice, frameNo: number): void {
@@ -874,20 +926,21 @@ export class GuestStack {
     resetCt(skb);
     // REJECT's reply is RELATED to the connection of the packet it answers.
     if (cause && this.ct) attachRelated(skb, cause.ct, cause.ctinfo);
-    const rt = this.fib.lookupV4(skb.daddr);
+    const rt = this.outputRoute(skb);
     const dropKind = generated ? FateKind.GeneratedDropped : FateKind.DroppedByStack;
     if (!rt.dev && rt.type !== RouteType.Broadcast && rt.type !== RouteType.Multicast) {
-      this.fate(dropKind, frameNo, { reason: StackReason.noRoute });
+      this.fate(dropKind, frameNo, { reason: outputDropReason(rt) });
       return;
     }
     let outDev = rt.dev ?? this.fib.deviceForV4(skb.saddr) ?? this.devByUnit[0] ?? this.lo;
     const daddr = skb.daddr;
+    this.rerouted = false;
     if (!this.hook(Hook.LocalOut, null, outDev, frameNo, generated)) return;
-    if (skb.daddr !== daddr) {
-      // DNAT in OUTPUT: ip_route_me_harder routes the packet again.
-      const again = this.fib.lookupV4(skb.daddr);
+    if (skb.daddr !== daddr || this.rerouted) {
+      // DNAT in OUTPUT (or mangle OUTPUT changed the mark, addresses or TOS): ip_route_me_harder routes the packet again.
+      const again = this.outputRoute(skb);
       if (!again.dev && again.type !== RouteType.Broadcast && again.type !== RouteType.Multicast) {
-        this.fate(dropKind, frameNo, { reason: StackReason.noRoute });
+        this.fate(dropKind, frameNo, { reason: outputDropReason(again) });
         return;
       }
       outDev = again.dev ?? outDev;
@@ -948,6 +1001,10 @@ export class GuestStack {
 
   /** Frames of the reassembled packet being processed, and the one that completed it. */
   private fanout: number[] | null = null;
+  /** mangle OUTPUT changed what routes the packet in hand (ip_route_me_harder ran): its route is looked up again after OUTPUT. */
+  rerouted = false;
+  /** The machine has policy rules or tables of its own (either family): mangle OUTPUT may reroute. */
+  private readonly policyRouting: boolean;
   /** The packet in hand comes from a local socket (the local output path, not netfilter's own). */
   private fromSocket = false;
   private fanoutLast = 0;
@@ -994,10 +1051,63 @@ export class GuestStack {
         if (this.nat && !this.natHook(t, hook, tracing, frameNo, generated)) return false;
         continue;
       }
+      if (this.policyRouting && hook === Hook.LocalOut && t.name === 'mangle') {
+        if (!this.mangleOut(t, tracing, frameNo, generated)) return false;
+        continue;
+      }
       if (!this.runTable(t, tracing, frameNo, generated)) return false;
     }
     if (ctPending && !this.conntrackIn(hook, frameNo, generated)) return false;
     return true;
+  }
+
+  /** The route of the packet in hand, sent by the machine: through the rules with its mark, source, protocol and ports. */
+  private outputRoute(skb: Skb): FibResultV4 {
+    if (this.fib.policy4 === null) return this.fib.lookupV4(skb.daddr);
+    return this.fib.outputV4(skb.daddr, skb.saddr, skb.mark, skb.protocol, flowPort(skb, 0), flowPort(skb, 2));
+  }
+
+  /**
+   * iptable_mangle's OUTPUT (ipt_mangle_out, ip6t_mangle_out) on a machine
+   * with policy routing: when the table changed the packet's mark, source,
+   * destination or TOS (IPv6: mark, addresses, hop limit or flow label),
+   * ip_route_me_harder routes it again at once; without a route the
+   * packet is dropped there. The new route is taken after OUTPUT (the
+   * later tables still see the old output device, as the kernel's hook
+   * state keeps it).
+   */
+  private mangleOut(t: CompiledTable, tracing: boolean, frameNo: number, generated: boolean): boolean {
+    const skb = this.skb;
+    const v6 = skb.family === Family.V6;
+    const mark = skb.mark;
+    const saddr = skb.saddr;
+    const daddr = skb.daddr;
+    const tos = v6 ? 0 : skb.data[1]!;
+    const word0 = v6 ? ((skb.data[0]! << 24) | (skb.data[1]! << 16) | (skb.data[2]! << 8) | skb.data[3]!) >>> 0 : 0;
+    const hop = v6 ? skb.data[7]! : 0;
+    const src6 = v6 ? skb.src.clone() : null;
+    const dst6 = v6 ? skb.dst.clone() : null;
+    if (!this.runTable(t, tracing, frameNo, generated)) return false;
+    let changed: boolean;
+    if (v6) {
+      const w = ((skb.data[0]! << 24) | (skb.data[1]! << 16) | (skb.data[2]! << 8) | skb.data[3]!) >>> 0;
+      changed = skb.mark !== mark || !skb.src.equals(src6!) || !skb.dst.equals(dst6!) || skb.data[7]! !== hop || w !== word0;
+    } else changed = skb.mark !== mark || skb.saddr !== saddr || skb.daddr !== daddr || skb.data[1]! !== tos;
+    if (!changed) return true;
+    const ok = v6 ? this.fib.v6.output(skb.dst, skb.src, skb.mark).dev !== null || isMulticast6(skb.dst) : this.routeMeHarderOk(skb);
+    if (!ok) {
+      this.lastKind = generated ? FateKind.GeneratedDropped : FateKind.DroppedByStack;
+      this.lastDrop = { reason: StackReason.rerouteFailed };
+      this.fate(this.lastKind, frameNo, this.lastDrop);
+      return false;
+    }
+    this.rerouted = true;
+    return true;
+  }
+
+  private routeMeHarderOk(skb: Skb): boolean {
+    const r = this.outputRoute(skb);
+    return r.dev !== null || r.type === RouteType.Broadcast || r.type === RouteType.Multicast;
   }
 
   /** nf_conntrack_in: false (and a stack drop) when conntrack drops the packet (table full). */

@@ -33,6 +33,7 @@ import { buildIcmp6Error } from '../../packet/reject.js';
 import { FateKind } from '../../netfilter/fate.js';
 import { Hook, PacketType, RouteType, type NetDevice, type Skb } from '../../netfilter/types.js';
 import type { Fib } from '../fib.js';
+import { flowPort } from '../policy.js';
 import { Ipv6Defrag, refragment, type Expired, type Ipv6ReasmStats, type Whole } from './defrag.js';
 import { gsoFits, markGro } from '../gro.js';
 
@@ -44,6 +45,8 @@ export interface StackCore {
   /** Connection tracking runs (nf_defrag_ipv6 reassembles before it). */
   readonly tracking: boolean;
   clock(): bigint;
+  /** Did mangle OUTPUT reroute the packet in hand (ip6_route_me_harder)? `clear`: forget it (a new packet starts its way). */
+  rerouted(clear: boolean): boolean;
   /** Runs the tables (and conntrack) of `hook` for the loaded packet; false when it was dropped (fate given). */
   hook(hook: Hook, inDev: NetDevice | null, outDev: NetDevice | null, frameNo: number, generated?: boolean): boolean;
   /** nf_conntrack_confirm; false when dropped (fate given). */
@@ -80,6 +83,9 @@ export const Ipv6Reason = {
   scopeZero: 'IP_INHDR (IPv6 multicast of reserved scope 0)',
   badSource: 'IP_INADDRERRORS (IPv6 source not forwarded)',
   noRoute: 'IP_INNOROUTES (IPv6)',
+  blackhole: 'NOT_SPECIFIED (IPv6 blackhole route or rule)',
+  prohibited: 'IP_INNOROUTES (IPv6 prohibit route or rule: administratively prohibited)',
+  rerouteFailed: 'ip6_route_me_harder: no route after OUTPUT changed the packet',
   notForUs: 'OTHERHOST (not for this host)',
   hopLimit: 'IP_INHDR (hop limit expired in transit)',
   tooBig: 'PKT_TOO_BIG (IPv6 packets are not fragmented on the way)',
@@ -98,6 +104,7 @@ const ICMPV6_EXC_FRAGTIME = 1;
 const ICMPV6_DEST_UNREACH = 1;
 const ICMPV6_NOROUTE = 0;
 const ICMPV6_NOT_NEIGHBOUR = 2;
+const ICMPV6_ADM_PROHIBITED = 1;
 const ICMPV6_PKT_TOOBIG = 2;
 
 /**
@@ -315,13 +322,17 @@ export class Ipv6Path {
       if (this.joined(dev)) return this.localDeliver(dev, frameNo);
       return core.stackDrop(frameNo, Ipv6Reason.multicastNotJoined);
     }
-    const rt = core.fib.lookup(dst);
+    const v6 = core.fib.v6;
+    const rt = v6.policy === null ? v6.lookup(dst) : v6.input(dst, skb.src, skb.mark, dev, skb.protocol, flowPort(skb, 0), flowPort(skb, 2));
     if (rt.type === RouteType.Local || rt.type === RouteType.Anycast) return this.localDeliver(dev, frameNo);
+    // A blackhole route or rule discards the packet silently (dst_discard).
+    if (rt.type === RouteType.Blackhole) return core.stackDrop(frameNo, Ipv6Reason.blackhole);
     // A link-local destination is looked up on the receiving interface only (rt6_need_strict);
-    // no route: ip6_pkt_drop answers "no route to destination".
+    // no route: ip6_pkt_drop answers "no route to destination" (a prohibit route or rule: "administratively prohibited").
     if (rt.type !== RouteType.Unicast || !rt.dev || (isLinkLocal(dst) && rt.dev !== dev)) {
-      this.sendError(skb.data.subarray(0, skb.len), dev, skb.pktType, ICMPV6_DEST_UNREACH, ICMPV6_NOROUTE, 0, frameNo, true);
-      return core.stackDrop(frameNo, Ipv6Reason.noRoute);
+      const prohibit = rt.type === RouteType.Prohibit;
+      this.sendError(skb.data.subarray(0, skb.len), dev, skb.pktType, ICMPV6_DEST_UNREACH, prohibit ? ICMPV6_ADM_PROHIBITED : ICMPV6_NOROUTE, 0, frameNo, true);
+      return core.stackDrop(frameNo, prohibit ? Ipv6Reason.prohibited : Ipv6Reason.noRoute);
     }
     this.forward(dev, rt.dev, frameNo);
   }
@@ -397,15 +408,44 @@ export class Ipv6Path {
     core.resetCt();
     if (skb.protocol < 0) return core.stackDrop(frameNo, Ipv6Reason.badExtHeader);
     const dst = skb.dst;
+    const outDev = this.outputDevice(frameNo);
+    if (!outDev) return;
+    const before = dst.clone();
+    core.rerouted(true);
+    if (!core.hook(Hook.LocalOut, null, outDev, frameNo)) return;
+    let rerouted = core.rerouted(true);
+    // DNAT in OUTPUT: nf_nat_ipv6_local_fn routes the packet again (ip6_route_me_harder).
+    if (!rerouted && !skb.dst.equals(before)) rerouted = true;
+    if (rerouted) return this.outputAgain(frameNo);
+    this.outputFinish(outDev, frameNo);
+  }
+
+  /** The device a packet the machine sends leaves by (multicast: the source's), or null and a drop. */
+  private outputDevice(frameNo: number): NetDevice | null {
+    const core = this.core;
+    const skb = core.skb;
+    const dst = skb.dst;
     let outDev: NetDevice | null;
     if (isMulticast(dst)) outDev = core.fib.deviceFor(skb.src) ?? null;
     else {
-      const rt = core.fib.lookup(dst);
+      const v6 = core.fib.v6;
+      const rt = v6.policy === null ? v6.lookup(dst) : v6.output(dst, skb.src, skb.mark, skb.protocol, flowPort(skb, 0), flowPort(skb, 2));
       outDev = rt.dev;
-      if (!outDev) return core.stackDrop(frameNo, Ipv6Reason.noRoute);
+      if (!outDev) core.stackDrop(frameNo, rt.type === RouteType.Blackhole ? Ipv6Reason.blackhole : rt.type === RouteType.Prohibit ? Ipv6Reason.prohibited : Ipv6Reason.noRoute);
+      return outDev;
     }
-    if (!outDev) return core.stackDrop(frameNo, Ipv6Reason.noRoute);
-    if (!core.hook(Hook.LocalOut, null, outDev, frameNo)) return;
+    if (!outDev) core.stackDrop(frameNo, Ipv6Reason.noRoute);
+    return outDev;
+  }
+
+  private outputAgain(frameNo: number): void {
+    const outDev = this.outputDevice(frameNo);
+    if (outDev) this.outputFinish(outDev, frameNo);
+  }
+
+  private outputFinish(outDev: NetDevice, frameNo: number): void {
+    const core = this.core;
+    const skb = core.skb;
     if (!core.hook(Hook.PostRouting, null, outDev, frameNo)) return;
     if (!core.confirm(frameNo)) return;
     if (outDev === core.lo) {

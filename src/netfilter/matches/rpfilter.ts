@@ -30,9 +30,13 @@
  * when it leaves through the input device or with `--loose`. Multicast
  * sources meet the ff00::/8 route of the input device.
  *
- * Not modelled: policy routing (ip rule), so `--validmark` is accepted
- * and printed but the mark changes no lookup in cofw; multipath routes;
- * VRF (l3mdev).
+ * Policy routing (the machine file's `rules:`): the lookup comes from lo
+ * (rules with `iif lo` match it), with the packet's destination as its
+ * source (IPv4: none when the destination is multicast, broadcast or in
+ * 0/8; IPv6: none when it is `::` or multicast) and, with `--validmark`,
+ * the packet's mark (0 without it).
+ *
+ * Not modelled: multipath routes; VRF (l3mdev).
  *
  * @example
  * -t raw -A PREROUTING -m rpfilter --invert -j DROP
@@ -93,7 +97,8 @@ export const rpfilterMatch = defineMatch<RpfilterConfig>({
       if (skb.src.isZero()) return !c.invert;
       if (!lookup) return c.invert;
       const linkLocal = skb.src.w0 >>> 22 === 0x3fa; // fe80::/10
-      const r = lookup.call(par.services, skb.src, linkLocal || !c.loose ? inDev : null, linkLocal);
+      const d = skb.dst;
+      const r = lookup.call(par.services, skb.src, linkLocal || !c.loose ? inDev : null, linkLocal, c.validmark ? skb.mark : 0, d.isZero() || d.w0 >>> 24 === 0xff ? null : d);
       let ok: boolean;
       if (r.type === RouteType.Unreachable || r.type === RouteType.Anycast || r.type === RouteType.Blackhole || r.type === RouteType.Prohibit) ok = false;
       else if (r.type === RouteType.Local) ok = c.acceptLocal;
@@ -104,7 +109,9 @@ export const rpfilterMatch = defineMatch<RpfilterConfig>({
     const daddr = skb.daddr;
     if (saddr >>> 24 === 0 && (daddr === 0xffffffff || daddr >>> 8 === 0xe00000)) return !c.invert;
     if (!lookup) return c.invert;
-    const r = lookup.call(par.services, skb.src, null, false);
+    // rpfilter_get_saddr: the destination is the lookup's source, unless multicast, limited broadcast or 0/8.
+    const from = daddr >>> 28 === 0xe || daddr === 0xffffffff || daddr >>> 24 === 0 ? null : skb.dst;
+    const r = lookup.call(par.services, skb.src, null, false, c.validmark ? skb.mark : 0, from);
     let ok = false;
     if (r.type === RouteType.Unicast || (r.type === RouteType.Local && c.acceptLocal)) ok = c.loose || r.dev === inDev;
     return ok !== c.invert;
