@@ -441,3 +441,78 @@ routes:
     );
   });
 });
+
+describe('machine file: policy routing', () => {
+  const head = `interfaces:
+  - name: eth0
+    addresses: [198.51.100.1/24]
+`;
+  const problemsOf = (text: string): string[] => {
+    try {
+      parseMachineFile(text, 'p.yaml');
+    } catch (e) {
+      if (e instanceof MachineFileError) return e.message.split('\n');
+      throw e;
+    }
+    return [];
+  };
+  it.each([
+    [
+      'a rule without an action',
+      'rules:\n  - {fwmark: 1}\n',
+      "p.yaml:5:5: rule 1 has no action: give `table' (a number or local, main, default) or `action' (blackhole, unreachable, prohibit, nop)",
+    ],
+    ['a table and an action', 'rules:\n  - {table: 5, action: blackhole}\n', 'p.yaml:5:24: a rule has one action'],
+    [
+      'table 0',
+      'rules:\n  - {table: 0}\n',
+      "p.yaml:5:13: table `0': accepted are a number from 1 to 4294967295 and the names local (255), main (254) and default (253)",
+    ],
+    ['an unknown table name', 'rules:\n  - {table: vpn}\n', "p.yaml:5:13: table `vpn'"],
+    ['a bad fwmark', 'rules:\n  - {fwmark: "1/x", table: 5}\n', "p.yaml:5:14: fwmark `1/x'"],
+    ['an unknown interface', 'rules:\n  - {iif: eth9, table: 5}\n', "p.yaml:5:11: iif `eth9' is not an interface of this machine; interfaces: lo, eth0"],
+    [
+      'mixed families',
+      'rules:\n  - {from: 10.0.0.0/8, to: "2001:db8::/32", table: 5}\n',
+      'p.yaml:5:28: to 2001:db8::/32 is an IPv6 prefix in a rule of family IPv4',
+    ],
+    ['host bits', 'rules:\n  - {from: 10.0.0.1/8, table: 5}\n', 'p.yaml:5:12: from 10.0.0.1/8 has host bits set for /8: did you mean 10.0.0.0/8?'],
+    ['suppress with an action', 'rules:\n  - {action: prohibit, suppress_prefixlength: 0}\n', 'p.yaml:5:47: suppress_prefixlength goes with `table`'],
+    ['an unknown rule key', 'rules:\n  - {lookup: 5}\n', "p.yaml:5:6: unknown key `lookup' in rule 1; accepted: priority, family"],
+    [
+      'a bad route type',
+      'routes:\n  - {to: 10.0.0.0/8, type: nat}\n',
+      "p.yaml:5:28: route type `nat': accepted are unicast, blackhole, unreachable, prohibit, throw",
+    ],
+    [
+      'a blackhole route with a device',
+      'routes:\n  - {to: 10.0.0.0/8, type: blackhole, dev: eth0}\n',
+      "p.yaml:5:44: a blackhole route has no device: leave out `dev'",
+    ],
+    ['a route in table 0', 'routes:\n  - {to: 10.0.0.0/8, dev: eth0, table: 0}\n', "p.yaml:5:40: table `0'"],
+  ])('refuses %s, naming file, line and column', (_name, tail, expected) => {
+    const p = problemsOf(head + tail);
+    expect(
+      p.some((l) => l.startsWith(expected)),
+      p.join('\n'),
+    ).toBe(true);
+  });
+
+  it('gives rules without a priority the ones the kernel would, per family, and writes them back', () => {
+    const spec = parseMachineFile(
+      `${head}rules:\n  - {priority: 100, fwmark: 1, table: 100}\n  - {to: 10.0.0.0/8, action: unreachable}\n  - {fwmark: 0, table: 7}\n  - {from: "2001:db8::/32", table: main}\n`,
+      'p.yaml',
+    );
+    expect(spec.rules!.map((r) => [r.family, r.priority])).toEqual([
+      [Family.V4, 100],
+      [Family.V6, 100],
+      [Family.V4, 99],
+      [Family.V4, 98],
+      [Family.V6, 99],
+      [Family.V6, 98],
+    ]);
+    // fwmark 0 without a mask matches every mark (fib_nl2rule leaves its mask 0).
+    expect(spec.rules![3]!.fwmark).toEqual({ mark: 0, mask: 0 });
+    expect(parseMachineFile(machineFileText(spec), 'again.yaml')).toEqual(spec);
+  });
+});

@@ -605,15 +605,31 @@ function parseRules(entry: { pair: Pair; node: Node | null } | undefined, device
     return [];
   }
   const lists = new Map<Family, RuleSpec[]>([
-    [Family.V4, [{ family: Family.V4, priority: 0, action: 'table' }, { family: Family.V4, priority: 32766, action: 'table' }, { family: Family.V4, priority: 32767, action: 'table' }]],
-    [Family.V6, [{ family: Family.V6, priority: 0, action: 'table' }, { family: Family.V6, priority: 32766, action: 'table' }]],
+    [
+      Family.V4,
+      [
+        { family: Family.V4, priority: 0, action: 'table' },
+        { family: Family.V4, priority: 32766, action: 'table' },
+        { family: Family.V4, priority: 32767, action: 'table' },
+      ],
+    ],
+    [
+      Family.V6,
+      [
+        { family: Family.V6, priority: 0, action: 'table' },
+        { family: Family.V6, priority: 32766, action: 'table' },
+      ],
+    ],
   ]);
   const out: RuleSpec[] = [];
   entry.node.items.forEach((item, i) => {
     const node = item as Node;
     const what = `rule ${i + 1}`;
     if (!isMap(node)) {
-      at(node, 'a rule is a mapping of selectors (from, to, fwmark, iif, oif, ipproto, sport, dport, not) and an action (table or action), such as {fwmark: 1, table: 100}');
+      at(
+        node,
+        'a rule is a mapping of selectors (from, to, fwmark, iif, oif, ipproto, sport, dport, not) and an action (table or action), such as {fwmark: 1, table: 100}',
+      );
       return;
     }
     const k = keysOf(node, RULE_KEYS, what);
@@ -634,15 +650,15 @@ function parseRules(entry: { pair: Pair; node: Node | null } | undefined, device
       const e = k.get(key);
       if (!e) return undefined;
       const v = str(e.node, `\`${key}'`, 'a prefix such as 10.0.0.0/8, an address, or all');
-      if (v === undefined) return (ok = false), undefined;
+      if (v === undefined) return ((ok = false), undefined);
       if (v === 'all') return undefined;
       const c = parseInetCidr(v);
-      if (!c) return bad(e.node, `${key} \`${v}': accepted are a prefix such as 10.0.0.0/8 or 2001:db8::/32, an address, and all`), undefined;
+      if (!c) return (bad(e.node, `${key} \`${v}': accepted are a prefix such as 10.0.0.0/8 or 2001:db8::/32, an address, and all`), undefined);
       if (family !== undefined && c.addr.family !== family)
-        return bad(e.node, `${key} ${v} is an ${familyName(c.addr.family)} prefix in a rule of family ${familyName(family)}`), undefined;
+        return (bad(e.node, `${key} ${v} is an ${familyName(c.addr.family)} prefix in a rule of family ${familyName(family)}`), undefined);
       family = c.addr.family;
       if (!networkOf(c.addr, c.prefix).equals(c.addr))
-        return bad(e.node, `${key} ${v} has host bits set for /${c.prefix}: did you mean ${networkOf(c.addr, c.prefix).toString()}/${c.prefix}?`), undefined;
+        return (bad(e.node, `${key} ${v} has host bits set for /${c.prefix}: did you mean ${networkOf(c.addr, c.prefix).toString()}/${c.prefix}?`), undefined);
       return c;
     };
     const from = prefixOf('from');
@@ -677,11 +693,11 @@ function parseRules(entry: { pair: Pair; node: Node | null } | undefined, device
       const e = k.get(key);
       if (!e) return undefined;
       const v = str(e.node, `\`${key}'`, 'an interface name');
-      if (v === undefined) return (ok = false), undefined;
+      if (v === undefined) return ((ok = false), undefined);
       const dev = devices.find((d) => d.name === v);
-      if (!dev)
-        return bad(e.node, `${key} \`${v}' is not an interface of this machine; interfaces: ${devices.map((d) => d.name).join(', ')}`), undefined;
-      if (dev.master !== undefined) return bad(e.node, `${key} ${v} is a port of bridge ${dev.master}: its packets are routed as ${dev.master}'s (${key}: ${dev.master})`), undefined;
+      if (!dev) return (bad(e.node, `${key} \`${v}' is not an interface of this machine; interfaces: ${devices.map((d) => d.name).join(', ')}`), undefined);
+      if (dev.master !== undefined)
+        return (bad(e.node, `${key} ${v} is a port of bridge ${dev.master}: its packets are routed as ${dev.master}'s (${key}: ${dev.master})`), undefined);
       return v;
     };
     const iif = ifName('iif');
@@ -744,10 +760,11 @@ function parseRules(entry: { pair: Pair; node: Node | null } | undefined, device
       };
       // After the last rule of the same or a smaller priority (fib_nl_newrule).
       let at2 = list.length;
-      for (let j = 0; j < list.length; j++) if (list[j]!.priority > rule.priority) {
-        at2 = j;
-        break;
-      }
+      for (let j = 0; j < list.length; j++)
+        if (list[j]!.priority > rule.priority) {
+          at2 = j;
+          break;
+        }
       list.splice(at2, 0, rule);
       out.push(rule);
     }

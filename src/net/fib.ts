@@ -128,12 +128,20 @@ export class Fib {
     if (rules.length || others.size) {
       const tables = new Map<number, PolicyRoute[]>(others);
       const local: PolicyRoute[] = [];
-      for (const [addr, l] of this.local) local.push({ net: InetAddr.v4(addr), mask: InetAddr.v4(0xffffffff), prefix: 32, via: null, dev: l.dev, type: l.type });
+      for (const [addr, l] of this.local)
+        local.push({ net: InetAddr.v4(addr), mask: InetAddr.v4(0xffffffff), prefix: 32, via: null, dev: l.dev, type: l.type });
       if (this.lo) local.push({ net: InetAddr.v4(0x7f000000), mask: InetAddr.v4(0xff000000), prefix: 8, via: null, dev: this.lo, type: RouteType.Local });
       tables.set(RT_TABLE_LOCAL, [...local, ...(others.get(RT_TABLE_LOCAL) ?? [])]);
       tables.set(
         RT_TABLE_MAIN,
-        this.main.map((e) => ({ net: InetAddr.v4(e.net), mask: InetAddr.v4(e.mask), prefix: e.prefix, via: e.via ? InetAddr.v4(e.via) : null, dev: e.dev, type: e.type })),
+        this.main.map((e) => ({
+          net: InetAddr.v4(e.net),
+          mask: InetAddr.v4(e.mask),
+          prefix: e.prefix,
+          via: e.via ? InetAddr.v4(e.via) : null,
+          dev: e.dev,
+          type: e.type,
+        })),
       );
       this.policy4 = new PolicyRouting(Family.V4, rules, tables, spec.devices);
     }

@@ -106,7 +106,14 @@ export class Fib6 {
     const own = rules.filter((r) => r.family === Family.V6);
     if (own.length || others.size) {
       const tables = new Map<number, PolicyRoute[]>(others);
-      const local: PolicyRoute[] = this.local.map((l) => ({ net: l.addr, mask: InetAddr.mask(Family.V6, 128), prefix: 128, via: null, dev: l.dev, type: l.type }));
+      const local: PolicyRoute[] = this.local.map((l) => ({
+        net: l.addr,
+        mask: InetAddr.mask(Family.V6, 128),
+        prefix: 128,
+        via: null,
+        dev: l.dev,
+        type: l.type,
+      }));
       if (this.lo && !this.findLocal(LOOPBACK6))
         local.push({ net: LOOPBACK6, mask: InetAddr.mask(Family.V6, 128), prefix: 128, via: null, dev: this.lo, type: RouteType.Local });
       tables.set(RT_TABLE_LOCAL, [...local, ...(others.get(RT_TABLE_LOCAL) ?? [])]);

@@ -166,21 +166,31 @@ export class PolicyRouting {
       table: r.table ?? 0,
       suppress: r.suppressPrefixlength ?? -1,
     }));
-    for (const [id, routes] of tables) this.tables.set(id, [...routes].sort((a, b) => b.prefix - a.prefix));
+    for (const [id, routes] of tables)
+      this.tables.set(
+        id,
+        [...routes].sort((a, b) => b.prefix - a.prefix),
+      );
   }
 
-  /** The rules in the order they are tried, as `ip rule show` would list them (for tests and reports). */
-  ruleText(): string[] {
+  /** The rules in the order they are tried, as `ip rule show` (`ip -6 rule show`) lists them. */
+  ruleText(devices: readonly NetDevice[]): string[] {
+    const name = (index: number): string => devices.find((d) => d.index === index)?.name ?? String(index);
     return this.rules.map((r) => {
-      const parts = [`${r.priority}:`];
+      const parts: string[] = [];
       if (r.not) parts.push('not');
       parts.push('from', r.src ? prefixText(r.src.net, r.src.mask) : 'all');
       if (r.dst) parts.push('to', prefixText(r.dst.net, r.dst.mask));
       if (r.markMask) parts.push('fwmark', `0x${r.mark.toString(16)}${r.markMask === 0xffffffff ? '' : `/0x${r.markMask.toString(16)}`}`);
+      if (r.iif) parts.push('iif', name(r.iif));
+      if (r.oif) parts.push('oif', name(r.oif));
+      if (r.proto) parts.push('ipproto', String(r.proto));
+      if (r.sport) parts.push('sport', r.sport[0] === r.sport[1] ? String(r.sport[0]) : `${r.sport[0]}-${r.sport[1]}`);
+      if (r.dport) parts.push('dport', r.dport[0] === r.dport[1] ? String(r.dport[0]) : `${r.dport[0]}-${r.dport[1]}`);
       if (r.action === 'table') parts.push('lookup', tableName(r.table));
       else parts.push(r.action);
       if (r.suppress >= 0) parts.push('suppress_prefixlength', String(r.suppress));
-      return parts.join(' ');
+      return `${r.priority}:\t${parts.join(' ')}`;
     });
   }
 
@@ -290,7 +300,10 @@ export function routeKindType(kind: string | undefined): RouteType {
  * header, as the rules' flow dissection reads it (fib4_rules_early_flow_dissect):
  * TCP, UDP, DCCP, SCTP and UDP-Lite, not in a later fragment; 0 otherwise.
  */
-export function flowPort(skb: { readonly data: Uint8Array; readonly len: number; readonly thoff: number; readonly fragoff: number; readonly protocol: number }, off: 0 | 2): number {
+export function flowPort(
+  skb: { readonly data: Uint8Array; readonly len: number; readonly thoff: number; readonly fragoff: number; readonly protocol: number },
+  off: 0 | 2,
+): number {
   const p = skb.protocol;
   if (skb.fragoff !== 0 || (p !== 6 && p !== 17 && p !== 33 && p !== 132 && p !== 136) || skb.thoff + 4 > skb.len) return 0;
   return (skb.data[skb.thoff + off]! << 8) | skb.data[skb.thoff + off + 1]!;

@@ -49,6 +49,7 @@ import * as ctNetbios from './gen/ct-netbios.js';
 import * as bridge from './gen/bridge.js';
 import * as ctAmanda from './gen/ct-amanda.js';
 import * as natHelpers from './gen/nat-helpers.js';
+import * as policyRouting from './gen/policy-routing.js';
 import * as rcvChecks from './gen/rcv-checks.js';
 import * as ctIrc from './gen/ct-irc.js';
 import * as ctSane from './gen/ct-sane.js';
@@ -97,6 +98,8 @@ export const BUILDERS: Partial<Record<ScenarioName, () => Scenario>> = {
   'ct-irc': ctIrc.build,
   'ct-sane': ctSane.build,
   'ct-snmp': ctSnmp.build,
+  'policy-routing': policyRouting.build,
+  'policy-wg': policyRouting.buildWg,
   'filter-core': filterCore,
   'reject-log': rejectLog,
   'blocklist-300': blocklist300,
@@ -143,6 +146,9 @@ function main(argv: string[]): void {
     // A machine of its own (the topology of a private copy of the oracle: see the scenario's README).
     const machine = 'machine' in built ? (built as { machine: string }).machine : undefined;
     if (machine) writeFileSync(join(dir, 'machine.yaml'), machine);
+    // The same policy routing as `ip` commands, for the private oracle that records it (see the scenario's README).
+    const iproute = 'iproute' in built ? (built as { iproute: string }).iproute : undefined;
+    if (iproute) writeFileSync(join(dir, 'iproute.sh'), iproute);
     // Frames that name their interface make a pcapng capture (capture.pcapng): the interface decides where they arrive.
     const pcapng = capture.frames.some((f) => f.ifName !== undefined);
     const captureFile = join(dir, pcapng ? 'capture.pcapng' : 'capture.pcap');

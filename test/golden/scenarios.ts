@@ -44,6 +44,8 @@ export const SCENARIOS = [
   'ct-irc',
   'ct-sane',
   'ct-snmp',
+  'policy-routing',
+  'policy-wg',
   // Recorded earlier; kept as further kernel facts.
   'smoke',
   'filter-core',

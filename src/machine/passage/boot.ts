@@ -78,9 +78,19 @@ function writeRule(w: ByteWriter, r: RuleSpec): void {
     (r.sport ? 128 : 0) |
     (r.dport ? 256 : 0) |
     (r.suppressPrefixlength !== undefined ? 512 : 0);
-  w.u8(r.family).u32(r.priority).u16(flags).u8(RULE_ACTIONS.indexOf(r.action)).u32(r.table ?? 0);
-  if (r.from) writeInet(w, r.from.addr), w.u8(r.from.prefix);
-  if (r.to) writeInet(w, r.to.addr), w.u8(r.to.prefix);
+  w.u8(r.family)
+    .u32(r.priority)
+    .u16(flags)
+    .u8(RULE_ACTIONS.indexOf(r.action))
+    .u32(r.table ?? 0);
+  if (r.from) {
+    writeInet(w, r.from.addr);
+    w.u8(r.from.prefix);
+  }
+  if (r.to) {
+    writeInet(w, r.to.addr);
+    w.u8(r.to.prefix);
+  }
   if (r.fwmark) w.u32(r.fwmark.mark).u32(r.fwmark.mask);
   if (r.iif !== undefined) w.str(r.iif, 1);
   if (r.oif !== undefined) w.str(r.oif, 1);

@@ -806,9 +806,7 @@ export class GuestStack {
     if (daddr === 0) return this.stackDrop(frameNo, StackReason.invalidDest);
     if (outside && (daddr >>> 24 === 127 || saddr >>> 24 === 127)) return this.stackDrop(frameNo, StackReason.localnet);
     const rt =
-      this.fib.policy4 === null
-        ? this.fib.lookupV4(daddr)
-        : this.fib.inputV4(daddr, saddr, skb.mark, dev, skb.protocol, flowPort(skb, 0), flowPort(skb, 2));
+      this.fib.policy4 === null ? this.fib.lookupV4(daddr) : this.fib.inputV4(daddr, saddr, skb.mark, dev, skb.protocol, flowPort(skb, 0), flowPort(skb, 2));
     if (rt.type === RouteType.Local || rt.type === RouteType.Broadcast) return this.localDeliver(skb, dev, frameNo);
     if (rt.type !== RouteType.Unicast || !rt.dev) return this.ipError(skb, rt, frameNo);
     this.forward(skb, dev, rt.dev, frameNo);
@@ -835,7 +833,9 @@ export class GuestStack {
     if (code >= 0 && skb.pktType === PacketType.Host) {
       const back = this.fib.lookupV4(skb.saddr).dev;
       const saddr = this.fib.selectSourceV4(back, skb.saddr);
-      const icmp = saddr ? buildIcmpError(skb.data.subarray(0, skb.len), 3, code, saddr, { id: icmpErrorId(skb.data), mtu: back?.mtu ?? 1500, verifyChecksum: false }) : null;
+      const icmp = saddr
+        ? buildIcmpError(skb.data.subarray(0, skb.len), 3, code, saddr, { id: icmpErrorId(skb.data), mtu: back?.mtu ?? 1500, verifyChecksum: false })
+        : null;
       if (icmp) this.pendingLocal.push({ ip: icmp, frameNo, ct: null, ctinfo: 0 });
     }
     this.stackDrop(frameNo, reason);

@@ -431,7 +431,11 @@ export class Ipv6Path {
       const v6 = core.fib.v6;
       const rt = v6.policy === null ? v6.lookup(dst) : v6.output(dst, skb.src, skb.mark, skb.protocol, flowPort(skb, 0), flowPort(skb, 2));
       outDev = rt.dev;
-      if (!outDev) core.stackDrop(frameNo, rt.type === RouteType.Blackhole ? Ipv6Reason.blackhole : rt.type === RouteType.Prohibit ? Ipv6Reason.prohibited : Ipv6Reason.noRoute);
+      if (!outDev)
+        core.stackDrop(
+          frameNo,
+          rt.type === RouteType.Blackhole ? Ipv6Reason.blackhole : rt.type === RouteType.Prohibit ? Ipv6Reason.prohibited : Ipv6Reason.noRoute,
+        );
       return outDev;
     }
     if (!outDev) core.stackDrop(frameNo, Ipv6Reason.noRoute);

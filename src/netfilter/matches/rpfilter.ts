@@ -98,7 +98,14 @@ export const rpfilterMatch = defineMatch<RpfilterConfig>({
       if (!lookup) return c.invert;
       const linkLocal = skb.src.w0 >>> 22 === 0x3fa; // fe80::/10
       const d = skb.dst;
-      const r = lookup.call(par.services, skb.src, linkLocal || !c.loose ? inDev : null, linkLocal, c.validmark ? skb.mark : 0, d.isZero() || d.w0 >>> 24 === 0xff ? null : d);
+      const r = lookup.call(
+        par.services,
+        skb.src,
+        linkLocal || !c.loose ? inDev : null,
+        linkLocal,
+        c.validmark ? skb.mark : 0,
+        d.isZero() || d.w0 >>> 24 === 0xff ? null : d,
+      );
       let ok: boolean;
       if (r.type === RouteType.Unreachable || r.type === RouteType.Anycast || r.type === RouteType.Blackhole || r.type === RouteType.Prohibit) ok = false;
       else if (r.type === RouteType.Local) ok = c.acceptLocal;
