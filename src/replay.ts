@@ -43,8 +43,9 @@ import { FlowTable, type DroppedFlow } from './report/flows.js';
 import { splitCapturesFor, type SplitCapture, type SplitFile } from './report/split-captures.js';
 import type { OutputFiles } from './io/output-file.js';
 import { DetailsCollector, type ReplayDetails } from './report/details.js';
-import { ShardedMachine } from './workers/sharded.js';
-import { oneWorkerNote, sharedState } from './workers/exactness.js';
+import { BATCH, ShardedMachine, type ShardTransport } from './workers/sharded.js';
+import { sharedState, sharedStateText } from './workers/exactness.js';
+import { ShardError, type ShardInputs, type ShardSet, type ShardWriter } from './workers/shard-dir.js';
 
 export { ConservationError, restoreDestination } from './conet/daemon.js';
 export { FlowTable, FLOW_TABLE_CAP, type DroppedFlow } from './report/flows.js';
@@ -148,6 +149,14 @@ export interface ReplayOptions {
    * gathered is to be forgotten.
    */
   onRestart?: () => void;
+  /**
+   * A merge of shard directories (`cofw merge`, src/workers/shard-dir.ts):
+   * the captures are read again and the records every shard's guest wrote
+   * stand in for the guests, merged into one guest's order as worker
+   * threads' are. Throws ShardError when the shards do not fit the
+   * captures, or the run they made cannot be exact.
+   */
+  shards?: ShardSet;
 }
 
 export type FateName =
@@ -387,12 +396,18 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
   if (opts.rulesText === undefined && !existsSync(opts.rulesFile)) {
     throw new Error(`${opts.rulesFile}: rule file not found; give the path of an iptables-save file`);
   }
+  if (opts.shards) {
+    await opts.shards.checkCaptures(opts.captures);
+    const r = await replayOnce(opts, opts.shards.shards, opts.shards);
+    if (r instanceof NotExact) throw new ShardError(`the shards cannot be merged exactly: ${r.reason}; replay the capture on one machine (without --shard)`);
+    return r as ReplayResult;
+  }
   const n = opts.workers ?? 1;
   if (n <= 1) return (await replayOnce(opts, 1)) as ReplayResult;
   const asked = `--workers ${n}`;
   const why = shardRefusal(opts);
   if (why) {
-    opts.onNote?.(why.startsWith('cofw: ') ? why : `cofw: ${asked}: replaying on one worker: ${why}`);
+    opts.onNote?.(`cofw: ${asked}: replaying on one worker: ${why}`);
     return (await replayOnce(opts, 1)) as ReplayResult;
   }
   // The captures are opened here, so that a run found not exact can write them again from the start.
@@ -414,7 +429,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
   }
   let r: ReplayResult | NotExact;
   try {
-    r = await replayOnce(o, n);
+    r = (await replayOnce(o, n)) as ReplayResult | NotExact;
   } catch (e) {
     for (const w of own) w.abort();
     throw e;
@@ -432,6 +447,43 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
 /** A replay on several workers found what it could not do exactly: it is done again on one. */
 class NotExact {
   constructor(readonly reason: string) {}
+}
+
+/** A shard run's end: its records are in its directory. */
+class ShardDone {
+  constructor(readonly frames: number) {}
+}
+
+/**
+ * Past one machine: replays only the connections of shard `w.index` of
+ * `w.shards` (as `--workers` shards them), writing what its guest reports
+ * to the shard's directory for `cofw merge` (src/workers/shard-dir.ts);
+ * `inputs` is what the directory records of the run. A rule set with state
+ * shared across connections cannot be sharded: throws ShardError saying
+ * why. When the traffic cannot be sharded exactly (fragments of one family
+ * on several shards), the directory says so (the merge refuses it) and so
+ * does the result.
+ */
+export async function replayShard(opts: ReplayOptions, w: ShardWriter, inputs: ShardInputs): Promise<{ frames: number; notExact?: string }> {
+  if (opts.accepted !== undefined || opts.dropped !== undefined || opts.splitBy) throw new Error('a shard run writes no capture: its merge does');
+  const why = shardRefusal(opts);
+  if (why) {
+    await w.close();
+    throw new ShardError(`--shard ${w.index}/${w.shards}: this replay cannot be sharded: ${why}; replay it on one machine (without --shard)`);
+  }
+  let r: ReplayResult | NotExact | ShardDone;
+  try {
+    r = await replayOnce(opts, w.shards, w);
+  } finally {
+    await w.close();
+  }
+  if (r instanceof NotExact) {
+    w.complete(inputs, BATCH, 0, r.reason);
+    return { frames: 0, notExact: r.reason };
+  }
+  const frames = (r as ShardDone).frames;
+  w.complete(inputs, BATCH, frames);
+  return { frames };
 }
 
 /** Why a replay cannot be sharded at all (from its options and rule sets), or undefined. */
@@ -454,11 +506,12 @@ function shardRefusal(opts: ReplayOptions): string | undefined {
     return 'the rule files do not load';
   }
   const shared = sharedState(rs, rs6, sets);
-  if (shared.length) return oneWorkerNote(`--workers ${opts.workers}`, shared);
+  if (shared.length) return sharedStateText(shared);
   return undefined;
 }
 
-async function replayOnce(opts: ReplayOptions, workers: number): Promise<ReplayResult | NotExact> {
+/** One replay: on one guest (`workers` 1, no transport), on worker threads, as a shard run, or as a merge of shard directories (`transport`). */
+async function replayOnce(opts: ReplayOptions, workers: number, transport?: ShardTransport): Promise<ReplayResult | NotExact | ShardDone> {
   // The sets the rules name, for the host's own loads of the guest's rule texts (report texts, final counters).
   let hostIpsets: IpsetStore | undefined;
   const hostPorts = bridgePorts(opts.machine);
@@ -644,17 +697,20 @@ async function replayOnce(opts: ReplayOptions, workers: number): Promise<ReplayR
     );
   }
   if (opts.ipsetsFile !== undefined) disks.push(memoryBlockDevice(opts.ipsetsFile, new TextEncoder().encode(ipsetsText ?? '')));
+  // A shard run keeps the leaving frames in its records: the merge may write the accepted capture.
+  const shardRun = transport !== undefined && !transport.merges;
   const sharded =
-    workers > 1
+    workers > 1 || transport
       ? new ShardedMachine({
           workers,
+          ...(transport ? { transport } : {}),
           boot: {
             rulesFile: opts.rulesFile,
             spec: opts.machine,
             ...(opts.trace ? { trace: opts.trace } : {}),
             ...(opts.rules6File !== undefined ? { rules6File: opts.rules6File } : {}),
             ...(opts.ipsetsFile !== undefined ? { ipsetsFile: opts.ipsetsFile } : {}),
-            ...(accepted === undefined && !opts.onFrameFate ? { noLeavingFrames: true } : {}),
+            ...(accepted === undefined && !opts.onFrameFate && !shardRun ? { noLeavingFrames: true } : {}),
           },
           rulesText: opts.rulesText ?? readFileSync(opts.rulesFile, 'utf8'),
           ...(opts.rules6File !== undefined ? { rules6Text: opts.rules6Text ?? readFileSync(opts.rules6File, 'utf8') } : {}),
@@ -760,6 +816,7 @@ async function replayOnce(opts: ReplayOptions, workers: number): Promise<ReplayR
         if (sharded) {
           if (f.tsNs > fwClock) fwClock = f.tsNs;
           sharded.deliverFrame(daemon.unit, frameNo, fwClock, flags, f.data);
+          if (shardRun) daemon.forget(frameNo);
           if (sharded.needsFlush) {
             await sharded.flush();
             if (sharded.notExact) {
@@ -783,6 +840,10 @@ async function replayOnce(opts: ReplayOptions, workers: number): Promise<ReplayR
       if (sharded.notExact) {
         ok = true;
         return new NotExact(sharded.notExact);
+      }
+      if (shardRun) {
+        ok = true;
+        return new ShardDone(daemon.framesIn);
       }
     } else (machine as Machine).shutdown();
     checkGuest();

@@ -39,7 +39,9 @@ import { EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, Inpu
 import { findShadowed, formatShadowed } from '../netfilter/rules/shadow.js';
 import { captureNameProblem, openReplayOutputs } from './outputs.js';
 import { printable } from './printable.js';
-import { runReplay, runTrace, type ReplayCommandOptions } from './replay-command.js';
+import { mergeCommandOptions, runReplay, runShard, runTrace, type MergeOptions, type ReplayCommandOptions, type ShardOptions } from './replay-command.js';
+import { ShardError, ShardSet, parseShardSpec } from '../workers/shard-dir.js';
+import { BATCH } from '../workers/sharded.js';
 import { compileFilter } from '../packet/filter.js';
 import { MAX_TRACED_FRAMES } from './trace-select.js';
 import { runDiff } from './diff-command.js';
@@ -77,6 +79,43 @@ function loadRulesFile(path: string, ipv6 = false, machine?: string, ipsetsPath?
 }
 
 const IPSETS_HELP = 'IP sets the rules name (-m set, -j SET), in `ipset save` format; restored before the rules';
+
+/** The outputs and checks of a replay, which `cofw merge` writes as well. */
+function addReplayOutputOptions(cmd: Command): Command {
+  return cmd
+    .option('--save-ipsets <file>', 'write the IP sets after the replay, as `ipset save` prints them (with counters where a set has them)')
+    .option('-a, --accepted <file>', 'write the packets that left the firewall or reached it (and generated replies)')
+    .option('-d, --dropped <file>', 'write the dropped packets')
+    .addOption(new Option('--out-format <format>', 'format of --accepted/--dropped and the split captures (default: by extension)').choices(['pcap', 'pcapng']))
+    .addOption(
+      new Option(
+        '--split-by <what>',
+        'also write the dropped packets as one capture per cause: per dropping rule, chain policy and stack reason (see below)',
+      ).choices(['rule']),
+    )
+    .option('--split-dir <dir>', "folder for the --split-by captures (created if missing; default: the --dropped file's folder)")
+    .option('-s, --save <file>', 'write the rules with their counters in iptables-save -c format')
+    .option('--save6 <file>', 'write the ip6tables rules with their counters in ip6tables-save -c format')
+    .option('--console <file>', "write the guest's console (kernel log: boot, LOG lines, oops)")
+    .option('--conntrack <file>', 'write the final connection tracking table, as `conntrack -L` prints it (empty when the rules track nothing)')
+    .option('--conntrack-expect <file>', 'write the conntrack expectations still pending at the end (CT --helper), as `conntrack -L expect` prints them')
+    .option('--json <file>', 'write the report as JSON')
+    .option('--report <file>', 'write the report as one self-contained HTML page (charts, top lists, the rule sets with counters, dropped frames)')
+    .option(
+      '--top <n>',
+      'how many dropped flows to list',
+      (v) => {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number, such as 10');
+        return n;
+      },
+      10,
+    )
+    .option('-q, --quiet', 'no progress on stderr')
+    .option('--expect <file>', 'check the expectations in this YAML file (exit 4 when one fails; see the README)')
+    .option('--junit <file>', 'with --expect: write the results as JUnit XML, for CI')
+    .option('--unused', 'also list the rules no packet hit, with their lines in the rule files');
+}
 
 /** With only --rules6, the IPv4 side runs an empty rule set (everything passes, as on a host without iptables rules). */
 const NO_RULES = '(no iptables rule file)';
@@ -135,48 +174,18 @@ export function buildProgram(state: RunState = { code: EXIT_OK }): Command {
       process.stdout.write(saveRuleset(loadRulesFile(rules, !!o.ipv6, o.machine, o.ipsets), { counters: !!o.counters }));
     });
 
-  program
-    .command('replay')
-    .description('replay captures through the firewall and report what the rules did')
-    .argument('<captures...>', 'pcap / pcapng captures (optionally .gz); several are merged by timestamp')
-    .option('-r, --rules <file>', 'rule file in iptables-save / iptables-restore format (IPv4)')
-    .option('-6, --rules6 <file>', 'rule file in ip6tables-save / ip6tables-restore format (IPv6); without it IPv6 passes unfiltered')
-    .option('-m, --machine <file>', 'machine file (YAML): interfaces, addresses, routes, fail policy')
-    .option('-l, --local <addr...>', "without a machine file: the firewall's own addresses (CIDR), on one interface eth0")
-    .option('--ipsets <file>', `${IPSETS_HELP} (default: the machine file's ipsets:)`)
-    .option('--save-ipsets <file>', 'write the IP sets after the replay, as `ipset save` prints them (with counters where a set has them)')
-    .option('-a, --accepted <file>', 'write the packets that left the firewall or reached it (and generated replies)')
-    .option('-d, --dropped <file>', 'write the dropped packets')
-    .addOption(new Option('--out-format <format>', 'format of --accepted/--dropped and the split captures (default: by extension)').choices(['pcap', 'pcapng']))
-    .addOption(
-      new Option(
-        '--split-by <what>',
-        'also write the dropped packets as one capture per cause: per dropping rule, chain policy and stack reason (see below)',
-      ).choices(['rule']),
-    )
-    .option('--split-dir <dir>', "folder for the --split-by captures (created if missing; default: the --dropped file's folder)")
-    .option('-s, --save <file>', 'write the rules with their counters in iptables-save -c format')
-    .option('--save6 <file>', 'write the ip6tables rules with their counters in ip6tables-save -c format')
-    .option('--console <file>', "write the guest's console (kernel log: boot, LOG lines, oops)")
-    .option('--conntrack <file>', 'write the final connection tracking table, as `conntrack -L` prints it (empty when the rules track nothing)')
-    .option('--conntrack-expect <file>', 'write the conntrack expectations still pending at the end (CT --helper), as `conntrack -L expect` prints them')
-    .option('--json <file>', 'write the report as JSON')
-    .option('--report <file>', 'write the report as one self-contained HTML page (charts, top lists, the rule sets with counters, dropped frames)')
+  addReplayOutputOptions(
+    program
+      .command('replay')
+      .description('replay captures through the firewall and report what the rules did')
+      .argument('<captures...>', 'pcap / pcapng captures (optionally .gz); several are merged by timestamp')
+      .option('-r, --rules <file>', 'rule file in iptables-save / iptables-restore format (IPv4)')
+      .option('-6, --rules6 <file>', 'rule file in ip6tables-save / ip6tables-restore format (IPv6); without it IPv6 passes unfiltered')
+      .option('-m, --machine <file>', 'machine file (YAML): interfaces, addresses, routes, fail policy')
+      .option('-l, --local <addr...>', "without a machine file: the firewall's own addresses (CIDR), on one interface eth0")
+      .option('--ipsets <file>', `${IPSETS_HELP} (default: the machine file's ipsets:)`),
+  )
     .addOption(new Option('--fail <policy>', 'fail policy if the guest oopses (overrides the machine file)').choices(['closed', 'open']))
-    .option(
-      '--top <n>',
-      'how many dropped flows to list',
-      (v) => {
-        const n = Number(v);
-        if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number, such as 10');
-        return n;
-      },
-      10,
-    )
-    .option('-q, --quiet', 'no progress on stderr')
-    .option('--expect <file>', 'check the expectations in this YAML file (exit 4 when one fails; see the README)')
-    .option('--junit <file>', 'with --expect: write the results as JUnit XML, for CI')
-    .option('--unused', 'also list the rules no packet hit, with their lines in the rule files')
     .option(
       '--workers <n>',
       `worker threads, each a guest of its own, among which connections are sharded (default 1: one guest in this thread; not yet faster than one guest, see bench/RESULTS.md); the results are those of one guest, and where the rules share state across connections the replay runs on one worker and says why`,
@@ -186,9 +195,26 @@ export function buildProgram(state: RunState = { code: EXIT_OK }): Command {
         return n;
       },
     )
+    .option(
+      '--shard <i/n>',
+      'past one machine: replay only the connections of shard I of N (0 to N-1), writing what the merge needs to --shard-dir (see below)',
+      (v: string) => {
+        const r = parseShardSpec(v);
+        if (typeof r === 'string') throw new InvalidArgumentError(r);
+        return r;
+      },
+    )
+    .option('--shard-dir <dir>', "with --shard: the directory the shard writes (created if missing); `cofw merge` reads every shard's")
     .addHelpText(
       'after',
       `
+With --shard I/N --shard-dir DIR, the replay reads the whole capture but
+runs only the connections whose address pair hashes to shard I (as --workers
+shards them) and writes no report: DIR holds what \`cofw merge DIR...\`
+needs to give the results of one replay. A rule set with state shared across
+connections (limit, recent, NAT...) cannot be sharded: the shard says why
+and exits 1.
+
 With --split-by rule, the dropped packets are also written one capture per
 cause, next to the --dropped file (or into --split-dir), named after it
 (d.pcapng gives d-filter-INPUT-rule3.pcapng; without --dropped: dropped-...),
@@ -199,7 +225,21 @@ in --out-format, else the --dropped file's format, else pcapng:
   dropped-fail-closed-guest-oops.pcapng    the fail policy, after a guest oops
 Only causes that dropped something get a file; the report lists them.`,
     )
-    .action(async (captures: string[], o: Omit<ReplayCommandOptions, 'rulesText'>, cmd: Command) => {
+    .action(async (captures: string[], o: Omit<ReplayCommandOptions, 'rulesText'> & ShardOptions, cmd: Command) => {
+      if (o.shard || o.shardDir) {
+        checkShardUsage(captures, o, cmd);
+        const rules = o.rules ?? NO_RULES;
+        state.code = await runShard(captures, {
+          ...o,
+          rules,
+          rulesText: o.rules ? readText(o.rules, 'rule file') : '',
+          ...(o.rules6 ? { rules6Text: readText(o.rules6, 'ip6tables rule file') } : {}),
+          ...(o.ipsets ? { ipsetsText: readText(o.ipsets, 'ipset file') } : {}),
+          shard: o.shard!,
+          shardDir: o.shardDir!,
+        });
+        return;
+      }
       if (o.splitBy && !o.dropped && !o.splitDir)
         cmd.error('error: --split-by rule needs --dropped FILE or --split-dir DIR (where the split captures go)', { exitCode: EXIT_USAGE, code: 'cofw.usage' });
       if (o.splitDir && !o.splitBy) cmd.error('error: --split-dir needs --split-by rule', { exitCode: EXIT_USAGE, code: 'cofw.usage' });
@@ -234,6 +274,56 @@ Only causes that dropped something get a file; the report lists them.`,
         );
       } finally {
         outputs.files.discard();
+      }
+    });
+
+  addReplayOutputOptions(
+    program
+      .command('merge')
+      .description('merge the directories of every `cofw replay --shard I/N` of a run into the results of one replay')
+      .argument('<dirs...>', "the shards' --shard-dir directories, one per shard, in any order"),
+  )
+    .option(
+      '-c, --capture <file>',
+      'where the captures the shards read are now (once per capture, in the order the shards read them; default: the paths the shards read)',
+      (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
+    )
+    .addHelpText(
+      'after',
+      `
+The merge reads the captures again (their frames go into the output captures
+and the report) and checks that they are the ones the shards read (size and
+SHA-256). It refuses shard directories of different runs (other rules,
+machine or captures, another N), a missing, duplicated or unfinished shard,
+and a run that cannot be exact (fragments on several shards...), saying
+which directory and why.`,
+    )
+    .action(async (dirs: string[], o: MergeOptions, cmd: Command) => {
+      if (o.splitBy && !o.dropped && !o.splitDir)
+        cmd.error('error: --split-by rule needs --dropped FILE or --split-dir DIR (where the split captures go)', { exitCode: EXIT_USAGE, code: 'cofw.usage' });
+      if (o.splitDir && !o.splitBy) cmd.error('error: --split-dir needs --split-by rule', { exitCode: EXIT_USAGE, code: 'cofw.usage' });
+      if (o.junit && !o.expect) usageError(cmd, '--junit needs --expect FILE (the expectations whose results it holds)');
+      for (const [option, path] of [
+        ['--accepted', o.accepted],
+        ['--dropped', o.dropped],
+      ] as const) {
+        const problem = path && captureNameProblem(option, path, o.outFormat);
+        if (problem) usageError(cmd, problem);
+      }
+      const set = ShardSet.open(dirs, BATCH);
+      try {
+        const inputs = set.inputs;
+        const captures = o.capture ?? inputs.captures.map((c) => c.path);
+        if (o.save6 && inputs.rules6File === undefined) usageError(cmd, '--save6: the shards ran no ip6tables rule file');
+        if (o.saveIpsets && inputs.ipsetsFile === undefined) usageError(cmd, '--save-ipsets: the shards ran no ipset file');
+        const outputs = openReplayOutputs({ captures, expect: o.expect }, o);
+        try {
+          state.code = await runReplay(captures, mergeCommandOptions(o, set), outputs);
+        } finally {
+          outputs.files.discard();
+        }
+      } finally {
+        await set.close();
       }
     });
 
@@ -387,6 +477,39 @@ function checkCommonUsage(captures: string[], o: { machine?: string; local?: str
   if (captures.filter((c) => c === '-').length > 1) usageError(cmd, 'standard input (-) can be read only once; give it as one capture');
 }
 
+/** What --shard runs may be given: the inputs, no output (the merge writes them). */
+function checkShardUsage(captures: string[], o: Omit<ReplayCommandOptions, 'rulesText'> & ShardOptions, cmd: Command): void {
+  if (!o.shard) usageError(cmd, '--shard-dir needs --shard I/N (which shard this run is)');
+  if (!o.shardDir) usageError(cmd, '--shard needs --shard-dir DIR (where the shard writes what the merge needs)');
+  if (!o.rules && !o.rules6) usageError(cmd, 'give a rule file: --rules FILE (iptables), --rules6 FILE (ip6tables), or both');
+  checkCommonUsage(captures, o, cmd);
+  if (captures.includes('-')) usageError(cmd, '--shard reads its captures from files: `cofw merge` reads them again, which standard input cannot give');
+  const outs = (
+    [
+      ['--accepted', o.accepted],
+      ['--dropped', o.dropped],
+      ['--split-by', o.splitBy],
+      ['--split-dir', o.splitDir],
+      ['--save', o.save],
+      ['--save6', o.save6],
+      ['--console', o.console],
+      ['--conntrack', o.conntrack],
+      ['--conntrack-expect', o.conntrackExpect],
+      ['--save-ipsets', o.saveIpsets],
+      ['--json', o.json],
+      ['--report', o.report],
+      ['--expect', o.expect],
+      ['--junit', o.junit],
+      ['--unused', o.unused],
+      ['--workers', o.workers],
+    ] as const
+  )
+    .filter(([, v]) => v !== undefined && v !== false)
+    .map(([k]) => k);
+  if (outs.length)
+    usageError(cmd, `--shard writes only its shard's directory: give ${outs.join(', ')} to \`cofw merge\`, which writes the results of the whole run`);
+}
+
 /** `5`, `3,7-9` -> [[5,5]], [[3,3],[7,9]]. */
 export function parseFrameList(text: string): Array<[number, number]> {
   const out: Array<[number, number]> = [];
@@ -429,7 +552,8 @@ export async function main(argv: string[]): Promise<number> {
       e instanceof MachineFileError ||
       e instanceof CaptureError ||
       e instanceof OutputError ||
-      e instanceof ExpectFileError
+      e instanceof ExpectFileError ||
+      e instanceof ShardError
     ) {
       process.stderr.write(printable(e.message.replace(/^/gm, 'cofw: ') + '\n'));
       return EXIT_BAD_INPUT;

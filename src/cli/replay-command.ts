@@ -9,15 +9,16 @@
 import { readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { openCaptures } from '../capture/index.js';
-import { defaultMachine, LocalAddressGuesser, loadMachineFile, machineFileText, parseCidr } from '../machine/machine-file.js';
+import { defaultMachine, LocalAddressGuesser, loadMachineFile, machineFileText, parseCidr, parseMachineFile } from '../machine/machine-file.js';
 import type { MachineSpec } from '../machine/spec.js';
 import { formatIPv4 } from '../packet/addr.js';
 import { formatReport } from '../report/text.js';
 import { htmlReport } from '../report/html.js';
 import { jsonReportText } from '../report/json.js';
-import { partialNote, replay, type ReplayResult } from '../replay.js';
+import { partialNote, replay, replayShard, type ReplayResult } from '../replay.js';
+import { captureDigests, ShardWriter, type ShardInputs, type ShardSet } from '../workers/shard-dir.js';
 import { prepareCaptures, type PreparedCaptures } from './captures.js';
-import { EXIT_DAMAGED, EXIT_FINDINGS, EXIT_OK, InputError } from './errors.js';
+import { EXIT_BAD_INPUT, EXIT_DAMAGED, EXIT_FINDINGS, EXIT_OK, InputError } from './errors.js';
 import { hostRuleSets, prepareChecks, type CheckResults } from './checks.js';
 import { Interrupts, type InterruptSignal } from './interrupts.js';
 import type { ReplayOutputs } from './outputs.js';
@@ -64,6 +65,98 @@ export interface ReplayCommandOptions {
   unused?: boolean;
   /** Worker threads (src/workers/); 1 unless asked (sharding is not yet faster than one guest: bench/RESULTS.md). */
   workers?: number;
+  /** The machine as already built (a merge: the shards' machine), instead of --machine / --local / a guess. */
+  machineSpec?: { spec: MachineSpec; name: string };
+  /** A merge: the shard directories, whose records stand in for the guests (src/workers/shard-dir.ts). */
+  shards?: ShardSet;
+}
+
+/** `cofw replay --shard I/N --shard-dir DIR`. */
+export interface ShardOptions {
+  shard?: { index: number; of: number };
+  shardDir?: string;
+}
+
+/** `cofw merge`'s options: a replay's outputs, and where the captures are. */
+export type MergeOptions = Omit<ReplayCommandOptions, 'rules' | 'rulesText' | 'machine' | 'local' | 'workers' | 'fail'> & { capture?: string[] };
+
+/**
+ * A shard run (`cofw replay --shard I/N --shard-dir DIR`): replays the
+ * connections of shard I (src/workers/shard-dir.ts) and writes its
+ * directory. The machine is written there as machine file text and read
+ * back from it, so the merge builds the very machine the shard ran.
+ */
+export async function runShard(
+  captures: string[],
+  o: Omit<ReplayCommandOptions, 'rulesText'> & { rulesText: string; shard: { index: number; of: number }; shardDir: string },
+): Promise<number> {
+  const name = `--shard ${o.shard.index}/${o.shard.of}`;
+  for (const c of captures) {
+    let ok = false;
+    try {
+      ok = statSync(c).isFile();
+    } catch (e) {
+      throw new InputError(`${c}: cannot read the capture (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); check the path`, { cause: e });
+    }
+    if (!ok) throw new InputError(`${c}: ${name} reads captures from regular files (\`cofw merge\` reads them again); copy it to a file first`);
+  }
+  const m = await machineFor(captures, o);
+  const machineText = o.machine ? readFileSync(o.machine, 'utf8') : machineFileText(m.spec);
+  const parsed = parseMachineFile(machineText, o.machine ?? m.name);
+  const spec: MachineSpec = o.fail ? { ...parsed, failPolicy: o.fail } : parsed;
+  const sets = ipsetsOf(o, spec);
+  const digests = await captureDigests(captures);
+  const inputs: ShardInputs = {
+    rulesFile: o.rules,
+    rulesText: o.rulesText,
+    ...(o.rules6 !== undefined ? { rules6File: o.rules6, rules6Text: o.rules6Text ?? '' } : {}),
+    ...(sets.ipsetsFile !== undefined ? { ipsetsFile: sets.ipsetsFile, ipsetsText: sets.ipsetsText ?? '' } : {}),
+    machineName: o.machine ?? m.name,
+    machineText,
+    ...(o.fail ? { fail: o.fail } : {}),
+    captures: digests,
+  };
+  const writer = new ShardWriter(o.shardDir, o.shard.index, o.shard.of);
+  const r = await replayShard(
+    {
+      rulesFile: o.rules,
+      rulesText: o.rulesText,
+      ...(o.rules6 !== undefined ? { rules6File: o.rules6, rules6Text: o.rules6Text ?? '' } : {}),
+      ...sets,
+      machine: spec,
+      captures,
+    },
+    writer,
+    inputs,
+  );
+  if (r.notExact) {
+    process.stderr.write(
+      printable(
+        `cofw: ${name}: this capture cannot be sharded exactly: ${r.notExact}; \`cofw merge\` will refuse the shards: replay it on one machine (without --shard)\n`,
+      ),
+    );
+    return EXIT_BAD_INPUT;
+  }
+  if (!o.quiet)
+    process.stderr.write(
+      printable(`cofw: ${name}: ${r.frames} frames read; this shard's results are in ${o.shardDir} (merge every shard's directory with \`cofw merge\`)\n`),
+    );
+  return EXIT_OK;
+}
+
+/** What `cofw merge` replays with: the inputs the shards recorded, the outputs asked for. */
+export function mergeCommandOptions(o: MergeOptions, set: ShardSet): ReplayCommandOptions {
+  const i = set.inputs;
+  const parsed = parseMachineFile(i.machineText, i.machineName);
+  return {
+    ...o,
+    rules: i.rulesFile,
+    rulesText: i.rulesText,
+    ...(i.rules6File !== undefined ? { rules6: i.rules6File, rules6Text: i.rules6Text ?? '' } : {}),
+    ...(i.ipsetsFile !== undefined ? { ipsets: i.ipsetsFile, ipsetsText: i.ipsetsText ?? '' } : {}),
+    machineSpec: { spec: i.fail ? { ...parsed, failPolicy: i.fail } : parsed, name: i.machineName },
+    shards: set,
+  };
 }
 
 /**
@@ -270,7 +363,7 @@ export async function runReplay(captures: string[], o: ReplayCommandOptions, out
     let name: string;
     let found: CheckResults | undefined;
     try {
-      const m = await machineFor(caps.paths, o, signal);
+      const m = o.machineSpec ?? (await machineFor(caps.paths, o, signal));
       name = m.name;
       const spec: MachineSpec = o.fail ? { ...m.spec, failPolicy: o.fail } : m.spec;
       if (progress) bar = ReplayProgress.start(process.stderr, caps.paths);
@@ -280,6 +373,7 @@ export async function runReplay(captures: string[], o: ReplayCommandOptions, out
       const onFrameFate = checks?.onFrameFate;
       result = await replay({
         workers: workersFor(o),
+        ...(o.shards ? { shards: o.shards } : {}),
         onNote: (note) => {
           if (!o.quiet || o.workers !== undefined) process.stderr.write(printable(`${progress ? '\r\x1b[K' : ''}${caps!.shown(note)}\n`));
         },

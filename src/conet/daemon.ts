@@ -299,6 +299,15 @@ export class ConetDaemon {
     return frameNo;
   }
 
+  /** Forgets a frame just submitted whose fate is accounted elsewhere (a shard run: the merge accounts every frame). */
+  forget(frameNo: number): void {
+    const slot = frameNo & MASK;
+    if (this.ringNo[slot] === frameNo && this.ringFrame[slot]) {
+      this.ringFrame[slot] = undefined;
+      this.inFlight--;
+    }
+  }
+
   /** A fate from the guest (`f` may be a reused record). */
   fate(f: FateMsg): void {
     const kind = f.kind;

@@ -121,7 +121,12 @@ export function sharedState(ruleset: Ruleset | undefined, ruleset6?: Ruleset, ip
 
 /** The stderr note of a replay that runs on one worker because of shared state. */
 export function oneWorkerNote(asked: string, shared: readonly SharedState[]): string {
+  return `cofw: ${asked}: replaying on one worker: ${sharedStateText(shared)}`;
+}
+
+/** The first place of shared state and how many more, and what it means: `filter/INPUT rule 3: -m limit ...; sharding by connection would not give the same results`. */
+export function sharedStateText(shared: readonly SharedState[]): string {
   const first = shared[0]!;
   const more = shared.length > 1 ? ` (and ${shared.length - 1} more place${shared.length > 2 ? 's' : ''})` : '';
-  return `cofw: ${asked}: replaying on one worker: ${first.where}: ${first.why}${more}; sharding by connection would not give the same results`;
+  return `${first.where}: ${first.why}${more}; sharding by connection would not give the same results`;
 }

@@ -32,11 +32,11 @@ import type { MachineStats } from '../machine/machine.js';
 import type { DropSite, FateKind } from '../netfilter/fate.js';
 import { keyFrame, type FrameKey } from './shard-key.js';
 import { ByteIn, ByteOut, OUT_CONSOLE, OUT_FATE, OUT_MARK, OUT_REASON, OUT_SITE, REC_FRAME, REC_TICK } from './wire.js';
-import { WORKER_TAG, type FromWorker, type WorkerFinal, type WorkerInit } from './worker.js';
+import { WORKER_TAG, type FromWorker, type ToWorker, type WorkerBooted, type WorkerFinal, type WorkerInit } from './worker.js';
 import { mergeConntrack, mergeExpectations, mergeSaves } from './merge.js';
 
-/** Frames per batch (all workers together). */
-const BATCH = 4096;
+/** Frames per batch (all workers together; shard directories record it, src/workers/shard-dir.ts). */
+export const BATCH = 4096;
 /** Batches in flight before the oldest is awaited. */
 const DEPTH = 4;
 /** How long a worker that got a fragment gets ticks: longer than any fragment queue lives (30 s IPv4, 60 s IPv6). */
@@ -50,20 +50,14 @@ export interface ShardedOptions {
   rules6Text?: string;
   ipsetsText?: string;
   pageSize?: number;
+  /** Where the shards' guests run (worker threads of this process by default). */
+  transport?: ShardTransport;
   /** The worker script (dist/workers/worker.js beside this module by default). */
   workerUrl?: URL;
   /** Every fate, in one guest's order. The record is valid during the call. */
   onFate: (f: FateMsg) => void;
   /** Console lines kept; later ones are counted. */
   consoleLimit?: number;
-}
-
-interface Pending {
-  seq: number;
-  outs: Array<ArrayBuffer | undefined>;
-  left: number;
-  done: Promise<void>;
-  resolve: () => void;
 }
 
 /** A fate as decoded from a worker's record. */
@@ -109,13 +103,9 @@ export class ShardedMachine {
   /** Frames delivered since the last batch was sent. */
   private count = 0;
   private readonly batches: ByteOut[];
-  private readonly workers: Worker[] = [];
-  private readonly pending: Pending[] = [];
-  private readonly bySeq = new Map<number, Pending>();
+  private readonly pending: Array<Promise<ArrayBuffer[]>> = [];
   private seq = 0;
   private failure: Error | undefined;
-  private finals: Array<WorkerFinal | undefined> = [];
-  private finalWait: (() => void) | undefined;
   private readonly key: FrameKey = { shard: 0, fragment: 0, fragmentedError: false };
   /** Per worker: the clock of its latest fragment (-1: none). */
   private readonly lastFrag: bigint[];
@@ -136,8 +126,15 @@ export class ShardedMachine {
   private readonly consoleLimit: number;
   private readonly fateRec: Fate = { kind: 1 as FateKind, unit: -1, frameNo: 0, tsNs: 0n };
 
+  private readonly transport: ShardTransport;
+  /** Per shard: whether its frames are copied into batches (the transport feeds its guest here). */
+  private readonly fed: boolean[];
+
   constructor(private readonly opts: ShardedOptions) {
     this.n = opts.workers;
+    this.transport = opts.transport ?? new ThreadTransport(opts.workers, opts.workerUrl);
+    if (this.transport.shards !== this.n) throw new Error(`sharded replay: ${this.n} shards asked, the transport has ${this.transport.shards}`);
+    this.fed = Array.from({ length: this.n }, (_, i) => this.transport.feeds(i));
     this.batches = Array.from({ length: this.n }, () => new ByteOut(1 << 18));
     this.lastFrag = new Array<bigint>(this.n).fill(-1n);
     this.ticked = new Array<number>(this.n).fill(0);
@@ -151,7 +148,7 @@ export class ShardedMachine {
     return !this.failure;
   }
 
-  /** Starts the workers and boots their guests; false (with `notExact`) when one could not boot. */
+  /** Starts the shards' guests (worker threads, or what the transport has); false (with `notExact`) when one could not boot. */
   async boot(bootTsNs: bigint): Promise<boolean> {
     const init: WorkerInit = {
       boot: encodeBoot({ ...this.opts.boot, bootTsNs }),
@@ -160,55 +157,19 @@ export class ShardedMachine {
       ...(this.opts.ipsetsText !== undefined ? { ipsetsText: this.opts.ipsetsText } : {}),
       ...(this.opts.pageSize ? { pageSize: this.opts.pageSize } : {}),
     };
-    const url = this.opts.workerUrl ?? new URL('./worker.js', import.meta.url);
-    const booted = await Promise.all(
-      Array.from(
-        { length: this.n },
-        (_, i) =>
-          new Promise<FromWorker>((resolve) => {
-            const w = new Worker(url, { workerData: { cofw: WORKER_TAG, init } });
-            this.workers.push(w);
-            w.once('message', (m: FromWorker) => {
-              resolve(m);
-              w.on('message', (msg: FromWorker) => this.onMessage(i, msg));
-            });
-            w.on('error', (e) => {
-              this.fail(e);
-              resolve({ type: 'error', message: e.message });
-            });
-          }),
-      ),
-    );
+    const booted = await this.transport.boot(init);
     for (const b of booted) {
-      if (b.type !== 'booted' || !b.ok) {
-        this.notExact = `a worker could not boot its guest (${b.type === 'booted' ? b.error : b.type === 'error' ? b.message : b.type})`;
+      if (!b.ok) {
+        this.notExact = `a worker could not boot its guest (${b.error ?? 'no reason given'})`;
         await this.terminate();
         return false;
       }
     }
-    const first = booted[0] as Extract<FromWorker, { type: 'booted' }>;
+    const first = booted[0]!;
     this.bootSave = first.bootSave;
     this.bootSave6 = first.bootSave6;
     for (const l of first.console ?? []) this.log(l);
     return true;
-  }
-
-  private fail(e: Error): void {
-    this.failure ??= e;
-    for (const p of this.pending) p.resolve();
-    this.finalWait?.();
-  }
-
-  private onMessage(i: number, m: FromWorker): void {
-    if (m.type === 'batch') {
-      const p = this.bySeq.get(m.seq);
-      if (!p) return;
-      p.outs[i] = m.out;
-      if (--p.left === 0) p.resolve();
-    } else if (m.type === 'final') {
-      this.finals[i] = m;
-      if (this.finals.filter((f) => f).length === this.n) this.finalWait?.();
-    } else if (m.type === 'error') this.fail(new Error(`replay worker ${i}: ${m.message}`));
   }
 
   /** Queues a frame for its worker, with ticks for the workers whose fragments may time out. `clockNs`: the firewall's clock at it. */
@@ -227,11 +188,11 @@ export class ShardedMachine {
     for (let i = 0; i < this.n; i++) {
       const lf = this.lastFrag[i]!;
       if (i !== w && lf >= 0n && prev <= lf + FRAG_HORIZON_NS) {
-        this.put(i, REC_TICK, 0, 0, frameNo, clockNs, undefined);
+        if (this.fed[i]) this.put(i, REC_TICK, 0, 0, frameNo, clockNs, undefined);
         this.ticked[i] = frameNo;
       }
     }
-    this.put(w, REC_FRAME, unit, flags, frameNo, clockNs, data);
+    if (this.fed[w]) this.put(w, REC_FRAME, unit, flags, frameNo, clockNs, data);
     this.lastFrameNo = frameNo;
     this.lastClock = clockNs;
     this.lastOwner = w;
@@ -269,24 +230,19 @@ export class ShardedMachine {
   private send(): void {
     if (this.failure) throw this.failure;
     const seq = this.seq++;
-    let resolve!: () => void;
-    const done = new Promise<void>((r) => (resolve = r));
-    const p: Pending = { seq, outs: new Array<ArrayBuffer | undefined>(this.n), left: this.n, done, resolve };
-    this.pending.push(p);
-    this.bySeq.set(seq, p);
-    for (let i = 0; i < this.n; i++) {
-      const buf = this.batches[i]!.take();
-      this.workers[i]!.postMessage({ type: 'batch', seq, buf }, [buf]);
-    }
+    const bufs = this.batches.map((b) => b.take());
+    const outs = this.transport.batch(seq, bufs);
+    // A failure is thrown where the batch is awaited; until then it is only noted.
+    outs.catch((e: unknown) => {
+      this.failure ??= e instanceof Error ? e : new Error(String(e));
+    });
+    this.pending.push(outs);
     this.count = 0;
   }
 
   private async mergeOldest(): Promise<void> {
-    const p = this.pending.shift()!;
-    await p.done;
-    this.bySeq.delete(p.seq);
-    if (this.failure) throw this.failure;
-    this.merge(p.outs.map((o) => o!));
+    const outs = await this.pending.shift()!;
+    if (this.transport.merges) this.merge(outs);
   }
 
   /** Puts the workers' records of one batch in one guest's order and hands them on. */
@@ -425,19 +381,17 @@ export class ShardedMachine {
     else this.console.push(line);
   }
 
-  /** Ends the run: what is in flight is finished, the workers power off at the last frame's time, and their results are merged. */
+  /** Ends the run: what is in flight is finished, the guests power off at the last frame's time, and their results are merged. */
   async shutdown(): Promise<void> {
     // Every worker's clock reaches the last frame (the one that had it has it).
     if (this.lastFrameNo > 0)
       for (let i = 0; i < this.n; i++)
-        if (i !== this.lastOwner && this.ticked[i] !== this.lastFrameNo) this.put(i, REC_TICK, 0, 0, this.lastFrameNo, this.lastClock, undefined);
+        if (i !== this.lastOwner && this.ticked[i] !== this.lastFrameNo && this.fed[i])
+          this.put(i, REC_TICK, 0, 0, this.lastFrameNo, this.lastClock, undefined);
     this.send();
     while (this.pending.length) await this.mergeOldest();
-    const all = new Promise<void>((r) => (this.finalWait = r));
-    for (const w of this.workers) w.postMessage({ type: 'finish', lastFrameNo: 0, lastClock: this.lastClock });
-    await all;
-    if (this.failure) throw this.failure;
-    const finals = this.finals.map((f) => f!);
+    const finals = await this.transport.finish(this.lastClock);
+    if (!this.transport.merges) return;
     this.merge(finals.map((f) => f.out));
     for (const f of finals) {
       this.stats.switches += f.stats.switches;
@@ -461,8 +415,114 @@ export class ShardedMachine {
     await this.terminate();
   }
 
-  /** Stops the workers. */
+  /** Stops the workers (or closes the shard files). */
   async terminate(): Promise<void> {
+    await this.transport.close();
+  }
+}
+
+/**
+ * Where the shards' guests run and how their batches reach them: worker
+ * threads of this process (`ThreadTransport`), or, past one machine, a
+ * shard run's own guest writing its records to a directory and a merge
+ * reading every shard's directory back (src/workers/shard-dir.ts). The
+ * frames, clocks and the merge into one guest's order are ShardedMachine's,
+ * the same whatever the transport.
+ */
+export interface ShardTransport {
+  readonly shards: number;
+  /** Whether shard `i`'s guest is fed here (else its frames are not copied into batches). */
+  feeds(i: number): boolean;
+  /** False when the records are kept for a later merge (a shard run): nothing is merged here. */
+  readonly merges: boolean;
+  /** Boots every shard's guest: what each said. */
+  boot(init: WorkerInit): Promise<WorkerBooted[]>;
+  /** Hands batch `seq` (per shard, transferred) to the guests: what each caused, per shard. */
+  batch(seq: number, bufs: ArrayBuffer[]): Promise<ArrayBuffer[]>;
+  /** Moves the clocks to the last frame's and powers off: what each shard leaves. */
+  finish(lastClock: bigint): Promise<WorkerFinal[]>;
+  /** Stops the guests (or closes files); safe to call more than once. */
+  close(): Promise<void>;
+}
+
+/** Worker threads of this process, one guest each. */
+export class ThreadTransport implements ShardTransport {
+  readonly merges = true;
+  private readonly workers: Worker[] = [];
+  private readonly waiting = new Map<number, { outs: ArrayBuffer[]; left: number; resolve: (o: ArrayBuffer[]) => void; reject: (e: Error) => void }>();
+  private finals: Array<WorkerFinal | undefined> = [];
+  private finalWait: { resolve: (f: WorkerFinal[]) => void; reject: (e: Error) => void } | undefined;
+  private failure: Error | undefined;
+
+  constructor(
+    readonly shards: number,
+    private readonly url = new URL('./worker.js', import.meta.url),
+  ) {}
+
+  feeds(): boolean {
+    return true;
+  }
+
+  async boot(init: WorkerInit): Promise<WorkerBooted[]> {
+    return Promise.all(
+      Array.from(
+        { length: this.shards },
+        (_, i) =>
+          new Promise<WorkerBooted>((resolve) => {
+            const w = new Worker(this.url, { workerData: { cofw: WORKER_TAG, init } });
+            this.workers.push(w);
+            w.once('message', (m: FromWorker) => {
+              resolve(m.type === 'booted' ? m : { ok: false, error: m.type === 'error' ? m.message : m.type });
+              w.on('message', (msg: FromWorker) => this.onMessage(i, msg));
+            });
+            w.on('error', (e) => {
+              this.fail(e);
+              resolve({ ok: false, error: e.message });
+            });
+          }),
+      ),
+    );
+  }
+
+  private fail(e: Error): void {
+    this.failure ??= e;
+    for (const p of this.waiting.values()) p.reject(this.failure);
+    this.waiting.clear();
+    this.finalWait?.reject(this.failure);
+  }
+
+  private onMessage(i: number, m: FromWorker): void {
+    if (m.type === 'batch') {
+      const p = this.waiting.get(m.seq);
+      if (!p) return;
+      p.outs[i] = m.out;
+      if (--p.left === 0) {
+        this.waiting.delete(m.seq);
+        p.resolve(p.outs);
+      }
+    } else if (m.type === 'final') {
+      this.finals[i] = m;
+      if (this.finals.filter((f) => f).length === this.shards) this.finalWait?.resolve(this.finals.map((f) => f!));
+    } else if (m.type === 'error') this.fail(new Error(`replay worker ${i}: ${m.message}`));
+  }
+
+  batch(seq: number, bufs: ArrayBuffer[]): Promise<ArrayBuffer[]> {
+    if (this.failure) return Promise.reject(this.failure);
+    const done = new Promise<ArrayBuffer[]>((resolve, reject) =>
+      this.waiting.set(seq, { outs: new Array<ArrayBuffer>(this.shards), left: this.shards, resolve, reject }),
+    );
+    for (let i = 0; i < this.shards; i++) this.workers[i]!.postMessage({ type: 'batch', seq, buf: bufs[i]! } satisfies ToWorker, [bufs[i]!]);
+    return done;
+  }
+
+  finish(lastClock: bigint): Promise<WorkerFinal[]> {
+    if (this.failure) return Promise.reject(this.failure);
+    const all = new Promise<WorkerFinal[]>((resolve, reject) => (this.finalWait = { resolve, reject }));
+    for (const w of this.workers) w.postMessage({ type: 'finish', lastFrameNo: 0, lastClock } satisfies ToWorker);
+    return all;
+  }
+
+  async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }
