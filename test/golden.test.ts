@@ -13,7 +13,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { removeCliBuild, workerScript } from './cli-build.js';
 import { loadMachineFile } from '../src/machine/machine-file.js';
 import type { MachineSpec } from '../src/machine/spec.js';
-import { replay } from '../src/replay.js';
+import { replay, replayShard, type ReplayOptions, type ReplayResult } from '../src/replay.js';
+import { captureDigests, ShardSet, ShardWriter, type ShardInputs } from '../src/workers/shard-dir.js';
+import { BATCH } from '../src/workers/sharded.js';
 
 const root = join(import.meta.dirname, 'golden');
 const scenarios = existsSync(root) ? readdirSync(root).filter((d) => existsSync(join(root, d, 'kernel.save'))) : [];
@@ -132,11 +134,55 @@ describe('golden: counters equal the real kernel', () => {
   it.each(ready)('%s on 2 workers', async (name) => {
     await check(name, 2);
   });
+  // Past one machine: two shard runs (each its own guest, its records in a directory) and their merge.
+  // A rule set with state shared across connections, or traffic that cannot be sharded exactly, is refused.
+  it.each(ready)('%s as 2 shards and their merge', async (name) => {
+    await check(name, 1, 2);
+  });
 });
 
 afterAll(() => removeCliBuild());
 
-async function check(name: string, workers: number): Promise<void> {
+/** Replays as `of` shard runs into directories and merges them (src/workers/shard-dir.ts); undefined when the run is refused as not exact. */
+async function replayAsShards(opts: ReplayOptions, machineFile: string, of: number): Promise<ReplayResult | undefined> {
+  const tmp = mkdtempSync(join(tmpdir(), 'cofw-golden-shards-'));
+  try {
+    const inputs: ShardInputs = {
+      rulesFile: opts.rulesFile,
+      rulesText: readFileSync(opts.rulesFile, 'utf8'),
+      ...(opts.rules6File ? { rules6File: opts.rules6File, rules6Text: readFileSync(opts.rules6File, 'utf8') } : {}),
+      ...(opts.ipsetsFile ? { ipsetsFile: opts.ipsetsFile, ipsetsText: readFileSync(opts.ipsetsFile, 'utf8') } : {}),
+      machineName: machineFile,
+      machineText: readFileSync(machineFile, 'utf8'),
+      captures: await captureDigests(opts.captures),
+    };
+    const { accepted: _, ...shardOpts } = opts;
+    const dirs = Array.from({ length: of }, (_, i) => join(tmp, `shard-${i}`));
+    for (let i = 0; i < of; i++) {
+      try {
+        const r = await replayShard(shardOpts, new ShardWriter(dirs[i]!, i, of), inputs);
+        if (r.notExact) return undefined;
+      } catch (e) {
+        // A rule set with shared state: refused, saying where and why (the one-worker run covers it).
+        expect((e as Error).message).toMatch(/^--shard \d+\/\d+: this replay cannot be sharded: .+; replay it on one machine \(without --shard\)$/);
+        return undefined;
+      }
+    }
+    const set = ShardSet.open(dirs, BATCH);
+    try {
+      return await replay({ ...opts, shards: set });
+    } catch (e) {
+      expect((e as Error).message).toMatch(/^the shards cannot be merged exactly: /);
+      return undefined;
+    } finally {
+      await set.close();
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+async function check(name: string, workers: number, shards = 0): Promise<void> {
   {
     const dir = join(root, name);
     const machineFile = existsSync(join(dir, 'machine.yaml')) ? join(dir, 'machine.yaml') : join(root, 'machine.yaml');
@@ -147,7 +193,7 @@ async function check(name: string, workers: number): Promise<void> {
     const ipsetsFile = existsSync(join(dir, 'ipsets')) ? join(dir, 'ipsets') : undefined;
     const machine = loadMachineFile(machineFile);
     const own = ownAddresses(machine);
-    const result = await replay({
+    const opts: ReplayOptions = {
       ...(rules6File ? { rules6File } : {}),
       ...(ipsetsFile ? { ipsetsFile } : {}),
       rulesFile: join(dir, 'rules.v4'),
@@ -155,7 +201,12 @@ async function check(name: string, workers: number): Promise<void> {
       captures: [join(dir, existsSync(join(dir, 'capture.pcapng')) ? 'capture.pcapng' : 'capture.pcap')],
       ...(accepted ? { accepted } : {}),
       ...(workers > 1 ? { workers, workerUrl: await workerScript(), onNote: () => {} } : {}),
-    });
+    };
+    const result = shards ? await replayAsShards(opts, machineFile, shards) : await replay(opts);
+    if (!result) {
+      if (tmp) rmSync(tmp, { recursive: true, force: true });
+      return;
+    }
     try {
       for (const i of recorded) {
         expect(await sentPackets(accepted!, own, i), `packets sent out of ${i}`).toEqual(await sentPackets(join(dir, `kernel-${i}.pcap`), own));
