@@ -60,15 +60,61 @@ export interface ShardedOptions {
   consoleLimit?: number;
 }
 
-/** A fate as decoded from a worker's record. */
-interface Fate {
-  kind: FateKind;
-  unit: number;
-  frameNo: number;
-  tsNs: bigint;
-  site?: DropSite;
-  reason?: string;
-  frame?: Uint8Array;
+/**
+ * A fate as read from a worker's record, in place: one record reused for
+ * every fate (valid during the call it is passed to). Every field is always
+ * present (no property is ever deleted, which would make the object a slow
+ * dictionary for every later access), and the timestamp and the leaving
+ * frame are read only when asked for (the frame then as a copy of its
+ * own): the report reads the captured frame's time and data for a
+ * frame's own fate, so most fates never make either.
+ */
+class WireFate implements FateMsg {
+  kind: FateKind = 1 as FateKind;
+  unit = -1;
+  frameNo = 0;
+  site: DropSite | undefined = undefined;
+  reason: string | undefined = undefined;
+  private src: ByteIn | undefined = undefined;
+  private tsAt = 0;
+  private frameAt = -1;
+  private frameLen = 0;
+  private copy: Uint8Array | undefined = undefined;
+
+  get tsNs(): bigint {
+    return this.src!.view.getBigUint64(this.tsAt, true);
+  }
+
+  get frame(): Uint8Array | undefined {
+    if (this.frameAt < 0) return undefined;
+    return (this.copy ??= this.src!.bytes.slice(this.frameAt, this.frameAt + this.frameLen));
+  }
+
+  /** Points the record at a fate's body in `r` (after its type byte); leaves `r` after it. */
+  read(r: ByteIn, sites: DropSite[], reasons: string[]): void {
+    this.src = r;
+    this.copy = undefined;
+    const b = r.bytes;
+    const p = r.pos;
+    this.kind = b[p] as FateKind;
+    const unit = b[p + 1]!;
+    this.unit = unit === 0xff ? -1 : unit;
+    this.frameNo = r.view.getUint32(p + 2, true);
+    this.tsAt = p + 6;
+    const site = r.view.getInt32(p + 14, true);
+    const reason = r.view.getInt32(p + 18, true);
+    const len = r.view.getInt32(p + 22, true);
+    this.site = site >= 0 ? sites[site] : undefined;
+    this.reason = reason >= 0 ? reasons[reason] : undefined;
+    if (len >= 0) {
+      this.frameAt = p + 26;
+      this.frameLen = len;
+      r.pos = p + 26 + len;
+    } else {
+      this.frameAt = -1;
+      r.pos = p + 26;
+    }
+  }
 }
 
 /** One run of records a worker wrote under one mark. */
@@ -124,7 +170,7 @@ export class ShardedMachine {
   /** Per worker: the mark in force at the end of its last batch. */
   private readonly marks: Array<{ cause: number; phase: number }>;
   private readonly consoleLimit: number;
-  private readonly fateRec: Fate = { kind: 1 as FateKind, unit: -1, frameNo: 0, tsNs: 0n };
+  private readonly fateRec = new WireFate();
 
   private readonly transport: ShardTransport;
   /** Per shard: whether its frames are copied into batches (the transport feeds its guest here). */
@@ -317,22 +363,8 @@ export class ShardedMachine {
       if (t === OUT_MARK) {
         r.pos += 5;
       } else if (t === OUT_FATE) {
-        const f = this.fateRec;
-        f.kind = r.u8() as FateKind;
-        const unit = r.u8();
-        f.unit = unit === 0xff ? -1 : unit;
-        f.frameNo = r.u32();
-        f.tsNs = r.u64();
-        const site = r.i32();
-        const reason = r.i32();
-        const len = r.i32();
-        if (site >= 0) f.site = this.sites[w]![site];
-        else delete f.site;
-        if (reason >= 0) f.reason = this.reasons[w]![reason];
-        else delete f.reason;
-        if (len >= 0) f.frame = r.raw(len).slice();
-        else delete f.frame;
-        this.opts.onFate(f);
+        this.fateRec.read(r, this.sites[w]!, this.reasons[w]!);
+        this.opts.onFate(this.fateRec);
       } else if (t === OUT_CONSOLE) this.log(r.text());
       else if (t === OUT_SITE) {
         const id = r.u32();
