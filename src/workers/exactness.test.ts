@@ -62,7 +62,12 @@ describe('state shared across connections', () => {
     expect(why(raw('-A PREROUTING -p tcp --dport 6667 -j CT --helper irc'))).toEqual([
       'raw/PREROUTING rule 1: -j CT --helper irc: the connections it expects come from other addresses than its own (DCC peers), which may be on another worker',
     ]);
-    for (const h of ['-p tcp -j CT --helper sane', '-p udp -j CT --helper amanda', '-p udp -j CT --helper snmp_trap'])
+    for (const h of [
+      '-p tcp -j CT --helper sane',
+      '-p udp -j CT --helper amanda',
+      '-p udp -j CT --helper snmp_trap',
+      '-p tcp --dport 1723 -j CT --helper pptp',
+    ])
       expect(why(raw(`-A PREROUTING ${h}`))).toEqual([]);
   });
 

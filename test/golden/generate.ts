@@ -50,6 +50,7 @@ import * as bridge from './gen/bridge.js';
 import * as ctAmanda from './gen/ct-amanda.js';
 import * as natHelpers from './gen/nat-helpers.js';
 import * as policyRouting from './gen/policy-routing.js';
+import * as ctPptp from './gen/ct-pptp.js';
 import * as rcvChecks from './gen/rcv-checks.js';
 import * as ctIrc from './gen/ct-irc.js';
 import * as ctSane from './gen/ct-sane.js';
@@ -94,6 +95,7 @@ export const BUILDERS: Partial<Record<ScenarioName, () => Scenario>> = {
   bridge: bridge.build,
   'ct-amanda': ctAmanda.build,
   'nat-helpers': natHelpers.build,
+  'ct-pptp': ctPptp.build,
   'rcv-checks': rcvChecks.build,
   'ct-irc': ctIrc.build,
   'ct-sane': ctSane.build,

@@ -40,6 +40,7 @@ export const SCENARIOS = [
   'bridge',
   'ct-amanda',
   'nat-helpers',
+  'ct-pptp',
   'rcv-checks',
   'ct-irc',
   'ct-sane',

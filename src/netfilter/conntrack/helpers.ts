@@ -24,7 +24,7 @@
 import { Family, InetAddr } from '../../packet/inet-addr.js';
 import type { Manip, NatRange } from '../nat/range.js';
 import { NF_ACCEPT, type Skb } from '../types.js';
-import type { Conn } from './conn.js';
+import type { Conn, Tuple } from './conn.js';
 
 /** struct nf_conntrack_expect_policy. */
 export interface ExpectPolicy {
@@ -68,6 +68,20 @@ export interface HelperHost {
    * otherwise.
    */
   localBroadcastMask(skb: Skb): number;
+  /** nf_ct_expect_find_get: the pending expectation in `zoneOf`'s zone whose tuple and mask cover `t`, or null. */
+  expectFind(t: Tuple, zoneOf: Conn): Expectation | null;
+  /** nf_conntrack_find_get: the live entry holding `t` in either direction in `zoneOf`'s zone, or null. */
+  lookup(t: Tuple, zoneOf: Conn): Conn | null;
+  /** nf_ct_kill: removes an entry from the table now. */
+  kill(conn: Conn): void;
+  /**
+   * nf_ct_gre_keymap_add: the GRE keymap entries of `master` (the source key
+   * a GRE version 1 packet of each tuple's addresses and destination key gets
+   * in its tuple); true when added, or when the same two are there already.
+   */
+  greKeymapAdd(master: Conn, orig: Tuple, repl: Tuple): boolean;
+  /** nf_ct_gre_keymap_destroy: removes `master`'s keymap entries. */
+  greKeymapDestroy(master: Conn): void;
 }
 
 /** struct nf_conntrack_helper: one emulated helper. */
@@ -83,6 +97,8 @@ export interface Helper {
    * `thoff` is the transport header's offset in `skb.data`.
    */
   help(host: HelperHost, skb: Skb, thoff: number, conn: Conn, ctinfo: number): number;
+  /** helper->destroy: called when the entry is deleted from the table (nf_ct_delete; pptp's only). */
+  destroy?(host: HelperHost, conn: Conn): void;
 }
 
 /** The text nf_ct_helper_log gives for the last NF_DROP a helper returned. */
@@ -113,9 +129,9 @@ export class Expectation {
     /** Source address, or null for any (nf_ct_expect_init with no saddr). */
     readonly src: InetAddr | null,
     readonly dst: InetAddr,
-    /** Source port, or -1 for any. */
+    /** Source port (GRE: source key), or -1 for any. */
     readonly sport: number,
-    /** Destination port (a NAT helper's port search changes it before inserting: nf_nat_exp_find_port). */
+    /** Destination port (GRE: destination key; a NAT helper's port search changes it before inserting: nf_nat_exp_find_port). */
     public dport: number,
     /** The source address's mask when not all of it counts (nf_conntrack_broadcast's netmask); null for all of it. */
     readonly srcMask: InetAddr | null = null,

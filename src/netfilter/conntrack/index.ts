@@ -165,15 +165,41 @@ function hasPorts(proto: number): boolean {
 }
 
 /**
- * The GRE key of a packet's tuple (gre_pkt_to_tuple): the PPTP call id for
- * version 1 carrying PPP, 0 for other GRE (tracked like a generic protocol,
- * but with GRE's timeouts), -1 when a version 1 packet carries something else.
+ * The destination key of a GRE packet's tuple (gre_pkt_to_tuple): for
+ * version 1 carrying PPP, the PPTP call id with GRE_V1_PPP set (its source
+ * key is then looked up in the keymap); 0 for other GRE (tracked like a
+ * generic protocol, but with GRE's timeouts), -1 when a version 1 packet
+ * carries something else.
  */
 function greKey(d: Uint8Array, off: number, len: number): number {
   if (off + 4 > len || (d[off + 1]! & 7) !== 1) return 0;
   if (off + 8 > len) return 0;
   if (((d[off + 2]! << 8) | d[off + 3]!) !== 0x880b) return -1;
-  return (d[off + 6]! << 8) | d[off + 7]!;
+  return GRE_V1_PPP | (d[off + 6]! << 8) | d[off + 7]!;
+}
+
+/** In greKey's answer: a version 1 packet carrying PPP, whose source key the keymap gives. */
+const GRE_V1_PPP = 0x10000;
+
+/**
+ * One GRE keymap entry (struct nf_ct_gre_keymap): a version 1 packet from
+ * `src` to `dst` with destination key `dstKey` gets `srcKey` as its
+ * tuple's source key.
+ */
+interface GreKeymap {
+  readonly src: InetAddr;
+  readonly dst: InetAddr;
+  readonly srcKey: number;
+  readonly dstKey: number;
+}
+
+function keymapOf(t: Tuple): GreKeymap {
+  return { src: t.src, dst: t.dst, srcKey: t.sport, dstKey: t.dport };
+}
+
+/** gre_key_cmpfn: the same addresses and destination key. */
+function keymapCovers(k: GreKeymap, t: Tuple): boolean {
+  return k.dstKey === t.dport && k.src.equals(t.src) && k.dst.equals(t.dst);
 }
 
 /** Protocol names conntrack-tools prints. */
@@ -232,6 +258,18 @@ export class Conntrack implements HelperHost {
   invalid = 0;
   /** When set (cofw trace), told the entry a packet found, as conntrack -L prints it, before the packet changes it (null: none). */
   observe: ((before: string | null) => void) | null = null;
+  /** The GRE keymap (the kernel's per-namespace keymap_list), oldest first. */
+  private readonly greKeymaps: GreKeymap[] = [];
+  /** Each master's two keymap entries (nf_ct_pptp_master.keymap). */
+  private readonly greKeymapsOf = new Map<Conn, readonly [GreKeymap, GreKeymap]>();
+  /**
+   * The unconfirmed GRE entry an expectation made for the last packet: if
+   * that packet never got through, the entry is freed (destroy_gre_conntrack)
+   * when the next one comes.
+   */
+  private pendingGre: Conn | null = null;
+  /** Entries whose helper's destroy runs (nf_ct_delete's dying bit): a nested removal leaves them alone. */
+  private readonly destroying = new Set<Conn>();
 
   constructor(opts: ConntrackOptions = {}) {
     this.max = opts.max ?? 262144;
@@ -288,6 +326,11 @@ export class Conntrack implements HelperHost {
         const c = h.conn;
         if (c.timeout - now > 0) return h;
         this.remove(c);
+        // A helper's destroy (pptp's) may have removed other entries of this chain: start it again.
+        if (c.helper !== null) {
+          h = this.heads[b] ?? null;
+          continue;
+        }
       }
       h = next;
     }
@@ -316,9 +359,19 @@ export class Conntrack implements HelperHost {
 
   /** Removes an entry from the table (nf_ct_delete). */
   remove(conn: Conn): void {
+    // nf_ct_helper_destroy first (pptp's: its GRE entries and expectations go too).
+    const helper = conn.helper;
+    if (helper !== null && helper.destroy !== undefined && !conn.dead && conn.confirmed && !this.destroying.has(conn)) {
+      this.destroying.add(conn);
+      this.helperNow = this.lastJ;
+      helper.destroy(this, conn);
+      this.destroying.delete(conn);
+    }
     // clean_from_lists: the entry's pending expectations go with it.
     if (conn.expectations !== null && conn.expectations.length !== 0) this.removeExpectations(conn);
-    if (conn.dead || !conn.confirmed) {
+    if (conn.dead) return;
+    if (conn.proto === 47) this.greDestroyed(conn);
+    if (!conn.confirmed) {
       conn.dead = true;
       return;
     }
@@ -326,6 +379,28 @@ export class Conntrack implements HelperHost {
     this.unlink(conn.reply);
     conn.dead = true;
     this.count--;
+  }
+
+  /** destroy_gre_conntrack: a GRE entry a pptp master expected takes the master's keymap with it. */
+  private greDestroyed(conn: Conn): void {
+    const m = conn.master;
+    if (m !== null && m.helper !== null && m.helper.destroy !== undefined) this.greKeymapDestroy(m);
+  }
+
+  /** The pending GRE entry's packet did not get through: the entry is freed. */
+  private releasePendingGre(): void {
+    const c = this.pendingGre!;
+    this.pendingGre = null;
+    if (!c.confirmed && !c.dead) {
+      this.greDestroyed(c);
+      c.dead = true;
+    }
+  }
+
+  /** gre_keymap_lookup: the source key of a version 1 GRE packet's tuple (0 when no keymap entry covers it). */
+  private greSrcKey(src: InetAddr, dst: InetAddr, dstKey: number): number {
+    for (const k of this.greKeymaps) if (k.dstKey === dstKey && k.src.equals(src) && k.dst.equals(dst)) return k.srcKey;
+    return 0;
   }
 
   /** Removes every expired entry (the kernel's gc worker); returns how many. */
@@ -384,6 +459,7 @@ export class Conntrack implements HelperHost {
    */
   in(skb: Skb, hook: Hook, nowNs: bigint): number {
     if (skb.ct !== null || skb.ctState === CT_UNTRACKED) return NF_ACCEPT;
+    if (this.pendingGre !== null) this.releasePendingGre();
     const now = this.jiffies(nowNs);
     // nf_ct_zone_tmpl: the zone of the template CT attached, the id from the mark when it says so.
     const tmpl = skb.ctZone;
@@ -430,8 +506,10 @@ export class Conntrack implements HelperHost {
         sport = (d[th + 4]! << 8) | d[th + 5]!;
         dport = (d[th]! << 8) | d[th + 1]!;
       } else if (proto === 47) {
-        dport = greKey(d, th, len);
-        if (dport < 0) return this.markInvalid();
+        const k = greKey(d, th, len);
+        if (k < 0) return this.markInvalid();
+        dport = k & 0xffff;
+        if (k & GRE_V1_PPP && this.greKeymaps.length !== 0) sport = this.greSrcKey(skb.src, skb.dst, dport);
       }
       const src = skb.src;
       const dst = skb.dst;
@@ -481,6 +559,7 @@ export class Conntrack implements HelperHost {
             this.helperNow = now;
             exp.expectfn(this, conn, exp);
           }
+          if (proto === 47) this.pendingGre = conn;
         } else if (tmpl >= 0) {
           // __nf_ct_try_assign_helper: the template's helper (CT --helper).
           const helper = templateHelper((tmpl >>> TEMPLATE_HELPER_SHIFT) & TEMPLATE_HELPER_MASK);
@@ -703,8 +782,11 @@ export class Conntrack implements HelperHost {
       sport = (d[il4 + 4]! << 8) | d[il4 + 5]!;
       dport = ((inv - 1) << 8) | d[il4 + 1]!;
     } else if (iproto === 47) {
-      sport = greKey(d, il4, len);
-      if (sport < 0) return -1;
+      // The quoted packet's tuple, inverted: its key is the reply's source key, the keymap's its destination key.
+      const k = greKey(d, il4, len);
+      if (k < 0) return -1;
+      sport = k & 0xffff;
+      if (k & GRE_V1_PPP && this.greKeymaps.length !== 0) dport = this.greSrcKey(this.quotedSrc, this.quotedDst, sport);
     }
     // The error's own zone (its template's): an error about a flow of another zone is INVALID.
     const h = this.find(iproto, this.quotedDst, this.quotedSrc, sport, dport, now, zid, zdirs);
@@ -831,6 +913,42 @@ export class Conntrack implements HelperHost {
   /** HelperHost.localBroadcastMask. */
   localBroadcastMask(skb: Skb): number {
     return this.broadcastMask(skb);
+  }
+
+  /** HelperHost.expectFind (__nf_ct_expect_find). */
+  expectFind(t: Tuple, zoneOf: Conn): Expectation | null {
+    this.expireExpectations(this.helperNow);
+    for (const e of this.expects) if (e.master.zone === zoneOf.zone && e.matches(t.proto, t.src, t.dst, t.sport, t.dport)) return e;
+    return null;
+  }
+
+  /** HelperHost.lookup. */
+  lookup(t: Tuple, zoneOf: Conn): Conn | null {
+    return this.find(t.proto, t.src, t.dst, t.sport, t.dport, this.helperNow, zoneOf.zone, zoneOf.zoneDirs)?.conn ?? null;
+  }
+
+  /** HelperHost.kill. */
+  kill(conn: Conn): void {
+    this.remove(conn);
+  }
+
+  /** HelperHost.greKeymapAdd (nf_ct_gre_km_acceptable: a master holds one pair; the same pair again is fine, another is refused). */
+  greKeymapAdd(master: Conn, orig: Tuple, repl: Tuple): boolean {
+    if (master.dead) return false;
+    const have = this.greKeymapsOf.get(master);
+    if (have !== undefined) return keymapCovers(have[0], orig) && keymapCovers(have[1], repl);
+    const pair = [keymapOf(orig), keymapOf(repl)] as const;
+    this.greKeymaps.push(pair[0], pair[1]);
+    this.greKeymapsOf.set(master, pair);
+    return true;
+  }
+
+  /** HelperHost.greKeymapDestroy. */
+  greKeymapDestroy(master: Conn): void {
+    const have = this.greKeymapsOf.get(master);
+    if (have === undefined) return;
+    this.greKeymapsOf.delete(master);
+    for (const k of have) this.greKeymaps.splice(this.greKeymaps.indexOf(k), 1);
   }
 
   /** nf_ct_find_expectation: the live expectation this new tuple fulfils (used up unless permanent), or null. */
@@ -1121,9 +1239,14 @@ export function formatExpectation(e: Expectation, expires: number): string {
   const full = InetAddr.mask(f, f === Family.V6 ? 128 : 32).toString();
   const none = InetAddr.any(f).toString();
   const m = e.master.orig;
-  let s = `${expires} proto=${e.proto} src=${(e.src ?? InetAddr.any(f)).toString()} dst=${e.dst.toString()} sport=${Math.max(0, e.sport)} dport=${e.dport}`;
+  // GRE's keys print in hexadecimal, as conntrack-tools prints them.
+  const gre = e.proto === 47;
+  const sp = gre ? 'srckey=0x' : 'sport=';
+  const dp = gre ? 'dstkey=0x' : 'dport=';
+  const radix = gre ? 16 : 10;
+  let s = `${expires} proto=${e.proto} src=${(e.src ?? InetAddr.any(f)).toString()} dst=${e.dst.toString()} ${sp}${Math.max(0, e.sport).toString(radix)} ${dp}${e.dport.toString(radix)}`;
   const maskSrc = e.src === null ? none : (e.srcMask?.toString() ?? full);
-  s += ` mask-src=${maskSrc} mask-dst=${full} sport=${e.sport < 0 ? 0 : 65535} dport=65535`;
+  s += ` mask-src=${maskSrc} mask-dst=${full} ${sp}${(e.sport < 0 ? 0 : 65535).toString(radix)} ${dp}${(65535).toString(radix)}`;
   s += ` master-src=${m.src.toString()} master-dst=${m.dst.toString()} sport=${m.sport} dport=${m.dport}`;
   if (e.flags & NF_CT_EXPECT_PERMANENT) s += ' PERMANENT';
   s += ` class=${e.cls}`;

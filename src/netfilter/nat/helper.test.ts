@@ -142,6 +142,11 @@ describe('nf_nat_exp_find_port', () => {
       refreshTimeout: () => {},
       localBroadcastMask: () => 0,
       nat: { setup: () => 0, random: () => draws.shift() ?? 0 },
+      expectFind: () => null,
+      lookup: () => null,
+      kill: () => {},
+      greKeymapAdd: () => false,
+      greKeymapDestroy: () => {},
     };
   }
   const exp = (): Expectation => new Expectation(conn(), 0, 6, null, parseInetAddr('198.51.100.1')!, -1, 0);
