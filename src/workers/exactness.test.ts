@@ -67,6 +67,7 @@ describe('state shared across connections', () => {
       '-p udp -j CT --helper amanda',
       '-p udp -j CT --helper snmp_trap',
       '-p tcp --dport 1723 -j CT --helper pptp',
+      '-p udp --dport 5060 -j CT --helper sip',
     ])
       expect(why(raw(`-A PREROUTING ${h}`))).toEqual([]);
   });

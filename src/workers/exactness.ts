@@ -55,9 +55,11 @@ function matchShares(name: string, config: unknown): string | undefined {
 
 /**
  * Helpers whose expected connections share the master's address pair (ftp's data connections, tftp's replies,
- * amanda's and sane's data connections, pptp's GRE, whose keymap entries name that pair too) or that expect none (snmp_trap).
+ * amanda's and sane's data connections, pptp's GRE, whose keymap entries name that pair too, sip's media and calls:
+ * with sip_direct_media and sip_direct_signalling, from the other end of the signalling to the sender's own address)
+ * or that expect none (snmp_trap).
  */
-const PAIR_HELPERS = new Set(['ftp', 'tftp', 'amanda', 'sane', 'snmp_trap', 'pptp']);
+const PAIR_HELPERS = new Set(['ftp', 'tftp', 'amanda', 'sane', 'snmp_trap', 'pptp', 'sip']);
 
 /** Whose connections the helpers that expect other address pairs expect. */
 const EXPECTED_PEERS: Record<string, string> = { irc: 'DCC peers', 'netbios-ns': "a broadcast's answers", snmp: "a broadcast's answers" };

@@ -51,6 +51,7 @@ import * as ctAmanda from './gen/ct-amanda.js';
 import * as natHelpers from './gen/nat-helpers.js';
 import * as policyRouting from './gen/policy-routing.js';
 import * as ctPptp from './gen/ct-pptp.js';
+import * as ctSip from './gen/ct-sip.js';
 import * as rcvChecks from './gen/rcv-checks.js';
 import * as ctIrc from './gen/ct-irc.js';
 import * as ctSane from './gen/ct-sane.js';
@@ -96,6 +97,7 @@ export const BUILDERS: Partial<Record<ScenarioName, () => Scenario>> = {
   'ct-amanda': ctAmanda.build,
   'nat-helpers': natHelpers.build,
   'ct-pptp': ctPptp.build,
+  'ct-sip': ctSip.build,
   'rcv-checks': rcvChecks.build,
   'ct-irc': ctIrc.build,
   'ct-sane': ctSane.build,

@@ -41,6 +41,7 @@ export const SCENARIOS = [
   'ct-amanda',
   'nat-helpers',
   'ct-pptp',
+  'ct-sip',
   'rcv-checks',
   'ct-irc',
   'ct-sane',

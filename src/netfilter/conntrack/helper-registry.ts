@@ -1,6 +1,6 @@
 /**
  * The helpers cofw emulates, registered in one place (each in its own
- * module): ftp, tftp, netbios-ns, amanda, irc, sane, snmp, snmp_trap and pptp. Import helper look-ups from here so that the
+ * module): ftp, tftp, netbios-ns, amanda, irc, sane, snmp, snmp_trap, pptp and sip (UDP and TCP). Import helper look-ups from here so that the
  * registry is filled before anyone asks it.
  */
 import { ftpHelper } from './helper-ftp.js';
@@ -9,6 +9,7 @@ import { ircHelper } from './helper-irc.js';
 import { netbiosNsHelper } from './helper-netbios-ns.js';
 import { saneHelper } from './helper-sane.js';
 import { pptpHelper } from './helper-pptp.js';
+import { sipTcpHelper, sipUdpHelper } from './helper-sip.js';
 import { snmpHelper, snmpTrapHelper } from './helper-snmp.js';
 import { tftpHelper } from './helper-tftp.js';
 import { registerHelper } from './helpers.js';
@@ -22,5 +23,7 @@ registerHelper(saneHelper);
 registerHelper(snmpHelper);
 registerHelper(snmpTrapHelper);
 registerHelper(pptpHelper);
+registerHelper(sipUdpHelper);
+registerHelper(sipTcpHelper);
 
 export { emulatedHelperNames, helperIndex, KERNEL_HELPERS, lookupHelper, templateHelper } from './helpers.js';

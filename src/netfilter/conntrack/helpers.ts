@@ -51,10 +51,22 @@ export interface NatHost {
  */
 export type ExpectFn = (host: HelperHost, conn: Conn, exp: Expectation) => void;
 
+/** nf_ct_expect_related's flag: an identical expectation of another master is -EALREADY, not a clash (sip's media). */
+export const NF_CT_EXP_F_SKIP_MASTER = 1;
+
 /** What a helper may ask of the tracker while it looks at a packet. */
 export interface HelperHost {
-  /** nf_ct_expect_related: 0, or a negative errno (-EBUSY, -EALREADY, -EMFILE). */
-  expectRelated(exp: Expectation): number;
+  /** nf_ct_expect_related: 0, or a negative errno (-EBUSY, -EALREADY, -EMFILE); `flags` NF_CT_EXP_F_SKIP_MASTER. */
+  expectRelated(exp: Expectation, flags?: number): number;
+  /** nf_ct_remove_expect: removes a live expectation (true), or finds it gone already (false). */
+  removeExpectation(exp: Expectation): boolean;
+  /**
+   * __nf_ct_expect_find: the newest live expectation (inactive ones too) in
+   * `zone` under whose tuple and mask the tuple falls, or null.
+   */
+  findExpectation(proto: number, src: InetAddr, dst: InetAddr, sport: number, dport: number, zone: number): Expectation | null;
+  /** mod_timer_pending on an expectation's timer: it expires `seconds` from now if still live (true). */
+  refreshExpectation(exp: Expectation, seconds: number): boolean;
   /** nf_ct_unexpect_related: takes an expectation back (a NAT helper that could not rewrite the packet). */
   unexpectRelated(exp: Expectation): void;
   /** The NAT core, or null when the rule set has no nat table (then no entry is ever NATed). */
@@ -89,7 +101,10 @@ export interface Helper {
   readonly name: string;
   /** Its transport protocol (the CT rule's `-p` must name it). */
   readonly proto: number;
+  /** The policy of expectation class 0 (and of every class, without `policies`). */
   readonly policy: ExpectPolicy;
+  /** One policy per expectation class (expect_policy[class], e.g. sip's signalling, audio, video, image). */
+  readonly policies?: readonly ExpectPolicy[];
   /** Fresh per-entry state (nf_ct_helper_ext_add's data). */
   init(): unknown;
   /**
@@ -122,6 +137,8 @@ export class Expectation {
   savedProto = 0;
   /** exp->dir: the direction of the master the expected connection goes in (IP_CT_DIR_*). */
   dir = 0;
+  /** exp->helper: the helper a connection that matches it gets (sip's signalling), or null for none. */
+  helper: Helper | null = null;
   constructor(
     readonly master: Conn,
     readonly cls: number,
@@ -192,8 +209,10 @@ export class Expectation {
   }
 }
 
-/** Helpers cofw emulates, by name. */
+/** Helpers cofw emulates, by name and protocol (`sip/17`): one name may have a helper per protocol, as sip has. */
 const EMULATED = new Map<string, Helper>();
+
+const key = (name: string, proto: number): string => `${name}/${proto}`;
 
 /**
  * Index of each emulated helper in a template (TEMPLATE_HELPER_SHIFT): the
@@ -203,13 +222,13 @@ export const HELPER_TABLE: Array<Helper | null> = [null];
 
 /** Registers an emulated helper (each helper module calls this once). */
 export function registerHelper(h: Helper): void {
-  EMULATED.set(h.name, h);
+  EMULATED.set(key(h.name, h.proto), h);
   HELPER_TABLE.push(h);
 }
 
-/** The emulated helper's template index, or 0. */
-export function helperIndex(name: string): number {
-  const h = EMULATED.get(name);
+/** The emulated helper's template index (for a CT rule's protocol, or the helper's only one), or 0. */
+export function helperIndex(name: string, proto?: number): number {
+  const h = proto === undefined ? [...EMULATED.values()].find((x) => x.name === name) : EMULATED.get(key(name, proto));
   return h ? HELPER_TABLE.indexOf(h) : 0;
 }
 
@@ -251,13 +270,12 @@ export const KERNEL_HELPERS: ReadonlyArray<{ name: string; proto: number; famili
  */
 export function lookupHelper(name: string, family: Family, proto: number): 'ok' | 'absent' | 'unemulated' {
   if (!KERNEL_HELPERS.some((k) => k.name === name && k.proto === proto && k.families.includes(family))) return 'absent';
-  const h = EMULATED.get(name);
-  return h && h.proto === proto ? 'ok' : 'unemulated';
+  return EMULATED.has(key(name, proto)) ? 'ok' : 'unemulated';
 }
 
 /** Names of the emulated helpers, for messages and the README. */
 export function emulatedHelperNames(): string[] {
-  return [...EMULATED.keys()];
+  return [...new Set([...EMULATED.values()].map((h) => h.name))];
 }
 
 /** For a helper's NF_DROP: records nf_ct_helper_log's text and returns 0 (NF_DROP). */

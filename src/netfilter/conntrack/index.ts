@@ -58,7 +58,16 @@ import {
   zoneIdIn,
 } from './conn.js';
 import { templateHelper } from './helper-registry.js';
-import { Expectation, helperLog, NF_CT_EXPECT_PERMANENT, type HelperHost, type NatHost } from './helpers.js';
+import {
+  Expectation,
+  helperLog,
+  NF_CT_EXP_F_SKIP_MASTER,
+  NF_CT_EXPECT_INACTIVE,
+  NF_CT_EXPECT_PERMANENT,
+  NF_CT_EXPECT_USERSPACE,
+  type HelperHost,
+  type NatHost,
+} from './helpers.js';
 import { seqAdjust } from './seqadj.js';
 import { SCTP_STATE_NAMES, SctpVerdict, sctpError, sctpPacket, sctpTimeoutJiffies } from './sctp.js';
 import { TCP_UNACK_INDEX, TcpVerdict, takeShrink, tcpCanEarlyDrop, tcpMalformed, tcpNew, tcpPacket, tcpTimeoutJiffies, type TcpSettings } from './tcp.js';
@@ -540,7 +549,7 @@ export class Conntrack implements HelperHost {
           }
         }
         // An expectation this tuple fulfils is used up here, whatever then becomes of the packet.
-        const exp = this.expects.length !== 0 ? this.findExpectation(proto, src, dst, sport, dport, zid, now) : null;
+        const exp = this.expects.length !== 0 ? this.takeExpectation(proto, src, dst, sport, dport, zid, now) : null;
         const s = src.clone();
         const t = dst.clone();
         conn = new Conn(proto, s, t, sport, dport, t, s, rsport, rdport);
@@ -552,6 +561,11 @@ export class Conntrack implements HelperHost {
           conn.status |= IPS_EXPECTED;
           conn.master = exp.master;
           conn.mark = exp.master.mark;
+          // The expectation's own helper (sip's signalling expectations carry it), with fresh state.
+          if (exp.helper !== null) {
+            conn.helper = exp.helper;
+            conn.helpData = exp.helper.init();
+          }
           ctinfo = IP_CT_RELATED;
           this.expectNew++;
           // exp->expectfn (nf_nat_follow_master: the new entry is translated as its master is).
@@ -871,21 +885,23 @@ export class Conntrack implements HelperHost {
    * clashes with another master's), -EMFILE (over the helper's limit after
    * evicting the master's oldest, or the table's).
    */
-  expectRelated(exp: Expectation): number {
+  expectRelated(exp: Expectation, flags = 0): number {
     const now = this.helperNow;
     this.expireExpectations(now);
     const master = exp.master;
     const helper = master.helper;
     if (helper === null) return -108; // -ESHUTDOWN
     for (const i of this.expects) {
-      if (i.master === master && i.sameAs(exp)) {
-        if (i.cls !== exp.cls) return -114; // -EALREADY
+      // master_matches: with NF_CT_EXP_F_SKIP_MASTER another master's identical expectation is -EALREADY too.
+      if ((flags & NF_CT_EXP_F_SKIP_MASTER || i.master === master) && i.sameAs(exp)) {
+        if (i.cls !== exp.cls || i.master !== master) return -114; // -EALREADY
         this.unlinkExpectation(i);
         break;
       } else if (i.clashes(exp)) return -16; // -EBUSY
     }
     const mine = master.expectations ?? (master.expectations = []);
-    const max = helper.policy.maxExpected;
+    const policy = helper.policies?.[exp.cls] ?? helper.policy;
+    const max = policy.maxExpected;
     const count = (): number => mine.reduce((n, e) => n + (e.cls === exp.cls ? 1 : 0), 0);
     if (max && count() >= max) {
       // evict_oldest_expect: the master's oldest of that class.
@@ -898,7 +914,7 @@ export class Conntrack implements HelperHost {
       if (count() >= max) return -24; // -EMFILE
     }
     if (this.expects.length >= this.expectMax) return -24;
-    exp.timeout = now + helper.policy.timeout * HZ;
+    exp.timeout = now + policy.timeout * HZ;
     mine.unshift(exp);
     this.expects.push(exp);
     this.expectCreate++;
@@ -951,11 +967,43 @@ export class Conntrack implements HelperHost {
     for (const k of have) this.greKeymaps.splice(this.greKeymaps.indexOf(k), 1);
   }
 
-  /** nf_ct_find_expectation: the live expectation this new tuple fulfils (used up unless permanent), or null. */
-  private findExpectation(proto: number, src: InetAddr, dst: InetAddr, sport: number, dport: number, zid: number, now: number): Expectation | null {
+  /** HelperHost.removeExpectation: nf_ct_remove_expect. */
+  removeExpectation(exp: Expectation): boolean {
+    this.expireExpectations(this.helperNow);
+    if (exp.dead) return false;
+    this.unlinkExpectation(exp);
+    return true;
+  }
+
+  /** HelperHost.findExpectation: __nf_ct_expect_find (newest first, as the kernel's bucket lists them; inactive ones too). */
+  findExpectation(proto: number, src: InetAddr, dst: InetAddr, sport: number, dport: number, zone: number): Expectation | null {
+    this.expireExpectations(this.helperNow);
+    for (let k = this.expects.length - 1; k >= 0; k--) {
+      const e = this.expects[k]!;
+      if (e.master.zone === zone && e.matches(proto, src, dst, sport, dport)) return e;
+    }
+    return null;
+  }
+
+  /** HelperHost.refreshExpectation: mod_timer_pending on the expectation's timer. */
+  refreshExpectation(exp: Expectation, seconds: number): boolean {
+    this.expireExpectations(this.helperNow);
+    if (exp.dead) return false;
+    exp.timeout = this.helperNow + seconds * HZ;
+    return true;
+  }
+
+  /**
+   * nf_ct_find_expectation: the live, active expectation this new tuple
+   * fulfils (used up unless permanent), or null. The newest is found first,
+   * as in the kernel's hash bucket (every expectation a tuple can fall under
+   * has its destination, so they share one bucket).
+   */
+  private takeExpectation(proto: number, src: InetAddr, dst: InetAddr, sport: number, dport: number, zid: number, now: number): Expectation | null {
     this.expireExpectations(now);
-    for (const e of this.expects) {
-      if (!e.matches(proto, src, dst, sport, dport) || e.master.zone !== zid) continue;
+    for (let k = this.expects.length - 1; k >= 0; k--) {
+      const e = this.expects[k]!;
+      if (e.flags & NF_CT_EXPECT_INACTIVE || !e.matches(proto, src, dst, sport, dport) || e.master.zone !== zid) continue;
       // The master must have left this machine: how else could the other end know?
       if (!e.master.confirmed) return null;
       if (!(e.flags & NF_CT_EXPECT_PERMANENT)) this.unlinkExpectation(e);
@@ -1248,7 +1296,14 @@ export function formatExpectation(e: Expectation, expires: number): string {
   const maskSrc = e.src === null ? none : (e.srcMask?.toString() ?? full);
   s += ` mask-src=${maskSrc} mask-dst=${full} ${sp}${(e.sport < 0 ? 0 : 65535).toString(radix)} ${dp}${(65535).toString(radix)}`;
   s += ` master-src=${m.src.toString()} master-dst=${m.dst.toString()} sport=${m.sport} dport=${m.dport}`;
-  if (e.flags & NF_CT_EXPECT_PERMANENT) s += ' PERMANENT';
+  // conntrack-tools names the flags in bit order, joined by commas.
+  const flags = [
+    [NF_CT_EXPECT_PERMANENT, 'PERMANENT'],
+    [NF_CT_EXPECT_INACTIVE, 'INACTIVE'],
+    [NF_CT_EXPECT_USERSPACE, 'USERSPACE'],
+  ] as const;
+  const names = flags.filter(([bit]) => e.flags & bit).map(([, name]) => name);
+  if (names.length) s += ` ${names.join(',')}`;
   s += ` class=${e.cls}`;
   if (e.master.helper) s += ` helper=${e.master.helper.name}`;
   return s;

@@ -139,6 +139,9 @@ describe('nf_nat_exp_find_port', () => {
     return {
       expectRelated: (e) => (busy.has(e.dport) ? -16 : 0),
       unexpectRelated: () => {},
+      removeExpectation: () => false,
+      findExpectation: () => null,
+      refreshExpectation: () => false,
       refreshTimeout: () => {},
       localBroadcastMask: () => 0,
       nat: { setup: () => 0, random: () => draws.shift() ?? 0 },

@@ -25,8 +25,8 @@
  * must name the helper's protocol with `-p` (xt_ct_find_proto: "You must
  * specify a L4 protocol and not use inversions on it"), and the kernel must
  * have the helper for that family and protocol ("No such helper"). cofw
- * emulates ftp, tftp, netbios-ns, amanda, irc, sane, snmp, snmp_trap
- * and pptp; the other helpers the kernel has (sip, the H.323 ones) are refused
+ * emulates ftp, tftp, netbios-ns, amanda, irc, sane, snmp, snmp_trap, pptp
+ * and sip; the other helpers the kernel has (the H.323 ones) are refused
  * with a message that says so, since their related connections would be
  * judged wrongly. --timeout names a timeout policy object, which a fresh machine
  * has none of, and is refused as the kernel refuses it.
@@ -159,7 +159,7 @@ export const ctTarget = defineTarget<CtConfig>({
         );
       }
     }
-    const template = zoneTemplate(zone < 0 ? 0 : zone, zoneDirs, zone < 0, nt || !helper ? 0 : helperIndex(helper));
+    const template = zoneTemplate(zone < 0 ? 0 : zone, zoneDirs, zone < 0, nt || !helper ? 0 : helperIndex(helper, ctx.head.proto));
     return { notrack: nt, helper, timeout, ctEvents, expEvents, zone, zoneDirs, template };
   },
 
