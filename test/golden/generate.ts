@@ -52,6 +52,7 @@ import * as natHelpers from './gen/nat-helpers.js';
 import * as policyRouting from './gen/policy-routing.js';
 import * as ctPptp from './gen/ct-pptp.js';
 import * as ctSip from './gen/ct-sip.js';
+import * as ctSipEdges from './gen/ct-sip-edges.js';
 import * as rcvChecks from './gen/rcv-checks.js';
 import * as ctIrc from './gen/ct-irc.js';
 import * as ctSane from './gen/ct-sane.js';
@@ -98,6 +99,7 @@ export const BUILDERS: Partial<Record<ScenarioName, () => Scenario>> = {
   'nat-helpers': natHelpers.build,
   'ct-pptp': ctPptp.build,
   'ct-sip': ctSip.build,
+  'ct-sip-edges': ctSipEdges.build,
   'rcv-checks': rcvChecks.build,
   'ct-irc': ctIrc.build,
   'ct-sane': ctSane.build,

@@ -42,6 +42,7 @@ export const SCENARIOS = [
   'nat-helpers',
   'ct-pptp',
   'ct-sip',
+  'ct-sip-edges',
   'rcv-checks',
   'ct-irc',
   'ct-sane',
