@@ -98,7 +98,12 @@ const EVICTION_RANGE = 8;
 export interface ConntrackOptions {
   /** nf_conntrack_max: entries the table may hold (0: unlimited). Default 262144. */
   max?: number;
-  /** nf_conntrack_buckets: hash buckets, which early drop scans. Default 65536. */
+  /**
+   * nf_conntrack_buckets: hash buckets, which early drop scans. Default
+   * 262144, the reference kernel's (6.18 on a machine with more than 4 GiB:
+   * `/proc/sys/net/netfilter/nf_conntrack_buckets`), which also makes
+   * nf_ct_expect_max 4096 as there.
+   */
   buckets?: number;
   /** nf_conntrack_tcp_loose (default true). */
   tcpLoose?: boolean;
@@ -282,7 +287,7 @@ export class Conntrack implements HelperHost {
 
   constructor(opts: ConntrackOptions = {}) {
     this.max = opts.max ?? 262144;
-    this.buckets = Math.max(1, opts.buckets ?? 65536);
+    this.buckets = Math.max(1, opts.buckets ?? 262144);
     if (!Number.isInteger(this.max) || this.max < 0) throw new RangeError(`conntrack max must be a non-negative integer, got ${opts.max}`);
     if (!Number.isInteger(this.buckets)) throw new RangeError(`conntrack buckets must be an integer, got ${opts.buckets}`);
     this.heads = new Array<TupleHash | null>(this.buckets).fill(null);
