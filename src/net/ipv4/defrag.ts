@@ -337,6 +337,7 @@ export class Ipv4Defrag {
    * True when any did (an ICMP error may be waiting to be sent).
    */
   expire(nowNs: bigint): boolean {
+    if (this.queues.size === 0) return false;
     let any = false;
     for (const q of this.queues.values()) {
       if (q.deadlineNs > nowNs) break;

@@ -139,6 +139,8 @@ export function thdrTruncated(d: Uint8Array, len: number, fh: number): boolean {
   return at + need > len;
 }
 
+const NONE_EXPIRED: readonly Expired[] = Object.freeze([]);
+
 export class Ipv6Defrag {
   private readonly queues = new Map<string, Queue>();
   private mem = 0;
@@ -300,7 +302,9 @@ export class Ipv6Defrag {
   }
 
   /** Queues older than ip6frag_time, which expire (each counted in Ip6ReasmTimeout and Ip6ReasmFails). */
-  expire(nowNs: bigint): Expired[] {
+  expire(nowNs: bigint): readonly Expired[] {
+    // Called for every frame: with nothing queued, no array and no iterator.
+    if (this.queues.size === 0) return NONE_EXPIRED;
     const out: Expired[] = [];
     for (const q of this.queues.values()) {
       if (nowNs - q.firstNs <= FRAG_TIME_NS) break;
