@@ -282,13 +282,17 @@ export function conntrackMatches(c: ConntrackConfig, skb: Skb, par: XtParams): b
   }
   if (ct === null) return c.state !== null;
   if (c.dir !== null && (skb.ctinfo >= IP_CT_IS_REPLY ? 1 : 0) !== c.dir) return false;
-  const o = ct.orig;
-  const r = ct.reply;
-  if (!addrOk(c.origSrc, o.src) || !addrOk(c.origDst, o.dst) || !addrOk(c.replSrc, r.src) || !addrOk(c.replDst, r.dst)) return false;
-  if (c.proto && (ct.proto === c.proto.value) === c.proto.invert) return false;
-  if (!rangeOk(c.origSrcPort, o.sport) || !rangeOk(c.origDstPort, o.dport) || !rangeOk(c.replSrcPort, r.sport) || !rangeOk(c.replDstPort, r.dport)) {
-    return false;
+  // The tuples are read only for a test of theirs: `--ctstate` alone (the common rule) reaches no
+  // more of the entry than its status, where the other direction's tuple would be a cache miss.
+  if (c.origSrc !== null || c.origDst !== null || c.origSrcPort !== null || c.origDstPort !== null) {
+    const o = ct.orig;
+    if (!addrOk(c.origSrc, o.src) || !addrOk(c.origDst, o.dst) || !rangeOk(c.origSrcPort, o.sport) || !rangeOk(c.origDstPort, o.dport)) return false;
   }
+  if (c.replSrc !== null || c.replDst !== null || c.replSrcPort !== null || c.replDstPort !== null) {
+    const r = ct.reply;
+    if (!addrOk(c.replSrc, r.src) || !addrOk(c.replDst, r.dst) || !rangeOk(c.replSrcPort, r.sport) || !rangeOk(c.replDstPort, r.dport)) return false;
+  }
+  if (c.proto && (ct.proto === c.proto.value) === c.proto.invert) return false;
   if (c.status && ((c.status.mask & ct.status) !== 0) === c.status.invert) return false;
   if (c.expire) {
     let left: number;
