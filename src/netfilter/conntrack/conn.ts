@@ -103,14 +103,42 @@ export const TCP_STATE_NAMES = [
   'SYN_SENT2',
 ] as const;
 
+/*
+ * Sequence numbers and address words are unsigned 32-bit numbers; half of
+ * them are 2^31 or more, which V8 cannot keep in an object field as a small
+ * integer: each such field would be a heap number of its own (16 bytes, and
+ * a pointer to follow), several per connection. The entries below keep them
+ * as signed 32-bit integers (`| 0`) and read them back unsigned (`>>> 0`),
+ * so an entry holds no heap numbers and the values are those of before.
+ */
+
 /** Per-direction TCP window tracking data (struct ip_ct_tcp_state). */
 export class TcpSide {
-  tdEnd = 0;
-  tdMaxend = 0;
+  private end_ = 0;
+  private maxend_ = 0;
+  private maxack_ = 0;
   tdMaxwin = 0;
-  tdMaxack = 0;
   tdScale = 0;
   flags = 0;
+
+  get tdEnd(): number {
+    return this.end_ >>> 0;
+  }
+  set tdEnd(v: number) {
+    this.end_ = v | 0;
+  }
+  get tdMaxend(): number {
+    return this.maxend_ >>> 0;
+  }
+  set tdMaxend(v: number) {
+    this.maxend_ = v | 0;
+  }
+  get tdMaxack(): number {
+    return this.maxack_ >>> 0;
+  }
+  set tdMaxack(v: number) {
+    this.maxack_ = v | 0;
+  }
 
   reset(keepLiberal: boolean): void {
     this.tdEnd = 0;
@@ -136,21 +164,52 @@ export const TCP_SIMULTANEOUS_OPEN = 0x80;
 /** struct ip_ct_tcp. */
 export class TcpCt {
   state: TcpState = TcpState.None;
-  readonly seen: [TcpSide, TcpSide] = [new TcpSide(), new TcpSide()];
+  /** The two directions' window data (seen[0] original, seen[1] reply), as fields of their own: no array to reach per packet. */
+  readonly seen0 = new TcpSide();
+  readonly seen1 = new TcpSide();
   lastDir = 0;
   retrans = 0;
   lastIndex = 0;
-  lastSeq = 0;
-  lastAck = 0;
-  lastEnd = 0;
+  private lastSeq_ = 0;
+  private lastAck_ = 0;
+  private lastEnd_ = 0;
   lastWin = 0;
   lastWscale = 0;
   lastFlags = 0;
 
+  get lastSeq(): number {
+    return this.lastSeq_ >>> 0;
+  }
+  set lastSeq(v: number) {
+    this.lastSeq_ = v | 0;
+  }
+  get lastAck(): number {
+    return this.lastAck_ >>> 0;
+  }
+  set lastAck(v: number) {
+    this.lastAck_ = v | 0;
+  }
+  get lastEnd(): number {
+    return this.lastEnd_ >>> 0;
+  }
+  set lastEnd(v: number) {
+    this.lastEnd_ = v | 0;
+  }
+
+  /** The window data of direction `dir` (0 original, 1 reply). */
+  side(dir: number): TcpSide {
+    return dir === 0 ? this.seen0 : this.seen1;
+  }
+
+  /** Both directions' window data (struct ip_ct_tcp.seen), for inspection. */
+  get seen(): readonly [TcpSide, TcpSide] {
+    return [this.seen0, this.seen1];
+  }
+
   clear(): void {
     this.state = TcpState.None;
-    this.seen[0].reset(false);
-    this.seen[1].reset(false);
+    this.seen0.reset(false);
+    this.seen1.reset(false);
     this.lastDir = 0;
     this.retrans = 0;
     this.lastIndex = 0;
@@ -173,7 +232,7 @@ export class TupleHash implements Tuple {
   next: TupleHash | null = null;
   bucket = -1;
   readonly proto: number;
-  /** The inline key: the addresses' family and words (kept in step with `src` and `dst`). */
+  /** The inline key: the addresses' family and words as signed 32-bit integers (kept in step with `src` and `dst`). */
   fam = 0;
   s0 = 0;
   s1 = 0;
@@ -210,10 +269,10 @@ export class TupleHash implements Tuple {
   set src(a: InetAddr) {
     this.src_ = a;
     this.fam = a.family;
-    this.s0 = a.w0;
-    this.s1 = a.w1;
-    this.s2 = a.w2;
-    this.s3 = a.w3;
+    this.s0 = a.w0 | 0;
+    this.s1 = a.w1 | 0;
+    this.s2 = a.w2 | 0;
+    this.s3 = a.w3 | 0;
   }
 
   get dst(): InetAddr {
@@ -222,10 +281,10 @@ export class TupleHash implements Tuple {
 
   set dst(a: InetAddr) {
     this.dst_ = a;
-    this.d0 = a.w0;
-    this.d1 = a.w1;
-    this.d2 = a.w2;
-    this.d3 = a.w3;
+    this.d0 = a.w0 | 0;
+    this.d1 = a.w1 | 0;
+    this.d2 = a.w2 | 0;
+    this.d3 = a.w3 | 0;
   }
 
   /** Does this direction hold the tuple (proto, src, dst, sport, dport) (nf_ct_tuple_equal)? Reads only inline numbers. */
@@ -233,15 +292,15 @@ export class TupleHash implements Tuple {
     return (
       this.sport === sport &&
       this.dport === dport &&
-      this.s0 === src.w0 &&
-      this.d0 === dst.w0 &&
+      this.s0 === (src.w0 | 0) &&
+      this.d0 === (dst.w0 | 0) &&
       this.proto === proto &&
-      this.s1 === src.w1 &&
-      this.d1 === dst.w1 &&
-      this.s2 === src.w2 &&
-      this.d2 === dst.w2 &&
-      this.s3 === src.w3 &&
-      this.d3 === dst.w3 &&
+      this.s1 === (src.w1 | 0) &&
+      this.d1 === (dst.w1 | 0) &&
+      this.s2 === (src.w2 | 0) &&
+      this.d2 === (dst.w2 | 0) &&
+      this.s3 === (src.w3 | 0) &&
+      this.d3 === (dst.w3 | 0) &&
       this.fam === src.family &&
       (dst.family as number) === this.fam
     );

@@ -247,7 +247,7 @@ export function tcpNew(ct: TcpCt, d: Uint8Array, th: number, len: number, s: Tcp
   if (newState >= sIV) return false;
   const seq = rd32(d, th + 4);
   const win = (d[th + 14]! << 8) | d[th + 15]!;
-  const s0 = ct.seen[0];
+  const s0 = ct.seen0;
   if (newState === sSS) {
     ct.clear();
     s0.tdEnd = segEnd(d, th, len, seq);
@@ -262,7 +262,7 @@ export function tcpNew(ct: TcpCt, d: Uint8Array, th: number, len: number, s: Tcp
     s0.tdMaxwin = win === 0 ? 1 : win;
     s0.tdMaxend = (s0.tdEnd + s0.tdMaxwin) >>> 0;
     s0.flags = TCP_FLAG_SACK_PERM | TCP_FLAG_BE_LIBERAL;
-    ct.seen[1].flags = TCP_FLAG_SACK_PERM | TCP_FLAG_BE_LIBERAL;
+    ct.seen1.flags = TCP_FLAG_SACK_PERM | TCP_FLAG_BE_LIBERAL;
   }
   ct.lastIndex = NONE_SET;
   return true;
@@ -283,8 +283,8 @@ function logInvalid(sender: TcpSide, s: TcpSettings, ret: WinResult): WinResult 
 }
 
 function inWindow(ct: TcpCt, dir: number, index: number, d: Uint8Array, th: number, len: number, s: TcpSettings, adj: SeqAdj | null): WinResult {
-  const sender = ct.seen[dir]!;
-  const receiver = ct.seen[dir ^ 1]!;
+  const sender = ct.side(dir);
+  const receiver = ct.side(dir ^ 1);
   const flags = flagsOf(d, th);
   let seq = rd32(d, th + 4);
   let ack = rd32(d, th + 8);
@@ -440,7 +440,7 @@ export function tcpPacket(conn: Conn, dir: number, d: Uint8Array, th: number, le
   switch (newState) {
     case sSS:
       if (oldState < sTW) break;
-      if ((ct.seen[dir]!.flags | ct.seen[dir ^ 1]!.flags) & TCP_FLAG_CLOSE_INIT || (ct.lastDir === dir && ct.lastIndex === RST_SET)) {
+      if ((ct.side(dir).flags | ct.side(dir ^ 1).flags) & TCP_FLAG_CLOSE_INIT || (ct.lastDir === dir && ct.lastIndex === RST_SET)) {
         return result(TcpVerdict.Repeat);
       }
       if (resyncOrIgnore(ct, dir, index, oldState, d, th, len)) {
@@ -476,7 +476,7 @@ export function tcpPacket(conn: Conn, dir: number, d: Uint8Array, th: number, le
         skipWindow = true;
         break;
       }
-      const other = ct.seen[dir ^ 1]!;
+      const other = ct.side(dir ^ 1);
       if (other.flags & TCP_FLAG_MAXACK_SET && ct.lastIndex !== SYN_SET) {
         const seq = rd32(d, th + 4);
         const established = oldState === sES && (conn.status & IPS_ASSURED) !== 0;
@@ -512,12 +512,12 @@ export function tcpPacket(conn: Conn, dir: number, d: Uint8Array, th: number, le
   ct.lastIndex = index;
   ct.lastDir = dir;
   ct.state = newState;
-  if (oldState !== newState && newState === sFW) ct.seen[dir]!.flags |= TCP_FLAG_CLOSE_INIT;
+  if (oldState !== newState && newState === sFW) ct.side(dir).flags |= TCP_FLAG_CLOSE_INIT;
 
   let timeout: number;
   if (ct.retrans >= s.maxRetrans && timeouts[newState]! > timeouts[T_RETRANS]!) timeout = timeouts[T_RETRANS]!;
   else if (index === RST_SET) timeout = timeouts[sCL]!;
-  else if ((ct.seen[0].flags | ct.seen[1].flags) & TCP_FLAG_DATA_UNACKNOWLEDGED && timeouts[newState]! > timeouts[T_UNACK]!) {
+  else if ((ct.seen0.flags | ct.seen1.flags) & TCP_FLAG_DATA_UNACKNOWLEDGED && timeouts[newState]! > timeouts[T_UNACK]!) {
     timeout = timeouts[T_UNACK]!;
   } else if (ct.lastWin === 0 && timeouts[newState]! > timeouts[T_RETRANS]!) timeout = timeouts[T_RETRANS]!;
   else timeout = timeouts[newState]!;
@@ -541,14 +541,14 @@ export function tcpPacket(conn: Conn, dir: number, d: Uint8Array, th: number, le
 function resyncOrIgnore(ct: TcpCt, dir: number, index: number, oldState: TcpState, d: Uint8Array, th: number, len: number): boolean {
   const ackSeq = rd32(d, th + 8);
   if (index === SYNACK_SET && ct.lastIndex === SYN_SET && ct.lastDir !== dir && ackSeq === ct.lastEnd) {
-    const ls = ct.seen[ct.lastDir]!;
+    const ls = ct.side(ct.lastDir);
     ls.tdEnd = ct.lastEnd;
     ls.tdMaxend = ct.lastEnd;
     ls.tdMaxwin = ct.lastWin === 0 ? 1 : ct.lastWin;
     ls.tdScale = ct.lastWscale;
     ct.lastFlags &= ~TCP_EXP_CHALLENGE_ACK;
     ls.flags = ct.lastFlags;
-    ct.seen[dir]!.reset(true);
+    ct.side(dir).reset(true);
     return true;
   }
   const seq = rd32(d, th + 4);
