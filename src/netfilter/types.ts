@@ -235,8 +235,36 @@ export class Skb {
   totLen = 0;
   /** The capture cut this packet short (snaplen): `len < totLen`. */
   truncated = false;
+  private mac_: Uint8Array | null = null;
+  /** The frame whose first `macLen` bytes are the Ethernet header, until `mac` is asked for (see `lazyMac`). */
+  private macFrame: Uint8Array | null = null;
+  private macLen = 0;
+
   /** Ethernet header of a received frame (for `-m mac`, LOG's MAC=), or null. */
-  mac: Uint8Array | null = null;
+  get mac(): Uint8Array | null {
+    if (this.macFrame !== null) {
+      this.mac_ = this.macFrame.subarray(0, this.macLen);
+      this.macFrame = null;
+    }
+    return this.mac_;
+  }
+
+  set mac(m: Uint8Array | null) {
+    this.mac_ = m;
+    this.macFrame = null;
+  }
+
+  /**
+   * The Ethernet header is the first `len` bytes of `frame` (valid as long
+   * as the frame is): its view is made only when `mac` is read, which few
+   * packets need (a MAC match, LOG, reassembly).
+   */
+  lazyMac(frame: Uint8Array, len: number): this {
+    this.mac_ = null;
+    this.macFrame = frame;
+    this.macLen = len;
+    return this;
+  }
   /** Transport header offset (IHL * 4). */
   thoff = 0;
   /** Fragment offset in 8-byte units; non-zero means "no transport header here". */

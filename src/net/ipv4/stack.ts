@@ -22,7 +22,7 @@ import { flowPort } from '../policy.js';
 import { buildIcmpError, icmpErrorId } from '../../packet/reject.js';
 import { prefixMask } from '../../packet/addr.js';
 import { queueVerdicts, socketLookup } from '../../netfilter/sockets.js';
-import { DefragUser, Ipv4Defrag, loadReassembled, type DefragStats } from './defrag.js';
+import { DefragUser, Ipv4Defrag, loadReassembled, type DefragStats, type Reassembled } from './defrag.js';
 import type { MachineSpec } from '../../machine/spec.js';
 import { attachRelated, Conntrack, IP_CT_NEW, IP_CT_RELATED, IP_CT_RELATED_REPLY, resetCt, type Conn } from '../../netfilter/conntrack/index.js';
 import { NAT_MANGLE_FAILED, NatCore } from '../../netfilter/nat/core.js';
@@ -403,9 +403,9 @@ export class GuestStack {
       });
       return;
     }
-    const mac = frame.subarray(0, macEnd);
     const pktType = frame[0]! & 1 ? (frame.subarray(0, 6).every((b) => b === 0xff) ? PacketType.Broadcast : PacketType.Multicast) : PacketType.Host;
     if (etype === ETH_P_IPV6) {
+      const mac = frame.subarray(0, macEnd);
       const ip = frame.subarray(off + 2);
       const bad = this.v6.validate(ip, dev, truncated);
       if (bad) this.stackDrop(frameNo, bad);
@@ -413,7 +413,7 @@ export class GuestStack {
       this.drainLocal();
       return;
     }
-    this.ipRcv(frame, off + 2, dev, mac, pktType, frameNo, truncated);
+    this.ipRcv(frame, off + 2, dev, macEnd, pktType, frameNo, truncated);
     this.drainLocal();
   }
 
@@ -728,7 +728,7 @@ export class GuestStack {
       s.mark = 0;
       s.nftrace = false;
       const r = this.frags.add(s, DefragUser.ConntrackOut, frameNo, this.clockNs);
-      if (r) this.asWhole(r, () => this.localOut(r.packet, frameNo, false));
+      if (r) this.localOutWhole(r, frameNo);
     } else this.localOut(pkt, frameNo, false);
     this.drainLocal();
   }
@@ -760,7 +760,8 @@ export class GuestStack {
   }
 
   /** The IPv4 packet at `at` of `frame` (the rest of the frame, possibly padded). */
-  private ipRcv(frame: Uint8Array, at: number, dev: NetDevice, mac: Uint8Array | null, pktType: PacketType, frameNo: number, truncated: boolean): void {
+  /** ip_rcv: the IPv4 packet at `at` in `frame`, whose first `macLen` bytes are its link-layer header. */
+  private ipRcv(frame: Uint8Array, at: number, dev: NetDevice, macLen: number, pktType: PacketType, frameNo: number, truncated: boolean): void {
     const bad = this.validate(frame, truncated, at);
     if (bad) {
       this.fate(FateKind.DroppedByStack, frameNo, { reason: bad });
@@ -769,12 +770,12 @@ export class GuestStack {
     // Link-layer padding trimmed; targets rewrite the packet in place (the
     // frame is a view into a page message the guest has consumed).
     const ip = frame.subarray(at, at + ((frame[at + 2]! << 8) | frame[at + 3]!));
-    const skb = this.skb.load(ip).begin(mac, pktType, frameNo);
+    const skb = this.skb.load(ip).begin(null, pktType, frameNo).lazyMac(frame, macLen);
     if (dev.gro) markGro(skb, dev);
     if (this.ct && (skb.fragoff !== 0 || ip[6]! & 0x20)) {
       // With conntrack, nf_defrag_ipv4 reassembles at -400, before everything.
       const r = this.frags.add(skb, DefragUser.ConntrackIn, frameNo, this.clockNs);
-      if (r) this.asWhole(r, () => this.prerouting(loadReassembled(this.skb, r), dev, frameNo));
+      if (r) this.preroutingWhole(r, dev, frameNo);
       return;
     }
     this.prerouting(skb, dev, frameNo);
@@ -865,12 +866,26 @@ export class GuestStack {
     if (skb.fragoff !== 0 || skb.data[6]! & 0x20) {
       // ip_local_deliver reassembles before INPUT (without conntrack, nothing did so earlier).
       const r = this.frags.add(skb, DefragUser.LocalDeliver, frameNo, this.clockNs);
-      if (r) this.asWhole(r, () => this.localDeliver(loadReassembled(this.skb, r), dev, frameNo));
+      if (r) this.localDeliverWhole(r, dev, frameNo);
       return;
     }
     if (!this.hook(Hook.LocalIn, dev, null, frameNo)) return;
     if (!this.confirm(frameNo, false)) return;
     this.fate(FateKind.Delivered, frameNo, NO_DETAILS);
+  }
+
+  // The reassembled packet's way, each in a function of its own: a closure in the per-packet functions
+  // would make them allocate the variables it captures on every call, fragment or not.
+  private preroutingWhole(r: Reassembled, dev: NetDevice, frameNo: number): void {
+    this.asWhole(r, () => this.prerouting(loadReassembled(this.skb, r), dev, frameNo));
+  }
+
+  private localDeliverWhole(r: Reassembled, dev: NetDevice, frameNo: number): void {
+    this.asWhole(r, () => this.localDeliver(loadReassembled(this.skb, r), dev, frameNo));
+  }
+
+  private localOutWhole(r: Reassembled, frameNo: number): void {
+    this.asWhole(r, () => this.localOut(r.packet, frameNo, false));
   }
 
   /** Runs `go` on a reassembled packet: the fate it gets is the fate of each of its fragments. */
