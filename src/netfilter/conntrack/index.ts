@@ -240,6 +240,8 @@ export class Conntrack implements HelperHost {
   private readonly greUnreplied = TIMEOUTS_S.greUnreplied * HZ;
   private readonly greReplied = TIMEOUTS_S.greReplied * HZ;
   private readonly sctpTimeouts = sctpTimeoutJiffies();
+  /** No confirmed entry's timeout is below this jiffy (a lower bound, kept by every write of one; see `reap`). */
+  private expiryFloor = -Infinity;
   private lastNs = -1n;
   private lastJ = 0;
   private readonly clock = new JiffyClock();
@@ -423,14 +425,27 @@ export class Conntrack implements HelperHost {
   }
 
   private reap(now: number): number {
+    // Nothing in the table can have expired before the floor: a full table asks for a sweep with every
+    // packet that would open an entry, and scanning 262144 buckets each time for nothing is what it saves.
+    if (this.expiryFloor - now > 0) return 0;
     const victims: Conn[] = [];
+    let floor = Infinity;
     for (let b = 0; b < this.buckets; b++) {
       for (let h: TupleHash | null = this.heads[b] ?? null; h !== null; h = h.next) {
-        if (h.dir === 0 && h.conn.timeout - now <= 0) victims.push(h.conn);
+        if (h.dir !== 0) continue;
+        const t = h.conn.timeout;
+        if (t - now <= 0) victims.push(h.conn);
+        else if (t < floor) floor = t;
       }
     }
     for (const c of victims) this.remove(c);
+    this.expiryFloor = floor;
     return victims.length;
+  }
+
+  /** A confirmed entry's timeout was set to `t`: the floor of every timeout in the table follows it down. */
+  private timeoutSet(t: number): void {
+    if (t < this.expiryFloor) this.expiryFloor = t;
   }
 
   /**
@@ -625,7 +640,10 @@ export class Conntrack implements HelperHost {
 
   /** Sets the entry's timeout (nf_ct_refresh): absolute once confirmed, relative before. */
   private refresh(conn: Conn, extra: number, now: number): void {
-    conn.timeout = conn.confirmed ? now + extra : extra;
+    if (conn.confirmed) {
+      conn.timeout = now + extra;
+      this.timeoutSet(conn.timeout);
+    } else conn.timeout = extra;
   }
 
   private handlePacket(conn: Conn, ctinfo: number, skb: Skb, th: number, csum: boolean, now: number): number {
@@ -645,7 +663,10 @@ export class Conntrack implements HelperHost {
             if (takeShrink() && conn.confirmed) {
               const left = conn.timeout - now;
               const unack = this.tcp.timeouts[TCP_UNACK_INDEX]!;
-              if (left >= 120 * HZ && left > unack) conn.timeout = now + unack;
+              if (left >= 120 * HZ && left > unack) {
+                conn.timeout = now + unack;
+                this.timeoutSet(conn.timeout);
+              }
             }
             return HANDLE_INVALID;
           case TcpVerdict.AcceptNoRefresh:
@@ -848,6 +869,7 @@ export class Conntrack implements HelperHost {
       return false;
     }
     conn.timeout += now;
+    this.timeoutSet(conn.timeout);
     conn.status |= IPS_CONFIRMED;
     this.link(o);
     this.link(r);
