@@ -4,8 +4,9 @@
  *
  * - `snmp` in raw OUTPUT: the firewall's own SNMP request broadcast to the
  *   inside subnet; the agents' answers from port 161 of that subnet are
- *   RELATED (INPUT accepts only ESTABLISHED and RELATED), one from port 162
- *   and one from another subnet are not.
+ *   RELATED (INPUT accepts only ESTABLISHED and RELATED), one from port 162,
+ *   one from another subnet and one 33 seconds late (the expectation
+ *   lives 30 seconds) are not.
  * - `snmp_trap` on traps from the inside agents to the outside manager,
  *   MASQUERADEd: an SNMPv2c trap's IpAddress values equal to the agent's
  *   address are rewritten into the translated address (others kept), the
@@ -121,9 +122,14 @@ export function build(): Scenario {
   const fromOutside = (src: string, dst: string, sport: number, dport: number, p: Uint8Array, patch = (x: Uint8Array) => x): void =>
     c.wire(patch(ipv4({ src, dst }, udp({ sport, dport, payload: p }))));
 
-  // The firewall's own broadcast request and its answers.
   const get = message(1, 'public', 0xa0, 1, [varBind(oid(1, 3, 6, 1, 2, 1, 1, 5, 0), tlv(0x05))]);
   const resp = (name: string): Uint8Array => message(1, 'public', 0xa2, 1, [varBind(oid(1, 3, 6, 1, 2, 1, 1, 5, 0), str(name))]);
+  // An answer 33 seconds after its broadcast: the expectation lived 30 seconds (the kernel's timer wheel may fire it up to 2 s late).
+  c.local(ipv4({ src: FW1, dst: '192.0.2.255' }, udp({ sport: 40102, dport: 161, payload: get })));
+  fromInside('192.0.2.20', FW1, 161, 40102, resp('agent20'));
+  c.pause(33_000);
+  fromInside('192.0.2.21', FW1, 161, 40102, resp('agent21'));
+  // The firewall's own broadcast request and its answers.
   c.local(ipv4({ src: FW1, dst: '192.0.2.255' }, udp({ sport: 40100, dport: 161, payload: get })));
   fromInside('192.0.2.20', FW1, 161, 40100, resp('agent20'));
   fromInside('192.0.2.21', FW1, 161, 40100, resp('agent21'));
