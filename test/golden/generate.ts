@@ -55,6 +55,7 @@ import * as ctSip from './gen/ct-sip.js';
 import * as ctSipEdges from './gen/ct-sip-edges.js';
 import * as rcvChecks from './gen/rcv-checks.js';
 import * as ctIrc from './gen/ct-irc.js';
+import * as ctIrcNat from './gen/ct-irc-nat.js';
 import * as ctSane from './gen/ct-sane.js';
 import * as ctSnmp from './gen/ct-snmp.js';
 import { blocklist300, filterCore, headerEdges, rejectLog } from './gen/legacy.js';
@@ -102,6 +103,7 @@ export const BUILDERS: Partial<Record<ScenarioName, () => Scenario>> = {
   'ct-sip-edges': ctSipEdges.build,
   'rcv-checks': rcvChecks.build,
   'ct-irc': ctIrc.build,
+  'ct-irc-nat': ctIrcNat.build,
   'ct-sane': ctSane.build,
   'ct-snmp': ctSnmp.build,
   'policy-routing': policyRouting.build,

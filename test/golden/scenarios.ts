@@ -45,6 +45,7 @@ export const SCENARIOS = [
   'ct-sip-edges',
   'rcv-checks',
   'ct-irc',
+  'ct-irc-nat',
   'ct-sane',
   'ct-snmp',
   'policy-routing',
