@@ -20,11 +20,31 @@
  * destination) and that port; eight per IRC connection (the ninth evicts
  * the oldest), 300 seconds each. One that clashes with another
  * connection's expectation makes the helper drop the packet (`cannot add
- * expectation`).
+ * expectation`). On a NATed connection the NAT side (nf_nat_irc) rewrites
+ * the offer and registers the expectation instead.
  */
 import { NF_ACCEPT, type Skb } from '../types.js';
-import { IP_CT_ESTABLISHED, type Conn } from './conn.js';
+import { IPS_DST_NAT, IPS_SRC_NAT, IP_CT_ESTABLISHED, type Conn } from './conn.js';
 import { Expectation, helperDrop, type Helper, type HelperHost } from './helpers.js';
+
+/**
+ * nf_nat_irc_hook: the NAT side (src/netfilter/nat/helper-irc.ts sets it),
+ * given the address and port text at `matchoff` (from the TCP payload's
+ * start) and its length; NF_ACCEPT or NF_DROP.
+ */
+export type IrcNatHook = (
+  host: HelperHost,
+  skb: Skb,
+  conn: Conn,
+  ctinfo: number,
+  protoff: number,
+  matchoff: number,
+  matchlen: number,
+  exp: Expectation,
+) => number;
+
+/** The hook slot (null until the NAT helpers are loaded). */
+export const ircNatHook: { fn: IrcNatHook | null } = { fn: null };
 
 /** MAX_SEARCH_SIZE: the bytes of payload the helper reads at most. */
 const MAX_SEARCH_SIZE = 4095;
@@ -54,8 +74,8 @@ function bytesAt(d: Uint8Array, off: number, p: Uint8Array): boolean {
   return true;
 }
 
-/** The DCC command's numbers, and where parsing ended. */
-const dcc = { ip: 0, port: 0 };
+/** The DCC command's numbers, and where their text begins and ends. */
+const dcc = { ip: 0, port: 0, begin: 0, end: 0 };
 
 /**
  * parse_dcc: the word, then the address and the port. `end` is the end of
@@ -70,6 +90,7 @@ function parseDcc(d: Uint8Array, len: number, p: number, end: number): boolean {
   while (t <= end && at(t) !== NL) t++;
   if (t > end) return false;
   // simple_strtoul: an unsigned long that wraps; the address is its low 32 bits.
+  dcc.begin = p;
   let ip = 0;
   while (isDigit(at(p))) ip = (Math.imul(ip, 10) + at(p++) - 0x30) >>> 0;
   while (at(p) === SP) {
@@ -80,6 +101,7 @@ function parseDcc(d: Uint8Array, len: number, p: number, end: number): boolean {
   while (isDigit(at(p))) port = (Math.imul(port, 10) + at(p++) - 0x30) & 0xffff;
   dcc.ip = ip;
   dcc.port = port;
+  dcc.end = p;
   return true;
 }
 
@@ -122,6 +144,10 @@ export const ircHelper: Helper = {
         // Forged: an address other than the client's, before or after NAT, or port 0 (the kernel warns, reads on).
         if ((o.src.w0 !== dcc.ip && r.dst.w0 !== dcc.ip) || dcc.port === 0) continue;
         const exp = new Expectation(conn, 0, 6, null, r.dst.clone(), -1, dcc.port);
+        // On a NATed connection the NAT side rewrites the address and port and registers the expectation.
+        const nat = ircNatHook.fn;
+        if (nat !== null && conn.status & (IPS_SRC_NAT | IPS_DST_NAT))
+          return nat(host, skb, conn, ctinfo, thoff, dcc.begin - dataoff, dcc.end - dcc.begin, exp);
         return host.expectRelated(exp) === 0 ? NF_ACCEPT : helperDrop(ircHelper, 'cannot add expectation');
       }
     }
