@@ -489,6 +489,12 @@ describe('machine file: policy routing', () => {
       'routes:\n  - {to: 10.0.0.0/8, type: blackhole, dev: eth0}\n',
       "p.yaml:5:44: a blackhole route has no device: leave out `dev'",
     ],
+    [
+      'an unknown sysctl',
+      'sysctl:\n  net.ipv4.ip_forward: 1\n',
+      "p.yaml:5:3: unknown key `net.ipv4.ip_forward' in sysctl; accepted: net.ipv4.conf.all.accept_local",
+    ],
+    ['a bad accept_local', 'sysctl:\n  net.ipv4.conf.all.accept_local: 2\n', 'p.yaml:5:35: net.ipv4.conf.all.accept_local must be 1 or 0 (true or false)'],
     ['a route in table 0', 'routes:\n  - {to: 10.0.0.0/8, dev: eth0, table: 0}\n', "p.yaml:5:40: table `0'"],
   ])('refuses %s, naming file, line and column', (_name, tail, expected) => {
     const p = problemsOf(head + tail);
@@ -514,5 +520,12 @@ describe('machine file: policy routing', () => {
     // fwmark 0 without a mask matches every mark (fib_nl2rule leaves its mask 0).
     expect(spec.rules![3]!.fwmark).toEqual({ mark: 0, mask: 0 });
     expect(parseMachineFile(machineFileText(spec), 'again.yaml')).toEqual(spec);
+  });
+
+  it('reads accept_local, writes it back and sends it to the guest', () => {
+    const spec = parseMachineFile(`${head}sysctl:\n  net.ipv4.conf.all.accept_local: 1\n`, 'p.yaml');
+    expect(spec.sysctl).toEqual({ acceptLocal: true });
+    expect(parseMachineFile(machineFileText(spec), 'again.yaml')).toEqual(spec);
+    expect(decodeBoot(encodeBoot({ bootTsNs: 1n, rulesFile: 'r', spec })).spec.sysctl).toEqual({ acceptLocal: true });
   });
 });

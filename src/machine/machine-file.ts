@@ -30,6 +30,8 @@
  *   web1: 192.0.2.10
  *   db: [198.51.100.5, 2001:db8::5]
  * ipsets: sets.save        # optional: `ipset save` output restored before the rules (relative to this file)
+ * sysctl:                  # optional: the kernel's defaults otherwise
+ *   net.ipv4.conf.all.accept_local: 0
  * ```
  *
  * `lo` (index 1, 127.0.0.1/8 and ::1/128) is always there; the interfaces
@@ -52,7 +54,7 @@ import { ETH_P_PPP_SES, PPPOE_SES_HLEN, pppoeSessionEthertype } from '../packet/
 import type { BridgeConfig, IfAddress, NetDevice, PortHosts } from '../netfilter/types.js';
 import { MAX_CONET } from './passage/index.js';
 import { RT_TABLE_DEFAULT, RT_TABLE_LOCAL, RT_TABLE_MAIN } from './spec.js';
-import type { ConntrackSettings, FailPolicy, MachineSpec, QueueSpec, RouteKind, RouteSpec, RuleAction, RuleSpec, SocketSpec } from './spec.js';
+import type { ConntrackSettings, FailPolicy, MachineSpec, QueueSpec, RouteKind, RouteSpec, RuleAction, RuleSpec, SocketSpec, Sysctls } from './spec.js';
 import { parseProtocol, protocolName } from '../netfilter/names.js';
 
 /** One or more problems in a machine file, each `file:line:column: message`. */
@@ -66,7 +68,9 @@ export class MachineFileError extends Error {
   }
 }
 
-const TOP_KEYS = ['hostname', 'interfaces', 'bridges', 'routes', 'fail', 'conntrack', 'sockets', 'queues', 'hosts', 'ipsets', 'rules'];
+const TOP_KEYS = ['hostname', 'interfaces', 'bridges', 'routes', 'fail', 'conntrack', 'sockets', 'queues', 'hosts', 'ipsets', 'rules', 'sysctl'];
+/** The sysctls a machine file may set, by their /proc/sys names. */
+const SYSCTLS = ['net.ipv4.conf.all.accept_local'];
 const SOCKET_KEYS = ['proto', 'port', 'uid', 'gid', 'groups'];
 /** Protocols whose packets carry a source port in their first two bytes: TCP, UDP, DCCP, SCTP, UDP-Lite. */
 const PORT_PROTOCOLS = new Set([6, 17, 33, 132, 136]);
@@ -533,6 +537,22 @@ export function parseMachineFile(text: string, file: string): MachineSpec {
 
   const rules = parseRules(top.get('rules'), devices, at, keysOf, str);
 
+  let sysctl: Sysctls | undefined;
+  const sy = top.get('sysctl');
+  if (sy) {
+    if (!isMap(sy.node))
+      at(sy.node ?? (sy.pair.key as Node), `sysctl must be a mapping of sysctl names to values, such as {net.ipv4.conf.all.accept_local: 1}`);
+    else {
+      const k = keysOf(sy.node, SYSCTLS, 'sysctl');
+      const al = k.get('net.ipv4.conf.all.accept_local');
+      if (al) {
+        const v = isScalar(al.node) ? al.node.value : undefined;
+        if (v === 0 || v === 1 || typeof v === 'boolean') sysctl = { acceptLocal: v === 1 || v === true };
+        else at(al.node, 'net.ipv4.conf.all.accept_local must be 1 or 0 (true or false)');
+      }
+    }
+  }
+
   const hosts = parseHosts(top.get('hosts'), at);
   let ipsets: string | undefined;
   const ip = top.get('ipsets');
@@ -547,6 +567,7 @@ export function parseMachineFile(text: string, file: string): MachineSpec {
     devices,
     routes,
     ...(rules.length ? { rules } : {}),
+    ...(sysctl ? { sysctl } : {}),
     failPolicy,
     ...(conntrack ? { conntrack } : {}),
     ...(sockets.length ? { sockets } : {}),
@@ -1091,6 +1112,7 @@ export function machineFileText(spec: MachineSpec): string {
     for (const [name, addrs] of hosts) lines.push(`  ${name}: ${addrs.length === 1 ? addrs[0]!.toString() : `[${addrs.map((a) => a.toString()).join(', ')}]`}`);
   }
   if (spec.ipsets !== undefined) lines.push(`ipsets: ${JSON.stringify(spec.ipsets)}`);
+  if (spec.sysctl?.acceptLocal !== undefined) lines.push('sysctl:', `  net.ipv4.conf.all.accept_local: ${spec.sysctl.acceptLocal ? 1 : 0}`);
   return lines.join('\n') + '\n';
 }
 

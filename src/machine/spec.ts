@@ -73,6 +73,16 @@ export interface RuleSpec {
   readonly suppressPrefixlength?: number;
 }
 
+/** The sysctls a machine file may set (the kernel's defaults when absent). */
+export interface Sysctls {
+  /**
+   * net.ipv4.conf.all.accept_local: accept packets from outside whose
+   * source is one of the machine's own addresses (default false: the
+   * kernel drops them at routing, IP_LOCAL_SOURCE).
+   */
+  readonly acceptLocal?: boolean;
+}
+
 /** Connection tracking settings (the kernel's nf_conntrack sysctls). */
 export interface ConntrackSettings {
   /** nf_conntrack_max: entries before early drop (default 262144). */
@@ -123,6 +133,11 @@ export interface MachineSpec {
    * 32767 lookup default); none when absent.
    */
   readonly rules?: readonly RuleSpec[];
+  /**
+   * The guest's sysctls that cofw models (machine file `sysctl:`); the
+   * kernel's defaults when absent.
+   */
+  readonly sysctl?: Sysctls;
   /** Connection tracking settings; the kernel's defaults when absent. */
   readonly conntrack?: ConntrackSettings;
   /** The firewall's own sockets (owner match); none when absent: its packets have no socket. */

@@ -53,6 +53,7 @@ import * as policyRouting from './gen/policy-routing.js';
 import * as ctPptp from './gen/ct-pptp.js';
 import * as ctSip from './gen/ct-sip.js';
 import * as ctSipEdges from './gen/ct-sip-edges.js';
+import * as localSource from './gen/local-source.js';
 import * as rcvChecks from './gen/rcv-checks.js';
 import * as ctIrc from './gen/ct-irc.js';
 import * as ctIrcNat from './gen/ct-irc-nat.js';
@@ -108,6 +109,7 @@ export const BUILDERS: Partial<Record<ScenarioName, () => Scenario>> = {
   'ct-snmp': ctSnmp.build,
   'policy-routing': policyRouting.build,
   'policy-wg': policyRouting.buildWg,
+  'local-source': localSource.build,
   'filter-core': filterCore,
   'reject-log': rejectLog,
   'blocklist-300': blocklist300,

@@ -50,6 +50,7 @@ export const SCENARIOS = [
   'ct-snmp',
   'policy-routing',
   'policy-wg',
+  'local-source',
   // Recorded earlier; kept as further kernel facts.
   'smoke',
   'filter-core',

@@ -27,7 +27,9 @@
  * action (0 table, 1 blackhole, 2 unreachable, 3 prohibit, 4 nop), u32
  * table, [inet from, u8 prefix], [inet to, u8 prefix], [u32 mark, u32
  * mask], [str8 iif], [str8 oif], [u8 ipproto], [u16 lo, u16 hi] (sport),
- * [u16 lo, u16 hi] (dport), [u8 suppress_prefixlength]`.
+ * [u16 lo, u16 hi] (dport), [u8 suppress_prefixlength]`. Then, when the
+ * machine file sets it, u8 accept_local (the rules' count written first,
+ * 0 when none).
  */
 import { Family, familyBits, InetAddr } from '../../packet/inet-addr.js';
 import type { BridgeConfig, IfAddress, NetDevice } from '../../netfilter/types.js';
@@ -195,7 +197,8 @@ export function encodeBoot(b: BootMsg): Uint8Array {
   const queues = b.spec.queues ?? [];
   const hosts = Object.entries(b.spec.hosts ?? {});
   const rules = b.spec.rules ?? [];
-  if (sockets.length || queues.length || hosts.length || rules.length) {
+  const sysctl = b.spec.sysctl?.acceptLocal;
+  if (sockets.length || queues.length || hosts.length || rules.length || sysctl !== undefined) {
     w.u16(sockets.length);
     for (const s of sockets) {
       w.u16(s.proto < 0 ? 0xffff : s.proto).u8(s.port !== undefined ? 1 : 0);
@@ -207,17 +210,19 @@ export function encodeBoot(b: BootMsg): Uint8Array {
     }
     w.u16(queues.length);
     for (const q of queues) w.u16(q.num).u8(q.verdict === 'accept' ? 1 : 0);
-    if (hosts.length || rules.length) {
+    if (hosts.length || rules.length || sysctl !== undefined) {
       w.u16(hosts.length);
       for (const [name, addrs] of hosts) {
         w.str(name, 1).u16(addrs.length);
         for (const a of addrs) writeInet(w, a);
       }
     }
-    if (rules.length) {
+    if (rules.length || sysctl !== undefined) {
       w.u16(rules.length);
       for (const r of rules) writeRule(w, r);
     }
+    // The sysctls: u8 accept_local (0, 1).
+    if (sysctl !== undefined) w.u8(sysctl ? 1 : 0);
   }
   return w.done();
 }
@@ -299,6 +304,7 @@ export function decodeBoot(b: Uint8Array): BootMsg {
   const queues: QueueSpec[] = [];
   const hosts: Record<string, InetAddr[]> = {};
   const rules: RuleSpec[] = [];
+  let acceptLocal: boolean | undefined;
   const tail = r.rest();
   if (tail.length) {
     const t = new ByteReader(tail, 'boot parameters (sockets and queues)');
@@ -327,6 +333,11 @@ export function decodeBoot(b: Uint8Array): BootMsg {
       }
     }
     if (t.pos < tail.length) for (let n = t.u16(), i = 0; i < n; i++) rules.push(readRule(t));
+    if (t.pos < tail.length) {
+      const v = t.u8();
+      if (v > 1) throw new PassageError(`boot parameters: accept_local ${v}`);
+      acceptLocal = v === 1;
+    }
     t.end();
   }
   r.end();
@@ -335,6 +346,7 @@ export function decodeBoot(b: Uint8Array): BootMsg {
     devices,
     routes,
     ...(rules.length ? { rules } : {}),
+    ...(acceptLocal !== undefined ? { sysctl: { acceptLocal } } : {}),
     failPolicy,
     ...(conntrack ? { conntrack } : {}),
     ...(sockets.length ? { sockets } : {}),

@@ -123,6 +123,8 @@ export const StackReason = {
   invalidSource: 'IP_INVALID_SOURCE (martian source)',
   invalidDest: 'IP_INVALID_DEST (martian destination 0.0.0.0)',
   localnet: 'IP_LOCALNET (loopback address from outside)',
+  localSource: "IP_LOCAL_SOURCE (one of the firewall's own addresses as source, from outside: accept_local is 0)",
+  invalidSourceRoute: 'IP_INVALID_SOURCE (the route back to the source is not unicast: fib_validate_source)',
   noRoute: 'IP_INNOROUTES',
   blackhole: 'NOT_SPECIFIED (blackhole route or rule)',
   hostUnreachable: 'NOT_SPECIFIED (unreachable route: ICMP host unreachable sent)',
@@ -227,6 +229,7 @@ export class GuestStack {
   ) {
     this.fib = new Fib(opts.spec);
     this.policyRouting = this.fib.policy4 !== null || this.fib.v6.policy !== null;
+    this.acceptLocal = opts.spec.sysctl?.acceptLocal ?? false;
     const cts = opts.spec.conntrack;
     this.ct =
       needsConntrack(ruleset) || (ruleset6 !== null && needsConntrack(ruleset6))
@@ -802,15 +805,40 @@ export class GuestStack {
     }
     // ip_route_input_slow, in its order. Of 0.0.0.0/8 only 0.0.0.0 itself is a martian (ipv4_is_zeronet).
     if (saddr >>> 28 === 0xe || saddr === 0xffffffff) return this.stackDrop(frameNo, StackReason.invalidSource);
-    if (daddr === 0xffffffff || (saddr === 0 && daddr === 0)) return this.localDeliver(skb, dev, frameNo);
+    if (daddr === 0xffffffff || (saddr === 0 && daddr === 0)) {
+      const bad = saddr !== 0 && outside ? this.validateSource(saddr, daddr) : undefined;
+      return bad ? this.stackDrop(frameNo, bad) : this.localDeliver(skb, dev, frameNo);
+    }
     if (saddr === 0) return this.stackDrop(frameNo, StackReason.invalidSource);
     if (daddr === 0) return this.stackDrop(frameNo, StackReason.invalidDest);
     if (outside && (daddr >>> 24 === 127 || saddr >>> 24 === 127)) return this.stackDrop(frameNo, StackReason.localnet);
     const rt =
       this.fib.policy4 === null ? this.fib.lookupV4(daddr) : this.fib.inputV4(daddr, saddr, skb.mark, dev, skb.protocol, flowPort(skb, 0), flowPort(skb, 2));
+    const routed = rt.type === RouteType.Local || rt.type === RouteType.Broadcast || (rt.type === RouteType.Unicast && rt.dev !== null);
+    if (routed && outside && !this.acceptLocal) {
+      const bad = this.validateSource(saddr, daddr);
+      if (bad) return this.stackDrop(frameNo, bad);
+    }
     if (rt.type === RouteType.Local || rt.type === RouteType.Broadcast) return this.localDeliver(skb, dev, frameNo);
     if (rt.type !== RouteType.Unicast || !rt.dev) return this.ipError(skb, rt, frameNo);
     this.forward(skb, dev, rt.dev, frameNo);
+  }
+
+  /**
+   * fib_validate_source with accept_local 0 and rp_filter 0 (the kernel's
+   * defaults): a source that is one of the machine's own addresses is
+   * refused (IP_LOCAL_SOURCE); with policy rules (the kernel's full check)
+   * the source's route is looked up from lo, and one that is local, or of
+   * another type than unicast (a subnet broadcast address), is refused.
+   * Undefined when the source is acceptable.
+   */
+  private validateSource(saddr: number, daddr: number): string | undefined {
+    if (this.acceptLocal) return undefined;
+    if (this.fib.policy4 === null) return this.fib.isLocalV4(saddr) ? StackReason.localSource : undefined;
+    const r = this.fib.fibLookupV4(saddr, 0, daddr);
+    if (r.type === RouteType.Local) return StackReason.localSource;
+    if (r.type === RouteType.Unicast || r.dev === null) return undefined;
+    return StackReason.invalidSourceRoute;
   }
 
   /**
@@ -1018,6 +1046,8 @@ export class GuestStack {
   private fanout: number[] | null = null;
   /** mangle OUTPUT changed what routes the packet in hand (ip_route_me_harder ran): its route is looked up again after OUTPUT. */
   rerouted = false;
+  /** net.ipv4.conf.all.accept_local: packets from outside with one of the machine's addresses as source are accepted. */
+  private readonly acceptLocal: boolean;
   /** The machine has policy rules or tables of its own (either family): mangle OUTPUT may reroute. */
   private readonly policyRouting: boolean;
   /** The packet in hand comes from a local socket (the local output path, not netfilter's own). */
