@@ -61,7 +61,6 @@ const dir = process.env.COFW_CORPUS_DIR ?? join(fixtures, 'files');
  */
 const EXPECTED_TO_DIFFER: Record<string, string> = {
   'netnet-configs_openlab-stettenstr-doku-iptables-save.txt.v4': 'physdev is refused: the machine has no bridge',
-  'netnet-configs_sqrl_shorewall-2014_sep_iptables-saveakachan.v4': 'CT --helper RAS, Q.931: helpers cofw does not emulate',
 };
 
 const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');

@@ -62,7 +62,13 @@ function matchShares(name: string, config: unknown): string | undefined {
 const PAIR_HELPERS = new Set(['ftp', 'tftp', 'amanda', 'sane', 'snmp_trap', 'pptp', 'sip']);
 
 /** Whose connections the helpers that expect other address pairs expect. */
-const EXPECTED_PEERS: Record<string, string> = { irc: 'DCC peers', 'netbios-ns': "a broadcast's answers", snmp: "a broadcast's answers" };
+const EXPECTED_PEERS: Record<string, string> = {
+  irc: 'DCC peers',
+  'netbios-ns': "a broadcast's answers",
+  snmp: "a broadcast's answers",
+  RAS: 'the calls a gatekeeper admits or locates',
+  'Q.931': 'forwarded calls',
+};
 
 /** Why a target with this name and configuration shares state across connections. */
 function targetShares(name: string, config: unknown): string | undefined {

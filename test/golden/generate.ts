@@ -54,6 +54,7 @@ import * as ctPptp from './gen/ct-pptp.js';
 import * as ctSip from './gen/ct-sip.js';
 import * as ctSipEdges from './gen/ct-sip-edges.js';
 import * as localSource from './gen/local-source.js';
+import * as ctH323 from './gen/ct-h323.js';
 import * as rcvChecks from './gen/rcv-checks.js';
 import * as ctIrc from './gen/ct-irc.js';
 import * as ctIrcNat from './gen/ct-irc-nat.js';
@@ -102,6 +103,7 @@ export const BUILDERS: Partial<Record<ScenarioName, () => Scenario>> = {
   'ct-pptp': ctPptp.build,
   'ct-sip': ctSip.build,
   'ct-sip-edges': ctSipEdges.build,
+  'ct-h323': ctH323.build,
   'rcv-checks': rcvChecks.build,
   'ct-irc': ctIrc.build,
   'ct-irc-nat': ctIrcNat.build,

@@ -43,6 +43,7 @@ export const SCENARIOS = [
   'ct-pptp',
   'ct-sip',
   'ct-sip-edges',
+  'ct-h323',
   'rcv-checks',
   'ct-irc',
   'ct-irc-nat',

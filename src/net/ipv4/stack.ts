@@ -241,7 +241,10 @@ export class GuestStack {
         : null;
     // Loading a nat table registers the NAT hooks (and conntrack with them).
     this.nat = this.ct && (ruleset.tables.has('nat') || ruleset6?.tables.has('nat')) ? new NatCore(this.ct) : null;
-    if (this.ct) this.ct.broadcastMask = (skb) => this.broadcastMask(skb);
+    if (this.ct) {
+      this.ct.broadcastMask = (skb) => this.broadcastMask(skb);
+      this.ct.routesAlike = (a, b) => this.routesAlike(a, b);
+    }
     for (const d of opts.spec.devices) if (d.unit >= 0) this.devByUnit[d.unit] = d;
     const bridges = opts.spec.devices.filter((d) => d.bridge);
     if (bridges.length) {
@@ -961,6 +964,18 @@ export class GuestStack {
       if (!secondary && a.broadcast !== undefined && a.broadcast.w0 === skb.daddr) return mask;
     }
     return 0;
+  }
+
+  /**
+   * The H.323 helper's callforward_do_filter: routes to both addresses exist
+   * (nf_ip_route, nf_ip6_route) and leave by the same device to the same
+   * next hop (rt_nexthop: the gateway, or the address itself on a link).
+   */
+  private routesAlike(a: InetAddr, b: InetAddr): boolean {
+    const r1 = this.fib.lookup(a);
+    const r2 = this.fib.lookup(b);
+    if (!r1.dev || !r2.dev || r1.type === RouteType.Unreachable || r2.type === RouteType.Unreachable) return false;
+    return r1.dev === r2.dev && r1.gateway.equals(r2.gateway);
   }
 
   /** `ip` is the stack's to change: a consumed page message's bytes, or a packet netfilter built. */

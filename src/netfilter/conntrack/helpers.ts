@@ -94,6 +94,22 @@ export interface HelperHost {
   greKeymapAdd(master: Conn, orig: Tuple, repl: Tuple): boolean;
   /** nf_ct_gre_keymap_destroy: removes `master`'s keymap entries. */
   greKeymapDestroy(master: Conn): void;
+  /** nf_ct_remove_expectations: removes all of `conn`'s pending expectations. */
+  removeExpectations(conn: Conn): void;
+  /**
+   * __nf_ct_expect_find for a master's own expectation: the live
+   * expectation of `conn` (in its zone) whose tuple and mask take a
+   * connection of protocol `proto` from address 0 and port 0 to `dst` and
+   * `dport`, or null.
+   */
+  findOwnExpectation(conn: Conn, proto: number, dst: InetAddr, dport: number): Expectation | null;
+  /** set_expect_timeout: a pending expectation now expires `seconds` from now. */
+  setExpectTimeout(exp: Expectation, seconds: number): void;
+  /**
+   * The H.323 helper's callforward_do_filter: do routes to `a` and to `b`
+   * both exist and leave by the same device to the same next hop?
+   */
+  sameRoute(a: InetAddr, b: InetAddr): boolean;
 }
 
 /** struct nf_conntrack_helper: one emulated helper. */

@@ -268,6 +268,8 @@ export class Conntrack implements HelperHost {
   expectDelete = 0;
   /** The stack's answer to nf_conntrack_broadcast_help's question (see HelperHost); none without a stack. */
   broadcastMask: (skb: Skb) => number = () => 0;
+  /** The stack's answer to HelperHost.sameRoute; false without a stack. */
+  routesAlike: (a: InetAddr, b: InetAddr) => boolean = () => false;
   /** Why `confirm` last returned false because a helper dropped the packet (nf_ct_helper_log), or null for a clash. */
   helperDropReason: string | null = null;
   /** Packets found INVALID (stat invalid). */
@@ -953,6 +955,24 @@ export class Conntrack implements HelperHost {
     this.refresh(conn, seconds * HZ, this.helperNow);
   }
 
+  /** HelperHost.findOwnExpectation. */
+  findOwnExpectation(conn: Conn, proto: number, dst: InetAddr, dport: number): Expectation | null {
+    this.expireExpectations(this.helperNow);
+    const any = InetAddr.any(dst.family);
+    for (const e of this.expects) if (e.master.zone === conn.zone && e.matches(proto, any, dst, 0, dport)) return e.master === conn ? e : null;
+    return null;
+  }
+
+  /** HelperHost.setExpectTimeout. */
+  setExpectTimeout(exp: Expectation, seconds: number): void {
+    if (!exp.dead) exp.timeout = this.helperNow + seconds * HZ;
+  }
+
+  /** HelperHost.sameRoute: the stack's answer (see HelperHost); no routes without a stack. */
+  sameRoute(a: InetAddr, b: InetAddr): boolean {
+    return this.routesAlike(a, b);
+  }
+
   /** HelperHost.localBroadcastMask. */
   localBroadcastMask(skb: Skb): number {
     return this.broadcastMask(skb);
@@ -1064,9 +1084,9 @@ export class Conntrack implements HelperHost {
     this.expectDelete++;
   }
 
-  /** nf_ct_remove_expectations. */
-  private removeExpectations(conn: Conn): void {
-    for (const e of [...conn.expectations!]) this.unlinkExpectation(e);
+  /** nf_ct_remove_expectations (HelperHost.removeExpectations). */
+  removeExpectations(conn: Conn): void {
+    if (conn.expectations) for (const e of [...conn.expectations]) this.unlinkExpectation(e);
   }
 
   /**

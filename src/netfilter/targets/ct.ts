@@ -25,10 +25,9 @@
  * must name the helper's protocol with `-p` (xt_ct_find_proto: "You must
  * specify a L4 protocol and not use inversions on it"), and the kernel must
  * have the helper for that family and protocol ("No such helper"). cofw
- * emulates ftp, tftp, netbios-ns, amanda, irc, sane, snmp, snmp_trap, pptp
- * and sip; the other helpers the kernel has (the H.323 ones) are refused
- * with a message that says so, since their related connections would be
- * judged wrongly. --timeout names a timeout policy object, which a fresh machine
+ * emulates ftp, tftp, netbios-ns, amanda, irc, sane, snmp, snmp_trap, pptp,
+ * sip and the H.323 helpers (RAS, Q.931, H.245): every helper the kernel
+ * has. --timeout names a timeout policy object, which a fresh machine
  * has none of, and is refused as the kernel refuses it.
  *
  * The kernel accepts both only in the raw table ("CT target: only valid in
