@@ -55,6 +55,7 @@ import * as ctSip from './gen/ct-sip.js';
 import * as ctSipEdges from './gen/ct-sip-edges.js';
 import * as localSource from './gen/local-source.js';
 import * as ctH323 from './gen/ct-h323.js';
+import * as ctH323Edges from './gen/ct-h323-edges.js';
 import * as rcvChecks from './gen/rcv-checks.js';
 import * as ctIrc from './gen/ct-irc.js';
 import * as ctIrcNat from './gen/ct-irc-nat.js';
@@ -104,6 +105,7 @@ export const BUILDERS: Partial<Record<ScenarioName, () => Scenario>> = {
   'ct-sip': ctSip.build,
   'ct-sip-edges': ctSipEdges.build,
   'ct-h323': ctH323.build,
+  'ct-h323-edges': ctH323Edges.build,
   'rcv-checks': rcvChecks.build,
   'ct-irc': ctIrc.build,
   'ct-irc-nat': ctIrcNat.build,

@@ -44,6 +44,7 @@ export const SCENARIOS = [
   'ct-sip',
   'ct-sip-edges',
   'ct-h323',
+  'ct-h323-edges',
   'rcv-checks',
   'ct-irc',
   'ct-irc-nat',

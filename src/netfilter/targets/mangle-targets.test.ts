@@ -120,6 +120,9 @@ const SAVE_ROWS: Array<[string, string, string]> = [
   ['raw', '-A OUTPUT -p udp -j CT --notrack --helper sip', '-A OUTPUT -p udp -j CT --notrack --helper sip'],
   ['raw', '-A PREROUTING -p udp -m udp --dport 5060 -j CT --helper sip', '-A PREROUTING -p udp -m udp --dport 5060 -j CT --helper sip'],
   ['raw', '-A PREROUTING -p tcp -m tcp --dport 5060 -j CT --helper sip', '-A PREROUTING -p tcp -m tcp --dport 5060 -j CT --helper sip'],
+  ['raw', '-A PREROUTING -p udp -m udp --dport 1719 -j CT --helper RAS', '-A PREROUTING -p udp -m udp --dport 1719 -j CT --helper RAS'],
+  ['raw', '-A PREROUTING -p tcp -m tcp --dport 1720 -j CT --helper Q.931', '-A PREROUTING -p tcp -m tcp --dport 1720 -j CT --helper Q.931'],
+  ['raw', '-A PREROUTING -p udp -j CT --helper H.245', '-A PREROUTING -p udp -j CT --helper H.245'],
   ['raw', '-A PREROUTING -j CT --notrack --ctevents new', '-A PREROUTING -j CT --notrack --ctevents new'],
   [
     'raw',
@@ -234,6 +237,8 @@ const REFUSALS: Array<[string, string, string]> = [
   ['raw', '-A PREROUTING -p tcp -j CT --helper snmp', 'xt_CT: No such helper "snmp"'],
   ['raw', '-A PREROUTING -p udp -j CT --helper irc', 'xt_CT: No such helper "irc"'],
   ['raw', '-A PREROUTING -p sctp -j CT --helper sip', 'xt_CT: No such helper "sip"'],
+  ['raw', '-A PREROUTING -p tcp -j CT --helper H.245', 'xt_CT: No such helper "H.245"'],
+  ['raw', '-A PREROUTING -p tcp -j CT --helper RAS', 'xt_CT: No such helper "RAS"'],
   ['raw', '-A PREROUTING -j CT --zone 1 --zone 2', 'CT: option "--zone" can only be used once.'],
   ['filter', '-A INPUT -j CT --zone 1', 'CT target is only valid in the raw table'],
   ['raw', '-A OUTPUT -j NOTRACK --notrack', 'unknown option "--notrack"'],
