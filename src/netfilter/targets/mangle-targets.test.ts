@@ -233,7 +233,6 @@ const REFUSALS: Array<[string, string, string]> = [
   ['raw', '-A PREROUTING -p udp -j CT --helper ftp', 'xt_CT: No such helper "ftp"'],
   ['raw', '-A PREROUTING -p tcp -j CT --helper tftp', 'xt_CT: No such helper "tftp"'],
   ['raw', '-A PREROUTING -p tcp -j CT --helper FTP', 'xt_CT: No such helper "FTP"'],
-  ['raw', '-A PREROUTING -p tcp -j CT --helper Q.931', 'conntrack helpers only'],
   ['raw', '-A PREROUTING -p tcp -j CT --helper snmp', 'xt_CT: No such helper "snmp"'],
   ['raw', '-A PREROUTING -p udp -j CT --helper irc', 'xt_CT: No such helper "irc"'],
   ['raw', '-A PREROUTING -p sctp -j CT --helper sip', 'xt_CT: No such helper "sip"'],
