@@ -45,6 +45,7 @@ export const SCENARIOS = [
   'ct-sip-edges',
   'ct-h323',
   'ct-h323-edges',
+  'ct-pptp-nat',
   'rcv-checks',
   'ct-irc',
   'ct-irc-nat',

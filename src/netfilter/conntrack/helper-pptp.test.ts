@@ -110,7 +110,14 @@ describe('pptp helper', () => {
 
   it('follows the session and the call, and expects the call’s GRE both ways', () => {
     const r = call(new Rig());
-    expect(r.state()).toEqual({ sstate: SessionState.Confirmed, cstate: CallState.OutConf, pnsCallId: 0x1111, pacCallId: 0x2222 });
+    expect(r.state()).toEqual({
+      sstate: SessionState.Confirmed,
+      cstate: CallState.OutConf,
+      pnsCallId: 0x1111,
+      pacCallId: 0x2222,
+      natPnsCallId: 0,
+      natPacCallId: 0,
+    });
     expect(r.expectations()).toEqual([
       '300 proto=47 src=192.0.2.10 dst=203.0.113.40 srckey=0x1111 dstkey=0x2222 mask-src=255.255.255.255 mask-dst=255.255.255.255 srckey=0xffff dstkey=0xffff master-src=192.0.2.10 master-dst=203.0.113.40 sport=40000 dport=1723 class=0 helper=pptp',
       '300 proto=47 src=203.0.113.40 dst=192.0.2.10 srckey=0x2222 dstkey=0x1111 mask-src=255.255.255.255 mask-dst=255.255.255.255 srckey=0xffff dstkey=0xffff master-src=192.0.2.10 master-dst=203.0.113.40 sport=40000 dport=1723 class=0 helper=pptp',

@@ -32,8 +32,32 @@
  * GRE tracker when it sees the first packet, as on Linux 6.18 (measured).
  */
 import { NF_ACCEPT, type Skb } from '../types.js';
-import { IP_CT_ESTABLISHED, IP_CT_ESTABLISHED_REPLY, IP_CT_IS_REPLY, type Conn, type Tuple } from './conn.js';
+import { IPS_DST_NAT, IPS_SRC_NAT, IP_CT_ESTABLISHED, IP_CT_ESTABLISHED_REPLY, IP_CT_IS_REPLY, type Conn, type Tuple } from './conn.js';
 import { Expectation, type Helper, type HelperHost } from './helpers.js';
+
+/** IP_CT_DIR_ORIGINAL, IP_CT_DIR_REPLY: the master's direction an expected GRE flow goes in (exp->dir). */
+export const IP_CT_DIR_ORIGINAL = 0;
+export const IP_CT_DIR_REPLY = 1;
+
+/**
+ * nf_nat_pptp_hook: what the pptp NAT helper does on a NATed control
+ * connection (src/netfilter/nat/helper-pptp.ts sets it when NAT is loaded).
+ */
+export interface PptpNatHook {
+  /** pptp_outbound_pkt: a message from the PNS (`protoff`: the TCP header); NF_ACCEPT or NF_DROP. */
+  outbound(host: HelperHost, skb: Skb, ct: Conn, ctinfo: number, protoff: number, msg: number): number;
+  /** pptp_inbound_pkt: a message from the PAC. */
+  inbound(host: HelperHost, skb: Skb, ct: Conn, ctinfo: number, protoff: number, msg: number): number;
+  /** pptp_exp_gre: the two expectations' (source key, destination key, saved key). */
+  expGre(ct: Conn): { orig: [number, number, number]; reply: [number, number, number] };
+  /** pptp_nat_expected: binds a new GRE entry as its master is translated. */
+  expectfn(host: HelperHost, conn: Conn, exp: Expectation): void;
+}
+
+/** The hook slot (null until the NAT helpers are loaded). */
+export const pptpNatHook: { hook: PptpNatHook | null } = { hook: null };
+
+const IPS_NAT_MASK = IPS_SRC_NAT | IPS_DST_NAT;
 
 /** enum pptp_ctrlsess_state. */
 export const enum SessionState {
@@ -62,6 +86,9 @@ export interface PptpState {
   cstate: CallState;
   pacCallId: number;
   pnsCallId: number;
+  /** struct nf_nat_pptp (the NAT extension's): the PNS's own call id, and the PAC's, when NAT rewrote them. */
+  natPnsCallId: number;
+  natPacCallId: number;
 }
 
 const PPTP_PACKET_CONTROL = 1;
@@ -97,8 +124,13 @@ function u16(d: Uint8Array, off: number): number {
   return (d[off]! << 8) | d[off + 1]!;
 }
 
-/** pptp_expectfn (no NAT): the new GRE entry's other direction is no longer expected. */
+/** pptp_expectfn: the new GRE entry's other direction is no longer expected (the NAT helper's when the master is NATed). */
 function pptpExpectfn(host: HelperHost, conn: Conn, exp: Expectation): void {
+  const nat = pptpNatHook.hook;
+  if (nat !== null && conn.master!.status & IPS_NAT_MASK) {
+    nat.expectfn(host, conn, exp);
+    return;
+  }
   // nf_ct_invert_tuple of the expectation's tuple.
   const inv: Tuple = { proto: 47, src: exp.dst, dst: exp.src!, sport: exp.dport, dport: exp.sport };
   const other = host.expectFind(inv, conn);
@@ -109,10 +141,17 @@ function pptpExpectfn(host: HelperHost, conn: Conn, exp: Expectation): void {
 function expGre(host: HelperHost, ct: Conn, callId: number, peerCallId: number): boolean {
   const o = ct.orig;
   const r = ct.reply;
-  const expOrig = new Expectation(ct, 0, 47, o.src.clone(), o.dst.clone(), peerCallId, callId);
-  const expReply = new Expectation(ct, 0, 47, r.src.clone(), r.dst.clone(), callId, peerCallId);
+  const nat = pptpNatHook.hook !== null && ct.status & IPS_NAT_MASK ? pptpNatHook.hook.expGre(ct) : null;
+  const ok = nat?.orig ?? [peerCallId, callId, 0];
+  const rk = nat?.reply ?? [callId, peerCallId, 0];
+  const expOrig = new Expectation(ct, 0, 47, o.src.clone(), o.dst.clone(), ok[0], ok[1]);
+  const expReply = new Expectation(ct, 0, 47, r.src.clone(), r.dst.clone(), rk[0], rk[1]);
   expOrig.expectfn = pptpExpectfn;
   expReply.expectfn = pptpExpectfn;
+  expOrig.savedProto = ok[2];
+  expReply.savedProto = rk[2];
+  expOrig.dir = IP_CT_DIR_ORIGINAL;
+  expReply.dir = IP_CT_DIR_REPLY;
   if (host.expectRelated(expOrig) !== 0) return false;
   if (host.expectRelated(expReply) !== 0) {
     host.unexpectRelated(expOrig);
@@ -148,84 +187,93 @@ function destroySiblings(host: HelperHost, ct: Conn): void {
   destroySiblingOrExp(host, ct, { proto: 47, src: r.src, dst: r.dst, sport: info.pacCallId, dport: info.pnsCallId });
 }
 
-/** pptp_outbound_pkt: a message from the PNS (body at `b`). */
-function outbound(d: Uint8Array, b: number, msg: number, info: PptpState): void {
+/** pptp_outbound_pkt: a message from the PNS (body at `b`); false when it is out of place (invalid: NAT leaves it alone). */
+function outbound(d: Uint8Array, b: number, msg: number, info: PptpState): boolean {
   switch (msg) {
     case START_SESSION_REQUEST:
-      if (info.sstate !== SessionState.None) return;
+      if (info.sstate !== SessionState.None) return false;
       info.sstate = SessionState.Requested;
-      return;
+      return true;
     case STOP_SESSION_REQUEST:
       info.sstate = SessionState.StopReq;
-      return;
+      return true;
     case OUT_CALL_REQUEST:
-      if (info.sstate !== SessionState.Confirmed) return;
+      if (info.sstate !== SessionState.Confirmed) return false;
       info.cstate = CallState.OutReq;
       info.pnsCallId = u16(d, b);
-      return;
+      return true;
     case IN_CALL_REPLY: {
-      if (info.cstate !== CallState.InReq && info.cstate !== CallState.InRep) return;
+      if (info.cstate !== CallState.InReq && info.cstate !== CallState.InRep) return false;
       const cid = u16(d, b);
-      if (info.pacCallId !== u16(d, b + 2)) return;
+      if (info.pacCallId !== u16(d, b + 2)) return false;
       if (d[b + 4] === PPTP_INCALL_ACCEPT) {
         info.cstate = CallState.InRep;
         info.pnsCallId = cid;
       } else info.cstate = CallState.None;
-      return;
+      return true;
     }
     case CALL_CLEAR_REQUEST:
-      if (info.sstate !== SessionState.Confirmed) return;
+      if (info.sstate !== SessionState.Confirmed) return false;
       info.cstate = CallState.ClearReq;
-      return;
+      return true;
+    case SET_LINK_INFO:
+    case ECHO_REQUEST:
+    case ECHO_REPLY:
+      return true;
     default:
-    // Set-Link-Info and the echo messages change nothing; other types are ignored.
+      return false;
   }
 }
 
-/** pptp_inbound_pkt: a message from the PAC (body at `b`). */
-function inbound(host: HelperHost, d: Uint8Array, b: number, msg: number, ct: Conn, info: PptpState): void {
+/** pptp_inbound_pkt: a message from the PAC (body at `b`); false when it is out of place (invalid: NAT leaves it alone). */
+function inbound(host: HelperHost, d: Uint8Array, b: number, msg: number, ct: Conn, info: PptpState): boolean {
   switch (msg) {
     case START_SESSION_REPLY:
-      if (info.sstate < SessionState.Requested) return;
+      if (info.sstate < SessionState.Requested) return false;
       info.sstate = d[b + 2] === PPTP_START_OK ? SessionState.Confirmed : SessionState.Error;
-      return;
+      return true;
     case STOP_SESSION_REPLY:
-      if (info.sstate > SessionState.StopReq) return;
+      if (info.sstate > SessionState.StopReq) return false;
       info.sstate = d[b] === PPTP_STOP_OK ? SessionState.None : SessionState.Error;
-      return;
+      return true;
     case OUT_CALL_REPLY: {
-      if (info.sstate !== SessionState.Confirmed) return;
-      if (info.cstate !== CallState.OutReq && info.cstate !== CallState.OutConf) return;
+      if (info.sstate !== SessionState.Confirmed) return false;
+      if (info.cstate !== CallState.OutReq && info.cstate !== CallState.OutConf) return false;
       const cid = u16(d, b);
       const pcid = u16(d, b + 2);
-      if (info.pnsCallId !== pcid) return;
+      if (info.pnsCallId !== pcid) return false;
       if (d[b + 4] === PPTP_OUTCALL_CONNECT) {
         info.cstate = CallState.OutConf;
         info.pacCallId = cid;
         expGre(host, ct, cid, pcid);
       } else info.cstate = CallState.None;
-      return;
+      return true;
     }
     case IN_CALL_REQUEST:
-      if (info.sstate !== SessionState.Confirmed) return;
+      if (info.sstate !== SessionState.Confirmed) return false;
       info.cstate = CallState.InReq;
       info.pacCallId = u16(d, b);
-      return;
+      return true;
     case IN_CALL_CONNECT: {
-      if (info.sstate !== SessionState.Confirmed) return;
-      if (info.cstate !== CallState.InRep && info.cstate !== CallState.InConf) return;
+      if (info.sstate !== SessionState.Confirmed) return false;
+      if (info.cstate !== CallState.InRep && info.cstate !== CallState.InConf) return false;
       const pcid = u16(d, b);
-      if (info.pnsCallId !== pcid) return;
+      if (info.pnsCallId !== pcid) return false;
       info.cstate = CallState.InConf;
       expGre(host, ct, info.pacCallId, pcid);
-      return;
+      return true;
     }
     case CALL_DISCONNECT_NOTIFY:
       info.cstate = CallState.None;
       destroySiblings(host, ct);
-      return;
+      return true;
+    case WAN_ERROR_NOTIFY:
+    case SET_LINK_INFO:
+    case ECHO_REQUEST:
+    case ECHO_REPLY:
+      return true;
     default:
-    // WAN-Error-Notify, Set-Link-Info and the echo messages change nothing; other types are ignored.
+      return false;
   }
 }
 
@@ -233,7 +281,7 @@ export const pptpHelper: Helper = {
   name: 'pptp',
   proto: 6,
   policy: { maxExpected: 2, timeout: 5 * 60 },
-  init: (): PptpState => ({ sstate: SessionState.None, cstate: CallState.None, pacCallId: 0, pnsCallId: 0 }),
+  init: (): PptpState => ({ sstate: SessionState.None, cstate: CallState.None, pacCallId: 0, pnsCallId: 0, natPnsCallId: 0, natPacCallId: 0 }),
 
   help(host: HelperHost, skb: Skb, thoff: number, conn: Conn, ctinfo: number): number {
     if (ctinfo !== IP_CT_ESTABLISHED && ctinfo !== IP_CT_ESTABLISHED_REPLY) return NF_ACCEPT;
@@ -249,9 +297,12 @@ export const pptpHelper: Helper = {
     const body = off + 12;
     if (msg > 0 && msg <= MSG_MAX && len - body < MSG_SIZE[msg]!) return NF_ACCEPT;
     const info = conn.helpData as PptpState;
-    if (ctinfo >= IP_CT_IS_REPLY) inbound(host, d, body, msg, conn, info);
-    else outbound(d, body, msg, info);
-    return NF_ACCEPT;
+    const reply = ctinfo >= IP_CT_IS_REPLY;
+    const valid = reply ? inbound(host, d, body, msg, conn, info) : outbound(d, body, msg, info);
+    // nf_nat_pptp rewrites the call ids of a NATed connection's messages the state machine took.
+    const nat = pptpNatHook.hook;
+    if (!valid || nat === null || !(conn.status & IPS_NAT_MASK)) return NF_ACCEPT;
+    return reply ? nat.inbound(host, skb, conn, ctinfo, thoff, msg) : nat.outbound(host, skb, conn, ctinfo, thoff, msg);
   },
 
   destroy(host: HelperHost, conn: Conn): void {

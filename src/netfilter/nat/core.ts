@@ -249,8 +249,20 @@ export class NatCore implements NatHost {
         min = lo;
         size = hi - lo + 1;
       }
+    } else if (t.proto === 47) {
+      // nf_nat_proto_gre: a GRE key changes only for PPTP (an entry a helper expected): the source key on the
+      // source side, the destination key (the packet's key field) on the destination side.
+      if (conn.master === null) return;
+      src = manip === Manip.Src;
+      if (!(flags & NF_NAT_RANGE_PROTO_SPECIFIED)) {
+        min = 1;
+        size = 65535;
+      } else {
+        min = range.minProto;
+        size = range.maxProto - range.minProto + 1;
+      }
     } else {
-      // GRE keys change only for PPTP (a helper's expectation); other protocols have no ports.
+      // Other protocols have no ports.
       return;
     }
     const key = src ? t.sport : t.dport;
@@ -480,6 +492,17 @@ function manipIPv4(d: Uint8Array, iph: number, len: number, target: Tuple, manip
       case 132:
         if (!sctpManip(d, hdroff, len, target, manip)) return false;
         break;
+      case 47: {
+        // gre_manip_pkt: 8 bytes of the PPTP GRE header must be there; only version 1's key (the call id)
+        // changes, on the destination side (the source key is not in the packet); another version than 0 or 1
+        // cannot be translated.
+        if (hdroff + 8 > len) return false;
+        if (manip !== Manip.Dst) break;
+        const version = d[hdroff + 1]! & 7;
+        if (version === 1) put16(d, hdroff + 6, target.dport);
+        else if (version !== 0) return false;
+        break;
+      }
       case 33: {
         // DCCP: the ports (its checksum is not recomputed by cofw).
         if (hdroff + 8 > len) return false;

@@ -67,7 +67,7 @@ COMMIT
 `;
 export const rules = `# cofw golden: ct-pptp (IPv4)\n${RAW}${FILTER}`;
 
-const SERVER = '203.0.113.40';
+export const SERVER = '203.0.113.40';
 const MAGIC = 0x1a2b3c4d;
 
 /** Message types (RFC 2637). */
@@ -97,7 +97,7 @@ interface MsgOpts {
 }
 
 /** A PPTP control message: the 8-byte PPTP header, the control header, and the body with `fields` written at their offsets. */
-function msg(type: number, fields: Array<[offset: number, bytes: number, value: number]>, o: MsgOpts = {}): Uint8Array {
+export function msg(type: number, fields: Array<[offset: number, bytes: number, value: number]>, o: MsgOpts = {}): Uint8Array {
   const bodyLen = o.bodyLen ?? BODY[type] ?? 4;
   const b = new Uint8Array(12 + bodyLen);
   const dv = new DataView(b.buffer);
@@ -114,21 +114,21 @@ function msg(type: number, fields: Array<[offset: number, bytes: number, value: 
   return b;
 }
 
-const sccrq = (): Uint8Array =>
+export const sccrq = (): Uint8Array =>
   msg(SCCRQ, [
     [0, 2, 0x0100],
     [4, 4, 1],
     [8, 4, 1],
     [14, 2, 0x0600],
   ]);
-const sccrp = (result: number): Uint8Array =>
+export const sccrp = (result: number): Uint8Array =>
   msg(SCCRP, [
     [0, 2, 0x0100],
     [2, 1, result],
     [4, 4, 1],
     [8, 4, 1],
   ]);
-const ocrq = (callId: number): Uint8Array =>
+export const ocrq = (callId: number): Uint8Array =>
   msg(OCRQ, [
     [0, 2, callId],
     [2, 2, 1],
@@ -138,7 +138,7 @@ const ocrq = (callId: number): Uint8Array =>
     [16, 4, 3],
     [20, 2, 64],
   ]);
-const ocrp = (callId: number, peer: number, result: number, o: MsgOpts = {}): Uint8Array =>
+export const ocrp = (callId: number, peer: number, result: number, o: MsgOpts = {}): Uint8Array =>
   msg(
     OCRP,
     [
@@ -150,47 +150,47 @@ const ocrp = (callId: number, peer: number, result: number, o: MsgOpts = {}): Ui
     ],
     o,
   );
-const icrq = (callId: number): Uint8Array =>
+export const icrq = (callId: number): Uint8Array =>
   msg(ICRQ, [
     [0, 2, callId],
     [2, 2, 7],
     [4, 4, 1],
   ]);
-const icrp = (callId: number, peer: number, result: number): Uint8Array =>
+export const icrp = (callId: number, peer: number, result: number): Uint8Array =>
   msg(ICRP, [
     [0, 2, callId],
     [2, 2, peer],
     [4, 1, result],
     [6, 2, 64],
   ]);
-const iccn = (peer: number): Uint8Array =>
+export const iccn = (peer: number): Uint8Array =>
   msg(ICCN, [
     [0, 2, peer],
     [4, 4, 100_000_000],
     [8, 2, 64],
     [12, 4, 3],
   ]);
-const ccrq = (callId: number): Uint8Array => msg(CCRQ, [[0, 2, callId]]);
-const cdn = (callId: number): Uint8Array =>
+export const ccrq = (callId: number): Uint8Array => msg(CCRQ, [[0, 2, callId]]);
+export const cdn = (callId: number): Uint8Array =>
   msg(CDN, [
     [0, 2, callId],
     [2, 1, 3],
   ]);
-const sli = (peer: number): Uint8Array =>
+export const sli = (peer: number): Uint8Array =>
   msg(SLI, [
     [0, 2, peer],
     [4, 4, 0xffffffff],
     [8, 4, 0xffffffff],
   ]);
-const echoRq = (id: number): Uint8Array => msg(ECHO_RQ, [[0, 4, id]]);
-const echoRp = (id: number): Uint8Array =>
+export const echoRq = (id: number): Uint8Array => msg(ECHO_RQ, [[0, 4, id]]);
+export const echoRp = (id: number): Uint8Array =>
   msg(ECHO_RP, [
     [0, 4, id],
     [4, 1, 1],
   ]);
 
 /** A GRE packet as PPTP sends it (enhanced GRE, version 1, key present, call id `key`, a sequence number, PPP inside). */
-function gre(key: number, seq: number, opts: { proto?: number; ack?: number } = {}): Uint8Array {
+export function gre(key: number, seq: number, opts: { proto?: number; ack?: number } = {}): Uint8Array {
   const ppp = new Uint8Array([0xff, 0x03, 0x00, 0x21, 0x45, 0x00, 0x00, 0x14, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]);
   const hasAck = opts.ack !== undefined;
   const b = new Uint8Array(12 + (hasAck ? 4 : 0) + ppp.length);
@@ -207,7 +207,7 @@ function gre(key: number, seq: number, opts: { proto?: number; ack?: number } = 
 }
 
 /** A PPTP control connection from an inside client to the server, with the sequence numbers each side has sent. */
-class Control {
+export class Control {
   private cSeq: number;
   private sSeq: number;
   constructor(
@@ -215,6 +215,8 @@ class Control {
     readonly client: string,
     private readonly port: number,
     iss: number,
+    /** The address the server sends to (the client's, or the one NAT gave it). */
+    private readonly outside = client,
   ) {
     this.cSeq = iss;
     this.sSeq = iss + 500_000;
@@ -224,7 +226,7 @@ class Control {
     const seq = fromClient ? this.cSeq : this.sSeq;
     const ack = flags === 'S' ? 0 : fromClient ? this.sSeq : this.cSeq;
     const l4 = tcp({ sport: fromClient ? this.port : 1723, dport: fromClient ? 1723 : this.port, flags, seq: seq >>> 0, ack: ack >>> 0, payload: data });
-    const ip = fromClient ? ipv4({ src: this.client, dst: SERVER }, l4) : ipv4({ src: SERVER, dst: this.client }, l4);
+    const ip = fromClient ? ipv4({ src: this.client, dst: SERVER }, l4) : ipv4({ src: SERVER, dst: this.outside }, l4);
     if (fromClient) this.c.host(ip);
     else this.c.wire(ip);
     const n = (data?.length ?? 0) + (flags.includes('S') || flags.includes('F') ? 1 : 0);
@@ -259,7 +261,7 @@ class Control {
   }
   /** GRE from the server to the client with the client's call id. */
   greIn(key: number, seq: number, opts: { proto?: number; ack?: number } = {}): this {
-    this.c.wire(ipv4({ src: SERVER, dst: this.client }, raw(47, gre(key, seq, opts))));
+    this.c.wire(ipv4({ src: SERVER, dst: this.outside }, raw(47, gre(key, seq, opts))));
     return this;
   }
 }
