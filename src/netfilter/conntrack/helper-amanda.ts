@@ -11,23 +11,14 @@
  */
 import { NF_ACCEPT, type Skb } from '../types.js';
 import { IPS_DST_NAT, IPS_SRC_NAT, IP_CT_IS_REPLY, type Conn } from './conn.js';
-import { Expectation, helperDrop, type Helper, type HelperHost } from './helpers.js';
+import { Expectation, helperDrop, type Helper, type HelperHost, type PayloadNatHook } from './helpers.js';
 
 /**
  * nf_nat_amanda_hook: the NAT side (src/netfilter/nat/helper-amanda.ts sets
  * it), given the port's digits at `matchoff` (from the UDP payload's start)
  * and their count; NF_ACCEPT or NF_DROP.
  */
-export type AmandaNatHook = (
-  host: HelperHost,
-  skb: Skb,
-  conn: Conn,
-  ctinfo: number,
-  protoff: number,
-  matchoff: number,
-  matchlen: number,
-  exp: Expectation,
-) => number;
+export type AmandaNatHook = PayloadNatHook;
 
 /** The hook slot (null until the NAT helpers are loaded). */
 export const amandaNatHook: { fn: AmandaNatHook | null } = { fn: null };

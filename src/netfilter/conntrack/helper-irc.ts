@@ -25,23 +25,14 @@
  */
 import { NF_ACCEPT, type Skb } from '../types.js';
 import { IPS_DST_NAT, IPS_SRC_NAT, IP_CT_ESTABLISHED, type Conn } from './conn.js';
-import { Expectation, helperDrop, type Helper, type HelperHost } from './helpers.js';
+import { Expectation, helperDrop, type Helper, type HelperHost, type PayloadNatHook } from './helpers.js';
 
 /**
  * nf_nat_irc_hook: the NAT side (src/netfilter/nat/helper-irc.ts sets it),
  * given the address and port text at `matchoff` (from the TCP payload's
  * start) and its length; NF_ACCEPT or NF_DROP.
  */
-export type IrcNatHook = (
-  host: HelperHost,
-  skb: Skb,
-  conn: Conn,
-  ctinfo: number,
-  protoff: number,
-  matchoff: number,
-  matchlen: number,
-  exp: Expectation,
-) => number;
+export type IrcNatHook = PayloadNatHook;
 
 /** The hook slot (null until the NAT helpers are loaded). */
 export const ircNatHook: { fn: IrcNatHook | null } = { fn: null };

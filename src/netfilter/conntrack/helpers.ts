@@ -132,6 +132,23 @@ export interface Helper {
   destroy?(host: HelperHost, conn: Conn): void;
 }
 
+/**
+ * A NAT hook that rewrites text a helper found in a payload and sets up the
+ * expectation it announces (nf_nat_amanda_hook, nf_nat_irc_hook): given the
+ * text at `matchoff` (from the transport payload's start) and its length;
+ * NF_ACCEPT or NF_DROP.
+ */
+export type PayloadNatHook = (
+  host: HelperHost,
+  skb: Skb,
+  conn: Conn,
+  ctinfo: number,
+  protoff: number,
+  matchoff: number,
+  matchlen: number,
+  exp: Expectation,
+) => number;
+
 /** The text nf_ct_helper_log gives for the last NF_DROP a helper returned. */
 export const helperLog = { reason: '' };
 
