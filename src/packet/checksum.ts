@@ -115,3 +115,14 @@ export function setSctpChecksum(b: Uint8Array, off: number, len: number): void {
   b[off + 10] = (c >>> 16) & 0xff;
   b[off + 11] = c >>> 24;
 }
+
+/** csum_replace4 / inet_proto_csum_replace4: the 32-bit value `from` of the checksummed data (an IPv4 address, a sequence number) became `to`. */
+export function csumReplace4(b: Uint8Array, at: number, from: number, to: number): void {
+  let s = ~((b[at]! << 8) | b[at + 1]!) & 0xffff;
+  s += (~(from >>> 16) & 0xffff) + (~from & 0xffff);
+  s += (to >>> 16) + (to & 0xffff);
+  while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
+  s = ~s & 0xffff;
+  b[at] = s >> 8;
+  b[at + 1] = s & 0xff;
+}

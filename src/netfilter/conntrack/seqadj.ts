@@ -22,6 +22,7 @@
  * core changes a tuple of an entry that has a helper (nf_nat_setup_info);
  * entries without one carry `seqadj === null` and never pay for it.
  */
+import { csumReplace4 } from '../../packet/checksum.js';
 import type { Skb } from '../types.js';
 import { IPS_SEQ_ADJUST, IP_CT_IS_REPLY, type Conn } from './conn.js';
 
@@ -83,17 +84,6 @@ function wr32(d: Uint8Array, o: number, v: number): void {
   d[o + 1] = (v >>> 16) & 0xff;
   d[o + 2] = (v >>> 8) & 0xff;
   d[o + 3] = v & 0xff;
-}
-
-/** inet_proto_csum_replace4 on a packet whose checksum is complete: the 16-bit sum at `at` for `from` becoming `to`. */
-export function csumReplace4(b: Uint8Array, at: number, from: number, to: number): void {
-  let s = ~((b[at]! << 8) | b[at + 1]!) & 0xffff;
-  s += (~(from >>> 16) & 0xffff) + (~from & 0xffff);
-  s += (to >>> 16) + (to & 0xffff);
-  while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
-  s = ~s & 0xffff;
-  b[at] = s >> 8;
-  b[at + 1] = s & 0xff;
 }
 
 /** nf_ct_sack_block_adjust: the SACK blocks in [from, to) numbered in the other direction's space. */

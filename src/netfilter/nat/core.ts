@@ -27,7 +27,7 @@
  * from its seeded generator (COFW_RANDOM_SEED), so replays repeat.
  */
 import { Family, InetAddr } from '../../packet/inet-addr.js';
-import { inetChecksum, l4Checksum6, setSctpChecksum } from '../../packet/checksum.js';
+import { csumReplace4, inetChecksum, l4Checksum6, setSctpChecksum } from '../../packet/checksum.js';
 import { ExtWalk, walkExtHeaders } from '../../net/ipv6/exthdr.js';
 import { Conn, Conntrack, IPS_DST_NAT, IPS_SRC_NAT, IP_CT_IS_REPLY, invertTuple, tupleEqual, zoneIdIn, type Tuple } from '../conntrack/index.js';
 import type { NatHost } from '../conntrack/helpers.js';
@@ -416,17 +416,6 @@ function csumReplace(b: Uint8Array, at: number, from: number, to: number): void 
   let s = ~((b[at]! << 8) | b[at + 1]!) & 0xffff;
   s += ~from & 0xffff;
   s += to & 0xffff;
-  while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
-  s = ~s & 0xffff;
-  b[at] = s >> 8;
-  b[at + 1] = s & 0xff;
-}
-
-/** csum_replace4 / inet_proto_csum_replace4 for a 32-bit value (an IPv4 address). */
-function csumReplace4(b: Uint8Array, at: number, from: number, to: number): void {
-  let s = ~((b[at]! << 8) | b[at + 1]!) & 0xffff;
-  s += (~(from >>> 16) & 0xffff) + (~from & 0xffff);
-  s += (to >>> 16) + (to & 0xffff);
   while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
   s = ~s & 0xffff;
   b[at] = s >> 8;
