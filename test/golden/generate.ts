@@ -60,6 +60,7 @@ import * as ctPptpNat from './gen/ct-pptp-nat.js';
 import * as rcvChecks from './gen/rcv-checks.js';
 import * as ctIrc from './gen/ct-irc.js';
 import * as ctIrcNat from './gen/ct-irc-nat.js';
+import * as ctSipNat from './gen/ct-sip-nat.js';
 import * as ctSane from './gen/ct-sane.js';
 import * as ctSnmp from './gen/ct-snmp.js';
 import { blocklist300, filterCore, headerEdges, rejectLog } from './gen/legacy.js';
@@ -111,6 +112,7 @@ export const BUILDERS: Partial<Record<ScenarioName, () => Scenario>> = {
   'rcv-checks': rcvChecks.build,
   'ct-irc': ctIrc.build,
   'ct-irc-nat': ctIrcNat.build,
+  'ct-sip-nat': ctSipNat.build,
   'ct-sane': ctSane.build,
   'ct-snmp': ctSnmp.build,
   'policy-routing': policyRouting.build,

@@ -49,6 +49,7 @@ export const SCENARIOS = [
   'rcv-checks',
   'ct-irc',
   'ct-irc-nat',
+  'ct-sip-nat',
   'ct-sane',
   'ct-snmp',
   'policy-routing',

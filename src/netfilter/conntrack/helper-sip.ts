@@ -45,16 +45,19 @@
  * port out of range, media without an address, an expectation that
  * cannot be added, an `expires=` without a number.
  *
- * NAT (nf_nat_sip: rewriting the messages' addresses, expectations for the
- * translated addresses) is not emulated: a SIP connection that is NATed is
- * read as if it were not.
+ * On a NATed entry each message is handed to nf_nat_sip's hooks after it
+ * was read (sipNatHooks, set by src/netfilter/nat/helper-sip.ts): the
+ * expectations go through them to be registered at translated addresses,
+ * and the message's addresses are rewritten; over TCP the segment's length
+ * change is given to the sequence adjustment at its end.
  */
 import { Family, InetAddr } from '../../packet/inet-addr.js';
 import { NF_ACCEPT, NF_DROP, type Skb } from '../types.js';
-import { IP_CT_ESTABLISHED, IP_CT_ESTABLISHED_REPLY, IP_CT_IS_REPLY, IPS_EXPECTED, type Conn } from './conn.js';
+import { IP_CT_ESTABLISHED, IP_CT_ESTABLISHED_REPLY, IP_CT_IS_REPLY, IPS_DST_NAT, IPS_EXPECTED, IPS_SRC_NAT, type Conn } from './conn.js';
 import {
   Expectation,
   helperDrop,
+  helperLog,
   NF_CT_EXP_F_SKIP_MASTER,
   NF_CT_EXPECT_INACTIVE,
   NF_CT_EXPECT_PERMANENT,
@@ -83,9 +86,11 @@ const POLICIES: readonly ExpectPolicy[] = [
 ];
 
 /** struct nf_ct_sip_master. */
-interface SipState {
+export interface SipState {
   registerCseq: number;
   inviteCseq: number;
+  /** forced_dport: the port of a request's Via that names its sender at another port (0: none), for nf_nat_sip. */
+  forcedDport: number;
 }
 
 const CR = 0x0d;
@@ -111,15 +116,17 @@ const enc = new TextEncoder();
  * and where it ends, and the entry's family and protocol. Offsets are into
  * `d` (the kernel's pointers).
  */
-interface Msg {
+export interface Msg {
+  /** The packet's bytes (a NAT rewrite that grows the packet replaces them). */
   d: Uint8Array;
   base: number;
+  /** The message's end (moved by a NAT rewrite that changes its length). */
   limit: number;
   family: Family;
 }
 
 /** Results of the last look-up: matchoff (an offset into `d`), matchlen, and the skipped user part (shift). */
-const m = { off: 0, len: 0 };
+export const m = { off: 0, len: 0 };
 let shift = 0;
 
 /** strncasecmp(d + p, s, s.length) === 0, reading no further than `end`. */
@@ -201,7 +208,7 @@ const mediaLen: LenFn = (msg, p, limit) => {
 const scratch = new InetAddr();
 
 /** sip_parse_addr: the address at `p` (IPv6 in brackets when `delim`) into `out`; the offset after it, or -1. */
-function sipParseAddr(msg: Msg, p: number, limit: number, out: InetAddr, delim: boolean): number {
+export function sipParseAddr(msg: Msg, p: number, limit: number, out: InetAddr, delim: boolean): number {
   if (msg.family === Family.V4) return in4Pton(msg.d, p, limit, out) ? ptonEnd.v : -1;
   if (p < limit && msg.d[p] === 0x5b) p++;
   else if (delim) return -1;
@@ -307,19 +314,23 @@ const hdr = (name: string, cname: string | null, search: string | null, matchLen
   matchLen,
 });
 
-/** ct_sip_hdrs (the ones conntrack reads; From, To, Via and Call-ID serve NAT). */
+/** ct_sip_hdrs (the ones conntrack reads; From, To and Via serve nf_nat_sip, Call-ID neither). */
 const HDR_CSEQ = hdr('CSeq', null, null, digitsLen);
-const HDR_CONTACT = hdr('Contact', 'm', 'sip:', skpEpaddrLen);
+export const HDR_CONTACT = hdr('Contact', 'm', 'sip:', skpEpaddrLen);
 const HDR_EXPIRES = hdr('Expires', null, null, digitsLen);
-const HDR_CONTENT_LENGTH = hdr('Content-Length', 'l', null, digitsLen);
-/** The other headers of the kernel's table (From, To, Via and Call-ID serve nf_nat_sip), for the parser's tests. */
+export const HDR_CONTENT_LENGTH = hdr('Content-Length', 'l', null, digitsLen);
+export const HDR_FROM = hdr('From', 'f', 'sip:', skpEpaddrLen);
+export const HDR_TO = hdr('To', 't', 'sip:', skpEpaddrLen);
+export const HDR_VIA_UDP = hdr('Via', 'v', 'UDP ', epaddrLen);
+export const HDR_VIA_TCP = hdr('Via', 'v', 'TCP ', epaddrLen);
+/** The kernel's table by name, for the parser's tests. */
 const HEADERS = {
   CSeq: HDR_CSEQ,
-  From: hdr('From', 'f', 'sip:', skpEpaddrLen),
-  To: hdr('To', 't', 'sip:', skpEpaddrLen),
+  From: HDR_FROM,
+  To: HDR_TO,
   Contact: HDR_CONTACT,
-  'Via/UDP': hdr('Via', 'v', 'UDP ', epaddrLen),
-  'Via/TCP': hdr('Via', 'v', 'TCP ', epaddrLen),
+  'Via/UDP': HDR_VIA_UDP,
+  'Via/TCP': HDR_VIA_TCP,
   Expires: HDR_EXPIRES,
   'Content-Length': HDR_CONTENT_LENGTH,
   'Call-Id': hdr('Call-Id', 'i', null, callidLen),
@@ -373,7 +384,7 @@ function headerSearch(d: Uint8Array, p: number, limit: number, needle: Uint8Arra
 }
 
 /** ct_sip_get_header: the first header of its kind after `from`; 1 (m.off, m.len), 0 none, -1 unparsable (m.off at its value). */
-function getHeader(msg: Msg, from: number, h: SipHeader): number {
+export function getHeader(msg: Msg, from: number, h: SipHeader): number {
   const d = msg.d;
   const limit = msg.limit;
   shift = 0;
@@ -448,10 +459,10 @@ function walkHeaders(msg: Msg, from: number, h: SipHeader, inHeader: { v: boolea
 }
 
 /** ct_sip_parse_header_uri's results: the address, its port, and the offset after them. */
-const uri = { addr: new InetAddr(), port: 0, end: 0 };
+export const uri = { addr: new InetAddr(), port: 0, end: 0 };
 
 /** ct_sip_parse_header_uri: a header's URI address and port (uri); 1, 0 none, -1 unparsable. */
-function parseHeaderUri(msg: Msg, from: number, h: SipHeader, inHeader: { v: boolean } | null): number {
+export function parseHeaderUri(msg: Msg, from: number, h: SipHeader, inHeader: { v: boolean } | null): number {
   if (walkHeaders(msg, from, h, inHeader) === 0) return 0;
   const c = sipParseAddr(msg, m.off, msg.limit, uri.addr, true);
   if (c < 0 || !sipParsePort(msg, c, msg.limit)) return -1;
@@ -475,9 +486,9 @@ function parseParam(msg: Msg, from: number, name: Uint8Array): boolean {
   return true;
 }
 
-/** ct_sip_parse_numerical_param: 1 with the number in `numeric.v`, 0 no such parameter, -1 no number after it. */
-const numeric = { v: 0 };
-function parseNumericalParam(msg: Msg, from: number, name: Uint8Array): number {
+/** ct_sip_parse_numerical_param: 1 with the number in `numeric.v` (its text in m), 0 no such parameter, -1 no number after it. */
+export const numeric = { v: 0 };
+export function parseNumericalParam(msg: Msg, from: number, name: Uint8Array): number {
   const d = msg.d;
   let limit = headerSearch(d, from, msg.limit, COMMA);
   if (limit < 0) limit = msg.limit;
@@ -487,6 +498,57 @@ function parseNumericalParam(msg: Msg, from: number, name: Uint8Array): number {
   const v = strtouint(d, start, limit - start);
   if (strtoEnd === start) return -1;
   numeric.v = v;
+  m.off = start;
+  m.len = strtoEnd - start;
+  return 1;
+}
+
+/** ct_sip_parse_address_param: the address after `name` in the header value from `from` (up to a comma) into `out`; its text in m; 1 or 0. */
+export function parseAddressParam(msg: Msg, from: number, name: Uint8Array, out: InetAddr, delim: boolean): number {
+  const d = msg.d;
+  let limit = headerSearch(d, from, msg.limit, COMMA);
+  if (limit < 0) limit = msg.limit;
+  let start = headerSearch(d, from, limit, name);
+  if (start < 0) return 0;
+  start += name.length;
+  const end = sipParseAddr(msg, start, limit, out, delim);
+  if (end < 0) return 0;
+  m.off = start;
+  m.len = end - start;
+  return 1;
+}
+
+const SIP_SCHEME = enc.encode('sip:');
+
+/**
+ * ct_sip_parse_request: the address and port (uri) of the request line's
+ * `sip:` URI (after any user part); its text in m; 1, 0 (none) or -1
+ * (unparsable, or a line end before `sip:`).
+ */
+export function parseRequest(msg: Msg): number {
+  const d = msg.d;
+  const limit = msg.limit;
+  let p = msg.base;
+  const mlen = stringLen(msg, p, limit);
+  if (!mlen) return 0;
+  p += mlen;
+  if (++p >= limit) return 0;
+  for (; p < limit - SIP_SCHEME.length; p++) {
+    if (d[p] === CR || d[p] === LF) return -1;
+    if (caseIs(d, p, limit, SIP_SCHEME)) {
+      p += SIP_SCHEME.length;
+      break;
+    }
+  }
+  shift = 0;
+  if (!skpEpaddrLen(msg, p, limit)) return 0;
+  p += shift;
+  const end = sipParseAddr(msg, p, limit, uri.addr, true);
+  if (end < 0 || !sipParsePort(msg, end, limit)) return -1;
+  if (port.end === p) return 0;
+  uri.port = port.value;
+  m.off = p;
+  m.len = port.end - p;
   return 1;
 }
 
@@ -509,6 +571,7 @@ function parseTransport(msg: Msg, from: number, conn: Conn): number {
 
 // SDP (its headers are case-insensitive at the line start, the search within them is not).
 const SDP_VERSION = enc.encode('v=');
+const SDP_OWNER = enc.encode('o=');
 const SDP_CONNECTION = enc.encode('c=');
 const SDP_MEDIA = enc.encode('m=');
 const IN_IP4 = enc.encode('IN IP4 ');
@@ -520,9 +583,11 @@ const sdpAddrLen: LenFn = (msg, p, limit) => {
   return ok ? ptonEnd.v - p : 0;
 };
 
-const enum Sdp {
+/** enum sdp_header_types. */
+export const enum Sdp {
   Unspec,
   Version,
+  Owner,
   Connection,
   Media,
 }
@@ -537,10 +602,10 @@ function sdpHeaderSearch(d: Uint8Array, p: number, limit: number, needle: Uint8A
 }
 
 /** ct_sip_get_sdp_header: the first SDP line of `type` after `from`, stopping at a `term` line; 1 (m), 0, -1. */
-function getSdpHeader(msg: Msg, from: number, type: Sdp, term: Sdp): number {
+export function getSdpHeader(msg: Msg, from: number, type: Sdp, term: Sdp): number {
   const d = msg.d;
   const limit = msg.limit;
-  const name = type === Sdp.Version ? SDP_VERSION : type === Sdp.Connection ? SDP_CONNECTION : SDP_MEDIA;
+  const name = type === Sdp.Version ? SDP_VERSION : type === Sdp.Owner ? SDP_OWNER : type === Sdp.Connection ? SDP_CONNECTION : SDP_MEDIA;
   const termName = term === Sdp.Media ? SDP_MEDIA : null;
   for (let p = from; p < limit; p++) {
     if (d[p] !== CR && d[p] !== LF) continue;
@@ -552,12 +617,12 @@ function getSdpHeader(msg: Msg, from: number, type: Sdp, term: Sdp): number {
     else if (limit - p >= name.length && caseIs(d, p, limit, name)) p += name.length;
     else continue;
     m.off = p;
-    if (type === Sdp.Connection) {
+    if (type === Sdp.Connection || type === Sdp.Owner) {
       p = sdpHeaderSearch(d, p, limit, msg.family === Family.V4 ? IN_IP4 : IN_IP6);
       if (p < 0) return -1;
       p += IN_IP4.length;
     }
-    m.len = type === Sdp.Version ? digitsLen(msg, p, limit) : type === Sdp.Connection ? sdpAddrLen(msg, p, limit) : mediaLen(msg, p, limit);
+    m.len = type === Sdp.Version ? digitsLen(msg, p, limit) : type === Sdp.Media ? mediaLen(msg, p, limit) : sdpAddrLen(msg, p, limit);
     if (!m.len) return -1;
     m.off = p;
     return 1;
@@ -581,13 +646,44 @@ const MEDIA_TYPES: ReadonlyArray<{ name: Uint8Array; cls: number }> = [
 ];
 
 /** What one message's handling needs. */
-interface Ctx {
+export interface Ctx {
   host: HelperHost;
   conn: Conn;
   /** 0 original, 1 reply (CTINFO2DIR). */
   dir: number;
+  ctinfo: number;
   helper: Helper;
+  skb: Skb;
+  /** The transport header's offset. */
+  protoff: number;
+  /** The entry is NATed (IPS_NAT_MASK) and the NAT hooks are set: nf_nat_sip rewrites what it reads. */
+  nat: SipNatHooks | null;
 }
+
+/**
+ * nf_nat_sip_hooks: what nf_nat_sip (src/netfilter/nat/helper-sip.ts)
+ * does for a NATed entry. The SDP hooks and `expect` return NF_ACCEPT or
+ * NF_DROP; offsets are into `msg.d`, whose `d` and `limit` a rewrite moves.
+ */
+export interface SipNatHooks {
+  /** nf_nat_sip: the message's own addresses (Request-URI, Via, Contact, From, To); false to drop. */
+  msg(c: Ctx, msg: Msg): boolean;
+  /** nf_nat_sip_seq_adjust: the segment's messages changed length by `off` bytes in all. */
+  seqAdjust(c: Ctx, off: number): void;
+  /** nf_nat_sip_expect: registers a REGISTER's signalling expectation for the translated Contact at `matchoff`. */
+  expect(c: Ctx, msg: Msg, exp: Expectation, matchoff: number, matchlen: number): number;
+  /** nf_nat_sdp_addr: the `c=` line of the media description at `mediaoff` names `addr`. */
+  sdpAddr(c: Ctx, msg: Msg, mediaoff: number, addr: InetAddr): number;
+  /** nf_nat_sdp_port: the media port at `matchoff` becomes `port`. */
+  sdpPort(c: Ctx, msg: Msg, matchoff: number, matchlen: number, port: number): number;
+  /** nf_nat_sdp_session: the session's `o=` and `c=` name `addr`. */
+  sdpSession(c: Ctx, msg: Msg, sdpoff: number, addr: InetAddr): number;
+  /** nf_nat_sdp_media: registers RTP and RTCP for translated ports (`rtpAddr` becomes the translated address). */
+  sdpMedia(c: Ctx, msg: Msg, rtp: Expectation, rtcp: Expectation, mediaoff: number, medialen: number, rtpAddr: InetAddr): number;
+}
+
+/** The hook slot nf_nat_sip fills (src/netfilter/nat/helper-sip.ts). */
+export const sipNatHooks: { hooks: SipNatHooks | null } = { hooks: null };
 
 /** flush_expectations: the entry's media expectations (all), or its newest signalling one. */
 function flushExpectations(c: Ctx, media: boolean): void {
@@ -600,18 +696,40 @@ function flushExpectations(c: Ctx, media: boolean): void {
   }
 }
 
-/** set_expected_rtp_rtcp: expects RTP and RTCP to `daddr` (the even port and the next); NF_ACCEPT or NF_DROP. */
-function setExpectedRtpRtcp(c: Ctx, daddr: InetAddr, mport: number, cls: number): number {
+/**
+ * set_expected_rtp_rtcp: expects RTP and RTCP to `daddr` (the even port and
+ * the next); on a NATed entry through nf_nat_sdp_media, which may change
+ * `daddr` (the caller's copy) to the translated address; NF_ACCEPT or NF_DROP.
+ */
+function setExpectedRtpRtcp(c: Ctx, msg: Msg, daddr: InetAddr, mport: number, cls: number, mediaoff: number, medialen: number): number {
   const conn = c.conn;
   // sip_direct_media: only media of the sender's own address, from the other end of the signalling.
   if (!daddr.equals(conn.tuple(c.dir).src)) return NF_ACCEPT;
   const saddr = conn.tuple(1 - c.dir).src;
-  // The same media seen on another SIP entry (a call forked to several phones) is expected once.
-  const other = c.host.findExpectation(17, saddr, daddr, 0, mport, conn.zone);
-  if (other !== null && other.master !== conn && other.master.helper === conn.helper && other.cls === cls) return NF_ACCEPT;
-  const base = mport & ~1;
+  // The same media seen on another SIP entry (a call forked to several phones) is expected once; when
+  // that entry's expectation was translated and this entry is NATed too, both ends are taken to reach
+  // each other directly: the media port is rewritten to the untranslated one, which is expected too.
+  const tdst = daddr.clone();
+  let tport = mport;
+  let directRtp = false;
+  let skipExpect = false;
+  do {
+    const other = c.host.findExpectation(17, saddr, tdst, 0, tport, conn.zone);
+    if (other === null || other.master === conn || other.master.helper !== conn.helper || other.cls !== cls) break;
+    const saved = other.savedAddr;
+    if (!directRtp && saved !== null && (!saved.equals(other.dst) || other.savedProto !== other.dport) && c.nat !== null) {
+      daddr.copyFrom(saved);
+      tdst.copyFrom(saved);
+      tport = other.savedProto;
+      directRtp = true;
+    } else skipExpect = true;
+  } while (!skipExpect);
+  const base = tport & ~1;
+  if (directRtp && c.nat !== null && c.nat.sdpPort(c, msg, mediaoff, medialen, base) !== NF_ACCEPT) return NF_DROP;
+  if (skipExpect) return NF_ACCEPT;
   const rtp = new Expectation(conn, cls, 17, saddr.clone(), daddr.clone(), -1, base);
   const rtcp = new Expectation(conn, cls, 17, saddr.clone(), daddr.clone(), -1, base + 1);
+  if (c.nat !== null && !directRtp) return c.nat.sdpMedia(c, msg, rtp, rtcp, mediaoff, medialen, daddr);
   const errp = c.host.expectRelated(rtp, NF_CT_EXP_F_SKIP_MASTER);
   if (errp === 0 || errp === -114) {
     const errcp = c.host.expectRelated(rtcp, NF_CT_EXP_F_SKIP_MASTER);
@@ -623,6 +741,7 @@ function setExpectedRtpRtcp(c: Ctx, daddr: InetAddr, mport: number, cls: number)
 
 const caddr = new InetAddr();
 const maddr = new InetAddr();
+const rtpAddr = new InetAddr();
 
 /** process_sdp. */
 function processSdp(c: Ctx, msg: Msg): number {
@@ -631,26 +750,36 @@ function processSdp(c: Ctx, msg: Msg): number {
   // The session's connection address: before the first media description.
   const haveCaddr = parseSdpAddr(msg, sdpoff, caddr) > 0;
   let mediaoff = sdpoff;
+  let media = false;
   for (let i = 0; i < MEDIA_TYPES.length;) {
     if (getSdpHeader(msg, mediaoff, Sdp.Media, Sdp.Unspec) <= 0) break;
     mediaoff = m.off;
-    const medialen = m.len;
+    let medialen = m.len;
     const t = MEDIA_TYPES.find((x) => medialen >= x.name.length && bytesAre(msg.d, mediaoff, msg.limit, x.name));
     if (!t) {
       mediaoff += medialen;
       continue;
     }
     mediaoff += t.name.length;
+    medialen -= t.name.length;
     const mport = strtouint(msg.d, mediaoff, msg.limit - mediaoff);
     if (mport === 0 || strtoEnd === mediaoff) continue;
     if (mport < 1024 || mport > 65535) return helperDrop(c.helper, `wrong port ${mport}`);
-    let rtpAddr: InetAddr;
-    if (parseSdpAddr(msg, mediaoff, maddr) > 0) rtpAddr = maddr;
-    else if (haveCaddr) rtpAddr = caddr;
+    // The media description's own address overrides the session's.
+    const ownAddr = parseSdpAddr(msg, mediaoff, maddr) > 0;
+    if (ownAddr) rtpAddr.copyFrom(maddr);
+    else if (haveCaddr) rtpAddr.copyFrom(caddr);
     else return helperDrop(c.helper, 'cannot parse SDP message');
-    if (setExpectedRtpRtcp(c, rtpAddr, mport, t.cls) !== NF_ACCEPT) return helperDrop(c.helper, 'cannot add expectation for voice');
+    media = true;
+    const ret = setExpectedRtpRtcp(c, msg, rtpAddr, mport, t.cls, mediaoff, medialen);
+    if (ret !== NF_ACCEPT) return dropAfter(c, 'cannot add expectation for voice');
+    // Update the media's connection address.
+    if (ownAddr && c.nat !== null && c.nat.sdpAddr(c, msg, mediaoff, rtpAddr) !== NF_ACCEPT) return dropAfter(c, 'cannot mangle SDP');
     i++;
   }
+  // The session's owner and connection addresses: the last media's address. (Without any media the
+  // kernel writes an address it never set: cofw leaves the session alone then.)
+  if (c.nat !== null && media) return c.nat.sdpSession(c, msg, sdpoff, rtpAddr);
   return NF_ACCEPT;
 }
 
@@ -697,6 +826,8 @@ const registerRequest: Request = (c, msg, cseq) => {
   if (ret === 0) return NF_ACCEPT;
   // Third-party registrations are not supported.
   if (!conn.tuple(c.dir).src.equals(uri.addr)) return NF_ACCEPT;
+  const contactOff = m.off;
+  const contactLen = m.len;
   const after = m.off + m.len;
   const proto = parseTransport(msg, after, conn);
   if (proto < 0) return NF_ACCEPT;
@@ -708,7 +839,9 @@ const registerRequest: Request = (c, msg, cseq) => {
     const exp = new Expectation(conn, SIP_EXPECT_SIGNALLING, proto, conn.tuple(1 - c.dir).src.clone(), uri.addr.clone(), -1, uri.port);
     exp.helper = conn.helper;
     exp.flags = NF_CT_EXPECT_PERMANENT | NF_CT_EXPECT_INACTIVE;
-    if (c.host.expectRelated(exp) !== 0) return helperDrop(c.helper, 'cannot add expectation');
+    if (c.nat !== null) {
+      if (c.nat.expect(c, msg, exp, contactOff, contactLen) !== NF_ACCEPT) return NF_DROP;
+    } else if (c.host.expectRelated(exp) !== 0) return helperDrop(c.helper, 'cannot add expectation');
   }
   state(c).registerCseq = cseq;
   return NF_ACCEPT;
@@ -802,7 +935,11 @@ function processResponse(c: Ctx, msg: Msg): number {
 function processRequest(c: Ctx, msg: Msg): number {
   const d = msg.d;
   const len = msg.limit - msg.base;
-  // (The Via port the kernel saves here serves nf_nat_sip only.)
+  // Phones that send from a high port but listen on the one their (UDP) Via names: the port is kept
+  // for nf_nat_sip, which sends the replies there.
+  if (parseHeaderUri(msg, msg.base, HDR_VIA_UDP, null) > 0 && uri.port !== c.conn.tuple(c.dir).sport && uri.addr.equals(c.conn.tuple(c.dir).src)) {
+    state(c).forcedDport = uri.port;
+  }
   for (const h of HANDLERS) {
     if (h.request === null) continue;
     const n = h.method.length;
@@ -815,16 +952,31 @@ function processRequest(c: Ctx, msg: Msg): number {
   return NF_ACCEPT;
 }
 
-/** process_sip_msg. */
+/**
+ * nf_ct_helper_log after a NAT hook that logged its own text: the kernel
+ * logs both lines; the drop's reason names both, the NAT side's first.
+ */
+function dropAfter(c: Ctx, text: string): number {
+  const first = helperLog.reason;
+  helperDrop(c.helper, text);
+  if (first) helperLog.reason = `${first}; ${helperLog.reason}`;
+  return NF_DROP;
+}
+
+/** process_sip_msg: the message, then (NATed) nf_nat_sip on its addresses. */
 function processMsg(c: Ctx, msg: Msg): number {
-  return caseIs(msg.d, msg.base, msg.limit, SIP_20) ? processResponse(c, msg) : processRequest(c, msg);
+  helperLog.reason = '';
+  const ret = caseIs(msg.d, msg.base, msg.limit, SIP_20) ? processResponse(c, msg) : processRequest(c, msg);
+  if (ret === NF_ACCEPT && c.nat !== null && !c.nat.msg(c, msg)) return dropAfter(c, 'cannot NAT SIP message');
+  return ret;
 }
 
-function ctxOf(host: HelperHost, conn: Conn, ctinfo: number, helper: Helper): Ctx {
-  return { host, conn, dir: ctinfo >= IP_CT_IS_REPLY ? 1 : 0, helper };
+function ctxOf(host: HelperHost, skb: Skb, protoff: number, conn: Conn, ctinfo: number, helper: Helper): Ctx {
+  const nat = conn.status & (IPS_SRC_NAT | IPS_DST_NAT) ? sipNatHooks.hooks : null;
+  return { host, conn, dir: ctinfo >= IP_CT_IS_REPLY ? 1 : 0, ctinfo, helper, skb, protoff, nat };
 }
 
-const init = (): SipState => ({ registerCseq: 0, inviteCseq: 0 });
+const init = (): SipState => ({ registerCseq: 0, inviteCseq: 0, forcedDport: 0 });
 
 const CRLFCRLF = enc.encode('\r\n\r\n');
 
@@ -841,7 +993,7 @@ export const sipUdpHelper: Helper = {
     if (dataoff >= skb.len) return NF_ACCEPT;
     host.refreshTimeout(conn, SIP_TIMEOUT);
     if (skb.len - dataoff < MIN_LEN) return NF_ACCEPT;
-    return processMsg(ctxOf(host, conn, ctinfo, sipUdpHelper), { d: skb.data, base: dataoff, limit: skb.len, family: conn.family });
+    return processMsg(ctxOf(host, skb, thoff, conn, ctinfo, sipUdpHelper), { d: skb.data, base: dataoff, limit: skb.len, family: conn.family });
   },
 };
 
@@ -855,15 +1007,17 @@ export const sipTcpHelper: Helper = {
 
   help(host: HelperHost, skb: Skb, thoff: number, conn: Conn, ctinfo: number): number {
     if (ctinfo !== IP_CT_ESTABLISHED && ctinfo !== IP_CT_ESTABLISHED_REPLY) return NF_ACCEPT;
-    const d = skb.data;
-    const limit = skb.len;
+    let d = skb.data;
+    let limit = skb.len;
     if (thoff + 20 > limit) return NF_ACCEPT;
     let dataoff = thoff + (d[thoff + 12]! >> 4) * 4;
     if (dataoff >= limit) return NF_ACCEPT;
     host.refreshTimeout(conn, SIP_TIMEOUT);
     if (limit - dataoff < MIN_LEN) return NF_ACCEPT;
-    const c = ctxOf(host, conn, ctinfo, sipTcpHelper);
+    const c = ctxOf(host, skb, thoff, conn, ctinfo, sipTcpHelper);
     let ret = NF_ACCEPT;
+    // The length the NAT side's rewrites added to the segment (s16).
+    let tdiff = 0;
     for (;;) {
       const rest: Msg = { d, base: dataoff, limit, family: conn.family };
       if (getHeader(rest, dataoff, HDR_CONTENT_LENGTH) <= 0) break;
@@ -881,10 +1035,16 @@ export const sipTcpHelper: Helper = {
       if (!term) break;
       end += 4 + clen;
       if (end > limit) return NF_ACCEPT;
-      ret = processMsg(c, { d, base: dataoff, limit: end, family: conn.family });
+      const msg: Msg = { d, base: dataoff, limit: end, family: conn.family };
+      ret = processMsg(c, msg);
       if (ret !== NF_ACCEPT) break;
-      dataoff = end;
+      tdiff = ((tdiff + msg.limit - end) << 16) >> 16;
+      // A rewrite moved the rest of the segment (and may have replaced its buffer).
+      d = skb.data;
+      limit = skb.len;
+      dataoff = msg.limit;
     }
+    if (ret === NF_ACCEPT && c.nat !== null) c.nat.seqAdjust(c, tdiff);
     return ret;
   },
 };
