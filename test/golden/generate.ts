@@ -56,6 +56,7 @@ import * as ctSipEdges from './gen/ct-sip-edges.js';
 import * as localSource from './gen/local-source.js';
 import * as ctH323 from './gen/ct-h323.js';
 import * as ctH323Edges from './gen/ct-h323-edges.js';
+import * as ctH323Nat from './gen/ct-h323-nat.js';
 import * as ctPptpNat from './gen/ct-pptp-nat.js';
 import * as rcvChecks from './gen/rcv-checks.js';
 import * as ctIrc from './gen/ct-irc.js';
@@ -108,6 +109,7 @@ export const BUILDERS: Partial<Record<ScenarioName, () => Scenario>> = {
   'ct-sip-edges': ctSipEdges.build,
   'ct-h323': ctH323.build,
   'ct-h323-edges': ctH323Edges.build,
+  'ct-h323-nat': ctH323Nat.build,
   'ct-pptp-nat': ctPptpNat.build,
   'rcv-checks': rcvChecks.build,
   'ct-irc': ctIrc.build,

@@ -50,6 +50,7 @@ export const SCENARIOS = [
   'ct-irc',
   'ct-irc-nat',
   'ct-sip-nat',
+  'ct-h323-nat',
   'ct-sane',
   'ct-snmp',
   'policy-routing',

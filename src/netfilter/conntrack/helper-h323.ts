@@ -52,15 +52,25 @@
  * packet, with nf_ct_helper_log's `cannot process RAS message`, `cannot
  * process Q.931 message` or `cannot process H.245 message`.
  *
- * Without NAT (nf_nat_h323), which rewrites the addresses inside these
- * messages: cofw does not emulate it, so it rewrites none.
+ * NAT (nf_nat_h323, src/netfilter/nat/helper-h323.ts): on an IPv4 entry
+ * that is NATed either way, the expectations whose announced address the
+ * NAT changed (the sender's address is translated in this direction) are
+ * handed to the NAT hooks, which rewrite the address in place and make
+ * the expected connection follow its master; RAS messages' rasAddress and
+ * call signal addresses and a Setup's destCallSignalAddress and
+ * sourceCallSignalAddress are rewritten too (GRQ, RRQ, RCF, URQ, ARQ, ACF,
+ * LRQ, IRR). The decoder records each IPv4 address's offset from the
+ * message start as the kernel's does. IPv6 entries are never rewritten
+ * (the kernel's module is IPv4 only): their expectations name the
+ * addresses read from the entry's tuples, so through an IPv6 NAT they
+ * name the translated address and the connection is not translated on.
  */
 import { Family, InetAddr } from '../../packet/inet-addr.js';
 import { NF_ACCEPT, type Skb } from '../types.js';
-import { IP_CT_ESTABLISHED, IP_CT_ESTABLISHED_REPLY, IP_CT_IS_REPLY, IPS_EXPECTED, type Conn } from './conn.js';
+import { IP_CT_ESTABLISHED, IP_CT_ESTABLISHED_REPLY, IP_CT_IS_REPLY, IPS_DST_NAT, IPS_EXPECTED, IPS_SRC_NAT, type Conn } from './conn.js';
 import { choiceIndex, component, type DNode, decodeH245Message, decodeQ931, decodeRasMessage, H323_ERROR_NONE, optionBit } from './h323-asn1.js';
 import { H323_USER_INFORMATION, MULTIMEDIA_SYSTEM_CONTROL_MESSAGE, RAS_MESSAGE } from './h323-types.js';
-import { Expectation, helperDrop, NF_CT_EXPECT_PERMANENT, type Helper, type HelperHost } from './helpers.js';
+import { Expectation, helperDrop, helperLog, NF_CT_EXPECT_PERMANENT, type Helper, type HelperHost } from './helpers.js';
 
 /** Module parameters (their defaults). */
 const DEFAULT_RRQ_TTL = 300;
@@ -69,19 +79,30 @@ const CALLFORWARD_FILTER = true;
 /** H323_MAX_SIZE: the most of a payload the helpers read. */
 const H323_MAX_SIZE = 65535;
 /** H323_RTP_CHANNEL_MAX. */
-const RTP_CHANNEL_MAX = 4;
+export const RTP_CHANNEL_MAX = 4;
 
 /** struct nf_ct_h323_master (the RAS timeout and the TPKT lengths share it in the kernel). */
-interface H323Info {
-  /** Q.931 signal port announced per direction (RRQ), for the RCF. */
+export interface H323Info {
+  /**
+   * The signal port announced per direction (an RRQ's Q.931 port; with
+   * NAT, the announced port and the one it was rewritten to, of an RRQ or
+   * of an h245Address).
+   */
   readonly sigPort: [number, number];
+  /** With NAT, each media channel's RTP port as announced and as rewritten, per direction (rtp_port). */
+  readonly rtpPort: Array<[number, number]>;
   /** The RAS registration's time to live (seconds). */
   timeout: number;
   /** A TPKT header alone in a segment: the length of the data the next one holds, per direction. */
   readonly tpktLen: [number, number];
 }
 
-const initInfo = (): H323Info => ({ sigPort: [0, 0], timeout: 0, tpktLen: [0, 0] });
+const initInfo = (): H323Info => ({
+  sigPort: [0, 0],
+  rtpPort: Array.from({ length: RTP_CHANNEL_MAX }, (): [number, number] => [0, 0]),
+  timeout: 0,
+  tpktLen: [0, 0],
+});
 
 // The rows the helpers read, found by name in the tables.
 const H225 = {
@@ -90,7 +111,14 @@ const H225 = {
   uuPdu: component(H323_USER_INFORMATION, 'h323UuPdu'),
 };
 const BODY = component(H225.uuPdu, 'h323MessageBody');
+const ARQ = component(RAS_MESSAGE, 'admissionRequest');
 const RAS = {
+  grq: choiceIndex(RAS_MESSAGE, 'gatekeeperRequest'),
+  arq: choiceIndex(RAS_MESSAGE, 'admissionRequest'),
+  lrq: choiceIndex(RAS_MESSAGE, 'locationRequest'),
+  irr: choiceIndex(RAS_MESSAGE, 'infoRequestResponse'),
+  arqDest: optionBit(ARQ, 'destCallSignalAddress'),
+  arqSrc: optionBit(ARQ, 'srcCallSignalAddress'),
   gcf: choiceIndex(RAS_MESSAGE, 'gatekeeperConfirm'),
   rrq: choiceIndex(RAS_MESSAGE, 'registrationRequest'),
   rcf: choiceIndex(RAS_MESSAGE, 'registrationConfirm'),
@@ -108,6 +136,12 @@ const CALL_MESSAGES = new Map<number, { name: string; h245: number; fastStart: n
     return [choiceIndex(BODY, name), { name, h245: optionBit(row, 'h245Address'), fastStart: optionBit(row, 'fastStart') }];
   }),
 );
+const SETUP_ROW = component(BODY, 'setup');
+const SETUP_BODY = choiceIndex(BODY, 'setup');
+const SETUP = {
+  destCallSignalAddress: optionBit(SETUP_ROW, 'destCallSignalAddress'),
+  sourceCallSignalAddress: optionBit(SETUP_ROW, 'sourceCallSignalAddress'),
+};
 const FACILITY = component(BODY, 'facility');
 const FACILITY_BODY = choiceIndex(BODY, 'facility');
 const FACILITY_ALTERNATIVE = optionBit(FACILITY, 'alternativeAddress');
@@ -161,13 +195,13 @@ const H245 = {
 };
 
 /** What a message names: an address and a port. */
-interface Named {
+export interface Named {
   addr: InetAddr;
   port: number;
 }
 
 /** Reads the address of `len` bytes at `p` (and the port after it) in the connection's family. */
-function readAddr(d: Uint8Array, p: number, v6: boolean): Named {
+export function readAddr(d: Uint8Array, p: number, v6: boolean): Named {
   const w = (k: number): number => ((d[p + k]! << 24) | (d[p + k + 1]! << 16) | (d[p + k + 2]! << 8) | d[p + k + 3]!) >>> 0;
   const addr = v6 ? InetAddr.v6(w(0), w(4), w(8), w(12)) : InetAddr.v4(w(0));
   const q = p + (v6 ? 16 : 4);
@@ -175,7 +209,7 @@ function readAddr(d: Uint8Array, p: number, v6: boolean): Named {
 }
 
 /** get_h225_addr: an H.225 TransportAddress of the connection's family, or null. */
-function h225Addr(conn: Conn, d: Uint8Array, base: number, ta: DNode): Named | null {
+export function h225Addr(conn: Conn, d: Uint8Array, base: number, ta: DNode): Named | null {
   const v6 = conn.orig.src.family === Family.V6;
   if (ta.v === TA_IP && !v6) return readAddr(d, base + ta.get('ipAddress').get('ip').v, false);
   if (ta.v === TA_IP6 && v6) return readAddr(d, base + ta.get('ip6Address').get('ip').v, true);
@@ -183,7 +217,7 @@ function h225Addr(conn: Conn, d: Uint8Array, base: number, ta: DNode): Named | n
 }
 
 /** get_h245_addr: a unicast H.245 TransportAddress of the connection's family, or null. */
-function h245Addr(conn: Conn, d: Uint8Array, base: number, ta: DNode): Named | null {
+export function h245Addr(conn: Conn, d: Uint8Array, base: number, ta: DNode): Named | null {
   if (ta.v !== H245.unicast) return null;
   const u = ta.get('unicastAddress');
   const v6 = conn.orig.src.family === Family.V6;
@@ -194,24 +228,83 @@ function h245Addr(conn: Conn, d: Uint8Array, base: number, ta: DNode): Named | n
 
 const dirOf = (ctinfo: number): number => (ctinfo >= IP_CT_IS_REPLY ? 1 : 0);
 
-/** What the H.245 and Q.931 processing needs of the packet. */
-interface Ctx {
+/**
+ * What processing a message needs of its packet (and what the NAT hooks
+ * need to rewrite it): `base` is where the decoded message's offsets count
+ * from in `skb.data`, `payload` where the transport payload starts as the
+ * helper reads it (after the UDP header for RAS, after the TCP header for
+ * Q.931 and H.245).
+ */
+export interface H323Ctx {
   readonly host: HelperHost;
   readonly conn: Conn;
   readonly dir: number;
-  readonly d: Uint8Array;
-  /** Where the decoded message's offsets count from. */
+  readonly ctinfo: number;
+  readonly skb: Skb;
+  readonly thoff: number;
+  readonly payload: number;
   readonly base: number;
+}
+type Ctx = H323Ctx;
+
+/**
+ * nfct_h323_nat_hooks (nf_nat_h323's functions, set by
+ * src/netfilter/nat/helper-h323.ts): each returns 0, or -1 when the
+ * packet could not be rewritten (the helper then drops it). `ta` is a
+ * decoded TransportAddress (H.225) or H245 TransportAddress.
+ */
+export interface H323NatHooks {
+  setH225Addr(c: H323Ctx, ta: DNode, addr: InetAddr, port: number): number;
+  setH245Addr(c: H323Ctx, ta: DNode, addr: InetAddr, port: number): number;
+  setSigAddr(c: H323Ctx, list: readonly DNode[]): number;
+  setRasAddr(c: H323Ctx, list: readonly DNode[]): number;
+  natRtpRtcp(c: H323Ctx, ta: DNode, port: number, rtpPort: number, rtp: Expectation, rtcp: Expectation): number;
+  natT120(c: H323Ctx, ta: DNode, port: number, exp: Expectation): number;
+  natH245(c: H323Ctx, ta: DNode, port: number, exp: Expectation): number;
+  natCallforwarding(c: H323Ctx, ta: DNode, port: number, exp: Expectation): number;
+  natQ931(c: H323Ctx, list: readonly DNode[], idx: number, port: number, exp: Expectation): number;
+}
+
+/**
+ * nfct_h323_nat_hook: filled when the NAT helpers are loaded
+ * (src/netfilter/nat/helper-registry.ts). `notice` is what the NAT side
+ * logged before a failure, put before the helper's drop text.
+ */
+export const h323NatHook: { hooks: H323NatHooks | null; notice: string } = { hooks: null, notice: '' };
+
+/** nf_ct_helper_log's drop, after what the NAT side logged when it could not rewrite the packet. */
+function drop(helper: Helper, text: string): number {
+  const v = helperDrop(helper, text);
+  if (h323NatHook.notice !== '') {
+    helperLog.reason = `${h323NatHook.notice}; ${helperLog.reason}`;
+    h323NatHook.notice = '';
+  }
+  return v;
+}
+
+const IPS_NAT_MASK = IPS_SRC_NAT | IPS_DST_NAT;
+
+/** The RAS messages' test: NAT hooks set, an IPv4 entry, NATed either way. */
+function rasNat(c: Ctx): H323NatHooks | null {
+  const hooks = h323NatHook.hooks;
+  return hooks !== null && c.conn.family === Family.V4 && c.conn.status & IPS_NAT_MASK ? hooks : null;
+}
+
+/** The expectations' test: as rasNat, and the sender's address is translated in this direction. */
+function natNeeded(c: Ctx): H323NatHooks | null {
+  return c.conn.tuple(c.dir).src.equals(c.conn.tuple(1 - c.dir).dst) ? null : rasNat(c);
 }
 
 /** expect_rtp_rtcp: 0, or -1 when an expectation was refused. */
 function expectRtpRtcp(c: Ctx, ta: DNode): number {
-  const a = h245Addr(c.conn, c.d, c.base, ta);
+  const a = h245Addr(c.conn, c.skb.data, c.base, ta);
   const me = c.conn.tuple(c.dir);
   if (!a || !a.addr.equals(me.src) || a.port === 0) return 0;
   const peer = c.conn.tuple(1 - c.dir);
   const rtp = new Expectation(c.conn, 0, 17, peer.src.clone(), peer.dst.clone(), -1, a.port & ~1);
   const rtcp = new Expectation(c.conn, 0, 17, peer.src.clone(), peer.dst.clone(), -1, a.port | 1);
+  const nat = natNeeded(c);
+  if (nat !== null) return nat.natRtpRtcp(c, ta, a.port, a.port & ~1, rtp, rtcp);
   if (c.host.expectRelated(rtp) !== 0) return -1;
   if (c.host.expectRelated(rtcp) !== 0) {
     c.host.unexpectRelated(rtp);
@@ -222,11 +315,13 @@ function expectRtpRtcp(c: Ctx, ta: DNode): number {
 
 /** expect_t120. */
 function expectT120(c: Ctx, ta: DNode): number {
-  const a = h245Addr(c.conn, c.d, c.base, ta);
+  const a = h245Addr(c.conn, c.skb.data, c.base, ta);
   if (!a || !a.addr.equals(c.conn.tuple(c.dir).src) || a.port === 0) return 0;
   const peer = c.conn.tuple(1 - c.dir);
   const exp = new Expectation(c.conn, 0, 6, peer.src.clone(), peer.dst.clone(), -1, a.port);
   exp.flags = NF_CT_EXPECT_PERMANENT;
+  const nat = natNeeded(c);
+  if (nat !== null) return nat.natT120(c, ta, a.port, exp);
   return c.host.expectRelated(exp) === 0 ? 0 : -1;
 }
 
@@ -293,23 +388,51 @@ function processH245(c: Ctx, m: DNode): number {
 
 /** expect_h245: an h245Address in a Q.931 message. */
 function expectH245(c: Ctx, ta: DNode): number {
-  const a = h225Addr(c.conn, c.d, c.base, ta);
+  const a = h225Addr(c.conn, c.skb.data, c.base, ta);
   if (!a || !a.addr.equals(c.conn.tuple(c.dir).src) || a.port === 0) return 0;
   const peer = c.conn.tuple(1 - c.dir);
   const exp = new Expectation(c.conn, 0, 6, peer.src.clone(), peer.dst.clone(), -1, a.port);
   exp.helper = h245Helper;
+  const nat = natNeeded(c);
+  if (nat !== null) return nat.natH245(c, ta, a.port, exp);
   return c.host.expectRelated(exp) === 0 ? 0 : -1;
 }
 
 /** expect_callforwarding: a Facility's alternativeAddress. */
 function expectCallForwarding(c: Ctx, ta: DNode): number {
-  const a = h225Addr(c.conn, c.d, c.base, ta);
+  const a = h225Addr(c.conn, c.skb.data, c.base, ta);
   if (!a || a.port === 0) return 0;
   const peer = c.conn.tuple(1 - c.dir);
   if (CALLFORWARD_FILTER && c.host.sameRoute(a.addr, peer.src)) return 0;
   const exp = new Expectation(c.conn, 0, 6, peer.src.clone(), a.addr, -1, a.port);
   exp.helper = q931Helper;
+  const nat = natNeeded(c);
+  if (nat !== null) return nat.natCallforwarding(c, ta, a.port, exp);
   return c.host.expectRelated(exp) === 0 ? 0 : -1;
+}
+
+/**
+ * process_setup's NAT part: a destCallSignalAddress other than where the
+ * entry's answers come from becomes that address and port; a
+ * sourceCallSignalAddress other than where they go becomes that address
+ * and port.
+ */
+function natSetupAddresses(c: Ctx, setup: DNode): number {
+  const nat = rasNat(c);
+  if (nat === null) return 0;
+  const back = c.conn.tuple(1 - c.dir);
+  const d = c.skb.data;
+  if (setup.v & SETUP.destCallSignalAddress) {
+    const ta = setup.get('destCallSignalAddress');
+    const a = h225Addr(c.conn, d, c.base, ta);
+    if (a && !a.addr.equals(back.src) && nat.setH225Addr(c, ta, back.src, back.sport) < 0) return -1;
+  }
+  if (setup.v & SETUP.sourceCallSignalAddress) {
+    const ta = setup.get('sourceCallSignalAddress');
+    const a = h225Addr(c.conn, c.skb.data, c.base, ta);
+    if (a && !a.addr.equals(back.dst) && nat.setH225Addr(c, ta, back.dst, back.dport) < 0) return -1;
+  }
+  return 0;
 }
 
 /** process_q931: the call signalling message in a decoded H323-UserInformation. */
@@ -323,6 +446,7 @@ function processQ931(c: Ctx, uuie: DNode): number {
       if (m.v & FACILITY_ALTERNATIVE && expectCallForwarding(c, m.get('alternativeAddress')) < 0) return -1;
     } else {
       if (m.v & kind.h245 && expectH245(c, m.get('h245Address')) < 0) return -1;
+      if (body.v === SETUP_BODY && natSetupAddresses(c, m) < 0) return -1;
       if (m.v & kind.fastStart) for (const olc of m.get('fastStart').items ?? []) if (processOlc(c, olc) < 0) return -1;
     }
   }
@@ -390,17 +514,19 @@ function tpktHelp(helper: Helper, text: string, isQ931: boolean, host: HelperHos
   if (ctinfo !== IP_CT_ESTABLISHED && ctinfo !== IP_CT_ESTABLISHED_REPLY) return NF_ACCEPT;
   const info = conn.helpData as H323Info;
   const dir = dirOf(ctinfo);
-  const d = skb.data;
+  const payload = thoff + (skb.data[thoff + 12]! >> 4) * 4;
   for (let t = nextTpkt(skb, thoff, info, dir, null); t !== null; t = nextTpkt(skb, thoff, info, dir, t)) {
-    const c: Ctx = { host, conn, dir, d, base: t[0] };
+    // The NAT hooks rewrite the packet in place, address for address: the offsets stay good.
+    const d = skb.data;
+    const c: Ctx = { host, conn, dir, ctinfo, skb, thoff, payload, base: t[0] };
     if (isQ931) {
       const r = decodeQ931(d, t[0], t[1]);
       if (r.ret < H323_ERROR_NONE) break;
-      if (processQ931(c, r.msg) < 0) return helperDrop(helper, text);
+      if (processQ931(c, r.msg) < 0) return drop(helper, text);
     } else {
       const r = decodeH245Message(d, t[0], t[1]);
       if (r.ret < H323_ERROR_NONE) break;
-      if (processH245(c, r.msg) < 0) return helperDrop(helper, text);
+      if (processH245(c, r.msg) < 0) return drop(helper, text);
     }
   }
   return NF_ACCEPT;
@@ -426,8 +552,9 @@ export const q931Helper: Helper = {
 function expectQ931(c: Ctx, info: H323Info, list: readonly DNode[]): number {
   const me = c.conn.tuple(c.dir);
   let a: Named | null = null;
-  for (const ta of list) {
-    const n = h225Addr(c.conn, c.d, c.base, ta);
+  let idx = 0;
+  for (; idx < list.length; idx++) {
+    const n = h225Addr(c.conn, c.skb.data, c.base, list[idx]!);
     if (n && n.addr.equals(me.src) && n.port !== 0) {
       a = n;
       break;
@@ -438,6 +565,8 @@ function expectQ931(c: Ctx, info: H323Info, list: readonly DNode[]): number {
   const exp = new Expectation(c.conn, 0, 6, GKROUTED_ONLY ? peer.src.clone() : null, peer.dst.clone(), -1, a.port);
   exp.helper = q931Helper;
   exp.flags = NF_CT_EXPECT_PERMANENT;
+  const nat = rasNat(c);
+  if (nat !== null) return nat.natQ931(c, list, idx, a.port, exp);
   if (c.host.expectRelated(exp) !== 0) return -1;
   info.sigPort[c.dir] = a.port;
   return 0;
@@ -455,8 +584,12 @@ function expectFromPeer(c: Ctx, proto: number, a: Named, helper: Helper, flags: 
 function processRas(c: Ctx, info: H323Info, ras: DNode): number {
   const { host, conn, dir } = c;
   switch (ras.v) {
+    case RAS.grq: {
+      const nat = rasNat(c);
+      return nat === null ? 0 : nat.setRasAddr(c, [ras.get('gatekeeperRequest').get('rasAddress')]);
+    }
     case RAS.gcf: {
-      const a = h225Addr(conn, c.d, c.base, ras.get('gatekeeperConfirm').get('rasAddress'));
+      const a = h225Addr(conn, c.skb.data, c.base, ras.get('gatekeeperConfirm').get('rasAddress'));
       if (!a) return 0;
       const me = conn.tuple(dir);
       if (a.addr.equals(me.src) && a.port === me.sport) return 0;
@@ -466,11 +599,15 @@ function processRas(c: Ctx, info: H323Info, ras: DNode): number {
     case RAS.rrq: {
       const rrq = ras.get('registrationRequest');
       if (expectQ931(c, info, rrq.get('callSignalAddress').items ?? []) < 0) return -1;
+      const nat = rasNat(c);
+      if (nat !== null && nat.setRasAddr(c, rrq.get('rasAddress').items ?? []) < 0) return -1;
       info.timeout = rrq.v & RAS.rrqTtl ? rrq.get('timeToLive').v : DEFAULT_RRQ_TTL;
       return 0;
     }
     case RAS.rcf: {
       const rcf = ras.get('registrationConfirm');
+      const nat = rasNat(c);
+      if (nat !== null && nat.setSigAddr(c, rcf.get('callSignalAddress').items ?? []) < 0) return -1;
       if (rcf.v & RAS.rcfTtl) info.timeout = rcf.get('timeToLive').v;
       if (info.timeout > 0) {
         host.refreshTimeout(conn, info.timeout);
@@ -479,24 +616,66 @@ function processRas(c: Ctx, info: H323Info, ras: DNode): number {
       }
       return 0;
     }
-    case RAS.urq:
+    case RAS.urq: {
+      const nat = rasNat(c);
+      if (nat !== null && nat.setSigAddr(c, ras.get('unregistrationRequest').get('callSignalAddress').items ?? []) < 0) return -1;
       host.removeExpectations(conn);
       info.sigPort[0] = info.sigPort[1] = 0;
       host.refreshTimeout(conn, 30);
       return 0;
+    }
+    case RAS.arq:
+      return processArq(c, info, ras.get('admissionRequest'));
     case RAS.acf: {
-      const a = h225Addr(conn, c.d, c.base, ras.get('admissionConfirm').get('destCallSignalAddress'));
-      if (!a || a.addr.equals(conn.tuple(dir).dst)) return 0;
+      const ta = ras.get('admissionConfirm').get('destCallSignalAddress');
+      const a = h225Addr(conn, c.skb.data, c.base, ta);
+      if (!a) return 0;
+      if (a.addr.equals(conn.tuple(dir).dst)) {
+        // Answering ACF.
+        const nat = rasNat(c);
+        return nat === null ? 0 : nat.setSigAddr(c, [ta]);
+      }
       return expectFromPeer(c, 6, a, q931Helper, NF_CT_EXPECT_PERMANENT);
     }
+    case RAS.lrq: {
+      const nat = rasNat(c);
+      return nat === null ? 0 : nat.setRasAddr(c, [ras.get('locationRequest').get('replyAddress')]);
+    }
     case RAS.lcf: {
-      const a = h225Addr(conn, c.d, c.base, ras.get('locationConfirm').get('callSignalAddress'));
+      const a = h225Addr(conn, c.skb.data, c.base, ras.get('locationConfirm').get('callSignalAddress'));
       if (!a) return 0;
       return expectFromPeer(c, 6, a, q931Helper, NF_CT_EXPECT_PERMANENT);
+    }
+    case RAS.irr: {
+      const nat = rasNat(c);
+      if (nat === null) return 0;
+      const irr = ras.get('infoRequestResponse');
+      if (nat.setRasAddr(c, [irr.get('rasAddress')]) < 0) return -1;
+      return nat.setSigAddr(c, irr.get('callSignalAddress').items ?? []);
     }
     default:
       return 0;
   }
+}
+
+/** process_arq: NAT only (an answering ARQ's destCallSignalAddress, else a calling ARQ's srcCallSignalAddress). */
+function processArq(c: Ctx, info: H323Info, arq: DNode): number {
+  const hooks = h323NatHook.hooks;
+  if (hooks === null) return 0;
+  const nat = rasNat(c);
+  const me = c.conn.tuple(c.dir);
+  const back = c.conn.tuple(1 - c.dir);
+  if (arq.v & RAS.arqDest) {
+    const ta = arq.get('destCallSignalAddress');
+    const a = h225Addr(c.conn, c.skb.data, c.base, ta);
+    if (a && a.addr.equals(me.src) && a.port === info.sigPort[c.dir] && nat !== null) return nat.setH225Addr(c, ta, back.dst, info.sigPort[1 - c.dir]!);
+  }
+  if (arq.v & RAS.arqSrc) {
+    const ta = arq.get('srcCallSignalAddress');
+    const a = h225Addr(c.conn, c.skb.data, c.base, ta);
+    if (a && a.addr.equals(me.src) && nat !== null) return nat.setH225Addr(c, ta, back.dst, a.port);
+  }
+  return 0;
 }
 
 export const rasHelper: Helper = {
@@ -511,8 +690,8 @@ export const rasHelper: Helper = {
     const len = Math.min(skb.len - dataoff, H323_MAX_SIZE);
     const r = decodeRasMessage(skb.data, dataoff, len);
     if (r.ret < H323_ERROR_NONE) return NF_ACCEPT;
-    const c: Ctx = { host, conn, dir: dirOf(ctinfo), d: skb.data, base: dataoff };
-    if (processRas(c, conn.helpData as H323Info, r.msg) < 0) return helperDrop(rasHelper, 'cannot process RAS message');
+    const c: Ctx = { host, conn, dir: dirOf(ctinfo), ctinfo, skb, thoff, payload: dataoff, base: dataoff };
+    if (processRas(c, conn.helpData as H323Info, r.msg) < 0) return drop(rasHelper, 'cannot process RAS message');
     return NF_ACCEPT;
   },
 };

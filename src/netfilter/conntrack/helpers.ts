@@ -168,7 +168,7 @@ export class Expectation {
   expectfn: ExpectFn | null = null;
   /** exp->saved_proto: the port the expected connection is really for (a NAT helper may expect another). */
   savedProto = 0;
-  /** exp->saved_addr: the address the expected connection is really for (nf_nat_sip's), or null when never set. */
+  /** exp->saved_addr: the address the expected connection is really for (nf_nat_sip's, nf_nat_h323's call forwarding), or null when never set. */
   savedAddr: InetAddr | null = null;
   /** exp->dir: the direction of the master the expected connection goes in (IP_CT_DIR_*). */
   dir = 0;
@@ -180,7 +180,7 @@ export class Expectation {
     readonly proto: number,
     /** Source address, or null for any (nf_ct_expect_init with no saddr). */
     readonly src: InetAddr | null,
-    /** Destination address (nf_nat_sip's hooks change it to the translated one before inserting). */
+    /** Destination address (nf_nat_sip's and nf_nat_h323's call forwarding hooks change it to the translated one before inserting). */
     public dst: InetAddr,
     /** Source port (GRE: source key), or -1 for any. */
     readonly sport: number,
