@@ -257,7 +257,7 @@ export interface ReplayResult {
    */
   flows: DroppedFlow[];
   flowsForgotten: number;
-  /** Packets the guest generated (REJECT), whatever became of them. */
+  /** Packets the guest generated (REJECT replies, TEE copies), whatever became of them. */
   generated: number;
   framesIn: number;
   console: string[];

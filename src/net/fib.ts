@@ -301,6 +301,29 @@ export class Fib {
     return first;
   }
 
+  /**
+   * An IPv4 output route bound to the device `oif` (flowi4_oif, as TEE's
+   * `--oif` asks it): only routes whose next hop is on `oif` count (the
+   * local table's entries of its own addresses, then the main table's
+   * longest prefix through it); when none does, the kernel takes the
+   * destination as on the link of `oif` ("Apparently, routing tables are
+   * wrong. Assume, that the destination is on link."), so the answer is
+   * never unreachable. Limited broadcast and local multicast go out of
+   * `oif` directly. The machine's policy rules are not consulted.
+   */
+  outputOifV4(daddr: number, oif: NetDevice): FibResultV4 {
+    if (daddr === 0xffffffff || daddr >>> 8 === 0xe00000)
+      return { type: daddr === 0xffffffff ? RouteType.Broadcast : RouteType.Multicast, dev: oif, gateway: daddr };
+    const l = this.local.get(daddr);
+    if (l && l.dev === oif) return { type: l.type, dev: l.type === RouteType.Local ? (this.lo ?? l.dev) : l.dev, gateway: daddr };
+    if (daddr >>> 24 === 127 && oif === this.lo) return { type: RouteType.Local, dev: oif, gateway: daddr };
+    for (const e of this.main) {
+      if (e.dev === oif && e.type === RouteType.Unicast && (daddr & e.mask) >>> 0 === e.net)
+        return { type: RouteType.Unicast, dev: oif, gateway: e.via || daddr };
+    }
+    return { type: daddr >>> 28 === 0xe ? RouteType.Multicast : RouteType.Unicast, dev: oif, gateway: daddr };
+  }
+
   /** Is `addr` (either family) one of the guest's own addresses? */
   isLocal(addr: InetAddr): boolean {
     return addr.family === Family.V6 ? this.v6.isLocal(addr) : this.isLocalV4(addr.w0);

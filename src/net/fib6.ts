@@ -182,6 +182,24 @@ export class Fib6 {
     return { type: RouteType.Unreachable, dev: null, gateway: InetAddr.any(Family.V6) };
   }
 
+  /**
+   * An IPv6 output route bound to the device `oif` (flowi6_oif, as TEE's
+   * `--oif` asks it: RT6_LOOKUP_F_IFACE): only the guest's own addresses
+   * on `oif` and routes through it count, the longest prefix first; none
+   * is unreachable (ip6_null_entry). A multicast destination goes out of
+   * `oif`. The machine's policy rules are not consulted.
+   */
+  outputOif(daddr: InetAddr, oif: NetDevice): FibResult {
+    if (isMulticast6(daddr)) return { type: RouteType.Multicast, dev: oif, gateway: daddr.clone() };
+    const l = this.findLocal(daddr);
+    if (l && l.dev === oif) return { type: l.type, dev: this.lo ?? l.dev, gateway: daddr.clone() };
+    for (const e of this.main) {
+      if (e.dev === oif && e.type === RouteType.Unicast && daddr.inNet(e.net, e.mask))
+        return { type: RouteType.Unicast, dev: oif, gateway: e.via ? e.via.clone() : daddr.clone() };
+    }
+    return { type: RouteType.Unreachable, dev: null, gateway: InetAddr.any(Family.V6) };
+  }
+
   /** The device whose connected prefix or route leads to `addr` (lo for local addresses), or null. */
   deviceFor(addr: InetAddr): NetDevice | null {
     if (isMulticast6(addr)) return null;

@@ -74,7 +74,7 @@
  * parseRate('3/min', LIMIT_RATE) // { avg: 200000n, mult: 60 }
  * parsePlen('255.255.255.0', Family.V4) === 24
  */
-import { Family, InetAddr, familyBits, parseIPv6 } from '../packet/inet-addr.js';
+import { Family, InetAddr, familyBits, parseIPv6, parseInetAddr } from '../packet/inet-addr.js';
 import { OptionError, type OptionUse } from './xt.js';
 
 export { HZ } from './clock.js';
@@ -509,6 +509,20 @@ export function hostAddr(text: string, family: Family): InetAddr | undefined {
   if (family === Family.V6) return parseIPv6(text);
   const v = inetAton(text);
   return v === undefined ? undefined : InetAddr.v4(v);
+}
+
+/**
+ * An XTTYPE_HOST option's argument (TPROXY's --on-ip, TEE's --gateway): a
+ * numeric host of the rule file's family ({@link hostAddr}), else
+ * getaddrinfo's error as iptables prints it (cofw resolves no names here).
+ */
+export function hostArg(use: OptionUse, family: Family): InetAddr {
+  const text = use.args[0] ?? '';
+  const a = hostAddr(text, family);
+  if (a) return a;
+  const other = parseInetAddr(text);
+  if (other && other.family !== family) throw new OptionError('getaddrinfo: Address family for hostname not supported', use);
+  throw new OptionError(`getaddrinfo: Name or service not known (${text}: write a numeric address)`, use);
 }
 
 /**

@@ -337,6 +337,19 @@ export class CompiledTable {
    * hot-dropped the packet.
    */
   run(skb: Skb, par: XtParams): number {
+    // A table is entered again while it runs when a target sends a packet at once (TEE's copy crossing
+    // OUTPUT and POSTROUTING): that traversal gets a jump stack of its own.
+    if (this.running) return this.walk(skb, par, new Int32Array(MAX_STACK), new Int32Array(MAX_STACK));
+    this.running = true;
+    const v = this.walk(skb, par, this.stackChain, this.stackRule);
+    this.running = false;
+    return v;
+  }
+
+  /** A table is being traversed (its jump stack is in use). */
+  private running = false;
+
+  private walk(skb: Skb, par: XtParams, stackChain: Int32Array, stackRule: Int32Array): number {
     const start = this.entry.get(par.hook);
     if (start === undefined) return NF_ACCEPT;
     const chains = this.chains;
@@ -354,9 +367,9 @@ export class CompiledTable {
           if (this.tracer) this.tracer(chain.chain.name, 'return', ri + 1);
           if (sp > 0) {
             sp--;
-            ci = this.stackChain[sp]!;
+            ci = stackChain[sp]!;
             chain = chains[ci]!;
-            ri = this.stackRule[sp]!;
+            ri = stackRule[sp]!;
             continue;
           }
           chain = chains[start]!;
@@ -413,8 +426,8 @@ export class CompiledTable {
             this.site.rule = ri + 1;
             return NF_DROP;
           }
-          this.stackChain[sp] = ci;
-          this.stackRule[sp] = ri + 1;
+          stackChain[sp] = ci;
+          stackRule[sp] = ri + 1;
           sp++;
           ci = r.jump;
           chain = chains[ci]!;
@@ -446,9 +459,9 @@ export class CompiledTable {
       // RETURN: pop, or underflow to the built-in chain's policy.
       if (sp > 0) {
         sp--;
-        ci = this.stackChain[sp]!;
+        ci = stackChain[sp]!;
         chain = chains[ci]!;
-        ri = this.stackRule[sp]!;
+        ri = stackRule[sp]!;
       } else {
         ci = start;
         chain = chains[start]!;

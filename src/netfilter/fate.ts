@@ -1,7 +1,8 @@
 /**
  * The fate of a packet: what the guest's stack did with it. Every frame the
  * host hands to the guest ends in exactly one fate; packets the guest
- * generates (REJECT replies) have a fate of their own that names their cause.
+ * generates (REJECT replies, TEE's copies) have a fate of their own that
+ * names their cause.
  */
 
 export const enum FateKind {
@@ -17,7 +18,7 @@ export const enum FateKind {
   DroppedByPolicy = 5,
   /** Dropped by the stack itself: malformed, TTL expired, no route, hotdrop... */
   DroppedByStack = 6,
-  /** A packet netfilter generated (REJECT) that left on a unit. */
+  /** A packet netfilter generated (REJECT's reply, TEE's copy) that left on a unit. */
   Generated = 7,
   /** A generated packet that was itself dropped (by a rule, policy or the stack). */
   GeneratedDropped = 8,

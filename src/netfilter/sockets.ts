@@ -10,7 +10,7 @@
  *   reassembly timeout's) leaves from the kernel's own ICMP socket, a
  *   socket without a file (icmp_send: ip_append_data sets skb->sk; the
  *   per-CPU control socket has a `struct socket` and no file); a TCP reset
- *   (nf_send_reset, nf_send_reset6) has none.
+ *   (nf_send_reset, nf_send_reset6) and TEE's copy (pskb_copy) have none.
  * - The firewall's own traffic from the captures (its source is one of the
  *   guest's addresses; the kernel drops a received packet with such a
  *   source as a martian, so no forwarded packet has one): owned by the
@@ -55,6 +55,7 @@ export function socketLookup(spec: MachineSpec, isLocal: (addr: InetAddr) => boo
   }
   return (skb) => {
     const proto = skb.protocol;
+    if (skb.dup) return null;
     if (skb.generated) return proto === 1 || proto === 58 ? KERNEL_SOCKET : null;
     if (!isLocal(skb.src)) return null;
     if (byPort.size && PORT_PROTOCOLS.has(proto) && skb.fragoff === 0 && skb.thoff + 2 <= skb.len) {

@@ -74,6 +74,8 @@ function formatFrame(frame: number, evs: Event[], o: TraceTextOptions): string {
   let fates = 0;
   /** Inside the events of a reply netfilter generated for the frame. */
   let generated = false;
+  /** Inside the events of a copy TEE sends while the frame is on its way. */
+  let dup = false;
   for (const e of evs) {
     switch (e.e) {
       case 'hook': {
@@ -94,7 +96,7 @@ function formatFrame(frame: number, evs: Event[], o: TraceTextOptions): string {
         break;
       }
       case 'ct': {
-        if (ctBefore === undefined) ctBefore = (e.before as string | null) ?? null;
+        if (ctBefore === undefined && !dup) ctBefore = (e.before as string | null) ?? null;
         out.push(`    conntrack: ${String(e.state)}`);
         out.push(`      entry before: ${(e.before as string | null) ?? 'none (a new connection)'}`);
         out.push(`      entry after:  ${(e.after as string | null) ?? 'none'}`);
@@ -136,7 +138,19 @@ function formatFrame(frame: number, evs: Event[], o: TraceTextOptions): string {
         ctBefore = undefined;
         firstPkt = '';
         break;
+      case 'dup':
+        out.push(`  TEE sends a copy to ${String(e.gw)} at once, as the firewall's own packet (untracked): ${String(e.pkt)}`);
+        dup = true;
+        break;
+      case 'dupdone':
+        out.push(`  back to the packet itself, after its copy:`);
+        dup = false;
+        break;
       case 'fate': {
+        if (dup) {
+          out.push(`  fate of the copy: ${String(e.fate)}`);
+          break;
+        }
         fates++;
         const now = flowOf(e.pkt);
         if (fates === 1) {

@@ -64,6 +64,7 @@ import * as ctIrcNat from './gen/ct-irc-nat.js';
 import * as ctSipNat from './gen/ct-sip-nat.js';
 import * as ctSane from './gen/ct-sane.js';
 import * as ctSnmp from './gen/ct-snmp.js';
+import * as tee from './gen/tee.js';
 import { blocklist300, filterCore, headerEdges, rejectLog } from './gen/legacy.js';
 import type { ScenarioName } from './scenarios.js';
 
@@ -120,6 +121,7 @@ export const BUILDERS: Partial<Record<ScenarioName, () => Scenario>> = {
   'policy-routing': policyRouting.build,
   'policy-wg': policyRouting.buildWg,
   'local-source': localSource.build,
+  tee: tee.build,
   'filter-core': filterCore,
   'reject-log': rejectLog,
   'blocklist-300': blocklist300,

@@ -56,6 +56,7 @@ export const SCENARIOS = [
   'policy-routing',
   'policy-wg',
   'local-source',
+  'tee',
   // Recorded earlier; kept as further kernel facts.
   'smoke',
   'filter-core',

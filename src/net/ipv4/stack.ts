@@ -13,7 +13,8 @@
  *   local out: route -> OUTPUT (raw, mangle, filter, security) -> POSTROUTING (mangle) -> out
  *              (to a local address: out on lo and back in through PREROUTING and INPUT)
  * Packets netfilter generates (REJECT) take the local output path after the
- * packet that caused them has finished.
+ * packet that caused them has finished; TEE's copies take it at once, while
+ * the packet waits at its rule (nf_dup_ipv4, nf_dup_ipv6).
  */
 import { JiffyClock } from '../../netfilter/clock.js';
 import { inetChecksum } from '../../packet/checksum.js';
@@ -24,7 +25,7 @@ import { prefixMask } from '../../packet/addr.js';
 import { queueVerdicts, socketLookup } from '../../netfilter/sockets.js';
 import { DefragUser, Ipv4Defrag, loadReassembled, type DefragStats, type Reassembled } from './defrag.js';
 import type { MachineSpec } from '../../machine/spec.js';
-import { attachRelated, Conntrack, IP_CT_NEW, IP_CT_RELATED, IP_CT_RELATED_REPLY, resetCt, type Conn } from '../../netfilter/conntrack/index.js';
+import { attachRelated, Conntrack, CT_UNTRACKED, IP_CT_NEW, IP_CT_RELATED, IP_CT_RELATED_REPLY, resetCt, type Conn } from '../../netfilter/conntrack/index.js';
 import { NAT_MANGLE_FAILED, NatCore } from '../../netfilter/nat/core.js';
 import { hookManip } from '../../netfilter/nat/range.js';
 import { Family, InetAddr } from '../../packet/inet-addr.js';
@@ -148,6 +149,8 @@ export const StackReason = {
   fragTooFar: 'FRAG_TOO_FAR (more than ipfrag_max_dist fragments from its source in between)',
   fragEcn: 'IP_REASMFAILS (fragments with and without ECN)',
   multicastNoRoute: 'NOT_SPECIFIED (multicast group not joined)',
+  dupTooBig: "PKT_TOO_BIG (TEE's copy is longer than its device's MTU and carries DF)",
+  dupLoopedForward: "NOT_SPECIFIED (TEE's copy, looped back over lo, is for another host: its forwarding is not emulated)",
 } as const;
 
 /** Why a bridge drops a frame (net/bridge/br_input.c, br_forward.c). */
@@ -289,6 +292,7 @@ export class GuestStack {
       routeOutput: (daddr) => fib.lookupV4(daddr).dev,
       route: (daddr) => fib.lookup(daddr),
       sourceAddress: (dev, daddr) => fib.selectSource(dev, daddr) ?? null,
+      duplicate: (hook, gw, oif) => self.duplicate(hook, gw, oif),
       nat: this.nat
         ? {
             setup: (conn, range, manip) => self.nat!.setup(conn, range, manip),
@@ -1055,6 +1059,146 @@ export class GuestStack {
     this.transmit(FateKind.Generated, outDev, frameNo);
   }
 
+  // -- TEE's copies (nf_dup_ipv4, nf_dup_ipv6) ------------------------------------
+
+  /** A copy is being sent (the kernel's per-task in_nf_duplicate): TEE sends no copy of it. */
+  private duplicating = false;
+
+  /**
+   * nf_dup_ipv4 and nf_dup_ipv6: a copy of the packet in hand (at `hook`)
+   * goes to `gw` at once, through OUTPUT and POSTROUTING, before the packet
+   * itself goes on; what the stack was doing with the packet is put back
+   * after. The copy's fate is a generated packet's, of the packet's frame.
+   */
+  private duplicate(hook: Hook, gw: InetAddr, oifName: string): void {
+    if (this.duplicating) return;
+    const skb = this.skb;
+    const v6 = skb.family === Family.V6;
+    // pskb_copy: the packet as it is now.
+    const ip = skb.data.slice(0, skb.len);
+    const decrement = hook === Hook.PreRouting || hook === Hook.LocalIn;
+    if (v6) {
+      if (decrement) ip[7] = (ip[7]! - 1) & 0xff;
+    } else {
+      // DF, so that the source hears of a smaller MTU on the copy's way; the checksum as __ip_local_out's ip_send_check.
+      ip[6] = ip[6]! | 0x40;
+      if (decrement) ip[8] = (ip[8]! - 1) & 0xff;
+      const ihl = (ip[0]! & 0x0f) * 4;
+      ip[10] = 0;
+      ip[11] = 0;
+      const c = inetChecksum(ip, 0, ihl);
+      ip[10] = c >> 8;
+      ip[11] = c & 0xff;
+    }
+    // The --oif device by name (an unknown name binds nothing: the kernel's priv->oif -1).
+    let oif: NetDevice | null = null;
+    if (oifName) for (const d of this.opts.spec.devices) if (d.name === oifName) oif = d;
+    const rt = this.dupRoute(gw, oif, v6);
+    if (rt === null) return;
+    // What the stack holds of the packet in hand, put back once the copy is out.
+    const saved = new Skb().copyFrom(skb);
+    const par = this.par;
+    const { hook: pHook, table: pTable, inDev: pIn, outDev: pOut, hotdrop: pHotdrop } = par;
+    const tracers = [...this.hooks, ...this.hooks6].flat().map((t) => [t, t.tracer] as const);
+    const fanout = this.fanout;
+    const passSite = this.passSite;
+    const rerouted = this.rerouted;
+    const fromSocket = this.fromSocket;
+    const lastKind = this.lastKind;
+    const lastDrop = this.lastDrop;
+    this.fanout = null;
+    this.passSite = undefined;
+    this.fromSocket = false;
+    this.duplicating = true;
+    const events = this.opts.trace?.(saved.frameNo) ? this.events : null;
+    try {
+      if (v6) skb.loadV6(ip);
+      else skb.load(ip);
+      skb.begin(null, saved.pktType, saved.frameNo, true);
+      skb.dup = true;
+      skb.mark = saved.mark;
+      skb.nftrace = saved.nftrace;
+      skb.physIn = saved.physIn;
+      skb.physOut = saved.physOut;
+      // IP_CT_UNTRACKED: "Avoid counting cloned packets towards the original connection."
+      resetCt(skb);
+      skb.ctState = CT_UNTRACKED;
+      events?.emit({ e: 'dup', f: saved.frameNo, gw: gw.toString(), pkt: events.packet(skb) });
+      this.dupOut(rt, saved.frameNo, v6);
+    } finally {
+      this.duplicating = false;
+      skb.copyFrom(saved);
+      par.hook = pHook;
+      par.table = pTable;
+      par.inDev = pIn;
+      par.outDev = pOut;
+      par.hotdrop = pHotdrop;
+      for (const [t, tracer] of tracers) t.tracer = tracer;
+      this.fanout = fanout;
+      this.passSite = passSite;
+      this.rerouted = rerouted;
+      this.fromSocket = fromSocket;
+      this.lastKind = lastKind;
+      this.lastDrop = lastDrop;
+      events?.emit({ e: 'dupdone', f: saved.frameNo });
+    }
+  }
+
+  /**
+   * nf_dup_ipv4_route, nf_dup_ipv6_route: the route to the gateway
+   * (FLOWI_FLAG_KNOWN_NH: the gateway is the next hop whatever the packet's
+   * destination), bound to `oif` when given; null when there is none (the
+   * copy is freed, nothing is sent).
+   */
+  private dupRoute(gw: InetAddr, oif: NetDevice | null, v6: boolean): { readonly type: RouteType; readonly dev: NetDevice } | null {
+    let r: { readonly type: RouteType; readonly dev: NetDevice | null };
+    if (v6) r = oif ? this.fib.v6.outputOif(gw, oif) : this.fib.v6.output(gw, null, 0);
+    else if (oif) r = this.fib.outputOifV4(gw.w0, oif);
+    else if (gw.w0 === 0xffffffff || gw.w0 >>> 28 === 0xe) {
+      // Without a device, limited broadcast and multicast take the main table's route (fib_lookup).
+      r = this.fib.fibLookupV4(gw.w0);
+      if (r.type === RouteType.Unicast) r = { type: gw.w0 === 0xffffffff ? RouteType.Broadcast : RouteType.Multicast, dev: r.dev };
+    } else r = this.fib.outputV4(gw.w0, 0, 0);
+    if (r.dev === null) return null;
+    const ok =
+      r.type === RouteType.Unicast ||
+      r.type === RouteType.Local ||
+      r.type === RouteType.Broadcast ||
+      r.type === RouteType.Multicast ||
+      r.type === RouteType.Anycast;
+    return ok ? { type: r.type, dev: r.dev } : null;
+  }
+
+  /**
+   * ip_local_out (ip6_local_out) of TEE's copy, loaded in the stack's
+   * packet: OUTPUT and POSTROUTING with its route's device (mangle OUTPUT
+   * changing its mark, addresses or TOS routes it again, by its own
+   * destination: ip_route_me_harder), then out; a copy routed to one of the
+   * firewall's own addresses is looped back over lo.
+   */
+  private dupOut(rt: { readonly type: RouteType; readonly dev: NetDevice }, frameNo: number, v6: boolean): void {
+    const skb = this.skb;
+    let outDev = rt.dev;
+    this.rerouted = false;
+    if (!this.hook(Hook.LocalOut, null, outDev, frameNo, true)) return;
+    if (this.rerouted) {
+      const again = v6 ? this.fib.v6.output(skb.dst, skb.src, skb.mark) : this.outputRoute(skb);
+      if (!again.dev) return this.fate(FateKind.GeneratedDropped, frameNo, { reason: StackReason.rerouteFailed });
+      outDev = again.dev;
+    }
+    if (!this.hook(Hook.PostRouting, null, outDev, frameNo, true)) return;
+    if (outDev === this.lo) {
+      skb.pktType = PacketType.Host;
+      if (!this.hook(Hook.PreRouting, this.lo, null, frameNo, true)) return;
+      if (!this.fib.isLocal(skb.dst)) return this.fate(FateKind.GeneratedDropped, frameNo, { reason: StackReason.dupLoopedForward });
+      if (!this.hook(Hook.LocalIn, this.lo, null, frameNo, true)) return;
+      return this.fate(FateKind.Generated, frameNo, { unit: -1 });
+    }
+    // DF (IPv6: never fragmented by a router, and the copy has no socket to allow it): too long for the device is dropped.
+    if (skb.len > outDev.mtu) return this.fate(FateKind.GeneratedDropped, frameNo, { reason: StackReason.dupTooBig });
+    this.transmit(FateKind.Generated, outDev, frameNo);
+  }
+
   // -- hooks, fates -----------------------------------------------------------
 
   /** Frames of the reassembled packet being processed, and the one that completed it. */
@@ -1111,7 +1255,7 @@ export class GuestStack {
         if (this.nat && !this.natHook(t, hook, tracing, frameNo, generated)) return false;
         continue;
       }
-      if (this.policyRouting && hook === Hook.LocalOut && t.name === 'mangle') {
+      if ((this.policyRouting || this.skb.dup) && hook === Hook.LocalOut && t.name === 'mangle') {
         if (!this.mangleOut(t, tracing, frameNo, generated)) return false;
         continue;
       }
@@ -1463,8 +1607,8 @@ const FATE_WORDS: Record<FateKind, string> = {
   [FateKind.DroppedByRule]: 'dropped by rule',
   [FateKind.DroppedByPolicy]: 'dropped by policy',
   [FateKind.DroppedByStack]: 'dropped by the stack',
-  [FateKind.Generated]: 'generated reply sent',
-  [FateKind.GeneratedDropped]: 'generated reply dropped',
+  [FateKind.Generated]: 'generated packet sent',
+  [FateKind.GeneratedDropped]: 'generated packet dropped',
   [FateKind.Bridged]: 'bridged',
   [FateKind.FailPolicy]: 'fail policy',
   [FateKind.Outbound]: 'outbound copy, not replayed',

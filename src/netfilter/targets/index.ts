@@ -20,6 +20,7 @@ import { traceTarget } from './trace.js';
 import { ttlTarget } from './ttl.js';
 import { hlTarget } from './hl.js';
 import { setTarget } from './set.js';
+import { teeTarget } from './tee.js';
 
 export const TARGETS: readonly TargetModule<any>[] = [
   logTarget,
@@ -40,5 +41,6 @@ export const TARGETS: readonly TargetModule<any>[] = [
   tproxyTarget,
   traceTarget,
   setTarget,
+  teeTarget,
   ...NAT_TARGETS,
 ];

@@ -26,11 +26,11 @@
  * @example
  * -A PREROUTING -p tcp --dport 80 -j TPROXY --on-port 3129 --tproxy-mark 0x1/0x1
  */
-import { Family, InetAddr, parseInetAddr } from '../../packet/inet-addr.js';
-import { cStrtoumax, hostAddr, parseValMask } from '../args.js';
+import { InetAddr } from '../../packet/inet-addr.js';
+import { cStrtoumax, hostArg, parseValMask } from '../args.js';
 import { SVC_SCTP, SVC_TCP, SVC_UDP, serviceToPort } from '../matches/util.js';
 import { Hook, NF_DROP } from '../types.js';
-import { CheckError, OptionError, defineTarget, hookBits, type OptionSpec, type OptionUse } from '../xt.js';
+import { CheckError, OptionError, defineTarget, hookBits, type OptionSpec } from '../xt.js';
 
 export interface TproxyConfig {
   readonly port: number;
@@ -60,15 +60,6 @@ export function getaddrinfoPort(text: string): number | undefined {
   return serviceToPort(text, SVC_TCP | SVC_UDP | SVC_SCTP);
 }
 
-function parseOnIp(use: OptionUse, family: Family): InetAddr {
-  const text = use.args[0] ?? '';
-  const a = hostAddr(text, family);
-  if (a) return a;
-  const other = parseInetAddr(text);
-  if (other && other.family !== family) throw new OptionError('getaddrinfo: Address family for hostname not supported', use);
-  throw new OptionError(`getaddrinfo: Name or service not known (${text}: write a numeric address)`, use);
-}
-
 export const tproxyTarget = defineTarget<TproxyConfig>({
   name: 'TPROXY',
   options: OPTIONS,
@@ -88,7 +79,7 @@ export const tproxyTarget = defineTarget<TproxyConfig>({
           break;
         }
         case 'on-ip':
-          addr = parseOnIp(u, ctx.family);
+          addr = hostArg(u, ctx.family);
           break;
         case 'tproxy-mark': {
           const vm = parseValMask('TPROXY', u);
