@@ -12,7 +12,10 @@
  *   address follows to the endpoint, Setup's destCallSignalAddress turned
  *   back to the endpoint's), RCF (callSignalAddress turned back), ARQ
  *   (srcCallSignalAddress), ACF naming the callee (expected, untouched),
- *   LRQ (replyAddress); through SNAT: RRQ, RCF and URQ of 192.0.2.11.
+ *   LRQ (replyAddress), an answering ARQ and ACF, an IRR; GnomeMeeting's
+ *   loopback first callSignalAddress (an RRQ rewrites it and the real one,
+ *   a URQ only the loopback one); through SNAT: RRQ, RCF and URQ of
+ *   192.0.2.11.
  * - A call out through MASQUERADE: Setup with h245Address,
  *   sourceCallSignalAddress and a fastStart channel (all rewritten, the
  *   H.245 connection and media from the callee follow to the caller), a
@@ -119,6 +122,7 @@ const FW7 = '198.51.100.7';
 const EP = '192.0.2.10';
 const EP2 = '192.0.2.11';
 const EP3 = '192.0.2.12';
+const EP4 = '192.0.2.13';
 const TERM = '192.0.2.20';
 const FWD = '192.0.2.30';
 const GK = '203.0.113.5';
@@ -230,8 +234,8 @@ export function build(): Scenario & { rules6: string; machine: string } {
       keepAlive: false,
     },
   });
-  const rcf = (ep: string, seq: number): PerValue => ({
-    registrationConfirm: { requestSeqNum: seq, callSignalAddress: [taddr(ep, 1720)], endpointIdentifier: 'EP1', timeToLive: 90, willRespondToIRR: false },
+  const rcf = (ep: string, seq: number, port = 1720): PerValue => ({
+    registrationConfirm: { requestSeqNum: seq, callSignalAddress: [taddr(ep, port)], endpointIdentifier: 'EP1', timeToLive: 90, willRespondToIRR: false },
   });
   dgram(EP, 1719, GK, 1719, ras(rrq(EP, 2)));
   dgram(GK, 1719, FW, 1719, ras(rcf(FW, 2)));
@@ -243,6 +247,41 @@ export function build(): Scenario & { rules6: string; machine: string } {
   dgram(EP, 1719, GK, 1719, ras({ admissionRequest: { requestSeqNum: 3, endpointIdentifier: 'EP1', srcInfo: [], srcCallSignalAddress: taddr(EP, 1720) } }));
   dgram(GK, 1719, FW, 1719, ras({ admissionConfirm: { requestSeqNum: 3, bandWidth: 640, destCallSignalAddress: taddr(RE, 1720) } }));
   dgram(EP, 1719, GK, 1719, ras({ locationRequest: { requestSeqNum: 4, destinationInfo: [], replyAddress: taddr(EP, 1719) } }));
+  // An answering ARQ and ACF (the registered call signal address both ways), an IRR.
+  dgram(
+    EP,
+    1719,
+    GK,
+    1719,
+    ras({ admissionRequest: { requestSeqNum: 8, endpointIdentifier: 'EP1', srcInfo: [], destCallSignalAddress: taddr(EP, 1720), answerCall: true } }),
+  );
+  dgram(GK, 1719, FW, 1719, ras({ admissionConfirm: { requestSeqNum: 8, bandWidth: 640, destCallSignalAddress: taddr(FW, 1720) } }));
+  dgram(
+    EP,
+    1719,
+    GK,
+    1719,
+    ras({
+      infoRequestResponse: { requestSeqNum: 9, endpointType: {}, endpointIdentifier: 'EP1', rasAddress: taddr(EP, 1719), callSignalAddress: [taddr(EP, 1720)] },
+    }),
+  );
+  // GnomeMeeting names a loopback address first: the RRQ's is rewritten with the real one, the URQ's instead of it.
+  dgram(
+    EP4,
+    1718,
+    GK,
+    1719,
+    ras({
+      ...rrq(EP4, 10),
+      registrationRequest: {
+        ...rrq(EP4, 10).registrationRequest,
+        callSignalAddress: [taddr('127.0.0.1', 1730), taddr(EP4, 1730)],
+        rasAddress: [taddr(EP4, 1718)],
+      },
+    }),
+  );
+  dgram(GK, 1719, FW, 1718, ras(rcf(FW, 10, 1730)));
+  dgram(EP4, 1718, GK, 1719, ras({ unregistrationRequest: { requestSeqNum: 11, callSignalAddress: [taddr('127.0.0.1', 1730), taddr(EP4, 1730)] } }));
   // Through SNAT: register, confirm, unregister.
   dgram(EP2, 1719, GK, 1719, ras(rrq(EP2, 5)));
   dgram(GK, 1719, FW7, 1719, ras(rcf(FW7, 5)));
