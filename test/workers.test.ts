@@ -134,4 +134,22 @@ describe('replay on several workers', () => {
       'cofw: --workers 2: replaying on one worker: filter/logdrop rule 1: -m limit keeps one token bucket per rule for every packet that reaches it; sharding by connection would not give the same results',
     );
   });
+
+  it('runs a rule set with a quota on one worker: the quota is used up as one guest uses it up', () => {
+    writeFileSync(join(dir, 'quota.v4'), RULES.replace('--dport 443 -j ACCEPT', '--dport 443 -m quota --quota 20000 -j ACCEPT'));
+    for (const d of ['quota1', 'quota2']) spawnSync('mkdir', ['-p', join(dir, d)]);
+    const one = run('quota1', 'quota.v4', '--workers', '1');
+    const two = run('quota2', 'quota.v4', '--workers', '2');
+    expect(two.stderr.split('\n')[0]).toBe(
+      'cofw: --workers 2: replaying on one worker: filter/FORWARD rule 2: -m quota counts the bytes of every packet that reaches it; sharding by connection would not give the same results',
+    );
+    const save = two.files.get('save.v4')!.toString();
+    expect(save).toBe(one.files.get('save.v4')!.toString());
+    // The quota ran out: it let through at most its 20000 bytes, and the rest of the HTTPS traffic went on to logdrop.
+    const m = /\[(\d+):(\d+)\] -A FORWARD -i eth1 -o eth0 -p tcp -m tcp --dport 443 -m quota --quota 20000 -j ACCEPT/.exec(save);
+    expect(m, save).not.toBeNull();
+    expect(Number(m![2])).toBeGreaterThan(15000);
+    expect(Number(m![2])).toBeLessThanOrEqual(20000);
+    expect(two.files.get('accepted.pcapng')!.equals(one.files.get('accepted.pcapng')!)).toBe(true);
+  });
 });

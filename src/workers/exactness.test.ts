@@ -31,6 +31,7 @@ describe('state shared across connections', () => {
     ['-A INPUT -m recent --set --name x', 'filter/INPUT rule 1: -m recent keeps address lists that packets of every connection read and change'],
     ['-A INPUT -p tcp --syn -m connlimit --connlimit-above 2 -j DROP', 'filter/INPUT rule 1: -m connlimit counts the connections of an address group'],
     ['-A INPUT -m statistic --mode nth --every 3 --packet 0 -j DROP', 'filter/INPUT rule 1: -m statistic --mode nth keeps one packet counter per rule'],
+    ['-A INPUT -m quota --quota 1000 -j ACCEPT', 'filter/INPUT rule 1: -m quota counts the bytes of every packet that reaches it'],
     [
       '-A INPUT -m statistic --mode random --probability 0.5 -j DROP',
       'filter/INPUT rule 1: -m statistic --mode random draws from one random sequence for every packet',
@@ -41,6 +42,24 @@ describe('state shared across connections', () => {
     ],
   ])('%s', (rule, reason) => {
     expect(why(filter(rule))).toEqual([reason]);
+  });
+
+  it('finds none in the matches that decide per packet or per connection (cluster hashes the connection, cpu is CPU 0)', () => {
+    expect(
+      why(
+        filter(
+          [
+            '-A INPUT -m cluster --cluster-total-nodes 2 --cluster-local-node 1 --cluster-hash-seed 1 -j ACCEPT',
+            '-A INPUT -m cpu --cpu 0',
+            '-A INPUT -p dccp -m dccp --dport 5004',
+            '-A INPUT -p ipcomp -m ipcomp --ipcompspi 1',
+          ].join('\n'),
+        ),
+      ),
+    ).toEqual([]);
+    expect(why(filter('-A INPUT -m srh --srh-tag 1\n-A INPUT -m quota --quota 5'), true)).toEqual([
+      'ip6 filter/INPUT rule 2: -m quota counts the bytes of every packet that reaches it',
+    ]);
   });
 
   it('finds NAT targets, in the nat table, and names the ip6tables rule set', () => {

@@ -46,8 +46,6 @@ function matchShares(name: string, config: unknown): string | undefined {
     case 'hashlimit':
       // Even keyed by the whole address pair, its table's size limit (--hashlimit-htable-max) and garbage collection span every pair.
       return '-m hashlimit keeps one table of buckets, with a size limit, for the packets of every connection';
-    case 'cluster':
-      return '-m cluster shares its hash among the cluster nodes';
     default:
       return undefined;
   }

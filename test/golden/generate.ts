@@ -65,6 +65,7 @@ import * as ctSipNat from './gen/ct-sip-nat.js';
 import * as ctSane from './gen/ct-sane.js';
 import * as ctSnmp from './gen/ct-snmp.js';
 import * as tee from './gen/tee.js';
+import * as xtMatches from './gen/xt-matches.js';
 import { blocklist300, filterCore, headerEdges, rejectLog } from './gen/legacy.js';
 import type { ScenarioName } from './scenarios.js';
 
@@ -118,6 +119,7 @@ export const BUILDERS: Partial<Record<ScenarioName, () => Scenario>> = {
   'ct-sip-nat': ctSipNat.build,
   'ct-sane': ctSane.build,
   'ct-snmp': ctSnmp.build,
+  'xt-matches': xtMatches.build,
   'policy-routing': policyRouting.build,
   'policy-wg': policyRouting.buildWg,
   'local-source': localSource.build,

@@ -53,6 +53,7 @@ export const SCENARIOS = [
   'ct-h323-nat',
   'ct-sane',
   'ct-snmp',
+  'xt-matches',
   'policy-routing',
   'policy-wg',
   'local-source',

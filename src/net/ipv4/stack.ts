@@ -77,6 +77,7 @@ const CONNTRACK_USERS = new Set([
   'connlimit',
   'connbytes',
   'helper',
+  'cluster',
   'CONNMARK',
   'CT',
   'NOTRACK',

@@ -173,9 +173,19 @@ function icmpIsError(type: number): boolean {
   return type === 3 || type === 4 || type === 5 || type === 11 || type === 12;
 }
 
-/** Protocols whose tuple carries ports (nf_ct_get_tuple_ports). */
+/**
+ * Protocols whose tuple carries ports (nf_ct_get_tuple_ports). Not DCCP:
+ * Linux 6.18 has no DCCP tracker (nf_conntrack_proto_dccp went with the
+ * DCCP protocol), so a DCCP packet is tracked as a generic protocol, one
+ * entry per address pair whatever its ports.
+ */
 function hasPorts(proto: number): boolean {
-  return proto === 6 || proto === 17 || proto === 136 || proto === 132 || proto === 33;
+  return proto === 6 || proto === 17 || proto === 136 || proto === 132;
+}
+
+/** Protocols conntrack-tools prints ports for: those with a tuple of ports, and DCCP (its generic entries show sport=0 dport=0). */
+function printsPorts(proto: number): boolean {
+  return hasPorts(proto) || proto === 33;
 }
 
 /**
@@ -1272,7 +1282,7 @@ function writeTuple(w: AsciiWriter, c: Conn, h: TupleHash): void {
     w.num(h.dport & 0xff);
     w.str(' id=');
     w.num(h.sport);
-  } else if (hasPorts(c.proto)) {
+  } else if (printsPorts(c.proto)) {
     w.str(' sport=');
     w.num(h.sport);
     w.str(' dport=');
@@ -1323,7 +1333,7 @@ const PROTO_PADDED: Record<number, string> = Object.fromEntries(Object.entries(P
 function tupleText(c: Conn, h: TupleHash): string {
   let s = `src=${h.src.toString()} dst=${h.dst.toString()}`;
   if (c.proto === 1 || c.proto === 58) s += ` type=${h.dport >>> 8} code=${h.dport & 0xff} id=${h.sport}`;
-  else if (hasPorts(c.proto)) s += ` sport=${h.sport} dport=${h.dport}`;
+  else if (printsPorts(c.proto)) s += ` sport=${h.sport} dport=${h.dport}`;
   else if (c.proto === 47) s += ` srckey=0x${h.sport.toString(16)} dstkey=0x${h.dport.toString(16)}`;
   return s;
 }

@@ -48,6 +48,12 @@ import { ahMatch } from './ah.js';
 import { espMatch } from './esp.js';
 import { setMatch } from './set.js';
 import { rpfilterMatch } from './rpfilter.js';
+import { quotaMatch } from './quota.js';
+import { cpuMatch } from './cpu.js';
+import { dccpMatch } from './dccp.js';
+import { ipcompMatch } from './ipcomp.js';
+import { srhMatch } from './srh.js';
+import { clusterMatch } from './cluster.js';
 
 export const MATCHES: readonly MatchModule<any>[] = [
   tcpMatch,
@@ -96,4 +102,10 @@ export const MATCHES: readonly MatchModule<any>[] = [
   espMatch,
   setMatch,
   rpfilterMatch,
+  quotaMatch,
+  cpuMatch,
+  dccpMatch,
+  ipcompMatch,
+  srhMatch,
+  clusterMatch,
 ];

@@ -67,9 +67,9 @@ function copyTuple(t: Tuple): MutableTuple {
   return { proto: t.proto, src: t.src, dst: t.dst, sport: t.sport, dport: t.dport };
 }
 
-/** Protocols whose tuple carries ports the NAT core may change. */
+/** Protocols whose tuple carries ports the NAT core may change (not DCCP: Linux 6.18 tracks it as a generic protocol, and nf_nat_proto has no DCCP manip). */
 function portProto(p: number): boolean {
-  return p === 6 || p === 17 || p === 136 || p === 33 || p === 132;
+  return p === 6 || p === 17 || p === 136 || p === 132;
 }
 
 /** Protocols whose conntrack lets a clashing entry be resolved later (l4proto->allow_clash). */
@@ -492,12 +492,6 @@ function manipIPv4(d: Uint8Array, iph: number, len: number, target: Tuple, manip
         else if (version !== 0) return false;
         break;
       }
-      case 33: {
-        // DCCP: the ports (its checksum is not recomputed by cofw).
-        if (hdroff + 8 > len) return false;
-        put16(d, hdroff + (manip === Manip.Src ? 0 : 2), manip === Manip.Src ? target.sport : target.dport);
-        break;
-      }
       case 1: {
         if (hdroff + 8 > len) return false;
         const type = d[hdroff]!;
@@ -594,10 +588,6 @@ function manipIPv6(d: Uint8Array, iph: number, len: number, target: Tuple, manip
       }
       case 132:
         if (!sctpManip(d, hdroff, len, target, manip)) return false;
-        break;
-      case 33:
-        if (hdroff + 8 > len) return false;
-        put16(d, hdroff + (manip === Manip.Src ? 0 : 2), manip === Manip.Src ? target.sport : target.dport);
         break;
       case 58: {
         if (hdroff + 8 > len) return false;
