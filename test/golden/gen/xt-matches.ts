@@ -14,7 +14,8 @@
  *   to an address and port (only the address changes);
  * - ipcomp: CPI ranges, the default range 0:0, a header cut short;
  * - cluster: sources spread over the nodes of 2-, 4- and 32-node clusters,
- *   an INVALID packet (no connection: never matches), and its rewrite of a
+ *   an INVALID packet (no connection: never matches), an active FTP data
+ *   connection (hashed by its master's source, the client), and its rewrite of a
  *   multicast-MAC packet to a unicast address into PACKET_HOST in mangle
  *   PREROUTING (forwarded; the same packet to another address is dropped
  *   by the forwarding path); in IPv6 the cluster rule alone registers
@@ -30,6 +31,7 @@
  */
 import { ipv4, ipv6, raw, tcp, udp } from '../../../src/packet/build.js';
 import { Capture, payload, type Scenario } from './capture.js';
+import { Conn, type Ends } from './ct-helpers.js';
 import { ETH_P_IPV6, mcastMac, routingHeader, senders6 } from './ip6.js';
 
 const FILTER4 = `*filter
@@ -54,6 +56,10 @@ const FILTER4 = `*filter
 -A cluster -m cluster ! --cluster-local-nodemask 0x00000005 --cluster-total-nodes 4 --cluster-hash-seed 0x00003039
 -A cluster -m cluster --cluster-local-nodemask 0x00000003 --cluster-total-nodes 32 --cluster-hash-seed 0x00000000
 -A cluster -m conntrack --ctstate INVALID
+-A cluster -p tcp -m tcp --sport 20 -m conntrack --ctstate RELATED
+-A cluster -p tcp -m tcp --sport 20 -m helper --helper ftp
+-A cluster -p tcp -m tcp --sport 20 -m cluster --cluster-local-nodemask 0x00000001 --cluster-total-nodes 2 --cluster-hash-seed 0xdeadbeef
+-A cluster -p tcp -m tcp --sport 20 -m cluster --cluster-local-nodemask 0x00000002 --cluster-total-nodes 2 --cluster-hash-seed 0xdeadbeef
 -A dccp -p dccp -m dccp --dport 5004
 -A dccp -p dccp -m dccp ! --sport 1000:2000
 -A dccp -p dccp -m dccp --dccp-types REQUEST
@@ -74,6 +80,11 @@ COMMIT
 `;
 
 export const rules = `# cofw golden: xt-matches (IPv4)
+*raw
+:PREROUTING ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+-A PREROUTING -p tcp -m tcp --dport 21 -j CT --helper ftp
+COMMIT
 *nat
 :PREROUTING ACCEPT [0:0]
 :INPUT ACCEPT [0:0]
@@ -237,6 +248,19 @@ export function build(): Scenario & { rules6: string } {
   for (let i = 60; i < 84; i++) c.wire(ipv4({ src: out(i), dst: inside(40) }, udp({ sport: 7000 + i, dport: 53, payload: payload(10) })));
   c.host(ipv4({ src: inside(40), dst: out(60) }, udp({ sport: 53, dport: 7060, payload: payload(10) })));
   c.wire(ipv4({ src: out(90), dst: inside(40) }, tcp({ sport: 5555, dport: 80, flags: 'SFR' })));
+  // An active FTP data connection: the server (203.0.113.100, node 2 of 2) connects to the client (192.0.2.51, node 1):
+  // the data connection's master is the control connection, so it goes with the client's node.
+  const ftp: Ends = { v6: false, inside: inside(51), outside: out(100), host: (ip) => c.host(ip), wire: (ip) => c.wire(ip) };
+  const ctl = new Conn(ftp, true, 40000, 21, 1_000_000)
+    .open()
+    .b('220 ready\r\n')
+    .a('USER x\r\n')
+    .b('331 ok\r\n')
+    .a('PORT 192,0,2,51,156,65\r\n')
+    .b('200 PORT ok\r\n');
+  ctl.a('RETR a\r\n').b('150 opening\r\n');
+  new Conn(ftp, false, 20, 40001, 2_000_000).open().a('data '.repeat(20)).close();
+  ctl.b('226 done\r\n').close();
   // A unicast packet in a multicast frame: the cluster rule in mangle PREROUTING makes it PACKET_HOST (forwarded); to .78 it is not (dropped).
   const mc = { src: '02:00:00:00:00:02', dst: '01:00:5e:01:02:03' };
   c.wire(ipv4({ src: out(95), dst: inside(77) }, udp({ sport: 1, dport: 2, payload: payload(8) })), mc);
