@@ -421,10 +421,9 @@ function natSetupAddresses(c: Ctx, setup: DNode): number {
   const nat = rasNat(c);
   if (nat === null) return 0;
   const back = c.conn.tuple(1 - c.dir);
-  const d = c.skb.data;
   if (setup.v & SETUP.destCallSignalAddress) {
     const ta = setup.get('destCallSignalAddress');
-    const a = h225Addr(c.conn, d, c.base, ta);
+    const a = h225Addr(c.conn, c.skb.data, c.base, ta);
     if (a && !a.addr.equals(back.src) && nat.setH225Addr(c, ta, back.src, back.sport) < 0) return -1;
   }
   if (setup.v & SETUP.sourceCallSignalAddress) {

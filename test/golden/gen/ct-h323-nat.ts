@@ -22,7 +22,8 @@
  *   Connect from the callee (nothing to rewrite); on the callee's H.245
  *   connection an OpenLogicalChannel (rewritten), its Ack (not), a T.120
  *   address (rewritten); on the caller's H.245 connection (followed) an
- *   OpenLogicalChannelAck from the caller (rewritten); a call forwarding
+ *   OpenLogicalChannelAck from the caller (rewritten); an OpenLogicalChannel
+ *   tunnelled in a Facility (rewritten); a call forwarding
  *   from the caller to an inside host (rewritten: the callee's forwarded
  *   call follows to it); media both ways.
  * - A port forward: a caller outside calls 198.51.100.1:1720, DNATed to
@@ -366,6 +367,10 @@ export function build(): Scenario & { rules6: string; machine: string } {
   dgram(RE, 7010, FW, 5010, new Uint8Array(20));
   dgram(RE, 7020, FW, 5021, new Uint8Array(20));
   dgram(EP, 5000, RE, 6000, new Uint8Array(20));
+  // An OpenLogicalChannel tunnelled in a Facility (h245Control): rewritten at its offset in the open type.
+  const tunnelled = h245({ request: { openLogicalChannel: olc(9, { mediaChannel: h245Addr(EP, 5080), mediaControlChannel: h245Addr(EP, 5081) }) } });
+  sig.sendA(call(0x62, 21, { facility: { reason: { undefinedReason: null } } }, { h245Control: [tunnelled] }));
+  dgram(RE, 7080, FW, 5080, new Uint8Array(20));
   // Call forwarding from the caller to a host inside: the callee's forwarded call follows to it.
   sig.sendA(call(0x62, 21, { facility: { reason: { callForwarded: null }, alternativeAddress: taddr(FWD, 1720) } }));
   conn([RE, 42002], [FW, 1720], [FWD, 1720], [RE, 42002]).open();
