@@ -51,6 +51,7 @@ export const SCENARIOS = [
   'ct-irc-nat',
   'ct-sip-nat',
   'ct-h323-nat',
+  'ct-sip-nat-edges',
   'ct-sane',
   'ct-snmp',
   'xt-matches',

@@ -66,7 +66,7 @@ import {
   type SipState,
   uri,
 } from '../conntrack/helper-sip.js';
-import { type Expectation, helperDrop, type HelperHost, NF_CT_EXP_F_SKIP_MASTER } from '../conntrack/helpers.js';
+import { type Expectation, helperDrop, type HelperHost, helperLog, NF_CT_EXP_F_SKIP_MASTER } from '../conntrack/helpers.js';
 import { seqadjSet } from '../conntrack/seqadj.js';
 import { NF_ACCEPT, NF_DROP } from '../types.js';
 import { ascii, expFindPort, mangleTcpPacket, mangleUdpPacket } from './helper.js';
@@ -334,10 +334,19 @@ function natSdpPort(c: Ctx, msg: Msg, matchoff: number, matchlen: number, port: 
 /** nf_nat_sdp_session: the session's `o=` (required) and `c=` (if any) addresses. */
 function natSdpSession(c: Ctx, msg: Msg, sdpoff: number, addr: InetAddr): number {
   const text = fmtAddr(c.conn.family, addr, false);
-  if (mangleSdp(c, msg, sdpoff, Sdp.Owner, text) !== 0) return NF_DROP;
-  const ret = mangleSdp(c, msg, sdpoff, Sdp.Connection, text);
-  if (ret !== 0 && ret !== -2) return NF_DROP;
-  return mangleContentLen(c, msg) ? NF_ACCEPT : NF_DROP;
+  // The kernel logs nothing for these drops: the reason says what failed.
+  const owner = mangleSdp(c, msg, sdpoff, Sdp.Owner, text);
+  if (owner !== 0) return silentDrop(owner === -2 ? 'no SDP o= line with an address to rewrite' : 'cannot mangle the SDP owner');
+  // The session's c= is optional (each media may have its own).
+  if (mangleSdp(c, msg, sdpoff, Sdp.Connection, text) === -22) return silentDrop('cannot mangle the SDP connection');
+  if (!mangleContentLen(c, msg)) return silentDrop('cannot mangle Content-Length');
+  return NF_ACCEPT;
+}
+
+/** A drop the kernel does not log (nf_nat_sdp_session's): the reason names nf_nat_sip and what failed. */
+function silentDrop(what: string): number {
+  helperLog.reason = `nf_nat_sip: ${what} (the kernel logs nothing)`;
+  return NF_DROP;
 }
 
 /** nf_nat_sdp_media: RTP and RTCP at the translated address, on the announced even port or the next free pair. */

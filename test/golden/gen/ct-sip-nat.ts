@@ -77,13 +77,13 @@ export const rules6 = `# cofw golden: ct-sip-nat (IPv6)\n${RAW}${nat('2001:db8:2
 const enc = new TextEncoder();
 
 /** A SIP message: its lines, a Content-Length, CRLFs, and the body (LF turned into CRLF). */
-function sip(lines: string[], body = ''): string {
+export function sip(lines: string[], body = ''): string {
   const b = body.replace(/\n/g, '\r\n');
   return `${[...lines, `Content-Length: ${b.length}`].join('\r\n')}\r\n\r\n${b}`;
 }
 
 /** An SDP body: owner and session connection at `addr`, one audio line (with its own `c=` when `media` is given). */
-function sdp(v6: boolean, addr: string, port: number, media?: string): string {
+export function sdp(v6: boolean, addr: string, port: number, media?: string): string {
   const ip = v6 ? 'IP6' : 'IP4';
   let s = `v=0\no=- 7 7 IN ${ip} ${addr}\ns=call\nc=IN ${ip} ${addr}\nt=0 0\nm=audio ${port} RTP/AVP 0 8\n`;
   if (media) s += `c=IN ${ip} ${media}\n`;
