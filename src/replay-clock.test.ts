@@ -98,4 +98,34 @@ describe('odd timestamps', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('past 104 days (2^53 ns) after the first frame, timers still run and every output timestamp is exact to the nanosecond', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cofw-clock-'));
+    try {
+      const cap = join(dir, 'long.pcapng');
+      const later = T0 + 200n * 86_400n * S; // 200 days: the guest's clock (ns since boot, a double) is past 2^53 there
+      const rejected = ethernet(
+        { src: '02:00:00:00:01:02', dst: '02:00:00:00:01:01' },
+        ipv4({ src: '192.0.2.10', dst: '198.51.100.9' }, udp({ sport: 5001, dport: 7 })),
+      );
+      const times = [T0 + 1n, later + 123_456_789n, later + 10n * S + 987_654_321n, later + 11n * S + 7n];
+      pcapng(cap, [
+        [times[0]!, out],
+        [times[1]!, out],
+        [times[2]!, back],
+        [times[3]!, rejected],
+      ]);
+      const rules = RULES.replace('-A FORWARD -m conntrack', '-A FORWARD -p udp --dport 7 -j REJECT\n-A FORWARD -m conntrack');
+      const r = await replay({ rulesFile: 'r', rulesText: rules, machine: MACHINE, captures: [cap], accepted: join(dir, 'a.pcapng') });
+      // The reply 10 s after its request, 200 days in: its entry (30 s) is alive.
+      expect(r.fates).toMatchObject({ forwarded: 3, droppedByRule: 1, generated: 1 });
+      expect(r.clockNotes).toBeUndefined();
+      const ts: bigint[] = [];
+      for await (const f of openCaptures([join(dir, 'a.pcapng')]).frames) ts.push(f.tsNs);
+      // The REJECT's ICMP error carries the firewall's clock: the time of the frame that caused it.
+      expect(ts).toEqual([times[0], times[1], times[2], times[3]]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -26,6 +26,8 @@ import { Family } from './packet/inet-addr.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { parseIpsets, type IpsetStore } from './netfilter/ipset/ipset.js';
 import { openCaptures, openCaptureWriter, type CaptureDamage, type CaptureFrame, type CaptureSkip, type CaptureWriter } from './capture/index.js';
+import type { CaptureRecord } from './capture/writer.js';
+import { bigintNs, tsBefore } from './capture/timestamp.js';
 import { ConetDaemon, restoreDestination, type SourceFrame } from './conet/daemon.js';
 import { fileBlockDevice, memoryBlockDevice } from './machine/cobd.js';
 import type { GuestDeps } from './machine/guest.js';
@@ -334,8 +336,11 @@ export function partialNote(i: ReplayInterruption): string {
  */
 /** The latest timestamp a frame may have: pcapng's 64-bit nanoseconds (the year 2554); later ones are absurd. */
 const MAX_TS_NS = (1n << 64n) - 1n;
-/** A jump forward between consecutive frames this long (a year) is said. */
-const JUMP_NS = 365n * 86_400n * 1_000_000_000n;
+/** The same as seconds and nanoseconds (18,446,744,073.709551615 s). */
+const MAX_TS_SEC = 18_446_744_073;
+const MAX_TS_NSEC = 709_551_615;
+/** A jump forward between consecutive frames this long (a year, in seconds) is said. */
+const JUMP_SEC = 365 * 86_400;
 /** pcap's 32-bit seconds end in 2106. */
 const PCAP_MAX_NS = 0xffffffffn * 1_000_000_000n;
 
@@ -596,7 +601,7 @@ async function replayOnce(opts: ReplayOptions, workers: number, transport?: Shar
   };
 
   const onFrameFate = opts.onFrameFate;
-  const onOutcome = (f: FateMsg, frame: SourceFrame | undefined, unit: number, tsNs: bigint, output = false): void => {
+  const onOutcome = (f: FateMsg, frame: SourceFrame | undefined, unit: number, tsSec: number, tsNsec: number, output = false): void => {
     const kind = f.kind;
     if (onFrameFate && frame) onFrameFate(f, frame, unit);
     counts[kind] = counts[kind]! + 1;
@@ -609,7 +614,7 @@ async function replayOnce(opts: ReplayOptions, workers: number, transport?: Shar
       kind === FateKind.Delivered ||
       (kind === FateKind.FailPolicy && policy === 'open');
     if (pass) {
-      if (details && kind !== FateKind.Generated && kind !== FateKind.Copy) details.passed(tsNs);
+      if (details && kind !== FateKind.Generated && kind !== FateKind.Copy) details.passed(bigintNs(tsSec, tsNsec));
       if (!accepted) return;
       const data = f.frame ?? original;
       // An empty leaving frame: the packet left in the pieces other frames carry (an IPv6 packet cut again).
@@ -617,7 +622,7 @@ async function replayOnce(opts: ReplayOptions, workers: number, transport?: Shar
       const out = f.unit >= 0;
       const ifName = out ? devName(f.unit) : frame ? devName(unit) : undefined;
       // A locally generated frame delivered to the firewall itself has no direction: replaying the capture makes it local again.
-      const w: Parameters<CaptureWriter['write']>[0] = { tsNs, data };
+      const w: CaptureRecord = { tsSec, tsNsec, data };
       if (out) w.direction = 'out';
       else if (!output) w.direction = 'in';
       if (ifName) w.ifName = ifName;
@@ -645,7 +650,7 @@ async function replayOnce(opts: ReplayOptions, workers: number, transport?: Shar
     let to: SplitCapture | undefined;
     if (f.site) {
       const e = sites.get(f.site) ?? siteOf(f.site);
-      if (details) details.dropped(siteCause(f.site), f.frameNo, tsNs, data, bytes, kind !== FateKind.GeneratedDropped);
+      if (details) details.dropped(siteCause(f.site), f.frameNo, bigintNs(tsSec, tsNsec), data, bytes, kind !== FateKind.GeneratedDropped);
       e.count.count++;
       e.count.bytes += bytes;
       comment = e.comment;
@@ -666,7 +671,7 @@ async function replayOnce(opts: ReplayOptions, workers: number, transport?: Shar
         reason = r;
       }
       const e = reasons.get(reason) ?? reasonOf(reason, kind === FateKind.FailPolicy ? reason : `stack: ${reason}`);
-      if (details) details.dropped(`stack:${reason}`, f.frameNo, tsNs, data, bytes, kind !== FateKind.GeneratedDropped);
+      if (details) details.dropped(`stack:${reason}`, f.frameNo, bigintNs(tsSec, tsNsec), data, bytes, kind !== FateKind.GeneratedDropped);
       e.count.count++;
       e.count.bytes += bytes;
       comment = e.comment;
@@ -678,7 +683,7 @@ async function replayOnce(opts: ReplayOptions, workers: number, transport?: Shar
     if (dropped || to) {
       if (kind === FateKind.GeneratedDropped) comment = `generated for frame ${f.frameNo}, dropped: ${comment}`;
       // A locally generated frame has no direction: replaying the capture makes it local again.
-      const w: Parameters<CaptureWriter['write']>[0] = { tsNs, data, comment };
+      const w: CaptureRecord = { tsSec, tsNsec, data, comment };
       if (!output) w.direction = 'in';
       const ifName = frame ? devName(unit) : undefined;
       if (ifName) w.ifName = ifName;
@@ -748,7 +753,9 @@ async function replayOnce(opts: ReplayOptions, workers: number, transport?: Shar
   const it = caps.batches[Symbol.asyncIterator]();
   const clock = new ClockNotes();
   // A frame later than this may be a jump (see ClockNotes): the latest frame's time plus a year, or less.
-  let jumpLimit = -1n;
+  // A frame after this time (a year after the last frame that passed it) is checked for a jump (ClockNotes.absurd).
+  let jumpSec = -Infinity;
+  let jumpNsec = 0;
   let failed = false;
   let interrupted: ReplayInterruption | undefined;
   const signal = opts.signal;
@@ -788,12 +795,18 @@ async function replayOnce(opts: ReplayOptions, workers: number, transport?: Shar
     let last: CaptureFrame | undefined;
     for (; has; has = at < batch.length && !signal?.aborted ? true : await more()) {
       const f = batch[at++]!;
-      if (last && f.tsNs < last.tsNs) clock.backwards(f, last);
-      else if (f.tsNs > jumpLimit) {
-        // Rare (once a year of capture time): no BigInt arithmetic on the common path.
-        if (f.tsNs > MAX_TS_NS || (last && f.tsNs - last.tsNs > JUMP_NS)) clock.absurd(f, last);
-        if (f.tsNs > MAX_TS_NS) f.tsNs = last?.tsNs ?? 0n;
-        else jumpLimit = f.tsNs + JUMP_NS;
+      if (last && tsBefore(f.tsSec, f.tsNsec, last.tsSec, last.tsNsec)) clock.backwards(f, last);
+      else if (tsBefore(jumpSec, jumpNsec, f.tsSec, f.tsNsec)) {
+        // Rare (once a year of capture time).
+        const huge = tsBefore(MAX_TS_SEC, MAX_TS_NSEC, f.tsSec, f.tsNsec);
+        if (huge || (last && tsBefore(last.tsSec + JUMP_SEC, last.tsNsec, f.tsSec, f.tsNsec))) clock.absurd(f, last);
+        if (huge) {
+          f.tsSec = last?.tsSec ?? 0;
+          f.tsNsec = last?.tsNsec ?? 0;
+        } else {
+          jumpSec = f.tsSec + JUMP_SEC;
+          jumpNsec = f.tsNsec;
+        }
       }
       last = f;
       if (failed) daemon.failNew(f, policy, (machine as Machine).termination?.oops === false ? 'guest-stopped' : 'guest-oops');
@@ -824,7 +837,7 @@ async function replayOnce(opts: ReplayOptions, workers: number, transport?: Shar
               return new NotExact(sharded.notExact);
             }
           }
-        } else if (!machine.deliverFrame(daemon.unit, frameNo, f.tsNs, flags, f.data)) checkGuest();
+        } else if (!(machine as Machine).deliverFrame(daemon.unit, frameNo, f.tsSec, f.tsNsec, flags, f.data)) checkGuest();
       }
       done++;
       if (opts.onProgress && done % 1024 === 0) opts.onProgress(done, { file: f.file, offset: f.offset });

@@ -64,9 +64,10 @@ interface Head {
 
 /** Min-heap on (timestamp, file order); each file's own order is kept by pulling one frame at a time. */
 function less(a: Head, b: Head): boolean {
-  const x = a.batch[a.at]!.tsNs;
-  const y = b.batch[b.at]!.tsNs;
-  return x < y || (x === y && a.src < b.src);
+  const x = a.batch[a.at]!;
+  const y = b.batch[b.at]!;
+  if (x.tsSec !== y.tsSec) return x.tsSec < y.tsSec;
+  return x.tsNsec < y.tsNsec || (x.tsNsec === y.tsNsec && a.src < b.src);
 }
 
 function siftDown(h: Head[], i: number): void {

@@ -9,8 +9,10 @@
  * so cofw reads them as it reads the nanosecond ones (bench/RESULTS.md).
  */
 import type { CaptureDamage, CaptureFrame } from './types.js';
+import { CapturedFrame } from './types.js';
 import type { Probe } from './probe.js';
 import { MAX_CAPLEN } from './probe.js';
+import { NS_PER_SEC } from './timestamp.js';
 import { openByteStream } from './byte-reader.js';
 import { LINKTYPE_ETHERNET, toEthernet } from './link.js';
 import { CUT_SHORT_ADVICE, keptNote, streamErrorText, where } from './damage.js';
@@ -18,22 +20,13 @@ import { CUT_SHORT_ADVICE, keptNote, streamErrorText, where } from './damage.js'
 const FILE_HEADER = 24;
 const RECORD_HEADER = 16;
 
-function makeFrame(p: Probe, index: number, offset: number, tsNs: bigint, captured: Uint8Array, origLen: number): CaptureFrame {
+function makeFrame(p: Probe, index: number, offset: number, sec: number, nsec: number, captured: Uint8Array, origLen: number): CaptureFrame {
   if (p.linkType === LINKTYPE_ETHERNET && p.fcsLen <= 0) {
     const truncated = origLen > captured.length ? origLen - captured.length : 0;
-    return { tsNs, data: captured, origLen, truncated, linkType: p.linkType, file: p.file, index, offset };
+    return new CapturedFrame(sec, nsec, captured, origLen, truncated, p.linkType, p.file, index, offset);
   }
   const c = toEthernet(p.linkType, captured, origLen, p.fcsLen);
-  const f: CaptureFrame = {
-    tsNs,
-    data: c.data,
-    origLen: c.origLen,
-    truncated: Math.max(0, c.origLen - c.data.length),
-    linkType: p.linkType,
-    file: p.file,
-    index,
-    offset,
-  };
+  const f = new CapturedFrame(sec, nsec, c.data, c.origLen, Math.max(0, c.origLen - c.data.length), p.linkType, p.file, index, offset);
   if (c.pktType !== undefined) f.pktType = c.pktType;
   if (c.nonIp !== undefined) f.nonIp = c.nonIp;
   return f;
@@ -69,8 +62,6 @@ export async function* readPcapBatches(p: Probe, damage: CaptureDamage[]): Async
   /** Bytes not yet parsed: the end of the last piece (a record cut between pieces), then the next piece. */
   let buf: Uint8Array = new Uint8Array(0);
   let pos = FILE_HEADER;
-  let secNs = 0n;
-  let lastSec = -1;
   const fail = (offset: number, message: string): void => {
     damage.push({ file: p.file, index: index + 1, offset, message });
   };
@@ -126,13 +117,12 @@ export async function* readPcapBatches(p: Probe, damage: CaptureDamage[]): Async
         const sec = dv.getUint32(pos, le);
         const frac = dv.getUint32(pos + 4, le);
         const origLen = dv.getUint32(pos + 12, le);
-        if (sec !== lastSec) {
-          lastSec = sec;
-          secNs = BigInt(sec) * 1_000_000_000n;
-        }
         index++;
         const data = new Uint8Array(ab, abOff + pos + RECORD_HEADER, caplen);
-        batch.push(makeFrame(p, index, base + pos, secNs + BigInt(nano ? frac : frac * 1000), data, origLen));
+        // A fraction of a second or more (a damaged or careless writer) carries into the seconds, as the sum of nanoseconds did.
+        const ns = nano ? frac : frac * 1000;
+        if (ns < NS_PER_SEC) batch.push(makeFrame(p, index, base + pos, sec, ns, data, origLen));
+        else batch.push(makeFrame(p, index, base + pos, sec + Math.floor(ns / NS_PER_SEC), ns % NS_PER_SEC, data, origLen));
         pos += RECORD_HEADER + caplen;
         if (batch.length === BATCH) {
           yield batch;

@@ -10,6 +10,8 @@
  * place in time.
  */
 import type { CaptureDamage, CaptureFrame, CaptureSkip } from './types.js';
+import { CapturedFrame } from './types.js';
+import { decimalUnits, nsecOfBigint, secOfBigint } from './timestamp.js';
 import type { Probe } from './probe.js';
 import { MAX_CAPLEN, MAX_PCAPNG_BLOCK, pcapngVersionRead } from './probe.js';
 import { ByteReader, openByteStream } from './byte-reader.js';
@@ -41,6 +43,10 @@ interface Iface {
   mul: bigint;
   div: bigint;
   offsetNs: bigint;
+  /** if_tsresol as decimal digits (0 to 9) with no if_tsoffset beyond 2^40 s: read without BigInt; else -1. */
+  digits: number;
+  /** if_tsoffset in seconds, when `digits` is set. */
+  offsetSec: number;
 }
 
 const pad4 = (n: number): number => (n + 3) & ~3;
@@ -59,11 +65,11 @@ function* options(block: Uint8Array, start: number, end: number, le: boolean): G
   }
 }
 
-function tsResolution(v: number): { mul: bigint; div: bigint } {
+function tsResolution(v: number): { mul: bigint; div: bigint; digits: number } {
   const n = v & 0x7f;
-  if (v & 0x80) return { mul: 1_000_000_000n, div: 1n << BigInt(n) };
-  if (n <= 9) return { mul: 10n ** BigInt(9 - n), div: 1n };
-  return { mul: 1n, div: 10n ** BigInt(n - 9) };
+  if (v & 0x80) return { mul: 1_000_000_000n, div: 1n << BigInt(n), digits: -1 };
+  if (n <= 9) return { mul: 10n ** BigInt(9 - n), div: 1n, digits: n };
+  return { mul: 1n, div: 10n ** BigInt(n - 9), digits: -1 };
 }
 
 export async function* readPcapng(p: Probe, damage: CaptureDamage[], skipped: CaptureSkip[] = []): AsyncGenerator<CaptureFrame> {
@@ -77,7 +83,7 @@ export async function* readPcapng(p: Probe, damage: CaptureDamage[], skipped: Ca
   let blockNo = 0;
   let fileSnaplen0 = 0;
   /** The timestamp of the last packet block that had one (for Simple Packet Blocks). */
-  let lastTsNs = 0n;
+  const last = { sec: 0, nsec: 0 };
   const fail = (offset: number, what: string, name?: string): void => {
     damage.push({ file: p.file, index: records + 1, offset, message: `${where(p.file, 'block', blockNo, offset, records, name)} ${what}` });
   };
@@ -174,12 +180,17 @@ export async function* readPcapng(p: Probe, damage: CaptureDamage[], skipped: Ca
             fail(offset, `is only ${len} bytes long, too short for its fixed fields: the file is damaged; ${keptNote(records)}`, name);
             return;
           }
-          const itf: Iface = { linkType: dv.getUint16(8, le), snaplen: dv.getUint32(12, le), mul: 1000n, div: 1n, offsetNs: 0n };
+          const itf: Iface = { linkType: dv.getUint16(8, le), snaplen: dv.getUint32(12, le), mul: 1000n, div: 1n, offsetNs: 0n, digits: 6, offsetSec: 0 };
           for (const [code, v] of options(block, 16, end, le)) {
             if (code === 2) itf.name = Buffer.from(v).toString('utf8').replace(/\0+$/, '');
             else if (code === 9 && v.length >= 1) Object.assign(itf, tsResolution(v[0]!));
-            else if (code === 14 && v.length >= 8) itf.offsetNs = new DataView(v.buffer, v.byteOffset, 8).getBigInt64(0, le) * 1_000_000_000n;
+            else if (code === 14 && v.length >= 8) {
+              const sec = new DataView(v.buffer, v.byteOffset, 8).getBigInt64(0, le);
+              itf.offsetNs = sec * 1_000_000_000n;
+              itf.offsetSec = Number(sec);
+            }
           }
+          if (itf.offsetSec > 2 ** 40 || itf.offsetSec < -(2 ** 40)) itf.digits = -1;
           if (ifaces.length === 0) fileSnaplen0 = itf.snaplen;
           ifaces.push(itf);
           break;
@@ -188,7 +199,8 @@ export async function* readPcapng(p: Probe, damage: CaptureDamage[], skipped: Ca
         case BT_PB:
         case BT_SPB: {
           let ifId: number;
-          let tsUnits = 0n;
+          let tsHi = 0;
+          let tsLo = 0;
           let caplen: number;
           let origLen: number;
           let dataAt: number;
@@ -210,7 +222,8 @@ export async function* readPcapng(p: Probe, damage: CaptureDamage[], skipped: Ca
               return;
             }
             ifId = type === BT_EPB ? dv.getUint32(8, le) : dv.getUint16(8, le);
-            tsUnits = (BigInt(dv.getUint32(12, le)) << 32n) | BigInt(dv.getUint32(16, le));
+            tsHi = dv.getUint32(12, le);
+            tsLo = dv.getUint32(16, le);
             caplen = dv.getUint32(20, le);
             origLen = dv.getUint32(24, le);
             dataAt = 28;
@@ -241,8 +254,14 @@ export async function* readPcapng(p: Probe, damage: CaptureDamage[], skipped: Ca
             fail(offset, `claims ${caplen} captured bytes, which do not fit in its ${len}-byte block: the block is corrupt; ${keptNote(records)}`, name);
             return;
           }
-          const tsNs = type === BT_SPB ? lastTsNs : (tsUnits * itf.mul) / itf.div + itf.offsetNs;
-          if (type !== BT_SPB) lastTsNs = tsNs;
+          if (type !== BT_SPB) {
+            if (itf.digits >= 0 && decimalUnits(tsHi, tsLo, itf.digits, last)) last.sec += itf.offsetSec;
+            else {
+              const ns = ((BigInt(tsHi) * 4_294_967_296n + BigInt(tsLo)) * itf.mul) / itf.div + itf.offsetNs;
+              last.sec = secOfBigint(ns);
+              last.nsec = nsecOfBigint(ns);
+            }
+          }
           records++;
           if (!isSupportedLinkType(itf.linkType)) {
             const s = skips[ifId];
@@ -265,16 +284,7 @@ export async function* readPcapng(p: Probe, damage: CaptureDamage[], skipped: Ca
               }
             }
           const c = toEthernet(itf.linkType, block.subarray(dataAt, dataAt + caplen), origLen);
-          const f: CaptureFrame = {
-            tsNs,
-            data: c.data,
-            origLen: c.origLen,
-            truncated: Math.max(0, c.origLen - c.data.length),
-            linkType: itf.linkType,
-            file: p.file,
-            index: records,
-            offset,
-          };
+          const f = new CapturedFrame(last.sec, last.nsec, c.data, c.origLen, Math.max(0, c.origLen - c.data.length), itf.linkType, p.file, records, offset);
           if (itf.name !== undefined) f.ifName = itf.name;
           if (direction) f.direction = direction;
           if (c.pktType !== undefined) f.pktType = c.pktType;

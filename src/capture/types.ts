@@ -4,10 +4,19 @@
  * found, and the error for a capture that cannot be read at all.
  */
 
+import { bigintNs } from './timestamp.js';
+
 /** One frame read from a capture, already converted to Ethernet. */
 export interface CaptureFrame {
-  /** Timestamp, nanoseconds since the epoch. */
-  tsNs: bigint;
+  /** Timestamp: whole seconds since the epoch (an integer; before 1970 negative). */
+  tsSec: number;
+  /** Timestamp: nanoseconds within that second, 0 to 999,999,999. */
+  tsNsec: number;
+  /**
+   * The same timestamp as one BigInt of nanoseconds since the epoch, made
+   * when read (the replay itself reads `tsSec` and `tsNsec`: no BigInt per frame).
+   */
+  readonly tsNs: bigint;
   /**
    * The frame as an Ethernet frame. Other link types are converted: Linux
    * cooked v1/v2, raw IPv4 and loopback/null get a synthesized 14-byte
@@ -42,6 +51,29 @@ export interface CaptureFrame {
   index: number;
   /** Byte offset of the record in the (decompressed) file. */
   offset: number;
+}
+
+/** A CaptureFrame as the readers make it (the optional fields are set when present). */
+export class CapturedFrame implements CaptureFrame {
+  declare ifName?: string;
+  declare direction?: 'in' | 'out';
+  declare pktType?: number;
+  declare nonIp?: string;
+  constructor(
+    public tsSec: number,
+    public tsNsec: number,
+    public data: Uint8Array,
+    public origLen: number,
+    public truncated: number,
+    public linkType: number,
+    public file: string,
+    public index: number,
+    public offset: number,
+  ) {}
+
+  get tsNs(): bigint {
+    return bigintNs(this.tsSec, this.tsNsec);
+  }
 }
 
 /** Damage found after the first good record: reading of that file stopped there. */

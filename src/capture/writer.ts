@@ -13,11 +13,28 @@
  */
 import { OutputFiles, type OutputFile } from '../io/output-file.js';
 import { pcapHeader, pcapRecord, LINKTYPE_ETHERNET } from './pcap-write.js';
+import { bigintNs, nsHi, nsLo, nsecOfBigint, secOfBigint } from './timestamp.js';
+
+/**
+ * One record to write. Its time is `tsSec` and `tsNsec` (seconds since 1970
+ * and nanoseconds in that second, ordinary numbers, as CaptureFrame has
+ * them) or, when `tsSec` is absent, `tsNs` (one BigInt of nanoseconds).
+ */
+export interface CaptureRecord {
+  tsNs?: bigint;
+  tsSec?: number;
+  tsNsec?: number;
+  data: Uint8Array;
+  origLen?: number;
+  comment?: string;
+  ifName?: string;
+  direction?: 'in' | 'out';
+}
 
 export interface CaptureWriter {
   /** The capture's name (where it is put when complete). */
   readonly path: string;
-  write(f: { tsNs: bigint; data: Uint8Array; origLen?: number; comment?: string; ifName?: string; direction?: 'in' | 'out' }): void;
+  write(f: CaptureRecord): void;
   /**
    * Writes out what is left and puts the capture in place. In pcapng,
    * `sectionComment` becomes the section's comment (shb_comment), as when a
@@ -127,21 +144,14 @@ export function pcapngPacket(
 /**
  * Capture records written straight into one buffer, byte for byte as
  * `pcapRecord` and `pcapngPacket` build them (writer.test.ts compares
- * them), without an object per record, and timestamps converted without
- * BigInt division while they stay in one second (pcap) or one 2^32 ns span
- * (pcapng). `pcap` and `epb` return false, writing nothing, for what they
+ * them), without an object per record, and timestamps given as seconds
+ * and nanoseconds (no BigInt). `pcap` and `epb` return false, writing nothing, for what they
  * leave to those functions: a record that does not fit, a timestamp before
  * 1970, a comment longer than an option holds.
  */
 export class RecordWriter {
   readonly buf: Buffer;
   pos = 0;
-  private secBase = 0n;
-  private secNext = -1n;
-  private sec = 0;
-  private hiBase = 0n;
-  private hiNext = -1n;
-  private hi = 0;
 
   constructor(size: number) {
     this.buf = Buffer.allocUnsafe(size);
@@ -162,28 +172,18 @@ export class RecordWriter {
     this.pos += b.length;
   }
 
-  /** A classic pcap record (microseconds, little-endian). */
-  pcap(tsNs: bigint, data: Uint8Array, origLen: number): boolean {
-    if (tsNs < 0n || !this.fits(16 + data.length)) return false;
+  /** A classic pcap record (microseconds, little-endian), at `sec` seconds and `nsec` nanoseconds since 1970. */
+  pcap(sec: number, nsec: number, data: Uint8Array, origLen: number): boolean {
+    if (sec < 0 || !this.fits(16 + data.length)) return false;
     const b = this.buf;
     let p = this.pos;
-    let sec: number;
-    let usec: number;
-    if (tsNs > 4_294_967_295_999_999_999n) {
+    if (sec > 0xffffffff) {
       // pcap's seconds are 32 bits: a later time is written as the last one it holds (2106), never wrapped.
       sec = 0xffffffff;
-      usec = 999_999;
-    } else {
-      if (!(tsNs >= this.secBase && tsNs < this.secNext)) {
-        this.sec = Number(tsNs / 1_000_000_000n);
-        this.secBase = BigInt(this.sec) * 1_000_000_000n;
-        this.secNext = this.secBase + 1_000_000_000n;
-      }
-      sec = this.sec;
-      usec = Math.floor(Number(tsNs - this.secBase) / 1000);
+      nsec = 999_999_999;
     }
     b.writeUInt32LE(sec, p);
-    b.writeUInt32LE(usec, p + 4);
+    b.writeUInt32LE(Math.floor(nsec / 1000), p + 4);
     b.writeUInt32LE(data.length, p + 8);
     b.writeUInt32LE(origLen >>> 0, p + 12);
     p += 16;
@@ -193,21 +193,18 @@ export class RecordWriter {
   }
 
   /** An Enhanced Packet Block, timestamp in nanoseconds (the interface's if_tsresol 9), with a comment and a direction when given. */
-  epb(ifId: number, tsNs: bigint, data: Uint8Array, origLen: number, comment: string | undefined, direction: 'in' | 'out' | undefined): boolean {
-    if (tsNs < 0n || tsNs >= 1n << 64n || (comment !== undefined && comment.length * 3 > 0xffff)) return false;
+  epb(ifId: number, sec: number, nsec: number, data: Uint8Array, origLen: number, comment: string | undefined, direction: 'in' | 'out' | undefined): boolean {
+    // 0 to 2^64 - 1 ns: 18,446,744,073.709551615 s.
+    if (sec < 0 || sec > 18_446_744_073 || (sec === 18_446_744_073 && nsec > 709_551_615)) return false;
+    if (comment !== undefined && comment.length * 3 > 0xffff) return false;
     if (!this.fits(RecordWriter.epbBound(data.length, comment))) return false;
-    if (!(tsNs >= this.hiBase && tsNs < this.hiNext)) {
-      this.hiBase = (tsNs >> 32n) << 32n;
-      this.hiNext = this.hiBase + (1n << 32n);
-      this.hi = Number(tsNs >> 32n);
-    }
     const b = this.buf;
     const start = this.pos;
     let p = start;
     b.writeUInt32LE(6, p);
     b.writeUInt32LE(ifId >>> 0, p + 8);
-    b.writeUInt32LE(this.hi, p + 12);
-    b.writeUInt32LE(Number(tsNs - this.hiBase), p + 16);
+    b.writeUInt32LE(nsHi(sec, nsec), p + 12);
+    b.writeUInt32LE(nsLo(sec, nsec), p + 16);
     b.writeUInt32LE(data.length, p + 20);
     b.writeUInt32LE(origLen >>> 0, p + 24);
     p += 28;
@@ -314,9 +311,18 @@ export function openCaptureWriter(path: string, opts: CaptureWriterOptions = {})
     write(f) {
       if (closed) throw new Error(`${path}: write after close`);
       const origLen = f.origLen ?? f.data.length;
+      let sec: number;
+      let nsec: number;
+      if (f.tsSec !== undefined) {
+        sec = f.tsSec;
+        nsec = f.tsNsec ?? 0;
+      } else {
+        sec = secOfBigint(f.tsNs ?? 0n);
+        nsec = nsecOfBigint(f.tsNs ?? 0n);
+      }
       if (format === 'pcap') {
         if (!rec.fits(16 + f.data.length)) flush();
-        if (!rec.pcap(f.tsNs, f.data, origLen)) push(pcapRecord(f.tsNs, f.data, origLen));
+        if (!rec.pcap(sec, nsec, f.data, origLen)) push(pcapRecord(f.tsSec !== undefined ? bigintNs(sec, nsec) : (f.tsNs ?? 0n), f.data, origLen));
       } else {
         const key = f.ifName ?? '';
         let id = ifIds.get(key);
@@ -326,11 +332,11 @@ export function openCaptureWriter(path: string, opts: CaptureWriterOptions = {})
           push(pcapngInterface(LINKTYPE_ETHERNET, f.ifName === undefined ? { tsresol: 9 } : { name: f.ifName, tsresol: 9 }));
         }
         if (!rec.fits(RecordWriter.epbBound(f.data.length, f.comment))) flush();
-        if (!rec.epb(id, f.tsNs, f.data, origLen, f.comment, f.direction)) {
+        if (!rec.epb(id, sec, nsec, f.data, origLen, f.comment, f.direction)) {
           const o: { comment?: string; direction?: 'in' | 'out' } = {};
           if (f.comment !== undefined) o.comment = f.comment;
           if (f.direction) o.direction = f.direction;
-          push(pcapngPacket(id, f.tsNs, f.data, origLen, o));
+          push(pcapngPacket(id, f.tsSec !== undefined ? bigintNs(sec, nsec) : (f.tsNs ?? 0n), f.data, origLen, o));
         }
       }
       if (rec.pos >= FLUSH_AT) flush();

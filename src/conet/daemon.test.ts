@@ -5,6 +5,7 @@ import { Fib } from '../net/fib.js';
 import { parseInetAddr } from '../packet/inet-addr.js';
 import { FateKind } from '../netfilter/fate.js';
 import type { FateMsg } from '../machine/passage/index.js';
+import { bigintNs, nsecOfBigint, secOfBigint } from '../capture/timestamp.js';
 import { ConetDaemon, ConservationError, decideIngress, type SourceFrame } from './daemon.js';
 
 interface Outcome {
@@ -13,8 +14,10 @@ interface Outcome {
   unit: number;
   tsNs: bigint;
 }
-const collect = (out: Outcome[]) => (fate: FateMsg, frame: SourceFrame | undefined, unit: number, tsNs: bigint) =>
-  void out.push({ fate: { ...fate }, frame, unit, tsNs });
+const collect = (out: Outcome[]) => (fate: FateMsg, frame: SourceFrame | undefined, unit: number, tsSec: number, tsNsec: number) =>
+  void out.push({ fate: { ...fate }, frame, unit, tsNs: bigintNs(tsSec, tsNsec) });
+/** A frame's time fields, as CaptureFrame has them. */
+const at = (tsNs: bigint) => ({ tsSec: secOfBigint(tsNs), tsNsec: nsecOfBigint(tsNs), tsNs });
 
 const SPEC = parseMachineFile(
   `interfaces:
@@ -87,9 +90,9 @@ describe('conet ingress decision', () => {
     expect(ing(pkt6('2620:0:ccc::2'))).toEqual({ unit: 0, output: false }); // no IPv6 default route: the first unit
     expect(ing(pkt6('2001:db8:ff::7'), 'eth1')).toEqual({ unit: 1, output: false });
     const d = new ConetDaemon(SPEC, () => {});
-    d.submit({ tsNs: 1n, data: pkt6('2001:db8:ff::7'), origLen: 54, file: 'a.pcap', index: 1 });
+    d.submit({ ...at(1n), data: pkt6('2001:db8:ff::7'), origLen: 54, file: 'a.pcap', index: 1 });
     expect([d.unit, d.output]).toEqual([2, false]);
-    d.submit({ tsNs: 2n, data: pkt6('2001:db8:9::1'), origLen: 54, file: 'a.pcap', index: 2 });
+    d.submit({ ...at(2n), data: pkt6('2001:db8:9::1'), origLen: 54, file: 'a.pcap', index: 2 });
     expect([d.unit, d.output]).toEqual([0, true]);
   });
   it('non-IPv4 frames are delivered for the bridge', () => {
@@ -101,7 +104,7 @@ describe('conet ingress decision', () => {
 });
 
 describe('conet daemon accounting', () => {
-  const frame = (i: number) => ({ tsNs: BigInt(i), data: pkt('203.0.113.5'), origLen: 42, file: 'a.pcap', index: i });
+  const frame = (i: number) => ({ ...at(BigInt(i)), data: pkt('203.0.113.5'), origLen: 42, file: 'a.pcap', index: i });
 
   it('pairs fates with in-flight frames and keeps only those', () => {
     const out: Outcome[] = [];

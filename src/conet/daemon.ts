@@ -40,6 +40,7 @@ import { readIPv4 } from '../packet/addr.js';
 import { Family, InetAddr } from '../packet/inet-addr.js';
 import { ETH_P_PPP_SES, PPPOE_SES_HLEN, pppoeSessionEthertype } from '../packet/pppoe.js';
 import type { NetDevice } from '../netfilter/types.js';
+import { nsecOfBigint, nsecOfWords, secOfBigint, secOfWords } from '../capture/timestamp.js';
 
 /** The host's accounting does not add up: a bug in cofw, never in the input. */
 export class ConservationError extends Error {
@@ -150,6 +151,10 @@ export function restoreDestination(frame: Uint8Array, pktType: number, ifMac: Ui
 
 /** What a frame source gives the daemon (CaptureFrame has it). */
 export interface SourceFrame {
+  /** Its time: seconds since 1970 and nanoseconds in that second (see CaptureFrame). */
+  readonly tsSec: number;
+  readonly tsNsec: number;
+  /** The same as one BigInt (read only for what is rare: a fate the host gives it). */
   readonly tsNs: bigint;
   readonly data: Uint8Array;
   readonly origLen: number;
@@ -164,12 +169,13 @@ export interface SourceFrame {
  * Where every fate goes, paired with what the host knows of its frame:
  * `frame` is the captured frame it belongs to (absent for generated
  * packets), `unit` the conet unit that frame entered on (-1 without one),
- * `tsNs` the time to write it with (the frame's capture time, or the
- * guest's clock for generated packets). `fate` may be a reused record:
+ * `tsSec` and `tsNsec` the time to write it with (the frame's capture time,
+ * or the guest's clock for generated packets), in seconds since 1970 and
+ * nanoseconds in that second. `fate` may be a reused record:
  * valid during the call. `output` says the frame took the OUTPUT path
  * (locally generated).
  */
-export type OutcomeSink = (fate: FateMsg, frame: SourceFrame | undefined, unit: number, tsNs: bigint, output?: boolean) => void;
+export type OutcomeSink = (fate: FateMsg, frame: SourceFrame | undefined, unit: number, tsSec: number, tsNsec: number, output?: boolean) => void;
 
 /** In the ring's unit slot: the frame took the OUTPUT path (units are below 16). */
 const OUTPUT_BIT = 64;
@@ -314,7 +320,9 @@ export class ConetDaemon {
     if (!OWN_FATE[kind]) {
       this.byKind[kind] = (this.byKind[kind] ?? 0) + 1;
       if (kind !== FateKind.Copy) this.generated++;
-      this.sink(f, undefined, -1, f.tsNs);
+      const w = f as { tsHi?: number; tsLo?: number };
+      if (w.tsHi !== undefined && w.tsLo !== undefined) this.sink(f, undefined, -1, secOfWords(w.tsHi, w.tsLo), nsecOfWords(w.tsHi, w.tsLo));
+      else this.sink(f, undefined, -1, secOfBigint(f.tsNs), nsecOfBigint(f.tsNs));
       return;
     }
     const n = f.frameNo;
@@ -337,7 +345,7 @@ export class ConetDaemon {
     this.byKind[kind] = (this.byKind[kind] ?? 0) + 1;
     this.inFlight--;
     this.fated++;
-    this.sink(f, frame, unit & ~OUTPUT_BIT, frame.tsNs, (unit & OUTPUT_BIT) !== 0);
+    this.sink(f, frame, unit & ~OUTPUT_BIT, frame.tsSec, frame.tsNsec, (unit & OUTPUT_BIT) !== 0);
   }
 
   /** Frame numbers in flight, in order. */

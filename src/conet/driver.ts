@@ -16,7 +16,8 @@ import { FRAME_OUTPUT, FRAME_TRUNCATED } from '../machine/passage/index.js';
 
 /** What the driver needs of the guest's network stack (GuestStack has it). */
 export interface NetStack {
-  setClock(tsNs: bigint): void;
+  /** The time of the next frame, nanoseconds since the boot (see GuestStack.setClock). */
+  setClock(tsNs: number): void;
   receive(unit: number, frame: Uint8Array, frameNo: number, truncated?: boolean): void;
   output(frame: Uint8Array, frameNo: number, truncated?: boolean): void;
   /** The connection tracking table (`conntrack -L`), when the stack tracks connections. */
@@ -43,7 +44,7 @@ export class ConetDriver {
    * whatever it keeps (fragments waiting for reassembly).
    * `flags`: FRAME_OUTPUT (the OUTPUT path), FRAME_TRUNCATED (cut short by the capture).
    */
-  deliver(unit: number, frameNo: number, tsNs: bigint, flags: number, frame: Uint8Array): void {
+  deliver(unit: number, frameNo: number, tsNs: number, flags: number, frame: Uint8Array): void {
     this.stack.setClock(tsNs);
     this.rxPackets[unit] = (this.rxPackets[unit] ?? 0) + 1;
     const truncated = (flags & FRAME_TRUNCATED) !== 0;

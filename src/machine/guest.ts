@@ -28,6 +28,7 @@ import { hostsTable, type HostsTable } from '../netfilter/rules/hosts.js';
 import { bridgePorts } from './spec.js';
 import { parseIpsets, type IpsetStore } from '../netfilter/ipset/ipset.js';
 import { HZ } from '../netfilter/clock.js';
+import { relNs } from '../capture/timestamp.js';
 import type { StackOptions } from '../net/ipv4/stack.js';
 import { formatMac } from '../packet/addr.js';
 import { ConetDriver, type NetStack } from '../conet/driver.js';
@@ -114,7 +115,15 @@ class GuestKernel {
   /** Who wrote what the page holds now: the host (unread by the guest) or the guest. */
   private pageHoldsHost = true;
   private boot: BootMsg | undefined;
-  private clockNs = 0n;
+  /**
+   * The guest's clock: the latest time seen, as the two 32-bit words of its
+   * u64 nanoseconds since 1970 (exact, for the fate records), and the boot
+   * time's words; the stack is told nanoseconds since boot as a number.
+   */
+  private clockHi = 0;
+  private clockLo = 0;
+  private bootHi = 0;
+  private bootLo = 0;
   /** Frame being handled (for the oops report), 0 when none. */
   private current = 0;
   private currentUnit = -1;
@@ -223,9 +232,24 @@ class GuestKernel {
     yield* this.flush();
   }
 
+  /** The clock as one BigInt (for what is rare: console lines, the end of the run). */
+  private clockNs(): bigint {
+    return (BigInt(this.clockHi) << 32n) | BigInt(this.clockLo);
+  }
+
   private sinceBoot(): bigint {
     const boot = this.boot?.bootTsNs ?? 0n;
-    return this.clockNs > boot ? this.clockNs - boot : 0n;
+    const now = this.clockNs();
+    return now > boot ? now - boot : 0n;
+  }
+
+  /** Moves the clock to the u64 time (hi, lo) when it is later; returns that time in nanoseconds since boot. */
+  private tick(hi: number, lo: number): number {
+    if (hi > this.clockHi || (hi === this.clockHi && lo > this.clockLo)) {
+      this.clockHi = hi;
+      this.clockLo = lo;
+    }
+    return relNs(hi, lo, this.bootHi, this.bootLo);
   }
 
   /** Writes a Mark message when the cause or phase changed since the last one. */
@@ -287,7 +311,8 @@ class GuestKernel {
     if (!this.nextMessage() || this.mType !== MsgType.Boot) throw new Error(`guest entered without boot parameters`);
     const boot = decodeBoot(this.payload());
     this.boot = boot;
-    this.clockNs = boot.bootTsNs;
+    this.bootHi = this.clockHi = Number(BigInt.asUintN(64, boot.bootTsNs) >> 32n);
+    this.bootLo = this.clockLo = Number(BigInt.asUintN(64, boot.bootTsNs) & 0xffffffffn);
     const spec = boot.spec;
     this.printk(5, `Linux version ${KERNEL_VERSION} (cofw@${spec.hostname}) #1 PREEMPT cofw`);
     const eths = spec.devices.filter((d) => d.unit >= 0);
@@ -355,9 +380,10 @@ class GuestKernel {
           printk: (level, line) => this.printk(level, line),
           fate: (f) => {
             if (this.marks) this.mark();
-            this.fates.fate(f, this.clockNs);
+            this.fates.fate(f, this.clockHi, this.clockLo);
           },
           ...(boot.noLeavingFrames ? { leavingFrames: false } : {}),
+          clockOriginNs: BigInt.asUintN(64, boot.bootTsNs),
           ...(boot.trace?.length ? { trace: (n: number) => boot.trace!.some(([lo, hi]) => n >= lo && n <= hi) } : {}),
         },
         ruleset,
@@ -369,7 +395,7 @@ class GuestKernel {
     }
     this.ruleset = ruleset;
     this.ruleset6 = ruleset6;
-    this.stack.setClock(boot.bootTsNs);
+    this.stack.setClock(0);
     this.driver = new ConetDriver(this.stack);
     let rules = 0;
     for (const t of ruleset.tables.values()) for (const c of t.chains.values()) rules += c.rules.length;
@@ -432,10 +458,9 @@ class GuestKernel {
           const at = this.mAt;
           const flags = checkFrame(u8, at, this.mSize);
           const frameNo = this.mView.getUint32(at, true);
-          const tsNs = this.mView.getBigUint64(at + 4, true);
+          const tsNs = this.tick(this.mView.getUint32(at + 8, true), this.mView.getUint32(at + 4, true));
           this.current = frameNo;
           this.currentUnit = this.mTo - Module.CONET0;
-          if (tsNs > this.clockNs) this.clockNs = tsNs;
           if (this.marks) {
             // Its timers first (they fire as the clock reaches it), then its handling.
             this.cause = frameNo;
@@ -447,8 +472,7 @@ class GuestKernel {
           this.current = 0;
         } else if (this.mType === MsgType.Tick) {
           if (this.mSize !== 12) throw new PassageError(`tick: payload of ${this.mSize} bytes, 12 expected`);
-          const tsNs = this.mView.getBigUint64(this.mAt + 4, true);
-          if (tsNs > this.clockNs) this.clockNs = tsNs;
+          const tsNs = this.tick(this.mView.getUint32(this.mAt + 8, true), this.mView.getUint32(this.mAt + 4, true));
           this.cause = this.mView.getUint32(this.mAt, true);
           this.phase = 0;
           this.stack!.setClock(tsNs);
@@ -503,7 +527,7 @@ class GuestKernel {
     if (exp !== undefined) yield* this.send(Module.LINUX, Module.MONITOR, MsgType.ConntrackExpect, new TextEncoder().encode(exp));
     if (this.ipsets) {
       // `ipset save` at the last packet's time, in jiffies since boot (when the sets were restored).
-      const now = Number(((this.clockNs - this.boot!.bootTsNs) * BigInt(HZ)) / 1_000_000_000n);
+      const now = Number(((this.clockNs() - this.boot!.bootTsNs) * BigInt(HZ)) / 1_000_000_000n);
       yield* this.send(Module.LINUX, Module.MONITOR, MsgType.Ipsets, new TextEncoder().encode(this.ipsets.save(now)));
     }
     yield* this.terminate(Termination.POWEROFF, 0, 'power down');

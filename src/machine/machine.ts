@@ -18,7 +18,7 @@
  * @example
  * const m = new Machine({ spec, rulesFile: 'rules.v4', disks: [fileBlockDevice('rules.v4')], guest: deps, onFate });
  * m.boot(firstTsNs);              // throws RuleFileError on a bad rule file
- * m.deliverFrame(0, 1, tsNs, 0, data); // or m.deliver(0, { frameNo: 1, tsNs, output: false, data })
+ * m.deliverFrame(0, 1, tsSec, tsNsec, 0, data); // or m.deliver(0, { frameNo: 1, tsNs, output: false, data })
  * const save = m.shutdown();      // iptables-save -c from the guest
  */
 import { RuleFileError, RuleFileErrors } from '../netfilter/rules/api.js';
@@ -57,6 +57,7 @@ import {
   type TerminationReason,
 } from './passage/index.js';
 import type { MachineSpec } from './spec.js';
+import { bigintNs, nsecOfBigint, secOfBigint } from '../capture/timestamp.js';
 
 export interface MachineOptions {
   readonly spec: MachineSpec;
@@ -188,12 +189,19 @@ export class Machine {
 
   /** Queues a frame for conet unit `unit`; switches when the page is full. False when the guest is not running. */
   deliver(unit: number, f: FrameMsg): boolean {
-    return this.deliverFrame(unit, f.frameNo, f.tsNs, (f.output ? FRAME_OUTPUT : 0) | (f.truncated ? FRAME_TRUNCATED : 0), f.data);
+    return this.deliverFrame(
+      unit,
+      f.frameNo,
+      secOfBigint(f.tsNs),
+      nsecOfBigint(f.tsNs),
+      (f.output ? FRAME_OUTPUT : 0) | (f.truncated ? FRAME_TRUNCATED : 0),
+      f.data,
+    );
   }
 
   /** `deliver` without a message object: the frame message is written straight into the page. */
-  /** `flags`: FRAME_OUTPUT, FRAME_TRUNCATED. */
-  deliverFrame(unit: number, frameNo: number, tsNs: bigint, flags: number, data: Uint8Array): boolean {
+  /** `flags`: FRAME_OUTPUT, FRAME_TRUNCATED. Its time: tsSec seconds and tsNsec nanoseconds since 1970. */
+  deliverFrame(unit: number, frameNo: number, tsSec: number, tsNsec: number, flags: number, data: Uint8Array): boolean {
     if (!this.guest) return false;
     const page = this.page;
     if (FRAME_HEADER + data.length > page.maxChunk)
@@ -201,7 +209,7 @@ export class Machine {
         Module.DAEMON,
         conet(unit),
         MsgType.Frame,
-        encodeFrame({ frameNo, tsNs, output: (flags & FRAME_OUTPUT) !== 0, truncated: (flags & FRAME_TRUNCATED) !== 0, data }),
+        encodeFrame({ frameNo, tsNs: bigintNs(tsSec, tsNsec), output: (flags & FRAME_OUTPUT) !== 0, truncated: (flags & FRAME_TRUNCATED) !== 0, data }),
       );
     let at = page.reserve(Module.DAEMON, conet(unit), MsgType.Frame, FRAME_HEADER + data.length);
     while (at < 0) {
@@ -209,7 +217,7 @@ export class Machine {
       if (!this.guest) return false;
       at = page.reserve(Module.DAEMON, conet(unit), MsgType.Frame, FRAME_HEADER + data.length);
     }
-    putFrame(page.bytes, page.view, at, frameNo, tsNs, flags, data);
+    putFrame(page.bytes, page.view, at, frameNo, tsSec, tsNsec, flags, data);
     this.stats.messagesToGuest++;
     return true;
   }

@@ -54,7 +54,7 @@ function run(rules: string, frames: In[], rules6?: string, machine = MACHINE): {
     rs6,
   );
   frames.forEach(([unit, f], i) => {
-    st.setClock(BigInt(i + 1) * 1_000_000n);
+    st.setClock((i + 1) * 1_000_000);
     st.receive(unit, f, i + 1);
   });
   st.finish();

@@ -28,7 +28,7 @@
 import type { BridgeConfig, NetDevice } from '../netfilter/types.js';
 
 /** BR_DEFAULT_AGEING_TIME: 300 s. */
-const AGEING_NS = 300_000_000_000n;
+const AGEING_NS = 300_000_000_000;
 
 /** A MAC at `off` as one number (48 bits fit a double exactly). */
 export function macKey(b: Uint8Array, off: number): number {
@@ -54,7 +54,7 @@ export const enum L2 {
 export class Bridge {
   /** The ports in flooding order (newest first). */
   readonly floodOrder: readonly NetDevice[];
-  private readonly fdb = new Map<number, { port: NetDevice; seenNs: bigint }>();
+  private readonly fdb = new Map<number, { port: NetDevice; seenNs: number }>();
   private readonly local = new Set<number>();
   private readonly ownKey: number;
   /** IPv4 neighbours (address -> MAC) and IPv6 ones (text -> MAC), learned from received frames. */
@@ -75,7 +75,7 @@ export class Bridge {
   }
 
   /** br_fdb_update: the frame's source MAC is on `port` (a local MAC is never moved). */
-  learn(frame: Uint8Array, port: NetDevice, nowNs: bigint): void {
+  learn(frame: Uint8Array, port: NetDevice, nowNs: number): void {
     const k = macKey(frame, 6);
     if (this.local.has(k)) return;
     const e = this.fdb.get(k);
@@ -86,13 +86,13 @@ export class Bridge {
   }
 
   /** The port a unicast MAC was learned on (within the ageing time), or null. */
-  portOf(frame: Uint8Array, off: number, nowNs: bigint): NetDevice | null {
+  portOf(frame: Uint8Array, off: number, nowNs: number): NetDevice | null {
     const e = this.fdb.get(macKey(frame, off));
     return e && nowNs - e.seenNs <= AGEING_NS ? e.port : null;
   }
 
   /** The decision for a frame to `frame[0..6)` that came in by `inPort` (null: from the bridge device itself). */
-  decide(frame: Uint8Array, inPort: NetDevice | null, nowNs: bigint): L2 {
+  decide(frame: Uint8Array, inPort: NetDevice | null, nowNs: number): L2 {
     if (frame[0]! & 1) return L2.FloodLocal;
     const k = macKey(frame, 0);
     if (k === this.ownKey) return L2.Local;

@@ -16,29 +16,45 @@ export function msecsToJiffies(ms: number): number {
   return Math.ceil((ms * HZ) / 1000);
 }
 
-/** Nanoseconds per jiffy at HZ=250 (4 ms), as a BigInt. */
-const NS_PER_JIFFY = BigInt(1_000_000_000 / HZ);
+/** Nanoseconds per jiffy at HZ=250 (4 ms). */
+export const NS_PER_JIFFY = 1_000_000_000 / HZ;
 
 /**
- * Jiffies from nanoseconds, floor(ns * HZ / 10^9), for a clock read once
- * per packet: instead of a BigInt multiplication and division each time,
- * it keeps the last whole jiffy it met and counts from there in ordinary
- * numbers (exact while the distance stays below 2^50 ns, about 13 days;
- * earlier times and farther ones take the BigInt way and move the base).
+ * floor(ns / NS_PER_JIFFY) for a whole number of nanoseconds, exact
+ * wherever `ns` is (|ns| < 2^53, 104 days): the division's rounding can
+ * only reach the next whole jiffy from below, and that is undone.
  *
  * @example
- * const j = new JiffyClock(); j.of(8_000_000n) === 2
+ * jiffiesOfNs(3_999_999) === 0; jiffiesOfNs(4_000_000) === 1; jiffiesOfNs(-1) === -1
+ */
+export function jiffiesOfNs(ns: number): number {
+  const j = Math.floor(ns / NS_PER_JIFFY);
+  return j * NS_PER_JIFFY > ns ? j - 1 : j;
+}
+
+/**
+ * Jiffies counted from the epoch, floor((origin + ns) * HZ / 10^9), for a
+ * clock that counts in ordinary numbers of nanoseconds since `origin` (a
+ * BigInt of nanoseconds since 1970, given once): the origin's whole
+ * jiffies and its remainder are kept, so each reading is one division in
+ * doubles, exact while `ns` stays below 2^53 (104 days after the origin).
+ *
+ * @example
+ * const j = new JiffyClock(1_700_000_000_002_000_000n); j.of(2_000_000) === 425_000_000_001
  */
 export class JiffyClock {
-  private baseNs = 0n;
-  private baseJ = 0;
+  private readonly baseJ: number;
+  private readonly phase: number;
 
-  of(ns: bigint): number {
-    const d = Number(ns - this.baseNs);
-    if (d >= 0 && d < 2 ** 50) return this.baseJ + Math.floor(d / (1_000_000_000 / HZ));
-    const j = ns / NS_PER_JIFFY;
-    this.baseNs = j * NS_PER_JIFFY;
+  constructor(originNs = 0n) {
+    const d = BigInt(NS_PER_JIFFY);
+    let j = originNs / d;
+    if (j * d > originNs) j -= 1n;
     this.baseJ = Number(j);
-    return this.baseJ;
+    this.phase = Number(originNs - j * d);
+  }
+
+  of(ns: number): number {
+    return this.baseJ + jiffiesOfNs(this.phase + ns);
   }
 }

@@ -147,8 +147,8 @@ export interface PacketSocket {
 export interface GuestServices {
   /** Jiffies at HZ=250 from the machine's virtual clock. */
   jiffies(): number;
-  /** Virtual time in nanoseconds since the first packet (boot). */
-  nowNs(): bigint;
+  /** Virtual time in nanoseconds since the first packet (boot): an ordinary number, exact for 104 days. */
+  nowNs(): number;
   /** The machine's absolute time: the current packet's capture timestamp, ns since 1970-01-01 UTC. */
   wallNs(): bigint;
   /** The kernel timezone (sys_tz.tz_minuteswest), minutes west of UTC: 0, as on a machine set to UTC. */

@@ -26,6 +26,7 @@ import { basename, dirname, join } from 'node:path';
 import { LINKTYPE_ETHERNET, pcapHeader, pcapRecord } from '../capture/pcap-write.js';
 import { pcapngInterface, pcapngPacket, pcapngSectionHeader, type CaptureWriter } from '../capture/writer.js';
 import { OutputError, OutputFiles, reasonText, type OutputFile } from '../io/output-file.js';
+import { bigintNs } from '../capture/timestamp.js';
 
 export type SplitFormat = 'pcap' | 'pcapng';
 
@@ -145,8 +146,9 @@ class Pending implements SplitCapture {
   write(f: Frame): void {
     this.frames++;
     const origLen = f.origLen ?? f.data.length;
+    const tsNs = f.tsSec !== undefined ? bigintNs(f.tsSec, f.tsNsec ?? 0) : (f.tsNs ?? 0n);
     if (this.format === 'pcap') {
-      this.push(pcapRecord(f.tsNs, f.data, origLen));
+      this.push(pcapRecord(tsNs, f.data, origLen));
       return;
     }
     const key = f.ifName ?? '';
@@ -159,7 +161,7 @@ class Pending implements SplitCapture {
     const o: { comment?: string; direction?: 'in' | 'out' } = {};
     if (f.comment !== undefined) o.comment = f.comment;
     if (f.direction) o.direction = f.direction;
-    this.push(pcapngPacket(id, f.tsNs, f.data, origLen, o));
+    this.push(pcapngPacket(id, tsNs, f.data, origLen, o));
   }
 
   /** Appends what was gathered to the file (creating it the first time); no descriptor stays open. */

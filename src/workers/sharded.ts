@@ -85,6 +85,14 @@ class WireFate implements FateMsg {
     return this.src!.view.getBigUint64(this.tsAt, true);
   }
 
+  /** The time's u64 nanoseconds as two 32-bit words (no BigInt). */
+  get tsHi(): number {
+    return this.src!.view.getUint32(this.tsAt + 4, true);
+  }
+  get tsLo(): number {
+    return this.src!.view.getUint32(this.tsAt, true);
+  }
+
   get frame(): Uint8Array | undefined {
     if (this.frameAt < 0) return undefined;
     return (this.copy ??= this.src!.bytes.slice(this.frameAt, this.frameAt + this.frameLen));

@@ -17,6 +17,7 @@ import { decodeBoot, type FateMsg } from '../machine/passage/index.js';
 import type { DropSite } from '../netfilter/fate.js';
 import { linuxGuest } from '../replay.js';
 import { ByteIn, ByteOut, OUT_CONSOLE, OUT_FATE, OUT_MARK, OUT_REASON, OUT_SITE, REC_FRAME, REC_TICK } from './wire.js';
+import { nsecOfBigint, secOfBigint } from '../capture/timestamp.js';
 
 /** What a worker boots with: the boot parameters as the passage page carries them (machine spec, boot time, names), and the files' texts. */
 export interface WorkerInit {
@@ -175,7 +176,7 @@ export class WorkerGuest {
       const tsNs = r.u64();
       const len = r.u32();
       const data = r.raw(len);
-      if (kind === REC_FRAME) m.deliverFrame(unit, frameNo, tsNs, flags, data);
+      if (kind === REC_FRAME) m.deliverFrame(unit, frameNo, secOfBigint(tsNs), nsecOfBigint(tsNs), flags, data);
       else if (kind === REC_TICK) m.tick(frameNo, tsNs);
     }
     m.settle();

@@ -20,7 +20,7 @@ import { setIPv4Checksum } from '../../src/packet/checksum.js';
 import { ipv4Packet, ipv6Packet, mutated, ethFrame } from './packets-arb.js';
 import { params, timeout } from './config.js';
 
-const S = 1_000_000_000n;
+const S = 1_000_000_000;
 
 describe('connection tracking', () => {
   it('never holds more than its maximum, used as the stack uses it (in, then confirm when accepted)', () => {
@@ -31,9 +31,9 @@ describe('connection tracking', () => {
         fc.array(fc.tuple(fc.oneof(mutated(ipv4Packet), mutated(ipv6Packet)), fc.nat(40), fc.boolean(), fc.boolean()), { maxLength: 80 }),
         (max, buckets, packets) => {
           const ct = new Conntrack({ max, buckets, checksum: false });
-          let now = 0n;
+          let now = 0;
           for (const [p, dt, out, confirm] of packets) {
-            now += BigInt(dt) * S;
+            now += dt * S;
             const skb = new Skb();
             if (p.length >= 40 && p[0]! >> 4 === 6) skb.loadV6(p);
             else if (p.length >= 20) skb.load(p);
@@ -63,7 +63,7 @@ describe('connection tracking', () => {
         const st = new GuestStack({ spec, printk: () => {}, fate: () => {} }, rs, null);
         const ct = (st as unknown as { ct: Conntrack }).ct;
         frames.forEach(([f, where], i) => {
-          st.setClock(BigInt(i) * S);
+          st.setClock(i * S);
           if (where === 2) st.output(f.slice(), i + 1);
           else st.receive(where, f.slice(), i + 1);
           expect(ct.size).toBeLessThanOrEqual(8);
@@ -116,10 +116,10 @@ describe('IPv4 reassembly', () => {
           const count = (f: number): void => void seen.set(f, (seen.get(f) ?? 0) + 1);
           const d = new Ipv4Defrag({ drop: (f) => count(f), limits: { highThresh } });
           const skb = new Skb();
-          let now = 0n;
+          let now = 0;
           let largest = 0;
           frags.forEach(([p, dt, user], i) => {
-            now += BigInt(dt) * S;
+            now += dt * S;
             d.expire(now);
             skb.load(p);
             skb.mac = null;
@@ -187,9 +187,9 @@ describe('IPv6 reassembly', () => {
           const d = new Ipv6Defrag();
           const mem = (): number => (d as unknown as { mem: number }).mem;
           const skb = new Skb();
-          let now = 0n;
+          let now = 0;
           frags.forEach(([p, dt], i) => {
-            now += BigInt(dt) * S;
+            now += dt * S;
             for (const q of d.expire(now)) q.frames.forEach(count);
             skb.loadV6(p);
             const r = d.add(skb, DEV, i + 1, now);

@@ -207,9 +207,9 @@ describe('the guest stack', () => {
             const fates: Fate[] = [];
             const st = new GuestStack({ spec: MACHINE, printk: () => {}, fate: (f) => fates.push({ ...f }) }, rs4, rs6);
             const log: OobLog = [];
-            let t = 1_700_000_000_000_000_000n;
+            let t = 1_700_000_000_000_000_000;
             frames.forEach(([frame, where, truncated, dtMs], i) => {
-              t += BigInt(dtMs) * 1_000_000n;
+              t += dtMs * 1_000_000;
               st.setClock(t);
               const g = guarded(frame.slice(), log);
               if (where === 2) st.output(g, i + 1, truncated);
@@ -325,9 +325,9 @@ describe('the guest stack in conversations', () => {
           const st = new GuestStack({ spec: MACHINE, printk: (_l, t) => lines.push(t), fate: (f) => fates.push({ ...f }) }, rs4, rs6);
           const ct = (st as unknown as { ct: { size: number; max: number } }).ct;
           const log: OobLog = [];
-          let t = 1_700_000_000_000_000_000n;
+          let t = 1_700_000_000_000_000_000;
           frames.forEach(([f, unit, dtMs], i) => {
-            t += BigInt(dtMs) * 1_000_000n;
+            t += dtMs * 1_000_000;
             st.setClock(t);
             const g = guarded(f, log);
             if (unit === 2) st.output(g, i + 1);

@@ -234,7 +234,7 @@ describe('the passage message codecs', () => {
         (fates, flips) => {
           const buf = new MessageBuffer(1 << 20);
           const enc = new FateEncoder(buf);
-          for (const [f, ts] of fates) enc.fate(f, ts);
+          for (const [f, ts] of fates) enc.fate(f, Number(ts >> 32n), Number(ts & 0xffffffffn));
           // Read the run back: definitions and records in order.
           const dec = new FateDecoder();
           const rec = new FateRecord();

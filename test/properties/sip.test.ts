@@ -108,12 +108,12 @@ describe('sip helper on any payload', () => {
           const ct = new Conntrack();
           const a = v6 ? '2001:db8:2::10' : '192.0.2.10';
           const p = v6 ? '2001:db8:ff::50' : '203.0.113.50';
-          let now = 1_000_000_000n;
+          let now = 1_000_000_000;
           const ip = (src: string, dst: string, l4: ReturnType<typeof udp>): Uint8Array => (v6 ? ipv6({ src, dst }, l4) : ipv4({ src, dst }, l4));
           const send = (bytes: Uint8Array): boolean => {
             const skb = v6 ? new Skb().loadV6(bytes) : new Skb().load(bytes);
             skb.ctZone = zoneTemplate(0, ZONE_DIR_BOTH, false, helperIndex('sip', overTcp ? 6 : 17));
-            now += 1_000_000n;
+            now += 1_000_000;
             expect(ct.in(skb, Hook.PreRouting, now)).toBe(NF_ACCEPT);
             const ok = ct.confirm(skb, now);
             if (!ok) expect(ct.helperDropReason ?? '').toMatch(/^nf_ct_sip: dropping packet: /);

@@ -14,7 +14,7 @@ describe('MessageBuffer growth', () => {
     const filler = new Uint8Array(16 * 1024 - 40);
     buf.put(Module.LINUX, Module.CONSOLE, MsgType.ConsoleLine, filler);
     for (let i = 0; i < 50; i++) {
-      enc.fate({ kind: FateKind.DroppedByRule, frameNo: i + 1, unit: -1, site: { table: 'filter', chain: `chain-with-a-long-name-${i}`, rule: i + 1 } }, 0n);
+      enc.fate({ kind: FateKind.DroppedByRule, frameNo: i + 1, unit: -1, site: { table: 'filter', chain: `chain-with-a-long-name-${i}`, rule: i + 1 } }, 0, 0);
     }
     expect(page.writeMessages(buf.bytes, buf.view, 0, buf.len)).toBe(buf.len);
     let fates = 0;

@@ -14,9 +14,9 @@ describe('fate records', () => {
     const enc = new FateEncoder(buf);
     const f = { kind: FateKind.DroppedByRule, frameNo: 3, unit: -1, site: { table: 'filter', chain: 'INPUT', rule: 4 }, reason: 'why' };
     const g = { kind: FateKind.Forwarded, frameNo: 9, unit: 1, frame: bytes(42) };
-    enc.fate(f, 5n);
-    enc.fate(g, 6n);
-    enc.fate({ ...f, frameNo: 4, reason: undefined }, 7n);
+    enc.fate(f, 0, 5);
+    enc.fate(g, 0, 6);
+    enc.fate({ ...f, frameNo: 4, reason: undefined }, 1, 7);
     expect(page.writeMessages(buf.bytes, buf.view, 0, buf.len)).toBe(buf.len);
     const dec = new FateDecoder();
     const rec = new FateRecord();
@@ -35,7 +35,7 @@ describe('fate records', () => {
     expect(got).toEqual([
       { ...f, tsNs: 5n },
       { ...g, tsNs: 6n },
-      { ...f, frameNo: 4, reason: undefined, tsNs: 7n },
+      { ...f, frameNo: 4, reason: undefined, tsNs: 4_294_967_303n },
     ]);
     expect(dec.sites).toEqual([{ table: 'filter', chain: 'INPUT', rule: 4 }]);
   });

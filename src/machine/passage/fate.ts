@@ -89,8 +89,8 @@ export class FateEncoder {
     return n;
   }
 
-  /** Appends one fate record (and the definitions it needs). */
-  fate(f: Fate, tsNs: bigint): void {
+  /** Appends one fate record (and the definitions it needs), at the u64 time whose 32-bit words are `tsHi` and `tsLo`. */
+  fate(f: Fate, tsHi: number, tsLo: number): void {
     const site = f.site ? this.siteId(f.site) : -1;
     const reason = f.reason !== undefined ? this.reasonId(f.reason) : -1;
     const frame = f.frame;
@@ -103,7 +103,8 @@ export class FateEncoder {
     u8[o + 1] = f.unit & 0xff;
     u8[o + 2] = flags;
     dv.setUint32(o + 3, f.frameNo >>> 0, true);
-    dv.setBigUint64(o + 7, tsNs, true);
+    dv.setUint32(o + 7, tsLo, true);
+    dv.setUint32(o + 11, tsHi, true);
     let p = o + FATE_HEADER;
     if (site >= 0) {
       dv.setUint32(p, site, true);
@@ -136,6 +137,13 @@ export class FateRecord implements FateMsg {
   reason: string | undefined = undefined;
   declare readonly tsNs: bigint;
   declare readonly frame: Uint8Array | undefined;
+  /** The time's u64 nanoseconds as two 32-bit words (no BigInt). */
+  get tsHi(): number {
+    return this.#view.getUint32(this.#at + 11, true);
+  }
+  get tsLo(): number {
+    return this.#view.getUint32(this.#at + 7, true);
+  }
   // Where the record lies: src[at, end); its frame from frameAt (-1: none).
   #src: Uint8Array = new Uint8Array(0);
   #view = new DataView(this.#src.buffer);

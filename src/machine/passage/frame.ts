@@ -5,6 +5,7 @@
  * Payload: u32 frameNo, u64 tsNs, u8 flags, frame bytes.
  */
 import { PassageError } from './page.js';
+import { nsecOfBigint, secOfBigint, setNs64 } from '../../capture/timestamp.js';
 
 /** Frame flag: locally generated (its source is a guest address), the OUTPUT path. */
 export const FRAME_OUTPUT = 1;
@@ -21,10 +22,10 @@ export interface FrameMsg {
 }
 /** Bytes of a frame message before the frame. */
 export const FRAME_HEADER = 13;
-/** Writes a frame message's payload at `at` (FRAME_HEADER + data.length bytes). */
-export function putFrame(u8: Uint8Array, dv: DataView, at: number, frameNo: number, tsNs: bigint, flags: number, data: Uint8Array): void {
+/** Writes a frame message's payload at `at` (FRAME_HEADER + data.length bytes); its time is tsSec seconds and tsNsec nanoseconds since 1970. */
+export function putFrame(u8: Uint8Array, dv: DataView, at: number, frameNo: number, tsSec: number, tsNsec: number, flags: number, data: Uint8Array): void {
   dv.setUint32(at, frameNo, true);
-  dv.setBigUint64(at + 4, tsNs, true);
+  setNs64(dv, at + 4, tsSec, tsNsec);
   u8[at + 12] = flags;
   u8.set(data, at + FRAME_HEADER);
 }
@@ -37,7 +38,16 @@ export function checkFrame(u8: Uint8Array, at: number, size: number): number {
 }
 export function encodeFrame(f: FrameMsg): Uint8Array {
   const b = new Uint8Array(FRAME_HEADER + f.data.length);
-  putFrame(b, new DataView(b.buffer), 0, f.frameNo, f.tsNs, (f.output ? FRAME_OUTPUT : 0) | (f.truncated ? FRAME_TRUNCATED : 0), f.data);
+  putFrame(
+    b,
+    new DataView(b.buffer),
+    0,
+    f.frameNo,
+    secOfBigint(f.tsNs),
+    nsecOfBigint(f.tsNs),
+    (f.output ? FRAME_OUTPUT : 0) | (f.truncated ? FRAME_TRUNCATED : 0),
+    f.data,
+  );
   return b;
 }
 export function decodeFrame(b: Uint8Array): FrameMsg {

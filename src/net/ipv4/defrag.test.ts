@@ -8,7 +8,7 @@ import { DefragUser, fragTruesize, IPQ_SIZE, Ipv4Defrag, type DefragLimits, type
 const SRC = '203.0.113.9';
 const FW = '198.51.100.1';
 const FW_N = parseIPv4(FW)!;
-const SEC = 1_000_000_000n;
+const SEC = 1_000_000_000;
 
 interface FragFields {
   id?: number;
@@ -57,13 +57,13 @@ function harness(limits?: Partial<DefragLimits>) {
   });
   const skb = new Skb();
   let frameNo = 0;
-  const add = (ip: Uint8Array, o: { user?: DefragUser; at?: bigint; pktType?: PacketType; mark?: number } = {}): Reassembled | null => {
+  const add = (ip: Uint8Array, o: { user?: DefragUser; at?: number; pktType?: PacketType; mark?: number } = {}): Reassembled | null => {
     skb.load(ip);
     skb.mac = null;
     skb.pktType = o.pktType ?? PacketType.Host;
     skb.mark = o.mark ?? 0;
     skb.nftrace = false;
-    return d.add(skb, o.user ?? DefragUser.LocalDeliver, ++frameNo, o.at ?? 0n);
+    return d.add(skb, o.user ?? DefragUser.LocalDeliver, ++frameNo, o.at ?? 0);
   };
   return { d, drops, icmps, logs, add };
 }
@@ -298,10 +298,10 @@ describe('IPv4 reassembly (ip_defrag)', () => {
 
   it('times a queue out ipfrag_time after its first fragment, later fragments notwithstanding', () => {
     const h = harness();
-    h.add(frag(0, udpBytes(53, bytes(8)), { mf: true }), { at: 0n });
-    h.add(frag(32, bytes(8), { mf: true }), { at: 20n * SEC });
-    expect(h.d.expire(30n * SEC - 1n)).toBe(false);
-    expect(h.d.expire(30n * SEC)).toBe(true);
+    h.add(frag(0, udpBytes(53, bytes(8)), { mf: true }), { at: 0 });
+    h.add(frag(32, bytes(8), { mf: true }), { at: 20 * SEC });
+    expect(h.d.expire(30 * SEC - 1)).toBe(false);
+    expect(h.d.expire(30 * SEC)).toBe(true);
     expect(h.drops).toEqual([
       [1, 'reasmTimeout'],
       [2, 'reasmTimeout'],
@@ -327,20 +327,20 @@ describe('IPv4 reassembly (ip_defrag)', () => {
     for (const [name, ip, o] of cases) {
       const h = harness();
       h.add(ip, o);
-      h.d.expire(31n * SEC);
+      h.d.expire(31 * SEC);
       expect(h.icmps, name).toEqual([]);
       expect(h.drops, name).toEqual([[1, 'reasmTimeout']]);
     }
     const local = harness();
     local.add(frag(0, bytes(8), { mf: true }), { user: DefragUser.ConntrackIn });
-    local.d.expire(31n * SEC);
+    local.d.expire(31 * SEC);
     expect(local.icmps.length).toBe(1);
   });
 
   it('expires queues in creation order and stops at the first still alive', () => {
     const h = harness();
-    for (let i = 0; i < 5; i++) h.add(frag(0, bytes(8), { mf: true, id: 100 + i }), { at: BigInt(i) * SEC });
-    h.d.expire(32n * SEC);
+    for (let i = 0; i < 5; i++) h.add(frag(0, bytes(8), { mf: true, id: 100 + i }), { at: i * SEC });
+    h.d.expire(32 * SEC);
     expect(h.drops.map(([f]) => f)).toEqual([1, 2, 3]);
     expect(h.d.stats().queues).toBe(2);
   });
@@ -351,20 +351,20 @@ describe('IPv4 reassembly (ip_defrag)', () => {
       [64, false],
     ] as const) {
       const h = harness();
-      h.add(frag(0, bytes(16), { mf: true, id: 1 }), { at: 0n });
-      for (let i = 0; i < between; i++) h.add(frag(0, bytes(8), { mf: true, id: 1000 + i }), { at: 0n });
+      h.add(frag(0, bytes(16), { mf: true, id: 1 }), { at: 0 });
+      for (let i = 0; i < between; i++) h.add(frag(0, bytes(8), { mf: true, id: 1000 + i }), { at: 0 });
       // Other sources do not count.
-      for (let i = 0; i < 100; i++) h.add(frag(0, bytes(8), { mf: true, id: 1, src: '203.0.113.77' }), { at: 0n });
-      const r = h.add(frag(16, bytes(8), { id: 1 }), { at: 10n * SEC });
+      for (let i = 0; i < 100; i++) h.add(frag(0, bytes(8), { mf: true, id: 1, src: '203.0.113.77' }), { at: 0 });
+      const r = h.add(frag(16, bytes(8), { id: 1 }), { at: 10 * SEC });
       if (ok) expect(r!.frames).toEqual([1, between + 100 + 2]);
       else {
         expect(r).toBeNull();
         expect(h.drops.filter(([, w]) => w !== 'fragDup')).toEqual([[1, 'fragTooFar']]);
         expect(h.d.stats()).toMatchObject({ reasmFails: 1, reasmOKs: 0 });
         // Started again at 10 s: its timer with it.
-        h.d.expire(35n * SEC);
+        h.d.expire(35 * SEC);
         expect(h.drops.at(-1)).not.toEqual([between + 102, 'reasmTimeout']);
-        h.d.expire(40n * SEC);
+        h.d.expire(40 * SEC);
         expect(h.drops.at(-1)).toEqual([between + 102, 'reasmTimeout']);
       }
     }
@@ -392,7 +392,7 @@ describe('IPv4 reassembly (ip_defrag)', () => {
     expect(new Set(h.drops.map(([, w]) => w))).toEqual(new Set(['fragMemory']));
     expect(h.d.stats()).toMatchObject({ reasmFails: 6, queues: 1676 });
     // Once they time out, room again.
-    h.d.expire(30n * SEC);
+    h.d.expire(30 * SEC);
     expect(h.d.stats()).toMatchObject({ queues: 0, memory: 0 });
   });
 
@@ -406,7 +406,7 @@ describe('IPv4 reassembly (ip_defrag)', () => {
     const ip = frag(0, new Uint8Array(1480), { mf: true });
     for (let i = 0; i < n; i++) {
       // Fragments of distinct datagrams from 100,000 sources, 1 ms apart: none ever completes.
-      const at = BigInt(i) * 1_000_000n;
+      const at = i * 1_000_000;
       h.d.expire(at);
       ip[4] = (i >> 8) & 255;
       ip[5] = i & 255;

@@ -74,13 +74,13 @@ export interface DefragLimits {
   /** ipfrag_high_thresh: above it, fragments are refused (bytes). */
   readonly highThresh: number;
   /** ipfrag_time: a queue's life from its first fragment (ns). */
-  readonly timeNs: bigint;
+  readonly timeNs: number;
   /** ipfrag_max_dist: fragments from one source between two of a queue's before it starts again (0: off). */
   readonly maxDist: number;
 }
 
 /** The kernel's defaults (ipv4_frags_init_net). */
-export const DEFRAG_DEFAULTS: DefragLimits = { highThresh: 4 * 1024 * 1024, timeNs: 30_000_000_000n, maxDist: 64 };
+export const DEFRAG_DEFAULTS: DefragLimits = { highThresh: 4 * 1024 * 1024, timeNs: 30_000_000_000, maxDist: 64 };
 
 /** sizeof(struct ipq) on the reference kernel (6.18, x86-64): what a queue is charged, measured with /proc/net/sockstat. */
 export const IPQ_SIZE = 200;
@@ -197,7 +197,7 @@ interface Queue {
   readonly saddr: number;
   readonly daddr: number;
   readonly peer: Peer | null;
-  deadlineNs: bigint;
+  deadlineNs: number;
   flags: number;
   /** Total length of the data, as far as known (qp->q.len). */
   len: number;
@@ -242,7 +242,7 @@ export class Ipv4Defrag {
   private mem = 0;
   private readonly counters = { reasmReqds: 0, reasmOKs: 0, reasmFails: 0, reasmOverlaps: 0, reasmTimeout: 0 };
   /** net_ratelimit() for the oversize message: 10 per 5 s. */
-  private logWindowNs = -1n;
+  private logWindowNs = -Infinity;
   private logCount = 0;
 
   constructor(private readonly opts: DefragOptions) {
@@ -261,7 +261,7 @@ export class Ipv4Defrag {
    * and the fragment is held or has been dropped through `drop` (with any
    * queue it brought down).
    */
-  add(skb: Skb, user: DefragUser, frameNo: number, nowNs: bigint): Reassembled | null {
+  add(skb: Skb, user: DefragUser, frameNo: number, nowNs: number): Reassembled | null {
     const c = this.counters;
     c.reasmReqds++;
     // inet_frag_find: above the high threshold nothing is found or made.
@@ -336,7 +336,7 @@ export class Ipv4Defrag {
    * Times out the queues whose ipfrag_time has passed at `nowNs` (ip_expire).
    * True when any did (an ICMP error may be waiting to be sent).
    */
-  expire(nowNs: bigint): boolean {
+  expire(nowNs: number): boolean {
     if (this.queues.size === 0) return false;
     let any = false;
     for (const q of this.queues.values()) {
@@ -359,7 +359,7 @@ export class Ipv4Defrag {
     }
   }
 
-  private create(key: string, user: DefragUser, saddr: number, daddr: number, nowNs: bigint): Queue {
+  private create(key: string, user: DefragUser, saddr: number, daddr: number, nowNs: number): Queue {
     let peer: Peer | null = null;
     if (this.limits.maxDist > 0) {
       peer = this.peers.get(saddr) ?? null;
@@ -403,7 +403,7 @@ export class Ipv4Defrag {
   }
 
   /** ip_frag_reinit: the queue's fragments go, it starts again with its timer re-armed (and so moves to the end of the expiry order). */
-  private reinit(q: Queue, nowNs: bigint): void {
+  private reinit(q: Queue, nowNs: number): void {
     for (const f of q.frames) this.opts.drop(f, 'fragTooFar');
     this.mem -= q.mem;
     q.mem = 0;
@@ -465,7 +465,7 @@ export class Ipv4Defrag {
   }
 
   /** ip_frag_reasm: the whole packet, or null when it fails (ECN, too long). */
-  private reasm(q: Queue, frameNo: number, nowNs: bigint): Reassembled | null {
+  private reasm(q: Queue, frameNo: number, nowNs: number): Reassembled | null {
     this.unlink(q);
     const c = this.counters;
     const ecn = reasmEcn(q.ecn);
@@ -538,9 +538,9 @@ export class Ipv4Defrag {
   }
 
   /** "IPv4: Oversized IP packet from A.B.C.D", at most 10 in 5 s (net_info_ratelimited). */
-  private logOversize(saddr: number, nowNs: bigint): void {
+  private logOversize(saddr: number, nowNs: number): void {
     if (!this.opts.printk) return;
-    if (this.logWindowNs < 0n || nowNs - this.logWindowNs >= 5_000_000_000n) {
+    if (nowNs - this.logWindowNs >= 5_000_000_000) {
       this.logWindowNs = nowNs;
       this.logCount = 0;
     }

@@ -37,7 +37,7 @@ const MACHINE: MachineSpec = {
 
 const WIRE = { src: '02:00:00:00:00:02', dst: '02:00:00:00:00:01' };
 const FW_MAC = { src: '02:00:00:00:00:01', dst: '02:00:00:00:00:02' };
-const SEC = 1_000_000_000n;
+const SEC = 1_000_000_000;
 
 /** Fragments of a UDP datagram from `src` to `dst`: its transport bytes cut at the given offsets (multiples of 8). */
 function fragments(src: string, dst: string, id: number, dport: number, size: number, cuts: number[], df = false): Uint8Array[] {
@@ -71,7 +71,7 @@ function run(rules: string, steps: Step[]) {
     rs,
   );
   steps.forEach((s, i) => {
-    st.setClock(1_767_225_600n * SEC + BigInt(Math.round(s.at * 1e9)));
+    st.setClock(1_767_225_600 * SEC + Math.round(s.at * 1e9));
     if (s.local) st.output(ethernet(FW_MAC, s.ip), i + 1);
     else st.receive(0, ethernet(WIRE, s.ip), i + 1);
   });

@@ -41,7 +41,7 @@ function run(rules: string, frames: Array<[number, Uint8Array]>, truncated = fal
   const fates: Fate[] = [];
   const st = new GuestStack({ spec: ORACLE_MACHINE, printk: () => {}, fate: (f) => fates.push({ ...f, ...(f.frame ? { frame: f.frame.slice() } : {}) }) }, rs);
   frames.forEach(([unit, f], i) => {
-    st.setClock(BigInt(i) * 1_000_000n);
+    st.setClock(i * 1_000_000);
     if (unit < 0) st.output(f, i + 1, truncated);
     else st.receive(unit, f, i + 1, truncated);
   });
@@ -157,7 +157,7 @@ COMMIT
     const lines: string[] = [];
     const rs = loadRuleset(rules, 't.v4');
     const st = new GuestStack({ spec: ORACLE_MACHINE, printk: (_l, t) => lines.push(t), fate: () => {} }, rs);
-    st.setClock(0n);
+    st.setClock(0);
     st.receive(0, ethernet(WIRE, ipv4({ src: '203.0.113.9', dst: '198.51.100.1' }, tcp({ sport: 1000, dport: 22 }))), 1);
     st.receive(0, ethernet(WIRE, ipv4({ src: '203.0.113.9', dst: '198.51.100.1' }, udp({ sport: 1000, dport: 53 }))), 2);
     const trace = lines.filter((l) => l.startsWith('TRACE: '));

@@ -16,7 +16,7 @@
  * packet that caused them has finished; TEE's copies take it at once, while
  * the packet waits at its rule (nf_dup_ipv4, nf_dup_ipv6).
  */
-import { JiffyClock } from '../../netfilter/clock.js';
+import { jiffiesOfNs } from '../../netfilter/clock.js';
 import { inetChecksum } from '../../packet/checksum.js';
 import { Fib, type FibResultV4 } from '../fib.js';
 import { flowPort } from '../policy.js';
@@ -55,6 +55,13 @@ export interface StackOptions {
   readonly trace?: (frameNo: number) => boolean;
   /** False when the host keeps no leaving frames: a packet that got through is reported without its frame (default true). */
   readonly leavingFrames?: boolean;
+  /**
+   * The time `setClock` counts from, in nanoseconds since 1970 (the boot:
+   * the first frame's timestamp); default 0. The clock itself is an
+   * ordinary number of nanoseconds since then; the wall clock (`-m time`)
+   * and conntrack's jiffies, which count from the epoch, add it back.
+   */
+  readonly clockOriginNs?: bigint;
 }
 
 /** Tables and their priority on each hook (include/uapi/linux/netfilter_ipv4.h). */
@@ -182,9 +189,11 @@ export class GuestStack {
   private readonly lo: NetDevice;
   private readonly skb = new Skb();
   private readonly par: XtParams;
-  private clockNs = 0n;
-  private bootNs = -1n;
-  private readonly jiffyClock = new JiffyClock();
+  /** Nanoseconds since `clockOriginNs`: the latest time seen (the clock never goes back). */
+  private clockNs = 0;
+  /** The clock at the first `setClock` (the boot), NaN before it. */
+  private bootNs = NaN;
+  private readonly originNs: bigint;
   private readonly pendingLocal: Array<{ ip: Uint8Array; frameNo: number; ct: Conn | null; ctinfo: number }> = [];
   /** Connection tracking, when the rule set needs it (the kernel registers its hooks lazily). */
   private readonly ct: Conntrack | null;
@@ -235,12 +244,14 @@ export class GuestStack {
     this.policyRouting = this.fib.policy4 !== null || this.fib.v6.policy !== null;
     this.acceptLocal = opts.spec.sysctl?.acceptLocal ?? false;
     const cts = opts.spec.conntrack;
+    this.originNs = opts.clockOriginNs ?? 0n;
     this.ct =
       needsConntrack(ruleset) || (ruleset6 !== null && needsConntrack(ruleset6))
         ? new Conntrack({
             ...(cts?.max !== undefined ? { max: cts.max } : {}),
             ...(cts?.tcpLoose !== undefined ? { tcpLoose: cts.tcpLoose } : {}),
             ...(cts?.tcpBeLiberal !== undefined ? { tcpBeLiberal: cts.tcpBeLiberal } : {}),
+            clockOriginNs: this.originNs,
           })
         : null;
     // Loading a nat table registers the NAT hooks (and conntrack with them).
@@ -278,8 +289,8 @@ export class GuestStack {
     const self = this;
     this.services = {
       jiffies: () => self.jiffies(),
-      nowNs: () => (self.bootNs < 0n ? 0n : self.clockNs - self.bootNs),
-      wallNs: () => self.clockNs,
+      nowNs: () => (self.bootNs === self.bootNs ? self.clockNs - self.bootNs : 0),
+      wallNs: () => self.originNs + BigInt(self.clockNs),
       tzMinutesWest: () => 0,
       socketOf: socketLookup(opts.spec, (a) => fib.isLocal(a)),
       queueVerdict: queueVerdicts(opts.spec),
@@ -346,14 +357,20 @@ export class GuestStack {
 
   /** Jiffies at HZ=250 since boot (the first packet). */
   jiffies(): number {
-    if (this.bootNs < 0n) return 0;
-    return this.jiffyClock.of(this.clockNs - this.bootNs);
+    if (this.bootNs !== this.bootNs) return 0;
+    return jiffiesOfNs(this.clockNs - this.bootNs);
   }
 
-  /** Sets the virtual clock to the time of the next packet (ns since the epoch). */
-  setClock(tsNs: bigint): void {
-    if (this.bootNs < 0n) this.bootNs = tsNs;
-    if (tsNs > this.clockNs) this.clockNs = tsNs;
+  /**
+   * Sets the virtual clock to the time of the next packet: nanoseconds
+   * since `clockOriginNs`, exact below 2^53 (104 days). The first call is
+   * the boot; an earlier time than the latest leaves the clock where it is.
+   */
+  setClock(tsNs: number): void {
+    if (this.bootNs !== this.bootNs) {
+      this.bootNs = tsNs;
+      this.clockNs = tsNs;
+    } else if (tsNs > this.clockNs) this.clockNs = tsNs;
     this.nat?.setClock(this.clockNs);
     // ip_expire: its ICMP errors leave before the next frame.
     if (this.frags.expire(this.clockNs)) this.drainLocal();

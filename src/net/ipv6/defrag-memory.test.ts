@@ -39,10 +39,10 @@ describe('IPv6 reassembly memory', () => {
     };
     let n = 0;
     // 64 queues of one 60,000-byte fragment: just under the threshold.
-    for (let q = 0; q < 68; q++) d.add(skb.loadV6(frag(q, 1, 0, 60_000)), DEV, ++n, 0n);
+    for (let q = 0; q < 68; q++) d.add(skb.loadV6(frag(q, 1, 0, 60_000)), DEV, ++n, 0);
     expect(mem()).toBeLessThanOrEqual(HIGH6 + 60_000 + 256);
     // Grow every queue held with small fragments.
-    for (let k = 0; k < 200; k++) for (let q = 0; q < 68; q++) d.add(skb.loadV6(frag(q, 1, 7500 + k, 8)), DEV, ++n, 0n);
+    for (let k = 0; k < 200; k++) for (let q = 0; q < 68; q++) d.add(skb.loadV6(frag(q, 1, 7500 + k, 8)), DEV, ++n, 0);
     expect(mem()).toBeLessThanOrEqual(HIGH6 + 60_000 + 256);
   });
 
@@ -55,6 +55,6 @@ describe('IPv6 reassembly memory', () => {
     b[6] = 44;
     b[40] = 17;
     b[43] = 1;
-    expect(d.add(skb.loadV6(b), DEV, 1, 0n).dropped).toBeUndefined();
+    expect(d.add(skb.loadV6(b), DEV, 1, 0).dropped).toBeUndefined();
   });
 });

@@ -4,7 +4,7 @@ import { PacketType, Skb, type NetDevice } from '../../netfilter/types.js';
 import { Ipv6Defrag, thdrTruncated } from './defrag.js';
 
 const DEV = { name: 'eth1', index: 2, mac: new Uint8Array(6), addrs: [], mtu: 1500, unit: 1 } as unknown as NetDevice;
-const S = 1_000_000_000n;
+const S = 1_000_000_000;
 
 /** The UDP datagram's bytes after the IPv6 header, cut into fragments at the given offsets. */
 function fragments(cuts: number[], id = 7, len = 64): Uint8Array[] {
@@ -19,7 +19,7 @@ function fragments(cuts: number[], id = 7, len = 64): Uint8Array[] {
   return out;
 }
 
-function add(d: Ipv6Defrag, pkt: Uint8Array, frameNo: number, at = 0n) {
+function add(d: Ipv6Defrag, pkt: Uint8Array, frameNo: number, at = 0) {
   const skb = new Skb().loadV6(pkt).begin(null, PacketType.Host, frameNo);
   return d.add(skb, DEV, frameNo, at);
 }
@@ -54,10 +54,10 @@ describe('nf_defrag_ipv6', () => {
   it('expires a queue after 60 s, returning its frames and its first fragment as it came, counted as a timeout', () => {
     const d = new Ipv6Defrag();
     const first = fragments([0, 24])[0]!;
-    add(d, first, 1, 0n);
-    add(d, fragments([0, 24], 8)[1]!, 2, 0n);
-    expect(d.expire(59n * S)).toEqual([]);
-    const gone = d.expire(61n * S);
+    add(d, first, 1, 0);
+    add(d, fragments([0, 24], 8)[1]!, 2, 0);
+    expect(d.expire(59 * S)).toEqual([]);
+    const gone = d.expire(61 * S);
     expect(gone.map((q) => q.frames)).toEqual([[1], [2]]);
     expect(gone[0]!.head).toEqual(first);
     // A queue without its first fragment: no ICMPv6 time exceeded can quote it.
@@ -84,7 +84,7 @@ describe('nf_defrag_ipv6', () => {
     const r = add(d, odd, 2);
     expect(r.pass).toBe(true);
     expect(r.dropped).toEqual([1]);
-    expect(d.expire(61n * S)).toEqual([]);
+    expect(d.expire(61 * S)).toEqual([]);
   });
 
   it('counts for the stack (ipv6_frag_rcv): every fragment requested, an atomic one and a whole reassembled, an overlap failed', () => {
@@ -104,7 +104,7 @@ describe('nf_defrag_ipv6', () => {
     const d = new Ipv6Defrag('local');
     const odd = fragments([0, 28], 13)[0]!;
     expect(add(d, odd, 1).dropped).toEqual([1]);
-    const gone = d.expire(61n * S);
+    const gone = d.expire(61 * S);
     expect(gone.map((q) => q.frames)).toEqual([[]]);
     expect(d.stats).toEqual({ reasmReqds: 1, reasmOKs: 0, reasmFails: 1, reasmTimeout: 1 });
   });

@@ -32,7 +32,7 @@
  */
 import type { NetDevice, PacketType, Skb } from '../../netfilter/types.js';
 
-const FRAG_TIME_NS = 60_000_000_000n;
+const FRAG_TIME_NS = 60_000_000_000;
 const HIGH_THRESH = 4 * 1024 * 1024;
 /** Bytes charged per fragment beyond its data (an approximation of the kernel's skb truesize). */
 const OVERHEAD = 256;
@@ -63,7 +63,7 @@ export interface Expired {
 
 interface Queue {
   readonly key: string;
-  readonly firstNs: bigint;
+  readonly firstNs: number;
   readonly frames: number[];
   readonly parts: Part[];
   /** The first fragment's headers up to the fragment header, and the fragment header's offset in them. */
@@ -154,7 +154,7 @@ export class Ipv6Defrag {
   }
 
   /** Adds the loaded fragment (`skb.ext.fragment`). */
-  add(skb: Skb, dev: NetDevice, frameNo: number, nowNs: bigint): AddResult {
+  add(skb: Skb, dev: NetDevice, frameNo: number, nowNs: number): AddResult {
     const d = skb.data;
     const fh = skb.ext.fragHdr;
     const len = skb.len;
@@ -302,7 +302,7 @@ export class Ipv6Defrag {
   }
 
   /** Queues older than ip6frag_time, which expire (each counted in Ip6ReasmTimeout and Ip6ReasmFails). */
-  expire(nowNs: bigint): readonly Expired[] {
+  expire(nowNs: number): readonly Expired[] {
     // Called for every frame: with nothing queued, no array and no iterator.
     if (this.queues.size === 0) return NONE_EXPIRED;
     const out: Expired[] = [];

@@ -44,7 +44,7 @@ export interface StackCore {
   readonly lo: NetDevice;
   /** Connection tracking runs (nf_defrag_ipv6 reassembles before it). */
   readonly tracking: boolean;
-  clock(): bigint;
+  clock(): number;
   /** Did mangle OUTPUT reroute the packet in hand (ip6_route_me_harder)? `clear`: forget it (a new packet starts its way). */
   rerouted(clear: boolean): boolean;
   /** Runs the tables (and conntrack) of `hook` for the loaded packet; false when it was dropped (fate given). */
@@ -263,7 +263,7 @@ export class Ipv6Path {
    * were delivered, and what it would send about them comes after INPUT
    * (see README: the oracle's stack is silent).
    */
-  expire(nowNs: bigint): void {
+  expire(nowNs: number): void {
     for (const q of this.defrag.expire(nowNs)) {
       for (const f of q.frames) this.core.stackDrop(f, 'FRAG_REASM_TIMEOUT (IPv6)');
       this.timeExceeded(q);

@@ -95,9 +95,9 @@ describe('irc helper', () => {
     r.sv(':srv PONG x\r\n');
     r.cl('PING x\r\n');
     r.sv(':srv PONG x\r\n');
-    r.now += 299n * 1_000_000_000n;
+    r.now += 299 * 1_000_000_000;
     expect(r.expectations()).toHaveLength(7);
-    r.now += 1_000_000_000n;
+    r.now += 1_000_000_000;
     expect(r.expectations()).toEqual([]);
   });
 

@@ -42,14 +42,14 @@ function gre(key: number): Uint8Array {
 /** A PPTP control connection with the pptp helper, driven packet by packet through in() and confirm(). */
 class Rig {
   readonly ct = new Conntrack();
-  now = 1_000_000_000n;
+  now = 1_000_000_000;
   cseq = 1000;
   sseq = 900000;
 
   send(ip: Uint8Array, tmpl = -1): { skb: Skb; ok: boolean } {
     const skb = new Skb().load(ip);
     skb.ctZone = tmpl;
-    this.now += 1_000_000n;
+    this.now += 1_000_000;
     expect(this.ct.in(skb, Hook.PreRouting, this.now)).toBe(NF_ACCEPT);
     return { skb, ok: this.ct.confirm(skb, this.now) };
   }
@@ -202,7 +202,7 @@ describe('pptp helper', () => {
   it('a dropped first GRE packet takes the keymap with it', () => {
     const r = call(new Rig());
     const skb = new Skb().load(ipv4({ src: PNS, dst: PAC }, raw(47, gre(0x2222))));
-    r.now += 1_000_000n;
+    r.now += 1_000_000;
     r.ct.in(skb, Hook.PreRouting, r.now);
     expect(skb.ctinfo).toBe(IP_CT_RELATED);
     // Never confirmed (dropped): the next packet finds no keymap.

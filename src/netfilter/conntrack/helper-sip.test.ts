@@ -23,7 +23,7 @@ function sip(lines: string[], body = ''): string {
 /** A conntrack table with packets sent through in() and confirm(), each one millisecond apart. */
 class Rig {
   readonly ct = new Conntrack();
-  now = 1_000_000_000n;
+  now = 1_000_000_000;
   constructor(readonly v6 = false) {}
   get a(): string {
     return this.v6 ? A6 : A;
@@ -34,7 +34,7 @@ class Rig {
   send(ip: Uint8Array, helper = ''): { skb: Skb; ok: boolean } {
     const skb = ip[0]! >> 4 === 6 ? new Skb().loadV6(ip) : new Skb().load(ip);
     skb.ctZone = helper ? zoneTemplate(0, ZONE_DIR_BOTH, false, helperIndex('sip', ip[0]! >> 4 === 6 ? ip[6]! : ip[9]!)) : -1;
-    this.now += 1_000_000n;
+    this.now += 1_000_000;
     expect(this.ct.in(skb, Hook.PreRouting, this.now)).toBe(NF_ACCEPT);
     return { skb, ok: this.ct.confirm(skb, this.now) };
   }
@@ -49,7 +49,7 @@ class Rig {
   /** The pending expectations half a second later (as the kernel's are listed a moment after the capture). */
   expectations(): string[] {
     return this.ct
-      .listExpectations(this.now + 500_000_000n)
+      .listExpectations(this.now + 500_000_000)
       .split('\n')
       .filter(Boolean)
       .map((l) => l.replace(/ mask-src=\S+ mask-dst=\S+ sport=\d+ dport=65535/, '').replace(/ helper=sip$/, ''));
@@ -211,6 +211,6 @@ describe('sip helper', () => {
     t(A, 40000, P, 5060, 'PA', cs, ps, split.slice(0, 40));
     t(A, 40000, P, 5060, 'PA', cs + 40, ps, split.slice(40));
     expect(r.expectations()).toHaveLength(4);
-    expect(r.ct.list(r.now + 500_000_000n)).toContain('tcp      6 3599 ESTABLISHED');
+    expect(r.ct.list(r.now + 500_000_000)).toContain('tcp      6 3599 ESTABLISHED');
   });
 });

@@ -13,7 +13,7 @@ const enc = new TextEncoder();
 /** A control connection with the ftp (or tftp) helper, driven packet by packet through in() and confirm(). */
 class Rig {
   readonly ct = new Conntrack();
-  now = 1_000_000_000n;
+  now = 1_000_000_000;
   cseq = 1000;
   sseq = 900000;
   constructor(
@@ -24,7 +24,7 @@ class Rig {
   send(ip: Uint8Array, tmpl = -1): { skb: Skb; ok: boolean } {
     const skb = ip[0]! >> 4 === 6 ? new Skb().loadV6(ip) : new Skb().load(ip);
     skb.ctZone = tmpl;
-    this.now += 1_000_000n;
+    this.now += 1_000_000;
     expect(this.ct.in(skb, Hook.PreRouting, this.now)).toBe(NF_ACCEPT);
     const ok = this.ct.confirm(skb, this.now);
     return { skb, ok };
@@ -159,9 +159,9 @@ describe('ftp helper', () => {
     // Everything acknowledged, so that the control connection outlives its expectation.
     r.sv('200 ok\r\n');
     r.cl('');
-    r.now += 299n * 1_000_000_000n;
+    r.now += 299 * 1_000_000_000;
     expect(r.expectations()).toMatch(/^[01] proto=6 /);
-    r.now += 1_000_000_000n;
+    r.now += 1_000_000_000;
     expect(r.expectations()).toBe('');
     r.cl('PORT 192,0,2,10,156,66\r\n');
     expect(r.expectations()).not.toBe('');

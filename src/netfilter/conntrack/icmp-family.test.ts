@@ -15,8 +15,8 @@ import { CT_INVALID, CT_TRACKED, Conntrack } from './index.js';
 import { guarded, type OobLog } from '../../../test/properties/guard.js';
 
 function track(ct: Conntrack, skb: Skb): number {
-  const v = ct.in(skb, Hook.PreRouting, 1_000_000_000n);
-  if (v === NF_ACCEPT && skb.ct) ct.confirm(skb, 1_000_000_000n);
+  const v = ct.in(skb, Hook.PreRouting, 1_000_000_000);
+  if (v === NF_ACCEPT && skb.ct) ct.confirm(skb, 1_000_000_000);
   return v;
 }
 
@@ -38,7 +38,7 @@ describe('conntrack: ICMP of the other family', () => {
     const ip = ipv6({ src: '2001:db8:1::2', dst: '2001:db8:1::1' }, raw(1, Uint8Array.of(8, 0, 0)));
     const log: OobLog = [];
     const skb = new Skb().loadV6(guarded(ip, log));
-    ct.in(skb, Hook.PreRouting, 1_000_000_000n);
+    ct.in(skb, Hook.PreRouting, 1_000_000_000);
     expect(log).toEqual([]);
     expect(skb.ctState).toBe(CT_INVALID);
     expect(skb.ct).toBeNull();

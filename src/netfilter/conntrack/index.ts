@@ -12,9 +12,10 @@
  * table). A packet record that is reused must be cleared with `resetCt`
  * when a new packet starts its way (not when a looped-back packet re-enters
  * PREROUTING: it keeps its entry). Replies netfilter generates get their
- * cause's entry with `attachRelated`. Time is virtual: the nanoseconds
- * since boot that `GuestServices.nowNs()` gives, read at HZ=250 jiffies,
- * so that `--ctexpire` (which reads `GuestServices.jiffies()`) agrees.
+ * cause's entry with `attachRelated`. Time is virtual: `nowNs` is an
+ * ordinary number of nanoseconds since `clockOriginNs` (the stack's: the
+ * boot, the first frame's time), read as HZ=250 jiffies counted from the
+ * epoch (floor((origin + nowNs) / 4 ms)), exact for 2^53 ns (104 days).
  *
  * @example
  * const ct = new Conntrack();
@@ -23,7 +24,7 @@
  * ct.confirm(skb, nowNs);
  * console.log(ct.list(nowNs));
  */
-import { HZ, JiffyClock } from '../clock.js';
+import { HZ, JiffyClock, jiffiesOfNs } from '../clock.js';
 import { mix32 } from '../hash.js';
 import { InetAddr } from '../../packet/inet-addr.js';
 import { inetChecksum, l4Checksum, l4Checksum6 } from '../../packet/checksum.js';
@@ -96,6 +97,12 @@ export const SEQADJ_DROP = 'nf_conntrack: TCP sequence adjustment failed (partia
 const EVICTION_RANGE = 8;
 
 export interface ConntrackOptions {
+  /**
+   * What the clock the methods are given (`nowNs`, ordinary numbers of
+   * nanoseconds) counts from, as nanoseconds since 1970: its jiffies are
+   * those of origin + nowNs since the epoch (default 0: nowNs itself).
+   */
+  clockOriginNs?: bigint;
   /** nf_conntrack_max: entries the table may hold (0: unlimited). Default 262144. */
   max?: number;
   /**
@@ -118,8 +125,8 @@ export interface ConntrackOptions {
 }
 
 /** Jiffies (HZ=250) from virtual nanoseconds. */
-export function nsToJiffies(ns: bigint): number {
-  return Number((ns * BigInt(HZ)) / 1_000_000_000n);
+export function nsToJiffies(ns: number): number {
+  return jiffiesOfNs(ns);
 }
 
 /** ICMP request/reply type pairs (invmap in nf_conntrack_proto_icmp.c): type -> inverse + 1. */
@@ -252,9 +259,9 @@ export class Conntrack implements HelperHost {
   private readonly sctpTimeouts = sctpTimeoutJiffies();
   /** No confirmed entry's timeout is below this jiffy (a lower bound, kept by every write of one; see `reap`). */
   private expiryFloor = -Infinity;
-  private lastNs = -1n;
+  private lastNs = NaN;
   private lastJ = 0;
-  private readonly clock = new JiffyClock();
+  private readonly clock: JiffyClock;
   /** Scratch records for the packet an ICMP error quotes. */
   private readonly quotedSrc = new InetAddr();
   private readonly quotedDst = new InetAddr();
@@ -300,6 +307,7 @@ export class Conntrack implements HelperHost {
   private readonly destroying = new Set<Conn>();
 
   constructor(opts: ConntrackOptions = {}) {
+    this.clock = new JiffyClock(opts.clockOriginNs ?? 0n);
     this.max = opts.max ?? 262144;
     this.buckets = Math.max(1, opts.buckets ?? 262144);
     if (!Number.isInteger(this.max) || this.max < 0) throw new RangeError(`conntrack max must be a non-negative integer, got ${opts.max}`);
@@ -324,7 +332,7 @@ export class Conntrack implements HelperHost {
     return this.count;
   }
 
-  private jiffies(nowNs: bigint): number {
+  private jiffies(nowNs: number): number {
     if (nowNs !== this.lastNs) {
       this.lastNs = nowNs;
       this.lastJ = this.clock.of(nowNs);
@@ -432,7 +440,7 @@ export class Conntrack implements HelperHost {
   }
 
   /** Removes every expired entry (the kernel's gc worker); returns how many. */
-  sweep(nowNs: bigint): number {
+  sweep(nowNs: number): number {
     return this.reap(this.jiffies(nowNs));
   }
 
@@ -498,7 +506,7 @@ export class Conntrack implements HelperHost {
    * A packet that already carries an entry (looped back, or a reply netfilter
    * generated and attached) or that is marked untracked is left alone.
    */
-  in(skb: Skb, hook: Hook, nowNs: bigint): number {
+  in(skb: Skb, hook: Hook, nowNs: number): number {
     if (skb.ct !== null || skb.ctState === CT_UNTRACKED) return NF_ACCEPT;
     if (this.pendingGre !== null) this.releasePendingGre();
     const now = this.jiffies(nowNs);
@@ -856,7 +864,7 @@ export class Conntrack implements HelperHost {
    * attached to a packet of its original direction enters the table.
    * False when its tuples clash with an entry's: the packet is dropped.
    */
-  confirm(skb: Skb, nowNs: bigint): boolean {
+  confirm(skb: Skb, nowNs: number): boolean {
     const conn = skb.ct;
     if (conn === null) return true;
     // nf_confirm: the entry's helper sees the packet first (not an ICMP error of the reply direction),
@@ -895,7 +903,7 @@ export class Conntrack implements HelperHost {
    * false when either drops the packet (reason in `helperDropReason`).
    * A non-first IPv6 fragment (no transport header) passes both untouched.
    */
-  private runHelper(conn: Conn, skb: Skb, nowNs: bigint): boolean {
+  private runHelper(conn: Conn, skb: Skb, nowNs: number): boolean {
     if (skb.fragoff !== 0) return true;
     this.helperNow = this.jiffies(nowNs);
     if (conn.helper!.help(this, skb, skb.thoff, conn, skb.ctinfo) !== NF_ACCEPT) {
@@ -1103,7 +1111,7 @@ export class Conntrack implements HelperHost {
    * The expectation table as `conntrack -L expect | sort` prints it
    * (LC_COLLATE=C), one per line, each line ending with a newline.
    */
-  listExpectations(nowNs: bigint, family?: Family): string {
+  listExpectations(nowNs: number, family?: Family): string {
     const now = this.jiffies(nowNs);
     this.expireExpectations(now);
     const lines: string[] = [];
@@ -1118,7 +1126,7 @@ export class Conntrack implements HelperHost {
    * `tuple` in either direction? The NAT core asks this of each reply tuple
    * it considers, so that two connections never share one.
    */
-  tupleTaken(tuple: Tuple, ignored: Conn | null, nowNs: bigint): boolean {
+  tupleTaken(tuple: Tuple, ignored: Conn | null, nowNs: number): boolean {
     // In the zone of the entry asking (NAT keeps tuples unique per zone).
     const z = ignored?.zone ?? 0;
     const zd = ignored?.zoneDirs ?? ZONE_DIR_BOTH;
@@ -1127,14 +1135,14 @@ export class Conntrack implements HelperHost {
   }
 
   /** nf_conntrack_find_get: the live entry holding `tuple` in either direction in the zone of `zoneOf` (zone 0 without it), or null. */
-  findEntry(tuple: Tuple, nowNs: bigint, zoneOf: Conn | null = null): Conn | null {
+  findEntry(tuple: Tuple, nowNs: number, zoneOf: Conn | null = null): Conn | null {
     const z = zoneOf?.zone ?? 0;
     const zd = zoneOf?.zoneDirs ?? ZONE_DIR_BOTH;
     return this.find(tuple.proto, tuple.src, tuple.dst, tuple.sport, tuple.dport, this.jiffies(nowNs), z, zd)?.conn ?? null;
   }
 
   /** Is the entry in the table and not expired at `nowNs`? */
-  isLive(conn: Conn, nowNs: bigint): boolean {
+  isLive(conn: Conn, nowNs: number): boolean {
     return conn.confirmed && !conn.dead && conn.timeout - this.jiffies(nowNs) > 0;
   }
 
@@ -1153,7 +1161,7 @@ export class Conntrack implements HelperHost {
   }
 
   /** Every live entry (not expired at `nowNs`), in no particular order. */
-  *entries(nowNs: bigint): IterableIterator<Conn> {
+  *entries(nowNs: number): IterableIterator<Conn> {
     const now = this.jiffies(nowNs);
     for (let b = 0; b < this.buckets; b++) {
       for (let h: TupleHash | null = this.heads[b] ?? null; h !== null; h = h.next) {
@@ -1163,7 +1171,7 @@ export class Conntrack implements HelperHost {
   }
 
   /** Seconds left before `conn` expires (what conntrack -L and --ctexpire see). */
-  expiresIn(conn: Conn, nowNs: bigint): number {
+  expiresIn(conn: Conn, nowNs: number): number {
     if (!conn.confirmed) return Math.floor(conn.timeout / HZ);
     const left = conn.timeout - this.jiffies(nowNs);
     return left > 0 ? Math.floor(left / HZ) : 0;
@@ -1173,7 +1181,7 @@ export class Conntrack implements HelperHost {
    * The table as `conntrack -L | sort` prints it (LC_COLLATE=C), one entry
    * per line, each line ending with a newline.
    */
-  list(nowNs: bigint, family?: Family): string {
+  list(nowNs: number, family?: Family): string {
     // Each line is written as ASCII bytes and read back as one flat string: formatting tens of
     // thousands of entries as concatenated strings left most of the time to the garbage collector.
     const w = new AsciiWriter();

@@ -9,7 +9,7 @@ import { ipv4, ipv6, sctp, sctpInit, type SctpChunk } from '../../packet/build.j
 import { Hook, NF_ACCEPT, Skb } from '../types.js';
 import { CT_INVALID, CT_TRACKED, Conntrack, IPS_ASSURED, IP_CT_ESTABLISHED_REPLY, IP_CT_NEW, SctpState } from './index.js';
 
-const S = 1_000_000_000n;
+const S = 1_000_000_000;
 const C = '192.0.2.10';
 const V = '203.0.113.5';
 
@@ -29,9 +29,9 @@ const data = (): SctpChunk => ({ type: 0, flags: 3, value: new Uint8Array(16) })
 
 class Rig {
   readonly ct = new Conntrack();
-  now = 0n;
+  now = 0;
   constructor(readonly v6 = false) {}
-  send(from: 'c' | 's', vtag: number, chunks: SctpChunk[], o: { bad?: boolean; at?: bigint; sport?: number } = {}): Skb {
+  send(from: 'c' | 's', vtag: number, chunks: SctpChunk[], o: { bad?: boolean; at?: number; sport?: number } = {}): Skb {
     if (o.at !== undefined) this.now = o.at;
     const cp = o.sport ?? 5000;
     const l4 =
@@ -119,7 +119,7 @@ describe('SCTP conntrack', () => {
   it('an INIT retransmitted in CLOSED does not refresh the entry', () => {
     const r = new Rig();
     r.send('c', 0, [ch(INIT, sctpInit(0x5150))]);
-    r.send('c', 0, [ch(INIT, sctpInit(0x5150))], { at: 2n * S });
+    r.send('c', 0, [ch(INIT, sctpInit(0x5150))], { at: 2 * S });
     expect(r.ct.list(r.now)).toContain(' 8 CLOSED ');
   });
 

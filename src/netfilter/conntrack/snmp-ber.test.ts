@@ -87,7 +87,7 @@ function flow(
 ): { ct: Conntrack; pass: (p: Uint8Array, reply?: boolean) => { ok: boolean; out: Uint8Array } } {
   const ct = new Conntrack();
   const core = new NatCore(ct, 1);
-  let now = 1_000_000_000n;
+  let now = 1_000_000_000;
   let first = true;
   const pass = (payload: Uint8Array, reply = false): { ok: boolean; out: Uint8Array } => {
     const out = reply
@@ -96,7 +96,7 @@ function flow(
     const skb = new Skb().load(out);
     skb.ctZone = first ? zoneTemplate(0, ZONE_DIR_BOTH, false, helperIndex(helper)) : -1;
     first = false;
-    now += 1_000_000n;
+    now += 1_000_000;
     core.setClock(now);
     expect(ct.in(skb, Hook.PreRouting, now)).toBe(NF_ACCEPT);
     const conn = skb.ct!;

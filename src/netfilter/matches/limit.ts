@@ -89,7 +89,7 @@ export const limitMatch = defineMatch<LimitConfig>({
     return `--limit ${formatRate(avg)}${c.burst !== DEFAULT_BURST ? ` --limit-burst ${c.burst}` : ''}`;
   },
   match(c, _skb: Skb, par: XtParams) {
-    return limitTake(c, Number(par.services.nowNs()));
+    return limitTake(c, par.services.nowNs());
   },
 });
 

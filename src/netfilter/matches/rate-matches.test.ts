@@ -185,7 +185,7 @@ function kernelRefuses(module: typeof hashlimitMatch | typeof recentMatch, text:
 /** A guest clock the test moves. */
 function clock(): { svc: GuestServices; par: XtParams; set(ms: number): void } {
   let ns = 0;
-  const svc: GuestServices = { ...services(), nowNs: () => BigInt(ns), jiffies: () => Math.floor((ns * 250) / 1e9) };
+  const svc: GuestServices = { ...services(), nowNs: () => ns, jiffies: () => Math.floor((ns * 250) / 1e9) };
   const par = { ...params(), services: svc };
   return { svc, par, set: (ms: number) => void (ns = Math.round(ms * 1e6)) };
 }

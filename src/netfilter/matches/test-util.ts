@@ -102,7 +102,7 @@ export interface StubOptions {
 export function services(o: StubOptions = {}): GuestServices {
   return {
     jiffies: () => 0,
-    nowNs: () => 0n,
+    nowNs: () => 0,
     wallNs: () => 0n,
     tzMinutesWest: () => 0,
     addrType: o.addrType ?? (() => 1 as RouteType),

@@ -84,7 +84,7 @@ export class NatCore implements NatHost {
   /** Connections with a source binding, by original source (the kernel's nf_nat_bysource), newest first. */
   private readonly bySource = new Map<string, Conn[]>();
   private readonly rng: SeededRandom;
-  private nowNs = 0n;
+  private nowNs = 0;
 
   constructor(
     private readonly ct: Conntrack,
@@ -106,7 +106,7 @@ export class NatCore implements NatHost {
   }
 
   /** Sets the time the table is read at (expired entries do not hold tuples). */
-  setClock(nowNs: bigint): void {
+  setClock(nowNs: number): void {
     this.nowNs = nowNs;
   }
 

@@ -89,7 +89,7 @@ function v4(text: string): InetAddr {
 class Rig {
   readonly ct = new Conntrack();
   readonly nat = new NatCore(this.ct, 1);
-  now = 0n;
+  now = 0;
 
   /** Runs a packet through conntrack, a NAT binding on `hook` (when given a range or null binding) and the rewrite. */
   pass(ip: Uint8Array, hook: Hook, bind?: { range: ReturnType<typeof emptyRange>; manip: Manip } | 'null'): Skb {

@@ -39,7 +39,7 @@ function run(frames: Uint8Array[]): { fates: Fate[]; save: string } {
   const fates: Fate[] = [];
   const st = new GuestStack({ spec: MACHINE, printk: () => {}, fate: (f) => fates.push({ ...f, ...(f.frame ? { frame: f.frame.slice() } : {}) }) }, rs, rs6);
   frames.forEach((f, i) => {
-    st.setClock(BigInt(i) * 1_000_000n);
+    st.setClock(i * 1_000_000);
     st.receive(0, f, i + 1);
   });
   st.finish();

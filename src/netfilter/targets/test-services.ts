@@ -41,7 +41,7 @@ export function recorder(opts: { local?: string[]; local6?: string[]; noRoute?: 
     lines,
     sent,
     jiffies: () => 0,
-    nowNs: () => 0n,
+    nowNs: () => 0,
     wallNs: () => 0n,
     tzMinutesWest: () => 0,
     addrType(addr) {

@@ -83,13 +83,13 @@ describe('state and conntrack matches on packets', () => {
     const newSt = state('--state NEW');
     const est = state('--state ESTABLISHED');
     const syn = pkt(A, B, 1000, 80, 'S', 1, 0);
-    expect(ct.in(syn, Hook.PreRouting, 0n)).toBe(NF_ACCEPT);
+    expect(ct.in(syn, Hook.PreRouting, 0)).toBe(NF_ACCEPT);
     expect(run(stateMatch, newSt, syn).matched).toBe(true);
     expect(run(stateMatch, est, syn).matched).toBe(false);
     expect(run(conntrackMatch, ctm('--ctstatus CONFIRMED'), syn).matched).toBe(false);
-    ct.confirm(syn, 0n);
+    ct.confirm(syn, 0);
     const synack = pkt(B, A, 80, 1000, 'SA', 100, 2);
-    ct.in(synack, Hook.PreRouting, 1_000_000n);
+    ct.in(synack, Hook.PreRouting, 1_000_000);
     expect(run(stateMatch, est, synack).matched).toBe(true);
     expect(run(conntrackMatch, ctm('--ctdir REPLY --ctstatus CONFIRMED --ctproto tcp --ctorigdstport 80 --ctreplsrc 203.0.113.0/24'), synack).matched).toBe(
       true,
@@ -107,7 +107,7 @@ describe('state and conntrack matches on packets', () => {
   it('INVALID and UNTRACKED packets match only through the state', () => {
     const ct = new Conntrack();
     const bad = pkt(A, B, 1, 2, 'SF', 1, 0);
-    ct.in(bad, Hook.PreRouting, 0n);
+    ct.in(bad, Hook.PreRouting, 0);
     expect(bad.ct).toBeNull();
     expect(run(stateMatch, state('--state INVALID'), bad).matched).toBe(true);
     expect(run(stateMatch, state('! --state NEW,ESTABLISHED'), bad).matched).toBe(true);
@@ -116,7 +116,7 @@ describe('state and conntrack matches on packets', () => {
     expect(run(conntrackMatch, ctm('--ctstate INVALID --ctproto tcp'), bad).matched).toBe(true);
     const untracked = pkt(A, B, 1, 2, 'S', 1, 0);
     untracked.ctState = CT_UNTRACKED;
-    expect(ct.in(untracked, Hook.PreRouting, 0n)).toBe(NF_ACCEPT);
+    expect(ct.in(untracked, Hook.PreRouting, 0)).toBe(NF_ACCEPT);
     expect(untracked.ct).toBeNull();
     expect(run(stateMatch, state('--state UNTRACKED'), untracked).matched).toBe(true);
     expect(run(stateMatch, state('--state INVALID'), untracked).matched).toBe(false);
