@@ -791,6 +791,8 @@ async function replayOnce(opts: ReplayOptions, workers: number, transport?: Shar
     checkGuest();
     // The firewall's clock: the latest time seen (what each worker's guest is told).
     let fwClock = -1n;
+    let fwSec = -Infinity;
+    let fwNsec = 0;
     let done = 0;
     let last: CaptureFrame | undefined;
     for (; has; has = at < batch.length && !signal?.aborted ? true : await more()) {
@@ -827,7 +829,11 @@ async function replayOnce(opts: ReplayOptions, workers: number, transport?: Shar
         if (f.pktType !== undefined) restoreDestination(f.data, f.pktType, macOf(daemon.unit));
         const flags = (daemon.output ? FRAME_OUTPUT : 0) | (f.truncated > 0 ? FRAME_TRUNCATED : 0);
         if (sharded) {
-          if (f.tsNs > fwClock) fwClock = f.tsNs;
+          if (tsBefore(fwSec, fwNsec, f.tsSec, f.tsNsec)) {
+            fwSec = f.tsSec;
+            fwNsec = f.tsNsec;
+            fwClock = bigintNs(fwSec, fwNsec);
+          }
           sharded.deliverFrame(daemon.unit, frameNo, fwClock, flags, f.data);
           if (shardRun) daemon.forget(frameNo);
           if (sharded.needsFlush) {
