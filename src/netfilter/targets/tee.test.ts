@@ -109,7 +109,7 @@ function replay(rules: string, frames: Uint8Array[], spec = ORACLE_MACHINE): { f
   const fates: Fate[] = [];
   const st = new GuestStack({ spec, printk: () => {}, fate: (f) => fates.push({ ...f, ...(f.frame ? { frame: f.frame.slice() } : {}) }) }, rs);
   frames.forEach((f, i) => {
-    st.setClock(BigInt(i) * 1_000_000n);
+    st.setClock(i * 1_000_000);
     st.receive(0, f, i + 1);
   });
   st.finish();
@@ -194,7 +194,7 @@ describe('TEE: the copy', () => {
     const rs = `*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A PREROUTING -j TEE --gateway 192.0.2.50\nCOMMIT\n*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A FORWARD -m state --state NEW\n-A OUTPUT -m state --state UNTRACKED\nCOMMIT\n`;
     const fates: Fate[] = [];
     const st = new GuestStack({ spec: ORACLE_MACHINE, printk: () => {}, fate: (f) => fates.push({ ...f }) }, loadRuleset(rs, 'tee.v4'));
-    st.setClock(0n);
+    st.setClock(0);
     st.receive(0, fwd(1), 1);
     st.finish();
     const save = saveRuleset(st.ruleset, { counters: true });
