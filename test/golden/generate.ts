@@ -67,6 +67,7 @@ import * as ctSane from './gen/ct-sane.js';
 import * as ctSnmp from './gen/ct-snmp.js';
 import * as tee from './gen/tee.js';
 import * as xtMatches from './gen/xt-matches.js';
+import * as tcpoptstripNpt from './gen/npt-strip.js';
 import { blocklist300, filterCore, headerEdges, rejectLog } from './gen/legacy.js';
 import type { ScenarioName } from './scenarios.js';
 
@@ -122,6 +123,8 @@ export const BUILDERS: Partial<Record<ScenarioName, () => Scenario>> = {
   'ct-sane': ctSane.build,
   'ct-snmp': ctSnmp.build,
   'xt-matches': xtMatches.build,
+  tcpoptstrip: tcpoptstripNpt.buildStrip,
+  npt: tcpoptstripNpt.buildNpt,
   'policy-routing': policyRouting.build,
   'policy-wg': policyRouting.buildWg,
   'local-source': localSource.build,

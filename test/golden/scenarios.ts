@@ -59,6 +59,8 @@ export const SCENARIOS = [
   'policy-wg',
   'local-source',
   'tee',
+  'tcpoptstrip',
+  'npt',
   // Recorded earlier; kept as further kernel facts.
   'smoke',
   'filter-core',

@@ -21,6 +21,8 @@ import { ttlTarget } from './ttl.js';
 import { hlTarget } from './hl.js';
 import { setTarget } from './set.js';
 import { teeTarget } from './tee.js';
+import { tcpoptstripTarget } from './tcpoptstrip.js';
+import { dnptTarget, snptTarget } from './npt.js';
 
 export const TARGETS: readonly TargetModule<any>[] = [
   logTarget,
@@ -35,6 +37,9 @@ export const TARGETS: readonly TargetModule<any>[] = [
   hlTarget,
   ecnTarget,
   tcpmssTarget,
+  tcpoptstripTarget,
+  snptTarget,
+  dnptTarget,
   nflogTarget,
   checksumTarget,
   nfqueueTarget,
