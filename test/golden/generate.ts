@@ -68,6 +68,7 @@ import * as ctSnmp from './gen/ct-snmp.js';
 import * as tee from './gen/tee.js';
 import * as xtMatches from './gen/xt-matches.js';
 import * as tcpoptstripNpt from './gen/npt-strip.js';
+import * as hmark from './gen/hmark.js';
 import { blocklist300, filterCore, headerEdges, rejectLog } from './gen/legacy.js';
 import type { ScenarioName } from './scenarios.js';
 
@@ -125,6 +126,7 @@ export const BUILDERS: Partial<Record<ScenarioName, () => Scenario>> = {
   'xt-matches': xtMatches.build,
   tcpoptstrip: tcpoptstripNpt.buildStrip,
   npt: tcpoptstripNpt.buildNpt,
+  hmark: hmark.build,
   'policy-routing': policyRouting.build,
   'policy-wg': policyRouting.buildWg,
   'local-source': localSource.build,

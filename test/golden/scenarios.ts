@@ -61,6 +61,7 @@ export const SCENARIOS = [
   'tee',
   'tcpoptstrip',
   'npt',
+  'hmark',
   // Recorded earlier; kept as further kernel facts.
   'smoke',
   'filter-core',

@@ -23,6 +23,7 @@ import { setTarget } from './set.js';
 import { teeTarget } from './tee.js';
 import { tcpoptstripTarget } from './tcpoptstrip.js';
 import { dnptTarget, snptTarget } from './npt.js';
+import { hmarkTarget } from './hmark.js';
 
 export const TARGETS: readonly TargetModule<any>[] = [
   logTarget,
@@ -40,6 +41,7 @@ export const TARGETS: readonly TargetModule<any>[] = [
   tcpoptstripTarget,
   snptTarget,
   dnptTarget,
+  hmarkTarget,
   nflogTarget,
   checksumTarget,
   nfqueueTarget,
