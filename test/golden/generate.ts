@@ -69,6 +69,7 @@ import * as tee from './gen/tee.js';
 import * as xtMatches from './gen/xt-matches.js';
 import * as tcpoptstripNpt from './gen/npt-strip.js';
 import * as hmark from './gen/hmark.js';
+import * as hmarkEdges from './gen/hmark-edges.js';
 import { blocklist300, filterCore, headerEdges, rejectLog } from './gen/legacy.js';
 import type { ScenarioName } from './scenarios.js';
 
@@ -127,6 +128,7 @@ export const BUILDERS: Partial<Record<ScenarioName, () => Scenario>> = {
   tcpoptstrip: tcpoptstripNpt.buildStrip,
   npt: tcpoptstripNpt.buildNpt,
   hmark: hmark.build,
+  'hmark-edges': hmarkEdges.build,
   'policy-routing': policyRouting.build,
   'policy-wg': policyRouting.buildWg,
   'local-source': localSource.build,

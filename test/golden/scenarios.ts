@@ -62,6 +62,7 @@ export const SCENARIOS = [
   'tcpoptstrip',
   'npt',
   'hmark',
+  'hmark-edges',
   // Recorded earlier; kept as further kernel facts.
   'smoke',
   'filter-core',
