@@ -20,6 +20,8 @@ export interface NetStack {
   setClock(tsNs: number): void;
   receive(unit: number, frame: Uint8Array, frameNo: number, truncated?: boolean): void;
   output(frame: Uint8Array, frameNo: number, truncated?: boolean): void;
+  /** `receive` of the frame in buf[start, end), for a stack that can take it without a view. */
+  receiveAt?(unit: number, buf: Uint8Array, start: number, end: number, frameNo: number, truncated?: boolean): void;
   /** The connection tracking table (`conntrack -L`), when the stack tracks connections. */
   conntrackList?(): string | undefined;
   /** Its IPv6 entries (`conntrack -L -f ipv6`). */
@@ -50,5 +52,17 @@ export class ConetDriver {
     const truncated = (flags & FRAME_TRUNCATED) !== 0;
     if (flags & FRAME_OUTPUT) this.stack.output(frame, frameNo, truncated);
     else this.stack.receive(unit, frame, frameNo, truncated);
+  }
+
+  /** `deliver` of the frame in buf[start, end) (the page message), viewed only where the stack needs a view. */
+  deliverAt(unit: number, frameNo: number, tsNs: number, flags: number, buf: Uint8Array, start: number, end: number): void {
+    const stack = this.stack;
+    if (flags & FRAME_OUTPUT || !stack.receiveAt) {
+      this.deliver(unit, frameNo, tsNs, flags, buf.subarray(start, end));
+      return;
+    }
+    stack.setClock(tsNs);
+    this.rxPackets[unit] = (this.rxPackets[unit] ?? 0) + 1;
+    stack.receiveAt(unit, buf, start, end, frameNo, (flags & FRAME_TRUNCATED) !== 0);
   }
 }

@@ -468,7 +468,7 @@ class GuestKernel {
             this.stack!.setClock(tsNs);
             this.phase = 1;
           }
-          driver.deliver(this.currentUnit, frameNo, tsNs, flags, u8.subarray(at + FRAME_HEADER, at + this.mSize));
+          driver.deliverAt(this.currentUnit, frameNo, tsNs, flags, u8, at + FRAME_HEADER, at + this.mSize);
           this.current = 0;
         } else if (this.mType === MsgType.Tick) {
           if (this.mSize !== 12) throw new PassageError(`tick: payload of ${this.mSize} bytes, 12 expected`);

@@ -246,12 +246,13 @@ export class Skb {
   private mac_: Uint8Array | null = null;
   /** The frame whose first `macLen` bytes are the Ethernet header, until `mac` is asked for (see `lazyMac`). */
   private macFrame: Uint8Array | null = null;
+  private macAt = 0;
   private macLen = 0;
 
   /** Ethernet header of a received frame (for `-m mac`, LOG's MAC=), or null. */
   get mac(): Uint8Array | null {
     if (this.macFrame !== null) {
-      this.mac_ = this.macFrame.subarray(0, this.macLen);
+      this.mac_ = this.macFrame.subarray(this.macAt, this.macAt + this.macLen);
       this.macFrame = null;
     }
     return this.mac_;
@@ -267,9 +268,10 @@ export class Skb {
    * as the frame is): its view is made only when `mac` is read, which few
    * packets need (a MAC match, LOG, reassembly).
    */
-  lazyMac(frame: Uint8Array, len: number): this {
+  lazyMac(frame: Uint8Array, len: number, at = 0): this {
     this.mac_ = null;
     this.macFrame = frame;
+    this.macAt = at;
     this.macLen = len;
     return this;
   }

@@ -401,6 +401,27 @@ export class GuestStack {
     this.receiveOn(dev, frame, frameNo, truncated);
   }
 
+  /**
+   * `receive` of the frame in buf[start, end) (a page message), without a
+   * view of the frame: a plain Ethernet IPv4 frame on an interface that is
+   * not a bridge port goes to ip_rcv with only its IP packet viewed; every
+   * other frame takes `receive` with a view.
+   */
+  receiveAt(unit: number, buf: Uint8Array, start: number, end: number, frameNo: number, truncated = false): void {
+    const dev = this.devByUnit[unit];
+    if (!dev || end - start < 14 || buf[start + 12] !== 0x08 || buf[start + 13] !== 0x00 || (this.bridgeOfUnit !== null && this.bridgeOfUnit[unit])) {
+      this.receive(unit, buf.subarray(start, end), frameNo, truncated);
+      return;
+    }
+    let pktType = PacketType.Host;
+    if (buf[start]! & 1) {
+      pktType = PacketType.Broadcast;
+      for (let i = start; i < start + 6; i++) if (buf[i] !== 0xff) pktType = PacketType.Multicast;
+    }
+    this.ipRcv(buf, start + 14, end, dev, start, 14, pktType, frameNo, truncated);
+    this.drainLocal();
+  }
+
   /** A frame received on `dev` (an interface, or a bridge passing it up), for the IP stack. */
   private receiveOn(dev: NetDevice, frame: Uint8Array, frameNo: number, truncated: boolean): void {
     let off = 12;
@@ -441,7 +462,7 @@ export class GuestStack {
       this.drainLocal();
       return;
     }
-    this.ipRcv(frame, off + 2, dev, macEnd, pktType, frameNo, truncated);
+    this.ipRcv(frame, off + 2, frame.length, dev, 0, macEnd, pktType, frameNo, truncated);
     this.drainLocal();
   }
 
@@ -774,8 +795,8 @@ export class GuestStack {
    * All count IpInHdrErrors but a total length beyond the packet (IpExtInTruncatedPkts); a bad checksum
    * also counts IpExtInCsumErrors.
    */
-  private validate(b: Uint8Array, truncated: boolean, at: number): string | undefined {
-    const avail = b.length - at;
+  private validate(b: Uint8Array, truncated: boolean, at: number, end = b.length): string | undefined {
+    const avail = end - at;
     if (avail < 20) return StackReason.headerShort;
     const ihl = (b[at]! & 0x0f) * 4;
     if (b[at]! >> 4 !== 4 || ihl < 20) return StackReason.badHeader;
@@ -788,17 +809,27 @@ export class GuestStack {
   }
 
   /** The IPv4 packet at `at` of `frame` (the rest of the frame, possibly padded). */
-  /** ip_rcv: the IPv4 packet at `at` in `frame`, whose first `macLen` bytes are its link-layer header. */
-  private ipRcv(frame: Uint8Array, at: number, dev: NetDevice, macLen: number, pktType: PacketType, frameNo: number, truncated: boolean): void {
-    const bad = this.validate(frame, truncated, at);
+  /** ip_rcv: the IPv4 packet in frame[at, end), whose link-layer header is the `macLen` bytes at `macAt`. */
+  private ipRcv(
+    frame: Uint8Array,
+    at: number,
+    end: number,
+    dev: NetDevice,
+    macAt: number,
+    macLen: number,
+    pktType: PacketType,
+    frameNo: number,
+    truncated: boolean,
+  ): void {
+    const bad = this.validate(frame, truncated, at, end);
     if (bad) {
       this.fate(FateKind.DroppedByStack, frameNo, { reason: bad });
       return;
     }
     // Link-layer padding trimmed; targets rewrite the packet in place (the
     // frame is a view into a page message the guest has consumed).
-    const ip = frame.subarray(at, at + ((frame[at + 2]! << 8) | frame[at + 3]!));
-    const skb = this.skb.load(ip).begin(null, pktType, frameNo).lazyMac(frame, macLen);
+    const ip = frame.subarray(at, Math.min(at + ((frame[at + 2]! << 8) | frame[at + 3]!), end));
+    const skb = this.skb.load(ip).begin(null, pktType, frameNo).lazyMac(frame, macLen, macAt);
     if (dev.gro) markGro(skb, dev);
     if (this.ct && (skb.fragoff !== 0 || ip[6]! & 0x20)) {
       // With conntrack, nf_defrag_ipv4 reassembles at -400, before everything.

@@ -264,7 +264,10 @@ export class Ipv6Path {
    * (see README: the oracle's stack is silent).
    */
   expire(nowNs: number): void {
-    for (const q of this.defrag.expire(nowNs)) {
+    // Called for every frame: an index loop (no iterator) over what is usually the shared empty answer.
+    const expired = this.defrag.expire(nowNs);
+    for (let i = 0; i < expired.length; i++) {
+      const q = expired[i]!;
       for (const f of q.frames) this.core.stackDrop(f, 'FRAG_REASM_TIMEOUT (IPv6)');
       this.timeExceeded(q);
     }
