@@ -62,6 +62,7 @@ import * as rcvChecks from './gen/rcv-checks.js';
 import * as ctIrc from './gen/ct-irc.js';
 import * as ctIrcNat from './gen/ct-irc-nat.js';
 import * as ctSipNat from './gen/ct-sip-nat.js';
+import * as natIrc from './gen/nat-irc.js';
 import * as ctSipNatEdges from './gen/ct-sip-nat-edges.js';
 import * as ctSane from './gen/ct-sane.js';
 import * as ctSnmp from './gen/ct-snmp.js';
@@ -121,6 +122,7 @@ export const BUILDERS: Partial<Record<ScenarioName, () => Scenario>> = {
   'ct-irc': ctIrc.build,
   'ct-irc-nat': ctIrcNat.build,
   'ct-sip-nat': ctSipNat.build,
+  'nat-irc': natIrc.build,
   'ct-sip-nat-edges': ctSipNatEdges.build,
   'ct-sane': ctSane.build,
   'ct-snmp': ctSnmp.build,

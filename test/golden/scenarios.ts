@@ -52,6 +52,7 @@ export const SCENARIOS = [
   'ct-sip-nat',
   'ct-h323-nat',
   'ct-sip-nat-edges',
+  'nat-irc',
   'ct-sane',
   'ct-snmp',
   'xt-matches',

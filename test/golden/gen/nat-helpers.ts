@@ -79,14 +79,14 @@ ${RAW}${nat('2001:db8:2::/64', '2001:db8:100::1/128', '2001:db8:2::21')}${FILTER
 
 const enc = new TextEncoder();
 
-interface Net {
+export interface Net {
   v6: boolean;
   host: (ip: Uint8Array) => void;
   wire: (ip: Uint8Array) => void;
 }
 
 /** One end of a connection as the wire on its side shows it: its own address and port, and the other end's as it sees them. */
-interface End {
+export interface End {
   addr: string;
   port: number;
   /** The other end's address and port, as this end addresses it. */
@@ -119,7 +119,7 @@ function sackOption(blocks: Array<[number, number]>): Uint8Array {
  * x's own numbering (what the firewall's rewrites added), so each end
  * acknowledges in its own view.
  */
-class Tcp {
+export class Tcp {
   readonly seq: [number, number];
   readonly off: [number, number] = [0, 0];
   constructor(
@@ -186,7 +186,7 @@ class Tcp {
   }
 }
 
-function conn(n: Net, a: End, b: Omit<End, 'peer' | 'peerPort'> & { peer?: string; peerPort?: number }, iss: number): Tcp {
+export function conn(n: Net, a: End, b: Omit<End, 'peer' | 'peerPort'> & { peer?: string; peerPort?: number }, iss: number): Tcp {
   const bEnd: End = { addr: b.addr, port: b.port, inside: b.inside, peer: b.peer ?? a.addr, peerPort: b.peerPort ?? a.port };
   return new Tcp(n, [a, bEnd], iss);
 }
