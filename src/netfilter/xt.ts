@@ -36,6 +36,12 @@ export interface OptionSpec {
   readonly repeat?: boolean;
   /** Must appear (iptables: "option --x must be specified"). */
   readonly mandatory?: boolean;
+  /**
+   * With `args: 0`: the next word is the option's argument unless there is
+   * none or it starts with `-` or `!` (libxt_rateest's rates, read from
+   * argv[optind] by hand).
+   */
+  readonly optionalArg?: boolean;
   /** Names of options this one cannot be combined with. */
   readonly excludes?: readonly string[];
 }

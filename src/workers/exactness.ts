@@ -46,6 +46,8 @@ function matchShares(name: string, config: unknown): string | undefined {
     case 'hashlimit':
       // Even keyed by the whole address pair, its table's size limit (--hashlimit-htable-max) and garbage collection span every pair.
       return '-m hashlimit keeps one table of buckets, with a size limit, for the packets of every connection';
+    case 'rateest':
+      return '-m rateest reads rate estimators that the packets of every connection feed';
     default:
       return undefined;
   }
@@ -85,6 +87,8 @@ function targetShares(name: string, config: unknown): string | undefined {
       return `-j ${name}: NAT allocates addresses and ports among every connection, and replies come to the translated address`;
     case 'SET':
       return '-j SET adds and removes set entries that packets of every connection test';
+    case 'RATEEST':
+      return '-j RATEEST counts the packets of every connection into one rate estimator';
     case 'CLUSTERIP':
       return '-j CLUSTERIP shares its hash among the cluster nodes';
     default:

@@ -71,6 +71,7 @@ import * as xtMatches from './gen/xt-matches.js';
 import * as tcpoptstripNpt from './gen/npt-strip.js';
 import * as hmark from './gen/hmark.js';
 import * as hmarkEdges from './gen/hmark-edges.js';
+import * as rateest from './gen/rateest.js';
 import { blocklist300, filterCore, headerEdges, rejectLog } from './gen/legacy.js';
 import type { ScenarioName } from './scenarios.js';
 
@@ -135,6 +136,7 @@ export const BUILDERS: Partial<Record<ScenarioName, () => Scenario>> = {
   'policy-wg': policyRouting.buildWg,
   'local-source': localSource.build,
   tee: tee.build,
+  rateest: rateest.build,
   'filter-core': filterCore,
   'reject-log': rejectLog,
   'blocklist-300': blocklist300,

@@ -64,6 +64,7 @@ export const SCENARIOS = [
   'npt',
   'hmark',
   'hmark-edges',
+  'rateest',
   // Recorded earlier; kept as further kernel facts.
   'smoke',
   'filter-core',

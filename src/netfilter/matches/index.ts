@@ -54,6 +54,7 @@ import { dccpMatch } from './dccp.js';
 import { ipcompMatch } from './ipcomp.js';
 import { srhMatch } from './srh.js';
 import { clusterMatch } from './cluster.js';
+import { rateestMatch } from './rateest.js';
 
 export const MATCHES: readonly MatchModule<any>[] = [
   tcpMatch,
@@ -108,4 +109,5 @@ export const MATCHES: readonly MatchModule<any>[] = [
   ipcompMatch,
   srhMatch,
   clusterMatch,
+  rateestMatch,
 ];

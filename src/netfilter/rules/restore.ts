@@ -149,6 +149,8 @@ const LINE_MAX = 10239;
 const PUT_STRING_SIZES: ReadonlyMap<string, number> = new Map([
   ['recent/name', 200],
   ['hashlimit/hashlimit-name', 255],
+  ['RATEEST/rateest-name', 16],
+  ['TEE/oif', 16],
 ]);
 
 export interface LoadOptions {
@@ -1047,6 +1049,13 @@ export class RestoreParser {
         throw new LineError(`--${spec.name} requires ${spec.args === 2 ? 'two' : spec.args} args.`, column);
       args.push(next);
       g.optind++;
+    }
+    if (spec.optionalArg) {
+      const next = argv[g.optind];
+      if (next !== undefined && next[0] !== '-' && next[0] !== '!') {
+        args.push(next);
+        g.optind++;
+      }
     }
     const written = r.long?.name ?? spec.name;
     owner.uses.push({ spec, written, args, invert, pos: { line: 0, column: invert ? invertCol : column } });

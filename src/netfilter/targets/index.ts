@@ -24,6 +24,7 @@ import { teeTarget } from './tee.js';
 import { tcpoptstripTarget } from './tcpoptstrip.js';
 import { dnptTarget, snptTarget } from './npt.js';
 import { hmarkTarget } from './hmark.js';
+import { rateestTarget } from './rateest.js';
 
 export const TARGETS: readonly TargetModule<any>[] = [
   logTarget,
@@ -49,5 +50,6 @@ export const TARGETS: readonly TargetModule<any>[] = [
   traceTarget,
   setTarget,
   teeTarget,
+  rateestTarget,
   ...NAT_TARGETS,
 ];
