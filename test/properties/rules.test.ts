@@ -57,6 +57,21 @@ function ruleView(r: Rule): unknown {
 const rulesOf = (rs: Ruleset): unknown[] =>
   [...rs.tables.values()].flatMap((t) => [...t.chains.values()].flatMap((c) => c.rules.map((r) => [t.name, c.name, ruleView(r)])));
 
+/**
+ * Rules whose iptables-save text iptables-restore 1.8.9 itself refuses, and
+ * cofw with it (both recorded): `-m time --weekdays` with only numbers above
+ * 7 saves as `--weekdays ` (the 8-bit mask drops them), and `-m rateest`
+ * with a bps and a pps rate saves its comparison twice (`--rateest-lt
+ * --rateest-bps R --rateest-lt --rateest-pps N`: "can't specify lt/gt/eq
+ * twice").
+ */
+function unloadableSave(rule: string, table: string, family: Family): boolean {
+  const rs = load(fileOf(table, [rule]), family);
+  if (!rs) return false;
+  const saved = saveRuleset(rs);
+  return /--weekdays ( |$)/m.test(saved) || /--rateest-(lt|gt|eq)\b.*--rateest-(lt|gt|eq)\b/.test(saved);
+}
+
 describe('the rule file loader', () => {
   it(
     'loads any text or gives positioned RuleFileErrors, nothing else',
@@ -114,7 +129,10 @@ describe('the rule file loader', () => {
           // out: iptables-restore takes the argument to the end of the line, newline included, and
           // iptables-save prints it as it is, which iptables-restore then refuses (iptables 1.8.9 does
           // exactly this, and cofw with it).
-          const ok = rules.filter((r) => (r.replace(/\\./g, '').match(/"/g) ?? []).length % 2 === 0 && load(fileOf(table, [r]), family) !== undefined);
+          const ok = rules.filter(
+            (r) =>
+              (r.replace(/\\./g, '').match(/"/g) ?? []).length % 2 === 0 && load(fileOf(table, [r]), family) !== undefined && !unloadableSave(r, table, family),
+          );
           if (!ok.length) return;
           const text = fileOf(table, ok);
           const rs = load(text, family);
