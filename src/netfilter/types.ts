@@ -147,6 +147,12 @@ export interface PacketSocket {
 export interface GuestServices {
   /** Jiffies at HZ=250 from the machine's virtual clock. */
   jiffies(): number;
+  /**
+   * Conntrack's jiffies (nfct_time_stamp), which its entries' `timeout`
+   * counts on: what `--ctexpire` and connlimit compare a timeout with.
+   * Without it (a guest with no conntrack, test stubs) `jiffies()` serves.
+   */
+  ctJiffies?(): number;
   /** Virtual time in nanoseconds since the first packet (boot): an ordinary number, exact for 104 days. */
   nowNs(): number;
   /** The machine's absolute time: the current packet's capture timestamp, ns since 1970-01-01 UTC. */

@@ -64,6 +64,7 @@ import * as ctIrcNat from './gen/ct-irc-nat.js';
 import * as ctSipNat from './gen/ct-sip-nat.js';
 import * as natIrc from './gen/nat-irc.js';
 import * as ctSipNatEdges from './gen/ct-sip-nat-edges.js';
+import * as ctexpire from './gen/ctexpire.js';
 import * as ctSane from './gen/ct-sane.js';
 import * as ctSnmp from './gen/ct-snmp.js';
 import * as tee from './gen/tee.js';
@@ -125,6 +126,7 @@ export const BUILDERS: Partial<Record<ScenarioName, () => Scenario>> = {
   'ct-sip-nat': ctSipNat.build,
   'nat-irc': natIrc.build,
   'ct-sip-nat-edges': ctSipNatEdges.build,
+  ctexpire: ctexpire.build,
   'ct-sane': ctSane.build,
   'ct-snmp': ctSnmp.build,
   'xt-matches': xtMatches.build,

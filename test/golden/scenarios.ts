@@ -60,6 +60,7 @@ export const SCENARIOS = [
   'policy-wg',
   'local-source',
   'tee',
+  'ctexpire',
   'tcpoptstrip',
   'npt',
   'hmark',

@@ -289,6 +289,7 @@ export class GuestStack {
     const self = this;
     this.services = {
       jiffies: () => self.jiffies(),
+      ctJiffies: () => (self.ct ? self.ct.jiffiesAt(self.clockNs) : self.jiffies()),
       nowNs: () => (self.bootNs === self.bootNs ? self.clockNs - self.bootNs : 0),
       wallNs: () => self.originNs + BigInt(self.clockNs),
       tzMinutesWest: () => 0,

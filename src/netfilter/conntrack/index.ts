@@ -332,6 +332,14 @@ export class Conntrack implements HelperHost {
     return this.count;
   }
 
+  /**
+   * nfct_time_stamp at `nowNs`: the jiffies its entries' timeouts count on
+   * (`--ctexpire` and connlimit compare those timeouts with it).
+   */
+  jiffiesAt(nowNs: number): number {
+    return this.jiffies(nowNs);
+  }
+
   private jiffies(nowNs: number): number {
     if (nowNs !== this.lastNs) {
       this.lastNs = nowNs;

@@ -136,7 +136,9 @@ export const connlimitMatch = defineMatch<ConnlimitConfig>({
 
 /** Per packet, as connlimit_mt with nf_conncount_count. */
 export function connlimitMatches(c: ConnlimitConfig, skb: Skb, par: XtParams, view: ConnlimitView): boolean {
-  const now = par.services.jiffies();
+  // The entries' timeouts count on conntrack's clock (nfct_time_stamp).
+  const svc = par.services;
+  const now = svc.ctJiffies ? svc.ctJiffies() : svc.jiffies();
   const ct = skb.ct;
   let list: CountList | undefined;
   if (skb.family === Family.V6) list = list6(c, c.flags & FLAG_DADDR ? skb.dst : skb.src);

@@ -295,11 +295,16 @@ export function conntrackMatches(c: ConntrackConfig, skb: Skb, par: XtParams): b
   if (c.proto && (ct.proto === c.proto.value) === c.proto.invert) return false;
   if (c.status && ((c.status.mask & ct.status) !== 0) === c.status.invert) return false;
   if (c.expire) {
-    let left: number;
+    // nf_ct_expires: (s32)(timeout - nfct_time_stamp), at least 0. An
+    // unconfirmed entry's timeout is still relative (its first packet's
+    // extra time), so against the jiffies of a host that has been up a
+    // while it gives 0: a NEW packet sees no time left.
+    let left = 0;
     if (ct.confirmed) {
-      const j = ct.timeout - par.services.jiffies();
-      left = j > 0 ? Math.floor(j / HZ) : 0;
-    } else left = Math.floor(ct.timeout / HZ);
+      const s = par.services;
+      const j = ct.timeout - (s.ctJiffies ? s.ctJiffies() : s.jiffies());
+      if (j > 0) left = Math.floor(j / HZ);
+    }
     if (!rangeOk(c.expire, left)) return false;
   }
   return true;
