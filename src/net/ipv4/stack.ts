@@ -197,6 +197,14 @@ export class GuestStack {
   private readonly pendingLocal: Array<{ ip: Uint8Array; frameNo: number; ct: Conn | null; ctinfo: number }> = [];
   /** Connection tracking, when the rule set needs it (the kernel registers its hooks lazily). */
   private readonly ct: Conntrack | null;
+  /**
+   * Conntrack (and nf_defrag before it) registered for IPv4, for IPv6: the
+   * kernel registers each family's hooks only when that family's rules
+   * need them (nf_ct_netns_get per family), so IPv4 rules that track
+   * leave IPv6 untracked and unreassembled, and the other way round.
+   */
+  private readonly ct4: boolean;
+  private readonly ct6: boolean;
   /** The NAT core, when the rule set has a nat table. */
   private readonly nat: NatCore | null;
   /** IPv4 reassembly (ip_defrag): its queues, bounds and counters. */
@@ -245,8 +253,10 @@ export class GuestStack {
     this.acceptLocal = opts.spec.sysctl?.acceptLocal ?? false;
     const cts = opts.spec.conntrack;
     this.originNs = opts.clockOriginNs ?? 0n;
+    this.ct4 = needsConntrack(ruleset);
+    this.ct6 = ruleset6 !== null && needsConntrack(ruleset6);
     this.ct =
-      needsConntrack(ruleset) || (ruleset6 !== null && needsConntrack(ruleset6))
+      this.ct4 || this.ct6
         ? new Conntrack({
             ...(cts?.max !== undefined ? { max: cts.max } : {}),
             ...(cts?.tcpLoose !== undefined ? { tcpLoose: cts.tcpLoose } : {}),
@@ -330,7 +340,7 @@ export class GuestStack {
       skb: this.skb,
       fib: this.fib,
       lo: this.lo,
-      tracking: this.ct !== null,
+      tracking: this.ct6,
       clock: () => self.clockNs,
       rerouted: (clear) => {
         const r = self.rerouted;
@@ -519,7 +529,7 @@ export class GuestStack {
       const skb = this.skb.load(ip).begin(mac, pktType, frameNo);
       skb.physIn = port;
       if (port.gro) markGro(skb, port);
-      if (this.ct && (skb.fragoff !== 0 || ip[6]! & 0x20)) {
+      if (this.ct4 && (skb.fragoff !== 0 || ip[6]! & 0x20)) {
         const r = this.frags.add(skb, DefragUser.ConntrackIn, frameNo, this.clockNs);
         if (r)
           this.asWhole(r, () => {
@@ -770,7 +780,7 @@ export class GuestStack {
       return;
     }
     const pkt = frame.subarray(14, 14 + ((frame[16]! << 8) | frame[17]!));
-    if (this.ct && (pkt[6]! & 0x3f || pkt[7]!)) {
+    if (this.ct4 && (pkt[6]! & 0x3f || pkt[7]!)) {
       // With conntrack, nf_defrag_ipv4 reassembles on OUTPUT too, at -400.
       const s = this.skb.load(pkt);
       s.mac = null;
@@ -832,7 +842,7 @@ export class GuestStack {
     const ip = frame.subarray(at, Math.min(at + ((frame[at + 2]! << 8) | frame[at + 3]!), end));
     const skb = this.skb.load(ip).begin(null, pktType, frameNo).lazyMac(frame, macLen, macAt);
     if (dev.gro) markGro(skb, dev);
-    if (this.ct && (skb.fragoff !== 0 || ip[6]! & 0x20)) {
+    if (this.ct4 && (skb.fragoff !== 0 || ip[6]! & 0x20)) {
       // With conntrack, nf_defrag_ipv4 reassembles at -400, before everything.
       const r = this.frags.add(skb, DefragUser.ConntrackIn, frameNo, this.clockNs);
       if (r) this.preroutingWhole(r, dev, frameNo);
@@ -1277,7 +1287,7 @@ export class GuestStack {
   private hook(hook: Hook, inDev: NetDevice | null, outDev: NetDevice | null, frameNo: number, generated = false): boolean {
     const tables = (this.skb.family === Family.V6 ? this.hooks6 : this.hooks)[hook]!;
     // nf_conntrack_in runs at priority -200 on PREROUTING and OUTPUT, after raw.
-    let ctPending = this.ct !== null && (hook === Hook.PreRouting || hook === Hook.LocalOut);
+    let ctPending = (this.skb.family === Family.V6 ? this.ct6 : this.ct4) && (hook === Hook.PreRouting || hook === Hook.LocalOut);
     if (tables.length === 0 && !ctPending) return true;
     const par = this.par;
     par.hook = hook;
