@@ -61,6 +61,7 @@ export const SCENARIOS = [
   'local-source',
   'tee',
   'ctexpire',
+  'ct-family',
   'tcpoptstrip',
   'npt',
   'hmark',

@@ -712,8 +712,9 @@ export class Conntrack implements HelperHost {
         if (th + 8 > len) return HANDLE_INVALID;
         const ulen = (d[th + 4]! << 8) | d[th + 5]!;
         if (ulen > len - th || ulen < 8) return HANDLE_INVALID;
-        // IPv6 has no "no checksum": a zero UDP checksum is checked (and fails) there.
-        if (csum && ((d[th + 6]! | d[th + 7]!) !== 0 || skb.family === Family.V6) && this.l4Bad(skb, 17, th)) return HANDLE_INVALID;
+        // udp_error: a zero checksum is "none" in both families (IPv6's own
+        // receive path drops it later; conntrack tracks it).
+        if (csum && (d[th + 6]! | d[th + 7]!) !== 0 && this.l4Bad(skb, 17, th)) return HANDLE_INVALID;
         const status = conn.status;
         if (!(status & IPS_CONFIRMED)) conn.udpStreamTs = now + 2 * HZ;
         if (status & IPS_SEEN_REPLY) {
