@@ -36,6 +36,7 @@ import * as dualStack from './gen/dual-stack.js';
 import * as nat6 from './gen/nat6.js';
 import * as ufw6 from './gen/ufw6.js';
 import * as sctpScenario from './gen/sctp.js';
+import * as udplite from './gen/udplite.js';
 import * as zones from './gen/zones.js';
 import * as ipset from './gen/ipset.js';
 import * as ip6Matches from './gen/ip6-matches.js';
@@ -100,6 +101,7 @@ export const BUILDERS: Partial<Record<ScenarioName, () => Scenario>> = {
   nat6: nat6.build,
   ufw6: ufw6.build,
   sctp: sctpScenario.build,
+  udplite: udplite.build,
   zones: zones.build,
   ipset: ipset.build,
   'ip6-matches': ip6Matches.build,

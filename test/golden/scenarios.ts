@@ -26,6 +26,7 @@ export const SCENARIOS = [
   'nat6',
   'ufw6',
   'sctp',
+  'udplite',
   'zones',
   'ipset',
   'ip6-matches',

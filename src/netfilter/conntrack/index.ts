@@ -27,7 +27,7 @@
 import { HZ, JiffyClock, jiffiesOfNs } from '../clock.js';
 import { mix32 } from '../hash.js';
 import { InetAddr } from '../../packet/inet-addr.js';
-import { inetChecksum, l4Checksum, l4Checksum6 } from '../../packet/checksum.js';
+import { fold, inetChecksum, l4Checksum, l4Checksum6, sum16 } from '../../packet/checksum.js';
 import { Family } from '../../packet/inet-addr.js';
 import { ExtWalk, walkExtHeaders } from '../../net/ipv6/exthdr.js';
 import { Hook, NF_ACCEPT, NF_DROP, type Skb } from '../types.js';
@@ -234,6 +234,27 @@ function keymapCovers(k: GreKeymap, t: Tuple): boolean {
 }
 
 /** Protocol names conntrack-tools prints. */
+/**
+ * udplite_error: the UDP-Lite datagram is INVALID when its header is short, its checksum coverage is 1-7
+ * or beyond the datagram (0 covers all of it), its checksum is zero (UDP-Lite mandates one), or, on
+ * PREROUTING with nf_conntrack_checksum, the covered bytes do not sum right. The kernel sums them with
+ * the pseudo header of UDP (nf_checksum_partial with IPPROTO_UDP: protocol 17, the datagram's whole
+ * length), not RFC 3828's protocol 136, so a datagram summed by the RFC fails here.
+ */
+function udpliteError(skb: Skb, th: number, csum: boolean): boolean {
+  const d = skb.data;
+  const udplen = skb.len - th;
+  if (udplen < 8) return true;
+  let cscov = (d[th + 4]! << 8) | d[th + 5]!;
+  if (cscov === 0) cscov = udplen;
+  else if (cscov < 8 || cscov > udplen) return true;
+  if ((d[th + 6]! | d[th + 7]!) === 0) return true;
+  if (!csum) return false;
+  let s = skb.family === Family.V6 ? sum16(d, 8, 32) + (udplen >>> 16) + (udplen & 0xffff) : sum16(d, 12, 8) + udplen;
+  s += 17;
+  return fold(sum16(d, th, cscov, s)) !== 0;
+}
+
 const PROTO_NAMES: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 33: 'dccp', 47: 'gre', 58: 'icmpv6', 132: 'sctp', 136: 'udplite' };
 
 /**
@@ -715,17 +736,15 @@ export class Conntrack implements HelperHost {
         // udp_error: a zero checksum is "none" in both families (IPv6's own
         // receive path drops it later; conntrack tracks it).
         if (csum && (d[th + 6]! | d[th + 7]!) !== 0 && this.l4Bad(skb, 17, th)) return HANDLE_INVALID;
-        const status = conn.status;
-        if (!(status & IPS_CONFIRMED)) conn.udpStreamTs = now + 2 * HZ;
-        if (status & IPS_SEEN_REPLY) {
-          let extra = this.udpUnreplied;
-          let stream = false;
-          if (now - conn.udpStreamTs > 0) {
-            extra = this.udpReplied;
-            stream = (status & IPS_ASSURED) === 0;
-          }
-          this.refresh(conn, extra, now);
-          if (stream) conn.status |= IPS_ASSURED;
+        this.udpStream(conn, now);
+        return HANDLE_OK;
+      }
+      case 136: {
+        if (udpliteError(skb, th, csum)) return HANDLE_INVALID;
+        // nf_conntrack_udplite_packet has no 2-second stream rule: once a reply was seen, the replied timeout and ASSURED.
+        if (conn.status & IPS_SEEN_REPLY) {
+          this.refresh(conn, this.udpReplied, now);
+          conn.status |= IPS_ASSURED;
         } else {
           this.refresh(conn, this.udpUnreplied, now);
         }
@@ -761,6 +780,27 @@ export class Conntrack implements HelperHost {
       default:
         this.refresh(conn, this.genericTimeout, now);
         return HANDLE_OK;
+    }
+  }
+
+  /**
+   * nf_conntrack_udp_packet past its error checks: the unreplied timeout until a reply, then the
+   * replied one (and ASSURED) for a stream older than 2 seconds.
+   */
+  private udpStream(conn: Conn, now: number): void {
+    const status = conn.status;
+    if (!(status & IPS_CONFIRMED)) conn.udpStreamTs = now + 2 * HZ;
+    if (status & IPS_SEEN_REPLY) {
+      let extra = this.udpUnreplied;
+      let stream = false;
+      if (now - conn.udpStreamTs > 0) {
+        extra = this.udpReplied;
+        stream = (status & IPS_ASSURED) === 0;
+      }
+      this.refresh(conn, extra, now);
+      if (stream) conn.status |= IPS_ASSURED;
+    } else {
+      this.refresh(conn, this.udpUnreplied, now);
     }
   }
 
