@@ -492,8 +492,9 @@ describe('machine file: policy routing', () => {
     [
       'an unknown sysctl',
       'sysctl:\n  net.ipv4.ip_forward: 1\n',
-      "p.yaml:5:3: unknown key `net.ipv4.ip_forward' in sysctl; accepted: net.ipv4.conf.all.accept_local",
+      "p.yaml:5:3: unknown key `net.ipv4.ip_forward' in sysctl; accepted: net.ipv4.conf.all.accept_local, net.ipv4.fwmark_reflect, net.ipv6.fwmark_reflect",
     ],
+    ['a bad fwmark_reflect', 'sysctl:\n  net.ipv6.fwmark_reflect: yes\n', 'p.yaml:5:28: net.ipv6.fwmark_reflect must be 1 or 0 (true or false)'],
     ['a bad accept_local', 'sysctl:\n  net.ipv4.conf.all.accept_local: 2\n', 'p.yaml:5:35: net.ipv4.conf.all.accept_local must be 1 or 0 (true or false)'],
     ['a route in table 0', 'routes:\n  - {to: 10.0.0.0/8, dev: eth0, table: 0}\n', "p.yaml:5:40: table `0'"],
   ])('refuses %s, naming file, line and column', (_name, tail, expected) => {
@@ -527,5 +528,16 @@ describe('machine file: policy routing', () => {
     expect(spec.sysctl).toEqual({ acceptLocal: true });
     expect(parseMachineFile(machineFileText(spec), 'again.yaml')).toEqual(spec);
     expect(decodeBoot(encodeBoot({ bootTsNs: 1n, rulesFile: 'r', spec })).spec.sysctl).toEqual({ acceptLocal: true });
+  });
+
+  it('reads fwmark_reflect per family, writes it back and sends it to the guest', () => {
+    const spec = parseMachineFile(`${head}sysctl:\n  net.ipv4.fwmark_reflect: 1\n  net.ipv6.fwmark_reflect: false\n`, 'p.yaml');
+    expect(spec.sysctl).toEqual({ fwmarkReflect4: true, fwmarkReflect6: false });
+    expect(machineFileText(spec)).toContain('sysctl:\n  net.ipv4.fwmark_reflect: 1\n  net.ipv6.fwmark_reflect: 0\n');
+    expect(parseMachineFile(machineFileText(spec), 'again.yaml')).toEqual(spec);
+    // Left out, a sysctl stays unset on the way to the guest (the kernel's default there).
+    expect(decodeBoot(encodeBoot({ bootTsNs: 1n, rulesFile: 'r', spec })).spec.sysctl).toEqual({ fwmarkReflect4: true, fwmarkReflect6: false });
+    const all = parseMachineFile(`${head}sysctl:\n  net.ipv4.conf.all.accept_local: 0\n  net.ipv6.fwmark_reflect: 1\n`, 'p.yaml');
+    expect(decodeBoot(encodeBoot({ bootTsNs: 1n, rulesFile: 'r', spec: all })).spec.sysctl).toEqual({ acceptLocal: false, fwmarkReflect6: true });
   });
 });

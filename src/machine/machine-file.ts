@@ -32,6 +32,8 @@
  * ipsets: sets.save        # optional: `ipset save` output restored before the rules (relative to this file)
  * sysctl:                  # optional: the kernel's defaults otherwise
  *   net.ipv4.conf.all.accept_local: 0
+ *   net.ipv4.fwmark_reflect: 0
+ *   net.ipv6.fwmark_reflect: 0
  * ```
  *
  * `lo` (index 1, 127.0.0.1/8 and ::1/128) is always there; the interfaces
@@ -70,7 +72,13 @@ export class MachineFileError extends Error {
 
 const TOP_KEYS = ['hostname', 'interfaces', 'bridges', 'routes', 'fail', 'conntrack', 'sockets', 'queues', 'hosts', 'ipsets', 'rules', 'sysctl'];
 /** The sysctls a machine file may set, by their /proc/sys names. */
-const SYSCTLS = ['net.ipv4.conf.all.accept_local'];
+const SYSCTLS = ['net.ipv4.conf.all.accept_local', 'net.ipv4.fwmark_reflect', 'net.ipv6.fwmark_reflect'];
+/** Each boolean sysctl's name and its field in Sysctls. */
+const BOOL_SYSCTLS: ReadonlyArray<readonly [string, keyof Sysctls]> = [
+  ['net.ipv4.conf.all.accept_local', 'acceptLocal'],
+  ['net.ipv4.fwmark_reflect', 'fwmarkReflect4'],
+  ['net.ipv6.fwmark_reflect', 'fwmarkReflect6'],
+];
 const SOCKET_KEYS = ['proto', 'port', 'uid', 'gid', 'groups'];
 /** Protocols whose packets carry a source port in their first two bytes: TCP, UDP, DCCP, SCTP, UDP-Lite. */
 const PORT_PROTOCOLS = new Set([6, 17, 33, 132, 136]);
@@ -544,12 +552,15 @@ export function parseMachineFile(text: string, file: string): MachineSpec {
       at(sy.node ?? (sy.pair.key as Node), `sysctl must be a mapping of sysctl names to values, such as {net.ipv4.conf.all.accept_local: 1}`);
     else {
       const k = keysOf(sy.node, SYSCTLS, 'sysctl');
-      const al = k.get('net.ipv4.conf.all.accept_local');
-      if (al) {
-        const v = isScalar(al.node) ? al.node.value : undefined;
-        if (v === 0 || v === 1 || typeof v === 'boolean') sysctl = { acceptLocal: v === 1 || v === true };
-        else at(al.node, 'net.ipv4.conf.all.accept_local must be 1 or 0 (true or false)');
+      const set: { -readonly [K in keyof Sysctls]: Sysctls[K] } = {};
+      for (const [name, field] of BOOL_SYSCTLS) {
+        const e = k.get(name);
+        if (!e) continue;
+        const v = isScalar(e.node) ? e.node.value : undefined;
+        if (v === 0 || v === 1 || typeof v === 'boolean') set[field] = v === 1 || v === true;
+        else at(e.node, `${name} must be 1 or 0 (true or false)`);
       }
+      if (Object.keys(set).length) sysctl = set;
     }
   }
 
@@ -1112,7 +1123,8 @@ export function machineFileText(spec: MachineSpec): string {
     for (const [name, addrs] of hosts) lines.push(`  ${name}: ${addrs.length === 1 ? addrs[0]!.toString() : `[${addrs.map((a) => a.toString()).join(', ')}]`}`);
   }
   if (spec.ipsets !== undefined) lines.push(`ipsets: ${JSON.stringify(spec.ipsets)}`);
-  if (spec.sysctl?.acceptLocal !== undefined) lines.push('sysctl:', `  net.ipv4.conf.all.accept_local: ${spec.sysctl.acceptLocal ? 1 : 0}`);
+  const sysctls = BOOL_SYSCTLS.filter(([, field]) => spec.sysctl?.[field] !== undefined);
+  if (sysctls.length) lines.push('sysctl:', ...sysctls.map(([name, field]) => `  ${name}: ${spec.sysctl![field] ? 1 : 0}`));
   return lines.join('\n') + '\n';
 }
 

@@ -81,6 +81,14 @@ export interface Sysctls {
    * kernel drops them at routing, IP_LOCAL_SOURCE).
    */
   readonly acceptLocal?: boolean;
+  /**
+   * net.ipv4.fwmark_reflect: the replies the machine itself makes to an
+   * IPv4 packet (REJECT's reset or ICMP error, the stack's ICMP errors)
+   * carry that packet's mark (IP4_REPLY_MARK; default false: mark 0).
+   */
+  readonly fwmarkReflect4?: boolean;
+  /** net.ipv6.fwmark_reflect: the same for IPv6 (IP6_REPLY_MARK). */
+  readonly fwmarkReflect6?: boolean;
 }
 
 /** Connection tracking settings (the kernel's nf_conntrack sysctls). */

@@ -217,8 +217,12 @@ export interface GuestServices {
   duplicate?(hook: Hook, gw: InetAddr, oif: string): void;
   /** Source address the stack would pick to reach `daddr` (inet_select_addr). */
   selectSource(daddr: number): number;
-  /** The device a packet to `daddr` would leave on, or null when unroutable. */
-  routeOutput(daddr: number): NetDevice | null;
+  /**
+   * The device a reply to `daddr` would leave on, or null when unroutable;
+   * `mark` is the mark of the packet answered (the reply's flowi4_mark when
+   * net.ipv4.fwmark_reflect is set).
+   */
+  routeOutput(daddr: number, mark?: number): NetDevice | null;
   /**
    * Either family: the route the stack picks for a packet to `daddr`
    * (ip_route_output, ip6_route_output): its type (Local for one of the

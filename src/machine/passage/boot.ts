@@ -28,15 +28,18 @@
  * table, [inet from, u8 prefix], [inet to, u8 prefix], [u32 mark, u32
  * mask], [str8 iif], [str8 oif], [u8 ipproto], [u16 lo, u16 hi] (sport),
  * [u16 lo, u16 hi] (dport), [u8 suppress_prefixlength]`. Then, when the
- * machine file sets it, u8 accept_local (the rules' count written first,
- * 0 when none).
+ * machine file sets any sysctl, u8 accept_local, u8 net.ipv4.fwmark_reflect,
+ * u8 net.ipv6.fwmark_reflect (each 0, 1, or 0xff when the file leaves it
+ * out; the rules' count written first, 0 when none).
  */
 import { Family, familyBits, InetAddr } from '../../packet/inet-addr.js';
 import type { BridgeConfig, IfAddress, NetDevice } from '../../netfilter/types.js';
-import type { FailPolicy, MachineSpec, QueueSpec, RouteKind, RouteSpec, RuleAction, RuleSpec, SocketSpec } from '../spec.js';
+import type { FailPolicy, MachineSpec, QueueSpec, RouteKind, RouteSpec, RuleAction, RuleSpec, SocketSpec, Sysctls } from '../spec.js';
 
 const ROUTE_KINDS: readonly RouteKind[] = ['unicast', 'blackhole', 'unreachable', 'prohibit', 'throw'];
 const RULE_ACTIONS: readonly RuleAction[] = ['table', 'blackhole', 'unreachable', 'prohibit', 'nop'];
+/** The sysctls, in the order the boot parameters carry them. */
+const SYSCTL_FIELDS: ReadonlyArray<keyof Sysctls> = ['acceptLocal', 'fwmarkReflect4', 'fwmarkReflect6'];
 import { ByteReader, ByteWriter } from './bytes.js';
 import { PassageError } from './page.js';
 
@@ -197,7 +200,8 @@ export function encodeBoot(b: BootMsg): Uint8Array {
   const queues = b.spec.queues ?? [];
   const hosts = Object.entries(b.spec.hosts ?? {});
   const rules = b.spec.rules ?? [];
-  const sysctl = b.spec.sysctl?.acceptLocal;
+  const sy = b.spec.sysctl;
+  const sysctl = sy && SYSCTL_FIELDS.some((f) => sy[f] !== undefined) ? sy : undefined;
   if (sockets.length || queues.length || hosts.length || rules.length || sysctl !== undefined) {
     w.u16(sockets.length);
     for (const s of sockets) {
@@ -221,8 +225,8 @@ export function encodeBoot(b: BootMsg): Uint8Array {
       w.u16(rules.length);
       for (const r of rules) writeRule(w, r);
     }
-    // The sysctls: u8 accept_local (0, 1).
-    if (sysctl !== undefined) w.u8(sysctl ? 1 : 0);
+    // The sysctls: u8 each (0, 1, 0xff unset).
+    if (sysctl !== undefined) for (const f of SYSCTL_FIELDS) w.u8(sysctl[f] === undefined ? 0xff : sysctl[f] ? 1 : 0);
   }
   return w.done();
 }
@@ -304,7 +308,7 @@ export function decodeBoot(b: Uint8Array): BootMsg {
   const queues: QueueSpec[] = [];
   const hosts: Record<string, InetAddr[]> = {};
   const rules: RuleSpec[] = [];
-  let acceptLocal: boolean | undefined;
+  const sysctl: { -readonly [K in keyof Sysctls]: Sysctls[K] } = {};
   const tail = r.rest();
   if (tail.length) {
     const t = new ByteReader(tail, 'boot parameters (sockets and queues)');
@@ -334,9 +338,11 @@ export function decodeBoot(b: Uint8Array): BootMsg {
     }
     if (t.pos < tail.length) for (let n = t.u16(), i = 0; i < n; i++) rules.push(readRule(t));
     if (t.pos < tail.length) {
-      const v = t.u8();
-      if (v > 1) throw new PassageError(`boot parameters: accept_local ${v}`);
-      acceptLocal = v === 1;
+      for (const f of SYSCTL_FIELDS) {
+        const v = t.u8();
+        if (v > 1 && v !== 0xff) throw new PassageError(`boot parameters: sysctl ${f} ${v}`);
+        if (v !== 0xff) sysctl[f] = v === 1;
+      }
     }
     t.end();
   }
@@ -346,7 +352,7 @@ export function decodeBoot(b: Uint8Array): BootMsg {
     devices,
     routes,
     ...(rules.length ? { rules } : {}),
-    ...(acceptLocal !== undefined ? { sysctl: { acceptLocal } } : {}),
+    ...(Object.keys(sysctl).length ? { sysctl } : {}),
     failPolicy,
     ...(conntrack ? { conntrack } : {}),
     ...(sockets.length ? { sockets } : {}),

@@ -154,7 +154,7 @@ export interface DefragOptions {
   /** A frame reassembly discards (or still holds when the run ends), with why. */
   drop(frameNo: number, why: FragDrop): void;
   /** ip_expire's ICMP "fragment reassembly time exceeded" (a complete IPv4 packet), and the frame of the fragment it quotes. */
-  timeExceeded?(icmp: Uint8Array, frameNo: number): void;
+  timeExceeded?(icmp: Uint8Array, frameNo: number, mark: number): void;
   /** The route type ip_route_input finds for a destination (Local, Broadcast, Unicast...). */
   routeType?(daddr: number): RouteType;
   /** The MTU of the route back to `saddr`, or 0 when there is none. */
@@ -534,7 +534,7 @@ export class Ipv4Defrag {
     orig.set(header, 0);
     orig.set(head.data, header.length);
     const icmp = buildIcmpError(orig, ICMP_TIME_EXCEEDED, ICMP_EXC_FRAGTIME, q.daddr, { id: icmpErrorId(orig), mtu, verifyChecksum: false });
-    if (icmp) o.timeExceeded(icmp, head.frameNo);
+    if (icmp) o.timeExceeded(icmp, head.frameNo, q.mark);
   }
 
   /** "IPv4: Oversized IP packet from A.B.C.D", at most 10 in 5 s (net_info_ratelimited). */

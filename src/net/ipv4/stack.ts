@@ -194,7 +194,8 @@ export class GuestStack {
   /** The clock at the first `setClock` (the boot), NaN before it. */
   private bootNs = NaN;
   private readonly originNs: bigint;
-  private readonly pendingLocal: Array<{ ip: Uint8Array; frameNo: number; ct: Conn | null; ctinfo: number }> = [];
+  /** Replies the machine made (REJECT's, the stack's ICMP errors), sent in order: each with the mark it leaves with (IP4_REPLY_MARK, IP6_REPLY_MARK). */
+  private readonly pendingLocal: Array<{ ip: Uint8Array; frameNo: number; ct: Conn | null; ctinfo: number; mark: number }> = [];
   /** Connection tracking, when the rule set needs it (the kernel registers its hooks lazily). */
   private readonly ct: Conntrack | null;
   /**
@@ -210,7 +211,7 @@ export class GuestStack {
   /** IPv4 reassembly (ip_defrag): its queues, bounds and counters. */
   private readonly frags = new Ipv4Defrag({
     drop: (frameNo, why) => this.stackDrop(frameNo, StackReason[why]),
-    timeExceeded: (ip, frameNo) => this.pendingLocal.push({ ip, frameNo, ct: null, ctinfo: 0 }),
+    timeExceeded: (ip, frameNo, mark) => this.pendingLocal.push({ ip, frameNo, ct: null, ctinfo: 0, mark: this.replyMark(ip, mark) }),
     routeType: (daddr) => this.fib.addrTypeV4(daddr),
     routeBackMtu: (saddr) => this.fib.lookupV4(saddr).dev?.mtu ?? 0,
     printk: (level, text) => this.opts.printk(level, text),
@@ -251,6 +252,8 @@ export class GuestStack {
     this.fib = new Fib(opts.spec);
     this.policyRouting = this.fib.policy4 !== null || this.fib.v6.policy !== null;
     this.acceptLocal = opts.spec.sysctl?.acceptLocal ?? false;
+    this.fwmarkReflect4 = opts.spec.sysctl?.fwmarkReflect4 ?? false;
+    this.fwmarkReflect6 = opts.spec.sysctl?.fwmarkReflect6 ?? false;
     const cts = opts.spec.conntrack;
     this.originNs = opts.clockOriginNs ?? 0n;
     this.ct4 = needsConntrack(ruleset);
@@ -310,9 +313,9 @@ export class GuestStack {
       reverseRoute: (addr, oif, strictIface, mark = 0, saddr = null) =>
         addr.family === Family.V6 ? fib.v6.reverseLookup(addr, oif, strictIface, mark, saddr) : fib.fibLookupV4(addr.w0, mark, saddr ? saddr.w0 : 0),
       printk: (level, text) => opts.printk(level, text),
-      sendLocal: (ip, cause) => self.pendingLocal.push({ ip, frameNo: cause.frameNo, ct: cause.ct, ctinfo: cause.ctinfo }),
+      sendLocal: (ip, cause) => self.pendingLocal.push({ ip, frameNo: cause.frameNo, ct: cause.ct, ctinfo: cause.ctinfo, mark: self.replyMark(ip, cause.mark) }),
       selectSource: (daddr) => fib.selectSourceV4(fib.lookupV4(daddr).dev, daddr),
-      routeOutput: (daddr) => fib.lookupV4(daddr).dev,
+      routeOutput: (daddr, mark = 0) => (fib.policy4 === null ? fib.lookupV4(daddr) : fib.outputV4(daddr, 0, self.replyMark4(mark))).dev,
       route: (daddr) => fib.lookup(daddr),
       sourceAddress: (dev, daddr) => fib.selectSource(dev, daddr) ?? null,
       duplicate: (hook, gw, oif) => self.duplicate(hook, gw, oif),
@@ -354,7 +357,8 @@ export class GuestStack {
       delivered: (frameNo, unit) => self.fate(FateKind.Delivered, frameNo, unit === undefined ? {} : { unit }),
       transmit: (kind, dev, frameNo) => self.transmit(kind, dev, frameNo),
       asWhole: (frames, last, go) => self.asWhole({ frames, last }, go),
-      sendIcmp6: (ip, frameNo, related) => self.pendingLocal.push({ ip, frameNo, ct: related ? self.skb.ct : null, ctinfo: related ? self.skb.ctinfo : 0 }),
+      sendIcmp6: (ip, frameNo, related, mark) =>
+        self.pendingLocal.push({ ip, frameNo, ct: related ? self.skb.ct : null, ctinfo: related ? self.skb.ctinfo : 0, mark: self.replyMark(ip, mark) }),
       transmitPieces: (kind, dev, frameNo, pieces) => self.transmitPieces(kind, dev, frameNo, pieces),
       ...(this.bridgeOfDev
         ? {
@@ -932,7 +936,7 @@ export class GuestStack {
       const icmp = saddr
         ? buildIcmpError(skb.data.subarray(0, skb.len), 3, code, saddr, { id: icmpErrorId(skb.data), mtu: back?.mtu ?? 1500, verifyChecksum: false })
         : null;
-      if (icmp) this.pendingLocal.push({ ip: icmp, frameNo, ct: null, ctinfo: 0 });
+      if (icmp) this.pendingLocal.push({ ip: icmp, frameNo, ct: null, ctinfo: 0, mark: this.replyMark(icmp, skb.mark) });
     }
     this.stackDrop(frameNo, reason);
   }
@@ -998,7 +1002,7 @@ export class GuestStack {
   // -- local output ----------------------------------------------------------
 
   /** A packet of the machine's own on its way out: from a socket unless netfilter `generated` it (REJECT). */
-  private localOut(ip: Uint8Array, frameNo: number, generated: boolean, cause?: { ct: Conn | null; ctinfo: number }): void {
+  private localOut(ip: Uint8Array, frameNo: number, generated: boolean, cause?: { ct: Conn | null; ctinfo: number; mark: number }): void {
     this.fromSocket = !generated;
     try {
       this.localOutPath(ip, frameNo, generated, cause);
@@ -1043,8 +1047,9 @@ export class GuestStack {
   }
 
   /** `ip` is the stack's to change: a consumed page message's bytes, or a packet netfilter built. */
-  private localOutPath(ip: Uint8Array, frameNo: number, generated: boolean, cause?: { ct: Conn | null; ctinfo: number }): void {
+  private localOutPath(ip: Uint8Array, frameNo: number, generated: boolean, cause?: { ct: Conn | null; ctinfo: number; mark: number }): void {
     const skb = this.skb.load(ip).begin(null, PacketType.Host, frameNo, generated);
+    if (cause) skb.mark = cause.mark;
     resetCt(skb);
     // REJECT's reply is RELATED to the connection of the packet it answers.
     if (cause && this.ct) attachRelated(skb, cause.ct, cause.ctinfo);
@@ -1095,17 +1100,19 @@ export class GuestStack {
    * through OUTPUT and POSTROUTING as the IPv6 path's local output does it,
    * RELATED to the connection of the packet it answers (nf_ct_attach).
    */
-  private localOut6(ip: Uint8Array, frameNo: number, cause: { ct: Conn | null; ctinfo: number }): void {
+  private localOut6(ip: Uint8Array, frameNo: number, cause: { ct: Conn | null; ctinfo: number; mark: number }): void {
     const skb = this.skb.loadV6(ip);
     skb.mac = null;
     skb.pktType = PacketType.Host;
-    skb.mark = 0;
+    skb.mark = cause.mark;
     skb.nftrace = false;
     skb.generated = true;
     skb.frameNo = frameNo;
     resetCt(skb);
     if (this.ct) attachRelated(skb, cause.ct, cause.ctinfo);
-    const outDev = this.fib.lookup(skb.dst).dev;
+    // The route of the reply's flow (its flowi6_mark is the reply's mark).
+    const v6 = this.fib.v6;
+    const outDev = (v6.policy === null ? v6.lookup(skb.dst) : v6.output(skb.dst, skb.src, skb.mark, skb.protocol, flowPort(skb, 0), flowPort(skb, 2))).dev;
     if (!outDev) return this.fate(FateKind.GeneratedDropped, frameNo, { reason: StackReason.noRoute });
     if (!this.hook(Hook.LocalOut, null, outDev, frameNo, true)) return;
     if (!this.hook(Hook.PostRouting, null, outDev, frameNo, true)) return;
@@ -1267,6 +1274,19 @@ export class GuestStack {
   rerouted = false;
   /** net.ipv4.conf.all.accept_local: packets from outside with one of the machine's addresses as source are accepted. */
   private readonly acceptLocal: boolean;
+  /** net.ipv4.fwmark_reflect and net.ipv6.fwmark_reflect: the machine's replies carry the mark of what they answer. */
+  private readonly fwmarkReflect4: boolean;
+  private readonly fwmarkReflect6: boolean;
+
+  /** IP4_REPLY_MARK: the mark of a reply to a packet marked `mark` (0 unless fwmark_reflect is set). */
+  private replyMark4(mark: number): number {
+    return this.fwmarkReflect4 ? mark : 0;
+  }
+
+  /** IP4_REPLY_MARK or IP6_REPLY_MARK, by the family of the reply `ip`. */
+  private replyMark(ip: Uint8Array, mark: number): number {
+    return (ip[0]! >> 4 === 6 ? this.fwmarkReflect6 : this.fwmarkReflect4) ? mark : 0;
+  }
   /** The machine has policy rules or tables of its own (either family): mangle OUTPUT may reroute. */
   private readonly policyRouting: boolean;
   /** The packet in hand comes from a local socket (the local output path, not netfilter's own). */

@@ -62,7 +62,7 @@ export interface StackCore {
    * An ICMPv6 error the stack sends (about frame `frameNo`): it leaves through OUTPUT after the packet at
    * hand; `related`: RELATED to the connection of the packet loaded now (the kernel attaches its entry).
    */
-  sendIcmp6(ip: Uint8Array, frameNo: number, related: boolean): void;
+  sendIcmp6(ip: Uint8Array, frameNo: number, related: boolean, mark: number): void;
   /** Like transmit, the packet leaving as `pieces` (fragments of it): one with each frame of the reassembled packet. */
   transmitPieces(kind: FateKind, dev: NetDevice, frameNo: number, pieces: Uint8Array[]): void;
   /** A packet that entered by a bridge port is about to cross PREROUTING (br_netfilter): the bridge notes its destination. */
@@ -284,7 +284,7 @@ export class Ipv6Path {
    * destination when it is one of the firewall's addresses, else from the
    * address the route back to the sender chooses.
    */
-  private sendError(orig: Uint8Array, dev: NetDevice, pktType: PacketType, type: number, code: number, info: number, frameNo: number, related = false): void {
+  private sendError(orig: Uint8Array, dev: NetDevice, pktType: PacketType, type: number, code: number, info: number, frameNo: number, related = false, mark = 0): void {
     const core = this.core;
     if (orig.length < 40) return;
     const dst = InetAddr.v6(word(orig, 24), word(orig, 28), word(orig, 32), word(orig, 36));
@@ -297,7 +297,7 @@ export class Ipv6Path {
     }
     if (!saddr) return;
     const out = buildIcmp6Error(orig, type, code, info, saddr, { toHost: pktType === PacketType.Host });
-    if (out) core.sendIcmp6(out, frameNo, related);
+    if (out) core.sendIcmp6(out, frameNo, related, mark);
   }
 
   private prerouting(dev: NetDevice, frameNo: number): void {
@@ -334,7 +334,7 @@ export class Ipv6Path {
     // no route: ip6_pkt_drop answers "no route to destination" (a prohibit route or rule: "administratively prohibited").
     if (rt.type !== RouteType.Unicast || !rt.dev || (isLinkLocal(dst) && rt.dev !== dev)) {
       const prohibit = rt.type === RouteType.Prohibit;
-      this.sendError(skb.data.subarray(0, skb.len), dev, skb.pktType, ICMPV6_DEST_UNREACH, prohibit ? ICMPV6_ADM_PROHIBITED : ICMPV6_NOROUTE, 0, frameNo, true);
+      this.sendError(skb.data.subarray(0, skb.len), dev, skb.pktType, ICMPV6_DEST_UNREACH, prohibit ? ICMPV6_ADM_PROHIBITED : ICMPV6_NOROUTE, 0, frameNo, true, skb.mark);
       return core.stackDrop(frameNo, prohibit ? Ipv6Reason.prohibited : Ipv6Reason.noRoute);
     }
     this.forward(dev, rt.dev, frameNo);
@@ -382,14 +382,14 @@ export class Ipv6Path {
     if (outDev !== inDev) {
       if (src.isZero() || isMulticast(src) || isLoopback(src)) return core.stackDrop(frameNo, Ipv6Reason.badSource);
       if (isLinkLocal(src)) {
-        this.sendError(ip.subarray(0, skb.len), inDev, skb.pktType, ICMPV6_DEST_UNREACH, ICMPV6_NOT_NEIGHBOUR, 0, frameNo, true);
+        this.sendError(ip.subarray(0, skb.len), inDev, skb.pktType, ICMPV6_DEST_UNREACH, ICMPV6_NOT_NEIGHBOUR, 0, frameNo, true, skb.mark);
         return core.stackDrop(frameNo, Ipv6Reason.linkLocal);
       }
     }
     // ip6_pkt_too_big: a reassembled packet is judged by its largest fragment, a GRO super-packet by its segments.
     const whole = this.whole;
     if (whole ? whole.maxSize > outDev.mtu : skb.totLen > outDev.mtu && !gsoFits(skb, outDev.mtu)) {
-      this.sendError(ip.subarray(0, skb.len), inDev, skb.pktType, ICMPV6_PKT_TOOBIG, 0, Math.max(outDev.mtu, 1280), frameNo, true);
+      this.sendError(ip.subarray(0, skb.len), inDev, skb.pktType, ICMPV6_PKT_TOOBIG, 0, Math.max(outDev.mtu, 1280), frameNo, true, skb.mark);
       return core.stackDrop(frameNo, Ipv6Reason.tooBig);
     }
     ip[7] = ip[7]! - 1;

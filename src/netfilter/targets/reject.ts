@@ -189,7 +189,7 @@ function sendReset(skb: Skb, par: XtParams): void {
   if (isBroadcastOrMulticast(s.addrType(skb.daddr, null))) return;
   const ip = buildTcpReset(skb.data.subarray(0, skb.len), { verifyChecksum: par.hook !== Hook.LocalOut });
   if (!ip) return;
-  if (!s.routeOutput(skb.saddr)) return;
+  if (!s.routeOutput(skb.saddr, skb.mark)) return;
   s.sendLocal(ip, skb);
 }
 
@@ -207,7 +207,7 @@ function sendUnreach(skb: Skb, par: XtParams, code: number): void {
   if (skb.pktType !== PacketType.Host) return;
   const dtype = s.addrType(skb.daddr, null);
   if (isBroadcastOrMulticast(dtype)) return;
-  const back = s.routeOutput(skb.saddr);
+  const back = s.routeOutput(skb.saddr, skb.mark);
   if (!back) return;
   let saddr = dtype === RouteType.Local ? skb.daddr : s.selectSource(skb.saddr) >>> 0;
   if (saddr === 0) saddr = 0xc0000008;
