@@ -96,7 +96,7 @@ function run(spec: MachineSpec): { save4: string; save6: string; fates: Fate[] }
     ethernet(WIRE6, ipv6({ src: '2001:db8:9::9', dst: '2001:db8:100::1' }, udp({ sport: 1000, dport: 53 }))),
   ];
   frames.forEach((f, i) => {
-    st.setClock(BigInt(i) * 1_000_000n);
+    st.setClock(i * 1_000_000);
     st.receive(0, f, i + 1);
   });
   st.finish();

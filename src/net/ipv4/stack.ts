@@ -313,7 +313,8 @@ export class GuestStack {
       reverseRoute: (addr, oif, strictIface, mark = 0, saddr = null) =>
         addr.family === Family.V6 ? fib.v6.reverseLookup(addr, oif, strictIface, mark, saddr) : fib.fibLookupV4(addr.w0, mark, saddr ? saddr.w0 : 0),
       printk: (level, text) => opts.printk(level, text),
-      sendLocal: (ip, cause) => self.pendingLocal.push({ ip, frameNo: cause.frameNo, ct: cause.ct, ctinfo: cause.ctinfo, mark: self.replyMark(ip, cause.mark) }),
+      sendLocal: (ip, cause) =>
+        self.pendingLocal.push({ ip, frameNo: cause.frameNo, ct: cause.ct, ctinfo: cause.ctinfo, mark: self.replyMark(ip, cause.mark) }),
       selectSource: (daddr) => fib.selectSourceV4(fib.lookupV4(daddr).dev, daddr),
       routeOutput: (daddr, mark = 0) => (fib.policy4 === null ? fib.lookupV4(daddr) : fib.outputV4(daddr, 0, self.replyMark4(mark))).dev,
       route: (daddr) => fib.lookup(daddr),

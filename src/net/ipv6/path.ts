@@ -284,7 +284,17 @@ export class Ipv6Path {
    * destination when it is one of the firewall's addresses, else from the
    * address the route back to the sender chooses.
    */
-  private sendError(orig: Uint8Array, dev: NetDevice, pktType: PacketType, type: number, code: number, info: number, frameNo: number, related = false, mark = 0): void {
+  private sendError(
+    orig: Uint8Array,
+    dev: NetDevice,
+    pktType: PacketType,
+    type: number,
+    code: number,
+    info: number,
+    frameNo: number,
+    related = false,
+    mark = 0,
+  ): void {
     const core = this.core;
     if (orig.length < 40) return;
     const dst = InetAddr.v6(word(orig, 24), word(orig, 28), word(orig, 32), word(orig, 36));
@@ -334,7 +344,17 @@ export class Ipv6Path {
     // no route: ip6_pkt_drop answers "no route to destination" (a prohibit route or rule: "administratively prohibited").
     if (rt.type !== RouteType.Unicast || !rt.dev || (isLinkLocal(dst) && rt.dev !== dev)) {
       const prohibit = rt.type === RouteType.Prohibit;
-      this.sendError(skb.data.subarray(0, skb.len), dev, skb.pktType, ICMPV6_DEST_UNREACH, prohibit ? ICMPV6_ADM_PROHIBITED : ICMPV6_NOROUTE, 0, frameNo, true, skb.mark);
+      this.sendError(
+        skb.data.subarray(0, skb.len),
+        dev,
+        skb.pktType,
+        ICMPV6_DEST_UNREACH,
+        prohibit ? ICMPV6_ADM_PROHIBITED : ICMPV6_NOROUTE,
+        0,
+        frameNo,
+        true,
+        skb.mark,
+      );
       return core.stackDrop(frameNo, prohibit ? Ipv6Reason.prohibited : Ipv6Reason.noRoute);
     }
     this.forward(dev, rt.dev, frameNo);
