@@ -67,6 +67,7 @@ import * as natIrc from './gen/nat-irc.js';
 import * as ctSipNatEdges from './gen/ct-sip-nat-edges.js';
 import * as ctexpire from './gen/ctexpire.js';
 import * as ctFamily from './gen/ct-family.js';
+import * as fwmarkReflect from './gen/fwmark-reflect.js';
 import * as ctSane from './gen/ct-sane.js';
 import * as ctSnmp from './gen/ct-snmp.js';
 import * as tee from './gen/tee.js';
@@ -131,6 +132,7 @@ export const BUILDERS: Partial<Record<ScenarioName, () => Scenario>> = {
   'ct-sip-nat-edges': ctSipNatEdges.build,
   ctexpire: ctexpire.build,
   'ct-family': ctFamily.build,
+  'fwmark-reflect': fwmarkReflect.build,
   'ct-sane': ctSane.build,
   'ct-snmp': ctSnmp.build,
   'xt-matches': xtMatches.build,

@@ -63,6 +63,7 @@ export const SCENARIOS = [
   'tee',
   'ctexpire',
   'ct-family',
+  'fwmark-reflect',
   'tcpoptstrip',
   'npt',
   'hmark',
