@@ -17,7 +17,7 @@
  * the packet waits at its rule (nf_dup_ipv4, nf_dup_ipv6).
  */
 import { jiffiesOfNs } from '../../netfilter/clock.js';
-import { inetChecksum } from '../../packet/checksum.js';
+import { inetChecksum, setIPv4Checksum } from '../../packet/checksum.js';
 import { Fib, type FibResultV4 } from '../fib.js';
 import { flowPort } from '../policy.js';
 import { buildIcmpError, icmpErrorId } from '../../packet/reject.js';
@@ -1151,12 +1151,7 @@ export class GuestStack {
       // DF, so that the source hears of a smaller MTU on the copy's way; the checksum as __ip_local_out's ip_send_check.
       ip[6] = ip[6]! | 0x40;
       if (decrement) ip[8] = (ip[8]! - 1) & 0xff;
-      const ihl = (ip[0]! & 0x0f) * 4;
-      ip[10] = 0;
-      ip[11] = 0;
-      const c = inetChecksum(ip, 0, ihl);
-      ip[10] = c >> 8;
-      ip[11] = c & 0xff;
+      setIPv4Checksum(ip);
     }
     // The --oif device by name (an unknown name binds nothing: the kernel's priv->oif -1).
     let oif: NetDevice | null = null;

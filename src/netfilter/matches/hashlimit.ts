@@ -26,7 +26,7 @@
  * @example
  * -p tcp -m hashlimit --hashlimit-upto 5/sec --hashlimit-burst 3 --hashlimit-mode srcip,dstport --hashlimit-name ssh
  */
-import { mix32 } from '../hash.js';
+import { mix32, portsOffset } from '../hash.js';
 import { CheckError, Family, OptionError, defineMatch, type OptionSpec, type OptionUse, type ParseContext } from '../xt.js';
 import type { GuestServices, Skb, XtParams } from '../types.js';
 import { InetAddr, familyBits } from '../../packet/inet-addr.js';
@@ -373,23 +373,6 @@ function byteCost(len: number, e: Entry): bigint {
 
 function maskl(a: number, l: number): number {
   return l ? (a & (~0 << (32 - l))) >>> 0 : 0;
-}
-
-/** proto_ports_offset: where the two 16-bit "ports" are, -1 when the protocol has none. */
-function portsOffset(proto: number): number {
-  switch (proto) {
-    case 6:
-    case 17:
-    case 33:
-    case 50:
-    case 132:
-    case 136:
-      return 0;
-    case 51:
-      return 4;
-    default:
-      return -1;
-  }
 }
 
 // ---------------------------------------------------------------------------

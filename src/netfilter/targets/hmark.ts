@@ -54,6 +54,7 @@
  */
 import { InetAddr } from '../../packet/inet-addr.js';
 import { parsePlen, plenError, plenMask, uintArg } from '../args.js';
+import { portsOffset } from '../hash.js';
 import { jhash2, reciprocalScale } from '../nat/jhash.js';
 import { XT_CONTINUE, type Skb } from '../types.js';
 import { CheckError, defineTarget, Family, OptionError, type OptionUse } from '../xt.js';
@@ -308,23 +309,6 @@ function swapPorts(raw: number, c: HmarkConfig): number {
 
 function be32(d: Uint8Array, at: number): number {
   return ((d[at]! << 24) | (d[at + 1]! << 16) | (d[at + 2]! << 8) | d[at + 3]!) >>> 0;
-}
-
-/** proto_ports_offset: where the 32 bits of ports (or SPI) start in the transport header, -1 for none. */
-function portsOffset(proto: number): number {
-  switch (proto) {
-    case 6:
-    case 17:
-    case 33:
-    case 50:
-    case 132:
-    case 136:
-      return 0;
-    case 51:
-      return 4;
-    default:
-      return -1;
-  }
 }
 
 /** hmark_set_tuple_ports: nothing when the protocol has no ports or the four bytes are not in the packet. */
