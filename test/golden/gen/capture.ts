@@ -23,6 +23,25 @@ export const BCAST_WIRE: EthFields = { src: WIRE_MAC, dst: 'ff:ff:ff:ff:ff:ff' }
 /** Ethernet multicast for 224.0.0.1 (all hosts) from the inside. */
 export const MCAST_ALL_HOSTS: EthFields = { src: HOST_MAC, dst: '01:00:5e:00:00:01' };
 
+/** The oracle's topology with its IPv6 addresses and routes, as a machine file (for scenarios with ip6tables rules). */
+export const DUAL_STACK_MACHINE = `hostname: cofw-dual-stack
+interfaces:
+  - name: eth0
+    mac: "02:00:00:00:00:01"
+    addresses: [198.51.100.1/24, 2001:db8:100::1/64]
+  - name: eth1
+    mac: "02:00:00:00:01:01"
+    addresses: [192.0.2.1/24, 2001:db8:2::1/64]
+routes:
+  - to: default
+    via: 198.51.100.254
+    dev: eth0
+  - to: default
+    via: 2001:db8:100::fe
+    dev: eth0
+fail: closed
+`;
+
 /** 2026-01-01T00:00:00Z in nanoseconds: every capture starts here. */
 export const EPOCH_NS = 1_767_225_600_000_000_000n;
 

@@ -8,8 +8,7 @@
  * "none" in both families (NEW, not INVALID); a wrong one is INVALID.
  */
 import { ipv4, ipv6, raw, udp } from '../../../src/packet/build.js';
-import { Capture, WIRE, type Scenario } from './capture.js';
-import { machine } from './npt-strip.js';
+import { Capture, DUAL_STACK_MACHINE, WIRE, type Scenario } from './capture.js';
 
 export const rules = `# cofw golden: ct-family (IPv4 stateless, IPv6 tracked)
 *filter
@@ -67,5 +66,5 @@ export function build(): Scenario & { rules6: string; machine: string } {
     c.wire(v6(dst, 5001, 'wrong'), wire6);
     c.wire(v6(dst, 5002, 'right'), wire6);
   }
-  return { rules, rules6, capture: c, machine };
+  return { rules, rules6, capture: c, machine: DUAL_STACK_MACHINE };
 }

@@ -38,7 +38,7 @@
  *   endpoint.
  */
 import { ipv4, ipv6, tcp, udp } from '../../../src/packet/build.js';
-import { Capture, type Scenario } from './capture.js';
+import { Capture, DUAL_STACK_MACHINE, type Scenario } from './capture.js';
 import { h245, h245Addr, q931, ras, taddr, tpkt, type PerValue } from './h323-per.js';
 
 const RAW = `*raw
@@ -100,23 +100,7 @@ COMMIT
 COMMIT
 `;
 
-export const machine = `hostname: cofw-dual-stack
-interfaces:
-  - name: eth0
-    mac: "02:00:00:00:00:01"
-    addresses: [198.51.100.1/24, 2001:db8:100::1/64]
-  - name: eth1
-    mac: "02:00:00:00:01:01"
-    addresses: [192.0.2.1/24, 2001:db8:2::1/64]
-routes:
-  - to: default
-    via: 198.51.100.254
-    dev: eth0
-  - to: default
-    via: 2001:db8:100::fe
-    dev: eth0
-fail: closed
-`;
+export const machine = DUAL_STACK_MACHINE;
 
 const FW = '198.51.100.1';
 const FW7 = '198.51.100.7';

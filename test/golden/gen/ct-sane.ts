@@ -14,7 +14,7 @@
  * - two starts in a row (max_expected 1: the second evicts the first);
  * - an expectation pending at the end.
  */
-import { Capture, type Scenario } from './capture.js';
+import { Capture, DUAL_STACK_MACHINE, type Scenario } from './capture.js';
 import { Conn, type Ends } from './ct-helpers.js';
 
 const FILTER = `*filter
@@ -126,20 +126,4 @@ export function build(): Scenario & { rules6: string; machine: string } {
 }
 
 /** Both families (the oracle's topology). */
-const MACHINE = `hostname: cofw-dual-stack
-interfaces:
-  - name: eth0
-    mac: "02:00:00:00:00:01"
-    addresses: [198.51.100.1/24, 2001:db8:100::1/64]
-  - name: eth1
-    mac: "02:00:00:00:01:01"
-    addresses: [192.0.2.1/24, 2001:db8:2::1/64]
-routes:
-  - to: default
-    via: 198.51.100.254
-    dev: eth0
-  - to: default
-    via: 2001:db8:100::fe
-    dev: eth0
-fail: closed
-`;
+const MACHINE = DUAL_STACK_MACHINE;

@@ -6,10 +6,9 @@
  * families, marked in mangle PREROUTING by port.
  */
 import { ipv4, ipv6, tcp, udp } from '../../../src/packet/build.js';
-import { Capture, WIRE, type Scenario } from './capture.js';
-import { machine as dualStack } from './npt-strip.js';
+import { Capture, DUAL_STACK_MACHINE, WIRE, type Scenario } from './capture.js';
 
-export const machine = `${dualStack}sysctl:
+export const machine = `${DUAL_STACK_MACHINE}sysctl:
   net.ipv4.fwmark_reflect: 1
   net.ipv6.fwmark_reflect: 1
 `;

@@ -24,25 +24,9 @@
  */
 import { ipv4, ipv6, tcp, udp, icmp6, optionsHeader } from '../../../src/packet/build.js';
 import { setL4Checksum } from '../../../src/packet/checksum.js';
-import { Capture, payload, type Scenario } from './capture.js';
+import { Capture, DUAL_STACK_MACHINE, payload, type Scenario } from './capture.js';
 
-export const machine = `hostname: cofw-dual-stack
-interfaces:
-  - name: eth0
-    mac: "02:00:00:00:00:01"
-    addresses: [198.51.100.1/24, 2001:db8:100::1/64]
-  - name: eth1
-    mac: "02:00:00:00:01:01"
-    addresses: [192.0.2.1/24, 2001:db8:2::1/64]
-routes:
-  - to: default
-    via: 198.51.100.254
-    dev: eth0
-  - to: default
-    via: 2001:db8:100::fe
-    dev: eth0
-fail: closed
-`;
+export const machine = DUAL_STACK_MACHINE;
 
 export const rules = `# cofw golden: tcpoptstrip (IPv4)
 *mangle
