@@ -90,6 +90,36 @@ function maskDrawn(ip: Uint8Array, own: ReadonlySet<string>): void {
   ip.fill(0, 10, 12);
 }
 
+/**
+ * What the kernel draws from its secrets and its clock in SYNPROXY's
+ * SYN-ACK (a SYN-ACK with window 0, which no host's stack sends): the
+ * sequence number (a SYN cookie keyed by secrets drawn at boot), the upper
+ * 26 bits of the timestamp value (milliseconds since boot; the low six
+ * carry the client's options and stay compared) and the TCP checksum that
+ * covers them. They are zeroed on either side before comparing.
+ */
+function maskSynproxy(ip: Uint8Array): void {
+  const v6 = ip[0]! >> 4 === 6;
+  const th = v6 ? 40 : (ip[0]! & 15) * 4;
+  if ((v6 ? ip[6] : ip[9]) !== 6 || ip.length < th + 20) return;
+  if (ip[th + 13] !== 0x12 && ip[th + 13] !== 0x52) return;
+  if (ip[th + 14] !== 0 || ip[th + 15] !== 0) return;
+  ip.fill(0, th + 4, th + 8);
+  ip.fill(0, th + 16, th + 18);
+  const end = th + (ip[th + 12]! >> 4) * 4;
+  for (let p = th + 20; p + 1 < end && ip[p] !== 0;) {
+    if (ip[p] === 1) {
+      p++;
+      continue;
+    }
+    if (ip[p] === 8 && ip[p + 1] === 10 && p + 10 <= end) {
+      ip.fill(0, p + 2, p + 5);
+      ip[p + 5] = ip[p + 5]! & 0x3f;
+    }
+    p += Math.max(ip[p + 1]!, 2);
+  }
+}
+
 /** The firewall's addresses of both families, as hex. */
 function ownAddresses(machine: MachineSpec): Set<string> {
   const out = new Set<string>();
@@ -109,6 +139,7 @@ async function sentPackets(file: string, own: ReadonlySet<string>, ifName?: stri
     const ip = d.slice(14, 14 + (v6 ? 40 + ((d[18]! << 8) | d[19]!) : (d[16]! << 8) | d[17]!));
     if (ifName === undefined) finishPartialChecksum(ip);
     maskDrawn(ip, own);
+    maskSynproxy(ip);
     out.push(Buffer.from(ip).toString('hex'));
   }
   return out;

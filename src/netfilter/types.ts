@@ -208,6 +208,15 @@ export interface GuestServices {
    */
   sendLocal(ip: Uint8Array, cause: Skb): void;
   /**
+   * SYNPROXY's packets (synproxy_send_tcp, synproxy_send_tcp_ipv6): `ip`, a
+   * complete IPv4 or IPv6 packet with checksums set, goes to the local
+   * output path after the current packet's traversal, with mark 0 and
+   * the connection `ct` as `ctinfo` (nf_ct_set), or, with `ct` null, none
+   * (conntrack looks it up in OUTPUT). Its fate is a generated packet's,
+   * of `cause`'s frame. Optional: a guest without it sends none.
+   */
+  sendProxied?(ip: Uint8Array, cause: Skb, ct: Conn | null, ctinfo: number): void;
+  /**
    * TEE (nf_dup_ipv4, nf_dup_ipv6): sends a copy of the packet in hand, as
    * it is now, to the gateway `gw` (bound to the device named `oif`, when
    * the machine has one), at once, through OUTPUT and POSTROUTING; nothing

@@ -71,6 +71,7 @@ import * as fwmarkReflect from './gen/fwmark-reflect.js';
 import * as ctSane from './gen/ct-sane.js';
 import * as ctSnmp from './gen/ct-snmp.js';
 import * as tee from './gen/tee.js';
+import * as synproxy from './gen/synproxy.js';
 import * as xtMatches from './gen/xt-matches.js';
 import * as tcpoptstripNpt from './gen/npt-strip.js';
 import * as hmark from './gen/hmark.js';
@@ -144,6 +145,7 @@ export const BUILDERS: Partial<Record<ScenarioName, () => Scenario>> = {
   'policy-wg': policyRouting.buildWg,
   'local-source': localSource.build,
   tee: tee.build,
+  synproxy: synproxy.build,
   rateest: rateest.build,
   'filter-core': filterCore,
   'reject-log': rejectLog,

@@ -69,6 +69,7 @@ export const SCENARIOS = [
   'hmark',
   'hmark-edges',
   'rateest',
+  'synproxy',
   // Recorded earlier; kept as further kernel facts.
   'smoke',
   'filter-core',

@@ -93,7 +93,28 @@ const CONNTRACK_USERS = new Set([
   'MASQUERADE',
   'REDIRECT',
   'NETMAP',
+  'SYNPROXY',
 ]);
+
+/**
+ * What a packet netfilter generated carries from its cause: the cause's
+ * connection (RELATED to it, nf_ct_attach; with `set`, as `ctinfo` itself,
+ * nf_ct_set, SYNPROXY's way) and the mark it leaves with.
+ */
+interface PendingCause {
+  ct: Conn | null;
+  ctinfo: number;
+  mark: number;
+  set?: boolean;
+}
+
+function attachCause(skb: Skb, cause: PendingCause): void {
+  if (!cause.set) attachRelated(skb, cause.ct, cause.ctinfo);
+  else if (cause.ct) {
+    skb.ct = cause.ct;
+    skb.ctinfo = cause.ctinfo;
+  }
+}
 
 /** Does any rule use connection tracking? */
 /** Why a packet the machine sends has no route: the error of its route or rule. */
@@ -195,7 +216,7 @@ export class GuestStack {
   private bootNs = NaN;
   private readonly originNs: bigint;
   /** Replies the machine made (REJECT's, the stack's ICMP errors), sent in order: each with the mark it leaves with (IP4_REPLY_MARK, IP6_REPLY_MARK). */
-  private readonly pendingLocal: Array<{ ip: Uint8Array; frameNo: number; ct: Conn | null; ctinfo: number; mark: number }> = [];
+  private readonly pendingLocal: Array<PendingCause & { ip: Uint8Array; frameNo: number }> = [];
   /** Connection tracking, when the rule set needs it (the kernel registers its hooks lazily). */
   private readonly ct: Conntrack | null;
   /**
@@ -315,6 +336,7 @@ export class GuestStack {
       printk: (level, text) => opts.printk(level, text),
       sendLocal: (ip, cause) =>
         self.pendingLocal.push({ ip, frameNo: cause.frameNo, ct: cause.ct, ctinfo: cause.ctinfo, mark: self.replyMark(ip, cause.mark) }),
+      sendProxied: (ip, cause, ct, ctinfo) => self.pendingLocal.push({ ip, frameNo: cause.frameNo, ct, ctinfo, mark: 0, set: true }),
       selectSource: (daddr) => fib.selectSourceV4(fib.lookupV4(daddr).dev, daddr),
       routeOutput: (daddr, mark = 0) => (fib.policy4 === null ? fib.lookupV4(daddr) : fib.outputV4(daddr, 0, self.replyMark4(mark))).dev,
       route: (daddr) => fib.lookup(daddr),
@@ -1003,7 +1025,7 @@ export class GuestStack {
   // -- local output ----------------------------------------------------------
 
   /** A packet of the machine's own on its way out: from a socket unless netfilter `generated` it (REJECT). */
-  private localOut(ip: Uint8Array, frameNo: number, generated: boolean, cause?: { ct: Conn | null; ctinfo: number; mark: number }): void {
+  private localOut(ip: Uint8Array, frameNo: number, generated: boolean, cause?: PendingCause): void {
     this.fromSocket = !generated;
     try {
       this.localOutPath(ip, frameNo, generated, cause);
@@ -1048,12 +1070,12 @@ export class GuestStack {
   }
 
   /** `ip` is the stack's to change: a consumed page message's bytes, or a packet netfilter built. */
-  private localOutPath(ip: Uint8Array, frameNo: number, generated: boolean, cause?: { ct: Conn | null; ctinfo: number; mark: number }): void {
+  private localOutPath(ip: Uint8Array, frameNo: number, generated: boolean, cause?: PendingCause): void {
     const skb = this.skb.load(ip).begin(null, PacketType.Host, frameNo, generated);
     if (cause) skb.mark = cause.mark;
     resetCt(skb);
     // REJECT's reply is RELATED to the connection of the packet it answers.
-    if (cause && this.ct) attachRelated(skb, cause.ct, cause.ctinfo);
+    if (cause && this.ct) attachCause(skb, cause);
     const rt = this.outputRoute(skb);
     const dropKind = generated ? FateKind.GeneratedDropped : FateKind.DroppedByStack;
     if (!rt.dev && rt.type !== RouteType.Broadcast && rt.type !== RouteType.Multicast) {
@@ -1101,7 +1123,7 @@ export class GuestStack {
    * through OUTPUT and POSTROUTING as the IPv6 path's local output does it,
    * RELATED to the connection of the packet it answers (nf_ct_attach).
    */
-  private localOut6(ip: Uint8Array, frameNo: number, cause: { ct: Conn | null; ctinfo: number; mark: number }): void {
+  private localOut6(ip: Uint8Array, frameNo: number, cause: PendingCause): void {
     const skb = this.skb.loadV6(ip);
     skb.mac = null;
     skb.pktType = PacketType.Host;
@@ -1110,7 +1132,7 @@ export class GuestStack {
     skb.generated = true;
     skb.frameNo = frameNo;
     resetCt(skb);
-    if (this.ct) attachRelated(skb, cause.ct, cause.ctinfo);
+    if (this.ct) attachCause(skb, cause);
     // The route of the reply's flow (its flowi6_mark is the reply's mark).
     const v6 = this.fib.v6;
     const outDev = (v6.policy === null ? v6.lookup(skb.dst) : v6.output(skb.dst, skb.src, skb.mark, skb.protocol, flowPort(skb, 0), flowPort(skb, 2))).dev;

@@ -25,6 +25,7 @@ import { tcpoptstripTarget } from './tcpoptstrip.js';
 import { dnptTarget, snptTarget } from './npt.js';
 import { hmarkTarget } from './hmark.js';
 import { rateestTarget } from './rateest.js';
+import { synproxyTarget } from './synproxy.js';
 
 export const TARGETS: readonly TargetModule<any>[] = [
   logTarget,
@@ -51,5 +52,6 @@ export const TARGETS: readonly TargetModule<any>[] = [
   setTarget,
   teeTarget,
   rateestTarget,
+  synproxyTarget,
   ...NAT_TARGETS,
 ];
