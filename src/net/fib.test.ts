@@ -40,9 +40,11 @@ describe('IPv4 table (numbers, the per-packet path)', () => {
   it('local, broadcast, connected, routes, longest prefix first', () => {
     expect(fib.lookupV4(n4('192.0.2.1'))).toEqual({ type: RouteType.Local, dev: dev('lo'), gateway: n4('192.0.2.1') });
     expect(fib.lookupV4(n4('192.0.2.255')).type).toBe(RouteType.Broadcast);
-    expect(fib.lookupV4(n4('192.0.2.77'))).toEqual({ type: RouteType.Unicast, dev: dev('eth1'), gateway: n4('192.0.2.77') });
+    // On-link: no gateway (the next hop is the destination itself, as the kernel's rt_gw4 of 0).
+    expect(fib.lookupV4(n4('192.0.2.77'))).toEqual({ type: RouteType.Unicast, dev: dev('eth1'), gateway: 0 });
     expect(fib.lookupV4(n4('10.200.0.1'))).toEqual({ type: RouteType.Unicast, dev: dev('eth2'), gateway: n4('10.9.0.254') });
-    expect(fib.lookupV4(n4('10.9.7.7')).gateway).toBe(n4('10.9.7.7'));
+    expect(fib.lookupV4(n4('10.9.7.7')).gateway).toBe(0);
+    expect(fib.lookup(InetAddr.v4(n4('10.9.7.7'))).gateway).toEqual(InetAddr.v4(n4('10.9.7.7')));
     expect(fib.lookupV4(n4('203.0.113.5'))).toEqual({ type: RouteType.Unicast, dev: dev('eth0'), gateway: n4('198.51.100.254') });
     expect(fib.lookupV4(n4('224.0.0.5')).type).toBe(RouteType.Multicast);
     expect(fib.deviceForV4(n4('10.200.0.1'))).toBe(dev('eth2'));
@@ -56,7 +58,16 @@ describe('IPv4 table (numbers, the per-packet path)', () => {
 
   it("the network address is no broadcast (Linux 6.18's local table has none for it)", () => {
     expect(fib.addrTypeV4(n4('192.0.2.0'))).toBe(RouteType.Unicast);
-    expect(fib.lookupV4(n4('192.0.2.0'))).toEqual({ type: RouteType.Unicast, dev: dev('eth1'), gateway: n4('192.0.2.0') });
+    expect(fib.lookupV4(n4('192.0.2.0'))).toEqual({ type: RouteType.Unicast, dev: dev('eth1'), gateway: 0 });
+  });
+
+  it('answers with objects made once with the table (the per-packet path allocates nothing)', () => {
+    for (const t of ['192.0.2.1', '192.0.2.255', '192.0.2.77', '10.200.0.1', '203.0.113.5', '127.0.0.1', '224.0.0.5', '255.255.255.255']) {
+      expect(fib.lookupV4(n4(t)), t).toBe(fib.lookupV4(n4(t)));
+    }
+    expect(fib.lookupV4(n4('192.0.2.77'))).toBe(fib.lookupV4(n4('192.0.2.78')));
+    expect(fib.lookupV4(n4('127.3.2.1'))).toEqual({ type: RouteType.Local, dev: dev('lo'), gateway: 0 });
+    expect(fib.lookupV4(n4('255.255.255.255'))).toEqual({ type: RouteType.Broadcast, dev: null, gateway: 0xffffffff });
   });
 
   it('fib_lookup as rpfilter asks it: local routes on their interface, no special case for 255.255.255.255 or multicast', () => {

@@ -49,7 +49,12 @@ export interface FibResultV4 {
   readonly type: RouteType;
   /** Output device (lo for local addresses); null when unreachable. */
   readonly dev: NetDevice | null;
-  /** Next hop: the gateway, or the destination itself when on-link. */
+  /**
+   * Next hop: the gateway; 0 when it is the destination itself (an on-link
+   * route, 127.0.0.0/8, multicast: the kernel's rt_gw4 of 0, whose next hop
+   * rt_nexthop takes from the packet). The local table's answers name
+   * their own address.
+   */
   readonly gateway: number;
   /**
    * Without a route: the ICMP destination unreachable code ip_error sends
@@ -67,16 +72,40 @@ interface Entry {
   readonly dev: NetDevice;
   /** UNICAST, or BLACKHOLE, UNREACHABLE, PROHIBIT, THROW for routes that send nothing. */
   readonly type: RouteType;
+  /** What a lookup that ends here answers (made once: lookups allocate nothing). */
+  readonly answer: FibResultV4;
+}
+
+/** A local table entry: the address's type and the interface that holds it (fib_lookup's answer), and what an output lookup of it answers. */
+interface LocalEntry {
+  readonly type: RouteType;
+  readonly dev: NetDevice;
+  /** fib_lookup's answer (`fibLookupV4`): the entry's type and interface. */
+  readonly held: FibType;
+  readonly answer: FibResultV4;
+}
+
+/** fib_lookup's answer as rpfilter reads it: the route's type and device. */
+export interface FibType {
+  readonly type: RouteType;
+  readonly dev: NetDevice | null;
 }
 
 const UNREACHABLE: FibResultV4 = { type: RouteType.Unreachable, dev: null, gateway: 0 };
+const BLACKHOLE: FibResultV4 = { type: RouteType.Blackhole, dev: null, gateway: 0, code: -1 };
+const PROHIBIT: FibResultV4 = { type: RouteType.Prohibit, dev: null, gateway: 0, code: 13 };
+const HOST_UNREACHABLE: FibResultV4 = { type: RouteType.Unreachable, dev: null, gateway: 0, code: 1 };
+const LIMITED_BROADCAST: FibResultV4 = { type: RouteType.Broadcast, dev: null, gateway: 0xffffffff };
+const MULTICAST: FibResultV4 = { type: RouteType.Multicast, dev: null, gateway: 0 };
 
 export class Fib {
   /** Local table: address -> type (Local or Broadcast), with its device. */
-  private readonly local = new Map<number, { type: RouteType; dev: NetDevice }>();
+  private readonly local = new Map<number, LocalEntry>();
   /** Main table, longest prefix first. */
   private readonly main: Entry[] = [];
   private readonly lo: NetDevice | undefined;
+  /** 127.0.0.0/8's answer (on lo), when the machine has lo. */
+  private readonly loopback: FibResultV4 | undefined;
   /** The IPv6 table: the machine's IPv6 addresses and routes. */
   readonly v6: Fib6;
   /**
@@ -88,12 +117,13 @@ export class Fib {
 
   constructor(spec: MachineSpec) {
     this.lo = spec.devices.find((d) => d.name === 'lo');
+    this.loopback = this.lo ? { type: RouteType.Local, dev: this.lo, gateway: 0 } : undefined;
     for (const dev of spec.devices) {
       for (const a of dev.addrs) {
         if (a.addr.family !== Family.V4) continue;
         const addr = a.addr.w0;
         const mask = prefixMask(a.prefix);
-        this.local.set(addr, { type: RouteType.Local, dev });
+        this.local.set(addr, localEntry(RouteType.Local, dev, this.lo ?? dev, addr));
         if (dev.name === 'lo') {
           // 127.0.0.0/8 is local as a whole on lo.
           continue;
@@ -101,7 +131,7 @@ export class Fib {
         // The subnet's broadcast address only: the reference kernel (6.18) no longer adds a broadcast
         // route for the network address (`ip route show table local`), so that one is an ordinary unicast.
         if (a.prefix < 31) this.setBroadcast(a.broadcast ? a.broadcast.w0 : (addr | ~mask) >>> 0, dev);
-        this.main.push({ net: (addr & mask) >>> 0, mask, prefix: a.prefix, via: 0, dev, type: RouteType.Unicast });
+        this.main.push({ net: (addr & mask) >>> 0, mask, prefix: a.prefix, via: 0, dev, type: RouteType.Unicast, answer: routeAnswer(RouteType.Unicast, dev, 0) });
       }
     }
     const byName = new Map(spec.devices.map((d) => [d.name, d]));
@@ -120,7 +150,8 @@ export class Fib {
         list.push({ net: InetAddr.v4((r.dst.w0 & mask) >>> 0), mask: InetAddr.v4(mask), prefix: r.prefix, via: r.via ? r.via.clone() : null, dev, type });
         continue;
       }
-      this.main.push({ net: (r.dst.w0 & mask) >>> 0, mask, prefix: r.prefix, via: r.via ? r.via.w0 : 0, dev, type });
+      const via = r.via ? r.via.w0 : 0;
+      this.main.push({ net: (r.dst.w0 & mask) >>> 0, mask, prefix: r.prefix, via, dev, type, answer: routeAnswer(type, dev, via) });
     }
     this.main.sort((a, b) => b.prefix - a.prefix);
     this.v6 = new Fib6(spec.devices, spec.routes, spec.rules ?? []);
@@ -180,7 +211,7 @@ export class Fib {
   }
 
   private setBroadcast(addr: number, dev: NetDevice): void {
-    if (!this.local.has(addr)) this.local.set(addr, { type: RouteType.Broadcast, dev });
+    if (!this.local.has(addr)) this.local.set(addr, localEntry(RouteType.Broadcast, dev, dev, addr));
   }
 
   /** Is the IPv4 address `addr` one of the guest's own addresses (incl. 127/8)? */
@@ -196,18 +227,17 @@ export class Fib {
     return this.mainV4(daddr);
   }
 
-  /** The local and main tables' answer for `daddr` (no rules). */
+  /** The local and main tables' answer for `daddr` (no rules): one of the answers made with the table, never a new object. */
   private mainV4(daddr: number): FibResultV4 {
     const l = this.local.get(daddr);
-    if (l) return { type: l.type, dev: l.type === RouteType.Local ? (this.lo ?? l.dev) : l.dev, gateway: daddr };
-    if (daddr >>> 24 === 127 && this.lo) return { type: RouteType.Local, dev: this.lo, gateway: daddr };
-    if (daddr === 0xffffffff) return { type: RouteType.Broadcast, dev: null, gateway: daddr };
-    if (daddr >>> 28 === 0xe) return { type: RouteType.Multicast, dev: null, gateway: daddr };
-    for (const e of this.main) {
-      if ((daddr & e.mask) >>> 0 === e.net) {
-        if (e.type !== RouteType.Unicast) return rejectRoute(e.type);
-        return { type: RouteType.Unicast, dev: e.dev, gateway: e.via || daddr };
-      }
+    if (l) return l.answer;
+    if (daddr >>> 24 === 127 && this.loopback) return this.loopback;
+    if (daddr === 0xffffffff) return LIMITED_BROADCAST;
+    if (daddr >>> 28 === 0xe) return MULTICAST;
+    const main = this.main;
+    for (let i = 0; i < main.length; i++) {
+      const e = main[i]!;
+      if ((daddr & e.mask) >>> 0 === e.net) return e.answer;
     }
     return UNREACHABLE;
   }
@@ -225,14 +255,14 @@ export class Fib {
    * with `mark` (the packet's with --validmark, else 0) and `saddr` (the
    * packet's destination, 0 when it is multicast, broadcast or 0/8).
    */
-  fibLookupV4(addr: number, mark = 0, saddr = 0): { readonly type: RouteType; readonly dev: NetDevice | null } {
+  fibLookupV4(addr: number, mark = 0, saddr = 0): FibType {
     const p = this.policy4;
     if (p !== null) {
       const r = p.lookup({ dst: InetAddr.v4(addr), src: saddr ? InetAddr.v4(saddr) : null, mark, iif: 1, oif: 0, proto: 0, sport: 0, dport: 0 });
       return { type: r.type, dev: r.dev };
     }
     const l = this.local.get(addr);
-    if (l) return l;
+    if (l) return l.held;
     if (addr >>> 24 === 127) return this.lo ? { type: RouteType.Local, dev: this.lo } : UNREACHABLE;
     for (const e of this.main) {
       if ((addr & e.mask) >>> 0 === e.net) return e.type === RouteType.Unicast ? { type: RouteType.Unicast, dev: e.dev } : rejectRoute(e.type);
@@ -333,7 +363,7 @@ export class Fib {
   lookup(daddr: InetAddr): FibResult {
     if (daddr.family === Family.V6) return this.v6.lookup(daddr);
     const r = this.lookupV4(daddr.w0);
-    return { type: r.type, dev: r.dev, gateway: InetAddr.v4(r.gateway) };
+    return { type: r.type, dev: r.dev, gateway: InetAddr.v4(r.gateway || daddr.w0) };
   }
 
   /** The device a packet to `addr` (either family) would leave on, lo for local addresses; null when unroutable. */
@@ -371,10 +401,19 @@ export class Fib {
 
 /** A route that sends nothing (blackhole, unreachable, prohibit; throw in main finds nothing further), with ip_error's ICMP code. */
 function rejectRoute(type: RouteType): FibResultV4 {
-  if (type === RouteType.Blackhole) return { type, dev: null, gateway: 0, code: -1 };
-  if (type === RouteType.Prohibit) return { type, dev: null, gateway: 0, code: 13 };
-  if (type === RouteType.Unreachable) return { type, dev: null, gateway: 0, code: 1 };
+  if (type === RouteType.Blackhole) return BLACKHOLE;
+  if (type === RouteType.Prohibit) return PROHIBIT;
+  if (type === RouteType.Unreachable) return HOST_UNREACHABLE;
   return UNREACHABLE;
+}
+
+function localEntry(type: RouteType, dev: NetDevice, out: NetDevice, addr: number): LocalEntry {
+  return { type, dev, held: { type, dev }, answer: { type, dev: out, gateway: addr } };
+}
+
+/** A main table route's answer: unicast through `dev` to the gateway `via` (0 on-link), or what a route that sends nothing answers. */
+function routeAnswer(type: RouteType, dev: NetDevice, via: number): FibResultV4 {
+  return type === RouteType.Unicast ? { type, dev, gateway: via } : rejectRoute(type);
 }
 
 /** The first IPv4 address of `dev`, as a number, or undefined. */
