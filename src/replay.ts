@@ -128,6 +128,14 @@ export interface ReplayOptions {
   guest?: GuestDeps;
   /** Passage page size in bytes (64 KiB by default). */
   pageSize?: number;
+  /**
+   * false: the final conntrack table is not listed (`conntrack` and
+   * `conntrack6` are left out of the result; `conntrackExpect` and the
+   * address translations are not). With tens of thousands of entries left
+   * at the end, listing them costs about 5% of a run; a caller that writes
+   * no table saves it. Replays on several workers list it anyway.
+   */
+  conntrackList?: boolean;
   /** Frame number ranges [first, last] to trace: each rule, return and policy they meet is logged on the console as `TRACE:` lines. */
   trace?: ReadonlyArray<readonly [number, number]>;
   /** Gather what the HTML report shows (`ReplayResult.details`): a timeline, the most-dropped sources and ports, samples of each cause's drops. */
@@ -739,6 +747,7 @@ async function replayOnce(opts: ReplayOptions, workers: number, transport?: Shar
       ...(opts.trace ? { trace: opts.trace } : {}),
       // Only the accepted capture and the frame callback read the frames of packets that got through.
       ...(accepted === undefined && !opts.onFrameFate ? { noLeavingFrames: true } : {}),
+      ...(opts.conntrackList === false ? { noConntrackList: true } : {}),
     });
 
   let splitDone: SplitFile[] | undefined;
@@ -935,7 +944,7 @@ async function replayOnce(opts: ReplayOptions, workers: number, transport?: Shar
   if (machine.conntrack !== undefined) {
     result.conntrack = machine.conntrack;
     result.translations = translations(machine.conntrack + (machine.conntrack6 ?? ''));
-  }
+  } else if (!sharded && (machine as Machine).conntrackTranslated !== undefined) result.translations = translations((machine as Machine).conntrackTranslated!);
   if (opts.rules6File !== undefined) {
     const save6 = machine.finalSave6 ?? machine.bootSave6 ?? '';
     result.save6 = save6;

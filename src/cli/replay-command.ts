@@ -387,6 +387,8 @@ export async function runReplay(captures: string[], o: ReplayCommandOptions, out
         machine: spec,
         captures: caps.paths,
         outputs: outputs.files,
+        // The table is listed only to be written (the report's translations come without it).
+        ...(o.conntrack === undefined ? { conntrackList: false } : {}),
         signal,
         ...(caps.cut.length && intr.received ? { inputCut: intr.received } : {}),
         ...(outputs.accepted ? { accepted: outputs.accepted } : {}),

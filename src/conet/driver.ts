@@ -26,6 +26,8 @@ export interface NetStack {
   conntrackList?(): string | undefined;
   /** Its IPv6 entries (`conntrack -L -f ipv6`). */
   conntrackList6?(): string | undefined;
+  /** The lines of those two (IPv6 only when `ipv6`) that may show an address translation, in their order there. */
+  conntrackTranslated?(ipv6: boolean): string | undefined;
   /** The pending expectations (`conntrack -L expect -f ipv4`, then `-f ipv6` when `ipv6`). */
   conntrackExpect?(ipv6: boolean): string | undefined;
   /** The most entries the conntrack table held at once, and its limit (0 unlimited). */

@@ -511,7 +511,12 @@ class GuestKernel {
         encodeSave({ counters: true, ipv6: true, text: this.deps.saveRuleset(this.ruleset6, { counters: true }) }),
       );
     }
-    const ct = this.stack!.conntrackList?.();
+    // Without a table to list (the host writes none), only the lines that may show an address translation.
+    const stack = this.stack!;
+    const translatedOnly = this.boot!.noConntrackList === true && stack.conntrackTranslated !== undefined;
+    const tr = translatedOnly ? stack.conntrackTranslated!(this.ruleset6 !== undefined) : undefined;
+    if (tr !== undefined) yield* this.send(Module.LINUX, Module.MONITOR, MsgType.ConntrackTranslated, new TextEncoder().encode(tr));
+    const ct = translatedOnly ? undefined : stack.conntrackList?.();
     if (ct !== undefined) yield* this.send(Module.LINUX, Module.MONITOR, MsgType.Conntrack, new TextEncoder().encode(ct));
     const peak = this.marks ? this.stack!.conntrackPeak?.() : undefined;
     if (peak) {
@@ -521,9 +526,9 @@ class GuestKernel {
       dv.setUint32(4, peak.max, true);
       yield* this.send(Module.LINUX, Module.MONITOR, MsgType.ConntrackPeak, b);
     }
-    const ct6 = this.ruleset6 ? this.stack!.conntrackList6?.() : undefined;
+    const ct6 = this.ruleset6 && !translatedOnly ? this.stack!.conntrackList6?.() : undefined;
     if (ct6 !== undefined) yield* this.send(Module.LINUX, Module.MONITOR, MsgType.Conntrack6, new TextEncoder().encode(ct6));
-    const exp = ct !== undefined ? this.stack!.conntrackExpect?.(this.ruleset6 !== undefined) : undefined;
+    const exp = ct !== undefined || tr !== undefined ? this.stack!.conntrackExpect?.(this.ruleset6 !== undefined) : undefined;
     if (exp !== undefined) yield* this.send(Module.LINUX, Module.MONITOR, MsgType.ConntrackExpect, new TextEncoder().encode(exp));
     if (this.ipsets) {
       // `ipset save` at the last packet's time, in jiffies since boot (when the sets were restored).

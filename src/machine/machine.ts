@@ -75,6 +75,12 @@ export interface MachineOptions {
   /** The host keeps no leaving frames (no accepted capture): fates of packets that got through cross without them. */
   readonly noLeavingFrames?: boolean;
   /**
+   * No conntrack table is listed at shutdown (`conntrack` and `conntrack6`
+   * stay undefined): the guest sends only the lines that may show an
+   * address translation (`conntrackTranslated`).
+   */
+  readonly noConntrackList?: boolean;
+  /**
    * Every fate the guest reports, in order. The record is reused for the
    * next fate: it is valid during the call; copy what you keep (its
    * `frame` is a copy of its own and may be kept).
@@ -139,6 +145,11 @@ export class Machine {
   conntrack: string | undefined;
   /** Its IPv6 entries (`conntrack -L -f ipv6`). */
   conntrack6: string | undefined;
+  /**
+   * With `noConntrackList`: the lines of those two tables (IPv4, then IPv6)
+   * that may show an address translation, in their order there.
+   */
+  conntrackTranslated: string | undefined;
   /** The pending expectations at shutdown (`conntrack -L expect`, IPv4 then IPv6), when it tracked connections. */
   conntrackExpect: string | undefined;
   /** With marks: the most entries the guest's conntrack table held at once, and its limit (0 unlimited). */
@@ -181,6 +192,7 @@ export class Machine {
       ...(this.opts.rules6File ? { rules6File: this.opts.rules6File } : {}),
       ...(this.opts.ipsetsFile ? { ipsetsFile: this.opts.ipsetsFile } : {}),
       ...(this.opts.noLeavingFrames ? { noLeavingFrames: true } : {}),
+      ...(this.opts.noConntrackList ? { noConntrackList: true } : {}),
     });
     this.hostSend(Module.MONITOR, Module.LINUX, MsgType.Boot, data);
     this.enter();
@@ -411,6 +423,9 @@ export class Machine {
         return;
       case MsgType.Conntrack6:
         this.conntrack6 = new TextDecoder('utf-8', { fatal: false }).decode(data);
+        return;
+      case MsgType.ConntrackTranslated:
+        this.conntrackTranslated = new TextDecoder('utf-8', { fatal: false }).decode(data);
         return;
       case MsgType.ConntrackExpect:
         this.conntrackExpect = new TextDecoder('utf-8', { fatal: false }).decode(data);

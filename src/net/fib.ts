@@ -131,7 +131,15 @@ export class Fib {
         // The subnet's broadcast address only: the reference kernel (6.18) no longer adds a broadcast
         // route for the network address (`ip route show table local`), so that one is an ordinary unicast.
         if (a.prefix < 31) this.setBroadcast(a.broadcast ? a.broadcast.w0 : (addr | ~mask) >>> 0, dev);
-        this.main.push({ net: (addr & mask) >>> 0, mask, prefix: a.prefix, via: 0, dev, type: RouteType.Unicast, answer: routeAnswer(RouteType.Unicast, dev, 0) });
+        this.main.push({
+          net: (addr & mask) >>> 0,
+          mask,
+          prefix: a.prefix,
+          via: 0,
+          dev,
+          type: RouteType.Unicast,
+          answer: routeAnswer(RouteType.Unicast, dev, 0),
+        });
       }
     }
     const byName = new Map(spec.devices.map((d) => [d.name, d]));

@@ -59,6 +59,12 @@ export interface BootMsg {
    * bit 1 of the fail policy byte.
    */
   readonly noLeavingFrames?: boolean;
+  /**
+   * The host lists no conntrack table (it writes none): at shutdown the
+   * guest sends only the lines that may show an address translation
+   * (ConntrackTranslated). Sent as bit 2 of the fail policy byte.
+   */
+  readonly noConntrackList?: boolean;
 }
 function writeInet(w: ByteWriter, a: InetAddr): void {
   w.u8(a.family).bytes(a.bytes());
@@ -151,7 +157,7 @@ export function encodeBoot(b: BootMsg): Uint8Array {
     .u64(b.bootTsNs)
     .str(b.rulesFile, 2)
     .str(b.spec.hostname, 2)
-    .u8((b.spec.failPolicy === 'open' ? 1 : 0) | (b.noLeavingFrames ? 2 : 0));
+    .u8((b.spec.failPolicy === 'open' ? 1 : 0) | (b.noLeavingFrames ? 2 : 0) | (b.noConntrackList ? 4 : 0));
   w.u8(b.spec.devices.length);
   for (const d of b.spec.devices) {
     w.str(d.name, 1)
@@ -236,7 +242,7 @@ export function decodeBoot(b: Uint8Array): BootMsg {
   const rulesFile = r.str(2);
   const hostname = r.str(2);
   const policyByte = r.u8();
-  if (policyByte > 3) throw new PassageError(`boot parameters: fail policy byte ${policyByte}`);
+  if (policyByte > 7) throw new PassageError(`boot parameters: fail policy byte ${policyByte}`);
   const failPolicy: FailPolicy = policyByte & 1 ? 'open' : 'closed';
   const devices: NetDevice[] = [];
   for (let n = r.u8(), i = 0; i < n; i++) {
@@ -367,5 +373,6 @@ export function decodeBoot(b: Uint8Array): BootMsg {
     ...(rules6File ? { rules6File } : {}),
     ...(ipsetsFile ? { ipsetsFile } : {}),
     ...(policyByte & 2 ? { noLeavingFrames: true } : {}),
+    ...(policyByte & 4 ? { noConntrackList: true } : {}),
   };
 }

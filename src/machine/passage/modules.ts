@@ -87,6 +87,11 @@ export const MsgType = {
   Tick: 11,
   /** LINUX -> MONITOR, with marks, at shutdown: the most conntrack entries held at once and the table's limit (u32, u32). */
   ConntrackPeak: 12,
+  /**
+   * LINUX -> MONITOR, at shutdown, when the host asked for no conntrack table: the lines of it (IPv4, then IPv6)
+   * that may show an address translation.
+   */
+  ConntrackTranslated: 14,
   /** LINUX -> DAEMON: the fates and console lines that follow come from frame N's timers (phase 0), its handling (1), or the shutdown (2). */
   Mark: 19,
   /** DAEMON -> CONETn: a frame for the guest. */
@@ -131,6 +136,7 @@ accept(Module.MONITOR, [
   MsgType.Ipsets,
   MsgType.ConntrackExpect,
   MsgType.ConntrackPeak,
+  MsgType.ConntrackTranslated,
 ]);
 accept(Module.DAEMON, [MsgType.Fate, MsgType.Intern, MsgType.Mark]);
 accept(Module.CONSOLE, [MsgType.ConsoleLine]);

@@ -25,7 +25,17 @@ import { prefixMask } from '../../packet/addr.js';
 import { queueVerdicts, socketLookup } from '../../netfilter/sockets.js';
 import { DefragUser, Ipv4Defrag, loadReassembled, type DefragStats, type Reassembled } from './defrag.js';
 import type { MachineSpec } from '../../machine/spec.js';
-import { attachRelated, Conntrack, CT_UNTRACKED, IP_CT_NEW, IP_CT_RELATED, IP_CT_RELATED_REPLY, resetCt, type Conn } from '../../netfilter/conntrack/index.js';
+import {
+  attachRelated,
+  Conntrack,
+  CT_UNTRACKED,
+  formatEntry,
+  IP_CT_NEW,
+  IP_CT_RELATED,
+  IP_CT_RELATED_REPLY,
+  resetCt,
+  type Conn,
+} from '../../netfilter/conntrack/index.js';
 import { NAT_MANGLE_FAILED, NatCore } from '../../netfilter/nat/core.js';
 import { hookManip } from '../../netfilter/nat/range.js';
 import { Family, InetAddr } from '../../packet/inet-addr.js';
@@ -1551,6 +1561,32 @@ export class GuestStack {
     return this.ct?.list(this.clockNs, Family.V6);
   }
 
+  /**
+   * The lines of `conntrackList` (then of `conntrackList6`, when `ipv6`)
+   * whose reply tuple may not be the mirror of the original one, in their
+   * order there: all the address translations the report reads from the
+   * table (src/report/translations.ts), without listing every entry. The
+   * entries passed over are those whose tuples mirror each other (nearly
+   * all of them), whose lines the report would pass over too.
+   * Undefined when nothing is tracked.
+   */
+  conntrackTranslated(ipv6: boolean): string | undefined {
+    const ct = this.ct;
+    if (!ct) return undefined;
+    const v4: string[] = [];
+    const v6: string[] = [];
+    for (const c of ct.entries(this.clockNs)) {
+      if (!mayBeTranslated(c)) continue;
+      const six = c.family === Family.V6;
+      if (six && !ipv6) continue;
+      (six ? v6 : v4).push(formatEntry(c, ct.expiresIn(c, this.clockNs)));
+    }
+    // Sorted as `list` sorts its lines (UTF-16 code units: the C locale for ASCII).
+    v4.sort();
+    v6.sort();
+    return (v4.length ? `${v4.join('\n')}\n` : '') + (v6.length ? `${v6.join('\n')}\n` : '');
+  }
+
   /** Logs as the kernel's TRACE does: `TRACE: table:chain:type:rulenum ` and the packet, in LOG's format. */
   private tracerFor(t: CompiledTable, frameNo: number) {
     const par = this.par;
@@ -1712,3 +1748,18 @@ const FATE_WORDS: Record<FateKind, string> = {
   [FateKind.Outbound]: 'outbound copy, not replayed',
   [FateKind.Copy]: 'copy sent by the bridge',
 };
+
+/**
+ * Can the `conntrack -L` line of `c` show an address translation (its
+ * reply tuple not the mirror of its original)? False only when the line's
+ * reply tuple is the mirror: the same addresses, and the ports (ICMP: the
+ * id) the report compares. Protocols that print no ports count as true
+ * when their numbers differ, which the report then decides from the text.
+ */
+function mayBeTranslated(c: Conn): boolean {
+  const o = c.orig;
+  const r = c.reply;
+  if (!r.src.equals(o.dst) || !r.dst.equals(o.src)) return true;
+  if (c.proto === 1 || c.proto === 58) return r.sport !== o.sport;
+  return r.sport !== o.dport || r.dport !== o.sport;
+}
