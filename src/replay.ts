@@ -25,7 +25,7 @@ import { translations, type Translation } from './report/translations.js';
 import { Family } from './packet/inet-addr.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { parseIpsets, type IpsetStore } from './netfilter/ipset/ipset.js';
-import { openCaptures, openCaptureWriter, type CaptureDamage, type CaptureFrame, type CaptureSkip, type CaptureWriter } from './capture/index.js';
+import { FrameBatch, openCaptures, openCaptureWriter, type CaptureDamage, type CaptureFrame, type CaptureSkip, type CaptureWriter } from './capture/index.js';
 import type { CaptureRecord } from './capture/writer.js';
 import { bigintNs, tsBefore } from './capture/timestamp.js';
 import { ConetDaemon, restoreDestination, type SourceFrame } from './conet/daemon.js';
@@ -121,7 +121,7 @@ export interface ReplayOptions {
    * complete), with the frame as captured and the conet unit it entered
    * on. A fate that got through names the filter table's verdict that let
    * it (`site`: the rule, or rule 0 for the policy), when the filter table
-   * saw it. The record is reused: valid during the call.
+   * saw it. The records are reused (the fate and the frame): valid during the call.
    */
   onFrameFate?: (fate: FateMsg, frame: SourceFrame, unit: number) => void;
   /** What the guest runs (the real rule loader and stack by default; tests pass fakes). */
@@ -613,7 +613,7 @@ async function replayOnce(opts: ReplayOptions, workers: number, transport?: Shar
     const kind = f.kind;
     if (onFrameFate && frame) onFrameFate(f, frame, unit);
     counts[kind] = counts[kind]! + 1;
-    const original = frame?.data;
+    // The captured frame's bytes are viewed only where they are read (a dropped frame, an output capture).
     const pass =
       kind === FateKind.Forwarded ||
       kind === FateKind.Sent ||
@@ -624,6 +624,7 @@ async function replayOnce(opts: ReplayOptions, workers: number, transport?: Shar
     if (pass) {
       if (details && kind !== FateKind.Generated && kind !== FateKind.Copy) details.passed(bigintNs(tsSec, tsNsec));
       if (!accepted) return;
+      const original = f.frame ? undefined : frame?.data;
       const data = f.frame ?? original;
       // An empty leaving frame: the packet left in the pieces other frames carry (an IPv6 packet cut again).
       if (!data || data.length === 0) return;
@@ -652,6 +653,7 @@ async function replayOnce(opts: ReplayOptions, workers: number, transport?: Shar
     }
     if (kind === FateKind.Outbound) return;
     // A drop: by rule, policy, the stack, the fail policy, or of a generated packet.
+    const original = frame?.data;
     const data = original ?? f.frame;
     const bytes = data ? frameIpLength(data) : 0;
     let comment: string;
@@ -777,7 +779,7 @@ async function replayOnce(opts: ReplayOptions, workers: number, transport?: Shar
   let ok = false;
   try {
     // Once the signal is aborted, no further frame is read.
-    let batch: CaptureFrame[] = [];
+    let batch: FrameBatch = new FrameBatch(0);
     let at = 0;
     const more = async (): Promise<boolean> => {
       while (at >= batch.length) {
@@ -791,11 +793,11 @@ async function replayOnce(opts: ReplayOptions, workers: number, transport?: Shar
     };
     let has = await more();
     if (sharded) {
-      if (!(await sharded.boot(has ? batch[at]!.tsNs : 0n))) {
+      if (!(await sharded.boot(has ? bigintNs(batch.tsSec[at]!, batch.tsNsec[at]!) : 0n))) {
         ok = true;
         return new NotExact(sharded.notExact ?? 'a worker did not boot');
       }
-    } else (machine as Machine).boot(has ? batch[at]!.tsNs : 0n);
+    } else (machine as Machine).boot(has ? bigintNs(batch.tsSec[at]!, batch.tsNsec[at]!) : 0n);
     bootSave = machine.bootSave;
     checkGuest();
     // The firewall's clock: the latest time seen (what each worker's guest is told).
@@ -803,47 +805,61 @@ async function replayOnce(opts: ReplayOptions, workers: number, transport?: Shar
     let fwSec = -Infinity;
     let fwNsec = 0;
     let done = 0;
-    let last: CaptureFrame | undefined;
+    // The frame before (its batch and place there; its time, which a later frame's check may have replaced).
+    let lastBatch: FrameBatch | undefined;
+    let lastAt = 0;
+    let lastSec = 0;
+    let lastNsec = 0;
+    // Frames are read in place in their batch (FrameBatch: no object per frame); the rare cases make one.
     for (; has; has = at < batch.length && !signal?.aborted ? true : await more()) {
-      const f = batch[at++]!;
-      if (last && tsBefore(f.tsSec, f.tsNsec, last.tsSec, last.tsNsec)) clock.backwards(f, last);
-      else if (tsBefore(jumpSec, jumpNsec, f.tsSec, f.tsNsec)) {
+      const b = batch;
+      const i = at++;
+      const tsSec = b.tsSec[i]!;
+      const tsNsec = b.tsNsec[i]!;
+      if (lastBatch && tsBefore(tsSec, tsNsec, lastSec, lastNsec)) clock.backwards(b.frame(i), lastBatch.frame(lastAt));
+      else if (tsBefore(jumpSec, jumpNsec, tsSec, tsNsec)) {
         // Rare (once a year of capture time).
-        const huge = tsBefore(MAX_TS_SEC, MAX_TS_NSEC, f.tsSec, f.tsNsec);
-        if (huge || (last && tsBefore(last.tsSec + JUMP_SEC, last.tsNsec, f.tsSec, f.tsNsec))) clock.absurd(f, last);
+        const huge = tsBefore(MAX_TS_SEC, MAX_TS_NSEC, tsSec, tsNsec);
+        if (huge || (lastBatch && tsBefore(lastSec + JUMP_SEC, lastNsec, tsSec, tsNsec))) clock.absurd(b.frame(i), lastBatch?.frame(lastAt));
         if (huge) {
-          f.tsSec = last?.tsSec ?? 0;
-          f.tsNsec = last?.tsNsec ?? 0;
+          b.tsSec[i] = lastBatch ? lastSec : 0;
+          b.tsNsec[i] = lastBatch ? lastNsec : 0;
         } else {
-          jumpSec = f.tsSec + JUMP_SEC;
-          jumpNsec = f.tsNsec;
+          jumpSec = tsSec + JUMP_SEC;
+          jumpNsec = tsNsec;
         }
       }
-      last = f;
-      if (failed) daemon.failNew(f, policy, (machine as Machine).termination?.oops === false ? 'guest-stopped' : 'guest-oops');
+      lastBatch = b;
+      lastAt = i;
+      lastSec = b.tsSec[i]!;
+      lastNsec = b.tsNsec[i]!;
+      if (failed) daemon.failNewAt(b, i, policy, (machine as Machine).termination?.oops === false ? 'guest-stopped' : 'guest-oops');
       else {
-        const frameNo = daemon.submit(f);
-        if (f.direction === 'out' && !daemon.output) {
-          // A packet seen leaving the capture point that the firewall did not send: its inbound copy is replayed.
-          daemon.settle(frameNo, f.tsNs, FateKind.Outbound, 'outbound copy (pcapng direction out): not replayed');
-          done++;
-          continue;
+        const frameNo = daemon.submitAt(b, i);
+        const x = b.extra[i];
+        if (x !== undefined) {
+          if (x.direction === 'out' && !daemon.output) {
+            // A packet seen leaving the capture point that the firewall did not send: its inbound copy is replayed.
+            daemon.settle(frameNo, bigintNs(lastSec, lastNsec), FateKind.Outbound, 'outbound copy (pcapng direction out): not replayed');
+            done++;
+            continue;
+          }
+          if (x.nonIp !== undefined) {
+            // A link-layer frame without an IP packet (PPP LCP, PPPoE discovery, a protected 802.11 frame): as the bridge passes ARP.
+            daemon.settle(frameNo, bigintNs(lastSec, lastNsec), FateKind.Bridged, x.nonIp);
+            done++;
+            continue;
+          }
+          if (x.pktType !== undefined) restoreDestination(b.data(i), x.pktType, macOf(daemon.unit));
         }
-        if (f.nonIp !== undefined) {
-          // A link-layer frame without an IP packet (PPP LCP, PPPoE discovery, a protected 802.11 frame): as the bridge passes ARP.
-          daemon.settle(frameNo, f.tsNs, FateKind.Bridged, f.nonIp);
-          done++;
-          continue;
-        }
-        if (f.pktType !== undefined) restoreDestination(f.data, f.pktType, macOf(daemon.unit));
-        const flags = (daemon.output ? FRAME_OUTPUT : 0) | (f.truncated > 0 ? FRAME_TRUNCATED : 0);
+        const flags = (daemon.output ? FRAME_OUTPUT : 0) | (b.truncated[i]! > 0 ? FRAME_TRUNCATED : 0);
         if (sharded) {
-          if (tsBefore(fwSec, fwNsec, f.tsSec, f.tsNsec)) {
-            fwSec = f.tsSec;
-            fwNsec = f.tsNsec;
+          if (tsBefore(fwSec, fwNsec, lastSec, lastNsec)) {
+            fwSec = lastSec;
+            fwNsec = lastNsec;
             fwClock = bigintNs(fwSec, fwNsec);
           }
-          sharded.deliverFrame(daemon.unit, frameNo, fwClock, flags, f.data);
+          sharded.deliverFrame(daemon.unit, frameNo, fwClock, flags, b.data(i));
           if (shardRun) daemon.forget(frameNo);
           if (sharded.needsFlush) {
             await sharded.flush();
@@ -852,15 +868,15 @@ async function replayOnce(opts: ReplayOptions, workers: number, transport?: Shar
               return new NotExact(sharded.notExact);
             }
           }
-        } else if (!(machine as Machine).deliverFrame(daemon.unit, frameNo, f.tsSec, f.tsNsec, flags, f.data)) checkGuest();
+        } else if (!(machine as Machine).deliverFrameAt(daemon.unit, frameNo, lastSec, lastNsec, flags, b.buf[i]!, b.start[i]!, b.len[i]!)) checkGuest();
       }
       done++;
-      if (opts.onProgress && done % 1024 === 0) opts.onProgress(done, { file: f.file, offset: f.offset });
+      if (opts.onProgress && done % 1024 === 0) opts.onProgress(done, { file: b.file[i]!, offset: b.offset[i]! });
     }
     if (signal?.aborted || opts.inputCut !== undefined) {
       const reason = signal?.aborted ? signal.reason : opts.inputCut;
       interrupted = { reason: typeof reason === 'string' ? reason : 'aborted', framesRead: done };
-      if (last) interrupted.lastFrame = { number: done, file: last.file, record: last.index };
+      if (lastBatch) interrupted.lastFrame = { number: done, file: lastBatch.file[lastAt]!, record: lastBatch.index[lastAt]! };
     }
     // The frames in flight are finished.
     if (sharded) {

@@ -17,8 +17,10 @@ import type { Probe } from './probe.js';
 import { readPcapBatches } from './pcap-read.js';
 import { readPcapng } from './pcapng-read.js';
 import { linkTypeName } from './link.js';
+import { FrameBatch } from './batch.js';
 
 export type { CaptureFrame, CaptureDamage, CaptureSkip } from './types.js';
+export { FrameBatch, type FrameExtra } from './batch.js';
 export { CaptureError } from './types.js';
 export type { CaptureWriter } from './writer.js';
 export { openCaptureWriter } from './writer.js';
@@ -38,36 +40,46 @@ export function skipText(s: CaptureSkip): string {
   return `${s.file}: ${recs}, ${linkTypeName(s.linkType)}, skipped (the first is record ${s.firstIndex} at byte ${s.firstOffset}): cofw does not read that link type`;
 }
 
-/** Frames in the batches a merge of several files hands out. */
+/** Frames in the batches a merge of several files, or a reader of single frames, hands out. */
 const MERGE_BATCH = 512;
 
-/** A reader of single frames, its frames in batches (each as long as the frames ready without waiting). */
-async function* inBatches(frames: AsyncGenerator<CaptureFrame>): AsyncGenerator<CaptureFrame[]> {
+/** A reader of single frames, its frames in batches of MERGE_BATCH (the last one shorter). */
+async function* inBatches(frames: AsyncGenerator<CaptureFrame>): AsyncGenerator<FrameBatch> {
   try {
-    for await (const f of frames) yield [f];
+    let batch = new FrameBatch(MERGE_BATCH);
+    for await (const f of frames) {
+      batch.push(f);
+      if (batch.full) {
+        yield batch;
+        batch = new FrameBatch(MERGE_BATCH);
+      }
+    }
+    if (batch.length) yield batch;
   } finally {
     await frames.return(undefined);
   }
 }
 
-function readOne(p: Probe, damage: CaptureDamage[], skipped: CaptureSkip[]): AsyncGenerator<CaptureFrame[]> {
+function readOne(p: Probe, damage: CaptureDamage[], skipped: CaptureSkip[]): AsyncGenerator<FrameBatch> {
   if (p.kind === 'pcapng') return inBatches(readPcapng(p, damage, skipped));
   return readPcapBatches(p, damage);
 }
 
 /** One file's place in the merge: its current batch and the next frame in it. */
 interface Head {
-  batch: CaptureFrame[];
+  batch: FrameBatch;
   at: number;
   src: number;
 }
 
 /** Min-heap on (timestamp, file order); each file's own order is kept by pulling one frame at a time. */
 function less(a: Head, b: Head): boolean {
-  const x = a.batch[a.at]!;
-  const y = b.batch[b.at]!;
-  if (x.tsSec !== y.tsSec) return x.tsSec < y.tsSec;
-  return x.tsNsec < y.tsNsec || (x.tsNsec === y.tsNsec && a.src < b.src);
+  const xs = a.batch.tsSec[a.at]!;
+  const ys = b.batch.tsSec[b.at]!;
+  if (xs !== ys) return xs < ys;
+  const xn = a.batch.tsNsec[a.at]!;
+  const yn = b.batch.tsNsec[b.at]!;
+  return xn < yn || (xn === yn && a.src < b.src);
 }
 
 function siftDown(h: Head[], i: number): void {
@@ -93,7 +105,7 @@ function siftUp(h: Head[], i: number): void {
 }
 
 /** The next non-empty batch of a reader, or undefined at its end. */
-async function nextBatch(it: AsyncGenerator<CaptureFrame[]>): Promise<CaptureFrame[] | undefined> {
+async function nextBatch(it: AsyncGenerator<FrameBatch>): Promise<FrameBatch | undefined> {
   for (;;) {
     const r = await it.next();
     if (r.done) return undefined;
@@ -117,8 +129,11 @@ async function nextBatch(it: AsyncGenerator<CaptureFrame[]>): Promise<CaptureFra
  */
 export function openCaptures(paths: string[]): {
   frames: AsyncIterable<CaptureFrame>;
-  /** The same frames in batches (in order; each batch as many frames as were ready), for consumers that go fast. */
-  batches: AsyncIterable<CaptureFrame[]>;
+  /**
+   * The same frames in batches (in order), for consumers that go fast: as
+   * places in the pieces of the file read, no object per frame (FrameBatch).
+   */
+  batches: AsyncIterable<FrameBatch>;
   damage: CaptureDamage[];
   skipped: CaptureSkip[];
   formats: Map<string, string>;
@@ -129,7 +144,7 @@ export function openCaptures(paths: string[]): {
   const damage: CaptureDamage[] = [];
   const skipped: CaptureSkip[] = [];
   let started = false;
-  async function* merged(): AsyncGenerator<CaptureFrame[]> {
+  async function* merged(): AsyncGenerator<FrameBatch> {
     if (started) throw new Error('openCaptures: frames can be iterated only once; call openCaptures again');
     started = true;
     const its = probes.map((p) => readOne(p, damage, skipped));
@@ -146,10 +161,14 @@ export function openCaptures(paths: string[]): {
           siftUp(heap, heap.length - 1);
         }
       }
-      let out: CaptureFrame[] = [];
+      let out = new FrameBatch(MERGE_BATCH);
       while (heap.length) {
         const top = heap[0]!;
-        out.push(top.batch[top.at]!);
+        out.copy(top.batch, top.at);
+        if (out.full) {
+          yield out;
+          out = new FrameBatch(MERGE_BATCH);
+        }
         if (++top.at < top.batch.length) {
           siftDown(heap, 0);
           continue;
@@ -157,7 +176,7 @@ export function openCaptures(paths: string[]): {
         // The file's batch is used up: hand out what is merged so far before waiting for its next one.
         if (out.length) {
           yield out;
-          out = [];
+          out = new FrameBatch(MERGE_BATCH);
         }
         const batch = await nextBatch(its[top.src]!);
         if (batch) {
@@ -171,10 +190,6 @@ export function openCaptures(paths: string[]): {
             siftDown(heap, 0);
           }
         }
-        if (out.length >= MERGE_BATCH) {
-          yield out;
-          out = [];
-        }
       }
       if (out.length) yield out;
     } finally {
@@ -182,7 +197,7 @@ export function openCaptures(paths: string[]): {
     }
   }
   async function* frames(): AsyncGenerator<CaptureFrame> {
-    for await (const batch of merged()) yield* batch;
+    for await (const batch of merged()) for (let i = 0; i < batch.length; i++) yield batch.frame(i);
   }
   return { frames: { [Symbol.asyncIterator]: () => frames() }, batches: { [Symbol.asyncIterator]: () => merged() }, damage, skipped, formats };
 }

@@ -8,8 +8,9 @@
  * than twice the whole per-frame budget of a million frames a second,
  * so cofw reads them as it reads the nanosecond ones (bench/RESULTS.md).
  */
-import type { CaptureDamage, CaptureFrame } from './types.js';
+import type { CaptureDamage } from './types.js';
 import { CapturedFrame } from './types.js';
+import { FrameBatch } from './batch.js';
 import type { Probe } from './probe.js';
 import { MAX_CAPLEN } from './probe.js';
 import { NS_PER_SEC } from './timestamp.js';
@@ -20,16 +21,28 @@ import { CUT_SHORT_ADVICE, keptNote, streamErrorText, where } from './damage.js'
 const FILE_HEADER = 24;
 const RECORD_HEADER = 16;
 
-function makeFrame(p: Probe, index: number, offset: number, sec: number, nsec: number, captured: Uint8Array, origLen: number): CaptureFrame {
+/** Adds the record of `caplen` bytes at buf[at] to `batch`: an Ethernet frame as a place in the piece, any other converted. */
+function addFrame(
+  p: Probe,
+  batch: FrameBatch,
+  index: number,
+  offset: number,
+  sec: number,
+  nsec: number,
+  buf: Uint8Array,
+  at: number,
+  caplen: number,
+  origLen: number,
+): void {
   if (p.linkType === LINKTYPE_ETHERNET && p.fcsLen <= 0) {
-    const truncated = origLen > captured.length ? origLen - captured.length : 0;
-    return new CapturedFrame(sec, nsec, captured, origLen, truncated, p.linkType, p.file, index, offset);
+    batch.add(buf, at, caplen, origLen, origLen > caplen ? origLen - caplen : 0, sec, nsec, p.linkType, p.file, index, offset);
+    return;
   }
-  const c = toEthernet(p.linkType, captured, origLen, p.fcsLen);
+  const c = toEthernet(p.linkType, buf.subarray(at, at + caplen), origLen, p.fcsLen);
   const f = new CapturedFrame(sec, nsec, c.data, c.origLen, Math.max(0, c.origLen - c.data.length), p.linkType, p.file, index, offset);
   if (c.pktType !== undefined) f.pktType = c.pktType;
   if (c.nonIp !== undefined) f.nonIp = c.nonIp;
-  return f;
+  batch.push(f);
 }
 
 function badLength(p: Probe, index: number, offset: number, caplen: number): string {
@@ -47,11 +60,11 @@ const BATCH = 512;
  * Classic pcap of either timestamp resolution (magic a1b2c3d4 microseconds,
  * a1b23c4d nanoseconds; either byte order), read by cofw itself: the file
  * arrives in pieces of 256 KiB, and every complete record in a piece is
- * parsed at once into frames that are views into it (a record split
- * between two pieces is copied). Frames come in batches, so the consumer
- * waits once per piece, not once per frame.
+ * parsed at once into frames that are places in it (a record split
+ * between two pieces is copied), no object per frame (FrameBatch). Frames
+ * come in batches, so the consumer waits once per piece, not once per frame.
  */
-export async function* readPcapBatches(p: Probe, damage: CaptureDamage[]): AsyncGenerator<CaptureFrame[]> {
+export async function* readPcapBatches(p: Probe, damage: CaptureDamage[]): AsyncGenerator<FrameBatch> {
   const bytes = openByteStream(p.file, p.gzip, 256 * 1024);
   const stream = bytes.stream;
   const le = p.littleEndian;
@@ -92,7 +105,8 @@ export async function* readPcapBatches(p: Probe, damage: CaptureDamage[]): Async
         // Nothing left over (past the file header: skip what remains of it).
         pos -= buf.length;
         base += buf.length;
-        buf = chunk;
+        // A plain Uint8Array over the piece (frames' views are not Buffers).
+        buf = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length);
       } else {
         const joined = new Uint8Array(buf.length - pos + chunk.length);
         joined.set(buf.subarray(pos), 0);
@@ -103,9 +117,7 @@ export async function* readPcapBatches(p: Probe, damage: CaptureDamage[]): Async
       }
       if (pos > buf.length) continue;
       const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-      const ab = buf.buffer;
-      const abOff = buf.byteOffset;
-      let batch: CaptureFrame[] = [];
+      let batch = new FrameBatch(BATCH);
       while (pos + RECORD_HEADER <= buf.length) {
         const caplen = dv.getUint32(pos + 8, le);
         if (caplen > MAX_CAPLEN) {
@@ -118,15 +130,14 @@ export async function* readPcapBatches(p: Probe, damage: CaptureDamage[]): Async
         const frac = dv.getUint32(pos + 4, le);
         const origLen = dv.getUint32(pos + 12, le);
         index++;
-        const data = new Uint8Array(ab, abOff + pos + RECORD_HEADER, caplen);
         // A fraction of a second or more (a damaged or careless writer) carries into the seconds, as the sum of nanoseconds did.
         const ns = nano ? frac : frac * 1000;
-        if (ns < NS_PER_SEC) batch.push(makeFrame(p, index, base + pos, sec, ns, data, origLen));
-        else batch.push(makeFrame(p, index, base + pos, sec + Math.floor(ns / NS_PER_SEC), ns % NS_PER_SEC, data, origLen));
+        if (ns < NS_PER_SEC) addFrame(p, batch, index, base + pos, sec, ns, buf, pos + RECORD_HEADER, caplen, origLen);
+        else addFrame(p, batch, index, base + pos, sec + Math.floor(ns / NS_PER_SEC), ns % NS_PER_SEC, buf, pos + RECORD_HEADER, caplen, origLen);
         pos += RECORD_HEADER + caplen;
-        if (batch.length === BATCH) {
+        if (batch.full) {
           yield batch;
-          batch = [];
+          batch = new FrameBatch(BATCH);
         }
       }
       if (batch.length) yield batch;

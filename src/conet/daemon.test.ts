@@ -6,6 +6,7 @@ import { parseInetAddr } from '../packet/inet-addr.js';
 import { FateKind } from '../netfilter/fate.js';
 import type { FateMsg } from '../machine/passage/index.js';
 import { bigintNs, nsecOfBigint, secOfBigint } from '../capture/timestamp.js';
+import { FrameBatch } from '../capture/batch.js';
 import { ConetDaemon, ConservationError, decideIngress, type SourceFrame } from './daemon.js';
 
 interface Outcome {
@@ -139,6 +140,31 @@ describe('conet daemon accounting', () => {
     expect(out.at(-1)!.frame!.index).toBe(1);
     expect(() => d.fate({ kind: FateKind.Delivered, frameNo: first, unit: -1, tsNs: 0n })).toThrow(/already has a fate/);
     expect(() => d.fate({ kind: FateKind.Delivered, frameNo: 80_000, unit: -1, tsNs: 0n })).toThrow(/never sent/);
+    d.assertConservation();
+  });
+
+  it('keeps frames of a batch as places in it, and copies the ones the guest holds for long', () => {
+    const piece = new Uint8Array(2000);
+    const data = pkt('192.0.2.9');
+    piece.set(data, 100);
+    const batch = new FrameBatch(4);
+    batch.add(piece, 100, data.length, 60, 0, 5, 7, 1, 'a.pcap', 1, 124);
+    const seen: Array<{ index: number; data: number[]; unit: number; tsNs: bigint }> = [];
+    const d = new ConetDaemon(SPEC, (_f, frame, unit, tsSec, tsNsec) => {
+      if (frame) seen.push({ index: frame.index, data: [...frame.data], unit, tsNs: bigintNs(tsSec, tsNsec) });
+    });
+    const first = d.submitAt(batch, 0);
+    expect([d.unit, d.output]).toEqual([1, false]);
+    for (let i = 2; i <= 70_000; i++) d.fate({ kind: FateKind.Delivered, frameNo: d.submit(frame(i)), unit: -1, tsNs: 0n });
+    // Held: a copy of its own, not a view of the piece.
+    piece.fill(0);
+    d.fate({ kind: FateKind.DroppedByStack, frameNo: first, unit: -1, reason: 'FRAG_REASM_TIMEOUT', tsNs: 0n });
+    expect(seen.at(-1)).toEqual({ index: 1, data: [...data], unit: 1, tsNs: 5_000_000_007n });
+    piece.set(data, 100);
+    const second = d.submitAt(batch, 0);
+    d.fate({ kind: FateKind.Delivered, frameNo: second, unit: -1, tsNs: 0n });
+    expect(seen.at(-1)).toEqual({ index: 1, data: [...data], unit: 1, tsNs: 5_000_000_007n });
+    d.failNewAt(batch, 0, 'closed', 'guest-oops');
     d.assertConservation();
   });
 

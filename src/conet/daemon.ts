@@ -4,8 +4,9 @@
  * the guest, numbers it, keeps it while it is in flight (sent to the guest,
  * fate not yet back), and pairs every fate the guest reports with its
  * frame. Only in-flight frames are held, in a ring indexed by frame number
- * (no object per frame beyond the capture's own), with a map for the rare
- * frame the guest keeps longer (a fragment waiting for the rest).
+ * (no object per frame: a frame of a capture's batch is kept as the batch
+ * and its place in it), with a map for the rare frame the guest keeps
+ * longer (a fragment waiting for the rest).
  *
  * The ingress decision:
  * 1. A frame whose IPv4 or IPv6 source is one of the guest's own addresses
@@ -40,7 +41,8 @@ import { readIPv4 } from '../packet/addr.js';
 import { Family, InetAddr } from '../packet/inet-addr.js';
 import { ETH_P_PPP_SES, PPPOE_SES_HLEN, pppoeSessionEthertype } from '../packet/pppoe.js';
 import type { NetDevice } from '../netfilter/types.js';
-import { nsecOfBigint, nsecOfWords, secOfBigint, secOfWords } from '../capture/timestamp.js';
+import { bigintNs, nsecOfBigint, nsecOfWords, secOfBigint, secOfWords } from '../capture/timestamp.js';
+import type { FrameBatch } from '../capture/batch.js';
 
 /** The host's accounting does not add up: a bug in cofw, never in the input. */
 export class ConservationError extends Error {
@@ -166,9 +168,56 @@ export interface SourceFrame {
 }
 
 /**
+ * A frame of a batch (FrameBatch) as a SourceFrame: one record the daemon
+ * points at each frame in turn, valid during the call it is handed to.
+ * Its `data` is made (a view) only when read.
+ */
+class BatchFrame implements SourceFrame {
+  private b: FrameBatch | undefined;
+  private i = 0;
+  private view: Uint8Array | undefined;
+
+  set(b: FrameBatch, i: number): this {
+    this.b = b;
+    this.i = i;
+    this.view = undefined;
+    return this;
+  }
+
+  get tsSec(): number {
+    return this.b!.tsSec[this.i]!;
+  }
+  get tsNsec(): number {
+    return this.b!.tsNsec[this.i]!;
+  }
+  get tsNs(): bigint {
+    return bigintNs(this.tsSec, this.tsNsec);
+  }
+  get data(): Uint8Array {
+    return (this.view ??= this.b!.data(this.i));
+  }
+  get origLen(): number {
+    return this.b!.origLen[this.i]!;
+  }
+  get ifName(): string | undefined {
+    return this.b!.extra[this.i]?.ifName;
+  }
+  get direction(): 'in' | 'out' | undefined {
+    return this.b!.extra[this.i]?.direction;
+  }
+  get file(): string {
+    return this.b!.file[this.i]!;
+  }
+  get index(): number {
+    return this.b!.index[this.i]!;
+  }
+}
+
+/**
  * Where every fate goes, paired with what the host knows of its frame:
  * `frame` is the captured frame it belongs to (absent for generated
- * packets), `unit` the conet unit that frame entered on (-1 without one),
+ * packets; a frame submitted from a batch is a reused record, valid during
+ * the call), `unit` the conet unit that frame entered on (-1 without one),
  * `tsSec` and `tsNsec` the time to write it with (the frame's capture time,
  * or the guest's clock for generated packets), in seconds since 1970 and
  * nanoseconds in that second. `fate` may be a reused record:
@@ -204,6 +253,11 @@ export class ConetDaemon {
   // Frames in flight, by frame number: a ring for the common case (fates come back within a batch or
   // two), a map for the few the guest keeps for long (fragments waiting for reassembly).
   private readonly ringFrame: Array<SourceFrame | undefined> = new Array<SourceFrame | undefined>(RING).fill(undefined);
+  // A frame submitted from a batch: the batch and its place there (ringFrame undefined).
+  private readonly ringBatch: Array<FrameBatch | undefined> = new Array<FrameBatch | undefined>(RING).fill(undefined);
+  private readonly ringIdx = new Int32Array(RING);
+  /** The record a batch's frame is handed to the sink as. */
+  private readonly batchFrame = new BatchFrame();
   private readonly ringNo = new Float64Array(RING);
   private readonly ringUnit = new Int8Array(RING);
   private readonly held = new Map<number, { frame: SourceFrame; unit: number }>();
@@ -248,24 +302,45 @@ export class ConetDaemon {
       this.output = i.output;
       return;
     }
-    const d = f.data;
-    let type = d.length >= 14 ? (d[12]! << 8) | d[13]! : -1;
-    let off = 12;
-    while ((type === 0x8100 || type === 0x88a8) && d.length >= off + 6) {
-      off += 4;
-      type = (d[off]! << 8) | d[off + 1]!;
+    this.ingressOf(f.data, 0, f.data.length);
+  }
+
+  /** `ingress` of frame `i` of a batch, read in place. */
+  private ingressAt(b: FrameBatch, i: number): void {
+    const x = b.extra[i];
+    if (x?.ifName !== undefined || this.bridges) {
+      const r = decideIngress({ data: b.data(i), ifName: x?.ifName, direction: x?.direction }, this.fib, this.spec.devices);
+      this.unit = r.unit;
+      this.output = r.output;
+      return;
     }
-    if (type === ETH_P_PPP_SES && pppoeSessionEthertype(d, off + 2)) {
-      type = pppoeSessionEthertype(d, off + 2);
-      off += PPPOE_SES_HLEN;
+    this.ingressOf(b.buf[i]!, b.start[i]!, b.len[i]!);
+  }
+
+  /** The common case of `ingress`: the Ethernet frame of `len` bytes at d[at] (no interface name, no bridges). */
+  private ingressOf(d: Uint8Array, at: number, len: number): void {
+    let type = len >= 14 ? (d[at + 12]! << 8) | d[at + 13]! : -1;
+    let off = 12;
+    while ((type === 0x8100 || type === 0x88a8) && len >= off + 6) {
+      off += 4;
+      type = (d[at + off]! << 8) | d[at + off + 1]!;
+    }
+    if (type === ETH_P_PPP_SES) {
+      // Rare: PPPoE reads the frame as a view of its own.
+      const v = d.subarray(at, at + len);
+      if (pppoeSessionEthertype(v, off + 2)) {
+        type = pppoeSessionEthertype(v, off + 2);
+        off += PPPOE_SES_HLEN;
+      }
     }
     off += 2;
     this.output = false;
     this.unit = this.firstUnit;
-    if (type !== 0x0800 || d.length < off + 20) {
-      if (type === 0x86dd && d.length >= off + 40) this.ingress6(this.src6.readV6(d, off + 8));
+    if (type !== 0x0800 || len < off + 20) {
+      if (type === 0x86dd && len >= off + 40) this.ingress6(this.src6.readV6(d, at + off + 8));
       return;
     }
+    off += at;
     const saddr = ((d[off + 12]! << 24) | (d[off + 13]! << 16) | (d[off + 14]! << 8) | d[off + 15]!) >>> 0;
     if (this.fib.isLocalV4(saddr)) {
       this.output = true;
@@ -291,14 +366,38 @@ export class ConetDaemon {
    */
   submit(f: SourceFrame): number {
     this.ingress(f);
+    const frameNo = this.take();
+    this.ringFrame[frameNo & MASK] = f;
+    return frameNo;
+  }
+
+  /** `submit` of frame `i` of a batch: kept as the batch and the place (no object made). */
+  submitAt(b: FrameBatch, i: number): number {
+    this.ingressAt(b, i);
+    const frameNo = this.take();
+    const slot = frameNo & MASK;
+    this.ringBatch[slot] = b;
+    this.ringIdx[slot] = i;
+    return frameNo;
+  }
+
+  /** Numbers the next frame and gives it its slot in the ring (the frame left to the caller), the ingress decided. */
+  private take(): number {
     const frameNo = this.nextFrameNo++;
     this.framesIn++;
     const slot = frameNo & MASK;
-    const old = this.ringFrame[slot];
     // A frame still in flight a ring's worth of frames later is one the guest holds: move it aside, as a
     // copy (a captured frame is a view into a piece of the file, which it would otherwise keep in memory).
+    const old = this.ringFrame[slot];
+    const oldBatch = this.ringBatch[slot];
     if (old) this.held.set(this.ringNo[slot]!, { frame: { ...old, data: old.data.slice() }, unit: this.ringUnit[slot]! });
-    this.ringFrame[slot] = f;
+    else if (oldBatch) {
+      const f = oldBatch.frame(this.ringIdx[slot]!);
+      f.data = f.data.slice();
+      this.held.set(this.ringNo[slot]!, { frame: f, unit: this.ringUnit[slot]! });
+    }
+    this.ringFrame[slot] = undefined;
+    this.ringBatch[slot] = undefined;
     this.ringNo[slot] = frameNo;
     this.ringUnit[slot] = this.output ? this.unit | OUTPUT_BIT : this.unit;
     this.inFlight++;
@@ -308,8 +407,9 @@ export class ConetDaemon {
   /** Forgets a frame just submitted whose fate is accounted elsewhere (a shard run: the merge accounts every frame). */
   forget(frameNo: number): void {
     const slot = frameNo & MASK;
-    if (this.ringNo[slot] === frameNo && this.ringFrame[slot]) {
+    if (this.ringNo[slot] === frameNo && (this.ringFrame[slot] || this.ringBatch[slot])) {
       this.ringFrame[slot] = undefined;
+      this.ringBatch[slot] = undefined;
       this.inFlight--;
     }
   }
@@ -329,9 +429,13 @@ export class ConetDaemon {
     const slot = n & MASK;
     let frame: SourceFrame | undefined;
     let unit = -1;
-    if (this.ringNo[slot] === n && (frame = this.ringFrame[slot])) {
+    let b: FrameBatch | undefined;
+    if (this.ringNo[slot] === n && ((frame = this.ringFrame[slot]) || (b = this.ringBatch[slot]))) {
       unit = this.ringUnit[slot]!;
-      this.ringFrame[slot] = undefined;
+      if (b) {
+        frame = this.batchFrame.set(b, this.ringIdx[slot]!);
+        this.ringBatch[slot] = undefined;
+      } else this.ringFrame[slot] = undefined;
     } else {
       const h = this.held.get(n);
       if (!h)
@@ -345,13 +449,13 @@ export class ConetDaemon {
     this.byKind[kind] = (this.byKind[kind] ?? 0) + 1;
     this.inFlight--;
     this.fated++;
-    this.sink(f, frame, unit & ~OUTPUT_BIT, frame.tsSec, frame.tsNsec, (unit & OUTPUT_BIT) !== 0);
+    this.sink(f, frame!, unit & ~OUTPUT_BIT, frame!.tsSec, frame!.tsNsec, (unit & OUTPUT_BIT) !== 0);
   }
 
   /** Frame numbers in flight, in order. */
   private inFlightNumbers(): number[] {
     const out = [...this.held.keys()];
-    for (let i = 0; i < RING; i++) if (this.ringFrame[i]) out.push(this.ringNo[i]!);
+    for (let i = 0; i < RING; i++) if (this.ringFrame[i] || this.ringBatch[i]) out.push(this.ringNo[i]!);
     return out.sort((a, b) => a - b);
   }
 
@@ -360,8 +464,10 @@ export class ConetDaemon {
     if (this.inFlight === 0) return;
     for (const n of this.inFlightNumbers()) {
       const slot = n & MASK;
-      const fr = this.ringNo[slot] === n && this.ringFrame[slot] ? this.ringFrame[slot]! : this.held.get(n)!.frame;
-      this.fate(failFate(n, fr.tsNs, policy, reason));
+      const b = this.ringNo[slot] === n ? this.ringBatch[slot] : undefined;
+      const fr = this.ringNo[slot] === n && this.ringFrame[slot] ? this.ringFrame[slot]! : b ? undefined : this.held.get(n)!.frame;
+      const i = this.ringIdx[slot]!;
+      this.fate(failFate(n, fr ? fr.tsNs : bigintNs(b!.tsSec[i]!, b!.tsNsec[i]!), policy, reason));
     }
   }
 
@@ -374,6 +480,12 @@ export class ConetDaemon {
   failNew(f: SourceFrame, policy: FailPolicy, reason: string): void {
     const n = this.submit(f);
     this.fate(failFate(n, f.tsNs, policy, reason));
+  }
+
+  /** `failNew` of frame `i` of a batch. */
+  failNewAt(b: FrameBatch, i: number, policy: FailPolicy, reason: string): void {
+    const n = this.submitAt(b, i);
+    this.fate(failFate(n, bigintNs(b.tsSec[i]!, b.tsNsec[i]!), policy, reason));
   }
 
   /** Frames in = own fates, and nothing left in flight. Throws ConservationError otherwise. */

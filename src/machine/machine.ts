@@ -49,6 +49,7 @@ import {
   encodeBoot,
   encodeFrame,
   putFrame,
+  putFrameAt,
   terminationName,
   type BootedMsg,
   type FateMsg,
@@ -230,6 +231,22 @@ export class Machine {
       at = page.reserve(Module.DAEMON, conet(unit), MsgType.Frame, FRAME_HEADER + data.length);
     }
     putFrame(page.bytes, page.view, at, frameNo, tsSec, tsNsec, flags, data);
+    this.stats.messagesToGuest++;
+    return true;
+  }
+
+  /** `deliverFrame` of the frame of `len` bytes at src[start] (a frame of a capture's batch), with no view made of it. */
+  deliverFrameAt(unit: number, frameNo: number, tsSec: number, tsNsec: number, flags: number, src: Uint8Array, start: number, len: number): boolean {
+    if (!this.guest) return false;
+    const page = this.page;
+    if (FRAME_HEADER + len > page.maxChunk) return this.deliverFrame(unit, frameNo, tsSec, tsNsec, flags, src.subarray(start, start + len));
+    let at = page.reserve(Module.DAEMON, conet(unit), MsgType.Frame, FRAME_HEADER + len);
+    while (at < 0) {
+      this.enter();
+      if (!this.guest) return false;
+      at = page.reserve(Module.DAEMON, conet(unit), MsgType.Frame, FRAME_HEADER + len);
+    }
+    putFrameAt(page.bytes, page.view, at, frameNo, tsSec, tsNsec, flags, src, start, len);
     this.stats.messagesToGuest++;
     return true;
   }

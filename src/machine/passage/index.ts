@@ -42,7 +42,7 @@ export type { Message } from './page.js';
 export { ByteReader, ByteWriter } from './bytes.js';
 export { Assembler, chunks } from './chunks.js';
 export { MessageBuffer } from './buffer.js';
-export { FRAME_HEADER, FRAME_OUTPUT, FRAME_TRUNCATED, checkFrame, decodeFrame, encodeFrame, putFrame } from './frame.js';
+export { FRAME_HEADER, FRAME_OUTPUT, FRAME_TRUNCATED, checkFrame, decodeFrame, encodeFrame, putFrame, putFrameAt } from './frame.js';
 export type { FrameMsg } from './frame.js';
 export { FATE_HEADER, FateDecoder, FateEncoder, FateRecord, INTERN_MAX } from './fate.js';
 export type { FateMsg } from './fate.js';
