@@ -29,10 +29,11 @@ export function putFrame(u8: Uint8Array, dv: DataView, at: number, frameNo: numb
   u8[at + 12] = flags;
   u8.set(data, at + FRAME_HEADER);
 }
-/** Frames up to this long are copied byte by byte (no view made); longer ones through a view. */
-const COPY_BY_BYTE = 256;
-
-/** `putFrame` of the `len` bytes of `src` at `start` (a frame in a piece of a capture), without a view for short frames. */
+/**
+ * `putFrame` of the `len` bytes of `src` at `start` (a frame in a piece of a capture). Copied through a
+ * view: a byte loop measured slower for frames of 54 to 117 bytes (1.4 to 1.9 times), the view's allocation
+ * included.
+ */
 export function putFrameAt(
   u8: Uint8Array,
   dv: DataView,
@@ -48,9 +49,7 @@ export function putFrameAt(
   dv.setUint32(at, frameNo, true);
   setNs64(dv, at + 4, tsSec, tsNsec);
   u8[at + 12] = flags;
-  const to = at + FRAME_HEADER;
-  if (len > COPY_BY_BYTE) u8.set(src.subarray(start, start + len), to);
-  else for (let i = 0; i < len; i++) u8[to + i] = src[start + i]!;
+  u8.set(src.subarray(start, start + len), at + FRAME_HEADER);
 }
 /** Checks a frame message's fixed part in place; returns its flags. */
 export function checkFrame(u8: Uint8Array, at: number, size: number): number {
