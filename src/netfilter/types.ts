@@ -215,7 +215,7 @@ export interface GuestServices {
    * (conntrack looks it up in OUTPUT). Its fate is a generated packet's,
    * of `cause`'s frame. Optional: a guest without it sends none.
    */
-  sendProxied?(ip: Uint8Array, cause: Skb, ct: Conn | null, ctinfo: number): void;
+  sendProxied?(ip: Uint8Array, cause: Skb, ct: Conn | null, ctinfo: number, how?: ProxiedHow): void;
   /**
    * TEE (nf_dup_ipv4, nf_dup_ipv6): sends a copy of the packet in hand, as
    * it is now, to the gateway `gw` (bound to the device named `oif`, when
@@ -246,6 +246,14 @@ export interface GuestServices {
   sourceAddress(dev: NetDevice | null, daddr: InetAddr): InetAddr | null;
   /** The NAT core, when the rule set has a nat table; null otherwise. */
   readonly nat: NatServices | null;
+}
+
+/** How SYNPROXY's packet goes: with the synproxy template (its SYN to the server), and what to do once it is out. */
+export interface ProxiedHow {
+  /** nf_ct_set(nskb, snet->tmpl, IP_CT_NEW): conntrack makes the packet's entry with SYNPROXY's record and sequence adjustment. */
+  readonly template?: boolean;
+  /** Runs once the packet has left the stack (its output path in the kernel is synchronous: what follows it comes after). */
+  readonly after?: () => void;
 }
 
 /**
@@ -344,6 +352,8 @@ export class Skb {
    * looks the packet up in that zone; a later CT target leaves it alone.
    */
   ctZone = -1;
+  /** The synproxy template is attached (SYNPROXY's SYN to the server): the new entry gets SYNPROXY's record. */
+  ctSynproxy = false;
 
   /**
    * Re-reads the cached header fields of an IPv6 packet: the addresses, and
@@ -423,6 +433,7 @@ export class Skb {
     this.ctinfo = o.ctinfo;
     this.ctState = o.ctState;
     this.ctZone = o.ctZone;
+    this.ctSynproxy = o.ctSynproxy;
     Object.assign(this.ext, o.ext);
     return this;
   }

@@ -47,6 +47,7 @@ import { formatLogLine } from '../../netfilter/targets/log.js';
 import { FateKind, type DropSite, type Fate } from '../../netfilter/fate.js';
 import type { Ruleset } from '../../netfilter/rules/model.js';
 import { attachRuleset } from '../../netfilter/xt.js';
+import { HookVerdict, synproxyHook } from '../../netfilter/targets/synproxy.js';
 import { gsoFits, markGro } from '../gro.js';
 import { Bridge, L2 } from '../bridge.js';
 import { ETH_P_PPP_DISC, ETH_P_PPP_SES, PPPOE_SES_HLEN, pppoeSessionEthertype, pppoeText } from '../../packet/pppoe.js';
@@ -116,6 +117,10 @@ interface PendingCause {
   ctinfo: number;
   mark: number;
   set?: boolean;
+  /** SYNPROXY's SYN to the server: the synproxy template is attached. */
+  template?: boolean;
+  /** Runs once the packet is out (SYNPROXY's sequence adjustment after its ACK to the server). */
+  after?: () => void;
 }
 
 function attachCause(skb: Skb, cause: PendingCause): void {
@@ -123,8 +128,19 @@ function attachCause(skb: Skb, cause: PendingCause): void {
   else if (cause.ct) {
     skb.ct = cause.ct;
     skb.ctinfo = cause.ctinfo;
-  }
+  } else if (cause.template) skb.ctSynproxy = true;
 }
+
+/** Does any rule of the set jump to SYNPROXY (its checkentry registers the synproxy hooks for the family)? */
+function usesSynproxy(rs: Ruleset): boolean {
+  for (const t of rs.tables.values())
+    for (const c of t.chains.values()) for (const r of c.rules) if (r.target.kind === 'module' && r.target.module.name === 'SYNPROXY') return true;
+  return false;
+}
+
+/** Why the synproxy hook kept or dropped a packet. */
+const SYNPROXY_STOLEN = "SYNPROXY: answered by the proxy (NF_STOLEN: the server's SYN-ACK, or a client's ACK seen again)";
+const SYNPROXY_DROP = "SYNPROXY: dropped by its conntrack hook (a header or options cut short, or a client's ACK seen again without a valid cookie)";
 
 /** Does any rule use connection tracking? */
 /** Why a packet the machine sends has no route: the error of its route or rule. */
@@ -237,6 +253,12 @@ export class GuestStack {
    */
   private readonly ct4: boolean;
   private readonly ct6: boolean;
+  /** SYNPROXY's conntrack hooks registered for IPv4, for IPv6 (nf_synproxy_ipv4_init, nf_synproxy_ipv6_init). */
+  private readonly synproxy4: boolean;
+  private readonly synproxy6: boolean;
+  /** The hook the packet in hand last went through, and its input device: where confirm stands. */
+  private curHook: Hook = Hook.PreRouting;
+  private curIn: NetDevice | null = null;
   /** The NAT core, when the rule set has a nat table. */
   private readonly nat: NatCore | null;
   /** IPv4 reassembly (ip_defrag): its queues, bounds and counters. */
@@ -289,6 +311,8 @@ export class GuestStack {
     this.originNs = opts.clockOriginNs ?? 0n;
     this.ct4 = needsConntrack(ruleset);
     this.ct6 = ruleset6 !== null && needsConntrack(ruleset6);
+    this.synproxy4 = usesSynproxy(ruleset);
+    this.synproxy6 = ruleset6 !== null && usesSynproxy(ruleset6);
     this.ct =
       this.ct4 || this.ct6
         ? new Conntrack({
@@ -346,7 +370,17 @@ export class GuestStack {
       printk: (level, text) => opts.printk(level, text),
       sendLocal: (ip, cause) =>
         self.pendingLocal.push({ ip, frameNo: cause.frameNo, ct: cause.ct, ctinfo: cause.ctinfo, mark: self.replyMark(ip, cause.mark) }),
-      sendProxied: (ip, cause, ct, ctinfo) => self.pendingLocal.push({ ip, frameNo: cause.frameNo, ct, ctinfo, mark: 0, set: true }),
+      sendProxied: (ip, cause, ct, ctinfo, how) =>
+        self.pendingLocal.push({
+          ip,
+          frameNo: cause.frameNo,
+          ct,
+          ctinfo,
+          mark: 0,
+          set: true,
+          ...(how?.template ? { template: true } : {}),
+          ...(how?.after ? { after: how.after } : {}),
+        }),
       selectSource: (daddr) => fib.selectSourceV4(fib.lookupV4(daddr).dev, daddr),
       routeOutput: (daddr, mark = 0) => (fib.policy4 === null ? fib.lookupV4(daddr) : fib.outputV4(daddr, 0, self.replyMark4(mark))).dev,
       route: (daddr) => fib.lookup(daddr),
@@ -1125,6 +1159,7 @@ export class GuestStack {
       const p = this.pendingLocal.shift()!;
       if (p.ip[0]! >> 4 === 6) this.localOut6(p.ip, p.frameNo, p);
       else this.localOut(p.ip, p.frameNo, true, p);
+      p.after?.();
     }
   }
 
@@ -1333,6 +1368,8 @@ export class GuestStack {
 
   /** Runs every table on `hook`; false (and the drop fate) when one drops. */
   private hook(hook: Hook, inDev: NetDevice | null, outDev: NetDevice | null, frameNo: number, generated = false): boolean {
+    this.curHook = hook;
+    this.curIn = inDev;
     const tables = (this.skb.family === Family.V6 ? this.hooks6 : this.hooks)[hook]!;
     // nf_conntrack_in runs at priority -200 on PREROUTING and OUTPUT, after raw.
     let ctPending = (this.skb.family === Family.V6 ? this.ct6 : this.ct4) && (hook === Hook.PreRouting || hook === Hook.LocalOut);
@@ -1523,7 +1560,20 @@ export class GuestStack {
 
   /** nf_confirm, at the end of INPUT and POSTROUTING: false (and a stack drop) when the entry clashes or its helper drops the packet. */
   private confirm(frameNo: number, generated = false): boolean {
-    if (!this.ct || this.ct.confirm(this.skb, this.clockNs)) return true;
+    if (!this.ct) return true;
+    // A packet that came back in over lo (nf_is_loopback_packet): SYNPROXY and the sequence adjustment leave it alone.
+    const loopback = this.curHook === Hook.LocalIn && this.curIn === this.lo;
+    // SYNPROXY's hook, at NF_IP_PRI_CONNTRACK_CONFIRM - 1 on LOCAL_IN and POST_ROUTING.
+    if (this.skb.ct !== null && this.skb.ct.synproxy !== null && (this.skb.family === Family.V6 ? this.synproxy6 : this.synproxy4)) {
+      const v = synproxyHook(this.skb, loopback, this.services);
+      if (v !== HookVerdict.Accept) {
+        this.lastKind = generated ? FateKind.GeneratedDropped : FateKind.DroppedByStack;
+        this.lastDrop = { reason: v === HookVerdict.Stolen ? SYNPROXY_STOLEN : SYNPROXY_DROP };
+        this.fate(this.lastKind, frameNo, this.lastDrop);
+        return false;
+      }
+    }
+    if (this.ct.confirm(this.skb, this.clockNs, loopback)) return true;
     this.lastKind = generated ? FateKind.GeneratedDropped : FateKind.DroppedByStack;
     this.lastDrop = { reason: this.ct.helperDropReason ?? StackReason.conntrackClash };
     this.fate(this.lastKind, frameNo, this.lastDrop);

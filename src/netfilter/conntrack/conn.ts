@@ -150,6 +150,13 @@ export class TcpSide {
   }
 }
 
+/** struct nf_conn_synproxy: the proxy's ISN (the cookie), its timestamp and the server's timestamp offset. */
+export class SynproxyExt {
+  isn = 0;
+  its = 0;
+  tsoff = 0;
+}
+
 /** ip_ct_tcp_state.flags (IP_CT_TCP_FLAG_*). */
 export const TCP_FLAG_WINDOW_SCALE = 0x01;
 export const TCP_FLAG_SACK_PERM = 0x02;
@@ -347,6 +354,12 @@ export class Conn {
    * changed has one.
    */
   seqadj: SeqAdj | null = null;
+  /**
+   * SYNPROXY's record of the connection it opened to the server (the
+   * synproxy extension, nf_conn_synproxy), or null: only entries made by
+   * a proxied SYN (the synproxy template) carry it.
+   */
+  synproxy: SynproxyExt | null = null;
 
   constructor(
     readonly proto: number,

@@ -36,6 +36,7 @@ import {
   CT_TRACKED,
   CT_UNTRACKED,
   Conn,
+  SynproxyExt,
   IPS_ASSURED,
   IPS_CONFIRMED,
   IPS_EXPECTED,
@@ -69,7 +70,7 @@ import {
   type HelperHost,
   type NatHost,
 } from './helpers.js';
-import { seqAdjust } from './seqadj.js';
+import { seqAdjust, seqadjExtAdd } from './seqadj.js';
 import { SCTP_STATE_NAMES, SctpVerdict, sctpError, sctpPacket, sctpTimeoutJiffies } from './sctp.js';
 import { TCP_UNACK_INDEX, TcpVerdict, takeShrink, tcpCanEarlyDrop, tcpMalformed, tcpNew, tcpPacket, tcpTimeoutJiffies, type TcpSettings } from './tcp.js';
 
@@ -624,6 +625,11 @@ export class Conntrack implements HelperHost {
         conn = new Conn(proto, s, t, sport, dport, t, s, rsport, rdport);
         conn.zone = zid;
         conn.zoneDirs = zdirs;
+        // init_conntrack: the synproxy template's extensions (SYNPROXY's SYN to the server).
+        if (skb.ctSynproxy) {
+          seqadjExtAdd(conn);
+          conn.synproxy = new SynproxyExt();
+        }
         ctinfo = IP_CT_NEW;
         if (exp !== null) {
           // "Welcome, Mr. Bond": RELATED to the expectation's master, with its mark.
@@ -913,13 +919,26 @@ export class Conntrack implements HelperHost {
    * attached to a packet of its original direction enters the table.
    * False when its tuples clash with an entry's: the packet is dropped.
    */
-  confirm(skb: Skb, nowNs: number): boolean {
+  confirm(skb: Skb, nowNs: number, loopback = false): boolean {
     const conn = skb.ct;
     if (conn === null) return true;
     // nf_confirm: the entry's helper sees the packet first (not an ICMP error of the reply direction),
     // then the TCP sequence numbers are adjusted for what NAT helpers rewrote (only entries with a helper
     // have a seqadj record: one field test for the others).
-    if (conn.helper !== null && skb.ctinfo !== IP_CT_RELATED_REPLY && !this.runHelper(conn, skb, nowNs)) return false;
+    if (conn.helper !== null) {
+      if (skb.ctinfo !== IP_CT_RELATED_REPLY && !this.runHelper(conn, skb, nowNs, loopback)) return false;
+    } else if (
+      conn.status & IPS_SEQ_ADJUST &&
+      skb.ctinfo !== IP_CT_RELATED_REPLY &&
+      !loopback &&
+      skb.fragoff === 0 &&
+      !seqAdjust(skb, conn, skb.ctinfo, skb.thoff)
+    ) {
+      // Sequence numbers an entry without a helper adjusts: SYNPROXY's (nf_confirm's seqadj_needed).
+      this.drops++;
+      this.helperDropReason = SEQADJ_DROP;
+      return false;
+    }
     if (conn.confirmed || conn.dead) return true;
     if (skb.ctinfo >= IP_CT_IS_REPLY) return true;
     const now = this.jiffies(nowNs);
@@ -952,14 +971,14 @@ export class Conntrack implements HelperHost {
    * false when either drops the packet (reason in `helperDropReason`).
    * A non-first IPv6 fragment (no transport header) passes both untouched.
    */
-  private runHelper(conn: Conn, skb: Skb, nowNs: number): boolean {
+  private runHelper(conn: Conn, skb: Skb, nowNs: number, loopback = false): boolean {
     if (skb.fragoff !== 0) return true;
     this.helperNow = this.jiffies(nowNs);
     if (conn.helper!.help(this, skb, skb.thoff, conn, skb.ctinfo) !== NF_ACCEPT) {
       this.helperDropReason = helperLog.reason;
       return false;
     }
-    if (conn.status & IPS_SEQ_ADJUST && !seqAdjust(skb, conn, skb.ctinfo, skb.thoff)) {
+    if (conn.status & IPS_SEQ_ADJUST && !loopback && !seqAdjust(skb, conn, skb.ctinfo, skb.thoff)) {
       this.drops++;
       this.helperDropReason = SEQADJ_DROP;
       return false;
@@ -1449,6 +1468,7 @@ export function resetCt(skb: Skb): void {
   skb.ctinfo = 0;
   skb.ctState = CT_TRACKED;
   skb.ctZone = -1;
+  skb.ctSynproxy = false;
 }
 
 /**

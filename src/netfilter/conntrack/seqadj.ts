@@ -69,6 +69,20 @@ export function seqadjSet(conn: Conn, ctinfo: number, seq: number, off: number):
   }
 }
 
+/**
+ * nf_ct_seqadj_init: direction `ctinfo` of the entry is offset by `off`
+ * from here on, before and after any correction (SYNPROXY: the server's
+ * ISN against the cookie the client was given); nothing for 0.
+ */
+export function seqadjInit(conn: Conn, ctinfo: number, off: number): void {
+  if ((off | 0) === 0) return;
+  const adj = seqadjExtAdd(conn);
+  conn.status |= IPS_SEQ_ADJUST;
+  const w = adj[ctinfo >= IP_CT_IS_REPLY ? 1 : 0];
+  w.offsetBefore = off | 0;
+  w.offsetAfter = off | 0;
+}
+
 /** nf_ct_seq_offset: the offset direction `dir` adds to the sequence number `seq` (0 without seqadj). */
 export function seqOffset(adj: SeqAdj, dir: number, seq: number): number {
   const w = adj[dir]!;

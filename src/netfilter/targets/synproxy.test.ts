@@ -331,21 +331,168 @@ describe('SYNPROXY: the client side, IPv4', () => {
     expect(save).toContain('[0:0] -A OUTPUT');
   });
 
-  it("checks the cookie of an ACK answering cofw's own SYN-ACK", () => {
+  it("checks the cookie of an ACK answering cofw's own SYN-ACK, and opens the connection to the server", () => {
     const first = replay(RULES4, [syn4()]);
-    const cookie = rd32(first.fates[1]!.frame!.subarray(34), 4);
-    const ts = rd32(first.fates[1]!.frame!.subarray(34), 28);
-    const opts = new Uint8Array(12);
-    opts.set([1, 1, 8, 10]);
-    new DataView(opts.buffer).setUint32(4, 1001);
-    new DataView(opts.buffer).setUint32(8, ts);
+    const synack = first.fates[1]!.frame!.subarray(34);
+    const cookie = rd32(synack, 4);
+    const ts = rd32(synack, 28);
     const ack = ethernet(
       WIRE,
-      ipv4({ src: '203.0.113.9', dst: '198.51.100.1' }, tcp({ sport: 40000, dport: 80, seq: 1001, ack: cookie + 1, flags: 'A', window: 502, options: opts })),
+      ipv4(
+        { src: '203.0.113.9', dst: '198.51.100.1' },
+        tcp({ sport: 40000, dport: 80, seq: 1001, ack: cookie + 1, flags: 'A', window: 502, options: tsOption(2000, ts) }),
+      ),
     );
     const run = replay(RULES4, [syn4(), ack], undefined, STRICT);
-    expect(run.fates.map((f) => [f.kind, f.frameNo]).slice(2)).toEqual([[FateKind.DroppedByRule, 2]]);
-    expect(run.log.join('\n')).toMatch(/SYNPROXY: a client proved its cookie/);
+    // The ACK is consumed (reported dropped by the rule); the SYN to the server (the firewall itself) goes out over lo and is delivered.
+    expect(run.fates.map((f) => [f.kind, f.frameNo, f.unit]).slice(2)).toEqual([
+      [FateKind.DroppedByRule, 2, -1],
+      [FateKind.Generated, 2, -1],
+    ]);
+    expect(run.conntrack).toMatch(
+      /^tcp +6 \d+ SYN_SENT src=203\.0\.113\.9 dst=198\.51\.100\.1 sport=40000 dport=80 \[UNREPLIED\] src=198\.51\.100\.1 dst=203\.0\.113\.9 sport=80 dport=40000 /,
+    );
+  });
+});
+
+/** A timestamp option (NOP NOP TS). */
+function tsOption(tsval: number, tsecr: number): Uint8Array {
+  const o = new Uint8Array(12);
+  o.set([1, 1, 8, 10]);
+  new DataView(o.buffer).setUint32(4, tsval);
+  new DataView(o.buffer).setUint32(8, tsecr);
+  return o;
+}
+
+const RULES_FWD = `*raw
+:PREROUTING ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+-A PREROUTING -i eth0 -p tcp -m tcp --dport 8080 --tcp-flags FIN,SYN,RST,ACK SYN -j CT --notrack
+COMMIT
+*filter
+${FILTER}-A FORWARD -i eth0 -o eth1 -p tcp -m tcp --dport 8080 -m conntrack --ctstate INVALID,UNTRACKED -j SYNPROXY --sack-perm --timestamp --wscale 7 --mss 1460
+-A FORWARD -m conntrack --ctstate INVALID -j DROP
+-A FORWARD -m conntrack --ctstate ESTABLISHED
+-A OUTPUT -p tcp -m conntrack --ctstate NEW
+-A OUTPUT -p tcp -m conntrack --ctstate ESTABLISHED
+COMMIT
+`;
+
+const HOST = { src: '02:00:00:00:01:02', dst: '02:00:00:00:01:01' };
+
+/** Replays frames, each on the unit its source's route uses (eth1 for 192.0.2.0/24), one millisecond apart; the fates keep their frames. */
+function replayFwd(frames: Uint8Array[]): Run & { st: GuestStack } {
+  const rs = loadRuleset(RULES_FWD, 'synproxy.v4');
+  const fates: Fate[] = [];
+  const log: string[] = [];
+  const st = new GuestStack(
+    { spec: STRICT, printk: (_l, t) => log.push(t), fate: (f) => fates.push({ ...f, ...(f.frame ? { frame: f.frame.slice() } : {}) }) },
+    rs,
+  );
+  frames.forEach((f, i) => {
+    st.setClock(i * 1_000_000);
+    st.receive(f[0] === 0x02 && f[5] === 0x01 && f[11] === 0x02 && f[10] === 0x01 ? 1 : 0, f, i + 1);
+  });
+  st.finish();
+  return { st, fates, save: saveRuleset(rs, { counters: true }), log, conntrack: st.conntrackList() ?? '' };
+}
+
+describe('SYNPROXY: the server side (forwarded), as the kernel code does it', () => {
+  const client = (t: Parameters<typeof tcp>[0]): Uint8Array => ethernet(WIRE, ipv4({ src: '203.0.113.9', dst: '192.0.2.20' }, tcp(t)));
+  const server = (t: Parameters<typeof tcp>[0]): Uint8Array => ethernet(HOST, ipv4({ src: '192.0.2.20', dst: '203.0.113.9' }, tcp(t)));
+  const syn = client({ sport: 40000, dport: 8080, seq: 1000, flags: 'S', window: 64240, options: synOptions(500) });
+
+  it('sends the server a SYN, answers its SYN-ACK with an ACK and the client with a window update, and translates sequence numbers and timestamps', () => {
+    const synack = replayFwd([syn]).fates[1]!.frame!.subarray(34);
+    const cookie = rd32(synack, 4);
+    const ts = rd32(synack, 28);
+    const ack = client({ sport: 40000, dport: 8080, seq: 1001, ack: cookie + 1, flags: 'A', window: 502, options: tsOption(600, ts) });
+    // The server answers the proxied SYN: ISN 7000000, window 29200 scaled by 7, its clock at 90000.
+    const serverSynack = server({
+      sport: 8080,
+      dport: 40000,
+      seq: 7_000_000,
+      ack: 1001,
+      flags: 'SA',
+      window: 29200,
+      options: Uint8Array.from([2, 4, 5, 0xb4, 4, 2, 8, 10, 0, 1, 0x5f, 0x90, 0, 0, 2, 0x58, 1, 3, 3, 7]),
+    });
+    const data = client({
+      sport: 40000,
+      dport: 8080,
+      seq: 1001,
+      ack: cookie + 1,
+      flags: 'PA',
+      window: 502,
+      options: tsOption(700, ts),
+      payload: new Uint8Array(10),
+    });
+    const reply = server({
+      sport: 8080,
+      dport: 40000,
+      seq: 7_000_001,
+      ack: 1011,
+      flags: 'PA',
+      window: 229,
+      options: tsOption(90_100, 700),
+      payload: new Uint8Array(5),
+    });
+    const run = replayFwd([syn, ack, serverSynack, data, reply]);
+    const by = (n: number): Fate[] => run.fates.filter((f) => f.frameNo === n);
+    // 2: the ACK is consumed; the SYN to the server leaves by eth1, from the client, numbered ISN, acknowledging the cookie.
+    expect(by(2).map((f) => [f.kind, f.unit])).toEqual([
+      [FateKind.DroppedByRule, -1],
+      [FateKind.Generated, 1],
+    ]);
+    const sSyn = by(2)[1]!.frame!.subarray(34);
+    expect(Buffer.from(by(2)[1]!.frame!.subarray(26, 34)).toString('hex')).toBe('cb007109c0000214');
+    expect(rd32(sSyn, 4)).toBe(1000);
+    expect(rd32(sSyn, 8)).toBe(cookie);
+    expect(sSyn[13]).toBe(0x02);
+    expect((sSyn[14]! << 8) | sSyn[15]!).toBe(502);
+    // The options the cookie carried: MSS 1460, SACK, the client's timestamp (600, echoing the cookie's), window scale 9.
+    expect(Buffer.from(sSyn.subarray(20, 28)).toString('hex')).toBe('020405b40402080a');
+    expect(rd32(sSyn, 28)).toBe(600);
+    expect(rd32(sSyn, 32)).toBe(ts);
+    expect(Buffer.from(sSyn.subarray(36, 40)).toString('hex')).toBe('01030309');
+    // 3: the server's SYN-ACK is consumed: an ACK to the server (eth1), then the window update to the client (eth0).
+    expect(by(3).map((f) => [f.kind, f.unit, f.reason])).toEqual([
+      [FateKind.DroppedByStack, -1, expect.stringMatching(/^SYNPROXY: answered by the proxy/)],
+      [FateKind.Generated, 1, undefined],
+      [FateKind.Generated, 0, undefined],
+    ]);
+    const sAck = by(3)[1]!.frame!.subarray(34);
+    expect(Buffer.from(by(3)[1]!.frame!.subarray(26, 34)).toString('hex')).toBe('cb007109c0000214');
+    expect(rd32(sAck, 4)).toBe(1001);
+    expect(rd32(sAck, 8)).toBe(7_000_001);
+    expect(sAck[13]).toBe(0x10);
+    // The largest window conntrack saw from the client: the proxied SYN's (the client's ACK's, 502; the first SYN was untracked).
+    expect((sAck[14]! << 8) | sAck[15]!).toBe(502);
+    const cAck = by(3)[2]!.frame!.subarray(34);
+    expect(Buffer.from(by(3)[2]!.frame!.subarray(26, 34)).toString('hex')).toBe('c0000214cb007109');
+    // The server's ISN + 1, translated into the cookie's numbering; the server's window scaled down by its scale (29200 >> 7).
+    expect(rd32(cAck, 4)).toBe((cookie + 1) >>> 0);
+    expect(rd32(cAck, 8)).toBe(1001);
+    expect((cAck[14]! << 8) | cAck[15]!).toBe(29200 >> 7);
+    // Its timestamp: the server's, brought back to the proxy's clock (the cookie's timestamp).
+    expect(rd32(cAck, 24)).toBe(ts);
+    expect(rd32(cAck, 28)).toBe(600);
+    expect(l4Checksum(by(3)[2]!.frame!.subarray(14), 20, cAck.length, 6)).toBe(0);
+    // 4, 5: forwarded, acknowledgements and sequence numbers and timestamps translated.
+    expect(by(4).map((f) => [f.kind, f.unit])).toEqual([[FateKind.Forwarded, 1]]);
+    const fwdData = by(4)[0]!.frame!.subarray(34);
+    expect(rd32(fwdData, 4)).toBe(1001);
+    expect(rd32(fwdData, 8)).toBe(7_000_001);
+    expect(rd32(fwdData, 28)).toBe((ts + (90_000 - ts)) >>> 0);
+    expect(l4Checksum(by(4)[0]!.frame!.subarray(14), 20, by(4)[0]!.frame!.length - 34, 6)).toBe(0);
+    expect(by(5).map((f) => [f.kind, f.unit])).toEqual([[FateKind.Forwarded, 0]]);
+    const back = by(5)[0]!.frame!.subarray(34);
+    expect(rd32(back, 4)).toBe((cookie + 1) >>> 0);
+    expect(rd32(back, 24)).toBe((90_100 - (90_000 - ts)) >>> 0);
+    expect(l4Checksum(by(5)[0]!.frame!.subarray(14), 20, by(5)[0]!.frame!.length - 34, 6)).toBe(0);
+    expect(run.conntrack).toMatch(
+      /^tcp +6 \d+ ESTABLISHED src=203\.0\.113\.9 dst=192\.0\.2\.20 sport=40000 dport=8080 src=192\.0\.2\.20 dst=203\.0\.113\.9 sport=8080 dport=40000 \[ASSURED\]/,
+    );
   });
 });
 

@@ -38,10 +38,11 @@
  *   (__cookie_v4_check, __cookie_v6_check); if not, it is dropped;
  * - anything else goes on to the next rule (XT_CONTINUE).
  *
- * A valid cookie opens the connection to the server in the kernel
- * (synproxy_send_server_syn, then the conntrack hooks that answer the
+ * A valid cookie opens the connection to the server (serverSyn, as
+ * synproxy_send_server_syn); SYNPROXY's conntrack hooks (synproxyHook,
+ * called by the guest stack just before conntrack confirms) answer the
  * server's SYN-ACK and translate sequence numbers and timestamps for the
- * rest of the connection): see `serverSyn` below for what cofw does.
+ * rest of the connection.
  *
  * The cookies' secrets are cofw's own (see conntrack/syncookie.ts): the
  * kernel's are drawn at boot and unknowable, so an ACK a capture holds,
@@ -51,12 +52,13 @@
  * @example
  * -A INPUT -i eth0 -p tcp --dport 80 -m conntrack --ctstate INVALID,UNTRACKED -j SYNPROXY --sack-perm --timestamp --wscale 7 --mss 1460
  */
-import { setIPv4Checksum, l4Checksum, l4Checksum6 } from '../../packet/checksum.js';
+import { csumReplace4, setIPv4Checksum, l4Checksum, l4Checksum6 } from '../../packet/checksum.js';
 import { transportChecksumOk } from '../../packet/reject.js';
 import { Family } from '../../packet/inet-addr.js';
 import { xtStrtoulAll } from '../args.js';
 import type { Conn } from '../conntrack/conn.js';
-import { IP_CT_ESTABLISHED_REPLY } from '../conntrack/conn.js';
+import { IP_CT_ESTABLISHED_REPLY, IP_CT_IS_REPLY, IP_CT_NEW, TcpState } from '../conntrack/conn.js';
+import { seqadjInit } from '../conntrack/seqadj.js';
 import { cookieCheck, cookieInit, SyncookieSecrets, type CookieFlow } from '../conntrack/syncookie.js';
 import { guestTable } from '../matches/shared-state.js';
 import { Hook, NF_DROP, XT_CONTINUE, type GuestServices, type Skb, type XtParams } from '../types.js';
@@ -232,8 +234,6 @@ export class SynproxyNet {
   cookieValid = 0;
   cookieRetrans = 0;
   connReopened = 0;
-  /** The console was told that the server side is not emulated. */
-  warned = false;
 }
 
 /** The guest's SYNPROXY state, made at its first use. */
@@ -435,7 +435,7 @@ function recvClientAck(skb: Skb, th: number, opts: SynproxyOptions, recvSeq: num
   opts.mss = mss;
   opts.options |= OPT_MSS;
   if (opts.options & OPT_TIMESTAMP) checkTimestampCookie(opts);
-  serverSyn(skb, th, opts, recvSeq, par, snet);
+  serverSyn(skb, th, opts, recvSeq, par);
   return true;
 }
 
@@ -443,13 +443,208 @@ function recvClientAck(skb: Skb, th: number, opts: SynproxyOptions, recvSeq: num
  * synproxy_send_server_syn(_ipv6): the SYN to the server, from the
  * client's address, numbered one below the client's ACK, acknowledging the
  * cookie minus one (how the proxy's ISN reaches its conntrack hook), with
- * the client's window and the options the cookie carried.
- *
- * Not emulated yet: cofw says so on the console, once per guest, and the
- * ACK is dropped as with a bad cookie.
+ * the client's window and the options the cookie carried. It carries the
+ * synproxy template: conntrack in OUTPUT makes its entry with SYNPROXY's
+ * record and sequence adjustment.
  */
-function serverSyn(_skb: Skb, _th: number, _opts: SynproxyOptions, _recvSeq: number, par: XtParams, snet: SynproxyNet): void {
-  if (snet.warned) return;
-  snet.warned = true;
-  par.services.printk(4, 'cofw: SYNPROXY: a client proved its cookie; opening the connection to the server is not emulated: the ACK is dropped');
+function serverSyn(skb: Skb, th: number, opts: SynproxyOptions, recvSeq: number, par: XtParams): void {
+  sendServerSyn(skb, th, opts, recvSeq, par.services);
+}
+
+function sendServerSyn(skb: Skb, th: number, opts: SynproxyOptions, recvSeq: number, s: GuestServices): void {
+  const d = skb.data;
+  const ip = buildSegment(
+    skb,
+    false,
+    (n, t) => {
+      n.set(d.subarray(th, th + 4), t);
+      wr32(n, t + 4, (recvSeq - 1) >>> 0);
+      wr32(n, t + 8, (rd32(d, th + 8) - 1) >>> 0);
+      n[t + 13] = TCP_SYN | (opts.options & OPT_ECN ? TCP_ECE | TCP_CWR : 0);
+      n.set(d.subarray(th + 14, th + 16), t + 14);
+    },
+    opts,
+  );
+  if (!s.route(skb.dst).dev) return;
+  s.sendProxied?.(ip, skb, null, IP_CT_NEW, { template: true });
+}
+
+/** What the synproxy hook does with a packet: let it go on, drop it, or keep it (NF_STOLEN: answered by the proxy). */
+export const enum HookVerdict {
+  Drop = 0,
+  Accept = 1,
+  Stolen = 2,
+}
+
+/**
+ * ipv4_synproxy_hook, ipv6_synproxy_hook (NF_INET_LOCAL_IN and
+ * NF_INET_POST_ROUTING, just before conntrack confirms): for the entries
+ * SYNPROXY made (a proxied SYN's), the server side of the handshake.
+ *
+ * - SYN_SENT (the proxied SYN itself): the proxy's ISN (the SYN's
+ *   acknowledgement, the cookie) and timestamp are remembered; a client's
+ *   ACK seen again (a keep-alive or retransmission) is checked as a cookie
+ *   again and sends another SYN;
+ * - SYN_RECV (the server's SYN-ACK): the server's timestamp offset is
+ *   remembered, an ACK goes to the server (from the client's address, the
+ *   window conntrack saw from the client), the server's sequence numbers
+ *   are translated to the cookie's from then on (seqadj), and the client
+ *   gets an ACK from the server carrying the server's window (the window
+ *   update that opens its zero window); the SYN-ACK itself is consumed;
+ * - CLOSE, a RST from the server: its sequence adjustment is set; a new
+ *   SYN of the client: the adjustments start again;
+ * - every other packet of such an entry has its timestamps translated.
+ *
+ * `loopback`: the packet came back in over lo (nf_is_loopback_packet).
+ */
+export function synproxyHook(skb: Skb, loopback: boolean, s: GuestServices): HookVerdict {
+  const ct = skb.ct;
+  if (ct === null || ct.synproxy === null || ct.tcp === null) return HookVerdict.Accept;
+  if (loopback || skb.protocol !== IPPROTO_TCP || skb.fragoff !== 0) return HookVerdict.Accept;
+  const th = skb.thoff;
+  const d = skb.data;
+  if (th + 20 > skb.len) return HookVerdict.Drop;
+  const sp = ct.synproxy;
+  const snet = synproxyNet(s);
+  const ctinfo = skb.ctinfo;
+  const original = ctinfo < IP_CT_IS_REPLY;
+  const flags = d[th + 13]!;
+  const opts = newOptions();
+  const state = ct.tcp.state;
+  let synSent = state === TcpState.SynSent;
+  if (state === TcpState.Close) {
+    if (flags & TCP_RST && !original) seqadjInit(ct, ctinfo, (sp.isn - rd32(d, th + 4) + 1) | 0);
+    else if (flags & TCP_SYN && !(flags & TCP_ACK) && original) {
+      // A reopened connection: the adjustments start again once it is established.
+      seqadjInit(ct, ctinfo, 0);
+      sp.tsoff = 0;
+      snet.connReopened++;
+      synSent = true;
+    }
+  }
+  if (synSent) {
+    if (!parseOptions(d, th, skb.len, opts)) return HookVerdict.Drop;
+    if (!(flags & TCP_SYN) && flags & TCP_ACK && original) {
+      // Keep-alives are sent with SEG.SEQ = SND.NXT-1: one more makes the first SYN's.
+      const recvSeq = (rd32(d, th + 4) + 1) >>> 0;
+      const mss = cookieCheck(snet.secrets, flowOf(skb, th), rd32(d, th + 4), rd32(d, th + 8), s.jiffies());
+      if (mss === 0) {
+        snet.cookieInvalid++;
+        return HookVerdict.Drop;
+      }
+      snet.cookieValid++;
+      opts.mss = mss;
+      opts.options |= OPT_MSS;
+      if (opts.options & OPT_TIMESTAMP) checkTimestampCookie(opts);
+      sendServerSyn(skb, th, opts, recvSeq, s);
+      snet.cookieRetrans++;
+      return HookVerdict.Stolen;
+    }
+    sp.isn = rd32(d, th + 8);
+    if (opts.options & OPT_TIMESTAMP) sp.its = opts.tsecr;
+  } else if (state === TcpState.SynRecv && flags & TCP_SYN && flags & TCP_ACK) {
+    if (!parseOptions(d, th, skb.len, opts)) return HookVerdict.Drop;
+    if (opts.options & OPT_TIMESTAMP) sp.tsoff = (opts.tsval - sp.its) | 0;
+    opts.options &= ~(OPT_MSS | OPT_WSCALE | OPT_SACK_PERM);
+    swapTimestamps(opts);
+    const serverIsn = rd32(d, th + 4);
+    sendServerAck(skb, th, opts, ct.tcp.seen0.tdMaxwin, s, () => seqadjInit(ct, ctinfo, (sp.isn - serverIsn) | 0));
+    swapTimestamps(opts);
+    sendClientAck(skb, th, opts, ct, s);
+    return HookVerdict.Stolen;
+  }
+  tstampAdjust(skb, th, ctinfo, sp.tsoff);
+  return HookVerdict.Accept;
+}
+
+function swapTimestamps(o: SynproxyOptions): void {
+  const t = o.tsval;
+  o.tsval = o.tsecr;
+  o.tsecr = t;
+}
+
+/**
+ * synproxy_send_server_ack(_ipv6): answers the server's SYN-ACK in the
+ * client's name: from the client's address, numbered as the server
+ * acknowledged, acknowledging its SYN, with the largest window conntrack
+ * saw from the client. No connection attached: conntrack finds it in
+ * OUTPUT. `after` runs once it is out (the sequence adjustment starts
+ * after it).
+ */
+function sendServerAck(skb: Skb, th: number, opts: SynproxyOptions, window: number, s: GuestServices, after: () => void): void {
+  const d = skb.data;
+  const ip = buildSegment(
+    skb,
+    true,
+    (n, t) => {
+      n.set(d.subarray(th + 2, th + 4), t);
+      n.set(d.subarray(th, th + 2), t + 2);
+      wr32(n, t + 4, rd32(d, th + 8));
+      wr32(n, t + 8, (rd32(d, th + 4) + 1) >>> 0);
+      n[t + 13] = TCP_ACK;
+      wr16(n, t + 14, window & 0xffff);
+    },
+    opts,
+  );
+  if (!s.route(skb.src).dev) {
+    after();
+    return;
+  }
+  s.sendProxied?.(ip, skb, null, 0, { after });
+}
+
+/**
+ * synproxy_send_client_ack(_ipv6): the server's ACK to the client (the
+ * window update): one past the server's ISN (the sequence adjustment turns
+ * it into the cookie's numbering), the server's window scaled down by its
+ * window scale, as the connection's ESTABLISHED_REPLY packet.
+ */
+function sendClientAck(skb: Skb, th: number, opts: SynproxyOptions, ct: Conn, s: GuestServices): void {
+  const d = skb.data;
+  const ip = buildSegment(
+    skb,
+    false,
+    (n, t) => {
+      n.set(d.subarray(th, th + 4), t);
+      wr32(n, t + 4, (rd32(d, th + 4) + 1) >>> 0);
+      wr32(n, t + 8, rd32(d, th + 8));
+      n[t + 13] = TCP_ACK;
+      wr16(n, t + 14, rd16(d, th + 14) >>> opts.wscale);
+    },
+    opts,
+  );
+  if (!s.route(skb.dst).dev) return;
+  s.sendProxied?.(ip, skb, ct, IP_CT_ESTABLISHED_REPLY);
+}
+
+/**
+ * synproxy_tstamp_adjust: once the server's timestamps are known to be
+ * `tsoff` ahead of the proxy's, the server's timestamp values (reply
+ * direction) are lowered and the client's echoes (original direction)
+ * raised by it, the TCP checksum updated; the first timestamp option only.
+ */
+function tstampAdjust(skb: Skb, th: number, ctinfo: number, tsoff: number): void {
+  if (tsoff === 0) return;
+  const d = skb.data;
+  let p = th + 20;
+  const end = th + (d[th + 12]! >> 4) * 4;
+  if (end > skb.len) return;
+  while (p < end) {
+    const kind = d[p]!;
+    if (kind === 0) return;
+    if (kind === 1) {
+      p++;
+      continue;
+    }
+    if (p + 1 === end || p + d[p + 1]! > end || d[p + 1]! < 2) return;
+    if (kind === 8 && d[p + 1] === 10) {
+      const at = ctinfo >= IP_CT_IS_REPLY ? p + 2 : p + 6;
+      const old = rd32(d, at);
+      const v = ctinfo >= IP_CT_IS_REPLY ? (old - tsoff) >>> 0 : (old + tsoff) >>> 0;
+      csumReplace4(d, th + 16, old, v);
+      wr32(d, at, v);
+      return;
+    }
+    p += d[p + 1]!;
+  }
 }
