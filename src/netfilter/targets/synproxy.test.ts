@@ -531,3 +531,61 @@ describe('SYNPROXY: IPv6', () => {
     expect(rd32(t, 4)).toBe(c.cookie);
   });
 });
+
+describe('SYNPROXY: the server side, IPv6', () => {
+  const W6 = { ...WIRE, ethertype: 0x86dd };
+  const H6 = { ...HOST, ethertype: 0x86dd };
+  const client = (t: Parameters<typeof tcp>[0]): Uint8Array => ethernet(W6, ipv6({ src: '2001:db8:300::9', dst: '2001:db8:2::20' }, tcp(t)));
+  const server = (t: Parameters<typeof tcp>[0]): Uint8Array => ethernet(H6, ipv6({ src: '2001:db8:2::20', dst: '2001:db8:300::9' }, tcp(t)));
+  const rules6 = RULES_FWD.replace('-A OUTPUT -p tcp -m conntrack --ctstate NEW\n-A OUTPUT -p tcp -m conntrack --ctstate ESTABLISHED\n', '');
+
+  function run6(frames: Uint8Array[]): Fate[] {
+    const fates: Fate[] = [];
+    const st = new GuestStack(
+      { spec: STRICT, printk: () => {}, fate: (f) => fates.push({ ...f, ...(f.frame ? { frame: f.frame.slice() } : {}) }) },
+      loadRuleset('*filter\n' + FILTER + 'COMMIT\n', 'synproxy.v4'),
+      loadRuleset(rules6, 'synproxy.v6', { family: Family.V6 }),
+    );
+    frames.forEach((f, i) => {
+      st.setClock(i * 1_000_000);
+      st.receive(f[10] === 0x01 ? 1 : 0, f, i + 1);
+    });
+    st.finish();
+    return fates;
+  }
+
+  it('opens the connection with a SYN from the client, answers the SYN-ACK and translates the server numbering', () => {
+    const syn = client({ sport: 41000, dport: 8080, seq: 5000, flags: 'S', window: 64800, options: Uint8Array.from([2, 4, 0x05, 0xa0]) });
+    const synack = run6([syn])[1]!.frame!.subarray(54);
+    const cookie = rd32(synack, 4);
+    // No --timestamp offered back (the SYN had none): MSS 1460 only; the cookie encodes 1440 (IPv6's table).
+    expect(Buffer.from(synack.subarray(20, 24)).toString('hex')).toBe('020405b4');
+    const ack = client({ sport: 41000, dport: 8080, seq: 5001, ack: cookie + 1, flags: 'A', window: 300 });
+    const sSynack = server({ sport: 8080, dport: 41000, seq: 9_000_000, ack: 5001, flags: 'SA', window: 28800, options: Uint8Array.from([2, 4, 5, 0xa0]) });
+    const data = server({ sport: 8080, dport: 41000, seq: 9_000_001, ack: 5001, flags: 'PA', window: 28800, payload: new Uint8Array(3) });
+    const fates = run6([syn, ack, sSynack, data]);
+    const by = (n: number): Fate[] => fates.filter((f) => f.frameNo === n);
+    expect(by(2).map((f) => [f.kind, f.unit])).toEqual([
+      [FateKind.DroppedByRule, -1],
+      [FateKind.Generated, 1],
+    ]);
+    const sSyn = by(2)[1]!.frame!.subarray(54);
+    expect(rd32(sSyn, 4)).toBe(5000);
+    expect(rd32(sSyn, 8)).toBe(cookie);
+    // The MSS the cookie encoded: 1440.
+    expect(Buffer.from(sSyn.subarray(20, 24)).toString('hex')).toBe('020405a0');
+    expect(by(3).map((f) => [f.kind, f.unit])).toEqual([
+      [FateKind.DroppedByStack, -1],
+      [FateKind.Generated, 1],
+      [FateKind.Generated, 0],
+    ]);
+    const cAck = by(3)[2]!.frame!.subarray(54);
+    expect(rd32(cAck, 4)).toBe((cookie + 1) >>> 0);
+    expect((cAck[14]! << 8) | cAck[15]!).toBe(28800);
+    expect(l4Checksum6(by(3)[2]!.frame!.subarray(14), 40, 20, 6)).toBe(0);
+    expect(by(4).map((f) => [f.kind, f.unit])).toEqual([[FateKind.Forwarded, 0]]);
+    const back = by(4)[0]!.frame!.subarray(54);
+    expect(rd32(back, 4)).toBe((cookie + 1) >>> 0);
+    expect(l4Checksum6(by(4)[0]!.frame!.subarray(14), 40, 23, 6)).toBe(0);
+  });
+});
