@@ -477,10 +477,22 @@ export class GuestStack {
       if (br) {
         this.bridgeRx(br, dev, frame, frameNo, truncated);
         this.drainLocal();
+        this.frameDone();
         return;
       }
     }
     this.receiveOn(dev, frame, frameNo, truncated);
+    this.frameDone();
+  }
+
+  /**
+   * The frame's packets are gone (dropped, delivered or sent), and the
+   * replies they caused too: conntrack frees an entry one of them opened
+   * and never confirmed (see Conntrack.release). Replies still waiting
+   * (pendingLocal) carry their cause's entry: then nothing is freed.
+   */
+  private frameDone(): void {
+    if (this.ct !== null && this.pendingLocal.length === 0) this.ct.release();
   }
 
   /**
@@ -502,6 +514,7 @@ export class GuestStack {
     }
     this.ipRcv(buf, start + 14, end, dev, start, 14, pktType, frameNo, truncated);
     this.drainLocal();
+    this.frameDone();
   }
 
   /** A frame received on `dev` (an interface, or a bridge passing it up), for the IP stack. */
@@ -838,6 +851,7 @@ export class GuestStack {
       if (bad) this.stackDrop(frameNo, bad);
       else this.v6.output(ip.subarray(0, 40 + ((ip[4]! << 8) | ip[5]!)), frameNo);
       this.drainLocal();
+      this.frameDone();
       return;
     }
     if (etype !== ETH_P_IP) {
@@ -862,6 +876,7 @@ export class GuestStack {
       if (r) this.localOutWhole(r, frameNo);
     } else this.localOut(pkt, frameNo, false);
     this.drainLocal();
+    this.frameDone();
   }
 
   /** Ends the run: fragments still waiting for reassembly are dropped. */

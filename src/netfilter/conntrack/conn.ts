@@ -10,7 +10,7 @@
  * ports both are 0. Tuple addresses are values: they are replaced (NAT
  * alters an unconfirmed entry's reply tuple), never changed in place.
  */
-import type { Family, InetAddr } from '../../packet/inet-addr.js';
+import { InetAddr, type Family } from '../../packet/inet-addr.js';
 import { SctpCt } from './sctp.js';
 import type { Expectation, Helper } from './helpers.js';
 import type { SeqAdj } from './seqadj.js';
@@ -231,9 +231,11 @@ export class TcpCt {
 
 /**
  * One direction of an entry as it sits in a hash chain
- * (struct nf_conntrack_tuple_hash). Its key is also held inline as numbers
- * (the protocol, the family and the address words), so that a lookup
- * compares the entries of a chain without reaching the address records.
+ * (struct nf_conntrack_tuple_hash). Its key is held inline as numbers (the
+ * protocol, the family and the address words), so that a lookup compares
+ * the entries of a chain without reaching address records; the records
+ * `src` and `dst` are made from those words the first time they are read
+ * (an entry made for a packet holds none until something asks).
  */
 export class TupleHash implements Tuple {
   next: TupleHash | null = null;
@@ -249,28 +251,26 @@ export class TupleHash implements Tuple {
   d1 = 0;
   d2 = 0;
   d3 = 0;
-  private src_: InetAddr;
-  private dst_: InetAddr;
+  private src_: InetAddr | null = null;
+  private dst_: InetAddr | null = null;
 
   constructor(
     readonly conn: Conn,
     /** 0 original, 1 reply. */
     readonly dir: 0 | 1,
     /** Set when the entry is made; the reply tuple changes only while unconfirmed (nf_conntrack_alter_reply). */
-    src: InetAddr,
-    dst: InetAddr,
+    src: InetAddr | null,
+    dst: InetAddr | null,
     public sport: number,
     public dport: number,
   ) {
     this.proto = conn.proto;
-    this.src_ = src;
-    this.dst_ = dst;
-    this.src = src;
-    this.dst = dst;
+    if (src !== null) this.src = src;
+    if (dst !== null) this.dst = dst;
   }
 
   get src(): InetAddr {
-    return this.src_;
+    return this.src_ ?? (this.src_ = new InetAddr(this.fam, this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0));
   }
 
   set src(a: InetAddr) {
@@ -283,7 +283,7 @@ export class TupleHash implements Tuple {
   }
 
   get dst(): InetAddr {
-    return this.dst_;
+    return this.dst_ ?? (this.dst_ = new InetAddr(this.fam, this.d0 >>> 0, this.d1 >>> 0, this.d2 >>> 0, this.d3 >>> 0));
   }
 
   set dst(a: InetAddr) {
@@ -292,6 +292,29 @@ export class TupleHash implements Tuple {
     this.d1 = a.w1 | 0;
     this.d2 = a.w2 | 0;
     this.d3 = a.w3 | 0;
+  }
+
+  /**
+   * Sets the key to (src, dst, sport, dport) by copying the words of `src`
+   * and `dst` (records that may be reused: neither is kept), or, with
+   * `swap`, to (dst, src, ...).
+   */
+  setKey(src: InetAddr, dst: InetAddr, sport: number, dport: number, swap: boolean): void {
+    const a = swap ? dst : src;
+    const b = swap ? src : dst;
+    this.src_ = null;
+    this.dst_ = null;
+    this.fam = a.family;
+    this.s0 = a.w0 | 0;
+    this.s1 = a.w1 | 0;
+    this.s2 = a.w2 | 0;
+    this.s3 = a.w3 | 0;
+    this.d0 = b.w0 | 0;
+    this.d1 = b.w1 | 0;
+    this.d2 = b.w2 | 0;
+    this.d3 = b.w3 | 0;
+    this.sport = sport;
+    this.dport = dport;
   }
 
   /** Does this direction hold the tuple (proto, src, dst, sport, dport) (nf_ct_tuple_equal)? Reads only inline numbers. */
@@ -310,6 +333,24 @@ export class TupleHash implements Tuple {
       this.d3 === (dst.w3 | 0) &&
       this.fam === src.family &&
       (dst.family as number) === this.fam
+    );
+  }
+
+  /** Does this direction hold the same tuple as `o` (nf_ct_tuple_equal)? Reads only inline numbers. */
+  holdsKeyOf(o: TupleHash): boolean {
+    return (
+      this.sport === o.sport &&
+      this.dport === o.dport &&
+      this.s0 === o.s0 &&
+      this.d0 === o.d0 &&
+      this.proto === o.proto &&
+      this.s1 === o.s1 &&
+      this.d1 === o.d1 &&
+      this.s2 === o.s2 &&
+      this.d2 === o.d2 &&
+      this.s3 === o.s3 &&
+      this.d3 === o.d3 &&
+      this.fam === o.fam
     );
   }
 }
@@ -360,15 +401,20 @@ export class Conn {
    * a proxied SYN (the synproxy template) carry it.
    */
   synproxy: SynproxyExt | null = null;
+  /**
+   * Set when something besides the packet keeps the entry (connlimit's
+   * lists): an entry dropped before confirmation is then never reused.
+   */
+  held = false;
 
   constructor(
     readonly proto: number,
-    src: InetAddr,
-    dst: InetAddr,
+    src: InetAddr | null,
+    dst: InetAddr | null,
     sport: number,
     dport: number,
-    rsrc: InetAddr,
-    rdst: InetAddr,
+    rsrc: InetAddr | null,
+    rdst: InetAddr | null,
     rsport: number,
     rdport: number,
   ) {
@@ -378,9 +424,39 @@ export class Conn {
     this.sctp = proto === 132 ? new SctpCt() : null;
   }
 
+  /**
+   * A new entry for a packet from `src` to `dst` (records of the packet's,
+   * which the entry copies and does not keep), its reply tuple from `dst`
+   * to `src` with ports (or ICMP id and type) `rsport` and `rdport`.
+   */
+  static ofPacket(proto: number, src: InetAddr, dst: InetAddr, sport: number, dport: number, rsport: number, rdport: number): Conn {
+    const c = new Conn(proto, null, null, sport, dport, null, null, rsport, rdport);
+    c.orig.setKey(src, dst, sport, dport, false);
+    c.reply.setKey(src, dst, rsport, rdport, true);
+    return c;
+  }
+
+  /**
+   * Makes a freed entry (TCP or UDP, unconfirmed, held by nothing) a new
+   * one, as `ofPacket` makes it: every field as the constructor leaves it.
+   */
+  reuse(src: InetAddr, dst: InetAddr, sport: number, dport: number, rsport: number, rdport: number): this {
+    this.orig.setKey(src, dst, sport, dport, false);
+    this.reply.setKey(src, dst, rsport, rdport, true);
+    this.status = 0;
+    this.timeout = 0;
+    this.mark = 0;
+    this.tcp?.clear();
+    this.udpStreamTs = 0;
+    this.dead = false;
+    this.zone = 0;
+    this.zoneDirs = ZONE_DIR_BOTH;
+    return this;
+  }
+
   /** The entry's family (nf_ct_l3num). */
   get family(): Family {
-    return this.orig.src.family;
+    return this.orig.fam as Family;
   }
 
   get confirmed(): boolean {

@@ -460,3 +460,66 @@ describe('the conntrack -L text', () => {
     expect(r.ct.list(r.now)).toContain(' helper=ftp use=1');
   });
 });
+
+describe('entries freed before confirmation (release)', () => {
+  /** Everything an entry holds, as text. */
+  const whole = (c: Conn): string =>
+    `${formatEntry(c, 0)} ${JSON.stringify({ tcp: c.tcp, status: c.status, timeout: c.timeout, mark: c.mark, stream: c.udpStreamTs, dead: c.dead, zone: [c.zone, c.zoneDirs] })}`;
+
+  /** Replays the same packets twice: with every dropped packet's entry released and reused, and without. */
+  function replay(release: boolean): { list: string; reused: number; states: string[] } {
+    const r = new Rig();
+    const states: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      r.now = i * S;
+      // A SYN to a closed port, dropped before confirmation; then a connection that is confirmed and answered.
+      // A SYN or a mid-stream segment (picked up loosely), dropped: its entry dies unconfirmed, marked by a rule.
+      const syn = r.tcp('c', i % 2 ? 'S' : 'A', 1000 + i, 77, { sport: 30000 + i, dport: 23, window: 100 + i, len: i % 3, drop: true });
+      const dropped = conn(syn);
+      states.push(whole(dropped));
+      dropped.mark = i + 1;
+      if (release) r.ct.release();
+      const u = r.send(ipv4({ src: A, dst: B }, udp({ sport: 5000 + i, dport: 161 })), { drop: true });
+      states.push(whole(conn(u)));
+      conn(u).mark = i + 1;
+      if (release) r.ct.release();
+      const open = r.tcp('c', 'S', 7000 + i, 0, { sport: 40000 + i, dport: 22 });
+      states.push(whole(conn(open)));
+      if (release) r.ct.release();
+      r.tcp('s', 'SA', 9000, 7001 + i, { sport: 40000 + i, dport: 22 });
+      r.tcp('c', 'A', 7001 + i, 9001, { sport: 40000 + i, dport: 22 });
+      if (release) r.ct.release();
+    }
+    return { list: r.ct.list(r.now), reused: r.ct.reused, states };
+  }
+
+  it('makes a dropped TCP or UDP entry new for a later packet, the table and every entry as without reuse', () => {
+    const fresh = replay(false);
+    const reusing = replay(true);
+    expect(fresh.reused).toBe(0);
+    // Each round's dropped SYN and datagram leave their records to the next round's (the first round makes them).
+    expect(reusing.reused).toBeGreaterThanOrEqual(2 * 39);
+    expect(reusing.states).toEqual(fresh.states);
+    expect(reusing.list).toBe(fresh.list);
+    expect(reusing.list.split('\n').filter((l) => l).length).toBe(40);
+  });
+
+  it('never reuses a confirmed entry, one held by something else, or one with a helper', () => {
+    const r = new Rig();
+    const confirmed = conn(r.tcp('c', 'S', 1, 0, { sport: 1000 }));
+    r.ct.release();
+    const held = conn(r.tcp('c', 'S', 1, 0, { sport: 1001, drop: true }));
+    held.held = true;
+    r.ct.release();
+    const skb = new Skb().load(ipv4({ src: A, dst: B }, tcp({ sport: 1002, dport: 21, flags: 'S', seq: 1 })));
+    skb.ctZone = zoneTemplate(0, ZONE_DIR_BOTH, false, helperIndex('ftp'));
+    r.ct.in(skb, Hook.PreRouting, r.now);
+    const helped = conn(skb);
+    expect(helped.helper).not.toBeNull();
+    r.ct.release();
+    const next = [1004, 1005, 1006].map((p) => conn(r.tcp('c', 'S', 1, 0, { sport: p, drop: true })));
+    for (const c of next) expect([confirmed, held, helped]).not.toContain(c);
+    expect(r.ct.reused).toBe(0);
+    expect(confirmed.confirmed && !confirmed.dead).toBe(true);
+  });
+});

@@ -150,6 +150,8 @@ export function connlimitMatches(c: ConnlimitConfig, skb: Skb, par: XtParams, vi
       c.lists.set(key, list);
     }
   }
+  // The list keeps the entry: conntrack must not reuse it if its packet is dropped (Conntrack.release).
+  if (ct !== null) ct.held = true;
   addConn(list, ct, now, view);
   // A list that became empty is dropped, as the kernel frees its tree node.
   const count = list.conns.length;
