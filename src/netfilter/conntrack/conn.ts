@@ -10,7 +10,7 @@
  * ports both are 0. Tuple addresses are values: they are replaced (NAT
  * alters an unconfirmed entry's reply tuple), never changed in place.
  */
-import { InetAddr, type Family } from '../../packet/inet-addr.js';
+import { Family, InetAddr } from '../../packet/inet-addr.js';
 import { SctpCt } from './sctp.js';
 import type { Expectation, Helper } from './helpers.js';
 import type { SeqAdj } from './seqadj.js';
@@ -229,28 +229,39 @@ export class TcpCt {
   }
 }
 
+/** The words an IPv6 tuple has beyond its addresses' first (signed 32-bit integers): an IPv4 tuple has none. */
+export class WideKey {
+  s1 = 0;
+  s2 = 0;
+  s3 = 0;
+  d1 = 0;
+  d2 = 0;
+  d3 = 0;
+
+  equals(o: WideKey): boolean {
+    return this.s1 === o.s1 && this.d1 === o.d1 && this.s2 === o.s2 && this.d2 === o.d2 && this.s3 === o.s3 && this.d3 === o.d3;
+  }
+}
+
 /**
  * One direction of an entry as it sits in a hash chain
  * (struct nf_conntrack_tuple_hash). Its key is held inline as numbers (the
- * protocol, the family and the address words), so that a lookup compares
- * the entries of a chain without reaching address records; the records
- * `src` and `dst` are made from those words the first time they are read
- * (an entry made for a packet holds none until something asks).
+ * protocol, the family and the addresses' first words; an IPv6 tuple's
+ * other words in `wide`), so that a lookup compares the entries of a chain
+ * without reaching address records; the records `src` and `dst` are made
+ * from those words the first time they are read (an entry made for a
+ * packet holds none until something asks).
  */
 export class TupleHash implements Tuple {
   next: TupleHash | null = null;
   bucket = -1;
   readonly proto: number;
-  /** The inline key: the addresses' family and words as signed 32-bit integers (kept in step with `src` and `dst`). */
+  /** The inline key: the addresses' family and first words as signed 32-bit integers (kept in step with `src` and `dst`). */
   fam = 0;
   s0 = 0;
-  s1 = 0;
-  s2 = 0;
-  s3 = 0;
   d0 = 0;
-  d1 = 0;
-  d2 = 0;
-  d3 = 0;
+  /** IPv6: the other words of both addresses; null for IPv4 (whose other words are zero). */
+  wide: WideKey | null = null;
   private src_: InetAddr | null = null;
   private dst_: InetAddr | null = null;
 
@@ -270,28 +281,38 @@ export class TupleHash implements Tuple {
   }
 
   get src(): InetAddr {
-    return this.src_ ?? (this.src_ = new InetAddr(this.fam, this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0));
+    if (this.src_ !== null) return this.src_;
+    const w = this.wide;
+    return (this.src_ = w === null ? new InetAddr(this.fam, this.s0 >>> 0) : new InetAddr(this.fam, this.s0 >>> 0, w.s1 >>> 0, w.s2 >>> 0, w.s3 >>> 0));
   }
 
   set src(a: InetAddr) {
     this.src_ = a;
     this.fam = a.family;
     this.s0 = a.w0 | 0;
-    this.s1 = a.w1 | 0;
-    this.s2 = a.w2 | 0;
-    this.s3 = a.w3 | 0;
+    if (a.family === Family.V6) {
+      const w = this.wide ?? (this.wide = new WideKey());
+      w.s1 = a.w1 | 0;
+      w.s2 = a.w2 | 0;
+      w.s3 = a.w3 | 0;
+    } else this.wide = null;
   }
 
   get dst(): InetAddr {
-    return this.dst_ ?? (this.dst_ = new InetAddr(this.fam, this.d0 >>> 0, this.d1 >>> 0, this.d2 >>> 0, this.d3 >>> 0));
+    if (this.dst_ !== null) return this.dst_;
+    const w = this.wide;
+    return (this.dst_ = w === null ? new InetAddr(this.fam, this.d0 >>> 0) : new InetAddr(this.fam, this.d0 >>> 0, w.d1 >>> 0, w.d2 >>> 0, w.d3 >>> 0));
   }
 
   set dst(a: InetAddr) {
     this.dst_ = a;
     this.d0 = a.w0 | 0;
-    this.d1 = a.w1 | 0;
-    this.d2 = a.w2 | 0;
-    this.d3 = a.w3 | 0;
+    if (a.family === Family.V6) {
+      const w = this.wide ?? (this.wide = new WideKey());
+      w.d1 = a.w1 | 0;
+      w.d2 = a.w2 | 0;
+      w.d3 = a.w3 | 0;
+    } else this.wide = null;
   }
 
   /**
@@ -306,52 +327,46 @@ export class TupleHash implements Tuple {
     this.dst_ = null;
     this.fam = a.family;
     this.s0 = a.w0 | 0;
-    this.s1 = a.w1 | 0;
-    this.s2 = a.w2 | 0;
-    this.s3 = a.w3 | 0;
     this.d0 = b.w0 | 0;
-    this.d1 = b.w1 | 0;
-    this.d2 = b.w2 | 0;
-    this.d3 = b.w3 | 0;
+    if (a.family === Family.V6) {
+      const w = this.wide ?? (this.wide = new WideKey());
+      w.s1 = a.w1 | 0;
+      w.s2 = a.w2 | 0;
+      w.s3 = a.w3 | 0;
+      w.d1 = b.w1 | 0;
+      w.d2 = b.w2 | 0;
+      w.d3 = b.w3 | 0;
+    } else this.wide = null;
     this.sport = sport;
     this.dport = dport;
   }
 
   /** Does this direction hold the tuple (proto, src, dst, sport, dport) (nf_ct_tuple_equal)? Reads only inline numbers. */
   holds(proto: number, src: InetAddr, dst: InetAddr, sport: number, dport: number): boolean {
+    if (
+      this.sport !== sport ||
+      this.dport !== dport ||
+      this.s0 !== (src.w0 | 0) ||
+      this.d0 !== (dst.w0 | 0) ||
+      this.proto !== proto ||
+      this.fam !== src.family ||
+      (dst.family as number) !== this.fam
+    )
+      return false;
+    // An IPv4 address's other words are zero.
+    const w = this.wide;
     return (
-      this.sport === sport &&
-      this.dport === dport &&
-      this.s0 === (src.w0 | 0) &&
-      this.d0 === (dst.w0 | 0) &&
-      this.proto === proto &&
-      this.s1 === (src.w1 | 0) &&
-      this.d1 === (dst.w1 | 0) &&
-      this.s2 === (src.w2 | 0) &&
-      this.d2 === (dst.w2 | 0) &&
-      this.s3 === (src.w3 | 0) &&
-      this.d3 === (dst.w3 | 0) &&
-      this.fam === src.family &&
-      (dst.family as number) === this.fam
+      w === null ||
+      (w.s1 === (src.w1 | 0) && w.d1 === (dst.w1 | 0) && w.s2 === (src.w2 | 0) && w.d2 === (dst.w2 | 0) && w.s3 === (src.w3 | 0) && w.d3 === (dst.w3 | 0))
     );
   }
 
   /** Does this direction hold the same tuple as `o` (nf_ct_tuple_equal)? Reads only inline numbers. */
   holdsKeyOf(o: TupleHash): boolean {
-    return (
-      this.sport === o.sport &&
-      this.dport === o.dport &&
-      this.s0 === o.s0 &&
-      this.d0 === o.d0 &&
-      this.proto === o.proto &&
-      this.s1 === o.s1 &&
-      this.d1 === o.d1 &&
-      this.s2 === o.s2 &&
-      this.d2 === o.d2 &&
-      this.s3 === o.s3 &&
-      this.d3 === o.d3 &&
-      this.fam === o.fam
-    );
+    if (this.sport !== o.sport || this.dport !== o.dport || this.s0 !== o.s0 || this.d0 !== o.d0 || this.proto !== o.proto || this.fam !== o.fam) return false;
+    const w = this.wide;
+    const v = o.wide;
+    return w === null || v === null ? w === v : w.equals(v);
   }
 }
 

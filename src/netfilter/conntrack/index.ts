@@ -394,17 +394,18 @@ export class Conntrack implements HelperHost {
 
   /** `bucketOf` the tuple a tuple hash holds, from its inline key (the same bucket as from its address records). */
   private bucketOfKey(k: TupleHash): number {
+    const w = k.wide;
     let h = mix32(Math.imul(k.proto, 0x9e3779b1) ^ k.s0);
-    if (k.fam === Family.V6) {
-      h = mix32(h ^ k.s1);
-      h = mix32(h ^ k.s2);
-      h = mix32(h ^ k.s3);
+    if (w !== null) {
+      h = mix32(h ^ w.s1);
+      h = mix32(h ^ w.s2);
+      h = mix32(h ^ w.s3);
     }
     h = mix32(h ^ k.d0);
-    if (k.fam === Family.V6) {
-      h = mix32(h ^ k.d1);
-      h = mix32(h ^ k.d2);
-      h = mix32(h ^ k.d3);
+    if (w !== null) {
+      h = mix32(h ^ w.d1);
+      h = mix32(h ^ w.d2);
+      h = mix32(h ^ w.d3);
     }
     h = mix32(h ^ ((k.sport << 16) | k.dport));
     return h % this.buckets;
