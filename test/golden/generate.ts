@@ -76,6 +76,7 @@ import * as xtMatches from './gen/xt-matches.js';
 import * as tcpoptstripNpt from './gen/npt-strip.js';
 import * as hmark from './gen/hmark.js';
 import * as hmarkEdges from './gen/hmark-edges.js';
+import * as bpf from './gen/bpf.js';
 import * as rateest from './gen/rateest.js';
 import { blocklist300, filterCore, headerEdges, rejectLog } from './gen/legacy.js';
 import type { ScenarioName } from './scenarios.js';
@@ -141,6 +142,7 @@ export const BUILDERS: Partial<Record<ScenarioName, () => Scenario>> = {
   npt: tcpoptstripNpt.buildNpt,
   hmark: hmark.build,
   'hmark-edges': hmarkEdges.build,
+  bpf: bpf.build,
   'policy-routing': policyRouting.build,
   'policy-wg': policyRouting.buildWg,
   'local-source': localSource.build,

@@ -70,6 +70,7 @@ export const SCENARIOS = [
   'hmark-edges',
   'rateest',
   'synproxy',
+  'bpf',
   // Recorded earlier; kept as further kernel facts.
   'smoke',
   'filter-core',

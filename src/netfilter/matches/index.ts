@@ -55,6 +55,7 @@ import { ipcompMatch } from './ipcomp.js';
 import { srhMatch } from './srh.js';
 import { clusterMatch } from './cluster.js';
 import { rateestMatch } from './rateest.js';
+import { bpfMatch } from './bpf.js';
 
 export const MATCHES: readonly MatchModule<any>[] = [
   tcpMatch,
@@ -89,6 +90,7 @@ export const MATCHES: readonly MatchModule<any>[] = [
   helperMatch,
   stringMatch,
   u32Match,
+  bpfMatch,
   timeMatch,
   icmp6Match,
   hlMatch,
