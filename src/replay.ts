@@ -32,7 +32,7 @@ import { ConetDaemon, restoreDestination, type SourceFrame } from './conet/daemo
 import { fileBlockDevice, memoryBlockDevice } from './machine/cobd.js';
 import type { GuestDeps } from './machine/guest.js';
 import { Machine, type MachineStats } from './machine/machine.js';
-import { bridgePorts, type MachineSpec } from './machine/spec.js';
+import { bridgePorts, machineFacts, type MachineFacts, type MachineSpec } from './machine/spec.js';
 import { FRAME_OUTPUT, FRAME_TRUNCATED, type FateMsg } from './machine/passage/index.js';
 import { FateKind, type DropSite } from './netfilter/fate.js';
 import type { Ruleset } from './netfilter/rules/model.js';
@@ -304,7 +304,7 @@ export const linuxGuest: GuestDeps = {
       ...(ipv6 ? { family: Family.V6 } : {}),
       ...(hosts ? { hosts } : {}),
       ...(ipsets ? { ipsets } : {}),
-      ...(ports ? { bridgePorts: ports } : {}),
+      ...ports,
     }),
   createStack: (opts, rs, rs6) => new GuestStack(opts, rs, rs6 ?? null),
   saveRuleset: (rs, opts) => saveRuleset(rs, opts),
@@ -313,10 +313,10 @@ export const linuxGuest: GuestDeps = {
 const TOP_FLOWS = 20;
 
 /** The guest's boot-time iptables-save text, loaded; undefined when there is none or it does not load (a fake guest's). */
-function loadBooted(save: string | undefined, file: string, family: Family = Family.V4, ipsets?: IpsetStore, ports?: readonly string[]): Ruleset | undefined {
+function loadBooted(save: string | undefined, file: string, family: Family = Family.V4, ipsets?: IpsetStore, facts?: MachineFacts): Ruleset | undefined {
   if (!save) return undefined;
   try {
-    return loadRuleset(save, file, { family, ...(ipsets ? { ipsets } : {}), ...(ports ? { bridgePorts: ports } : {}) });
+    return loadRuleset(save, file, { family, ...(ipsets ? { ipsets } : {}), ...facts });
   } catch {
     return undefined;
   }
@@ -527,7 +527,7 @@ function shardRefusal(opts: ReplayOptions): string | undefined {
 async function replayOnce(opts: ReplayOptions, workers: number, transport?: ShardTransport): Promise<ReplayResult | NotExact | ShardDone> {
   // The sets the rules name, for the host's own loads of the guest's rule texts (report texts, final counters).
   let hostIpsets: IpsetStore | undefined;
-  const hostPorts = bridgePorts(opts.machine);
+  const hostPorts = machineFacts(opts.machine);
   let ipsetsText = opts.ipsetsText;
   if (opts.ipsetsFile !== undefined) {
     ipsetsText ??= readFileSync(opts.ipsetsFile, 'utf8');
@@ -920,7 +920,7 @@ async function replayOnce(opts: ReplayOptions, workers: number, transport?: Shar
       ? loadRuleset(save, opts.rulesFile, {
           restoreCounters: true,
           ...(hostIpsets ? { ipsets: hostIpsets } : {}),
-          ...(hostPorts ? { bridgePorts: hostPorts } : {}),
+          ...hostPorts,
         })
       : { family: Family.V4, tables: new Map(), file: opts.rulesFile };
   } catch {
@@ -971,7 +971,7 @@ async function replayOnce(opts: ReplayOptions, workers: number, transport?: Shar
           family: Family.V6,
           restoreCounters: true,
           ...(hostIpsets ? { ipsets: hostIpsets } : {}),
-          ...(hostPorts ? { bridgePorts: hostPorts } : {}),
+          ...hostPorts,
         });
     } catch {
       // A fake guest's save text may not load.

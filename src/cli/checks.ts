@@ -7,7 +7,7 @@
  * rules named by their lines in the files.
  */
 import { readFileSync } from 'node:fs';
-import { bridgePorts, type MachineSpec } from '../machine/spec.js';
+import { machineFacts, type MachineSpec } from '../machine/spec.js';
 import type { FateMsg } from '../machine/passage/index.js';
 import type { SourceFrame } from '../conet/daemon.js';
 import { Family } from '../packet/inet-addr.js';
@@ -39,8 +39,7 @@ export function hostRuleSets(
   r: { rules?: string | undefined; rulesText?: string; rules6?: string | undefined; rules6Text?: string | undefined },
 ): RuleSets {
   const hosts = hostsTable(spec.hosts, spec.hostname);
-  const ports = bridgePorts(spec);
-  const extra = ports ? { bridgePorts: ports } : {};
+  const extra = machineFacts(spec);
   const v4 = r.rules !== undefined && r.rulesText !== undefined ? loadRuleset(r.rulesText, r.rules, { hosts, ...extra }) : undefined;
   const v6 = r.rules6 !== undefined && r.rules6Text !== undefined ? loadRuleset(r.rules6Text, r.rules6, { family: Family.V6, hosts, ...extra }) : undefined;
   return new RuleSets(v4, v6);

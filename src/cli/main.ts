@@ -30,7 +30,7 @@ import { saveRuleset } from '../netfilter/rules/save.js';
 import { CaptureError } from '../capture/index.js';
 import { MachineFileError, loadMachineFile } from '../machine/machine-file.js';
 import { hostsTable } from '../netfilter/rules/hosts.js';
-import { bridgePorts } from '../machine/spec.js';
+import { machineFacts } from '../machine/spec.js';
 import { IpsetError, parseIpsets } from '../netfilter/ipset/ipset.js';
 import { ConservationError } from '../replay.js';
 import { ExpectFileError } from '../report/expect.js';
@@ -69,12 +69,12 @@ function loadRulesFile(path: string, ipv6 = false, machine?: string, ipsetsPath?
   const hosts = hostsTable(spec?.hosts, spec?.hostname);
   const setsFile = ipsetsPath ?? spec?.ipsets;
   const ipsets = setsFile === undefined ? undefined : parseIpsets(readText(setsFile, 'ipset file'), setsFile);
-  const ports = spec ? bridgePorts(spec) : undefined;
+  const facts = spec ? machineFacts(spec) : {};
   return loadRuleset(readText(path, 'rule file'), path, {
     ...(ipv6 ? { family: Family.V6 } : {}),
     hosts,
     ...(ipsets ? { ipsets } : {}),
-    ...(ports ? { bridgePorts: ports } : {}),
+    ...facts,
   });
 }
 

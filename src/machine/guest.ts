@@ -25,7 +25,7 @@
 import type { Fate } from '../netfilter/fate.js';
 import type { Ruleset } from '../netfilter/rules/model.js';
 import { hostsTable, type HostsTable } from '../netfilter/rules/hosts.js';
-import { bridgePorts } from './spec.js';
+import { machineFacts, type MachineFacts } from './spec.js';
 import { parseIpsets, type IpsetStore } from '../netfilter/ipset/ipset.js';
 import { HZ } from '../netfilter/clock.js';
 import { relNs } from '../capture/timestamp.js';
@@ -63,7 +63,7 @@ import {
 /** What the guest links against: the rule loader and the network stack. Tests pass fakes. */
 export interface GuestDeps {
   /** Throws RuleFileError(s) on a bad rule file; `ipv6` for an ip6tables rule file; `hosts`, the guest's /etc/hosts, for host names in -s and -d. */
-  loadRuleset(text: string, file: string, ipv6?: boolean, hosts?: HostsTable, ipsets?: IpsetStore, bridgePorts?: readonly string[]): Ruleset;
+  loadRuleset(text: string, file: string, ipv6?: boolean, hosts?: HostsTable, ipsets?: IpsetStore, facts?: MachineFacts): Ruleset;
   /** Boots the stack with the iptables and (when loaded) ip6tables rule sets; may throw when they cannot run. */
   createStack(opts: StackOptions, ruleset: Ruleset, ruleset6?: Ruleset | null): NetStack;
   /** iptables-save text, with counters when asked. */
@@ -360,7 +360,7 @@ class GuestKernel {
     // The rule files as iptables-restore reads them: a byte-order mark stays (and is refused) rather than being skipped.
     const text = new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes);
     const hosts = hostsTable(spec.hosts, spec.hostname);
-    const ports = bridgePorts(spec);
+    const ports = machineFacts(spec);
     let ruleset: Ruleset;
     let ruleset6: Ruleset | null = null;
     if (bytes6 && boot.rules6File) {

@@ -23,7 +23,7 @@
  * conntrack:               # optional: nf_conntrack_max, _tcp_loose, _tcp_be_liberal
  *   max: 262144
  * sockets:                 # optional: the firewall's own sockets, for -m owner
- *   - {proto: tcp, port: 8080, uid: 33, gid: 33, groups: [4]}
+ *   - {proto: tcp, port: 8080, uid: 33, gid: 33, groups: [4], cgroup: /system.slice/nginx.service, classid: 0x100001}
  * queues:                  # optional: NFQUEUE queues a program answers
  *   0: accept
  * hosts:                   # optional: the guest's /etc/hosts, for host names in -s and -d
@@ -79,7 +79,7 @@ const BOOL_SYSCTLS: ReadonlyArray<readonly [string, keyof Sysctls]> = [
   ['net.ipv4.fwmark_reflect', 'fwmarkReflect4'],
   ['net.ipv6.fwmark_reflect', 'fwmarkReflect6'],
 ];
-const SOCKET_KEYS = ['proto', 'port', 'uid', 'gid', 'groups'];
+const SOCKET_KEYS = ['proto', 'port', 'uid', 'gid', 'groups', 'cgroup', 'classid'];
 /** Protocols whose packets carry a source port in their first two bytes: TCP, UDP, DCCP, SCTP, UDP-Lite. */
 const PORT_PROTOCOLS = new Set([6, 17, 33, 132, 136]);
 /** The largest user or group id: (uid_t)-1 is no id. */
@@ -326,6 +326,23 @@ export function parseMachineFile(text: string, file: string): MachineSpec {
               else groups.push(n);
             }
         }
+        let cgroup: string | undefined;
+        const cg = k.get('cgroup');
+        if (cg) {
+          const v = str(cg.node, '`cgroup`', 'a cgroup v2 path such as /system.slice/nginx.service');
+          if (v !== undefined) {
+            const parts = v.split('/').filter(Boolean);
+            if (!v.startsWith('/') || parts.some((p) => p === '.' || p === '..') || Buffer.byteLength(v) > 4095)
+              at(cg.node, `socket cgroup \`${v}': give the cgroup v2 path from the hierarchy's root, such as /system.slice/nginx.service`);
+            else cgroup = `/${parts.join('/')}`;
+          }
+        }
+        let classid: number | undefined;
+        const ci = k.get('classid');
+        if (ci) {
+          classid = whole(ci.node, 0, 0xffffffff);
+          if (classid === undefined) at(ci.node, 'a socket classid must be a whole number from 0 to 4294967295 (net_cls.classid, such as 0x100001 for 10:1)');
+        }
         if (proto === undefined || ids.uid === undefined || ids.gid === undefined) return;
         const key = `${proto}/${port ?? ''}`;
         if (seen.has(key)) {
@@ -336,7 +353,15 @@ export function parseMachineFile(text: string, file: string): MachineSpec {
           return;
         }
         seen.add(key);
-        sockets.push({ proto, ...(port !== undefined ? { port } : {}), uid: ids.uid, gid: ids.gid, ...(groups.length ? { groups } : {}) });
+        sockets.push({
+          proto,
+          ...(port !== undefined ? { port } : {}),
+          uid: ids.uid,
+          gid: ids.gid,
+          ...(groups.length ? { groups } : {}),
+          ...(cgroup !== undefined ? { cgroup } : {}),
+          ...(classid !== undefined ? { classid } : {}),
+        });
       });
     }
   }
@@ -1110,6 +1135,8 @@ export function machineFileText(spec: MachineSpec): string {
       if (so.port !== undefined) fields.push(`port: ${so.port}`);
       fields.push(`uid: ${so.uid}`, `gid: ${so.gid}`);
       if (so.groups?.length) fields.push(`groups: [${so.groups.join(', ')}]`);
+      if (so.cgroup !== undefined) fields.push(`cgroup: "${so.cgroup}"`);
+      if (so.classid !== undefined) fields.push(`classid: ${so.classid}`);
       lines.push(`  - {${fields.join(', ')}}`);
     }
   }

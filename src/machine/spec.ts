@@ -116,6 +116,10 @@ export interface SocketSpec {
   readonly gid: number;
   /** Supplementary groups (what `-m owner --gid-owner G --suppl-groups` also looks at). */
   readonly groups?: readonly number[];
+  /** The cgroup (v2) of the process that made the socket, as `/a/b` (`-m cgroup --path`); the root `/` when absent. */
+  readonly cgroup?: string;
+  /** The net_cls class id of its cgroup (`-m cgroup --cgroup`); 0 when absent. */
+  readonly classid?: number;
 }
 
 /** What a program attached to an NFQUEUE queue answers (machine file `queues:`). */
@@ -164,6 +168,29 @@ export interface MachineSpec {
    * Read by the host; the guest gets the file on a block device.
    */
   readonly ipsets?: string;
+}
+
+/**
+ * What the rule loader needs to know of the machine (LoadOptions): its
+ * bridge ports (`-m physdev`) and the cgroup2 paths that exist on it
+ * (`-m cgroup --path`: the root and the cgroups of its `sockets:`, with
+ * their ancestors).
+ */
+export interface MachineFacts {
+  readonly bridgePorts?: readonly string[];
+  readonly cgroups?: readonly string[];
+}
+
+/** The MachineFacts of a machine file's spec. */
+export function machineFacts(spec: Pick<MachineSpec, 'devices' | 'sockets'>): MachineFacts {
+  const ports = bridgePorts(spec);
+  const cgroups = new Set<string>(['/']);
+  for (const s of spec.sockets ?? []) {
+    if (s.cgroup === undefined) continue;
+    const parts = s.cgroup.split('/').filter(Boolean);
+    for (let i = 1; i <= parts.length; i++) cgroups.add(`/${parts.slice(0, i).join('/')}`);
+  }
+  return { ...(ports ? { bridgePorts: ports } : {}), cgroups: [...cgroups] };
 }
 
 /** The bridge ports of a machine (every bridge's), or undefined when it declares no bridge. */

@@ -17,8 +17,8 @@ import type { MatchModule, TargetModule } from './xt.js';
 
 /** `ls /usr/lib/x86_64-linux-gnu/xtables/` (iptables 1.8.9-2, Debian 12), by what each library registers. */
 const XT_MATCHES =
-  'addrtype bpf cgroup cluster comment connbytes connlabel connlimit connmark conntrack cpu dccp devgroup dscp ecn esp hashlimit helper ipcomp iprange ipvs length limit mac mark multiport nfacct osf owner physdev pkttype policy quota rateest recent rpfilter sctp set socket state statistic string tcp tcpmss time tos u32 udp';
-const V4_MATCHES = 'icmp realm ttl';
+  'addrtype bpf cgroup cluster comment connbytes connlabel connlimit connmark conntrack cpu dccp devgroup dscp ecn esp hashlimit helper ipcomp iprange ipvs length limit mac mark multiport nfacct owner physdev pkttype policy quota rateest recent rpfilter sctp set socket state statistic string tcp tcpmss time tos u32 udp';
+const V4_MATCHES = 'icmp osf realm ttl';
 const V6_MATCHES = 'dst eui64 frag hbh hl icmp6 ipv6header mh rt srh';
 /** ah has a libipt_ and a libip6t_ extension: both families. */
 const BOTH_FAMILY_MATCHES = 'ah';

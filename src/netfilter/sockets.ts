@@ -36,7 +36,11 @@ export const KERNEL_SOCKET: PacketSocket = Object.freeze({ file: null });
 const PORT_PROTOCOLS = new Set([6, 17, 33, 132, 136]);
 
 function socketOfSpec(s: SocketSpec): PacketSocket {
-  return Object.freeze({ file: Object.freeze({ uid: s.uid, gid: s.gid, groups: Object.freeze([...(s.groups ?? [])]) }) });
+  return Object.freeze({
+    file: Object.freeze({ uid: s.uid, gid: s.gid, groups: Object.freeze([...(s.groups ?? [])]) }),
+    ...(s.cgroup !== undefined ? { cgroup: s.cgroup } : {}),
+    ...(s.classid !== undefined ? { classid: s.classid } : {}),
+  });
 }
 
 /**

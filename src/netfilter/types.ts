@@ -138,6 +138,10 @@ export const enum RouteType {
  */
 export interface PacketSocket {
   readonly file: { readonly uid: number; readonly gid: number; readonly groups: readonly number[] } | null;
+  /** The socket's cgroup v2 path (`/a/b`; the root `/` when absent), as `-m cgroup --path` sees it. */
+  readonly cgroup?: string;
+  /** Its net_cls class id (0 when absent), as `-m cgroup --cgroup` sees it. */
+  readonly classid?: number;
 }
 
 /**

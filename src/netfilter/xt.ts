@@ -83,6 +83,8 @@ export interface ParseContext {
   readonly ipsets?: IpsetStore;
   /** The machine's bridge ports (machine file `bridges:`); none when absent: `-m physdev` is refused. */
   readonly bridgePorts?: readonly string[];
+  /** The cgroup2 paths that exist on the machine (`/a/b`); only the root `/` when absent. */
+  readonly cgroups?: readonly string[];
 }
 
 /** What `check` knows: the hooks from which the rule's chain is reachable. */

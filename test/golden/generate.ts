@@ -77,6 +77,7 @@ import * as tcpoptstripNpt from './gen/npt-strip.js';
 import * as hmark from './gen/hmark.js';
 import * as hmarkEdges from './gen/hmark-edges.js';
 import * as bpf from './gen/bpf.js';
+import * as cgroupOsf from './gen/cgroup-osf.js';
 import * as rateest from './gen/rateest.js';
 import { blocklist300, filterCore, headerEdges, rejectLog } from './gen/legacy.js';
 import type { ScenarioName } from './scenarios.js';
@@ -143,6 +144,7 @@ export const BUILDERS: Partial<Record<ScenarioName, () => Scenario>> = {
   hmark: hmark.build,
   'hmark-edges': hmarkEdges.build,
   bpf: bpf.build,
+  'cgroup-osf': cgroupOsf.build,
   'policy-routing': policyRouting.build,
   'policy-wg': policyRouting.buildWg,
   'local-source': localSource.build,

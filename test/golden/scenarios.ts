@@ -71,6 +71,7 @@ export const SCENARIOS = [
   'rateest',
   'synproxy',
   'bpf',
+  'cgroup-osf',
   // Recorded earlier; kept as further kernel facts.
   'smoke',
   'filter-core',

@@ -217,6 +217,10 @@ export function encodeBoot(b: BootMsg): Uint8Array {
         .u32(s.gid)
         .u16(s.groups?.length ?? 0);
       for (const g of s.groups ?? []) w.u32(g);
+      // Its cgroup (bit 0) and net_cls class id (bit 1), when given.
+      w.u8((s.cgroup !== undefined ? 1 : 0) | (s.classid !== undefined ? 2 : 0));
+      if (s.cgroup !== undefined) w.str(s.cgroup, 2);
+      if (s.classid !== undefined) w.u32(s.classid);
     }
     w.u16(queues.length);
     for (const q of queues) w.u16(q.num).u8(q.verdict === 'accept' ? 1 : 0);
@@ -326,7 +330,19 @@ export function decodeBoot(b: Uint8Array): BootMsg {
       const gid = t.u32();
       const groups: number[] = [];
       for (let k = t.u16(), j = 0; j < k; j++) groups.push(t.u32());
-      sockets.push({ proto: p === 0xffff ? -1 : p, ...(port !== undefined ? { port } : {}), uid, gid, ...(groups.length ? { groups } : {}) });
+      const has = t.u8();
+      if (has > 3) throw new PassageError(`boot parameters: socket flags ${has}`);
+      const cgroup = has & 1 ? t.str(2) : undefined;
+      const classid = has & 2 ? t.u32() : undefined;
+      sockets.push({
+        proto: p === 0xffff ? -1 : p,
+        ...(port !== undefined ? { port } : {}),
+        uid,
+        gid,
+        ...(groups.length ? { groups } : {}),
+        ...(cgroup !== undefined ? { cgroup } : {}),
+        ...(classid !== undefined ? { classid } : {}),
+      });
     }
     for (let n = t.u16(), i = 0; i < n; i++) {
       const num = t.u16();

@@ -56,6 +56,8 @@ import { srhMatch } from './srh.js';
 import { clusterMatch } from './cluster.js';
 import { rateestMatch } from './rateest.js';
 import { bpfMatch } from './bpf.js';
+import { osfMatch } from './osf.js';
+import { cgroupMatch } from './cgroup.js';
 
 export const MATCHES: readonly MatchModule<any>[] = [
   tcpMatch,
@@ -91,6 +93,8 @@ export const MATCHES: readonly MatchModule<any>[] = [
   stringMatch,
   u32Match,
   bpfMatch,
+  osfMatch,
+  cgroupMatch,
   timeMatch,
   icmp6Match,
   hlMatch,

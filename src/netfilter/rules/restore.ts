@@ -96,10 +96,10 @@ for (const t of TARGETS) {
 }
 
 const XT_MATCHES =
-  'addrtype bpf cgroup cluster comment connbytes connlabel connlimit connmark conntrack cpu dccp devgroup dscp ecn esp hashlimit helper ipcomp iprange ipvs length limit mac mark multiport nfacct osf owner physdev pkttype policy quota rateest recent rpfilter sctp set socket state statistic string tcp tcpmss time tos u32 udp';
+  'addrtype bpf cgroup cluster comment connbytes connlabel connlimit connmark conntrack cpu dccp devgroup dscp ecn esp hashlimit helper ipcomp iprange ipvs length limit mac mark multiport nfacct owner physdev pkttype policy quota rateest recent rpfilter sctp set socket state statistic string tcp tcpmss time tos u32 udp';
 /** The matches Debian's iptables 1.8.9 can load, per family (its libxt_, libipt_ and libip6t_ extensions). */
 const KNOWN_MATCHES: Readonly<Record<number, ReadonlySet<string>>> = {
-  [Family.V4]: new Set(`${XT_MATCHES} ah icmp realm ttl`.split(' ')),
+  [Family.V4]: new Set(`${XT_MATCHES} ah icmp osf realm ttl`.split(' ')),
   [Family.V6]: new Set(`${XT_MATCHES} ah dst eui64 frag hbh hl icmp6 ipv6header mh rt srh`.split(' ')),
 };
 const XT_TARGETS =
@@ -151,6 +151,8 @@ const PUT_STRING_SIZES: ReadonlyMap<string, number> = new Map([
   ['hashlimit/hashlimit-name', 255],
   ['RATEEST/rateest-name', 16],
   ['TEE/oif', 16],
+  ['osf/genre', 32],
+  ['cgroup/path', 512],
 ]);
 
 export interface LoadOptions {
@@ -179,6 +181,11 @@ export interface LoadOptions {
    * file's `bridges:`): `-m physdev` is read only when there are some.
    */
   bridgePorts?: readonly string[];
+  /**
+   * The cgroup2 paths that exist on the machine (`machineFacts(spec)`):
+   * `-m cgroup --path` must name one. The root `/` alone when absent.
+   */
+  cgroups?: readonly string[];
 }
 
 /** An error at a word, before it knows its file (filled in by the line loop). */
@@ -1330,6 +1337,7 @@ export class RestoreParser {
       shared: this.shared,
       ...(this.opts.ipsets ? { ipsets: this.opts.ipsets } : {}),
       ...(this.opts.bridgePorts ? { bridgePorts: this.opts.bridgePorts } : {}),
+      ...(this.opts.cgroups ? { cgroups: this.opts.cgroups } : {}),
     };
     for (const l of p.loaded) for (const u of l.uses) (u.pos as { line: number }).line = lineNo;
     // Each rule a comma list expands into gets modules of its own (their state is per rule).
@@ -1449,6 +1457,7 @@ export class RestoreParser {
         chain: x.chain,
         hookMask,
         head: { proto: r.ip.proto, invProto: (r.ip.invflags & INV_PROTO) !== 0, fragment: r.ip.fragment, invFragment: (r.ip.invflags & INV_FRAG) !== 0 },
+        ...(this.opts.cgroups ? { cgroups: this.opts.cgroups } : {}),
       });
       const check = (hookMask: number): void => {
         const ctx = ctxFor(hookMask);
