@@ -97,6 +97,7 @@ const CONNTRACK_USERS = new Set([
   'helper',
   'cluster',
   'CONNMARK',
+  'CONNSECMARK',
   'CT',
   'NOTRACK',
   'SNAT',

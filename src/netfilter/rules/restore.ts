@@ -115,6 +115,15 @@ const KNOWN_TARGETS: Readonly<Record<number, ReadonlySet<string>>> = {
 };
 const STANDARD_TARGETS = ['ACCEPT', 'DROP', 'QUEUE', 'RETURN'];
 
+/** Targets the reference kernel itself refuses, with what it says and why. */
+const REFUSED_TARGETS: ReadonlyMap<string, string> = new Map([
+  [
+    'SECMARK',
+    'the kernel refuses it (RULE_APPEND failed (No such file or directory)): no security module with a loaded policy turns --selctx into a security id ' +
+      '(the reference kernel has SELinux built in but not enabled, as Debian boots); without SECMARK every security mark is 0, so CONNSECMARK copies nothing: remove the rule, or mark packets with MARK or CONNMARK',
+  ],
+]);
+
 const VALID_TABLES = Object.keys(BUILTIN_CHAINS);
 /**
  * The largest rule file cofw reads (64 MiB). The largest of the corpus of
@@ -1157,6 +1166,8 @@ export class RestoreParser {
       }
       return undefined;
     }
+    const why = REFUSED_TARGETS.get(name);
+    if (why && KNOWN_TARGETS[this.family]!.has(name)) throw new LineError(`target \`${name}': ${why}`, column);
     if (KNOWN_TARGETS[this.family]!.has(name) && name !== 'standard') {
       throw new LineError(`target \`${name}' is not supported by cofw yet; remove or rewrite the rule, or see the README's list of supported targets`, column);
     }

@@ -6,6 +6,7 @@ import type { TargetModule } from '../xt.js';
 import { logTarget } from './log.js';
 import { rejectTarget } from './reject.js';
 import { connmarkTarget } from './connmark.js';
+import { connsecmarkTarget } from './connsecmark.js';
 import { ctTarget, notrackTarget } from './ct.js';
 import { dscpTarget, tosTarget } from './dscp.js';
 import { ecnTarget } from './ecn.js';
@@ -32,6 +33,7 @@ export const TARGETS: readonly TargetModule<any>[] = [
   rejectTarget,
   markTarget,
   connmarkTarget,
+  connsecmarkTarget,
   ctTarget,
   notrackTarget,
   dscpTarget,
