@@ -34,6 +34,7 @@
  *   net.ipv4.conf.all.accept_local: 0
  *   net.ipv4.fwmark_reflect: 0
  *   net.ipv6.fwmark_reflect: 0
+ *   net.netfilter.nf_conntrack_acct: 0   # 1: conntrack counts packets and bytes (a connbytes rule turns it on)
  * ```
  *
  * `lo` (index 1, 127.0.0.1/8 and ::1/128) is always there; the interfaces
@@ -72,12 +73,13 @@ export class MachineFileError extends Error {
 
 const TOP_KEYS = ['hostname', 'interfaces', 'bridges', 'routes', 'fail', 'conntrack', 'sockets', 'queues', 'hosts', 'ipsets', 'rules', 'sysctl'];
 /** The sysctls a machine file may set, by their /proc/sys names. */
-const SYSCTLS = ['net.ipv4.conf.all.accept_local', 'net.ipv4.fwmark_reflect', 'net.ipv6.fwmark_reflect'];
+const SYSCTLS = ['net.ipv4.conf.all.accept_local', 'net.ipv4.fwmark_reflect', 'net.ipv6.fwmark_reflect', 'net.netfilter.nf_conntrack_acct'];
 /** Each boolean sysctl's name and its field in Sysctls. */
 const BOOL_SYSCTLS: ReadonlyArray<readonly [string, keyof Sysctls]> = [
   ['net.ipv4.conf.all.accept_local', 'acceptLocal'],
   ['net.ipv4.fwmark_reflect', 'fwmarkReflect4'],
   ['net.ipv6.fwmark_reflect', 'fwmarkReflect6'],
+  ['net.netfilter.nf_conntrack_acct', 'conntrackAcct'],
 ];
 const SOCKET_KEYS = ['proto', 'port', 'uid', 'gid', 'groups', 'cgroup', 'classid'];
 /** Protocols whose packets carry a source port in their first two bytes: TCP, UDP, DCCP, SCTP, UDP-Lite. */

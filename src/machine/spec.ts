@@ -89,6 +89,12 @@ export interface Sysctls {
   readonly fwmarkReflect4?: boolean;
   /** net.ipv6.fwmark_reflect: the same for IPv6 (IP6_REPLY_MARK). */
   readonly fwmarkReflect6?: boolean;
+  /**
+   * net.netfilter.nf_conntrack_acct: connection tracking entries count their
+   * packets and bytes, which `conntrack -L` then lists (default false; a
+   * `-m connbytes` rule turns it on, as its checkentry does).
+   */
+  readonly conntrackAcct?: boolean;
 }
 
 /** Connection tracking settings (the kernel's nf_conntrack sysctls). */

@@ -202,6 +202,12 @@ export interface GuestServices {
     mark?: number,
     saddr?: InetAddr | null,
   ): { readonly type: RouteType; readonly dev: NetDevice | null };
+  /**
+   * xt_connbytes' checkentry: turns on the namespace's connection
+   * accounting (net.netfilter.nf_conntrack_acct) and says whether it was
+   * off. Optional: a guest without conntrack has none to turn on.
+   */
+  forceConntrackAcct?(): boolean;
   /** A kernel log line at syslog `level` (0-7), as printk would emit it. */
   printk(level: number, text: string): void;
   /**

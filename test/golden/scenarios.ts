@@ -72,6 +72,7 @@ export const SCENARIOS = [
   'synproxy',
   'bpf',
   'cgroup-osf',
+  'connbytes',
   // Recorded earlier; kept as further kernel facts.
   'smoke',
   'filter-core',

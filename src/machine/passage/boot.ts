@@ -29,7 +29,7 @@
  * mask], [str8 iif], [str8 oif], [u8 ipproto], [u16 lo, u16 hi] (sport),
  * [u16 lo, u16 hi] (dport), [u8 suppress_prefixlength]`. Then, when the
  * machine file sets any sysctl, u8 accept_local, u8 net.ipv4.fwmark_reflect,
- * u8 net.ipv6.fwmark_reflect (each 0, 1, or 0xff when the file leaves it
+ * u8 net.ipv6.fwmark_reflect, u8 net.netfilter.nf_conntrack_acct (each 0, 1, or 0xff when the file leaves it
  * out; the rules' count written first, 0 when none).
  */
 import { Family, familyBits, InetAddr } from '../../packet/inet-addr.js';
@@ -39,7 +39,7 @@ import type { FailPolicy, MachineSpec, QueueSpec, RouteKind, RouteSpec, RuleActi
 const ROUTE_KINDS: readonly RouteKind[] = ['unicast', 'blackhole', 'unreachable', 'prohibit', 'throw'];
 const RULE_ACTIONS: readonly RuleAction[] = ['table', 'blackhole', 'unreachable', 'prohibit', 'nop'];
 /** The sysctls, in the order the boot parameters carry them. */
-const SYSCTL_FIELDS: ReadonlyArray<keyof Sysctls> = ['acceptLocal', 'fwmarkReflect4', 'fwmarkReflect6'];
+const SYSCTL_FIELDS: ReadonlyArray<keyof Sysctls> = ['acceptLocal', 'fwmarkReflect4', 'fwmarkReflect6', 'conntrackAcct'];
 import { ByteReader, ByteWriter } from './bytes.js';
 import { PassageError } from './page.js';
 

@@ -320,6 +320,7 @@ export class GuestStack {
             ...(cts?.max !== undefined ? { max: cts.max } : {}),
             ...(cts?.tcpLoose !== undefined ? { tcpLoose: cts.tcpLoose } : {}),
             ...(cts?.tcpBeLiberal !== undefined ? { tcpBeLiberal: cts.tcpBeLiberal } : {}),
+            ...(opts.spec.sysctl?.conntrackAcct !== undefined ? { acct: opts.spec.sysctl.conntrackAcct } : {}),
             clockOriginNs: this.originNs,
           })
         : null;
@@ -369,6 +370,11 @@ export class GuestStack {
       reverseRoute: (addr, oif, strictIface, mark = 0, saddr = null) =>
         addr.family === Family.V6 ? fib.v6.reverseLookup(addr, oif, strictIface, mark, saddr) : fib.fibLookupV4(addr.w0, mark, saddr ? saddr.w0 : 0),
       printk: (level, text) => opts.printk(level, text),
+      forceConntrackAcct: () => {
+        if (self.ct === null || self.ct.acct) return false;
+        self.ct.acct = true;
+        return true;
+      },
       sendLocal: (ip, cause) =>
         self.pendingLocal.push({ ip, frameNo: cause.frameNo, ct: cause.ct, ctinfo: cause.ctinfo, mark: self.replyMark(ip, cause.mark) }),
       sendProxied: (ip, cause, ct, ctinfo, how) =>

@@ -421,6 +421,18 @@ export class Conn {
    * lists): an entry dropped before confirmation is then never reused.
    */
   held = false;
+  /**
+   * The accounting extension (nf_conn_acct): packets and bytes of the
+   * original direction, then of the reply direction. Only entries made while
+   * the namespace's nf_conntrack_acct was on have it (`Conntrack.acct`).
+   */
+  acct: Float64Array | null = null;
+  /**
+   * The labels extension (nf_conn_labels): 128 bits as four 32-bit words,
+   * bit N in word N >> 5. Only entries made while a connlabel rule was
+   * loaded have it (`Conntrack.labelsUsed`).
+   */
+  labels: Uint32Array | null = null;
 
   constructor(
     readonly proto: number,
@@ -466,6 +478,8 @@ export class Conn {
     this.dead = false;
     this.zone = 0;
     this.zoneDirs = ZONE_DIR_BOTH;
+    this.acct = null;
+    this.labels = null;
     return this;
   }
 

@@ -129,6 +129,8 @@ export interface ConntrackOptions {
   tcpIgnoreInvalidRst?: boolean;
   /** nf_conntrack_checksum: verify TCP/UDP/ICMP checksums on PREROUTING (default true). */
   checksum?: boolean;
+  /** nf_conntrack_acct: new entries count their packets and bytes (default false; a connbytes rule turns it on). */
+  acct?: boolean;
 }
 
 /** Jiffies (HZ=250) from virtual nanoseconds. */
@@ -342,6 +344,18 @@ export class Conntrack implements HelperHost {
   reused = 0;
   /** Entries whose helper's destroy runs (nf_ct_delete's dying bit): a nested removal leaves them alone. */
   private readonly destroying = new Set<Conn>();
+  /**
+   * net.netfilter.nf_conntrack_acct: entries made while it is on get the
+   * accounting extension, which every packet the tracker accepts with a
+   * refresh counts (nf_ct_refresh_acct: skb->len, the IP packet's length).
+   * xt_connbytes' checkentry turns it on.
+   */
+  acct: boolean;
+  /** Rules with `-m connlabel` loaded (net->ct.labels_used): entries made meanwhile get the labels extension. */
+  labelsUsed = 0;
+  /** The packet handlePacket is looking at: its direction and length, for the accounting. */
+  private pktDir = 0;
+  private pktLen = 0;
 
   constructor(opts: ConntrackOptions = {}) {
     this.clock = new JiffyClock(opts.clockOriginNs ?? 0n);
@@ -352,6 +366,7 @@ export class Conntrack implements HelperHost {
     this.heads = new Array<TupleHash | null>(this.buckets).fill(null);
     this.expectMax = Math.max(1, Math.floor(this.buckets / 256)) * 4;
     this.checksum = opts.checksum ?? true;
+    this.acct = opts.acct ?? false;
     this.tcp = {
       loose: opts.tcpLoose ?? true,
       beLiberal: opts.tcpBeLiberal ?? false,
@@ -682,6 +697,9 @@ export class Conntrack implements HelperHost {
           seqadjExtAdd(conn);
           conn.synproxy = new SynproxyExt();
         }
+        // nf_ct_acct_ext_add, nf_ct_labels_ext_add: the extensions the namespace's settings ask for.
+        if (this.acct) conn.acct = new Float64Array(4);
+        if (this.labelsUsed > 0) conn.labels = new Uint32Array(4);
         ctinfo = IP_CT_NEW;
         if (exp !== null) {
           // "Welcome, Mr. Bond": RELATED to the expectation's master, with its mark.
@@ -786,10 +804,27 @@ export class Conntrack implements HelperHost {
     } else conn.timeout = extra;
   }
 
+  /** nf_ct_refresh_acct: the timeout, and the packet counted in its direction when the entry has accounting. */
+  private refreshAcct(conn: Conn, extra: number, now: number): void {
+    this.refresh(conn, extra, now);
+    this.account(conn);
+  }
+
+  /** nf_ct_acct_update: one packet of skb->len bytes in the direction of the packet in hand. */
+  private account(conn: Conn): void {
+    const a = conn.acct;
+    if (a === null) return;
+    const i = this.pktDir << 1;
+    a[i]!++;
+    a[i + 1]! += this.pktLen;
+  }
+
   private handlePacket(conn: Conn, ctinfo: number, skb: Skb, th: number, csum: boolean, now: number): number {
     const d = skb.data;
     const len = skb.len;
     const dir = ctinfo >= IP_CT_IS_REPLY ? 1 : 0;
+    this.pktDir = dir;
+    this.pktLen = skb.totLen;
     switch (conn.proto) {
       case 6: {
         if (tcpMalformed(d, th, len)) return HANDLE_INVALID;
@@ -812,10 +847,12 @@ export class Conntrack implements HelperHost {
           case TcpVerdict.AcceptNoRefresh:
             return HANDLE_OK;
           case TcpVerdict.AcceptKill:
+            // nf_ct_kill_acct: counted, then removed.
+            this.account(conn);
             return HANDLE_KILL;
           case TcpVerdict.Accept:
             if (r.assure) conn.status |= IPS_ASSURED;
-            this.refresh(conn, r.timeout, now);
+            this.refreshAcct(conn, r.timeout, now);
             return HANDLE_OK;
         }
         return HANDLE_OK;
@@ -834,10 +871,10 @@ export class Conntrack implements HelperHost {
         if (udpliteError(skb, th, csum)) return HANDLE_INVALID;
         // nf_conntrack_udplite_packet has no 2-second stream rule: once a reply was seen, the replied timeout and ASSURED.
         if (conn.status & IPS_SEEN_REPLY) {
-          this.refresh(conn, this.udpReplied, now);
+          this.refreshAcct(conn, this.udpReplied, now);
           conn.status |= IPS_ASSURED;
         } else {
-          this.refresh(conn, this.udpUnreplied, now);
+          this.refreshAcct(conn, this.udpUnreplied, now);
         }
         return HANDLE_OK;
       }
@@ -846,30 +883,30 @@ export class Conntrack implements HelperHost {
         const r = sctpPacket(conn.sctp!, conn.confirmed, dir, d, th, len, this.sctpTimeouts);
         if (r.assure) conn.status |= IPS_ASSURED;
         if (r.verdict === SctpVerdict.Invalid) return HANDLE_INVALID;
-        if (r.verdict === SctpVerdict.Accept) this.refresh(conn, r.timeout, now);
+        if (r.verdict === SctpVerdict.Accept) this.refreshAcct(conn, r.timeout, now);
         return HANDLE_OK;
       }
       case 47:
         if (conn.status & IPS_SEEN_REPLY) {
-          this.refresh(conn, this.greReplied, now);
+          this.refreshAcct(conn, this.greReplied, now);
           conn.status |= IPS_ASSURED;
         } else {
-          this.refresh(conn, this.greUnreplied, now);
+          this.refreshAcct(conn, this.greUnreplied, now);
         }
         return HANDLE_OK;
       case 1:
         if (!icmpValidNew(conn.orig.dport >>> 8)) return HANDLE_INVALID;
-        this.refresh(conn, this.icmpTimeout, now);
+        this.refreshAcct(conn, this.icmpTimeout, now);
         return HANDLE_OK;
       case 58: {
         // Only echo and node information requests open an entry (nf_conntrack_icmpv6 valid_new).
         const t = conn.orig.dport >>> 8;
         if (!conn.confirmed && t !== 128 && t !== 139) return HANDLE_INVALID;
-        this.refresh(conn, this.icmpTimeout, now);
+        this.refreshAcct(conn, this.icmpTimeout, now);
         return HANDLE_OK;
       }
       default:
-        this.refresh(conn, this.genericTimeout, now);
+        this.refreshAcct(conn, this.genericTimeout, now);
         return HANDLE_OK;
     }
   }
@@ -888,10 +925,10 @@ export class Conntrack implements HelperHost {
         extra = this.udpReplied;
         stream = (status & IPS_ASSURED) === 0;
       }
-      this.refresh(conn, extra, now);
+      this.refreshAcct(conn, extra, now);
       if (stream) conn.status |= IPS_ASSURED;
     } else {
-      this.refresh(conn, this.udpUnreplied, now);
+      this.refreshAcct(conn, this.udpUnreplied, now);
     }
   }
 
@@ -1450,6 +1487,21 @@ function writeTuple(w: AsciiWriter, c: Conn, h: TupleHash): void {
   } else if (c.proto === 47) w.str(` srckey=0x${h.sport.toString(16)} dstkey=0x${h.dport.toString(16)}`);
 }
 
+/** An accounted entry's counters of direction `dir`, as conntrack-tools prints them after that direction's tuple. */
+function writeCounters(w: AsciiWriter, c: Conn, dir: number): void {
+  const a = c.acct;
+  if (a === null) return;
+  w.str(' packets=');
+  w.num(a[dir << 1]!);
+  w.str(' bytes=');
+  w.num(a[(dir << 1) + 1]!);
+}
+
+function countersText(c: Conn, dir: number): string {
+  const a = c.acct;
+  return a === null ? '' : ` packets=${a[dir << 1]!} bytes=${a[(dir << 1) + 1]!}`;
+}
+
 /** formatEntry's line, written into `w` (the same text, byte for byte: conntrack.test.ts compares them). */
 function writeEntry(w: AsciiWriter, c: Conn, expires: number): void {
   w.str(PROTO_PADDED[c.proto] ?? 'unknown ');
@@ -1466,6 +1518,7 @@ function writeEntry(w: AsciiWriter, c: Conn, expires: number): void {
     w.str(' zone-orig=');
     w.num(c.zone);
   }
+  writeCounters(w, c, 0);
   if (!(c.status & IPS_SEEN_REPLY)) w.str(' [UNREPLIED]');
   w.str(' ');
   writeTuple(w, c, c.reply);
@@ -1473,6 +1526,7 @@ function writeEntry(w: AsciiWriter, c: Conn, expires: number): void {
     w.str(' zone-reply=');
     w.num(c.zone);
   }
+  writeCounters(w, c, 1);
   if (c.status & IPS_ASSURED) w.str(' [ASSURED]');
   w.str(' mark=');
   w.num(c.mark);
@@ -1535,9 +1589,11 @@ export function formatEntry(c: Conn, expires: number): string {
   s += tupleText(c, c.orig);
   // ctnetlink dumps a zone of one direction inside that tuple, a zone of both as CTA_ZONE (never zone 0).
   if (c.zone !== 0 && c.zoneDirs === ZONE_DIR_ORIG) s += ` zone-orig=${c.zone}`;
+  s += countersText(c, 0);
   if (!(c.status & IPS_SEEN_REPLY)) s += ' [UNREPLIED]';
   s += ` ${tupleText(c, c.reply)}`;
   if (c.zone !== 0 && c.zoneDirs === ZONE_DIR_REPL) s += ` zone-reply=${c.zone}`;
+  s += countersText(c, 1);
   if (c.status & IPS_ASSURED) s += ' [ASSURED]';
   s += ` mark=${c.mark}`;
   if (c.zone !== 0 && c.zoneDirs === ZONE_DIR_BOTH) s += ` zone=${c.zone}`;

@@ -24,6 +24,7 @@ import { statisticMatch } from './statistic.js';
 import { connlimitMatch } from './connlimit.js';
 import { markMatch } from './mark.js';
 import { connmarkMatch } from './connmark.js';
+import { connbytesMatch } from './connbytes.js';
 import { ownerMatch } from './owner.js';
 import { policyMatch } from './policy.js';
 import { socketMatch } from './socket.js';
@@ -81,6 +82,7 @@ export const MATCHES: readonly MatchModule<any>[] = [
   connlimitMatch,
   markMatch,
   connmarkMatch,
+  connbytesMatch,
   ownerMatch,
   policyMatch,
   socketMatch,
