@@ -208,6 +208,12 @@ export interface GuestServices {
    * off. Optional: a guest without conntrack has none to turn on.
    */
   forceConntrackAcct?(): boolean;
+  /**
+   * xt_connlabel's checkentry (nf_connlabels_get): from now on new
+   * conntrack entries carry labels. Optional: a guest without conntrack
+   * has none.
+   */
+  useConnlabels?(): void;
   /** A kernel log line at syslog `level` (0-7), as printk would emit it. */
   printk(level: number, text: string): void;
   /**

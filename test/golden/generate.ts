@@ -34,6 +34,7 @@ import * as natClash from './gen/nat-clash.js';
 import * as fragments from './gen/fragments.js';
 import * as dualStack from './gen/dual-stack.js';
 import * as connbytes from './gen/connbytes.js';
+import * as connlabel from './gen/connlabel.js';
 import * as nat6 from './gen/nat6.js';
 import * as ufw6 from './gen/ufw6.js';
 import * as sctpScenario from './gen/sctp.js';
@@ -157,6 +158,7 @@ export const BUILDERS: Partial<Record<ScenarioName, () => Scenario>> = {
   'blocklist-300': blocklist300,
   'header-edges': headerEdges,
   connbytes: connbytes.build,
+  connlabel: connlabel.build,
 };
 
 /** A pcapng capture of `frames`: one Ethernet interface per name (eth0 when unnamed), nanosecond timestamps, direction flags. */

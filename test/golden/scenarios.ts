@@ -73,6 +73,7 @@ export const SCENARIOS = [
   'bpf',
   'cgroup-osf',
   'connbytes',
+  'connlabel',
   // Recorded earlier; kept as further kernel facts.
   'smoke',
   'filter-core',

@@ -94,6 +94,7 @@ const CONNTRACK_USERS = new Set([
   'connmark',
   'connlimit',
   'connbytes',
+  'connlabel',
   'helper',
   'cluster',
   'CONNMARK',
@@ -374,6 +375,9 @@ export class GuestStack {
         if (self.ct === null || self.ct.acct) return false;
         self.ct.acct = true;
         return true;
+      },
+      useConnlabels: () => {
+        if (self.ct !== null) self.ct.labelsUsed++;
       },
       sendLocal: (ip, cause) =>
         self.pendingLocal.push({ ip, frameNo: cause.frameNo, ct: cause.ct, ctinfo: cause.ctinfo, mark: self.replyMark(ip, cause.mark) }),

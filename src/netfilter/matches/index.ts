@@ -25,6 +25,7 @@ import { connlimitMatch } from './connlimit.js';
 import { markMatch } from './mark.js';
 import { connmarkMatch } from './connmark.js';
 import { connbytesMatch } from './connbytes.js';
+import { connlabelMatch } from './connlabel.js';
 import { ownerMatch } from './owner.js';
 import { policyMatch } from './policy.js';
 import { socketMatch } from './socket.js';
@@ -83,6 +84,7 @@ export const MATCHES: readonly MatchModule<any>[] = [
   markMatch,
   connmarkMatch,
   connbytesMatch,
+  connlabelMatch,
   ownerMatch,
   policyMatch,
   socketMatch,
