@@ -9,6 +9,7 @@
  *     addresses: [198.51.100.1/24, 2001:db8:1::1/64]   # IPv4 and IPv6
  *     mtu: 1500            # optional
  *     gro: true            # optional: TCP frames larger than the MTU are GRO super-packets
+ *     group: 0             # optional: the device group (ip link set eth0 group N), for -m devgroup
  * routes:
  *   - to: default          # or a CIDR of either family (::/0 is the IPv6 default)
  *     via: 198.51.100.254  # optional; `default` takes the family of `via` (IPv4 without one)
@@ -86,7 +87,7 @@ const SOCKET_KEYS = ['proto', 'port', 'uid', 'gid', 'groups', 'cgroup', 'classid
 const PORT_PROTOCOLS = new Set([6, 17, 33, 132, 136]);
 /** The largest user or group id: (uid_t)-1 is no id. */
 const MAX_ID = 0xfffffffe;
-const IF_KEYS = ['name', 'mac', 'addresses', 'mtu', 'gro'];
+const IF_KEYS = ['name', 'mac', 'addresses', 'mtu', 'gro', 'group'];
 const ROUTE_KEYS = ['to', 'via', 'dev', 'table', 'type'];
 const RULE_KEYS = ['priority', 'family', 'not', 'from', 'to', 'fwmark', 'iif', 'oif', 'ipproto', 'sport', 'dport', 'table', 'action', 'suppress_prefixlength'];
 const ROUTE_TYPES: readonly RouteKind[] = ['unicast', 'blackhole', 'unreachable', 'prohibit', 'throw'];
@@ -447,6 +448,16 @@ export function parseMachineFile(text: string, file: string): MachineSpec {
         if (typeof v !== 'boolean') at(g.node ?? (g.pair.key as Node), 'gro must be true or false (false when left out)');
         else gro = v;
       }
+      // ip link set DEV group N: a number, or a name of /etc/iproute2/group (Debian's has `default`, 0).
+      let group = 0;
+      const gp = k.get('group');
+      if (gp) {
+        const v = isScalar(gp.node) ? gp.node.value : undefined;
+        if (v === 'default') group = 0;
+        else if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > U32_MAX)
+          at(gp.node ?? (gp.pair.key as Node), `group must be a device group number from 0 to ${U32_MAX} or \`default' (0, the kernel's, when left out)`);
+        else group = v;
+      }
       const addrs: IfAddress[] = [];
       const a = k.get('addresses');
       if (a) {
@@ -463,7 +474,7 @@ export function parseMachineFile(text: string, file: string): MachineSpec {
           }
         }
       }
-      devices.push({ name, index: devices.length + 1, unit: i, mac, mtu, addrs, ...(gro ? { gro } : {}) });
+      devices.push({ name, index: devices.length + 1, unit: i, mac, mtu, addrs, ...(gro ? { gro } : {}), ...(group ? { group } : {}) });
     });
     // Addresses must be unique across the machine.
     const seen = new Map<string, string>();
@@ -1088,6 +1099,7 @@ export function machineFileText(spec: MachineSpec): string {
     );
     if (d.mtu !== 1500) lines.push(`    mtu: ${d.mtu}`);
     if (d.gro) lines.push('    gro: true');
+    if (d.group) lines.push(`    group: ${d.group}`);
   }
   if (spec.routes.length) {
     lines.push('routes:');

@@ -348,6 +348,41 @@ export function parseValMask(ext: string, use: OptionUse): { value: number; mask
   return { value: v.value, mask: m.value };
 }
 
+/**
+ * xtables_parse_val_mask with a name map (libxt_devgroup's
+ * /etc/iproute2/group, libxt_realm's /etc/iproute2/rt_realms): a number
+ * `value[/mask]`, or a name of `names` (mask 0xffffffff). Text that is not
+ * a number followed by nothing or `/` is looked up as a name.
+ */
+export function parseValMaskNamed(ext: string, use: OptionUse, names: ReadonlyMap<string, number>, file: string): { value: number; mask: number } {
+  const arg = use.args[0] ?? '';
+  const name = use.spec.name;
+  const byName = (): { value: number; mask: number } => {
+    const v = names.get(arg);
+    if (v === undefined)
+      throw new OptionError(
+        `${ext}: could not map name ${arg} to an integer value for option "--${name}". (the guest's ${file} names only ${[...names.keys()].join(', ')}: give a number)`,
+        use,
+      );
+    return { value: v, mask: 0xffffffff };
+  };
+  const v = xtStrtoul(arg, 0xffffffff);
+  if (!v) return byName();
+  if (v.end === arg.length) return { value: v.value, mask: 0xffffffff };
+  if (arg[v.end] !== '/') return byName();
+  const m = xtStrtoul(arg, 0xffffffff, v.end + 1);
+  if (!m) throw new OptionError(`${ext}: bad integer value for option "--${name}", or out of range.`, use);
+  if (m.end !== arg.length) throw new OptionError(`${ext}: trailing garbage after value for option "--${name}".`, use);
+  return { value: v.value, mask: m.value };
+}
+
+/** xtables_print_val_mask: ` 0xV/0xM`, or with a full mask the value's name in `names`, else ` 0xV` (without the leading space). */
+export function printValMask(value: number, mask: number, names: ReadonlyMap<string, number>): string {
+  if (mask !== 0xffffffff) return `0x${value.toString(16)}/0x${mask.toString(16)}`;
+  for (const [n, id] of names) if (id === value) return n;
+  return `0x${value.toString(16)}`;
+}
+
 /** tos_symbol_names of libxtables: the TOS names, any case. */
 export const TOS_NAMES: ReadonlyMap<string, number> = new Map([
   ['minimize-delay', 0x10],

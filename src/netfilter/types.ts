@@ -82,6 +82,8 @@ export interface NetDevice {
    * super-packet, forwarded if its segments fit the output MTU (GSO).
    */
   readonly gro?: boolean;
+  /** The device group (dev->group, `ip link set DEV group N`): 0, the kernel's default, when absent. */
+  readonly group?: number;
   /** conet unit number, or -1 for loopback and bridges. */
   readonly unit: number;
   /** A Linux bridge (machine file `bridges:`): its ports and br_netfilter's settings. Not a conet unit. */

@@ -35,6 +35,7 @@ import * as fragments from './gen/fragments.js';
 import * as dualStack from './gen/dual-stack.js';
 import * as connbytes from './gen/connbytes.js';
 import * as connlabel from './gen/connlabel.js';
+import * as devgroup from './gen/devgroup.js';
 import * as nat6 from './gen/nat6.js';
 import * as ufw6 from './gen/ufw6.js';
 import * as sctpScenario from './gen/sctp.js';
@@ -159,6 +160,7 @@ export const BUILDERS: Partial<Record<ScenarioName, () => Scenario>> = {
   'header-edges': headerEdges,
   connbytes: connbytes.build,
   connlabel: connlabel.build,
+  devgroup: devgroup.build,
 };
 
 /** A pcapng capture of `frames`: one Ethernet interface per name (eth0 when unnamed), nanosecond timestamps, direction flags. */

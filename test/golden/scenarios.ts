@@ -74,6 +74,7 @@ export const SCENARIOS = [
   'cgroup-osf',
   'connbytes',
   'connlabel',
+  'devgroup',
   // Recorded earlier; kept as further kernel facts.
   'smoke',
   'filter-core',

@@ -8,7 +8,9 @@
  * Addresses (interface addresses, broadcasts, route destinations and
  * gateways) are of either family, each written as `inet`: u8 family
  * (NFPROTO_IPV4 2 or NFPROTO_IPV6 10), then the address's 4 or 16 bytes in
- * network order. An interface address is `inet addr, u8 prefix, u8 has
+ * network order. A device is `str8 name, u16 index, i8 unit, 6 bytes mac,
+ * u32 mtu, u8 flags (bit 0 gro, 1 bridge, 2 bridge port, 3 has group),
+ * [u32 group], u8 count of addresses, addresses...`. An interface address is `inet addr, u8 prefix, u8 has
  * broadcast, [inet broadcast]`; a route is `inet dst, u8 prefix, u8 flags
  * (bit 0 has via, bit 1 has table, bits 2-4 type: 0 unicast, 1 blackhole,
  * 2 unreachable, 3 prohibit, 4 throw), [inet via], str8 dev, [u32 table]`.
@@ -165,8 +167,9 @@ export function encodeBoot(b: BootMsg): Uint8Array {
       .u8(d.unit & 0xff)
       .bytes(d.mac.subarray(0, 6))
       .u32(d.mtu)
-      .u8((d.gro ? 1 : 0) | (d.bridge ? 2 : 0) | (d.master !== undefined ? 4 : 0))
-      .u8(d.addrs.length);
+      .u8((d.gro ? 1 : 0) | (d.bridge ? 2 : 0) | (d.master !== undefined ? 4 : 0) | (d.group ? 8 : 0));
+    if (d.group) w.u32(d.group);
+    w.u8(d.addrs.length);
     for (const a of d.addrs) {
       writeInet(w, a.addr);
       w.u8(a.prefix).u8(a.broadcast ? 1 : 0);
@@ -257,7 +260,9 @@ export function decodeBoot(b: Uint8Array): BootMsg {
     const mtu = r.u32();
     const flags = r.u8();
     const gro = (flags & 1) === 1;
+    if (flags > 15) throw new PassageError(`boot parameters: device flags ${flags} for ${name}`);
     const addrs: IfAddress[] = [];
+    const group = flags & 8 ? r.u32() : 0;
     for (let k = r.u8(), j = 0; j < k; j++) {
       const addr = readInet(r, `an address on ${name}`);
       const prefix = r.u8();
@@ -276,7 +281,18 @@ export function decodeBoot(b: Uint8Array): BootMsg {
       bridge = { ports, callIptables: (f & 1) !== 0, callIp6tables: (f & 2) !== 0, filterVlanTagged: (f & 4) !== 0 };
     }
     const master = flags & 4 ? r.str(1) : undefined;
-    devices.push({ name, index, unit, mac, mtu, addrs, ...(gro ? { gro } : {}), ...(bridge ? { bridge } : {}), ...(master !== undefined ? { master } : {}) });
+    devices.push({
+      name,
+      index,
+      unit,
+      mac,
+      mtu,
+      addrs,
+      ...(gro ? { gro } : {}),
+      ...(bridge ? { bridge } : {}),
+      ...(master !== undefined ? { master } : {}),
+      ...(group ? { group } : {}),
+    });
   }
   const routes: RouteSpec[] = [];
   for (let n = r.u16(), i = 0; i < n; i++) {

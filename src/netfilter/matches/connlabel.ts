@@ -71,7 +71,8 @@ export const connlabelMatch = defineMatch<ConnlabelConfig>({
     return { bit, invert, set };
   },
   check(c) {
-    if (c.bit >= CONNLABEL_BITS) throw new CheckError(`connlabel: label bit ${c.bit} is past the ${CONNLABEL_BITS} bits a connection has (Numerical result out of range)`);
+    if (c.bit >= CONNLABEL_BITS)
+      throw new CheckError(`connlabel: label bit ${c.bit} is past the ${CONNLABEL_BITS} bits a connection has (Numerical result out of range)`);
   },
   attach(_c, services) {
     services.useConnlabels?.();

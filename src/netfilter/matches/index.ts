@@ -26,6 +26,7 @@ import { markMatch } from './mark.js';
 import { connmarkMatch } from './connmark.js';
 import { connbytesMatch } from './connbytes.js';
 import { connlabelMatch } from './connlabel.js';
+import { devgroupMatch } from './devgroup.js';
 import { ownerMatch } from './owner.js';
 import { policyMatch } from './policy.js';
 import { socketMatch } from './socket.js';
@@ -85,6 +86,7 @@ export const MATCHES: readonly MatchModule<any>[] = [
   connmarkMatch,
   connbytesMatch,
   connlabelMatch,
+  devgroupMatch,
   ownerMatch,
   policyMatch,
   socketMatch,
