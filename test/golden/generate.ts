@@ -36,6 +36,7 @@ import * as dualStack from './gen/dual-stack.js';
 import * as connbytes from './gen/connbytes.js';
 import * as connlabel from './gen/connlabel.js';
 import * as devgroup from './gen/devgroup.js';
+import * as xtTargets from './gen/xt-targets.js';
 import * as nat6 from './gen/nat6.js';
 import * as ufw6 from './gen/ufw6.js';
 import * as sctpScenario from './gen/sctp.js';
@@ -161,6 +162,7 @@ export const BUILDERS: Partial<Record<ScenarioName, () => Scenario>> = {
   connbytes: connbytes.build,
   connlabel: connlabel.build,
   devgroup: devgroup.build,
+  'xt-targets': xtTargets.build,
 };
 
 /** A pcapng capture of `frames`: one Ethernet interface per name (eth0 when unnamed), nanosecond timestamps, direction flags. */

@@ -75,6 +75,7 @@ export const SCENARIOS = [
   'connbytes',
   'connlabel',
   'devgroup',
+  'xt-targets',
   // Recorded earlier; kept as further kernel facts.
   'smoke',
   'filter-core',

@@ -18,6 +18,9 @@ import { nfqueueTarget } from './nfqueue.js';
 import { tproxyTarget } from './tproxy.js';
 import { tcpmssTarget } from './tcpmss.js';
 import { traceTarget } from './trace.js';
+import { classifyTarget } from './classify.js';
+import { auditTarget } from './audit.js';
+import { idletimerTarget } from './idletimer.js';
 import { ttlTarget } from './ttl.js';
 import { hlTarget } from './hl.js';
 import { setTarget } from './set.js';
@@ -51,6 +54,9 @@ export const TARGETS: readonly TargetModule<any>[] = [
   nfqueueTarget,
   tproxyTarget,
   traceTarget,
+  classifyTarget,
+  auditTarget,
+  idletimerTarget,
   setTarget,
   teeTarget,
   rateestTarget,
