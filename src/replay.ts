@@ -511,9 +511,14 @@ function shardRefusal(opts: ReplayOptions): string | undefined {
   let sets: IpsetStore | undefined;
   try {
     if (opts.ipsetsFile !== undefined) sets = parseIpsets(opts.ipsetsText ?? readFileSync(opts.ipsetsFile, 'utf8'), opts.ipsetsFile);
-    rs = loadRuleset(opts.rulesText ?? readFileSync(opts.rulesFile, 'utf8'), opts.rulesFile, sets ? { ipsets: sets } : {});
+    const mods = opts.machine.modules ? { modules: opts.machine.modules } : {};
+    rs = loadRuleset(opts.rulesText ?? readFileSync(opts.rulesFile, 'utf8'), opts.rulesFile, { ...(sets ? { ipsets: sets } : {}), ...mods });
     if (opts.rules6File !== undefined)
-      rs6 = loadRuleset(opts.rules6Text ?? readFileSync(opts.rules6File, 'utf8'), opts.rules6File, { family: Family.V6, ...(sets ? { ipsets: sets } : {}) });
+      rs6 = loadRuleset(opts.rules6Text ?? readFileSync(opts.rules6File, 'utf8'), opts.rules6File, {
+        family: Family.V6,
+        ...(sets ? { ipsets: sets } : {}),
+        ...mods,
+      });
   } catch {
     // The guest refuses it, with its position: one worker says so.
     return 'the rule files do not load';

@@ -541,3 +541,71 @@ describe('machine file: policy routing', () => {
     expect(decodeBoot(encodeBoot({ bootTsNs: 1n, rulesFile: 'r', spec: all })).spec.sysctl).toEqual({ acceptLocal: false, fwmarkReflect6: true });
   });
 });
+
+describe('machine file: conntrack sysctls and helper module parameters', () => {
+  const head = `interfaces:\n  - name: eth0\n    addresses: [198.51.100.1/24]\n`;
+  const problemsOf = (text: string): string[] => {
+    try {
+      parseMachineFile(text, 'p.yaml');
+    } catch (e) {
+      if (e instanceof MachineFileError) return e.message.split('\n');
+      throw e;
+    }
+    return [];
+  };
+
+  it('reads the net.netfilter sysctls and the modules, writes them back and sends them to the guest', () => {
+    const spec = parseMachineFile(
+      `${head}conntrack:\n  tcp_loose: false\nsysctl:\n  net.netfilter.nf_conntrack_udp_timeout: 10\n  net.netfilter.nf_conntrack_checksum: 0\n` +
+        `  net.netfilter.nf_conntrack_tcp_timeout_established: 600\n  net.netfilter.nf_conntrack_tcp_loose: 0\n` +
+        `modules:\n  nf_conntrack_ftp: {ports: [21, 2121], loose: true}\n  nf_conntrack_sip: {sip_direct_media: 0, ports: 5080}\n`,
+      'p.yaml',
+    );
+    expect(spec.conntrack).toEqual({ tcpLoose: false, checksum: false, timeouts: { udpUnreplied: 10 }, tcpTimeouts: { established: 600 } });
+    expect(spec.modules).toEqual({ nf_conntrack_ftp: { ports: [21, 2121], loose: 1 }, nf_conntrack_sip: { sip_direct_media: 0, ports: [5080] } });
+    const text = machineFileText(spec);
+    expect(text).toContain('modules:\n  nf_conntrack_ftp: {ports: [21, 2121], loose: 1}\n');
+    expect(parseMachineFile(text, 'again.yaml')).toEqual(spec);
+    const booted = decodeBoot(encodeBoot({ bootTsNs: 1n, rulesFile: 'r', spec })).spec;
+    expect(booted.conntrack).toEqual(spec.conntrack);
+    expect(booted.modules).toEqual(spec.modules);
+  });
+
+  it.each([
+    [
+      'an unknown module',
+      'modules:\n  nf_conntrack_foo: {ports: [1]}\n',
+      "p.yaml:5:3: unknown module `nf_conntrack_foo'; cofw models the parameters of nf_conntrack_ftp",
+    ],
+    ['an unknown parameter', 'modules:\n  nf_conntrack_ftp: {port: 21}\n', "p.yaml:5:22: nf_conntrack_ftp has no parameter `port'; it has ports, loose"],
+    [
+      'nine ports',
+      'modules:\n  nf_conntrack_tftp: {ports: [1, 2, 3, 4, 5, 6, 7, 8, 9]}\n',
+      'p.yaml:5:30: nf_conntrack_tftp ports takes at most 8 ports (MAX_PORTS), not 9',
+    ],
+    ['a port twice', 'modules:\n  nf_conntrack_sane: {ports: [6566, 6566]}\n', 'p.yaml:5:30: nf_conntrack_sane ports names 6566 twice'],
+    ['a port of another helper', 'modules:\n  nf_conntrack_sane: {ports: [21]}\n', "p.yaml:5:30: nf_conntrack_sane ports: 21 is nf_conntrack_ftp's already"],
+    [
+      'max_dcc_channels 0',
+      'modules:\n  nf_conntrack_irc: {max_dcc_channels: 0}\n',
+      'p.yaml:5:40: nf_conntrack_irc max_dcc_channels must be from 1 to 255 (NF_CT_EXPECT_MAX_CNT)',
+    ],
+    ['a bool of 2', 'modules:\n  nf_conntrack_h323: {gkrouted_only: 2}\n', 'p.yaml:5:38: nf_conntrack_h323 gkrouted_only must be 0 or 1'],
+    [
+      'a negative timeout',
+      'sysctl:\n  net.netfilter.nf_conntrack_udp_timeout: -1\n',
+      'p.yaml:5:43: net.netfilter.nf_conntrack_udp_timeout must be a whole number from 0 to 8589934 (seconds)',
+    ],
+    [
+      'a sysctl given twice',
+      'conntrack:\n  max: 100\nsysctl:\n  net.netfilter.nf_conntrack_max: 200\n',
+      'p.yaml:7:35: net.netfilter.nf_conntrack_max is 200 here and 100 under conntrack:; give it once',
+    ],
+  ])('refuses %s, naming file, line and column', (_name, tail, expected) => {
+    const p = problemsOf(head + tail);
+    expect(
+      p.some((l) => l.startsWith(expected)),
+      p.join('\n'),
+    ).toBe(true);
+  });
+});

@@ -36,6 +36,10 @@
  *   net.ipv4.fwmark_reflect: 0
  *   net.ipv6.fwmark_reflect: 0
  *   net.netfilter.nf_conntrack_acct: 0   # 1: conntrack counts packets and bytes (a connbytes rule turns it on)
+ *   net.netfilter.nf_conntrack_udp_timeout: 30   # and the other nf_conntrack_* of NF_SYSCTLS
+ * modules:                 # optional: helper module parameters (conntrack/module-params.ts)
+ *   nf_conntrack_ftp: {ports: [21, 2121], loose: 1}
+ *   nf_conntrack_sip: {sip_direct_media: 0}
  * ```
  *
  * `lo` (index 1, 127.0.0.1/8 and ::1/128) is always there; the interfaces
@@ -57,9 +61,10 @@ import { Family, familyBits, familyName, InetAddr, parseInetAddr } from '../pack
 import { ETH_P_PPP_SES, PPPOE_SES_HLEN, pppoeSessionEthertype } from '../packet/pppoe.js';
 import type { BridgeConfig, IfAddress, NetDevice, PortHosts } from '../netfilter/types.js';
 import { MAX_CONET } from './passage/index.js';
-import { RT_TABLE_DEFAULT, RT_TABLE_LOCAL, RT_TABLE_MAIN } from './spec.js';
+import { NF_SYSCTLS, NF_SYSCTLS_EXTRA, RT_TABLE_DEFAULT, RT_TABLE_LOCAL, RT_TABLE_MAIN, type MutableConntrack } from './spec.js';
 import type { ConntrackSettings, FailPolicy, MachineSpec, QueueSpec, RouteKind, RouteSpec, RuleAction, RuleSpec, SocketSpec, Sysctls } from './spec.js';
 import { parseProtocol, protocolName } from '../netfilter/names.js';
+import { MODULE_PARAMS, moduleParamError, moduleParamValue, type ModuleSettings } from '../netfilter/conntrack/module-params.js';
 
 /** One or more problems in a machine file, each `file:line:column: message`. */
 export class MachineFileError extends Error {
@@ -72,9 +77,10 @@ export class MachineFileError extends Error {
   }
 }
 
-const TOP_KEYS = ['hostname', 'interfaces', 'bridges', 'routes', 'fail', 'conntrack', 'sockets', 'queues', 'hosts', 'ipsets', 'rules', 'sysctl'];
+const TOP_KEYS = ['hostname', 'interfaces', 'bridges', 'routes', 'fail', 'conntrack', 'sockets', 'queues', 'hosts', 'ipsets', 'rules', 'sysctl', 'modules'];
+
 /** The sysctls a machine file may set, by their /proc/sys names. */
-const SYSCTLS = ['net.ipv4.conf.all.accept_local', 'net.ipv4.fwmark_reflect', 'net.ipv6.fwmark_reflect', 'net.netfilter.nf_conntrack_acct'];
+const SYSCTLS = ['net.ipv4.conf.all.accept_local', 'net.ipv4.fwmark_reflect', 'net.ipv6.fwmark_reflect', 'net.netfilter.nf_conntrack_acct', ...NF_SYSCTLS.map((s) => `net.netfilter.${s.name}`)];
 /** Each boolean sysctl's name and its field in Sysctls. */
 const BOOL_SYSCTLS: ReadonlyArray<readonly [string, keyof Sysctls]> = [
   ['net.ipv4.conf.all.accept_local', 'acceptLocal'],
@@ -599,8 +605,28 @@ export function parseMachineFile(text: string, file: string): MachineSpec {
         else at(e.node, `${name} must be 1 or 0 (true or false)`);
       }
       if (Object.keys(set).length) sysctl = set;
+      // The net.netfilter ones: conntrack settings, as `conntrack:` gives some of them too.
+      const ct: MutableConntrack = { ...conntrack };
+      for (const s of NF_SYSCTLS) {
+        const e = k.get(`net.netfilter.${s.name}`);
+        if (!e) continue;
+        let v = isScalar(e.node) ? e.node.value : undefined;
+        if (typeof v === 'boolean' && s.max === 1) v = v ? 1 : 0;
+        if (typeof v !== 'number' || !Number.isInteger(v) || v < s.min || v > s.max) {
+          at(e.node, `net.netfilter.${s.name} must be a whole number from ${s.min} to ${s.max}${s.name.includes('timeout') ? ' (seconds)' : ''}`);
+          continue;
+        }
+        if (s.get(ct) !== undefined && s.get(ct) !== v) {
+          at(e.node, `net.netfilter.${s.name} is ${v} here and ${s.get(ct)} under conntrack:; give it once`);
+          continue;
+        }
+        s.set(ct, v);
+      }
+      if (Object.keys(ct).length) conntrack = ct;
     }
   }
+
+  const modules = parseModules(top.get('modules'), at);
 
   const hosts = parseHosts(top.get('hosts'), at);
   let ipsets: string | undefined;
@@ -619,11 +645,57 @@ export function parseMachineFile(text: string, file: string): MachineSpec {
     ...(sysctl ? { sysctl } : {}),
     failPolicy,
     ...(conntrack ? { conntrack } : {}),
+    ...(modules ? { modules } : {}),
     ...(sockets.length ? { sockets } : {}),
     ...(queues.length ? { queues } : {}),
     ...(hosts ? { hosts } : {}),
     ...(ipsets !== undefined ? { ipsets } : {}),
   };
+}
+
+/**
+ * `modules:`: the conntrack helper modules' parameters, a mapping of module
+ * name to a mapping of parameter to value (`ports` a list), as `modprobe
+ * MODULE PARAM=VALUE` would set them (module-params.ts says what each does).
+ */
+function parseModules(
+  entry: { pair: Pair; node: Node | null } | undefined,
+  at: (node: Node | null | undefined, message: string) => void,
+): ModuleSettings | undefined {
+  if (!entry) return undefined;
+  if (!isMap(entry.node)) {
+    at(
+      entry.node ?? (entry.pair.key as Node),
+      'modules must be a mapping of module names to their parameters, such as {nf_conntrack_ftp: {ports: [21, 2121]}}',
+    );
+    return undefined;
+  }
+  const out: Record<string, Record<string, number | readonly number[]>> = {};
+  for (const pair of entry.node.items) {
+    const module = isScalar(pair.key) ? String(pair.key.value) : '';
+    const value = (pair.value as Node | null) ?? null;
+    if (!MODULE_PARAMS[module]) {
+      at(pair.key as Node, moduleParamError(module, '', undefined, out)!);
+      continue;
+    }
+    if (!isMap(value)) {
+      at(value ?? (pair.key as Node), `${module} must be a mapping of its parameters to values, such as {${Object.keys(MODULE_PARAMS[module]!)[0]}: ...}`);
+      continue;
+    }
+    const params: Record<string, number | readonly number[]> = {};
+    out[module] = params;
+    for (const p of value.items) {
+      const param = isScalar(p.key) ? String(p.key.value) : '';
+      const node = (p.value as Node | null) ?? null;
+      let v: unknown = isScalar(node) ? node.value : isSeq(node) ? node.items.map((i) => (isScalar(i) ? i.value : undefined)) : undefined;
+      // A single port is a list of one.
+      if (param === 'ports' && typeof v === 'number') v = [v];
+      const err = moduleParamError(module, param, v, out);
+      if (err) at(MODULE_PARAMS[module]![param] ? (node ?? (p.key as Node)) : (p.key as Node), err);
+      else params[param] = moduleParamValue(v);
+    }
+  }
+  return Object.keys(out).length ? out : undefined;
 }
 
 type At = (node: Node | null | undefined, message: string) => void;
@@ -1164,8 +1236,23 @@ export function machineFileText(spec: MachineSpec): string {
     for (const [name, addrs] of hosts) lines.push(`  ${name}: ${addrs.length === 1 ? addrs[0]!.toString() : `[${addrs.map((a) => a.toString()).join(', ')}]`}`);
   }
   if (spec.ipsets !== undefined) lines.push(`ipsets: ${JSON.stringify(spec.ipsets)}`);
-  const sysctls = BOOL_SYSCTLS.filter(([, field]) => spec.sysctl?.[field] !== undefined);
-  if (sysctls.length) lines.push('sysctl:', ...sysctls.map(([name, field]) => `  ${name}: ${spec.sysctl![field] ? 1 : 0}`));
+  const sysctls = BOOL_SYSCTLS.filter(([, field]) => spec.sysctl?.[field] !== undefined).map(([name, field]) => `  ${name}: ${spec.sysctl![field] ? 1 : 0}`);
+  // The conntrack sysctls `conntrack:` above does not hold.
+  for (const s of NF_SYSCTLS_EXTRA) {
+    const v = ct ? s.get(ct) : undefined;
+    if (v !== undefined) sysctls.push(`  net.netfilter.${s.name}: ${v}`);
+  }
+  if (sysctls.length) lines.push('sysctl:', ...sysctls);
+  const modules = Object.entries(spec.modules ?? {});
+  if (modules.length) {
+    lines.push('modules:');
+    for (const [m, params] of modules)
+      lines.push(
+        `  ${m}: {${Object.entries(params)
+          .map(([k, v]) => `${k}: ${typeof v === 'number' ? v : `[${v.join(', ')}]`}`)
+          .join(', ')}}`,
+      );
+  }
   return lines.join('\n') + '\n';
 }
 

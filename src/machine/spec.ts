@@ -5,6 +5,8 @@
  */
 import type { Family, InetAddr } from '../packet/inet-addr.js';
 import type { NetDevice } from '../netfilter/types.js';
+import type { ConntrackTimeout, TCP_TIMEOUTS_S } from '../netfilter/conntrack/index.js';
+import type { ModuleSettings } from '../netfilter/conntrack/module-params.js';
 
 export type FailPolicy = 'closed' | 'open';
 
@@ -105,6 +107,89 @@ export interface ConntrackSettings {
   readonly tcpLoose?: boolean;
   /** nf_conntrack_tcp_be_liberal: accept out-of-window segments (default false). */
   readonly tcpBeLiberal?: boolean;
+  /** nf_conntrack_checksum: verify TCP, UDP and ICMP checksums in PREROUTING (default true). */
+  readonly checksum?: boolean;
+  /** nf_conntrack_tcp_max_retrans (default 3). */
+  readonly tcpMaxRetrans?: number;
+  /** nf_conntrack_tcp_ignore_invalid_rst (default false). */
+  readonly tcpIgnoreInvalidRst?: boolean;
+  /** nf_conntrack_tcp_timeout_* in seconds (the kernel's defaults for those absent). */
+  readonly tcpTimeouts?: Partial<Record<keyof typeof TCP_TIMEOUTS_S, number>>;
+  /** nf_conntrack_udp_timeout, _udp_timeout_stream, _icmp_timeout, _icmpv6_timeout, _generic_timeout in seconds. */
+  readonly timeouts?: Partial<Record<ConntrackTimeout, number>>;
+}
+
+/** The longest conntrack timeout a sysctl takes (proc_dointvec_jiffies: INT_MAX jiffies at HZ=250), in seconds. */
+const MAX_TIMEOUT = Math.floor(0x7fffffff / 250);
+
+export type MutableConntrack = { -readonly [K in keyof ConntrackSettings]: ConntrackSettings[K] };
+
+/**
+ * The net.netfilter.nf_conntrack_* sysctls a machine file may set (per
+ * network namespace on the kernel), each with its range and where it goes
+ * in ConntrackSettings. Timeouts are in seconds.
+ */
+export const NF_SYSCTLS: ReadonlyArray<{
+  name: string;
+  min: number;
+  max: number;
+  set: (c: MutableConntrack, v: number) => void;
+  get: (c: ConntrackSettings) => number | undefined;
+}> = [
+  { name: 'nf_conntrack_max', min: 1, max: 0x7fffffff, set: (c, v) => (c.max = v), get: (c) => c.max },
+  { name: 'nf_conntrack_tcp_loose', min: 0, max: 1, set: (c, v) => (c.tcpLoose = v === 1), get: (c) => flag(c.tcpLoose) },
+  { name: 'nf_conntrack_tcp_be_liberal', min: 0, max: 1, set: (c, v) => (c.tcpBeLiberal = v === 1), get: (c) => flag(c.tcpBeLiberal) },
+  { name: 'nf_conntrack_checksum', min: 0, max: 1, set: (c, v) => (c.checksum = v === 1), get: (c) => flag(c.checksum) },
+  { name: 'nf_conntrack_tcp_max_retrans', min: 0, max: 255, set: (c, v) => (c.tcpMaxRetrans = v), get: (c) => c.tcpMaxRetrans },
+  {
+    name: 'nf_conntrack_tcp_ignore_invalid_rst',
+    min: 0,
+    max: 1,
+    set: (c, v) => (c.tcpIgnoreInvalidRst = v === 1),
+    get: (c) => flag(c.tcpIgnoreInvalidRst),
+  },
+  ...(
+    [
+      ['syn_sent', 'synSent'],
+      ['syn_recv', 'synRecv'],
+      ['established', 'established'],
+      ['fin_wait', 'finWait'],
+      ['close_wait', 'closeWait'],
+      ['last_ack', 'lastAck'],
+      ['time_wait', 'timeWait'],
+      ['close', 'close'],
+      ['max_retrans', 'maxRetrans'],
+      ['unacknowledged', 'unacknowledged'],
+    ] as const
+  ).map(([n, f]) => ({
+    name: `nf_conntrack_tcp_timeout_${n}`,
+    min: 0,
+    max: MAX_TIMEOUT,
+    set: (c: MutableConntrack, v: number) => (c.tcpTimeouts = { ...c.tcpTimeouts, [f]: v }),
+    get: (c: ConntrackSettings) => c.tcpTimeouts?.[f],
+  })),
+  ...(
+    [
+      ['udp_timeout', 'udpUnreplied'],
+      ['udp_timeout_stream', 'udpReplied'],
+      ['icmp_timeout', 'icmp'],
+      ['icmpv6_timeout', 'icmpv6'],
+      ['generic_timeout', 'generic'],
+    ] as const
+  ).map(([n, f]) => ({
+    name: `nf_conntrack_${n}`,
+    min: 0,
+    max: MAX_TIMEOUT,
+    set: (c: MutableConntrack, v: number) => (c.timeouts = { ...c.timeouts, [f]: v }),
+    get: (c: ConntrackSettings) => c.timeouts?.[f],
+  })),
+];
+
+/** Those `conntrack:` has no key of its own for (all but nf_conntrack_max, _tcp_loose and _tcp_be_liberal). */
+export const NF_SYSCTLS_EXTRA = NF_SYSCTLS.filter((s) => !['nf_conntrack_max', 'nf_conntrack_tcp_loose', 'nf_conntrack_tcp_be_liberal'].includes(s.name));
+
+function flag(b: boolean | undefined): number | undefined {
+  return b === undefined ? undefined : b ? 1 : 0;
 }
 
 /**
@@ -158,6 +243,12 @@ export interface MachineSpec {
   readonly sysctl?: Sysctls;
   /** Connection tracking settings; the kernel's defaults when absent. */
   readonly conntrack?: ConntrackSettings;
+  /**
+   * The conntrack helper modules' parameters (machine file `modules:`,
+   * module-params.ts): only those the file sets; the kernel's defaults for
+   * the rest.
+   */
+  readonly modules?: ModuleSettings;
   /** The firewall's own sockets (owner match); none when absent: its packets have no socket. */
   readonly sockets?: readonly SocketSpec[];
   /** NFQUEUE queues with a program attached; none when absent: nothing listens on any queue. */
@@ -185,10 +276,12 @@ export interface MachineSpec {
 export interface MachineFacts {
   readonly bridgePorts?: readonly string[];
   readonly cgroups?: readonly string[];
+  /** The helper modules' parameters (`modules:`), for `CT --helper`. */
+  readonly modules?: ModuleSettings;
 }
 
 /** The MachineFacts of a machine file's spec. */
-export function machineFacts(spec: Pick<MachineSpec, 'devices' | 'sockets'>): MachineFacts {
+export function machineFacts(spec: Pick<MachineSpec, 'devices' | 'sockets' | 'modules'>): MachineFacts {
   const ports = bridgePorts(spec);
   const cgroups = new Set<string>(['/']);
   for (const s of spec.sockets ?? []) {
@@ -196,7 +289,7 @@ export function machineFacts(spec: Pick<MachineSpec, 'devices' | 'sockets'>): Ma
     const parts = s.cgroup.split('/').filter(Boolean);
     for (let i = 1; i <= parts.length; i++) cgroups.add(`/${parts.slice(0, i).join('/')}`);
   }
-  return { ...(ports ? { bridgePorts: ports } : {}), cgroups: [...cgroups] };
+  return { ...(ports ? { bridgePorts: ports } : {}), cgroups: [...cgroups], ...(spec.modules ? { modules: spec.modules } : {}) };
 }
 
 /** The bridge ports of a machine (every bridge's), or undefined when it declares no bridge. */

@@ -9,6 +9,7 @@
  * `match`/`target` run per packet: they never throw and never parse text.
  * `save` prints the canonical `iptables-save` text of the options.
  */
+import type { ModuleSettings } from './conntrack/module-params.js';
 import { Family } from '../packet/inet-addr.js';
 import type { GuestServices, Hook, Skb, XtParams } from './types.js';
 import type { Ruleset } from './rules/model.js';
@@ -85,6 +86,8 @@ export interface ParseContext {
   readonly bridgePorts?: readonly string[];
   /** The cgroup2 paths that exist on the machine (`/a/b`); only the root `/` when absent. */
   readonly cgroups?: readonly string[];
+  /** The helper modules' parameters (machine file `modules:`): their `ports` name the helpers `CT --helper` may give; the defaults when absent. */
+  readonly modules?: ModuleSettings;
 }
 
 /** What `check` knows: the hooks from which the rule's chain is reachable. */

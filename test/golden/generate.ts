@@ -50,6 +50,7 @@ import * as tcpudpFrags from './gen/tcpudp-frags.js';
 import * as rpfilter from './gen/rpfilter.js';
 import * as ipsetTypes from './gen/ipset-types.js';
 import * as ctHelpers from './gen/ct-helpers.js';
+import * as ctParams from './gen/ct-params.js';
 import * as ctNetbios from './gen/ct-netbios.js';
 import * as bridge from './gen/bridge.js';
 import * as ctAmanda from './gen/ct-amanda.js';
@@ -120,6 +121,7 @@ export const BUILDERS: Partial<Record<ScenarioName, () => Scenario>> = {
   rpfilter: rpfilter.build,
   'ipset-types': ipsetTypes.build,
   'ct-helpers': ctHelpers.build,
+  'ct-params': ctParams.build,
   'ct-netbios': ctNetbios.build,
   bridge: bridge.build,
   'ct-amanda': ctAmanda.build,

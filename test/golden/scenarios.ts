@@ -37,6 +37,7 @@ export const SCENARIOS = [
   'rpfilter',
   'ipset-types',
   'ct-helpers',
+  'ct-params',
   'ct-netbios',
   'bridge',
   'ct-amanda',

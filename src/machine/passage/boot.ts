@@ -32,11 +32,30 @@
  * [u16 lo, u16 hi] (dport), [u8 suppress_prefixlength]`. Then, when the
  * machine file sets any sysctl, u8 accept_local, u8 net.ipv4.fwmark_reflect,
  * u8 net.ipv6.fwmark_reflect, u8 net.netfilter.nf_conntrack_acct (each 0, 1, or 0xff when the file leaves it
- * out; the rules' count written first, 0 when none).
+ * out; the rules' count written first, 0 when none). Then, when the
+ * machine sets any conntrack sysctl beyond `conntrack:`'s three or any
+ * helper module parameter (everything before written, sysctls 0xff when
+ * unset): u16 count of net.netfilter sysctls, each `str8 name (without
+ * net.netfilter.), u32 value`; u16 count of module parameters, each `str8
+ * module, str8 parameter, u8 is a list, u8 count, u32 values...`.
  */
 import { Family, familyBits, InetAddr } from '../../packet/inet-addr.js';
 import type { BridgeConfig, IfAddress, NetDevice } from '../../netfilter/types.js';
-import type { FailPolicy, MachineSpec, QueueSpec, RouteKind, RouteSpec, RuleAction, RuleSpec, SocketSpec, Sysctls } from '../spec.js';
+import {
+  NF_SYSCTLS,
+  NF_SYSCTLS_EXTRA,
+  type FailPolicy,
+  type MachineSpec,
+  type MutableConntrack,
+  type QueueSpec,
+  type RouteKind,
+  type RouteSpec,
+  type RuleAction,
+  type RuleSpec,
+  type SocketSpec,
+  type Sysctls,
+} from '../spec.js';
+import { moduleParamError, type ModuleSettings } from '../../netfilter/conntrack/module-params.js';
 
 const ROUTE_KINDS: readonly RouteKind[] = ['unicast', 'blackhole', 'unreachable', 'prohibit', 'throw'];
 const RULE_ACTIONS: readonly RuleAction[] = ['table', 'blackhole', 'unreachable', 'prohibit', 'nop'];
@@ -210,7 +229,10 @@ export function encodeBoot(b: BootMsg): Uint8Array {
   const hosts = Object.entries(b.spec.hosts ?? {});
   const rules = b.spec.rules ?? [];
   const sy = b.spec.sysctl;
-  const sysctl = sy && SYSCTL_FIELDS.some((f) => sy[f] !== undefined) ? sy : undefined;
+  const nf = ct ? NF_SYSCTLS_EXTRA.filter((s) => s.get(ct) !== undefined) : [];
+  const modules = Object.entries(b.spec.modules ?? {}).flatMap(([m, ps]) => Object.entries(ps).map(([p, v]) => [m, p, v] as const));
+  const more = nf.length > 0 || modules.length > 0;
+  const sysctl = (sy && SYSCTL_FIELDS.some((f) => sy[f] !== undefined)) || more ? (sy ?? {}) : undefined;
   if (sockets.length || queues.length || hosts.length || rules.length || sysctl !== undefined) {
     w.u16(sockets.length);
     for (const s of sockets) {
@@ -240,6 +262,19 @@ export function encodeBoot(b: BootMsg): Uint8Array {
     }
     // The sysctls: u8 each (0, 1, 0xff unset).
     if (sysctl !== undefined) for (const f of SYSCTL_FIELDS) w.u8(sysctl[f] === undefined ? 0xff : sysctl[f] ? 1 : 0);
+    if (more) {
+      w.u16(nf.length);
+      for (const s of nf) w.str(s.name, 1).u32(s.get(ct!)!);
+      w.u16(modules.length);
+      for (const [m, p, v] of modules) {
+        const list = typeof v === 'number' ? [v] : v;
+        w.str(m, 1)
+          .str(p, 1)
+          .u8(typeof v === 'number' ? 0 : 1)
+          .u8(list.length);
+        for (const x of list) w.u32(x);
+      }
+    }
   }
   return w.done();
 }
@@ -317,7 +352,8 @@ export function decodeBoot(b: Uint8Array): BootMsg {
     if (hi < lo) throw new PassageError(`boot parameters: trace range ${lo}-${hi}`);
     trace.push([lo, hi]);
   }
-  let conntrack: { max?: number; tcpLoose?: boolean; tcpBeLiberal?: boolean } | undefined;
+  let conntrack: MutableConntrack | undefined;
+  let modules: ModuleSettings | undefined;
   if (r.u8()) {
     const max = r.u32();
     const loose = r.u8();
@@ -382,6 +418,31 @@ export function decodeBoot(b: Uint8Array): BootMsg {
         if (v !== 0xff) sysctl[f] = v === 1;
       }
     }
+    if (t.pos < tail.length) {
+      const c: MutableConntrack = { ...conntrack };
+      const nfCount = t.u16();
+      for (let n = nfCount, i = 0; i < n; i++) {
+        const name = t.str(1);
+        const v = t.u32();
+        const s = NF_SYSCTLS.find((x) => x.name === name);
+        if (!s || v < s.min || v > s.max) throw new PassageError(`boot parameters: sysctl net.netfilter.${name} ${v}`);
+        s.set(c, v);
+      }
+      if (nfCount) conntrack = c;
+      const set: Record<string, Record<string, number | readonly number[]>> = {};
+      for (let n = t.u16(), i = 0; i < n; i++) {
+        const m = t.str(1);
+        const p = t.str(1);
+        const list = t.u8();
+        const vs: number[] = [];
+        for (let k = t.u8(), j = 0; j < k; j++) vs.push(t.u32());
+        const v = list ? vs : vs[0];
+        const err = list > 1 || (!list && vs.length !== 1) ? 'malformed' : moduleParamError(m, p, v, set);
+        if (err) throw new PassageError(`boot parameters: module parameter ${m} ${p}: ${err}`);
+        (set[m] ??= {})[p] = v!;
+      }
+      if (Object.keys(set).length) modules = set;
+    }
     t.end();
   }
   r.end();
@@ -393,6 +454,7 @@ export function decodeBoot(b: Uint8Array): BootMsg {
     ...(Object.keys(sysctl).length ? { sysctl } : {}),
     failPolicy,
     ...(conntrack ? { conntrack } : {}),
+    ...(modules ? { modules } : {}),
     ...(sockets.length ? { sockets } : {}),
     ...(queues.length ? { queues } : {}),
     ...(Object.keys(hosts).length ? { hosts } : {}),

@@ -322,6 +322,12 @@ export class GuestStack {
             ...(cts?.tcpLoose !== undefined ? { tcpLoose: cts.tcpLoose } : {}),
             ...(cts?.tcpBeLiberal !== undefined ? { tcpBeLiberal: cts.tcpBeLiberal } : {}),
             ...(opts.spec.sysctl?.conntrackAcct !== undefined ? { acct: opts.spec.sysctl.conntrackAcct } : {}),
+            ...(cts?.checksum !== undefined ? { checksum: cts.checksum } : {}),
+            ...(cts?.tcpMaxRetrans !== undefined ? { tcpMaxRetrans: cts.tcpMaxRetrans } : {}),
+            ...(cts?.tcpIgnoreInvalidRst !== undefined ? { tcpIgnoreInvalidRst: cts.tcpIgnoreInvalidRst } : {}),
+            ...(cts?.tcpTimeouts ? { tcpTimeouts: cts.tcpTimeouts } : {}),
+            ...(cts?.timeouts ? { timeouts: cts.timeouts } : {}),
+            ...(opts.spec.modules ? { modules: opts.spec.modules } : {}),
             clockOriginNs: this.originNs,
           })
         : null;
@@ -330,6 +336,7 @@ export class GuestStack {
     if (this.ct) {
       this.ct.broadcastMask = (skb) => this.broadcastMask(skb);
       this.ct.routesAlike = (a, b) => this.routesAlike(a, b);
+      this.ct.routesBy = (skb, a) => this.routesBy(skb, a);
     }
     for (const d of opts.spec.devices) if (d.unit >= 0) this.devByUnit[d.unit] = d;
     const bridges = opts.spec.devices.filter((d) => d.bridge);
@@ -1139,6 +1146,20 @@ export class GuestStack {
     return r1.dev === r2.dev && r1.gateway.equals(r2.gateway);
   }
 
+  /**
+   * sip_external_media's test: a route to `a` exists (nf_ip_route,
+   * nf_ip6_route) and leaves by the packet's own route's device (its output
+   * device; lo for a packet delivered locally, as a local route's).
+   */
+  private routesBy(_skb: Skb, a: InetAddr): boolean {
+    const r = this.fib.lookup(a);
+    if (!r.dev || r.type === RouteType.Unreachable) return false;
+    return r.dev === (this.hookOutDev ?? this.lo);
+  }
+
+  /** The output device of the hook the packet last went through (null on the input path): its route's device when conntrack confirms it. */
+  private hookOutDev: NetDevice | null = null;
+
   /** `ip` is the stack's to change: a consumed page message's bytes, or a packet netfilter built. */
   private localOutPath(ip: Uint8Array, frameNo: number, generated: boolean, cause?: PendingCause): void {
     const skb = this.skb.load(ip).begin(null, PacketType.Host, frameNo, generated);
@@ -1396,6 +1417,7 @@ export class GuestStack {
   private hook(hook: Hook, inDev: NetDevice | null, outDev: NetDevice | null, frameNo: number, generated = false): boolean {
     this.curHook = hook;
     this.curIn = inDev;
+    this.hookOutDev = outDev;
     const tables = (this.skb.family === Family.V6 ? this.hooks6 : this.hooks)[hook]!;
     // nf_conntrack_in runs at priority -200 on PREROUTING and OUTPUT, after raw.
     let ctPending = (this.skb.family === Family.V6 ? this.ct6 : this.ct4) && (hook === Hook.PreRouting || hook === Hook.LocalOut);

@@ -6,7 +6,7 @@
  * connection from the server to the client's port n (at most five digits,
  * a u16 that wraps; a port 0 stops the reading). Each reply packet also
  * sets the UDP entry to expire 300 seconds later (the module's
- * master_timeout). Up to four expectations per entry (measured on the
+ * master_timeout, module-params.ts). Up to four expectations per entry (measured on the
  * reference kernel), 180 seconds each.
  */
 import { NF_ACCEPT, type Skb } from '../types.js';
@@ -22,9 +22,6 @@ export type AmandaNatHook = PayloadNatHook;
 
 /** The hook slot (null until the NAT helpers are loaded). */
 export const amandaNatHook: { fn: AmandaNatHook | null } = { fn: null };
-
-/** The module's master_timeout (seconds). */
-const MASTER_TIMEOUT = 300;
 
 const enc = new TextEncoder();
 const CONNECT = enc.encode('CONNECT ');
@@ -49,7 +46,7 @@ export const amandaHelper: Helper = {
 
   help(host: HelperHost, skb: Skb, thoff: number, conn: Conn, ctinfo: number): number {
     if (ctinfo < IP_CT_IS_REPLY) return NF_ACCEPT;
-    host.refreshTimeout(conn, MASTER_TIMEOUT);
+    host.refreshTimeout(conn, host.params.amandaMasterTimeout);
     const d = skb.data;
     const len = skb.len;
     const dataoff = thoff + 8;

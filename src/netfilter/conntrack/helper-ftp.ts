@@ -315,17 +315,19 @@ export const ftpHelper: Helper = {
       found = findPattern(d, dataoff, datalen, s, cmd);
       if (found) break;
     }
-    if (found === -1) return helperDrop(ftpHelper, `partial matching of \`${which!.text}'`);
+    if (found === -1) return helperDrop(conn.helper ?? ftpHelper, `partial matching of \`${which!.text}'`);
     let verdict = NF_ACCEPT;
     // The expectation is for the other direction: from the other end to the address the command
-    // names; a command naming another address is not recorded (loose is 0).
-    if (found === 1 && cmd.addr.equals(sender)) {
+    // names; a command naming another address is not recorded, unless the module's `loose` is 1
+    // (then that address is expected).
+    const elsewhere = found === 1 && !cmd.addr.equals(sender);
+    if (found === 1 && (!elsewhere || host.params.ftpLoose)) {
       const other = conn.tuple(1 - dir);
-      const exp = new Expectation(conn, 0, 6, other.src.clone(), other.dst.clone(), -1, cmd.port);
+      const exp = new Expectation(conn, 0, 6, other.src.clone(), elsewhere ? cmd.addr.clone() : other.dst.clone(), -1, cmd.port);
       // NAT might want to mangle the packet, and register the (possibly changed) expectation itself.
       const nat = ftpNatHook.fn;
       if (nat !== null && conn.status & (IPS_SRC_NAT | IPS_DST_NAT)) verdict = nat(host, skb, conn, ctinfo, which!.type, thoff, match.off, match.len, exp);
-      else if (host.expectRelated(exp) !== 0) verdict = helperDrop(ftpHelper, 'cannot add expectation');
+      else if (host.expectRelated(exp) !== 0) verdict = helperDrop(conn.helper ?? ftpHelper, 'cannot add expectation');
     }
     if (endsInNl) updateNlSeq(seqs, nextSeq);
     return verdict;

@@ -72,10 +72,6 @@ import { choiceIndex, component, type DNode, decodeH245Message, decodeQ931, deco
 import { H323_USER_INFORMATION, MULTIMEDIA_SYSTEM_CONTROL_MESSAGE, RAS_MESSAGE } from './h323-types.js';
 import { Expectation, helperDrop, helperLog, NF_CT_EXPECT_PERMANENT, type Helper, type HelperHost } from './helpers.js';
 
-/** Module parameters (their defaults). */
-const DEFAULT_RRQ_TTL = 300;
-const GKROUTED_ONLY = true;
-const CALLFORWARD_FILTER = true;
 /** H323_MAX_SIZE: the most of a payload the helpers read. */
 const H323_MAX_SIZE = 65535;
 /** H323_RTP_CHANNEL_MAX. */
@@ -403,7 +399,7 @@ function expectCallForwarding(c: Ctx, ta: DNode): number {
   const a = h225Addr(c.conn, c.skb.data, c.base, ta);
   if (!a || a.port === 0) return 0;
   const peer = c.conn.tuple(1 - c.dir);
-  if (CALLFORWARD_FILTER && c.host.sameRoute(a.addr, peer.src)) return 0;
+  if (c.host.params.h323CallforwardFilter && c.host.sameRoute(a.addr, peer.src)) return 0;
   const exp = new Expectation(c.conn, 0, 6, peer.src.clone(), a.addr, -1, a.port);
   exp.helper = q931Helper;
   const nat = natNeeded(c);
@@ -561,7 +557,7 @@ function expectQ931(c: Ctx, info: H323Info, list: readonly DNode[]): number {
   }
   if (!a) return 0;
   const peer = c.conn.tuple(1 - c.dir);
-  const exp = new Expectation(c.conn, 0, 6, GKROUTED_ONLY ? peer.src.clone() : null, peer.dst.clone(), -1, a.port);
+  const exp = new Expectation(c.conn, 0, 6, c.host.params.h323GkroutedOnly ? peer.src.clone() : null, peer.dst.clone(), -1, a.port);
   exp.helper = q931Helper;
   exp.flags = NF_CT_EXPECT_PERMANENT;
   const nat = rasNat(c);
@@ -600,7 +596,7 @@ function processRas(c: Ctx, info: H323Info, ras: DNode): number {
       if (expectQ931(c, info, rrq.get('callSignalAddress').items ?? []) < 0) return -1;
       const nat = rasNat(c);
       if (nat !== null && nat.setRasAddr(c, rrq.get('rasAddress').items ?? []) < 0) return -1;
-      info.timeout = rrq.v & RAS.rrqTtl ? rrq.get('timeToLive').v : DEFAULT_RRQ_TTL;
+      info.timeout = rrq.v & RAS.rrqTtl ? rrq.get('timeToLive').v : c.host.params.h323DefaultRrqTtl;
       return 0;
     }
     case RAS.rcf: {

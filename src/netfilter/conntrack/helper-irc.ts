@@ -1,7 +1,7 @@
 /**
  * The irc conntrack helper (net/netfilter/nf_conntrack_irc.c), IPv4 only,
- * with the module's defaults (ports=6667, max_dcc_channels=8,
- * dcc_timeout=300).
+ * with the module's parameters (module-params.ts; by default
+ * max_dcc_channels=8, dcc_timeout=300: the numbers below).
  *
  * It reads only what the IRC client sends (the original direction), once
  * the connection has seen traffic both ways, and at most the first 4095
@@ -100,6 +100,7 @@ export const ircHelper: Helper = {
   name: 'irc',
   proto: 6,
   policy: { maxExpected: 8, timeout: 300 },
+  policyWith: (p) => ({ maxExpected: p.ircMaxDccChannels, timeout: p.ircDccTimeout }),
   init: () => null,
 
   help(host: HelperHost, skb: Skb, thoff: number, conn: Conn, ctinfo: number): number {
@@ -139,7 +140,7 @@ export const ircHelper: Helper = {
         const nat = ircNatHook.fn;
         if (nat !== null && conn.status & (IPS_SRC_NAT | IPS_DST_NAT))
           return nat(host, skb, conn, ctinfo, thoff, dcc.begin - dataoff, dcc.end - dcc.begin, exp);
-        return host.expectRelated(exp) === 0 ? NF_ACCEPT : helperDrop(ircHelper, 'cannot add expectation');
+        return host.expectRelated(exp) === 0 ? NF_ACCEPT : helperDrop(conn.helper ?? ircHelper, 'cannot add expectation');
       }
     }
     return NF_ACCEPT;

@@ -11,17 +11,18 @@ import type { Helper, HelperHost } from './helpers.js';
 
 /** NMBD_PORT: the helper's own port, the expected answers' source port. */
 const NMBD_PORT = 137;
-/** The module's `timeout` parameter (seconds). */
+/** The module's `timeout` parameter's default (seconds; module-params.ts). */
 const TIMEOUT = 3;
 
 export const netbiosNsHelper: Helper = {
   name: 'netbios-ns',
   proto: 17,
   policy: { maxExpected: 1, timeout: TIMEOUT },
+  policyWith: (p) => ({ maxExpected: 1, timeout: p.netbiosNsTimeout }),
   init: () => null,
 
   help(host: HelperHost, skb: Skb, _thoff: number, conn: Conn, ctinfo: number): number {
-    broadcastHelp(host, skb, conn, ctinfo, NMBD_PORT, TIMEOUT);
+    broadcastHelp(host, skb, conn, ctinfo, NMBD_PORT, host.params.netbiosNsTimeout);
     return NF_ACCEPT;
   },
 };

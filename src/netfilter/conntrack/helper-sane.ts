@@ -60,6 +60,6 @@ export const saneHelper: Helper = {
     const port = (d[dataoff + 6]! << 8) | d[dataoff + 7]!;
     const o = conn.orig;
     const exp = new Expectation(conn, 0, 6, o.src.clone(), o.dst.clone(), -1, port);
-    return host.expectRelated(exp) === 0 ? NF_ACCEPT : helperDrop(saneHelper, 'cannot add expectation');
+    return host.expectRelated(exp) === 0 ? NF_ACCEPT : helperDrop(conn.helper ?? saneHelper, 'cannot add expectation');
   },
 };

@@ -6,7 +6,7 @@ import { helperIndex } from './helper-registry.js';
 import { sipHeader } from './helper-sip.js';
 import { helperLog } from './helpers.js';
 import { in4Pton, in6Pton, ptonEnd } from './inet-pton.js';
-import { Conntrack, IP_CT_NEW, IP_CT_RELATED, ZONE_DIR_BOTH, zoneTemplate } from './index.js';
+import { Conntrack, IP_CT_NEW, IP_CT_RELATED, ZONE_DIR_BOTH, zoneTemplate, type ConntrackOptions } from './index.js';
 
 const enc = new TextEncoder();
 const A = '192.0.2.10';
@@ -22,9 +22,14 @@ function sip(lines: string[], body = ''): string {
 
 /** A conntrack table with packets sent through in() and confirm(), each one millisecond apart. */
 class Rig {
-  readonly ct = new Conntrack();
+  readonly ct: Conntrack;
   now = 1_000_000_000;
-  constructor(readonly v6 = false) {}
+  constructor(
+    readonly v6 = false,
+    opts: ConntrackOptions = {},
+  ) {
+    this.ct = new Conntrack(opts);
+  }
   get a(): string {
     return this.v6 ? A6 : A;
   }
@@ -129,6 +134,25 @@ describe('sip helper', () => {
     expect(r.u(A, 41000, P, 30001, 'rtcp').skb.ctinfo).toBe(IP_CT_RELATED);
     // The entry expires sip_timeout (3600 s) after each message.
     expect(r.ct.list(r.now)).toContain(`udp      17 3599 src=${A} dst=${P} sport=5060 dport=5060 src=${P}`);
+  });
+
+  it('with sip_direct_media 0 expects the media of any address, from anywhere; sip_timeout and sip_direct_signalling 0 are read too', () => {
+    const r = new Rig(false, { modules: { nf_conntrack_sip: { sip_direct_media: 0, sip_direct_signalling: 0, sip_timeout: 600 } } });
+    r.u(A, 5060, P, 5060, sip(['INVITE sip:b@203.0.113.50 SIP/2.0', 'CSeq: 1 INVITE'], sdp('198.51.100.7', 'audio 20000')));
+    expect(r.expectations()).toEqual([
+      `179 proto=17 src=0.0.0.0 dst=198.51.100.7 sport=0 dport=20000 master-src=${A} master-dst=${P} sport=5060 dport=5060 class=1`,
+      `179 proto=17 src=0.0.0.0 dst=198.51.100.7 sport=0 dport=20001 master-src=${A} master-dst=${P} sport=5060 dport=5060 class=1`,
+    ]);
+    expect(r.u('192.0.2.99', 40000, '198.51.100.7', 20000, 'rtp').skb.ctinfo).toBe(IP_CT_RELATED);
+    expect(r.ct.list(r.now)).toContain(`udp      17 600 src=${A} dst=${P} sport=5060 dport=5060`);
+    r.u(A, 5060, P, 5060, sip(['REGISTER sip:x SIP/2.0', 'CSeq: 5 REGISTER', `Contact: <sip:a@${A}:5062>`, 'Expires: 3600']));
+    expect(r.expectations().filter((l) => l.includes('class=0'))).toEqual([
+      `179 proto=17 src=0.0.0.0 dst=${A} sport=0 dport=5062 master-src=${A} master-dst=${P} sport=5060 dport=5060 PERMANENT,INACTIVE class=0`,
+    ]);
+    // With the defaults, media for an address other than the sender's is not expected.
+    const d = new Rig();
+    d.u(A, 5060, P, 5060, sip(['INVITE sip:b@203.0.113.50 SIP/2.0', 'CSeq: 1 INVITE'], sdp('198.51.100.7', 'audio 20000')));
+    expect(d.expectations()).toEqual([]);
   });
 
   it('BYE and a final failure of the last INVITE flush the media expectations; CANCEL does not', () => {

@@ -1,7 +1,8 @@
 /**
  * The sip conntrack helper (net/netfilter/nf_conntrack_sip.c), UDP and TCP,
- * both families, with the module's defaults (sip_timeout 3600,
- * sip_direct_media 1, sip_direct_signalling 1, sip_external_media 0).
+ * both families, with the module's parameters (module-params.ts; by
+ * default sip_timeout 3600, sip_direct_media 1, sip_direct_signalling 1,
+ * sip_external_media 0: what is described below).
  *
  * Every packet with a payload sets the entry to expire sip_timeout seconds
  * later (a TCP one too, whatever its TCP state). A UDP datagram is one SIP
@@ -67,8 +68,7 @@ import {
 } from './helpers.js';
 import { in4Pton, in6Pton, ptonEnd } from './inet-pton.js';
 
-/** The module parameters (their defaults). */
-const SIP_TIMEOUT = 3600;
+/** The standard SIP port. */
 const SIP_PORT = 5060;
 
 /** enum sip_expectation_classes. */
@@ -703,9 +703,16 @@ function flushExpectations(c: Ctx, media: boolean): void {
  */
 function setExpectedRtpRtcp(c: Ctx, msg: Msg, daddr: InetAddr, mport: number, cls: number, mediaoff: number, medialen: number): number {
   const conn = c.conn;
+  const params = c.host.params;
   // sip_direct_media: only media of the sender's own address, from the other end of the signalling.
-  if (!daddr.equals(conn.tuple(c.dir).src)) return NF_ACCEPT;
-  const saddr = conn.tuple(1 - c.dir).src;
+  // Without it the media may come from anywhere (its source address 0 in the look-up: any); with
+  // sip_external_media, media reached by the device the message leaves by is not expected.
+  let saddr: InetAddr | null = null;
+  if (params.sipDirectMedia) {
+    if (!daddr.equals(conn.tuple(c.dir).src)) return NF_ACCEPT;
+    saddr = conn.tuple(1 - c.dir).src;
+  } else if (params.sipExternalMedia && c.host.sameDevice(c.skb, daddr)) return NF_ACCEPT;
+  const lookFrom = saddr ?? InetAddr.any(conn.family);
   // The same media seen on another SIP entry (a call forked to several phones) is expected once; when
   // that entry's expectation was translated and this entry is NATed too, both ends are taken to reach
   // each other directly: the media port is rewritten to the untranslated one, which is expected too.
@@ -714,7 +721,7 @@ function setExpectedRtpRtcp(c: Ctx, msg: Msg, daddr: InetAddr, mport: number, cl
   let directRtp = false;
   let skipExpect = false;
   do {
-    const other = c.host.findExpectation(17, saddr, tdst, 0, tport, conn.zone);
+    const other = c.host.findExpectation(17, lookFrom, tdst, 0, tport, conn.zone);
     if (other === null || other.master === conn || other.master.helper !== conn.helper || other.cls !== cls) break;
     const saved = other.savedAddr;
     if (!directRtp && saved !== null && (!saved.equals(other.dst) || other.savedProto !== other.dport) && c.nat !== null) {
@@ -727,8 +734,8 @@ function setExpectedRtpRtcp(c: Ctx, msg: Msg, daddr: InetAddr, mport: number, cl
   const base = tport & ~1;
   if (directRtp && c.nat !== null && c.nat.sdpPort(c, msg, mediaoff, medialen, base) !== NF_ACCEPT) return NF_DROP;
   if (skipExpect) return NF_ACCEPT;
-  const rtp = new Expectation(conn, cls, 17, saddr.clone(), daddr.clone(), -1, base);
-  const rtcp = new Expectation(conn, cls, 17, saddr.clone(), daddr.clone(), -1, base + 1);
+  const rtp = new Expectation(conn, cls, 17, saddr?.clone() ?? null, daddr.clone(), -1, base);
+  const rtcp = new Expectation(conn, cls, 17, saddr?.clone() ?? null, daddr.clone(), -1, base + 1);
   if (c.nat !== null && !directRtp) return c.nat.sdpMedia(c, msg, rtp, rtcp, mediaoff, medialen, daddr);
   const errp = c.host.expectRelated(rtp, NF_CT_EXP_F_SKIP_MASTER);
   if (errp === 0 || errp === -114) {
@@ -835,8 +842,9 @@ const registerRequest: Request = (c, msg, cseq) => {
   if (n < 0) return helperDrop(c.helper, 'cannot parse expires');
   if (n > 0) expires = numeric.v;
   if (expires !== 0) {
-    // sip_direct_signalling: only from the registrar.
-    const exp = new Expectation(conn, SIP_EXPECT_SIGNALLING, proto, conn.tuple(1 - c.dir).src.clone(), uri.addr.clone(), -1, uri.port);
+    // sip_direct_signalling: only from the registrar (else from anywhere).
+    const from = c.host.params.sipDirectSignalling ? conn.tuple(1 - c.dir).src.clone() : null;
+    const exp = new Expectation(conn, SIP_EXPECT_SIGNALLING, proto, from, uri.addr.clone(), -1, uri.port);
     exp.helper = conn.helper;
     exp.flags = NF_CT_EXPECT_PERMANENT | NF_CT_EXPECT_INACTIVE;
     if (c.nat !== null) {
@@ -991,7 +999,7 @@ export const sipUdpHelper: Helper = {
   help(host: HelperHost, skb: Skb, thoff: number, conn: Conn, ctinfo: number): number {
     const dataoff = thoff + 8;
     if (dataoff >= skb.len) return NF_ACCEPT;
-    host.refreshTimeout(conn, SIP_TIMEOUT);
+    host.refreshTimeout(conn, host.params.sipTimeout);
     if (skb.len - dataoff < MIN_LEN) return NF_ACCEPT;
     return processMsg(ctxOf(host, skb, thoff, conn, ctinfo, sipUdpHelper), { d: skb.data, base: dataoff, limit: skb.len, family: conn.family });
   },
@@ -1012,7 +1020,7 @@ export const sipTcpHelper: Helper = {
     if (thoff + 20 > limit) return NF_ACCEPT;
     let dataoff = thoff + (d[thoff + 12]! >> 4) * 4;
     if (dataoff >= limit) return NF_ACCEPT;
-    host.refreshTimeout(conn, SIP_TIMEOUT);
+    host.refreshTimeout(conn, host.params.sipTimeout);
     if (limit - dataoff < MIN_LEN) return NF_ACCEPT;
     const c = ctxOf(host, skb, thoff, conn, ctinfo, sipTcpHelper);
     let ret = NF_ACCEPT;

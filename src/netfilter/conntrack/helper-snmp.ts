@@ -31,7 +31,7 @@ import { ACT_VERSION, decodeSnmp, type BerAction } from './snmp-ber.js';
 
 const SNMP_PORT = 161;
 const SNMP_TRAP_PORT = 162;
-/** nf_conntrack_snmp's `timeout` parameter (seconds). */
+/** nf_conntrack_snmp's `timeout` parameter's default (seconds; module-params.ts). */
 const TIMEOUT = 30;
 
 /** The translation under way (struct snmp_ctx). */
@@ -134,10 +134,11 @@ export const snmpHelper: Helper = {
   name: 'snmp',
   proto: 17,
   policy: { maxExpected: 1, timeout: TIMEOUT },
+  policyWith: (p) => ({ maxExpected: 1, timeout: p.snmpTimeout }),
   init: () => null,
 
   help(host: HelperHost, skb: Skb, thoff: number, conn: Conn, ctinfo: number): number {
-    broadcastHelp(host, skb, conn, ctinfo, SNMP_PORT, TIMEOUT);
+    broadcastHelp(host, skb, conn, ctinfo, SNMP_PORT, host.params.snmpTimeout);
     if (conn.status & (IPS_SRC_NAT | IPS_DST_NAT)) return snmpNat(snmpHelper, skb, thoff, conn, ctinfo);
     return NF_ACCEPT;
   },

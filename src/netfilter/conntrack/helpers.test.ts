@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ipv4, ipv6, tcp, udp } from '../../packet/build.js';
 import { Hook, NF_ACCEPT, Skb } from '../types.js';
 import { helperIndex } from './helper-registry.js';
-import { Conntrack, IPS_EXPECTED, IP_CT_NEW, IP_CT_RELATED, ZONE_DIR_BOTH, zoneTemplate, type Conn } from './index.js';
+import { Conntrack, IPS_EXPECTED, IP_CT_NEW, IP_CT_RELATED, ZONE_DIR_BOTH, zoneTemplate, type Conn, type ConntrackOptions } from './index.js';
 
 const C = '192.0.2.10';
 const SRV = '203.0.113.21';
@@ -12,14 +12,17 @@ const enc = new TextEncoder();
 
 /** A control connection with the ftp (or tftp) helper, driven packet by packet through in() and confirm(). */
 class Rig {
-  readonly ct = new Conntrack();
+  readonly ct: Conntrack;
   now = 1_000_000_000;
   cseq = 1000;
   sseq = 900000;
   constructor(
     readonly v6 = false,
     readonly helper = 'ftp',
-  ) {}
+    opts: ConntrackOptions = {},
+  ) {
+    this.ct = new Conntrack(opts);
+  }
 
   send(ip: Uint8Array, tmpl = -1): { skb: Skb; ok: boolean } {
     const skb = ip[0]! >> 4 === 6 ? new Skb().loadV6(ip) : new Skb().load(ip);
@@ -72,8 +75,8 @@ class Rig {
   }
 }
 
-function loggedIn(v6 = false): Rig {
-  const r = new Rig(v6).open();
+function loggedIn(v6 = false, opts: ConntrackOptions = {}, helper = 'ftp'): Rig {
+  const r = new Rig(v6, helper, opts).open();
   r.sv('220 hi\r\n');
   r.cl('USER a\r\n');
   r.sv('331 pw\r\n');
@@ -86,6 +89,23 @@ describe('ftp helper', () => {
     const r = loggedIn();
     expect(r.control().helper?.name).toBe('ftp');
     expect(r.ct.list(r.now)).toContain('mark=0 helper=ftp use=1');
+  });
+
+  it('a PORT naming another address is ignored, unless the module parameter loose is 1 (then that address is expected)', () => {
+    const strict = loggedIn();
+    expect(strict.cl('PORT 192,0,2,99,156,65\r\n')).toBe(true);
+    expect(strict.expectations()).toBe('');
+    const loose = loggedIn(false, { modules: { nf_conntrack_ftp: { loose: 1 } } });
+    expect(loose.cl('PORT 192,0,2,99,156,65\r\n')).toBe(true);
+    expect(loose.expectations()).toMatch(/^300 proto=6 src=203.0.113.21 dst=192.0.2.99 sport=0 dport=40001 .* helper=ftp\n$/);
+    expect(loose.data(SRV, '192.0.2.99', 20, 40001).ctinfo).toBe(IP_CT_RELATED);
+  });
+
+  it('a helper named after a port of the ports parameter (ftp-2121) is the ftp helper under that name', () => {
+    const r = loggedIn(false, { modules: { nf_conntrack_ftp: { ports: [21, 2121] } } }, 'ftp-2121');
+    expect(r.cl('PORT 192,0,2,10,156,65\r\n')).toBe(true);
+    expect(r.expectations()).toMatch(/ helper=ftp-2121\n$/);
+    expect(r.ct.list(r.now)).toContain('mark=0 helper=ftp-2121 use=1');
   });
 
   it('PORT expects the server to connect to the named port; the data connection is RELATED, its master the control', () => {

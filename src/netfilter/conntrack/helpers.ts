@@ -25,6 +25,7 @@ import { Family, InetAddr } from '../../packet/inet-addr.js';
 import type { Manip, NatRange } from '../nat/range.js';
 import { NF_ACCEPT, type Skb } from '../types.js';
 import type { Conn, Tuple } from './conn.js';
+import { helperBaseName, type ModuleParams, type ModuleSettings } from './module-params.js';
 
 /** struct nf_conntrack_expect_policy. */
 export interface ExpectPolicy {
@@ -110,6 +111,14 @@ export interface HelperHost {
    * both exist and leave by the same device to the same next hop?
    */
   sameRoute(a: InetAddr, b: InetAddr): boolean;
+  /**
+   * sip_external_media's test: does the route to `addr` (nf_ip_route,
+   * nf_ip6_route) leave by the device the packet's own route does
+   * (skb_dst(skb)->dev: its output device, lo for one delivered locally)?
+   */
+  sameDevice(skb: Skb, addr: InetAddr): boolean;
+  /** The helper modules' parameters (the machine file's `modules:`, the kernel's defaults otherwise). */
+  readonly params: ModuleParams;
 }
 
 /** struct nf_conntrack_helper: one emulated helper. */
@@ -121,6 +130,8 @@ export interface Helper {
   readonly policy: ExpectPolicy;
   /** One policy per expectation class (expect_policy[class], e.g. sip's signalling, audio, video, image). */
   readonly policies?: readonly ExpectPolicy[];
+  /** The policy when module parameters set it (irc's max_dcc_channels and dcc_timeout, netbios-ns's and snmp's timeout). */
+  policyWith?(params: ModuleParams): ExpectPolicy;
   /** Fresh per-entry state (nf_ct_helper_ext_add's data). */
   init(): unknown;
   /**
@@ -262,9 +273,22 @@ export function registerHelper(h: Helper): void {
   HELPER_TABLE.push(h);
 }
 
-/** The emulated helper's template index (for a CT rule's protocol, or the helper's only one), or 0. */
+const find = (name: string, proto?: number): Helper | undefined =>
+  proto === undefined ? [...EMULATED.values()].find((x) => x.name === name) : EMULATED.get(key(name, proto));
+
+/**
+ * The emulated helper's template index (for a CT rule's protocol, or the
+ * helper's only one), or 0. A helper a `ports` module parameter names
+ * after its port or place (`ftp-2121`, `sip-1`) is its module's helper
+ * under that name (made on first use).
+ */
 export function helperIndex(name: string, proto?: number): number {
-  const h = proto === undefined ? [...EMULATED.values()].find((x) => x.name === name) : EMULATED.get(key(name, proto));
+  let h = find(name, proto);
+  const m = /^(ftp|tftp|irc|sip|sane)-\d{1,5}$/.exec(name);
+  if (!h && m) {
+    for (const base of [...EMULATED.values()].filter((x) => x.name === m[1])) registerHelper({ ...base, name });
+    h = find(name, proto);
+  }
   return h ? HELPER_TABLE.indexOf(h) : 0;
 }
 
@@ -300,13 +324,15 @@ export const KERNEL_HELPERS: ReadonlyArray<{ name: string; proto: number; famili
 ];
 
 /**
- * xt_ct_set_helper's look-up: 'ok' (cofw emulates it), 'absent' (the kernel
+ * xt_ct_set_helper's look-up under the machine's module parameters
+ * (`ports` renames helpers: module-params.ts): 'ok' (cofw emulates it), 'absent' (the kernel
  * has no such helper for that family and protocol: "No such helper"), or
  * 'unemulated' (the kernel has it, cofw does not).
  */
-export function lookupHelper(name: string, family: Family, proto: number): 'ok' | 'absent' | 'unemulated' {
-  if (!KERNEL_HELPERS.some((k) => k.name === name && k.proto === proto && k.families.includes(family))) return 'absent';
-  return EMULATED.has(key(name, proto)) ? 'ok' : 'unemulated';
+export function lookupHelper(name: string, family: Family, proto: number, modules?: ModuleSettings): 'ok' | 'absent' | 'unemulated' {
+  const base = helperBaseName(name, modules);
+  if (base === undefined || !KERNEL_HELPERS.some((k) => k.name === base && k.proto === proto && k.families.includes(family))) return 'absent';
+  return EMULATED.has(key(base, proto)) ? 'ok' : 'unemulated';
 }
 
 /** Names of the emulated helpers, for messages and the README. */

@@ -70,9 +70,21 @@ import {
   type HelperHost,
   type NatHost,
 } from './helpers.js';
+import { moduleParams, type ModuleParams, type ModuleSettings } from './module-params.js';
 import { seqAdjust, seqadjExtAdd } from './seqadj.js';
 import { SCTP_STATE_NAMES, SctpVerdict, sctpError, sctpPacket, sctpTimeoutJiffies } from './sctp.js';
-import { TCP_UNACK_INDEX, TcpVerdict, takeShrink, tcpCanEarlyDrop, tcpMalformed, tcpNew, tcpPacket, tcpTimeoutJiffies, type TcpSettings } from './tcp.js';
+import {
+  TCP_TIMEOUTS_S,
+  TCP_UNACK_INDEX,
+  TcpVerdict,
+  takeShrink,
+  tcpCanEarlyDrop,
+  tcpMalformed,
+  tcpNew,
+  tcpPacket,
+  tcpTimeoutJiffies,
+  type TcpSettings,
+} from './tcp.js';
 
 export * from './conn.js';
 export { TCP_TIMEOUTS_S } from './tcp.js';
@@ -131,7 +143,16 @@ export interface ConntrackOptions {
   checksum?: boolean;
   /** nf_conntrack_acct: new entries count their packets and bytes (default false; a connbytes rule turns it on). */
   acct?: boolean;
+  /** nf_conntrack_tcp_timeout_* (seconds), each the kernel's default when absent. */
+  tcpTimeouts?: Partial<Record<keyof typeof TCP_TIMEOUTS_S, number>>;
+  /** nf_conntrack_udp_timeout, _udp_timeout_stream, _icmp_timeout, _icmpv6_timeout, _generic_timeout (seconds). */
+  timeouts?: Partial<Record<ConntrackTimeout, number>>;
+  /** The helper modules' parameters (module-params.ts); the kernel's defaults when absent. */
+  modules?: ModuleSettings;
 }
+
+/** The timeouts besides TCP's a machine may set (nf_conntrack_udp_timeout, _udp_timeout_stream, _icmp_timeout, _icmpv6_timeout, _generic_timeout). */
+export type ConntrackTimeout = 'udpUnreplied' | 'udpReplied' | 'icmp' | 'icmpv6' | 'generic';
 
 /** Jiffies (HZ=250) from virtual nanoseconds. */
 export function nsToJiffies(ns: number): number {
@@ -282,10 +303,11 @@ export class Conntrack implements HelperHost {
   private count = 0;
   private readonly checksum: boolean;
   private readonly tcp: TcpSettings;
-  private readonly genericTimeout = TIMEOUTS_S.generic * HZ;
-  private readonly udpUnreplied = TIMEOUTS_S.udpUnreplied * HZ;
-  private readonly udpReplied = TIMEOUTS_S.udpReplied * HZ;
-  private readonly icmpTimeout = TIMEOUTS_S.icmp * HZ;
+  private readonly genericTimeout: number;
+  private readonly udpUnreplied: number;
+  private readonly udpReplied: number;
+  private readonly icmpTimeout: number;
+  private readonly icmpv6Timeout: number;
   private readonly greUnreplied = TIMEOUTS_S.greUnreplied * HZ;
   private readonly greReplied = TIMEOUTS_S.greReplied * HZ;
   private readonly sctpTimeouts = sctpTimeoutJiffies();
@@ -319,6 +341,10 @@ export class Conntrack implements HelperHost {
   broadcastMask: (skb: Skb) => number = () => 0;
   /** The stack's answer to HelperHost.sameRoute; false without a stack. */
   routesAlike: (a: InetAddr, b: InetAddr) => boolean = () => false;
+  /** The stack's answer to HelperHost.sameDevice; false without a stack. */
+  routesBy: (skb: Skb, addr: InetAddr) => boolean = () => false;
+  /** HelperHost.params: the helper modules' parameters. */
+  readonly params: ModuleParams;
   /** Why `confirm` last returned false because a helper dropped the packet (nf_ct_helper_log), or null for a clash. */
   helperDropReason: string | null = null;
   /** Packets found INVALID (stat invalid). */
@@ -367,12 +393,19 @@ export class Conntrack implements HelperHost {
     this.expectMax = Math.max(1, Math.floor(this.buckets / 256)) * 4;
     this.checksum = opts.checksum ?? true;
     this.acct = opts.acct ?? false;
+    const t = opts.timeouts ?? {};
+    this.genericTimeout = (t.generic ?? TIMEOUTS_S.generic) * HZ;
+    this.udpUnreplied = (t.udpUnreplied ?? TIMEOUTS_S.udpUnreplied) * HZ;
+    this.udpReplied = (t.udpReplied ?? TIMEOUTS_S.udpReplied) * HZ;
+    this.icmpTimeout = (t.icmp ?? TIMEOUTS_S.icmp) * HZ;
+    this.icmpv6Timeout = (t.icmpv6 ?? TIMEOUTS_S.icmp) * HZ;
+    this.params = moduleParams(opts.modules);
     this.tcp = {
       loose: opts.tcpLoose ?? true,
       beLiberal: opts.tcpBeLiberal ?? false,
       maxRetrans: opts.tcpMaxRetrans ?? 3,
       ignoreInvalidRst: opts.tcpIgnoreInvalidRst ?? false,
-      timeouts: tcpTimeoutJiffies(),
+      timeouts: tcpTimeoutJiffies({ ...TCP_TIMEOUTS_S, ...opts.tcpTimeouts }),
     };
   }
 
@@ -902,7 +935,7 @@ export class Conntrack implements HelperHost {
         // Only echo and node information requests open an entry (nf_conntrack_icmpv6 valid_new).
         const t = conn.orig.dport >>> 8;
         if (!conn.confirmed && t !== 128 && t !== 139) return HANDLE_INVALID;
-        this.refreshAcct(conn, this.icmpTimeout, now);
+        this.refreshAcct(conn, this.icmpv6Timeout, now);
         return HANDLE_OK;
       }
       default:
@@ -1137,7 +1170,7 @@ export class Conntrack implements HelperHost {
       } else if (i.clashes(exp)) return -16; // -EBUSY
     }
     const mine = master.expectations ?? (master.expectations = []);
-    const policy = helper.policies?.[exp.cls] ?? helper.policy;
+    const policy = helper.policyWith?.(this.params) ?? helper.policies?.[exp.cls] ?? helper.policy;
     const max = policy.maxExpected;
     const count = (): number => mine.reduce((n, e) => n + (e.cls === exp.cls ? 1 : 0), 0);
     if (max && count() >= max) {
@@ -1179,6 +1212,11 @@ export class Conntrack implements HelperHost {
   /** HelperHost.sameRoute: the stack's answer (see HelperHost); no routes without a stack. */
   sameRoute(a: InetAddr, b: InetAddr): boolean {
     return this.routesAlike(a, b);
+  }
+
+  /** HelperHost.sameDevice: the stack's answer; false without a stack. */
+  sameDevice(skb: Skb, addr: InetAddr): boolean {
+    return this.routesBy(skb, addr);
   }
 
   /** HelperHost.localBroadcastMask. */

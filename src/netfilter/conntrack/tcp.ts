@@ -49,7 +49,7 @@ const T_RETRANS = 10;
 const T_UNACK = 11;
 
 /** Timeouts in jiffies, indexed by state (0..9), then RETRANS (10) and UNACK (11). */
-export function tcpTimeoutJiffies(t: typeof TCP_TIMEOUTS_S = TCP_TIMEOUTS_S): number[] {
+export function tcpTimeoutJiffies(t: Readonly<Record<keyof typeof TCP_TIMEOUTS_S, number>> = TCP_TIMEOUTS_S): number[] {
   return [0, t.synSent, t.synRecv, t.established, t.finWait, t.closeWait, t.lastAck, t.timeWait, t.close, t.synSent2, t.maxRetrans, t.unacknowledged].map(
     (s) => s * HZ,
   );

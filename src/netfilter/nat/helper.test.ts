@@ -7,6 +7,7 @@ import { Expectation, type HelperHost } from '../conntrack/helpers.js';
 import { seqAdjust, seqadjExtAdd, seqadjSet, seqOffset } from '../conntrack/seqadj.js';
 import { Skb } from '../types.js';
 import { ascii, expFindPort, mangleTcpPacket, mangleUdpPacket } from './helper.js';
+import { DEFAULT_MODULE_PARAMS } from '../conntrack/module-params.js';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -148,6 +149,8 @@ describe('nf_nat_exp_find_port', () => {
       findOwnExpectation: () => null,
       setExpectTimeout: () => {},
       sameRoute: () => false,
+      sameDevice: () => false,
+      params: DEFAULT_MODULE_PARAMS,
       nat: { setup: () => 0, random: () => draws.shift() ?? 0 },
       expectFind: () => null,
       lookup: () => null,

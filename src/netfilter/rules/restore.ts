@@ -34,6 +34,7 @@
  * read and ignored (counters start at zero; a rule's own `-c P B` sets
  * them), unless `restoreCounters` is set.
  */
+import type { ModuleSettings } from '../conntrack/module-params.js';
 import { MiB, sizeText } from '../../io/input-file.js';
 import { Family, InetAddr } from '../../packet/inet-addr.js';
 import { xtStrtoulAll } from '../args.js';
@@ -195,6 +196,8 @@ export interface LoadOptions {
    * `-m cgroup --path` must name one. The root `/` alone when absent.
    */
   cgroups?: readonly string[];
+  /** The helper modules' parameters (the machine file's `modules:`), for `CT --helper`. */
+  modules?: ModuleSettings;
 }
 
 /** An error at a word, before it knows its file (filled in by the line loop). */
@@ -1349,6 +1352,7 @@ export class RestoreParser {
       ...(this.opts.ipsets ? { ipsets: this.opts.ipsets } : {}),
       ...(this.opts.bridgePorts ? { bridgePorts: this.opts.bridgePorts } : {}),
       ...(this.opts.cgroups ? { cgroups: this.opts.cgroups } : {}),
+      ...(this.opts.modules ? { modules: this.opts.modules } : {}),
     };
     for (const l of p.loaded) for (const u of l.uses) (u.pos as { line: number }).line = lineNo;
     // Each rule a comma list expands into gets modules of its own (their state is per rule).
@@ -1469,6 +1473,7 @@ export class RestoreParser {
         hookMask,
         head: { proto: r.ip.proto, invProto: (r.ip.invflags & INV_PROTO) !== 0, fragment: r.ip.fragment, invFragment: (r.ip.invflags & INV_FRAG) !== 0 },
         ...(this.opts.cgroups ? { cgroups: this.opts.cgroups } : {}),
+        ...(this.opts.modules ? { modules: this.opts.modules } : {}),
       });
       const check = (hookMask: number): void => {
         const ctx = ctxFor(hookMask);

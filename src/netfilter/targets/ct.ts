@@ -27,7 +27,9 @@
  * have the helper for that family and protocol ("No such helper"). cofw
  * emulates ftp, tftp, netbios-ns, amanda, irc, sane, snmp, snmp_trap, pptp,
  * sip and the H.323 helpers (RAS, Q.931, H.245): every helper the kernel
- * has. --timeout names a timeout policy object, which a fresh machine
+ * has. The helper modules' `ports` parameters (machine file `modules:`)
+ * name them: `ftp-2121` with `nf_conntrack_ftp: {ports: [21, 2121]}`, and
+ * no `ftp` without 21 among them. --timeout names a timeout policy object, which a fresh machine
  * has none of, and is refused as the kernel refuses it.
  *
  * The kernel accepts both only in the raw table ("CT target: only valid in
@@ -151,7 +153,7 @@ export const ctTarget = defineTarget<CtConfig>({
     if (!nt) {
       // With --notrack the kernel ignores everything else (xt_ct_tg_check).
       // Without -p the kernel's own refusal (check) comes first.
-      if (helper && helperUse && ctx.head.proto !== 0 && !ctx.head.invProto && lookupHelper(helper, ctx.family, ctx.head.proto) === 'unemulated') {
+      if (helper && helperUse && ctx.head.proto !== 0 && !ctx.head.invProto && lookupHelper(helper, ctx.family, ctx.head.proto, ctx.modules) === 'unemulated') {
         throw new OptionError(
           `CT --helper ${helper}: cofw emulates the ${listText(emulatedHelperNames())} conntrack helpers only (no ${helper} expectations, so its related connections would be judged wrongly); remove the rule or judge its traffic without it`,
           helperUse,
@@ -167,7 +169,8 @@ export const ctTarget = defineTarget<CtConfig>({
     if (config.helper && (ctx.head.proto === 0 || ctx.head.invProto)) {
       throw new CheckError('xt_CT: You must specify a L4 protocol and not use inversions on it');
     }
-    if (config.helper && lookupHelper(config.helper, ctx.family, ctx.head.proto) === 'absent') throw new CheckError(`xt_CT: No such helper "${config.helper}"`);
+    if (config.helper && lookupHelper(config.helper, ctx.family, ctx.head.proto, ctx.modules) === 'absent')
+      throw new CheckError(`xt_CT: No such helper "${config.helper}"`);
     if (config.timeout) throw new CheckError(`xt_CT: No such timeout policy "${config.timeout}" (cofw's guest has no nfct timeout objects)`);
   },
 

@@ -537,3 +537,27 @@ describe('NFLOG', () => {
     expect(r.lines[0]![1]).toMatch(/^NFLOG group=5 prefix="in: " IN=veth1 OUT= .*SRC=192\.0\.2\.10 DST=198\.51\.100\.20 .*PROTO=TCP SPT=40000 DPT=80 /);
   });
 });
+
+describe('CT --helper under the helper modules ports parameters', () => {
+  const load = (rule: string, modules?: Parameters<typeof loadRuleset>[2]): string =>
+    saveRuleset(loadRuleset(`*raw\n${rule}\nCOMMIT\n`, 'r.v4', modules ?? {}))
+      .split('\n')
+      .find((l) => l.startsWith('-A'))!;
+  it('names each port helper as nf_ct_helper_init does: by port for ftp and sane, by place for tftp, irc and sip', () => {
+    const modules = { nf_conntrack_ftp: { ports: [21, 2121] }, nf_conntrack_sip: { ports: [5080, 5060] }, nf_conntrack_tftp: { ports: [1069] } };
+    expect(load('-A PREROUTING -p tcp -j CT --helper ftp-2121', { modules })).toBe('-A PREROUTING -p tcp -j CT --helper ftp-2121');
+    expect(load('-A PREROUTING -p tcp -j CT --helper ftp', { modules })).toBe('-A PREROUTING -p tcp -j CT --helper ftp');
+    expect(load('-A PREROUTING -p udp -j CT --helper sip-0', { modules })).toBe('-A PREROUTING -p udp -j CT --helper sip-0');
+    expect(load('-A PREROUTING -p tcp -j CT --helper sip', { modules })).toBe('-A PREROUTING -p tcp -j CT --helper sip');
+    expect(load('-A PREROUTING -p udp -j CT --helper tftp-0', { modules })).toBe('-A PREROUTING -p udp -j CT --helper tftp-0');
+    for (const [rule, name] of [
+      ['-A PREROUTING -p udp -j CT --helper tftp', 'tftp'],
+      ['-A PREROUTING -p udp -j CT --helper sip-1', 'sip-1'],
+      ['-A PREROUTING -p tcp -j CT --helper ftp-21', 'ftp-21'],
+      ['-A PREROUTING -p udp -j CT --helper ftp-2121', 'ftp-2121'],
+    ])
+      expect(() => load(rule!, { modules })).toThrow(`xt_CT: No such helper "${name}"`);
+    // Without the parameter (measured: the kernel's default ports), ftp-2121 is no helper.
+    expect(() => load('-A PREROUTING -p tcp -j CT --helper ftp-2121')).toThrow('xt_CT: No such helper "ftp-2121"');
+  });
+});
