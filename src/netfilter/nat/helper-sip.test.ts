@@ -5,6 +5,7 @@ import { l4Checksum } from '../../packet/checksum.js';
 import { Conn, IP_CT_ESTABLISHED, IP_CT_ESTABLISHED_REPLY, IPS_DST_NAT, IPS_SEQ_ADJUST, IPS_SRC_NAT } from '../conntrack/conn.js';
 import { sipTcpHelper, sipUdpHelper } from '../conntrack/helper-sip.js';
 import { type Expectation, helperLog, type HelperHost } from '../conntrack/helpers.js';
+import { DEFAULT_MODULE_PARAMS } from '../conntrack/module-params.js';
 import { seqadjExtAdd, seqOffset } from '../conntrack/seqadj.js';
 import { NF_ACCEPT, NF_DROP, Skb } from '../types.js';
 import './helper-sip.js';
@@ -43,6 +44,7 @@ function host(refuse: (e: Expectation) => number = () => 0): HelperHost & { exps
     findExpectation: () => null,
     refreshTimeout: () => undefined,
     refreshExpectation: () => true,
+    params: DEFAULT_MODULE_PARAMS,
   };
   return h as unknown as HelperHost & { exps: Expectation[] };
 }
