@@ -523,7 +523,7 @@ function shardRefusal(opts: ReplayOptions): string | undefined {
     // The guest refuses it, with its position: one worker says so.
     return 'the rule files do not load';
   }
-  const shared = sharedState(rs, rs6, sets);
+  const shared = sharedState(rs, rs6, sets, opts.machine.modules);
   if (shared.length) return sharedStateText(shared);
   return undefined;
 }

@@ -4,6 +4,7 @@ import { parseIpsets } from '../netfilter/ipset/ipset.js';
 import { Family } from '../packet/inet-addr.js';
 import { ethernet, fragHeader, icmp, icmp6, ipv4, ipv6, raw, tcp, udp } from '../packet/build.js';
 import { oneWorkerNote, sharedState } from './exactness.js';
+import type { ModuleSettings } from '../netfilter/conntrack/module-params.js';
 import { keyFrame } from './shard-key.js';
 
 const filter = (rules: string): string => `*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n${rules}\nCOMMIT\n`;
@@ -89,6 +90,18 @@ describe('state shared across connections', () => {
       '-p udp --dport 5060 -j CT --helper sip',
     ])
       expect(why(raw(`-A PREROUTING ${h}`))).toEqual([]);
+  });
+
+  it('takes the helper module parameters into account: ftp loose, sip media and signalling from anywhere, helpers named after a port', () => {
+    const shares = (rule: string, modules: ModuleSettings): string[] =>
+      sharedState(loadRuleset(`*raw\n${rule}\nCOMMIT\n`, 'r', { modules }), undefined, undefined, modules).map((s) => s.why);
+    expect(shares('-A PREROUTING -p tcp -j CT --helper ftp-2121', { nf_conntrack_ftp: { ports: [21, 2121] } })).toEqual([]);
+    expect(shares('-A PREROUTING -p tcp -j CT --helper ftp', { nf_conntrack_ftp: { loose: 1 } })).toEqual([
+      '-j CT --helper ftp: the connections it expects come from other addresses than its own (with nf_conntrack_ftp loose=1, data connections to the address a command names), which may be on another worker',
+    ]);
+    expect(shares('-A PREROUTING -p udp -j CT --helper sip', { nf_conntrack_sip: { sip_direct_media: 0 } })[0]).toMatch(/sip_direct_media=0/);
+    expect(shares('-A PREROUTING -p udp -j CT --helper sip', { nf_conntrack_sip: { sip_direct_signalling: 0 } })[0]).toMatch(/sip_direct_signalling=0/);
+    expect(shares('-A PREROUTING -p udp -j CT --helper sip', { nf_conntrack_sip: { sip_timeout: 60 } })).toEqual([]);
   });
 
   it('finds SET targets and sets with counters', () => {

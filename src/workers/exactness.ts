@@ -18,6 +18,7 @@
  */
 import type { Ruleset } from '../netfilter/rules/model.js';
 import type { IpsetStore } from '../netfilter/ipset/ipset.js';
+import { helperBaseName, moduleParams, type ModuleSettings } from '../netfilter/conntrack/module-params.js';
 
 /** A reason the rule sets hold state shared across connections: where, and what. */
 export interface SharedState {
@@ -57,7 +58,7 @@ function matchShares(name: string, config: unknown): string | undefined {
  * Helpers whose expected connections share the master's address pair (ftp's data connections, tftp's replies,
  * amanda's and sane's data connections, pptp's GRE, whose keymap entries name that pair too, sip's media and calls:
  * with sip_direct_media and sip_direct_signalling, from the other end of the signalling to the sender's own address)
- * or that expect none (snmp_trap).
+ * or that expect none (snmp_trap), under the modules' default parameters (paramPeers says which change that).
  */
 const PAIR_HELPERS = new Set(['ftp', 'tftp', 'amanda', 'sane', 'snmp_trap', 'pptp', 'sip']);
 
@@ -70,14 +71,27 @@ const EXPECTED_PEERS: Record<string, string> = {
   'Q.931': 'forwarded calls',
 };
 
+/** Why a helper the module parameters make expect other address pairs does so, or undefined (module-params.ts). */
+function paramPeers(base: string, modules: ModuleSettings | undefined): string | undefined {
+  const p = moduleParams(modules);
+  if (base === 'ftp' && p.ftpLoose) return 'with nf_conntrack_ftp loose=1, data connections to the address a command names';
+  if (base === 'sip' && !p.sipDirectMedia) return 'with nf_conntrack_sip sip_direct_media=0, media of any address from anywhere';
+  if (base === 'sip' && !p.sipDirectSignalling) return 'with nf_conntrack_sip sip_direct_signalling=0, calls from anywhere';
+  return undefined;
+}
+
 /** Why a target with this name and configuration shares state across connections. */
-function targetShares(name: string, config: unknown): string | undefined {
+function targetShares(name: string, config: unknown, modules: ModuleSettings | undefined): string | undefined {
   switch (name) {
     case 'CT': {
       const helper = (config as { helper?: string }).helper;
-      return helper && !PAIR_HELPERS.has(helper)
-        ? `-j CT --helper ${helper}: the connections it expects come from other addresses than its own${EXPECTED_PEERS[helper] ? ` (${EXPECTED_PEERS[helper]})` : ''}, which may be on another worker`
-        : undefined;
+      if (!helper) return undefined;
+      // A helper a ports parameter named (ftp-2121) is its module's.
+      const base = helperBaseName(helper, modules) ?? helper;
+      const peers = PAIR_HELPERS.has(base) ? paramPeers(base, modules) : (EXPECTED_PEERS[base] ?? '');
+      return peers === undefined
+        ? undefined
+        : `-j CT --helper ${helper}: the connections it expects come from other addresses than its own${peers ? ` (${peers})` : ''}, which may be on another worker`;
     }
     case 'SNAT':
     case 'DNAT':
@@ -104,7 +118,7 @@ function targetShares(name: string, config: unknown): string | undefined {
  * const shared = sharedState(loadRuleset(text, 'rules.v4'));
  * if (shared.length) console.error(`one worker: ${shared[0].where}: ${shared[0].why}`);
  */
-export function sharedState(ruleset: Ruleset | undefined, ruleset6?: Ruleset, ipsets?: IpsetStore): SharedState[] {
+export function sharedState(ruleset: Ruleset | undefined, ruleset6?: Ruleset, ipsets?: IpsetStore, modules?: ModuleSettings): SharedState[] {
   const out: SharedState[] = [];
   for (const rs of [ruleset, ruleset6]) {
     if (!rs) continue;
@@ -118,7 +132,7 @@ export function sharedState(ruleset: Ruleset | undefined, ruleset6?: Ruleset, ip
             if (why) out.push({ where, why });
           }
           if (r.target.kind === 'module') {
-            const why = targetShares(r.target.module.name, r.target.config);
+            const why = targetShares(r.target.module.name, r.target.config, modules);
             if (why) out.push({ where, why });
           }
         });
