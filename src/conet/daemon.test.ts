@@ -7,6 +7,7 @@ import { FateKind } from '../netfilter/fate.js';
 import type { FateMsg } from '../machine/passage/index.js';
 import { bigintNs, nsecOfBigint, secOfBigint } from '../capture/timestamp.js';
 import { FrameBatch } from '../capture/batch.js';
+import { CapturedFrame } from '../capture/types.js';
 import { ConetDaemon, ConservationError, decideIngress, type SourceFrame } from './daemon.js';
 
 interface Outcome {
@@ -166,6 +167,17 @@ describe('conet daemon accounting', () => {
     expect(seen.at(-1)).toEqual({ index: 1, data: [...data], unit: 1, tsNs: 5_000_000_007n });
     d.failNewAt(batch, 0, 'closed', 'guest-oops');
     d.assertConservation();
+  });
+
+  it('gives a frame read from a capture and held for long the fail policy with its own time', () => {
+    const out: Outcome[] = [];
+    const d = new ConetDaemon(SPEC, collect(out));
+    const first = d.submit(new CapturedFrame(5, 7, pkt('192.0.2.9'), 60, 0, 1, 'a.pcap', 1, 24));
+    for (let i = 2; i <= 70_000; i++) d.fate({ kind: FateKind.Delivered, frameNo: d.submit(frame(i)), unit: -1, tsNs: 0n });
+    d.failInFlight('closed', 'guest-oops');
+    d.assertConservation();
+    expect(out.at(-1)!.fate).toMatchObject({ frameNo: first, kind: FateKind.FailPolicy, tsNs: 5_000_000_007n });
+    expect(out.at(-1)!.tsNs).toBe(5_000_000_007n);
   });
 
   it('applies the fail policy to frames in flight and to frames that never reach the guest', () => {

@@ -390,7 +390,7 @@ export class ConetDaemon {
     // copy (a captured frame is a view into a piece of the file, which it would otherwise keep in memory).
     const old = this.ringFrame[slot];
     const oldBatch = this.ringBatch[slot];
-    if (old) this.held.set(this.ringNo[slot]!, { frame: { ...old, data: old.data.slice() }, unit: this.ringUnit[slot]! });
+    if (old) this.held.set(this.ringNo[slot]!, { frame: { ...old, tsNs: old.tsNs, data: old.data.slice() }, unit: this.ringUnit[slot]! });
     else if (oldBatch) {
       const f = oldBatch.frame(this.ringIdx[slot]!);
       f.data = f.data.slice();
