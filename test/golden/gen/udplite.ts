@@ -10,7 +10,8 @@
  * 136, so only datagrams summed that way pass), a first packet that is
  * INVALID (no entry), a port forward by DNAT and an SNAT of the addresses
  * (the ports cannot be given: iptables wants TCP, UDP, SCTP or DCCP for
- * them), the checksum kept right by both, and `-m multiport` after
+ * them), the checksum kept right by both (the sent datagrams recorded and
+ * compared byte for byte), and `-m multiport` after
  * `-p udplite` (iptables has no udplite match: `--dport` is refused).
  */
 import { ipv4, ipv6, raw } from '../../../src/packet/build.js';
