@@ -251,6 +251,21 @@ export interface GuestServices {
    */
   routeOutput(daddr: number, mark?: number): NetDevice | null;
   /**
+   * The route of a reply to an IPv6 packet (ip6_route_output with the
+   * reply's flow: destination `daddr`, source `saddr` when chosen, protocol
+   * and ports, and IP6_REPLY_MARK of `mark`, the mark of the packet
+   * answered: itself when net.ipv6.fwmark_reflect is set, else 0), as
+   * nf_send_reset6 and icmp6_send look it up. Optional: without it, `route`.
+   */
+  routeOutput6?(
+    daddr: InetAddr,
+    saddr: InetAddr | null,
+    mark: number,
+    proto: number,
+    sport: number,
+    dport: number,
+  ): { readonly type: RouteType; readonly dev: NetDevice | null };
+  /**
    * Either family: the route the stack picks for a packet to `daddr`
    * (ip_route_output, ip6_route_output): its type (Local for one of the
    * guest's own addresses) and output device, null when unreachable.

@@ -31,6 +31,7 @@ import * as natGateway from './gen/nat-gateway.js';
 import * as natDocker from './gen/nat-docker.js';
 import * as natKube from './gen/nat-kube.js';
 import * as natClash from './gen/nat-clash.js';
+import * as natClashUdp from './gen/nat-clash-udp.js';
 import * as fragments from './gen/fragments.js';
 import * as dualStack from './gen/dual-stack.js';
 import * as connbytes from './gen/connbytes.js';
@@ -104,6 +105,7 @@ export const BUILDERS: Partial<Record<ScenarioName, () => Scenario>> = {
   'nat-docker': natDocker.build,
   'nat-kube': natKube.build,
   'nat-clash': natClash.build,
+  'nat-clash-udp': natClashUdp.build,
   fragments: () => fragments.build(),
   'fragments-ct': fragments.buildCt,
   'dual-stack': dualStack.build,

@@ -20,6 +20,7 @@ export const SCENARIOS = [
   'nat-docker',
   'nat-kube',
   'nat-clash',
+  'nat-clash-udp',
   'fragments',
   'fragments-ct',
   'dual-stack',

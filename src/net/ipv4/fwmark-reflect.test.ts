@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { ethernet, ipv4, ipv6, tcp, udp } from '../../packet/build.js';
 import { Family, InetAddr, parseInetAddr } from '../../packet/inet-addr.js';
-import type { MachineSpec, Sysctls } from '../../machine/spec.js';
+import type { MachineSpec, RuleSpec, Sysctls } from '../../machine/spec.js';
 import type { NetDevice } from '../../netfilter/types.js';
 import { parseMac } from '../../packet/addr.js';
 import { FateKind, type Fate } from '../../netfilter/fate.js';
@@ -148,5 +148,26 @@ describe('fwmark_reflect', () => {
     expect(units({})).toEqual([0, 0, 0, 0]);
     expect(units({ fwmarkReflect4: true, fwmarkReflect6: true })).toEqual([1, 1, 1, 1]);
     expect(units({ fwmarkReflect6: true })).toEqual([0, 0, 1, 1]);
+  });
+
+  it("checks the way back by the reply's flow: its mark, and for IPv6 its source, protocol and ports (nf_send_reset6, icmp6_send)", () => {
+    const generated = (sysctl: Sysctls, rules: MachineSpec['rules']): number =>
+      run(machine(sysctl, { rules: rules! })).fates.filter((f) => f.kind === FateKind.Generated).length;
+    // Replies marked 5 have no way back (prohibit): REJECT sends nothing for them.
+    const byMark: MachineSpec['rules'] = [
+      { family: Family.V4, priority: 100, fwmark: { mark: 5, mask: 0xffffffff }, action: 'prohibit' },
+      { family: Family.V6, priority: 100, fwmark: { mark: 5, mask: 0xffffffff }, action: 'prohibit' },
+    ];
+    expect(generated({}, byMark)).toBe(4);
+    expect(generated({ fwmarkReflect6: true }, byMark)).toBe(2);
+    expect(generated({ fwmarkReflect4: true, fwmarkReflect6: true }, byMark)).toBe(0);
+    // The reset's flow: TCP from port 22 (the original's destination port) of the original destination.
+    const v6 = (r: Omit<RuleSpec, 'family' | 'priority' | 'action'>): MachineSpec['rules'] => [{ family: Family.V6, priority: 100, action: 'prohibit', ...r }];
+    expect(generated({}, v6({ ipproto: 6, sport: [22, 22] }))).toBe(3);
+    expect(generated({}, v6({ ipproto: 6, dport: [22, 22] }))).toBe(4);
+    expect(generated({}, v6({ from: { addr: addr('2001:db8:100::1'), prefix: 128 } }))).toBe(2);
+    // The ICMPv6 error's flow: protocol 58, type 1 and code 4 where the destination port would be.
+    expect(generated({}, v6({ ipproto: 58, dport: [0x104, 0x104] }))).toBe(3);
+    expect(generated({}, v6({ ipproto: 58, dport: [0x103, 0x103] }))).toBe(4);
   });
 });

@@ -402,6 +402,7 @@ export class GuestStack {
       selectSource: (daddr) => fib.selectSourceV4(fib.lookupV4(daddr).dev, daddr),
       routeOutput: (daddr, mark = 0) => (fib.policy4 === null ? fib.lookupV4(daddr) : fib.outputV4(daddr, 0, self.replyMark4(mark))).dev,
       route: (daddr) => fib.lookup(daddr),
+      routeOutput6: (daddr, saddr, mark, proto, sport, dport) => fib.v6.output(daddr, saddr, self.fwmarkReflect6 ? mark : 0, proto, sport, dport),
       sourceAddress: (dev, daddr) => fib.selectSource(dev, daddr) ?? null,
       duplicate: (hook, gw, oif) => self.duplicate(hook, gw, oif),
       nat: this.nat

@@ -32,8 +32,9 @@
  * nf_send_reset are not modelled; ICMP rate limits (icmp_ratelimit,
  * icmp_msgs_per_sec, icmpv6 ratelimit) are not applied.
  */
-import { buildIcmp6Unreach, buildIcmpError, buildTcpReset, buildTcpReset6, icmpErrorId, ICMP_DEST_UNREACH } from '../../packet/reject.js';
-import { Hook, NF_DROP, PacketType, RouteType, type Skb, type XtParams } from '../types.js';
+import { buildIcmp6Unreach, buildIcmpError, buildTcpReset, buildTcpReset6, icmpErrorId, ICMP_DEST_UNREACH, ICMPV6_DEST_UNREACH } from '../../packet/reject.js';
+import { Hook, NF_DROP, PacketType, RouteType, type NetDevice, type Skb, type XtParams } from '../types.js';
+import type { InetAddr } from '../../packet/inet-addr.js';
 import { CheckError, defineTarget, Family, hookBits, OptionError, type OptionUse } from '../xt.js';
 
 /** ipt_reject_with, numbered as in linux/netfilter_ipv4/ipt_REJECT.h. */
@@ -130,6 +131,7 @@ function parseReject6With(arg: string, use: OptionUse): readonly [Reject6With, s
 }
 
 const IPPROTO_TCP = 6;
+const IPPROTO_ICMPV6 = 58;
 
 export const rejectTarget = defineTarget<RejectConfig>({
   name: 'REJECT',
@@ -220,16 +222,35 @@ function sendUnreach(skb: Skb, par: XtParams, code: number): void {
   if (ip) s.sendLocal(ip, skb);
 }
 
+/** The route a reply to an IPv6 packet takes, with its flow (routeOutput6), or the plain route to `daddr` without one. */
+function replyRoute6(
+  s: XtParams['services'],
+  daddr: InetAddr,
+  saddr: InetAddr | null,
+  mark: number,
+  proto: number,
+  sport: number,
+  dport: number,
+): { readonly type: RouteType; readonly dev: NetDevice | null } {
+  return s.routeOutput6 ? s.routeOutput6(daddr, saddr, mark, proto, sport, dport) : s.route(daddr);
+}
+
 /**
  * nf_send_reset6's routing: nothing when there is no route back to the
- * original source (ip6_route_output fails). The packet rules (unicast
- * addresses, TCP, no RST, checksum except in OUTPUT) are buildTcpReset6's.
+ * original source (ip6_route_output fails): the reset's own flow (from the
+ * original destination, TCP, the ports swapped) with IP6_REPLY_MARK of the
+ * packet's mark, so policy rules on fwmark, source, protocol or ports
+ * decide, as in the kernel. The packet rules (unicast addresses, TCP, no
+ * RST, checksum except in OUTPUT) are buildTcpReset6's.
  */
 function sendReset6(skb: Skb, par: XtParams): void {
   const s = par.services;
   const ip = buildTcpReset6(skb.data.subarray(0, skb.len), { verifyChecksum: par.hook !== Hook.LocalOut });
   if (!ip) return;
-  if (!s.route(skb.src).dev) return;
+  // The reset's ports: the original's swapped (read from the reset just built: 40-byte header, no extensions).
+  const sport = (ip[40]! << 8) | ip[41]!;
+  const dport = (ip[42]! << 8) | ip[43]!;
+  if (!replyRoute6(s, skb.src, skb.dst, skb.mark, IPPROTO_TCP, sport, dport).dev) return;
   s.sendLocal(ip, skb);
 }
 
@@ -246,10 +267,15 @@ function sendUnreach6(skb: Skb, par: XtParams, code: number): void {
   const s = par.services;
   const d = skb.data;
   if (skb.pktType !== PacketType.Host) return;
-  const back = s.route(skb.src);
-  if (!back.dev) return;
   const dtype = s.route(skb.dst).type;
-  const saddr = dtype === RouteType.Local || dtype === RouteType.Anycast ? skb.dst.clone() : s.sourceAddress(par.inDev ?? back.dev, skb.src);
+  const own = dtype === RouteType.Local || dtype === RouteType.Anycast;
+  // icmp6_send's flow: ICMPv6, its type and code where the ports would be (fl6_icmp_type, fl6_icmp_code
+  // overlay the destination port), IP6_REPLY_MARK of the packet's mark, and as source the original
+  // destination when it is the machine's, else the input interface's choice (none yet in OUTPUT).
+  const pre = own ? skb.dst : par.inDev ? s.sourceAddress(par.inDev, skb.src) : null;
+  const back = replyRoute6(s, skb.src, pre, skb.mark, IPPROTO_ICMPV6, 0, (ICMPV6_DEST_UNREACH << 8) | code);
+  if (!back.dev) return;
+  const saddr = own ? skb.dst.clone() : (pre ?? s.sourceAddress(back.dev, skb.src));
   if (!saddr) return;
   const ip = buildIcmp6Unreach(d.subarray(0, skb.len), code, saddr, { verifyChecksum: par.hook !== Hook.LocalOut });
   if (ip) s.sendLocal(ip, skb);
