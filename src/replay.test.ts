@@ -185,3 +185,68 @@ describe('replay', () => {
     expect(FateKind.FailPolicy).toBe(10);
   });
 });
+
+describe('replay: the CPU a packet is processed on', () => {
+  it("is the receiving interface's cpu all the way through, the machine's for its own packets and its REJECT replies follow what they answer", async () => {
+    const machine = parseMachineFile(
+      `hostname: t
+interfaces:
+  - {name: eth0, mac: "02:00:00:00:00:01", addresses: [198.51.100.1/24], cpu: 2}
+  - {name: eth1, mac: "02:00:00:00:01:01", addresses: [192.0.2.1/24]}
+routes:
+  - {to: default, via: 198.51.100.254}
+cpu: 5
+`,
+      'm.yaml',
+    );
+    const rules = `*mangle
+:PREROUTING ACCEPT [0:0]
+:INPUT ACCEPT [0:0]
+:FORWARD ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+:POSTROUTING ACCEPT [0:0]
+-A PREROUTING -m cpu --cpu 2
+-A PREROUTING -m cpu --cpu 5
+-A POSTROUTING -m cpu --cpu 2
+-A POSTROUTING -m cpu --cpu 5
+-A OUTPUT -m cpu --cpu 2
+-A OUTPUT -m cpu --cpu 5
+COMMIT
+*filter
+:INPUT ACCEPT [0:0]
+:FORWARD ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+-A INPUT -p tcp --dport 23 -j REJECT --reject-with tcp-reset
+-A FORWARD -p udp --dport 7000 -j NFQUEUE --queue-balance 10:13 --queue-cpu-fanout
+-A FORWARD -p udp --dport 7001 -j NFQUEUE --queue-balance 9:12 --queue-cpu-fanout
+COMMIT
+`;
+    const dir = mkdtempSync(join(tmpdir(), 'cofw-cpu-'));
+    const cap = join(dir, 'in.pcap');
+    const f: Array<{ tsNs: bigint; data: Uint8Array }> = [];
+    const add = (d: Uint8Array): void => void f.push({ tsNs: T0 + BigInt(f.length) * 1_000_000n, data: d });
+    add(ethernet(WIRE, ipv4({ src: '203.0.113.9', dst: '192.0.2.10' }, udp({ sport: 1000, dport: 7000 })))); // eth0: CPU 2, queue 10 + 2 % 4
+    add(ethernet(LAN, ipv4({ src: '192.0.2.10', dst: '203.0.113.9' }, udp({ sport: 1000, dport: 7001 })))); // eth1: the machine's 5, queue 9 + 5 % 4
+    add(ethernet(WIRE, ipv4({ src: '203.0.113.9', dst: '198.51.100.1' }, tcp({ sport: 1000, dport: 23, flags: 'S' })))); // reset sent on CPU 2
+    add(ethernet({ src: '02:00:00:00:01:01', dst: LAN.src }, ipv4({ src: '192.0.2.1', dst: '192.0.2.10' }, udp({ sport: 53, dport: 1000 })))); // own: 5
+    writePcapFile(cap, f);
+    const r = await replay({
+      rulesFile: 'rules.v4',
+      rulesText: rules,
+      machine: {
+        ...machine,
+        queues: [
+          { num: 12, verdict: 'accept' },
+          { num: 10, verdict: 'drop' },
+        ],
+      },
+      captures: [cap],
+    });
+    expect(r.save).toMatch(/\[2:\d+\] -A PREROUTING -m cpu --cpu 2\n\[1:\d+\] -A PREROUTING -m cpu --cpu 5\n/);
+    expect(r.save).toMatch(/\[2:\d+\] -A POSTROUTING -m cpu --cpu 2\n\[1:\d+\] -A POSTROUTING -m cpu --cpu 5\n/);
+    expect(r.save).toMatch(/\[1:\d+\] -A OUTPUT -m cpu --cpu 2\n\[1:\d+\] -A OUTPUT -m cpu --cpu 5\n/);
+    // Queue 12 accepts the first (forwarded), queue 10 drops the second.
+    // (and REJECT's reset, generated, drops what it answers).
+    expect(r.fates).toMatchObject({ forwarded: 1, droppedByRule: 2, generated: 1, sent: 1 });
+  });
+});

@@ -609,3 +609,21 @@ describe('machine file: conntrack sysctls and helper module parameters', () => {
     ).toBe(true);
   });
 });
+
+describe('machine file: cpu', () => {
+  it("reads the machine's and an interface's cpu, writes them back, sends them to the guest and refuses what is no CPU", () => {
+    const spec = parseMachineFile(
+      `interfaces:\n  - {name: eth0, addresses: [198.51.100.1/24], cpu: 3}\n  - {name: eth1, addresses: [192.0.2.1/24]}\ncpu: 1\n`,
+      'c.yaml',
+    );
+    expect(spec.cpu).toBe(1);
+    expect(spec.devices.map((d) => d.cpu)).toEqual([undefined, 3, undefined]);
+    expect(parseMachineFile(machineFileText(spec), 'again.yaml')).toEqual(spec);
+    const booted = decodeBoot(encodeBoot({ bootTsNs: 1n, rulesFile: 'r', spec })).spec;
+    expect(booted.cpu).toBe(1);
+    expect(booted.devices[1]!.cpu).toBe(3);
+    expect(() => parseMachineFile(`interfaces:\n  - {name: eth0, addresses: [198.51.100.1/24], cpu: -1}\ncpu: 9000\n`, 'c.yaml')).toThrow(
+      "c.yaml:2:53: an interface's cpu must be a CPU number from 0 to 8191 (the CPU that processes what it receives)\nc.yaml:3:6: cpu must be a CPU number from 0 to 8191",
+    );
+  });
+});

@@ -10,6 +10,7 @@
  *     mtu: 1500            # optional
  *     gro: true            # optional: TCP frames larger than the MTU are GRO super-packets
  *     group: 0             # optional: the device group (ip link set eth0 group N), for -m devgroup
+ *     cpu: 1               # optional: the CPU that processes what it receives (-m cpu)
  * routes:
  *   - to: default          # or a CIDR of either family (::/0 is the IPv6 default)
  *     via: 198.51.100.254  # optional; `default` takes the family of `via` (IPv4 without one)
@@ -21,6 +22,7 @@
  *   - {table: main, suppress_prefixlength: 0}
  *   - {from: 192.0.2.0/24, iif: eth1, priority: 100, action: prohibit}
  * fail: closed             # or open
+ * cpu: 0                   # optional: the CPU of its own packets and of interfaces without one
  * conntrack:               # optional: nf_conntrack_max, _tcp_loose, _tcp_be_liberal
  *   max: 262144
  * sockets:                 # optional: the firewall's own sockets, for -m owner
@@ -77,10 +79,31 @@ export class MachineFileError extends Error {
   }
 }
 
-const TOP_KEYS = ['hostname', 'interfaces', 'bridges', 'routes', 'fail', 'conntrack', 'sockets', 'queues', 'hosts', 'ipsets', 'rules', 'sysctl', 'modules'];
+const TOP_KEYS = [
+  'hostname',
+  'interfaces',
+  'bridges',
+  'routes',
+  'fail',
+  'cpu',
+  'conntrack',
+  'sockets',
+  'queues',
+  'hosts',
+  'ipsets',
+  'rules',
+  'sysctl',
+  'modules',
+];
 
 /** The sysctls a machine file may set, by their /proc/sys names. */
-const SYSCTLS = ['net.ipv4.conf.all.accept_local', 'net.ipv4.fwmark_reflect', 'net.ipv6.fwmark_reflect', 'net.netfilter.nf_conntrack_acct', ...NF_SYSCTLS.map((s) => `net.netfilter.${s.name}`)];
+const SYSCTLS = [
+  'net.ipv4.conf.all.accept_local',
+  'net.ipv4.fwmark_reflect',
+  'net.ipv6.fwmark_reflect',
+  'net.netfilter.nf_conntrack_acct',
+  ...NF_SYSCTLS.map((s) => `net.netfilter.${s.name}`),
+];
 /** Each boolean sysctl's name and its field in Sysctls. */
 const BOOL_SYSCTLS: ReadonlyArray<readonly [string, keyof Sysctls]> = [
   ['net.ipv4.conf.all.accept_local', 'acceptLocal'],
@@ -93,7 +116,9 @@ const SOCKET_KEYS = ['proto', 'port', 'uid', 'gid', 'groups', 'cgroup', 'classid
 const PORT_PROTOCOLS = new Set([6, 17, 33, 132, 136]);
 /** The largest user or group id: (uid_t)-1 is no id. */
 const MAX_ID = 0xfffffffe;
-const IF_KEYS = ['name', 'mac', 'addresses', 'mtu', 'gro', 'group'];
+const IF_KEYS = ['name', 'mac', 'addresses', 'mtu', 'gro', 'group', 'cpu'];
+/** The largest CPU number a machine file takes (NR_CPUS of a large kernel configuration, less one). */
+export const MAX_CPU = 8191;
 const ROUTE_KEYS = ['to', 'via', 'dev', 'table', 'type'];
 const RULE_KEYS = ['priority', 'family', 'not', 'from', 'to', 'fwmark', 'iif', 'oif', 'ipproto', 'sport', 'dport', 'table', 'action', 'suppress_prefixlength'];
 const ROUTE_TYPES: readonly RouteKind[] = ['unicast', 'blackhole', 'unreachable', 'prohibit', 'throw'];
@@ -464,6 +489,13 @@ export function parseMachineFile(text: string, file: string): MachineSpec {
           at(gp.node ?? (gp.pair.key as Node), `group must be a device group number from 0 to ${U32_MAX} or \`default' (0, the kernel's, when left out)`);
         else group = v;
       }
+      let cpu: number | undefined;
+      const cp = k.get('cpu');
+      if (cp) {
+        cpu = whole(cp.node, 0, MAX_CPU);
+        if (cpu === undefined)
+          at(cp.node ?? (cp.pair.key as Node), `an interface's cpu must be a CPU number from 0 to ${MAX_CPU} (the CPU that processes what it receives)`);
+      }
       const addrs: IfAddress[] = [];
       const a = k.get('addresses');
       if (a) {
@@ -480,7 +512,17 @@ export function parseMachineFile(text: string, file: string): MachineSpec {
           }
         }
       }
-      devices.push({ name, index: devices.length + 1, unit: i, mac, mtu, addrs, ...(gro ? { gro } : {}), ...(group ? { group } : {}) });
+      devices.push({
+        name,
+        index: devices.length + 1,
+        unit: i,
+        mac,
+        mtu,
+        addrs,
+        ...(gro ? { gro } : {}),
+        ...(group ? { group } : {}),
+        ...(cpu !== undefined ? { cpu } : {}),
+      });
     });
     // Addresses must be unique across the machine.
     const seen = new Map<string, string>();
@@ -627,6 +669,13 @@ export function parseMachineFile(text: string, file: string): MachineSpec {
   }
 
   const modules = parseModules(top.get('modules'), at);
+  let cpu: number | undefined;
+  const cpuNode = top.get('cpu');
+  if (cpuNode) {
+    cpu = whole(cpuNode.node, 0, MAX_CPU);
+    if (cpu === undefined)
+      at(cpuNode.node ?? (cpuNode.pair.key as Node), `cpu must be a CPU number from 0 to ${MAX_CPU} (the CPU that processes the machine's packets)`);
+  }
 
   const hosts = parseHosts(top.get('hosts'), at);
   let ipsets: string | undefined;
@@ -646,6 +695,7 @@ export function parseMachineFile(text: string, file: string): MachineSpec {
     failPolicy,
     ...(conntrack ? { conntrack } : {}),
     ...(modules ? { modules } : {}),
+    ...(cpu !== undefined ? { cpu } : {}),
     ...(sockets.length ? { sockets } : {}),
     ...(queues.length ? { queues } : {}),
     ...(hosts ? { hosts } : {}),
@@ -1172,6 +1222,7 @@ export function machineFileText(spec: MachineSpec): string {
     if (d.mtu !== 1500) lines.push(`    mtu: ${d.mtu}`);
     if (d.gro) lines.push('    gro: true');
     if (d.group) lines.push(`    group: ${d.group}`);
+    if (d.cpu !== undefined) lines.push(`    cpu: ${d.cpu}`);
   }
   if (spec.routes.length) {
     lines.push('routes:');
@@ -1207,6 +1258,7 @@ export function machineFileText(spec: MachineSpec): string {
     }
   }
   lines.push(`fail: ${spec.failPolicy}`);
+  if (spec.cpu !== undefined) lines.push(`cpu: ${spec.cpu}`);
   const ct = spec.conntrack;
   if (ct && (ct.max !== undefined || ct.tcpLoose !== undefined || ct.tcpBeLiberal !== undefined)) {
     lines.push('conntrack:');

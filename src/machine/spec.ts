@@ -244,6 +244,12 @@ export interface MachineSpec {
   /** Connection tracking settings; the kernel's defaults when absent. */
   readonly conntrack?: ConntrackSettings;
   /**
+   * The CPU that processes the machine's own packets, and those an
+   * interface without a `cpu` of its own receives (machine file `cpu:`); 0
+   * when absent.
+   */
+  readonly cpu?: number;
+  /**
    * The conntrack helper modules' parameters (machine file `modules:`,
    * module-params.ts): only those the file sets; the kernel's defaults for
    * the rest.

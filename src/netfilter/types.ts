@@ -91,6 +91,12 @@ export interface NetDevice {
   /** The bridge this interface is a port of (its name): frames it receives go to the bridge. */
   readonly master?: string;
   /**
+   * The CPU that processes what this interface receives (machine file
+   * `cpu:` of the interface: its receive queue's interrupt or RPS CPU); the
+   * machine's `cpu` when absent.
+   */
+  readonly cpu?: number;
+  /**
    * A bridge port's `from:` (host side only, never sent to the guest): the
    * networks and MACs behind the port, so that a frame from one of them
    * enters the bridge on this port.
@@ -498,4 +504,6 @@ export interface XtParams {
   /** Set by a match that cannot read what it needs: the packet is dropped. */
   hotdrop: boolean;
   services: GuestServices;
+  /** smp_processor_id(): the CPU processing the packet (`-m cpu`, NFQUEUE --queue-cpu-fanout); 0 when absent. */
+  cpu?: number;
 }

@@ -9,8 +9,8 @@
  * gateways) are of either family, each written as `inet`: u8 family
  * (NFPROTO_IPV4 2 or NFPROTO_IPV6 10), then the address's 4 or 16 bytes in
  * network order. A device is `str8 name, u16 index, i8 unit, 6 bytes mac,
- * u32 mtu, u8 flags (bit 0 gro, 1 bridge, 2 bridge port, 3 has group),
- * [u32 group], u8 count of addresses, addresses...`. An interface address is `inet addr, u8 prefix, u8 has
+ * u32 mtu, u8 flags (bit 0 gro, 1 bridge, 2 bridge port, 3 has group, 4
+ * has a CPU), [u32 group], u8 count of addresses, addresses...`. An interface address is `inet addr, u8 prefix, u8 has
  * broadcast, [inet broadcast]`; a route is `inet dst, u8 prefix, u8 flags
  * (bit 0 has via, bit 1 has table, bits 2-4 type: 0 unicast, 1 blackhole,
  * 2 unreachable, 3 prohibit, 4 throw), [inet via], str8 dev, [u32 table]`.
@@ -37,7 +37,9 @@
  * helper module parameter (everything before written, sysctls 0xff when
  * unset): u16 count of net.netfilter sysctls, each `str8 name (without
  * net.netfilter.), u32 value`; u16 count of module parameters, each `str8
- * module, str8 parameter, u8 is a list, u8 count, u32 values...`.
+ * module, str8 parameter, u8 is a list, u8 count, u32 values...`; u8 has
+ * a CPU, [u16 the machine's CPU]. A device with a CPU of its own (flags
+ * bit 4) has it as a u16 after its master.
  */
 import { Family, familyBits, InetAddr } from '../../packet/inet-addr.js';
 import type { BridgeConfig, IfAddress, NetDevice } from '../../netfilter/types.js';
@@ -186,7 +188,7 @@ export function encodeBoot(b: BootMsg): Uint8Array {
       .u8(d.unit & 0xff)
       .bytes(d.mac.subarray(0, 6))
       .u32(d.mtu)
-      .u8((d.gro ? 1 : 0) | (d.bridge ? 2 : 0) | (d.master !== undefined ? 4 : 0) | (d.group ? 8 : 0));
+      .u8((d.gro ? 1 : 0) | (d.bridge ? 2 : 0) | (d.master !== undefined ? 4 : 0) | (d.group ? 8 : 0) | (d.cpu !== undefined ? 16 : 0));
     if (d.group) w.u32(d.group);
     w.u8(d.addrs.length);
     for (const a of d.addrs) {
@@ -201,6 +203,7 @@ export function encodeBoot(b: BootMsg): Uint8Array {
       for (const p of b.ports) w.str(p, 1);
     }
     if (d.master !== undefined) w.str(d.master, 1);
+    if (d.cpu !== undefined) w.u16(d.cpu);
   }
   w.u16(b.spec.routes.length);
   for (const r of b.spec.routes) {
@@ -231,7 +234,7 @@ export function encodeBoot(b: BootMsg): Uint8Array {
   const sy = b.spec.sysctl;
   const nf = ct ? NF_SYSCTLS_EXTRA.filter((s) => s.get(ct) !== undefined) : [];
   const modules = Object.entries(b.spec.modules ?? {}).flatMap(([m, ps]) => Object.entries(ps).map(([p, v]) => [m, p, v] as const));
-  const more = nf.length > 0 || modules.length > 0;
+  const more = nf.length > 0 || modules.length > 0 || b.spec.cpu !== undefined;
   const sysctl = (sy && SYSCTL_FIELDS.some((f) => sy[f] !== undefined)) || more ? (sy ?? {}) : undefined;
   if (sockets.length || queues.length || hosts.length || rules.length || sysctl !== undefined) {
     w.u16(sockets.length);
@@ -274,6 +277,9 @@ export function encodeBoot(b: BootMsg): Uint8Array {
           .u8(list.length);
         for (const x of list) w.u32(x);
       }
+      // The machine's CPU: u8 has one, [u16 cpu].
+      w.u8(b.spec.cpu !== undefined ? 1 : 0);
+      if (b.spec.cpu !== undefined) w.u16(b.spec.cpu);
     }
   }
   return w.done();
@@ -295,7 +301,7 @@ export function decodeBoot(b: Uint8Array): BootMsg {
     const mtu = r.u32();
     const flags = r.u8();
     const gro = (flags & 1) === 1;
-    if (flags > 15) throw new PassageError(`boot parameters: device flags ${flags} for ${name}`);
+    if (flags > 31) throw new PassageError(`boot parameters: device flags ${flags} for ${name}`);
     const addrs: IfAddress[] = [];
     const group = flags & 8 ? r.u32() : 0;
     for (let k = r.u8(), j = 0; j < k; j++) {
@@ -316,6 +322,7 @@ export function decodeBoot(b: Uint8Array): BootMsg {
       bridge = { ports, callIptables: (f & 1) !== 0, callIp6tables: (f & 2) !== 0, filterVlanTagged: (f & 4) !== 0 };
     }
     const master = flags & 4 ? r.str(1) : undefined;
+    const cpu = flags & 16 ? r.u16() : undefined;
     devices.push({
       name,
       index,
@@ -327,6 +334,7 @@ export function decodeBoot(b: Uint8Array): BootMsg {
       ...(bridge ? { bridge } : {}),
       ...(master !== undefined ? { master } : {}),
       ...(group ? { group } : {}),
+      ...(cpu !== undefined ? { cpu } : {}),
     });
   }
   const routes: RouteSpec[] = [];
@@ -354,6 +362,7 @@ export function decodeBoot(b: Uint8Array): BootMsg {
   }
   let conntrack: MutableConntrack | undefined;
   let modules: ModuleSettings | undefined;
+  let cpu: number | undefined;
   if (r.u8()) {
     const max = r.u32();
     const loose = r.u8();
@@ -442,6 +451,7 @@ export function decodeBoot(b: Uint8Array): BootMsg {
         (set[m] ??= {})[p] = v!;
       }
       if (Object.keys(set).length) modules = set;
+      if (t.u8()) cpu = t.u16();
     }
     t.end();
   }
@@ -455,6 +465,7 @@ export function decodeBoot(b: Uint8Array): BootMsg {
     failPolicy,
     ...(conntrack ? { conntrack } : {}),
     ...(modules ? { modules } : {}),
+    ...(cpu !== undefined ? { cpu } : {}),
     ...(sockets.length ? { sockets } : {}),
     ...(queues.length ? { queues } : {}),
     ...(Object.keys(hosts).length ? { hosts } : {}),

@@ -309,6 +309,7 @@ export class GuestStack {
     this.acceptLocal = opts.spec.sysctl?.acceptLocal ?? false;
     this.fwmarkReflect4 = opts.spec.sysctl?.fwmarkReflect4 ?? false;
     this.fwmarkReflect6 = opts.spec.sysctl?.fwmarkReflect6 ?? false;
+    this.machineCpu = this.cpu = opts.spec.cpu ?? 0;
     const cts = opts.spec.conntrack;
     this.originNs = opts.clockOriginNs ?? 0n;
     this.ct4 = needsConntrack(ruleset);
@@ -473,6 +474,8 @@ export class GuestStack {
       this.clockNs = tsNs;
     } else if (tsNs > this.clockNs) this.clockNs = tsNs;
     this.nat?.setClock(this.clockNs);
+    // Timers (reassembly's ICMP errors) run on the machine's CPU.
+    this.cpu = this.machineCpu;
     // ip_expire: its ICMP errors leave before the next frame.
     if (this.frags.expire(this.clockNs)) this.drainLocal();
     this.v6.expire(this.clockNs);
@@ -487,6 +490,7 @@ export class GuestStack {
    */
   receive(unit: number, frame: Uint8Array, frameNo: number, truncated = false): void {
     const dev = this.devByUnit[unit];
+    this.cpu = dev?.cpu ?? this.machineCpu;
     if (!dev) {
       this.fate(FateKind.DroppedByStack, frameNo, { reason: `no device for conet unit ${unit}` });
       return;
@@ -522,6 +526,7 @@ export class GuestStack {
    */
   receiveAt(unit: number, buf: Uint8Array, start: number, end: number, frameNo: number, truncated = false): void {
     const dev = this.devByUnit[unit];
+    this.cpu = dev?.cpu ?? this.machineCpu;
     if (!dev || end - start < 14 || buf[start + 12] !== 0x08 || buf[start + 13] !== 0x00 || (this.bridgeOfUnit !== null && this.bridgeOfUnit[unit])) {
       this.receive(unit, buf.subarray(start, end), frameNo, truncated);
       return;
@@ -863,6 +868,7 @@ export class GuestStack {
 
   /** A locally generated packet (its source is a guest address), as an Ethernet frame. */
   output(frame: Uint8Array, frameNo: number, truncated = false): void {
+    this.cpu = this.machineCpu;
     const etype = frame.length >= 14 ? (frame[12]! << 8) | frame[13]! : -1;
     if (etype === ETH_P_IPV6) {
       const ip = frame.subarray(14);
@@ -1158,6 +1164,15 @@ export class GuestStack {
     return r.dev === (this.hookOutDev ?? this.lo);
   }
 
+  /**
+   * smp_processor_id() for the packet in hand: the receiving interface's
+   * `cpu` (else the machine's) for what arrives, the machine's `cpu` for
+   * its own packets and its timers; what the stack sends in answer (REJECT,
+   * ICMP errors, TEE's copies) is processed on the CPU of what it answers.
+   */
+  private cpu = 0;
+  private readonly machineCpu: number = 0;
+
   /** The output device of the hook the packet last went through (null on the input path): its route's device when conntrack confirms it. */
   private hookOutDev: NetDevice | null = null;
 
@@ -1419,6 +1434,7 @@ export class GuestStack {
     this.curHook = hook;
     this.curIn = inDev;
     this.hookOutDev = outDev;
+    this.par.cpu = this.cpu;
     const tables = (this.skb.family === Family.V6 ? this.hooks6 : this.hooks)[hook]!;
     // nf_conntrack_in runs at priority -200 on PREROUTING and OUTPUT, after raw.
     let ctPending = (this.skb.family === Family.V6 ? this.ct6 : this.ct4) && (hook === Hook.PreRouting || hook === Hook.LocalOut);

@@ -3,12 +3,15 @@
  * families: `[!] --cpu N` (mandatory, 0 to 4294967295) matches the packets
  * processed on CPU N (smp_processor_id()).
  *
- * cofw's guest processes every packet on CPU 0, as a one-CPU machine
- * does (and as the kernel oracle does when its replay is pinned to CPU 0:
- * a packet sent into a veth is received on the sending CPU's backlog).
- * `--cpu 0` matches every packet, any other number none. A multi-core
- * host spreads packets over its CPUs by its NIC's receive queues, RPS and
- * where the sending process runs; cofw does not model that.
+ * The CPU is the machine file's: an interface's `cpu` for what it
+ * receives (the CPU its receive queue's interrupt, or RPS, hands the
+ * packets to: the whole way through PREROUTING, FORWARD or INPUT and
+ * POSTROUTING runs there), the machine's `cpu` for the machine's own
+ * packets; 0 when the file names none, as on a one-CPU machine (and as on
+ * the kernel oracle when its replay is pinned to CPU 0: a packet sent into
+ * a veth is received on the sending CPU's backlog). A multi-queue NIC that
+ * spreads one interface's flows over several CPUs (RSS, RPS by flow hash)
+ * is not modelled: one interface, one CPU.
  *
  * @example
  * -A PREROUTING -m cpu --cpu 0 -j REDIRECT --to-port 8080
@@ -16,9 +19,6 @@
 import { defineMatch, type OptionSpec } from '../xt.js';
 import { uintArg } from '../args.js';
 import { checkMandatory, checkUses } from './util.js';
-
-/** The CPU that processes every packet in cofw's guest. */
-export const GUEST_CPU = 0;
 
 export interface CpuConfig {
   readonly cpu: number;
@@ -39,7 +39,7 @@ export const cpuMatch = defineMatch<CpuConfig>({
   save(c) {
     return `${c.invert ? '! ' : ''}--cpu ${c.cpu}`;
   },
-  match(c) {
-    return (c.cpu === GUEST_CPU) !== c.invert;
+  match(c, _skb, par) {
+    return (c.cpu === (par.cpu ?? 0)) !== c.invert;
   },
 });

@@ -90,7 +90,7 @@ describe('NFQUEUE', () => {
     expect(nfqueueTarget.target(cfg('--queue-num 3'), s, par)).toBe(NF_ACCEPT);
     expect(nfqueueTarget.target(cfg('--queue-num 4 --queue-bypass'), s, par)).toBe(NF_DROP);
     expect(nfqueueTarget.target(cfg('--queue-num 5'), s, par)).toBe(NF_DROP);
-    // --queue-cpu-fanout on a one-CPU guest: always the first queue of the range.
+    // --queue-cpu-fanout on CPU 0 (the default): the first queue of the range.
     expect(nfqueueTarget.target(cfg('--queue-balance 3:6 --queue-cpu-fanout'), s, par)).toBe(NF_ACCEPT);
   });
 

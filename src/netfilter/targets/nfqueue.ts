@@ -6,8 +6,8 @@
  * Options as iptables 1.8.9 takes them: `--queue-num N` (0-65535, 0 when
  * left out) or `--queue-balance A:B` (A < B; the queue is picked by a hash
  * of the addresses and protocol, both directions of a flow on the same
- * queue, or with `--queue-cpu-fanout` by the CPU: cofw's guest has one,
- * CPU 0, so queue A), `--queue-bypass`. (`--fail-open` is not an iptables
+ * queue, or with `--queue-cpu-fanout` by the CPU: A + cpu % (B - A + 1),
+ * the CPU the machine file's `cpu:` gives, 0 by default), `--queue-bypass`. (`--fail-open` is not an iptables
  * option: it is a flag the listening program sets on its queue, for when
  * the queue is full.) Any table, any hook; both families.
  *
@@ -78,8 +78,8 @@ function flowHash(skb: Skb, seed: number): number {
 /** The queue a packet goes to (nfqueue_tg_v3). */
 export function nfqueueQueue(c: NfqueueConfig, skb: Skb, par: XtParams): number {
   if (c.total <= 1) return c.num;
-  // smp_processor_id() is 0 on cofw's one-CPU guest.
-  if (c.fanout) return c.num;
+  // smp_processor_id(): the machine file's cpu of the receiving interface or the machine.
+  if (c.fanout) return c.num + ((par.cpu ?? 0) % c.total);
   return c.num + reciprocalScale(flowHash(skb, initval(par)), c.total);
 }
 
