@@ -46,7 +46,6 @@ import { Family } from '../../packet/inet-addr.js';
 import { cStrtoumax } from '../args.js';
 import { Hook, type NetDevice, type Skb, type XtParams } from '../types.js';
 import { CheckError, defineMatch, OptionError, type OptionSpec, type OptionUse } from '../xt.js';
-import { GUEST_CPU } from './cpu.js';
 import { checkUses } from './util.js';
 
 /** XT_BPF_MAX_NUM_INSTR. */
@@ -462,7 +461,7 @@ function ancillary(skb: Skb, par: XtParams, anc: number, a: number, x: number, o
     case Anc.Mark:
       return skb.mark >>> 0;
     case Anc.Cpu:
-      return GUEST_CPU;
+      return (par.cpu ?? 0) >>> 0;
     case Anc.AluXorX:
       return (a ^ x) >>> 0;
     case Anc.PayOffset:
