@@ -61,6 +61,28 @@ routes:
     expect(boot.spec.routes[1]!.via!.equals(a('2001:db8:0:1::fe'))).toBe(true);
   });
 
+  it('round-trip of device groups and CPUs, each with or without the other', () => {
+    const spec = parseMachineFile(
+      `interfaces:
+  - {name: eth0, mac: "02:00:00:00:00:01", addresses: [198.51.100.1/24], group: 7, cpu: 1}
+  - {name: eth1, mac: "02:00:00:00:01:01", addresses: [192.0.2.1/24], cpu: 8191}
+  - {name: eth2, mac: "02:00:00:00:02:01", addresses: [10.0.0.1/8], group: 4294967295}
+  - {name: eth3, mac: "02:00:00:00:03:01", addresses: [10.1.0.1/16]}
+cpu: 3
+`,
+      'm.yaml',
+    );
+    const boot = decodeBoot(encodeBoot({ bootTsNs: 1n, rulesFile: 'r', spec }));
+    expect(boot.spec).toEqual(spec);
+    expect(boot.spec.devices.slice(1).map((d) => [d.name, d.group, d.cpu])).toEqual([
+      ['eth0', 7, 1],
+      ['eth1', undefined, 8191],
+      ['eth2', 4294967295, undefined],
+      ['eth3', undefined, undefined],
+    ]);
+    expect(boot.spec.cpu).toBe(3);
+  });
+
   it('refuses an unknown address family and a prefix too long for its family', () => {
     // A device list with one device (MTU 1500, no flags) holding one address of family 7.
     const bad = new ByteWriter().u64(0n).str('r', 2).str('h', 2).u8(0).u8(1);
