@@ -25,7 +25,7 @@
  * (the kernel's clock) and the TCP checksum (which covers both).
  */
 import { ipv4, ipv6, tcp } from '../../../src/packet/build.js';
-import { Capture, type Scenario } from './capture.js';
+import { Capture, DUAL_STACK_MACHINE, type Scenario } from './capture.js';
 
 const FILTER_RULES = (fam: 4 | 6): string => {
   const inside = fam === 4 ? '192.0.2.20' : '2001:db8:2::20';
@@ -65,23 +65,7 @@ export const rules = `# cofw golden: synproxy (SYNPROXY, IPv4)\n${FILTER_RULES(4
 export const rules6 = `# cofw golden: synproxy (SYNPROXY, IPv6)\n${FILTER_RULES(6)}`;
 
 /** The oracle's dual-stack topology, with nf_conntrack_tcp_loose=0 as the classic SYNPROXY set-up has it. */
-export const machine = `hostname: cofw-synproxy
-interfaces:
-  - name: eth0
-    mac: "02:00:00:00:00:01"
-    addresses: [198.51.100.1/24, 2001:db8:100::1/64]
-  - name: eth1
-    mac: "02:00:00:00:01:01"
-    addresses: [192.0.2.1/24, 2001:db8:2::1/64]
-routes:
-  - to: default
-    via: 198.51.100.254
-    dev: eth0
-  - to: default
-    via: 2001:db8:100::fe
-    dev: eth0
-fail: closed
-conntrack:
+export const machine = `${DUAL_STACK_MACHINE.replace('hostname: cofw-dual-stack', 'hostname: cofw-synproxy')}conntrack:
   tcp_loose: false
 `;
 
