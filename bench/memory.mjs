@@ -8,13 +8,16 @@
  * would make unbounded per-flow or per-frame state show. Run after
  * `npm run build`:
  *
- *   node bench/memory.mjs [packets=1000000] [--write]
+ *   node bench/memory.mjs [packets=1000000] [--write] [--workers N]
  *
  * --write also writes the accepted and dropped captures (to the temporary
  * directory) as `cofw replay` does with -a/-d. Peak RSS is the kernel's
  * high-water mark for the process (getrusage maxrss), which includes the
  * generation phase (small: it streams); peakReplayRssMiB and
  * peakReplayHeapMiB are sampled every 50 ms during the replay itself.
+ * --workers N replays on N worker threads (as `cofw replay --workers N`);
+ * the threads live in this process, so peak RSS includes their guests, and
+ * peakReplayHeapMiB is the main thread's heap only.
  */
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,7 +28,9 @@ import { replay } from '../dist/replay.js';
 
 const args = process.argv.slice(2);
 const write = args.includes('--write');
-const N = Number(args.find((a) => !a.startsWith('--')) ?? 1_000_000);
+const wi = args.indexOf('--workers');
+const workers = wi >= 0 ? Number(args[wi + 1]) : 1;
+const N = Number(args.find((a, i) => !a.startsWith('--') && (wi < 0 || i !== wi + 1)) ?? 1_000_000);
 const B = 1000;
 const dir = mkdtempSync(join(tmpdir(), 'cofw-mem-'));
 
@@ -61,6 +66,8 @@ const r = await replay({
   rulesFile: join(dir, 'rules.v4'),
   machine,
   captures: [capPath],
+  workers,
+  onNote: (line) => console.error(line),
   ...(write ? { accepted: join(dir, 'accepted.pcap'), dropped: join(dir, 'dropped.pcapng') } : {}),
 });
 const secs = Number(process.hrtime.bigint() - t0) / 1e9;
@@ -74,6 +81,7 @@ console.log(
     packets: r.framesIn,
     captureMiB: +captureMiB.toFixed(1),
     writeCaptures: write,
+    workers,
     generateSeconds: +genSecs.toFixed(2),
     replaySeconds: +secs.toFixed(2),
     packetsPerSecond: Math.round(r.framesIn / secs),
