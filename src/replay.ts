@@ -316,7 +316,7 @@ const TOP_FLOWS = 20;
 function loadBooted(save: string | undefined, file: string, family: Family = Family.V4, ipsets?: IpsetStore, facts?: MachineFacts): Ruleset | undefined {
   if (!save) return undefined;
   try {
-    return loadRuleset(save, file, { family, ...(ipsets ? { ipsets } : {}), ...facts });
+    return loadRuleset(save, file, { family, ...(ipsets ? { ipsets } : {}), ...facts, guestSave: true });
   } catch {
     return undefined;
   }
@@ -511,7 +511,10 @@ function shardRefusal(opts: ReplayOptions): string | undefined {
   let sets: IpsetStore | undefined;
   try {
     if (opts.ipsetsFile !== undefined) sets = parseIpsets(opts.ipsetsText ?? readFileSync(opts.ipsetsFile, 'utf8'), opts.ipsetsFile);
-    const mods = opts.machine.modules ? { modules: opts.machine.modules } : {};
+    const mods = {
+      ...(opts.machine.modules ? { modules: opts.machine.modules } : {}),
+      ...(opts.machine.cttimeout ? { cttimeout: opts.machine.cttimeout } : {}),
+    };
     rs = loadRuleset(opts.rulesText ?? readFileSync(opts.rulesFile, 'utf8'), opts.rulesFile, { ...(sets ? { ipsets: sets } : {}), ...mods });
     if (opts.rules6File !== undefined)
       rs6 = loadRuleset(opts.rules6Text ?? readFileSync(opts.rules6File, 'utf8'), opts.rules6File, {
@@ -924,6 +927,7 @@ async function replayOnce(opts: ReplayOptions, workers: number, transport?: Shar
     ruleset = save
       ? loadRuleset(save, opts.rulesFile, {
           restoreCounters: true,
+          guestSave: true,
           ...(hostIpsets ? { ipsets: hostIpsets } : {}),
           ...hostPorts,
         })
@@ -975,6 +979,7 @@ async function replayOnce(opts: ReplayOptions, workers: number, transport?: Shar
         result.ruleset6 = loadRuleset(save6, opts.rules6File, {
           family: Family.V6,
           restoreCounters: true,
+          guestSave: true,
           ...(hostIpsets ? { ipsets: hostIpsets } : {}),
           ...hostPorts,
         });

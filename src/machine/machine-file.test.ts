@@ -627,3 +627,70 @@ describe('machine file: cpu', () => {
     );
   });
 });
+
+describe('machine file: cttimeout (timeout policies)', () => {
+  const head = `interfaces:\n  - name: eth0\n    addresses: [198.51.100.1/24]\n`;
+  const problemsOf = (text: string): string[] => {
+    try {
+      parseMachineFile(text, 't.yaml');
+    } catch (e) {
+      if (e instanceof MachineFileError) return e.message.split('\n');
+      throw e;
+    }
+    return [];
+  };
+
+  it('reads the policies (states in any case, as nfct takes them), writes them back and sends them to the guest', () => {
+    const spec = parseMachineFile(
+      `${head}cttimeout:\n  - {name: short, family: inet, protocol: tcp, ESTABLISHED: 100, close: 10}\n` +
+        `  - {name: ping6, family: inet6, protocol: ICMPv6, timeout: 3}\n  - {name: sc, family: inet, protocol: sctp, shutdown_ack_sent: 1}\n`,
+      't.yaml',
+    );
+    expect(spec.cttimeout).toEqual([
+      { name: 'short', family: Family.V4, protocol: 'tcp', timeouts: { established: 100, close: 10 } },
+      { name: 'ping6', family: Family.V6, protocol: 'icmpv6', timeouts: { timeout: 3 } },
+      { name: 'sc', family: Family.V4, protocol: 'sctp', timeouts: { shutdown_ack_sent: 1 } },
+    ]);
+    const text = machineFileText(spec);
+    expect(text).toContain('cttimeout:\n  - {name: "short", family: inet, protocol: tcp, established: 100, close: 10}\n');
+    expect(parseMachineFile(text, 'again.yaml')).toEqual(spec);
+    expect(decodeBoot(encodeBoot({ bootTsNs: 1n, rulesFile: 'r', spec })).spec.cttimeout).toEqual(spec.cttimeout);
+  });
+
+  it.each([
+    ['a mapping', 'cttimeout: {name: a}\n', 't.yaml:4:12: cttimeout must be a list of timeout policies'],
+    ['no name', 'cttimeout:\n  - {family: inet, protocol: tcp, close: 1}\n', "t.yaml:5:5: timeout policy 1 has no `name'"],
+    ['a long name', `cttimeout:\n  - {name: ${'a'.repeat(32)}, family: inet, protocol: tcp, close: 1}\n`, 't.yaml:5:12: timeout policy name `aaaa'],
+    [
+      'a name twice',
+      'cttimeout:\n  - {name: a, family: inet, protocol: tcp, close: 1}\n  - {name: a, family: inet6, protocol: udp, replied: 1}\n',
+      't.yaml:6:12: timeout policy a is already declared: names are one list for both families',
+    ],
+    ['no family', 'cttimeout:\n  - {name: a, protocol: tcp, close: 1}\n', "t.yaml:5:5: timeout policy 1 has no `family' (inet for iptables rules, inet6"],
+    ['family ipv4', 'cttimeout:\n  - {name: a, family: ipv4, protocol: tcp, close: 1}\n', "t.yaml:5:23: timeout policy family `ipv4': accepted are inet"],
+    ['dccp', 'cttimeout:\n  - {name: a, family: inet, protocol: dccp, request: 1}\n', 't.yaml:5:39: timeout policy Linux 6.18 has no DCCP connection tracker'],
+    [
+      'esp',
+      'cttimeout:\n  - {name: a, family: inet, protocol: esp, timeout: 1}\n',
+      "t.yaml:5:39: timeout policy protocol `esp': accepted are tcp, udp, udplite",
+    ],
+    [
+      'a state of another protocol',
+      'cttimeout:\n  - {name: a, family: inet, protocol: udp, established: 1}\n',
+      "t.yaml:5:44: unknown state `established' for udp",
+    ],
+    [
+      'a negative value',
+      'cttimeout:\n  - {name: a, family: inet, protocol: udp, replied: -1}\n',
+      't.yaml:5:53: udp replied must be a whole number of seconds from 0 to 17179869',
+    ],
+    ['a value that wraps', 'cttimeout:\n  - {name: a, family: inet, protocol: gre, replied: 17179870}\n', 't.yaml:5:53: gre replied must be a whole number'],
+    ['no state', 'cttimeout:\n  - {name: a, family: inet, protocol: generic}\n', 't.yaml:5:5: timeout policy 1 sets no state: give at least one of timeout'],
+  ])('refuses %s, naming file, line and column', (_name, tail, expected) => {
+    const p = problemsOf(head + tail);
+    expect(
+      p.some((l) => l.startsWith(expected)),
+      p.join('\n'),
+    ).toBe(true);
+  });
+});

@@ -42,6 +42,9 @@
  * modules:                 # optional: helper module parameters (conntrack/module-params.ts)
  *   nf_conntrack_ftp: {ports: [21, 2121], loose: 1}
  *   nf_conntrack_sip: {sip_direct_media: 0}
+ * cttimeout:               # optional: timeout policies for CT --timeout (nfct add timeout NAME FAMILY PROTOCOL STATE SECONDS...)
+ *   - {name: short, family: inet, protocol: tcp, established: 100, close: 10}
+ *   - {name: dns6, family: inet6, protocol: udp, unreplied: 5, replied: 10}
  * ```
  *
  * `lo` (index 1, 127.0.0.1/8 and ::1/128) is always there; the interfaces
@@ -67,6 +70,15 @@ import { NF_SYSCTLS, NF_SYSCTLS_EXTRA, RT_TABLE_DEFAULT, RT_TABLE_LOCAL, RT_TABL
 import type { ConntrackSettings, FailPolicy, MachineSpec, QueueSpec, RouteKind, RouteSpec, RuleAction, RuleSpec, SocketSpec, Sysctls } from './spec.js';
 import { parseProtocol, protocolName } from '../netfilter/names.js';
 import { MODULE_PARAMS, moduleParamError, moduleParamValue, type ModuleSettings } from '../netfilter/conntrack/module-params.js';
+import {
+  CTTIMEOUT_PROTOCOLS,
+  cttimeoutProtocolError,
+  MAX_TIMEOUT_POLICIES,
+  policyFamilyName,
+  TIMEOUT_NAME_MAX,
+  TIMEOUT_SECONDS_MAX,
+  type TimeoutPolicy,
+} from '../netfilter/conntrack/timeout-policy.js';
 
 /** One or more problems in a machine file, each `file:line:column: message`. */
 export class MachineFileError extends Error {
@@ -94,6 +106,7 @@ const TOP_KEYS = [
   'rules',
   'sysctl',
   'modules',
+  'cttimeout',
 ];
 
 /** The sysctls a machine file may set, by their /proc/sys names. */
@@ -669,6 +682,7 @@ export function parseMachineFile(text: string, file: string): MachineSpec {
   }
 
   const modules = parseModules(top.get('modules'), at);
+  const cttimeout = parseCttimeout(top.get('cttimeout'), at);
   let cpu: number | undefined;
   const cpuNode = top.get('cpu');
   if (cpuNode) {
@@ -695,12 +709,134 @@ export function parseMachineFile(text: string, file: string): MachineSpec {
     failPolicy,
     ...(conntrack ? { conntrack } : {}),
     ...(modules ? { modules } : {}),
+    ...(cttimeout.length ? { cttimeout } : {}),
     ...(cpu !== undefined ? { cpu } : {}),
     ...(sockets.length ? { sockets } : {}),
     ...(queues.length ? { queues } : {}),
     ...(hosts ? { hosts } : {}),
     ...(ipsets !== undefined ? { ipsets } : {}),
   };
+}
+
+/**
+ * `cttimeout:`: the guest's connection tracking timeout policies, a list of
+ * mappings `{name, family, protocol, STATE: SECONDS...}`, each what `nfct
+ * add timeout NAME FAMILY PROTOCOL STATE SECONDS...` makes (the states of
+ * CTTIMEOUT_PROTOCOLS, in any case as nfct takes them; at least one). The
+ * states left out take the machine's defaults for the protocol.
+ */
+function parseCttimeout(entry: { pair: Pair; node: Node | null } | undefined, at: At): TimeoutPolicy[] {
+  const out: TimeoutPolicy[] = [];
+  if (!entry) return out;
+  const example = '{name: short, family: inet, protocol: tcp, established: 100, close: 10}';
+  if (!isSeq(entry.node)) {
+    at(entry.node ?? (entry.pair.key as Node), `cttimeout must be a list of timeout policies, such as [${example}]`);
+    return out;
+  }
+  const names = new Set<string>();
+  entry.node.items.forEach((item, i) => {
+    const node = item as Node;
+    if (!isMap(node)) {
+      at(node, `a timeout policy is a mapping with name, family, protocol and the states' seconds, such as ${example}`);
+      return;
+    }
+    const fields = new Map<string, Pair>();
+    for (const pair of node.items) fields.set(isScalar(pair.key) ? String(pair.key.value) : '', pair);
+    const scalar = (key: string): { value: unknown; node: Node } | undefined => {
+      const pair = fields.get(key);
+      if (!pair) return undefined;
+      const v = (pair.value as Node | null) ?? (pair.key as Node);
+      return { value: isScalar(v) ? v.value : undefined, node: v };
+    };
+    let ok = true;
+    const name = scalar('name');
+    if (!name) {
+      at(node, `timeout policy ${i + 1} has no \`name' (what -j CT --timeout NAME names)`);
+      ok = false;
+    } else if (typeof name.value !== 'string' && typeof name.value !== 'number') {
+      at(name.node, 'a timeout policy name must be text such as short');
+      ok = false;
+    } else {
+      const v = String(name.value);
+      if (v.length === 0 || Buffer.byteLength(v) > TIMEOUT_NAME_MAX || /[\s\0]/.test(v)) {
+        at(name.node, `timeout policy name \`${v}': give 1 to ${TIMEOUT_NAME_MAX} bytes without spaces (nfct's names are at most ${TIMEOUT_NAME_MAX})`);
+        ok = false;
+      } else if (names.has(v)) {
+        at(name.node, `timeout policy ${v} is already declared: names are one list for both families (nfct add timeout fails with "Device or resource busy")`);
+        ok = false;
+      } else names.add(v);
+    }
+    let family = Family.V4;
+    const fam = scalar('family');
+    if (!fam) {
+      at(node, `timeout policy ${i + 1} has no \`family' (inet for iptables rules, inet6 for ip6tables rules)`);
+      ok = false;
+    } else if (fam.value === 'inet' || fam.value === 'inet6') family = fam.value === 'inet6' ? Family.V6 : Family.V4;
+    else {
+      at(fam.node, `timeout policy family \`${String(fam.value)}': accepted are inet (iptables rules) and inet6 (ip6tables rules)`);
+      ok = false;
+    }
+    let protocol = '';
+    const pr = scalar('protocol');
+    if (!pr) {
+      at(node, `timeout policy ${i + 1} has no \`protocol' (${Object.keys(CTTIMEOUT_PROTOCOLS).join(', ')})`);
+      ok = false;
+    } else {
+      const v = String(pr.value).toLowerCase();
+      const err = cttimeoutProtocolError(v);
+      if (err) {
+        at(pr.node, `timeout policy ${err}`);
+        ok = false;
+      } else protocol = v;
+    }
+    const states = protocol ? CTTIMEOUT_PROTOCOLS[protocol]!.states : undefined;
+    const timeouts: Record<string, number> = {};
+    for (const [key, pair] of fields) {
+      if (key === 'name' || key === 'family' || key === 'protocol') continue;
+      const state = key.toLowerCase();
+      if (!states) continue;
+      if (!states.includes(state)) {
+        at(
+          pair.key as Node,
+          `unknown state \`${key}' for ${protocol} in timeout policy ${i + 1}; accepted: name, family, protocol and the states ${states.join(', ')}`,
+        );
+        ok = false;
+        continue;
+      }
+      const v = (pair.value as Node | null) ?? null;
+      const n = isScalar(v) ? v.value : undefined;
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > TIMEOUT_SECONDS_MAX) {
+        at(
+          v ?? (pair.key as Node),
+          `${protocol} ${state} must be a whole number of seconds from 0 to ${TIMEOUT_SECONDS_MAX} (the kernel keeps seconds * 250 in 32 bits)`,
+        );
+        ok = false;
+        continue;
+      }
+      timeouts[state] = n;
+    }
+    if (states && Object.keys(timeouts).length === 0 && ok) {
+      at(node, `timeout policy ${i + 1} sets no state: give at least one of ${states.join(', ')} (nfct add timeout without one fails with "Invalid argument")`);
+      ok = false;
+    }
+    if (!ok) return;
+    if (out.length === MAX_TIMEOUT_POLICIES) {
+      at(node, `cofw takes at most ${MAX_TIMEOUT_POLICIES} timeout policies`);
+      return;
+    }
+    out.push({ name: String(name!.value), family, protocol, timeouts });
+  });
+  return out;
+}
+
+/** The `cttimeout:` lines of a machine file for these policies. */
+function cttimeoutLines(policies: readonly TimeoutPolicy[]): string[] {
+  const lines = ['cttimeout:'];
+  for (const p of policies) {
+    const states = CTTIMEOUT_PROTOCOLS[p.protocol]!.states.filter((s) => p.timeouts[s] !== undefined).map((s) => `${s}: ${p.timeouts[s]}`);
+    lines.push(`  - {name: ${JSON.stringify(p.name)}, family: ${policyFamilyName(p.family)}, protocol: ${p.protocol}, ${states.join(', ')}}`);
+  }
+  return lines;
 }
 
 /**
@@ -1305,6 +1441,7 @@ export function machineFileText(spec: MachineSpec): string {
           .join(', ')}}`,
       );
   }
+  if (spec.cttimeout?.length) lines.push(...cttimeoutLines(spec.cttimeout));
   return lines.join('\n') + '\n';
 }
 

@@ -7,6 +7,7 @@ import type { Family, InetAddr } from '../packet/inet-addr.js';
 import type { NetDevice } from '../netfilter/types.js';
 import type { ConntrackTimeout, TCP_TIMEOUTS_S } from '../netfilter/conntrack/index.js';
 import type { ModuleSettings } from '../netfilter/conntrack/module-params.js';
+import type { TimeoutPolicy } from '../netfilter/conntrack/timeout-policy.js';
 
 export type FailPolicy = 'closed' | 'open';
 
@@ -255,6 +256,12 @@ export interface MachineSpec {
    * the rest.
    */
   readonly modules?: ModuleSettings;
+  /**
+   * The guest's connection tracking timeout policies (machine file
+   * `cttimeout:`), made at boot before the rules load as `nfct add
+   * timeout` would; none when absent.
+   */
+  readonly cttimeout?: readonly TimeoutPolicy[];
   /** The firewall's own sockets (owner match); none when absent: its packets have no socket. */
   readonly sockets?: readonly SocketSpec[];
   /** NFQUEUE queues with a program attached; none when absent: nothing listens on any queue. */
@@ -284,10 +291,12 @@ export interface MachineFacts {
   readonly cgroups?: readonly string[];
   /** The helper modules' parameters (`modules:`), for `CT --helper`. */
   readonly modules?: ModuleSettings;
+  /** The timeout policies (`cttimeout:`), for `CT --timeout`. */
+  readonly cttimeout?: readonly TimeoutPolicy[];
 }
 
 /** The MachineFacts of a machine file's spec. */
-export function machineFacts(spec: Pick<MachineSpec, 'devices' | 'sockets' | 'modules'>): MachineFacts {
+export function machineFacts(spec: Pick<MachineSpec, 'devices' | 'sockets' | 'modules' | 'cttimeout'>): MachineFacts {
   const ports = bridgePorts(spec);
   const cgroups = new Set<string>(['/']);
   for (const s of spec.sockets ?? []) {
@@ -295,7 +304,12 @@ export function machineFacts(spec: Pick<MachineSpec, 'devices' | 'sockets' | 'mo
     const parts = s.cgroup.split('/').filter(Boolean);
     for (let i = 1; i <= parts.length; i++) cgroups.add(`/${parts.slice(0, i).join('/')}`);
   }
-  return { ...(ports ? { bridgePorts: ports } : {}), cgroups: [...cgroups], ...(spec.modules ? { modules: spec.modules } : {}) };
+  return {
+    ...(ports ? { bridgePorts: ports } : {}),
+    cgroups: [...cgroups],
+    ...(spec.modules ? { modules: spec.modules } : {}),
+    ...(spec.cttimeout ? { cttimeout: spec.cttimeout } : {}),
+  };
 }
 
 /** The bridge ports of a machine (every bridge's), or undefined when it declares no bridge. */

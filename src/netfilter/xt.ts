@@ -10,6 +10,7 @@
  * `save` prints the canonical `iptables-save` text of the options.
  */
 import type { ModuleSettings } from './conntrack/module-params.js';
+import type { TimeoutPolicy } from './conntrack/timeout-policy.js';
 import { Family } from '../packet/inet-addr.js';
 import type { GuestServices, Hook, Skb, XtParams } from './types.js';
 import type { Ruleset } from './rules/model.js';
@@ -88,6 +89,10 @@ export interface ParseContext {
   readonly cgroups?: readonly string[];
   /** The helper modules' parameters (machine file `modules:`): their `ports` name the helpers `CT --helper` may give; the defaults when absent. */
   readonly modules?: ModuleSettings;
+  /** The guest's timeout policies (machine file `cttimeout:`), which `CT --timeout` names; none when absent. */
+  readonly cttimeout?: readonly TimeoutPolicy[];
+  /** The rules are the guest's own iptables-save text, loaded again (LoadOptions.guestSave). */
+  readonly guestSave?: boolean;
 }
 
 /** What `check` knows: the hooks from which the rule's chain is reachable. */

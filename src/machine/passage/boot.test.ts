@@ -83,6 +83,29 @@ cpu: 3
     expect(boot.spec.cpu).toBe(3);
   });
 
+  it('round-trip of timeout policies (cttimeout:), alone and after the other optional parts', () => {
+    const policies = `cttimeout:
+  - {name: short, family: inet, protocol: tcp, established: 100, close: 10}
+  - {name: u6, family: inet6, protocol: udp, unreplied: 0, replied: 17179869}
+  - {name: "x1", family: inet6, protocol: icmp, timeout: 3}
+  - {name: abcdefghijklmnopqrstuvwxyz01234, family: inet, protocol: generic, timeout: 7}
+`;
+    const head = `interfaces:
+  - {name: eth0, mac: "02:00:00:00:00:01", addresses: [198.51.100.1/24]}
+`;
+    for (const extra of ['', 'cpu: 2\n', 'modules:\n  nf_conntrack_ftp: {ports: [21, 2121]}\n', 'sysctl:\n  net.netfilter.nf_conntrack_udp_timeout: 40\n']) {
+      const spec = parseMachineFile(head + extra + policies, 'm.yaml');
+      expect(spec.cttimeout).toHaveLength(4);
+      const boot = decodeBoot(encodeBoot({ bootTsNs: 1n, rulesFile: 'r', spec }));
+      expect(boot.spec).toEqual(spec);
+    }
+    const spec = parseMachineFile(head + policies, 'm.yaml');
+    expect(spec.cttimeout![1]).toEqual({ name: 'u6', family: Family.V6, protocol: 'udp', timeouts: { unreplied: 0, replied: 17179869 } });
+    // A truncated policy list is refused, not half read.
+    const bytes = encodeBoot({ bootTsNs: 1n, rulesFile: 'r', spec });
+    expect(() => decodeBoot(bytes.subarray(0, bytes.length - 3))).toThrow(PassageError);
+  });
+
   it('refuses an unknown address family and a prefix too long for its family', () => {
     // A device list with one device (MTU 1500, no flags) holding one address of family 7.
     const bad = new ByteWriter().u64(0n).str('r', 2).str('h', 2).u8(0).u8(1);

@@ -38,7 +38,10 @@
  * unset): u16 count of net.netfilter sysctls, each `str8 name (without
  * net.netfilter.), u32 value`; u16 count of module parameters, each `str8
  * module, str8 parameter, u8 is a list, u8 count, u32 values...`; u8 has
- * a CPU, [u16 the machine's CPU]. A device with a CPU of its own (flags
+ * a CPU, [u16 the machine's CPU]; then, when the machine declares timeout
+ * policies (`cttimeout:`), u8 count of policies, each `str8 name, u8
+ * family (2 inet, 10 inet6), str8 protocol (nfct's name), u8 count of
+ * states, each `str8 state, u32 seconds``. A device with a CPU of its own (flags
  * bit 4) has it as a u16 after its master.
  */
 import { Family, familyBits, InetAddr } from '../../packet/inet-addr.js';
@@ -58,6 +61,13 @@ import {
   type Sysctls,
 } from '../spec.js';
 import { moduleParamError, type ModuleSettings } from '../../netfilter/conntrack/module-params.js';
+import {
+  CTTIMEOUT_PROTOCOLS,
+  MAX_TIMEOUT_POLICIES,
+  TIMEOUT_NAME_MAX,
+  TIMEOUT_SECONDS_MAX,
+  type TimeoutPolicy,
+} from '../../netfilter/conntrack/timeout-policy.js';
 
 const ROUTE_KINDS: readonly RouteKind[] = ['unicast', 'blackhole', 'unreachable', 'prohibit', 'throw'];
 const RULE_ACTIONS: readonly RuleAction[] = ['table', 'blackhole', 'unreachable', 'prohibit', 'nop'];
@@ -234,7 +244,8 @@ export function encodeBoot(b: BootMsg): Uint8Array {
   const sy = b.spec.sysctl;
   const nf = ct ? NF_SYSCTLS_EXTRA.filter((s) => s.get(ct) !== undefined) : [];
   const modules = Object.entries(b.spec.modules ?? {}).flatMap(([m, ps]) => Object.entries(ps).map(([p, v]) => [m, p, v] as const));
-  const more = nf.length > 0 || modules.length > 0 || b.spec.cpu !== undefined;
+  const policies = b.spec.cttimeout ?? [];
+  const more = nf.length > 0 || modules.length > 0 || b.spec.cpu !== undefined || policies.length > 0;
   const sysctl = (sy && SYSCTL_FIELDS.some((f) => sy[f] !== undefined)) || more ? (sy ?? {}) : undefined;
   if (sockets.length || queues.length || hosts.length || rules.length || sysctl !== undefined) {
     w.u16(sockets.length);
@@ -280,6 +291,17 @@ export function encodeBoot(b: BootMsg): Uint8Array {
       // The machine's CPU: u8 has one, [u16 cpu].
       w.u8(b.spec.cpu !== undefined ? 1 : 0);
       if (b.spec.cpu !== undefined) w.u16(b.spec.cpu);
+      if (policies.length) {
+        w.u8(policies.length);
+        for (const p of policies) {
+          const states = Object.entries(p.timeouts);
+          w.str(p.name, 1)
+            .u8(p.family === Family.V6 ? 10 : 2)
+            .str(p.protocol, 1)
+            .u8(states.length);
+          for (const [s, v] of states) w.str(s, 1).u32(v);
+        }
+      }
     }
   }
   return w.done();
@@ -363,6 +385,7 @@ export function decodeBoot(b: Uint8Array): BootMsg {
   let conntrack: MutableConntrack | undefined;
   let modules: ModuleSettings | undefined;
   let cpu: number | undefined;
+  let cttimeout: TimeoutPolicy[] | undefined;
   if (r.u8()) {
     const max = r.u32();
     const loose = r.u8();
@@ -452,6 +475,7 @@ export function decodeBoot(b: Uint8Array): BootMsg {
       }
       if (Object.keys(set).length) modules = set;
       if (t.u8()) cpu = t.u16();
+      if (t.pos < tail.length) cttimeout = readPolicies(t);
     }
     t.end();
   }
@@ -465,6 +489,7 @@ export function decodeBoot(b: Uint8Array): BootMsg {
     failPolicy,
     ...(conntrack ? { conntrack } : {}),
     ...(modules ? { modules } : {}),
+    ...(cttimeout ? { cttimeout } : {}),
     ...(cpu !== undefined ? { cpu } : {}),
     ...(sockets.length ? { sockets } : {}),
     ...(queues.length ? { queues } : {}),
@@ -480,4 +505,31 @@ export function decodeBoot(b: Uint8Array): BootMsg {
     ...(policyByte & 2 ? { noLeavingFrames: true } : {}),
     ...(policyByte & 4 ? { noConntrackList: true } : {}),
   };
+}
+
+/** The timeout policies of the boot parameters, checked as the machine file checks them. */
+function readPolicies(t: ByteReader): TimeoutPolicy[] {
+  const out: TimeoutPolicy[] = [];
+  const n = t.u8();
+  if (n === 0 || n > MAX_TIMEOUT_POLICIES) throw new PassageError(`boot parameters: ${n} timeout policies`);
+  for (let i = 0; i < n; i++) {
+    const name = t.str(1);
+    const fam = t.u8();
+    const protocol = t.str(1);
+    const states = CTTIMEOUT_PROTOCOLS[protocol]?.states;
+    if (name.length === 0 || Buffer.byteLength(name) > TIMEOUT_NAME_MAX || out.some((p) => p.name === name))
+      throw new PassageError(`boot parameters: timeout policy name "${name}"`);
+    if ((fam !== 2 && fam !== 10) || !states) throw new PassageError(`boot parameters: timeout policy ${name}: family ${fam}, protocol ${protocol}`);
+    const timeouts: Record<string, number> = {};
+    const k = t.u8();
+    if (k === 0) throw new PassageError(`boot parameters: timeout policy ${name} sets no state`);
+    for (let j = 0; j < k; j++) {
+      const s = t.str(1);
+      const v = t.u32();
+      if (!states.includes(s) || v > TIMEOUT_SECONDS_MAX) throw new PassageError(`boot parameters: timeout policy ${name}: ${s} ${v}`);
+      timeouts[s] = v;
+    }
+    out.push({ name, family: fam === 10 ? Family.V6 : Family.V4, protocol, timeouts });
+  }
+  return out;
 }

@@ -329,6 +329,7 @@ export class GuestStack {
             ...(cts?.tcpTimeouts ? { tcpTimeouts: cts.tcpTimeouts } : {}),
             ...(cts?.timeouts ? { timeouts: cts.timeouts } : {}),
             ...(opts.spec.modules ? { modules: opts.spec.modules } : {}),
+            ...(opts.spec.cttimeout ? { timeoutPolicies: opts.spec.cttimeout } : {}),
             clockOriginNs: this.originNs,
           })
         : null;

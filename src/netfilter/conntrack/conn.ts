@@ -14,6 +14,7 @@ import { Family, InetAddr } from '../../packet/inet-addr.js';
 import { SctpCt } from './sctp.js';
 import type { Expectation, Helper } from './helpers.js';
 import type { SeqAdj } from './seqadj.js';
+import type { PolicyTimeouts } from './timeout-policy.js';
 
 /** A tuple as a value, for the NAT core's questions ("is this tuple taken?"). */
 export interface Tuple {
@@ -52,14 +53,24 @@ export const ZONE_FROM_MARK = 1 << 20;
 /** In a template: the index of the template's helper in HELPER_TABLE (helpers.ts), 0 for none. */
 export const TEMPLATE_HELPER_SHIFT = 21;
 export const TEMPLATE_HELPER_MASK = 0xf;
+/** In a template: the index of the template's timeout policy (CT --timeout; the machine's list, from 1), 0 for none. */
+export const TEMPLATE_TIMEOUT_SHIFT = 25;
+export const TEMPLATE_TIMEOUT_MASK = 0x3f;
 
 /**
  * A zone template as `Skb.ctZone` holds it (struct nf_conntrack_zone of a
  * CT target's template): id in the low 16 bits, directions above, and
- * ZONE_FROM_MARK, and the template's helper (TEMPLATE_HELPER_SHIFT).
+ * ZONE_FROM_MARK, the template's helper (TEMPLATE_HELPER_SHIFT) and its
+ * timeout policy (TEMPLATE_TIMEOUT_SHIFT). It stays a positive 31-bit number.
  */
-export function zoneTemplate(id: number, dirs: number, fromMark: boolean, helperIndex = 0): number {
-  return (id & 0xffff) | ((dirs || ZONE_DIR_BOTH) << 16) | (fromMark ? ZONE_FROM_MARK : 0) | (helperIndex << TEMPLATE_HELPER_SHIFT);
+export function zoneTemplate(id: number, dirs: number, fromMark: boolean, helperIndex = 0, timeoutIndex = 0): number {
+  return (
+    (id & 0xffff) |
+    ((dirs || ZONE_DIR_BOTH) << 16) |
+    (fromMark ? ZONE_FROM_MARK : 0) |
+    (helperIndex << TEMPLATE_HELPER_SHIFT) |
+    ((timeoutIndex & TEMPLATE_TIMEOUT_MASK) << TEMPLATE_TIMEOUT_SHIFT)
+  );
 }
 
 /** nf_ct_zone_id: the zone id `id` (directions `dirs`) has in direction `dir` (0 original, 1 reply): 0 where it does not hold. */
@@ -398,6 +409,8 @@ export class Conn {
    * which is all `confirm` tests on its way.
    */
   helper: Helper | null = null;
+  /** The timeout policy (the timeout extension, nf_ct_timeout_lookup) of a `CT --timeout` template, or null: the namespace's timeouts. */
+  policy: PolicyTimeouts | null = null;
   /** The helper's own state for this entry (struct nf_ct_ftp_master, ...). */
   helpData: unknown = null;
   /** This entry's pending expectations, newest first (nf_conn_help.expectations). */
@@ -478,6 +491,7 @@ export class Conn {
     this.dead = false;
     this.zone = 0;
     this.zoneDirs = ZONE_DIR_BOTH;
+    this.policy = null;
     this.acct = null;
     this.labels = null;
     return this;

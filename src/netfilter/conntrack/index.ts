@@ -51,6 +51,8 @@ import {
   TCP_STATE_NAMES,
   TEMPLATE_HELPER_MASK,
   TEMPLATE_HELPER_SHIFT,
+  TEMPLATE_TIMEOUT_MASK,
+  TEMPLATE_TIMEOUT_SHIFT,
   TupleHash,
   ZONE_DIR_BOTH,
   ZONE_DIR_ORIG,
@@ -73,6 +75,7 @@ import {
 import { moduleParams, type ModuleParams, type ModuleSettings } from './module-params.js';
 import { seqAdjust, seqadjExtAdd } from './seqadj.js';
 import { SCTP_STATE_NAMES, SctpVerdict, sctpError, sctpPacket, sctpTimeoutJiffies } from './sctp.js';
+import { CTTIMEOUT_PROTOCOLS, MAX_TIMEOUT_POLICIES, policyJiffies, type PolicyTimeouts, type TimeoutPolicy } from './timeout-policy.js';
 import {
   TCP_TIMEOUTS_S,
   TCP_UNACK_INDEX,
@@ -149,6 +152,12 @@ export interface ConntrackOptions {
   timeouts?: Partial<Record<ConntrackTimeout, number>>;
   /** The helper modules' parameters (module-params.ts); the kernel's defaults when absent. */
   modules?: ModuleSettings;
+  /**
+   * The timeout policies (timeout-policy.ts, machine file `cttimeout:`), in
+   * order: `CT --timeout` templates carry their index from 1. The states a
+   * policy leaves out take this table's timeouts (the sysctls above).
+   */
+  timeoutPolicies?: readonly TimeoutPolicy[];
 }
 
 /** The timeouts besides TCP's a machine may set (nf_conntrack_udp_timeout, _udp_timeout_stream, _icmp_timeout, _icmpv6_timeout, _generic_timeout). */
@@ -311,6 +320,8 @@ export class Conntrack implements HelperHost {
   private readonly greUnreplied = TIMEOUTS_S.greUnreplied * HZ;
   private readonly greReplied = TIMEOUTS_S.greReplied * HZ;
   private readonly sctpTimeouts = sctpTimeoutJiffies();
+  /** The timeout policies by template index (0: none), each its tracker's array in jiffies. */
+  private readonly policies: ReadonlyArray<PolicyTimeouts | null>;
   /** No confirmed entry's timeout is below this jiffy (a lower bound, kept by every write of one; see `reap`). */
   private expiryFloor = -Infinity;
   private lastNs = NaN;
@@ -407,6 +418,46 @@ export class Conntrack implements HelperHost {
       ignoreInvalidRst: opts.tcpIgnoreInvalidRst ?? false,
       timeouts: tcpTimeoutJiffies({ ...TCP_TIMEOUTS_S, ...opts.tcpTimeouts }),
     };
+    const policies = opts.timeoutPolicies ?? [];
+    if (policies.length > MAX_TIMEOUT_POLICIES) throw new RangeError(`at most ${MAX_TIMEOUT_POLICIES} timeout policies, got ${policies.length}`);
+    this.policies = [null, ...policies.map((p, i) => this.compilePolicy(p, i + 1))];
+  }
+
+  /** A policy's arrays: the namespace's timeouts of its protocol with the states it names replaced (*_timeout_nlattr_to_obj). */
+  private compilePolicy(p: TimeoutPolicy, index: number): PolicyTimeouts {
+    const proto = CTTIMEOUT_PROTOCOLS[p.protocol];
+    if (!proto) throw new RangeError(`timeout policy ${p.name}: no protocol ${p.protocol}`);
+    let defaults: readonly number[];
+    switch (proto.l4proto) {
+      case 6:
+        defaults = this.tcp.timeouts;
+        break;
+      case 132:
+        defaults = this.sctpTimeouts;
+        break;
+      case 17:
+      case 136:
+        defaults = [this.udpUnreplied, this.udpReplied];
+        break;
+      case 47:
+        defaults = [this.greUnreplied, this.greReplied];
+        break;
+      case 1:
+        defaults = [this.icmpTimeout];
+        break;
+      case 58:
+        defaults = [this.icmpv6Timeout];
+        break;
+      default:
+        defaults = [this.genericTimeout];
+    }
+    const jiffies = policyJiffies(p, defaults);
+    return { index, name: p.name, l4proto: proto.l4proto, jiffies, tcp: proto.l4proto === 6 ? { ...this.tcp, timeouts: jiffies } : null };
+  }
+
+  /** The policy a template index names (null for 0 or an index the machine has no policy for). */
+  policyAt(index: number): PolicyTimeouts | null {
+    return this.policies[index] ?? null;
   }
 
   /** The most entries the table held at once. */
@@ -725,6 +776,8 @@ export class Conntrack implements HelperHost {
         this.fresh = conn;
         conn.zone = zid;
         conn.zoneDirs = zdirs;
+        // init_conntrack: the template's timeout policy (CT --timeout), for every state of the entry.
+        if (tmpl >= 0) conn.policy = this.policies[(tmpl >>> TEMPLATE_TIMEOUT_SHIFT) & TEMPLATE_TIMEOUT_MASK] ?? null;
         // init_conntrack: the synproxy template's extensions (SYNPROXY's SYN to the server).
         if (skb.ctSynproxy) {
           seqadjExtAdd(conn);
@@ -862,15 +915,16 @@ export class Conntrack implements HelperHost {
       case 6: {
         if (tcpMalformed(d, th, len)) return HANDLE_INVALID;
         if (csum && this.l4Bad(skb, 6, th)) return HANDLE_INVALID;
-        if (!conn.confirmed && !tcpNew(conn.tcp!, d, th, len, this.tcp)) return HANDLE_INVALID;
-        const r = tcpPacket(conn, dir, d, th, len, this.tcp);
+        const ts = conn.policy?.tcp ?? this.tcp;
+        if (!conn.confirmed && !tcpNew(conn.tcp!, d, th, len, ts)) return HANDLE_INVALID;
+        const r = tcpPacket(conn, dir, d, th, len, ts);
         switch (r.verdict) {
           case TcpVerdict.Repeat:
             return HANDLE_REPEAT;
           case TcpVerdict.Invalid:
             if (takeShrink() && conn.confirmed) {
               const left = conn.timeout - now;
-              const unack = this.tcp.timeouts[TCP_UNACK_INDEX]!;
+              const unack = ts.timeouts[TCP_UNACK_INDEX]!;
               if (left >= 120 * HZ && left > unack) {
                 conn.timeout = now + unack;
                 this.timeoutSet(conn.timeout);
@@ -903,43 +957,46 @@ export class Conntrack implements HelperHost {
       case 136: {
         if (udpliteError(skb, th, csum)) return HANDLE_INVALID;
         // nf_conntrack_udplite_packet has no 2-second stream rule: once a reply was seen, the replied timeout and ASSURED.
+        const pol = conn.policy;
         if (conn.status & IPS_SEEN_REPLY) {
-          this.refreshAcct(conn, this.udpReplied, now);
+          this.refreshAcct(conn, pol !== null ? pol.jiffies[1]! : this.udpReplied, now);
           conn.status |= IPS_ASSURED;
         } else {
-          this.refreshAcct(conn, this.udpUnreplied, now);
+          this.refreshAcct(conn, pol !== null ? pol.jiffies[0]! : this.udpUnreplied, now);
         }
         return HANDLE_OK;
       }
       case 132: {
         if (sctpError(d, th, len, csum)) return HANDLE_INVALID;
-        const r = sctpPacket(conn.sctp!, conn.confirmed, dir, d, th, len, this.sctpTimeouts);
+        const r = sctpPacket(conn.sctp!, conn.confirmed, dir, d, th, len, conn.policy?.jiffies ?? this.sctpTimeouts);
         if (r.assure) conn.status |= IPS_ASSURED;
         if (r.verdict === SctpVerdict.Invalid) return HANDLE_INVALID;
         if (r.verdict === SctpVerdict.Accept) this.refreshAcct(conn, r.timeout, now);
         return HANDLE_OK;
       }
-      case 47:
+      case 47: {
+        const pol = conn.policy;
         if (conn.status & IPS_SEEN_REPLY) {
-          this.refreshAcct(conn, this.greReplied, now);
+          this.refreshAcct(conn, pol !== null ? pol.jiffies[1]! : this.greReplied, now);
           conn.status |= IPS_ASSURED;
         } else {
-          this.refreshAcct(conn, this.greUnreplied, now);
+          this.refreshAcct(conn, pol !== null ? pol.jiffies[0]! : this.greUnreplied, now);
         }
         return HANDLE_OK;
+      }
       case 1:
         if (!icmpValidNew(conn.orig.dport >>> 8)) return HANDLE_INVALID;
-        this.refreshAcct(conn, this.icmpTimeout, now);
+        this.refreshAcct(conn, conn.policy?.jiffies[0] ?? this.icmpTimeout, now);
         return HANDLE_OK;
       case 58: {
         // Only echo and node information requests open an entry (nf_conntrack_icmpv6 valid_new).
         const t = conn.orig.dport >>> 8;
         if (!conn.confirmed && t !== 128 && t !== 139) return HANDLE_INVALID;
-        this.refreshAcct(conn, this.icmpv6Timeout, now);
+        this.refreshAcct(conn, conn.policy?.jiffies[0] ?? this.icmpv6Timeout, now);
         return HANDLE_OK;
       }
       default:
-        this.refreshAcct(conn, this.genericTimeout, now);
+        this.refreshAcct(conn, conn.policy?.jiffies[0] ?? this.genericTimeout, now);
         return HANDLE_OK;
     }
   }
@@ -951,17 +1008,19 @@ export class Conntrack implements HelperHost {
   private udpStream(conn: Conn, now: number): void {
     const status = conn.status;
     if (!(status & IPS_CONFIRMED)) conn.udpStreamTs = now + 2 * HZ;
+    const pol = conn.policy;
+    const unreplied = pol !== null ? pol.jiffies[0]! : this.udpUnreplied;
     if (status & IPS_SEEN_REPLY) {
-      let extra = this.udpUnreplied;
+      let extra = unreplied;
       let stream = false;
       if (now - conn.udpStreamTs > 0) {
-        extra = this.udpReplied;
+        extra = pol !== null ? pol.jiffies[1]! : this.udpReplied;
         stream = (status & IPS_ASSURED) === 0;
       }
       this.refreshAcct(conn, extra, now);
       if (stream) conn.status |= IPS_ASSURED;
     } else {
-      this.refreshAcct(conn, this.udpUnreplied, now);
+      this.refreshAcct(conn, unreplied, now);
     }
   }
 

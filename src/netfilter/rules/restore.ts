@@ -35,6 +35,7 @@
  * them), unless `restoreCounters` is set.
  */
 import type { ModuleSettings } from '../conntrack/module-params.js';
+import type { TimeoutPolicy } from '../conntrack/timeout-policy.js';
 import { MiB, sizeText } from '../../io/input-file.js';
 import { Family, InetAddr } from '../../packet/inet-addr.js';
 import { xtStrtoulAll } from '../args.js';
@@ -198,6 +199,14 @@ export interface LoadOptions {
   cgroups?: readonly string[];
   /** The helper modules' parameters (the machine file's `modules:`), for `CT --helper`. */
   modules?: ModuleSettings;
+  /** The guest's timeout policies (the machine file's `cttimeout:`), for `CT --timeout`. */
+  cttimeout?: readonly TimeoutPolicy[];
+  /**
+   * The text is the guest's own iptables-save output, loaded again by the
+   * host: a `CT --timeout` name in it is a policy name's first 4 bytes (as
+   * the kernel gives them back), which names the first policy so beginning.
+   */
+  guestSave?: boolean;
 }
 
 /** An error at a word, before it knows its file (filled in by the line loop). */
@@ -1353,6 +1362,8 @@ export class RestoreParser {
       ...(this.opts.bridgePorts ? { bridgePorts: this.opts.bridgePorts } : {}),
       ...(this.opts.cgroups ? { cgroups: this.opts.cgroups } : {}),
       ...(this.opts.modules ? { modules: this.opts.modules } : {}),
+      ...(this.opts.cttimeout ? { cttimeout: this.opts.cttimeout } : {}),
+      ...(this.opts.guestSave ? { guestSave: true } : {}),
     };
     for (const l of p.loaded) for (const u of l.uses) (u.pos as { line: number }).line = lineNo;
     // Each rule a comma list expands into gets modules of its own (their state is per rule).

@@ -29,13 +29,34 @@
  * sip and the H.323 helpers (RAS, Q.931, H.245): every helper the kernel
  * has. The helper modules' `ports` parameters (machine file `modules:`)
  * name them: `ftp-2121` with `nf_conntrack_ftp: {ports: [21, 2121]}`, and
- * no `ftp` without 21 among them. --timeout names a timeout policy object, which a fresh machine
- * has none of, and is refused as the kernel refuses it.
+ * no `ftp` without 21 among them.
+ *
+ * `--timeout NAME` gives the entry the timeout policy NAME
+ * (conntrack/timeout-policy.ts): the machine file's `cttimeout:` declares
+ * the guest's policies, as `nfct add timeout` does on a host before the
+ * rules load. xt_ct_set_timeout refuses a rule without `-p` (or with `! -p`)
+ * as for --helper, then nf_ct_set_timeout a name the namespace has no
+ * policy of (`No such timeout policy "NAME"`), a policy of the other family
+ * ("Timeout policy `NAME' can only be used by L3 protocol number 2") and a
+ * policy for another tracker than `-p`'s (nf_ct_l4proto_find: TCP, UDP,
+ * UDP-Lite, ICMP, ICMPv6, SCTP and GRE have their own, every other
+ * protocol is the generic tracker's: "... by L4 protocol number 255").
+ *
+ * iptables-save prints only the first 4 characters of the policy's name:
+ * xt_CT's revisions 1 and 2 declare as their `usersize` the v0 structure's
+ * (offsetof(struct xt_ct_target_info, ct), 32 bytes), which ends 4 bytes
+ * into the v1 structure's `timeout[32]`, and the kernel hands userspace
+ * only those bytes of the rule (xt_target_to_user, nft_compat alike;
+ * iptables and ip6tables, legacy and nft). `--timeout short` saves as
+ * `--timeout shor`, which iptables-restore then refuses unless a policy has
+ * that name: cofw prints what the kernel prints.
  *
  * The kernel accepts both only in the raw table ("CT target: only valid in
  * raw table").
  */
 import { CT_UNTRACKED, zoneTemplate } from '../conntrack/conn.js';
+import { CTTIMEOUT_PROTOCOLS, l3num, trackerOf } from '../conntrack/timeout-policy.js';
+import { Family } from '../../packet/inet-addr.js';
 import { emulatedHelperNames, helperIndex, lookupHelper } from '../conntrack/helper-registry.js';
 import { XT_CONTINUE, type Skb } from '../types.js';
 import { xtStrtoulAll } from '../args.js';
@@ -52,6 +73,11 @@ export interface CtConfig {
   readonly notrack: boolean;
   readonly helper: string;
   readonly timeout: string;
+  /** The policy --timeout names: its index in the machine's list (from 1), 0 when the machine has none of that name. */
+  readonly timeoutIndex: number;
+  /** That policy's family and tracker (its l3num and l4proto). */
+  readonly timeoutFamily: Family;
+  readonly timeoutL4: number;
   readonly ctEvents: number;
   readonly expEvents: number;
   /** Zone id, or -1 for `mark` (the zone taken from the packet's mark). */
@@ -160,8 +186,17 @@ export const ctTarget = defineTarget<CtConfig>({
         );
       }
     }
-    const template = zoneTemplate(zone < 0 ? 0 : zone, zoneDirs, zone < 0, nt || !helper ? 0 : helperIndex(helper, ctx.head.proto));
-    return { notrack: nt, helper, timeout, ctEvents, expEvents, zone, zoneDirs, template };
+    // nf_ct_timeout_find_get: the namespace's policy of that name (names are one list for both families).
+    const policies = ctx.cttimeout ?? [];
+    let at = timeout ? policies.findIndex((p) => p.name === timeout) : -1;
+    // The guest's own save text names a policy by its first 4 bytes.
+    if (at < 0 && timeout && ctx.guestSave && timeout.length <= 4) at = policies.findIndex((p) => p.name.slice(0, 4) === timeout);
+    const policy = at >= 0 ? policies[at] : undefined;
+    const timeoutIndex = policy ? at + 1 : 0;
+    const timeoutFamily = policy?.family ?? ctx.family;
+    const timeoutL4 = policy ? CTTIMEOUT_PROTOCOLS[policy.protocol]!.l4proto : 0;
+    const template = zoneTemplate(zone < 0 ? 0 : zone, zoneDirs, zone < 0, nt || !helper ? 0 : helperIndex(helper, ctx.head.proto), nt ? 0 : timeoutIndex);
+    return { notrack: nt, helper, timeout, timeoutIndex, timeoutFamily, timeoutL4, ctEvents, expEvents, zone, zoneDirs, template };
   },
 
   check(config, ctx) {
@@ -171,7 +206,17 @@ export const ctTarget = defineTarget<CtConfig>({
     }
     if (config.helper && lookupHelper(config.helper, ctx.family, ctx.head.proto, ctx.modules) === 'absent')
       throw new CheckError(`xt_CT: No such helper "${config.helper}"`);
-    if (config.timeout) throw new CheckError(`xt_CT: No such timeout policy "${config.timeout}" (cofw's guest has no nfct timeout objects)`);
+    if (!config.timeout) return;
+    // xt_ct_set_timeout, then nf_ct_set_timeout.
+    if (ctx.head.proto === 0 || ctx.head.invProto) throw new CheckError('xt_CT: You must specify a L4 protocol and not use inversions on it');
+    if (config.timeoutIndex === 0)
+      throw new CheckError(
+        `No such timeout policy "${config.timeout}" (declare it in the machine file's cttimeout:, as nfct add timeout ${config.timeout} ${ctx.family === Family.V6 ? 'inet6' : 'inet'} PROTOCOL STATE SECONDS... would on the host)`,
+      );
+    if (config.timeoutFamily !== ctx.family)
+      throw new CheckError(`Timeout policy \`${config.timeout}' can only be used by L3 protocol number ${l3num(config.timeoutFamily)}`);
+    if (config.timeoutL4 !== trackerOf(ctx.head.proto))
+      throw new CheckError(`Timeout policy \`${config.timeout}' can only be used by L4 protocol number ${config.timeoutL4}`);
   },
 
   target(config, skb) {
@@ -184,7 +229,8 @@ export const ctTarget = defineTarget<CtConfig>({
     const out: string[] = [];
     if (config.notrack) out.push('--notrack');
     if (config.helper) out.push('--helper', config.helper);
-    if (config.timeout) out.push('--timeout', config.timeout);
+    // Only the first 4 bytes of the name reach userspace (xt_CT's usersize; see above).
+    if (config.timeout) out.push('--timeout', config.timeout.slice(0, 4));
     if (config.ctEvents) out.push('--ctevents', CT_EVENTS.filter((_, i) => config.ctEvents & (1 << i)).join(','));
     if (config.expEvents) out.push('--expevents', EXP_EVENTS.filter((_, i) => config.expEvents & (1 << i)).join(','));
     if (config.zone !== 0) {
