@@ -42,6 +42,7 @@ import * as nat6 from './gen/nat6.js';
 import * as ufw6 from './gen/ufw6.js';
 import * as sctpScenario from './gen/sctp.js';
 import * as udplite from './gen/udplite.js';
+import * as ctTimeout from './gen/ct-timeout.js';
 import * as zones from './gen/zones.js';
 import * as ipset from './gen/ipset.js';
 import * as ip6Matches from './gen/ip6-matches.js';
@@ -113,6 +114,7 @@ export const BUILDERS: Partial<Record<ScenarioName, () => Scenario>> = {
   ufw6: ufw6.build,
   sctp: sctpScenario.build,
   udplite: udplite.build,
+  'ct-timeout': ctTimeout.build,
   zones: zones.build,
   ipset: ipset.build,
   'ip6-matches': ip6Matches.build,
@@ -212,6 +214,9 @@ function main(argv: string[]): void {
     // The same policy routing as `ip` commands, for the private oracle that records it (see the scenario's README).
     const iproute = 'iproute' in built ? (built as { iproute: string }).iproute : undefined;
     if (iproute) writeFileSync(join(dir, 'iproute.sh'), iproute);
+    // The timeout policies as nfct commands, for the private oracle that makes them before loading the rules (see README.md).
+    const nfct = 'nfct' in built ? (built as { nfct: string }).nfct : undefined;
+    if (nfct) writeFileSync(join(dir, 'nfct.sh'), nfct);
     // Frames that name their interface make a pcapng capture (capture.pcapng): the interface decides where they arrive.
     const pcapng = capture.frames.some((f) => f.ifName !== undefined);
     const captureFile = join(dir, pcapng ? 'capture.pcapng' : 'capture.pcap');
