@@ -16,11 +16,13 @@
  *     via: 198.51.100.254  # optional; `default` takes the family of `via` (IPv4 without one)
  *     dev: eth0            # optional when via is on an interface's subnet
  *     table: 100           # optional: a table number or local, main (the default), default
+ *     realm: 5             # optional, IPv4: the route's realms (ip route ... realm 5, or "FROM/TO"), for -m realm
  *   - {to: 10.0.0.0/8, type: blackhole}   # or unreachable, prohibit, throw (no via, no dev)
  * rules:                   # optional: policy routing (ip rule), besides 0 local, 32766 main, 32767 default
  *   - {not: true, fwmark: 51820, table: 51820}
  *   - {table: main, suppress_prefixlength: 0}
  *   - {from: 192.0.2.0/24, iif: eth1, priority: 100, action: prohibit}
+ *   - {from: 192.0.2.128/25, table: main, realm: "3/4"}   # ip rule ... realms 3/4 (IPv4)
  * fail: closed             # or open
  * cpu: 0                   # optional: the CPU of its own packets and of interfaces without one
  * conntrack:               # optional: nf_conntrack_max, _tcp_loose, _tcp_be_liberal
@@ -132,8 +134,24 @@ const MAX_ID = 0xfffffffe;
 const IF_KEYS = ['name', 'mac', 'addresses', 'mtu', 'gro', 'group', 'cpu'];
 /** The largest CPU number a machine file takes (NR_CPUS of a large kernel configuration, less one). */
 export const MAX_CPU = 8191;
-const ROUTE_KEYS = ['to', 'via', 'dev', 'table', 'type'];
-const RULE_KEYS = ['priority', 'family', 'not', 'from', 'to', 'fwmark', 'iif', 'oif', 'ipproto', 'sport', 'dport', 'table', 'action', 'suppress_prefixlength'];
+const ROUTE_KEYS = ['to', 'via', 'dev', 'table', 'type', 'realm'];
+const RULE_KEYS = [
+  'priority',
+  'family',
+  'not',
+  'from',
+  'to',
+  'fwmark',
+  'iif',
+  'oif',
+  'ipproto',
+  'sport',
+  'dport',
+  'table',
+  'action',
+  'suppress_prefixlength',
+  'realm',
+];
 const ROUTE_TYPES: readonly RouteKind[] = ['unicast', 'blackhole', 'unreachable', 'prohibit', 'throw'];
 const RULE_ACTIONS: readonly RuleAction[] = ['blackhole', 'unreachable', 'prohibit', 'nop'];
 /** /etc/iproute2/rt_tables' names. */
@@ -600,6 +618,13 @@ export function parseMachineFile(text: string, file: string): MachineSpec {
         let table: number | undefined;
         const tb = k.get('table');
         if (tb) table = tableId(tb.node, at);
+        const re = k.get('realm');
+        let realm = re ? realmValue(re.node, at) : undefined;
+        if (re && realm !== undefined && dst !== undefined && dst.family !== Family.V4) {
+          at(re.node, `an ${familyName(dst.family)} route has no realms (the kernel keeps them for IPv4 routes only): leave out \`realm'`);
+          realm = undefined;
+        }
+        const realms = realm ? { realm } : {};
         let kind: RouteKind = 'unicast';
         const ty = k.get('type');
         if (ty) {
@@ -613,7 +638,7 @@ export function parseMachineFile(text: string, file: string): MachineSpec {
           if (vi) at(vi.node, `a ${kind} route has no gateway: leave out \`via'`);
           if (k.get('dev')) at(k.get('dev')!.node, `a ${kind} route has no device: leave out \`dev'`);
           if (dst !== undefined && !vi && !k.get('dev'))
-            routes.push({ dst, prefix, dev: 'lo', ...(table !== undefined && table !== RT_TABLE_MAIN ? { table } : {}), type: kind });
+            routes.push({ dst, prefix, dev: 'lo', ...(table !== undefined && table !== RT_TABLE_MAIN ? { table } : {}), type: kind, ...realms });
           return;
         }
         const inTable = table !== undefined && table !== RT_TABLE_MAIN ? { table } : {};
@@ -637,7 +662,8 @@ export function parseMachineFile(text: string, file: string): MachineSpec {
           )?.name;
           if (!dev) at(vi!.node, `gateway ${gw.toString()} is not on any interface's subnet: add \`dev:'`);
         } else if (vi === undefined) at(node, 'a route needs `dev:` (the interface) or `via:` (a gateway on a connected subnet)');
-        if (dev !== undefined && dst !== undefined) routes.push(via !== undefined ? { dst, prefix, via, dev, ...inTable } : { dst, prefix, dev, ...inTable });
+        if (dev !== undefined && dst !== undefined)
+          routes.push(via !== undefined ? { dst, prefix, via, dev, ...inTable, ...realms } : { dst, prefix, dev, ...inTable, ...realms });
       });
     }
   }
@@ -895,6 +921,47 @@ function tableId(node: Node | null, at: At): number | undefined {
   return undefined;
 }
 
+/** /etc/iproute2/rt_realms' names (Debian's names only `cosmos`, 0). */
+const REALM_NAMES: Readonly<Record<string, number>> = { cosmos: 0 };
+
+/**
+ * Realms as iproute2 reads them (get_rt_realms_or_raw): a number from 0
+ * to 2^32-1 (decimal, 0x hexadecimal or 0 octal), taken whole as the
+ * kernel's tclassid (so `realm 5` is TO realm 5), or "FROM/TO", each a
+ * number from 0 to 255 or a name of /etc/iproute2/rt_realms (cosmos, 0);
+ * undefined (and a problem) otherwise.
+ */
+function realmValue(node: Node | null, at: At): number | undefined {
+  const v = isScalar(node) ? node.value : undefined;
+  if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= U32_MAX) return v;
+  const num = (t: string): number | undefined => (/^(0x[0-9a-f]+|0[0-7]*|[1-9]\d*)$/i.test(t) ? Number(/^0[0-7]+$/.test(t) ? parseInt(t, 8) : t) : undefined);
+  const one = (t: string): number | undefined => {
+    const n = REALM_NAMES[t] ?? num(t);
+    return n !== undefined && n <= 255 ? n : undefined;
+  };
+  if (typeof v === 'string') {
+    const raw = num(v);
+    if (raw !== undefined && raw <= U32_MAX) return raw;
+    const slash = v.indexOf('/');
+    const from = slash < 0 ? 0 : one(v.slice(0, slash));
+    const to = slash < 0 ? one(v) : v.length > slash + 1 ? one(v.slice(slash + 1)) : 0;
+    if (from !== undefined && to !== undefined) return ((from << 16) | to) >>> 0;
+  }
+  at(
+    node,
+    `realm \`${String(v)}': accepted are a number from 0 to ${U32_MAX} (the TO realm, or FROM << 16 | TO) and "FROM/TO", each a number from 0 to 255 or cosmos (ip route ... realms 3/4)`,
+  );
+  return undefined;
+}
+
+/** The realms as the machine file writes them: `5`, or `"3/4"` when there is a FROM realm (a number when a half is above 255). */
+function realmText(realm: number): string {
+  const from = realm >>> 16;
+  const to = realm & 0xffff;
+  if (from === 0) return String(realm);
+  return from <= 255 && to <= 255 ? `"${from}/${to}"` : `0x${realm.toString(16)}`;
+}
+
 /** The priority the kernel gives a rule added without one (fib_default_rule_pref): the second rule's minus one, or 0. */
 function defaultRulePriority(list: readonly RuleSpec[]): number {
   const second = list[1];
@@ -1067,6 +1134,11 @@ function parseRules(entry: { pair: Pair; node: Node | null } | undefined, device
       else if (ac) bad(su.node, 'suppress_prefixlength goes with `table` (it ignores some of the routes the table gives)');
       else suppress = v;
     }
+    const re = k.get('realm');
+    const realm = re ? realmValue(re.node, at) : undefined;
+    if (re && realm === undefined) ok = false;
+    if (re && realm !== undefined && family === Family.V6)
+      bad(re.node, "an IPv6 rule has no realms (the kernel keeps them for IPv4 rules only): leave out `realm'");
     if (!ok || action === undefined) return;
     for (const fam of family !== undefined ? [family] : [Family.V4, Family.V6]) {
       const list = lists.get(fam)!;
@@ -1085,6 +1157,7 @@ function parseRules(entry: { pair: Pair; node: Node | null } | undefined, device
         action,
         ...(table !== undefined ? { table } : {}),
         ...(suppress !== undefined ? { suppressPrefixlength: suppress } : {}),
+        ...(realm && fam === Family.V4 ? { realm } : {}),
       };
       // After the last rule of the same or a smaller priority (fib_nl_newrule).
       let at2 = list.length;
@@ -1373,6 +1446,7 @@ export function machineFileText(spec: MachineSpec): string {
         lines.push(`    dev: ${r.dev}`);
       }
       if (r.table !== undefined && r.table !== RT_TABLE_MAIN) lines.push(`    table: ${r.table}`);
+      if (r.realm) lines.push(`    realm: ${realmText(r.realm)}`);
     }
   }
   if (spec.rules?.length) {
@@ -1390,6 +1464,7 @@ export function machineFileText(spec: MachineSpec): string {
       if (r.dport) f.push(`dport: "${r.dport[0]}-${r.dport[1]}"`);
       f.push(r.action === 'table' ? `table: ${r.table}` : `action: ${r.action}`);
       if (r.suppressPrefixlength !== undefined) f.push(`suppress_prefixlength: ${r.suppressPrefixlength}`);
+      if (r.realm) f.push(`realm: ${realmText(r.realm)}`);
       lines.push(`  - {${f.join(', ')}}`);
     }
   }

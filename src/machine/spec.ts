@@ -30,6 +30,11 @@ export interface RouteSpec {
   readonly table?: number;
   /** The route's type (`ip route add TYPE ...`): unicast when absent. */
   readonly type?: RouteKind;
+  /**
+   * IPv4: the route's realms (`ip route add ... realm N` / `realms FROM/TO`),
+   * the kernel's nh_tclassid: FROM << 16 | TO; absent or 0 when none.
+   */
+  readonly realm?: number;
 }
 
 /** Route types a machine file may give (rtnetlink's RTN_*): unicast, and the ones that send nothing. */
@@ -74,6 +79,8 @@ export interface RuleSpec {
   readonly table?: number;
   /** `suppress_prefixlength N`: a route found with a prefix of N bits or fewer is ignored (the next rule is tried). */
   readonly suppressPrefixlength?: number;
+  /** IPv4: `realms FROM/TO` (FRA_FLOW, the rule's tclassid: FROM << 16 | TO); absent or 0 when none. */
+  readonly realm?: number;
 }
 
 /** The sysctls a machine file may set (the kernel's defaults when absent). */

@@ -62,6 +62,20 @@ export interface FibResultV4 {
    * (a blackhole). Absent: net unreachable.
    */
   readonly code?: number;
+  /** The route's realms (its next hop's nh_tclassid: FROM << 16 | TO); absent or 0 when none. */
+  readonly realm?: number;
+  /** The realms of the policy rule that gave the route (res->tclassid); absent or 0 when none. */
+  readonly ruleRealm?: number;
+  /** The route found, as the kernel caches routes on its next hop (only set on a machine with realms). */
+  readonly nh?: object;
+}
+
+/** __fib_validate_source's verdict on a received packet's source, with the realms it gives the route (itag). */
+export interface SourceCheck {
+  /** The source is refused (martian): one of the machine's own addresses, or routed as a broadcast. */
+  readonly bad: 'local' | 'type' | null;
+  /** fib_combine_itag: the route back's TO realm as the FROM realm (high 16 bits), the rule's FROM realm as the TO realm. */
+  readonly itag: number;
 }
 
 interface Entry {
@@ -72,6 +86,8 @@ interface Entry {
   readonly dev: NetDevice;
   /** UNICAST, or BLACKHOLE, UNREACHABLE, PROHIBIT, THROW for routes that send nothing. */
   readonly type: RouteType;
+  /** The route's realms, 0 when none. */
+  readonly realm: number;
   /** What a lookup that ends here answers (made once: lookups allocate nothing). */
   readonly answer: FibResultV4;
 }
@@ -114,6 +130,12 @@ export class Fib {
    * table's (the kernel's fib_lookup without custom rules).
    */
   readonly policy4: PolicyRouting | null = null;
+  /**
+   * Some IPv4 route or rule has realms (the kernel's fib_num_tclassid_users):
+   * every received packet's source is then checked in full
+   * (__fib_validate_source) and the routes carry realms (dst->tclassid).
+   */
+  readonly realms: boolean = false;
 
   constructor(spec: MachineSpec) {
     this.lo = spec.devices.find((d) => d.name === 'lo');
@@ -138,7 +160,8 @@ export class Fib {
           via: 0,
           dev,
           type: RouteType.Unicast,
-          answer: routeAnswer(RouteType.Unicast, dev, 0),
+          realm: 0,
+          answer: routeAnswer(RouteType.Unicast, dev, 0, 0),
         });
       }
     }
@@ -155,12 +178,22 @@ export class Fib {
       if (table !== RT_TABLE_MAIN) {
         const list = others.get(table) ?? [];
         others.set(table, list);
-        list.push({ net: InetAddr.v4((r.dst.w0 & mask) >>> 0), mask: InetAddr.v4(mask), prefix: r.prefix, via: r.via ? r.via.clone() : null, dev, type });
+        list.push({
+          net: InetAddr.v4((r.dst.w0 & mask) >>> 0),
+          mask: InetAddr.v4(mask),
+          prefix: r.prefix,
+          via: r.via ? r.via.clone() : null,
+          dev,
+          type,
+          realm: r.realm ?? 0,
+        });
         continue;
       }
       const via = r.via ? r.via.w0 : 0;
-      this.main.push({ net: (r.dst.w0 & mask) >>> 0, mask, prefix: r.prefix, via, dev, type, answer: routeAnswer(type, dev, via) });
+      const realm = r.realm ?? 0;
+      this.main.push({ net: (r.dst.w0 & mask) >>> 0, mask, prefix: r.prefix, via, dev, type, realm, answer: routeAnswer(type, dev, via, realm) });
     }
+    this.realms = spec.routes.some((r) => r.dst.family === Family.V4 && r.realm) || (spec.rules ?? []).some((r) => r.family === Family.V4 && r.realm);
     this.main.sort((a, b) => b.prefix - a.prefix);
     this.v6 = new Fib6(spec.devices, spec.routes, spec.rules ?? []);
     const rules = (spec.rules ?? []).filter((r) => r.family === Family.V4);
@@ -180,6 +213,7 @@ export class Fib {
           via: e.via ? InetAddr.v4(e.via) : null,
           dev: e.dev,
           type: e.type,
+          realm: e.realm,
         })),
       );
       this.policy4 = new PolicyRouting(Family.V4, rules, tables, spec.devices);
@@ -214,8 +248,38 @@ export class Fib {
 
   private resultV4(r: PolicyResult, daddr: number): FibResultV4 {
     if (r.dev === null) return { type: r.type, dev: null, gateway: 0, code: r.code };
-    if (r.type === RouteType.Local) return { type: r.type, dev: this.lo ?? r.dev, gateway: daddr };
-    return { type: r.type, dev: r.dev, gateway: r.gateway ? r.gateway.w0 : daddr };
+    const realms = this.realms ? { realm: r.realm, ruleRealm: r.ruleRealm, ...(r.route ? { nh: r.route } : {}) } : {};
+    if (r.type === RouteType.Local) return { type: r.type, dev: this.lo ?? r.dev, gateway: daddr, ...realms };
+    return { type: r.type, dev: r.dev, gateway: r.gateway ? r.gateway.w0 : daddr, ...realms };
+  }
+
+  /**
+   * __fib_validate_source with rp_filter 0, as the kernel runs it for every
+   * received packet once a route or rule has realms: the route back to
+   * `saddr` (from `daddr`, 0 for a broadcast; from the interface `oif`
+   * the packet will leave by, lo for one delivered here; mark 0; the
+   * packet's protocol with its ports swapped) must be unicast, or local
+   * with accept_local; without one the source is accepted with no realms.
+   * The realms it gives (fib_combine_itag): the route back's realms
+   * shifted up (its TO realm becomes the FROM realm), or else its rule's,
+   * with the rule's FROM realm as the TO realm.
+   */
+  checkSourceV4(saddr: number, daddr: number, oif: NetDevice | null, acceptLocal: boolean, proto = 0, sport = 0, dport = 0): SourceCheck {
+    const p = this.policy4;
+    let r: FibResultV4;
+    if (p === null) r = this.mainV4(saddr);
+    else
+      r = this.resultV4(
+        p.lookup({ dst: InetAddr.v4(saddr), src: daddr ? InetAddr.v4(daddr) : null, mark: 0, iif: oif?.index ?? 1, oif: 0, proto, sport: dport, dport: sport }),
+        saddr,
+      );
+    if (r.dev === null && r.type !== RouteType.Broadcast) return { bad: null, itag: 0 };
+    if (r.type === RouteType.Local && !acceptLocal) return { bad: 'local', itag: 0 };
+    if (r.type !== RouteType.Unicast && r.type !== RouteType.Local) return { bad: 'type', itag: 0 };
+    const rtag = r.ruleRealm ?? 0;
+    let itag = ((r.realm ?? 0) << 16) >>> 0;
+    if (itag === 0) itag = (rtag << 16) >>> 0;
+    return { bad: null, itag: (itag | (rtag >>> 16)) >>> 0 };
   }
 
   private setBroadcast(addr: number, dev: NetDevice): void {
@@ -420,8 +484,17 @@ function localEntry(type: RouteType, dev: NetDevice, out: NetDevice, addr: numbe
 }
 
 /** A main table route's answer: unicast through `dev` to the gateway `via` (0 on-link), or what a route that sends nothing answers. */
-function routeAnswer(type: RouteType, dev: NetDevice, via: number): FibResultV4 {
-  return type === RouteType.Unicast ? { type, dev, gateway: via } : rejectRoute(type);
+function routeAnswer(type: RouteType, dev: NetDevice, via: number, realm: number): FibResultV4 {
+  if (type !== RouteType.Unicast) return rejectRoute(type);
+  return realm ? { type, dev, gateway: via, realm } : { type, dev, gateway: via };
+}
+
+/** set_class_tag: the halves (FROM, TO) of `tclassid` that are 0 take those of `tag`. */
+export function setClassTag(tclassid: number, tag: number): number {
+  let t = tclassid;
+  if (!(t & 0xffff)) t |= tag & 0xffff;
+  if (!(t & 0xffff0000)) t |= tag & 0xffff0000;
+  return t >>> 0;
 }
 
 /** The first IPv4 address of `dev`, as a number, or undefined. */

@@ -56,6 +56,8 @@ export interface PolicyRoute {
   /** The next hop's device (for local routes, the interface that holds the address). */
   readonly dev: NetDevice;
   readonly type: RouteType;
+  /** IPv4: the route's realms (its next hop's nh_tclassid, FROM << 16 | TO); 0 or absent when none. */
+  readonly realm?: number;
 }
 
 /** The flow a lookup is made for (struct flowi4 / flowi6, as far as the rules read it). */
@@ -88,6 +90,12 @@ export interface PolicyResult {
   readonly code: number;
   /** The route's network, when there is one (IPv6 anycast: the prefix address of an on-link route). */
   readonly net: InetAddr | null;
+  /** IPv4: the route's realms (nh_tclassid), 0 without a route or realms. */
+  readonly realm: number;
+  /** IPv4: the realms of the rule that gave the route (`realms`, __fib_lookup's res->tclassid), 0 when it has none. */
+  readonly ruleRealm: number;
+  /** The route found (its next hop: what the kernel caches routes on), null without one. */
+  readonly route: PolicyRoute | null;
 }
 
 /** ICMP codes of ip_error (IPv4) and the IPv6 reject routes. */
@@ -114,6 +122,8 @@ interface CompiledRule {
   readonly table: number;
   /** -1 when absent (no route is ever suppressed). */
   readonly suppress: number;
+  /** `realms` (FRA_FLOW), 0 when none. */
+  readonly realm: number;
 }
 
 /** The kernel's own rules of a family (fib_default_rules_init, fib6_rules_net_init). */
@@ -165,6 +175,7 @@ export class PolicyRouting {
       action: r.action,
       table: r.table ?? 0,
       suppress: r.suppressPrefixlength ?? -1,
+      realm: r.realm ?? 0,
     }));
     for (const [id, routes] of tables)
       this.tables.set(
@@ -190,6 +201,12 @@ export class PolicyRouting {
       if (r.action === 'table') parts.push('lookup', tableName(r.table));
       else parts.push(r.action);
       if (r.suppress >= 0) parts.push('suppress_prefixlength', String(r.suppress));
+      if (r.realm) {
+        // iproute2 prints the realms after the table, but before an action of its own.
+        const text = realmsText(r.realm);
+        if (r.action === 'table') parts.push('realms', text);
+        else parts.splice(parts.length - (r.suppress >= 0 ? 3 : 1), 0, 'realms', text);
+      }
       return `${r.priority}:\t${parts.join(' ')}`;
     });
   }
@@ -221,7 +238,7 @@ export class PolicyRouting {
       if (e.type === RouteType.Unreachable) return fail(RouteType.Unreachable, v6 ? ICMPV6_NOROUTE : ICMP_HOST_UNREACH);
       if (e.type === RouteType.Prohibit) return fail(RouteType.Prohibit, v6 ? ICMPV6_ADM_PROHIBITED : ICMP_PKT_FILTERED);
       if (e.prefix <= r.suppress) continue;
-      return { type: e.type, dev: e.dev, gateway: e.via, prefix: e.prefix, code: -1, net: e.net };
+      return { type: e.type, dev: e.dev, gateway: e.via, prefix: e.prefix, code: -1, net: e.net, realm: e.realm ?? 0, ruleRealm: r.realm, route: e };
     }
     return fail(RouteType.Unreachable, v6 ? ICMPV6_NOROUTE : ICMP_NET_UNREACH);
   }
@@ -246,7 +263,14 @@ export class PolicyRouting {
 }
 
 function fail(type: RouteType, code: number): PolicyResult {
-  return { type, dev: null, gateway: null, prefix: -1, code, net: null };
+  return { type, dev: null, gateway: null, prefix: -1, code, net: null, realm: 0, ruleRealm: 0, route: null };
+}
+
+/** Realms as `ip rule` and `ip route` print them: `TO`, or `FROM/TO` with names of /etc/iproute2/rt_realms (cosmos for 0). */
+export function realmsText(realm: number): string {
+  const name = (n: number): string => (n === 0 ? 'cosmos' : String(n));
+  const from = realm >>> 16;
+  return from ? `${name(from)}/${name(realm & 0xffff)}` : name(realm & 0xffff);
 }
 
 /** The longest prefix of `routes` (sorted) covering `addr`: `oif` preferred among equals, or required with `strict`. */

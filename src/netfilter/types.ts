@@ -357,6 +357,11 @@ export class Skb {
   readonly dst = new InetAddr();
   /** nfmark. */
   mark = 0;
+  /**
+   * The realms of the packet's route (dst->tclassid, FROM << 16 | TO), as
+   * `-m realm` reads them: set when the packet is routed, 0 until then.
+   */
+  tclassid = 0;
   /** Marked for tracing by the TRACE target (nft's `meta nftrace set 1`). */
   nftrace = false;
   pktType: PacketType = PacketType.Host;
@@ -426,6 +431,7 @@ export class Skb {
     this.pktType = pktType;
     this.gsoSize = 0;
     this.mark = 0;
+    this.tclassid = 0;
     this.nftrace = false;
     this.generated = generated;
     this.dup = false;
@@ -460,6 +466,7 @@ export class Skb {
     this.src.copyFrom(o.src);
     this.dst.copyFrom(o.dst);
     this.mark = o.mark;
+    this.tclassid = o.tclassid;
     this.nftrace = o.nftrace;
     this.pktType = o.pktType;
     this.gsoSize = o.gsoSize;

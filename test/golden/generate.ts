@@ -37,6 +37,7 @@ import * as dualStack from './gen/dual-stack.js';
 import * as connbytes from './gen/connbytes.js';
 import * as connlabel from './gen/connlabel.js';
 import * as devgroup from './gen/devgroup.js';
+import * as realm from './gen/realm.js';
 import * as xtTargets from './gen/xt-targets.js';
 import * as nat6 from './gen/nat6.js';
 import * as ufw6 from './gen/ufw6.js';
@@ -168,6 +169,7 @@ export const BUILDERS: Partial<Record<ScenarioName, () => Scenario>> = {
   connbytes: connbytes.build,
   connlabel: connlabel.build,
   devgroup: devgroup.build,
+  realm: realm.build,
   'xt-targets': xtTargets.build,
 };
 

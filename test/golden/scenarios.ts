@@ -77,6 +77,7 @@ export const SCENARIOS = [
   'connbytes',
   'connlabel',
   'devgroup',
+  'realm',
   'xt-targets',
   'ct-timeout',
   // Recorded earlier; kept as further kernel facts.

@@ -61,6 +61,33 @@ routes:
     expect(boot.spec.routes[1]!.via!.equals(a('2001:db8:0:1::fe'))).toBe(true);
   });
 
+  it('round-trip of route and rule realms, with tables, types and the other rule fields', () => {
+    const spec = parseMachineFile(
+      `interfaces:
+  - {name: eth0, mac: "02:00:00:00:00:01", addresses: [198.51.100.1/24, 2001:db8::1/64]}
+routes:
+  - {to: default, via: 198.51.100.254, realm: 4294967295}
+  - {to: 203.0.113.0/25, via: 198.51.100.254, realm: "3/7", table: 100}
+  - {to: 203.0.113.128/25, dev: eth0, realm: 5}
+  - {to: 10.0.0.0/8, type: blackhole, realm: "cosmos/9"}
+  - {to: 192.0.2.0/24, via: 198.51.100.254}
+  - {to: 2001:db8:5::/48, dev: eth0}
+rules:
+  - {from: 192.0.2.0/24, table: 100, realm: "255/0", suppress_prefixlength: 0}
+  - {fwmark: 1, action: prohibit, realm: 0x10}
+  - {dport: 53, table: main}
+`,
+      'm.yaml',
+    );
+    expect(spec.routes.map((r) => r.realm)).toEqual([0xffffffff, 0x30007, 5, 9, undefined, undefined]);
+    expect(spec.rules!.filter((r) => r.realm).map((r) => [r.family, r.realm])).toEqual([
+      [Family.V4, 0xff0000],
+      [Family.V4, 0x10],
+    ]);
+    const boot = decodeBoot(encodeBoot({ bootTsNs: 1n, rulesFile: 'r', spec }));
+    expect(boot.spec).toEqual(spec);
+  });
+
   it('round-trip of device groups and CPUs, each with or without the other', () => {
     const spec = parseMachineFile(
       `interfaces:

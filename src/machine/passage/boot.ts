@@ -13,7 +13,8 @@
  * has a CPU), [u32 group], u8 count of addresses, addresses...`. An interface address is `inet addr, u8 prefix, u8 has
  * broadcast, [inet broadcast]`; a route is `inet dst, u8 prefix, u8 flags
  * (bit 0 has via, bit 1 has table, bits 2-4 type: 0 unicast, 1 blackhole,
- * 2 unreachable, 3 prohibit, 4 throw), [inet via], str8 dev, [u32 table]`.
+ * 2 unreachable, 3 prohibit, 4 throw, bit 5 has realms), [inet via], str8
+ * dev, [u32 table], [u32 realms]`.
  *
  * The firewall's own sockets and the NFQUEUE queues a program answers
  * follow, when the machine has any (a message without them, as older
@@ -25,11 +26,11 @@
  * names, each `str8 name, u16 count, inet addresses...`. The policy
  * routing rules follow (the hosts' count written, 0 when none): u16 count,
  * each `u8 family, u32 priority, u16 flags (bit 0 not, 1 from, 2 to, 3
- * fwmark, 4 iif, 5 oif, 6 ipproto, 7 sport, 8 dport, 9 suppress), u8
+ * fwmark, 4 iif, 5 oif, 6 ipproto, 7 sport, 8 dport, 9 suppress, 10 realms), u8
  * action (0 table, 1 blackhole, 2 unreachable, 3 prohibit, 4 nop), u32
  * table, [inet from, u8 prefix], [inet to, u8 prefix], [u32 mark, u32
  * mask], [str8 iif], [str8 oif], [u8 ipproto], [u16 lo, u16 hi] (sport),
- * [u16 lo, u16 hi] (dport), [u8 suppress_prefixlength]`. Then, when the
+ * [u16 lo, u16 hi] (dport), [u8 suppress_prefixlength], [u32 realms]`. Then, when the
  * machine file sets any sysctl, u8 accept_local, u8 net.ipv4.fwmark_reflect,
  * u8 net.ipv6.fwmark_reflect, u8 net.netfilter.nf_conntrack_acct (each 0, 1, or 0xff when the file leaves it
  * out; the rules' count written first, 0 when none). Then, when the
@@ -121,7 +122,8 @@ function writeRule(w: ByteWriter, r: RuleSpec): void {
     (r.ipproto !== undefined ? 64 : 0) |
     (r.sport ? 128 : 0) |
     (r.dport ? 256 : 0) |
-    (r.suppressPrefixlength !== undefined ? 512 : 0);
+    (r.suppressPrefixlength !== undefined ? 512 : 0) |
+    (r.realm ? 1024 : 0);
   w.u8(r.family)
     .u32(r.priority)
     .u16(flags)
@@ -142,6 +144,7 @@ function writeRule(w: ByteWriter, r: RuleSpec): void {
   if (r.sport) w.u16(r.sport[0]).u16(r.sport[1]);
   if (r.dport) w.u16(r.dport[0]).u16(r.dport[1]);
   if (r.suppressPrefixlength !== undefined) w.u8(r.suppressPrefixlength);
+  if (r.realm) w.u32(r.realm);
 }
 
 function readRule(t: ByteReader): RuleSpec {
@@ -150,7 +153,7 @@ function readRule(t: ByteReader): RuleSpec {
   const priority = t.u32();
   const flags = t.u16();
   const action = RULE_ACTIONS[t.u8()];
-  if (action === undefined || flags >= 1024) throw new PassageError(`boot parameters: a rule's action or flags (${flags})`);
+  if (action === undefined || flags >= 2048) throw new PassageError(`boot parameters: a rule's action or flags (${flags})`);
   const table = t.u32();
   const prefix = (what: string): { addr: InetAddr; prefix: number } => {
     const addr = readInet(t, what);
@@ -167,6 +170,8 @@ function readRule(t: ByteReader): RuleSpec {
   const sport = flags & 128 ? ([t.u16(), t.u16()] as const) : undefined;
   const dport = flags & 256 ? ([t.u16(), t.u16()] as const) : undefined;
   const suppress = flags & 512 ? t.u8() : undefined;
+  const realm = flags & 1024 ? t.u32() : 0;
+  if (flags & 1024 && (realm === 0 || family !== Family.V4)) throw new PassageError(`boot parameters: a rule's realms ${realm}`);
   return {
     family,
     priority,
@@ -182,6 +187,7 @@ function readRule(t: ByteReader): RuleSpec {
     action,
     ...(action === 'table' ? { table } : {}),
     ...(suppress !== undefined ? { suppressPrefixlength: suppress } : {}),
+    ...(realm ? { realm } : {}),
   };
 }
 
@@ -218,10 +224,11 @@ export function encodeBoot(b: BootMsg): Uint8Array {
   w.u16(b.spec.routes.length);
   for (const r of b.spec.routes) {
     writeInet(w, r.dst);
-    w.u8(r.prefix).u8((r.via !== undefined ? 1 : 0) | (r.table !== undefined ? 2 : 0) | (ROUTE_KINDS.indexOf(r.type ?? 'unicast') << 2));
+    w.u8(r.prefix).u8((r.via !== undefined ? 1 : 0) | (r.table !== undefined ? 2 : 0) | (ROUTE_KINDS.indexOf(r.type ?? 'unicast') << 2) | (r.realm ? 32 : 0));
     if (r.via !== undefined) writeInet(w, r.via);
     w.str(r.dev, 1);
     if (r.table !== undefined) w.u32(r.table);
+    if (r.realm) w.u32(r.realm);
   }
   const trace = b.trace ?? [];
   w.u16(trace.length);
@@ -364,15 +371,18 @@ export function decodeBoot(b: Uint8Array): BootMsg {
     const dst = readInet(r, 'a route destination');
     const prefix = r.u8();
     const flags = r.u8();
-    const kind = ROUTE_KINDS[flags >> 2];
-    if (kind === undefined) throw new PassageError(`boot parameters: route flags ${flags} for ${dst.toString()}/${prefix}`);
+    const kind = ROUTE_KINDS[(flags >> 2) & 7];
+    if (kind === undefined || flags >= 64) throw new PassageError(`boot parameters: route flags ${flags} for ${dst.toString()}/${prefix}`);
     const via = flags & 1 ? readInet(r, 'a route gateway') : undefined;
     const dev = r.str(1);
     const table = flags & 2 ? r.u32() : undefined;
+    const realm = flags & 32 ? r.u32() : 0;
+    if (flags & 32 && (realm === 0 || dst.family !== Family.V4))
+      throw new PassageError(`boot parameters: route realms ${realm} for ${dst.toString()}/${prefix}`);
     if (prefix > familyBits(dst.family)) throw new PassageError(`boot parameters: route prefix /${prefix} for ${dst.toString()}`);
     if (via && via.family !== dst.family)
       throw new PassageError(`boot parameters: route to ${dst.toString()}/${prefix} via ${via.toString()}: families differ`);
-    const extra = { ...(table !== undefined ? { table } : {}), ...(kind !== 'unicast' ? { type: kind } : {}) };
+    const extra = { ...(table !== undefined ? { table } : {}), ...(kind !== 'unicast' ? { type: kind } : {}), ...(realm ? { realm } : {}) };
     routes.push(via ? { dst, prefix, via, dev, ...extra } : { dst, prefix, dev, ...extra });
   }
   const trace: Array<[number, number]> = [];

@@ -18,7 +18,7 @@
  */
 import { jiffiesOfNs } from '../../netfilter/clock.js';
 import { inetChecksum, setIPv4Checksum } from '../../packet/checksum.js';
-import { Fib, type FibResultV4 } from '../fib.js';
+import { Fib, setClassTag, type FibResultV4 } from '../fib.js';
 import { flowPort } from '../policy.js';
 import { buildIcmpError, icmpErrorId } from '../../packet/reject.js';
 import { prefixMask } from '../../packet/addr.js';
@@ -980,12 +980,17 @@ export class GuestStack {
       if (saddr >>> 28 === 0xe || saddr === 0xffffffff) return this.stackDrop(frameNo, StackReason.invalidSource);
       if (outside && saddr >>> 24 === 127) return this.stackDrop(frameNo, StackReason.localnet);
       if (saddr === 0 && daddr >>> 8 !== 0xe00000 && skb.protocol !== 2) return this.stackDrop(frameNo, StackReason.invalidSource);
+      if (this.fib.realms && outside && saddr !== 0) {
+        // ip_mc_validate_source: the source's realms are the route's (tclassid = itag).
+        const bad = this.sourceRealms(skb, 0, null);
+        if (bad) return this.stackDrop(frameNo, bad);
+      }
       return this.localDeliver(skb, dev, frameNo);
     }
     // ip_route_input_slow, in its order. Of 0.0.0.0/8 only 0.0.0.0 itself is a martian (ipv4_is_zeronet).
     if (saddr >>> 28 === 0xe || saddr === 0xffffffff) return this.stackDrop(frameNo, StackReason.invalidSource);
     if (daddr === 0xffffffff || (saddr === 0 && daddr === 0)) {
-      const bad = saddr !== 0 && outside ? this.validateSource(saddr, daddr) : undefined;
+      const bad = saddr !== 0 && outside ? (this.fib.realms ? this.sourceRealms(skb, 0, null) : this.validateSource(saddr, daddr)) : undefined;
       return bad ? this.stackDrop(frameNo, bad) : this.localDeliver(skb, dev, frameNo);
     }
     if (saddr === 0) return this.stackDrop(frameNo, StackReason.invalidSource);
@@ -994,7 +999,11 @@ export class GuestStack {
     const rt =
       this.fib.policy4 === null ? this.fib.lookupV4(daddr) : this.fib.inputV4(daddr, saddr, skb.mark, dev, skb.protocol, flowPort(skb, 0), flowPort(skb, 2));
     const routed = rt.type === RouteType.Local || rt.type === RouteType.Broadcast || (rt.type === RouteType.Unicast && rt.dev !== null);
-    if (routed && outside && !this.acceptLocal) {
+    if (routed && outside && this.fib.realms) {
+      const bad = this.sourceRealms(skb, rt.type === RouteType.Broadcast ? 0 : daddr, rt.type === RouteType.Unicast ? rt.dev : null);
+      if (bad) return this.stackDrop(frameNo, bad);
+      if (rt.type === RouteType.Unicast) skb.tclassid = this.forwardRealms(rt, skb.tclassid);
+    } else if (routed && outside && !this.acceptLocal) {
       const bad = this.validateSource(saddr, daddr);
       if (bad) return this.stackDrop(frameNo, bad);
     }
@@ -1002,6 +1011,63 @@ export class GuestStack {
     if (rt.type !== RouteType.Unicast || !rt.dev) return this.ipError(skb, rt, frameNo);
     this.forward(skb, dev, rt.dev, frameNo);
   }
+
+  /**
+   * On a machine with realms: fib_validate_source's full check of the
+   * packet's source (see Fib.checkSourceV4), the route back looked up from
+   * `oif` (lo for a packet delivered here), and the realms it gives
+   * (itag) put in the packet's route: all of a delivered packet's realms,
+   * the missing halves of a forwarded one's (see forwardRealms). Returns
+   * the reason to drop a martian source, else undefined.
+   */
+  private sourceRealms(skb: Skb, daddr: number, oif: NetDevice | null): string | undefined {
+    const c = this.fib.checkSourceV4(skb.saddr, daddr, oif, this.acceptLocal, skb.protocol, flowPort(skb, 0), flowPort(skb, 2));
+    skb.tclassid = c.itag;
+    if (c.bad === 'local') return StackReason.localSource;
+    if (c.bad === 'type') return StackReason.invalidSourceRoute;
+    return undefined;
+  }
+
+  /**
+   * The realms of a forwarded packet's route (rt_set_nexthop): the
+   * route's own, the halves it lacks from the rule that found it, then
+   * from the route back to the source (`itag`). A route made with no
+   * realms from the source (itag 0) is cached on its next hop, as the
+   * kernel caches it (nhc_rth_input), and later packets routed there
+   * with itag 0 take it as it was made, even through another rule.
+   */
+  private forwardRealms(rt: FibResultV4, itag: number): number {
+    const own = setClassTag(rt.realm ?? 0, rt.ruleRealm ?? 0);
+    if (itag !== 0 || rt.nh === undefined) return setClassTag(own, itag);
+    const cached = this.inputRealmCache.get(rt.nh);
+    if (cached !== undefined) return cached;
+    this.inputRealmCache.set(rt.nh, own);
+    return own;
+  }
+
+  /**
+   * The realms of a route the machine's own packet takes (rt_set_nexthop
+   * of an output route): the route's, the halves it lacks from its rule;
+   * a broadcast route has no next hop's. Output routes are cached per
+   * next hop and CPU (nhc_pcpu_rth_output): later packets routed there on
+   * the same CPU take the cached route's realms.
+   */
+  private outputRealms(rt: FibResultV4): number {
+    if (!this.fib.realms) return 0;
+    const own = setClassTag(rt.type === RouteType.Broadcast ? 0 : (rt.realm ?? 0), rt.ruleRealm ?? 0);
+    if (rt.nh === undefined || rt.type === RouteType.Broadcast || rt.type === RouteType.Multicast) return own;
+    let perCpu = this.outputRealmCache.get(rt.nh);
+    if (!perCpu) this.outputRealmCache.set(rt.nh, (perCpu = new Map()));
+    const cached = perCpu.get(this.cpu);
+    if (cached !== undefined) return cached;
+    perCpu.set(this.cpu, own);
+    return own;
+  }
+
+  /** The realms of forwarded routes cached on their next hop (see forwardRealms). */
+  private readonly inputRealmCache = new Map<object, number>();
+  /** The realms of output routes cached on their next hop, per CPU (see outputRealms). */
+  private readonly outputRealmCache = new Map<object, Map<number, number>>();
 
   /**
    * fib_validate_source with accept_local 0 and rp_filter 0 (the kernel's
@@ -1190,6 +1256,7 @@ export class GuestStack {
       this.fate(dropKind, frameNo, { reason: outputDropReason(rt) });
       return;
     }
+    skb.tclassid = this.outputRealms(rt);
     let outDev = rt.dev ?? this.fib.deviceForV4(skb.saddr) ?? this.devByUnit[0] ?? this.lo;
     const daddr = skb.daddr;
     this.rerouted = false;
@@ -1202,6 +1269,7 @@ export class GuestStack {
         return;
       }
       outDev = again.dev ?? outDev;
+      skb.tclassid = this.outputRealms(again);
     }
     if (!this.hook(Hook.PostRouting, null, outDev, frameNo, generated)) return;
     if (!this.confirm(frameNo, generated)) return;
@@ -1522,7 +1590,9 @@ export class GuestStack {
 
   private routeMeHarderOk(skb: Skb): boolean {
     const r = this.outputRoute(skb);
-    return r.dev !== null || r.type === RouteType.Broadcast || r.type === RouteType.Multicast;
+    const ok = r.dev !== null || r.type === RouteType.Broadcast || r.type === RouteType.Multicast;
+    if (ok) skb.tclassid = this.outputRealms(r);
+    return ok;
   }
 
   /** nf_conntrack_in: false (and a stack drop) when conntrack drops the packet (table full). */

@@ -27,6 +27,7 @@ import { connmarkMatch } from './connmark.js';
 import { connbytesMatch } from './connbytes.js';
 import { connlabelMatch } from './connlabel.js';
 import { devgroupMatch } from './devgroup.js';
+import { realmMatch } from './realm.js';
 import { ownerMatch } from './owner.js';
 import { policyMatch } from './policy.js';
 import { socketMatch } from './socket.js';
@@ -87,6 +88,7 @@ export const MATCHES: readonly MatchModule<any>[] = [
   connbytesMatch,
   connlabelMatch,
   devgroupMatch,
+  realmMatch,
   ownerMatch,
   policyMatch,
   socketMatch,

@@ -8,13 +8,18 @@
  * otherwise in hexadecimal (`--realm 0x5/0xff`).
  *
  * The kernel registers the match for INPUT, FORWARD, OUTPUT and
- * POSTROUTING (a rule reachable from PREROUTING, before routing, is
- * refused). The realms come from the machine file's routes (`realm:`): a
- * packet the machine sends has its route's; a forwarded packet its route's,
- * with a missing FROM half taken from the route back to its source (whose
- * TO realm becomes the FROM), and a packet delivered to the machine only
- * that source realm (the kernel's fib_validate_source and rt_set_nexthop,
- * done when any route has a realm).
+ * POSTROUTING: a rule reachable from PREROUTING, before routing, is
+ * refused (nf_tables checks a user chain's rules when a jump from
+ * PREROUTING reaches them). The realms are the machine file's (`realm:` on
+ * IPv4 routes and rules), set on the packet as the guest routes it
+ * (Skb.tclassid; see the stack's sourceRealms, forwardRealms and
+ * outputRealms): a packet the machine sends has its route's; a forwarded
+ * packet its route's, its halves that are 0 filled from its rule's, then
+ * from the route back to its source (whose TO realm becomes the FROM
+ * realm); a packet delivered to the machine only that last part
+ * (fib_validate_source's itag, rt_set_nexthop). iptables-nft turns a
+ * full-mask rule without `!` into nftables' `meta rtclassid`, which reads
+ * the same field.
  *
  * @example
  * -A FORWARD -m realm --realm 7 -j ACCEPT
