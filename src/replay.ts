@@ -528,6 +528,11 @@ function shardRefusal(opts: ReplayOptions): string | undefined {
   }
   const shared = sharedState(rs, rs6, sets, opts.machine.modules);
   if (shared.length) return sharedStateText(shared);
+  if (
+    opts.machine.rules?.some((r) => r.realm) &&
+    [...rs.tables.values()].some((t) => [...t.chains.values()].some((c) => c.rules.some((r) => r.matches.some((m) => m.module.name === 'realm'))))
+  )
+    return "the machine's policy rules have realms, which the routes the kernel caches on a next hop carry to the packets of every connection routed there (-m realm reads them)";
   return undefined;
 }
 

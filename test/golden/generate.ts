@@ -38,6 +38,7 @@ import * as connbytes from './gen/connbytes.js';
 import * as connlabel from './gen/connlabel.js';
 import * as devgroup from './gen/devgroup.js';
 import * as realm from './gen/realm.js';
+import * as realmRules from './gen/realm-rules.js';
 import * as xtTargets from './gen/xt-targets.js';
 import * as nat6 from './gen/nat6.js';
 import * as ufw6 from './gen/ufw6.js';
@@ -170,6 +171,7 @@ export const BUILDERS: Partial<Record<ScenarioName, () => Scenario>> = {
   connlabel: connlabel.build,
   devgroup: devgroup.build,
   realm: realm.build,
+  'realm-rules': realmRules.build,
   'xt-targets': xtTargets.build,
 };
 

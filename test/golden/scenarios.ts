@@ -78,6 +78,7 @@ export const SCENARIOS = [
   'connlabel',
   'devgroup',
   'realm',
+  'realm-rules',
   'xt-targets',
   'ct-timeout',
   // Recorded earlier; kept as further kernel facts.
