@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ethernet, ipv4, tcp, arp } from '../packet/build.js';
 import { parseIPv4 } from '../packet/addr.js';
@@ -692,5 +695,57 @@ describe('machine file: cttimeout (timeout policies)', () => {
       p.some((l) => l.startsWith(expected)),
       p.join('\n'),
     ).toBe(true);
+  });
+});
+
+describe('machine file osf: (passive OS fingerprints nfnl_osf loaded)', () => {
+  const base = 'interfaces:\n  - name: eth0\n    mac: "02:00:00:00:00:01"\n    addresses: [198.51.100.1/24]\n';
+  const PF = '# two\nS44:64:1:60:M*,S,T,N,W7:Linux:2.6:2.6.x:\n16384:64:0:44:M*:FreeBSD:4.8:noDF:\n';
+  it('reads a pf.os file relative to the machine file, writes the fingerprints back inline, and carries them to the guest', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cofw-osf-'));
+    try {
+      writeFileSync(join(dir, 'pf.os'), PF);
+      const spec = parseMachineFile(base + 'osf: pf.os\n', join(dir, 'm.yaml'));
+      expect(spec.osf?.map((f) => [f.genre, f.df, f.line])).toEqual([
+        ['Linux', 1, 2],
+        ['FreeBSD', 0, 3],
+      ]);
+      const again = parseMachineFile(machineFileText(spec), 'again.yaml');
+      expect(again.osf?.map((f) => f.genre)).toEqual(['Linux', 'FreeBSD']);
+      const booted = decodeBoot(encodeBoot({ bootTsNs: 1n, rulesFile: 'r', spec })).spec.osf;
+      expect(booted?.map(({ line: _l, ...f }) => f)).toEqual(spec.osf?.map(({ line: _l, ...f }) => f));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  it('crosses to the guest beside timeout policies', () => {
+    const spec = parseMachineFile(
+      base + 'cttimeout:\n  - {name: short, family: inet, protocol: udp, unreplied: 3}\nosf: ["*:64:1:40:.:Wild:1:any:"]\n',
+      'm.yaml',
+    );
+    const booted = decodeBoot(encodeBoot({ bootTsNs: 1n, rulesFile: 'r', spec })).spec;
+    expect(booted.cttimeout).toEqual(spec.cttimeout);
+    expect(booted.osf?.map((f) => f.genre)).toEqual(['Wild']);
+  });
+  it('takes the lines inline, as a list or a block', () => {
+    expect(parseMachineFile(base + 'osf: ["S44:64:1:60:M*,S,T,N,W7:Linux:2.6:2.6.x:"]\n', 'm.yaml').osf?.[0]?.genre).toBe('Linux');
+    expect(parseMachineFile(base + `osf: |\n  ${PF.split('\n').join('\n  ')}\n`, 'm.yaml').osf).toHaveLength(2);
+  });
+  it('names the machine file position, the fingerprint line and why nfnl_osf refuses it', () => {
+    expect(problems(base + 'osf: ["*:64:1:40:.:A:v:s:", "S4:64:1:60:M*:Linux"]\n')).toEqual([
+      'm.yaml:5:29: osf: line 2 of the list: 5 colons; nfnl_osf takes a line of 9 fields separated by 8 colons (window:ttl:df:size:options:genre:version:subtype:details) and refuses it (Invalid argument)',
+    ]);
+    expect(problems(base + 'osf: ["%0:64:1:40:.:A:v:s:"]\n')[0]).toMatch(/^m\.yaml:5:7: osf: line 1 of the list: window `%0' is a modulo of 0/);
+    expect(problems(base + 'osf: no-such.os\n')[0]).toMatch(/^m\.yaml:5:6: osf: cannot read the fingerprint file .*no-such\.os/);
+    expect(problems(base + 'osf: 12\n')[0]).toMatch(/^m\.yaml:5:6: osf must be the path of a pf\.os-format fingerprint file/);
+    const dir = mkdtempSync(join(tmpdir(), 'cofw-osf-'));
+    try {
+      writeFileSync(join(dir, 'bad.os'), '# x\nS4:64:1\n');
+      expect(() => parseMachineFile(base + 'osf: bad.os\n', join(dir, 'm.yaml'))).toThrow(
+        `${join(dir, 'm.yaml')}:5:6: osf: ${join(dir, 'bad.os')}:2: 2 colons; nfnl_osf takes a line of 9 fields separated by 8 colons`,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -35,6 +35,8 @@
  *   web1: 192.0.2.10
  *   db: [198.51.100.5, 2001:db8::5]
  * ipsets: sets.save        # optional: `ipset save` output restored before the rules (relative to this file)
+ * osf: pf.os               # optional: passive OS fingerprints `nfnl_osf -f` loaded, for -m osf (relative to this file)
+ * # osf: ["S4:64:1:60:M*,S,T,N,W7:.:Linux:2.6:2.6.x"]   # or the lines themselves
  * sysctl:                  # optional: the kernel's defaults otherwise
  *   net.ipv4.conf.all.accept_local: 0
  *   net.ipv4.fwmark_reflect: 0
@@ -81,6 +83,7 @@ import {
   TIMEOUT_SECONDS_MAX,
   type TimeoutPolicy,
 } from '../netfilter/conntrack/timeout-policy.js';
+import { formatOsfFinger, OsfFileError, parseOsfFingerprints, type OsfFinger } from '../netfilter/matches/osf-fingers.js';
 
 /** One or more problems in a machine file, each `file:line:column: message`. */
 export class MachineFileError extends Error {
@@ -105,6 +108,7 @@ const TOP_KEYS = [
   'queues',
   'hosts',
   'ipsets',
+  'osf',
   'rules',
   'sysctl',
   'modules',
@@ -725,6 +729,8 @@ export function parseMachineFile(text: string, file: string): MachineSpec {
     if (v !== undefined) ipsets = resolve(dirname(file), v);
   }
 
+  const osf = parseOsfKey(top.get('osf'), file, at);
+
   if (problems.length) throw new MachineFileError(file, problems);
   return {
     hostname,
@@ -741,7 +747,71 @@ export function parseMachineFile(text: string, file: string): MachineSpec {
     ...(queues.length ? { queues } : {}),
     ...(hosts ? { hosts } : {}),
     ...(ipsets !== undefined ? { ipsets } : {}),
+    ...(osf?.length ? { osf } : {}),
   };
+}
+
+/** The largest fingerprint file cofw reads (OpenBSD's pf.os is 30 KiB). */
+const MAX_OSF_FILE_BYTES = 16 * MiB;
+const OSF_ACCEPTED = 'the path of a pf.os-format fingerprint file (what `nfnl_osf -f FILE` loads), relative to the machine file, or a list of its lines';
+
+/**
+ * `osf:`: the fingerprints `nfnl_osf -f FILE` loaded, from a file (a path
+ * relative to the machine file) or inline (a list of lines, or a block of
+ * text), read as nfnl_osf reads them (osf-fingers.ts).
+ */
+function parseOsfKey(
+  entry: { pair: Pair; node: Node | null } | undefined,
+  file: string,
+  at: (node: Node | null | undefined, message: string) => void,
+): OsfFinger[] | undefined {
+  if (!entry) return undefined;
+  const node = entry.node;
+  const refused = (e: unknown, where: Node | null | undefined, what: string): undefined => {
+    if (!(e instanceof OsfFileError)) throw e;
+    at(where, `osf: ${what}: ${e.reason}`);
+    return undefined;
+  };
+  if (isSeq(node)) {
+    const lines: string[] = [];
+    for (const item of node.items) {
+      if (!isScalar(item) || (typeof item.value !== 'string' && typeof item.value !== 'number') || String(item.value).includes('\n')) {
+        at(item as Node, `osf: each item must be one fingerprint line, such as "S4:64:1:60:M*,S,T,N,W7:.:Linux:2.6:2.6.x"`);
+        return undefined;
+      }
+      lines.push(String(item.value));
+    }
+    try {
+      return parseOsfFingerprints(lines.map((l) => `${l}\n`).join(''), file);
+    } catch (e) {
+      return refused(e, e instanceof OsfFileError ? (node.items[e.line - 1] as Node) : node, e instanceof OsfFileError ? `line ${e.line} of the list` : '');
+    }
+  }
+  if (!isScalar(node) || typeof node.value !== 'string') {
+    at(node ?? (entry.pair.key as Node), `osf must be ${OSF_ACCEPTED}`);
+    return undefined;
+  }
+  const v = node.value;
+  if (v.includes('\n')) {
+    try {
+      return parseOsfFingerprints(v, file);
+    } catch (e) {
+      return refused(e, node, e instanceof OsfFileError ? `line ${e.line} of the inline text` : '');
+    }
+  }
+  const path = resolve(dirname(file), v);
+  let text: string;
+  try {
+    text = readInputText(path, MAX_OSF_FILE_BYTES);
+  } catch (e) {
+    at(node, `osf: cannot read the fingerprint file ${path}: ${(e as Error).message}`);
+    return undefined;
+  }
+  try {
+    return parseOsfFingerprints(text, path);
+  } catch (e) {
+    return refused(e, node, e instanceof OsfFileError ? e.message : '');
+  }
 }
 
 /**
@@ -1499,6 +1569,7 @@ export function machineFileText(spec: MachineSpec): string {
     for (const [name, addrs] of hosts) lines.push(`  ${name}: ${addrs.length === 1 ? addrs[0]!.toString() : `[${addrs.map((a) => a.toString()).join(', ')}]`}`);
   }
   if (spec.ipsets !== undefined) lines.push(`ipsets: ${JSON.stringify(spec.ipsets)}`);
+  if (spec.osf?.length) lines.push('osf:', ...spec.osf.map((f) => `  - ${JSON.stringify(formatOsfFinger(f))}`));
   const sysctls = BOOL_SYSCTLS.filter(([, field]) => spec.sysctl?.[field] !== undefined).map(([name, field]) => `  ${name}: ${spec.sysctl![field] ? 1 : 0}`);
   // The conntrack sysctls `conntrack:` above does not hold.
   for (const s of NF_SYSCTLS_EXTRA) {

@@ -8,6 +8,7 @@ import type { NetDevice } from '../netfilter/types.js';
 import type { ConntrackTimeout, TCP_TIMEOUTS_S } from '../netfilter/conntrack/index.js';
 import type { ModuleSettings } from '../netfilter/conntrack/module-params.js';
 import type { TimeoutPolicy } from '../netfilter/conntrack/timeout-policy.js';
+import { osfLists, type OsfFinger, type OsfFingers } from '../netfilter/matches/osf-fingers.js';
 
 export type FailPolicy = 'closed' | 'open';
 
@@ -285,6 +286,12 @@ export interface MachineSpec {
    * Read by the host; the guest gets the file on a block device.
    */
   readonly ipsets?: string;
+  /**
+   * The passive OS fingerprints `nfnl_osf -f FILE` loaded (machine file
+   * `osf:`, a pf.os-format file relative to the machine file, or its lines
+   * inline), in the kernel's order, for `-m osf`; none when absent.
+   */
+  readonly osf?: readonly OsfFinger[];
 }
 
 /**
@@ -300,10 +307,12 @@ export interface MachineFacts {
   readonly modules?: ModuleSettings;
   /** The timeout policies (`cttimeout:`), for `CT --timeout`. */
   readonly cttimeout?: readonly TimeoutPolicy[];
+  /** The passive OS fingerprints (`osf:`), for `-m osf`. */
+  readonly osf?: OsfFingers;
 }
 
 /** The MachineFacts of a machine file's spec. */
-export function machineFacts(spec: Pick<MachineSpec, 'devices' | 'sockets' | 'modules' | 'cttimeout'>): MachineFacts {
+export function machineFacts(spec: Pick<MachineSpec, 'devices' | 'sockets' | 'modules' | 'cttimeout' | 'osf'>): MachineFacts {
   const ports = bridgePorts(spec);
   const cgroups = new Set<string>(['/']);
   for (const s of spec.sockets ?? []) {
@@ -316,6 +325,7 @@ export function machineFacts(spec: Pick<MachineSpec, 'devices' | 'sockets' | 'mo
     cgroups: [...cgroups],
     ...(spec.modules ? { modules: spec.modules } : {}),
     ...(spec.cttimeout ? { cttimeout: spec.cttimeout } : {}),
+    ...(spec.osf?.length ? { osf: osfLists(spec.osf) } : {}),
   };
 }
 

@@ -15,6 +15,7 @@ import { Family } from '../packet/inet-addr.js';
 import type { GuestServices, Hook, Skb, XtParams } from './types.js';
 import type { Ruleset } from './rules/model.js';
 import type { IpsetStore } from './ipset/ipset.js';
+import type { OsfFingers } from './matches/osf-fingers.js';
 
 export { Family };
 
@@ -93,6 +94,8 @@ export interface ParseContext {
   readonly cttimeout?: readonly TimeoutPolicy[];
   /** The rules are the guest's own iptables-save text, loaded again (LoadOptions.guestSave). */
   readonly guestSave?: boolean;
+  /** The passive OS fingerprints loaded (machine file `osf:`, `-m osf`); none when absent. */
+  readonly osf?: OsfFingers;
 }
 
 /** What `check` knows: the hooks from which the rule's chain is reachable. */

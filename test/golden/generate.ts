@@ -87,6 +87,7 @@ import * as hmark from './gen/hmark.js';
 import * as hmarkEdges from './gen/hmark-edges.js';
 import * as bpf from './gen/bpf.js';
 import * as cgroupOsf from './gen/cgroup-osf.js';
+import * as osfLoaded from './gen/osf-loaded.js';
 import * as rateest from './gen/rateest.js';
 import { blocklist300, filterCore, headerEdges, rejectLog } from './gen/legacy.js';
 import type { ScenarioName } from './scenarios.js';
@@ -157,6 +158,7 @@ export const BUILDERS: Partial<Record<ScenarioName, () => Scenario>> = {
   'hmark-edges': hmarkEdges.build,
   bpf: bpf.build,
   'cgroup-osf': cgroupOsf.build,
+  'osf-loaded': osfLoaded.build,
   'policy-routing': policyRouting.build,
   'policy-wg': policyRouting.buildWg,
   'local-source': localSource.build,
@@ -215,6 +217,9 @@ function main(argv: string[]): void {
     // A machine of its own (the topology of a private copy of the oracle: see the scenario's README).
     const machine = 'machine' in built ? (built as { machine: string }).machine : undefined;
     if (machine) writeFileSync(join(dir, 'machine.yaml'), machine);
+    // The passive OS fingerprints the machine file's `osf: pf.os` names (nfnl_osf -f pf.os on the oracle's copy: see the generator).
+    const osf = 'osf' in built ? (built as { osf: string }).osf : undefined;
+    if (osf) writeFileSync(join(dir, 'pf.os'), osf);
     // The same policy routing as `ip` commands, for the private oracle that records it (see the scenario's README).
     const iproute = 'iproute' in built ? (built as { iproute: string }).iproute : undefined;
     if (iproute) writeFileSync(join(dir, 'iproute.sh'), iproute);

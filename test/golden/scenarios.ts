@@ -74,6 +74,7 @@ export const SCENARIOS = [
   'synproxy',
   'bpf',
   'cgroup-osf',
+  'osf-loaded',
   'connbytes',
   'connlabel',
   'devgroup',

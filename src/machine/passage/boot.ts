@@ -40,10 +40,14 @@
  * net.netfilter.), u32 value`; u16 count of module parameters, each `str8
  * module, str8 parameter, u8 is a list, u8 count, u32 values...`; u8 has
  * a CPU, [u16 the machine's CPU]; then, when the machine declares timeout
- * policies (`cttimeout:`), u8 count of policies, each `str8 name, u8
- * family (2 inet, 10 inet6), str8 protocol (nfct's name), u8 count of
- * states, each `str8 state, u32 seconds``. A device with a CPU of its own (flags
- * bit 4) has it as a u16 after its master.
+ * policies (`cttimeout:`) or loads passive OS fingerprints (`osf:`), u8
+ * count of policies (0 when none), each `str8 name, u8 family (2 inet, 10
+ * inet6), str8 protocol (nfct's name), u8 count of states, each `str8
+ * state, u32 seconds``; then, with fingerprints, u16 count, each `u8
+ * window mode (OSF_WSS_*), u32 window value, u8 ttl, u8 df, u16 size, u8
+ * count of option kinds, u8 kinds..., str8 genre, str8 version, str8
+ * subtype`. A device with a CPU of its own (flags bit 4) has it as a u16
+ * after its master.
  */
 import { Family, familyBits, InetAddr } from '../../packet/inet-addr.js';
 import type { BridgeConfig, IfAddress, NetDevice } from '../../netfilter/types.js';
@@ -69,6 +73,7 @@ import {
   TIMEOUT_SECONDS_MAX,
   type TimeoutPolicy,
 } from '../../netfilter/conntrack/timeout-policy.js';
+import { OSF_OPTION_KINDS, OsfWss, type OsfFinger } from '../../netfilter/matches/osf-fingers.js';
 
 const ROUTE_KINDS: readonly RouteKind[] = ['unicast', 'blackhole', 'unreachable', 'prohibit', 'throw'];
 const RULE_ACTIONS: readonly RuleAction[] = ['table', 'blackhole', 'unreachable', 'prohibit', 'nop'];
@@ -252,7 +257,8 @@ export function encodeBoot(b: BootMsg): Uint8Array {
   const nf = ct ? NF_SYSCTLS_EXTRA.filter((s) => s.get(ct) !== undefined) : [];
   const modules = Object.entries(b.spec.modules ?? {}).flatMap(([m, ps]) => Object.entries(ps).map(([p, v]) => [m, p, v] as const));
   const policies = b.spec.cttimeout ?? [];
-  const more = nf.length > 0 || modules.length > 0 || b.spec.cpu !== undefined || policies.length > 0;
+  const osf = b.spec.osf ?? [];
+  const more = nf.length > 0 || modules.length > 0 || b.spec.cpu !== undefined || policies.length > 0 || osf.length > 0;
   const sysctl = (sy && SYSCTL_FIELDS.some((f) => sy[f] !== undefined)) || more ? (sy ?? {}) : undefined;
   if (sockets.length || queues.length || hosts.length || rules.length || sysctl !== undefined) {
     w.u16(sockets.length);
@@ -298,7 +304,7 @@ export function encodeBoot(b: BootMsg): Uint8Array {
       // The machine's CPU: u8 has one, [u16 cpu].
       w.u8(b.spec.cpu !== undefined ? 1 : 0);
       if (b.spec.cpu !== undefined) w.u16(b.spec.cpu);
-      if (policies.length) {
+      if (policies.length || osf.length) {
         w.u8(policies.length);
         for (const p of policies) {
           const states = Object.entries(p.timeouts);
@@ -307,6 +313,15 @@ export function encodeBoot(b: BootMsg): Uint8Array {
             .str(p.protocol, 1)
             .u8(states.length);
           for (const [s, v] of states) w.str(s, 1).u32(v);
+        }
+      }
+      // The passive OS fingerprints nfnl_osf loaded: u16 count, each window mode and value, TTL, DF, size, option kinds and names.
+      if (osf.length) {
+        w.u16(osf.length);
+        for (const f of osf) {
+          w.u8(f.wssWc).u32(f.wssVal).u8(f.ttl).u8(f.df).u16(f.ss).u8(f.opts.length);
+          for (const k of f.opts) w.u8(k);
+          w.str(f.genre, 1).str(f.version, 1).str(f.subtype, 1);
         }
       }
     }
@@ -413,6 +428,7 @@ export function decodeBoot(b: Uint8Array): BootMsg {
   const hosts: Record<string, InetAddr[]> = {};
   const rules: RuleSpec[] = [];
   const sysctl: { -readonly [K in keyof Sysctls]: Sysctls[K] } = {};
+  const osf: OsfFinger[] = [];
   const tail = r.rest();
   if (tail.length) {
     const t = new ByteReader(tail, 'boot parameters (sockets and queues)');
@@ -485,7 +501,27 @@ export function decodeBoot(b: Uint8Array): BootMsg {
       }
       if (Object.keys(set).length) modules = set;
       if (t.u8()) cpu = t.u16();
-      if (t.pos < tail.length) cttimeout = readPolicies(t);
+      if (t.pos < tail.length) {
+        const policies = readPolicies(t);
+        if (policies.length) cttimeout = policies;
+      }
+      if (t.pos < tail.length) {
+        for (let n = t.u16(), i = 0; i < n; i++) {
+          const wssWc = t.u8();
+          const wssVal = t.u32();
+          const ttl = t.u8();
+          const df = t.u8();
+          const ss = t.u16();
+          const opts: number[] = [];
+          for (let k = t.u8(), j = 0; j < k; j++) opts.push(t.u8());
+          const genre = t.str(1);
+          const version = t.str(1);
+          const subtype = t.str(1);
+          if (wssWc > OsfWss.Modulo || (wssWc === OsfWss.Modulo && wssVal === 0) || opts.length > 40 || opts.some((k) => !OSF_OPTION_KINDS.includes(k)))
+            throw new PassageError(`boot parameters: OS fingerprint ${genre} [${version}:${subtype}] malformed`);
+          osf.push({ wssWc, wssVal, ttl, df, ss, opts, genre, version, subtype });
+        }
+      }
     }
     t.end();
   }
@@ -501,6 +537,7 @@ export function decodeBoot(b: Uint8Array): BootMsg {
     ...(modules ? { modules } : {}),
     ...(cttimeout ? { cttimeout } : {}),
     ...(cpu !== undefined ? { cpu } : {}),
+    ...(osf.length ? { osf } : {}),
     ...(sockets.length ? { sockets } : {}),
     ...(queues.length ? { queues } : {}),
     ...(Object.keys(hosts).length ? { hosts } : {}),
@@ -521,7 +558,8 @@ export function decodeBoot(b: Uint8Array): BootMsg {
 function readPolicies(t: ByteReader): TimeoutPolicy[] {
   const out: TimeoutPolicy[] = [];
   const n = t.u8();
-  if (n === 0 || n > MAX_TIMEOUT_POLICIES) throw new PassageError(`boot parameters: ${n} timeout policies`);
+  // 0: none, written when fingerprints follow.
+  if (n > MAX_TIMEOUT_POLICIES) throw new PassageError(`boot parameters: ${n} timeout policies`);
   for (let i = 0; i < n; i++) {
     const name = t.str(1);
     const fam = t.u8();

@@ -80,6 +80,7 @@ import {
 } from './model.js';
 import { ruleText } from './save.js';
 import { byteLength, tokenize, TokenizeError } from './tokenize.js';
+import type { OsfFingers } from '../matches/osf-fingers.js';
 
 export type { HostEntry, HostsTable } from './hosts.js';
 export { debianHosts, hostsTable } from './hosts.js';
@@ -207,6 +208,8 @@ export interface LoadOptions {
    * the kernel gives them back), which names the first policy so beginning.
    */
   guestSave?: boolean;
+  /** The passive OS fingerprints `nfnl_osf` loaded (the machine file's `osf:`), for `-m osf`; none when absent. */
+  osf?: OsfFingers;
 }
 
 /** An error at a word, before it knows its file (filled in by the line loop). */
@@ -1364,6 +1367,7 @@ export class RestoreParser {
       ...(this.opts.modules ? { modules: this.opts.modules } : {}),
       ...(this.opts.cttimeout ? { cttimeout: this.opts.cttimeout } : {}),
       ...(this.opts.guestSave ? { guestSave: true } : {}),
+      ...(this.opts.osf ? { osf: this.opts.osf } : {}),
     };
     for (const l of p.loaded) for (const u of l.uses) (u.pos as { line: number }).line = lineNo;
     // Each rule a comma list expands into gets modules of its own (their state is per rule).
