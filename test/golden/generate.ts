@@ -88,6 +88,7 @@ import * as hmarkEdges from './gen/hmark-edges.js';
 import * as bpf from './gen/bpf.js';
 import * as cgroupOsf from './gen/cgroup-osf.js';
 import * as osfLoaded from './gen/osf-loaded.js';
+import * as connsecmark from './gen/connsecmark.js';
 import * as rateest from './gen/rateest.js';
 import { blocklist300, filterCore, headerEdges, rejectLog } from './gen/legacy.js';
 import type { ScenarioName } from './scenarios.js';
@@ -159,6 +160,7 @@ export const BUILDERS: Partial<Record<ScenarioName, () => Scenario>> = {
   bpf: bpf.build,
   'cgroup-osf': cgroupOsf.build,
   'osf-loaded': osfLoaded.build,
+  connsecmark: connsecmark.build,
   'policy-routing': policyRouting.build,
   'policy-wg': policyRouting.buildWg,
   'local-source': localSource.build,

@@ -75,6 +75,7 @@ export const SCENARIOS = [
   'bpf',
   'cgroup-osf',
   'osf-loaded',
+  'connsecmark',
   'connbytes',
   'connlabel',
   'devgroup',

@@ -9,7 +9,8 @@
  * refuses (no LSM gives it a security context: see SECMARK in the
  * README), so every packet's and connection's mark is 0 and the target
  * changes nothing: it lets the packet go on (XT_CONTINUE), as the kernel
- * does with marks of 0.
+ * does with marks of 0 (golden `connsecmark`: counters and the connections
+ * tracked, both families, as the kernel recorded them).
  *
  * @example
  * -t mangle -A INPUT -j CONNSECMARK --save
