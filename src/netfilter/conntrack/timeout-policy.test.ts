@@ -6,7 +6,7 @@
  * recorded them.
  */
 import { describe, expect, it } from 'vitest';
-import { icmp, ipv4, ipv6, raw, tcp, udp } from '../../packet/build.js';
+import { icmp, ipv4, ipv6, raw, sctp, sctpInit, tcp, udp } from '../../packet/build.js';
 import { Family } from '../../packet/inet-addr.js';
 import { Hook, NF_ACCEPT, Skb } from '../types.js';
 import { Conntrack, IP_CT_NEW, zoneTemplate } from './index.js';
@@ -99,6 +99,36 @@ describe('timeout policies', () => {
     expect(left(ct, 3 * S)).toEqual(['udp 17 4 7']);
     send(ct, b, 3 * S);
     expect(left(ct, 3 * S)).toEqual(['udp 17 44 7']);
+  });
+
+  it('SCTP, GRE and UDP-Lite: the state the policy names, the defaults for the others', () => {
+    const policies: TimeoutPolicy[] = [
+      { name: 's', family: Family.V4, protocol: 'sctp', timeouts: { closed: 9 } },
+      { name: 'g', family: Family.V4, protocol: 'gre', timeouts: { unreplied: 8 } },
+      { name: 'l', family: Family.V4, protocol: 'udplite', timeouts: { unreplied: 7, replied: 6 } },
+    ];
+    // No checksum verification: the UDP-Lite datagrams carry a made-up (non-zero) checksum.
+    const ct = new Conntrack({ timeoutPolicies: policies, checksum: false });
+    // An INIT: CLOSED, 9 s under the policy (10 by default); then the INIT_ACK: COOKIE_WAIT, the default 3 s.
+    send(ct, ipv4({ src: C, dst: V }, sctp({ sport: 5000, dport: 36412, vtag: 0, chunks: [{ type: 1, value: sctpInit(0x1111) }] })), 0, tmpl(0));
+    expect(left(ct, 0)).toEqual(['sctp 132 9 5000']);
+    send(ct, ipv4({ src: V, dst: C }, sctp({ sport: 36412, dport: 5000, vtag: 0x1111, chunks: [{ type: 2, value: sctpInit(0x2222) }] })), 0);
+    expect(left(ct, 0)).toEqual(['sctp 132 3 5000']);
+    const gre = (src: string, dst: string): Uint8Array => ipv4({ src, dst }, raw(47, new Uint8Array([0, 0, 0x08, 0x00, ...new Uint8Array(20)])));
+    send(ct, gre(C, V), 0, tmpl(1));
+    expect(left(ct, 0)).toContain('gre 47 8');
+    // Answered (the answer itself still unreplied's), then the replied timeout the policy leaves out, GRE's default 180 s.
+    send(ct, gre(V, C), 0);
+    expect(left(ct, 0)).toContain('gre 47 8');
+    send(ct, gre(C, V), 0);
+    expect(left(ct, 0)).toContain('gre 47 180');
+    const lite = (sport: number, dport: number, src = C, dst = V): Uint8Array =>
+      ipv4({ src, dst }, raw(136, new Uint8Array([sport >> 8, sport & 0xff, dport >> 8, dport & 0xff, 0, 8, 0x12, 0x34, 1, 2, 3, 4])));
+    send(ct, lite(6000, 7000), 0, tmpl(2));
+    expect(left(ct, 0)).toContain('udplite 136 7 6000');
+    send(ct, lite(7000, 6000, V, C), 0);
+    send(ct, lite(6000, 7000), 0);
+    expect(left(ct, 0)).toContain('udplite 136 6 6000');
   });
 
   it('an entry made again from the free list forgets its policy', () => {
