@@ -123,11 +123,18 @@ export const TCP_STATE_NAMES = [
  * so an entry holds no heap numbers and the values are those of before.
  */
 
-/** Per-direction TCP window tracking data (struct ip_ct_tcp_state). */
+/**
+ * Per-direction TCP window tracking data (struct ip_ct_tcp_state) as a
+ * working copy: an entry keeps both directions' data as fields of its
+ * `TcpCt` (no object per direction); the tracker loads a direction into a
+ * `TcpSide` (`TcpCt.load`), works on it, and stores it back (`TcpCt.store`).
+ * The raw fields `end_`, `maxend_` and `maxack_` are the sequence numbers
+ * as signed 32-bit integers (read them unsigned through the accessors).
+ */
 export class TcpSide {
-  private end_ = 0;
-  private maxend_ = 0;
-  private maxack_ = 0;
+  end_ = 0;
+  maxend_ = 0;
+  maxack_ = 0;
   tdMaxwin = 0;
   tdScale = 0;
   flags = 0;
@@ -179,12 +186,14 @@ export const TCP_FLAG_MAXACK_SET = 0x20;
 export const TCP_EXP_CHALLENGE_ACK = 0x40;
 export const TCP_SIMULTANEOUS_OPEN = 0x80;
 
-/** struct ip_ct_tcp. */
+/**
+ * struct ip_ct_tcp. Its two directions' window data (seen[0] original,
+ * seen[1] reply) are fields of its own rather than objects of their own:
+ * a TCP entry is one object less per direction to allocate, to copy in
+ * each garbage collection and to reach (a dependent load) per packet.
+ */
 export class TcpCt {
   state: TcpState = TcpState.None;
-  /** The two directions' window data (seen[0] original, seen[1] reply), as fields of their own: no array to reach per packet. */
-  readonly seen0 = new TcpSide();
-  readonly seen1 = new TcpSide();
   lastDir = 0;
   retrans = 0;
   lastIndex = 0;
@@ -194,6 +203,20 @@ export class TcpCt {
   lastWin = 0;
   lastWscale = 0;
   lastFlags = 0;
+  // seen[0], as TcpSide's fields.
+  private end0 = 0;
+  private maxend0 = 0;
+  private maxack0 = 0;
+  private maxwin0 = 0;
+  private scale0 = 0;
+  private flags0 = 0;
+  // seen[1].
+  private end1 = 0;
+  private maxend1 = 0;
+  private maxack1 = 0;
+  private maxwin1 = 0;
+  private scale1 = 0;
+  private flags1 = 0;
 
   get lastSeq(): number {
     return this.lastSeq_ >>> 0;
@@ -214,29 +237,94 @@ export class TcpCt {
     this.lastEnd_ = v | 0;
   }
 
-  /** The window data of direction `dir` (0 original, 1 reply). */
-  side(dir: number): TcpSide {
-    return dir === 0 ? this.seen0 : this.seen1;
+  /** Copies the window data of direction `dir` (0 original, 1 reply) into `side`, and returns it. */
+  load(dir: number, side: TcpSide): TcpSide {
+    if (dir === 0) {
+      side.end_ = this.end0;
+      side.maxend_ = this.maxend0;
+      side.maxack_ = this.maxack0;
+      side.tdMaxwin = this.maxwin0;
+      side.tdScale = this.scale0;
+      side.flags = this.flags0;
+    } else {
+      side.end_ = this.end1;
+      side.maxend_ = this.maxend1;
+      side.maxack_ = this.maxack1;
+      side.tdMaxwin = this.maxwin1;
+      side.tdScale = this.scale1;
+      side.flags = this.flags1;
+    }
+    return side;
   }
 
-  /** Both directions' window data (struct ip_ct_tcp.seen), for inspection. */
+  /** Makes `side` the window data of direction `dir`. */
+  store(dir: number, side: TcpSide): void {
+    if (dir === 0) {
+      this.end0 = side.end_;
+      this.maxend0 = side.maxend_;
+      this.maxack0 = side.maxack_;
+      this.maxwin0 = side.tdMaxwin;
+      this.scale0 = side.tdScale;
+      this.flags0 = side.flags;
+    } else {
+      this.end1 = side.end_;
+      this.maxend1 = side.maxend_;
+      this.maxack1 = side.maxack_;
+      this.maxwin1 = side.tdMaxwin;
+      this.scale1 = side.tdScale;
+      this.flags1 = side.flags;
+    }
+  }
+
+  /** The flags (IP_CT_TCP_FLAG_*) of direction `dir`. */
+  flags(dir: number): number {
+    return dir === 0 ? this.flags0 : this.flags1;
+  }
+
+  /** Sets `f` in the flags of direction `dir`. */
+  setFlags(dir: number, f: number): void {
+    if (dir === 0) this.flags0 |= f;
+    else this.flags1 |= f;
+  }
+
+  /** td_maxack of direction `dir`. */
+  maxack(dir: number): number {
+    return (dir === 0 ? this.maxack0 : this.maxack1) >>> 0;
+  }
+
+  /** td_maxwin of direction `dir`. */
+  maxwin(dir: number): number {
+    return dir === 0 ? this.maxwin0 : this.maxwin1;
+  }
+
+  /** Both directions' window data (struct ip_ct_tcp.seen), as copies: for inspection. */
   get seen(): readonly [TcpSide, TcpSide] {
-    return [this.seen0, this.seen1];
+    return [this.load(0, new TcpSide()), this.load(1, new TcpSide())];
   }
 
   clear(): void {
     this.state = TcpState.None;
-    this.seen0.reset(false);
-    this.seen1.reset(false);
     this.lastDir = 0;
     this.retrans = 0;
     this.lastIndex = 0;
-    this.lastSeq = 0;
-    this.lastAck = 0;
-    this.lastEnd = 0;
+    this.lastSeq_ = 0;
+    this.lastAck_ = 0;
+    this.lastEnd_ = 0;
     this.lastWin = 0;
     this.lastWscale = 0;
     this.lastFlags = 0;
+    this.end0 = 0;
+    this.maxend0 = 0;
+    this.maxack0 = 0;
+    this.maxwin0 = 0;
+    this.scale0 = 0;
+    this.flags0 = 0;
+    this.end1 = 0;
+    this.maxend1 = 0;
+    this.maxack1 = 0;
+    this.maxwin1 = 0;
+    this.scale1 = 0;
+    this.flags1 = 0;
   }
 }
 

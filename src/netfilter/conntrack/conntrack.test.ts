@@ -157,6 +157,27 @@ describe('TCP', () => {
     expect(r.state()).toBe('ESTABLISHED');
   });
 
+  it("both directions' window data live in the entry: seen[] reads copies of what the tracker stored", () => {
+    const r = new Rig();
+    handshake(r);
+    r.tcp('c', 'PA', 1001, 5001, { len: 100, window: 600 });
+    const t = r.only().tcp!;
+    const [s0, s1] = t.seen;
+    // The client sent up to 1101 and the server up to 5001 (the SYN/ACK's sequence plus one).
+    expect([s0.tdEnd, s1.tdEnd]).toEqual([1101, 5001]);
+    expect(s0.tdMaxack).toBe(5001);
+    expect(t.maxack(0)).toBe(5001);
+    expect(t.maxwin(0)).toBe(s0.tdMaxwin);
+    expect(t.flags(0)).toBe(s0.flags);
+    // Copies: changing one changes nothing in the entry.
+    s0.tdEnd = 1;
+    expect(t.seen[0].tdEnd).toBe(1101);
+    // Sequence numbers of 2^31 and more read back unsigned.
+    const big = new Rig();
+    big.tcp('c', 'S', 0xfffffff0, 0);
+    expect(big.only().tcp!.seen[0].tdEnd).toBe(0xfffffff1);
+  });
+
   it('be_liberal accepts out-of-window segments', () => {
     const r = new Rig({ tcpBeLiberal: true });
     handshake(r);

@@ -195,6 +195,9 @@ function parseOptions(d: Uint8Array, th: number, side: TcpSide): void {
 
 /** Options as parsed into a throw-away side (for last_flags). */
 const scratchSide = new TcpSide();
+/** The working copies of an entry's two directions (TcpCt.load, TcpCt.store): the packet's sender and its receiver. */
+const senderSide = new TcpSide();
+const receiverSide = new TcpSide();
 
 /** tcp_sack: the highest right edge of the SACK blocks, or `sack`. */
 function highestSack(d: Uint8Array, th: number, sack: number): number {
@@ -247,9 +250,10 @@ export function tcpNew(ct: TcpCt, d: Uint8Array, th: number, len: number, s: Tcp
   if (newState >= sIV) return false;
   const seq = rd32(d, th + 4);
   const win = (d[th + 14]! << 8) | d[th + 15]!;
-  const s0 = ct.seen0;
+  const s0 = senderSide;
   if (newState === sSS) {
     ct.clear();
+    s0.reset(false);
     s0.tdEnd = segEnd(d, th, len, seq);
     s0.tdMaxwin = win === 0 ? 1 : win;
     s0.tdMaxend = s0.tdEnd;
@@ -258,12 +262,14 @@ export function tcpNew(ct: TcpCt, d: Uint8Array, th: number, len: number, s: Tcp
     return false;
   } else {
     ct.clear();
+    s0.reset(false);
     s0.tdEnd = segEnd(d, th, len, seq);
     s0.tdMaxwin = win === 0 ? 1 : win;
     s0.tdMaxend = (s0.tdEnd + s0.tdMaxwin) >>> 0;
     s0.flags = TCP_FLAG_SACK_PERM | TCP_FLAG_BE_LIBERAL;
-    ct.seen1.flags = TCP_FLAG_SACK_PERM | TCP_FLAG_BE_LIBERAL;
+    ct.setFlags(1, TCP_FLAG_SACK_PERM | TCP_FLAG_BE_LIBERAL);
   }
+  ct.store(0, s0);
   ct.lastIndex = NONE_SET;
   return true;
 }
@@ -282,9 +288,28 @@ function logInvalid(sender: TcpSide, s: TcpSettings, ret: WinResult): WinResult 
   return sender.flags & TCP_FLAG_BE_LIBERAL || s.beLiberal ? WinResult.Accept : ret;
 }
 
+/** tcp_in_window, on working copies of the entry's two directions (stored back whatever the outcome, as the kernel writes in place). */
 function inWindow(ct: TcpCt, dir: number, index: number, d: Uint8Array, th: number, len: number, s: TcpSettings, adj: SeqAdj | null): WinResult {
-  const sender = ct.side(dir);
-  const receiver = ct.side(dir ^ 1);
+  const sender = ct.load(dir, senderSide);
+  const receiver = ct.load(dir ^ 1, receiverSide);
+  const r = inWindowSides(ct, sender, receiver, dir, index, d, th, len, s, adj);
+  ct.store(dir, sender);
+  ct.store(dir ^ 1, receiver);
+  return r;
+}
+
+function inWindowSides(
+  ct: TcpCt,
+  sender: TcpSide,
+  receiver: TcpSide,
+  dir: number,
+  index: number,
+  d: Uint8Array,
+  th: number,
+  len: number,
+  s: TcpSettings,
+  adj: SeqAdj | null,
+): WinResult {
   const flags = flagsOf(d, th);
   let seq = rd32(d, th + 4);
   let ack = rd32(d, th + 8);
@@ -440,7 +465,7 @@ export function tcpPacket(conn: Conn, dir: number, d: Uint8Array, th: number, le
   switch (newState) {
     case sSS:
       if (oldState < sTW) break;
-      if ((ct.side(dir).flags | ct.side(dir ^ 1).flags) & TCP_FLAG_CLOSE_INIT || (ct.lastDir === dir && ct.lastIndex === RST_SET)) {
+      if ((ct.flags(0) | ct.flags(1)) & TCP_FLAG_CLOSE_INIT || (ct.lastDir === dir && ct.lastIndex === RST_SET)) {
         return result(TcpVerdict.Repeat);
       }
       if (resyncOrIgnore(ct, dir, index, oldState, d, th, len)) {
@@ -476,13 +501,13 @@ export function tcpPacket(conn: Conn, dir: number, d: Uint8Array, th: number, le
         skipWindow = true;
         break;
       }
-      const other = ct.side(dir ^ 1);
-      if (other.flags & TCP_FLAG_MAXACK_SET && ct.lastIndex !== SYN_SET) {
+      if (ct.flags(dir ^ 1) & TCP_FLAG_MAXACK_SET && ct.lastIndex !== SYN_SET) {
         const seq = rd32(d, th + 4);
+        const otherMaxack = ct.maxack(dir ^ 1);
         const established = oldState === sES && (conn.status & IPS_ASSURED) !== 0;
         if (seq === 0 && !established) break;
-        if (before(seq, other.tdMaxack) && !s.ignoreInvalidRst) return result(TcpVerdict.Invalid);
-        if (!established || seq === other.tdMaxack) break;
+        if (before(seq, otherMaxack) && !s.ignoreInvalidRst) return result(TcpVerdict.Invalid);
+        if (!established || seq === otherMaxack) break;
         if (ct.lastIndex === ACK_SET && ct.lastDir === dir && seq === ct.lastEnd) break;
         newState = oldState;
       }
@@ -512,12 +537,12 @@ export function tcpPacket(conn: Conn, dir: number, d: Uint8Array, th: number, le
   ct.lastIndex = index;
   ct.lastDir = dir;
   ct.state = newState;
-  if (oldState !== newState && newState === sFW) ct.side(dir).flags |= TCP_FLAG_CLOSE_INIT;
+  if (oldState !== newState && newState === sFW) ct.setFlags(dir, TCP_FLAG_CLOSE_INIT);
 
   let timeout: number;
   if (ct.retrans >= s.maxRetrans && timeouts[newState]! > timeouts[T_RETRANS]!) timeout = timeouts[T_RETRANS]!;
   else if (index === RST_SET) timeout = timeouts[sCL]!;
-  else if ((ct.seen0.flags | ct.seen1.flags) & TCP_FLAG_DATA_UNACKNOWLEDGED && timeouts[newState]! > timeouts[T_UNACK]!) {
+  else if ((ct.flags(0) | ct.flags(1)) & TCP_FLAG_DATA_UNACKNOWLEDGED && timeouts[newState]! > timeouts[T_UNACK]!) {
     timeout = timeouts[T_UNACK]!;
   } else if (ct.lastWin === 0 && timeouts[newState]! > timeouts[T_RETRANS]!) timeout = timeouts[T_RETRANS]!;
   else timeout = timeouts[newState]!;
@@ -541,14 +566,17 @@ export function tcpPacket(conn: Conn, dir: number, d: Uint8Array, th: number, le
 function resyncOrIgnore(ct: TcpCt, dir: number, index: number, oldState: TcpState, d: Uint8Array, th: number, len: number): boolean {
   const ackSeq = rd32(d, th + 8);
   if (index === SYNACK_SET && ct.lastIndex === SYN_SET && ct.lastDir !== dir && ackSeq === ct.lastEnd) {
-    const ls = ct.side(ct.lastDir);
+    const ls = ct.load(ct.lastDir, senderSide);
     ls.tdEnd = ct.lastEnd;
     ls.tdMaxend = ct.lastEnd;
     ls.tdMaxwin = ct.lastWin === 0 ? 1 : ct.lastWin;
     ls.tdScale = ct.lastWscale;
     ct.lastFlags &= ~TCP_EXP_CHALLENGE_ACK;
     ls.flags = ct.lastFlags;
-    ct.side(dir).reset(true);
+    ct.store(ct.lastDir, ls);
+    const own = ct.load(dir, receiverSide);
+    own.reset(true);
+    ct.store(dir, own);
     return true;
   }
   const seq = rd32(d, th + 4);

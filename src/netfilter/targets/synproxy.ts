@@ -548,7 +548,7 @@ export function synproxyHook(skb: Skb, loopback: boolean, s: GuestServices): Hoo
     opts.options &= ~(OPT_MSS | OPT_WSCALE | OPT_SACK_PERM);
     swapTimestamps(opts);
     const serverIsn = rd32(d, th + 4);
-    sendServerAck(skb, th, opts, ct.tcp.seen0.tdMaxwin, s, () => seqadjInit(ct, ctinfo, (sp.isn - serverIsn) | 0));
+    sendServerAck(skb, th, opts, ct.tcp.maxwin(0), s, () => seqadjInit(ct, ctinfo, (sp.isn - serverIsn) | 0));
     swapTimestamps(opts);
     sendClientAck(skb, th, opts, ct, s);
     return HookVerdict.Stolen;
