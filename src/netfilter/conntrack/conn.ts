@@ -469,6 +469,26 @@ export class TupleHash implements Tuple {
   }
 }
 
+/**
+ * The extensions of an entry that almost no entry has (the kernel keeps
+ * them in ct->ext, allocated when first added): an entry holds one of these
+ * only once one of them is set, so that the common entry (no helper,
+ * accounting, labels...) is smaller to allocate, to copy in each garbage
+ * collection and to keep. `Conn` reads and writes them through accessors.
+ */
+export class ConnExt {
+  helper: Helper | null = null;
+  policy: PolicyTimeouts | null = null;
+  helpData: unknown = null;
+  expectations: Expectation[] | null = null;
+  master: Conn | null = null;
+  seqadj: SeqAdj | null = null;
+  synproxy: SynproxyExt | null = null;
+  acct: Float64Array | null = null;
+  labels: Uint32Array | null = null;
+  sctp: SctpCt | null = null;
+}
+
 /** A tracked connection (struct nf_conn). */
 export class Conn {
   readonly orig: TupleHash;
@@ -482,8 +502,6 @@ export class Conn {
   mark = 0;
   /** TCP tracking data, or null for other protocols. */
   readonly tcp: TcpCt | null;
-  /** SCTP tracking data, or null for other protocols. */
-  readonly sctp: SctpCt | null;
   /** UDP: jiffy after which a replied flow counts as a stream. */
   udpStreamTs = 0;
   /** Set when the entry has been removed from the table (killed or expired). */
@@ -492,48 +510,115 @@ export class Conn {
   zone = 0;
   zoneDirs = ZONE_DIR_BOTH;
   /**
+   * Set when something besides the packet keeps the entry (connlimit's
+   * lists): an entry dropped before confirmation is then never reused.
+   */
+  held = false;
+  /** The rare extensions below (helper, timeout policy, expectations, master, seqadj, synproxy, acct, labels, SCTP state), or null while the entry has none. */
+  ext: ConnExt | null = null;
+
+  /** The extension record, made on first write. */
+  private extension(): ConnExt {
+    return this.ext ?? (this.ext = new ConnExt());
+  }
+
+  /**
    * The conntrack helper (nfct_help(ct)->helper), from the template of a
    * `CT --helper` rule when the entry was made; null for almost every entry,
    * which is all `confirm` tests on its way.
    */
-  helper: Helper | null = null;
+  get helper(): Helper | null {
+    const e = this.ext;
+    return e === null ? null : e.helper;
+  }
+  set helper(v: Helper | null) {
+    if (v !== null || this.ext !== null) this.extension().helper = v;
+  }
   /** The timeout policy (the timeout extension, nf_ct_timeout_lookup) of a `CT --timeout` template, or null: the namespace's timeouts. */
-  policy: PolicyTimeouts | null = null;
+  get policy(): PolicyTimeouts | null {
+    const e = this.ext;
+    return e === null ? null : e.policy;
+  }
+  set policy(v: PolicyTimeouts | null) {
+    if (v !== null || this.ext !== null) this.extension().policy = v;
+  }
   /** The helper's own state for this entry (struct nf_ct_ftp_master, ...). */
-  helpData: unknown = null;
+  get helpData(): unknown {
+    const e = this.ext;
+    return e === null ? null : e.helpData;
+  }
+  set helpData(v: unknown) {
+    if (v !== null || this.ext !== null) this.extension().helpData = v;
+  }
   /** This entry's pending expectations, newest first (nf_conn_help.expectations). */
-  expectations: Expectation[] | null = null;
+  get expectations(): Expectation[] | null {
+    const e = this.ext;
+    return e === null ? null : e.expectations;
+  }
+  set expectations(v: Expectation[] | null) {
+    if (v !== null || this.ext !== null) this.extension().expectations = v;
+  }
   /** The entry whose expectation this one matched (ct->master), or null. */
-  master: Conn | null = null;
+  get master(): Conn | null {
+    const e = this.ext;
+    return e === null ? null : e.master;
+  }
+  set master(v: Conn | null) {
+    if (v !== null || this.ext !== null) this.extension().master = v;
+  }
   /**
    * The TCP sequence offsets a NAT helper's rewrites left (the seqadj
    * extension, seqadj.ts): only an entry with a helper whose tuple NAT
    * changed has one.
    */
-  seqadj: SeqAdj | null = null;
+  get seqadj(): SeqAdj | null {
+    const e = this.ext;
+    return e === null ? null : e.seqadj;
+  }
+  set seqadj(v: SeqAdj | null) {
+    if (v !== null || this.ext !== null) this.extension().seqadj = v;
+  }
   /**
    * SYNPROXY's record of the connection it opened to the server (the
    * synproxy extension, nf_conn_synproxy), or null: only entries made by
    * a proxied SYN (the synproxy template) carry it.
    */
-  synproxy: SynproxyExt | null = null;
-  /**
-   * Set when something besides the packet keeps the entry (connlimit's
-   * lists): an entry dropped before confirmation is then never reused.
-   */
-  held = false;
+  get synproxy(): SynproxyExt | null {
+    const e = this.ext;
+    return e === null ? null : e.synproxy;
+  }
+  set synproxy(v: SynproxyExt | null) {
+    if (v !== null || this.ext !== null) this.extension().synproxy = v;
+  }
   /**
    * The accounting extension (nf_conn_acct): packets and bytes of the
    * original direction, then of the reply direction. Only entries made while
    * the namespace's nf_conntrack_acct was on have it (`Conntrack.acct`).
    */
-  acct: Float64Array | null = null;
+  get acct(): Float64Array | null {
+    const e = this.ext;
+    return e === null ? null : e.acct;
+  }
+  set acct(v: Float64Array | null) {
+    if (v !== null || this.ext !== null) this.extension().acct = v;
+  }
   /**
    * The labels extension (nf_conn_labels): 128 bits as four 32-bit words,
    * bit N in word N >> 5. Only entries made while a connlabel rule was
    * loaded have it (`Conntrack.labelsUsed`).
    */
-  labels: Uint32Array | null = null;
+  get labels(): Uint32Array | null {
+    const e = this.ext;
+    return e === null ? null : e.labels;
+  }
+  set labels(v: Uint32Array | null) {
+    if (v !== null || this.ext !== null) this.extension().labels = v;
+  }
+  /** SCTP tracking data, or null for other protocols. */
+  get sctp(): SctpCt | null {
+    const e = this.ext;
+    return e === null ? null : e.sctp;
+  }
 
   constructor(
     readonly proto: number,
@@ -549,7 +634,7 @@ export class Conn {
     this.orig = new TupleHash(this, 0, src, dst, sport, dport);
     this.reply = new TupleHash(this, 1, rsrc, rdst, rsport, rdport);
     this.tcp = proto === 6 ? new TcpCt() : null;
-    this.sctp = proto === 132 ? new SctpCt() : null;
+    if (proto === 132) this.extension().sctp = new SctpCt();
   }
 
   /**
@@ -579,9 +664,8 @@ export class Conn {
     this.dead = false;
     this.zone = 0;
     this.zoneDirs = ZONE_DIR_BOTH;
-    this.policy = null;
-    this.acct = null;
-    this.labels = null;
+    // A reused entry had no helper, master, expectation, seqadj or synproxy record: only accounting, labels or a timeout policy.
+    this.ext = null;
     return this;
   }
 

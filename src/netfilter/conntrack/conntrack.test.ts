@@ -178,6 +178,42 @@ describe('TCP', () => {
     expect(big.only().tcp!.seen[0].tdEnd).toBe(0xfffffff1);
   });
 
+  it('an entry holds no extension record until one is set; reuse leaves none', () => {
+    const r = new Rig();
+    handshake(r);
+    const c = r.only();
+    expect(c.ext).toBeNull();
+    expect([c.helper, c.helpData, c.expectations, c.master, c.seqadj, c.synproxy, c.acct, c.labels, c.sctp]).toEqual([
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+    ]);
+    c.helper = null;
+    c.master = null;
+    expect(c.ext).toBeNull();
+    c.labels = new Uint32Array(4);
+    expect(c.ext).not.toBeNull();
+    expect(c.labels).toEqual(new Uint32Array(4));
+    const acct = new Rig({ acct: true });
+    acct.tcp('c', 'S', 1000, 0);
+    expect(acct.only().acct).toEqual(new Float64Array([1, 40, 0, 0]));
+    // A SYN dropped before confirmation frees its entry, which the next SYN reuses without the old extension.
+    const skb = acct.tcp('c', 'S', 1, 0, { sport: 40001, drop: true });
+    const dropped = conn(skb);
+    expect(dropped.ext).not.toBeNull();
+    acct.ct.release();
+    acct.ct.acct = false;
+    const next = conn(acct.tcp('c', 'S', 1, 0, { sport: 40002 }));
+    expect(next).toBe(dropped);
+    expect(next.ext).toBeNull();
+  });
+
   it('be_liberal accepts out-of-window segments', () => {
     const r = new Rig({ tcpBeLiberal: true });
     handshake(r);
