@@ -10,6 +10,31 @@ describe('InetAddr', () => {
     expect(a.bytes()).toEqual(Uint8Array.from([192, 0, 2, 1]));
   });
 
+  it('keeps words of 2^31 and more unsigned through every way in and out', () => {
+    const hi = InetAddr.v6(0xffffffff, 0x80000000, 0xfe800000, 0xc0000201);
+    expect([hi.w0, hi.w1, hi.w2, hi.w3]).toEqual([0xffffffff, 0x80000000, 0xfe800000, 0xc0000201]);
+    const b = new Uint8Array(16);
+    hi.write(b, 0);
+    const back = new InetAddr().readV6(b, 0);
+    expect(back.equals(hi)).toBe(true);
+    expect(back.w2).toBe(0xfe800000);
+    const a = new InetAddr().setV4(0xc6336401);
+    expect(a.w0).toBe(0xc6336401);
+    expect(a.toString()).toBe('198.51.100.1');
+    // Stores take the word modulo 2^32, as the words are unsigned 32-bit values.
+    a.w0 = -1;
+    expect(a.w0).toBe(0xffffffff);
+    a.w0 = 0x1c0000201;
+    expect(a.w0).toBe(0xc0000201);
+    expect(new InetAddr().copyFrom(a).equals(InetAddr.v4(0xc0000201))).toBe(true);
+    expect(a.inNet(InetAddr.v4(0xc0000200), InetAddr.mask(Family.V4, 24))).toBe(true);
+    expect(a.inNet(InetAddr.v4(0xc0000300), InetAddr.mask(Family.V4, 24))).toBe(false);
+    expect(a.clone().and(InetAddr.mask(Family.V4, 16)).w0).toBe(0xc0000000);
+    expect(InetAddr.v4(0xc0000201).compare(InetAddr.v4(0x0a000001))).toBeGreaterThan(0);
+    expect(InetAddr.v4(0x80000000).hash(7)).toBe(new InetAddr().readV4(Uint8Array.from([128, 0, 0, 0]), 0).hash(7));
+    expect(InetAddr.v4(0x80000000).isZero()).toBe(false);
+  });
+
   it('reads and writes IPv6 in network order', () => {
     const b = Uint8Array.from([0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
     const a = new InetAddr().readV6(b, 0);

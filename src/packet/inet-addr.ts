@@ -45,13 +45,52 @@ export function familyBits(f: Family): number {
 }
 
 export class InetAddr {
-  constructor(
-    public family: Family = Family.V4,
-    public w0 = 0,
-    public w1 = 0,
-    public w2 = 0,
-    public w3 = 0,
-  ) {}
+  family: Family = Family.V4;
+  /*
+   * The words as signed 32-bit integers, read back unsigned through `w0`
+   * to `w3`. V8 keeps a small integer in the object itself, but a number of
+   * 2^31 or more (half of all addresses' first words) as a heap number of
+   * its own, made anew at every store into a record that is reused for
+   * every packet (`readV4`, `setV4`, `copyFrom`): two allocations a packet.
+   */
+  private i0 = 0;
+  private i1 = 0;
+  private i2 = 0;
+  private i3 = 0;
+
+  constructor(family: Family = Family.V4, w0 = 0, w1 = 0, w2 = 0, w3 = 0) {
+    this.family = family;
+    this.i0 = w0 | 0;
+    this.i1 = w1 | 0;
+    this.i2 = w2 | 0;
+    this.i3 = w3 | 0;
+  }
+
+  /** Word 0 (the most significant 32 bits; an IPv4 address), unsigned. */
+  get w0(): number {
+    return this.i0 >>> 0;
+  }
+  set w0(v: number) {
+    this.i0 = v | 0;
+  }
+  get w1(): number {
+    return this.i1 >>> 0;
+  }
+  set w1(v: number) {
+    this.i1 = v | 0;
+  }
+  get w2(): number {
+    return this.i2 >>> 0;
+  }
+  set w2(v: number) {
+    this.i2 = v | 0;
+  }
+  get w3(): number {
+    return this.i3 >>> 0;
+  }
+  set w3(v: number) {
+    this.i3 = v | 0;
+  }
 
   /** An IPv4 address from its unsigned 32-bit value. */
   static v4(n: number): InetAddr {
@@ -83,35 +122,35 @@ export class InetAddr {
   /** Reads an IPv4 address at `off` (big endian). Allocates nothing. */
   readV4(b: Uint8Array, off: number): this {
     this.family = Family.V4;
-    this.w0 = word(b, off);
-    this.w1 = this.w2 = this.w3 = 0;
+    this.i0 = word(b, off) | 0;
+    this.i1 = this.i2 = this.i3 = 0;
     return this;
   }
 
   /** Reads an IPv6 address (16 bytes) at `off`. Allocates nothing. */
   readV6(b: Uint8Array, off: number): this {
     this.family = Family.V6;
-    this.w0 = word(b, off);
-    this.w1 = word(b, off + 4);
-    this.w2 = word(b, off + 8);
-    this.w3 = word(b, off + 12);
+    this.i0 = word(b, off) | 0;
+    this.i1 = word(b, off + 4) | 0;
+    this.i2 = word(b, off + 8) | 0;
+    this.i3 = word(b, off + 12) | 0;
     return this;
   }
 
   /** Sets this record to an IPv4 address. */
   setV4(n: number): this {
     this.family = Family.V4;
-    this.w0 = n >>> 0;
-    this.w1 = this.w2 = this.w3 = 0;
+    this.i0 = n | 0;
+    this.i1 = this.i2 = this.i3 = 0;
     return this;
   }
 
   copyFrom(o: InetAddr): this {
     this.family = o.family;
-    this.w0 = o.w0;
-    this.w1 = o.w1;
-    this.w2 = o.w2;
-    this.w3 = o.w3;
+    this.i0 = o.i0;
+    this.i1 = o.i1;
+    this.i2 = o.i2;
+    this.i3 = o.i3;
     return this;
   }
 
@@ -137,29 +176,24 @@ export class InetAddr {
   }
 
   equals(o: InetAddr): boolean {
-    return this.w0 === o.w0 && this.w1 === o.w1 && this.w2 === o.w2 && this.w3 === o.w3 && this.family === o.family;
+    return this.i0 === o.i0 && this.i1 === o.i1 && this.i2 === o.i2 && this.i3 === o.i3 && this.family === o.family;
   }
 
   isZero(): boolean {
-    return (this.w0 | this.w1 | this.w2 | this.w3) === 0;
+    return (this.i0 | this.i1 | this.i2 | this.i3) === 0;
   }
 
   /** Is `(this & mask) == net`? The test of `-s net/mask`, in the family's width. */
   inNet(net: InetAddr, mask: InetAddr): boolean {
-    return (
-      (this.w0 & mask.w0) >>> 0 === net.w0 &&
-      (this.w1 & mask.w1) >>> 0 === net.w1 &&
-      (this.w2 & mask.w2) >>> 0 === net.w2 &&
-      (this.w3 & mask.w3) >>> 0 === net.w3
-    );
+    return (this.i0 & mask.i0) === net.i0 && (this.i1 & mask.i1) === net.i1 && (this.i2 & mask.i2) === net.i2 && (this.i3 & mask.i3) === net.i3;
   }
 
   /** `this &= mask`, in place. */
   and(mask: InetAddr): this {
-    this.w0 = (this.w0 & mask.w0) >>> 0;
-    this.w1 = (this.w1 & mask.w1) >>> 0;
-    this.w2 = (this.w2 & mask.w2) >>> 0;
-    this.w3 = (this.w3 & mask.w3) >>> 0;
+    this.i0 &= mask.i0;
+    this.i1 &= mask.i1;
+    this.i2 &= mask.i2;
+    this.i3 &= mask.i3;
     return this;
   }
 
@@ -185,11 +219,11 @@ export class InetAddr {
 
   /** A 32-bit hash of the address mixed into `seed` (the murmur3 finalizer per word). */
   hash(seed: number): number {
-    let h = mix32(seed ^ this.w0);
+    let h = mix32(seed ^ this.i0);
     if (this.family === Family.V6) {
-      h = mix32(h ^ this.w1);
-      h = mix32(h ^ this.w2);
-      h = mix32(h ^ this.w3);
+      h = mix32(h ^ this.i1);
+      h = mix32(h ^ this.i2);
+      h = mix32(h ^ this.i3);
     }
     return h;
   }
