@@ -115,7 +115,11 @@ const LIMITED_BROADCAST: FibResultV4 = { type: RouteType.Broadcast, dev: null, g
 const MULTICAST: FibResultV4 = { type: RouteType.Multicast, dev: null, gateway: 0 };
 
 export class Fib {
-  /** Local table: address -> type (Local or Broadcast), with its device. */
+  /**
+   * Local table: address -> type (Local or Broadcast), with its device. Keyed
+   * by the address as a signed 32-bit integer (`addr | 0`): a key of 2^31 or
+   * more would be a heap number made for every lookup, several a packet.
+   */
   private readonly local = new Map<number, LocalEntry>();
   /** Main table, longest prefix first. */
   private readonly main: Entry[] = [];
@@ -145,7 +149,7 @@ export class Fib {
         if (a.addr.family !== Family.V4) continue;
         const addr = a.addr.w0;
         const mask = prefixMask(a.prefix);
-        this.local.set(addr, localEntry(RouteType.Local, dev, this.lo ?? dev, addr));
+        this.local.set(addr | 0, localEntry(RouteType.Local, dev, this.lo ?? dev, addr));
         if (dev.name === 'lo') {
           // 127.0.0.0/8 is local as a whole on lo.
           continue;
@@ -283,12 +287,12 @@ export class Fib {
   }
 
   private setBroadcast(addr: number, dev: NetDevice): void {
-    if (!this.local.has(addr)) this.local.set(addr, localEntry(RouteType.Broadcast, dev, dev, addr));
+    if (!this.local.has(addr | 0)) this.local.set(addr | 0, localEntry(RouteType.Broadcast, dev, dev, addr));
   }
 
   /** Is the IPv4 address `addr` one of the guest's own addresses (incl. 127/8)? */
   isLocalV4(addr: number): boolean {
-    const l = this.local.get(addr);
+    const l = this.local.get(addr | 0);
     if (l) return l.type === RouteType.Local;
     return addr >>> 24 === 127;
   }
@@ -301,7 +305,7 @@ export class Fib {
 
   /** The local and main tables' answer for `daddr` (no rules): one of the answers made with the table, never a new object. */
   private mainV4(daddr: number): FibResultV4 {
-    const l = this.local.get(daddr);
+    const l = this.local.get(daddr | 0);
     if (l) return l.answer;
     if (daddr >>> 24 === 127 && this.loopback) return this.loopback;
     if (daddr === 0xffffffff) return LIMITED_BROADCAST;
@@ -333,7 +337,7 @@ export class Fib {
       const r = p.lookup({ dst: InetAddr.v4(addr), src: saddr ? InetAddr.v4(saddr) : null, mark, iif: 1, oif: 0, proto: 0, sport: 0, dport: 0 });
       return { type: r.type, dev: r.dev };
     }
-    const l = this.local.get(addr);
+    const l = this.local.get(addr | 0);
     if (l) return l.held;
     if (addr >>> 24 === 127) return this.lo ? { type: RouteType.Local, dev: this.lo } : UNREACHABLE;
     for (const e of this.main) {
@@ -350,7 +354,7 @@ export class Fib {
   addrTypeV4(addr: number): RouteType {
     if (addr >>> 24 === 0 || addr === 0xffffffff) return RouteType.Broadcast;
     if (addr >>> 28 === 0xe) return RouteType.Multicast;
-    const l = this.local.get(addr);
+    const l = this.local.get(addr | 0);
     if (l) return l.type;
     if (addr >>> 24 === 127) return RouteType.Local;
     return RouteType.Unicast;
@@ -364,7 +368,7 @@ export class Fib {
   addrTypeOnV4(addr: number, dev: NetDevice): RouteType {
     if (addr >>> 24 === 0 || addr === 0xffffffff) return RouteType.Broadcast;
     if (addr >>> 28 === 0xe) return RouteType.Multicast;
-    const l = this.local.get(addr);
+    const l = this.local.get(addr | 0);
     if (l) return l.dev === dev ? l.type : RouteType.Unicast;
     if (addr >>> 24 === 127) return dev.name === 'lo' ? RouteType.Local : RouteType.Unicast;
     return RouteType.Unicast;
@@ -373,7 +377,7 @@ export class Fib {
   /** The device whose connected subnet or route leads to the IPv4 address `addr` (the ingress decision). */
   deviceForV4(addr: number): NetDevice | null {
     // As lookupV4(addr).dev, without building a result (it runs for every captured frame).
-    const l = this.local.get(addr);
+    const l = this.local.get(addr | 0);
     if (l) return l.type === RouteType.Local ? (this.lo ?? l.dev) : l.dev;
     if (addr >>> 24 === 127) return this.lo ?? null;
     if (addr === 0xffffffff || addr >>> 28 === 0xe) return null;
@@ -416,7 +420,7 @@ export class Fib {
   outputOifV4(daddr: number, oif: NetDevice): FibResultV4 {
     if (daddr === 0xffffffff || daddr >>> 8 === 0xe00000)
       return { type: daddr === 0xffffffff ? RouteType.Broadcast : RouteType.Multicast, dev: oif, gateway: daddr };
-    const l = this.local.get(daddr);
+    const l = this.local.get(daddr | 0);
     if (l && l.dev === oif) return { type: l.type, dev: l.type === RouteType.Local ? (this.lo ?? l.dev) : l.dev, gateway: daddr };
     if (daddr >>> 24 === 127 && oif === this.lo) return { type: RouteType.Local, dev: oif, gateway: daddr };
     for (const e of this.main) {
