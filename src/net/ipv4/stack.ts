@@ -1945,7 +1945,8 @@ const FATE_WORDS: Record<FateKind, string> = {
 function mayBeTranslated(c: Conn): boolean {
   const o = c.orig;
   const r = c.reply;
-  if (!r.src.equals(o.dst) || !r.dst.equals(o.src)) return true;
+  // By the tuples' inline words: reading `src` and `dst` would make address records for every entry.
+  if (!r.swapsAddressesOf(o)) return true;
   if (c.proto === 1 || c.proto === 58) return r.sport !== o.sport;
   return r.sport !== o.dport || r.dport !== o.sport;
 }

@@ -460,6 +460,15 @@ export class TupleHash implements Tuple {
     );
   }
 
+  /** Are this direction's addresses those of `o` swapped (src = o.dst, dst = o.src)? Reads only inline numbers. */
+  swapsAddressesOf(o: TupleHash): boolean {
+    if (this.fam !== o.fam || this.s0 !== o.d0 || this.d0 !== o.s0) return false;
+    const w = this.wide;
+    const v = o.wide;
+    if (w === null || v === null) return w === v;
+    return w.s1 === v.d1 && w.s2 === v.d2 && w.s3 === v.d3 && w.d1 === v.s1 && w.d2 === v.s2 && w.d3 === v.s3;
+  }
+
   /** Does this direction hold the same tuple as `o` (nf_ct_tuple_equal)? Reads only inline numbers. */
   holdsKeyOf(o: TupleHash): boolean {
     if (this.sport !== o.sport || this.dport !== o.dport || this.s0 !== o.s0 || this.d0 !== o.d0 || this.proto !== o.proto || this.fam !== o.fam) return false;

@@ -464,8 +464,12 @@ describe('what the NAT core asks of the table', () => {
     const r = new Rig();
     const skb = r.send(ipv4({ src: A, dst: B }, udp({ sport: 1000, dport: 53 })), { drop: true });
     const c = conn(skb);
+    expect(c.reply.swapsAddressesOf(c.orig)).toBe(true);
     const translated = new Skb().load(ipv4({ src: '198.51.100.1', dst: A }, udp({ sport: 53, dport: 1000 })));
     r.ct.alterReply(c, { proto: 17, src: c.reply.src, dst: translated.src.clone(), sport: 53, dport: 2000 });
+    // The reply tuple's inline words follow the new address.
+    expect(c.reply.swapsAddressesOf(c.orig)).toBe(false);
+    expect(c.orig.swapsAddressesOf(c.orig)).toBe(false);
     r.ct.confirm(skb, r.now);
     expect(r.ct.list(r.now)).toContain('src=192.0.2.10 dst=203.0.113.5 sport=1000 dport=53 [UNREPLIED] src=203.0.113.5 dst=198.51.100.1 sport=53 dport=2000');
     // The reply to the translated address now belongs to the entry.
