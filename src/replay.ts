@@ -514,6 +514,7 @@ function shardRefusal(opts: ReplayOptions): string | undefined {
     const mods = {
       ...(opts.machine.modules ? { modules: opts.machine.modules } : {}),
       ...(opts.machine.cttimeout ? { cttimeout: opts.machine.cttimeout } : {}),
+      ...(opts.machine.nfacct ? { nfacct: opts.machine.nfacct } : {}),
     };
     rs = loadRuleset(opts.rulesText ?? readFileSync(opts.rulesFile, 'utf8'), opts.rulesFile, { ...(sets ? { ipsets: sets } : {}), ...mods });
     if (opts.rules6File !== undefined)

@@ -629,6 +629,30 @@ describe('machine file: cpu', () => {
       "c.yaml:2:53: an interface's cpu must be a CPU number from 0 to 8191 (the CPU that processes what it receives)\nc.yaml:3:6: cpu must be a CPU number from 0 to 8191",
     );
   });
+
+  it('reads the accounting objects, writes them back and refuses what nfacct add refuses', () => {
+    const spec = parseMachineFile(
+      `interfaces:\n  - {name: eth0, addresses: [198.51.100.1/24]}\nnfacct:\n  - {name: http}\n  - {name: capped, quota: {bytes: 1000000}, packets: 2, bytes: 0}\n  - {name: 7, quota: {packets: 5}}\n`,
+      'n.yaml',
+    );
+    expect(spec.nfacct).toEqual([
+      { name: 'http' },
+      { name: 'capped', quota: { mode: 'bytes', value: 1000000n }, packets: 2n },
+      { name: '7', quota: { mode: 'packets', value: 5n } },
+    ]);
+    expect(parseMachineFile(machineFileText(spec), 'again.yaml')).toEqual(spec);
+    const bad = (extra: string): string[] => problems(`interfaces:\n  - {name: eth0, addresses: [198.51.100.1/24]}\nnfacct:\n${extra}`);
+    expect(bad('  - {name: http}\n  - {name: http}\n')).toEqual([
+      "m.yaml:5:12: accounting object `http' is listed twice (nfacct add refuses an existing name)",
+    ]);
+    expect(bad(`  - {name: ${'x'.repeat(32)}}\n`)[0]).toMatch(/name must be text of 1 to 31 bytes/);
+    expect(bad('  - {name: a, quota: {bytes: 1, packets: 2}}\n')[0]).toMatch(/a quota is \{bytes: N\} or \{packets: N\}/);
+    expect(bad('  - {name: a, quota: {bytes: -1}}\n')[0]).toMatch(/a quota of bytes must be a whole number from 0 to 18446744073709551615/);
+    expect(bad('  - {name: a, bytes: "18446744073709551616"}\n')[0]).toMatch(/starting bytes must be a whole number/);
+    expect(bad('  - {quota: {bytes: 1}}\n')[0]).toMatch(/has no `name'/);
+    expect(bad('  - {name: a, pkts: 1}\n')[0]).toMatch(/unknown key `pkts' in accounting object 1; accepted: name, quota, packets, bytes/);
+    expect(problems(`interfaces:\n  - {name: eth0, addresses: [198.51.100.1/24]}\nnfacct: http\n`)[0]).toMatch(/nfacct must be a list/);
+  });
 });
 
 describe('machine file: cttimeout (timeout policies)', () => {

@@ -37,6 +37,10 @@
  * ipsets: sets.save        # optional: `ipset save` output restored before the rules (relative to this file)
  * osf: pf.os               # optional: passive OS fingerprints `nfnl_osf -f` loaded, for -m osf (relative to this file)
  * # osf: ["S4:64:1:60:M*,S,T,N,W7:.:Linux:2.6:2.6.x"]   # or the lines themselves
+ * nfacct:                  # optional: accounting objects (`nfacct add`), for -m nfacct
+ *   - {name: http}
+ *   - {name: capped, quota: {bytes: 1000000}}       # or {packets: N}: over it, the rules naming it match
+ *   - {name: old, packets: 12, bytes: 3400}         # optional starting counters
  * sysctl:                  # optional: the kernel's defaults otherwise
  *   net.ipv4.conf.all.accept_local: 0
  *   net.ipv4.fwmark_reflect: 0
@@ -71,8 +75,21 @@ import { ETH_P_PPP_SES, PPPOE_SES_HLEN, pppoeSessionEthertype } from '../packet/
 import type { BridgeConfig, IfAddress, NetDevice, PortHosts } from '../netfilter/types.js';
 import { MAX_CONET } from './passage/index.js';
 import { NF_SYSCTLS, NF_SYSCTLS_EXTRA, RT_TABLE_DEFAULT, RT_TABLE_LOCAL, RT_TABLE_MAIN, type MutableConntrack } from './spec.js';
-import type { ConntrackSettings, FailPolicy, MachineSpec, QueueSpec, RouteKind, RouteSpec, RuleAction, RuleSpec, SocketSpec, Sysctls } from './spec.js';
+import type {
+  ConntrackSettings,
+  FailPolicy,
+  MachineSpec,
+  NfacctSpec,
+  QueueSpec,
+  RouteKind,
+  RouteSpec,
+  RuleAction,
+  RuleSpec,
+  SocketSpec,
+  Sysctls,
+} from './spec.js';
 import { parseProtocol, protocolName } from '../netfilter/names.js';
+import { NFACCT_NAME_MAX } from '../netfilter/nfacct.js';
 import { MODULE_PARAMS, moduleParamError, moduleParamValue, type ModuleSettings } from '../netfilter/conntrack/module-params.js';
 import {
   CTTIMEOUT_PROTOCOLS,
@@ -113,6 +130,7 @@ const TOP_KEYS = [
   'sysctl',
   'modules',
   'cttimeout',
+  'nfacct',
 ];
 
 /** The sysctls a machine file may set, by their /proc/sys names. */
@@ -163,6 +181,8 @@ const TABLE_NAMES: Readonly<Record<string, number>> = { local: RT_TABLE_LOCAL, m
 const U32_MAX = 0xffffffff;
 const BRIDGE_KEYS = ['name', 'mac', 'ports', 'addresses', 'bridge-nf-call-iptables', 'bridge-nf-call-ip6tables', 'bridge-nf-filter-vlan-tagged'];
 const PORT_KEYS = ['name', 'from'];
+const NFACCT_KEYS = ['name', 'quota', 'packets', 'bytes'];
+const U64_MAX = (1n << 64n) - 1n;
 
 /** An interface address (either family; a number is an IPv4 address), with its broadcast computed for IPv4. */
 export function ifAddress(addr: InetAddr | number, prefix: number): IfAddress {
@@ -730,6 +750,7 @@ export function parseMachineFile(text: string, file: string): MachineSpec {
   }
 
   const osf = parseOsfKey(top.get('osf'), file, at);
+  const nfacct = parseNfacct(top.get('nfacct'), at, keysOf);
 
   if (problems.length) throw new MachineFileError(file, problems);
   return {
@@ -748,6 +769,7 @@ export function parseMachineFile(text: string, file: string): MachineSpec {
     ...(hosts ? { hosts } : {}),
     ...(ipsets !== undefined ? { ipsets } : {}),
     ...(osf?.length ? { osf } : {}),
+    ...(nfacct.length ? { nfacct } : {}),
   };
 }
 
@@ -1570,6 +1592,16 @@ export function machineFileText(spec: MachineSpec): string {
   }
   if (spec.ipsets !== undefined) lines.push(`ipsets: ${JSON.stringify(spec.ipsets)}`);
   if (spec.osf?.length) lines.push('osf:', ...spec.osf.map((f) => `  - ${JSON.stringify(formatOsfFinger(f))}`));
+  if (spec.nfacct?.length) {
+    lines.push('nfacct:');
+    for (const o of spec.nfacct) {
+      const f = [`name: ${JSON.stringify(o.name)}`];
+      if (o.quota) f.push(`quota: {${o.quota.mode}: "${o.quota.value}"}`);
+      if (o.packets !== undefined) f.push(`packets: "${o.packets}"`);
+      if (o.bytes !== undefined) f.push(`bytes: "${o.bytes}"`);
+      lines.push(`  - {${f.join(', ')}}`);
+    }
+  }
   const sysctls = BOOL_SYSCTLS.filter(([, field]) => spec.sysctl?.[field] !== undefined).map(([name, field]) => `  ${name}: ${spec.sysctl![field] ? 1 : 0}`);
   // The conntrack sysctls `conntrack:` above does not hold.
   for (const s of NF_SYSCTLS_EXTRA) {
@@ -1589,6 +1621,69 @@ export function machineFileText(spec: MachineSpec): string {
   }
   if (spec.cttimeout?.length) lines.push(...cttimeoutLines(spec.cttimeout));
   return lines.join('\n') + '\n';
+}
+
+/** A counter or quota: a whole number from 0 to 2^64-1 (quoted above 2^53, where YAML numbers lose digits). */
+function u64Of(node: Node | null): bigint | undefined {
+  const v = isScalar(node) ? node.value : undefined;
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return BigInt(v);
+  if (typeof v === 'string' && /^\d{1,20}$/.test(v) && BigInt(v) <= U64_MAX) return BigInt(v);
+  return undefined;
+}
+
+/**
+ * `nfacct:`: the accounting objects `nfacct add` would make before the
+ * rules load, in order: each `{name, quota: {bytes: N} or {packets: N},
+ * packets, bytes}` (quota and starting counters optional).
+ */
+function parseNfacct(entry: { pair: Pair; node: Node | null } | undefined, at: At, keysOf: KeysOf): NfacctSpec[] {
+  const out: NfacctSpec[] = [];
+  if (!entry) return out;
+  if (!isSeq(entry.node)) {
+    at(entry.node ?? (entry.pair.key as Node), 'nfacct must be a list of accounting objects, such as [{name: http}, {name: capped, quota: {bytes: 1000000}}]');
+    return out;
+  }
+  entry.node.items.forEach((item, i) => {
+    const node = item as Node;
+    if (!isMap(node)) {
+      at(node, 'an accounting object is a mapping with name, and optionally quota ({bytes: N} or {packets: N}), packets and bytes, such as {name: http}');
+      return;
+    }
+    const k = keysOf(node, NFACCT_KEYS, `accounting object ${i + 1}`);
+    const n = k.get('name');
+    let name: string | undefined;
+    if (!n) at(node, `accounting object ${i + 1} has no \`name' (what -m nfacct --nfacct-name names)`);
+    else {
+      const v = isScalar(n.node) && (typeof n.node.value === 'string' || typeof n.node.value === 'number') ? String(n.node.value) : undefined;
+      const bytes = v === undefined ? 0 : Buffer.byteLength(v);
+      if (v === undefined || bytes === 0 || bytes >= NFACCT_NAME_MAX || v.includes('\n') || v.includes('\0'))
+        at(n.node, `an accounting object's name must be text of 1 to ${NFACCT_NAME_MAX - 1} bytes on one line (NFACCT_NAME_MAX)`);
+      else if (out.some((o) => o.name === v)) at(n.node, `accounting object \`${v}' is listed twice (nfacct add refuses an existing name)`);
+      else name = v;
+    }
+    let quota: NfacctSpec['quota'];
+    const q = k.get('quota');
+    if (q) {
+      const qk = isMap(q.node) ? keysOf(q.node, ['bytes', 'packets'], `the quota of accounting object ${name ?? i + 1}`) : undefined;
+      if (!qk || qk.size !== 1) at(q.node ?? (q.pair.key as Node), 'a quota is {bytes: N} or {packets: N} (nfacct add NAME byte N, or packet N)');
+      else {
+        const [mode, e] = [...qk.entries()][0]!;
+        const value = u64Of(e.node);
+        if (value === undefined) at(e.node, `a quota of ${mode} must be a whole number from 0 to ${U64_MAX} (quoted above 2^53)`);
+        else quota = { mode: mode as 'bytes' | 'packets', value };
+      }
+    }
+    const counters: { packets?: bigint; bytes?: bigint } = {};
+    for (const key of ['packets', 'bytes'] as const) {
+      const e = k.get(key);
+      if (!e) continue;
+      const v = u64Of(e.node);
+      if (v === undefined) at(e.node, `an accounting object's starting ${key} must be a whole number from 0 to ${U64_MAX} (quoted above 2^53)`);
+      else if (v > 0n) counters[key] = v;
+    }
+    if (name !== undefined) out.push({ name, ...(quota ? { quota } : {}), ...counters });
+  });
+  return out;
 }
 
 /** What the guesser proposes, with how it decided (print it so the user can correct it). */

@@ -9,6 +9,9 @@ import type { ConntrackTimeout, TCP_TIMEOUTS_S } from '../netfilter/conntrack/in
 import type { ModuleSettings } from '../netfilter/conntrack/module-params.js';
 import type { TimeoutPolicy } from '../netfilter/conntrack/timeout-policy.js';
 import { osfLists, type OsfFinger, type OsfFingers } from '../netfilter/matches/osf-fingers.js';
+import type { NfacctSpec } from '../netfilter/nfacct.js';
+
+export type { NfacctSpec };
 
 export type FailPolicy = 'closed' | 'open';
 
@@ -292,6 +295,12 @@ export interface MachineSpec {
    * inline), in the kernel's order, for `-m osf`; none when absent.
    */
   readonly osf?: readonly OsfFinger[];
+  /**
+   * The guest's extended accounting objects (machine file `nfacct:`), made
+   * in this order before the rules load (`nfacct add`), for `-m nfacct`;
+   * none when absent.
+   */
+  readonly nfacct?: readonly NfacctSpec[];
 }
 
 /**
@@ -309,10 +318,12 @@ export interface MachineFacts {
   readonly cttimeout?: readonly TimeoutPolicy[];
   /** The passive OS fingerprints (`osf:`), for `-m osf`. */
   readonly osf?: OsfFingers;
+  /** The accounting objects (`nfacct:`), for `-m nfacct`. */
+  readonly nfacct?: readonly NfacctSpec[];
 }
 
 /** The MachineFacts of a machine file's spec. */
-export function machineFacts(spec: Pick<MachineSpec, 'devices' | 'sockets' | 'modules' | 'cttimeout' | 'osf'>): MachineFacts {
+export function machineFacts(spec: Pick<MachineSpec, 'devices' | 'sockets' | 'modules' | 'cttimeout' | 'osf' | 'nfacct'>): MachineFacts {
   const ports = bridgePorts(spec);
   const cgroups = new Set<string>(['/']);
   for (const s of spec.sockets ?? []) {
@@ -326,6 +337,7 @@ export function machineFacts(spec: Pick<MachineSpec, 'devices' | 'sockets' | 'mo
     ...(spec.modules ? { modules: spec.modules } : {}),
     ...(spec.cttimeout ? { cttimeout: spec.cttimeout } : {}),
     ...(spec.osf?.length ? { osf: osfLists(spec.osf) } : {}),
+    ...(spec.nfacct?.length ? { nfacct: spec.nfacct } : {}),
   };
 }
 

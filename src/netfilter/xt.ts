@@ -16,6 +16,7 @@ import type { GuestServices, Hook, Skb, XtParams } from './types.js';
 import type { Ruleset } from './rules/model.js';
 import type { IpsetStore } from './ipset/ipset.js';
 import type { OsfFingers } from './matches/osf-fingers.js';
+import type { NfacctSpec } from './nfacct.js';
 
 export { Family };
 
@@ -96,6 +97,8 @@ export interface ParseContext {
   readonly guestSave?: boolean;
   /** The passive OS fingerprints loaded (machine file `osf:`, `-m osf`); none when absent. */
   readonly osf?: OsfFingers;
+  /** The guest's accounting objects (machine file `nfacct:`) that `-m nfacct` may name; none when absent. */
+  readonly nfacct?: readonly NfacctSpec[];
 }
 
 /** What `check` knows: the hooks from which the rule's chain is reachable. */

@@ -49,6 +49,13 @@ function matchShares(name: string, config: unknown): string | undefined {
       return '-m hashlimit keeps one table of buckets, with a size limit, for the packets of every connection';
     case 'rateest':
       return '-m rateest reads rate estimators that the packets of every connection feed';
+    case 'nfacct': {
+      // Counting alone is summed over the workers (mergeNfacctLists); a quota decides the match from what every connection counted.
+      const c = config as { name: string; spec?: { quota?: { mode: string } } };
+      return c.spec?.quota
+        ? `-m nfacct --nfacct-name ${c.name}: the accounting object has a ${c.spec.quota.mode} quota, which the packets of every connection count towards`
+        : undefined;
+    }
     default:
       return undefined;
   }

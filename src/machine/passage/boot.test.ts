@@ -133,6 +133,33 @@ cpu: 3
     expect(() => decodeBoot(bytes.subarray(0, bytes.length - 3))).toThrow(PassageError);
   });
 
+  it('round-trip of the accounting objects, with and without a quota, starting counters and the fields before them', () => {
+    const spec = parseMachineFile(
+      `interfaces:
+  - {name: eth0, mac: "02:00:00:00:00:01", addresses: [198.51.100.1/24]}
+nfacct:
+  - {name: http}
+  - {name: "a b", quota: {bytes: "18446744073709551615"}, packets: 3, bytes: 700}
+  - {name: pk, quota: {packets: 0}}
+`,
+      'm.yaml',
+    );
+    expect(spec.nfacct).toEqual([
+      { name: 'http' },
+      { name: 'a b', quota: { mode: 'bytes', value: 18446744073709551615n }, packets: 3n, bytes: 700n },
+      { name: 'pk', quota: { mode: 'packets', value: 0n } },
+    ]);
+    const boot = decodeBoot(encodeBoot({ bootTsNs: 1n, rulesFile: 'r', spec }));
+    expect(boot.spec).toEqual(spec);
+    const withCpu = { ...spec, cpu: 2, queues: [{ num: 1, verdict: 'accept' as const }] };
+    expect(decodeBoot(encodeBoot({ bootTsNs: 1n, rulesFile: 'r', spec: withCpu })).spec).toEqual(withCpu);
+    const withPolicies = parseMachineFile(
+      `interfaces:\n  - {name: eth0, mac: "02:00:00:00:00:01", addresses: [198.51.100.1/24]}\ncttimeout:\n  - {name: short, family: inet, protocol: tcp, established: 100}\nnfacct:\n  - {name: http}\n`,
+      'm.yaml',
+    );
+    expect(decodeBoot(encodeBoot({ bootTsNs: 1n, rulesFile: 'r', spec: withPolicies })).spec).toEqual(withPolicies);
+  });
+
   it('refuses an unknown address family and a prefix too long for its family', () => {
     // A device list with one device (MTU 1500, no flags) holding one address of family 7.
     const bad = new ByteWriter().u64(0n).str('r', 2).str('h', 2).u8(0).u8(1);

@@ -46,7 +46,10 @@
  * state, u32 seconds``; then, with fingerprints, u16 count, each `u8
  * window mode (OSF_WSS_*), u32 window value, u8 ttl, u8 df, u16 size, u8
  * count of option kinds, u8 kinds..., str8 genre, str8 version, str8
- * subtype`. A device with a CPU of its own (flags bit 4) has it as a u16
+ * subtype` (the count 0 when accounting objects follow); then, with
+ * accounting objects (`nfacct:`), u16 count, each `str8 name, u8 flags
+ * (bit 0 has a quota, bit 1 the quota counts packets), [u64 quota], u64
+ * starting packets, u64 starting bytes`. A device with a CPU of its own (flags bit 4) has it as a u16
  * after its master.
  */
 import { Family, familyBits, InetAddr } from '../../packet/inet-addr.js';
@@ -57,6 +60,7 @@ import {
   type FailPolicy,
   type MachineSpec,
   type MutableConntrack,
+  type NfacctSpec,
   type QueueSpec,
   type RouteKind,
   type RouteSpec,
@@ -74,6 +78,7 @@ import {
   type TimeoutPolicy,
 } from '../../netfilter/conntrack/timeout-policy.js';
 import { OSF_OPTION_KINDS, OsfWss, type OsfFinger } from '../../netfilter/matches/osf-fingers.js';
+import { NFACCT_NAME_MAX } from '../../netfilter/nfacct.js';
 
 const ROUTE_KINDS: readonly RouteKind[] = ['unicast', 'blackhole', 'unreachable', 'prohibit', 'throw'];
 const RULE_ACTIONS: readonly RuleAction[] = ['table', 'blackhole', 'unreachable', 'prohibit', 'nop'];
@@ -258,7 +263,8 @@ export function encodeBoot(b: BootMsg): Uint8Array {
   const modules = Object.entries(b.spec.modules ?? {}).flatMap(([m, ps]) => Object.entries(ps).map(([p, v]) => [m, p, v] as const));
   const policies = b.spec.cttimeout ?? [];
   const osf = b.spec.osf ?? [];
-  const more = nf.length > 0 || modules.length > 0 || b.spec.cpu !== undefined || policies.length > 0 || osf.length > 0;
+  const nfacct = b.spec.nfacct ?? [];
+  const more = nf.length > 0 || modules.length > 0 || b.spec.cpu !== undefined || policies.length > 0 || osf.length > 0 || nfacct.length > 0;
   const sysctl = (sy && SYSCTL_FIELDS.some((f) => sy[f] !== undefined)) || more ? (sy ?? {}) : undefined;
   if (sockets.length || queues.length || hosts.length || rules.length || sysctl !== undefined) {
     w.u16(sockets.length);
@@ -304,7 +310,7 @@ export function encodeBoot(b: BootMsg): Uint8Array {
       // The machine's CPU: u8 has one, [u16 cpu].
       w.u8(b.spec.cpu !== undefined ? 1 : 0);
       if (b.spec.cpu !== undefined) w.u16(b.spec.cpu);
-      if (policies.length || osf.length) {
+      if (policies.length || osf.length || nfacct.length) {
         w.u8(policies.length);
         for (const p of policies) {
           const states = Object.entries(p.timeouts);
@@ -316,12 +322,20 @@ export function encodeBoot(b: BootMsg): Uint8Array {
         }
       }
       // The passive OS fingerprints nfnl_osf loaded: u16 count, each window mode and value, TTL, DF, size, option kinds and names.
-      if (osf.length) {
+      if (osf.length || nfacct.length) {
         w.u16(osf.length);
         for (const f of osf) {
           w.u8(f.wssWc).u32(f.wssVal).u8(f.ttl).u8(f.df).u16(f.ss).u8(f.opts.length);
           for (const k of f.opts) w.u8(k);
           w.str(f.genre, 1).str(f.version, 1).str(f.subtype, 1);
+        }
+      }
+      if (nfacct.length) {
+        w.u16(nfacct.length);
+        for (const o of nfacct) {
+          w.str(o.name, 1).u8((o.quota ? 1 : 0) | (o.quota?.mode === 'packets' ? 2 : 0));
+          if (o.quota) w.u64(o.quota.value);
+          w.u64(o.packets ?? 0n).u64(o.bytes ?? 0n);
         }
       }
     }
@@ -429,6 +443,7 @@ export function decodeBoot(b: Uint8Array): BootMsg {
   const rules: RuleSpec[] = [];
   const sysctl: { -readonly [K in keyof Sysctls]: Sysctls[K] } = {};
   const osf: OsfFinger[] = [];
+  const nfacct: NfacctSpec[] = [];
   const tail = r.rest();
   if (tail.length) {
     const t = new ByteReader(tail, 'boot parameters (sockets and queues)');
@@ -522,6 +537,19 @@ export function decodeBoot(b: Uint8Array): BootMsg {
           osf.push({ wssWc, wssVal, ttl, df, ss, opts, genre, version, subtype });
         }
       }
+      if (t.pos < tail.length) {
+        for (let n = t.u16(), i = 0; i < n; i++) {
+          const name = t.str(1);
+          const flags = t.u8();
+          const bytes = new TextEncoder().encode(name).length;
+          if (flags > 3 || flags === 2 || bytes === 0 || bytes >= NFACCT_NAME_MAX || nfacct.some((o) => o.name === name))
+            throw new PassageError(`boot parameters: accounting object ${JSON.stringify(name)} (flags ${flags})`);
+          const quota = flags & 1 ? { mode: flags & 2 ? ('packets' as const) : ('bytes' as const), value: t.u64() } : undefined;
+          const packets = t.u64();
+          const bytesCount = t.u64();
+          nfacct.push({ name, ...(quota ? { quota } : {}), ...(packets ? { packets } : {}), ...(bytesCount ? { bytes: bytesCount } : {}) });
+        }
+      }
     }
     t.end();
   }
@@ -541,6 +569,7 @@ export function decodeBoot(b: Uint8Array): BootMsg {
     ...(sockets.length ? { sockets } : {}),
     ...(queues.length ? { queues } : {}),
     ...(Object.keys(hosts).length ? { hosts } : {}),
+    ...(nfacct.length ? { nfacct } : {}),
   };
   return {
     bootTsNs,
@@ -557,6 +586,7 @@ export function decodeBoot(b: Uint8Array): BootMsg {
 /** The timeout policies of the boot parameters, checked as the machine file checks them. */
 function readPolicies(t: ByteReader): TimeoutPolicy[] {
   const out: TimeoutPolicy[] = [];
+  // 0 only when accounting objects follow (the caller checks that they do).
   const n = t.u8();
   // 0: none, written when fingerprints follow.
   if (n > MAX_TIMEOUT_POLICIES) throw new PassageError(`boot parameters: ${n} timeout policies`);

@@ -62,6 +62,7 @@ import { rateestMatch } from './rateest.js';
 import { bpfMatch } from './bpf.js';
 import { osfMatch } from './osf.js';
 import { cgroupMatch } from './cgroup.js';
+import { nfacctMatch } from './nfacct.js';
 
 export const MATCHES: readonly MatchModule<any>[] = [
   tcpMatch,
@@ -124,4 +125,5 @@ export const MATCHES: readonly MatchModule<any>[] = [
   srhMatch,
   clusterMatch,
   rateestMatch,
+  nfacctMatch,
 ];

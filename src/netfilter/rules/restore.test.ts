@@ -133,7 +133,7 @@ const REFUSED: Array<[string, RegExp, number]> = [
   ['-A INPUT -j MASQUERADE', /MASQUERADE target is only valid in the nat table, not filter/, 1],
   ['-A INPUT -j LED --led-trigger-id x', /target `LED' is not supported by cofw yet/, 13],
   ['-A INPUT -j SYNPROXY --mss 1460', /SYNPROXY target: only valid for -p tcp/, 1],
-  ['-A INPUT -m nfacct --nfacct-name x', /match `nfacct' is not supported by cofw yet/, 13],
+  ['-A INPUT -m nfacct --nfacct-name x', /no accounting object `x'.*No such file or directory.*nfacct: \[\{name: x\}\]/, 1],
   ['-A INPUT -s 1.1.1.1 -s 2.2.2.2', /multiple -s flags/, 21],
   ['-A nochain -j ACCEPT', /No chain\/target\/match by that name: chain `nochain' does not exist/, 4],
   ['-A INPUT -m nosuch', /Couldn't load match `nosuch'/, 13],

@@ -61,6 +61,7 @@ import { Getopt, GETOPT_MISSING, GETOPT_NONOPTION, GETOPT_UNKNOWN, type GetoptRe
 import { JUMP_STACK_SIZE, hookMasks, hookReachLines, jumpProblems } from './graph.js';
 import { hostsTable, type HostsTable } from './hosts.js';
 import type { IpsetStore } from '../ipset/ipset.js';
+import type { NfacctSpec } from '../nfacct.js';
 import {
   BUILTIN_CHAINS,
   INV_DSTIP,
@@ -210,6 +211,8 @@ export interface LoadOptions {
   guestSave?: boolean;
   /** The passive OS fingerprints `nfnl_osf` loaded (the machine file's `osf:`), for `-m osf`; none when absent. */
   osf?: OsfFingers;
+  /** The accounting objects `-m nfacct` may name (the machine file's `nfacct:`); a rule naming another is refused, as the kernel refuses it. */
+  nfacct?: readonly NfacctSpec[];
 }
 
 /** An error at a word, before it knows its file (filled in by the line loop). */
@@ -1368,6 +1371,7 @@ export class RestoreParser {
       ...(this.opts.cttimeout ? { cttimeout: this.opts.cttimeout } : {}),
       ...(this.opts.guestSave ? { guestSave: true } : {}),
       ...(this.opts.osf ? { osf: this.opts.osf } : {}),
+      ...(this.opts.nfacct ? { nfacct: this.opts.nfacct } : {}),
     };
     for (const l of p.loaded) for (const u of l.uses) (u.pos as { line: number }).line = lineNo;
     // Each rule a comma list expands into gets modules of its own (their state is per rule).
@@ -1489,6 +1493,7 @@ export class RestoreParser {
         head: { proto: r.ip.proto, invProto: (r.ip.invflags & INV_PROTO) !== 0, fragment: r.ip.fragment, invFragment: (r.ip.invflags & INV_FRAG) !== 0 },
         ...(this.opts.cgroups ? { cgroups: this.opts.cgroups } : {}),
         ...(this.opts.modules ? { modules: this.opts.modules } : {}),
+        ...(this.opts.nfacct ? { nfacct: this.opts.nfacct } : {}),
       });
       const check = (hookMask: number): void => {
         const ctx = ctxFor(hookMask);
