@@ -10,6 +10,7 @@ import { RuleFileError } from './netfilter/rules/api.js';
 import type { GuestDeps } from './machine/guest.js';
 import { FateKind } from './netfilter/fate.js';
 import { replay, linuxGuest } from './replay.js';
+import { formatReport } from './report/text.js';
 
 const MACHINE = parseMachineFile(
   `hostname: t
@@ -248,5 +249,30 @@ COMMIT
     // Queue 12 accepts the first (forwarded), queue 10 drops the second.
     // (and REJECT's reset, generated, drops what it answers).
     expect(r.fates).toMatchObject({ forwarded: 1, droppedByRule: 2, generated: 1, sent: 1 });
+  });
+
+  it("counts into the machine file's accounting objects in the guest and lists them after the replay (nfacct list)", async () => {
+    const { cap } = setup();
+    const machine = {
+      ...MACHINE,
+      nfacct: [
+        { name: 'fwd', packets: 1n, bytes: 10n },
+        { name: 'capped', quota: { mode: 'packets' as const, value: 1n } },
+      ],
+    };
+    const rules = RULES.replace(
+      ':OUTPUT ACCEPT [0:0]\n',
+      ':OUTPUT ACCEPT [0:0]\n-A FORWARD -m nfacct --nfacct-name fwd\n-A INPUT -m nfacct --nfacct-name capped -j DROP\n',
+    );
+    const r = await replay({ rulesFile: 'rules.v4', rulesText: rules, machine, captures: [cap] });
+    // Forwarded: the DNS query (28 bytes) and the SYN (40); to the firewall: two SYNs of 40, the second over the quota of 1 packet.
+    expect(r.nfacct).toBe(
+      '{ pkts = 00000000000000000003, bytes = 00000000000000000078 } = fwd;\n' +
+        '{ pkts = 00000000000000000002, bytes = 00000000000000000080, quota = 00000000000000000001, mode = packet, overquota = yes } = capped;\n',
+    );
+    expect(r.fates).toMatchObject({ delivered: 1, droppedByRule: 2 });
+    expect(formatReport(r, { captures: [cap], rulesFile: 'rules.v4', machine: 'm.yaml', top: 5 })).toContain(
+      'Accounting objects (nfacct list)\n          3          78  fwd\n          2          80  capped  quota 1 packets, over\n',
+    );
   });
 });

@@ -295,6 +295,8 @@ export interface ReplayResult {
   details?: ReplayDetails;
   /** With `ipsetsFile`: the guest's sets after the replay, as `ipset save` prints them (with counters when a set has them). */
   ipsets?: string;
+  /** When the machine file declares accounting objects (`nfacct:`): them after the replay, as `nfacct list` prints them. */
+  nfacct?: string;
 }
 
 /** The guest's software: cofw's rule loader and IPv4 stack. */
@@ -996,6 +998,7 @@ async function replayOnce(opts: ReplayOptions, workers: number, transport?: Shar
   }
   if (machine.conntrackExpect !== undefined) result.conntrackExpect = machine.conntrackExpect;
   if (machine.ipsets !== undefined) result.ipsets = machine.ipsets;
+  if (machine.nfacct !== undefined) result.nfacct = machine.nfacct;
   if (t?.oops) result.oops = { message: t.message, frameNo: t.frameNo, reason: t.reason };
   return result;
 }

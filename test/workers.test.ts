@@ -125,6 +125,26 @@ describe('replay on several workers', () => {
     );
   });
 
+  it('sums the accounting objects of the workers exactly (nfacct without a quota), starting counters counted once', () => {
+    writeFileSync(join(dir, 'acct.yaml'), `${MACHINE}nfacct:\n  - {name: fwd, packets: 7, bytes: 700}\n  - {name: in}\n  - {name: none}\n`);
+    writeFileSync(
+      join(dir, 'acct.v4'),
+      RULES.replace(':OUTPUT ACCEPT [0:0]\n', ':OUTPUT ACCEPT [0:0]\n-A FORWARD -m nfacct --nfacct-name fwd\n-A INPUT -m nfacct --nfacct-name in\n'),
+    );
+    for (const d of ['acct1', 'acct3']) spawnSync('mkdir', ['-p', join(dir, d)]);
+    const more = (d: string): string[] => ['-m', join(dir, 'acct.yaml'), '--save-nfacct', join(dir, d, 'nfacct')];
+    const one = run('acct1', 'acct.v4', '--workers', '1', ...more('acct1'));
+    const three = run('acct3', 'acct.v4', '--workers', '3', ...more('acct3'));
+    expect(three.stderr).toBe(one.stderr);
+    const list = one.files.get('nfacct')!.toString();
+    expect(three.files.get('nfacct')!.toString()).toBe(list);
+    const lines = list.split('\n');
+    expect(lines[0]).toMatch(/^\{ pkts = 0*[1-9]\d{3,}, bytes = \d+ \} = fwd;$/);
+    expect(lines[1]).toMatch(/^\{ pkts = 0*[1-9]\d*, bytes = \d+ \} = in;$/);
+    expect(lines[2]).toBe('{ pkts = 00000000000000000000, bytes = 00000000000000000000 } = none;');
+    expect(runFacts('report.json', three.files.get('report.json')!)).toBe(runFacts('report.json', one.files.get('report.json')!));
+  });
+
   it('runs a rule set with state shared across connections on one worker, and says why', () => {
     writeFileSync(join(dir, 'limit.v4'), RULES.replace('-A logdrop -p tcp --dport 25 -j LOG', '-A logdrop -p tcp --dport 25 -m limit --limit 3/min -j LOG'));
     spawnSync('mkdir', ['-p', join(dir, 'limit')]);

@@ -84,6 +84,7 @@ const IPSETS_HELP = 'IP sets the rules name (-m set, -j SET), in `ipset save` fo
 function addReplayOutputOptions(cmd: Command): Command {
   return cmd
     .option('--save-ipsets <file>', 'write the IP sets after the replay, as `ipset save` prints them (with counters where a set has them)')
+    .option('--save-nfacct <file>', "write the machine file's accounting objects (nfacct:) after the replay, as `nfacct list` prints them")
     .option('-a, --accepted <file>', 'write the packets that left the firewall or reached it (and generated replies)')
     .option('-d, --dropped <file>', 'write the dropped packets')
     .addOption(new Option('--out-format <format>', 'format of --accepted/--dropped and the split captures (default: by extension)').choices(['pcap', 'pcapng']))
@@ -249,6 +250,7 @@ Only causes that dropped something get a file; the report lists them.`,
       if (o.junit && !o.expect) usageError(cmd, '--junit needs --expect FILE (the expectations whose results it holds)');
       if (o.saveIpsets && !o.ipsets && !o.machine)
         cmd.error('error: --save-ipsets needs the sets: --ipsets FILE, or a machine file with ipsets:', { exitCode: EXIT_USAGE, code: 'cofw.usage' });
+      if (o.saveNfacct && !o.machine) usageError(cmd, '--save-nfacct needs the accounting objects: a machine file (--machine) with nfacct:');
       checkCommonUsage(captures, o, cmd);
       for (const [option, path] of [
         ['--accepted', o.accepted],
@@ -496,6 +498,7 @@ function checkShardUsage(captures: string[], o: Omit<ReplayCommandOptions, 'rule
       ['--conntrack', o.conntrack],
       ['--conntrack-expect', o.conntrackExpect],
       ['--save-ipsets', o.saveIpsets],
+      ['--save-nfacct', o.saveNfacct],
       ['--json', o.json],
       ['--report', o.report],
       ['--expect', o.expect],

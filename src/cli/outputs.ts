@@ -41,13 +41,14 @@ export interface ReplayOutputOptions {
   conntrack?: string | undefined;
   conntrackExpect?: string | undefined;
   saveIpsets?: string | undefined;
+  saveNfacct?: string | undefined;
   json?: string | undefined;
   report?: string | undefined;
   junit?: string | undefined;
 }
 
 /** The text outputs, by option. */
-export type TextOutput = 'save' | 'save6' | 'console' | 'conntrack' | 'conntrackExpect' | 'saveIpsets' | 'json' | 'report' | 'junit';
+export type TextOutput = 'save' | 'save6' | 'console' | 'conntrack' | 'conntrackExpect' | 'saveIpsets' | 'saveNfacct' | 'json' | 'report' | 'junit';
 const TEXT_OUTPUTS: ReadonlyArray<[TextOutput, string]> = [
   ['save', '--save'],
   ['save6', '--save6'],
@@ -55,6 +56,7 @@ const TEXT_OUTPUTS: ReadonlyArray<[TextOutput, string]> = [
   ['conntrack', '--conntrack'],
   ['conntrackExpect', '--conntrack-expect'],
   ['saveIpsets', '--save-ipsets'],
+  ['saveNfacct', '--save-nfacct'],
   ['json', '--json'],
   ['report', '--report'],
   ['junit', '--junit'],

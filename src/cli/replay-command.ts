@@ -41,6 +41,8 @@ export interface ReplayCommandOptions {
   ipsetsText?: string;
   /** Where to write the sets after the replay (`ipset save`). */
   saveIpsets?: string;
+  /** Where to write the accounting objects after the replay (`nfacct list`). */
+  saveNfacct?: string;
   machine?: string;
   local?: string[];
   accepted?: string;
@@ -424,6 +426,7 @@ export async function runReplay(captures: string[], o: ReplayCommandOptions, out
     t.conntrack?.write(text((result.conntrack ?? '') + (result.conntrack6 ?? '')));
     t.conntrackExpect?.write(text(result.conntrackExpect ?? ''));
     t.saveIpsets?.write(text(result.ipsets ?? ''));
+    t.saveNfacct?.write(text(result.nfacct ?? ''));
     t.json?.write(jsonReportText(result, jsonChecks(found)));
     const context = { captures, rulesFile: o.rules, ...(o.rules6 ? { rules6File: o.rules6 } : {}), machine: name, top: o.top };
     t.report?.write(htmlReport(result, context));

@@ -32,6 +32,8 @@ export interface NetStack {
   conntrackExpect?(ipv6: boolean): string | undefined;
   /** The most entries the conntrack table held at once, and its limit (0 unlimited). */
   conntrackPeak?(): { peak: number; max: number } | undefined;
+  /** The accounting objects (`nfacct list`), when the machine has any. */
+  nfacctList?(): string | undefined;
   /** End of the run: anything still held (fragments) gets its fate. */
   finish?(): void;
 }

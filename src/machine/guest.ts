@@ -530,6 +530,8 @@ class GuestKernel {
     if (ct6 !== undefined) yield* this.send(Module.LINUX, Module.MONITOR, MsgType.Conntrack6, new TextEncoder().encode(ct6));
     const exp = ct !== undefined || tr !== undefined ? this.stack!.conntrackExpect?.(this.ruleset6 !== undefined) : undefined;
     if (exp !== undefined) yield* this.send(Module.LINUX, Module.MONITOR, MsgType.ConntrackExpect, new TextEncoder().encode(exp));
+    const acct = stack.nfacctList?.();
+    if (acct !== undefined) yield* this.send(Module.LINUX, Module.MONITOR, MsgType.Nfacct, new TextEncoder().encode(acct));
     if (this.ipsets) {
       // `ipset save` at the last packet's time, in jiffies since boot (when the sets were restored).
       const now = Number(((this.clockNs() - this.boot!.bootTsNs) * BigInt(HZ)) / 1_000_000_000n);

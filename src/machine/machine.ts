@@ -157,6 +157,8 @@ export class Machine {
   conntrackPeak: { peak: number; max: number } | undefined;
   /** The guest's IP sets at shutdown (`ipset save`), when an ipset file was restored. */
   ipsets: string | undefined;
+  /** The accounting objects at shutdown (`nfacct list`), when the machine has any. */
+  nfacct: string | undefined;
   private initFailure: InitFailedMsg | undefined;
   private guest: Generator<void, void, void> | null = null;
   private readonly assembler = new Assembler();
@@ -456,6 +458,9 @@ export class Machine {
         return;
       case MsgType.Ipsets:
         this.ipsets = new TextDecoder('utf-8', { fatal: false }).decode(data);
+        return;
+      case MsgType.Nfacct:
+        this.nfacct = new TextDecoder('utf-8', { fatal: false }).decode(data);
         return;
     }
   }

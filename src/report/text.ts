@@ -6,6 +6,7 @@
 import { protocolName } from '../netfilter/names.js';
 import type { ReplayResult } from '../replay.js';
 import { skipText } from '../capture/index.js';
+import { parseNfacctList } from '../netfilter/nfacct.js';
 
 export interface ReportContext {
   readonly captures: readonly string[];
@@ -117,6 +118,15 @@ export function formatReport(r: ReplayResult, ctx: ReportContext): string {
       `Address translations in the final conntrack table (${nat.length} connection${nat.length === 1 ? '' : 's'}${nat.length > ctx.top ? `, first ${ctx.top}` : ''})`,
     );
     for (const t of nat.slice(0, ctx.top)) out.push(`  ${t.kind.padEnd(9)} ${t.proto.padEnd(5)} ${t.original}  as  ${t.translated}`);
+  }
+  if (r.nfacct) {
+    const objects = parseNfacctList(r.nfacct);
+    out.push('');
+    out.push('Accounting objects (nfacct list)');
+    for (const o of objects) {
+      const q = o.quota ? `  quota ${o.quota.value} ${o.quota.mode}${o.overquota ? ', over' : ''}` : '';
+      out.push(`  ${pad(String(o.packets), 9)} ${pad(String(o.bytes), 11)}  ${o.name}${q}`);
+    }
   }
   if (r.split?.length) {
     out.push('');

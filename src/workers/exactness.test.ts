@@ -45,6 +45,14 @@ describe('state shared across connections', () => {
     expect(why(filter(rule))).toEqual([reason]);
   });
 
+  it('-m nfacct shares state only when its object has a quota (counting alone is summed over the workers)', () => {
+    const nfacct = [{ name: 'http' }, { name: 'capped', quota: { mode: 'bytes' as const, value: 1000n } }];
+    const rules = filter('-A INPUT -m nfacct --nfacct-name http\n-A INPUT -m nfacct --nfacct-name capped -j DROP');
+    expect(sharedState(loadRuleset(rules, 'r', { nfacct })).map((s) => `${s.where}: ${s.why}`)).toEqual([
+      'filter/INPUT rule 2: -m nfacct --nfacct-name capped: the accounting object has a bytes quota, which the packets of every connection count towards',
+    ]);
+  });
+
   it('finds none in the matches that decide per packet or per connection (cluster hashes the connection, cpu is CPU 0)', () => {
     expect(
       why(

@@ -34,6 +34,7 @@ import { keyFrame, type FrameKey } from './shard-key.js';
 import { ByteIn, ByteOut, OUT_CONSOLE, OUT_FATE, OUT_MARK, OUT_REASON, OUT_SITE, REC_FRAME, REC_TICK } from './wire.js';
 import { WORKER_TAG, type FromWorker, type ToWorker, type WorkerBooted, type WorkerFinal, type WorkerInit } from './worker.js';
 import { mergeConntrack, mergeExpectations, mergeSaves } from './merge.js';
+import { mergeNfacctLists } from '../netfilter/nfacct.js';
 
 /** Frames per batch (all workers together; shard directories record it, src/workers/shard-dir.ts). */
 export const BATCH = 4096;
@@ -151,6 +152,8 @@ export class ShardedMachine {
   conntrack6: string | undefined;
   conntrackExpect: string | undefined;
   ipsets: string | undefined;
+  /** The accounting objects (`nfacct list`): each worker's additions summed onto the starting counters. */
+  nfacct: string | undefined;
   readonly console: string[] = [];
   consoleDropped = 0;
   readonly stats: MachineStats = { switches: 0, messagesToGuest: 0, messagesToHost: 0, bytesThroughPage: 0 };
@@ -452,6 +455,10 @@ export class ShardedMachine {
     this.conntrack6 = mergeConntrack(finals.map((f) => f.conntrack6));
     this.conntrackExpect = mergeExpectations(finals.map((f) => f.conntrackExpect));
     this.ipsets = finals[0]!.ipsets;
+    this.nfacct = mergeNfacctLists(
+      finals.map((f) => f.nfacct),
+      this.opts.boot.spec.nfacct ?? [],
+    );
     await this.terminate();
   }
 

@@ -49,6 +49,7 @@ export interface WorkerFinal {
   conntrack6?: string;
   conntrackExpect?: string;
   ipsets?: string;
+  nfacct?: string;
   stats: MachineStats;
   /** The most conntrack entries its guest held at once, and the table's limit. */
   conntrackPeak?: { peak: number; max: number };
@@ -198,6 +199,7 @@ export class WorkerGuest {
       ...(m.conntrack6 !== undefined ? { conntrack6: m.conntrack6 } : {}),
       ...(m.conntrackExpect !== undefined ? { conntrackExpect: m.conntrackExpect } : {}),
       ...(m.ipsets !== undefined ? { ipsets: m.ipsets } : {}),
+      ...(m.nfacct !== undefined ? { nfacct: m.nfacct } : {}),
       stats: { ...m.stats },
       ...(m.conntrackPeak ? { conntrackPeak: m.conntrackPeak } : {}),
       ...(stopped ? { stopped } : {}),

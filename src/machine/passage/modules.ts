@@ -92,6 +92,8 @@ export const MsgType = {
    * that may show an address translation.
    */
   ConntrackTranslated: 14,
+  /** LINUX -> MONITOR: the accounting objects at shutdown, as `nfacct list` prints them (when the machine has any). */
+  Nfacct: 15,
   /** LINUX -> DAEMON: the fates and console lines that follow come from frame N's timers (phase 0), its handling (1), or the shutdown (2). */
   Mark: 19,
   /** DAEMON -> CONETn: a frame for the guest. */
@@ -137,6 +139,7 @@ accept(Module.MONITOR, [
   MsgType.ConntrackExpect,
   MsgType.ConntrackPeak,
   MsgType.ConntrackTranslated,
+  MsgType.Nfacct,
 ]);
 accept(Module.DAEMON, [MsgType.Fate, MsgType.Intern, MsgType.Mark]);
 accept(Module.CONSOLE, [MsgType.ConsoleLine]);

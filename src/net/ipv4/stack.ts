@@ -47,6 +47,7 @@ import { formatLogLine } from '../../netfilter/targets/log.js';
 import { FateKind, type DropSite, type Fate } from '../../netfilter/fate.js';
 import type { Ruleset } from '../../netfilter/rules/model.js';
 import { attachRuleset } from '../../netfilter/xt.js';
+import { nfacctList, nfacctObject } from '../../netfilter/nfacct.js';
 import { HookVerdict, synproxyHook } from '../../netfilter/targets/synproxy.js';
 import { gsoFits, markGro } from '../gro.js';
 import { Bridge, L2 } from '../bridge.js';
@@ -1724,6 +1725,12 @@ export class GuestStack {
 
   fragStats(): DefragStats {
     return this.frags.stats();
+  }
+
+  /** The machine's accounting objects as `nfacct list` prints them (in the machine file's order), or undefined when it has none. */
+  nfacctList(): string | undefined {
+    const specs = this.opts.spec.nfacct;
+    return specs?.length ? nfacctList(specs.map((s) => nfacctObject(this.services, s))) : undefined;
   }
 
   /** The final connection tracking table as `conntrack -L` prints it (sorted), or undefined when nothing is tracked. */
