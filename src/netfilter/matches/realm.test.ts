@@ -6,7 +6,9 @@
  * give packets. The kernel's counters on traffic are in golden realm.
  */
 import { describe, expect, it } from 'vitest';
-import { machineFileText, parseMachineFile } from '../../machine/machine-file.js';
+import { join } from 'node:path';
+import { loadMachineFile, machineFileText, parseMachineFile } from '../../machine/machine-file.js';
+import { replay } from '../../replay.js';
 import { Fib, setClassTag } from '../../net/fib.js';
 import { Family } from '../../packet/inet-addr.js';
 import { cofwOutcome, kernelRows, liveUnavailable, type KernelRow } from '../kernel-rows.js';
@@ -159,5 +161,24 @@ describe('the realms of routes (rt_set_nexthop, fib_validate_source)', () => {
     // The route back to 8.8.8.8 is looked up from the packet's destination, 192.0.2.10: through the rule.
     expect(fib.checkSourceV4(ip('8.8.8.8'), ip('192.0.2.10'), null, true)).toEqual({ bad: null, itag: 0x10005 });
     expect(fib.checkSourceV4(ip('192.0.2.10'), ip('8.8.8.8'), null, true)).toEqual({ bad: null, itag: 0 });
+  });
+});
+
+describe('rule realms and workers', () => {
+  it('a rule set with -m realm on a machine whose rules have realms replays on one worker, saying why', async () => {
+    const dir = join(import.meta.dirname, '..', '..', '..', 'test', 'golden', 'realm-rules');
+    const notes: string[] = [];
+    const r = await replay({
+      rulesFile: join(dir, 'rules.v4'),
+      machine: loadMachineFile(join(dir, 'machine.yaml')),
+      captures: [join(dir, 'capture.pcap')],
+      workers: 2,
+      onNote: (n) => notes.push(n),
+    });
+    expect(notes).toEqual([
+      "cofw: --workers 2: replaying on one worker: the machine's policy rules have realms, which the routes the kernel caches on a next hop carry to the packets of every connection routed there (-m realm reads them)",
+    ]);
+    // The cached route: three forwarded packets with realms 5/1, as the kernel counted them.
+    expect(r.save).toContain('[3:144] -A FORWARD -m realm --realm 0x50001');
   });
 });
