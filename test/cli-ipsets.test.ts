@@ -10,6 +10,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { writePcapFile } from '../src/capture/pcap-write.js';
 import { ethernet, ipv4, udp } from '../src/packet/build.js';
 import { cofw } from './cli-run.js';
+import { expectValidReport } from './report-schema.js';
 
 let dir: string;
 let rules: string;
@@ -79,7 +80,10 @@ describe('--ipsets', () => {
     const json = join(dir, 'r.json');
     const r = await cofw('replay', capture, '--rules', rules, '--machine', machine, '--save-ipsets', after, '--json', json, '-q');
     expect(r.code).toBe(0);
-    const result = JSON.parse(readFileSync(json, 'utf8')) as { fates: Record<string, number>; drops: { sites: Array<{ text: string; count: number }> } };
+    const text = readFileSync(json, 'utf8');
+    expectValidReport(text);
+    const result = JSON.parse(text) as { fates: Record<string, number>; drops: { sites: Array<{ text: string; count: number }> }; ipsets?: string };
+    expect(result.ipsets).toBe(readFileSync(after, 'utf8'));
     expect(result.fates.droppedByRule).toBe(2);
     expect(result.drops.sites[0]).toMatchObject({ count: 2, text: '-A INPUT -m set --match-set ban src -j DROP' });
     expect(r.out).toContain('--match-set ban src');
