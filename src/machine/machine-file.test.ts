@@ -773,3 +773,21 @@ describe('machine file osf: (passive OS fingerprints nfnl_osf loaded)', () => {
     }
   });
 });
+
+describe('machine file: txqueues', () => {
+  it("reads an interface's transmit queues, writes them back, sends them to the guest and refuses what is no queue count", () => {
+    const spec = parseMachineFile(
+      `interfaces:\n  - {name: eth0, addresses: [198.51.100.1/24], txqueues: 4}\n  - {name: eth1, addresses: [192.0.2.1/24], txqueues: 1}\n`,
+      't.yaml',
+    );
+    expect(spec.devices.map((d) => d.txQueues)).toEqual([undefined, 4, undefined]);
+    expect(machineFileText(spec)).toContain('    txqueues: 4\n');
+    expect(parseMachineFile(machineFileText(spec), 'again.yaml')).toEqual(spec);
+    const booted = decodeBoot(encodeBoot({ bootTsNs: 1n, rulesFile: 'r', spec })).spec;
+    expect(booted.devices[1]!.txQueues).toBe(4);
+    expect(booted.devices[2]!.txQueues).toBeUndefined();
+    expect(() => parseMachineFile(`interfaces:\n  - {name: eth0, addresses: [198.51.100.1/24], txqueues: 0}\n`, 't.yaml')).toThrow(
+      "t.yaml:2:58: txqueues must be a whole number from 1 to 4096 (the interface's transmit queues, `ip link add ... numtxqueues N'; 1 when left out)",
+    );
+  });
+});

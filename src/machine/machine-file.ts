@@ -11,6 +11,7 @@
  *     gro: true            # optional: TCP frames larger than the MTU are GRO super-packets
  *     group: 0             # optional: the device group (ip link set eth0 group N), for -m devgroup
  *     cpu: 1               # optional: the CPU that processes what it receives (-m cpu)
+ *     txqueues: 4          # optional: its transmit queues (real_num_tx_queues), for SET --map-queue; 1 when left out
  * routes:
  *   - to: default          # or a CIDR of either family (::/0 is the IPv6 default)
  *     via: 198.51.100.254  # optional; `default` takes the family of `via` (IPv4 without one)
@@ -153,7 +154,9 @@ const SOCKET_KEYS = ['proto', 'port', 'uid', 'gid', 'groups', 'cgroup', 'classid
 const PORT_PROTOCOLS = new Set([6, 17, 33, 132, 136]);
 /** The largest user or group id: (uid_t)-1 is no id. */
 const MAX_ID = 0xfffffffe;
-const IF_KEYS = ['name', 'mac', 'addresses', 'mtu', 'gro', 'group', 'cpu'];
+const IF_KEYS = ['name', 'mac', 'addresses', 'mtu', 'gro', 'group', 'cpu', 'txqueues'];
+/** The most transmit queues an interface may have (veth's limit, rtnl_create_link's). */
+const MAX_TXQUEUES = 4096;
 /** The largest CPU number a machine file takes (NR_CPUS of a large kernel configuration, less one). */
 export const MAX_CPU = 8191;
 const ROUTE_KEYS = ['to', 'via', 'dev', 'table', 'type', 'realm'];
@@ -551,6 +554,16 @@ export function parseMachineFile(text: string, file: string): MachineSpec {
         if (cpu === undefined)
           at(cp.node ?? (cp.pair.key as Node), `an interface's cpu must be a CPU number from 0 to ${MAX_CPU} (the CPU that processes what it receives)`);
       }
+      let txQueues: number | undefined;
+      const tq = k.get('txqueues');
+      if (tq) {
+        txQueues = whole(tq.node, 1, MAX_TXQUEUES);
+        if (txQueues === undefined)
+          at(
+            tq.node ?? (tq.pair.key as Node),
+            `txqueues must be a whole number from 1 to ${MAX_TXQUEUES} (the interface's transmit queues, \`ip link add ... numtxqueues N'; 1 when left out)`,
+          );
+      }
       const addrs: IfAddress[] = [];
       const a = k.get('addresses');
       if (a) {
@@ -577,6 +590,7 @@ export function parseMachineFile(text: string, file: string): MachineSpec {
         ...(gro ? { gro } : {}),
         ...(group ? { group } : {}),
         ...(cpu !== undefined ? { cpu } : {}),
+        ...(txQueues !== undefined && txQueues !== 1 ? { txQueues } : {}),
       });
     });
     // Addresses must be unique across the machine.
@@ -1524,6 +1538,7 @@ export function machineFileText(spec: MachineSpec): string {
     if (d.gro) lines.push('    gro: true');
     if (d.group) lines.push(`    group: ${d.group}`);
     if (d.cpu !== undefined) lines.push(`    cpu: ${d.cpu}`);
+    if (d.txQueues !== undefined) lines.push(`    txqueues: ${d.txQueues}`);
   }
   if (spec.routes.length) {
     lines.push('routes:');

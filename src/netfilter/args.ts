@@ -182,6 +182,24 @@ export function cStrtoumax(text: string, from = 0, base: 0 | 8 | 10 | 16 = 0): {
 }
 
 /**
+ * glibc's scanf `%x` into an `unsigned int`, at `from`: white space, a sign,
+ * an optional 0x (a 0x with no digit after it is read as 0, its x taken
+ * too), hexadecimal digits; a minus negates modulo 2^64, more than 64 bits
+ * give ULONG_MAX, the result is kept to 32 bits. Undefined when no digit
+ * is read (the conversion fails).
+ */
+export function scanfHex(text: string, from: number): { value: number; end: number } | undefined {
+  const r = cStrtoumax(text, from, 16);
+  if (r.end === from) return undefined;
+  let end = r.end;
+  let i = from;
+  while (isCSpace(text[i])) i++;
+  if (text[i] === '+' || text[i] === '-') i++;
+  if (end === i + 1 && text[i] === '0' && (text[end] === 'x' || text[end] === 'X')) end++;
+  return { value: Number(r.value & 0xffffffffn), end };
+}
+
+/**
  * atoi / atoll as iptables stores their result in an unsigned variable of
  * `bits` bits (libxt_limit's `uint32_t r = atoi(rate)`, libxt_hashlimit's
  * `uint64_t r = atoll(rate)`): white space, a sign, decimal digits; the rest

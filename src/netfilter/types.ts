@@ -84,6 +84,8 @@ export interface NetDevice {
   readonly gro?: boolean;
   /** The device group (dev->group, `ip link set DEV group N`): 0, the kernel's default, when absent. */
   readonly group?: number;
+  /** real_num_tx_queues (machine file `txqueues:`): 1, a veth's by default, when absent. */
+  readonly txQueues?: number;
   /** conet unit number, or -1 for loopback and bridges. */
   readonly unit: number;
   /** A Linux bridge (machine file `bridges:`): its ports and br_netfilter's settings. Not a conet unit. */
@@ -362,6 +364,14 @@ export class Skb {
    * `-m realm` reads them: set when the packet is routed, 0 until then.
    */
   tclassid = 0;
+  /**
+   * skb->priority, the traffic control class (CLASSIFY, SET --map-prio):
+   * 0 when the packet starts; no match of iptables and no output of cofw
+   * reads it.
+   */
+  priority = 0;
+  /** skb->queue_mapping (SET --map-queue; classic BPF's SKF_AD_QUEUE): 0 when the packet starts, as a veth receives it. */
+  queueMapping = 0;
   /** Marked for tracing by the TRACE target (nft's `meta nftrace set 1`). */
   nftrace = false;
   pktType: PacketType = PacketType.Host;
@@ -432,6 +442,8 @@ export class Skb {
     this.gsoSize = 0;
     this.mark = 0;
     this.tclassid = 0;
+    this.priority = 0;
+    this.queueMapping = 0;
     this.nftrace = false;
     this.generated = generated;
     this.dup = false;
@@ -467,6 +479,8 @@ export class Skb {
     this.dst.copyFrom(o.dst);
     this.mark = o.mark;
     this.tclassid = o.tclassid;
+    this.priority = o.priority;
+    this.queueMapping = o.queueMapping;
     this.nftrace = o.nftrace;
     this.pktType = o.pktType;
     this.gsoSize = o.gsoSize;

@@ -12,7 +12,7 @@
 import type { ModuleSettings } from './conntrack/module-params.js';
 import type { TimeoutPolicy } from './conntrack/timeout-policy.js';
 import { Family } from '../packet/inet-addr.js';
-import type { GuestServices, Hook, Skb, XtParams } from './types.js';
+import { Hook, type GuestServices, type Skb, type XtParams } from './types.js';
 import type { Ruleset } from './rules/model.js';
 import type { IpsetStore } from './ipset/ipset.js';
 import type { OsfFingers } from './matches/osf-fingers.js';
@@ -193,6 +193,15 @@ export interface BoundTarget {
   readonly module: TargetModule;
   readonly config: unknown;
 }
+
+/** Built-in chains and the hook each is (a chain of that name is a base chain). */
+export const BASE_CHAIN_HOOK: Readonly<Record<string, Hook>> = {
+  PREROUTING: Hook.PreRouting,
+  INPUT: Hook.LocalIn,
+  FORWARD: Hook.Forward,
+  OUTPUT: Hook.LocalOut,
+  POSTROUTING: Hook.PostRouting,
+};
 
 /** Helper for module authors: hook bit masks. */
 export function hookBits(...hooks: Hook[]): number {

@@ -10,7 +10,7 @@
  * (NFPROTO_IPV4 2 or NFPROTO_IPV6 10), then the address's 4 or 16 bytes in
  * network order. A device is `str8 name, u16 index, i8 unit, 6 bytes mac,
  * u32 mtu, u8 flags (bit 0 gro, 1 bridge, 2 bridge port, 3 has group, 4
- * has a CPU), [u32 group], u8 count of addresses, addresses...`. An interface address is `inet addr, u8 prefix, u8 has
+ * has a CPU, 5 has transmit queues), [u32 group], u8 count of addresses, addresses...`. An interface address is `inet addr, u8 prefix, u8 has
  * broadcast, [inet broadcast]`; a route is `inet dst, u8 prefix, u8 flags
  * (bit 0 has via, bit 1 has table, bits 2-4 type: 0 unicast, 1 blackhole,
  * 2 unreachable, 3 prohibit, 4 throw, bit 5 has realms), [inet via], str8
@@ -50,7 +50,8 @@
  * accounting objects (`nfacct:`), u16 count, each `str8 name, u8 flags
  * (bit 0 has a quota, bit 1 the quota counts packets), [u64 quota], u64
  * starting packets, u64 starting bytes`. A device with a CPU of its own (flags bit 4) has it as a u16
- * after its master.
+ * after its master, then its transmit queues (flags bit 5, `txqueues:`
+ * other than 1) as a u16.
  */
 import { Family, familyBits, InetAddr } from '../../packet/inet-addr.js';
 import type { BridgeConfig, IfAddress, NetDevice } from '../../netfilter/types.js';
@@ -214,7 +215,14 @@ export function encodeBoot(b: BootMsg): Uint8Array {
       .u8(d.unit & 0xff)
       .bytes(d.mac.subarray(0, 6))
       .u32(d.mtu)
-      .u8((d.gro ? 1 : 0) | (d.bridge ? 2 : 0) | (d.master !== undefined ? 4 : 0) | (d.group ? 8 : 0) | (d.cpu !== undefined ? 16 : 0));
+      .u8(
+        (d.gro ? 1 : 0) |
+          (d.bridge ? 2 : 0) |
+          (d.master !== undefined ? 4 : 0) |
+          (d.group ? 8 : 0) |
+          (d.cpu !== undefined ? 16 : 0) |
+          (d.txQueues !== undefined ? 32 : 0),
+      );
     if (d.group) w.u32(d.group);
     w.u8(d.addrs.length);
     for (const a of d.addrs) {
@@ -230,6 +238,7 @@ export function encodeBoot(b: BootMsg): Uint8Array {
     }
     if (d.master !== undefined) w.str(d.master, 1);
     if (d.cpu !== undefined) w.u16(d.cpu);
+    if (d.txQueues !== undefined) w.u16(d.txQueues);
   }
   w.u16(b.spec.routes.length);
   for (const r of b.spec.routes) {
@@ -359,7 +368,7 @@ export function decodeBoot(b: Uint8Array): BootMsg {
     const mtu = r.u32();
     const flags = r.u8();
     const gro = (flags & 1) === 1;
-    if (flags > 31) throw new PassageError(`boot parameters: device flags ${flags} for ${name}`);
+    if (flags > 63) throw new PassageError(`boot parameters: device flags ${flags} for ${name}`);
     const addrs: IfAddress[] = [];
     const group = flags & 8 ? r.u32() : 0;
     for (let k = r.u8(), j = 0; j < k; j++) {
@@ -381,6 +390,7 @@ export function decodeBoot(b: Uint8Array): BootMsg {
     }
     const master = flags & 4 ? r.str(1) : undefined;
     const cpu = flags & 16 ? r.u16() : undefined;
+    const txQueues = flags & 32 ? r.u16() : undefined;
     devices.push({
       name,
       index,
@@ -393,6 +403,7 @@ export function decodeBoot(b: Uint8Array): BootMsg {
       ...(master !== undefined ? { master } : {}),
       ...(group ? { group } : {}),
       ...(cpu !== undefined ? { cpu } : {}),
+      ...(txQueues !== undefined ? { txQueues } : {}),
     });
   }
   const routes: RouteSpec[] = [];

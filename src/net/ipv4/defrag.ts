@@ -133,6 +133,8 @@ export interface Reassembled {
   readonly mac: Uint8Array | null;
   readonly pktType: PacketType;
   readonly mark: number;
+  readonly priority: number;
+  readonly queueMapping: number;
   readonly nftrace: boolean;
   /** IPCB(skb)->frag_max_size: the largest fragment, header included. */
   readonly maxSize: number;
@@ -144,6 +146,8 @@ export function loadReassembled(skb: Skb, r: Reassembled): Skb {
   skb.mac = r.mac;
   skb.pktType = r.pktType;
   skb.mark = r.mark;
+  skb.priority = r.priority;
+  skb.queueMapping = r.queueMapping;
   skb.nftrace = r.nftrace;
   skb.generated = false;
   skb.frameNo = r.last;
@@ -220,6 +224,8 @@ interface Queue {
   mac: Uint8Array | null;
   pktType: PacketType;
   mark: number;
+  priority: number;
+  queueMapping: number;
   nftrace: boolean;
 }
 
@@ -323,6 +329,8 @@ export class Ipv4Defrag {
       q.mac = skb.mac?.slice() ?? null;
       q.pktType = skb.pktType;
       q.mark = skb.mark;
+      q.priority = skb.priority;
+      q.queueMapping = skb.queueMapping;
       q.nftrace = skb.nftrace;
     }
     const fragsize = end - offset + ihl;
@@ -387,6 +395,8 @@ export class Ipv4Defrag {
       mac: null,
       pktType: PacketType.Host,
       mark: 0,
+      priority: 0,
+      queueMapping: 0,
       nftrace: false,
     };
     this.queues.set(key, q);
@@ -501,6 +511,8 @@ export class Ipv4Defrag {
       mac: q.mac,
       pktType: q.pktType,
       mark: q.mark,
+      priority: q.priority,
+      queueMapping: q.queueMapping,
       nftrace: q.nftrace,
       maxSize: Math.max(q.maxSize, q.maxDfSize),
     };

@@ -744,6 +744,8 @@ export class GuestStack {
         const len = skb.len;
         const saved = skb.data.slice(0, len);
         const mark = skb.mark;
+        const priority = skb.priority;
+        const queueMapping = skb.queueMapping;
         const pktType = skb.pktType;
         const nftrace = skb.nftrace;
         const data = skb.data;
@@ -752,6 +754,8 @@ export class GuestStack {
           if (skb.family === Family.V6) skb.loadV6(data);
           else skb.load(data);
           skb.mark = mark;
+          skb.priority = priority;
+          skb.queueMapping = queueMapping;
           skb.pktType = pktType;
           skb.nftrace = nftrace;
           skb.physIn = port;
@@ -898,6 +902,8 @@ export class GuestStack {
       s.mac = null;
       s.pktType = PacketType.Host;
       s.mark = 0;
+      s.priority = 0;
+      s.queueMapping = 0;
       s.nftrace = false;
       const r = this.frags.add(s, DefragUser.ConntrackOut, frameNo, this.clockNs);
       if (r) this.localOutWhole(r, frameNo);
@@ -1306,6 +1312,8 @@ export class GuestStack {
     skb.mac = null;
     skb.pktType = PacketType.Host;
     skb.mark = cause.mark;
+    skb.priority = 0;
+    skb.queueMapping = 0;
     skb.nftrace = false;
     skb.generated = true;
     skb.frameNo = frameNo;
@@ -1379,7 +1387,10 @@ export class GuestStack {
       else skb.load(ip);
       skb.begin(null, saved.pktType, saved.frameNo, true);
       skb.dup = true;
+      // pskb_copy: the copy keeps the header fields (mark, priority, queue mapping).
       skb.mark = saved.mark;
+      skb.priority = saved.priority;
+      skb.queueMapping = saved.queueMapping;
       skb.nftrace = saved.nftrace;
       skb.physIn = saved.physIn;
       skb.physOut = saved.physOut;

@@ -14,8 +14,8 @@
  * hash:ip,port,net, hash:net,net, hash:net,port,net, hash:ip,mark,
  * hash:ip,mac, hash:net,iface, hash:mac, bitmap:ip, bitmap:ip,mac,
  * bitmap:port, list:set (every type of ipset 7.17). Extensions:
- * timeout, counters, comment (skbinfo is read and kept; its values never
- * change a packet here). hash:net* lookups try the set's prefix lengths from
+ * timeout, counters, comment, skbinfo (the mark, priority and queue an entry
+ * gives the packets `-j SET --map-set` finds it for). hash:net* lookups try the set's prefix lengths from
  * the most specific down, as mtype_test_cidrs does: the first entry found
  * decides (a `nomatch` entry makes the address not match), an expired one
  * or one whose counters do not compare lets the next length be tried; the
@@ -41,6 +41,7 @@ import { Family, InetAddr, familyBits, parseIPv4Addr, parseIPv6 } from '../../pa
 import { HZ } from '../clock.js';
 import { getprotobyname, protocolName } from '../names.js';
 import { serviceToPort, SVC_SCTP, SVC_TCP, SVC_UDP } from '../matches/util.js';
+import { cStrtoumax, scanfHex } from '../args.js';
 
 /** IPSET_MAXNAMELEN: set names hold at most 31 characters. */
 export const IPSET_MAXNAMELEN = 32;
@@ -113,10 +114,34 @@ export interface IpsetElem {
   packets: number;
   bytes: number;
   comment: string | undefined;
-  /** skbinfo's values as written (`skbmark 0x5`...), kept for the save. */
-  skbinfo: string | undefined;
+  /** The skbinfo extension's values (struct ip_set_skbinfo); undefined when all are 0. */
+  skbinfo: SkbInfo | undefined;
   /** list:set: the member set. */
   readonly member?: IpSet;
+}
+
+/**
+ * The skbinfo extension of an entry (struct ip_set_skbinfo): what `-j SET
+ * --map-set` gives the packet. `ipset save` prints the values that are not
+ * 0: `skbmark 0xVALUE[/0xMASK]` (the mask when not 0xffffffff), `skbprio
+ * MAJOR:MINOR` (hexadecimal), `skbqueue N`.
+ */
+export interface SkbInfo {
+  readonly mark: number;
+  readonly markMask: number;
+  /** TC_H_MAKE(major << 16, minor). */
+  readonly prio: number;
+  readonly queue: number;
+}
+
+/** The skbinfo words of `ipset save` (after the comment), '' when every value is 0 (ip_set_put_skbinfo sends nonzero values only). */
+export function skbinfoText(i: SkbInfo | undefined): string {
+  if (!i) return '';
+  let s = '';
+  if (i.mark || i.markMask) s += ` skbmark 0x${i.mark.toString(16)}${i.markMask === 0xffffffff ? '' : `/0x${i.markMask.toString(16)}`}`;
+  if (i.prio) s += ` skbprio ${(i.prio >>> 16).toString(16)}:${(i.prio & 0xffff).toString(16)}`;
+  if (i.queue) s += ` skbqueue ${i.queue}`;
+  return s;
 }
 
 /** An error in an ipset file, at a line and column, in ipset's words with what to do. */
@@ -281,6 +306,11 @@ export interface Probe {
   mark: number;
 }
 
+/** What a lookup hands back of the entry it found (the match's struct ip_set_ext): its skbinfo, when the set has the extension. */
+export interface MatchedExt {
+  skbinfo: SkbInfo | undefined;
+}
+
 export const COUNTER_NONE = 0;
 export const COUNTER_EQ = 1;
 export const COUNTER_NE = 2;
@@ -394,7 +424,7 @@ export class IpSet {
       if (e.nomatch) s += ' nomatch';
       if (this.opts.counters) s += ` packets ${e.packets} bytes ${e.bytes}`;
       if (this.opts.comment && e.comment !== undefined) s += ` comment "${e.comment}"`;
-      if (this.opts.skbinfo && e.skbinfo) s += ` ${e.skbinfo}`;
+      if (this.opts.skbinfo) s += skbinfoText(e.skbinfo);
       out.push(s);
     }
     return out;
@@ -512,7 +542,7 @@ export class IpSet {
    * or -1 (a nomatch entry matched: -ENOTEMPTY). Counters of the entry
    * found are updated as ip_set_match_extensions does.
    */
-  test(p: Probe, now: number, len: number, o: TestOpts): number {
+  test(p: Probe, now: number, len: number, o: TestOpts, mext?: MatchedExt): number {
     const bits = familyBits(p.ip.family);
     if (this.type.name === 'bitmap:ip,mac') {
       // bitmap_ipmac_do_test: an entry without a MAC asks for it (-EAGAIN): ip_set_test adds the packet's,
@@ -528,14 +558,14 @@ export class IpSet {
         return 1;
       }
       if (e.mac !== p.mac) return 0;
-      return this.matchExt(e, now, len, o) ? 1 : 0;
+      return this.matchExt(e, now, len, o, mext) ? 1 : 0;
     }
     if (TWO_NETS.has(this.type.name)) {
       for (const cidr of this.cidrs) {
         for (const cidr2 of this.cidrs2) {
           const e = this.elems.get(this.keyOf(p, cidr, cidr2));
           if (!e) continue;
-          if (!this.matchExt(e, now, len, o)) continue;
+          if (!this.matchExt(e, now, len, o, mext)) continue;
           return e.nomatch ? -1 : 1;
         }
       }
@@ -544,19 +574,19 @@ export class IpSet {
     if (!this.type.nets) {
       const e = this.elems.get(this.keyOf(p, bits));
       if (!e) return 0;
-      return this.matchExt(e, now, len, o) ? 1 : 0;
+      return this.matchExt(e, now, len, o, mext) ? 1 : 0;
     }
     for (const cidr of this.cidrs) {
       const e = this.elems.get(this.keyOf(p, cidr));
       if (!e) continue;
-      if (!this.matchExt(e, now, len, o)) continue;
+      if (!this.matchExt(e, now, len, o, mext)) continue;
       return e.nomatch ? -1 : 1;
     }
     return 0;
   }
 
-  /** ip_set_match_extensions. */
-  matchExt(e: IpsetElem, now: number, len: number, o: TestOpts): boolean {
+  /** ip_set_match_extensions: with `mext`, a set with skbinfo hands the entry's values to it (ip_set_get_skbinfo). */
+  matchExt(e: IpsetElem, now: number, len: number, o: TestOpts, mext?: MatchedExt): boolean {
     if (e.expires < now) return false;
     if (this.opts.counters) {
       if (!o.skipCounterUpdate) {
@@ -565,6 +595,7 @@ export class IpSet {
       }
       if (o.matchCounters && !(counterMatches(e.packets, o.packetsOp, o.packets) && counterMatches(e.bytes, o.bytesOp, o.bytes))) return false;
     }
+    if (mext && this.opts.skbinfo) mext.skbinfo = e.skbinfo;
     return true;
   }
 
@@ -1072,7 +1103,8 @@ function addEntry(store: IpsetStore, name: string, ws: Array<{ text: string; col
   let bytes = 0;
   let nomatch = false;
   let comment: string | undefined;
-  let skbinfo = '';
+  let skbinfo: { mark: number; markMask: number; prio: number; queue: number } | undefined;
+  const seen = new Set<string>();
   let before: { name: string; after: boolean; at: number } | undefined;
   for (; at < ws.length; at++) {
     const w = ws[at]!.text;
@@ -1088,6 +1120,10 @@ function addEntry(store: IpsetStore, name: string, ws: Array<{ text: string; col
       if (n === undefined) throw new WordError(`Syntax error: '${v}' is invalid as number`, at);
       return n;
     };
+    if (w !== 'nomatch') {
+      if (seen.has(w)) throw new WordError(`Syntax error: ${w} already specified`, at);
+      seen.add(w);
+    }
     switch (w) {
       case 'timeout':
         if (!set.withTimeout) throw new WordError('Timeout cannot be used: set was created without timeout support', at);
@@ -1112,7 +1148,10 @@ function addEntry(store: IpsetStore, name: string, ws: Array<{ text: string; col
       case 'skbprio':
       case 'skbqueue':
         if (!set.opts.skbinfo) throw new WordError('Skbinfo mapping cannot be used: set was created without skbinfo support', at);
-        skbinfo += `${skbinfo ? ' ' : ''}${w} ${arg()}`;
+        skbinfo ??= { mark: 0, markMask: 0, prio: 0, queue: 0 };
+        if (w === 'skbmark') [skbinfo.mark, skbinfo.markMask] = parseSkbmark(arg(), at + 1);
+        else if (w === 'skbprio') skbinfo.prio = parseSkbprio(arg(), at + 1);
+        else skbinfo.queue = parseSkbqueue(arg(), at + 1);
         break;
       case 'before':
       case 'after':
@@ -1124,7 +1163,8 @@ function addEntry(store: IpsetStore, name: string, ws: Array<{ text: string; col
     }
   }
   const expires = set.withTimeout ? expiresAt(timeout ?? set.opts.timeout!, 0) : Infinity;
-  const ext = { nomatch, expires, packets, bytes, comment, skbinfo: skbinfo || undefined };
+  const info = skbinfo && (skbinfo.mark || skbinfo.markMask || skbinfo.prio || skbinfo.queue) ? skbinfo : undefined;
+  const ext = { nomatch, expires, packets, bytes, comment, skbinfo: info };
   let elems: IpsetElem[];
   try {
     elems = entriesOf(set, store, entryWord.text, ext);
@@ -1154,6 +1194,30 @@ function addEntry(store: IpsetStore, name: string, ws: Array<{ text: string; col
     if (r === 'exists') throw new WordError("Element cannot be added to the set: it's already added", entryAt);
     if (r === 'full') throw new WordError(`Hash is full, cannot add more elements (maxelem ${set.opts.maxelem})`, entryAt);
   }
+}
+
+/** ipset_parse_skbmark: sscanf "0x%x/0x%x", else "0x%x" with the mask 0xffffffff (what follows is ignored). */
+function parseSkbmark(v: string, at: number): [number, number] {
+  const mark = v.startsWith('0x') ? scanfHex(v, 2) : undefined;
+  if (!mark) throw new WordError('Syntax error: Invalid skbmark format, it should be:  MARK/MASK or MARK (see manpage)', at);
+  const mask = v.startsWith('/0x', mark.end) ? scanfHex(v, mark.end + 3) : undefined;
+  return [mark.value, mask ? mask.value : 0xffffffff];
+}
+
+/** ipset_parse_skbprio: sscanf "%x:%x", kept as (major << 16) | (minor & 0xffff) in 32 bits. */
+function parseSkbprio(v: string, at: number): number {
+  const major = scanfHex(v, 0);
+  const minor = major && v[major.end] === ':' ? scanfHex(v, major.end + 1) : undefined;
+  if (!major || !minor) throw new WordError('Syntax error: Invalid skbprio format, it should be:MAJOR:MINOR (see manpage)', at);
+  return ((major.value << 16) | (minor.value & 0xffff)) >>> 0;
+}
+
+/** ipset_parse_uint16: strtoull base 0 over the whole word, at most 65535. */
+function parseSkbqueue(v: string, at: number): number {
+  const r = cStrtoumax(v, 0, 0);
+  if (r.end === 0 || r.end !== v.length) throw new WordError(`Syntax error: '${v}' is invalid as number`, at);
+  if (r.overflow || r.value > 65535n) throw new WordError(`Syntax error: '${v}' is out of range 0-65535`, at);
+  return Number(r.value);
 }
 
 type Ext = Pick<IpsetElem, 'nomatch' | 'expires' | 'packets' | 'bytes' | 'comment' | 'skbinfo'>;

@@ -22,7 +22,7 @@
  */
 import { Family, InetAddr } from '../../packet/inet-addr.js';
 import type { Skb, XtParams } from '../types.js';
-import { IPSET_MAX_TIMEOUT, expiresAt, type IpSet, type Probe, type TestOpts } from './ipset.js';
+import { IPSET_MAX_TIMEOUT, expiresAt, type IpSet, type MatchedExt, type Probe, type TestOpts } from './ipset.js';
 
 const IPPROTO_ICMP = 1;
 const IPPROTO_TCP = 6;
@@ -146,9 +146,20 @@ function applies(set: IpSet, skb: Skb, dirs: SetDirs): boolean {
 /**
  * ip_set_test: 1 when the packet is in the set (as the rule's flags name
  * its entry), else 0. With `returnNomatch`, a nomatch entry of a hash:net*
- * set matches and its other entries do not.
+ * set matches and its other entries do not. `mext` gets the skbinfo of
+ * each entry found in a set with the extension (a list:set's member's,
+ * then the list's own entry's when the list has skbinfo too).
  */
-export function ipSetTest(set: IpSet, skb: Skb, par: XtParams, dirs: SetDirs, o: TestOpts, returnNomatch: boolean, physdev = false): number {
+export function ipSetTest(
+  set: IpSet,
+  skb: Skb,
+  par: XtParams,
+  dirs: SetDirs,
+  o: TestOpts,
+  returnNomatch: boolean,
+  physdev = false,
+  mext?: MatchedExt,
+): number {
   if (!applies(set, skb, dirs)) return 0;
   const now = par.services.jiffies();
   let ret: number;
@@ -157,8 +168,8 @@ export function ipSetTest(set: IpSet, skb: Skb, par: XtParams, dirs: SetDirs, o:
     const sub: TestOpts = { ...o, matchCounters: false, skipCounterUpdate: o.skipCounterUpdate || o.skipSubcounterUpdate };
     for (const e of set.members) {
       if (e.expires < now) continue;
-      if (ipSetTest(e.member!, skb, par, dirs, sub, returnNomatch, physdev) <= 0) continue;
-      if (set.matchExt(e, now, skb.totLen, o)) {
+      if (ipSetTest(e.member!, skb, par, dirs, sub, returnNomatch, physdev, mext) <= 0) continue;
+      if (set.matchExt(e, now, skb.totLen, o, mext)) {
         ret = 1;
         break;
       }
@@ -166,7 +177,7 @@ export function ipSetTest(set: IpSet, skb: Skb, par: XtParams, dirs: SetDirs, o:
     return ret;
   }
   if (!fill(set, skb, par, dirs, physdev)) return 0;
-  ret = set.test(PROBE, now, skb.totLen, o);
+  ret = set.test(PROBE, now, skb.totLen, o, mext);
   if (returnNomatch && set.type.nets && ret !== 0) ret = -ret;
   return ret > 0 ? 1 : 0;
 }

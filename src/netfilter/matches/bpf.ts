@@ -35,8 +35,8 @@
  * (0x0800/0x86dd), pkttype, ifindex and hatype of skb->dev (the input
  * device in PREROUTING, INPUT and FORWARD, the output device in
  * POSTROUTING, none in OUTPUT, where the program ends returning A), mark,
- * payload offset (the flow dissector's), queue, rxhash and the VLAN fields
- * (0), the CPU (0, as `-m cpu`), a pseudo-random number, netlink attribute
+ * payload offset (the flow dissector's), queue (skb->queue_mapping: 0 as
+ * received, `SET --map-queue` sets it), rxhash and the VLAN fields (0), the CPU (0, as `-m cpu`), a pseudo-random number, netlink attribute
  * lookups and `A ^= X`.
  *
  * @example
@@ -325,8 +325,8 @@ function load(skb: Skb, offset: number, size: number): number {
   return v;
 }
 
-/** skb->dev where xt_bpf runs: the input device, the output device in POSTROUTING, none in OUTPUT. */
-function skbDev(par: XtParams): NetDevice | null {
+/** skb->dev while the packet is in a hook: the input device, the output device in POSTROUTING, none in OUTPUT. */
+export function skbDev(par: XtParams): NetDevice | null {
   return par.hook === Hook.PostRouting ? par.outDev : par.hook === Hook.LocalOut ? null : par.inDev;
 }
 
@@ -460,6 +460,8 @@ function ancillary(skb: Skb, par: XtParams, anc: number, a: number, x: number, o
       return nlattr(skb, a, x, anc === Anc.NlAttrNest);
     case Anc.Mark:
       return skb.mark >>> 0;
+    case Anc.Queue:
+      return skb.queueMapping;
     case Anc.Cpu:
       return (par.cpu ?? 0) >>> 0;
     case Anc.AluXorX:
@@ -469,7 +471,7 @@ function ancillary(skb: Skb, par: XtParams, anc: number, a: number, x: number, o
     case Anc.Random:
       return random();
   }
-  return 0; // queue, rxhash, VLAN tag, its presence and TPID
+  return 0; // rxhash, VLAN tag, its presence and TPID
 }
 
 const ancOut = { end: false };

@@ -9,10 +9,10 @@
  * `0x1:0x10` and `1:10zz` are read too (what follows the minor number is
  * ignored); iptables-save prints `%04x:%04x` (`0001:0010`).
  *
- * Nothing in cofw's outputs reads skb->priority (no queueing discipline,
- * no match of iptables reads it; the kernel's `-m set` and `-j SET
- * --map-prio` neither), so the rule counts its packets and changes nothing
- * cofw reports.
+ * The packet keeps the class (Skb.priority) through the later rules, but
+ * nothing in cofw's outputs reads it (no queueing discipline; no match of
+ * iptables reads skb->priority, nor classic BPF), so the rule counts its
+ * packets and changes nothing cofw reports.
  *
  * @example
  * -A POSTROUTING -o eth0 -p tcp --dport 22 -j CLASSIFY --set-class 1:10
@@ -62,7 +62,8 @@ export const classifyTarget = defineTarget<ClassifyConfig>({
     const hex4 = (n: number): string => n.toString(16).padStart(4, '0');
     return `--set-class ${hex4(c.priority >>> 16)}:${hex4(c.priority & 0xffff)}`;
   },
-  target() {
+  target(c, skb) {
+    skb.priority = c.priority;
     return XT_CONTINUE;
   },
 });

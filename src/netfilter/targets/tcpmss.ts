@@ -31,7 +31,7 @@
  */
 import { Hook, NF_DROP, XT_CONTINUE, type Skb, type XtParams } from '../types.js';
 import { uintArg } from '../args.js';
-import { CheckError, defineTarget, Family, OptionError } from '../xt.js';
+import { BASE_CHAIN_HOOK, CheckError, defineTarget, Family, OptionError } from '../xt.js';
 import { csumReplace2, csumReplaceByte } from './xt-util.js';
 
 /** XT_TCPMSS_CLAMP_PMTU. */
@@ -44,15 +44,6 @@ export interface TcpmssConfig {
   /** The MSS to set, or CLAMP_PMTU. */
   readonly mss: number;
 }
-
-/** Built-in chains and the hook each is (a chain of that name is a base chain). */
-const BASE_CHAIN_HOOK: Record<string, Hook> = {
-  PREROUTING: Hook.PreRouting,
-  INPUT: Hook.LocalIn,
-  FORWARD: Hook.Forward,
-  OUTPUT: Hook.LocalOut,
-  POSTROUTING: Hook.PostRouting,
-};
 
 export const tcpmssTarget = defineTarget<TcpmssConfig>({
   name: 'TCPMSS',
