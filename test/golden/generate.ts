@@ -40,6 +40,7 @@ import * as devgroup from './gen/devgroup.js';
 import * as realm from './gen/realm.js';
 import * as realmRules from './gen/realm-rules.js';
 import * as xtTargets from './gen/xt-targets.js';
+import * as mapSet from './gen/map-set.js';
 import * as nat6 from './gen/nat6.js';
 import * as ufw6 from './gen/ufw6.js';
 import * as sctpScenario from './gen/sctp.js';
@@ -177,6 +178,7 @@ export const BUILDERS: Partial<Record<ScenarioName, () => Scenario>> = {
   realm: realm.build,
   'realm-rules': realmRules.build,
   'xt-targets': xtTargets.build,
+  'map-set': mapSet.build,
 };
 
 /** A pcapng capture of `frames`: one Ethernet interface per name (eth0 when unnamed), nanosecond timestamps, direction flags. */

@@ -83,6 +83,7 @@ export const SCENARIOS = [
   'realm-rules',
   'xt-targets',
   'ct-timeout',
+  'map-set',
   // Recorded earlier; kept as further kernel facts.
   'smoke',
   'filter-core',

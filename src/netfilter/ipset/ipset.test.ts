@@ -32,6 +32,22 @@ function saveOf(text: string, now = 0): string {
 }
 
 describe('ipset restore, then ipset save', () => {
+  it('skbinfo-rows.txt: skbmark, skbprio, skbqueue as ipset 7.17 reads, refuses and saves them (CREATE|ENTRY OPTIONS; timeouts left out)', () => {
+    const rows = readFileSync(new URL('skbinfo-rows.txt', FIXTURES), 'utf8').split('\n').filter(Boolean);
+    expect(rows.length).toBeGreaterThan(70);
+    for (const row of rows) {
+      const [head, verdict, ...rest] = row.split(';');
+      const [create, opts] = head!.split('|');
+      const text = `${create}\nadd a ${opts}\n`;
+      const want = rest.join(';');
+      if (verdict === 'FAIL') {
+        const got = refusal(text);
+        expect(got, head).toMatch(/^sets:2:\d+: /);
+        expect(got, head).toContain(want);
+      } else expect(saveOf(text).replace(/ timeout \d+/, ''), head).toBe(want);
+    }
+  });
+
   it('every type of fixtures/set/sets.save saves as the kernel saved it (one jiffy later: timeouts of 50 s print 49)', () => {
     const store = parseIpsets(readFileSync(new URL('sets.save', FIXTURES), 'utf8'), 'sets.save');
     const kernel = bySet(readFileSync(new URL('sets.kernel-save', FIXTURES), 'utf8'));

@@ -150,16 +150,7 @@ function applies(set: IpSet, skb: Skb, dirs: SetDirs): boolean {
  * each entry found in a set with the extension (a list:set's member's,
  * then the list's own entry's when the list has skbinfo too).
  */
-export function ipSetTest(
-  set: IpSet,
-  skb: Skb,
-  par: XtParams,
-  dirs: SetDirs,
-  o: TestOpts,
-  returnNomatch: boolean,
-  physdev = false,
-  mext?: MatchedExt,
-): number {
+export function ipSetTest(set: IpSet, skb: Skb, par: XtParams, dirs: SetDirs, o: TestOpts, returnNomatch: boolean, physdev = false, mext?: MatchedExt): number {
   if (!applies(set, skb, dirs)) return 0;
   const now = par.services.jiffies();
   let ret: number;

@@ -53,12 +53,47 @@ describe('rule texts recorded from iptables-restore and iptables-save 1.8.9 with
         else {
           const message = want.replace(/^ip6?tables-restore v1\.8\.9 \(nf_tables\): /, '');
           expect(got, rule).toMatch(/^FAIL /);
-          // --map-set is refused by cofw whatever the real tool says of it.
-          if (!rule!.includes('--map-set')) expect(got, rule).toContain(message);
+          expect(got, rule).toContain(message);
         }
       }
     });
   }
+
+  it('map-rows.txt: -j SET --map-set in each table and chain, both families (FAMILY TABLE RULES, lines joined by |)', () => {
+    const rows = readFileSync(new URL('map-rows.txt', FIXTURES), 'utf8').split('\n').filter(Boolean);
+    expect(rows.length).toBeGreaterThan(40);
+    const store = parseIpsets(SETS, 'sets.save');
+    for (const row of rows) {
+      const [head, verdict, ...rest] = row.split(';');
+      const [, fam, table, rules] = /^(\d) (\w+) (.*)$/.exec(head!)!;
+      const text = `*${table}\n${rules!.split('|').join('\n')}\nCOMMIT\n`;
+      let got: string;
+      try {
+        const rs = loadRuleset(text, 'map.rules', { family: fam === '6' ? Family.V6 : Family.V4, ipsets: store });
+        got = saveRuleset(rs)
+          .split('\n')
+          .filter((l) => l.startsWith('-A'))
+          .join('|');
+      } catch (e) {
+        got = `FAIL ${(e as Error).message}`;
+      }
+      const want = rest.join(';');
+      if (verdict === '=') {
+        expect(got, head).toBe(want);
+        continue;
+      }
+      expect(got, head).toMatch(/^FAIL /);
+      // The kernel's refusals (checkentry) say only the line; cofw says the same line and why.
+      const line = / line (\d+): RULE_APPEND failed \(Invalid argument\)/.exec(want);
+      if (line)
+        expect(got, head).toMatch(
+          new RegExp(
+            `^FAIL map\\.rules:${line[1]}:\\d+: .*(--map-set only usable from mangle table|mapping of prio or/and queue is allowed only from OUTPUT/FORWARD/POSTROUTING chains)`,
+          ),
+        );
+      else expect(got, head).toContain(want.replace(/^ip6?tables-restore v1\.8\.9 \(nf_tables\): /, ''));
+    }
+  });
 
   it('without an ipset file a rule naming a set is refused as iptables refuses it, saying how to give the sets', () => {
     expect(saved(undefined, '-A INPUT -m set --match-set ban src -j DROP')).toMatch(
@@ -223,5 +258,91 @@ describe('-j SET', () => {
     expect(store.get('s')!.size(0)).toBe(1);
     setTarget.target(bind<SetTargetConfig>(store, '-A INPUT -j SET --add-set n src'), pkt('172.16.5.4', '2.2.2.2'), par());
     expect(store.save(0)).toContain('add n 172.16.0.0/16');
+  });
+
+  it("--map-set: on a match, the mark becomes (mark & ~mask) ^ value, the priority and the queue the entry's; no match changes nothing", () => {
+    clock = 0;
+    const store = parseIpsets(
+      [
+        'create m hash:ip skbinfo counters',
+        'add m 10.0.0.1 skbmark 0x5/0xf skbprio 1:10 skbqueue 2',
+        'add m 10.0.0.2 skbmark 0x30',
+        'add m 10.0.0.3',
+        'create plain hash:ip',
+        'add plain 10.0.0.4',
+        '',
+      ].join('\n'),
+      'f',
+    );
+    const t = (rule: string): SetTargetConfig => {
+      const rs = loadRuleset(`*mangle\n${rule}\nCOMMIT\n`, 'm.rules', { family: Family.V4, ipsets: store });
+      return (rs.tables.get('mangle')!.chains.get('FORWARD')!.rules[0]!.target as { config: SetTargetConfig }).config;
+    };
+    const all = t('-A FORWARD -j SET --map-set m src --map-mark --map-prio --map-queue');
+    const plainAll = t('-A FORWARD -j SET --map-set plain src --map-mark --map-prio --map-queue');
+    const run = (c: SetTargetConfig, src: string, txQueues?: number): Skb => {
+      const skb = pkt(src, '192.0.2.9');
+      skb.mark = 0x1234;
+      skb.priority = 7;
+      skb.queueMapping = 1;
+      const p = par({ inDev: { ...dev('eth0', 2), ...(txQueues ? { txQueues } : {}) } });
+      p.hook = 2; // FORWARD: skb->dev is the input device
+      setTarget.target(c, skb, p);
+      return skb;
+    };
+    let skb = run(all, '10.0.0.1', 4);
+    expect([skb.mark, skb.priority, skb.queueMapping]).toEqual([(0x1234 & ~0xf) ^ 0x5, 0x10010, 2]);
+    // One transmit queue (the default): the queue is left alone.
+    skb = run(all, '10.0.0.1');
+    expect(skb.queueMapping).toBe(1);
+    // skbmark without a mask: the whole mark; no skbprio: priority 0; no skbqueue: queue 0.
+    skb = run(all, '10.0.0.2', 4);
+    expect([skb.mark, skb.priority, skb.queueMapping]).toEqual([0x30, 0, 0]);
+    // An entry without skbinfo, a set without the extension: mark kept, priority and queue 0.
+    skb = run(all, '10.0.0.3', 4);
+    expect([skb.mark, skb.priority, skb.queueMapping]).toEqual([0x1234, 0, 0]);
+    skb = run(plainAll, '10.0.0.4', 4);
+    expect([skb.mark, skb.priority, skb.queueMapping]).toEqual([0x1234, 0, 0]);
+    // Not in the set: nothing changes.
+    skb = run(all, '10.0.0.9', 4);
+    expect([skb.mark, skb.priority, skb.queueMapping]).toEqual([0x1234, 7, 1]);
+    // The lookups count in the entry's counters.
+    expect(store.save(0)).toContain('add m 10.0.0.1 packets 2 bytes');
+    expect(store.save(0)).toContain('add m 10.0.0.1 packets 2 bytes 80 skbmark 0x5/0xf skbprio 1:10 skbqueue 2');
+  });
+
+  it("--map-set through a list:set: the member's entry, then the list's own when the list has skbinfo", () => {
+    const store = parseIpsets(
+      [
+        'create a hash:ip skbinfo',
+        'add a 10.0.0.1 skbmark 0x1',
+        'create b hash:ip skbinfo',
+        'add b 10.0.0.2 skbmark 0x2',
+        'create l list:set',
+        'add l a',
+        'add l b',
+        'create ls list:set skbinfo',
+        'add ls a skbmark 0x100/0xf00',
+        'add ls b',
+        '',
+      ].join('\n'),
+      'f',
+    );
+    const t = (name: string): SetTargetConfig => {
+      const rs = loadRuleset(`*mangle\n-A PREROUTING -j SET --map-set ${name} src --map-mark\nCOMMIT\n`, 'm.rules', { family: Family.V4, ipsets: store });
+      return (rs.tables.get('mangle')!.chains.get('PREROUTING')!.rules[0]!.target as { config: SetTargetConfig }).config;
+    };
+    const mark = (c: SetTargetConfig, src: string): number => {
+      const skb = pkt(src, '192.0.2.9');
+      skb.mark = 0xff0;
+      setTarget.target(c, skb, par());
+      return skb.mark;
+    };
+    // skbmark without a mask: the mask 0xffffffff, the whole mark replaced.
+    expect(mark(t('l'), '10.0.0.1')).toBe(0x1);
+    expect(mark(t('l'), '10.0.0.2')).toBe(0x2);
+    expect(mark(t('ls'), '10.0.0.1')).toBe((0xff0 & ~0xf00) ^ 0x100);
+    // The list's own entry for b has no skbinfo: its zeros replace the member's.
+    expect(mark(t('ls'), '10.0.0.2')).toBe(0xff0);
   });
 });

@@ -88,5 +88,7 @@ describe('CLASSIFY, AUDIT and IDLETIMER on packets', () => {
       expect((t.target as (c: unknown, s: unknown, p: unknown) => number)(c, skb, params())).toBe(XT_CONTINUE);
     }
     expect(skb.data).toEqual(ip);
+    // CLASSIFY's class is the packet's priority from then on (its bytes unchanged).
+    expect(skb.priority).toBe(0x10010);
   });
 });
