@@ -311,6 +311,22 @@ describe('-j SET', () => {
     expect(store.save(0)).toContain('add m 10.0.0.1 packets 2 bytes 80 skbmark 0x5/0xf skbprio 1:10 skbqueue 2');
   });
 
+  it('--add-set --exist over an entry with skbinfo leaves none (the kernel re-initialises the entry from the packet: recorded)', () => {
+    clock = 0;
+    const store = parseIpsets(
+      'create s hash:ip skbinfo counters\nadd s 10.9.0.2 skbmark 0x5 skbprio 1:2 skbqueue 3 packets 7 bytes 9\ncreate t hash:ip skbinfo\nadd t 10.9.0.2 skbmark 0x5\n',
+      'f',
+    );
+    const a = pkt('10.9.0.2', '10.9.0.1');
+    setTarget.target(bind<SetTargetConfig>(store, '-A INPUT -j SET --add-set s src --exist'), a, par());
+    setTarget.target(bind<SetTargetConfig>(store, '-A INPUT -j SET --add-set t src'), a, par());
+    const adds = store
+      .save(0)
+      .split('\n')
+      .filter((l) => l.startsWith('add'));
+    expect(adds).toEqual([`add s 10.9.0.2 packets 1 bytes ${a.totLen}`, 'add t 10.9.0.2 skbmark 0x5']);
+  });
+
   it("--map-set through a list:set: the member's entry, then the list's own when the list has skbinfo", () => {
     const store = parseIpsets(
       [
