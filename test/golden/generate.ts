@@ -41,6 +41,7 @@ import * as realm from './gen/realm.js';
 import * as realmRules from './gen/realm-rules.js';
 import * as xtTargets from './gen/xt-targets.js';
 import * as mapSet from './gen/map-set.js';
+import * as natNoTarget from './gen/nat-no-target.js';
 import * as nat6 from './gen/nat6.js';
 import * as ufw6 from './gen/ufw6.js';
 import * as sctpScenario from './gen/sctp.js';
@@ -179,6 +180,7 @@ export const BUILDERS: Partial<Record<ScenarioName, () => Scenario>> = {
   'realm-rules': realmRules.build,
   'xt-targets': xtTargets.build,
   'map-set': mapSet.build,
+  'nat-no-target': natNoTarget.build,
 };
 
 /** A pcapng capture of `frames`: one Ethernet interface per name (eth0 when unnamed), nanosecond timestamps, direction flags. */

@@ -82,6 +82,7 @@ export const SCENARIOS = [
   'realm',
   'realm-rules',
   'xt-targets',
+  'nat-no-target',
   'ct-timeout',
   'map-set',
   // Recorded earlier; kept as further kernel facts.

@@ -156,8 +156,11 @@ function isMulticast6(a: InetAddr): boolean {
 }
 
 function needsConntrack(rs: Ruleset): boolean {
-  // The nat table cannot work without it: loading it registers conntrack.
-  if (rs.tables.has('nat')) return true;
+  // A nat table alone does not: through nf_tables its chains register the
+  // NAT hooks but not conntrack, which only a NAT target (SNAT, DNAT, ...)
+  // or another user below asks for (nf_ct_netns_get). Without conntrack the
+  // NAT hooks find no entry and never run the nat chains (nf_nat_inet_fn):
+  // their counters stay 0, as recorded from the kernel.
   for (const t of rs.tables.values()) {
     for (const c of t.chains.values()) {
       for (const r of c.rules) {
