@@ -23,6 +23,22 @@ export const BCAST_WIRE: EthFields = { src: WIRE_MAC, dst: 'ff:ff:ff:ff:ff:ff' }
 /** Ethernet multicast for 224.0.0.1 (all hosts) from the inside. */
 export const MCAST_ALL_HOSTS: EthFields = { src: HOST_MAC, dst: '01:00:5e:00:00:01' };
 
+/** The oracle's IPv4 topology as a machine file (test/golden/machine.yaml), for scenarios that add keys to it. */
+export const ORACLE_MACHINE = `hostname: cofw-sample
+interfaces:
+  - name: eth0
+    mac: "02:00:00:00:00:01"
+    addresses: [198.51.100.1/24]
+  - name: eth1
+    mac: "02:00:00:00:01:01"
+    addresses: [192.0.2.1/24]
+routes:
+  - to: default
+    via: 198.51.100.254
+    dev: eth0
+fail: closed
+`;
+
 /** The oracle's topology with its IPv6 addresses and routes, as a machine file (for scenarios with ip6tables rules). */
 export const DUAL_STACK_MACHINE = `hostname: cofw-dual-stack
 interfaces:

@@ -17,23 +17,10 @@
  *   `conntrack -L` lists.
  */
 import { icmp, ipv4, tcp, udp } from '../../../src/packet/build.js';
-import { Capture, type Scenario } from './capture.js';
+import { Capture, ORACLE_MACHINE, type Scenario } from './capture.js';
 import { Conn, type Ends } from './ct-helpers.js';
 
-export const machine = `hostname: cofw-sample
-interfaces:
-  - name: eth0
-    mac: "02:00:00:00:00:01"
-    addresses: [198.51.100.1/24]
-  - name: eth1
-    mac: "02:00:00:00:01:01"
-    addresses: [192.0.2.1/24]
-routes:
-  - to: default
-    via: 198.51.100.254
-    dev: eth0
-fail: closed
-sysctl:
+export const machine = `${ORACLE_MACHINE}sysctl:
   net.netfilter.nf_conntrack_udp_timeout: 45
   net.netfilter.nf_conntrack_udp_timeout_stream: 150
   net.netfilter.nf_conntrack_tcp_timeout_established: 1000

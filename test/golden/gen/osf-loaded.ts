@@ -27,7 +27,7 @@
  *       test/golden/osf-loaded/rules.v4 test/golden/osf-loaded/capture.pcap test/golden/osf-loaded
  */
 import { ipv4, tcp } from '../../../src/packet/build.js';
-import { Capture, type Scenario } from './capture.js';
+import { Capture, ORACLE_MACHINE, type Scenario } from './capture.js';
 
 /** The fingerprint file, pf.os style (OpenBSD's format, as nfnl_osf reads it). */
 export const PF_OS = `# cofw golden osf-loaded: a few pf.os-style fingerprints
@@ -148,21 +148,5 @@ export function build(): Scenario & { machine: string; osf: string } {
   syn({ window: 2 * 1000, options: MSS_ONLY(1000) });
   // The unknown option was skipped: M*,N,N,S of 48 bytes with window 32768.
   syn({ window: 32768, options: WINXP });
-  return { rules: ruleFile(), capture: c, machine: `${MACHINE}osf: pf.os\n`, osf: PF_OS };
+  return { rules: ruleFile(), capture: c, machine: `${ORACLE_MACHINE}osf: pf.os\n`, osf: PF_OS };
 }
-
-/** The oracle's IPv4 machine (test/golden/machine.yaml). */
-const MACHINE = `hostname: cofw-sample
-interfaces:
-  - name: eth0
-    mac: "02:00:00:00:00:01"
-    addresses: [198.51.100.1/24]
-  - name: eth1
-    mac: "02:00:00:00:01:01"
-    addresses: [192.0.2.1/24]
-routes:
-  - to: default
-    via: 198.51.100.254
-    dev: eth0
-fail: closed
-`;
