@@ -42,6 +42,7 @@ import * as realmRules from './gen/realm-rules.js';
 import * as xtTargets from './gen/xt-targets.js';
 import * as mapSet from './gen/map-set.js';
 import * as natNoTarget from './gen/nat-no-target.js';
+import * as nfacct from './gen/nfacct.js';
 import * as nat6 from './gen/nat6.js';
 import * as ufw6 from './gen/ufw6.js';
 import * as sctpScenario from './gen/sctp.js';
@@ -181,6 +182,7 @@ export const BUILDERS: Partial<Record<ScenarioName, () => Scenario>> = {
   'xt-targets': xtTargets.build,
   'map-set': mapSet.build,
   'nat-no-target': natNoTarget.build,
+  nfacct: nfacct.build,
 };
 
 /** A pcapng capture of `frames`: one Ethernet interface per name (eth0 when unnamed), nanosecond timestamps, direction flags. */
@@ -232,6 +234,9 @@ function main(argv: string[]): void {
     // The timeout policies as nfct commands, for the private oracle that makes them before loading the rules (see README.md).
     const nfct = 'nfct' in built ? (built as { nfct: string }).nfct : undefined;
     if (nfct) writeFileSync(join(dir, 'nfct.sh'), nfct);
+    // The accounting objects as nfacct commands, likewise.
+    const nfacctSh = 'nfacctSh' in built ? (built as { nfacctSh: string }).nfacctSh : undefined;
+    if (nfacctSh) writeFileSync(join(dir, 'nfacct.sh'), nfacctSh);
     // Frames that name their interface make a pcapng capture (capture.pcapng): the interface decides where they arrive.
     const pcapng = capture.frames.some((f) => f.ifName !== undefined);
     const captureFile = join(dir, pcapng ? 'capture.pcapng' : 'capture.pcap');

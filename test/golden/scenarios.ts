@@ -83,6 +83,7 @@ export const SCENARIOS = [
   'realm-rules',
   'xt-targets',
   'nat-no-target',
+  'nfacct',
   'ct-timeout',
   'map-set',
   // Recorded earlier; kept as further kernel facts.
