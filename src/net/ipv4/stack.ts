@@ -1000,7 +1000,7 @@ export class GuestStack {
     // ip_route_input_slow, in its order. Of 0.0.0.0/8 only 0.0.0.0 itself is a martian (ipv4_is_zeronet).
     if (saddr >>> 28 === 0xe || saddr === 0xffffffff) return this.stackDrop(frameNo, StackReason.invalidSource);
     if (daddr === 0xffffffff || (saddr === 0 && daddr === 0)) {
-      const bad = saddr !== 0 && outside ? (this.fib.realms ? this.sourceRealms(skb, 0, null) : this.validateSource(saddr, daddr)) : undefined;
+      const bad = saddr !== 0 && outside ? (this.fib.realms ? this.sourceRealms(skb, 0, null) : this.validateSource(skb, 0, null)) : undefined;
       return bad ? this.stackDrop(frameNo, bad) : this.localDeliver(skb, dev, frameNo);
     }
     if (saddr === 0) return this.stackDrop(frameNo, StackReason.invalidSource);
@@ -1014,7 +1014,7 @@ export class GuestStack {
       if (bad) return this.stackDrop(frameNo, bad);
       if (rt.type === RouteType.Unicast) skb.tclassid = this.forwardRealms(rt, skb.tclassid);
     } else if (routed && outside && !this.acceptLocal) {
-      const bad = this.validateSource(saddr, daddr);
+      const bad = this.validateSource(skb, rt.type === RouteType.Broadcast ? 0 : daddr, rt.type === RouteType.Unicast ? rt.dev : null);
       if (bad) return this.stackDrop(frameNo, bad);
     }
     if (rt.type === RouteType.Local || rt.type === RouteType.Broadcast) return this.localDeliver(skb, dev, frameNo);
@@ -1082,18 +1082,20 @@ export class GuestStack {
   /**
    * fib_validate_source with accept_local 0 and rp_filter 0 (the kernel's
    * defaults): a source that is one of the machine's own addresses is
-   * refused (IP_LOCAL_SOURCE); with policy rules (the kernel's full check)
-   * the source's route is looked up from lo, and one that is local, or of
-   * another type than unicast (a subnet broadcast address), is refused.
-   * Undefined when the source is acceptable.
+   * refused (IP_LOCAL_SOURCE); with policy rules (the kernel's full check,
+   * Fib.checkSourceV4) the source's route is looked up as coming in by
+   * `oif`, the interface a forwarded packet will leave by (lo for one
+   * delivered here), from `daddr` (0 for a broadcast), and one that is
+   * local, or of another type than unicast (a subnet broadcast address),
+   * is refused. Undefined when the source is acceptable.
    */
-  private validateSource(saddr: number, daddr: number): string | undefined {
+  private validateSource(skb: Skb, daddr: number, oif: NetDevice | null): string | undefined {
     if (this.acceptLocal) return undefined;
-    if (this.fib.policy4 === null) return this.fib.isLocalV4(saddr) ? StackReason.localSource : undefined;
-    const r = this.fib.fibLookupV4(saddr, 0, daddr);
-    if (r.type === RouteType.Local) return StackReason.localSource;
-    if (r.type === RouteType.Unicast || r.dev === null) return undefined;
-    return StackReason.invalidSourceRoute;
+    if (this.fib.policy4 === null) return this.fib.isLocalV4(skb.saddr) ? StackReason.localSource : undefined;
+    const c = this.fib.checkSourceV4(skb.saddr, daddr, oif, false, skb.protocol, flowPort(skb, 0), flowPort(skb, 2));
+    if (c.bad === 'local') return StackReason.localSource;
+    if (c.bad === 'type') return StackReason.invalidSourceRoute;
+    return undefined;
   }
 
   /**
