@@ -21,6 +21,12 @@ const ROWS: readonly KernelRow[] = [
   { rule: '-A OUTPUT -j CLASSIFY --set-class 12345:1abcde', save: '-A OUTPUT -j CLASSIFY --set-class 2345:bcde', table: M },
   { rule: '-A OUTPUT -j CLASSIFY --set-class 1:2zz', save: '-A OUTPUT -j CLASSIFY --set-class 0001:0002', table: M },
   { rule: '-A OUTPUT -j CLASSIFY --set-class 3:4', save: '-A OUTPUT -j CLASSIFY --set-class 0003:0004', table: M, family: 6 },
+  // Recorded from iptables 1.8.9: glibc's %x takes a 0x with no digit as 0 and saturates past 64 bits.
+  { rule: '-A FORWARD -j CLASSIFY --set-class 0x:1', save: '-A FORWARD -j CLASSIFY --set-class 0000:0001', table: M },
+  { rule: '-A FORWARD -j CLASSIFY --set-class 11111111111111111:1', save: '-A FORWARD -j CLASSIFY --set-class ffff:0001', table: M },
+  { rule: '-A FORWARD -j CLASSIFY --set-class 123456789:1', save: '-A FORWARD -j CLASSIFY --set-class 6789:0001', table: M },
+  { rule: '-A FORWARD -j CLASSIFY --set-class 1:0x', save: '-A FORWARD -j CLASSIFY --set-class 0001:0000', table: M },
+  { rule: '-A FORWARD -j CLASSIFY --set-class -1:2', save: '-A FORWARD -j CLASSIFY --set-class ffff:0002', table: M },
   { rule: '-A OUTPUT -j CLASSIFY --set-class 1', save: null, error: 'Bad class value "1"', table: M },
   { rule: '-A OUTPUT -j CLASSIFY --set-class x:1', save: null, error: 'Bad class value', table: M },
   { rule: '-A OUTPUT -j CLASSIFY', save: null, error: 'must be specified', table: M },

@@ -19,6 +19,7 @@
  */
 import { Hook, XT_CONTINUE } from '../types.js';
 import { defineTarget, hookBits, OptionError, type OptionSpec } from '../xt.js';
+import { scanfHex } from '../args.js';
 import { checkMandatory, checkUses } from '../matches/util.js';
 
 export interface ClassifyConfig {
@@ -27,21 +28,6 @@ export interface ClassifyConfig {
 }
 
 const OPTIONS: readonly OptionSpec[] = [{ name: 'set-class', args: 1 }];
-
-/** sscanf(s, "%x", ...) at `from`: white space, an optional sign and 0x, hex digits; undefined without one. */
-function scanHex(s: string, from: number): { value: number; end: number } | undefined {
-  let i = from;
-  while (i < s.length && ' \t\n\v\f\r'.includes(s[i]!)) i++;
-  let neg = false;
-  if (s[i] === '+' || s[i] === '-') neg = s[i++] === '-';
-  if (s[i] === '0' && (s[i + 1] === 'x' || s[i + 1] === 'X') && /[0-9a-fA-F]/.test(s[i + 2] ?? '')) i += 2;
-  const start = i;
-  let v = 0n;
-  while (i < s.length && /[0-9a-fA-F]/.test(s[i]!)) v = (v * 16n + BigInt(parseInt(s[i++]!, 16))) & 0xffffffffn;
-  if (i === start) return undefined;
-  const u = Number(v);
-  return { value: neg ? -u >>> 0 : u, end: i };
-}
 
 export const classifyTarget = defineTarget<ClassifyConfig>({
   name: 'CLASSIFY',
@@ -53,8 +39,8 @@ export const classifyTarget = defineTarget<ClassifyConfig>({
     checkMandatory('CLASSIFY', uses, ['set-class']);
     const u = uses[0]!;
     const text = u.args[0] ?? '';
-    const major = scanHex(text, 0);
-    const minor = major && text[major.end] === ':' ? scanHex(text, major.end + 1) : undefined;
+    const major = scanfHex(text, 0);
+    const minor = major && text[major.end] === ':' ? scanfHex(text, major.end + 1) : undefined;
     if (!major || !minor) throw new OptionError(`Bad class value "${text}" (expected MAJOR:MINOR in hexadecimal, such as 1:10)`, u);
     return { priority: (((major.value << 16) & 0xffff0000) | (minor.value & 0xffff)) >>> 0 };
   },
