@@ -94,6 +94,14 @@ export class Capture {
   host(ip: Uint8Array, l2: EthFields = HOST): void {
     this.add(ethernet(l2, ip));
   }
+  /** An IPv6 packet arriving from the outside on eth0. */
+  wire6(ip: Uint8Array): void {
+    this.add(ethernet({ ...WIRE, ethertype: 0x86dd }, ip));
+  }
+  /** An IPv6 packet arriving from the inside on eth1. */
+  host6(ip: Uint8Array): void {
+    this.add(ethernet({ ...HOST, ethertype: 0x86dd }, ip));
+  }
   /** A locally generated packet (its source is one of the firewall's addresses). */
   local(ip: Uint8Array): void {
     this.add(ethernet({ src: FW_ETH0_MAC, dst: WIRE_MAC }, ip));

@@ -62,8 +62,6 @@ const FW6 = '2001:db8:100::1';
 
 export function build(): Scenario & { rules6: string; machine: string } {
   const c = new Capture(3_000_000n);
-  const w6 = (ip: Uint8Array): void => c.wire(ip, { src: '02:00:00:00:00:02', dst: '02:00:00:00:00:01', ethertype: 0x86dd });
-  const h6 = (ip: Uint8Array): void => c.host(ip, { src: '02:00:00:00:01:02', dst: '02:00:00:00:01:01', ethertype: 0x86dd });
 
   // A forwarded TCP connection from the inside: handshake, data both ways of growing sizes, FIN.
   c.host(ipv4({ src: IN, dst: OUT }, tcp({ sport: 40000, dport: 80, flags: 'S', seq: 1000 })));
@@ -103,21 +101,21 @@ export function build(): Scenario & { rules6: string; machine: string } {
   for (let i = 0; i < 2; i++) c.local(ipv4({ src: FW, dst: '203.0.113.21' }, udp({ sport: 6000, dport: 6000, payload: payload(300) })));
 
   // IPv6: a forwarded TCP connection, UDP both ways, pings, traffic to the firewall.
-  h6(ipv6({ src: IN6, dst: OUT6 }, tcp({ sport: 40000, dport: 443, flags: 'S', seq: 1 })));
-  w6(ipv6({ src: OUT6, dst: IN6 }, tcp({ sport: 443, dport: 40000, flags: 'SA', seq: 500, ack: 2 })));
-  h6(ipv6({ src: IN6, dst: OUT6 }, tcp({ sport: 40000, dport: 443, flags: 'A', seq: 2, ack: 501 })));
-  h6(ipv6({ src: IN6, dst: OUT6 }, tcp({ sport: 40000, dport: 443, flags: 'PA', seq: 2, ack: 501, payload: payload(200) })));
-  w6(ipv6({ src: OUT6, dst: IN6 }, tcp({ sport: 443, dport: 40000, flags: 'PA', seq: 501, ack: 202, payload: payload(1000, 0x63) })));
-  h6(ipv6({ src: IN6, dst: OUT6 }, tcp({ sport: 40000, dport: 443, flags: 'A', seq: 202, ack: 1501 })));
+  c.host6(ipv6({ src: IN6, dst: OUT6 }, tcp({ sport: 40000, dport: 443, flags: 'S', seq: 1 })));
+  c.wire6(ipv6({ src: OUT6, dst: IN6 }, tcp({ sport: 443, dport: 40000, flags: 'SA', seq: 500, ack: 2 })));
+  c.host6(ipv6({ src: IN6, dst: OUT6 }, tcp({ sport: 40000, dport: 443, flags: 'A', seq: 2, ack: 501 })));
+  c.host6(ipv6({ src: IN6, dst: OUT6 }, tcp({ sport: 40000, dport: 443, flags: 'PA', seq: 2, ack: 501, payload: payload(200) })));
+  c.wire6(ipv6({ src: OUT6, dst: IN6 }, tcp({ sport: 443, dport: 40000, flags: 'PA', seq: 501, ack: 202, payload: payload(1000, 0x63) })));
+  c.host6(ipv6({ src: IN6, dst: OUT6 }, tcp({ sport: 40000, dport: 443, flags: 'A', seq: 202, ack: 1501 })));
   for (let i = 0; i < 2; i++) {
-    h6(ipv6({ src: IN6, dst: OUT6 }, udp({ sport: 43000, dport: 53, payload: payload(30) })));
-    w6(ipv6({ src: OUT6, dst: IN6 }, udp({ sport: 53, dport: 43000, payload: payload(300) })));
+    c.host6(ipv6({ src: IN6, dst: OUT6 }, udp({ sport: 43000, dport: 53, payload: payload(30) })));
+    c.wire6(ipv6({ src: OUT6, dst: IN6 }, udp({ sport: 53, dport: 43000, payload: payload(300) })));
   }
-  for (const n of [100, 600, 1100]) w6(ipv6({ src: OUT6, dst: IN6 }, udp({ sport: 45000, dport: 7000, payload: payload(n) })));
+  for (const n of [100, 600, 1100]) c.wire6(ipv6({ src: OUT6, dst: IN6 }, udp({ sport: 45000, dport: 7000, payload: payload(n) })));
   for (let i = 0; i < 2; i++) {
-    w6(ipv6({ src: OUT6, dst: IN6 }, icmp6({ type: 128, id: 5, seq: i, payload: payload(16) })));
-    h6(ipv6({ src: IN6, dst: OUT6 }, icmp6({ type: 129, id: 5, seq: i, payload: payload(16) })));
+    c.wire6(ipv6({ src: OUT6, dst: IN6 }, icmp6({ type: 128, id: 5, seq: i, payload: payload(16) })));
+    c.host6(ipv6({ src: IN6, dst: OUT6 }, icmp6({ type: 129, id: 5, seq: i, payload: payload(16) })));
   }
-  for (let i = 0; i < 3; i++) w6(ipv6({ src: OUT6, dst: FW6 }, udp({ sport: 47000, dport: 5353, payload: payload(50 * i) })));
+  for (let i = 0; i < 3; i++) c.wire6(ipv6({ src: OUT6, dst: FW6 }, udp({ sport: 47000, dport: 5353, payload: payload(50 * i) })));
   return { rules, rules6, machine: DUAL_STACK_MACHINE, capture: c };
 }

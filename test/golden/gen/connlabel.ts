@@ -67,8 +67,6 @@ const FW6 = '2001:db8:100::1';
 
 export function build(): Scenario & { rules6: string; machine: string } {
   const c = new Capture(3_000_000n);
-  const w6 = (ip: Uint8Array): void => c.wire(ip, { src: '02:00:00:00:00:02', dst: '02:00:00:00:00:01', ethertype: 0x86dd });
-  const h6 = (ip: Uint8Array): void => c.host(ip, { src: '02:00:00:00:01:02', dst: '02:00:00:00:01:01', ethertype: 0x86dd });
 
   // SSH out from the inside (label 1 from its first packet), and its replies.
   c.host(ipv4({ src: IN, dst: OUT }, tcp({ sport: 40000, dport: 22, flags: 'S', seq: 1 })));
@@ -96,15 +94,15 @@ export function build(): Scenario & { rules6: string; machine: string } {
   c.wire(ipv4({ src: '203.0.113.21', dst: FW }, udp({ sport: 6000, dport: 6000, payload: payload(10) })));
 
   // IPv6.
-  h6(ipv6({ src: IN6, dst: OUT6 }, tcp({ sport: 40000, dport: 22, flags: 'S', seq: 1 })));
-  w6(ipv6({ src: OUT6, dst: IN6 }, tcp({ sport: 22, dport: 40000, flags: 'SA', seq: 100, ack: 2 })));
-  h6(ipv6({ src: IN6, dst: OUT6 }, tcp({ sport: 40000, dport: 22, flags: 'A', seq: 2, ack: 101 })));
-  h6(ipv6({ src: IN6, dst: OUT6 }, udp({ sport: 43000, dport: 53, payload: payload(30) })));
-  w6(ipv6({ src: OUT6, dst: IN6 }, udp({ sport: 53, dport: 43000, payload: payload(60) })));
+  c.host6(ipv6({ src: IN6, dst: OUT6 }, tcp({ sport: 40000, dport: 22, flags: 'S', seq: 1 })));
+  c.wire6(ipv6({ src: OUT6, dst: IN6 }, tcp({ sport: 22, dport: 40000, flags: 'SA', seq: 100, ack: 2 })));
+  c.host6(ipv6({ src: IN6, dst: OUT6 }, tcp({ sport: 40000, dport: 22, flags: 'A', seq: 2, ack: 101 })));
+  c.host6(ipv6({ src: IN6, dst: OUT6 }, udp({ sport: 43000, dport: 53, payload: payload(30) })));
+  c.wire6(ipv6({ src: OUT6, dst: IN6 }, udp({ sport: 53, dport: 43000, payload: payload(60) })));
   for (let i = 0; i < 2; i++) {
-    w6(ipv6({ src: OUT6, dst: IN6 }, icmp6({ type: 128, id: 5, seq: i, payload: payload(16) })));
-    h6(ipv6({ src: IN6, dst: OUT6 }, icmp6({ type: 129, id: 5, seq: i, payload: payload(16) })));
+    c.wire6(ipv6({ src: OUT6, dst: IN6 }, icmp6({ type: 128, id: 5, seq: i, payload: payload(16) })));
+    c.host6(ipv6({ src: IN6, dst: OUT6 }, icmp6({ type: 129, id: 5, seq: i, payload: payload(16) })));
   }
-  w6(ipv6({ src: OUT6, dst: FW6 }, udp({ sport: 47000, dport: 5353, payload: payload(10) })));
+  c.wire6(ipv6({ src: OUT6, dst: FW6 }, udp({ sport: 47000, dport: 5353, payload: payload(10) })));
   return { rules, rules6, machine: DUAL_STACK_MACHINE, capture: c };
 }

@@ -92,8 +92,6 @@ export function build(): Scenario & { rules6: string; machine: string; nfct: str
   const at = (s: number): void => {
     when = s;
   };
-  const w6 = (ip: Uint8Array): void => c.wire(ip, { src: '02:00:00:00:00:02', dst: '02:00:00:00:00:01', ethertype: 0x86dd });
-  const h6 = (ip: Uint8Array): void => c.host(ip, { src: '02:00:00:00:01:02', dst: '02:00:00:00:01:01', ethertype: 0x86dd });
   /** The two families' packets, each from its side: `out` from the outside (eth0), else from the inside (eth1). */
   const v4 = (out: boolean, l4: Parameters<typeof ipv4>[1]): void => {
     const ip = out ? ipv4({ src: OUT, dst: IN }, l4) : ipv4({ src: IN, dst: OUT }, l4);
@@ -101,7 +99,7 @@ export function build(): Scenario & { rules6: string; machine: string; nfct: str
   };
   const v6 = (out: boolean, l4: Parameters<typeof ipv6>[1]): void => {
     const ip = out ? ipv6({ src: OUT6, dst: IN6 }, l4) : ipv6({ src: IN6, dst: OUT6 }, l4);
-    events.push({ s: when, emit: () => (out ? w6(ip) : h6(ip)) });
+    events.push({ s: when, emit: () => (out ? c.wire6(ip) : c.host6(ip)) });
   };
   const both = (t: number, out: boolean, l4: () => Parameters<typeof ipv4>[1], six = true): void => {
     at(t);

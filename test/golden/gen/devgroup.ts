@@ -74,8 +74,6 @@ const FW6 = '2001:db8:100::1';
 
 export function build(): Scenario & { rules6: string; machine: string; iproute: string } {
   const c = new Capture(3_000_000n);
-  const w6 = (ip: Uint8Array): void => c.wire(ip, { src: '02:00:00:00:00:02', dst: '02:00:00:00:00:01', ethertype: 0x86dd });
-  const h6 = (ip: Uint8Array): void => c.host(ip, { src: '02:00:00:00:01:02', dst: '02:00:00:00:01:01', ethertype: 0x86dd });
   // Forwarded both ways: TCP from the inside (accepted in FORWARD), UDP from the outside (dropped by group).
   for (let i = 0; i < 2; i++) c.host(ipv4({ src: IN, dst: OUT }, tcp({ sport: 40000 + i, dport: 443, flags: 'S', seq: 1 })));
   for (let i = 0; i < 3; i++) c.wire(ipv4({ src: OUT, dst: IN }, udp({ sport: 5000, dport: 53 + i, payload: payload(20) })));
@@ -86,9 +84,9 @@ export function build(): Scenario & { rules6: string; machine: string; iproute: 
   c.local(ipv4({ src: FW, dst: OUT }, udp({ sport: 123, dport: 6000, payload: payload(48) })));
   c.local(ipv4({ src: FW, dst: '127.0.0.1' }, udp({ sport: 7000, dport: 7001, payload: payload(8) })));
   // IPv6.
-  h6(ipv6({ src: IN6, dst: OUT6 }, tcp({ sport: 40000, dport: 443, flags: 'S', seq: 1 })));
-  w6(ipv6({ src: OUT6, dst: IN6 }, udp({ sport: 5000, dport: 53, payload: payload(20) })));
-  w6(ipv6({ src: OUT6, dst: FW6 }, udp({ sport: 6000, dport: 123, payload: payload(48) })));
-  h6(ipv6({ src: IN6, dst: '2001:db8:2::1' }, udp({ sport: 6001, dport: 53, payload: payload(30) })));
+  c.host6(ipv6({ src: IN6, dst: OUT6 }, tcp({ sport: 40000, dport: 443, flags: 'S', seq: 1 })));
+  c.wire6(ipv6({ src: OUT6, dst: IN6 }, udp({ sport: 5000, dport: 53, payload: payload(20) })));
+  c.wire6(ipv6({ src: OUT6, dst: FW6 }, udp({ sport: 6000, dport: 123, payload: payload(48) })));
+  c.host6(ipv6({ src: IN6, dst: '2001:db8:2::1' }, udp({ sport: 6001, dport: 53, payload: payload(30) })));
   return { rules, rules6, machine, iproute, capture: c };
 }

@@ -65,58 +65,56 @@ export function build(): Scenario & { rules6: string } {
   const c = new Capture(3_000_000n);
   const wire = (ip: Uint8Array): void => c.wire(ip);
   // IPv6 frames use the IPv6 ethertype; the builders take the Ethernet fields.
-  const w6 = (ip: Uint8Array): void => c.wire(ip, { src: '02:00:00:00:00:02', dst: '02:00:00:00:00:01', ethertype: 0x86dd });
-  const h6 = (ip: Uint8Array): void => c.host(ip, { src: '02:00:00:00:01:02', dst: '02:00:00:00:01:01', ethertype: 0x86dd });
   const l6 = (ip: Uint8Array): void => c.add(ethernetV6(ip));
 
   // SSH to the firewall over IPv6, and its answers.
-  w6(ipv6({ src: OUT6, dst: FW6 }, tcp({ sport: 50000, dport: 22, flags: 'S', seq: 1 })));
+  c.wire6(ipv6({ src: OUT6, dst: FW6 }, tcp({ sport: 50000, dport: 22, flags: 'S', seq: 1 })));
   l6(ipv6({ src: FW6, dst: OUT6 }, tcp({ sport: 22, dport: 50000, flags: 'SA', seq: 100, ack: 2 })));
-  w6(ipv6({ src: OUT6, dst: FW6 }, tcp({ sport: 50000, dport: 22, flags: 'A', seq: 2, ack: 101 })));
-  w6(ipv6({ src: OUT6, dst: FW6 }, tcp({ sport: 50000, dport: 22, flags: 'PA', seq: 2, ack: 101, payload: payload(32) })));
+  c.wire6(ipv6({ src: OUT6, dst: FW6 }, tcp({ sport: 50000, dport: 22, flags: 'A', seq: 2, ack: 101 })));
+  c.wire6(ipv6({ src: OUT6, dst: FW6 }, tcp({ sport: 50000, dport: 22, flags: 'PA', seq: 2, ack: 101, payload: payload(32) })));
   l6(ipv6({ src: FW6, dst: OUT6 }, tcp({ sport: 22, dport: 50000, flags: 'PA', seq: 101, ack: 34, payload: payload(64, 0x62) })));
   // Telnet: the INPUT policy.
-  w6(ipv6({ src: OUT6, dst: FW6 }, tcp({ sport: 50001, dport: 23, flags: 'S', seq: 1 })));
+  c.wire6(ipv6({ src: OUT6, dst: FW6 }, tcp({ sport: 50001, dport: 23, flags: 'S', seq: 1 })));
   // Pings to the firewall and its replies.
   for (let i = 0; i < 2; i++) {
-    w6(ipv6({ src: OUT6, dst: FW6 }, icmp6({ type: 128, id: 9, seq: i, payload: payload(16) })));
+    c.wire6(ipv6({ src: OUT6, dst: FW6 }, icmp6({ type: 128, id: 9, seq: i, payload: payload(16) })));
     l6(ipv6({ src: FW6, dst: OUT6 }, icmp6({ type: 129, id: 9, seq: i, payload: payload(16) })));
   }
   // A forwarded session from the inside, and its replies.
-  h6(ipv6({ src: IN6, dst: OUT6 }, tcp({ sport: 40000, dport: 443, flags: 'S', seq: 1 })));
-  w6(ipv6({ src: OUT6, dst: IN6 }, tcp({ sport: 443, dport: 40000, flags: 'SA', seq: 500, ack: 2 })));
-  h6(ipv6({ src: IN6, dst: OUT6 }, tcp({ sport: 40000, dport: 443, flags: 'A', seq: 2, ack: 501 })));
+  c.host6(ipv6({ src: IN6, dst: OUT6 }, tcp({ sport: 40000, dport: 443, flags: 'S', seq: 1 })));
+  c.wire6(ipv6({ src: OUT6, dst: IN6 }, tcp({ sport: 443, dport: 40000, flags: 'SA', seq: 500, ack: 2 })));
+  c.host6(ipv6({ src: IN6, dst: OUT6 }, tcp({ sport: 40000, dport: 443, flags: 'A', seq: 2, ack: 501 })));
   const big = ipv6({ src: IN6, dst: OUT6 }, tcp({ sport: 40000, dport: 443, flags: 'PA', seq: 2, ack: 501, payload: payload(1200) }));
-  h6(big);
+  c.host6(big);
   // The path beyond says the packet was too big: RELATED, forwarded to the inside.
-  w6(ipv6({ src: '2001:db8:99::1', dst: IN6 }, icmp6({ type: 2, rest: 1280, payload: big.subarray(0, 1184) })));
+  c.wire6(ipv6({ src: '2001:db8:99::1', dst: IN6 }, icmp6({ type: 2, rest: 1280, payload: big.subarray(0, 1184) })));
   // Web traffic to one inside server is let in; another server is not.
-  w6(ipv6({ src: OUT6, dst: '2001:db8:2::20' }, tcp({ sport: 51000, dport: 80, flags: 'S', seq: 1 })));
-  h6(ipv6({ src: '2001:db8:2::20', dst: OUT6 }, tcp({ sport: 80, dport: 51000, flags: 'SA', seq: 7, ack: 2 })));
-  w6(ipv6({ src: OUT6, dst: '2001:db8:2::21' }, tcp({ sport: 51001, dport: 80, flags: 'S', seq: 1 })));
+  c.wire6(ipv6({ src: OUT6, dst: '2001:db8:2::20' }, tcp({ sport: 51000, dport: 80, flags: 'S', seq: 1 })));
+  c.host6(ipv6({ src: '2001:db8:2::20', dst: OUT6 }, tcp({ sport: 80, dport: 51000, flags: 'SA', seq: 7, ack: 2 })));
+  c.wire6(ipv6({ src: OUT6, dst: '2001:db8:2::21' }, tcp({ sport: 51001, dport: 80, flags: 'S', seq: 1 })));
   // Untracked UDP (raw CT --notrack) to the firewall.
-  w6(ipv6({ src: OUT6, dst: FW6 }, udp({ sport: 5000, dport: 9999, payload: payload(12) })));
+  c.wire6(ipv6({ src: OUT6, dst: FW6 }, udp({ sport: 5000, dport: 9999, payload: payload(12) })));
   // Neighbour solicitation for the firewall's address, to its solicited-node group; an MLD report; an unjoined group.
   const ns = new Uint8Array(24);
   ns.set([0x20, 0x01, 0x0d, 0xb8, 0x01, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1], 4);
-  w6(ipv6({ src: 'fe80::2', dst: 'ff02::1:ff00:1', hopLimit: 255 }, icmp6({ type: 135, rest: 0, payload: ns.subarray(4) })));
-  w6(ipv6({ src: 'fe80::2', dst: 'ff02::16', hopLimit: 1, ext: [optionsHeader(0)] }, icmp6({ type: 143, rest: 0, payload: new Uint8Array(0) })));
-  w6(ipv6({ src: OUT6, dst: 'ff02::1234' }, udp({ sport: 5000, dport: 5000, payload: payload(8) })));
+  c.wire6(ipv6({ src: 'fe80::2', dst: 'ff02::1:ff00:1', hopLimit: 255 }, icmp6({ type: 135, rest: 0, payload: ns.subarray(4) })));
+  c.wire6(ipv6({ src: 'fe80::2', dst: 'ff02::16', hopLimit: 1, ext: [optionsHeader(0)] }, icmp6({ type: 143, rest: 0, payload: new Uint8Array(0) })));
+  c.wire6(ipv6({ src: OUT6, dst: 'ff02::1234' }, udp({ sport: 5000, dport: 5000, payload: payload(8) })));
   // Hop limit 1 on the way through: dropped before FORWARD.
-  h6(ipv6({ src: IN6, dst: OUT6, hopLimit: 1 }, udp({ sport: 41000, dport: 53, payload: payload(20) })));
+  c.host6(ipv6({ src: IN6, dst: OUT6, hopLimit: 1 }, udp({ sport: 41000, dport: 53, payload: payload(20) })));
   // Extension headers before TCP, to the firewall's SSH port.
-  w6(ipv6({ src: '2001:db8:99::6', dst: FW6, ext: [optionsHeader(0), optionsHeader(60, 16)] }, tcp({ sport: 50100, dport: 22, flags: 'S', seq: 1 })));
+  c.wire6(ipv6({ src: '2001:db8:99::6', dst: FW6, ext: [optionsHeader(0), optionsHeader(60, 16)] }, tcp({ sport: 50100, dport: 22, flags: 'S', seq: 1 })));
   // A fragmented DNS query from the inside: reassembled before conntrack, counted once at its full length.
   const dns = udp({ sport: 42000, dport: 53, payload: payload(1600) });
   const whole = ipv6({ src: IN6, dst: '2001:db8:2::1' }, dns);
   const l4 = whole.subarray(40);
   const cut = 1232;
-  h6(ipv6({ src: IN6, dst: '2001:db8:2::1', ext: [fragHeader(0, true, 0x1234)], rawL4: true }, raw(17, l4.subarray(0, cut))));
-  h6(ipv6({ src: IN6, dst: '2001:db8:2::1', ext: [fragHeader(cut, false, 0x1234)], rawL4: true }, raw(17, l4.subarray(cut))));
+  c.host6(ipv6({ src: IN6, dst: '2001:db8:2::1', ext: [fragHeader(0, true, 0x1234)], rawL4: true }, raw(17, l4.subarray(0, cut))));
+  c.host6(ipv6({ src: IN6, dst: '2001:db8:2::1', ext: [fragHeader(cut, false, 0x1234)], rawL4: true }, raw(17, l4.subarray(cut))));
   // INVALID: an ACK for nothing to the firewall; an ICMPv6 error quoting nothing known.
-  w6(ipv6({ src: '2001:db8:99::7', dst: FW6 }, tcp({ sport: 443, dport: 52000, flags: 'SA', seq: 1, ack: 1 })));
+  c.wire6(ipv6({ src: '2001:db8:99::7', dst: FW6 }, tcp({ sport: 443, dport: 52000, flags: 'SA', seq: 1, ack: 1 })));
   const stray = ipv6({ src: FW6, dst: '2001:db8:99::8' }, udp({ sport: 33000, dport: 33434, payload: payload(8) }));
-  w6(ipv6({ src: '2001:db8:99::8', dst: FW6 }, icmp6({ type: 1, code: 4, rest: 0, payload: stray })));
+  c.wire6(ipv6({ src: '2001:db8:99::8', dst: FW6 }, icmp6({ type: 1, code: 4, rest: 0, payload: stray })));
 
   // IPv4 alongside.
   wire(ipv4({ src: '203.0.113.5', dst: '198.51.100.1' }, tcp({ sport: 50000, dport: 22, flags: 'S', seq: 1 })));

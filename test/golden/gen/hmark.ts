@@ -125,8 +125,6 @@ function ah(spi: number, inner: Uint8Array): { proto: number; bytes: Uint8Array 
 
 export function build(): Scenario & { rules6: string; machine: string } {
   const c = new Capture(3_000_000n);
-  const w6 = (ip: Uint8Array): void => c.wire(ip, { src: '02:00:00:00:00:02', dst: '02:00:00:00:00:01', ethertype: 0x86dd });
-  const h6 = (ip: Uint8Array): void => c.host(ip, { src: '02:00:00:00:01:02', dst: '02:00:00:00:01:01', ethertype: 0x86dd });
 
   // IPv4: the 5-tuple both ways (several clients, so the small-modulus counters spread).
   for (let i = 0; i < 6; i++) {
@@ -158,22 +156,22 @@ export function build(): Scenario & { rules6: string; machine: string } {
   const OUT6 = '2001:db8:99::5';
   for (let i = 0; i < 4; i++) {
     const src = `2001:db8:2::${(0x20 + i).toString(16)}`;
-    h6(ipv6({ src, dst: OUT6 }, tcp({ sport: 34000 + i * 3, dport: 2000, flags: 'S', seq: 1 })));
-    w6(ipv6({ src: OUT6, dst: src }, tcp({ sport: 2000, dport: 34000 + i * 3, flags: 'SA', seq: 5, ack: 2 })));
+    c.host6(ipv6({ src, dst: OUT6 }, tcp({ sport: 34000 + i * 3, dport: 2000, flags: 'S', seq: 1 })));
+    c.wire6(ipv6({ src: OUT6, dst: src }, tcp({ sport: 2000, dport: 34000 + i * 3, flags: 'SA', seq: 5, ack: 2 })));
   }
-  h6(ipv6({ src: '2001:db8:2::77', dst: '2001:db8:99:aa::5' }, tcp({ sport: 0x5555, dport: 2001, flags: 'S', seq: 1 })));
+  c.host6(ipv6({ src: '2001:db8:2::77', dst: '2001:db8:99:aa::5' }, tcp({ sport: 0x5555, dport: 2001, flags: 'S', seq: 1 })));
   // Behind hop-by-hop and destination options.
-  h6(ipv6({ src: IN6, dst: OUT6, ext: [optionsHeader(0, 8), optionsHeader(60, 16)] }, udp({ sport: 41000, dport: 2002, payload: payload(8) })));
+  c.host6(ipv6({ src: IN6, dst: OUT6, ext: [optionsHeader(0, 8), optionsHeader(60, 16)] }, udp({ sport: 41000, dport: 2002, payload: payload(8) })));
   // Behind AH (the UDP checksum set: conntrack steps over AH to the datagram).
   const ah6 = ipv6({ src: IN6, dst: OUT6 }, ah(0x0badcafe, udp({ sport: 600, dport: 600, payload: payload(4) }).bytes));
   const ck = l4Checksum6(ah6, 64, ah6.length - 64, 17);
   ah6[70] = ck >> 8;
   ah6[71] = ck & 0xff;
-  h6(ah6);
-  h6(ipv6({ src: IN6, dst: OUT6 }, icmp6({ type: 128, id: 7, seq: 1, payload: payload(8) })));
-  w6(ipv6({ src: OUT6, dst: IN6 }, icmp6({ type: 129, id: 7, seq: 1, payload: payload(8) })));
+  c.host6(ah6);
+  c.host6(ipv6({ src: IN6, dst: OUT6 }, icmp6({ type: 128, id: 7, seq: 1, payload: payload(8) })));
+  c.wire6(ipv6({ src: OUT6, dst: IN6 }, icmp6({ type: 129, id: 7, seq: 1, payload: payload(8) })));
   const d6 = ipv6({ src: IN6, dst: OUT6 }, udp({ sport: 42000, dport: 2003, payload: payload(12) }));
-  h6(d6);
-  w6(ipv6({ src: '2001:db8:100::fe', dst: IN6 }, icmp6({ type: 1, code: 4, payload: d6 })));
+  c.host6(d6);
+  c.wire6(ipv6({ src: '2001:db8:100::fe', dst: IN6 }, icmp6({ type: 1, code: 4, payload: d6 })));
   return { rules, rules6, capture: c, machine };
 }

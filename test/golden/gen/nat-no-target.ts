@@ -43,8 +43,6 @@ const FW6 = '2001:db8:100::1';
 
 export function build(): Scenario & { rules6: string; machine: string } {
   const c = new Capture(3_000_000n);
-  const w6 = (ip: Uint8Array): void => c.wire(ip, { src: '02:00:00:00:00:02', dst: '02:00:00:00:00:01', ethertype: 0x86dd });
-  const h6 = (ip: Uint8Array): void => c.host(ip, { src: '02:00:00:00:01:02', dst: '02:00:00:00:01:01', ethertype: 0x86dd });
   // Forwarded: a TCP handshake's two first segments each way and a UDP exchange.
   c.host(ipv4({ src: IN, dst: OUT }, tcp({ sport: 40000, dport: 443, flags: 'S', seq: 1 })));
   c.wire(ipv4({ src: OUT, dst: IN }, tcp({ sport: 443, dport: 40000, flags: 'SA', seq: 100, ack: 2 })));
@@ -55,12 +53,12 @@ export function build(): Scenario & { rules6: string; machine: string } {
   c.wire(ipv4({ src: OUT, dst: FW }, udp({ sport: 5000, dport: 53, payload: payload(30) })));
   c.wire(ipv4({ src: OUT, dst: FW }, udp({ sport: 5000, dport: 53, payload: payload(31) })));
   c.local(ipv4({ src: FW, dst: OUT }, udp({ sport: 53, dport: 5000, payload: payload(40) })));
-  h6(ipv6({ src: IN6, dst: OUT6 }, tcp({ sport: 40000, dport: 443, flags: 'S', seq: 1 })));
-  w6(ipv6({ src: OUT6, dst: IN6 }, tcp({ sport: 443, dport: 40000, flags: 'SA', seq: 100, ack: 2 })));
-  h6(ipv6({ src: IN6, dst: OUT6 }, tcp({ sport: 40000, dport: 443, flags: 'A', seq: 2, ack: 101 })));
-  h6(ipv6({ src: IN6, dst: OUT6 }, udp({ sport: 40100, dport: 53, payload: payload(20) })));
-  w6(ipv6({ src: OUT6, dst: IN6 }, udp({ sport: 53, dport: 40100, payload: payload(40) })));
-  w6(ipv6({ src: OUT6, dst: FW6 }, udp({ sport: 5000, dport: 53, payload: payload(30) })));
-  w6(ipv6({ src: OUT6, dst: FW6 }, udp({ sport: 5000, dport: 53, payload: payload(31) })));
+  c.host6(ipv6({ src: IN6, dst: OUT6 }, tcp({ sport: 40000, dport: 443, flags: 'S', seq: 1 })));
+  c.wire6(ipv6({ src: OUT6, dst: IN6 }, tcp({ sport: 443, dport: 40000, flags: 'SA', seq: 100, ack: 2 })));
+  c.host6(ipv6({ src: IN6, dst: OUT6 }, tcp({ sport: 40000, dport: 443, flags: 'A', seq: 2, ack: 101 })));
+  c.host6(ipv6({ src: IN6, dst: OUT6 }, udp({ sport: 40100, dport: 53, payload: payload(20) })));
+  c.wire6(ipv6({ src: OUT6, dst: IN6 }, udp({ sport: 53, dport: 40100, payload: payload(40) })));
+  c.wire6(ipv6({ src: OUT6, dst: FW6 }, udp({ sport: 5000, dport: 53, payload: payload(30) })));
+  c.wire6(ipv6({ src: OUT6, dst: FW6 }, udp({ sport: 5000, dport: 53, payload: payload(31) })));
   return { rules, rules6, machine: DUAL_STACK_MACHINE, capture: c };
 }

@@ -49,46 +49,44 @@ const OUT = '2001:db8:99::5';
 
 export function build(): Scenario & { rules6: string } {
   const c = new Capture(3_000_000n);
-  const w6 = (ip: Uint8Array): void => c.wire(ip, { src: '02:00:00:00:00:02', dst: '02:00:00:00:00:01', ethertype: 0x86dd });
-  const h6 = (ip: Uint8Array): void => c.host(ip, { src: '02:00:00:00:01:02', dst: '02:00:00:00:01:01', ethertype: 0x86dd });
 
   // MASQUERADE: two inside clients, their replies.
   for (let n = 0; n < 2; n++) {
     const client = `2001:db8:2::${10 + n}`;
-    h6(ipv6({ src: client, dst: OUT }, tcp({ sport: 40000 + n, dport: 443, flags: 'S', seq: 1 })));
-    w6(ipv6({ src: OUT, dst: '2001:db8:100::1' }, tcp({ sport: 443, dport: 40000 + n, flags: 'SA', seq: 9, ack: 2 })));
-    h6(ipv6({ src: client, dst: OUT }, tcp({ sport: 40000 + n, dport: 443, flags: 'A', seq: 2, ack: 10 })));
+    c.host6(ipv6({ src: client, dst: OUT }, tcp({ sport: 40000 + n, dport: 443, flags: 'S', seq: 1 })));
+    c.wire6(ipv6({ src: OUT, dst: '2001:db8:100::1' }, tcp({ sport: 443, dport: 40000 + n, flags: 'SA', seq: 9, ack: 2 })));
+    c.host6(ipv6({ src: client, dst: OUT }, tcp({ sport: 40000 + n, dport: 443, flags: 'A', seq: 2, ack: 10 })));
   }
   // A big segment, and the path's packet too big about it: translated inside and out.
   const big = ipv6({ src: '2001:db8:2::10', dst: OUT }, tcp({ sport: 40000, dport: 443, flags: 'PA', seq: 2, ack: 10, payload: payload(1300) }));
-  h6(big);
+  c.host6(big);
   const seen = ipv6({ src: '2001:db8:100::1', dst: OUT }, tcp({ sport: 40000, dport: 443, flags: 'PA', seq: 2, ack: 10, payload: payload(1300) }));
-  w6(ipv6({ src: '2001:db8:99::1', dst: '2001:db8:100::1' }, icmp6({ type: 2, rest: 1280, payload: seen.subarray(0, 1184) })));
+  c.wire6(ipv6({ src: '2001:db8:99::1', dst: '2001:db8:100::1' }, icmp6({ type: 2, rest: 1280, payload: seen.subarray(0, 1184) })));
   // Pings through MASQUERADE.
   for (let i = 0; i < 2; i++) {
-    h6(ipv6({ src: '2001:db8:2::12', dst: OUT }, icmp6({ type: 128, id: 41, seq: i, payload: payload(16) })));
-    w6(ipv6({ src: OUT, dst: '2001:db8:100::1' }, icmp6({ type: 129, id: 41, seq: i, payload: payload(16) })));
+    c.host6(ipv6({ src: '2001:db8:2::12', dst: OUT }, icmp6({ type: 128, id: 41, seq: i, payload: payload(16) })));
+    c.wire6(ipv6({ src: OUT, dst: '2001:db8:100::1' }, icmp6({ type: 129, id: 41, seq: i, payload: payload(16) })));
   }
   // SNAT to a range: TCP with source ports in the range (kept), UDP --persistent.
   for (let n = 0; n < 4; n++) {
     const client = `2001:db8:2::${(0x40 + n * 3).toString(16)}`;
     const server = `2001:db8:99::${(0x20 + n).toString(16)}`;
-    h6(ipv6({ src: client, dst: server }, tcp({ sport: 20010 + n, dport: 80, flags: 'S', seq: 7 })));
-    h6(ipv6({ src: client, dst: server }, udp({ sport: 30000 + n, dport: 123, payload: payload(48) })));
+    c.host6(ipv6({ src: client, dst: server }, tcp({ sport: 20010 + n, dport: 80, flags: 'S', seq: 7 })));
+    c.host6(ipv6({ src: client, dst: server }, udp({ sport: 30000 + n, dport: 123, payload: payload(48) })));
   }
   // NETMAP both ways.
-  h6(ipv6({ src: '2001:db8:2::85', dst: '2001:db8:99::40' }, udp({ sport: 6000, dport: 7000, payload: payload(10) })));
-  w6(ipv6({ src: '2001:db8:99::40', dst: '2001:db8:aaaa::85' }, udp({ sport: 7000, dport: 6000, payload: payload(10) })));
-  w6(ipv6({ src: '2001:db8:99::41', dst: '2001:db8:aaaa::a0' }, tcp({ sport: 45000, dport: 25, flags: 'S', seq: 1 })));
-  h6(ipv6({ src: '2001:db8:2::a0', dst: '2001:db8:99::41' }, tcp({ sport: 25, dport: 45000, flags: 'SA', seq: 9, ack: 2 })));
+  c.host6(ipv6({ src: '2001:db8:2::85', dst: '2001:db8:99::40' }, udp({ sport: 6000, dport: 7000, payload: payload(10) })));
+  c.wire6(ipv6({ src: '2001:db8:99::40', dst: '2001:db8:aaaa::85' }, udp({ sport: 7000, dport: 6000, payload: payload(10) })));
+  c.wire6(ipv6({ src: '2001:db8:99::41', dst: '2001:db8:aaaa::a0' }, tcp({ sport: 45000, dport: 25, flags: 'S', seq: 1 })));
+  c.host6(ipv6({ src: '2001:db8:2::a0', dst: '2001:db8:99::41' }, tcp({ sport: 25, dport: 45000, flags: 'SA', seq: 9, ack: 2 })));
   // Port forwards.
-  w6(ipv6({ src: '2001:db8:99::60', dst: '2001:db8:100::1' }, tcp({ sport: 50000, dport: 2222, flags: 'S', seq: 1 })));
-  h6(ipv6({ src: '2001:db8:2::20', dst: '2001:db8:99::60' }, tcp({ sport: 22, dport: 50000, flags: 'SA', seq: 5, ack: 2 })));
+  c.wire6(ipv6({ src: '2001:db8:99::60', dst: '2001:db8:100::1' }, tcp({ sport: 50000, dport: 2222, flags: 'S', seq: 1 })));
+  c.host6(ipv6({ src: '2001:db8:2::20', dst: '2001:db8:99::60' }, tcp({ sport: 22, dport: 50000, flags: 'SA', seq: 5, ack: 2 })));
   for (let i = 0; i < 2; i++) {
-    w6(ipv6({ src: '2001:db8:99::61', dst: '2001:db8:100::1' }, tcp({ sport: 50100 + i, dport: 8000 + i * 5, flags: 'S', seq: 1 })));
-    h6(ipv6({ src: '2001:db8:2::21', dst: '2001:db8:99::61' }, tcp({ sport: 9000 + i * 5, dport: 50100 + i, flags: 'SA', seq: 3, ack: 2 })));
+    c.wire6(ipv6({ src: '2001:db8:99::61', dst: '2001:db8:100::1' }, tcp({ sport: 50100 + i, dport: 8000 + i * 5, flags: 'S', seq: 1 })));
+    c.host6(ipv6({ src: '2001:db8:2::21', dst: '2001:db8:99::61' }, tcp({ sport: 9000 + i * 5, dport: 50100 + i, flags: 'SA', seq: 3, ack: 2 })));
   }
   // REDIRECT: inside DNS lands on the gateway.
-  h6(ipv6({ src: '2001:db8:2::14', dst: '2001:db8:99::53' }, udp({ sport: 42000, dport: 53, payload: payload(30) })));
+  c.host6(ipv6({ src: '2001:db8:2::14', dst: '2001:db8:99::53' }, udp({ sport: 42000, dport: 53, payload: payload(30) })));
   return { rules, rules6, capture: c };
 }

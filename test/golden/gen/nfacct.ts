@@ -50,14 +50,12 @@ const FW6 = '2001:db8:100::1';
 
 export function build(): Scenario & { rules6: string; machine: string; nfacctSh: string } {
   const c = new Capture(3_000_000n);
-  const w6 = (ip: Uint8Array): void => c.wire(ip, { src: '02:00:00:00:00:02', dst: '02:00:00:00:00:01', ethertype: 0x86dd });
-  const h6 = (ip: Uint8Array): void => c.host(ip, { src: '02:00:00:00:01:02', dst: '02:00:00:00:01:01', ethertype: 0x86dd });
   // UDP to the firewall, 58-byte datagrams (IPv4) and 78-byte ones (IPv6): cap-bytes passes 100 on the second.
   for (let i = 0; i < 3; i++) c.wire(ipv4({ src: OUT, dst: FW }, udp({ sport: 5000 + i, dport: 53, payload: payload(30) })));
-  for (let i = 0; i < 2; i++) w6(ipv6({ src: OUT6, dst: FW6 }, udp({ sport: 5100 + i, dport: 53, payload: payload(30) })));
+  for (let i = 0; i < 2; i++) c.wire6(ipv6({ src: OUT6, dst: FW6 }, udp({ sport: 5100 + i, dport: 53, payload: payload(30) })));
   // Forwarded SYNs: cap-pkts goes over 2 at the third, in either family.
   for (let i = 0; i < 2; i++) c.host(ipv4({ src: IN, dst: OUT }, tcp({ sport: 40000 + i, dport: 443, flags: 'S', seq: 1 })));
-  for (let i = 0; i < 3; i++) h6(ipv6({ src: IN6, dst: OUT6 }, tcp({ sport: 41000 + i, dport: 443, flags: 'S', seq: 1 })));
+  for (let i = 0; i < 3; i++) c.host6(ipv6({ src: IN6, dst: OUT6 }, tcp({ sport: 41000 + i, dport: 443, flags: 'S', seq: 1 })));
   c.host(ipv4({ src: IN, dst: OUT }, tcp({ sport: 40009, dport: 443, flags: 'S', seq: 1 })));
   c.local(ipv4({ src: FW, dst: OUT }, udp({ sport: 53, dport: 5000, payload: payload(40) })));
   return { rules, rules6, machine: MACHINE, capture: c, nfacctSh: NFACCT_SH };

@@ -126,20 +126,19 @@ export function build(): Scenario & { rules6: string; machine: string } {
   c.wire(syn(inside, 40042, 8080, options({ mss: 1220, ws: 2 })));
   c.wire(ipv4({ src: client, dst: inside }, tcp({ sport: 40041, dport: 8080, seq: 41042, ack: 777, flags: 'A' })));
 
-  const w6 = (ip: Uint8Array): void => c.wire(ip, { src: '02:00:00:00:00:02', dst: '02:00:00:00:00:01', ethertype: 0x86dd });
   const client6 = '2001:db8:300::9';
   const fw6 = '2001:db8:100::1';
   const inside6 = '2001:db8:2::20';
   const syn6 = (dst: string, sport: number, dport: number, opts: Uint8Array, flags = 'S'): Uint8Array =>
     ipv6({ src: client6, dst }, tcp({ sport, dport, seq: 2000 + sport, flags, window: 64800, options: opts }));
-  w6(syn6(fw6, 41001, 80, full));
-  w6(syn6(fw6, 41002, 80, options({ mss: 1440, ws: 0 })));
-  w6(syn6(fw6, 41003, 80, options({ mss: 9000, sack: true, ts: 3 })));
-  w6(syn6(fw6, 41011, 81, full, 'SEC'));
-  w6(syn6(fw6, 41031, 83, full, 'SEC'));
-  w6(ipv6({ src: client6, dst: fw6 }, tcp({ sport: 41001, dport: 80, seq: 43002, ack: 4242, flags: 'A' })));
-  w6(ipv6({ src: client6, dst: fw6 }, tcp({ sport: 41008, dport: 80, seq: 9, ack: 10, flags: 'FA' })));
-  w6(syn6(inside6, 41041, 8080, full));
-  w6(ipv6({ src: client6, dst: inside6 }, tcp({ sport: 41041, dport: 8080, seq: 43042, ack: 1, flags: 'A' })));
+  c.wire6(syn6(fw6, 41001, 80, full));
+  c.wire6(syn6(fw6, 41002, 80, options({ mss: 1440, ws: 0 })));
+  c.wire6(syn6(fw6, 41003, 80, options({ mss: 9000, sack: true, ts: 3 })));
+  c.wire6(syn6(fw6, 41011, 81, full, 'SEC'));
+  c.wire6(syn6(fw6, 41031, 83, full, 'SEC'));
+  c.wire6(ipv6({ src: client6, dst: fw6 }, tcp({ sport: 41001, dport: 80, seq: 43002, ack: 4242, flags: 'A' })));
+  c.wire6(ipv6({ src: client6, dst: fw6 }, tcp({ sport: 41008, dport: 80, seq: 9, ack: 10, flags: 'FA' })));
+  c.wire6(syn6(inside6, 41041, 8080, full));
+  c.wire6(ipv6({ src: client6, dst: inside6 }, tcp({ sport: 41041, dport: 8080, seq: 43042, ack: 1, flags: 'A' })));
   return { rules, rules6, machine, capture: c };
 }

@@ -156,14 +156,12 @@ export function build(): Scenario & { rules6: string; machine: string } {
   // A packet not copied, for contrast.
   udpIn(6000, 21);
 
-  const w6 = (ip: Uint8Array): void => c.wire(ip, { src: '02:00:00:00:00:02', dst: '02:00:00:00:00:01', ethertype: 0x86dd });
-  const h6 = (ip: Uint8Array): void => c.host(ip, { src: '02:00:00:00:01:02', dst: '02:00:00:00:01:01', ethertype: 0x86dd });
   const out6 = '2001:db8:300::9';
   const in6 = '2001:db8:2::20';
-  w6(ipv6({ src: out6, dst: in6 }, udp({ sport: 41001, dport: 5000, payload: pay(24) })));
-  w6(ipv6({ src: out6, dst: in6, hopLimit: 1 }, udp({ sport: 41002, dport: 5000, payload: pay(24) })));
-  w6(ipv6({ src: out6, dst: in6, flowLabel: 0x12345 }, udp({ sport: 41003, dport: 5002, payload: pay(24) })));
-  h6(ipv6({ src: in6, dst: out6 }, udp({ sport: 41004, dport: 5010, payload: pay(24) })));
-  w6(ipv6({ src: out6, dst: in6 }, udp({ sport: 41005, dport: 6000, payload: pay(24) })));
+  c.wire6(ipv6({ src: out6, dst: in6 }, udp({ sport: 41001, dport: 5000, payload: pay(24) })));
+  c.wire6(ipv6({ src: out6, dst: in6, hopLimit: 1 }, udp({ sport: 41002, dport: 5000, payload: pay(24) })));
+  c.wire6(ipv6({ src: out6, dst: in6, flowLabel: 0x12345 }, udp({ sport: 41003, dport: 5002, payload: pay(24) })));
+  c.host6(ipv6({ src: in6, dst: out6 }, udp({ sport: 41004, dport: 5010, payload: pay(24) })));
+  c.wire6(ipv6({ src: out6, dst: in6 }, udp({ sport: 41005, dport: 6000, payload: pay(24) })));
   return { rules, rules6, machine, capture: c };
 }

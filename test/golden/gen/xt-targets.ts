@@ -47,8 +47,6 @@ const FW6 = '2001:db8:100::1';
 
 export function build(): Scenario & { rules6: string; machine: string } {
   const c = new Capture(3_000_000n);
-  const w6 = (ip: Uint8Array): void => c.wire(ip, { src: '02:00:00:00:00:02', dst: '02:00:00:00:00:01', ethertype: 0x86dd });
-  const h6 = (ip: Uint8Array): void => c.host(ip, { src: '02:00:00:00:01:02', dst: '02:00:00:00:01:01', ethertype: 0x86dd });
   for (let i = 0; i < 2; i++) c.host(ipv4({ src: IN, dst: OUT }, tcp({ sport: 40000 + i, dport: 443, flags: 'S', seq: 1 })));
   c.host(ipv4({ src: IN, dst: OUT }, udp({ sport: 40100, dport: 53, payload: payload(20) })));
   c.host(ipv4({ src: IN, dst: OUT }, udp({ sport: 40101, dport: 9, payload: payload(20) })));
@@ -56,9 +54,9 @@ export function build(): Scenario & { rules6: string; machine: string } {
   c.wire(ipv4({ src: OUT, dst: FW }, udp({ sport: 5001, dport: 123, payload: payload(48) })));
   c.wire(ipv4({ src: OUT, dst: FW }, tcp({ sport: 5002, dport: 22, flags: 'S', seq: 1 })));
   c.local(ipv4({ src: FW, dst: OUT }, udp({ sport: 53, dport: 5000, payload: payload(40) })));
-  h6(ipv6({ src: IN6, dst: OUT6 }, tcp({ sport: 40000, dport: 443, flags: 'S', seq: 1 })));
-  h6(ipv6({ src: IN6, dst: OUT6 }, udp({ sport: 40101, dport: 9, payload: payload(20) })));
-  w6(ipv6({ src: OUT6, dst: FW6 }, udp({ sport: 5000, dport: 53, payload: payload(30) })));
-  w6(ipv6({ src: OUT6, dst: FW6 }, tcp({ sport: 5002, dport: 22, flags: 'S', seq: 1 })));
+  c.host6(ipv6({ src: IN6, dst: OUT6 }, tcp({ sport: 40000, dport: 443, flags: 'S', seq: 1 })));
+  c.host6(ipv6({ src: IN6, dst: OUT6 }, udp({ sport: 40101, dport: 9, payload: payload(20) })));
+  c.wire6(ipv6({ src: OUT6, dst: FW6 }, udp({ sport: 5000, dport: 53, payload: payload(30) })));
+  c.wire6(ipv6({ src: OUT6, dst: FW6 }, tcp({ sport: 5002, dport: 22, flags: 'S', seq: 1 })));
   return { rules, rules6, machine: DUAL_STACK_MACHINE, capture: c };
 }

@@ -121,11 +121,9 @@ export function build(): Scenario & { rules6: string } {
   c.local(ipv4({ src: FW, dst: SV }, icmp({ type: 8, id: 77, seq: 1, payload: payload(16) })));
   c.wire(ipv4({ src: SV, dst: FW }, icmp({ type: 0, id: 77, seq: 1, payload: payload(16) })));
   // IPv6: one UDP flow in zones 0 and 1, replies in each.
-  const w6 = (ip: Uint8Array): void => c.wire(ip, { src: '02:00:00:00:00:02', dst: '02:00:00:00:00:01', ethertype: 0x86dd });
-  const h6 = (ip: Uint8Array): void => c.host(ip, { src: '02:00:00:00:01:02', dst: '02:00:00:00:01:01', ethertype: 0x86dd });
   for (const dscp of [0, 10]) {
-    h6(ipv6({ src: '2001:db8:2::10', dst: '2001:db8:99::5', trafficClass: tos(dscp) }, udp({ sport: 5000, dport: 53, payload: payload(20) })));
-    w6(ipv6({ src: '2001:db8:99::5', dst: '2001:db8:2::10', trafficClass: tos(dscp) }, udp({ sport: 53, dport: 5000, payload: payload(20) })));
+    c.host6(ipv6({ src: '2001:db8:2::10', dst: '2001:db8:99::5', trafficClass: tos(dscp) }, udp({ sport: 5000, dport: 53, payload: payload(20) })));
+    c.wire6(ipv6({ src: '2001:db8:99::5', dst: '2001:db8:2::10', trafficClass: tos(dscp) }, udp({ sport: 53, dport: 5000, payload: payload(20) })));
   }
   return { rules, rules6, capture: c };
 }
