@@ -3,11 +3,12 @@
  * The benchmark of issue 12 (`npm run bench`, after `npm run build`): a
  * mixed capture of N packets (bench/mixed.mjs: TCP conversations with
  * handshakes, UDP, ICMP) through ufw's stateful rule set, end to end as a
- * user runs it (`cofw replay CAPTURE -r RULES -m MACHINE`, a process of its
- * own: start, rule loading, reading, the guest, conntrack, the report), and
- * tcpdump reading and filtering the same file. Each figure is the best of R
- * runs (wall clock), with the CPU seconds (user + system) of that run and
- * the load average when it started:
+ * user runs it (`cofw replay CAPTURE -r RULES -m MACHINE`, package.json's
+ * bin: the bundle dist/cofw.mjs, a process of its own: start, rule loading,
+ * reading, the guest, conntrack, the report), and tcpdump reading and
+ * filtering the same file. Each figure is the best of R runs (wall clock),
+ * with the CPU seconds (user + system) of that run and the load average
+ * when it started:
  *
  *   node bench/run.mjs [packets=1000000] [--repeat R=2] [--only a,b,...] [--workers N]
  *
@@ -38,9 +39,10 @@ const only = opt('--only', '')
 const workers = Number(opt('--workers', 0));
 const want = (name) => only.length === 0 || only.includes(name);
 
-const bin = new URL('../dist/cli/bin.js', import.meta.url).pathname;
+// The command as package.json's bin runs it: the single-file bundle (scripts/bundle.mjs).
+const bin = new URL('../dist/cofw.mjs', import.meta.url).pathname;
 if (!existsSync(bin)) {
-  console.error('bench: run `npm run build` first (dist/cli/bin.js is missing)');
+  console.error('bench: run `npm run build` first (dist/cofw.mjs is missing)');
   process.exit(2);
 }
 if (spawnSync('tcpdump', ['--version']).status !== 0) {

@@ -50,7 +50,17 @@ describe('published package', () => {
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
     const [pack] = JSON.parse(run(npm, ['pack', '--dry-run', '--json', '--ignore-scripts'])) as Array<{ files: Array<{ path: string }> }>;
     const paths = pack!.files.map((f) => toPosix(f.path));
-    for (const p of ['package.json', 'README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/bin.js', 'dist/replay.js']) expect(paths).toContain(p);
+    for (const p of [
+      'package.json',
+      'README.md',
+      'dist/index.js',
+      'dist/index.d.ts',
+      'dist/cli/bin.js',
+      'dist/replay.js',
+      'dist/cofw.mjs',
+      'dist/cofw-worker.mjs',
+    ])
+      expect(paths).toContain(p);
     expect(paths.filter((p) => p.startsWith('src/') || p.startsWith('test/'))).toEqual([]);
     // Left over from an older build? `npm run build` starts from an empty dist/.
     expect(

@@ -32,6 +32,7 @@ import type { MachineStats } from '../machine/machine.js';
 import type { DropSite, FateKind } from '../netfilter/fate.js';
 import { keyFrame, type FrameKey } from './shard-key.js';
 import { ByteIn, ByteOut, OUT_CONSOLE, OUT_FATE, OUT_MARK, OUT_REASON, OUT_SITE, REC_FRAME, REC_TICK } from './wire.js';
+import { workerScriptUrl } from './worker-script.js';
 import { WORKER_TAG, type FromWorker, type ToWorker, type WorkerBooted, type WorkerFinal, type WorkerInit } from './worker.js';
 import { mergeConntrack, mergeExpectations, mergeSaves } from './merge.js';
 import { mergeNfacctLists } from '../netfilter/nfacct.js';
@@ -53,7 +54,7 @@ export interface ShardedOptions {
   pageSize?: number;
   /** Where the shards' guests run (worker threads of this process by default). */
   transport?: ShardTransport;
-  /** The worker script (dist/workers/worker.js beside this module by default). */
+  /** The worker script (by default dist/workers/worker.js beside this module, or the bundle's dist/cofw-worker.mjs: src/workers/worker-script.ts). */
   workerUrl?: URL;
   /** Every fate, in one guest's order. The record is valid during the call. */
   onFate: (f: FateMsg) => void;
@@ -503,7 +504,7 @@ export class ThreadTransport implements ShardTransport {
 
   constructor(
     readonly shards: number,
-    private readonly url = new URL('./worker.js', import.meta.url),
+    private readonly url = workerScriptUrl(),
   ) {}
 
   feeds(): boolean {
