@@ -742,6 +742,8 @@ async function replayOnce(opts: ReplayOptions, workers: number, transport?: Shar
             ...(opts.rules6File !== undefined ? { rules6File: opts.rules6File } : {}),
             ...(opts.ipsetsFile !== undefined ? { ipsetsFile: opts.ipsetsFile } : {}),
             ...(accepted === undefined && !opts.onFrameFate && !shardRun ? { noLeavingFrames: true } : {}),
+            // A shard run lists its table: the merge may be asked for it.
+            ...(opts.conntrackList === false && !shardRun ? { noConntrackList: true } : {}),
           },
           rulesText: opts.rulesText ?? readFileSync(opts.rulesFile, 'utf8'),
           ...(opts.rules6File !== undefined ? { rules6Text: opts.rules6Text ?? readFileSync(opts.rules6File, 'utf8') } : {}),
@@ -977,7 +979,7 @@ async function replayOnce(opts: ReplayOptions, workers: number, transport?: Shar
   if (machine.conntrack !== undefined) {
     result.conntrack = machine.conntrack;
     result.translations = translations(machine.conntrack + (machine.conntrack6 ?? ''));
-  } else if (!sharded && (machine as Machine).conntrackTranslated !== undefined) result.translations = translations((machine as Machine).conntrackTranslated!);
+  } else if (machine.conntrackTranslated !== undefined) result.translations = translations(machine.conntrackTranslated);
   if (opts.rules6File !== undefined) {
     const save6 = machine.finalSave6 ?? machine.bootSave6 ?? '';
     result.save6 = save6;

@@ -40,6 +40,12 @@ afterAll(() => {
 /** Runs `cofw replay` with every output into `out/`; returns stdout, stderr and the outputs by name. */
 function run(out: string, rules: string, ...more: string[]): { code: number; stdout: string; stderr: string; files: Map<string, Buffer> } {
   const o = join(dir, out);
+  return runWith(out, rules, ['-a', join(o, 'accepted.pcapng'), '--conntrack', join(o, 'conntrack'), '--report', join(o, 'report.html'), ...more]);
+}
+
+/** `run` with only the outputs every replay has (no accepted capture, no conntrack listing, no HTML) and `more`. */
+function runWith(out: string, rules: string, more: string[]): { code: number; stdout: string; stderr: string; files: Map<string, Buffer> } {
+  const o = join(dir, out);
   const r = spawnSync(
     process.execPath,
     [
@@ -52,22 +58,16 @@ function run(out: string, rules: string, ...more: string[]): { code: number; std
       join(dir, 'rules.v6'),
       '-m',
       join(dir, 'machine.yaml'),
-      '-a',
-      join(o, 'accepted.pcapng'),
       '-d',
       join(o, 'dropped.pcapng'),
       '-s',
       join(o, 'save.v4'),
       '--save6',
       join(o, 'save.v6'),
-      '--conntrack',
-      join(o, 'conntrack'),
       '--console',
       join(o, 'console'),
       '--json',
       join(o, 'report.json'),
-      '--report',
-      join(o, 'report.html'),
       '--expect',
       join(dir, 'expect.yaml'),
       '--junit',
@@ -112,6 +112,24 @@ describe('replay on several workers', () => {
     expect(json.framesIn).toBeGreaterThan(10_000);
     for (const k of ['forwarded', 'delivered', 'sent', 'droppedByRule', 'droppedByPolicy', 'generated', 'bridged']) expect(json.fates[k], k).toBeGreaterThan(0);
     expect(one.files.get('console')!.toString()).toContain('DROP25 ');
+  });
+
+  it('writes what one worker writes without an accepted capture or a conntrack listing (the guests then send neither)', () => {
+    for (const d of ['lean1', 'lean3']) spawnSync('mkdir', ['-p', join(dir, d)]);
+    const one = runWith('lean1', 'rules.v4', ['--workers', '1']);
+    const three = runWith('lean3', 'rules.v4', ['--workers', '3']);
+    expect(three.code).toBe(one.code);
+    expect(three.stderr).toBe(one.stderr);
+    expect(three.stdout.replace(/Machine: .*/, '')).toBe(one.stdout.replace(/Machine: .*/, ''));
+    expect([...three.files.keys()].sort()).toEqual([...one.files.keys()].sort());
+    expect(one.files.size).toBe(6);
+    for (const [name, b] of one.files) {
+      const t = three.files.get(name)!;
+      if (/\.(pcapng|v4|v6)$|^console$/.test(name)) expect(t.equals(b), name).toBe(true);
+      else expect(runFacts(name, t), name).toBe(runFacts(name, b));
+    }
+    // One guest's report lists no table without --conntrack; the workers' does not either.
+    expect(one.files.get('report.json')!.toString()).not.toContain('"conntrack"');
   });
 
   it("replays again on one worker when the workers' conntrack tables could have filled one guest's", () => {

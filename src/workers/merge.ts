@@ -50,6 +50,19 @@ export function mergeConntrack(tables: ReadonlyArray<string | undefined>): strin
   return lines.length ? `${lines.join('\n')}\n` : '';
 }
 
+/**
+ * Several guests' translated-entry lines (each IPv4 lines, then IPv6, each
+ * sorted: `conntrackTranslated`) as one guest's; undefined when none has any.
+ */
+export function mergeTranslated(lists: ReadonlyArray<string | undefined>): string | undefined {
+  const have = lists.filter((t): t is string => t !== undefined);
+  if (!have.length) return undefined;
+  const v4: string[] = [];
+  const v6: string[] = [];
+  for (const t of have) for (const l of t.split('\n')) if (l) (/ src=[^ ]*:/.test(l) ? v6 : v4).push(l);
+  return (v4.length ? `${v4.sort().join('\n')}\n` : '') + (v6.length ? `${v6.sort().join('\n')}\n` : '');
+}
+
 /** Several `conntrack -L expect` lists (IPv4 lines, then IPv6, each sorted) as one; undefined when none has one. */
 export function mergeExpectations(lists: ReadonlyArray<string | undefined>): string | undefined {
   const have = lists.filter((t): t is string => t !== undefined);

@@ -34,7 +34,7 @@ import { keyFrame, type FrameKey } from './shard-key.js';
 import { ByteIn, ByteOut, OUT_CONSOLE, OUT_FATE, OUT_MARK, OUT_REASON, OUT_SITE, REC_FRAME, REC_TICK } from './wire.js';
 import { workerScriptUrl } from './worker-script.js';
 import { WORKER_TAG, type FromWorker, type ToWorker, type WorkerBooted, type WorkerFinal, type WorkerInit } from './worker.js';
-import { mergeConntrack, mergeExpectations, mergeSaves } from './merge.js';
+import { mergeConntrack, mergeExpectations, mergeSaves, mergeTranslated } from './merge.js';
 import { mergeNfacctLists } from '../netfilter/nfacct.js';
 
 /** Frames per batch (all workers together; shard directories record it, src/workers/shard-dir.ts). */
@@ -151,6 +151,8 @@ export class ShardedMachine {
   finalSave6: string | undefined;
   conntrack: string | undefined;
   conntrack6: string | undefined;
+  /** Without the tables (`noConntrackList`): the lines that may show an address translation, as one guest's `conntrackTranslated`. */
+  conntrackTranslated: string | undefined;
   conntrackExpect: string | undefined;
   ipsets: string | undefined;
   /** The accounting objects (`nfacct list`): each worker's additions summed onto the starting counters. */
@@ -454,6 +456,7 @@ export class ShardedMachine {
     this.finalSave6 = mergeSaves(finals.map((f) => f.finalSave6));
     this.conntrack = mergeConntrack(finals.map((f) => f.conntrack));
     this.conntrack6 = mergeConntrack(finals.map((f) => f.conntrack6));
+    this.conntrackTranslated = mergeTranslated(finals.map((f) => f.conntrackTranslated));
     this.conntrackExpect = mergeExpectations(finals.map((f) => f.conntrackExpect));
     this.ipsets = finals[0]!.ipsets;
     this.nfacct = mergeNfacctLists(

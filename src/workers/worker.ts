@@ -47,6 +47,8 @@ export interface WorkerFinal {
   finalSave6?: string;
   conntrack?: string;
   conntrack6?: string;
+  /** Without the table (`noConntrackList`): its lines that may show an address translation (IPv4, then IPv6). */
+  conntrackTranslated?: string;
   conntrackExpect?: string;
   ipsets?: string;
   nfacct?: string;
@@ -80,6 +82,9 @@ export class WorkerGuest {
       guest: linuxGuest,
       ...(boot.trace?.length ? { trace: boot.trace } : {}),
       ...(init.pageSize ? { pageSize: init.pageSize } : {}),
+      // What the main thread will not read does not cross: the leaving frames without an accepted capture, the table without --conntrack.
+      ...(boot.noLeavingFrames ? { noLeavingFrames: true } : {}),
+      ...(boot.noConntrackList ? { noConntrackList: true } : {}),
       onFate: (f) => this.fate(f),
       onConsole: (line) => {
         if (this.booting) {
@@ -197,6 +202,7 @@ export class WorkerGuest {
       ...(m.finalSave6 !== undefined ? { finalSave6: m.finalSave6 } : {}),
       ...(m.conntrack !== undefined ? { conntrack: m.conntrack } : {}),
       ...(m.conntrack6 !== undefined ? { conntrack6: m.conntrack6 } : {}),
+      ...(m.conntrackTranslated !== undefined ? { conntrackTranslated: m.conntrackTranslated } : {}),
       ...(m.conntrackExpect !== undefined ? { conntrackExpect: m.conntrackExpect } : {}),
       ...(m.ipsets !== undefined ? { ipsets: m.ipsets } : {}),
       ...(m.nfacct !== undefined ? { nfacct: m.nfacct } : {}),
