@@ -139,7 +139,7 @@ describe('shard runs and their merge', () => {
     expect(open('empty')).toMatch(/^empty: not a shard directory \(no shard\.json;/);
     const m = JSON.parse(readFileSync(join(dir, b!, 'shard.json'), 'utf8')) as { version: number };
     writeFileSync(join(dir, b!, 'shard.json'), JSON.stringify({ ...m, version: 99 }));
-    expect(open(a!, b!, c!)).toBe(`${b}/shard.json: a shard of format version 99; this cofw merges version 1: run the shards and the merge with one cofw`);
+    expect(open(a!, b!, c!)).toBe(`${b}/shard.json: a shard of format version 99; this cofw merges version 2: run the shards and the merge with one cofw`);
     writeFileSync(join(dir, b!, 'shard.json'), JSON.stringify(m));
     expect(open(a!, b!, c!)).toBe('opened');
     // Records cut short.

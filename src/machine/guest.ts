@@ -379,8 +379,16 @@ class GuestKernel {
           spec,
           printk: (level, line) => this.printk(level, line),
           fate: (f) => {
-            if (this.marks) this.mark();
-            this.fates.fate(f, this.clockHi, this.clockLo);
+            let opens = false;
+            if (this.marks) {
+              // The first fate of a frame's handling, about that frame (nearly every frame's one fate), is its own mark.
+              if (this.phase === 1 && this.cause === f.frameNo && (this.markedCause !== this.cause || this.markedPhase !== 1)) {
+                this.markedCause = this.cause;
+                this.markedPhase = 1;
+                opens = true;
+              } else this.mark();
+            }
+            this.fates.fate(f, this.clockHi, this.clockLo, opens);
           },
           ...(boot.noLeavingFrames ? { leavingFrames: false } : {}),
           clockOriginNs: BigInt.asUintN(64, boot.bootTsNs),

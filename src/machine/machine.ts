@@ -96,7 +96,8 @@ export interface MachineOptions {
   /**
    * With `marks()`: the frame whose arrival caused the fates and console
    * lines that follow, and the phase (0 its timers, 1 its handling, 2 the
-   * shutdown).
+   * shutdown). A fate whose `opensMark` is set stands for the mark (its
+   * frame, 1) before it: `onMark` is not called for that one.
    */
   readonly onMark?: (cause: number, phase: number) => void;
 }

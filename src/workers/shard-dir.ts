@@ -10,9 +10,9 @@
  * report, the counters, the conntrack table and the captures are one
  * guest's.
  *
- * A shard directory, format `cofw-shard` version 1:
+ * A shard directory, format `cofw-shard` version 2 (version 1, before fates that are their own marks, is refused with a message):
  *
- *   records.bin   "COFWSHRD" | u32 version (1) | then per batch:
+ *   records.bin   "COFWSHRD" | u32 version (2) | then per batch:
  *                 u32 batch number | u32 length | the guest's records of that
  *                 batch (src/workers/wire.ts, "from a worker"), and last the
  *                 records of its shutdown under batch number 0xffffffff.
@@ -51,7 +51,7 @@ import type { ShardTransport } from './sharded.js';
 import { WorkerGuest, type WorkerBooted, type WorkerFinal, type WorkerInit } from './worker.js';
 
 export const SHARD_FORMAT = 'cofw-shard';
-export const SHARD_VERSION = 1;
+export const SHARD_VERSION = 2;
 const MAGIC = 'COFWSHRD';
 const FINAL = 0xffffffff;
 const MANIFEST = 'shard.json';

@@ -31,7 +31,7 @@ import type { FateMsg } from '../machine/passage/index.js';
 import type { MachineStats } from '../machine/machine.js';
 import type { DropSite, FateKind } from '../netfilter/fate.js';
 import { keyFrame, type FrameKey } from './shard-key.js';
-import { ByteIn, ByteOut, OUT_CONSOLE, OUT_FATE, OUT_MARK, OUT_REASON, OUT_SITE, REC_FRAME, REC_TICK } from './wire.js';
+import { ByteIn, ByteOut, OUT_CONSOLE, OUT_FATE, OUT_FATE_MARK, OUT_MARK, OUT_REASON, OUT_SITE, REC_FRAME, REC_TICK } from './wire.js';
 import { workerScriptUrl } from './worker-script.js';
 import { WORKER_TAG, type FromWorker, type ToWorker, type WorkerBooted, type WorkerFinal, type WorkerInit } from './worker.js';
 import { mergeConntrack, mergeExpectations, mergeSaves, mergeTranslated } from './merge.js';
@@ -322,10 +322,24 @@ export class ShardedMachine {
         if (t === OUT_MARK) {
           const cause = r.u32();
           const phase = r.u8();
-          this.marks[w] = { cause, phase };
+          const m = this.marks[w]!;
+          m.cause = cause;
+          m.phase = phase;
           if (cur) cur.end = at;
           cur = undefined;
           open(cause, phase);
+          continue;
+        }
+        if (t === OUT_FATE_MARK) {
+          // A fate that is its own frame's mark (phase 1): the segment begins with it.
+          const cause = r.view.getUint32(r.pos + 2, true);
+          const m = this.marks[w]!;
+          m.cause = cause;
+          m.phase = 1;
+          r.pos = at;
+          open(cause, 1);
+          r.u8();
+          this.skip(t, r);
           continue;
         }
         if (!cur) {
@@ -352,7 +366,7 @@ export class ShardedMachine {
 
   /** Skips the body of a record of type `t`. */
   private skip(t: number, r: ByteIn): void {
-    if (t === OUT_FATE) {
+    if (t === OUT_FATE || t === OUT_FATE_MARK) {
       r.pos += 1 + 1 + 4 + 8 + 4 + 4;
       const len = r.i32();
       if (len > 0) r.pos += len;
@@ -376,7 +390,7 @@ export class ShardedMachine {
       const t = r.u8();
       if (t === OUT_MARK) {
         r.pos += 5;
-      } else if (t === OUT_FATE) {
+      } else if (t === OUT_FATE || t === OUT_FATE_MARK) {
         this.fateRec.read(r, this.sites[w]!, this.reasons[w]!);
         this.opts.onFate(this.fateRec);
       } else if (t === OUT_CONSOLE) this.log(r.text());

@@ -12,6 +12,7 @@
  *   u8 3 console | u32 length | UTF-8 text
  *   u8 4 site    | u32 id | u8 ipv6 | u32 rule | str table | str chain   (a drop site the later fates name)
  *   u8 5 reason  | u32 id | str reason
+ *   u8 6 fate    | as 2, and a mark (cause: its frame, phase 1) before it (nearly every frame's one fate)
  * where str is u16 length and UTF-8 bytes.
  */
 
@@ -26,6 +27,7 @@ export const OUT_FATE = 2;
 export const OUT_CONSOLE = 3;
 export const OUT_SITE = 4;
 export const OUT_REASON = 5;
+export const OUT_FATE_MARK = 6;
 
 /** A byte buffer that grows as records are appended. */
 export class ByteOut {

@@ -13,11 +13,11 @@
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { memoryBlockDevice } from '../machine/cobd.js';
 import { Machine, type MachineStats } from '../machine/machine.js';
-import { decodeBoot, type FateMsg } from '../machine/passage/index.js';
+import { decodeBoot, type FateMsg, type FateRecord } from '../machine/passage/index.js';
 import type { DropSite } from '../netfilter/fate.js';
 import { linuxGuest } from '../replay.js';
-import { ByteIn, ByteOut, OUT_CONSOLE, OUT_FATE, OUT_MARK, OUT_REASON, OUT_SITE, REC_FRAME, REC_TICK } from './wire.js';
-import { nsecOfBigint, secOfBigint } from '../capture/timestamp.js';
+import { ByteIn, ByteOut, OUT_CONSOLE, OUT_FATE, OUT_FATE_MARK, OUT_MARK, OUT_REASON, OUT_SITE, REC_FRAME, REC_TICK } from './wire.js';
+import { nsecOfWords, secOfWords } from '../capture/timestamp.js';
 
 /** What a worker boots with: the boot parameters as the passage page carries them (machine spec, boot time, names), and the files' texts. */
 export interface WorkerInit {
@@ -127,6 +127,14 @@ export class WorkerGuest {
 
   private fate(f: FateMsg): void {
     const o = this.out;
+    let opens = (f as Partial<FateRecord>).opensMark === true;
+    // A site or reason defined here must follow the mark: then the mark goes first, on its own.
+    if (opens && ((f.site && !this.siteIds.has(f.site)) || (f.reason !== undefined && !this.reasonIds.has(f.reason)))) {
+      o.u8(OUT_MARK);
+      o.u32(f.frameNo);
+      o.u8(1);
+      opens = false;
+    }
     let site = -1;
     if (f.site) {
       const id = this.siteIds.get(f.site);
@@ -156,11 +164,16 @@ export class WorkerGuest {
     }
     const frame = f.frame;
     o.ensure(30 + (frame ? frame.length : 0));
-    o.u8(OUT_FATE);
+    o.u8(opens ? OUT_FATE_MARK : OUT_FATE);
     o.u8(f.kind);
     o.u8(f.unit & 0xff);
     o.u32(f.frameNo);
-    o.u64(f.tsNs);
+    // The time as the page's fate record holds it (two words, no BigInt), else from tsNs.
+    const rec = f as Partial<FateRecord>;
+    if (rec.tsHi !== undefined) {
+      o.u32(rec.tsLo!);
+      o.u32(rec.tsHi);
+    } else o.u64(f.tsNs);
     o.i32(site);
     o.i32(reason);
     if (frame) {
@@ -179,11 +192,13 @@ export class WorkerGuest {
       const flags = r.u8();
       r.u8();
       const frameNo = r.u32();
-      const tsNs = r.u64();
+      // The clock's u64 nanoseconds as two words: a BigInt only for the rare tick.
+      const lo = r.u32();
+      const hi = r.u32();
       const len = r.u32();
       const data = r.raw(len);
-      if (kind === REC_FRAME) m.deliverFrame(unit, frameNo, secOfBigint(tsNs), nsecOfBigint(tsNs), flags, data);
-      else if (kind === REC_TICK) m.tick(frameNo, tsNs);
+      if (kind === REC_FRAME) m.deliverFrame(unit, frameNo, secOfWords(hi, lo), nsecOfWords(hi, lo), flags, data);
+      else if (kind === REC_TICK) m.tick(frameNo, (BigInt(hi) << 32n) | BigInt(lo));
     }
     m.settle();
     return this.out.take();

@@ -16,7 +16,7 @@ describe('fate records', () => {
     const g = { kind: FateKind.Forwarded, frameNo: 9, unit: 1, frame: bytes(42) };
     enc.fate(f, 0, 5);
     enc.fate(g, 0, 6);
-    enc.fate({ ...f, frameNo: 4, reason: undefined }, 1, 7);
+    enc.fate({ ...f, frameNo: 4, reason: undefined }, 1, 7, true);
     expect(page.writeMessages(buf.bytes, buf.view, 0, buf.len)).toBe(buf.len);
     const dec = new FateDecoder();
     const rec = new FateRecord();
@@ -33,9 +33,10 @@ describe('fate records', () => {
     // Two definitions (the site, the reason), then three records naming them by number.
     expect(types).toEqual([MsgType.Intern, MsgType.Intern, MsgType.Fate, MsgType.Fate, MsgType.Fate]);
     expect(got).toEqual([
-      { ...f, tsNs: 5n },
-      { ...g, tsNs: 6n },
-      { ...f, frameNo: 4, reason: undefined, tsNs: 4_294_967_303n },
+      { ...f, tsNs: 5n, opensMark: false },
+      { ...g, tsNs: 6n, opensMark: false },
+      // The third stands for its frame's mark too (FATE_OPENS_MARK).
+      { ...f, frameNo: 4, reason: undefined, tsNs: 4_294_967_303n, opensMark: true },
     ]);
     expect(dec.sites).toEqual([{ table: 'filter', chain: 'INPUT', rule: 4 }]);
   });

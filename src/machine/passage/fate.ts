@@ -20,6 +20,12 @@ export interface FateMsg extends Fate {
   readonly tsNs: bigint;
 }
 const FATE_KIND_MAX = 12;
+/**
+ * Fate flag: the record begins the handling of its own frame, so it stands
+ * for the Mark message (cause: its frame, phase 1) a guest with marks on
+ * would have written before it; one message a frame less for a worker's guest.
+ */
+export const FATE_OPENS_MARK = 8;
 /** Bytes of a fate record before its optional parts. */
 export const FATE_HEADER = 15;
 /** Most sites, and most reasons, a guest may define. */
@@ -89,12 +95,15 @@ export class FateEncoder {
     return n;
   }
 
-  /** Appends one fate record (and the definitions it needs), at the u64 time whose 32-bit words are `tsHi` and `tsLo`. */
-  fate(f: Fate, tsHi: number, tsLo: number): void {
+  /**
+   * Appends one fate record (and the definitions it needs), at the u64 time whose 32-bit words are `tsHi` and `tsLo`.
+   * `opensMark`: the record also stands for the Mark (its frame, phase 1) that would have come before it (`FATE_OPENS_MARK`).
+   */
+  fate(f: Fate, tsHi: number, tsLo: number, opensMark = false): void {
     const site = f.site ? this.siteId(f.site) : -1;
     const reason = f.reason !== undefined ? this.reasonId(f.reason) : -1;
     const frame = f.frame;
-    const flags = (site >= 0 ? 1 : 0) | (reason >= 0 ? 2 : 0) | (frame ? 4 : 0);
+    const flags = (site >= 0 ? 1 : 0) | (reason >= 0 ? 2 : 0) | (frame ? 4 : 0) | (opensMark ? FATE_OPENS_MARK : 0);
     const b = this.out;
     const o = b.begin(f.unit >= 0 ? Module.CONET0 + f.unit : Module.LINUX, Module.DAEMON, MsgType.Fate, FATE_HEADER + 8 + (frame ? frame.length : 0));
     const u8 = b.bytes;
@@ -135,6 +144,8 @@ export class FateRecord implements FateMsg {
   frameNo = 0;
   site: DropSite | undefined = undefined;
   reason: string | undefined = undefined;
+  /** The record stands for the Mark (cause `frameNo`, phase 1) before it (FATE_OPENS_MARK). */
+  opensMark = false;
   declare readonly tsNs: bigint;
   declare readonly frame: Uint8Array | undefined;
   /** The time's u64 nanoseconds as two 32-bit words (no BigInt). */
@@ -207,7 +218,7 @@ export class FateDecoder {
     const unit = dv.getInt8(at + 1);
     if (unit < -1 || unit >= MAX_CONET) throw new PassageError(`fate record: conet unit ${unit} out of range`);
     const flags = u8[at + 2]!;
-    if (flags & ~7) throw new PassageError(`fate record: unknown flags 0x${flags.toString(16)}`);
+    if (flags & ~(7 | FATE_OPENS_MARK)) throw new PassageError(`fate record: unknown flags 0x${flags.toString(16)}`);
     const end = at + size;
     let p = at + FATE_HEADER;
     let site: DropSite | undefined;
@@ -232,6 +243,7 @@ export class FateDecoder {
     f.frameNo = dv.getUint32(at + 3, true);
     f.site = site;
     f.reason = reason;
+    f.opensMark = (flags & FATE_OPENS_MARK) !== 0;
     f.point(u8, dv, at, end, flags & 4 ? p : -1);
   }
 }
