@@ -34,6 +34,11 @@ export interface CaptureRecord {
 export interface CaptureWriter {
   /** The capture's name (where it is put when complete). */
   readonly path: string;
+  /**
+   * Appends a record. The record and its `data` are the caller's and valid
+   * during the call only (`data` may be a view into a buffer the caller
+   * reuses): a writer that keeps them copies them.
+   */
   write(f: CaptureRecord): void;
   /**
    * Writes out what is left and puts the capture in place. In pcapng,

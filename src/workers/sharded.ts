@@ -100,6 +100,12 @@ class WireFate implements FateMsg {
     return (this.copy ??= this.src!.bytes.slice(this.frameAt, this.frameAt + this.frameLen));
   }
 
+  /** The frame as a view into the worker's records (no copy): read it during the call only. */
+  frameView(): Uint8Array | undefined {
+    if (this.frameAt < 0) return undefined;
+    return this.copy ?? this.src!.bytes.subarray(this.frameAt, this.frameAt + this.frameLen);
+  }
+
   /** Points the record at a fate's body in `r` (after its type byte); leaves `r` after it. */
   read(r: ByteIn, sites: DropSite[], reasons: string[]): void {
     this.src = r;

@@ -27,6 +27,12 @@ describe('fate records', () => {
       if (page.msgType === MsgType.Intern) dec.intern(page.bytes, at, page.msgSize);
       else {
         dec.decode(rec, page.bytes, page.view, at, page.msgSize);
+        // The leaving frame viewed in place is the frame the copy holds, in the page's own bytes.
+        const view = rec.frameView();
+        if (view) {
+          expect(view.buffer).toBe(page.bytes.buffer);
+          expect([...view]).toEqual([...rec.frame!]);
+        } else expect(rec.frame).toBeUndefined();
         got.push({ ...rec });
       }
     }

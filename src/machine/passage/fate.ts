@@ -18,6 +18,11 @@ import { PassageError } from './page.js';
 /** A fate as it crosses the page: with the guest's clock when it was decided. */
 export interface FateMsg extends Fate {
   readonly tsNs: bigint;
+  /**
+   * The leaving frame where the record lies, without a copy: valid during
+   * the call the record is passed to (`frame` is a copy that may be kept).
+   */
+  frameView?(): Uint8Array | undefined;
 }
 const FATE_KIND_MAX = 12;
 /**
@@ -169,6 +174,11 @@ export class FateRecord implements FateMsg {
       enumerable: true,
       get: () => (this.#frameAt < 0 ? undefined : (this.#copy ??= this.#src.slice(this.#frameAt, this.#end))),
     });
+  }
+
+  /** The leaving frame as a view into the page (no copy): read it during the call only. */
+  frameView(): Uint8Array | undefined {
+    return this.#frameAt < 0 ? undefined : (this.#copy ?? this.#src.subarray(this.#frameAt, this.#end));
   }
 
   /** Points the record at a new place (the decoder calls this). */
