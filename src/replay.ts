@@ -14,8 +14,8 @@
  * (src/conet/daemon.ts), a frame's flow in src/packet/flow.ts, the
  * dropped-flow table in src/report/flows.ts, the split captures in
  * src/report/split-captures.ts, the rule texts drops are named by in
- * src/netfilter/rules/texts.ts (from the booted rule set, loaded by the rule
- * loader).
+ * src/netfilter/rules/texts.ts (the lines of the booted rule set's save
+ * text).
  *
  * @example
  * const r = await replay({ rulesFile: 'rules.v4', machine: loadMachineFile('m.yaml'), captures: ['a.pcapng'], dropped: 'dropped.pcapng' });
@@ -38,7 +38,7 @@ import { FateKind, type DropSite } from './netfilter/fate.js';
 import type { Ruleset } from './netfilter/rules/model.js';
 import { loadRuleset } from './netfilter/rules/restore.js';
 import { saveRuleset } from './netfilter/rules/save.js';
-import { ruleTextAt } from './netfilter/rules/texts.js';
+import { SaveTexts } from './netfilter/rules/texts.js';
 import { GuestStack } from './net/ipv4/stack.js';
 import { Flow, frameIpLength, readFrameFlow } from './packet/flow.js';
 import { FlowTable, type DroppedFlow } from './report/flows.js';
@@ -313,15 +313,26 @@ export const linuxGuest: GuestDeps = {
 };
 
 const TOP_FLOWS = 20;
+const EMPTY_RULESET: Ruleset = { family: Family.V4, tables: new Map(), file: '' };
 
-/** The guest's boot-time iptables-save text, loaded; undefined when there is none or it does not load (a fake guest's). */
-function loadBooted(save: string | undefined, file: string, family: Family = Family.V4, ipsets?: IpsetStore, facts?: MachineFacts): Ruleset | undefined {
-  if (!save) return undefined;
-  try {
-    return loadRuleset(save, file, { family, ...(ipsets ? { ipsets } : {}), ...facts, guestSave: true });
-  } catch {
-    return undefined;
-  }
+/**
+ * Makes `key` of `o` a value computed by `make` when first read (then an
+ * ordinary property, which may also be assigned): the loaded rule sets of
+ * a result, which only some reports read, cost a parse of the whole save
+ * text (a second or so for 10,000 rules).
+ */
+function lazyProperty<T extends object, K extends keyof T>(o: T, key: K, make: () => T[K]): void {
+  const settle = (v: T[K]): void => void Object.defineProperty(o, key, { value: v, enumerable: true, writable: true, configurable: true });
+  Object.defineProperty(o, key, {
+    enumerable: true,
+    configurable: true,
+    get: () => {
+      const v = make();
+      settle(v);
+      return v;
+    },
+    set: settle,
+  });
 }
 
 /** How the details (and the HTML report) name a drop site: `[ip6:]table:chain:rule`, rule 0 for the policy. */
@@ -593,16 +604,14 @@ async function replayOnce(opts: ReplayOptions, workers: number, transport?: Shar
   const flows = new FlowTable();
   const flow = new Flow();
   const details = opts.details ? new DetailsCollector() : undefined;
-  // The rule set as booted (the guest's iptables-save text, loaded again when a drop first needs a rule's text).
+  // The rule set as booted (the guest's iptables-save text): a drop site's rule text is its line there.
   let bootSave: string | undefined;
-  let booted: Ruleset | null | undefined;
-  let booted6: Ruleset | null | undefined;
+  let booted: SaveTexts | undefined;
+  let booted6: SaveTexts | undefined;
 
   const siteOf = (site: DropSite): { count: DropSiteCount; comment: string; split?: SplitCapture } => {
-    let rs: Ruleset | null;
-    if (site.ipv6) rs = booted6 ??= loadBooted(machine.bootSave6, opts.rules6File ?? '', Family.V6, hostIpsets, hostPorts) ?? null;
-    else rs = booted ??= loadBooted(bootSave, opts.rulesFile, Family.V4, hostIpsets, hostPorts) ?? null;
-    const text = rs ? ruleTextAt(rs, site.table, site.chain, site.rule) : undefined;
+    const texts = site.ipv6 ? (booted6 ??= new SaveTexts(machine.bootSave6 ?? '')) : (booted ??= new SaveTexts(bootSave ?? ''));
+    const text = texts.at(site.table, site.chain, site.rule);
     const count: DropSiteCount = {
       table: site.table,
       chain: site.chain,
@@ -943,27 +952,28 @@ async function replayOnce(opts: ReplayOptions, workers: number, transport?: Shar
   }
 
   const save = machine.finalSave ?? machine.bootSave ?? '';
-  let ruleset: Ruleset;
-  try {
-    ruleset = save
-      ? loadRuleset(save, opts.rulesFile, {
+  // The final rule set, loaded from the save text when a report first reads it (the text report does not).
+  const loadFinal = (): Ruleset => {
+    try {
+      if (save)
+        return loadRuleset(save, opts.rulesFile, {
           restoreCounters: true,
           guestSave: true,
           ...(hostIpsets ? { ipsets: hostIpsets } : {}),
           ...hostPorts,
-        })
-      : { family: Family.V4, tables: new Map(), file: opts.rulesFile };
-  } catch {
-    // The guest's own save text should always load; a fake guest's may not.
-    ruleset = { family: Family.V4, tables: new Map(), file: opts.rulesFile };
-  }
+        });
+    } catch {
+      // The guest's own save text should always load; a fake guest's may not.
+    }
+    return { family: Family.V4, tables: new Map(), file: opts.rulesFile };
+  };
   const console = machine.console.slice();
   if (machine.consoleDropped) console.push(`cocon: ${machine.consoleDropped} further console lines not kept`);
   const t = sharded ? undefined : (machine as Machine).termination;
   const result: ReplayResult = {
     complete: !interrupted,
     ...(interrupted ? { interrupted } : {}),
-    ruleset,
+    ruleset: EMPTY_RULESET,
     save,
     fates: Object.fromEntries(FATE_NAMES.map((n, i) => [n, counts[i + 1]!])) as Record<FateName, number>,
     drops: {
@@ -985,6 +995,7 @@ async function replayOnce(opts: ReplayOptions, workers: number, transport?: Shar
       ? { notIp: [...notIp].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason)) }
       : {}),
   };
+  lazyProperty(result, 'ruleset', loadFinal);
   if (splitDone) result.split = splitDone;
   if (details) result.details = details.result(TOP_FLOWS);
   if (machine.conntrack !== undefined) {
@@ -994,19 +1005,23 @@ async function replayOnce(opts: ReplayOptions, workers: number, transport?: Shar
   if (opts.rules6File !== undefined) {
     const save6 = machine.finalSave6 ?? machine.bootSave6 ?? '';
     result.save6 = save6;
-    try {
-      // With the final counters, as the IPv4 rule set.
-      if (save6)
-        result.ruleset6 = loadRuleset(save6, opts.rules6File, {
-          family: Family.V6,
-          restoreCounters: true,
-          guestSave: true,
-          ...(hostIpsets ? { ipsets: hostIpsets } : {}),
-          ...hostPorts,
-        });
-    } catch {
-      // A fake guest's save text may not load.
-    }
+    // With the final counters, as the IPv4 rule set, loaded when first read.
+    const file6 = opts.rules6File;
+    if (save6)
+      lazyProperty(result, 'ruleset6', () => {
+        try {
+          return loadRuleset(save6, file6, {
+            family: Family.V6,
+            restoreCounters: true,
+            guestSave: true,
+            ...(hostIpsets ? { ipsets: hostIpsets } : {}),
+            ...hostPorts,
+          });
+        } catch {
+          // A fake guest's save text may not load.
+          return undefined;
+        }
+      });
     if (machine.conntrack6 !== undefined) result.conntrack6 = machine.conntrack6;
   }
   if (machine.conntrackExpect !== undefined) result.conntrackExpect = machine.conntrackExpect;

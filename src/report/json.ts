@@ -16,7 +16,9 @@ export const REPORT_VERSION = 1;
 
 /** The JSON report of a replay: `version`, then every field of the result but the loaded rule sets (their text is `save` and `save6`) and the page's details. */
 export function jsonReport(result: ReplayResult, extra: object = {}): Record<string, unknown> {
-  const { ruleset: _r, ruleset6: _r6, details: _d, ...rest } = result;
+  // The keys only: reading the rule sets would load them (they are loaded when first read).
+  const rest: Record<string, unknown> = {};
+  for (const k of Object.keys(result) as Array<keyof ReplayResult>) if (k !== 'ruleset' && k !== 'ruleset6' && k !== 'details') rest[k] = result[k];
   return { version: REPORT_VERSION, ...rest, ...extra };
 }
 
