@@ -6,9 +6,12 @@
  * user runs it (`cofw replay CAPTURE -r RULES -m MACHINE`, package.json's
  * bin: the bundle dist/cofw.mjs, a process of its own: start, rule loading,
  * reading, the guest, conntrack, the report), and tcpdump reading and
- * filtering the same file. Each figure is the best of R runs (wall clock),
- * with the CPU seconds (user + system) of that run and the load average
- * when it started:
+ * filtering the same file. The figures are taken in R rounds, each round
+ * running every figure once (so that a machine whose speed drifts, as a
+ * virtual one does, moves every figure alike); each figure is the best of
+ * its R runs (wall clock), with the CPU seconds (user + system) of that
+ * run, the load average when it started, and the median wall clock of
+ * the R runs (`wallMedian`):
  *
  *   node bench/run.mjs [packets=1000000] [--repeat R=2] [--only a,b,...] [--workers N]
  *
@@ -59,38 +62,30 @@ writeFileSync(join(dir, 'ufw.v4'), ufwRules());
 writeFileSync(join(dir, 'stateful.v4'), ufwStatefulRules());
 console.error(`bench: capture ${capture} (${N} packets) ready in ${((Date.now() - g0) / 1000).toFixed(1)} s`);
 
-/** Runs `cmd` under /usr/bin/time R times; the run with the least wall clock. */
-function measure(cmd, argv) {
-  let best;
-  for (let i = 0; i < R; i++) {
-    const load = loadavg()[0];
-    const timeFile = join(dir, 'time.txt');
-    const r = spawnSync('/usr/bin/time', ['-o', timeFile, '-f', '%e %U %S %M', cmd, ...argv], { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26 });
-    if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')} exited ${r.status}: ${r.stderr.toString().slice(-2000)}`);
-    const [wall, user, sys, rssKiB] = readFileSync(timeFile, 'utf8').trim().split('\n').pop().split(' ').map(Number);
-    const run = { wall, cpu: +(user + sys).toFixed(2), rssMiB: +(rssKiB / 1024).toFixed(0), load: +load.toFixed(2) };
-    if (!best || run.wall < best.wall) best = run;
-  }
-  return best;
+/** Runs `cmd` once under /usr/bin/time: wall and CPU seconds, peak RSS, the load average when it started. */
+function measureOnce(cmd, argv) {
+  const load = loadavg()[0];
+  const timeFile = join(dir, 'time.txt');
+  const r = spawnSync('/usr/bin/time', ['-o', timeFile, '-f', '%e %U %S %M', cmd, ...argv], { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')} exited ${r.status}: ${r.stderr.toString().slice(-2000)}`);
+  const [wall, user, sys, rssKiB] = readFileSync(timeFile, 'utf8').trim().split('\n').pop().split(' ').map(Number);
+  return { wall, cpu: +(user + sys).toFixed(2), rssMiB: +(rssKiB / 1024).toFixed(0), load: +load.toFixed(2) };
 }
 
-const results = {};
-function report(name, m, extra = {}) {
-  results[name] = { ...m, packetsPerSecond: Math.round(N / m.wall), packetsPerCpuSecond: Math.round(N / m.cpu), ...extra };
-  console.log(JSON.stringify({ figure: name, ...results[name] }));
-}
-const cofw = (rules, more = []) => measure('node', [bin, 'replay', capture, '-r', rules, '-m', join(dir, 'machine.yaml'), '-q', ...more]);
+// The figures to take, in order.
+const jobs = [];
+const job = (name, cmd, argv) => jobs.push({ name, cmd, argv, runs: [] });
+const cofw = (name, rules, more = []) => job(name, 'node', [bin, 'replay', capture, '-r', rules, '-m', join(dir, 'machine.yaml'), '-q', ...more]);
 
-if (want('tcpdump') || want('one-core'))
-  report('tcpdump', measure('tcpdump', ['-r', capture, '-w', join(dir, 'tcpdump.pcap'), 'not (tcp port 23 or udp port 161)']));
-if (want('one-core')) report('one-core', cofw(join(dir, 'ufw.v4')));
-if (want('with-output')) report('with-output', cofw(join(dir, 'ufw.v4'), ['-a', join(dir, 'a.pcap'), '-d', join(dir, 'd.pcapng')]));
+if (want('tcpdump') || want('one-core')) job('tcpdump', 'tcpdump', ['-r', capture, '-w', join(dir, 'tcpdump.pcap'), 'not (tcp port 23 or udp port 161)']);
+if (want('one-core')) cofw('one-core', join(dir, 'ufw.v4'));
+if (want('with-output')) cofw('with-output', join(dir, 'ufw.v4'), ['-a', join(dir, 'a.pcap'), '-d', join(dir, 'd.pcapng')]);
 // ufw's rule set has -m limit and -m recent, whose state spans connections: --workers replays it on one worker (and says so).
 // The speedup is measured on ufw's rules without those (bench/mixed.mjs ufwStatefulRules), on one worker and on N.
 if (workers && want('workers')) {
-  report(`workers-${workers}-ufw`, cofw(join(dir, 'ufw.v4'), ['--workers', String(workers)]));
-  report('stateful-1', cofw(join(dir, 'stateful.v4'), ['--workers', '1']));
-  report(`stateful-${workers}`, cofw(join(dir, 'stateful.v4'), ['--workers', String(workers)]));
+  cofw(`workers-${workers}-ufw`, join(dir, 'ufw.v4'), ['--workers', String(workers)]);
+  cofw('stateful-1', join(dir, 'stateful.v4'), ['--workers', '1']);
+  cofw(`stateful-${workers}`, join(dir, 'stateful.v4'), ['--workers', String(workers)]);
 }
 for (const kind of ['cidr', 'dport']) {
   for (const count of [10, 10_000]) {
@@ -98,8 +93,25 @@ for (const kind of ['cidr', 'dport']) {
     if (!want(name) && !want(kind)) continue;
     const file = join(dir, `${name}.v4`);
     writeFileSync(file, ufwRulesWith(kind, count));
-    report(name, cofw(file));
+    cofw(name, file);
   }
+}
+
+// Round after round, every figure once per round: a machine whose speed drifts (a shared or virtual one)
+// then slows or speeds every figure alike, and the ratios between figures stay meaningful.
+for (let i = 0; i < R; i++) for (const j of jobs) j.runs.push(measureOnce(j.cmd, j.argv));
+
+const results = {};
+for (const j of jobs) {
+  const best = j.runs.reduce((a, b) => (b.wall < a.wall ? b : a));
+  const walls = j.runs.map((r) => r.wall).sort((a, b) => a - b);
+  results[j.name] = {
+    ...best,
+    wallMedian: walls[walls.length >> 1],
+    packetsPerSecond: Math.round(N / best.wall),
+    packetsPerCpuSecond: Math.round(N / best.cpu),
+  };
+  console.log(JSON.stringify({ figure: j.name, ...results[j.name] }));
 }
 
 const ratio = (a, b) => (results[a] && results[b] ? +(results[a].wall / results[b].wall).toFixed(2) : undefined);
