@@ -309,6 +309,39 @@ const ILLEGAL: ReadonlyArray<readonly [number, string]> = [
   [CMD_CHECK, 'nx0c'],
 ];
 
+/** A module's long options at a getopt offset (its share of xtables_options_xfrm), and the generic options followed by them. */
+interface ModuleOptions {
+  own: readonly LongOption[];
+  first: readonly LongOption[];
+}
+const moduleOptionTables = new WeakMap<object, Map<number, ModuleOptions>>();
+
+/** `ModuleOptions` of `module` at `offset`, made once per module and offset (every rule that loads the module asks again). */
+function moduleOptions(
+  module: { readonly options: ReadonlyArray<{ name: string; args: number; aliases?: readonly string[] }> },
+  offset: number,
+): ModuleOptions {
+  let byOffset = moduleOptionTables.get(module);
+  if (!byOffset) moduleOptionTables.set(module, (byOffset = new Map()));
+  let t = byOffset.get(offset);
+  if (!t) {
+    const own: LongOption[] = [];
+    module.options.forEach((s, k) => {
+      const hasArg = s.args > 0 ? 1 : 0;
+      for (const name of [s.name, ...(s.aliases ?? [])]) own.push({ name, hasArg, val: offset + k });
+    });
+    byOffset.set(offset, (t = { own, first: [...GENERIC_OPTS, ...own] }));
+  }
+  return t;
+}
+
+/** ILLEGAL with each command's refused options as one mask of OPT bits (most rules give none: one test, not one per option). */
+const ILLEGAL_MASKS: ReadonlyArray<readonly [number, string, number]> = ILLEGAL.map(([cmd, refused]) => [
+  cmd,
+  refused,
+  [...refused].reduce((m, o) => m | OPT[o]!, 0),
+]);
+
 /** IPT_OPTSTRING after its `-:` (return in order, `:` for a missing argument). */
 const OPTSTRING = 'A:C:D:E:F::I:L::M:N:P:VX::Z::c:d:i:j:o:p:s:t:R:S::W::46bfg:h::m:nvw::x';
 const ch = (c: string): number => c.charCodeAt(0);
@@ -678,7 +711,7 @@ export class RestoreParser {
       goto: false,
     };
     const g = new Getopt(argv, OPTSTRING);
-    let opts: LongOption[] = [...GENERIC_OPTS];
+    let opts: readonly LongOption[] = GENERIC_OPTS;
     let offsets = 0;
     let invert = false;
     let invertCol = 0;
@@ -730,12 +763,9 @@ export class RestoreParser {
     const merge = (l: Loaded): void => {
       offsets += OFFSET_SCALE;
       l.offset = offsets;
-      const mine: LongOption[] = [];
-      l.module.options.forEach((s, k) => {
-        const hasArg = s.args > 0 ? 1 : 0;
-        for (const name of [s.name, ...(s.aliases ?? [])]) mine.push({ name, hasArg, val: offsets + k });
-      });
-      opts = [...GENERIC_OPTS, ...mine, ...opts.slice(GENERIC_OPTS.length)];
+      const mine = moduleOptions(l.module, offsets);
+      // The table after a rule's first module is the same for every rule that loads it first: made once.
+      opts = opts === GENERIC_OPTS ? mine.first : [...GENERIC_OPTS, ...mine.own, ...opts.slice(GENERIC_OPTS.length)];
     };
     const loadMatch = (name: string, column: number): Loaded => {
       const mod = this.findMatch(name, column);
@@ -1028,8 +1058,8 @@ export class RestoreParser {
     if (p.command === CMD_REPLACE && (p.srcs.length !== 1 || p.dsts.length !== 1)) {
       throw new LineError('Replacement rule does not specify a unique address', p.commandColumn);
     }
-    for (const [cmd, refused] of ILLEGAL) {
-      if (!(p.command & cmd)) continue;
+    for (const [cmd, refused, mask] of ILLEGAL_MASKS) {
+      if (!(p.command & cmd) || !(p.options & mask)) continue;
       for (const o of refused) {
         if (p.options & OPT[o]!) throw new LineError(`Illegal option \`-${o}' with this command`, p.commandColumn);
       }
