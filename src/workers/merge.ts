@@ -55,21 +55,21 @@ export function mergeConntrack(tables: ReadonlyArray<string | undefined>): strin
  * sorted: `conntrackTranslated`) as one guest's; undefined when none has any.
  */
 export function mergeTranslated(lists: ReadonlyArray<string | undefined>): string | undefined {
-  const have = lists.filter((t): t is string => t !== undefined);
-  if (!have.length) return undefined;
-  const v4: string[] = [];
-  const v6: string[] = [];
-  for (const t of have) for (const l of t.split('\n')) if (l) (/ src=[^ ]*:/.test(l) ? v6 : v4).push(l);
-  return (v4.length ? `${v4.sort().join('\n')}\n` : '') + (v6.length ? `${v6.sort().join('\n')}\n` : '');
+  return mergeByFamily(lists, / src=[^ ]*:/);
 }
 
 /** Several `conntrack -L expect` lists (IPv4 lines, then IPv6, each sorted) as one; undefined when none has one. */
 export function mergeExpectations(lists: ReadonlyArray<string | undefined>): string | undefined {
+  return mergeByFamily(lists, / dst=[^ ]*:/);
+}
+
+/** Lists of lines, IPv4 then IPv6 (`v6line` tells an IPv6 line), each sorted, as one such list; undefined when none has one. */
+function mergeByFamily(lists: ReadonlyArray<string | undefined>, v6line: RegExp): string | undefined {
   const have = lists.filter((t): t is string => t !== undefined);
   if (!have.length) return undefined;
   const v4: string[] = [];
   const v6: string[] = [];
-  for (const t of have) for (const l of t.split('\n')) if (l) (/ dst=[^ ]*:/.test(l) ? v6 : v4).push(l);
+  for (const t of have) for (const l of t.split('\n')) if (l) (v6line.test(l) ? v6 : v4).push(l);
   const lines = [...v4.sort(), ...v6.sort()];
   return lines.length ? `${lines.join('\n')}\n` : '';
 }
