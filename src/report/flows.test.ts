@@ -74,4 +74,25 @@ describe('dropped-flow table', () => {
     expect(top[1]).toMatchObject({ src: '2001:db8::3', dst: '2001:db8::4', proto: 17, dport: 53 });
     expect(top[1]!.count).toBeGreaterThan(4900);
   });
+
+  it('grows as flows come, every count kept: the same ranking as a map of all the flows', () => {
+    const t = new FlowTable();
+    const want = new Map<string, number>();
+    let seed = 7;
+    const rand = (n: number): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n) >>> 0;
+    // 30,000 drops over up to 20,000 flows of both families: the table starts small and doubles several times.
+    for (let i = 0; i < 30_000; i++) {
+      const k = rand(20_000);
+      const f = k % 5 === 0 ? flow(`2001:db8::${k.toString(16)}`, '2001:db8:1::1', 17, k & 0xffff) : flow(0x0a000000 + k, 0xc0000201, 6, 443);
+      t.add(f);
+      const key = k % 5 === 0 ? `2001:db8::${k.toString(16)}` : InetAddr.v4(0x0a000000 + k).toString();
+      want.set(key, (want.get(key) ?? 0) + 1);
+    }
+    expect(t.size).toBe(want.size);
+    expect(t.forgotten).toBe(0);
+    const top = t.top(100);
+    const counts = [...want.values()].sort((a, b) => b - a).slice(0, 100);
+    expect(top.map((f) => f.count)).toEqual(counts);
+    for (const f of top) expect(want.get(f.src)).toBe(f.count);
+  });
 });

@@ -49,8 +49,13 @@ class Slots {
   }
 }
 
+/** Slots a table starts with; it doubles as flows come (at most half full), up to twice its cap. */
+const FIRST_SLOTS = 4096;
+
 export class FlowTable {
-  private readonly slots: number;
+  /** Slots per family now (a power of 2), and at most. */
+  private slots: number;
+  private readonly maxSlots: number;
   private v4: Slots;
   /** IPv6 flows, from the first one on. */
   private v6: Slots | null = null;
@@ -59,8 +64,44 @@ export class FlowTable {
   forgotten = 0;
 
   constructor(private readonly cap = FLOW_TABLE_CAP) {
-    this.slots = 1 << Math.ceil(Math.log2(cap * 2));
+    this.maxSlots = 1 << Math.ceil(Math.log2(cap * 2));
+    // Small at first: a few thousand flows stay in the processor's caches (a table sized for the cap is 2.5 MB).
+    this.slots = Math.min(this.maxSlots, FIRST_SLOTS);
     this.v4 = new Slots(3, this.slots);
+  }
+
+  /** A flow is about to take an empty slot: doubles the tables when they are half full (and may grow). */
+  private full(): boolean {
+    return this.size >= this.slots >> 1 && this.slots < this.maxSlots;
+  }
+
+  /** Doubles both families' tables, every flow moved with its count. */
+  private grow(): void {
+    const old4 = this.v4;
+    const old6 = this.v6;
+    const n = this.slots;
+    this.slots = n * 2;
+    this.v4 = new Slots(3, this.slots);
+    this.v6 = old6 ? new Slots(9, this.slots) : null;
+    this.size = 0;
+    this.moveFrom(old4, old6, n, 0);
+  }
+
+  /** Puts the flows of the old tables (`n` slots each) whose counts are above `above` into the tables. */
+  private moveFrom(old4: Slots, old6: Slots | null, n: number, above: number): void {
+    for (let i = 0; i < n; i++) {
+      const c = old4.counts[i]!;
+      const o = i * 3;
+      if (c > above) this.put4(old4.keys[o]!, old4.keys[o + 1]!, old4.keys[o + 2]!, c);
+    }
+    if (old6) {
+      const k = old6.keys;
+      for (let i = 0; i < n; i++) {
+        const c = old6.counts[i]!;
+        const o = i * 9;
+        if (c > above) this.put6(k[o]!, k[o + 1]!, k[o + 2]!, k[o + 3]!, k[o + 4]!, k[o + 5]!, k[o + 6]!, k[o + 7]!, k[o + 8]!, c);
+      }
+    }
   }
 
   /** Counts `n` drops of the flow `f` (its destination port, or its ICMP type, is the port). */
@@ -83,8 +124,9 @@ export class FlowTable {
       const c = counts[i]!;
       const o = i * 3;
       if (c === 0) {
-        if (this.size >= this.cap) {
-          this.prune();
+        if (this.size >= this.cap || this.full()) {
+          if (this.full()) this.grow();
+          else this.prune();
           this.put4(src, dst, pd, n);
           return;
         }
@@ -116,8 +158,9 @@ export class FlowTable {
       const c = counts[i]!;
       const o = i * 9;
       if (c === 0) {
-        if (this.size >= this.cap) {
-          this.prune();
+        if (this.size >= this.cap || this.full()) {
+          if (this.full()) this.grow();
+          else this.prune();
           this.put6(s0, s1, s2, s3, d0, d1, d2, d3, pd, n);
           return;
         }
@@ -163,19 +206,7 @@ export class FlowTable {
     this.v6 = old6 ? new Slots(9, this.slots) : null;
     const before = this.size;
     this.size = 0;
-    for (let i = 0; i < this.slots; i++) {
-      const c = old4.counts[i]!;
-      const o = i * 3;
-      if (c > median) this.put4(old4.keys[o]!, old4.keys[o + 1]!, old4.keys[o + 2]!, c);
-    }
-    if (old6) {
-      const k = old6.keys;
-      for (let i = 0; i < this.slots; i++) {
-        const c = old6.counts[i]!;
-        const o = i * 9;
-        if (c > median) this.put6(k[o]!, k[o + 1]!, k[o + 2]!, k[o + 3]!, k[o + 4]!, k[o + 5]!, k[o + 6]!, k[o + 7]!, k[o + 8]!, c);
-      }
-    }
+    this.moveFrom(old4, old6, this.slots, median);
     this.forgotten += before - this.size;
   }
 
