@@ -71,10 +71,12 @@ export interface ReplayOptions {
   captures: string[];
   /**
    * Output capture for the frames that got through (Forwarded, Delivered,
-   * Sent, Generated): a path, or a writer the caller opened.
+   * Sent, Generated): a path, or a writer the caller opened (its `write`
+   * gets one reused record whose `data` may view the guest's page: valid
+   * during the call only).
    */
   accepted?: string | CaptureWriter;
-  /** Output capture for dropped frames, each with a comment naming why: a path, or a writer the caller opened. */
+  /** Output capture for dropped frames, each with a comment naming why: a path, or a writer the caller opened (as `accepted`: each record for the call only). */
   dropped?: string | CaptureWriter;
   outFormat?: 'pcap' | 'pcapng';
   /**
