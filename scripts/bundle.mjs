@@ -15,7 +15,11 @@
  * stack traces). The dependencies written as CommonJS (commander,
  * cli-progress) get a `require` of their own from the banner.
  */
-import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = new URL('..', import.meta.url);
@@ -27,28 +31,77 @@ for (const entry of ['cli/bin.js', 'workers/worker.js']) {
   }
 }
 
-const result = await build({
+const common = {
   absWorkingDir: new URL('.', root).pathname,
-  entryPoints: { cofw: 'dist/cli/bin.js', 'cofw-worker': 'dist/workers/worker.js' },
   outdir: 'dist',
-  outExtension: { '.js': '.mjs' },
   bundle: true,
   platform: 'node',
-  format: 'esm',
   target: 'node20',
-  // src/workers/worker-script.ts: where the command's bundle finds the worker's.
-  define: { COFW_WORKER_BUNDLE: JSON.stringify('./cofw-worker.mjs') },
-  banner: { js: "import { createRequire as __cofwCreateRequire } from 'node:module';\nconst require = __cofwCreateRequire(import.meta.url);" },
   sourcemap: 'linked',
   sourcesContent: false,
   logLevel: 'warning',
-  logOverride: { 'empty-import-meta': 'error' },
   metafile: true,
-});
-if (result.warnings.length > 0) {
-  console.error(`bundle: ${result.warnings.length} warning(s) above; the bundle must build without any`);
+};
+const results = [
+  // The command, as a CommonJS script that the launcher (scripts/launcher.mjs) compiles with a code cache.
+  await build({
+    ...common,
+    entryPoints: { 'cofw-main': 'dist/cli/bin.js' },
+    outExtension: { '.js': '.cjs' },
+    format: 'cjs',
+    // src/workers/worker-script.ts: where the command's bundle finds the worker's.
+    define: { COFW_WORKER_BUNDLE: JSON.stringify('./cofw-worker.mjs'), 'import.meta.url': '__cofwUrl' },
+    // Strict, as the ES modules it is made of are: the banner comes before esbuild's own "use strict".
+    banner: { js: "'use strict';\nconst __cofwUrl = require('node:url').pathToFileURL(__filename).href;" },
+    logOverride: { 'empty-import-meta': 'error' },
+  }),
+  await build({
+    ...common,
+    entryPoints: { 'cofw-worker': 'dist/workers/worker.js' },
+    outExtension: { '.js': '.mjs' },
+    format: 'esm',
+    banner: { js: "import { createRequire as __cofwCreateRequire } from 'node:module';\nconst require = __cofwCreateRequire(import.meta.url);" },
+    logOverride: { 'empty-import-meta': 'error' },
+  }),
+];
+const warnings = results.reduce((n, r) => n + r.warnings.length, 0);
+if (warnings > 0) {
+  console.error(`bundle: ${warnings} warning(s) above; the bundle must build without any`);
   process.exit(1);
 }
+const result = { metafile: { outputs: Object.assign({}, ...results.map((r) => r.metafile.outputs)) } };
 for (const [file, out] of Object.entries(result.metafile.outputs)) {
   if (!file.endsWith('.map')) console.log(`bundle: ${file} (${Object.keys(out.inputs).length} modules, ${(out.bytes / 1024 / 1024).toFixed(1)} MiB)`);
 }
+
+// A script's first line may not be a shebang inside the launcher's function wrapper (the launcher has its own).
+const mainFile = fileURLToPath(new URL('cofw-main.cjs', dist));
+writeFileSync(mainFile, readFileSync(mainFile, 'utf8').replace(/^#!.*/, ''));
+const launcher = fileURLToPath(new URL('cofw.mjs', dist));
+copyFileSync(fileURLToPath(new URL('scripts/launcher.mjs', root)), launcher);
+chmodSync(launcher, 0o755);
+
+// The code cache: the sample replay with every output, so that the cache holds what a replay compiles.
+const out = mkdtempSync(join(tmpdir(), 'cofw-build-'));
+const sample = (p) => fileURLToPath(new URL(p, root));
+const run = spawnSync(
+  process.execPath,
+  [launcher, 'replay', sample('pcaps/sample.pcap'), '-r', sample('rules/sample.v4'), '-m', sample('machines/sample.yaml'), '-a', join(out, 'a.pcap')].concat([
+    '-d',
+    join(out, 'd.pcapng'),
+    '-s',
+    join(out, 's.v4'),
+    '--json',
+    join(out, 'r.json'),
+    '--report',
+    join(out, 'r.html'),
+  ]),
+  { env: { ...process.env, COFW_WRITE_CODE_CACHE: '1' }, encoding: 'utf8' },
+);
+rmSync(out, { recursive: true, force: true });
+const cache = new URL('cofw-main.cache', dist);
+if (run.status !== 0 || !existsSync(cache)) {
+  console.error(`bundle: the sample replay that makes the code cache failed (exit ${run.status}):\n${run.stderr}`);
+  process.exit(1);
+}
+console.log(`bundle: dist/cofw.mjs (the launcher) and dist/cofw-main.cache (${(readFileSync(cache).length / 1024 / 1024).toFixed(1)} MiB of compiled code)`);

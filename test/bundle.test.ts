@@ -12,7 +12,7 @@
  * without dist/cofw.mjs the tests skip and say so.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -64,7 +64,7 @@ const runFacts = (b: Buffer | string): string =>
     .replace(/"(switches|messagesToGuest|messagesToHost|bytesThroughPage)": ?\d+/g, '"$1": 0');
 
 describe('the bundled command (dist/cofw.mjs)', () => {
-  it("is package.json's bin: a script with its shebang, its source map and the worker's bundle beside it", (ctx) => {
+  it("is package.json's bin: a launcher with its shebang, the command's bundle with its source map and code cache, the worker's bundle", (ctx) => {
     ctx.skip(!built, NOT_BUILT);
     const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { bin: Record<string, string> };
     expect(pkg.bin).toEqual({ cofw: 'dist/cofw.mjs' });
@@ -72,7 +72,7 @@ describe('the bundled command (dist/cofw.mjs)', () => {
     expect(text.startsWith('#!/usr/bin/env node\n')).toBe(true);
     expect(statSync(bundle).mode & 0o111, 'executable').not.toBe(0);
     for (const [file, source] of [
-      ['cofw.mjs', '../src/cli/main.ts'],
+      ['cofw-main.cjs', '../src/cli/main.ts'],
       ['cofw-worker.mjs', '../src/workers/worker.ts'],
     ] as const) {
       const js = readFileSync(join(repo, 'dist', file), 'utf8');
@@ -81,8 +81,36 @@ describe('the bundled command (dist/cofw.mjs)', () => {
       const map = JSON.parse(readFileSync(join(repo, 'dist', `${file}.map`), 'utf8')) as { sources: string[] };
       expect(map.sources).toContain(source);
     }
-    // One file: nothing of cofw's own is imported at run time, only Node's modules.
+    // One file: nothing of cofw's own is loaded at run time but the bundle, only Node's modules.
+    const main = readFileSync(join(repo, 'dist', 'cofw-main.cjs'), 'utf8');
+    expect([...main.matchAll(/\brequire\(["']([^"']+)["']\)/g)].map((m) => m[1]).filter((s) => !s!.startsWith('node:') && !/^[a-z_]+$/.test(s!))).toEqual([]);
     expect([...text.matchAll(/^import .* from ["']([^"']+)["'];?$/gm)].map((m) => m[1]).filter((s) => !s!.startsWith('node:'))).toEqual([]);
+    // Strict mode, as the ES modules it is made of: the directive must open the script.
+    expect(main.startsWith("\n'use strict';\n")).toBe(true);
+  });
+
+  it('starts from the code cache the build made, which this Node accepts', (ctx) => {
+    ctx.skip(!built, NOT_BUILT);
+    // As the launcher compiles the bundle: V8 rejects a cache made from another source, by another V8 or with other flags.
+    const probe = `
+      const { readFileSync } = require('node:fs'); const { Script } = require('node:vm');
+      const file = ${JSON.stringify(join(repo, 'dist', 'cofw-main.cjs'))};
+      const s = new Script('(function (exports, require, module, __filename, __dirname) {' + readFileSync(file, 'utf8') + '\\n})', { filename: file, cachedData: readFileSync(${JSON.stringify(join(repo, 'dist', 'cofw-main.cache'))}) });
+      console.log(s.cachedDataRejected);`;
+    const r = spawnSync(process.execPath, ['-e', probe], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('false\n');
+    // Without it, or with source maps on (Node's own loader), the command is the same.
+    const hidden = join(dir, 'cache-aside');
+    renameSync(join(repo, 'dist', 'cofw-main.cache'), hidden);
+    try {
+      expect(run(bundle, ['--version']).stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+    } finally {
+      renameSync(hidden, join(repo, 'dist', 'cofw-main.cache'));
+    }
+    const mapped = spawnSync(process.execPath, ['--enable-source-maps', bundle, 'check', join(repo, 'rules', 'sample.v4')], { encoding: 'utf8' });
+    const plain = run(bundle, ['check', join(repo, 'rules', 'sample.v4')]);
+    expect({ code: mapped.status, stdout: mapped.stdout, stderr: mapped.stderr }).toEqual({ code: plain.code, stdout: plain.stdout, stderr: plain.stderr });
   });
 
   it('prints what dist/cli/bin.js prints: the version, a replay with every output, an error', (ctx) => {

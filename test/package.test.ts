@@ -59,6 +59,8 @@ describe('published package', () => {
       'dist/replay.js',
       'dist/cofw.mjs',
       'dist/cofw-worker.mjs',
+      'dist/cofw-main.cjs',
+      'dist/cofw-main.cache',
     ])
       expect(paths).toContain(p);
     expect(paths.filter((p) => p.startsWith('src/') || p.startsWith('test/'))).toEqual([]);
