@@ -26,7 +26,9 @@ const file = fileURLToPath(new URL('./cofw-main.cjs', import.meta.url));
 const cacheFile = fileURLToPath(new URL('./cofw-main.cache', import.meta.url));
 const require = createRequire(file);
 
-if (process.sourceMapsEnabled) {
+// process.sourceMapsEnabled is Node 20.7's; before it, the flag as given.
+const sourceMaps = process.sourceMapsEnabled ?? [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].includes('--enable-source-maps');
+if (sourceMaps) {
   require(file);
 } else {
   let cachedData;
