@@ -17,7 +17,7 @@ import { decodeBoot, type FateMsg, type FateRecord } from '../machine/passage/in
 import type { DropSite } from '../netfilter/fate.js';
 import { linuxGuest } from '../replay.js';
 import { ByteIn, ByteOut, OUT_CONSOLE, OUT_FATE, OUT_FATE_MARK, OUT_MARK, OUT_REASON, OUT_SITE, REC_FRAME, REC_TICK } from './wire.js';
-import { nsecOfWords, secOfWords } from '../capture/timestamp.js';
+import { decimalUnits } from '../capture/timestamp.js';
 
 /** What a worker boots with: the boot parameters as the passage page carries them (machine spec, boot time, names), and the files' texts. */
 export interface WorkerInit {
@@ -183,6 +183,8 @@ export class WorkerGuest {
   }
 
   /** Hands a batch of frames and ticks to the guest; returns what they caused. */
+  private readonly ts = { sec: 0, nsec: 0 };
+
   batch(buf: ArrayBuffer | Uint8Array): ArrayBuffer {
     const r = new ByteIn(buf);
     const m = this.machine;
@@ -196,9 +198,14 @@ export class WorkerGuest {
       const lo = r.u32();
       const hi = r.u32();
       const len = r.u32();
-      const data = r.raw(len);
-      if (kind === REC_FRAME) m.deliverFrame(unit, frameNo, secOfWords(hi, lo), nsecOfWords(hi, lo), flags, data);
-      else if (kind === REC_TICK) m.tick(frameNo, (BigInt(hi) << 32n) | BigInt(lo));
+      const at = r.pos;
+      if (at + len > r.bytes.length) throw new Error(`batch record of frame ${frameNo} cut short (${len} bytes at ${at} of ${r.bytes.length})`);
+      r.pos += len;
+      if (kind === REC_FRAME) {
+        // Seconds and nanoseconds from one division; the frame copied into the page from the batch, no view made.
+        decimalUnits(hi, lo, 9, this.ts);
+        m.deliverFrameAt(unit, frameNo, this.ts.sec, this.ts.nsec, flags, r.bytes, at, len);
+      } else if (kind === REC_TICK) m.tick(frameNo, (BigInt(hi) << 32n) | BigInt(lo));
     }
     m.settle();
     return this.out.take();
