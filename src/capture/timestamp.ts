@@ -72,6 +72,13 @@ export function setNs64(dv: DataView, at: number, sec: number, nsec: number): vo
   dv.setUint32(at + 4, wHi, true);
 }
 
+/** Writes sec * 10^9 + nsec as its high 32-bit word then its low one, each little-endian, at `at` (pcapng's timestamp fields). */
+export function setNsHiLo(dv: DataView, at: number, sec: number, nsec: number): void {
+  split(sec, nsec);
+  dv.setUint32(at, wHi, true);
+  dv.setUint32(at + 4, wLo, true);
+}
+
 /** The high 32-bit word of sec * 10^9 + nsec (modulo 2^64). */
 export function nsHi(sec: number, nsec: number): number {
   split(sec, nsec);

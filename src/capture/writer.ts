@@ -13,7 +13,7 @@
  */
 import { OutputFiles, type OutputFile } from '../io/output-file.js';
 import { pcapHeader, pcapRecord, LINKTYPE_ETHERNET } from './pcap-write.js';
-import { bigintNs, nsHi, nsLo, nsecOfBigint, secOfBigint } from './timestamp.js';
+import { bigintNs, nsecOfBigint, secOfBigint, setNsHiLo } from './timestamp.js';
 
 /**
  * One record to write. Its time is `tsSec` and `tsNsec` (seconds since 1970
@@ -53,6 +53,8 @@ export interface CaptureWriter {
 }
 
 const FLUSH_AT = 1024 * 1024;
+/** Most comments whose UTF-8 bytes a writer keeps (a run's drop sites and reasons are far fewer). */
+const COMMENTS_KEPT = 1024;
 const pad4 = (n: number): number => (n + 3) & ~3;
 
 /** One pcapng option (code, value) with its padding. */
@@ -156,10 +158,15 @@ export function pcapngPacket(
  */
 export class RecordWriter {
   readonly buf: Buffer;
+  /** The buffer's fields are stored through this view (no range checks, unlike Buffer.writeUInt32LE). */
+  private readonly view: DataView;
   pos = 0;
+  // Comments' UTF-8 bytes: a drop site's comment repeats for every frame it drops (at most COMMENTS_KEPT kept).
+  private readonly comments = new Map<string, Uint8Array>();
 
   constructor(size: number) {
     this.buf = Buffer.allocUnsafe(size);
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
   }
 
   /** Do `n` more bytes fit? */
@@ -179,21 +186,21 @@ export class RecordWriter {
 
   /** A classic pcap record (microseconds, little-endian), at `sec` seconds and `nsec` nanoseconds since 1970. */
   pcap(sec: number, nsec: number, data: Uint8Array, origLen: number): boolean {
-    if (sec < 0 || !this.fits(16 + data.length)) return false;
-    const b = this.buf;
-    let p = this.pos;
+    const n = data.length;
+    const p = this.pos;
+    if (sec < 0 || p + 16 + n > this.buf.length) return false;
     if (sec > 0xffffffff) {
       // pcap's seconds are 32 bits: a later time is written as the last one it holds (2106), never wrapped.
       sec = 0xffffffff;
       nsec = 999_999_999;
     }
-    b.writeUInt32LE(sec, p);
-    b.writeUInt32LE(Math.floor(nsec / 1000), p + 4);
-    b.writeUInt32LE(data.length, p + 8);
-    b.writeUInt32LE(origLen >>> 0, p + 12);
-    p += 16;
-    b.set(data, p);
-    this.pos = p + data.length;
+    const v = this.view;
+    v.setUint32(p, sec, true);
+    v.setUint32(p + 4, Math.floor(nsec / 1000), true);
+    v.setUint32(p + 8, n, true);
+    v.setUint32(p + 12, origLen, true);
+    this.buf.set(data, p + 16);
+    this.pos = p + 16 + n;
     return true;
   }
 
@@ -204,44 +211,48 @@ export class RecordWriter {
     if (comment !== undefined && comment.length * 3 > 0xffff) return false;
     if (!this.fits(RecordWriter.epbBound(data.length, comment))) return false;
     const b = this.buf;
+    const v = this.view;
+    const n = data.length;
     const start = this.pos;
-    let p = start;
-    b.writeUInt32LE(6, p);
-    b.writeUInt32LE(ifId >>> 0, p + 8);
-    b.writeUInt32LE(nsHi(sec, nsec), p + 12);
-    b.writeUInt32LE(nsLo(sec, nsec), p + 16);
-    b.writeUInt32LE(data.length, p + 20);
-    b.writeUInt32LE(origLen >>> 0, p + 24);
-    p += 28;
-    b.set(data, p);
-    p = this.zeroPad(start, p + data.length);
+    v.setUint32(start, 6, true);
+    v.setUint32(start + 8, ifId, true);
+    setNsHiLo(v, start + 12, sec, nsec);
+    v.setUint32(start + 20, n, true);
+    v.setUint32(start + 24, origLen, true);
+    // The data's padding to 4 bytes is zeroed first (the word the data ends in), then the data is copied over it.
+    let p = start + 28 + ((n + 3) & ~3);
+    if (n > 0) v.setUint32(p - 4, 0, true);
+    b.set(data, start + 28);
     if (comment !== undefined || direction) {
       if (comment !== undefined) {
-        const n = b.write(comment, p + 4, 'utf8');
-        b.writeUInt16LE(1, p);
-        b.writeUInt16LE(n, p + 2);
-        p = this.zeroPad(start, p + 4 + n);
+        let c = this.comments.get(comment);
+        if (c === undefined) {
+          if (this.comments.size >= COMMENTS_KEPT) this.comments.clear();
+          this.comments.set(comment, (c = Buffer.from(comment, 'utf8')));
+        }
+        const m = c.length;
+        v.setUint16(p, 1, true);
+        v.setUint16(p + 2, m, true);
+        p += 4;
+        const padded = p + ((m + 3) & ~3);
+        if (m > 0) v.setUint32(padded - 4, 0, true);
+        b.set(c, p);
+        p = padded;
       }
       if (direction) {
-        b.writeUInt16LE(2, p);
-        b.writeUInt16LE(4, p + 2);
-        b.writeUInt32LE(direction === 'in' ? 1 : 2, p + 4);
+        v.setUint16(p, 2, true);
+        v.setUint16(p + 2, 4, true);
+        v.setUint32(p + 4, direction === 'in' ? 1 : 2, true);
         p += 8;
       }
-      b.writeUInt32LE(0, p);
+      v.setUint32(p, 0, true);
       p += 4;
     }
     const len = p + 4 - start;
-    b.writeUInt32LE(len, start + 4);
-    b.writeUInt32LE(len, p);
+    v.setUint32(start + 4, len, true);
+    v.setUint32(p, len, true);
     this.pos = p + 4;
     return true;
-  }
-
-  /** Zeros from `p` to the next multiple of 4 bytes from the block's `start`; returns that offset. */
-  private zeroPad(start: number, p: number): number {
-    while ((p - start) & 3) this.buf[p++] = 0;
-    return p;
   }
 }
 
@@ -291,8 +302,9 @@ export function openCaptureWriter(path: string, opts: CaptureWriterOptions = {})
   let closed = false;
   const flush = (): void => {
     if (head === null && rec.pos === 0) return;
+    // Written at once (a synchronous write), so the buffer is reused without a copy.
     const body = rec.buf.subarray(0, rec.pos);
-    out.write(head === null ? Buffer.from(body) : Buffer.concat([head, body]));
+    out.write(head === null ? body : Buffer.concat([head, body]));
     head = null;
     rec.pos = 0;
   };
