@@ -945,7 +945,9 @@ async function replayOnce(opts: ReplayOptions, workers: number, transport?: Shar
   // The outputs of an interrupted replay say so (pcapng: a section comment).
   const partial = interrupted ? { sectionComment: partialNote(interrupted) } : {};
   try {
-    for (const w of writers) await w.close(partial);
+    // Closed together: their syncs to the disk run at the same time (CaptureWriter.close).
+    const closing = await Promise.allSettled(writers.map((w) => w.close(partial)));
+    for (const c of closing) if (c.status === 'rejected') throw c.reason;
     splitDone = split?.close(partial);
   } catch (e) {
     for (const w of writers) w.abort();

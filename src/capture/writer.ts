@@ -4,7 +4,9 @@
  * interface name at its first use, nanosecond timestamps, comments and
  * direction on the Enhanced Packet Block). Records are gathered in a
  * 1 MiB buffer and written out as it fills, so the whole capture is never
- * held in memory.
+ * held in memory: into a temporary file, in the background (on libuv's
+ * threads) while records go on into another buffer, at most three buffers
+ * in all (OutputFile.writeLater).
  *
  * The capture is written to a temporary file beside its name and renamed
  * into place when it is closed (src/io/output-file.ts), so an earlier file
@@ -41,9 +43,12 @@ export interface CaptureWriter {
    */
   write(f: CaptureRecord): void;
   /**
-   * Writes out what is left and puts the capture in place. In pcapng,
+   * Writes out what is left and puts the capture in place (or, opened in a
+   * set of outputs, finishes it for the set's commit). In pcapng,
    * `sectionComment` becomes the section's comment (shb_comment), as when a
-   * capture holds only part of a run; pcap has no place for it.
+   * capture holds only part of a run; pcap has no place for it. The sync to
+   * the disk runs on one of libuv's threads: captures closed together are
+   * synced at the same time.
    */
   close(opts?: { sectionComment?: string }): Promise<void>;
   /** Abandons the capture: nothing is put in place, an earlier file of that name stays as it was. */
@@ -53,6 +58,8 @@ export interface CaptureWriter {
 }
 
 const FLUSH_AT = 1024 * 1024;
+/** Record buffers of one capture: one being filled, the others being written out in the background. */
+const BUFFERS = 3;
 /** Most comments whose UTF-8 bytes a writer keeps (a run's drop sites and reasons are far fewer). */
 const COMMENTS_KEPT = 1024;
 const pad4 = (n: number): number => (n + 3) & ~3;
@@ -157,9 +164,9 @@ export function pcapngPacket(
  * 1970, a comment longer than an option holds.
  */
 export class RecordWriter {
-  readonly buf: Buffer;
+  buf: Buffer;
   /** The buffer's fields are stored through this view (no range checks, unlike Buffer.writeUInt32LE). */
-  private readonly view: DataView;
+  private view: DataView;
   pos = 0;
   // Comments' UTF-8 bytes: a drop site's comment repeats for every frame it drops (at most COMMENTS_KEPT kept).
   private readonly comments = new Map<string, Uint8Array>();
@@ -167,6 +174,13 @@ export class RecordWriter {
   constructor(size: number) {
     this.buf = Buffer.allocUnsafe(size);
     this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
+  }
+
+  /** Goes on in `buf` (of the same size), from its start: the buffer written so far is being written out. */
+  swap(buf: Buffer): void {
+    this.buf = buf;
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.length);
+    this.pos = 0;
   }
 
   /** Do `n` more bytes fit? */
@@ -300,12 +314,33 @@ export function openCaptureWriter(path: string, opts: CaptureWriterOptions = {})
   const rec = new RecordWriter(FLUSH_AT + 128 * 1024);
   const ifIds = new Map<string, number>();
   let closed = false;
-  const flush = (): void => {
+  // Buffers written out in the background and given back (OutputFile.writeLater), and how many there are.
+  const spare: Buffer[] = [];
+  let buffers = 1;
+  /**
+   * Writes out what the buffer holds: in the background (`later`) while
+   * records go on into another buffer, when one is free; else at once, and
+   * the buffer is reused without a copy.
+   */
+  const flush = (later = true): void => {
     if (head === null && rec.pos === 0) return;
-    // Written at once (a synchronous write), so the buffer is reused without a copy.
     const body = rec.buf.subarray(0, rec.pos);
-    out.write(head === null ? body : Buffer.concat([head, body]));
-    head = null;
+    if (head !== null) {
+      out.write(Buffer.concat([head, body]));
+      head = null;
+      rec.pos = 0;
+      return;
+    }
+    if (later) {
+      const next = spare.pop() ?? (buffers < BUFFERS ? (buffers++, Buffer.allocUnsafe(rec.buf.length)) : undefined);
+      if (next) {
+        const full = rec.buf;
+        rec.swap(next);
+        out.writeLater(body, () => spare.push(full));
+        return;
+      }
+    }
+    out.write(body);
     rec.pos = 0;
   };
   /** Bytes built elsewhere (an interface block, a record too large for the buffer), in order. */
@@ -358,27 +393,28 @@ export function openCaptureWriter(path: string, opts: CaptureWriterOptions = {})
       }
       if (rec.pos >= FLUSH_AT) flush();
     },
-    close(o = {}) {
-      if (closed) return Promise.resolve();
+    async close(o = {}) {
+      if (closed) return;
       closed = true;
       try {
         if (format === 'pcapng' && o.sectionComment !== undefined) {
           const commented = pcapngSectionHeader(true, o.sectionComment);
           if (head !== null) head = commented;
           else {
-            flush();
+            flush(false);
+            await out.settle();
             out.rewriteHead(headerLength, commented);
           }
         }
-        flush();
+        flush(false);
+        // Synced on one of libuv's threads (the other outputs of the run may be synced meanwhile).
+        await out.finishLater();
         if (own) files.commit();
-        else out.finish();
       } catch (e) {
         if (own) files.discard();
         else out.discard();
-        return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+        throw e instanceof Error ? e : new Error(String(e));
       }
-      return Promise.resolve();
     },
     abort,
     restart() {

@@ -7,7 +7,7 @@
 import fs, { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { OutputError, OutputFile, OutputFiles, TEMP_SUFFIX, type OutputIo } from './output-file.js';
 
 let dir: string;
@@ -148,6 +148,76 @@ describe('OutputFile', () => {
     expect(text.endsWith('xtail')).toBe(true);
     expect(text.length).toBe(11 + 3 * 1024 * 1024 + 4);
     expect(temps()).toEqual([]);
+  });
+});
+
+describe('OutputFile in the background', () => {
+  const mib = (c: string, n = 1): Buffer => Buffer.alloc(n * 1024 * 1024, c);
+
+  it('writes in order with writes at once, gives each buffer back, and finishes once they are done', async () => {
+    const path = join(dir, 'cap.bin');
+    const f = new OutputFile(path, '--accepted');
+    const back: string[] = [];
+    f.write('HEAD');
+    // 12 MiB: the file is also synced meanwhile.
+    for (const c of 'abcdef') f.writeLater(mib(c, 2), (b) => back.push(String.fromCharCode(b[0]!)));
+    f.write('|');
+    f.writeLater(mib('g'), (b) => back.push(String.fromCharCode(b[0]!)));
+    f.write('tail');
+    expect(() => f.finish()).toThrow(/writes are under way/);
+    await f.finishLater();
+    expect(back.sort().join('')).toBe('abcdefg');
+    f.commit();
+    const b = readFileSync(path);
+    expect(b.length).toBe(4 + 12 * 1024 * 1024 + 1 + 1024 * 1024 + 4);
+    expect(b.toString('latin1', 0, 5)).toBe('HEADa');
+    expect(b.toString('latin1', 4 + 12 * 1024 * 1024 - 1, 4 + 12 * 1024 * 1024 + 2)).toBe('f|g');
+    expect(b.toString('latin1', b.length - 5)).toBe('gtail');
+    expect(temps()).toEqual([]);
+  });
+
+  it('discarded while writes are under way: the temporary file goes, an earlier file stays as it was', async () => {
+    const path = join(dir, 'cap.bin');
+    writeFileSync(path, 'earlier');
+    const f = new OutputFile(path);
+    const done = new Promise<void>((resolve) => f.writeLater(mib('x', 4), () => resolve()));
+    f.discard();
+    await done;
+    expect(readdirSync(dir)).toEqual(['cap.bin']);
+    expect(readFileSync(path, 'utf8')).toBe('earlier');
+  });
+
+  it('begun again while writes are under way: the file holds only what follows', async () => {
+    const path = join(dir, 'cap.bin');
+    const f = new OutputFile(path);
+    f.write('old head|');
+    for (let i = 0; i < 3; i++) f.writeLater(mib('o'), () => {});
+    expect(f.restart()).toBe(true);
+    f.write('new|');
+    f.writeLater(Buffer.from('after'), () => {});
+    await f.finishLater();
+    f.commit();
+    expect(readFileSync(path, 'utf8')).toBe('new|after');
+    expect(temps()).toEqual([]);
+  });
+
+  it('a background write that fails is an OutputError from the next call, and from every later one', async () => {
+    const path = join(dir, 'cap.bin');
+    const f = new OutputFile(path, '--dropped');
+    const spy = vi.spyOn(fs, 'write').mockImplementation(((...a: unknown[]) => {
+      const cb = a[a.length - 1] as (e: Error) => void;
+      setImmediate(() => cb(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' })));
+    }) as unknown as typeof fs.write);
+    try {
+      f.writeLater(mib('x'), () => {});
+      await expect(f.settle()).rejects.toThrow(`--dropped ${path}: cannot write it: no space left on the device (the disk is full)`);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(() => f.write('more')).toThrow(OutputError);
+    await expect(f.finishLater()).rejects.toThrow(/no space left/);
+    f.discard();
+    expect(readdirSync(dir)).toEqual([]);
   });
 });
 

@@ -84,6 +84,13 @@ export function reasonText(e: unknown): string {
 
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 
+/**
+ * Bytes written in the background between two syncs of the file meanwhile:
+ * the disk takes the file as it comes, and the sync that finishes it has
+ * only the rest to wait for.
+ */
+const SYNC_EVERY = 8 * 1024 * 1024;
+
 /** What an output path names before anything is written. */
 interface Target {
   /** The path written (symbolic links followed, so that a link to a file writes the file). */
@@ -156,10 +163,47 @@ function checkFolder(dir: string, fail: (why: string, cause?: unknown) => never,
 }
 
 /**
+ * Writes and syncs of one descriptor under way on libuv's threads
+ * (`OutputFile.writeLater`, `finishLater`). The descriptor is closed only
+ * once they have ended: closed under them, its number could be given to
+ * another file and written into.
+ */
+class Background {
+  pending = 0;
+  /** The first failure of a write or sync (reported by the next call on the file). */
+  failure: unknown = undefined;
+  /** Closes the descriptor when the last operation ends (the output was discarded or begun again meanwhile). */
+  closeWhenIdle = false;
+  private waiters: Array<() => void> = [];
+
+  constructor(readonly fd: number) {}
+
+  begin(): void {
+    this.pending++;
+  }
+
+  end(e: unknown): void {
+    if (e && this.failure === undefined) this.failure = e;
+    if (--this.pending > 0) return;
+    if (this.closeWhenIdle) fs.close(this.fd, () => {});
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  /** Resolves when nothing is under way. */
+  idle(): Promise<void> {
+    return this.pending === 0 ? Promise.resolve() : new Promise((resolve) => this.waiters.push(resolve));
+  }
+}
+
+/**
  * One output file. Created (its temporary file, or the device or pipe
  * opened) by the constructor; `write` appends, `finish` writes out and
  * closes, `commit` renames into place, `discard` removes the temporary file.
  * Every failure is an OutputError naming the output.
+ *
+ * A temporary file may also be written in the background (`writeLater`,
+ * `finishLater`): its writes and its sync then run on libuv's threads
+ * while the run goes on, each write at its own position in the file.
  */
 export class OutputFile {
   readonly path: string;
@@ -173,8 +217,17 @@ export class OutputFile {
   /** The descriptor was inherited (`/dev/stdout`, `/dev/fd/3`): written, never closed. */
   private inherited = false;
   private failure: OutputError | undefined;
+  /** The permissions of the file replaced, given to the temporary file. */
+  private mode: number | undefined;
+  /** The descriptor was opened to append (after `release`): no write of it names a position. */
+  private appending = false;
+  /** Background writes of the descriptor: once there are, every write of it names its position. */
+  private bg: Background | undefined;
   /** Bytes written so far. */
   size = 0;
+  /** `size` when the file was last synced in the background; a sync is under way. */
+  private syncedAt = 0;
+  private syncing = false;
 
   constructor(
     path: string,
@@ -210,19 +263,27 @@ export class OutputFile {
       }
       return;
     }
+    this.mode = t.mode;
     this.current = tempName(t.path);
+    this.fd = this.createTemporary(`cannot create a file in ${dirname(resolve(t.path))}`);
+  }
+
+  /** Creates `current` (it must not exist) with the permissions of the file it replaces; returns its descriptor. */
+  private createTemporary(what: string): number {
+    let fd: number;
     try {
-      this.fd = io.openSync(this.current, 'wx', 0o666);
+      fd = this.io.openSync(this.current, 'wx', 0o666);
     } catch (e) {
-      throw this.error(`cannot create a file in ${dirname(resolve(t.path))}`, e);
+      throw this.error(what, e);
     }
-    if (t.mode !== undefined) {
+    if (this.mode !== undefined) {
       try {
-        io.fchmodSync(this.fd, t.mode);
+        this.io.fchmodSync(fd, this.mode);
       } catch {
         // The permissions of the earlier file are kept when possible.
       }
     }
+    return fd;
   }
 
   /** The temporary file while the output is written (undefined when written in place or once done). */
@@ -235,6 +296,7 @@ export class OutputFile {
   }
 
   private ensureOpen(): number {
+    if (!this.failure && this.bg?.failure !== undefined) this.failure = this.error('cannot write it', this.bg.failure);
     if (this.failure) throw this.failure;
     if (this.state !== 'open') throw new Error(`${this.path}: write after the output was ${this.state}`);
     if (this.fd === undefined) {
@@ -243,18 +305,40 @@ export class OutputFile {
       } catch (e) {
         throw (this.failure = this.error('cannot write it', e));
       }
+      this.appending = true;
     }
     return this.fd;
+  }
+
+  /** Throws when background writes are under way (what follows needs the file as written). */
+  private assertIdle(what: string): void {
+    if (this.bg && this.bg.pending > 0) throw new Error(`${this.path}: ${what} while writes are under way (await settle() first)`);
+  }
+
+  /**
+   * The descriptor is given up: closed now, or once the background writes
+   * under way end. Its background writes, if any, are forgotten.
+   */
+  private dropDescriptor(): void {
+    const fd = this.fd;
+    const bg = this.bg;
+    this.fd = undefined;
+    this.bg = undefined;
+    if (fd === undefined || this.inherited) return;
+    if (bg && bg.pending > 0) bg.closeWhenIdle = true;
+    else closeQuietly(this.io, fd);
   }
 
   /** Appends bytes (or UTF-8 text). A failure (a full disk) is an OutputError, and so is every later write. */
   write(data: Uint8Array | string): void {
     const b = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     const fd = this.ensureOpen();
+    // After background writes the descriptor's own offset means nothing: each write says where it goes.
+    const at = this.bg ? this.size : -1;
     let o = 0;
     while (o < b.length) {
       try {
-        o += this.io.writeSync(fd, b, o, b.length - o);
+        o += at < 0 ? this.io.writeSync(fd, b, o, b.length - o) : this.io.writeSync(fd, b, o, b.length - o, at + o);
       } catch (e) {
         // A pipe opened without blocking: wait for its reader.
         if ((e as NodeJS.ErrnoException).code === 'EAGAIN') {
@@ -267,11 +351,65 @@ export class OutputFile {
     this.size += b.length;
   }
 
+  /** Can the file be written in the background: a temporary file written through node's fs, by position? */
+  private get background(): boolean {
+    return !this.inPlace && this.io === fs && !this.appending;
+  }
+
+  /**
+   * Appends `b` by a write on one of libuv's threads, while the caller goes
+   * on: `b` is the file's until `done(b)` is called, then the caller's
+   * again. Where the file cannot be written in the background (a pipe, a
+   * device, a test's file system), `b` is written at once and `done` called
+   * before returning. A failure (a full disk) is an OutputError from a later
+   * call (a write, `settle`, `finishLater`).
+   */
+  writeLater(b: Uint8Array, done: (b: Uint8Array) => void): void {
+    const fd = this.ensureOpen();
+    if (!this.background || b.length === 0) {
+      this.write(b);
+      done(b);
+      return;
+    }
+    const bg = (this.bg ??= new Background(fd));
+    const at = this.size;
+    this.size += b.length;
+    bg.begin();
+    const from = (o: number): void => {
+      fs.write(fd, b, o, b.length - o, at + o, (e, n) => {
+        // A short write (rare: a file system near full) goes on with the rest; writing nothing is a failure.
+        if (!e && n > 0 && o + n < b.length) return from(o + n);
+        bg.end(e ?? (n > 0 ? undefined : Object.assign(new Error('nothing written'), { code: 'EIO' })));
+        done(b);
+      });
+    };
+    from(0);
+    if (!this.syncing && this.size - this.syncedAt >= SYNC_EVERY) {
+      this.syncing = true;
+      this.syncedAt = this.size;
+      bg.begin();
+      fs.fdatasync(fd, (e) => {
+        this.syncing = false;
+        bg.end(e);
+      });
+    }
+  }
+
+  /** Resolves once the background writes under way have ended; an OutputError when one failed. */
+  async settle(): Promise<void> {
+    const bg = this.bg;
+    if (!bg) return;
+    await bg.idle();
+    if (bg.failure !== undefined) throw (this.failure ??= this.error('cannot write it', bg.failure));
+  }
+
   /** Closes the descriptor until the next write (for outputs appended to now and then). */
   release(): void {
     if (this.fd === undefined || this.inPlace) return;
+    this.assertIdle('released');
     const fd = this.fd;
     this.fd = undefined;
+    this.bg = undefined;
     try {
       this.io.closeSync(fd);
     } catch (e) {
@@ -281,17 +419,22 @@ export class OutputFile {
 
   /**
    * Empties the file, to be written again from the start (a replay done
-   * again). Not possible in place: returns false there.
+   * again): a new temporary file replaces the one written so far (whose
+   * background writes, if any are under way, end in a file no longer
+   * named). Not possible in place: returns false there.
    */
   restart(): boolean {
     if (this.inPlace || this.state !== 'open') return false;
     this.ensureOpen();
-    this.release();
+    this.dropDescriptor();
+    unlinkQuietly(this.io, this.current);
+    this.current = tempName(this.path);
     try {
-      this.io.closeSync(this.io.openSync(this.current, 'w'));
+      this.fd = this.createTemporary('cannot write it');
     } catch (e) {
-      throw (this.failure = this.error('cannot write it', e));
+      throw (this.failure = e as OutputError);
     }
+    this.appending = false;
     this.size = 0;
     return true;
   }
@@ -299,10 +442,11 @@ export class OutputFile {
   /**
    * Replaces the first `oldLength` bytes written with `head` (of any
    * length), copying the rest into a new temporary file. Not possible in
-   * place: returns false there.
+   * place: returns false there. Not while background writes are under way.
    */
   rewriteHead(oldLength: number, head: Uint8Array): boolean {
     if (this.inPlace) return false;
+    this.assertIdle('rewritten');
     this.ensureOpen();
     this.release();
     const old = this.current;
@@ -340,17 +484,49 @@ export class OutputFile {
     return true;
   }
 
-  /** Writes out and closes (the temporary file is synced to the disk); the file is not yet in place. */
+  /** Writes out and closes (the temporary file is synced to the disk); the file is not yet in place. Not while background writes are under way. */
   finish(): void {
+    this.finishSynced(false);
+  }
+
+  /** `finish` after the background writes under way, with the file synced on one of libuv's threads. */
+  async finishLater(): Promise<void> {
+    if (this.state !== 'open' || this.failure || !this.background) return this.finish();
+    const fd = this.ensureOpen();
+    await this.settle();
+    // Discarded meanwhile: nothing more to do.
+    if (this.state !== 'open' || this.fd !== fd) return;
+    const bg = (this.bg ??= new Background(fd));
+    bg.begin();
+    let failure: unknown;
+    await new Promise<void>((resolve) =>
+      fs.fsync(fd, (e) => {
+        failure = e ?? undefined;
+        bg.end(undefined);
+        resolve();
+      }),
+    );
+    // Discarded meanwhile: nothing more to do.
+    if (this.state !== 'open' || this.fd !== fd) return;
+    if (failure !== undefined) {
+      this.dropDescriptor();
+      throw (this.failure = this.error('cannot write it', failure));
+    }
+    this.finishSynced(true);
+  }
+
+  private finishSynced(synced: boolean): void {
     if (this.failure) throw this.failure;
     if (this.state !== 'open') return;
+    this.assertIdle('finished');
     if (!this.inPlace) this.ensureOpen();
     const fd = this.fd;
     this.fd = undefined;
+    this.bg = undefined;
     this.state = 'finished';
     if (fd === undefined) return;
     try {
-      if (!this.inPlace) this.io.fsyncSync(fd);
+      if (!this.inPlace && !synced) this.io.fsyncSync(fd);
       if (!this.inherited) this.io.closeSync(fd);
     } catch (e) {
       closeQuietly(this.io, fd);
@@ -377,8 +553,7 @@ export class OutputFile {
   discard(): void {
     if (this.state === 'committed' || this.state === 'discarded') return;
     this.state = 'discarded';
-    if (!this.inherited) closeQuietly(this.io, this.fd);
-    this.fd = undefined;
+    this.dropDescriptor();
     if (!this.inPlace) unlinkQuietly(this.io, this.current);
   }
 }
