@@ -227,4 +227,20 @@ describe('records written into the buffer', () => {
     const want = Buffer.concat([pcapHeader(), pcapRecord(frames(0).tsNs, frames(0).data), pcapRecord(5n, huge), pcapRecord(frames(2).tsNs, frames(2).data)]);
     expect(readFileSync(path).equals(want)).toBe(true);
   });
+
+  it('a capture of many buffers (written out in the background) is byte for byte its records, in order', async () => {
+    const path = join(dir, 'big.pcap');
+    const w = openCaptureWriter(path);
+    const want: Uint8Array[] = [pcapHeader()];
+    for (let i = 0; i < 60_000; i++) {
+      const f = { tsNs: 1_700_000_000_000_000_000n + BigInt(i) * 1_000n, data: new Uint8Array(i % 5000 === 7 ? 300_000 : 40 + (i % 300)).fill(i & 0xff) };
+      w.write(f);
+      want.push(pcapRecord(f.tsNs, f.data));
+    }
+    await w.close();
+    const got = readFileSync(path);
+    expect(got.length).toBeGreaterThan(10 * 1024 * 1024);
+    expect(got.equals(Buffer.concat(want))).toBe(true);
+    expect(temps()).toEqual([]);
+  });
 });

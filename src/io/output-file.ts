@@ -436,6 +436,7 @@ export class OutputFile {
     }
     this.appending = false;
     this.size = 0;
+    this.syncedAt = 0;
     return true;
   }
 
