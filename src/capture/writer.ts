@@ -5,8 +5,8 @@
  * direction on the Enhanced Packet Block). Records are gathered in a
  * 1 MiB buffer and written out as it fills, so the whole capture is never
  * held in memory: into a temporary file, in the background (on libuv's
- * threads) while records go on into another buffer, at most three buffers
- * in all (OutputFile.writeLater).
+ * threads) while records go on into a second buffer; when that one fills
+ * first, at once (OutputFile.writeLater).
  *
  * The capture is written to a temporary file beside its name and renamed
  * into place when it is closed (src/io/output-file.ts), so an earlier file
@@ -58,8 +58,8 @@ export interface CaptureWriter {
 }
 
 const FLUSH_AT = 1024 * 1024;
-/** Record buffers of one capture: one being filled, the others being written out in the background. */
-const BUFFERS = 3;
+/** Record buffers of one capture: one being filled, the other being written out in the background. */
+const BUFFERS = 2;
 /** Most comments whose UTF-8 bytes a writer keeps (a run's drop sites and reasons are far fewer). */
 const COMMENTS_KEPT = 1024;
 const pad4 = (n: number): number => (n + 3) & ~3;
