@@ -6,14 +6,18 @@
  * one file loads in a fraction of that. From tsc's output in dist/ (which
  * stays as it is: the library entry dist/index.js and the tests use it):
  *
- *   dist/cofw.mjs         the command (package.json's bin), from dist/cli/bin.js
+ *   dist/cofw-main.cjs    the command, from dist/cli/bin.js, as a CommonJS
+ *                         script that dist/cofw.mjs (package.json's bin,
+ *                         a copy of scripts/launcher.mjs) compiles with
+ *                         dist/cofw-main.cache, V8's code cache, which this
+ *                         script makes last by replaying the shipped sample
  *   dist/cofw-worker.mjs  a replay worker thread's script (--workers N), from
  *                         dist/workers/worker.js: only what a worker imports
  *
- * each with its source map (.map beside it, back to src/*.ts through tsc's
- * maps: `node --enable-source-maps dist/cofw.mjs ...` names src lines in
- * stack traces). The dependencies written as CommonJS (commander,
- * cli-progress) get a `require` of their own from the banner.
+ * each bundle with its source map (.map beside it, back to src/*.ts through
+ * tsc's maps: `node --enable-source-maps dist/cofw.mjs ...` names src lines
+ * in stack traces). The worker's dependencies written as CommonJS get a
+ * `require` of their own from its banner.
  */
 import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -69,9 +73,10 @@ if (warnings > 0) {
   console.error(`bundle: ${warnings} warning(s) above; the bundle must build without any`);
   process.exit(1);
 }
-const result = { metafile: { outputs: Object.assign({}, ...results.map((r) => r.metafile.outputs)) } };
-for (const [file, out] of Object.entries(result.metafile.outputs)) {
-  if (!file.endsWith('.map')) console.log(`bundle: ${file} (${Object.keys(out.inputs).length} modules, ${(out.bytes / 1024 / 1024).toFixed(1)} MiB)`);
+for (const r of results) {
+  for (const [file, out] of Object.entries(r.metafile.outputs)) {
+    if (!file.endsWith('.map')) console.log(`bundle: ${file} (${Object.keys(out.inputs).length} modules, ${(out.bytes / 1024 / 1024).toFixed(1)} MiB)`);
+  }
 }
 
 // A script's first line may not be a shebang inside the launcher's function wrapper (the launcher has its own).
@@ -84,18 +89,10 @@ chmodSync(launcher, 0o755);
 // The code cache: the sample replay with every output, so that the cache holds what a replay compiles.
 const out = mkdtempSync(join(tmpdir(), 'cofw-build-'));
 const sample = (p) => fileURLToPath(new URL(p, root));
+const outputs = ['-a', 'a.pcap', '-d', 'd.pcapng', '-s', 's.v4', '--json', 'r.json', '--report', 'r.html'].map((a) => (a.startsWith('-') ? a : join(out, a)));
 const run = spawnSync(
   process.execPath,
-  [launcher, 'replay', sample('pcaps/sample.pcap'), '-r', sample('rules/sample.v4'), '-m', sample('machines/sample.yaml'), '-a', join(out, 'a.pcap')].concat([
-    '-d',
-    join(out, 'd.pcapng'),
-    '-s',
-    join(out, 's.v4'),
-    '--json',
-    join(out, 'r.json'),
-    '--report',
-    join(out, 'r.html'),
-  ]),
+  [launcher, 'replay', sample('pcaps/sample.pcap'), '-r', sample('rules/sample.v4'), '-m', sample('machines/sample.yaml'), ...outputs],
   { env: { ...process.env, COFW_WRITE_CODE_CACHE: '1' }, encoding: 'utf8' },
 );
 rmSync(out, { recursive: true, force: true });

@@ -585,12 +585,11 @@ async function replayOnce(opts: ReplayOptions, workers: number, transport?: Shar
     throw e;
   }
   const policy = opts.machine.failPolicy;
-  const deviceOf = (unit: number): MachineSpec['devices'][number] | undefined => opts.machine.devices.find((d) => d.unit === unit);
-  // The conet units' devices, looked up once (every record of an output capture names its interface).
+  // The conet units' devices (the first of each unit), looked up once: every record of an output capture names its interface.
   const unitDevices: Array<MachineSpec['devices'][number] | undefined> = [];
-  for (const d of opts.machine.devices) if (d.unit >= 0) unitDevices[d.unit] = deviceOf(d.unit);
-  const devName = (unit: number): string | undefined => (unit >= 0 ? unitDevices[unit]?.name : deviceOf(unit)?.name);
-  const macOf = (unit: number): Uint8Array | undefined => (unit >= 0 ? unitDevices[unit]?.mac : deviceOf(unit)?.mac);
+  for (const d of opts.machine.devices) if (d.unit >= 0) unitDevices[d.unit] ??= d;
+  const devName = (unit: number): string | undefined => unitDevices[unit]?.name;
+  const macOf = (unit: number): Uint8Array | undefined => unitDevices[unit]?.mac;
   const counts = new Array<number>(FATE_NAMES.length + 1).fill(0);
   const notIp = new Map<string, number>();
   // Per drop site (the host keeps one DropSite object per site the guest defined), per reason.

@@ -182,9 +182,10 @@ export class WorkerGuest {
     } else o.i32(-1);
   }
 
-  /** Hands a batch of frames and ticks to the guest; returns what they caused. */
+  /** A batch record's time as seconds and nanoseconds (decimalUnits' result, reused). */
   private readonly ts = { sec: 0, nsec: 0 };
 
+  /** Hands a batch of frames and ticks to the guest; returns what they caused. */
   batch(buf: ArrayBuffer | Uint8Array): ArrayBuffer {
     const r = new ByteIn(buf);
     const m = this.machine;
